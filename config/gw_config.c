@@ -1,0 +1,832 @@
+/* config/gw_config.c: the key table and the parser that turns a GKeyFile
+ * into an immutable GwConfig.
+ *
+ * One table (`keys` below) declares every key. The parser walks it, so a
+ * key exists for parsing, for `--help-config` and for the example-file test
+ * at once. Unknown groups and keys are errors (a typo must not silently
+ * fall back to a default); all problems are collected and reported
+ * together, each as "FILE: [group] key: problem".
+ */
+#include "gw_config.h"
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <string.h>
+
+G_DEFINE_QUARK(gw-config-error-quark, gw_config_error)
+
+typedef enum {
+    K_STRING,  /* char* */
+    K_PATH,    /* char*, resolved against the config file's directory */
+    K_UINT,    /* guint, bounded */
+    K_DOUBLE,  /* double, bounded */
+    K_BOOL,    /* gboolean */
+    K_STRLIST, /* char**, ';'-separated */
+    K_SPECIAL, /* parsed by its own code below */
+} KeyType;
+
+typedef struct {
+    const char *group;
+    const char *name;
+    KeyType type;
+    const char *def; /* default, as text; NULL: none */
+    double min, max; /* bounds for numbers */
+    gboolean required;
+    gboolean reloadable; /* may change on SIGHUP without a restart */
+    gboolean secret;     /* never printed */
+    gssize offset;       /* into GwConfig, or -1 for K_SPECIAL */
+    const char *help;
+} KeyDef;
+
+#define OFF(field) ((gssize)offsetof(GwConfig, field))
+
+/* clang-format off */
+static const KeyDef keys[] = {
+    /* [xmpp]: the XEP-0114 component link */
+    { "xmpp", "server", K_STRING, "127.0.0.1", 0, 0, FALSE, FALSE, FALSE, OFF(xmpp.server),
+      "XMPP server to connect to (host name or address)" },
+    { "xmpp", "port", K_UINT, "5347", 1, 65535, FALSE, FALSE, FALSE, OFF(xmpp.port),
+      "its component port" },
+    { "xmpp", "component_domain", K_STRING, NULL, 0, 0, TRUE, FALSE, FALSE, OFF(xmpp.component_domain),
+      "the component's domain, e.g. sip.example.com" },
+    { "xmpp", "secret", K_STRING, NULL, 0, 0, FALSE, FALSE, TRUE, -1,
+      "component secret (prefer secret_file)" },
+    { "xmpp", "secret_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, -1,
+      "file holding the component secret (first line)" },
+    { "xmpp", "reconnect_min_ms", K_UINT, "500", 10, 600000, FALSE, TRUE, FALSE, OFF(xmpp.reconnect_min_ms),
+      "first reconnect delay; doubles with jitter up to reconnect_max_ms" },
+    { "xmpp", "reconnect_max_ms", K_UINT, "30000", 10, 3600000, FALSE, TRUE, FALSE, OFF(xmpp.reconnect_max_ms),
+      "longest reconnect delay" },
+    { "xmpp", "send_queue_bytes", K_UINT, "8388608", 65536, 1073741824, FALSE, FALSE, FALSE, OFF(xmpp.send_queue_bytes),
+      "bytes of stanzas that may wait for the socket before new ones are refused" },
+
+    /* [sip]: the SIP user agent */
+    { "sip", "listen", K_STRING, "sip:127.0.0.1:5060", 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen),
+      "SIP URL to listen on (Sofia syntax, e.g. sip:0.0.0.0:5060, sip:[::]:5060)" },
+    { "sip", "transports", K_SPECIAL, "udp;tcp", 0, 0, FALSE, FALSE, FALSE, -1,
+      "transports for listen: udp, tcp (tls comes from listen_tls)" },
+    { "sip", "listen_tls", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen_tls),
+      "sips: URL to listen on with TLS, e.g. sips:0.0.0.0:5061 (needs tls_dir)" },
+    { "sip", "tls_dir", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.tls_dir),
+      "directory with agent.pem (key + certificate) and cafile.pem" },
+    { "sip", "domain", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.domain),
+      "the gateway's own SIP domain (default: [mapping] sip_domain)" },
+    { "sip", "outbound_proxy", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.outbound_proxy),
+      "send every request through this proxy, e.g. sip:127.0.0.1:5060;lr" },
+    { "sip", "user_agent", K_STRING, "xmpp-sip-gateway/" GW_VERSION, 0, 0, FALSE, FALSE, FALSE, OFF(sip.user_agent),
+      "User-Agent and Server header" },
+    { "sip", "register", K_BOOL, "false", 0, 0, FALSE, FALSE, FALSE, OFF(sip.register_enabled),
+      "REGISTER the gateway at a registrar" },
+    { "sip", "registrar", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.registrar),
+      "registrar URI, e.g. sip:127.0.0.1:5060" },
+    { "sip", "username", K_STRING, "gateway", 0, 0, FALSE, FALSE, FALSE, OFF(sip.username),
+      "user part of the registered address of record" },
+    { "sip", "auth_username", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.auth_username),
+      "digest user name (default: username)" },
+    { "sip", "password", K_STRING, NULL, 0, 0, FALSE, FALSE, TRUE, -1,
+      "digest password (prefer password_file)" },
+    { "sip", "password_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, -1,
+      "file holding the digest password (first line)" },
+    { "sip", "register_expires", K_UINT, "3600", 60, 86400, FALSE, FALSE, FALSE, OFF(sip.register_expires),
+      "registration lifetime asked for, seconds" },
+    { "sip", "udp_mtu", K_UINT, "1300", 500, 65535, FALSE, FALSE, FALSE, OFF(sip.udp_mtu),
+      "requests larger than this go over TCP (RFC 3261 18.1.1)" },
+    { "sip", "transaction_timeout_ms", K_UINT, "32000", 1000, 300000, FALSE, FALSE, FALSE, OFF(sip.transaction_timeout_ms),
+      "give up on a request without a final response after this long (RFC 3261 timer F, 64*T1)" },
+
+    /* [mapping]: the address table (mapping/map.h) */
+    { "mapping", "sip_domain", K_STRING, NULL, 0, 0, TRUE, TRUE, FALSE, OFF(mapping.sip_domain),
+      "SIP domain of component users: 1001@component <-> sip:1001@sip_domain" },
+    { "mapping", "trunk_domain", K_STRING, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.trunk_domain),
+      "SIP domain for E.164 numbers (default: sip_domain)" },
+    { "mapping", "numbers_as", K_SPECIAL, "sip", 0, 0, FALSE, TRUE, FALSE, -1,
+      "numbers toward SIP as sip:+E164@trunk_domain;user=phone (sip) or tel:+E164 (tel)" },
+    { "mapping", "default_country_code", K_STRING, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.default_country_code),
+      "country code for dialled numbers without one, e.g. 1" },
+    { "mapping", "international_prefix", K_STRING, "00", 0, 0, FALSE, TRUE, FALSE, OFF(mapping.international_prefix),
+      "international call prefix of dialled numbers, e.g. 00 or 011" },
+    { "mapping", "national_prefix", K_STRING, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.national_prefix),
+      "national trunk prefix stripped from dialled numbers, e.g. 0" },
+    { "mapping", "foreign_domains", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.foreign_domains),
+      "other SIP domains component JIDs may address (user\\40host@component); * for any" },
+    { "mapping", "rules", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.rules),
+      "rule lines: 'alice@example.com = sip:1001@pbx' or '*@example.com = sip:*@gw.example.com'" },
+    { "mapping", "static_file", K_PATH, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(mapping.static_file),
+      "file of rule lines, one per line, # comments" },
+
+    /* [security]: deny by default */
+    { "security", "allow_messages", K_SPECIAL, NULL, 0, 0, FALSE, TRUE, FALSE, -1,
+      "who may message what: 'SENDER DESTINATION' glob pairs, e.g. '*@example.com 1???;alice@example.com +1555*'" },
+    { "security", "trusted_sip_sources", K_SPECIAL, NULL, 0, 0, FALSE, TRUE, FALSE, -1,
+      "SIP source addresses/networks whose requests are accepted, e.g. 127.0.0.1;10.0.0.0/8;::1" },
+    { "security", "xmpp_rate", K_DOUBLE, "20", 0.01, 1000000, FALSE, TRUE, FALSE, OFF(security.xmpp_rate),
+      "messages per second one XMPP sender may send toward SIP (token bucket)" },
+    { "security", "xmpp_burst", K_UINT, "50", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.xmpp_burst),
+      "burst size of that bucket" },
+    { "security", "sip_rate", K_DOUBLE, "200", 0.01, 1000000, FALSE, TRUE, FALSE, OFF(security.sip_rate),
+      "requests per second one SIP source address may send" },
+    { "security", "sip_burst", K_UINT, "500", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.sip_burst),
+      "burst size of that bucket" },
+
+    /* [limits] */
+    { "limits", "max_message_bytes", K_UINT, "65536", 64, 262144, FALSE, TRUE, FALSE, OFF(limits.max_message_bytes),
+      "largest message body carried either way (Prosody's component limit is 512 KiB)" },
+    { "limits", "max_pending_sip", K_UINT, "20000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_sip),
+      "XMPP->SIP messages awaiting a SIP response; more are refused (resource-constraint)" },
+    { "limits", "max_pending_xmpp", K_UINT, "20000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
+      "SIP->XMPP messages awaiting their write to the XMPP stream; more get 503" },
+    { "limits", "max_rate_entries", K_UINT, "100000", 16, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_rate_entries),
+      "senders the rate limiter tracks at once" },
+
+    /* [log] */
+    { "log", "level", K_SPECIAL, "message", 0, 0, FALSE, TRUE, FALSE, -1,
+      "message, info (one line per bridged message) or debug" },
+    { "log", "stanzas", K_BOOL, "false", 0, 0, FALSE, TRUE, FALSE, OFF(log.stanzas),
+      "log every stanza and SIP message at debug level (bodies included)" },
+    { "log", "sofia_level", K_UINT, "0", 0, 9, FALSE, FALSE, FALSE, OFF(log.sofia_level),
+      "Sofia-SIP's own log level (0-9), logged at debug" },
+};
+/* clang-format on */
+
+typedef struct {
+    const char *path;
+    char *dir;
+    GKeyFile *kf;
+    GString *problems;
+    GwConfigReadFunc read_func;
+    gpointer read_data;
+} Ctx;
+
+G_GNUC_PRINTF(3, 4)
+static void
+problem(Ctx *c, const KeyDef *k, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (c->problems->len > 0)
+        g_string_append_c(c->problems, '\n');
+    if (k != NULL)
+        g_string_append_printf(c->problems, "%s: [%s] %s: ", c->path,
+                               k->group, k->name);
+    else
+        g_string_append_printf(c->problems, "%s: ", c->path);
+    va_start(ap, fmt);
+    g_string_append_vprintf(c->problems, fmt, ap);
+    va_end(ap);
+}
+
+static const KeyDef *
+find_key(const char *group, const char *name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (strcmp(keys[i].group, group) == 0 &&
+            strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static gboolean
+group_known(const char *group)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (strcmp(keys[i].group, group) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* The raw text of a key, or its default; (transfer full) or NULL. */
+static char *
+raw_value(Ctx *c, const KeyDef *k)
+{
+    char *v = g_key_file_get_string(c->kf, k->group, k->name, NULL);
+
+    if (v != NULL) {
+        g_strstrip(v);
+        if (*v == '\0' && k->type != K_STRLIST && k->type != K_SPECIAL) {
+            g_free(v);
+            v = NULL;
+        }
+    }
+    if (v == NULL && k->def != NULL)
+        v = g_strdup(k->def);
+    return v;
+}
+
+static char *
+resolve_path(Ctx *c, const char *p)
+{
+    if (g_path_is_absolute(p))
+        return g_strdup(p);
+    return g_build_filename(c->dir, p, NULL);
+}
+
+static char *
+read_file(Ctx *c, const KeyDef *k, const char *path, gsize *len)
+{
+    g_autoptr(GError) error = NULL;
+    char *data;
+
+    if (c->read_func != NULL)
+        data = c->read_func(path, len, c->read_data, &error);
+    else if (!g_file_get_contents(path, &data, len, &error))
+        data = NULL;
+    if (data == NULL)
+        problem(c, k, "cannot read '%s': %s", path, error->message);
+    return data;
+}
+
+static void
+parse_typed(Ctx *c, GwConfig *cfg, const KeyDef *k)
+{
+    g_autofree char *v = raw_value(c, k);
+    gpointer field = (char *)cfg + k->offset;
+
+    if (v == NULL) {
+        if (k->required)
+            problem(c, k, "is required");
+        return;
+    }
+    switch (k->type) {
+    case K_STRING:
+        *(char **)field = g_steal_pointer(&v);
+        break;
+    case K_PATH:
+        *(char **)field = resolve_path(c, v);
+        break;
+    case K_UINT: {
+        guint64 n;
+        if (!g_ascii_string_to_unsigned(v, 10, (guint64)k->min,
+                                        (guint64)k->max, &n, NULL))
+            problem(c, k, "'%.32s' is not a whole number from %.0f to %.0f",
+                    v, k->min, k->max);
+        else
+            *(guint *)field = (guint)n;
+        break;
+    }
+    case K_DOUBLE: {
+        char *end = NULL;
+        double d = g_ascii_strtod(v, &end);
+        if (end == v || *end != '\0' || !(d >= k->min && d <= k->max))
+            problem(c, k, "'%.32s' is not a number from %g to %g", v, k->min,
+                    k->max);
+        else
+            *(double *)field = d;
+        break;
+    }
+    case K_BOOL:
+        if (g_ascii_strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+            g_ascii_strcasecmp(v, "yes") == 0)
+            *(gboolean *)field = TRUE;
+        else if (g_ascii_strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0 ||
+                 g_ascii_strcasecmp(v, "no") == 0)
+            *(gboolean *)field = FALSE;
+        else
+            problem(c, k, "'%.32s' is not true or false", v);
+        break;
+    case K_STRLIST: {
+        g_auto(GStrv) list =
+            g_key_file_get_string_list(c->kf, k->group, k->name, NULL, NULL);
+        GPtrArray *out = g_ptr_array_new();
+        for (guint i = 0; list != NULL && list[i] != NULL; i++) {
+            char *item = g_strstrip(g_strdup(list[i]));
+            if (*item == '\0')
+                g_free(item);
+            else
+                g_ptr_array_add(out, item);
+        }
+        g_ptr_array_add(out, NULL);
+        *(char ***)field = (char **)g_ptr_array_free(out, FALSE);
+        break;
+    }
+    case K_SPECIAL:
+        g_assert_not_reached();
+    }
+}
+
+/* "secret" / "secret_file" pairs: exactly one; a file's first line. */
+static char *
+parse_secret(Ctx *c, const char *group, const char *key, const char *file_key,
+             gboolean required)
+{
+    const KeyDef *k = find_key(group, key);
+    const KeyDef *fk = find_key(group, file_key);
+    g_autofree char *inline_v = raw_value(c, k);
+    g_autofree char *file_v = raw_value(c, fk);
+
+    if (inline_v != NULL && file_v != NULL) {
+        problem(c, k, "give %s or %s, not both", key, file_key);
+        return NULL;
+    }
+    if (file_v != NULL) {
+        g_autofree char *path = resolve_path(c, file_v);
+        gsize len = 0;
+        g_autofree char *data = read_file(c, fk, path, &len);
+        char *nl;
+
+        if (data == NULL)
+            return NULL;
+        if ((nl = strpbrk(data, "\r\n")) != NULL)
+            *nl = '\0';
+        if (*data == '\0') {
+            problem(c, fk, "'%s' is empty", path);
+            return NULL;
+        }
+        return g_steal_pointer(&data);
+    }
+    if (inline_v == NULL && required)
+        problem(c, k, "is required (or %s)", file_key);
+    return g_steal_pointer(&inline_v);
+}
+
+static void
+acl_rule_free(gpointer p)
+{
+    GwAclRule *r = p;
+    g_free(r->sender);
+    g_free(r->destination);
+    g_free(r);
+}
+
+static void
+net_free(gpointer p)
+{
+    GwNet *n = p;
+    g_free(n->text);
+    g_free(n);
+}
+
+static void
+parse_acl(Ctx *c, GwConfig *cfg)
+{
+    const KeyDef *k = find_key("security", "allow_messages");
+    g_auto(GStrv) list =
+        g_key_file_get_string_list(c->kf, k->group, k->name, NULL, NULL);
+
+    cfg->security.allow_messages = g_ptr_array_new_with_free_func(acl_rule_free);
+    for (guint i = 0; list != NULL && list[i] != NULL; i++) {
+        g_auto(GStrv) parts = NULL;
+        g_autofree char *item = g_strstrip(g_strdup(list[i]));
+        GwAclRule *r;
+
+        if (*item == '\0')
+            continue;
+        parts = g_strsplit_set(item, " \t", -1);
+        {
+            /* drop empty fields from runs of blanks */
+            guint n = 0;
+            for (guint j = 0; parts[j] != NULL; j++)
+                if (*parts[j] != '\0')
+                    parts[n++] = parts[j];
+                else
+                    g_free(parts[j]);
+            parts[n] = NULL;
+            if (n != 2) {
+                problem(c, k,
+                        "'%.64s' must be two patterns: SENDER DESTINATION",
+                        item);
+                continue;
+            }
+        }
+        r = g_new0(GwAclRule, 1);
+        /* "example.com" means every user of that domain */
+        r->sender = strchr(parts[0], '@') == NULL && strcmp(parts[0], "*") != 0
+                        ? g_strconcat("*@", parts[0], NULL)
+                        : g_ascii_strdown(parts[0], -1);
+        r->destination = g_strdup(parts[1]);
+        g_ptr_array_add(cfg->security.allow_messages, r);
+    }
+}
+
+static gboolean
+parse_net(const char *text, GwNet *out)
+{
+    g_autofree char *addr = g_strdup(text);
+    char *slash = strchr(addr, '/');
+    struct in_addr v4;
+    struct in6_addr v6;
+    guint max, prefix;
+
+    if (slash != NULL)
+        *slash++ = '\0';
+    if (inet_pton(AF_INET, addr, &v4) == 1) {
+        memset(out->addr, 0, 10);
+        out->addr[10] = out->addr[11] = 0xff;
+        memcpy(out->addr + 12, &v4, 4);
+        max = 32;
+    } else if (inet_pton(AF_INET6, addr, &v6) == 1) {
+        memcpy(out->addr, &v6, 16);
+        max = 128;
+    } else {
+        return FALSE;
+    }
+    prefix = max;
+    if (slash != NULL) {
+        guint64 n;
+        if (!g_ascii_string_to_unsigned(slash, 10, 0, max, &n, NULL))
+            return FALSE;
+        prefix = (guint)n;
+    }
+    out->prefix = prefix + (128 - max);
+    return TRUE;
+}
+
+static void
+parse_trusted(Ctx *c, GwConfig *cfg)
+{
+    const KeyDef *k = find_key("security", "trusted_sip_sources");
+    g_auto(GStrv) list =
+        g_key_file_get_string_list(c->kf, k->group, k->name, NULL, NULL);
+
+    cfg->security.trusted_sip = g_ptr_array_new_with_free_func(net_free);
+    for (guint i = 0; list != NULL && list[i] != NULL; i++) {
+        g_autofree char *item = g_strstrip(g_strdup(list[i]));
+        GwNet n = { 0 };
+
+        if (*item == '\0')
+            continue;
+        if (!parse_net(item, &n)) {
+            problem(c, k, "'%.64s' is not an address or address/prefix",
+                    item);
+            continue;
+        }
+        n.text = g_steal_pointer(&item);
+        g_ptr_array_add(cfg->security.trusted_sip, g_memdup2(&n, sizeof n));
+    }
+}
+
+static void
+parse_special(Ctx *c, GwConfig *cfg)
+{
+    const KeyDef *k;
+    g_autofree char *v = NULL;
+
+    k = find_key("sip", "transports");
+    v = raw_value(c, k);
+    {
+        g_auto(GStrv) list = g_strsplit_set(v, ";, ", -1);
+        cfg->sip.transports = 0;
+        for (guint i = 0; list[i] != NULL; i++) {
+            if (*list[i] == '\0')
+                continue;
+            if (g_ascii_strcasecmp(list[i], "udp") == 0)
+                cfg->sip.transports |= GW_SIP_TRANSPORT_UDP;
+            else if (g_ascii_strcasecmp(list[i], "tcp") == 0)
+                cfg->sip.transports |= GW_SIP_TRANSPORT_TCP;
+            else
+                problem(c, k, "'%.16s' is not udp or tcp", list[i]);
+        }
+        if (cfg->sip.transports == 0)
+            problem(c, k, "needs udp, tcp or both");
+    }
+    g_clear_pointer(&v, g_free);
+
+    k = find_key("mapping", "numbers_as");
+    v = raw_value(c, k);
+    if (g_ascii_strcasecmp(v, "sip") == 0)
+        cfg->mapping.numbers_as = MAP_NUMBERS_SIP;
+    else if (g_ascii_strcasecmp(v, "tel") == 0)
+        cfg->mapping.numbers_as = MAP_NUMBERS_TEL;
+    else
+        problem(c, k, "'%.16s' is not sip or tel", v);
+    g_clear_pointer(&v, g_free);
+
+    k = find_key("log", "level");
+    v = raw_value(c, k);
+    if (strcmp(v, "message") != 0 && strcmp(v, "info") != 0 &&
+        strcmp(v, "debug") != 0)
+        problem(c, k, "'%.16s' is not message, info or debug", v);
+    else
+        cfg->log.level = g_steal_pointer(&v);
+
+    parse_acl(c, cfg);
+    parse_trusted(c, cfg);
+}
+
+static gboolean
+valid_domain(const char *d)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *jid = g_strconcat("x@", d, NULL);
+    return strchr(d, '@') == NULL && map_jid_split(jid, NULL, NULL, NULL,
+                                                   &error);
+}
+
+static gboolean
+valid_sip_url(const char *u)
+{
+    return g_str_has_prefix(u, "sip:") || g_str_has_prefix(u, "sips:");
+}
+
+/* Checks across keys, after each key parsed on its own. */
+static void
+validate(Ctx *c, GwConfig *cfg)
+{
+    if (cfg->xmpp.component_domain != NULL &&
+        !valid_domain(cfg->xmpp.component_domain))
+        problem(c, find_key("xmpp", "component_domain"),
+                "'%.64s' is not a domain name", cfg->xmpp.component_domain);
+    if (cfg->xmpp.reconnect_max_ms < cfg->xmpp.reconnect_min_ms)
+        problem(c, find_key("xmpp", "reconnect_max_ms"),
+                "is less than reconnect_min_ms");
+    if (cfg->sip.listen != NULL && !valid_sip_url(cfg->sip.listen))
+        problem(c, find_key("sip", "listen"),
+                "'%.64s' is not a sip: URL", cfg->sip.listen);
+    if (cfg->sip.listen_tls != NULL) {
+        if (!g_str_has_prefix(cfg->sip.listen_tls, "sips:"))
+            problem(c, find_key("sip", "listen_tls"),
+                    "'%.64s' is not a sips: URL", cfg->sip.listen_tls);
+        if (cfg->sip.tls_dir == NULL)
+            problem(c, find_key("sip", "listen_tls"), "needs tls_dir");
+    }
+    if (cfg->sip.outbound_proxy != NULL &&
+        !valid_sip_url(cfg->sip.outbound_proxy))
+        problem(c, find_key("sip", "outbound_proxy"),
+                "'%.64s' is not a sip: URL", cfg->sip.outbound_proxy);
+    if (cfg->sip.register_enabled) {
+        if (cfg->sip.registrar == NULL)
+            problem(c, find_key("sip", "registrar"),
+                    "is required when register = true");
+        else if (!valid_sip_url(cfg->sip.registrar))
+            problem(c, find_key("sip", "registrar"),
+                    "'%.64s' is not a sip: URL", cfg->sip.registrar);
+    }
+    if (cfg->sip.domain == NULL && cfg->mapping.sip_domain != NULL)
+        cfg->sip.domain = g_strdup(cfg->mapping.sip_domain);
+    if (cfg->sip.auth_username == NULL && cfg->sip.username != NULL)
+        cfg->sip.auth_username = g_strdup(cfg->sip.username);
+    for (guint i = 0; i < cfg->security.allow_messages->len; i++) {
+        GwAclRule *r = g_ptr_array_index(cfg->security.allow_messages, i);
+        if (strchr(r->sender, '@') == NULL && strcmp(r->sender, "*") != 0)
+            problem(c, find_key("security", "allow_messages"),
+                    "sender '%.64s' must be a JID, a domain or *",
+                    r->sender);
+    }
+    if (cfg->mapping.static_file != NULL) {
+        gsize len = 0;
+        cfg->mapping.static_data =
+            read_file(c, find_key("mapping", "static_file"),
+                      cfg->mapping.static_file, &len);
+    }
+    /* the address table validates the [mapping] group as a whole */
+    if (c->problems->len == 0) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(MapTable) t = gw_config_build_map(cfg, &error);
+        if (t == NULL)
+            problem(c, NULL, "[mapping]: %s", error->message);
+    }
+}
+
+static void
+check_unknown(Ctx *c)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(c->kf, NULL);
+
+    for (guint i = 0; groups[i] != NULL; i++) {
+        g_auto(GStrv) names = NULL;
+
+        if (!group_known(groups[i])) {
+            problem(c, NULL, "unknown group [%.32s]", groups[i]);
+            continue;
+        }
+        names = g_key_file_get_keys(c->kf, groups[i], NULL, NULL);
+        for (guint j = 0; names != NULL && names[j] != NULL; j++)
+            if (find_key(groups[i], names[j]) == NULL)
+                problem(c, NULL, "[%s] %.32s: unknown key", groups[i],
+                        names[j]);
+    }
+}
+
+GwConfig *
+gw_config_parse(const char *data, gsize len, const char *path,
+                GwConfigReadFunc read_func, gpointer user_data, GError **error)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) kf_error = NULL;
+    g_autoptr(GwConfig) cfg = g_new0(GwConfig, 1);
+    g_autoptr(GString) problems = g_string_new(NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+    Ctx c = { path, dir, kf, problems, read_func, user_data };
+
+    g_return_val_if_fail(data != NULL && path != NULL, NULL);
+
+    cfg->path = g_strdup(path);
+    if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE,
+                                   &kf_error)) {
+        g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID,
+                    "%s: %s", path, kf_error->message);
+        return NULL;
+    }
+    check_unknown(&c);
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+        if (keys[i].offset >= 0)
+            parse_typed(&c, cfg, &keys[i]);
+    parse_special(&c, cfg);
+    cfg->xmpp.secret = parse_secret(&c, "xmpp", "secret", "secret_file", TRUE);
+    cfg->sip.password =
+        parse_secret(&c, "sip", "password", "password_file", FALSE);
+    if (problems->len == 0)
+        validate(&c, cfg);
+    if (problems->len > 0) {
+        g_set_error_literal(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID,
+                            problems->str);
+        return NULL;
+    }
+    return g_steal_pointer(&cfg);
+}
+
+GwConfig *
+gw_config_load(const char *path, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr(GError) read_error = NULL;
+
+    if (!g_file_get_contents(path, &data, &len, &read_error)) {
+        g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_READ, "%s",
+                    read_error->message);
+        return NULL;
+    }
+    return gw_config_parse(data, len, path, NULL, NULL, error);
+}
+
+void
+gw_config_free(GwConfig *cfg)
+{
+    if (cfg == NULL)
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        gpointer field;
+        if (keys[i].offset < 0)
+            continue;
+        field = (char *)cfg + keys[i].offset;
+        if (keys[i].type == K_STRING || keys[i].type == K_PATH)
+            g_free(*(char **)field);
+        else if (keys[i].type == K_STRLIST)
+            g_strfreev(*(char ***)field);
+    }
+    if (cfg->xmpp.secret != NULL)
+        memset(cfg->xmpp.secret, 0, strlen(cfg->xmpp.secret));
+    if (cfg->sip.password != NULL)
+        memset(cfg->sip.password, 0, strlen(cfg->sip.password));
+    g_free(cfg->xmpp.secret);
+    g_free(cfg->sip.password);
+    g_free(cfg->mapping.static_data);
+    g_free(cfg->log.level);
+    g_free(cfg->path);
+    if (cfg->security.allow_messages != NULL)
+        g_ptr_array_unref(cfg->security.allow_messages);
+    if (cfg->security.trusted_sip != NULL)
+        g_ptr_array_unref(cfg->security.trusted_sip);
+    g_free(cfg);
+}
+
+MapTable *
+gw_config_build_map(const GwConfig *cfg, GError **error)
+{
+    g_autofree char *rules_source =
+        g_strdup_printf("%s [mapping] rules", cfg->path);
+    MapConfig mc = {
+        .component_domain = cfg->xmpp.component_domain,
+        .sip_domain = cfg->mapping.sip_domain,
+        .trunk_domain = cfg->mapping.trunk_domain,
+        .numbers_as = cfg->mapping.numbers_as,
+        .default_country_code = cfg->mapping.default_country_code,
+        .international_prefix = cfg->mapping.international_prefix,
+        .national_prefix = cfg->mapping.national_prefix,
+        .foreign_domains = (const char *const *)cfg->mapping.foreign_domains,
+        .rules = (const char *const *)cfg->mapping.rules,
+        .rules_source = rules_source,
+        .static_data = cfg->mapping.static_data,
+        .static_len = -1,
+        .static_source = cfg->mapping.static_file,
+    };
+    return map_table_new(&mc, error);
+}
+
+gboolean
+gw_config_allows_message(const GwConfig *cfg, const char *sender_bare,
+                         const char *dest)
+{
+    for (guint i = 0; i < cfg->security.allow_messages->len; i++) {
+        const GwAclRule *r = g_ptr_array_index(cfg->security.allow_messages, i);
+        if (g_pattern_match_simple(r->sender, sender_bare) &&
+            g_pattern_match_simple(r->destination, dest))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+gw_config_trusts_sip_source(const GwConfig *cfg, const char *address)
+{
+    GwNet probe = { 0 };
+
+    if (address == NULL || !parse_net(address, &probe))
+        return FALSE;
+    for (guint i = 0; i < cfg->security.trusted_sip->len; i++) {
+        const GwNet *n = g_ptr_array_index(cfg->security.trusted_sip, i);
+        guint bits = n->prefix, full = bits / 8, rest = bits % 8;
+
+        if (memcmp(n->addr, probe.addr, full) != 0)
+            continue;
+        if (rest != 0) {
+            guint8 mask = (guint8)(0xff << (8 - rest));
+            if ((n->addr[full] & mask) != (probe.addr[full] & mask))
+                continue;
+        }
+        return TRUE;
+    }
+    return FALSE;
+}
+
+/* The text of a key in a config, for comparing across reloads. */
+static char *
+key_text(const GwConfig *cfg, const KeyDef *k)
+{
+    gconstpointer field;
+
+    if (k->offset < 0)
+        return NULL;
+    field = (const char *)cfg + k->offset;
+    switch (k->type) {
+    case K_STRING:
+    case K_PATH:
+        return g_strdup(*(char *const *)field);
+    case K_UINT:
+        return g_strdup_printf("%u", *(const guint *)field);
+    case K_DOUBLE:
+        return g_strdup_printf("%g", *(const double *)field);
+    case K_BOOL:
+        return g_strdup(*(const gboolean *)field ? "true" : "false");
+    case K_STRLIST:
+        return *(char *const *const *)field
+                   ? g_strjoinv(";", *(char **const *)field)
+                   : NULL;
+    default:
+        return NULL;
+    }
+}
+
+char **
+gw_config_restart_keys(const GwConfig *a, const GwConfig *b)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        const KeyDef *k = &keys[i];
+        g_autofree char *ta = NULL, *tb = NULL;
+
+        if (k->reloadable)
+            continue;
+        if (k->secret || k->type == K_SPECIAL) {
+            /* compared by their effect below */
+            continue;
+        }
+        ta = key_text(a, k);
+        tb = key_text(b, k);
+        if (g_strcmp0(ta, tb) != 0)
+            g_ptr_array_add(out, g_strdup_printf("%s.%s", k->group, k->name));
+    }
+    if (g_strcmp0(a->xmpp.secret, b->xmpp.secret) != 0)
+        g_ptr_array_add(out, g_strdup("xmpp.secret"));
+    if (g_strcmp0(a->sip.password, b->sip.password) != 0)
+        g_ptr_array_add(out, g_strdup("sip.password"));
+    if (a->sip.transports != b->sip.transports)
+        g_ptr_array_add(out, g_strdup("sip.transports"));
+    if (out->len == 0) {
+        g_ptr_array_free(out, TRUE);
+        return NULL;
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
+void
+gw_config_print_reference(GString *out)
+{
+    const char *group = NULL;
+    static const char *const type_names[] = {
+        [K_STRING] = "string", [K_PATH] = "path",
+        [K_UINT] = "integer",  [K_DOUBLE] = "number",
+        [K_BOOL] = "boolean",  [K_STRLIST] = "list (;-separated)",
+        [K_SPECIAL] = "see help",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        const KeyDef *k = &keys[i];
+        if (group == NULL || strcmp(group, k->group) != 0) {
+            group = k->group;
+            g_string_append_printf(out, "\n[%s]\n", group);
+        }
+        g_string_append_printf(out, "  %-22s %s%s%s%s\n      %s\n", k->name,
+                               type_names[k->type],
+                               k->required ? ", required" : "",
+                               k->def ? ", default " : "",
+                               k->def && !k->secret ? k->def : "", k->help);
+        if (k->type == K_UINT || k->type == K_DOUBLE)
+            g_string_append_printf(out, "      range %g to %g\n", k->min,
+                                   k->max);
+        if (k->reloadable)
+            g_string_append(out, "      changes on SIGHUP\n");
+    }
+}

@@ -1,0 +1,153 @@
+/* config/gw_config.h: the gateway's configuration, one GKeyFile parsed into
+ * an immutable GwConfig.
+ *
+ * Every key is declared once, in the key table of gw_config.c (group, name,
+ * type, default, bounds, whether SIGHUP may change it, help text); parsing,
+ * `--help-config` and the test against gateway.conf.example all read it.
+ * Parsing is pure: callers pass the file's bytes and a reader for files the
+ * configuration names (secret_file, static_file ...). Every problem found is
+ * reported, each naming file, group and key.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "map.h"
+
+G_BEGIN_DECLS
+
+#define GW_CONFIG_ERROR (gw_config_error_quark())
+GQuark gw_config_error_quark(void);
+
+typedef enum {
+    GW_CONFIG_ERROR_INVALID, /* one or more keys are bad; the message lists
+                                every problem, one per line */
+    GW_CONFIG_ERROR_READ,    /* the file or a file it names cannot be read */
+} GwConfigError;
+
+typedef enum {
+    GW_SIP_TRANSPORT_UDP = 1 << 0,
+    GW_SIP_TRANSPORT_TCP = 1 << 1,
+    GW_SIP_TRANSPORT_TLS = 1 << 2,
+} GwSipTransports;
+
+/* One "SENDER DESTINATION" rule of [security] allow_messages: glob patterns
+ * (g_pattern_match_simple) over the sender's bare JID and over the
+ * destination's SIP-side address (user part, or user@host for foreign). */
+typedef struct {
+    char *sender;
+    char *destination;
+} GwAclRule;
+
+/* A trusted SIP source network. */
+typedef struct {
+    guint8 addr[16]; /* IPv4 as v4-mapped IPv6 */
+    guint prefix;    /* 0..128, counted on the mapped form */
+    char *text;      /* as written, for logs */
+} GwNet;
+
+typedef struct {
+    char *path; /* the file it came from, for messages */
+
+    struct {
+        char *server; /* host name or address of the XMPP server */
+        guint port;
+        char *component_domain;
+        char *secret; /* never logged */
+        guint reconnect_min_ms;
+        guint reconnect_max_ms;
+        guint send_queue_bytes; /* bound of unwritten stanza bytes */
+    } xmpp;
+
+    struct {
+        char *listen;     /* Sofia URL, e.g. "sip:127.0.0.1:5060" */
+        guint transports; /* GwSipTransports */
+        char *listen_tls; /* sips: URL or NULL */
+        char *tls_dir;    /* agent.pem + cafile.pem, or NULL */
+        char *domain;     /* the gateway's own SIP domain */
+        char *outbound_proxy;
+        char *user_agent;
+        gboolean register_enabled;
+        char *registrar;
+        char *username;
+        char *auth_username;
+        char *password; /* never logged */
+        guint register_expires;
+        guint udp_mtu;
+        guint transaction_timeout_ms; /* Timer F/B (64*T1) */
+    } sip;
+
+    struct {
+        char *sip_domain;
+        char *trunk_domain;
+        MapNumberForm numbers_as;
+        char *default_country_code;
+        char *international_prefix;
+        char *national_prefix;
+        char **foreign_domains;
+        char **rules;
+        char *static_file;
+        char *static_data; /* the file's contents, read at load */
+    } mapping;
+
+    struct {
+        GPtrArray *allow_messages; /* of GwAclRule* */
+        GPtrArray *trusted_sip;    /* of GwNet* */
+        double xmpp_rate;          /* messages/s per XMPP sender */
+        guint xmpp_burst;
+        double sip_rate; /* requests/s per SIP source address */
+        guint sip_burst;
+    } security;
+
+    struct {
+        guint max_message_bytes;
+        guint max_pending_sip;  /* XMPP->SIP MESSAGEs awaiting a response */
+        guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting a write */
+        guint max_rate_entries; /* senders tracked by the rate limiter */
+    } limits;
+
+    struct {
+        char *level; /* "message", "info", "debug" */
+        gboolean stanzas;
+        guint sofia_level; /* 0..9 */
+    } log;
+} GwConfig;
+
+/* Reads a file a configuration names (secret_file ...). Returns contents
+ * (transfer full) or NULL with an error. Tests pass their own. */
+typedef char *(*GwConfigReadFunc)(const char *path, gsize *len,
+                                  gpointer user_data, GError **error);
+
+/* Parses `data` (the contents of `path`; relative paths inside resolve
+ * against its directory). Returns (transfer full) a config, or NULL and
+ * GW_CONFIG_ERROR_INVALID listing every problem found. read_func NULL: read
+ * files with g_file_get_contents(). */
+GwConfig *gw_config_parse(const char *data, gsize len, const char *path,
+                          GwConfigReadFunc read_func, gpointer user_data,
+                          GError **error);
+
+/* Reads and parses a file. */
+GwConfig *gw_config_load(const char *path, GError **error);
+
+void gw_config_free(GwConfig *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwConfig, gw_config_free)
+
+/* Builds the address table this configuration describes. */
+MapTable *gw_config_build_map(const GwConfig *config, GError **error);
+
+/* May XMPP user `sender_bare` message SIP destination `dest`? */
+gboolean gw_config_allows_message(const GwConfig *config,
+                                  const char *sender_bare, const char *dest);
+
+/* Is a SIP source address (textual IPv4/IPv6) trusted? */
+gboolean gw_config_trusts_sip_source(const GwConfig *config,
+                                     const char *address);
+
+/* Keys whose values differ between a and b and cannot change without a
+ * restart; (transfer full) NULL-terminated "group.key" list, or NULL. */
+char **gw_config_restart_keys(const GwConfig *a, const GwConfig *b);
+
+/* Prints the key reference (group, key, type, default, help). */
+void gw_config_print_reference(GString *out);
+
+G_END_DECLS

@@ -1,0 +1,218 @@
+/* gateway/error_map.c: every error that crosses the border is translated
+ * here, in tables, never in if-chains in the handlers.
+ *
+ * SIP -> XMPP follows RFC 7247 Table 2 with two deliberate choices:
+ *  - 600 Busy Everywhere is recipient-unavailable like 486 (RFC 7247 says
+ *    service-unavailable; for a message sender "the recipient is busy" is
+ *    the truthful, retryable answer), and
+ *  - 415/488 are not-acceptable (RFC 7247: bad-request for 415): the
+ *    request was well-formed, the peer cannot take its content.
+ */
+#include "error_map.h"
+
+#include <string.h>
+
+#include "gw_error.h"
+#include "map.h"
+
+G_DEFINE_QUARK(gw-error-quark, gw_error)
+
+typedef struct {
+    int status;
+    const char *condition;
+} SipRow;
+
+/* Exact codes first; class defaults below. */
+static const SipRow sip_rows[] = {
+    { 400, "bad-request" },
+    { 401, "not-authorized" },
+    { 402, "payment-required" },
+    { 403, "forbidden" },
+    { 404, "item-not-found" },
+    { 405, "feature-not-implemented" },
+    { 406, "not-acceptable" },
+    { 407, "not-authorized" },
+    { 408, "remote-server-timeout" },
+    { 410, "gone" },
+    { 413, "policy-violation" },
+    { 414, "policy-violation" },
+    { 415, "not-acceptable" },
+    { 416, "bad-request" },
+    { 420, "bad-request" },
+    { 421, "bad-request" },
+    { 423, "bad-request" },
+    { 428, "not-authorized" },
+    { 429, "bad-request" },
+    { 433, "not-authorized" },
+    { 436, "not-authorized" },
+    { 437, "not-authorized" },
+    { 438, "not-authorized" },
+    { 480, "recipient-unavailable" },
+    { 481, "item-not-found" },
+    { 482, "not-acceptable" },
+    { 483, "not-acceptable" },
+    { 484, "item-not-found" },
+    { 485, "item-not-found" },
+    { 486, "recipient-unavailable" },
+    { 487, "service-unavailable" },
+    { 488, "not-acceptable" },
+    { 489, "policy-violation" },
+    { 491, "unexpected-request" },
+    { 493, "bad-request" },
+    { 494, "not-authorized" },
+    { 500, "internal-server-error" },
+    { 501, "feature-not-implemented" },
+    { 502, "remote-server-not-found" },
+    { 503, "service-unavailable" },
+    { 504, "remote-server-timeout" },
+    { 505, "not-acceptable" },
+    { 513, "policy-violation" },
+    { 580, "not-acceptable" },
+    { 600, "recipient-unavailable" },
+    { 603, "service-unavailable" },
+    { 604, "item-not-found" },
+    { 606, "not-acceptable" },
+};
+
+typedef struct {
+    const char *condition;
+    const char *type;
+    int sip;
+} CondRow;
+
+/* RFC 6120 8.3.3 conditions, their usual type, RFC 7247 Table 1 code. */
+static const CondRow cond_rows[] = {
+    { "bad-request", "modify", 400 },
+    { "conflict", "cancel", 400 },
+    { "feature-not-implemented", "cancel", 405 },
+    { "forbidden", "auth", 403 },
+    { "gone", "cancel", 410 },
+    { "internal-server-error", "cancel", 500 },
+    { "item-not-found", "cancel", 404 },
+    { "jid-malformed", "modify", 400 },
+    { "not-acceptable", "modify", 406 },
+    { "not-allowed", "cancel", 405 },
+    { "not-authorized", "auth", 401 },
+    { "payment-required", "auth", 402 },
+    { "policy-violation", "modify", 403 },
+    { "recipient-unavailable", "wait", 480 },
+    { "redirect", "modify", 302 },
+    { "registration-required", "auth", 400 },
+    { "remote-server-not-found", "cancel", 404 },
+    { "remote-server-timeout", "wait", 408 },
+    { "resource-constraint", "wait", 500 },
+    { "service-unavailable", "cancel", 503 },
+    { "subscription-required", "auth", 400 },
+    { "undefined-condition", "cancel", 400 },
+    { "unexpected-request", "wait", 491 },
+};
+
+static const CondRow *
+find_cond(const char *condition)
+{
+    for (gsize i = 0; condition != NULL && i < G_N_ELEMENTS(cond_rows); i++)
+        if (strcmp(cond_rows[i].condition, condition) == 0)
+            return &cond_rows[i];
+    return NULL;
+}
+
+const char *
+gw_errmap_condition_type(const char *condition)
+{
+    const CondRow *r = find_cond(condition);
+    return r != NULL ? r->type : "cancel";
+}
+
+GwStanzaError
+gw_errmap_sip_to_xmpp(int status)
+{
+    const char *cond = NULL;
+    GwStanzaError e;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(sip_rows); i++)
+        if (sip_rows[i].status == status) {
+            cond = sip_rows[i].condition;
+            break;
+        }
+    if (cond == NULL) {
+        if (status >= 300 && status < 400)
+            cond = "redirect";
+        else if (status >= 400 && status < 500)
+            cond = "bad-request";
+        else if (status >= 500 && status < 600)
+            cond = "internal-server-error";
+        else
+            cond = "service-unavailable";
+    }
+    e.condition = cond;
+    e.type = gw_errmap_condition_type(cond);
+    return e;
+}
+
+int
+gw_errmap_xmpp_to_sip(const char *condition)
+{
+    const CondRow *r = find_cond(condition);
+    return r != NULL ? r->sip : 400;
+}
+
+typedef struct {
+    GQuark (*domain)(void);
+    int code;
+    const char *condition;
+    const char *type; /* NULL: the condition's default */
+    int sip;
+    const char *phrase;
+} GErrorRow;
+
+static const GErrorRow gerror_rows[] = {
+    /* domain          code                     XMPP condition  type  SIP */
+    { gw_error_quark, GW_ERROR_BAD_REQUEST, "bad-request", NULL, 400,
+      "Bad Request" },
+    { gw_error_quark, GW_ERROR_FORBIDDEN, "forbidden", NULL, 403,
+      "Forbidden" },
+    { gw_error_quark, GW_ERROR_RATE_LIMITED, "policy-violation", "wait", 503,
+      "Rate Limit Exceeded" },
+    { gw_error_quark, GW_ERROR_TOO_LARGE, "policy-violation", "modify", 413,
+      "Request Entity Too Large" },
+    { gw_error_quark, GW_ERROR_UNSUPPORTED, "not-acceptable", NULL, 415,
+      "Unsupported Media Type" },
+    { gw_error_quark, GW_ERROR_LINK_DOWN, "service-unavailable", "wait", 503,
+      "Service Unavailable" },
+    { gw_error_quark, GW_ERROR_OVERLOAD, "resource-constraint", "wait", 503,
+      "Service Unavailable" },
+    { gw_error_quark, GW_ERROR_TIMEOUT, "remote-server-timeout", NULL, 408,
+      "Request Timeout" },
+    { gw_error_quark, GW_ERROR_SHUTDOWN, "service-unavailable", "wait", 503,
+      "Service Unavailable" },
+    { map_error_quark, MAP_ERROR_MALFORMED, "jid-malformed", NULL, 400,
+      "Bad Address" },
+    { map_error_quark, MAP_ERROR_NOT_PERMITTED, "forbidden", NULL, 403,
+      "Forbidden" },
+    { map_error_quark, MAP_ERROR_NO_RULE, "item-not-found", NULL, 404,
+      "Not Found" },
+};
+
+void
+gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,
+                      int *sip_status, const char **phrase)
+{
+    const GErrorRow *row = NULL;
+
+    for (gsize i = 0; error != NULL && i < G_N_ELEMENTS(gerror_rows); i++)
+        if (gerror_rows[i].domain() == error->domain &&
+            gerror_rows[i].code == error->code) {
+            row = &gerror_rows[i];
+            break;
+        }
+    if (xmpp != NULL) {
+        xmpp->condition = row ? row->condition : "internal-server-error";
+        xmpp->type = row && row->type ? row->type
+                                      : gw_errmap_condition_type(
+                                            xmpp->condition);
+    }
+    if (sip_status != NULL)
+        *sip_status = row ? row->sip : 500;
+    if (phrase != NULL)
+        *phrase = row ? row->phrase : "Server Internal Error";
+}

@@ -1,0 +1,31 @@
+/* gateway/error_map.h: the one place where errors change language
+ * (RFC 7247 section 6 for SIP <-> XMPP stanza errors). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* An XMPP stanza error: RFC 6120 8.3 condition and type. */
+typedef struct {
+    const char *condition; /* "item-not-found" ... (static string) */
+    const char *type;      /* "cancel", "wait", "modify", "auth" */
+} GwStanzaError;
+
+/* A SIP final response code (>= 300, or 408 for a local timeout) ->
+ * stanza error (RFC 7247 Table 2, adjusted where noted in error_map.c). */
+GwStanzaError gw_errmap_sip_to_xmpp(int status);
+
+/* A stanza error condition -> SIP status (RFC 7247 Table 1). Unknown
+ * conditions -> 400 (undefined-condition). */
+int gw_errmap_xmpp_to_sip(const char *condition);
+
+/* A GError from the gateway, mapping/ or jingle_sdp/ -> both languages.
+ * *phrase is a static reason phrase for the SIP side. */
+void gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,
+                           int *sip_status, const char **phrase);
+
+/* The default RFC 6120 type of a condition ("cancel" if unknown). */
+const char *gw_errmap_condition_type(const char *condition);
+
+G_END_DECLS

@@ -1,0 +1,47 @@
+/* gateway/gateway.h: the daemon's shared context. One per process, owned
+ * by main.c; the links and bridges borrow it. */
+#pragma once
+
+#include <glib.h>
+
+#include "gw_config.h"
+#include "map.h"
+#include "ratelimit.h"
+#include "sip_ua.h"
+#include "xmpp_link.h"
+
+G_BEGIN_DECLS
+
+typedef struct GwMsgBridge GwMsgBridge;
+
+typedef struct {
+    /* The configuration the process started with: the links are built
+     * from it and keep pointers into it, so it lives as long as they do.
+     * `config` is the current one (swapped on SIGHUP); policy, mapping and
+     * limits are read from it at each use. */
+    GwConfig *boot_config;
+    GwConfig *config;
+    MapTable *map;
+
+    GwXmppLink *xmpp;
+    GwSipUa *sip;
+    GwMsgBridge *msg;
+    GwRateLimiter *xmpp_rate;
+    GwRateLimiter *sip_rate;
+
+    GMainLoop *loop;
+    gboolean stopping;
+    guint pending_stops;
+} GwGateway;
+
+/* router.c: events from the links to the bridges */
+void gw_router_xmpp_stanza(xmpp_stanza_t *stanza, gpointer gateway);
+void gw_router_xmpp_state(gboolean up, gpointer gateway);
+void gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
+                           gpointer gateway);
+
+/* Sends a stanza built as text; logs and drops it if the link is down
+ * (for stanzas nobody waits on: errors, receipts, iq results). */
+void gw_gateway_send_text(GwGateway *gw, GString *xml);
+
+G_END_DECLS

@@ -1,0 +1,362 @@
+/* gateway/main.c: options, logging, signals, the main loop, and the
+ * orderly start and stop of the links.
+ *
+ * Exit status: 0 normal stop; 1 --check-config found problems or --map
+ * could not map; 2 the configuration is unusable (before any network
+ * I/O); 3 the SIP listen address could not be bound.
+ *
+ * Stop (SIGTERM/SIGINT):
+ *   1. refuse new work (XMPP: service-unavailable/wait, SIP: 503)
+ *   2. drain: wait up to 3 s for XMPP->SIP messages to get SIP answers,
+ *      so their receipts or bounces still reach the senders
+ *   3. close the XMPP stream (what was written is confirmed 200 to SIP,
+ *      the rest 503)
+ *   4. un-REGISTER, shut the SIP stack down, quit.
+ */
+#define G_LOG_DOMAIN "gw-main"
+
+#include <glib-unix.h>
+#include <libxml/parser.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway.h"
+#include "message_bridge.h"
+
+static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
+static gboolean log_journald;
+
+/* ---- logging ----------------------------------------------------------- */
+
+static const char *
+level_name(GLogLevelFlags level)
+{
+    switch (level & G_LOG_LEVEL_MASK) {
+    case G_LOG_LEVEL_ERROR:
+        return "ERROR";
+    case G_LOG_LEVEL_CRITICAL:
+        return "CRITICAL";
+    case G_LOG_LEVEL_WARNING:
+        return "WARNING";
+    case G_LOG_LEVEL_MESSAGE:
+        return "MESSAGE";
+    case G_LOG_LEVEL_INFO:
+        return "INFO";
+    default:
+        return "DEBUG";
+    }
+}
+
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
+           gpointer user_data)
+{
+    const char *domain = NULL, *message = NULL;
+    g_autoptr(GString) extra = NULL;
+    g_autoptr(GDateTime) now = NULL;
+    g_autofree char *stamp = NULL;
+
+    if ((level & G_LOG_LEVEL_MASK) > log_threshold &&
+        !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
+        return G_LOG_WRITER_HANDLED;
+    if (log_journald)
+        return g_log_writer_journald(level, fields, n_fields, user_data);
+
+    for (gsize i = 0; i < n_fields; i++) {
+        const GLogField *f = &fields[i];
+        if (f->length >= 0)
+            continue; /* only NUL-terminated text fields are printed */
+        if (strcmp(f->key, "GLIB_DOMAIN") == 0)
+            domain = f->value;
+        else if (strcmp(f->key, "MESSAGE") == 0)
+            message = f->value;
+        else if (g_str_has_prefix(f->key, "GW_")) {
+            if (extra == NULL)
+                extra = g_string_new(NULL);
+            g_string_append_printf(extra, " %s=%s", f->key + 3,
+                                   (const char *)f->value);
+        }
+    }
+    now = g_date_time_new_now_local();
+    stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S.%f");
+    stamp[23] = '\0'; /* milliseconds */
+    fprintf(stderr, "%s %s %s: %s%s\n", stamp, domain ? domain : "-",
+            level_name(level), message ? message : "",
+            extra ? extra->str : "");
+    return G_LOG_WRITER_HANDLED;
+}
+
+static void
+set_log_level(const char *name, int verbose)
+{
+    if (verbose >= 2 || g_strcmp0(name, "debug") == 0)
+        log_threshold = G_LOG_LEVEL_DEBUG;
+    else if (verbose == 1 || g_strcmp0(name, "info") == 0)
+        log_threshold = G_LOG_LEVEL_INFO;
+    else
+        log_threshold = G_LOG_LEVEL_MESSAGE;
+}
+
+/* ---- stop and reload --------------------------------------------------- */
+
+static gint64 drain_deadline;
+
+static gboolean
+on_sip_stopped(gpointer data)
+{
+    GwGateway *gw = data;
+
+    g_message("stopped");
+    g_main_loop_quit(gw->loop);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_xmpp_stopped(gpointer data)
+{
+    GwGateway *gw = data;
+
+    gw_sip_ua_stop(gw->sip, on_sip_stopped, gw);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+drain_tick(gpointer data)
+{
+    GwGateway *gw = data;
+    GwMsgStats st;
+
+    gw_msg_bridge_get_stats(gw->msg, &st);
+    if (st.pending_sip > 0 && g_get_monotonic_time() < drain_deadline)
+        return G_SOURCE_CONTINUE;
+    if (st.pending_sip > 0)
+        g_warning("stopping with %u XMPP->SIP messages unanswered; their "
+                  "senders get an error if the XMPP link allows",
+                  st.pending_sip);
+    gw_xmpp_link_stop(gw->xmpp, on_xmpp_stopped, gw);
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_stop_signal(gpointer data)
+{
+    GwGateway *gw = data;
+
+    if (gw->stopping) {
+        g_warning("second stop signal: exiting at once");
+        exit(1);
+    }
+    g_message("stopping");
+    gw->stopping = TRUE;
+    drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    g_timeout_add(20, drain_tick, gw);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_reload_signal(gpointer data)
+{
+    GwGateway *gw = data;
+    g_autoptr(GError) error = NULL;
+    GwConfig *next = gw_config_load(gw->boot_config->path, &error);
+    MapTable *map;
+    g_auto(GStrv) restart = NULL;
+
+    if (next == NULL) {
+        g_warning("reload refused, keeping the running configuration:\n%s",
+                  error->message);
+        return G_SOURCE_CONTINUE;
+    }
+    map = gw_config_build_map(next, &error);
+    if (map == NULL) {
+        g_warning("reload refused: %s", error->message);
+        gw_config_free(next);
+        return G_SOURCE_CONTINUE;
+    }
+    restart = gw_config_restart_keys(gw->boot_config, next);
+    if (restart != NULL) {
+        g_autofree char *list = g_strjoinv(", ", restart);
+        g_warning("reload: these changes take effect only after a restart: "
+                  "%s",
+                  list);
+    }
+    map_table_free(gw->map);
+    gw->map = map;
+    if (gw->config != gw->boot_config)
+        gw_config_free(gw->config);
+    gw->config = next;
+    set_log_level(next->log.level, 0);
+    g_message("configuration reloaded: %u static entries, %u rules",
+              map_table_get_n_static(map), map_table_get_n_rules(map));
+    return G_SOURCE_CONTINUE;
+}
+
+/* ---- command line ------------------------------------------------------ */
+
+static const char *
+kind_name(MapKind k)
+{
+    switch (k) {
+    case MAP_KIND_XMPP_USER:
+        return "xmpp-user";
+    case MAP_KIND_SIP_USER:
+        return "sip-user";
+    case MAP_KIND_PHONE:
+        return "phone";
+    case MAP_KIND_FOREIGN:
+        return "foreign-sip";
+    }
+    return "?";
+}
+
+static int
+run_map(const GwConfig *cfg, const char *address)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MapTable) map = gw_config_build_map(cfg, &error);
+    g_autoptr(MapResult) r = NULL;
+
+    if (map == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        return 2;
+    }
+    r = map_table_lookup_any(map, address, &error);
+    if (r == NULL) {
+        printf("%s: does not map: %s\n", address, error->message);
+        return 1;
+    }
+    printf("jid:  %s\nsip:  %s\nkind: %s\nrule: %s\n", r->jid, r->sip_uri,
+           kind_name(r->kind), r->rule);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *config_path = NULL, *map_address = NULL;
+    gboolean check = FALSE, version = FALSE, help_config = FALSE;
+    int verbose = 0;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GOptionContext) opts = NULL;
+    GwGateway gw = { 0 };
+    GOptionEntry entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+          "configuration file", "FILE" },
+        { "check-config", 0, 0, G_OPTION_ARG_NONE, &check,
+          "validate the configuration, list every problem, exit 0 or 1",
+          NULL },
+        { "map", 0, 0, G_OPTION_ARG_STRING, &map_address,
+          "print what ADDRESS (JID, SIP/tel URI or dialled number) maps to",
+          "ADDRESS" },
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+          "print the version and exit", NULL },
+        { "help-config", 0, 0, G_OPTION_ARG_NONE, &help_config,
+          "print every configuration key and exit", NULL },
+        { NULL },
+    };
+    int rc = 0;
+
+    /* -v/--verbose may repeat (GOption cannot count): taken out here */
+    {
+        int n = 1;
+        for (int i = 1; i < argc; i++) {
+            if (strcmp(argv[i], "-v") == 0 ||
+                strcmp(argv[i], "--verbose") == 0)
+                verbose++;
+            else if (strcmp(argv[i], "-vv") == 0)
+                verbose += 2;
+            else
+                argv[n++] = argv[i];
+        }
+        argc = n;
+        argv[argc] = NULL;
+    }
+
+    g_log_set_writer_func(log_writer, NULL, NULL);
+    log_journald = g_log_writer_is_journald(fileno(stderr));
+    set_log_level(NULL, verbose);
+
+    opts = g_option_context_new("- bridge XMPP and SIP");
+    g_option_context_set_description(
+        opts, "  -v, --verbose     more log output (-v info, -vv debug)\n");
+    g_option_context_add_main_entries(opts, entries, NULL);
+    if (!g_option_context_parse(opts, &argc, &argv, &error)) {
+        fprintf(stderr, "%s\n", error->message);
+        return 2;
+    }
+    if (version) {
+        printf("xmpp-sip-gateway %s\n", GW_VERSION);
+        return 0;
+    }
+    if (help_config) {
+        g_autoptr(GString) ref = g_string_new(NULL);
+        gw_config_print_reference(ref);
+        fputs(ref->str, stdout);
+        return 0;
+    }
+    if (config_path == NULL) {
+        fprintf(stderr, "xmpp-sip-gateway: --config FILE is required\n");
+        return 2;
+    }
+
+    gw.boot_config = gw_config_load(config_path, &error);
+    if (gw.boot_config == NULL) {
+        fprintf(stderr, "%s\n", error->message);
+        return check ? 1 : 2;
+    }
+    if (map_address != NULL) {
+        rc = run_map(gw.boot_config, map_address);
+        gw_config_free(gw.boot_config);
+        return rc;
+    }
+    gw.config = gw.boot_config;
+    gw.map = gw_config_build_map(gw.config, &error);
+    if (check) {
+        printf("%s: OK (%u static entries, %u rules)\n", config_path,
+               map_table_get_n_static(gw.map), map_table_get_n_rules(gw.map));
+        map_table_free(gw.map);
+        gw_config_free(gw.boot_config);
+        return 0;
+    }
+    set_log_level(gw.config->log.level, verbose);
+    xmlInitParser();
+
+    gw.loop = g_main_loop_new(NULL, FALSE);
+    gw.xmpp_rate = gw_rate_limiter_new();
+    gw.sip_rate = gw_rate_limiter_new();
+    gw.msg = gw_msg_bridge_new(&gw);
+    gw.sip = gw_sip_ua_new(gw.boot_config, gw_router_sip_request, &gw,
+                           &error);
+    if (gw.sip == NULL) {
+        g_critical("%s", error->message);
+        rc = 3;
+        goto out;
+    }
+    gw.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
+                               gw_router_xmpp_state, &gw);
+    g_unix_signal_add(SIGTERM, on_stop_signal, &gw);
+    g_unix_signal_add(SIGINT, on_stop_signal, &gw);
+    g_unix_signal_add(SIGHUP, on_reload_signal, &gw);
+    g_message("xmpp-sip-gateway %s starting: component %s, SIP domain %s",
+              GW_VERSION, gw.config->xmpp.component_domain,
+              gw.config->sip.domain);
+    gw_sip_ua_start(gw.sip);
+    gw_xmpp_link_start(gw.xmpp);
+    g_main_loop_run(gw.loop);
+
+out:
+    gw_xmpp_link_free(gw.xmpp);
+    gw_sip_ua_free(gw.sip);
+    gw_msg_bridge_free(gw.msg);
+    gw_rate_limiter_free(gw.xmpp_rate);
+    gw_rate_limiter_free(gw.sip_rate);
+    map_table_free(gw.map);
+    if (gw.config != gw.boot_config)
+        gw_config_free(gw.config);
+    gw_config_free(gw.boot_config);
+    g_main_loop_unref(gw.loop);
+    xmlCleanupParser();
+    return rc;
+}

@@ -1,0 +1,236 @@
+/* gateway/router.c: events from the links go to the bridges from here.
+ *
+ * XMPP: <message> -> message bridge; <iq> get/set -> disco#info, ping,
+ * version, or service-unavailable (RFC 6120 8.2.3: never silence);
+ * <presence> -> answered for probes of the component itself.
+ * SIP: every request is checked against [security] (trusted sources, rate
+ * per source) before any bridge sees it.
+ */
+#define G_LOG_DOMAIN "gw-router"
+
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "error_map.h"
+#include "gateway.h"
+#include "gw_error.h"
+#include "message_bridge.h"
+#include "stanza.h"
+
+/* The features we really implement, sorted as XEP-0115 wants them. */
+static const char *const domain_features[] = {
+    GW_NS_CHATSTATES, GW_NS_DISCO_INFO, GW_NS_VERSION, GW_NS_PING,
+    GW_NS_RECEIPTS,
+};
+static const char *const user_features[] = {
+    GW_NS_CHATSTATES, GW_NS_DISCO_INFO, GW_NS_PING, GW_NS_RECEIPTS,
+};
+
+void
+gw_gateway_send_text(GwGateway *gw, GString *xml)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!gw_xmpp_link_send(gw->xmpp, xml->str, xml->len, NULL, NULL, &error))
+        g_info("dropped a stanza for the XMPP side: %s: %.120s",
+               error->message, xml->str);
+    g_string_free(xml, TRUE);
+}
+
+static GString *
+iq_result_open(xmpp_stanza_t *iq)
+{
+    GString *x = g_string_sized_new(512);
+
+    g_string_append(x, "<iq type='result'");
+    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
+    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
+    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
+    return x;
+}
+
+static void
+reply_error(GwGateway *gw, xmpp_stanza_t *stanza, const char *condition,
+            const char *text)
+{
+    GwStanzaError e = { condition, gw_errmap_condition_type(condition) };
+    gw_gateway_send_text(gw, gw_stanza_error_reply(stanza, NULL, &e, text));
+}
+
+static void
+disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
+           const char *local)
+{
+    GString *x;
+    const char *node = xmpp_stanza_get_attribute(query, "node");
+    g_autoptr(MapResult) m = NULL;
+
+    if (node != NULL) {
+        reply_error(gw, iq, "item-not-found", "no such node");
+        return;
+    }
+    if (local != NULL) {
+        g_autoptr(GError) error = NULL;
+        m = map_table_lookup_jid(gw->map, xmpp_stanza_get_to(iq), &error);
+        if (m == NULL || m->kind == MAP_KIND_XMPP_USER) {
+            reply_error(gw, iq, "item-not-found",
+                        error ? error->message : "not a SIP address");
+            return;
+        }
+    }
+    x = iq_result_open(iq);
+    g_string_append(x, "><query xmlns='" GW_NS_DISCO_INFO "'>");
+    if (local == NULL) {
+        g_string_append(x, "<identity category='gateway' type='sip' "
+                           "name='XMPP-SIP gateway'/>");
+        for (gsize i = 0; i < G_N_ELEMENTS(domain_features); i++)
+            g_string_append_printf(x, "<feature var='%s'/>",
+                                   domain_features[i]);
+    } else {
+        g_string_append(x, "<identity category='client' type='phone'");
+        gw_xml_append_attr(x, "name", m->sip_uri);
+        g_string_append(x, "/>");
+        for (gsize i = 0; i < G_N_ELEMENTS(user_features); i++)
+            g_string_append_printf(x, "<feature var='%s'/>",
+                                   user_features[i]);
+    }
+    g_string_append(x, "</query></iq>");
+    gw_gateway_send_text(gw, x);
+}
+
+static void
+route_iq(GwGateway *gw, xmpp_stanza_t *iq)
+{
+    const char *type = xmpp_stanza_get_type(iq);
+    const char *to = xmpp_stanza_get_to(iq);
+    g_autofree char *local = NULL;
+    xmpp_stanza_t *q = NULL;
+    const char *ns = NULL, *name = NULL;
+
+    if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
+        return; /* results and errors to our own requests: none yet */
+    if (xmpp_stanza_get_id(iq) == NULL || to == NULL) {
+        reply_error(gw, iq, "bad-request", "iq without id or to");
+        return;
+    }
+    map_jid_split(to, &local, NULL, NULL, NULL);
+    for (q = xmpp_stanza_get_children(iq); q != NULL;
+         q = xmpp_stanza_get_next(q))
+        if (xmpp_stanza_is_tag(q))
+            break;
+    if (q != NULL) {
+        ns = xmpp_stanza_get_ns(q);
+        name = xmpp_stanza_get_name(q);
+    }
+    if (ns == NULL || name == NULL) {
+        reply_error(gw, iq, "bad-request", "iq without a payload");
+        return;
+    }
+    if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_DISCO_INFO) == 0) {
+        disco_info(gw, iq, q, local);
+    } else if (strcmp(type, "get") == 0 &&
+               strcmp(ns, GW_NS_DISCO_ITEMS) == 0) {
+        GString *x = iq_result_open(iq);
+        g_string_append(x, "><query xmlns='" GW_NS_DISCO_ITEMS "'/></iq>");
+        gw_gateway_send_text(gw, x);
+    } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_PING) == 0) {
+        GString *x = iq_result_open(iq);
+        g_string_append(x, "/>");
+        gw_gateway_send_text(gw, x);
+    } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_VERSION) == 0 &&
+               local == NULL) {
+        GString *x = iq_result_open(iq);
+        struct utsname u;
+        g_string_append(x, "><query xmlns='" GW_NS_VERSION "'>"
+                           "<name>xmpp-sip-gateway</name>"
+                           "<version>" GW_VERSION "</version>");
+        if (uname(&u) == 0) {
+            g_string_append(x, "<os>");
+            gw_xml_append_escaped(x, u.sysname);
+            g_string_append(x, "</os>");
+        }
+        g_string_append(x, "</query></iq>");
+        gw_gateway_send_text(gw, x);
+    } else {
+        reply_error(gw, iq, "service-unavailable", NULL);
+    }
+}
+
+static void
+route_presence(GwGateway *gw, xmpp_stanza_t *p)
+{
+    const char *type = xmpp_stanza_get_type(p);
+    const char *to = xmpp_stanza_get_to(p);
+    g_autofree char *local = NULL;
+
+    if (to == NULL || !map_jid_split(to, &local, NULL, NULL, NULL))
+        return;
+    /* Prosody never answers probes for a component (notes/peers.md): the
+     * component domain itself is always available. */
+    if (local == NULL && type != NULL && strcmp(type, "probe") == 0) {
+        GString *x = g_string_sized_new(128);
+        g_string_append(x, "<presence");
+        gw_xml_append_attr(x, "from", to);
+        gw_xml_append_attr(x, "to", xmpp_stanza_get_from(p));
+        g_string_append(x, "/>");
+        gw_gateway_send_text(gw, x);
+        return;
+    }
+    g_debug("presence '%s' to %s not handled by this build",
+            type ? type : "available", to);
+}
+
+void
+gw_router_xmpp_stanza(xmpp_stanza_t *stanza, gpointer data)
+{
+    GwGateway *gw = data;
+    const char *name = xmpp_stanza_get_name(stanza);
+
+    if (name == NULL)
+        return;
+    if (strcmp(name, "message") == 0)
+        gw_msg_bridge_from_xmpp(gw->msg, stanza);
+    else if (strcmp(name, "iq") == 0)
+        route_iq(gw, stanza);
+    else if (strcmp(name, "presence") == 0)
+        route_presence(gw, stanza);
+}
+
+void
+gw_router_xmpp_state(gboolean up, gpointer data)
+{
+    (void)data;
+    g_debug("XMPP link %s", up ? "up" : "down");
+}
+
+void
+gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
+                      gpointer data)
+{
+    GwGateway *gw = data;
+    const GwConfig *cfg = gw->config;
+
+    if (gw->stopping) {
+        gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
+        return;
+    }
+    if (!gw_config_trusts_sip_source(cfg, in->source)) {
+        g_info("SIP %s from untrusted source %s:%u (%s) refused with 403",
+               in->method, in->source, in->source_port, in->from_uri);
+        gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
+        return;
+    }
+    if (!gw_rate_limiter_take(gw->sip_rate, in->source, cfg->security.sip_rate,
+                              cfg->security.sip_burst,
+                              cfg->limits.max_rate_entries,
+                              g_get_monotonic_time())) {
+        g_info("SIP %s from %s over its rate; answered 503", in->method,
+               in->source);
+        gw_sip_request_respond(req, 503, "Rate Limit Exceeded", 1, NULL);
+        return;
+    }
+    if (strcmp(in->method, "MESSAGE") == 0)
+        gw_msg_bridge_from_sip(gw->msg, req, in);
+    else
+        gw_sip_request_respond(req, 501, "Not Implemented", 0, NULL);
+}

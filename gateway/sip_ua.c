@@ -1,0 +1,649 @@
+/* gateway/sip_ua.c: the SIP user agent: Sofia-SIP nua on the GLib loop.
+ *
+ * One su_root joined to the default GMainContext through su_glib, with
+ * Sofia's stack thread disabled (su_root_threading(root, 0)), so nua,
+ * libstrophe and GLib all run on the one main thread. SDP is never touched
+ * by Sofia (NUTAG_MEDIA_ENABLE(0)); MESSAGE is answered by the application
+ * (NUTAG_APPL_METHOD), after the XMPP side has taken the message.
+ *
+ * Traps handled here (shared notes/libraries.md 2.x): non-INVITE responses
+ * need NUTAG_WITH_SAVED/THIS; request events may arrive already answered
+ * (status >= 200); the su_glib GSource must not be unreffed before
+ * su_root_destroy(); nua_shutdown must complete before nua_destroy; the
+ * outbound engine's OPTIONS probing is switched off for plain REGISTER.
+ */
+#define G_LOG_DOMAIN "gw-sip"
+
+#include "sip_ua.h"
+
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/su_log.h>
+#include <sofia-sip/tport_tag.h>
+#include <sofia-sip/url.h>
+
+#include "gw_error.h"
+
+struct GwSipRequest {
+    GwSipUa *ua;
+    nua_handle_t *nh;
+    nua_saved_event_t saved[1];
+};
+
+typedef struct {
+    GwSipUa *ua;
+    nua_handle_t *nh;
+    GwSipResultFunc func;
+    gpointer data;
+    gboolean auth_tried;
+} OutTxn;
+
+typedef enum {
+    REG_OFF,
+    REG_REGISTERING,
+    REG_REGISTERED,
+    REG_FAILED,
+    REG_UNREGISTERING,
+} RegState;
+
+struct GwSipUa {
+    const GwConfig *config;
+    GwSipRequestFunc on_request;
+    gpointer user_data;
+
+    su_root_t *root;
+    nua_t *nua;
+    GHashTable *requests; /* GwSipRequest* set: awaiting a response */
+    GHashTable *txns;     /* OutTxn* set: awaiting a final response */
+
+    nua_handle_t *reg_nh;
+    RegState reg_state;
+    gboolean reg_auth_tried;
+    guint reg_retry_id;
+    guint reg_failures;
+
+    gboolean stopping;
+    gboolean shutdown_sent;
+    GSourceFunc stop_done;
+    gpointer stop_data;
+    guint stop_timer_id;
+    GString *log_tail; /* Sofia log text up to its next newline */
+};
+
+/* ---- Sofia's logs into GLib's --------------------------------------- */
+
+static void
+sofia_logger(void *stream, char const *fmt, va_list ap)
+{
+    GwSipUa *self = stream;
+    char *nl;
+
+    g_string_append_vprintf(self->log_tail, fmt, ap);
+    while ((nl = strchr(self->log_tail->str, '\n')) != NULL) {
+        *nl = '\0';
+        if (self->log_tail->str[0] != '\0')
+            g_log_structured("sofia", G_LOG_LEVEL_DEBUG, "MESSAGE", "%s",
+                             self->log_tail->str);
+        g_string_erase(self->log_tail, 0, nl - self->log_tail->str + 1);
+    }
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static char *
+url_to_string(const url_t *url)
+{
+    su_home_t home[1] = { SU_HOME_INIT(home) };
+    char *s = url ? url_as_string(home, url) : NULL;
+    char *out = g_strdup(s);
+
+    su_home_deinit(home);
+    return out;
+}
+
+static void
+source_of(nua_t *nua, char *host, gsize hostlen, guint *port,
+          const char **transport)
+{
+    msg_t *msg = nua_current_request(nua);
+    su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+    char serv[16] = "";
+
+    g_strlcpy(host, "", hostlen);
+    *port = 0;
+    *transport = "udp";
+    if (ai == NULL || ai->ai_addr == NULL)
+        return;
+    if (getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, host,
+                    (socklen_t)hostlen, serv, sizeof serv,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        g_strlcpy(host, "", hostlen);
+    /* "::ffff:192.0.2.1" is 192.0.2.1 for the trust check */
+    if (g_str_has_prefix(host, "::ffff:") && strchr(host + 7, '.') != NULL)
+        memmove(host, host + 7, strlen(host + 7) + 1);
+    *port = (guint)g_ascii_strtoull(serv, NULL, 10);
+    if (ai->ai_protocol == IPPROTO_TCP)
+        *transport = "tcp";
+}
+
+static void
+respond_now(nua_t *nua, nua_handle_t *nh, int status, const char *phrase)
+{
+    nua_respond(nh, status, phrase, NUTAG_WITH_THIS(nua), TAG_END());
+}
+
+/* ---- incoming requests ------------------------------------------------- */
+
+static void
+on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
+            nua_handle_t *nh, sip_t const *sip)
+{
+    GwSipRequest *req;
+    GwSipIncoming in = { 0 };
+    g_autofree char *ruri = NULL, *from = NULL, *to = NULL;
+    g_autofree char *content_type = NULL, *charset = NULL;
+    char host[INET6_ADDRSTRLEN + 8];
+
+    if (status >= 200) {
+        /* already answered by the stack (notes 2.4) */
+        return;
+    }
+    if (self->stopping) {
+        nua_respond(nh, 503, "Gateway Shutting Down", NUTAG_WITH_THIS(nua),
+                    SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
+        if (event != nua_i_invite)
+            nua_handle_destroy(nh);
+        return;
+    }
+    if (sip == NULL || sip->sip_request == NULL || sip->sip_from == NULL ||
+        sip->sip_to == NULL) {
+        respond_now(nua, nh, 400, "Missing Headers");
+        if (event != nua_i_invite)
+            nua_handle_destroy(nh);
+        return;
+    }
+
+    ruri = url_to_string(sip->sip_request->rq_url);
+    from = url_to_string(sip->sip_from->a_url);
+    to = url_to_string(sip->sip_to->a_url);
+    source_of(nua, host, sizeof host, &in.source_port, &in.transport);
+    if (sip->sip_content_type != NULL && sip->sip_content_type->c_type) {
+        const char *cs;
+        content_type = g_ascii_strdown(sip->sip_content_type->c_type, -1);
+        cs = msg_params_find(sip->sip_content_type->c_params, "charset=");
+        if (cs != NULL) {
+            charset = g_strdup(cs);
+            /* charset="utf-8" */
+            if (charset[0] == '"') {
+                gsize n = strlen(charset);
+                memmove(charset, charset + 1, n);
+                if (n >= 2 && charset[n - 2] == '"')
+                    charset[n - 2] = '\0';
+            }
+        }
+    }
+    in.method = sip->sip_request->rq_method_name;
+    in.request_uri = ruri;
+    in.from_uri = from;
+    in.from_display = sip->sip_from->a_display;
+    in.to_uri = to;
+    in.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+    in.source = host;
+    in.content_type = content_type;
+    in.charset = charset;
+    if (sip->sip_payload != NULL) {
+        in.body = sip->sip_payload->pl_data;
+        in.body_len = sip->sip_payload->pl_len;
+    }
+
+    req = g_new0(GwSipRequest, 1);
+    req->ua = self;
+    req->nh = nh;
+    nua_save_event(nua, req->saved);
+    g_hash_table_add(self->requests, req);
+    self->on_request(req, &in, self->user_data);
+}
+
+void
+gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
+                       guint retry_after, const char *accept)
+{
+    GwSipUa *self;
+    char ra[16];
+
+    g_return_if_fail(req != NULL);
+    self = req->ua;
+    g_snprintf(ra, sizeof ra, "%u", retry_after);
+    nua_respond(req->nh, status, phrase, NUTAG_WITH_SAVED(req->saved),
+                TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
+                TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
+                TAG_END());
+    nua_destroy_event(req->saved);
+    /* an INVITE handle lives on until its state is terminated */
+    if (nua_handle_has_invite(req->nh) == 0)
+        nua_handle_destroy(req->nh);
+    g_hash_table_remove(self->requests, req);
+    g_free(req);
+}
+
+/* ---- outgoing MESSAGE -------------------------------------------------- */
+
+static void
+finish_txn(OutTxn *t, int status, const char *phrase)
+{
+    GwSipUa *self = t->ua;
+
+    g_hash_table_remove(self->txns, t);
+    if (t->nh != NULL) {
+        nua_handle_bind(t->nh, NULL);
+        nua_handle_destroy(t->nh);
+    }
+    if (t->func != NULL)
+        t->func(status, phrase, t->data);
+    g_free(t);
+}
+
+/* "Digest:"realm":user:password" for nua_authenticate(). */
+static char *
+auth_string(const GwSipUa *self, sip_t const *sip)
+{
+    msg_auth_t const *au = NULL;
+    const char *realm;
+
+    if (self->config->sip.password == NULL || sip == NULL)
+        return NULL;
+    if (sip->sip_www_authenticate != NULL)
+        au = sip->sip_www_authenticate;
+    else if (sip->sip_proxy_authenticate != NULL)
+        au = sip->sip_proxy_authenticate;
+    if (au == NULL || au->au_scheme == NULL)
+        return NULL;
+    realm = msg_params_find(au->au_params, "realm=");
+    if (realm == NULL)
+        return NULL;
+    return g_strdup_printf("%s:%s:%s:%s", au->au_scheme, realm,
+                           self->config->sip.auth_username,
+                           self->config->sip.password);
+}
+
+static void
+on_message_response(GwSipUa *self, int status, const char *phrase,
+                    OutTxn *t, sip_t const *sip)
+{
+    if (status < 200)
+        return;
+    if ((status == 401 || status == 407) && !t->auth_tried) {
+        g_autofree char *auth = auth_string(self, sip);
+        if (auth != NULL) {
+            t->auth_tried = TRUE;
+            nua_authenticate(t->nh, NUTAG_AUTH(auth), TAG_END());
+            memset(auth, 0, strlen(auth));
+            return;
+        }
+    }
+    finish_txn(t, status, phrase);
+}
+
+static gboolean
+fail_txn_idle(gpointer data)
+{
+    finish_txn(data, 503, "Cannot Create Request");
+    return G_SOURCE_REMOVE;
+}
+
+void
+gw_sip_ua_send_message(GwSipUa *self, const char *from_uri,
+                       const char *to_uri, const char *content_type,
+                       const char *body, GwSipResultFunc result,
+                       gpointer user_data)
+{
+    OutTxn *t = g_new0(OutTxn, 1);
+
+    t->ua = self;
+    t->func = result;
+    t->data = user_data;
+    g_hash_table_add(self->txns, t);
+    t->nh = nua_handle(self->nua, (nua_hmagic_t *)t, SIPTAG_TO_STR(to_uri),
+                       SIPTAG_FROM_STR(from_uri), TAG_END());
+    if (t->nh == NULL) {
+        /* report from the loop, never from inside the caller */
+        g_idle_add(fail_txn_idle, t);
+        return;
+    }
+    nua_message(t->nh, SIPTAG_CONTENT_TYPE_STR(content_type),
+                SIPTAG_PAYLOAD_STR(body), TAG_END());
+}
+
+/* ---- registration ------------------------------------------------------ */
+
+static gboolean do_register(gpointer data);
+
+static void
+schedule_register(GwSipUa *self, guint seconds)
+{
+    if (self->stopping || self->reg_retry_id != 0)
+        return;
+    self->reg_retry_id = g_timeout_add_seconds(seconds, do_register, self);
+}
+
+static gboolean
+do_register(gpointer data)
+{
+    GwSipUa *self = data;
+    const GwConfig *cfg = self->config;
+    g_autofree char *aor = NULL;
+    char expires[16];
+
+    self->reg_retry_id = 0;
+    if (self->stopping)
+        return G_SOURCE_REMOVE;
+    aor = g_strdup_printf("sip:%s@%s", cfg->sip.username, cfg->sip.domain);
+    if (self->reg_nh != NULL) {
+        nua_handle_bind(self->reg_nh, NULL);
+        nua_handle_destroy(self->reg_nh);
+    }
+    self->reg_nh = nua_handle(self->nua, NULL, SIPTAG_TO_STR(aor),
+                              SIPTAG_FROM_STR(aor), TAG_END());
+    self->reg_auth_tried = FALSE;
+    self->reg_state = REG_REGISTERING;
+    g_snprintf(expires, sizeof expires, "%u", cfg->sip.register_expires);
+    nua_register(self->reg_nh,
+                 NUTAG_REGISTRAR(URL_STRING_MAKE(cfg->sip.registrar)),
+                 NUTAG_M_USERNAME(cfg->sip.username),
+                 SIPTAG_EXPIRES_STR(expires),
+                 NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
+                 TAG_END());
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_register_response(GwSipUa *self, int status, const char *phrase,
+                     sip_t const *sip)
+{
+    const GwConfig *cfg = self->config;
+
+    if (status < 200)
+        return;
+    if (status == 401 || status == 407) {
+        g_autofree char *auth = self->reg_auth_tried ? NULL
+                                                     : auth_string(self, sip);
+        if (auth != NULL) {
+            self->reg_auth_tried = TRUE;
+            nua_authenticate(self->reg_nh, NUTAG_AUTH(auth), TAG_END());
+            memset(auth, 0, strlen(auth));
+            return;
+        }
+        g_warning("registration of %s@%s at %s refused: %d %s (%s)",
+                  cfg->sip.username, cfg->sip.domain, cfg->sip.registrar,
+                  status, phrase,
+                  cfg->sip.password ? "check [sip] auth_username and password"
+                                    : "no [sip] password configured");
+    } else if (status >= 200 && status < 300) {
+        if (self->reg_state != REG_REGISTERED)
+            g_message("registered %s@%s at %s", cfg->sip.username,
+                      cfg->sip.domain, cfg->sip.registrar);
+        self->reg_state = REG_REGISTERED;
+        self->reg_failures = 0;
+        self->reg_auth_tried = FALSE; /* refreshes may be challenged anew */
+        return;
+    } else {
+        g_warning("registration at %s failed: %d %s", cfg->sip.registrar,
+                  status, phrase);
+    }
+    self->reg_state = REG_FAILED;
+    self->reg_failures++;
+    schedule_register(self, MIN(300u, 5u << MIN(self->reg_failures, 6u)));
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+static void
+shutdown_nua(GwSipUa *self)
+{
+    if (self->shutdown_sent)
+        return;
+    self->shutdown_sent = TRUE;
+    nua_shutdown(self->nua);
+}
+
+static gboolean
+stop_timer(gpointer data)
+{
+    GwSipUa *self = data;
+
+    self->stop_timer_id = 0;
+    if (!self->shutdown_sent) {
+        g_warning("no answer to un-REGISTER within 2 s");
+        shutdown_nua(self);
+        self->stop_timer_id = g_timeout_add(3000, stop_timer, self);
+    } else if (self->stop_done != NULL) {
+        GSourceFunc done = self->stop_done;
+        g_warning("SIP stack did not shut down within 3 s");
+        self->stop_done = NULL;
+        done(self->stop_data);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void
+gw_sip_ua_stop(GwSipUa *self, GSourceFunc done, gpointer data)
+{
+    self->stopping = TRUE;
+    self->stop_done = done;
+    self->stop_data = data;
+    g_clear_handle_id(&self->reg_retry_id, g_source_remove);
+
+    /* whatever is still outstanding ends now, visibly */
+    {
+        GList *reqs = g_hash_table_get_keys(self->requests);
+        for (GList *l = reqs; l != NULL; l = l->next)
+            gw_sip_request_respond(l->data, 503, "Gateway Shutting Down", 5,
+                                   NULL);
+        g_list_free(reqs);
+    }
+    while (g_hash_table_size(self->txns) > 0) {
+        GList *l = g_hash_table_get_keys(self->txns);
+        finish_txn(l->data, 503, "Gateway Shutting Down");
+        g_list_free(l);
+    }
+
+    if (self->reg_nh != NULL && self->reg_state == REG_REGISTERED) {
+        self->reg_state = REG_UNREGISTERING;
+        nua_unregister(self->reg_nh, TAG_END());
+        self->stop_timer_id = g_timeout_add(2000, stop_timer, self);
+    } else {
+        shutdown_nua(self);
+        self->stop_timer_id = g_timeout_add(3000, stop_timer, self);
+    }
+}
+
+/* ---- the nua callback -------------------------------------------------- */
+
+static void
+on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
+             nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic,
+             sip_t const *sip, tagi_t tags[])
+{
+    GwSipUa *self = (GwSipUa *)magic;
+
+    switch (event) {
+    case nua_i_message:
+        on_incoming(self, event, status, nua, nh, sip);
+        break;
+    case nua_r_message:
+        if (hmagic != NULL)
+            on_message_response(self, status, phrase, (OutTxn *)hmagic, sip);
+        break;
+    case nua_i_invite:
+        /* Calls are not bridged by this build: refuse cleanly. */
+        if (status < 200)
+            nua_respond(nh, 501, "Calls Not Supported Here", TAG_END());
+        break;
+    case nua_i_subscribe:
+        if (status < 200) {
+            respond_now(nua, nh, 489, "Bad Event");
+            nua_handle_destroy(nh);
+        }
+        break;
+    case nua_i_state: {
+        int cs = nua_callstate_init;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+        if (cs == nua_callstate_terminated && hmagic == NULL &&
+            nh != self->reg_nh)
+            nua_handle_destroy(nh);
+        break;
+    }
+    case nua_r_register:
+        if (nh == self->reg_nh)
+            on_register_response(self, status, phrase, sip);
+        break;
+    case nua_r_unregister:
+        if (status >= 200) {
+            g_message("unregistered (%d %s)", status, phrase);
+            self->reg_state = REG_OFF;
+            if (self->stopping) {
+                g_clear_handle_id(&self->stop_timer_id, g_source_remove);
+                shutdown_nua(self);
+                self->stop_timer_id = g_timeout_add(3000, stop_timer, self);
+            }
+        }
+        break;
+    case nua_r_shutdown:
+        if (status >= 200 && self->stop_done != NULL) {
+            GSourceFunc done = self->stop_done;
+            g_clear_handle_id(&self->stop_timer_id, g_source_remove);
+            self->stop_done = NULL;
+            g_idle_add(done, self->stop_data);
+        }
+        break;
+    case nua_i_error:
+        g_warning("SIP stack error: %d %s", status, phrase);
+        break;
+    default:
+        g_debug("nua event %s: %d %s", nua_event_name(event), status,
+                phrase ? phrase : "");
+        /* handles the stack created for requests we do not take */
+        if (hmagic == NULL && nh != NULL && nh != self->reg_nh &&
+            event != nua_i_active && event != nua_i_terminated &&
+            status >= 200 && (event == nua_i_options ||
+                              event == nua_i_publish ||
+                              event == nua_i_info || event == nua_i_refer ||
+                              event == nua_i_update))
+            nua_handle_destroy(nh);
+        break;
+    }
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static char *
+listen_url(const GwConfig *cfg)
+{
+    guint t = cfg->sip.transports;
+
+    if (t == (GW_SIP_TRANSPORT_UDP | GW_SIP_TRANSPORT_TCP) ||
+        strstr(cfg->sip.listen, "transport=") != NULL)
+        return g_strdup(cfg->sip.listen);
+    return g_strdup_printf("%s;transport=%s", cfg->sip.listen,
+                           t == GW_SIP_TRANSPORT_UDP ? "udp" : "tcp");
+}
+
+GwSipUa *
+gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
+              gpointer user_data, GError **error)
+{
+    GwSipUa *self = g_new0(GwSipUa, 1);
+    g_autofree char *url = listen_url(config);
+    char level[4];
+
+    self->config = config;
+    self->on_request = on_request;
+    self->user_data = user_data;
+    self->requests = g_hash_table_new(NULL, NULL);
+    self->txns = g_hash_table_new(NULL, NULL);
+    self->log_tail = g_string_new(NULL);
+
+    su_init();
+    g_snprintf(level, sizeof level, "%u", config->log.sofia_level);
+    su_log_redirect(su_log_default, sofia_logger, self);
+    su_log_set_level(su_log_default, config->log.sofia_level);
+    /* module logs (nua, nta, tport) read their own variables */
+    g_setenv("NUA_DEBUG", level, FALSE);
+    g_setenv("NTA_DEBUG", level, FALSE);
+    g_setenv("TPORT_DEBUG", level, FALSE);
+
+    self->root = su_glib_root_create(self);
+    su_root_threading(self->root, 0);
+    g_source_attach(su_glib_root_gsource(self->root), NULL);
+
+    self->nua = nua_create(
+        self->root, on_nua_event, (nua_magic_t *)self,
+        NUTAG_URL(URL_STRING_MAKE(url)),
+        TAG_IF(config->sip.listen_tls != NULL,
+               NUTAG_SIPS_URL(URL_STRING_MAKE(config->sip.listen_tls))),
+        TAG_IF(config->sip.tls_dir != NULL,
+               NUTAG_CERTIFICATE_DIR(config->sip.tls_dir)),
+        TAG_IF(config->sip.outbound_proxy != NULL,
+               NUTAG_PROXY(URL_STRING_MAKE(config->sip.outbound_proxy))),
+        NUTAG_MEDIA_ENABLE(0),
+        NUTAG_ALLOW("MESSAGE, OPTIONS"),
+        NUTAG_APPL_METHOD("MESSAGE"),
+        NUTAG_ENABLEMESSAGE(1),
+        NUTAG_USER_AGENT(config->sip.user_agent),
+        SIPTAG_SERVER_STR(config->sip.user_agent),
+        NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
+        NTATAG_UDP_MTU(config->sip.udp_mtu),
+        NTATAG_SIP_T1X64(config->sip.transaction_timeout_ms),
+        TAG_END());
+    if (self->nua == NULL) {
+        g_set_error(error, GW_ERROR, GW_ERROR_LINK_DOWN,
+                    "cannot listen on %s%s%s (address in use or not local?)",
+                    url, config->sip.listen_tls ? " / " : "",
+                    config->sip.listen_tls ? config->sip.listen_tls : "");
+        gw_sip_ua_free(self);
+        return NULL;
+    }
+    g_message("SIP UA listening on %s%s%s", url,
+              config->sip.listen_tls ? " and " : "",
+              config->sip.listen_tls ? config->sip.listen_tls : "");
+    return self;
+}
+
+void
+gw_sip_ua_start(GwSipUa *self)
+{
+    if (self->config->sip.register_enabled)
+        schedule_register(self, 0);
+}
+
+gboolean
+gw_sip_ua_is_registered(const GwSipUa *self)
+{
+    return self->reg_state == REG_REGISTERED;
+}
+
+void
+gw_sip_ua_free(GwSipUa *self)
+{
+    if (self == NULL)
+        return;
+    g_clear_handle_id(&self->reg_retry_id, g_source_remove);
+    g_clear_handle_id(&self->stop_timer_id, g_source_remove);
+    if (self->nua != NULL)
+        nua_destroy(self->nua);
+    if (self->root != NULL)
+        su_root_destroy(self->root);
+    su_log_redirect(su_log_default, NULL, NULL);
+    su_deinit();
+    g_hash_table_unref(self->requests);
+    g_hash_table_unref(self->txns);
+    g_string_free(self->log_tail, TRUE);
+    g_free(self);
+}

@@ -1,0 +1,167 @@
+/* gateway/stanza.c: stanzas as text. Outgoing stanzas are written as XML
+ * text with every value escaped: cheaper than building libstrophe trees,
+ * and the link writes text anyway. */
+#include "stanza.h"
+
+#include <string.h>
+#include <uuid.h>
+
+void
+gw_xml_append_escaped(GString *out, const char *text)
+{
+    const char *p = text, *run = text;
+
+    for (; *p != '\0'; p++) {
+        const char *rep;
+        switch (*p) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        case '\r':
+            rep = "&#13;"; /* kept through XML end-of-line handling */
+            break;
+        default:
+            continue;
+        }
+        g_string_append_len(out, run, p - run);
+        g_string_append(out, rep);
+        run = p + 1;
+    }
+    g_string_append_len(out, run, p - run);
+}
+
+void
+gw_xml_append_attr(GString *out, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    g_string_append_c(out, ' ');
+    g_string_append(out, name);
+    g_string_append(out, "='");
+    gw_xml_append_escaped(out, value);
+    g_string_append_c(out, '\'');
+}
+
+gboolean
+gw_xml_text_ok(const char *text, gsize len)
+{
+    const char *end = text + len, *p;
+
+    if (!g_utf8_validate(text, (gssize)len, NULL))
+        return FALSE;
+    for (p = text; p < end; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        /* XML 1.0 section 2.2 Char */
+        if (!(c == 0x9 || c == 0xA || c == 0xD ||
+              (c >= 0x20 && c <= 0xD7FF) || (c >= 0xE000 && c <= 0xFFFD) ||
+              (c >= 0x10000 && c <= 0x10FFFF)))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+gw_stanza_new_id(void)
+{
+    uuid_t u;
+    char buf[37];
+
+    uuid_generate(u);
+    uuid_unparse_lower(u, buf);
+    return g_strdup(buf);
+}
+
+GString *
+gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
+                      const GwStanzaError *error, const char *text)
+{
+    GString *out = g_string_sized_new(256);
+    const char *name = xmpp_stanza_get_name(orig);
+
+    g_string_append_c(out, '<');
+    g_string_append(out, name);
+    gw_xml_append_attr(out, "from", from ? from : xmpp_stanza_get_to(orig));
+    gw_xml_append_attr(out, "to", xmpp_stanza_get_from(orig));
+    gw_xml_append_attr(out, "id", xmpp_stanza_get_id(orig));
+    g_string_append(out, " type='error'><error");
+    gw_xml_append_attr(out, "type", error->type);
+    g_string_append(out, "><");
+    g_string_append(out, error->condition);
+    g_string_append(out, " xmlns='" GW_NS_STANZAS "'/>");
+    if (text != NULL) {
+        g_string_append(out, "<text xmlns='" GW_NS_STANZAS "' xml:lang='en'>");
+        gw_xml_append_escaped(out, text);
+        g_string_append(out, "</text>");
+    }
+    g_string_append(out, "</error></");
+    g_string_append(out, name);
+    g_string_append_c(out, '>');
+    return out;
+}
+
+xmpp_stanza_t *
+gw_stanza_child(xmpp_stanza_t *stanza, const char *name, const char *ns)
+{
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(stanza); c != NULL;
+         c = xmpp_stanza_get_next(c)) {
+        const char *cn, *cns;
+        if (!xmpp_stanza_is_tag(c))
+            continue;
+        cn = xmpp_stanza_get_name(c);
+        cns = xmpp_stanza_get_ns(c);
+        if (cn != NULL && strcmp(cn, name) == 0 &&
+            (ns == NULL || (cns != NULL && strcmp(cns, ns) == 0)))
+            return c;
+    }
+    return NULL;
+}
+
+char *
+gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name)
+{
+    xmpp_stanza_t *c = gw_stanza_child(stanza, name, NULL);
+    g_autoptr(GString) out = NULL;
+
+    if (c == NULL)
+        return NULL;
+    out = g_string_new(NULL);
+    for (xmpp_stanza_t *t = xmpp_stanza_get_children(c); t != NULL;
+         t = xmpp_stanza_get_next(t)) {
+        const char *s = xmpp_stanza_is_text(t) ? xmpp_stanza_get_text_ptr(t)
+                                               : NULL;
+        if (s != NULL)
+            g_string_append(out, s);
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+const char *
+gw_stanza_chat_state(xmpp_stanza_t *stanza)
+{
+    static const char *const states[] = { "active", "composing", "paused",
+                                          "inactive", "gone" };
+
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(stanza); c != NULL;
+         c = xmpp_stanza_get_next(c)) {
+        const char *ns = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_ns(c) : NULL;
+        const char *n = xmpp_stanza_get_name(c);
+        if (ns == NULL || n == NULL || strcmp(ns, GW_NS_CHATSTATES) != 0)
+            continue;
+        for (gsize i = 0; i < G_N_ELEMENTS(states); i++)
+            if (strcmp(n, states[i]) == 0)
+                return states[i];
+    }
+    return NULL;
+}

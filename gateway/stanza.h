@@ -1,0 +1,52 @@
+/* gateway/stanza.h: building stanzas as XML text, and reading the parts
+ * of incoming libstrophe stanzas the bridges need. */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "error_map.h"
+
+G_BEGIN_DECLS
+
+#define GW_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
+#define GW_NS_RECEIPTS "urn:xmpp:receipts"
+#define GW_NS_CHATSTATES "http://jabber.org/protocol/chatstates"
+#define GW_NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define GW_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define GW_NS_PING "urn:xmpp:ping"
+#define GW_NS_VERSION "jabber:iq:version"
+#define GW_NS_NICK "http://jabber.org/protocol/nick"
+
+/* Appends text escaped for XML attribute values and character data. */
+void gw_xml_append_escaped(GString *out, const char *text);
+
+/* Appends ` name='value'` (escaped) when value is not NULL. */
+void gw_xml_append_attr(GString *out, const char *name, const char *value);
+
+/* Is this valid UTF-8 made only of characters XML 1.0 allows? */
+gboolean gw_xml_text_ok(const char *text, gsize len);
+
+/* A fresh stanza id (random UUID). (transfer full) */
+char *gw_stanza_new_id(void);
+
+/* An error reply to `orig` (message, presence or iq): from/to swapped, id
+ * and type='error' kept as RFC 6120 8.2 asks, with condition, type and a
+ * human text. `from` overrides the reply's from (NULL: orig's to).
+ * (transfer full) */
+GString *gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
+                               const GwStanzaError *error, const char *text);
+
+/* First child element with this name and namespace, or NULL (borrowed). */
+xmpp_stanza_t *gw_stanza_child(xmpp_stanza_t *stanza, const char *name,
+                               const char *ns);
+
+/* Text of the first child element `name` (any xml:lang), (transfer full)
+ * or NULL. */
+char *gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name);
+
+/* The first chat-state child (XEP-0085): "active", "composing", "paused",
+ * "inactive", "gone", or NULL (static string). */
+const char *gw_stanza_chat_state(xmpp_stanza_t *stanza);
+
+G_END_DECLS

@@ -1,0 +1,665 @@
+/* gateway/xmpp_link.c: the XEP-0114 component link.
+ *
+ * libstrophe 0.12.2 has no event-loop integration and two traps we work
+ * around here (see shared notes/libraries.md 1.1 and 1.4):
+ *
+ *  - component mode dereferences conn->sm_state, which only
+ *    xmpp_connect_client() allocates: we "prime" it once with a client
+ *    connect that our sockopt callback makes fail before any connect();
+ *  - there is no fd getter: the sockopt callback tells us each new socket.
+ *
+ * Input: a GSource polls the socket and calls xmpp_run_once(), which reads
+ * and runs our stanza handlers. Output: once the handshake is done, we
+ * write serialized stanzas to the socket ourselves, from a bounded buffer.
+ * libstrophe's own queue hides a partly written head item from
+ * xmpp_conn_send_queue_len(), so it can tell neither when a stanza has
+ * really been written (which the SIP side needs before answering 2xx) nor
+ * when to poll for POLLOUT; our buffer knows both exactly. libstrophe sends
+ * nothing of its own between the handshake and the closing tag in
+ * component mode (no SM, no keepalive pings), so the two never interleave.
+ *
+ *   connecting --handshake ok--> up --socket error/stream error--> down
+ *       ^                                                           |
+ *       +-------------- timer: backoff 0.5 s .. 30 s, jitter -------+
+ */
+#define G_LOG_DOMAIN "gw-xmpp"
+
+#include "xmpp_link.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gw_error.h"
+
+typedef struct {
+    guint64 end; /* absolute output offset at which the stanza is written */
+    GwXmppSentFunc func;
+    gpointer data;
+} Pending;
+
+typedef struct {
+    GSource base;
+    GwXmppLink *link;
+    gpointer tag;
+    int tag_fd;
+    GIOCondition ev;
+} LinkSource;
+
+struct GwXmppLink {
+    const GwConfig *config;
+    GwXmppStanzaFunc on_stanza;
+    GwXmppStateFunc on_state;
+    gpointer user_data;
+
+    xmpp_ctx_t *ctx;
+    xmpp_conn_t *conn;
+    LinkSource *source;
+    int fd;          /* last socket libstrophe created, or -1 */
+    gboolean priming;
+    gboolean up;     /* handshake done, stream live */
+    gboolean connecting;
+    gboolean stopping;
+    gboolean kick;
+    guint reconnect_id;
+    guint attempts;  /* failed attempts since the last success */
+    GCancellable *resolve_cancel;
+
+    GByteArray *out;   /* unwritten bytes are out->data[out_pos..] */
+    gsize out_pos;
+    guint64 out_total; /* bytes ever queued */
+    guint64 out_done;  /* bytes ever written */
+    GQueue pending;    /* of Pending*, by end */
+
+    GSourceFunc stop_done;
+    gpointer stop_data;
+    guint stop_timeout_id;
+
+    GwXmppStats stats;
+};
+
+/* ---- memory and logging adapters ------------------------------------- */
+
+static void *
+mem_alloc(size_t size, void *userdata)
+{
+    return g_malloc(size);
+}
+
+static void
+mem_free(void *p, void *userdata)
+{
+    g_free(p);
+}
+
+static void *
+mem_realloc(void *p, size_t size, void *userdata)
+{
+    return g_realloc(p, size);
+}
+
+static xmpp_mem_t glib_mem = { mem_alloc, mem_free, mem_realloc, NULL };
+
+static void
+strophe_log(void *userdata, xmpp_log_level_t level, const char *area,
+            const char *msg)
+{
+    GwXmppLink *self = userdata;
+
+    /* libstrophe's DEBUG level dumps every stanza: only when asked for. */
+    if (level == XMPP_LEVEL_DEBUG && !self->config->log.stanzas)
+        return;
+    g_log_structured("strophe", level >= XMPP_LEVEL_ERROR ? G_LOG_LEVEL_INFO
+                                                          : G_LOG_LEVEL_DEBUG,
+                     "GW_AREA", area, "MESSAGE", "%s", msg);
+}
+
+static xmpp_log_t strophe_logger;
+
+/* ---- output buffer ----------------------------------------------------- */
+
+static void
+fail_pending(GwXmppLink *self)
+{
+    Pending *p;
+
+    while ((p = g_queue_pop_head(&self->pending)) != NULL) {
+        if (p->func != NULL)
+            p->func(FALSE, p->data);
+        g_free(p);
+    }
+    g_byte_array_set_size(self->out, 0);
+    self->out_pos = 0;
+    self->out_done = self->out_total;
+}
+
+static void
+confirm_pending(GwXmppLink *self)
+{
+    Pending *p;
+
+    while ((p = g_queue_peek_head(&self->pending)) != NULL &&
+           p->end <= self->out_done) {
+        g_queue_pop_head(&self->pending);
+        if (p->func != NULL)
+            p->func(TRUE, p->data);
+        g_free(p);
+    }
+}
+
+/* Writes what the socket takes now. FALSE on a socket error. */
+static gboolean
+flush_out(GwXmppLink *self)
+{
+    while (self->out_pos < self->out->len) {
+        ssize_t n = write(self->fd, self->out->data + self->out_pos,
+                          self->out->len - self->out_pos);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            g_warning("XMPP link: write failed: %s", g_strerror(errno));
+            return FALSE;
+        }
+        self->out_pos += (gsize)n;
+        self->out_done += (guint64)n;
+        self->stats.bytes_out += (guint64)n;
+    }
+    if (self->out_pos == self->out->len) {
+        g_byte_array_set_size(self->out, 0);
+        self->out_pos = 0;
+    } else if (self->out_pos > 65536 && self->out_pos > self->out->len / 2) {
+        g_byte_array_remove_range(self->out, 0, (guint)self->out_pos);
+        self->out_pos = 0;
+    }
+    confirm_pending(self);
+    return TRUE;
+}
+
+static gsize
+out_len(const GwXmppLink *self)
+{
+    return self->out->len - self->out_pos;
+}
+
+/* ---- the GSource ------------------------------------------------------- */
+
+static void
+sync_fd(LinkSource *s)
+{
+    GwXmppLink *self = s->link;
+    gboolean live = self->fd >= 0 && !xmpp_conn_is_disconnected(self->conn);
+
+    /* A closed fd left in the poll set returns POLLNVAL forever. */
+    if (s->tag != NULL && (s->tag_fd != self->fd || !live)) {
+        g_source_remove_unix_fd(&s->base, s->tag);
+        s->tag = NULL;
+    }
+    if (s->tag == NULL && live) {
+        s->ev = G_IO_IN | G_IO_ERR | G_IO_HUP;
+        s->tag = g_source_add_unix_fd(&s->base, self->fd, s->ev);
+        s->tag_fd = self->fd;
+    }
+}
+
+static gboolean
+source_prepare(GSource *src, gint *timeout)
+{
+    LinkSource *s = (LinkSource *)src;
+    GwXmppLink *self = s->link;
+
+    sync_fd(s);
+    *timeout = -1;
+    if (self->kick) {
+        *timeout = 0;
+        return TRUE;
+    }
+    if (s->tag != NULL) {
+        GIOCondition ev = G_IO_IN | G_IO_ERR | G_IO_HUP;
+        if (xmpp_conn_is_connecting(self->conn) ||
+            xmpp_conn_send_queue_len(self->conn) > 0 ||
+            (self->up && out_len(self) > 0))
+            ev |= G_IO_OUT;
+        /* modify only on change: every call wakes the context */
+        if (ev != s->ev) {
+            g_source_modify_unix_fd(src, s->tag, ev);
+            s->ev = ev;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean
+fd_has_input(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR));
+}
+
+static void on_write_error(GwXmppLink *self);
+
+static gboolean
+source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+    LinkSource *s = (LinkSource *)src;
+    GwXmppLink *self = s->link;
+
+    self->kick = FALSE;
+    /* xmpp_run_once reads at most 4 KiB: drain what is there, bounded. */
+    for (int i = 0; i < 256; i++) {
+        xmpp_run_once(self->ctx, 0);
+        if (self->fd < 0 || xmpp_conn_is_disconnected(self->conn) ||
+            !fd_has_input(self->fd))
+            break;
+    }
+    if (self->up && out_len(self) > 0 && !flush_out(self))
+        on_write_error(self);
+    /* flush what the handlers or libstrophe itself just queued */
+    if (!xmpp_conn_is_disconnected(self->conn))
+        xmpp_run_once(self->ctx, 0);
+    sync_fd(s);
+    /* libstrophe's connect/handshake timeouts only fire inside run_once */
+    g_source_set_ready_time(src, g_get_monotonic_time() +
+                                     (self->connecting ? 20 * 1000
+                                                       : G_USEC_PER_SEC));
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs source_funcs = { source_prepare, NULL, source_dispatch,
+                                     NULL, NULL, NULL };
+
+/* ---- connection life cycle -------------------------------------------- */
+
+/* libstrophe's sockopt callback has no user data: one link per process
+ * (libstrophe itself supports one context per process, notes 1.5). */
+static GwXmppLink *the_link;
+
+static int
+sockopt_trampoline(xmpp_conn_t *conn, void *sock)
+{
+    GwXmppLink *self = the_link;
+
+    if (self == NULL || self->priming)
+        return -1; /* fail the priming connect before any connect() */
+    self->fd = *(int *)sock;
+    return xmpp_sockopt_cb_keepalive(conn, sock);
+}
+
+static void schedule_reconnect(GwXmppLink *self);
+
+static const char *
+stream_error_name(xmpp_error_type_t t)
+{
+    switch (t) {
+    case XMPP_SE_NOT_AUTHORIZED:
+        return "not-authorized";
+    case XMPP_SE_HOST_UNKNOWN:
+        return "host-unknown";
+    case XMPP_SE_CONFLICT:
+        return "conflict";
+    case XMPP_SE_SYSTEM_SHUTDOWN:
+        return "system-shutdown";
+    case XMPP_SE_POLICY_VIOLATION:
+        return "policy-violation";
+    case XMPP_SE_INVALID_XML:
+        return "invalid-xml";
+    case XMPP_SE_XML_NOT_WELL_FORMED:
+        return "not-well-formed";
+    case XMPP_SE_CONN_TIMEOUT:
+        return "connection-timeout";
+    default:
+        return "stream error";
+    }
+}
+
+static void
+go_down(GwXmppLink *self)
+{
+    gboolean was_up = self->up;
+
+    self->up = FALSE;
+    self->connecting = FALSE;
+    self->fd = -1;
+    fail_pending(self);
+    if (was_up && self->on_state != NULL)
+        self->on_state(FALSE, self->user_data);
+}
+
+static void
+on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
+        xmpp_stream_error_t *stream_error, void *userdata)
+{
+    GwXmppLink *self = userdata;
+    const GwConfig *cfg = self->config;
+
+    if (event == XMPP_CONN_CONNECT) {
+        self->up = TRUE;
+        self->connecting = FALSE;
+        self->attempts = 0;
+        self->stats.connects++;
+        g_message("XMPP link up: component %s at %s:%u",
+                  cfg->xmpp.component_domain, cfg->xmpp.server,
+                  cfg->xmpp.port);
+        if (self->on_state != NULL)
+            self->on_state(TRUE, self->user_data);
+        return;
+    }
+    if (event != XMPP_CONN_DISCONNECT && event != XMPP_CONN_FAIL)
+        return;
+
+    if (self->stopping) {
+        g_message("XMPP link closed");
+    } else if (stream_error != NULL &&
+               stream_error->type == XMPP_SE_NOT_AUTHORIZED) {
+        g_warning("XMPP server %s:%u refused the component handshake for "
+                  "%s (not-authorized: %s); check [xmpp] secret",
+                  cfg->xmpp.server, cfg->xmpp.port,
+                  cfg->xmpp.component_domain,
+                  stream_error->text ? stream_error->text : "bad secret");
+    } else if (stream_error != NULL) {
+        g_warning("XMPP server %s:%u closed the stream: %s%s%s",
+                  cfg->xmpp.server, cfg->xmpp.port,
+                  stream_error_name(stream_error->type),
+                  stream_error->text ? ": " : "",
+                  stream_error->text ? stream_error->text : "");
+    } else if (self->up) {
+        g_warning("XMPP link to %s:%u lost%s%s", cfg->xmpp.server,
+                  cfg->xmpp.port, error ? ": " : "",
+                  error ? g_strerror(error) : "");
+    } else {
+        g_warning("cannot connect to XMPP server %s:%u: %s",
+                  cfg->xmpp.server, cfg->xmpp.port,
+                  error ? g_strerror(error)
+                        : "connection refused, or closed before the "
+                          "handshake completed");
+    }
+    go_down(self);
+    if (self->stopping) {
+        if (self->stop_done != NULL) {
+            GSourceFunc done = self->stop_done;
+            self->stop_done = NULL;
+            g_idle_add(done, self->stop_data);
+        }
+        return;
+    }
+    schedule_reconnect(self);
+}
+
+static void
+connect_to(GwXmppLink *self, const char *address)
+{
+    int rc;
+
+    self->connecting = TRUE;
+    rc = xmpp_connect_component(self->conn, address,
+                                (unsigned short)self->config->xmpp.port,
+                                on_conn, self);
+    self->kick = TRUE;
+    if (rc != XMPP_EOK) {
+        g_warning("cannot connect to XMPP server %s:%u (libstrophe error %d)",
+                  address, self->config->xmpp.port, rc);
+        self->connecting = FALSE;
+        schedule_reconnect(self);
+    }
+}
+
+static void
+on_resolved(GObject *src, GAsyncResult *res, gpointer data)
+{
+    GwXmppLink *self = data;
+    g_autoptr(GError) error = NULL;
+    GList *addrs = g_resolver_lookup_by_name_finish(G_RESOLVER(src), res,
+                                                    &error);
+    g_autofree char *text = NULL;
+
+    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+    g_clear_object(&self->resolve_cancel);
+    if (addrs == NULL) {
+        g_warning("cannot resolve XMPP server '%s': %s",
+                  self->config->xmpp.server, error->message);
+        schedule_reconnect(self);
+        return;
+    }
+    text = g_inet_address_to_string(G_INET_ADDRESS(addrs->data));
+    g_resolver_free_addresses(addrs);
+    connect_to(self, text);
+}
+
+static gboolean
+do_connect(gpointer data)
+{
+    GwXmppLink *self = data;
+    const char *server = self->config->xmpp.server;
+
+    self->reconnect_id = 0;
+    if (self->stopping)
+        return G_SOURCE_REMOVE;
+    /* libstrophe resolves with blocking getaddrinfo(): hand it an address */
+    if (g_hostname_is_ip_address(server)) {
+        connect_to(self, server);
+    } else {
+        g_autoptr(GResolver) r = g_resolver_get_default();
+        self->resolve_cancel = g_cancellable_new();
+        g_resolver_lookup_by_name_async(r, server, self->resolve_cancel,
+                                        on_resolved, self);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect(GwXmppLink *self)
+{
+    const GwConfig *cfg = self->config;
+    guint64 ceiling = cfg->xmpp.reconnect_min_ms;
+    guint delay;
+
+    if (self->stopping || self->reconnect_id != 0)
+        return;
+    for (guint i = 0; i < self->attempts && ceiling < cfg->xmpp.reconnect_max_ms;
+         i++)
+        ceiling *= 2;
+    ceiling = MIN(ceiling, (guint64)cfg->xmpp.reconnect_max_ms);
+    /* "equal jitter": half fixed, half random, never below the minimum */
+    delay = (guint)(ceiling / 2 +
+                    (guint64)g_random_int_range(0, (gint32)(ceiling / 2 + 1)));
+    delay = MAX(delay, cfg->xmpp.reconnect_min_ms);
+    self->attempts++;
+    g_info("XMPP link: reconnecting in %u ms (attempt %u)", delay,
+           self->attempts);
+    self->reconnect_id = g_timeout_add(delay, do_connect, self);
+}
+
+static void
+on_write_error(GwXmppLink *self)
+{
+    /* Let libstrophe see the dead socket and report DISCONNECT. */
+    xmpp_disconnect(self->conn);
+    self->kick = TRUE;
+}
+
+static int
+on_any_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *userdata)
+{
+    GwXmppLink *self = userdata;
+
+    self->stats.stanzas_in++;
+    if (self->on_stanza != NULL)
+        self->on_stanza(stanza, self->user_data);
+    return 1;
+}
+
+/* ---- public ------------------------------------------------------------ */
+
+GwXmppLink *
+gw_xmpp_link_new(const GwConfig *config, GwXmppStanzaFunc on_stanza,
+                 GwXmppStateFunc on_state, gpointer user_data)
+{
+    GwXmppLink *self;
+    int rc;
+
+    g_return_val_if_fail(the_link == NULL, NULL);
+    self = g_new0(GwXmppLink, 1);
+    self->config = config;
+    self->on_stanza = on_stanza;
+    self->on_state = on_state;
+    self->user_data = user_data;
+    self->fd = -1;
+    self->out = g_byte_array_new();
+    g_queue_init(&self->pending);
+    the_link = self;
+
+    xmpp_initialize();
+    strophe_logger.handler = strophe_log;
+    strophe_logger.userdata = self;
+    self->ctx = xmpp_ctx_new(&glib_mem, &strophe_logger);
+    self->conn = xmpp_conn_new(self->ctx);
+    xmpp_conn_set_jid(self->conn, config->xmpp.component_domain);
+    xmpp_conn_set_pass(self->conn, config->xmpp.secret);
+    xmpp_conn_set_sockopt_callback(self->conn, sockopt_trampoline);
+    xmpp_handler_add(self->conn, on_any_stanza, NULL, "message", NULL, self);
+    xmpp_handler_add(self->conn, on_any_stanza, NULL, "presence", NULL, self);
+    xmpp_handler_add(self->conn, on_any_stanza, NULL, "iq", NULL, self);
+
+    /* Prime conn->sm_state (libstrophe 0.12.2 component-mode crash, notes
+     * 1.1): a client connect that the sockopt callback fails at once. */
+    self->priming = TRUE;
+    rc = xmpp_connect_client(self->conn, "127.0.0.1", 1, on_conn, self);
+    self->priming = FALSE;
+    if (rc != XMPP_EINT)
+        g_debug("priming connect returned %d", rc);
+
+    self->source = (LinkSource *)g_source_new(&source_funcs,
+                                              sizeof(LinkSource));
+    self->source->link = self;
+    g_source_set_name(&self->source->base, "xmpp-link");
+    g_source_attach(&self->source->base, NULL);
+    return self;
+}
+
+void
+gw_xmpp_link_start(GwXmppLink *self)
+{
+    self->stopping = FALSE;
+    if (self->reconnect_id == 0)
+        self->reconnect_id = g_idle_add(do_connect, self);
+}
+
+static gboolean
+stop_timeout(gpointer data)
+{
+    GwXmppLink *self = data;
+
+    self->stop_timeout_id = 0;
+    if (self->stop_done != NULL) {
+        GSourceFunc done = self->stop_done;
+        g_warning("XMPP link: no clean close within 2 s, dropping it");
+        self->stop_done = NULL;
+        go_down(self);
+        done(self->stop_data);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+void
+gw_xmpp_link_stop(GwXmppLink *self, GSourceFunc done, gpointer data)
+{
+    self->stopping = TRUE;
+    g_clear_handle_id(&self->reconnect_id, g_source_remove);
+    if (self->resolve_cancel != NULL) {
+        g_cancellable_cancel(self->resolve_cancel);
+        g_clear_object(&self->resolve_cancel);
+    }
+    if (xmpp_conn_is_disconnected(self->conn)) {
+        go_down(self);
+        if (done != NULL)
+            g_idle_add(done, data);
+        return;
+    }
+    self->stop_done = done;
+    self->stop_data = data;
+    if (self->up && out_len(self) > 0) {
+        /* a last bounded attempt to write what was accepted */
+        struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+        gint64 deadline = g_get_monotonic_time() + G_USEC_PER_SEC;
+        while (out_len(self) > 0 && g_get_monotonic_time() < deadline &&
+               poll(&p, 1, 100) >= 0)
+            if (!flush_out(self))
+                break;
+    }
+    xmpp_disconnect(self->conn);
+    self->kick = TRUE;
+    self->stop_timeout_id = g_timeout_add(2000, stop_timeout, self);
+}
+
+gboolean
+gw_xmpp_link_is_up(const GwXmppLink *self)
+{
+    return self->up && !self->stopping;
+}
+
+gboolean
+gw_xmpp_link_send(GwXmppLink *self, const char *xml, gsize len,
+                  GwXmppSentFunc sent, gpointer user_data, GError **error)
+{
+    Pending *p;
+
+    if (!gw_xmpp_link_is_up(self)) {
+        g_set_error_literal(error, GW_ERROR, GW_ERROR_LINK_DOWN,
+                            "XMPP link is down");
+        return FALSE;
+    }
+    if (out_len(self) + len > self->config->xmpp.send_queue_bytes) {
+        g_set_error(error, GW_ERROR, GW_ERROR_OVERLOAD,
+                    "XMPP send queue full (%" G_GSIZE_FORMAT " bytes)",
+                    out_len(self));
+        return FALSE;
+    }
+    if (self->config->log.stanzas)
+        g_debug("SEND %.*s", (int)MIN(len, 4096), xml);
+    g_byte_array_append(self->out, (const guint8 *)xml, (guint)len);
+    self->out_total += len;
+    self->stats.stanzas_out++;
+    p = g_new(Pending, 1);
+    p->end = self->out_total;
+    p->func = sent;
+    p->data = user_data;
+    g_queue_push_tail(&self->pending, p);
+    return TRUE;
+}
+
+xmpp_ctx_t *
+gw_xmpp_link_get_ctx(GwXmppLink *self)
+{
+    return self->ctx;
+}
+
+void
+gw_xmpp_link_get_stats(const GwXmppLink *self, GwXmppStats *stats)
+{
+    *stats = self->stats;
+}
+
+void
+gw_xmpp_link_free(GwXmppLink *self)
+{
+    if (self == NULL)
+        return;
+    g_clear_handle_id(&self->reconnect_id, g_source_remove);
+    g_clear_handle_id(&self->stop_timeout_id, g_source_remove);
+    if (self->resolve_cancel != NULL)
+        g_cancellable_cancel(self->resolve_cancel);
+    g_clear_object(&self->resolve_cancel);
+    fail_pending(self);
+    g_source_destroy(&self->source->base);
+    g_source_unref(&self->source->base);
+    xmpp_conn_release(self->conn);
+    xmpp_ctx_free(self->ctx);
+    xmpp_shutdown();
+    g_byte_array_unref(self->out);
+    the_link = NULL;
+    g_free(self);
+}
