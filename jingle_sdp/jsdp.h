@@ -1,0 +1,425 @@
+/* jsdp.h: lossless Jingle <-> SDP translation (project issue #4).
+ *
+ * A pure library: libxml2 nodes (or XML text) on the Jingle side, SDP text
+ * on the other, a neutral model in between.  No I/O, no globals, no clock,
+ * no randomness: every generated value (o= fields, s=, candidate ids, sid)
+ * comes from a params struct.
+ *
+ *   Jingle XML --jsdp_session_from_jingle()--> JsdpSession --jsdp_session_to_sdp()--> SDP
+ *   SDP ---------jsdp_session_from_sdp()-----> JsdpSession --jsdp_session_to_jingle()-> Jingle
+ *
+ * What maps (both directions):
+ *   XEP-0166  <content creator name senders>   m= section with a=mid; senders
+ *             <-> a=sendrecv/sendonly/recvonly/inactive, relative to the
+ *             role of the SDP's author (an input); a rejected content <->
+ *             port 0 (see "rejected" below).
+ *   XEP-0167  <description media> <-> m=<media>; <payload-type id name
+ *             clockrate channels ptime maxptime> + <parameter> <-> m= format,
+ *             a=rtpmap, a=fmtp, a=ptime, a=maxptime; <bandwidth type> <-> b=;
+ *             <rtcp-mux/> <-> a=rtcp-mux; <encryption required><crypto> <->
+ *             a=crypto (RFC 4568; required='1' <-> an RTP/SAVP* profile);
+ *             telephone-event (RFC 4733) is an ordinary payload type.
+ *             <rtcp-reduced-size/> <-> a=rtcp-rsize (StanzaJS convention).
+ *   XEP-0176  <transport ufrag pwd> + <candidate> <-> a=ice-ufrag, a=ice-pwd,
+ *             a=candidate (all types, tcptype, generation, network <->
+ *             network-id, rel-addr/rel-port <-> raddr/rport);
+ *             <gathering-complete/> (XEP-0371/StanzaJS) <-> a=end-of-candidates.
+ *   XEP-0177  Raw-UDP <candidate ip port component> <-> c= and the m= port
+ *             (component 2 <-> a=rtcp).
+ *   XEP-0320  <fingerprint hash setup> <-> a=fingerprint + a=setup.
+ *   XEP-0293  <rtcp-fb>, <rtcp-fb-trr-int> <-> a=rtcp-fb (payload-level, and
+ *             description-level <-> a=rtcp-fb:*).
+ *   XEP-0294  <rtp-hdrext id uri senders> <-> a=extmap[/direction];
+ *             <extmap-allow-mixed/> <-> a=extmap-allow-mixed.
+ *   XEP-0338  <group semantics><content name/> <-> a=group.
+ *   XEP-0339  <source ssrc><parameter> <-> a=ssrc; <ssrc-group> <->
+ *             a=ssrc-group.  <stream xmlns='urn:xmpp:jingle:apps:rtp:msid:0'
+ *             id track> <-> a=msid (StanzaJS convention).
+ *
+ * Classic SIP endpoints (no ICE): an m= section with only c= and a port
+ * becomes, as JsdpSdpParseParams.classic says, a Raw-UDP transport or an
+ * ICE-UDP transport with one host candidate per component.  An ICE transport
+ * is printed as classic SDP (c=/port from a chosen candidate, no ICE lines)
+ * when JsdpSdpPrintParams.classic is set, or when it has no ufrag/pwd.
+ *
+ * SDP fragments (RFC 8840 trickle-ice-sdpfrag, recognised by the absence of
+ * a v= line): the m= lines only name the content (a=mid, else media);
+ * their port, proto and formats are placeholders and never become a
+ * description.  A session with a content that has no <description> (e.g.
+ * transport-info, content-modify) prints as such a fragment.
+ *
+ * Not carried (each produces a warning naming it, never dropped silently):
+ *   SDP -> Jingle: i= u= e= p= z= k= r= lines, session-level b=, a=ice-lite,
+ *     a=ice-options other than trickle, a=msid-semantic, extmap attributes,
+ *     candidate extensions other than generation/network-id/tcptype (e.g.
+ *     network-cost, ufrag), m=application and other non-RTP m= lines (the
+ *     whole section is dropped, and its mid removed from groups), a=setup
+ *     without a fingerprint, any other unknown a= attribute (a=label,
+ *     a=content, a=silenceSupp, a=rtcp-xr ...), an m= profile other than the
+ *     one re-derived for printing (e.g. RTP/SAVPF with a fingerprint is
+ *     re-derived as UDP/TLS/RTP/SAVPF), c=0.0.0.0 (RFC 2543 hold, kept as the
+ *     address).
+ *     Not warned because regenerated: v=, o=, s=, t= (from params), c= and
+ *     the m= port and a=rtcp under ICE (derived from candidates), and
+ *     a=ice-options:trickle (Jingle always trickles).
+ *   Jingle -> SDP: content creator='responder' and disposition, the
+ *     <description ssrc> attribute when no <source> carries that ssrc,
+ *     <rtp-hdrext> <parameter>s, the <reason>, session-info payloads and other
+ *     unknown children (Jitsi <ssrc-info>, <bridge-session>, <web-socket>),
+ *     several fingerprints with different setup values, ptime/maxptime that
+ *     differ between payload types of one content (SDP has one per m=),
+ *     a rejected content (port 0) in Jingle output: Jingle has no in-band
+ *     marker, so the content is omitted (the caller sends content-reject).
+ *   The candidate id attribute does not exist in SDP: generated on output
+ *     from JsdpJinglePrintParams.candidate_id_prefix, ignored by equality.
+ *
+ * Errors: domain JSDP_ERROR; every failing function returns NULL/FALSE and
+ * sets exactly one GError whose message names the SDP line (number and
+ * text) or the Jingle element and the problem.  Input is bounded: at most
+ * JSDP_MAX_* items, ports 0-65535, payload ids 0-127, priorities 32-bit.
+ */
+#ifndef JSDP_H
+#define JSDP_H
+
+#include <glib.h>
+#include <libxml/tree.h>
+
+G_BEGIN_DECLS
+
+#define JSDP_ERROR (jsdp_error_quark())
+typedef enum {
+    JSDP_ERROR_MALFORMED,    /* not Jingle/SDP, or a required part missing */
+    JSDP_ERROR_UNSUPPORTED,  /* valid, but nothing we can translate */
+    JSDP_ERROR_INCOMPATIBLE, /* both valid, no common codec or transport */
+} JsdpError;
+GQuark jsdp_error_quark(void);
+
+/* Limits on input; exceeding one is JSDP_ERROR_MALFORMED. */
+#define JSDP_MAX_INPUT (256 * 1024) /* bytes of SDP or XML text */
+#define JSDP_MAX_LINES 4096         /* SDP lines */
+#define JSDP_MAX_CONTENTS 64        /* contents = m= sections */
+#define JSDP_MAX_PAYLOAD_TYPES 128  /* per content */
+#define JSDP_MAX_CANDIDATES 128     /* per transport */
+#define JSDP_MAX_ITEMS 512          /* any other list (params, sources...) */
+
+/* Namespaces (exact strings). */
+#define JSDP_NS_JINGLE "urn:xmpp:jingle:1"
+#define JSDP_NS_RTP "urn:xmpp:jingle:apps:rtp:1"
+#define JSDP_NS_ICE_UDP "urn:xmpp:jingle:transports:ice-udp:1"
+#define JSDP_NS_RAW_UDP "urn:xmpp:jingle:transports:raw-udp:1"
+#define JSDP_NS_DTLS "urn:xmpp:jingle:apps:dtls:0"
+#define JSDP_NS_RTCP_FB "urn:xmpp:jingle:apps:rtp:rtcp-fb:0"
+#define JSDP_NS_HDREXT "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0"
+#define JSDP_NS_GROUPING "urn:xmpp:jingle:apps:grouping:0"
+#define JSDP_NS_SSMA "urn:xmpp:jingle:apps:rtp:ssma:0"
+#define JSDP_NS_MSID "urn:xmpp:jingle:apps:rtp:msid:0"
+
+/* ---- the model ------------------------------------------------------ */
+
+typedef enum {
+    JSDP_ROLE_INITIATOR,
+    JSDP_ROLE_RESPONDER,
+} JsdpRole;
+
+/* XEP-0166 senders: who sends media in this content. */
+typedef enum {
+    JSDP_SENDERS_BOTH = 0, /* default; a=sendrecv */
+    JSDP_SENDERS_INITIATOR,
+    JSDP_SENDERS_RESPONDER,
+    JSDP_SENDERS_NONE, /* a=inactive */
+} JsdpSenders;
+
+/* XEP-0320 / RFC 4145 setup. */
+typedef enum {
+    JSDP_SETUP_UNSET = 0,
+    JSDP_SETUP_ACTPASS,
+    JSDP_SETUP_ACTIVE,
+    JSDP_SETUP_PASSIVE,
+    JSDP_SETUP_HOLDCONN,
+} JsdpSetup;
+
+typedef enum {
+    JSDP_TRANSPORT_ICE_UDP, /* XEP-0176 */
+    JSDP_TRANSPORT_RAW_UDP, /* XEP-0177 */
+} JsdpTransportType;
+
+typedef enum {
+    JSDP_CANDIDATE_HOST,
+    JSDP_CANDIDATE_SRFLX,
+    JSDP_CANDIDATE_PRFLX,
+    JSDP_CANDIDATE_RELAY,
+} JsdpCandidateType;
+
+typedef enum {
+    JSDP_TCPTYPE_NONE = 0,
+    JSDP_TCPTYPE_ACTIVE,
+    JSDP_TCPTYPE_PASSIVE,
+    JSDP_TCPTYPE_SO,
+} JsdpTcpType;
+
+/* <parameter name value/> or one fmtp/ssrc item.  name is never NULL ("" for
+ * a nameless fmtp item such as telephone-event "0-15"); value may be NULL
+ * (a=ssrc:1 attr without ":value"). */
+typedef struct {
+    char *name;
+    char *value;
+} JsdpParameter;
+
+/* XEP-0293 <rtcp-fb type subtype/> <-> a=rtcp-fb:pt type [subtype]. */
+typedef struct {
+    char *type;
+    char *subtype; /* NULL if none */
+} JsdpRtcpFb;
+
+typedef struct {
+    guint8 id;         /* 0-127 */
+    char *name;        /* NULL for an unknown static type without a=rtpmap */
+    guint clockrate;   /* 0 = unspecified */
+    guint channels;    /* 1 by default */
+    guint ptime;       /* 0 = unspecified */
+    guint maxptime;    /* 0 = unspecified */
+    GPtrArray *parameters; /* JsdpParameter*, fmtp order */
+    GPtrArray *rtcp_fb;    /* JsdpRtcpFb* */
+    gint64 trr_int;        /* -1 = none */
+} JsdpPayloadType;
+
+/* XEP-0294 <rtp-hdrext> <-> a=extmap. */
+typedef struct {
+    guint id; /* 1-255 or 4096-4351 */
+    char *uri;
+    JsdpSenders senders;
+} JsdpHdrext;
+
+typedef struct {
+    char *type; /* b=<type>:<value>, e.g. "AS", "TIAS" */
+    guint64 value;
+} JsdpBandwidth;
+
+/* RFC 4568 a=crypto:<tag> <suite> <key-params> [<session-params>]. */
+typedef struct {
+    guint tag;
+    char *suite;
+    char *key_params;
+    char *session_params; /* NULL if none */
+} JsdpCrypto;
+
+/* XEP-0339 <source ssrc> <-> a=ssrc. */
+typedef struct {
+    guint32 ssrc;
+    GPtrArray *parameters; /* JsdpParameter* */
+} JsdpSource;
+
+typedef struct {
+    char *semantics; /* "FID", "SIM", ... */
+    GArray *ssrcs;   /* guint32 */
+} JsdpSsrcGroup;
+
+typedef struct {
+    char *foundation;
+    guint component;   /* 1-256 */
+    char *protocol;    /* "udp" or "tcp" (lower case) */
+    guint32 priority;
+    char *ip;
+    guint16 port;
+    JsdpCandidateType type;
+    char *rel_addr; /* NULL if none */
+    gint32 rel_port; /* -1 if none */
+    JsdpTcpType tcptype;
+    guint generation;
+    gint32 network; /* -1 if none */
+    char *id;       /* Jingle id; NULL if none (ignored by equality) */
+} JsdpCandidate;
+
+typedef struct {
+    char *hash;  /* lower case, e.g. "sha-256" */
+    char *value; /* upper-case hex octets separated by ':' */
+} JsdpFingerprint;
+
+typedef struct {
+    JsdpTransportType type;
+    char *ufrag; /* NULL if none */
+    char *pwd;
+    GPtrArray *candidates;   /* JsdpCandidate* */
+    GPtrArray *fingerprints; /* JsdpFingerprint* */
+    JsdpSetup setup;
+    gboolean end_of_candidates;
+} JsdpTransport;
+
+/* One <content/> = one m= section. */
+typedef struct {
+    char *name; /* content name = a=mid */
+    JsdpRole creator;
+    JsdpSenders senders;
+    gboolean rejected; /* port 0 */
+    char *media;       /* "audio", "video"; NULL if no description */
+    gboolean has_description;
+    /* description (meaningful if has_description) */
+    GPtrArray *payload_types; /* JsdpPayloadType*, preference order */
+    GPtrArray *bandwidths;    /* JsdpBandwidth* */
+    gboolean rtcp_mux;
+    gboolean rtcp_rsize;
+    GPtrArray *rtcp_fb; /* JsdpRtcpFb*, for all payload types (a=rtcp-fb:*) */
+    gint64 trr_int;     /* -1 = none */
+    GPtrArray *hdrexts; /* JsdpHdrext* */
+    gboolean extmap_allow_mixed;
+    gboolean crypto_required;
+    GPtrArray *cryptos;       /* JsdpCrypto* */
+    GPtrArray *sources;       /* JsdpSource* */
+    GPtrArray *ssrc_groups;   /* JsdpSsrcGroup* */
+    char *msid_stream;        /* a=msid; NULL if none */
+    char *msid_track;         /* NULL if none */
+    JsdpTransport *transport; /* NULL if none */
+} JsdpContent;
+
+typedef struct {
+    char *semantics;   /* "BUNDLE", "LS" ... */
+    GPtrArray *names;  /* char*: content names = mids */
+} JsdpGroup;
+
+typedef struct {
+    /* Jingle envelope: NULL when the session came from SDP. */
+    char *action;
+    char *sid;
+    char *initiator;
+    char *responder;
+    GPtrArray *contents; /* JsdpContent* */
+    GPtrArray *groups;   /* JsdpGroup* */
+    gboolean fragment;   /* from/for an RFC 8840 SDP fragment */
+    GPtrArray *warnings; /* char*: what the parser could not carry */
+} JsdpSession;
+
+/* ---- params --------------------------------------------------------- */
+
+typedef enum {
+    JSDP_CLASSIC_RAW_UDP,  /* c=/port -> XEP-0177 Raw-UDP candidate(s) */
+    JSDP_CLASSIC_ICE_HOST, /* c=/port -> ICE-UDP host candidate(s), no ufrag */
+} JsdpClassicMode;
+
+typedef struct {
+    JsdpRole author;         /* role of whoever wrote the SDP */
+    JsdpClassicMode classic; /* what an SDP without ICE becomes */
+} JsdpSdpParseParams;
+
+typedef struct {
+    JsdpRole author;           /* role of whoever the SDP speaks for */
+    const char *username;      /* o= username; NULL -> "-" */
+    guint64 session_id;        /* o= sess-id */
+    guint64 session_version;   /* o= sess-version */
+    const char *origin_address; /* o= address; NULL -> "0.0.0.0" (IP4) */
+    const char *session_name;   /* s=; NULL -> "-" */
+    /* Render ICE transports as classic SDP: c=/port from the candidate
+     * chosen below, no ice-ufrag/pwd/candidate/a=mid lines. */
+    gboolean classic;
+    /* For classic output: id of the candidate to use; NULL or not found ->
+     * the highest-priority component-1 UDP candidate. */
+    const char *classic_candidate_id;
+    GPtrArray *warnings; /* optional: receives owned char* warnings */
+} JsdpSdpPrintParams;
+
+typedef struct {
+    const char *action;    /* e.g. "session-initiate"; NULL -> "session-initiate" */
+    const char *sid;       /* NULL -> no sid attribute */
+    const char *initiator; /* NULL -> none */
+    const char *responder; /* NULL -> none */
+    /* Candidate ids are generated as "<prefix><content index>-<n>" when the
+     * model has none; NULL -> "c". */
+    const char *candidate_id_prefix;
+    GPtrArray *warnings; /* optional: receives owned char* warnings */
+} JsdpJinglePrintParams;
+
+/* ---- sessions ------------------------------------------------------- */
+
+/* Jingle -> model.  jingle: a <jingle xmlns='urn:xmpp:jingle:1'> element or
+ * an <iq> whose child it is (borrowed; never modified).  Returns a new
+ * session (free with jsdp_session_free()) or NULL with error set:
+ * MALFORMED (not jingle, bad attribute, limits), UNSUPPORTED (no content to
+ * translate, e.g. session-terminate; unknown description/transport). */
+JsdpSession *jsdp_session_from_jingle(const xmlNode *jingle, GError **error);
+
+/* As above from XML text (len -1: NUL-terminated).  Parsed with
+ * XML_PARSE_NONET, no entity expansion, no DTD; a DOCTYPE is MALFORMED. */
+JsdpSession *jsdp_session_from_jingle_string(const char *xml, gssize len,
+                                             GError **error);
+
+/* SDP -> model.  sdp: text (len -1: NUL-terminated), LF or CRLF; params NULL
+ * -> author initiator, classic Raw-UDP.  Returns a new session or NULL with
+ * error: MALFORMED (line number and text quoted), UNSUPPORTED (e.g.
+ * multicast c=, nothing translatable). */
+JsdpSession *jsdp_session_from_sdp(const char *sdp, gssize len,
+                                   const JsdpSdpParseParams *params,
+                                   GError **error);
+
+/* Model -> SDP text (CRLF line ends; owned, g_free()).  params NULL -> all
+ * defaults above.  NULL with error UNSUPPORTED when there is nothing to
+ * print (no content).  Warnings go to params->warnings if set. */
+char *jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params,
+                          GError **error);
+
+/* Model -> an unlinked <jingle xmlns='urn:xmpp:jingle:1'> element in its own
+ * xmlDoc-less tree (free with xmlFreeNode(), or add to a document).  params
+ * NULL -> defaults.  NULL with error UNSUPPORTED when no content remains. */
+xmlNode *jsdp_session_to_jingle(const JsdpSession *s,
+                                const JsdpJinglePrintParams *params,
+                                GError **error);
+
+/* As above, serialised without XML declaration (owned, g_free()). */
+char *jsdp_session_to_jingle_string(const JsdpSession *s,
+                                    const JsdpJinglePrintParams *params,
+                                    GError **error);
+
+/* Semantic equality of what both formats carry: contents in order (name,
+ * creator, senders, rejected, media and description, transport), groups.
+ * Order-insensitive where SDP allows: fmtp parameters, rtcp-fb, extmaps,
+ * candidates, fingerprints, crypto lines, sources, ssrc-groups, bandwidths
+ * and groups; payload-type order is preference, so it counts.  Codec names
+ * compare case-insensitively.  Ignored: Jingle envelope (action, sid,
+ * initiator, responder), candidate ids, warnings.  NULL == NULL only. */
+gboolean jsdp_session_equal(const JsdpSession *a, const JsdpSession *b);
+
+/* Warnings gathered while parsing (borrowed; never NULL). */
+const GPtrArray *jsdp_session_get_warnings(const JsdpSession *s);
+
+/* Deep copy (owned). */
+JsdpSession *jsdp_session_copy(const JsdpSession *s);
+
+/* Look-up by content name (borrowed; NULL if none). */
+JsdpContent *jsdp_session_get_content(const JsdpSession *s, const char *name);
+
+void jsdp_session_free(JsdpSession *s); /* NULL-safe */
+
+/* ---- candidates (trickle, transport-info) --------------------------- */
+
+/* One a=candidate line (with or without leading "a=", trailing CR/LF
+ * allowed) -> new candidate, or NULL with MALFORMED.  Unknown extensions
+ * are skipped; if warnings is non-NULL each gets an owned warning there. */
+JsdpCandidate *jsdp_candidate_from_sdp_line(const char *line,
+                                            GPtrArray *warnings,
+                                            GError **error);
+
+/* Candidate -> "candidate:..." without "a=" and without line end (owned). */
+char *jsdp_candidate_to_sdp_line(const JsdpCandidate *c);
+
+/* XEP-0176 or XEP-0177 <candidate/> element -> candidate (owned), or NULL
+ * with MALFORMED naming the attribute. */
+JsdpCandidate *jsdp_candidate_from_xml(const xmlNode *node, GError **error);
+
+/* Candidate -> new unlinked <candidate/> element in namespace ns
+ * (JSDP_NS_ICE_UDP or JSDP_NS_RAW_UDP); id used when c->id is NULL. */
+xmlNode *jsdp_candidate_to_xml(const JsdpCandidate *c, const char *ns,
+                               const char *id);
+
+JsdpCandidate *jsdp_candidate_copy(const JsdpCandidate *c);
+gboolean jsdp_candidate_equal(const JsdpCandidate *a, const JsdpCandidate *b);
+void jsdp_candidate_free(JsdpCandidate *c); /* NULL-safe */
+
+/* ---- small helpers -------------------------------------------------- */
+
+const char *jsdp_senders_to_string(JsdpSenders senders); /* static string */
+const char *jsdp_setup_to_string(JsdpSetup setup); /* NULL for UNSET */
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSession, jsdp_session_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpCandidate, jsdp_candidate_free)
+
+G_END_DECLS
+
+#endif /* JSDP_H */

@@ -1,0 +1,800 @@
+/* jsdp_jingle_parse.c: Jingle XML (XEP-0166 with XEP-0167/0176/0177/0293/
+ * 0294/0320/0338/0339 payloads) -> JsdpSession.
+ *
+ * Works on borrowed libxml2 nodes and never modifies them.  Elements and
+ * attributes we cannot carry to SDP become warnings; wrong values are
+ * MALFORMED errors naming the element and attribute.
+ */
+#include "jsdp_private.h"
+
+typedef struct {
+    JsdpSession *session;
+    GPtrArray *warnings;
+} JParser;
+
+#define JFAIL(code, ...)                                                       \
+    G_STMT_START                                                               \
+    {                                                                          \
+        g_set_error(error, JSDP_ERROR, (code), __VA_ARGS__);                   \
+        return FALSE;                                                          \
+    }                                                                          \
+    G_STMT_END
+
+static gboolean
+is_el(const xmlNode *n, const char *name, const char *ns)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0 &&
+           (ns == NULL || (n->ns != NULL && n->ns->href != NULL &&
+                           strcmp((const char *)n->ns->href, ns) == 0));
+}
+
+static const char *
+ns_of(const xmlNode *n)
+{
+    return n->ns && n->ns->href ? (const char *)n->ns->href : "";
+}
+
+/* Borrowed attribute value (no namespace), NULL if absent.  Attribute
+ * values are one text node unless entities were kept, which our own string
+ * parser never allows; anything else reads as empty. */
+static const char *
+peek_attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+        if (a->ns != NULL || strcmp((const char *)a->name, name) != 0)
+            continue;
+        if (a->children == NULL)
+            return "";
+        if (a->children->type == XML_TEXT_NODE && a->children->next == NULL)
+            return (const char *)a->children->content;
+        return "";
+    }
+    return NULL;
+}
+
+/* Warns about attributes outside `allowed` (NULL-terminated). */
+static void
+check_attrs(JParser *jp, const xmlNode *n, const char *const *allowed)
+{
+    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+        gboolean ok = FALSE;
+        for (guint i = 0; allowed[i] != NULL && !ok; i++)
+            ok = strcmp((const char *)a->name, allowed[i]) == 0;
+        if (!ok)
+            jsdp_warn(jp->warnings, "attribute '%.32s' of <%.32s> not carried by SDP",
+                      (const char *)a->name, (const char *)n->name);
+    }
+}
+
+static void
+warn_child(JParser *jp, const xmlNode *parent, const xmlNode *child)
+{
+    if (child->type == XML_ELEMENT_NODE) {
+        jsdp_warn(jp->warnings, "<%.32s xmlns='%.64s'> in <%.32s> not carried by SDP",
+                  (const char *)child->name, ns_of(child), (const char *)parent->name);
+    } else if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
+        const char *t = (const char *)child->content;
+        while (t != NULL && *t != '\0' && g_ascii_isspace(*t))
+            t++;
+        if (t != NULL && *t != '\0')
+            jsdp_warn(jp->warnings, "text inside <%.32s> ignored: '%.32s'",
+                      (const char *)parent->name, t);
+    }
+}
+
+static gboolean
+attr_uint(const xmlNode *n, const char *name, guint64 min, guint64 max, gboolean required,
+          guint64 *out, GError **error)
+{
+    const char *v = peek_attr(n, name);
+
+    if (v == NULL) {
+        if (required)
+            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", (const char *)n->name, name);
+        return TRUE;
+    }
+    if (!jsdp_parse_uint(v, min, max, out))
+        JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s' (%" G_GUINT64_FORMAT
+              "-%" G_GUINT64_FORMAT ")", (const char *)n->name, name, v, min, max);
+    return TRUE;
+}
+
+/* A required token attribute (no spaces: it goes into an SDP field). */
+static gboolean
+attr_token(const xmlNode *n, const char *name, gboolean required, char **out, GError **error)
+{
+    const char *v = peek_attr(n, name);
+
+    if (v == NULL) {
+        if (required)
+            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", (const char *)n->name, name);
+        return TRUE;
+    }
+    if (!jsdp_is_token(v, NULL) || strlen(v) > 1024)
+        JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s'", (const char *)n->name, name, v);
+    g_free(*out);
+    *out = g_strdup(v);
+    return TRUE;
+}
+
+/* ---- candidates ------------------------------------------------------- */
+
+JsdpCandidate *
+jsdp_candidate_from_xml(const xmlNode *node, GError **error)
+{
+    g_autoptr(JsdpCandidate) c = jsdp_candidate_new();
+    gboolean raw;
+    guint64 n = 0;
+    const char *v;
+
+    g_return_val_if_fail(node != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    if (!is_el(node, "candidate", NULL)) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "not a <candidate> element");
+        return NULL;
+    }
+    raw = strcmp(ns_of(node), JSDP_NS_RAW_UDP) == 0;
+    if (!attr_token(node, "ip", TRUE, &c->ip, error) || !attr_token(node, "id", FALSE, &c->id, error))
+        return NULL;
+    if (!attr_uint(node, "port", 0, 65535, TRUE, &n, error))
+        return NULL;
+    c->port = (guint16)n;
+    n = 1;
+    if (!attr_uint(node, "component", 1, 256, !raw, &n, error))
+        return NULL;
+    c->component = (guint)n;
+    n = 0;
+    if (!attr_uint(node, "generation", 0, G_MAXUINT32, FALSE, &n, error))
+        return NULL;
+    c->generation = (guint)n;
+    if (raw) {
+        c->protocol = g_strdup("udp");
+        c->type = JSDP_CANDIDATE_HOST;
+        return g_steal_pointer(&c);
+    }
+    if (!attr_token(node, "foundation", TRUE, &c->foundation, error) ||
+        !attr_token(node, "protocol", TRUE, &c->protocol, error) ||
+        !attr_token(node, "rel-addr", FALSE, &c->rel_addr, error))
+        return NULL;
+    if (strlen(c->foundation) > 32) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: foundation too long");
+        return NULL;
+    }
+    for (char *p = c->protocol; *p; p++)
+        *p = g_ascii_tolower(*p);
+    if (!attr_uint(node, "priority", 0, G_MAXUINT32, TRUE, &n, error))
+        return NULL;
+    c->priority = (guint32)n;
+    v = peek_attr(node, "type");
+    if (v == NULL || !jsdp_candidate_type_from_string(v, &c->type)) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad or missing type '%.32s'",
+                    v ? v : "");
+        return NULL;
+    }
+    if (peek_attr(node, "rel-port") != NULL) {
+        if (!attr_uint(node, "rel-port", 0, 65535, TRUE, &n, error))
+            return NULL;
+        c->rel_port = (gint32)n;
+    }
+    if (peek_attr(node, "network") != NULL) {
+        if (!attr_uint(node, "network", 0, G_MAXINT32, TRUE, &n, error))
+            return NULL;
+        c->network = (gint32)n;
+    }
+    v = peek_attr(node, "tcptype");
+    if (v != NULL && !jsdp_tcptype_from_string(v, &c->tcptype)) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad tcptype '%.32s'", v);
+        return NULL;
+    }
+    return g_steal_pointer(&c);
+}
+
+/* ---- transport -------------------------------------------------------- */
+
+static gboolean
+parse_fingerprint(JParser *jp, const xmlNode *n, JsdpTransport *t, GError **error)
+{
+    g_autoptr(xmlChar) text = xmlNodeGetContent(n);
+    const char *hash = peek_attr(n, "hash");
+    const char *setup = peek_attr(n, "setup");
+    JsdpSetup s = JSDP_SETUP_UNSET;
+    JsdpFingerprint *f;
+    char *value;
+
+    if (hash == NULL || !jsdp_is_token(hash, NULL) || strlen(hash) > 32)
+        JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad or missing hash");
+    if (setup != NULL && !jsdp_setup_from_string(setup, &s))
+        JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad setup '%.32s'", setup);
+    value = text ? jsdp_fingerprint_normalise((const char *)text) : NULL;
+    if (value == NULL)
+        JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad value '%.64s'", text ? (char *)text : "");
+    if (t->fingerprints->len >= JSDP_MAX_ITEMS) {
+        g_free(value);
+        JFAIL(JSDP_ERROR_MALFORMED, "<transport>: too many fingerprints");
+    }
+    if (t->fingerprints->len > 0 && s != t->setup)
+        jsdp_warn(jp->warnings, "fingerprints with different setup values: SDP carries one");
+    if (t->fingerprints->len == 0)
+        t->setup = s;
+    f = g_new0(JsdpFingerprint, 1);
+    f->hash = g_ascii_strdown(hash, -1);
+    f->value = value;
+    g_ptr_array_add(t->fingerprints, f);
+    return TRUE;
+}
+
+static gboolean
+parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+{
+    static const char *const allowed[] = {"ufrag", "pwd", NULL};
+    gboolean ice = strcmp(ns_of(n), JSDP_NS_ICE_UDP) == 0;
+    g_autoptr(JsdpTransport) t = jsdp_transport_new(ice ? JSDP_TRANSPORT_ICE_UDP
+                                                        : JSDP_TRANSPORT_RAW_UDP);
+
+    if (ice) {
+        check_attrs(jp, n, allowed);
+        if (!attr_token(n, "ufrag", FALSE, &t->ufrag, error) ||
+            !attr_token(n, "pwd", FALSE, &t->pwd, error))
+            return FALSE;
+    }
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        if (is_el(k, "candidate", NULL)) {
+            JsdpCandidate *cand;
+            if (t->candidates->len >= JSDP_MAX_CANDIDATES)
+                JFAIL(JSDP_ERROR_MALFORMED, "<transport>: more than %u candidates",
+                      JSDP_MAX_CANDIDATES);
+            cand = jsdp_candidate_from_xml(k, error);
+            if (cand == NULL) {
+                g_prefix_error(error, "content '%.32s': ", c->name);
+                return FALSE;
+            }
+            g_ptr_array_add(t->candidates, cand);
+        } else if (is_el(k, "fingerprint", JSDP_NS_DTLS)) {
+            if (!parse_fingerprint(jp, k, t, error))
+                return FALSE;
+        } else if (ice && is_el(k, "gathering-complete", NULL)) {
+            t->end_of_candidates = TRUE;
+        } else if (is_el(k, "rtcp-mux", NULL)) {
+            c->rtcp_mux = TRUE; /* Jitsi puts it in the transport */
+        } else {
+            warn_child(jp, n, k);
+        }
+    }
+    c->transport = g_steal_pointer(&t);
+    return TRUE;
+}
+
+/* ---- description ------------------------------------------------------ */
+
+static gboolean
+parse_parameter(JParser *jp, const xmlNode *n, GPtrArray *params, GError **error)
+{
+    const char *name = peek_attr(n, "name");
+    const char *value = peek_attr(n, "value");
+
+    if (params->len >= JSDP_MAX_ITEMS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: too many");
+    /* Nameless parameters (telephone-event "0-15") are seen both with
+     * name='' (Jitsi) and without name (Firefox via MongooseIM). */
+    if (name != NULL && *name != '\0' && !jsdp_is_token(name, ";="))
+        JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: bad name '%.32s'", name);
+    if (value != NULL && strpbrk(value, ";\r\n") != NULL)
+        JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: bad value '%.32s'", value);
+    g_ptr_array_add(params, jsdp_parameter_new(name, value));
+    return TRUE;
+}
+
+static gboolean
+parse_rtcp_fb(const xmlNode *n, GPtrArray *list, gint64 *trr, GError **error)
+{
+    guint64 v = 0;
+
+    if (is_el(n, "rtcp-fb-trr-int", NULL)) {
+        if (!attr_uint(n, "value", 0, G_MAXUINT32, TRUE, &v, error))
+            return FALSE;
+        *trr = (gint64)v;
+        return TRUE;
+    }
+    const char *type = peek_attr(n, "type");
+    const char *sub = peek_attr(n, "subtype");
+    if (type == NULL || !jsdp_is_token(type, NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad or missing type");
+    if (sub != NULL && (*sub == '\0' || strpbrk(sub, "\r\n") != NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad subtype");
+    if (list->len >= JSDP_MAX_ITEMS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: too many");
+    g_ptr_array_add(list, jsdp_rtcp_fb_new(type, sub));
+    return TRUE;
+}
+
+static gboolean
+parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+{
+    static const char *const allowed[] = {"id", "name", "clockrate", "channels", "ptime",
+                                          "maxptime", NULL};
+    guint64 id = 0, v;
+    g_autoptr(JsdpPayloadType) pt = NULL;
+
+    check_attrs(jp, n, allowed);
+    if (!attr_uint(n, "id", 0, 127, TRUE, &id, error))
+        return FALSE;
+    for (guint i = 0; i < c->payload_types->len; i++) {
+        if (((JsdpPayloadType *)g_ptr_array_index(c->payload_types, i))->id == id)
+            JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': duplicate payload-type id %u",
+                  c->name, (guint)id);
+    }
+    if (c->payload_types->len >= JSDP_MAX_PAYLOAD_TYPES)
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': too many payload-types", c->name);
+    pt = jsdp_payload_type_new((guint8)id);
+    if (peek_attr(n, "name") != NULL && !attr_token(n, "name", TRUE, &pt->name, error))
+        return FALSE;
+    v = 0;
+    if (!attr_uint(n, "clockrate", 1, G_MAXUINT32, FALSE, &v, error))
+        return FALSE;
+    pt->clockrate = (guint)v;
+    v = 1;
+    if (!attr_uint(n, "channels", 1, 255, FALSE, &v, error))
+        return FALSE;
+    pt->channels = (guint)v;
+    v = 0;
+    if (!attr_uint(n, "ptime", 1, 65535, FALSE, &v, error))
+        return FALSE;
+    pt->ptime = (guint)v;
+    v = 0;
+    if (!attr_uint(n, "maxptime", 1, 65535, FALSE, &v, error))
+        return FALSE;
+    pt->maxptime = (guint)v;
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        gboolean ok = TRUE;
+        if (is_el(k, "parameter", NULL))
+            ok = parse_parameter(jp, k, pt->parameters, error);
+        else if (is_el(k, "rtcp-fb", JSDP_NS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB))
+            ok = parse_rtcp_fb(k, pt->rtcp_fb, &pt->trr_int, error);
+        else
+            warn_child(jp, n, k);
+        if (!ok)
+            return FALSE;
+    }
+    if (id >= 96 && pt->name == NULL)
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': dynamic payload-type %u has no name",
+              c->name, (guint)id);
+    jsdp_payload_type_normalise(pt);
+    if (pt->name != NULL && pt->clockrate == 0) {
+        /* SDP's a=rtpmap needs a clock rate; XEP-0167 only recommends it. */
+        pt->clockrate = g_strcmp0(c->media, "video") == 0 ? 90000 : 8000;
+        jsdp_warn(jp->warnings, "payload-type %u '%.32s' has no clockrate; %u assumed",
+                  pt->id, pt->name, pt->clockrate);
+    }
+    g_ptr_array_add(c->payload_types, g_steal_pointer(&pt));
+    return TRUE;
+}
+
+static gboolean
+parse_crypto(const xmlNode *enc, JsdpContent *c, GError **error)
+{
+    const char *req = peek_attr(enc, "required");
+
+    c->crypto_required = req != NULL && (strcmp(req, "1") == 0 || strcmp(req, "true") == 0);
+    for (const xmlNode *k = enc->children; k != NULL; k = k->next) {
+        JsdpCrypto *cr;
+        guint64 tag = 0;
+        const char *suite, *key, *sess;
+        if (!is_el(k, "crypto", NULL))
+            continue;
+        if (!attr_uint(k, "tag", 0, 999999999, TRUE, &tag, error))
+            return FALSE;
+        suite = peek_attr(k, "crypto-suite");
+        key = peek_attr(k, "key-params");
+        sess = peek_attr(k, "session-params");
+        if (suite == NULL || key == NULL || !jsdp_is_token(suite, NULL) || !jsdp_is_token(key, NULL))
+            JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad or missing crypto-suite/key-params");
+        if (sess != NULL && strpbrk(sess, "\r\n") != NULL)
+            JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad session-params");
+        if (c->cryptos->len >= JSDP_MAX_ITEMS)
+            JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: too many");
+        cr = g_new0(JsdpCrypto, 1);
+        cr->tag = (guint)tag;
+        cr->suite = g_strdup(suite);
+        cr->key_params = g_strdup(key);
+        cr->session_params = sess && *sess ? g_strdup(sess) : NULL;
+        g_ptr_array_add(c->cryptos, cr);
+    }
+    if (c->cryptos->len == 0)
+        c->crypto_required = FALSE;
+    return TRUE;
+}
+
+static gboolean
+parse_hdrext(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+{
+    guint64 id = 0;
+    const char *uri = peek_attr(n, "uri");
+    const char *senders = peek_attr(n, "senders");
+    JsdpHdrext *h;
+    JsdpSenders s = JSDP_SENDERS_BOTH;
+
+    if (!attr_uint(n, "id", 1, 4351, TRUE, &id, error))
+        return FALSE;
+    if ((id > 255 && id < 4096) || uri == NULL || !jsdp_is_token(uri, NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtp-hdrext>: bad id or uri");
+    if (senders != NULL && !jsdp_senders_from_string(senders, &s))
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtp-hdrext>: bad senders '%.32s'", senders);
+    if (c->hdrexts->len >= JSDP_MAX_ITEMS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<rtp-hdrext>: too many");
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        if (k->type == XML_ELEMENT_NODE)
+            jsdp_warn(jp->warnings, "<rtp-hdrext> <%.32s> not carried by SDP", (const char *)k->name);
+    }
+    h = g_new0(JsdpHdrext, 1);
+    h->id = (guint)id;
+    h->uri = g_strdup(uri);
+    h->senders = s;
+    g_ptr_array_add(c->hdrexts, h);
+    return TRUE;
+}
+
+static gboolean
+parse_source(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+{
+    static const char *const allowed[] = {"ssrc", NULL};
+    guint64 ssrc = 0;
+    g_autoptr(JsdpSource) src = NULL;
+
+    check_attrs(jp, n, allowed);
+    if (!attr_uint(n, "ssrc", 0, G_MAXUINT32, TRUE, &ssrc, error))
+        return FALSE;
+    for (guint i = 0; i < c->sources->len; i++) {
+        if (((JsdpSource *)g_ptr_array_index(c->sources, i))->ssrc == ssrc)
+            JFAIL(JSDP_ERROR_MALFORMED, "<source>: duplicate ssrc %u", (guint)ssrc);
+    }
+    if (c->sources->len >= JSDP_MAX_ITEMS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<source>: too many");
+    src = jsdp_source_new((guint32)ssrc);
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        if (is_el(k, "parameter", NULL)) {
+            const char *name = peek_attr(k, "name");
+            const char *value = peek_attr(k, "value");
+            if (name == NULL || !jsdp_is_token(name, ":"))
+                JFAIL(JSDP_ERROR_MALFORMED, "<source> <parameter>: bad or missing name");
+            if (value != NULL && strpbrk(value, "\r\n") != NULL)
+                JFAIL(JSDP_ERROR_MALFORMED, "<source> <parameter>: bad value");
+            if (src->parameters->len >= JSDP_MAX_ITEMS)
+                JFAIL(JSDP_ERROR_MALFORMED, "<source>: too many parameters");
+            g_ptr_array_add(src->parameters, jsdp_parameter_new(name, value));
+        } else {
+            warn_child(jp, n, k);
+        }
+    }
+    g_ptr_array_add(c->sources, g_steal_pointer(&src));
+    return TRUE;
+}
+
+static gboolean
+parse_ssrc_group(const xmlNode *n, JsdpContent *c, GError **error)
+{
+    const char *sem = peek_attr(n, "semantics");
+    g_autoptr(JsdpSsrcGroup) g = NULL;
+
+    if (sem == NULL || !jsdp_is_token(sem, NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<ssrc-group>: bad or missing semantics");
+    if (c->ssrc_groups->len >= JSDP_MAX_ITEMS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<ssrc-group>: too many");
+    g = jsdp_ssrc_group_new(sem);
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        guint64 ssrc = 0;
+        guint32 v;
+        if (!is_el(k, "source", NULL))
+            continue;
+        if (!attr_uint(k, "ssrc", 0, G_MAXUINT32, TRUE, &ssrc, error))
+            return FALSE;
+        if (g->ssrcs->len >= JSDP_MAX_ITEMS)
+            JFAIL(JSDP_ERROR_MALFORMED, "<ssrc-group>: too many sources");
+        v = (guint32)ssrc;
+        g_array_append_val(g->ssrcs, v);
+    }
+    g_ptr_array_add(c->ssrc_groups, g_steal_pointer(&g));
+    return TRUE;
+}
+
+static gboolean
+parse_description_child(JParser *jp, const xmlNode *d, const xmlNode *k, JsdpContent *c,
+                        GError **error)
+{
+    if (is_el(k, "payload-type", JSDP_NS_RTP))
+        return parse_payload_type(jp, k, c, error);
+    if (is_el(k, "rtcp-mux", JSDP_NS_RTP)) {
+        c->rtcp_mux = TRUE;
+    } else if (is_el(k, "rtcp-reduced-size", JSDP_NS_RTP)) {
+        c->rtcp_rsize = TRUE;
+    } else if (is_el(k, "bandwidth", JSDP_NS_RTP)) {
+        g_autoptr(xmlChar) text = xmlNodeGetContent(k);
+        const char *type = peek_attr(k, "type");
+        guint64 v;
+        JsdpBandwidth *b;
+        if (type == NULL || !jsdp_is_token(type, ":") || text == NULL ||
+            !jsdp_parse_uint(g_strstrip((char *)text), 0, G_MAXUINT32, &v))
+            JFAIL(JSDP_ERROR_MALFORMED, "<bandwidth>: bad type or value");
+        if (c->bandwidths->len >= JSDP_MAX_ITEMS)
+            JFAIL(JSDP_ERROR_MALFORMED, "<bandwidth>: too many");
+        b = g_new0(JsdpBandwidth, 1);
+        b->type = g_strdup(type);
+        b->value = v;
+        g_ptr_array_add(c->bandwidths, b);
+    } else if (is_el(k, "encryption", JSDP_NS_RTP)) {
+        return parse_crypto(k, c, error);
+    } else if (is_el(k, "rtcp-fb", JSDP_NS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB)) {
+        return parse_rtcp_fb(k, c->rtcp_fb, &c->trr_int, error);
+    } else if (is_el(k, "rtp-hdrext", JSDP_NS_HDREXT)) {
+        return parse_hdrext(jp, k, c, error);
+    } else if (is_el(k, "extmap-allow-mixed", JSDP_NS_HDREXT)) {
+        c->extmap_allow_mixed = TRUE;
+    } else if (is_el(k, "source", JSDP_NS_SSMA)) {
+        return parse_source(jp, k, c, error);
+    } else if (is_el(k, "ssrc-group", JSDP_NS_SSMA)) {
+        return parse_ssrc_group(k, c, error);
+    } else if (is_el(k, "stream", JSDP_NS_MSID)) {
+        const char *id = peek_attr(k, "id");
+        const char *track = peek_attr(k, "track");
+        if (id == NULL || !jsdp_is_token(id, NULL) || (track != NULL && !jsdp_is_token(track, NULL)))
+            JFAIL(JSDP_ERROR_MALFORMED, "<stream>: bad id or track");
+        g_free(c->msid_stream);
+        g_free(c->msid_track);
+        c->msid_stream = g_strdup(id);
+        c->msid_track = g_strdup(track);
+    } else {
+        warn_child(jp, d, k);
+    }
+    return TRUE;
+}
+
+static gboolean
+parse_description(JParser *jp, const xmlNode *d, JsdpContent *c, GError **error)
+{
+    static const char *const allowed[] = {"media", "ssrc", NULL};
+    const char *ssrc = peek_attr(d, "ssrc");
+
+    check_attrs(jp, d, allowed);
+    if (!attr_token(d, "media", TRUE, &c->media, error))
+        return FALSE;
+    c->has_description = TRUE;
+    for (const xmlNode *k = d->children; k != NULL; k = k->next) {
+        if (!parse_description_child(jp, d, k, c, error)) {
+            g_prefix_error(error, "content '%.32s': ", c->name);
+            return FALSE;
+        }
+    }
+    if (ssrc != NULL) {
+        guint64 v = 0;
+        gboolean covered = FALSE;
+        if (!jsdp_parse_uint(ssrc, 0, G_MAXUINT32, &v))
+            JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': <description>: bad ssrc '%.32s'",
+                  c->name, ssrc);
+        for (guint i = 0; i < c->sources->len && !covered; i++)
+            covered = ((JsdpSource *)g_ptr_array_index(c->sources, i))->ssrc == v;
+        if (!covered)
+            jsdp_warn(jp->warnings, "<description ssrc='%.16s'> without <source> not carried by SDP",
+                      ssrc);
+    }
+    return TRUE;
+}
+
+/* ---- content, group, jingle ------------------------------------------- */
+
+static gboolean
+parse_content(JParser *jp, const xmlNode *n, GError **error)
+{
+    static const char *const allowed[] = {"creator", "name", "senders", "disposition", NULL};
+    g_autoptr(JsdpContent) c = jsdp_content_new();
+    const char *creator = peek_attr(n, "creator");
+    const char *senders = peek_attr(n, "senders");
+    const char *disp = peek_attr(n, "disposition");
+    const char *name = peek_attr(n, "name");
+
+    check_attrs(jp, n, allowed);
+    if (name == NULL || *name == '\0' || strlen(name) > 256)
+        JFAIL(JSDP_ERROR_MALFORMED, "<content>: bad or missing name");
+    if (!jsdp_is_token(name, "<>&'\""))
+        JFAIL(JSDP_ERROR_UNSUPPORTED, "<content>: name '%.32s' cannot be an SDP mid", name);
+    c->name = g_strdup(name);
+    if (jsdp_session_get_content(jp->session, c->name) != NULL)
+        JFAIL(JSDP_ERROR_MALFORMED, "<content>: duplicate name '%.32s'", c->name);
+    if (creator != NULL && strcmp(creator, "initiator") != 0 && strcmp(creator, "responder") != 0)
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': bad creator '%.32s'", c->name, creator);
+    c->creator = g_strcmp0(creator, "responder") == 0 ? JSDP_ROLE_RESPONDER : JSDP_ROLE_INITIATOR;
+    if (senders != NULL && !jsdp_senders_from_string(senders, &c->senders))
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': bad senders '%.32s'", c->name, senders);
+    if (disp != NULL && strcmp(disp, "session") != 0)
+        jsdp_warn(jp->warnings, "content '%.32s': disposition '%.32s' not carried by SDP",
+                  c->name, disp);
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        if (is_el(k, "description", JSDP_NS_RTP)) {
+            if (c->has_description)
+                JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two descriptions", c->name);
+            if (!parse_description(jp, k, c, error))
+                return FALSE;
+        } else if (is_el(k, "transport", JSDP_NS_ICE_UDP) || is_el(k, "transport", JSDP_NS_RAW_UDP)) {
+            if (c->transport != NULL)
+                JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two transports", c->name);
+            if (!parse_transport(jp, k, c, error))
+                return FALSE;
+        } else if (is_el(k, "description", NULL) || is_el(k, "transport", NULL)) {
+            JFAIL(JSDP_ERROR_UNSUPPORTED, "content '%.32s': unsupported <%s xmlns='%.64s'>",
+                  c->name, (const char *)k->name, ns_of(k));
+        } else {
+            warn_child(jp, n, k);
+        }
+    }
+    if (jp->session->contents->len >= JSDP_MAX_CONTENTS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<jingle>: more than %u contents", JSDP_MAX_CONTENTS);
+    g_ptr_array_add(jp->session->contents, g_steal_pointer(&c));
+    return TRUE;
+}
+
+static gboolean
+parse_group(JParser *jp, const xmlNode *n, GError **error)
+{
+    const char *sem = peek_attr(n, "semantics");
+    g_autoptr(JsdpGroup) g = NULL;
+
+    if (sem == NULL || !jsdp_is_token(sem, NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<group>: bad or missing semantics");
+    if (jp->session->groups->len >= JSDP_MAX_CONTENTS)
+        JFAIL(JSDP_ERROR_MALFORMED, "<group>: too many");
+    g = jsdp_group_new(sem);
+    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+        const char *name;
+        if (!is_el(k, "content", NULL)) {
+            warn_child(jp, n, k);
+            continue;
+        }
+        name = peek_attr(k, "name");
+        if (name == NULL || !jsdp_is_token(name, NULL))
+            JFAIL(JSDP_ERROR_MALFORMED, "<group> <content>: bad or missing name");
+        if (g->names->len >= JSDP_MAX_CONTENTS)
+            JFAIL(JSDP_ERROR_MALFORMED, "<group>: too many contents");
+        g_ptr_array_add(g->names, g_strdup(name));
+    }
+    g_ptr_array_add(jp->session->groups, g_steal_pointer(&g));
+    return TRUE;
+}
+
+static const xmlNode *
+find_jingle(const xmlNode *node)
+{
+    if (node == NULL || node->type != XML_ELEMENT_NODE)
+        return NULL;
+    if (is_el(node, "jingle", JSDP_NS_JINGLE))
+        return node;
+    if (strcmp((const char *)node->name, "iq") == 0) {
+        for (const xmlNode *k = node->children; k != NULL; k = k->next) {
+            if (is_el(k, "jingle", JSDP_NS_JINGLE))
+                return k;
+        }
+    }
+    return NULL;
+}
+
+static gboolean
+copy_envelope(JParser *jp, const xmlNode *j, GError **error)
+{
+    static const char *const allowed[] = {"action", "sid", "initiator", "responder", NULL};
+    JsdpSession *s = jp->session;
+
+    check_attrs(jp, j, allowed);
+    if (!attr_token(j, "action", FALSE, &s->action, error) ||
+        !attr_token(j, "sid", FALSE, &s->sid, error) ||
+        !attr_token(j, "initiator", FALSE, &s->initiator, error) ||
+        !attr_token(j, "responder", FALSE, &s->responder, error))
+        return FALSE;
+    if (s->action == NULL)
+        jsdp_warn(jp->warnings, "<jingle> has no action");
+    return TRUE;
+}
+
+static gboolean
+check_groups(JsdpSession *s, GError **error)
+{
+    for (guint i = 0; i < s->groups->len; i++) {
+        JsdpGroup *g = g_ptr_array_index(s->groups, i);
+        for (guint j = 0; j < g->names->len; j++) {
+            const char *name = g_ptr_array_index(g->names, j);
+            if (jsdp_session_get_content(s, name) == NULL)
+                JFAIL(JSDP_ERROR_MALFORMED, "<group semantics='%.16s'>: unknown content '%.32s'",
+                      g->semantics, name);
+        }
+    }
+    return TRUE;
+}
+
+JsdpSession *
+jsdp_session_from_jingle(const xmlNode *node, GError **error)
+{
+    g_autoptr(JsdpSession) session = NULL;
+    const xmlNode *j;
+    JParser jp;
+
+    g_return_val_if_fail(node != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    j = find_jingle(node);
+    if (j == NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
+                    "<%.32s xmlns='%.64s'> is not a <jingle xmlns='" JSDP_NS_JINGLE
+                    "'> element or an <iq> holding one",
+                    node->name ? (const char *)node->name : "", ns_of(node));
+        return NULL;
+    }
+    session = jsdp_session_new();
+    jp.session = session;
+    jp.warnings = session->warnings;
+    if (!copy_envelope(&jp, j, error))
+        return NULL;
+    for (const xmlNode *k = j->children; k != NULL; k = k->next) {
+        gboolean ok = TRUE;
+        if (is_el(k, "content", JSDP_NS_JINGLE))
+            ok = parse_content(&jp, k, error);
+        else if (is_el(k, "group", JSDP_NS_GROUPING))
+            ok = parse_group(&jp, k, error);
+        else
+            warn_child(&jp, j, k);
+        if (!ok)
+            return NULL;
+    }
+    if (session->contents->len == 0) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
+                    "jingle action '%.32s' carries no content to translate",
+                    session->action ? session->action : "");
+        return NULL;
+    }
+    if (!check_groups(session, error))
+        return NULL;
+    return g_steal_pointer(&session);
+}
+
+/* XML text in: XML_PARSE_NONET, no entity expansion (no XML_PARSE_NOENT),
+ * no DTD loading; a DOCTYPE is refused outright, so no entity can be
+ * declared at all (billion laughs, external entities). */
+JsdpSession *
+jsdp_session_from_jingle_string(const char *xml, gssize len, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlParserCtxtPtr ctxt;
+    gsize n;
+
+    g_return_val_if_fail(xml != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    n = len < 0 ? strlen(xml) : (gsize)len;
+    if (n > JSDP_MAX_INPUT) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
+                    "xml: input of %" G_GSIZE_FORMAT " bytes exceeds %u", n, JSDP_MAX_INPUT);
+        return NULL;
+    }
+    if (g_strstr_len(xml, (gssize)n, "<!DOCTYPE") != NULL || g_strstr_len(xml, (gssize)n, "<!ENTITY") != NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: DOCTYPE/ENTITY not allowed");
+        return NULL;
+    }
+    if (memchr(xml, '\0', n) != NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: NUL byte in input");
+        return NULL;
+    }
+    ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: out of memory");
+        return NULL;
+    }
+    doc = xmlCtxtReadMemory(ctxt, xml, (int)n, NULL, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                                XML_PARSE_NOCDATA);
+    if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
+        g_autofree char *msg = g_strdup(ctxt->lastError.message ? ctxt->lastError.message : "");
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: not well-formed (line %d): %.64s",
+                    ctxt->lastError.line, g_strchomp(msg));
+        xmlFreeParserCtxt(ctxt);
+        return NULL;
+    }
+    xmlFreeParserCtxt(ctxt);
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: DOCTYPE not allowed");
+        return NULL;
+    }
+    return jsdp_session_from_jingle(xmlDocGetRootElement(doc), error);
+}

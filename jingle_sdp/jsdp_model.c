@@ -1,0 +1,996 @@
+/* jsdp_model.c: the neutral model shared by both sides: constructors,
+ * destructors, deep copy, semantic equality, and the small tables both
+ * parsers and printers need (RFC 3551 static payload types, enum names). */
+#include "jsdp_private.h"
+
+void
+jsdp_xml_free(xmlChar *p)
+{
+    xmlFree(p);
+}
+
+/* ---- constructors and destructors ----------------------------------- */
+
+JsdpParameter *
+jsdp_parameter_new(const char *name, const char *value)
+{
+    JsdpParameter *p = g_new0(JsdpParameter, 1);
+
+    p->name = g_strdup(name != NULL ? name : "");
+    p->value = g_strdup(value);
+    return p;
+}
+
+void
+jsdp_parameter_free(JsdpParameter *p)
+{
+    if (p == NULL)
+        return;
+    g_free(p->name);
+    g_free(p->value);
+    g_free(p);
+}
+
+JsdpRtcpFb *
+jsdp_rtcp_fb_new(const char *type, const char *subtype)
+{
+    JsdpRtcpFb *fb = g_new0(JsdpRtcpFb, 1);
+
+    fb->type = g_strdup(type);
+    fb->subtype = g_strdup(subtype);
+    return fb;
+}
+
+void
+jsdp_rtcp_fb_free(JsdpRtcpFb *fb)
+{
+    if (fb == NULL)
+        return;
+    g_free(fb->type);
+    g_free(fb->subtype);
+    g_free(fb);
+}
+
+JsdpPayloadType *
+jsdp_payload_type_new(guint8 id)
+{
+    JsdpPayloadType *pt = g_new0(JsdpPayloadType, 1);
+
+    pt->id = id;
+    pt->channels = 1;
+    pt->trr_int = -1;
+    pt->parameters = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_parameter_free);
+    pt->rtcp_fb = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_rtcp_fb_free);
+    return pt;
+}
+
+void
+jsdp_payload_type_free(JsdpPayloadType *pt)
+{
+    if (pt == NULL)
+        return;
+    g_free(pt->name);
+    g_ptr_array_unref(pt->parameters);
+    g_ptr_array_unref(pt->rtcp_fb);
+    g_free(pt);
+}
+
+void
+jsdp_hdrext_free(JsdpHdrext *h)
+{
+    if (h == NULL)
+        return;
+    g_free(h->uri);
+    g_free(h);
+}
+
+void
+jsdp_bandwidth_free(JsdpBandwidth *b)
+{
+    if (b == NULL)
+        return;
+    g_free(b->type);
+    g_free(b);
+}
+
+void
+jsdp_crypto_free(JsdpCrypto *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->suite);
+    g_free(c->key_params);
+    g_free(c->session_params);
+    g_free(c);
+}
+
+JsdpSource *
+jsdp_source_new(guint32 ssrc)
+{
+    JsdpSource *s = g_new0(JsdpSource, 1);
+
+    s->ssrc = ssrc;
+    s->parameters = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_parameter_free);
+    return s;
+}
+
+void
+jsdp_source_free(JsdpSource *s)
+{
+    if (s == NULL)
+        return;
+    g_ptr_array_unref(s->parameters);
+    g_free(s);
+}
+
+JsdpSsrcGroup *
+jsdp_ssrc_group_new(const char *semantics)
+{
+    JsdpSsrcGroup *g = g_new0(JsdpSsrcGroup, 1);
+
+    g->semantics = g_strdup(semantics);
+    g->ssrcs = g_array_new(FALSE, FALSE, sizeof(guint32));
+    return g;
+}
+
+void
+jsdp_ssrc_group_free(JsdpSsrcGroup *g)
+{
+    if (g == NULL)
+        return;
+    g_free(g->semantics);
+    g_array_unref(g->ssrcs);
+    g_free(g);
+}
+
+JsdpGroup *
+jsdp_group_new(const char *semantics)
+{
+    JsdpGroup *g = g_new0(JsdpGroup, 1);
+
+    g->semantics = g_strdup(semantics);
+    g->names = g_ptr_array_new_with_free_func(g_free);
+    return g;
+}
+
+void
+jsdp_group_free(JsdpGroup *g)
+{
+    if (g == NULL)
+        return;
+    g_free(g->semantics);
+    g_ptr_array_unref(g->names);
+    g_free(g);
+}
+
+JsdpCandidate *
+jsdp_candidate_new(void)
+{
+    JsdpCandidate *c = g_new0(JsdpCandidate, 1);
+
+    c->component = 1;
+    c->rel_port = -1;
+    c->network = -1;
+    return c;
+}
+
+void
+jsdp_candidate_free(JsdpCandidate *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->foundation);
+    g_free(c->protocol);
+    g_free(c->ip);
+    g_free(c->rel_addr);
+    g_free(c->id);
+    g_free(c);
+}
+
+void
+jsdp_fingerprint_free(JsdpFingerprint *f)
+{
+    if (f == NULL)
+        return;
+    g_free(f->hash);
+    g_free(f->value);
+    g_free(f);
+}
+
+JsdpTransport *
+jsdp_transport_new(JsdpTransportType type)
+{
+    JsdpTransport *t = g_new0(JsdpTransport, 1);
+
+    t->type = type;
+    t->candidates = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_candidate_free);
+    t->fingerprints = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_fingerprint_free);
+    return t;
+}
+
+void
+jsdp_transport_free(JsdpTransport *t)
+{
+    if (t == NULL)
+        return;
+    g_free(t->ufrag);
+    g_free(t->pwd);
+    g_ptr_array_unref(t->candidates);
+    g_ptr_array_unref(t->fingerprints);
+    g_free(t);
+}
+
+JsdpContent *
+jsdp_content_new(void)
+{
+    JsdpContent *c = g_new0(JsdpContent, 1);
+
+    c->creator = JSDP_ROLE_INITIATOR;
+    c->senders = JSDP_SENDERS_BOTH;
+    c->trr_int = -1;
+    c->payload_types = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_payload_type_free);
+    c->bandwidths = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_bandwidth_free);
+    c->rtcp_fb = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_rtcp_fb_free);
+    c->hdrexts = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_hdrext_free);
+    c->cryptos = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_crypto_free);
+    c->sources = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_source_free);
+    c->ssrc_groups = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_ssrc_group_free);
+    return c;
+}
+
+void
+jsdp_content_free(JsdpContent *c)
+{
+    if (c == NULL)
+        return;
+    g_free(c->name);
+    g_free(c->media);
+    g_ptr_array_unref(c->payload_types);
+    g_ptr_array_unref(c->bandwidths);
+    g_ptr_array_unref(c->rtcp_fb);
+    g_ptr_array_unref(c->hdrexts);
+    g_ptr_array_unref(c->cryptos);
+    g_ptr_array_unref(c->sources);
+    g_ptr_array_unref(c->ssrc_groups);
+    g_free(c->msid_stream);
+    g_free(c->msid_track);
+    jsdp_transport_free(c->transport);
+    g_free(c);
+}
+
+JsdpSession *
+jsdp_session_new(void)
+{
+    JsdpSession *s = g_new0(JsdpSession, 1);
+
+    s->contents = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_content_free);
+    s->groups = g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_group_free);
+    s->warnings = g_ptr_array_new_with_free_func(g_free);
+    return s;
+}
+
+void
+jsdp_session_free(JsdpSession *s)
+{
+    if (s == NULL)
+        return;
+    g_free(s->action);
+    g_free(s->sid);
+    g_free(s->initiator);
+    g_free(s->responder);
+    g_ptr_array_unref(s->contents);
+    g_ptr_array_unref(s->groups);
+    g_ptr_array_unref(s->warnings);
+    g_free(s);
+}
+
+const GPtrArray *
+jsdp_session_get_warnings(const JsdpSession *s)
+{
+    g_return_val_if_fail(s != NULL, NULL);
+    return s->warnings;
+}
+
+JsdpContent *
+jsdp_session_get_content(const JsdpSession *s, const char *name)
+{
+    g_return_val_if_fail(s != NULL, NULL);
+    g_return_val_if_fail(name != NULL, NULL);
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *c = g_ptr_array_index(s->contents, i);
+        if (g_strcmp0(c->name, name) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* ---- deep copy ------------------------------------------------------ */
+
+static gpointer
+copy_parameter(gconstpointer src, gpointer unused)
+{
+    const JsdpParameter *p = src;
+    return jsdp_parameter_new(p->name, p->value);
+}
+
+static gpointer
+copy_rtcp_fb(gconstpointer src, gpointer unused)
+{
+    const JsdpRtcpFb *fb = src;
+    return jsdp_rtcp_fb_new(fb->type, fb->subtype);
+}
+
+static gpointer
+copy_payload_type(gconstpointer src, gpointer unused)
+{
+    const JsdpPayloadType *p = src;
+    JsdpPayloadType *n = jsdp_payload_type_new(p->id);
+
+    n->name = g_strdup(p->name);
+    n->clockrate = p->clockrate;
+    n->channels = p->channels;
+    n->ptime = p->ptime;
+    n->maxptime = p->maxptime;
+    n->trr_int = p->trr_int;
+    for (guint i = 0; i < p->parameters->len; i++)
+        g_ptr_array_add(n->parameters, copy_parameter(g_ptr_array_index(p->parameters, i), NULL));
+    for (guint i = 0; i < p->rtcp_fb->len; i++)
+        g_ptr_array_add(n->rtcp_fb, copy_rtcp_fb(g_ptr_array_index(p->rtcp_fb, i), NULL));
+    return n;
+}
+
+static gpointer
+copy_hdrext(gconstpointer src, gpointer unused)
+{
+    const JsdpHdrext *h = src;
+    JsdpHdrext *n = g_new0(JsdpHdrext, 1);
+
+    n->id = h->id;
+    n->uri = g_strdup(h->uri);
+    n->senders = h->senders;
+    return n;
+}
+
+static gpointer
+copy_bandwidth(gconstpointer src, gpointer unused)
+{
+    const JsdpBandwidth *b = src;
+    JsdpBandwidth *n = g_new0(JsdpBandwidth, 1);
+
+    n->type = g_strdup(b->type);
+    n->value = b->value;
+    return n;
+}
+
+static gpointer
+copy_crypto(gconstpointer src, gpointer unused)
+{
+    const JsdpCrypto *c = src;
+    JsdpCrypto *n = g_new0(JsdpCrypto, 1);
+
+    n->tag = c->tag;
+    n->suite = g_strdup(c->suite);
+    n->key_params = g_strdup(c->key_params);
+    n->session_params = g_strdup(c->session_params);
+    return n;
+}
+
+static gpointer
+copy_source(gconstpointer src, gpointer unused)
+{
+    const JsdpSource *s = src;
+    JsdpSource *n = jsdp_source_new(s->ssrc);
+
+    for (guint i = 0; i < s->parameters->len; i++)
+        g_ptr_array_add(n->parameters, copy_parameter(g_ptr_array_index(s->parameters, i), NULL));
+    return n;
+}
+
+static gpointer
+copy_ssrc_group(gconstpointer src, gpointer unused)
+{
+    const JsdpSsrcGroup *g = src;
+    JsdpSsrcGroup *n = jsdp_ssrc_group_new(g->semantics);
+
+    g_array_append_vals(n->ssrcs, g->ssrcs->data, g->ssrcs->len);
+    return n;
+}
+
+JsdpCandidate *
+jsdp_candidate_copy(const JsdpCandidate *c)
+{
+    JsdpCandidate *n;
+
+    g_return_val_if_fail(c != NULL, NULL);
+    n = g_new0(JsdpCandidate, 1);
+    *n = *c;
+    n->foundation = g_strdup(c->foundation);
+    n->protocol = g_strdup(c->protocol);
+    n->ip = g_strdup(c->ip);
+    n->rel_addr = g_strdup(c->rel_addr);
+    n->id = g_strdup(c->id);
+    return n;
+}
+
+static gpointer
+copy_candidate(gconstpointer src, gpointer unused)
+{
+    return jsdp_candidate_copy(src);
+}
+
+static gpointer
+copy_fingerprint(gconstpointer src, gpointer unused)
+{
+    const JsdpFingerprint *f = src;
+    JsdpFingerprint *n = g_new0(JsdpFingerprint, 1);
+
+    n->hash = g_strdup(f->hash);
+    n->value = g_strdup(f->value);
+    return n;
+}
+
+static void
+copy_into(GPtrArray *dst, const GPtrArray *src, GCopyFunc copy)
+{
+    for (guint i = 0; i < src->len; i++)
+        g_ptr_array_add(dst, copy(g_ptr_array_index(src, i), NULL));
+}
+
+static JsdpTransport *
+copy_transport(const JsdpTransport *t)
+{
+    JsdpTransport *n = jsdp_transport_new(t->type);
+
+    n->ufrag = g_strdup(t->ufrag);
+    n->pwd = g_strdup(t->pwd);
+    n->setup = t->setup;
+    n->end_of_candidates = t->end_of_candidates;
+    copy_into(n->candidates, t->candidates, copy_candidate);
+    copy_into(n->fingerprints, t->fingerprints, copy_fingerprint);
+    return n;
+}
+
+static gpointer
+copy_content(gconstpointer src, gpointer unused)
+{
+    const JsdpContent *c = src;
+    JsdpContent *n = jsdp_content_new();
+
+    n->name = g_strdup(c->name);
+    n->creator = c->creator;
+    n->senders = c->senders;
+    n->rejected = c->rejected;
+    n->media = g_strdup(c->media);
+    n->has_description = c->has_description;
+    n->rtcp_mux = c->rtcp_mux;
+    n->rtcp_rsize = c->rtcp_rsize;
+    n->trr_int = c->trr_int;
+    n->extmap_allow_mixed = c->extmap_allow_mixed;
+    n->crypto_required = c->crypto_required;
+    n->msid_stream = g_strdup(c->msid_stream);
+    n->msid_track = g_strdup(c->msid_track);
+    copy_into(n->payload_types, c->payload_types, copy_payload_type);
+    copy_into(n->bandwidths, c->bandwidths, copy_bandwidth);
+    copy_into(n->rtcp_fb, c->rtcp_fb, copy_rtcp_fb);
+    copy_into(n->hdrexts, c->hdrexts, copy_hdrext);
+    copy_into(n->cryptos, c->cryptos, copy_crypto);
+    copy_into(n->sources, c->sources, copy_source);
+    copy_into(n->ssrc_groups, c->ssrc_groups, copy_ssrc_group);
+    if (c->transport != NULL)
+        n->transport = copy_transport(c->transport);
+    return n;
+}
+
+static gpointer
+copy_group(gconstpointer src, gpointer unused)
+{
+    const JsdpGroup *g = src;
+    JsdpGroup *n = jsdp_group_new(g->semantics);
+
+    for (guint i = 0; i < g->names->len; i++)
+        g_ptr_array_add(n->names, g_strdup(g_ptr_array_index(g->names, i)));
+    return n;
+}
+
+JsdpSession *
+jsdp_session_copy(const JsdpSession *s)
+{
+    JsdpSession *n;
+
+    g_return_val_if_fail(s != NULL, NULL);
+    n = jsdp_session_new();
+    n->action = g_strdup(s->action);
+    n->sid = g_strdup(s->sid);
+    n->initiator = g_strdup(s->initiator);
+    n->responder = g_strdup(s->responder);
+    n->fragment = s->fragment;
+    copy_into(n->contents, s->contents, copy_content);
+    copy_into(n->groups, s->groups, copy_group);
+    for (guint i = 0; i < s->warnings->len; i++)
+        g_ptr_array_add(n->warnings, g_strdup(g_ptr_array_index(s->warnings, i)));
+    return n;
+}
+
+/* ---- semantic equality ---------------------------------------------- */
+
+typedef gboolean (*ItemEqualFunc)(gconstpointer a, gconstpointer b);
+
+/* Same length and a one-to-one matching: lists are bounded by JSDP_MAX_*,
+ * so the quadratic walk stays small. */
+static gboolean
+unordered_equal(const GPtrArray *a, const GPtrArray *b, ItemEqualFunc eq)
+{
+    g_autofree gboolean *used = NULL;
+
+    if (a->len != b->len)
+        return FALSE;
+    used = g_new0(gboolean, b->len + 1);
+    for (guint i = 0; i < a->len; i++) {
+        gboolean found = FALSE;
+        for (guint j = 0; j < b->len && !found; j++) {
+            if (!used[j] && eq(g_ptr_array_index(a, i), g_ptr_array_index(b, j))) {
+                used[j] = TRUE;
+                found = TRUE;
+            }
+        }
+        if (!found)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+parameter_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpParameter *a = pa, *b = pb;
+    return strcmp(a->name, b->name) == 0 && g_strcmp0(a->value, b->value) == 0;
+}
+
+static gboolean
+rtcp_fb_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpRtcpFb *a = pa, *b = pb;
+    return g_strcmp0(a->type, b->type) == 0 && g_strcmp0(a->subtype, b->subtype) == 0;
+}
+
+static gboolean
+payload_type_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
+{
+    return a->id == b->id &&
+           (a->name == b->name ||
+            (a->name != NULL && b->name != NULL && g_ascii_strcasecmp(a->name, b->name) == 0)) &&
+           a->clockrate == b->clockrate && a->channels == b->channels &&
+           a->ptime == b->ptime && a->maxptime == b->maxptime &&
+           a->trr_int == b->trr_int &&
+           unordered_equal(a->parameters, b->parameters, parameter_equal) &&
+           unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal);
+}
+
+static gboolean
+hdrext_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpHdrext *a = pa, *b = pb;
+    return a->id == b->id && g_strcmp0(a->uri, b->uri) == 0 && a->senders == b->senders;
+}
+
+static gboolean
+bandwidth_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpBandwidth *a = pa, *b = pb;
+    return g_strcmp0(a->type, b->type) == 0 && a->value == b->value;
+}
+
+static gboolean
+crypto_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpCrypto *a = pa, *b = pb;
+    return a->tag == b->tag && g_strcmp0(a->suite, b->suite) == 0 &&
+           g_strcmp0(a->key_params, b->key_params) == 0 &&
+           g_strcmp0(a->session_params, b->session_params) == 0;
+}
+
+static gboolean
+source_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpSource *a = pa, *b = pb;
+    return a->ssrc == b->ssrc && unordered_equal(a->parameters, b->parameters, parameter_equal);
+}
+
+static gboolean
+ssrc_group_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpSsrcGroup *a = pa, *b = pb;
+    return g_strcmp0(a->semantics, b->semantics) == 0 && a->ssrcs->len == b->ssrcs->len &&
+           memcmp(a->ssrcs->data, b->ssrcs->data, a->ssrcs->len * sizeof(guint32)) == 0;
+}
+
+gboolean
+jsdp_candidate_equal(const JsdpCandidate *a, const JsdpCandidate *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    /* id is Jingle-only: ignored. */
+    return g_strcmp0(a->foundation, b->foundation) == 0 && a->component == b->component &&
+           g_ascii_strcasecmp(a->protocol ? a->protocol : "", b->protocol ? b->protocol : "") == 0 &&
+           a->priority == b->priority && g_strcmp0(a->ip, b->ip) == 0 && a->port == b->port &&
+           a->type == b->type && g_strcmp0(a->rel_addr, b->rel_addr) == 0 &&
+           a->rel_port == b->rel_port && a->tcptype == b->tcptype &&
+           a->generation == b->generation && a->network == b->network;
+}
+
+static gboolean
+candidate_equal_cb(gconstpointer a, gconstpointer b)
+{
+    return jsdp_candidate_equal(a, b);
+}
+
+static gboolean
+fingerprint_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpFingerprint *a = pa, *b = pb;
+    return g_strcmp0(a->hash, b->hash) == 0 && g_strcmp0(a->value, b->value) == 0;
+}
+
+static gboolean
+transport_equal(const JsdpTransport *a, const JsdpTransport *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return a->type == b->type && g_strcmp0(a->ufrag, b->ufrag) == 0 &&
+           g_strcmp0(a->pwd, b->pwd) == 0 && a->setup == b->setup &&
+           a->end_of_candidates == b->end_of_candidates &&
+           unordered_equal(a->candidates, b->candidates, candidate_equal_cb) &&
+           unordered_equal(a->fingerprints, b->fingerprints, fingerprint_equal);
+}
+
+static gboolean
+description_equal(const JsdpContent *a, const JsdpContent *b)
+{
+    if (g_strcmp0(a->media, b->media) != 0 || a->payload_types->len != b->payload_types->len)
+        return FALSE;
+    for (guint i = 0; i < a->payload_types->len; i++) {
+        if (!payload_type_equal(g_ptr_array_index(a->payload_types, i),
+                                g_ptr_array_index(b->payload_types, i)))
+            return FALSE;
+    }
+    return a->rtcp_mux == b->rtcp_mux && a->rtcp_rsize == b->rtcp_rsize &&
+           a->trr_int == b->trr_int && a->extmap_allow_mixed == b->extmap_allow_mixed &&
+           a->crypto_required == b->crypto_required &&
+           g_strcmp0(a->msid_stream, b->msid_stream) == 0 &&
+           g_strcmp0(a->msid_track, b->msid_track) == 0 &&
+           unordered_equal(a->bandwidths, b->bandwidths, bandwidth_equal) &&
+           unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal) &&
+           unordered_equal(a->hdrexts, b->hdrexts, hdrext_equal) &&
+           unordered_equal(a->cryptos, b->cryptos, crypto_equal) &&
+           unordered_equal(a->sources, b->sources, source_equal) &&
+           unordered_equal(a->ssrc_groups, b->ssrc_groups, ssrc_group_equal);
+}
+
+static gboolean
+content_equal(const JsdpContent *a, const JsdpContent *b)
+{
+    if (g_strcmp0(a->name, b->name) != 0 || a->creator != b->creator ||
+        a->senders != b->senders || a->rejected != b->rejected ||
+        a->has_description != b->has_description)
+        return FALSE;
+    if (a->has_description && !description_equal(a, b))
+        return FALSE;
+    /* A rejected m= line has no transport worth comparing (port 0). */
+    return a->rejected || transport_equal(a->transport, b->transport);
+}
+
+static gboolean
+group_equal(gconstpointer pa, gconstpointer pb)
+{
+    const JsdpGroup *a = pa, *b = pb;
+
+    if (g_strcmp0(a->semantics, b->semantics) != 0 || a->names->len != b->names->len)
+        return FALSE;
+    for (guint i = 0; i < a->names->len; i++) {
+        if (strcmp(g_ptr_array_index(a->names, i), g_ptr_array_index(b->names, i)) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+jsdp_session_equal(const JsdpSession *a, const JsdpSession *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a->contents->len != b->contents->len)
+        return FALSE;
+    for (guint i = 0; i < a->contents->len; i++) {
+        if (!content_equal(g_ptr_array_index(a->contents, i), g_ptr_array_index(b->contents, i)))
+            return FALSE;
+    }
+    return unordered_equal(a->groups, b->groups, group_equal);
+}
+
+/* ---- tables and small helpers --------------------------------------- */
+
+/* RFC 3551 §6, tables 4 and 5. */
+static const struct {
+    guint id;
+    const char *name;
+    guint clockrate;
+    guint channels;
+} static_types[] = {
+    {0, "PCMU", 8000, 1},   {3, "GSM", 8000, 1},     {4, "G723", 8000, 1},
+    {5, "DVI4", 8000, 1},   {6, "DVI4", 16000, 1},   {7, "LPC", 8000, 1},
+    {8, "PCMA", 8000, 1},   {9, "G722", 8000, 1},    {10, "L16", 44100, 2},
+    {11, "L16", 44100, 1},  {12, "QCELP", 8000, 1},  {13, "CN", 8000, 1},
+    {14, "MPA", 90000, 1},  {15, "G728", 8000, 1},   {16, "DVI4", 11025, 1},
+    {17, "DVI4", 22050, 1}, {18, "G729", 8000, 1},   {25, "CelB", 90000, 1},
+    {26, "JPEG", 90000, 1}, {28, "nv", 90000, 1},    {31, "H261", 90000, 1},
+    {32, "MPV", 90000, 1},  {33, "MP2T", 90000, 1},  {34, "H263", 90000, 1},
+};
+
+gboolean
+jsdp_static_payload_type(guint id, const char **name, guint *clockrate, guint *channels)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(static_types); i++) {
+        if (static_types[i].id == id) {
+            *name = static_types[i].name;
+            *clockrate = static_types[i].clockrate;
+            *channels = static_types[i].channels;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void
+jsdp_payload_type_normalise(JsdpPayloadType *pt)
+{
+    const char *name;
+    guint clockrate, channels;
+
+    if (pt->id >= 96 || !jsdp_static_payload_type(pt->id, &name, &clockrate, &channels))
+        return;
+    /* Only complete what is missing, and only when the name (if given)
+     * is the static one: an SDP may remap a static id (rare but legal). */
+    if (pt->name != NULL && g_ascii_strcasecmp(pt->name, name) != 0)
+        return;
+    if (pt->name == NULL)
+        pt->name = g_strdup(name);
+    if (pt->clockrate == 0)
+        pt->clockrate = clockrate;
+    if (pt->channels == 1 && channels != 1 && pt->clockrate == clockrate)
+        pt->channels = channels;
+}
+
+gboolean
+jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out)
+{
+    guint64 v = 0;
+
+    if (s == NULL || *s == '\0' || strlen(s) > 20)
+        return FALSE;
+    for (const char *p = s; *p; p++) {
+        if (!g_ascii_isdigit(*p))
+            return FALSE;
+        if (v > (G_MAXUINT64 - 9) / 10)
+            return FALSE;
+        v = v * 10 + (guint64)(*p - '0');
+    }
+    if (v < min || v > max)
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+char *
+jsdp_fingerprint_normalise(const char *value)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+    const char *p = value;
+    guint octets = 0;
+
+    while (g_ascii_isspace(*p))
+        p++;
+    for (;;) {
+        if (!g_ascii_isxdigit(p[0]) || !g_ascii_isxdigit(p[1]))
+            return NULL;
+        g_string_append_c(out, g_ascii_toupper(p[0]));
+        g_string_append_c(out, g_ascii_toupper(p[1]));
+        p += 2;
+        if (++octets > 64)
+            return NULL;
+        if (*p != ':')
+            break;
+        g_string_append_c(out, ':');
+        p++;
+    }
+    while (g_ascii_isspace(*p))
+        p++;
+    if (*p != '\0' || octets < 16) /* MD5 (16 octets) is the shortest */
+        return NULL;
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static const char *const candidate_types[] = {"host", "srflx", "prflx", "relay"};
+
+const char *
+jsdp_candidate_type_to_string(JsdpCandidateType t)
+{
+    return candidate_types[t];
+}
+
+gboolean
+jsdp_candidate_type_from_string(const char *s, JsdpCandidateType *t)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(candidate_types); i++) {
+        if (g_strcmp0(s, candidate_types[i]) == 0) {
+            *t = (JsdpCandidateType)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static const char *const tcptypes[] = {NULL, "active", "passive", "so"};
+
+const char *
+jsdp_tcptype_to_string(JsdpTcpType t)
+{
+    return tcptypes[t];
+}
+
+gboolean
+jsdp_tcptype_from_string(const char *s, JsdpTcpType *t)
+{
+    for (guint i = 1; i < G_N_ELEMENTS(tcptypes); i++) {
+        if (g_strcmp0(s, tcptypes[i]) == 0) {
+            *t = (JsdpTcpType)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static const char *const setups[] = {NULL, "actpass", "active", "passive", "holdconn"};
+
+const char *
+jsdp_setup_to_string(JsdpSetup setup)
+{
+    g_return_val_if_fail(setup <= JSDP_SETUP_HOLDCONN, NULL);
+    return setups[setup];
+}
+
+gboolean
+jsdp_setup_from_string(const char *s, JsdpSetup *setup)
+{
+    for (guint i = 1; i < G_N_ELEMENTS(setups); i++) {
+        if (g_strcmp0(s, setups[i]) == 0) {
+            *setup = (JsdpSetup)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static const char *const senders_names[] = {"both", "initiator", "responder", "none"};
+
+const char *
+jsdp_senders_to_string(JsdpSenders senders)
+{
+    g_return_val_if_fail(senders <= JSDP_SENDERS_NONE, "both");
+    return senders_names[senders];
+}
+
+gboolean
+jsdp_senders_from_string(const char *s, JsdpSenders *senders)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(senders_names); i++) {
+        if (g_strcmp0(s, senders_names[i]) == 0) {
+            *senders = (JsdpSenders)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* RFC 3264 §5.1: the direction is the author's.  "sendonly" written by the
+ * initiator means only the initiator sends. */
+JsdpSenders
+jsdp_senders_from_direction(const char *direction, JsdpRole author)
+{
+    JsdpSenders me = author == JSDP_ROLE_INITIATOR ? JSDP_SENDERS_INITIATOR : JSDP_SENDERS_RESPONDER;
+    JsdpSenders peer = author == JSDP_ROLE_INITIATOR ? JSDP_SENDERS_RESPONDER : JSDP_SENDERS_INITIATOR;
+
+    if (strcmp(direction, "sendonly") == 0)
+        return me;
+    if (strcmp(direction, "recvonly") == 0)
+        return peer;
+    if (strcmp(direction, "inactive") == 0)
+        return JSDP_SENDERS_NONE;
+    return JSDP_SENDERS_BOTH;
+}
+
+const char *
+jsdp_senders_to_direction(JsdpSenders senders, JsdpRole author)
+{
+    switch (senders) {
+    case JSDP_SENDERS_INITIATOR:
+        return author == JSDP_ROLE_INITIATOR ? "sendonly" : "recvonly";
+    case JSDP_SENDERS_RESPONDER:
+        return author == JSDP_ROLE_RESPONDER ? "sendonly" : "recvonly";
+    case JSDP_SENDERS_NONE:
+        return "inactive";
+    case JSDP_SENDERS_BOTH:
+    default:
+        return "sendrecv";
+    }
+}
+
+static gboolean
+content_has_rtcp_fb(const JsdpContent *c)
+{
+    if (c->rtcp_fb->len > 0 || c->trr_int >= 0)
+        return TRUE;
+    for (guint i = 0; i < c->payload_types->len; i++) {
+        const JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
+        if (pt->rtcp_fb->len > 0 || pt->trr_int >= 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+const char *
+jsdp_content_derive_proto(const JsdpContent *c)
+{
+    gboolean fb = content_has_rtcp_fb(c);
+
+    if (c->transport != NULL && c->transport->fingerprints->len > 0)
+        return "UDP/TLS/RTP/SAVPF"; /* RFC 5764 §8; WebRTC (RFC 8829) */
+    if (c->crypto_required)
+        return fb ? "RTP/SAVPF" : "RTP/SAVP";
+    return fb ? "RTP/AVPF" : "RTP/AVP";
+}
+
+const JsdpCandidate *
+jsdp_transport_default_candidate(const JsdpTransport *t, guint component, const char *id)
+{
+    const JsdpCandidate *best = NULL;
+
+    if (t == NULL)
+        return NULL;
+    for (guint i = 0; i < t->candidates->len; i++) {
+        const JsdpCandidate *c = g_ptr_array_index(t->candidates, i);
+        if (c->component != component)
+            continue;
+        if (id != NULL && g_strcmp0(c->id, id) == 0)
+            return c;
+        if (best == NULL) {
+            best = c;
+            continue;
+        }
+        gboolean c_udp = g_ascii_strcasecmp(c->protocol, "udp") == 0;
+        gboolean b_udp = g_ascii_strcasecmp(best->protocol, "udp") == 0;
+        if ((c_udp && !b_udp) || (c_udp == b_udp && c->priority > best->priority))
+            best = c;
+    }
+    return best;
+}
+
+guint32
+jsdp_host_priority(guint component)
+{
+    /* (2^24)*126 + (2^8)*65535 + (256 - component) */
+    return (126u << 24) | (65535u << 8) | (256u - MIN(component, 256u));
+}
+
+gboolean
+jsdp_is_token(const char *s, const char *forbidden)
+{
+    if (s == NULL || *s == '\0')
+        return FALSE;
+    for (const char *p = s; *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f)
+            return FALSE;
+        if (forbidden != NULL && strchr(forbidden, *p) != NULL)
+            return FALSE;
+    }
+    return TRUE;
+}

@@ -1,0 +1,100 @@
+/* jsdp_private.h: helpers shared by libjsdp's files; no other directory
+ * includes it. */
+#ifndef JSDP_PRIVATE_H
+#define JSDP_PRIVATE_H
+
+#include "jsdp.h"
+
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+/* libxml2 autocleanups (STYLE.md §3: foreign types get theirs here). */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlNode, xmlFreeNode)
+void jsdp_xml_free(xmlChar *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlChar, jsdp_xml_free)
+
+/* Constructors: empty objects with the list members allocated. */
+JsdpSession *jsdp_session_new(void);
+JsdpContent *jsdp_content_new(void);
+JsdpTransport *jsdp_transport_new(JsdpTransportType type);
+JsdpPayloadType *jsdp_payload_type_new(guint8 id);
+JsdpCandidate *jsdp_candidate_new(void);
+JsdpSource *jsdp_source_new(guint32 ssrc);
+JsdpSsrcGroup *jsdp_ssrc_group_new(const char *semantics);
+JsdpGroup *jsdp_group_new(const char *semantics);
+JsdpParameter *jsdp_parameter_new(const char *name, const char *value);
+JsdpRtcpFb *jsdp_rtcp_fb_new(const char *type, const char *subtype);
+
+void jsdp_content_free(JsdpContent *c);
+void jsdp_transport_free(JsdpTransport *t);
+void jsdp_payload_type_free(JsdpPayloadType *pt);
+void jsdp_source_free(JsdpSource *s);
+void jsdp_ssrc_group_free(JsdpSsrcGroup *g);
+void jsdp_group_free(JsdpGroup *g);
+void jsdp_parameter_free(JsdpParameter *p);
+void jsdp_rtcp_fb_free(JsdpRtcpFb *fb);
+void jsdp_hdrext_free(JsdpHdrext *h);
+void jsdp_bandwidth_free(JsdpBandwidth *b);
+void jsdp_crypto_free(JsdpCrypto *c);
+void jsdp_fingerprint_free(JsdpFingerprint *f);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpContent, jsdp_content_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpTransport, jsdp_transport_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpPayloadType, jsdp_payload_type_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSource, jsdp_source_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSsrcGroup, jsdp_ssrc_group_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpGroup, jsdp_group_free)
+
+/* Appends a printf-formatted warning unless the same text is already there.
+ * warnings may be NULL (then nothing happens). */
+void jsdp_warn(GPtrArray *warnings, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Static payload types of RFC 3551 §6: name, clock rate, channels; FALSE for
+ * unassigned ids. */
+gboolean jsdp_static_payload_type(guint id, const char **name, guint *clockrate,
+                                  guint *channels);
+
+/* Fills name/clockrate/channels of a static type from RFC 3551 where the
+ * input left them out, so "m=audio 9 RTP/AVP 0" and <payload-type id='0'
+ * name='PCMU'/> end up equal. */
+void jsdp_payload_type_normalise(JsdpPayloadType *pt);
+
+/* Strict number parsing: the whole string is decimal digits, in [min,max]. */
+gboolean jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out);
+
+/* Fingerprint value check + normalisation to upper-case hex; NULL if bad. */
+char *jsdp_fingerprint_normalise(const char *value);
+
+const char *jsdp_candidate_type_to_string(JsdpCandidateType t);
+gboolean jsdp_candidate_type_from_string(const char *s, JsdpCandidateType *t);
+const char *jsdp_tcptype_to_string(JsdpTcpType t);
+gboolean jsdp_tcptype_from_string(const char *s, JsdpTcpType *t);
+gboolean jsdp_setup_from_string(const char *s, JsdpSetup *setup);
+gboolean jsdp_senders_from_string(const char *s, JsdpSenders *senders);
+
+/* SDP direction <-> senders, for an SDP written by `author`. */
+JsdpSenders jsdp_senders_from_direction(const char *direction, JsdpRole author);
+const char *jsdp_senders_to_direction(JsdpSenders senders, JsdpRole author);
+
+/* The m= profile printing derives for a content (RFC 5764, RFC 4585,
+ * RFC 4568): UDP/TLS/RTP/SAVPF with a fingerprint, RTP/SAVP[F] when crypto
+ * is required, else RTP/AVP[F]; F when any rtcp-fb is present. */
+const char *jsdp_content_derive_proto(const JsdpContent *c);
+
+/* The candidate classic SDP uses for c=/port: by id, else the highest
+ * priority component-1 UDP candidate, else any component-1; NULL if none. */
+const JsdpCandidate *jsdp_transport_default_candidate(const JsdpTransport *t,
+                                                      guint component,
+                                                      const char *id);
+
+/* ICE priority of a host candidate (RFC 8445 §5.1.2.1, local pref 65535). */
+guint32 jsdp_host_priority(guint component);
+
+/* True if s is a plausible token for SDP/Jingle text: printable ASCII
+ * without spaces (and without the given extra characters). */
+gboolean jsdp_is_token(const char *s, const char *forbidden);
+
+#endif /* JSDP_PRIVATE_H */
