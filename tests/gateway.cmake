@@ -1,0 +1,6 @@
+# Unit tests of config/ and the gateway's pure parts.
+gw_add_unit_test(test_config SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_config.c
+                 LIBS gwconfig)
+gw_add_unit_test(test_gateway_units
+                 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_gateway_units.c
+                 LIBS gwcore)

@@ -1,0 +1,658 @@
+"""Integration test harness: real peers on loopback.
+
+Starts Prosody, Kamailio, SIPp and the gateway as child processes with
+generated configurations in a private temporary directory, on ports picked
+free at run time, and stops each by the PID it started. XMPP users are
+slixmpp clients running in a background asyncio thread.
+
+Run with Debian's /usr/bin/python3 (python3-slixmpp is installed there).
+"""
+
+import asyncio
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+HOST = "127.0.0.1"
+COMPONENT = "sip.localhost"
+XMPP_DOMAIN = "localhost"
+GW_SIP_DOMAIN = "gw.localhost"      # XMPP users' SIP identities
+PBX_DOMAIN = "pbx.localhost"        # SIP users: 1001@sip.localhost
+SECRET = "component-secret-for-tests"
+USERS = {"alice": "alicepw", "bob": "bobpw", "carol": "carolpw"}
+
+NS_CLIENT = "jabber:client"
+NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
+NS_RECEIPTS = "urn:xmpp:receipts"
+NS_CHATSTATES = "http://jabber.org/protocol/chatstates"
+
+
+def build_dir():
+    return os.environ.get("GW_BUILD_DIR", os.path.join(
+        os.path.dirname(__file__), "..", "..", "build"))
+
+
+def gateway_binary():
+    return os.environ.get("GW_BINARY", os.path.join(
+        build_dir(), "gateway", "xmpp-sip-gateway"))
+
+
+def free_port(udp_too=False):
+    """A port free for TCP (and UDP when asked) on HOST."""
+    for _ in range(200):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind((HOST, 0))
+        port = t.getsockname()[1]
+        ok = True
+        if udp_too:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind((HOST, port))
+            except OSError:
+                ok = False
+            u.close()
+        t.close()
+        if ok:
+            return port
+    raise RuntimeError("no free port")
+
+
+def wait_for(pred, timeout=10.0, step=0.02, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def wait_tcp(port, timeout=10.0):
+    def up():
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+    wait_for(up, timeout, 0.05, "TCP port %d" % port)
+
+
+class Proc:
+    """A child process started by the tests and stopped by its PID."""
+
+    def __init__(self, name, argv, workdir, env=None):
+        self.name = name
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.logf = open(self.log_path, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.logf,
+                                  stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, cwd=workdir,
+                                  env=env, start_new_session=True)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=10.0):
+        if self.p.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.p.wait(5)
+            except ProcessLookupError:
+                pass
+        self.logf.close()
+        return self.p.returncode
+
+    def log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_log(self, pattern, timeout=10.0, count=1):
+        rx = re.compile(pattern)
+        return wait_for(lambda: len(rx.findall(self.log())) >= count,
+                        timeout, 0.05, "%s log /%s/" % (self.name, pattern))
+
+
+class Prosody:
+    def __init__(self, env, secret=SECRET, component=COMPONENT, users=USERS):
+        self.env = env
+        self.dir = env.subdir("prosody")
+        self.c2s = free_port()
+        self.component_port = free_port()
+        self.secret = secret
+        self.component = component
+        self.cfg = os.path.join(self.dir, "prosody.cfg.lua")
+        self.proc = None
+        self.write_config()
+        for user, pw in users.items():
+            subprocess.run(["prosodyctl", "--config", self.cfg, "register",
+                            user, XMPP_DOMAIN, pw], check=True,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+
+    def write_config(self):
+        d = self.dir
+        with open(self.cfg, "w") as f:
+            f.write(f"""
+run_as_root = true
+daemonize = false
+pidfile = "{d}/prosody.pid"
+data_path = "{d}/data"
+certificates = "{d}/certs"
+log = {{ {{ levels = {{ min = "info" }}, to = "file", filename = "{d}/prosody-file.log" }} }}
+c2s_ports = {{ {self.c2s} }}
+c2s_interfaces = {{ "{HOST}" }}
+s2s_ports = {{ }}
+component_ports = {{ {self.component_port} }}
+component_interfaces = {{ "{HOST}" }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
+modules_disabled = {{ "s2s"; "tls" }}
+VirtualHost "{XMPP_DOMAIN}"
+Component "{self.component}"
+  component_secret = "{self.secret}"
+""")
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        os.makedirs(os.path.join(d, "certs"), exist_ok=True)
+
+    def start(self):
+        self.proc = Proc("prosody", ["prosody", "-F", "--config", self.cfg],
+                         self.dir)
+        self.env.procs.append(self.proc)
+        wait_tcp(self.c2s)
+        wait_tcp(self.component_port)
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+
+class Kamailio:
+    """Kamailio as registrar (digest with a fixed password) and proxy."""
+
+    def __init__(self, env, gw_sip_port=None, password="gwpass"):
+        self.env = env
+        self.dir = env.subdir("kamailio")
+        self.port = free_port(udp_too=True)
+        self.password = password
+        self.gw_sip_port = gw_sip_port
+        self.cfg = os.path.join(self.dir, "kamailio.cfg")
+        self.proc = None
+
+    def write_config(self):
+        mods = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+        with open(self.cfg, "w") as f:
+            f.write(f"""#!KAMAILIO
+debug=2
+log_stderror=yes
+fork=yes
+children=2
+auto_aliases=no
+alias="{GW_SIP_DOMAIN}"
+alias="{PBX_DOMAIN}"
+mpath="{mods}"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "auth.so"
+modparam("usrloc", "db_mode", 0)
+request_route {{
+    if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (is_method("REGISTER")) {{
+        if (!pv_www_authenticate("$td", "{self.password}", "0")) {{
+            www_challenge("$td", "0");
+            exit;
+        }}
+        if (!save("location")) sl_reply_error();
+        xlog("L_NOTICE", "REGISTERED $tu\\n");
+        exit;
+    }}
+    if (is_method("OPTIONS") && uri==myself && $rU==$null) {{ sl_send_reply("200", "OK"); exit; }}
+    # requests for XMPP users go to the gateway's registered contact
+    if ($rd == "{GW_SIP_DOMAIN}") {{
+        $ru = "sip:gateway@{GW_SIP_DOMAIN}";
+        if (!lookup("location")) {{ sl_send_reply("404", "Gateway Not Registered"); exit; }}
+    }}
+    if (!t_relay()) sl_reply_error();
+}}
+""")
+
+    def start(self):
+        self.write_config()
+        self.proc = Proc("kamailio", [
+            "kamailio", "-DD", "-E", "-f", self.cfg, "-m", "256", "-M", "16",
+            "-Y", self.dir, "-P", os.path.join(self.dir, "kamailio.pid"),
+            "-l", f"udp:{HOST}:{self.port}", "-l", f"tcp:{HOST}:{self.port}"],
+            self.dir)
+        self.env.procs.append(self.proc)
+        wait_tcp(self.port)
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+
+def default_gateway_config(env, prosody, sip_port, **over):
+    """The gateway config as {group: {key: value}}; `over` as group_key."""
+    cfg = {
+        "xmpp": {
+            "server": HOST, "port": prosody.component_port,
+            "component_domain": COMPONENT, "secret": prosody.secret,
+            "reconnect_min_ms": 100, "reconnect_max_ms": 1000,
+        },
+        "sip": {
+            "listen": f"sip:{HOST}:{sip_port}",
+            "domain": GW_SIP_DOMAIN,
+            "transaction_timeout_ms": 3000,
+        },
+        "mapping": {
+            "sip_domain": PBX_DOMAIN,
+            "rules": f"*@{XMPP_DOMAIN} = sip:*@{GW_SIP_DOMAIN}",
+            "default_country_code": "1", "international_prefix": "011",
+        },
+        "security": {
+            "allow_messages": f"alice@{XMPP_DOMAIN} *;carol@{XMPP_DOMAIN} 1*",
+            "trusted_sip_sources": "127.0.0.1",
+            "xmpp_rate": 100000, "xmpp_burst": 100000,
+            "sip_rate": 100000, "sip_burst": 100000,
+        },
+        "limits": {"max_message_bytes": 65536},
+        "log": {"level": "debug"},
+    }
+    for k, v in over.items():
+        group, key = k.split("__", 1)
+        if v is None:
+            cfg.setdefault(group, {}).pop(key, None)
+        else:
+            cfg.setdefault(group, {})[key] = v
+    return cfg
+
+
+def write_keyfile(path, cfg):
+    with open(path, "w") as f:
+        for group, keys in cfg.items():
+            f.write(f"[{group}]\n")
+            for k, v in keys.items():
+                if isinstance(v, bool):
+                    v = "true" if v else "false"
+                f.write(f"{k} = {v}\n")
+            f.write("\n")
+
+
+class Gateway:
+    def __init__(self, env, cfg, name="gateway"):
+        self.env = env
+        self.cfg = cfg
+        self.name = name
+        self.dir = env.subdir(name)
+        self.path = os.path.join(self.dir, "gateway.conf")
+        self.proc = None
+        sip = cfg["sip"]["listen"]
+        self.sip_port = int(sip.rsplit(":", 1)[1].split(";")[0])
+        write_keyfile(self.path, cfg)
+
+    def start(self, wait_xmpp=True):
+        env = dict(os.environ, G_MESSAGES_DEBUG="")
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        self.proc = Proc(self.name, [gateway_binary(), "--config", self.path],
+                         self.dir, env)
+        self.env.procs.append(self.proc)
+        if wait_xmpp:
+            self.proc.wait_log(r"XMPP link up", 10)
+        return self
+
+    def stop(self):
+        rc = None
+        if self.proc is not None:
+            rc = self.proc.stop()
+        return rc
+
+    def log(self):
+        return self.proc.log() if self.proc else ""
+
+
+class Sipp:
+    """Runs one SIPp scenario (generated text) to completion."""
+
+    def __init__(self, env):
+        self.env = env
+        self.dir = env.subdir("sipp")
+        self.n = 0
+
+    def start(self, scenario, remote=None, port=None, local_ip=HOST,
+              transport="u1", calls=1, timeout=15, extra=()):
+        self.n += 1
+        base = os.path.join(self.dir, "s%03d" % self.n)
+        path = base + ".xml"
+        with open(path, "w") as f:
+            f.write(scenario)
+        port = port or free_port(udp_too=True)
+        argv = ["sipp", "-sf", path, "-i", local_ip, "-p", str(port),
+                "-t", transport, "-m", str(calls), "-nostdin",
+                "-timeout", f"{timeout}s", "-timeout_error",
+                "-trace_msg", "-message_file", base + ".msgs",
+                "-trace_err", "-error_file", base + ".errors",
+                "-bg" if False else "-nd"]
+        argv += list(extra)
+        if remote:
+            argv.append(remote)
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, cwd=self.dir,
+                             start_new_session=True)
+        run = SippRun(p, port, base)
+        self.env.sipps.append(run)
+        return run
+
+
+class SippRun:
+    def __init__(self, p, port, base):
+        self.p = p
+        self.port = port
+        self.base = base
+
+    def wait(self, timeout=30):
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait(5)
+            raise AssertionError("sipp did not finish")
+
+    def messages(self):
+        try:
+            with open(self.base + ".msgs", "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def errors(self):
+        try:
+            with open(self.base + ".errors", "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            return ""
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(5)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+
+
+def sipp_uas_message(status=200, reason="OK", count=1, extra_headers=""):
+    """Receives `count` MESSAGEs and answers each with status."""
+    steps = ""
+    for _ in range(count):
+        steps += f"""
+  <recv request="MESSAGE" />
+  <send>
+    <![CDATA[
+      SIP/2.0 {status} {reason}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      {extra_headers}Content-Length: 0
+
+    ]]>
+  </send>
+"""
+    return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas message">{steps}
+</scenario>
+"""
+
+
+def sipp_uac_message(to_user="alice", to_domain=GW_SIP_DOMAIN,
+                     from_uri=f"sip:1001@{PBX_DOMAIN}", body="hello",
+                     content_type="text/plain;charset=UTF-8", expect=200,
+                     extra_headers="", raw_body=None):
+    """Sends one MESSAGE to the remote (the gateway), expects `expect`."""
+    payload = raw_body if raw_body is not None else body
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="uac message">
+  <send retrans="500">
+    <![CDATA[
+      MESSAGE sip:{to_user}@{to_domain} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: "Desk 1001" <{from_uri}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{to_user}@{to_domain}>
+      Call-ID: [call_id]
+      CSeq: 1 MESSAGE
+      Max-Forwards: 70
+      Content-Type: {content_type}
+      {extra_headers}Content-Length: [len]
+
+{payload}]]>
+  </send>
+  <recv response="{expect}" />
+</scenario>
+"""
+
+
+class XmppClient:
+    """A slixmpp client in its own thread; stanzas it receives queue up."""
+
+    def __init__(self, env, user, password=None, resource="test"):
+        import slixmpp  # noqa: E402 (only integration runs need it)
+        self.env = env
+        self.jid = f"{user}@{XMPP_DOMAIN}/{resource}"
+        self.bare = f"{user}@{XMPP_DOMAIN}"
+        self.password = password or USERS[user]
+        self.inbox = queue.Queue()
+        self.ready = threading.Event()
+        self.failed = None
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self._slixmpp = slixmpp
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        x = self._slixmpp.ClientXMPP(self.jid, self.password)
+        self.x = x
+        x.register_plugin("xep_0030")
+        x.add_event_handler("session_start", self._session_start)
+        x.add_event_handler("failed_auth",
+                            lambda e: self._fail("authentication failed"))
+        x.add_event_handler("stanza", self._on_stanza)
+        x["feature_mechanisms"].unencrypted_plain = True
+        x.enable_plaintext = True
+        x.connect((HOST, self.env.prosody.c2s), disable_starttls=True,
+                  force_starttls=False, use_ssl=False)
+        self.loop.run_forever()
+
+    def _fail(self, why):
+        self.failed = why
+        self.ready.set()
+
+    async def _session_start(self, event):
+        self.x.send_presence()
+        self.ready.set()
+
+    def _on_stanza(self, stanza):
+        if stanza.name in ("message", "iq", "presence"):
+            self.inbox.put(ET.fromstring(str(stanza)))
+
+    def connect(self, timeout=10):
+        self.thread.start()
+        if not self.ready.wait(timeout) or self.failed:
+            raise AssertionError(f"{self.jid} could not log in: "
+                                 f"{self.failed or 'timeout'}")
+        self.env.clients.append(self)
+        return self
+
+    def send_raw(self, xml):
+        self.loop.call_soon_threadsafe(self.x.send_raw, xml)
+
+    def send_message(self, to, body, mid=None, receipt=False, extra=""):
+        mid = mid or "m%d" % int(time.monotonic() * 1e6)
+        esc = (body.replace("&", "&amp;").replace("<", "&lt;")
+               .replace(">", "&gt;"))
+        req = f"<request xmlns='{NS_RECEIPTS}'/>" if receipt else ""
+        self.send_raw(f"<message type='chat' to='{to}' id='{mid}'>"
+                      f"<body>{esc}</body>{req}{extra}</message>")
+        return mid
+
+    def wait(self, pred=lambda s: True, timeout=10.0, what="stanza"):
+        """The first queued stanza matching pred (others stay queued)."""
+        end = time.monotonic() + timeout
+        held = []
+        try:
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"{self.jid}: no {what} in "
+                                         f"{timeout} s; got "
+                                         + "; ".join(ET.tostring(h, "unicode")[:200] for h in held))
+                try:
+                    s = self.inbox.get(timeout=left)
+                except queue.Empty:
+                    continue
+                if pred(s):
+                    return s
+                held.append(s)
+        finally:
+            for h in held:
+                self.inbox.put(h)
+
+    def drain(self):
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def close(self):
+        def stop():
+            self.x.disconnect()
+            self.loop.call_later(0.5, self.loop.stop)
+        try:
+            self.loop.call_soon_threadsafe(stop)
+            self.thread.join(3)
+        except RuntimeError:
+            pass
+
+
+def q(tag, ns=NS_CLIENT):
+    return "{%s}%s" % (ns, tag)
+
+
+def body_of(stanza):
+    b = stanza.find(q("body"))
+    return b.text if b is not None else None
+
+
+def error_condition(stanza):
+    e = stanza.find(q("error"))
+    if e is None:
+        return None, None
+    for c in e:
+        if c.tag.startswith("{" + NS_STANZAS + "}") and not c.tag.endswith("}text"):
+            return c.tag.split("}")[1], e.get("type")
+    return None, e.get("type")
+
+
+class Env:
+    """One test class's world: a temp dir and everything started in it."""
+
+    def __init__(self, name):
+        self.root = tempfile.mkdtemp(prefix=f"gwtest-{name}-")
+        self.procs = []
+        self.sipps = []
+        self.clients = []
+        self.prosody = None
+
+    def subdir(self, name):
+        d = os.path.join(self.root, name)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+    def close(self, keep=False):
+        for c in self.clients:
+            c.close()
+        for s in self.sipps:
+            s.stop()
+        for p in reversed(self.procs):
+            if p.alive():
+                p.stop()
+        if not keep and not os.environ.get("GW_KEEP_TMP"):
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+class GatewayTestCase(unittest.TestCase):
+    """Starts Prosody and a gateway once per class."""
+
+    gateway_overrides = {}
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built: "
+                                    + gateway_binary())
+        cls.env = Env(cls.__name__)
+        cls.env.prosody = Prosody(cls.env).start()
+        cls.sip_port = free_port(udp_too=True)
+        cls.gw = Gateway(cls.env, default_gateway_config(
+            cls.env, cls.env.prosody, cls.sip_port,
+            **cls.gateway_overrides)).start()
+        cls.sipp = Sipp(cls.env)
+
+    @classmethod
+    def tearDownClass(cls):
+        failed = False
+        if getattr(cls, "gw", None) and cls.gw.proc and cls.gw.proc.alive():
+            rc = cls.gw.stop()
+            failed = rc != 0
+            if failed:
+                print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
+        cls.env.close(keep=failed)
+        if failed:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+    def gw_target(self):
+        return f"{HOST}:{self.sip_port}"
+
+
+def main():
+    """unittest main with a closing 'N passed, N failed' line."""
+    import sys
+    loader = unittest.TestLoader()
+    suite = loader.loadTestsFromModule(sys.modules["__main__"])
+    runner = unittest.TextTestRunner(verbosity=2)
+    result = runner.run(suite)
+    failed = len(result.failures) + len(result.errors)
+    passed = result.testsRun - failed - len(result.skipped)
+    print(f"{passed} passed, {failed} failed, {len(result.skipped)} skipped")
+    sys.exit(0 if failed == 0 else 1)

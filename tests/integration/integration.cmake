@@ -1,0 +1,13 @@
+# Integration tests: real Prosody, Kamailio, SIPp (and later rtpengine)
+# started on loopback by the scripts themselves. Python from Debian
+# (/usr/bin/python3) for python3-slixmpp.
+set(GW_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with slixmpp")
+foreach(t messages link)
+  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.py)
+    add_test(NAME integration_${t}
+             COMMAND ${GW_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.py)
+    set_tests_properties(integration_${t} PROPERTIES
+      LABELS integration TIMEOUT 600 RESOURCE_LOCK loopback-servers
+      ENVIRONMENT "GW_BINARY=$<TARGET_FILE:xmpp-sip-gateway>;PYTHONDONTWRITEBYTECODE=1")
+  endif()
+endforeach()

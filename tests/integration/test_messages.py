@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Issue 3: text messages both ways, against real Prosody and SIPp.
+
+Each case is numbered and named (3.x). The gateway sends every SIP request
+through an outbound proxy address that a SIPp UAS listens on, so requests
+for sip:1001@pbx.localhost arrive there without DNS.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    XMPP_DOMAIN, NS_CHATSTATES, NS_RECEIPTS, body_of,
+                    error_condition, free_port, q)
+
+UAS_PORT = free_port(udp_too=True)
+
+
+class Messages(gwtest.GatewayTestCase):
+    gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS_PORT}"}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+        cls.bob = gwtest.XmppClient(cls.env, "bob").connect()
+
+    def setUp(self):
+        self.alice.drain()
+        self.bob.drain()
+
+    def uas(self, status=200, reason="OK", count=1):
+        run = self.sipp.start(gwtest.sipp_uas_message(status, reason, count),
+                              port=UAS_PORT, timeout=20)
+        time.sleep(0.3)  # let SIPp bind
+        return run
+
+    def uac(self, expect=200, **kw):
+        return self.sipp.start(gwtest.sipp_uac_message(expect=expect, **kw),
+                               remote=self.gw_target(), timeout=10)
+
+    # ---- XMPP -> SIP ----------------------------------------------------
+
+    def test_3_01_xmpp_to_sip_with_receipt(self):
+        """3.1 alice -> 1001: SIP MESSAGE arrives, alice gets a receipt"""
+        uas = self.uas()
+        mid = self.alice.send_message(f"1001@{COMPONENT}", "hi <phone> & co",
+                                      receipt=True)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertIn("MESSAGE sip:1001@" + PBX_DOMAIN, msgs)
+        self.assertIn(f"sip:alice@{GW_SIP_DOMAIN}", msgs)
+        self.assertIn("hi <phone> & co", msgs)
+        self.assertRegex(msgs, r"(?i)content-type:\s*text/plain;\s*charset=UTF-8")
+        r = self.alice.wait(lambda s: s.find(f"{{{NS_RECEIPTS}}}received")
+                            is not None, what="receipt")
+        self.assertEqual(r.find(f"{{{NS_RECEIPTS}}}received").get("id"), mid)
+        self.assertEqual(r.get("from"), f"1001@{COMPONENT}")
+
+    def test_3_02_xmpp_to_phone_number(self):
+        """3.2 alice -> +15551234567: user=phone URI on the trunk domain"""
+        uas = self.uas()
+        self.alice.send_message(f"+15551234567@{COMPONENT}", "call me")
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        self.assertIn(f"MESSAGE sip:+15551234567@{PBX_DOMAIN};user=phone",
+                      uas.messages())
+
+    def test_3_03_error_table(self):
+        """3.3 each SIP failure reaches the sender as the mapped condition"""
+        rows = [
+            (403, "Forbidden", "forbidden"),
+            (404, "Not Found", "item-not-found"),
+            (604, "Does Not Exist Anywhere", "item-not-found"),
+            (408, "Request Timeout", "remote-server-timeout"),
+            (480, "Temporarily Unavailable", "recipient-unavailable"),
+            (486, "Busy Here", "recipient-unavailable"),
+            (600, "Busy Everywhere", "recipient-unavailable"),
+            (413, "Request Entity Too Large", "policy-violation"),
+            (415, "Unsupported Media Type", "not-acceptable"),
+            (488, "Not Acceptable Here", "not-acceptable"),
+            (500, "Server Internal Error", "internal-server-error"),
+            (503, "Service Unavailable", "service-unavailable"),
+        ]
+        for status, reason, cond in rows:
+            with self.subTest(status=status):
+                uas = self.uas(status, reason)
+                mid = self.alice.send_message(f"1002@{COMPONENT}", "x")
+                self.assertEqual(uas.wait(), 0, uas.errors())
+                e = self.alice.wait(lambda s: s.get("type") == "error" and
+                                    s.get("id") == mid, what=f"error {status}")
+                self.assertEqual(error_condition(e)[0], cond)
+                text = e.find(q("error")).find(
+                    "{urn:ietf:params:xml:ns:xmpp-stanzas}text").text
+                self.assertIn(str(status), text)
+
+    def test_3_04_transaction_timeout(self):
+        """3.4 no SIP answer at all -> remote-server-timeout"""
+        # nothing listens on the proxy port now
+        mid = self.alice.send_message(f"1003@{COMPONENT}", "anyone?")
+        e = self.alice.wait(lambda s: s.get("id") == mid, timeout=15,
+                            what="timeout error")
+        self.assertEqual(error_condition(e)[0], "remote-server-timeout")
+
+    def test_3_05_forbidden_sender(self):
+        """3.5 bob is not allowed to message SIP: forbidden, nothing sent"""
+        uas = self.uas()
+        mid = self.bob.send_message(f"1001@{COMPONENT}", "let me in")
+        e = self.bob.wait(lambda s: s.get("id") == mid, what="forbidden")
+        self.assertEqual(error_condition(e), ("forbidden", "auth"))
+        time.sleep(0.5)
+        self.assertEqual(uas.messages().count("MESSAGE sip:"), 0)
+        uas.stop()
+
+    def test_3_06_message_to_unmappable_address(self):
+        """3.6 a destination that does not map: item-not-found"""
+        mid = self.alice.send_message(f"bob\\40other.net@{COMPONENT}", "hm")
+        e = self.alice.wait(lambda s: s.get("id") == mid, what="no route")
+        self.assertIn(error_condition(e)[0], ("item-not-found", "forbidden"))
+
+    def test_3_07_body_above_limit(self):
+        """3.7 a body above max_message_bytes: policy-violation"""
+        mid = self.alice.send_message(f"1001@{COMPONENT}", "x" * 70000)
+        e = self.alice.wait(lambda s: s.get("id") == mid, what="too large")
+        self.assertEqual(error_condition(e)[0], "policy-violation")
+
+    # ---- SIP -> XMPP ----------------------------------------------------
+
+    def test_3_10_sip_to_xmpp(self):
+        """3.10 1001 -> alice: chat message from 1001@component, 200 OK"""
+        uac = self.uac(body="hello from the desk phone ☎")
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        m = self.alice.wait(lambda s: body_of(s) is not None, what="message")
+        self.assertEqual(body_of(m), "hello from the desk phone ☎")
+        self.assertEqual(m.get("from"), f"1001@{COMPONENT}")
+        self.assertEqual(m.get("type"), "chat")
+
+    def test_3_11_sip_cpim(self):
+        """3.11 message/cpim is unwrapped"""
+        cpim = ("From: <sip:1001@pbx.localhost>\r\nTo: <sip:alice@gw.localhost>\r\n"
+                "DateTime: 2026-11-21T10:00:00Z\r\n\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n\r\nwrapped text")
+        uac = self.uac(content_type="message/cpim", raw_body=cpim)
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        m = self.alice.wait(lambda s: body_of(s) is not None, what="message")
+        self.assertEqual(body_of(m), "wrapped text")
+
+    def test_3_12_sip_latin1(self):
+        """3.12 a declared charset is converted to UTF-8"""
+        uac = self.uac(content_type="text/plain;charset=ISO-8859-1",
+                       raw_body="caf\xe9")
+        # SIPp writes the scenario's UTF-8 text as is: the byte sequence
+        # for é is two bytes, valid Latin-1 for 'Ã©'
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        m = self.alice.wait(lambda s: body_of(s) is not None, what="message")
+        self.assertEqual(body_of(m), "caf\xc3\xa9")
+
+    def test_3_13_sip_refusals(self):
+        """3.13 bad SIP input gets the right status, never a crash"""
+        cases = [
+            ("unknown type", dict(content_type="application/x-thing",
+                                  body="?"), 415),
+            ("unknown target", dict(to_user="nobody", to_domain="elsewhere.example"),
+             404),
+            ("sender claims XMPP user", dict(from_uri=f"sip:bob@{GW_SIP_DOMAIN}"),
+             403),
+            ("bad iscomposing", dict(content_type="application/im-iscomposing+xml",
+                                     body="<notxml"), 400),
+            ("control characters", dict(body="bell\x07"), 415),
+            ("too large", dict(body="y" * 70000), 413),
+        ]
+        for name, kw, status in cases:
+            with self.subTest(name):
+                uac = self.uac(expect=status, **kw) if name != "too large" else \
+                    self.sipp.start(gwtest.sipp_uac_message(expect=status, **kw),
+                                    remote=self.gw_target(), transport="t1",
+                                    timeout=10)
+                self.assertEqual(uac.wait(), 0, name + ": " + uac.errors())
+        self.assertTrue(self.gw.proc.alive())
+
+    def test_3_14_typing_both_ways(self):
+        """3.14 XEP-0085 composing <-> RFC 3994 isComposing"""
+        uas = self.uas()
+        self.alice.send_raw(f"<message type='chat' to='1001@{COMPONENT}'>"
+                            f"<composing xmlns='{NS_CHATSTATES}'/></message>")
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertIn("application/im-iscomposing+xml", msgs)
+        self.assertIn("<state>active</state>", msgs)
+        doc = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+               '<isComposing xmlns="urn:ietf:params:xml:ns:im-iscomposing">'
+               '<state>active</state></isComposing>')
+        uac = self.uac(content_type="application/im-iscomposing+xml",
+                       raw_body=doc)
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        m = self.alice.wait(lambda s: s.find(f"{{{NS_CHATSTATES}}}composing")
+                            is not None, what="composing")
+        self.assertEqual(m.get("from"), f"1001@{COMPONENT}")
+
+    def test_3_15_untrusted_source(self):
+        """3.15 a MESSAGE from 127.0.0.2 (not trusted) gets 403"""
+        run = self.sipp.start(gwtest.sipp_uac_message(expect=403),
+                              remote=self.gw_target(), local_ip="127.0.0.2",
+                              timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+
+    def test_3_16_disco_ping_version_unknown_iq(self):
+        """3.16 disco#info, ping, version answered; other iqs get errors"""
+        a = self.alice
+        a.send_raw(f"<iq type='get' id='d1' to='{COMPONENT}'><query "
+                   "xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+        r = a.wait(lambda s: s.get("id") == "d1", what="disco")
+        self.assertEqual(r.get("type"), "result")
+        ident = r.find("{http://jabber.org/protocol/disco#info}query/"
+                       "{http://jabber.org/protocol/disco#info}identity")
+        self.assertEqual((ident.get("category"), ident.get("type")),
+                         ("gateway", "sip"))
+        a.send_raw(f"<iq type='get' id='p1' to='{COMPONENT}'><ping "
+                   "xmlns='urn:xmpp:ping'/></iq>")
+        self.assertEqual(a.wait(lambda s: s.get("id") == "p1").get("type"),
+                         "result")
+        a.send_raw(f"<iq type='get' id='v1' to='{COMPONENT}'><query "
+                   "xmlns='jabber:iq:version'/></iq>")
+        self.assertEqual(a.wait(lambda s: s.get("id") == "v1").get("type"),
+                         "result")
+        a.send_raw(f"<iq type='set' id='u1' to='1001@{COMPONENT}'><query "
+                   "xmlns='jabber:iq:private'/></iq>")
+        e = a.wait(lambda s: s.get("id") == "u1")
+        self.assertEqual(error_condition(e)[0], "service-unavailable")
+        a.send_raw(f"<iq type='get' id='d2' to='1001@{COMPONENT}'><query "
+                   "xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+        self.assertEqual(a.wait(lambda s: s.get("id") == "d2").get("type"),
+                         "result")
+
+
+if __name__ == "__main__":
+    gwtest.main()

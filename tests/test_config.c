@@ -1,0 +1,241 @@
+/* Unit tests of config/: the key table, every-problem reporting, the
+ * example file, the ACL and trusted-source matching. */
+#include <string.h>
+
+#include "gw_config.h"
+
+static char *
+fake_read(const char *path, gsize *len, gpointer user_data, GError **error)
+{
+    if (strstr(path, "missing") != NULL) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                    "No such file");
+        return NULL;
+    }
+    if (g_str_has_suffix(path, ".map")) {
+        const char *d = "# static entries\nalice@localhost = sip:1001@pbx.test\n";
+        *len = strlen(d);
+        return g_strdup(d);
+    }
+    *len = 7;
+    return g_strdup("s3cret\n");
+}
+
+static GwConfig *
+parse(const char *text, GError **error)
+{
+    return gw_config_parse(text, strlen(text), "/etc/gw/test.conf", fake_read,
+                           NULL, error);
+}
+
+#define MINIMAL                                                              \
+    "[xmpp]\ncomponent_domain = sip.test\nsecret = x\n"                      \
+    "[mapping]\nsip_domain = pbx.test\n"
+
+static void
+test_minimal(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse(MINIMAL, &error);
+
+    g_assert_no_error(error);
+    g_assert_cmpstr(c->xmpp.server, ==, "127.0.0.1");
+    g_assert_cmpuint(c->xmpp.port, ==, 5347);
+    g_assert_cmpstr(c->sip.domain, ==, "pbx.test"); /* default */
+    g_assert_cmpuint(c->sip.transports, ==,
+                     GW_SIP_TRANSPORT_UDP | GW_SIP_TRANSPORT_TCP);
+    g_assert_cmpuint(c->limits.max_message_bytes, ==, 65536);
+    /* deny by default */
+    g_assert_false(gw_config_allows_message(c, "alice@example.com", "1001"));
+    g_assert_false(gw_config_trusts_sip_source(c, "127.0.0.1"));
+}
+
+static void
+test_example_file(void)
+{
+    g_autofree char *path = g_test_build_filename(
+        G_TEST_DIST, "..", "config", "gateway.conf.example", NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    c = gw_config_parse(text, len, path, fake_read, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(c->xmpp.secret, ==, "s3cret");
+    g_assert_cmpstr(c->xmpp.component_domain, ==, "sip.example.com");
+}
+
+static void
+test_every_problem_reported(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse("[xmpp]\nport = 70000\nbogus = 1\n"
+                                  "[sip]\ntransports = sctp\nregister = maybe\n"
+                                  "[nonsense]\nx = 1\n"
+                                  "[security]\ntrusted_sip_sources = 300.1.1.1\n"
+                                  "allow_messages = onlyone\n",
+                                  &error);
+
+    g_assert_null(c);
+    g_assert_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID);
+    /* each names file, group and key */
+    g_assert_nonnull(strstr(error->message,
+                            "/etc/gw/test.conf: [xmpp] port: '70000'"));
+    g_assert_nonnull(strstr(error->message, "[xmpp] bogus: unknown key"));
+    g_assert_nonnull(strstr(error->message, "unknown group [nonsense]"));
+    g_assert_nonnull(strstr(error->message,
+                            "[xmpp] component_domain: is required"));
+    g_assert_nonnull(strstr(error->message, "[xmpp] secret: is required"));
+    g_assert_nonnull(strstr(error->message, "[sip] transports: 'sctp'"));
+    g_assert_nonnull(strstr(error->message, "[sip] register: 'maybe'"));
+    g_assert_nonnull(strstr(error->message,
+                            "[security] trusted_sip_sources: '300.1.1.1'"));
+    g_assert_nonnull(strstr(error->message,
+                            "[security] allow_messages: 'onlyone'"));
+    g_assert_nonnull(strstr(error->message,
+                            "[mapping] sip_domain: is required"));
+}
+
+static void
+test_secret_sources(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) both = parse(
+        "[xmpp]\ncomponent_domain = sip.test\nsecret = a\nsecret_file = s\n"
+        "[mapping]\nsip_domain = pbx.test\n",
+        &error);
+    g_autoptr(GwConfig) missing = NULL;
+    g_autoptr(GwConfig) file = NULL;
+
+    g_assert_null(both);
+    g_assert_nonnull(strstr(error->message, "not both"));
+    g_clear_error(&error);
+    missing = parse("[xmpp]\ncomponent_domain = sip.test\n"
+                    "secret_file = missing.secret\n"
+                    "[mapping]\nsip_domain = pbx.test\n",
+                    &error);
+    g_assert_null(missing);
+    g_assert_nonnull(strstr(error->message,
+                            "cannot read '/etc/gw/missing.secret'"));
+    g_clear_error(&error);
+    file = parse("[xmpp]\ncomponent_domain = sip.test\n"
+                 "secret_file = gw.secret\n[mapping]\nsip_domain = pbx.test\n",
+                 &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(file->xmpp.secret, ==, "s3cret"); /* first line only */
+}
+
+static void
+test_register_needs_registrar(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse(MINIMAL "[sip]\nregister = true\n", &error);
+
+    g_assert_null(c);
+    g_assert_nonnull(strstr(error->message, "[sip] registrar: is required"));
+}
+
+static void
+test_acl(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse(
+        MINIMAL "[security]\nallow_messages = example.com 1???;"
+                "alice@example.org +1555*;  * 911\n",
+        &error);
+
+    g_assert_no_error(error);
+    g_assert_true(gw_config_allows_message(c, "bob@example.com", "1001"));
+    g_assert_false(gw_config_allows_message(c, "bob@example.com", "10011"));
+    g_assert_false(gw_config_allows_message(c, "bob@example.org", "1001"));
+    g_assert_true(gw_config_allows_message(c, "alice@example.org",
+                                           "+15551234567"));
+    g_assert_false(gw_config_allows_message(c, "alice@example.org",
+                                            "+4930123"));
+    g_assert_true(gw_config_allows_message(c, "anyone@any.where", "911"));
+}
+
+static void
+test_trusted_sources(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse(
+        MINIMAL "[security]\ntrusted_sip_sources = 127.0.0.1;10.0.0.0/8;"
+                "2001:db8::/32;192.0.2.128/25\n",
+        &error);
+
+    g_assert_no_error(error);
+    g_assert_true(gw_config_trusts_sip_source(c, "127.0.0.1"));
+    g_assert_false(gw_config_trusts_sip_source(c, "127.0.0.2"));
+    g_assert_true(gw_config_trusts_sip_source(c, "10.200.3.4"));
+    g_assert_false(gw_config_trusts_sip_source(c, "11.0.0.1"));
+    g_assert_true(gw_config_trusts_sip_source(c, "2001:db8:1::5"));
+    g_assert_false(gw_config_trusts_sip_source(c, "2001:db9::5"));
+    g_assert_true(gw_config_trusts_sip_source(c, "192.0.2.200"));
+    g_assert_false(gw_config_trusts_sip_source(c, "192.0.2.100"));
+    g_assert_true(gw_config_trusts_sip_source(c, "::ffff:10.1.1.1"));
+    g_assert_false(gw_config_trusts_sip_source(c, "not-an-address"));
+    g_assert_false(gw_config_trusts_sip_source(c, NULL));
+}
+
+static void
+test_mapping_errors_surface(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) c = parse(
+        MINIMAL "rules = this is not a rule\n", &error);
+
+    g_assert_null(c);
+    g_assert_nonnull(strstr(error->message, "[mapping]"));
+}
+
+static void
+test_restart_keys(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) a = parse(MINIMAL, &error);
+    g_autoptr(GwConfig) b = parse(
+        "[xmpp]\ncomponent_domain = sip.test\nsecret = y\nport = 5348\n"
+        "[mapping]\nsip_domain = pbx.test\n[limits]\nmax_message_bytes=1000\n",
+        &error);
+    g_auto(GStrv) keys = gw_config_restart_keys(a, b);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(keys);
+    g_assert_true(g_strv_contains((const char *const *)keys, "xmpp.port"));
+    g_assert_true(g_strv_contains((const char *const *)keys, "xmpp.secret"));
+    /* reloadable keys are not listed */
+    g_assert_false(g_strv_contains((const char *const *)keys,
+                                   "limits.max_message_bytes"));
+}
+
+static void
+test_reference(void)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    gw_config_print_reference(s);
+    g_assert_nonnull(strstr(s->str, "[xmpp]"));
+    g_assert_nonnull(strstr(s->str, "component_domain"));
+    g_assert_nonnull(strstr(s->str, "allow_messages"));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/config/minimal", test_minimal);
+    g_test_add_func("/config/example-file", test_example_file);
+    g_test_add_func("/config/every-problem", test_every_problem_reported);
+    g_test_add_func("/config/secret-sources", test_secret_sources);
+    g_test_add_func("/config/register-needs-registrar",
+                    test_register_needs_registrar);
+    g_test_add_func("/config/acl", test_acl);
+    g_test_add_func("/config/trusted-sources", test_trusted_sources);
+    g_test_add_func("/config/mapping-errors", test_mapping_errors_surface);
+    g_test_add_func("/config/restart-keys", test_restart_keys);
+    g_test_add_func("/config/reference", test_reference);
+    return g_test_run();
+}

@@ -1,0 +1,132 @@
+/* Unit tests of the gateway's pure parts: the error table, stanza text
+ * helpers, the rate limiter. */
+#include <string.h>
+
+#include "error_map.h"
+#include "gw_error.h"
+#include "map.h"
+#include "ratelimit.h"
+#include "stanza.h"
+
+static void
+test_sip_to_xmpp(void)
+{
+    static const struct {
+        int status;
+        const char *condition, *type;
+    } rows[] = {
+        { 403, "forbidden", "auth" },
+        { 404, "item-not-found", "cancel" },
+        { 604, "item-not-found", "cancel" },
+        { 408, "remote-server-timeout", "wait" },
+        { 480, "recipient-unavailable", "wait" },
+        { 486, "recipient-unavailable", "wait" },
+        { 600, "recipient-unavailable", "wait" },
+        { 413, "policy-violation", "modify" },
+        { 415, "not-acceptable", "modify" },
+        { 488, "not-acceptable", "modify" },
+        { 500, "internal-server-error", "cancel" },
+        { 503, "service-unavailable", "cancel" },
+        { 302, "redirect", "modify" },
+        { 499, "bad-request", "modify" },      /* class default */
+        { 599, "internal-server-error", "cancel" },
+        { 699, "service-unavailable", "cancel" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        GwStanzaError e = gw_errmap_sip_to_xmpp(rows[i].status);
+        g_assert_cmpstr(e.condition, ==, rows[i].condition);
+        g_assert_cmpstr(e.type, ==, rows[i].type);
+    }
+}
+
+static void
+test_xmpp_to_sip(void)
+{
+    g_assert_cmpint(gw_errmap_xmpp_to_sip("item-not-found"), ==, 404);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip("service-unavailable"), ==, 503);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip("recipient-unavailable"), ==, 480);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip("remote-server-timeout"), ==, 408);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip("no-such-condition"), ==, 400);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip(NULL), ==, 400);
+}
+
+static void
+test_from_gerror(void)
+{
+    g_autoptr(GError) e = g_error_new_literal(GW_ERROR, GW_ERROR_TOO_LARGE,
+                                              "x");
+    GwStanzaError x;
+    int status;
+    const char *phrase;
+
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpstr(x.condition, ==, "policy-violation");
+    g_assert_cmpint(status, ==, 413);
+    g_clear_error(&e);
+    e = g_error_new_literal(MAP_ERROR, MAP_ERROR_NO_RULE, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpstr(x.condition, ==, "item-not-found");
+    g_assert_cmpint(status, ==, 404);
+    g_clear_error(&e);
+    e = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_NOENT, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpstr(x.condition, ==, "internal-server-error");
+    g_assert_cmpint(status, ==, 500);
+}
+
+static void
+test_escape(void)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    gw_xml_append_escaped(s, "a<b>&\"c'\r");
+    g_assert_cmpstr(s->str, ==, "a&lt;b&gt;&amp;&quot;c&apos;&#13;");
+    g_string_truncate(s, 0);
+    gw_xml_append_attr(s, "to", "x'y");
+    gw_xml_append_attr(s, "id", NULL);
+    g_assert_cmpstr(s->str, ==, " to='x&apos;y'");
+}
+
+static void
+test_text_ok(void)
+{
+    g_assert_true(gw_xml_text_ok("plain ☎ text\n\t", strlen("plain ☎ text\n\t")));
+    g_assert_false(gw_xml_text_ok("bell\x07", 5));
+    g_assert_false(gw_xml_text_ok("nul\0x", 5));
+    g_assert_false(gw_xml_text_ok("\xff\xfe", 2));
+    g_assert_false(gw_xml_text_ok("\xef\xbf\xbf", 3)); /* U+FFFF */
+}
+
+static void
+test_rate_limiter(void)
+{
+    GwRateLimiter *rl = gw_rate_limiter_new();
+    gint64 t = 1000000;
+
+    /* burst of 3, then empty, refills at 2/s */
+    for (int i = 0; i < 3; i++)
+        g_assert_true(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t));
+    g_assert_false(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t));
+    g_assert_true(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t + 500000));
+    g_assert_false(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t + 500000));
+    /* bounded: two keys max; an idle full bucket is dropped for a new one */
+    g_assert_true(gw_rate_limiter_take(rl, "b", 2.0, 3, 2, t));
+    g_assert_false(gw_rate_limiter_take(rl, "c", 2.0, 3, 2, t + 500000));
+    g_assert_true(gw_rate_limiter_take(rl, "c", 2.0, 3, 2, t + 10000000));
+    g_assert_cmpuint(gw_rate_limiter_size(rl), <=, 2);
+    gw_rate_limiter_free(rl);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/errmap/sip-to-xmpp", test_sip_to_xmpp);
+    g_test_add_func("/errmap/xmpp-to-sip", test_xmpp_to_sip);
+    g_test_add_func("/errmap/from-gerror", test_from_gerror);
+    g_test_add_func("/stanza/escape", test_escape);
+    g_test_add_func("/stanza/text-ok", test_text_ok);
+    g_test_add_func("/ratelimit/buckets", test_rate_limiter);
+    return g_test_run();
+}
