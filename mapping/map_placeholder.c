@@ -1,3 +1,0 @@
-/* replaced by the mapping implementation */
-#include "map.h"
-G_DEFINE_QUARK(map-error-quark, map_error)
