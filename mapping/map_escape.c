@@ -66,28 +66,41 @@ gboolean
 map_sip_user_char_plain(guchar c)
 {
     /* unreserved = alphanum / mark; user-unreserved = & = + $ , ; ? / */
-    return g_ascii_isalnum(c) || (c != '\0' && strchr("-_.!~*'()&=+$,;?/",
-                                                      c) != NULL);
+    static const guint32 plain[8] = {
+        0x00000000, /* 0x00-0x1f */
+        0xABFFFFD2, /* 0x20-0x3f: ! $ & ' ( ) * + , - . / 0-9 ; = ? */
+        0x87FFFFFE, /* 0x40-0x5f: A-Z _ */
+        0x47FFFFFE, /* 0x60-0x7f: a-z ~ */
+        0, 0, 0, 0,
+    };
+
+    return (plain[c >> 5] >> (c & 31)) & 1;
 }
 
 char *
 map_sip_user_encode(const char *raw, gsize len)
 {
     static const char hex[] = "0123456789ABCDEF";
-    GString *out = g_string_sized_new(len + 8);
+    gsize n = len;
+    char *out, *o;
 
+    for (gsize i = 0; i < len; i++)
+        if (!map_sip_user_char_plain((guchar)raw[i]))
+            n += 2;
+    o = out = g_malloc(n + 1);
     for (gsize i = 0; i < len; i++) {
         guchar c = (guchar)raw[i];
 
         if (map_sip_user_char_plain(c)) {
-            g_string_append_c(out, (char)c);
+            *o++ = (char)c;
         } else {
-            g_string_append_c(out, '%');
-            g_string_append_c(out, hex[c >> 4]);
-            g_string_append_c(out, hex[c & 15]);
+            *o++ = '%';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
         }
     }
-    return g_string_free(out, FALSE);
+    *o = '\0';
+    return out;
 }
 
 char *

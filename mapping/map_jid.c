@@ -52,6 +52,18 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+/* g_ascii_strdown() without a function call per byte. */
+static char *
+ascii_lower_dup(const char *s, gsize len)
+{
+    char *out = g_malloc(len + 1);
+
+    for (gsize i = 0; i < len; i++)
+        out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+    out[len] = '\0';
+    return out;
+}
+
 static gboolean
 local_ascii_ok(guchar c)
 {
@@ -176,7 +188,7 @@ map_jid_local_normalize(const char *s, gsize len, GError **error)
         }
     }
     if (ascii) {
-        out = g_ascii_strdown(s, (gssize)len);
+        out = ascii_lower_dup(s, len);
     } else {
         out = normalize_unicode(s, len, error);
         if (out == NULL)
@@ -276,7 +288,7 @@ map_jid_domain_normalize(const char *s, gsize len, GError **error)
     for (gsize i = 0; i < len && ascii; i++)
         ascii = (guchar)s[i] < 0x80;
     if (ascii) {
-        out = g_ascii_strdown(s, (gssize)len);
+        out = ascii_lower_dup(s, len);
     } else {
         out = normalize_unicode(s, len, error);
         if (out == NULL)
@@ -292,7 +304,15 @@ normalize_resource(const char *s, gsize len, GError **error)
 {
     g_autoptr(GString) tmp = NULL;
     g_autofree char *out = NULL;
+    gboolean ascii = TRUE;
 
+    /* printable ASCII is already in NFC: the common case, kept fast */
+    for (gsize i = 0; i < len && ascii; i++)
+        ascii = s[i] >= 0x20 && s[i] < 0x7f;
+    if (ascii) {
+        out = g_strndup(s, len);
+        return check_length(out, error) ? g_steal_pointer(&out) : NULL;
+    }
     if (!g_utf8_validate_len(s, len, NULL)) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                     "is not valid utf-8");
@@ -321,6 +341,50 @@ normalize_resource(const char *s, gsize len, GError **error)
     return g_steal_pointer(&out);
 }
 
+/* The common case in one pass and one allocation: an ASCII localpart and
+ * an ASCII host name, already valid. Anything else (and every error) goes
+ * the general way. */
+static gboolean
+parse_ascii_bare(const char *jid, gsize pre, const char *at, MapJid *out)
+{
+    gsize local_len = at ? (gsize)(at - jid) : 0;
+    gsize label = 0;
+    char *bare;
+
+    if ((at != NULL && (local_len == 0 || local_len > MAP_JID_PART_MAX)) ||
+        pre - (at ? local_len + 1 : 0) > MAP_JID_PART_MAX)
+        return FALSE;
+    for (gsize i = 0; i < local_len; i++)
+        if ((guchar)jid[i] >= 0x80 || !local_ascii_ok((guchar)jid[i]))
+            return FALSE;
+    for (gsize i = at ? local_len + 1 : 0; i < pre; i++) {
+        char c = jid[i];
+
+        if (c == '.') {
+            if (label == 0 || jid[i - 1] == '-')
+                return FALSE;
+            label = 0;
+        } else if (g_ascii_isalnum(c) || (c == '-' && label > 0)) {
+            if (++label > 63)
+                return FALSE;
+        } else {
+            return FALSE;
+        }
+    }
+    if (label == 0 || jid[pre - 1] == '-')
+        return FALSE; /* empty, trailing dot or hyphen: the general way */
+    bare = g_malloc(pre + 1);
+    for (gsize i = 0; i < pre; i++)
+        bare[i] = (jid[i] >= 'A' && jid[i] <= 'Z') ? (char)(jid[i] + 32)
+                                                   : jid[i];
+    bare[pre] = '\0';
+    out->bare = bare;
+    out->has_local = at != NULL;
+    out->local_len = local_len;
+    out->resource = NULL;
+    return TRUE;
+}
+
 void
 map_jid_clear(MapJid *jid)
 {
@@ -330,9 +394,26 @@ map_jid_clear(MapJid *jid)
     jid->has_local = FALSE;
 }
 
+static gboolean parse_general(const char *jid, gboolean want_resource,
+                              gboolean fast, MapJid *out, GError **error);
+
 gboolean
 map_jid_parse(const char *jid, gboolean want_resource, MapJid *out,
               GError **error)
+{
+    return parse_general(jid, want_resource, TRUE, out, error);
+}
+
+gboolean
+map_jid_parse_slow(const char *jid, gboolean want_resource, MapJid *out,
+                   GError **error)
+{
+    return parse_general(jid, want_resource, FALSE, out, error);
+}
+
+static gboolean
+parse_general(const char *jid, gboolean want_resource, gboolean fast,
+              MapJid *out, GError **error)
 {
     g_autofree char *local = NULL;
     g_autofree char *domain = NULL;
@@ -352,6 +433,20 @@ map_jid_parse(const char *jid, gboolean want_resource, MapJid *out,
     slash = memchr(jid, '/', len);
     pre = slash ? (gsize)(slash - jid) : len;
     at = memchr(jid, '@', pre);
+    if (fast && parse_ascii_bare(jid, pre, at, out)) {
+        if (slash == NULL)
+            return TRUE;
+        resource = normalize_resource(slash + 1, len - pre - 1, &sub);
+        if (resource == NULL) {
+            map_jid_clear(out);
+            g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                        "jid '%s': resourcepart %s", map_quote(q, jid),
+                        sub->message);
+            return FALSE;
+        }
+        out->resource = want_resource ? g_steal_pointer(&resource) : NULL;
+        return TRUE;
+    }
     if (at != NULL) {
         local = map_jid_local_normalize(jid, (gsize)(at - jid), &sub);
         if (local == NULL) {

@@ -59,14 +59,34 @@ hit_clear(Hit *h)
     memset(h, 0, sizeof *h);
 }
 
+/* printf is a measurable part of a lookup; this is not. */
+static void
+format_uint(char buf[16], guint32 v)
+{
+    char tmp[16];
+    int n = 0, i = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        buf[i++] = tmp[--n];
+    buf[i] = '\0';
+}
+
 static char *
 describe(const MapTable *t, const Hit *h)
 {
-    if (h->st != NULL)
-        return g_strdup_printf(
-            "static %s:%u",
-            (const char *)g_ptr_array_index(t->sources, h->st->source),
-            h->st->line);
+    if (h->st != NULL) {
+        char line[16];
+
+        format_uint(line, h->st->line);
+        return g_strconcat(
+            "static ",
+            (const char *)g_ptr_array_index(t->sources, h->st->source), ":",
+            line, NULL);
+    }
     if (h->rule != NULL)
         return g_strconcat("domain rule ", h->rule->text, NULL);
     return g_strdup(h->what);
@@ -96,17 +116,29 @@ local_len_of(const char *bare)
 
 /* ---- user parts ------------------------------------------------------ */
 
-/* JID localpart -> the raw user string (XEP-0106 unescaped). */
-static char *
-local_to_raw(const char *local, gsize len, GError **error)
+/* JID localpart -> the raw user string (XEP-0106 unescaped): in stack
+ * when nothing is escaped and it fits, else in *owned. */
+#define MAP_RAW_STACK 128
+static const char *
+local_to_raw(const char *local, gsize len, char stack[MAP_RAW_STACK],
+             char **owned, GError **error)
 {
-    g_autofree char *l = g_strndup(local, len);
+    g_autofree char *l = NULL;
     g_autofree char *raw = NULL;
     g_autofree char *again = NULL;
     char q[MAP_QUOTE_SIZE], q2[MAP_QUOTE_SIZE];
 
-    if (memchr(l, '\\', len) == NULL)
-        return g_steal_pointer(&l); /* nothing escaped */
+    *owned = NULL;
+    if (memchr(local, '\\', len) == NULL) {
+        /* nothing escaped */
+        if (len < MAP_RAW_STACK) {
+            memcpy(stack, local, len);
+            stack[len] = '\0';
+            return stack;
+        }
+        return *owned = g_strndup(local, len);
+    }
+    l = g_strndup(local, len);
     raw = map_jid_unescape(l);
     again = map_jid_escape(raw);
     if (strcmp(again, l) != 0) {
@@ -123,7 +155,7 @@ local_to_raw(const char *local, gsize len, GError **error)
                     map_quote(q, l));
         return NULL;
     }
-    return g_steal_pointer(&raw);
+    return *owned = g_steal_pointer(&raw);
 }
 
 static gboolean
@@ -135,9 +167,36 @@ has_upper(const char *s)
     return FALSE;
 }
 
-/* Raw user string -> JID localpart, which must already be normalised:
- * we never change case or form on the way (see the top of this file).
- * shown is the SIP user part, for messages. */
+static char *raw_to_local(const char *raw, const char *shown,
+                          GError **error);
+
+/* Printable ASCII that a localpart carries as it is: not upper case, not
+ * one of the XEP-0106 characters, not the escape character. */
+static gboolean
+plain_local_char(guchar c)
+{
+    return c > 0x20 && c < 0x7f && !(c >= 'A' && c <= 'Z') &&
+           strchr("\"&'/:<>@\\", c) == NULL;
+}
+
+/* Raw user string -> "localpart@domain". The localpart must already be
+ * normalised: we never change case or form on the way (see the top of
+ * this file). shown is the SIP user part, for messages. */
+static char *
+raw_to_jid(const char *raw, const char *shown, const char *domain,
+           GError **error)
+{
+    g_autofree char *local = NULL;
+    gsize n = 0;
+
+    while (raw[n] != '\0' && plain_local_char((guchar)raw[n]))
+        n++;
+    if (raw[n] == '\0' && n > 0 && n <= MAP_JID_PART_MAX)
+        return g_strconcat(raw, "@", domain, NULL); /* nothing to escape */
+    local = raw_to_local(raw, shown, error);
+    return local ? g_strconcat(local, "@", domain, NULL) : NULL;
+}
+
 static char *
 raw_to_local(const char *raw, const char *shown, GError **error)
 {
@@ -184,17 +243,22 @@ raw_to_local(const char *raw, const char *shown, GError **error)
     return g_steal_pointer(&local);
 }
 
-static char *
-decode_user(const char *user, GError **error)
+/* The raw bytes of a SIP user part: user itself when nothing is escaped
+ * (*owned NULL), else a decoded copy stored in *owned. */
+static const char *
+decode_user(const char *user, char **owned, GError **error)
 {
-    char *raw = map_sip_user_decode(user);
     char q[MAP_QUOTE_SIZE];
 
-    if (raw == NULL)
+    *owned = NULL;
+    if (strchr(user, '%') == NULL)
+        return user;
+    *owned = map_sip_user_decode(user);
+    if (*owned == NULL)
         g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
                     "sip user part '%s' contains an escaped nul",
                     map_quote(q, user));
-    return raw;
+    return *owned;
 }
 
 /* Sets sip->phone for a user part we built; a "+digits" user that is not
@@ -221,13 +285,16 @@ gboolean
 map_rule_jid_to_sip(const MapTable *t, const MapRule *rule, const char *bare,
                     gsize local_len, MapSip *out, GError **error)
 {
-    g_autofree char *raw = local_to_raw(bare, local_len, error);
+    char stack[MAP_RAW_STACK];
+    g_autofree char *owned = NULL;
+    const char *raw = local_to_raw(bare, local_len, stack, &owned, error);
 
     if (raw == NULL)
         return FALSE;
     out->scheme = rule->scheme;
     out->user = map_sip_user_encode(raw, strlen(raw));
-    out->hostport = g_strdup(rule->sip_hostport);
+    out->hostport = rule->sip_hostport;
+    out->host_borrowed = TRUE;
     if (!set_phone(out, error)) {
         map_sip_clear(out);
         return FALSE;
@@ -239,12 +306,10 @@ char *
 map_rule_sip_to_jid(const MapTable *t, const MapRule *rule, const MapSip *sip,
                     GError **error)
 {
-    g_autofree char *raw = decode_user(sip->user, error);
-    g_autofree char *local = raw ? raw_to_local(raw, sip->user, error) : NULL;
+    g_autofree char *owned = NULL;
+    const char *raw = decode_user(sip->user, &owned, error);
 
-    if (local == NULL)
-        return NULL;
-    return g_strconcat(local, "@", rule->xmpp_domain, NULL);
+    return raw ? raw_to_jid(raw, sip->user, rule->xmpp_domain, error) : NULL;
 }
 
 /* ---- component rules ------------------------------------------------- */
@@ -302,7 +367,9 @@ static gboolean
 component_jid(const MapTable *t, const char *bare, gsize local_len, Hit *h,
               GError **error)
 {
-    g_autofree char *raw = local_to_raw(bare, local_len, error);
+    char stack[MAP_RAW_STACK];
+    g_autofree char *owned = NULL;
+    const char *raw = local_to_raw(bare, local_len, stack, &owned, error);
     const char *at;
     char q[MAP_QUOTE_SIZE];
 
@@ -323,10 +390,11 @@ component_jid(const MapTable *t, const char *bare, gsize local_len, Hit *h,
             h->sip.scheme = MAP_SCHEME_TEL;
         } else {
             h->sip.scheme = MAP_SCHEME_SIP;
-            h->sip.hostport = g_strdup(t->trunk_domain);
+            h->sip.hostport = t->trunk_domain;
+            h->sip.host_borrowed = TRUE;
             h->sip.user_phone = TRUE;
         }
-        h->sip.user = g_steal_pointer(&raw);
+        h->sip.user = g_strdup(raw);
     } else if ((at = strrchr(raw, '@')) != NULL) {
         h->kind = MAP_KIND_FOREIGN;
         h->what = "component foreign";
@@ -337,17 +405,17 @@ component_jid(const MapTable *t, const char *bare, gsize local_len, Hit *h,
         h->what = "component user";
         h->sip.scheme = MAP_SCHEME_SIP;
         h->sip.user = map_sip_user_encode(raw, strlen(raw));
-        h->sip.hostport = g_strdup(t->sip_domain);
+        h->sip.hostport = t->sip_domain;
+        h->sip.host_borrowed = TRUE;
     }
-    h->jid = g_strdup(bare);
     return TRUE;
 }
 
 static gboolean
 component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
 {
-    g_autofree char *raw = NULL;
-    g_autofree char *local = NULL;
+    g_autofree char *owned = NULL;
+    const char *raw = NULL;
     char q[MAP_QUOTE_SIZE];
 
     if (sip->phone) {
@@ -368,7 +436,7 @@ component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
     if (strcmp(sip->hostport, t->sip_domain) == 0) {
         h->kind = MAP_KIND_SIP_USER;
         h->what = "component user";
-        raw = decode_user(sip->user, error);
+        raw = decode_user(sip->user, &owned, error);
         if (raw == NULL)
             return FALSE;
         if (strchr(raw, '@') != NULL) {
@@ -379,13 +447,14 @@ component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
             return FALSE;
         }
     } else if (map_table_foreign_allowed(t, sip->hostport)) {
-        g_autofree char *user = decode_user(sip->user, error);
+        g_autofree char *owned_user = NULL;
+        const char *user = decode_user(sip->user, &owned_user, error);
 
         h->kind = MAP_KIND_FOREIGN;
         h->what = "component foreign";
         if (user == NULL)
             return FALSE;
-        raw = g_strconcat(user, "@", sip->hostport, NULL);
+        raw = owned = g_strconcat(user, "@", sip->hostport, NULL);
     } else {
         g_set_error(error, MAP_ERROR, MAP_ERROR_NOT_PERMITTED,
                     "sip domain '%s' is not an allowed foreign domain "
@@ -393,15 +462,13 @@ component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
                     map_quote(q, sip->hostport));
         return FALSE;
     }
-    local = raw_to_local(raw, sip->user, error);
-    if (local == NULL)
-        return FALSE;
-    h->jid = g_strconcat(local, "@", t->component_domain, NULL);
-    return TRUE;
+    h->jid = raw_to_jid(raw, sip->user, t->component_domain, error);
+    return h->jid != NULL;
 }
 
 /* ---- one direction, precedence only --------------------------------- */
 
+/* J -> S. Sets h->sip (or h->st), not h->jid: that is bare itself. */
 static gboolean
 raw_jid(const MapTable *t, const char *bare, gboolean has_local, Hit *h,
         GError **error)
@@ -415,18 +482,16 @@ raw_jid(const MapTable *t, const char *bare, gboolean has_local, Hit *h,
     if (st != NULL) {
         h->st = st;
         h->kind = (MapKind)st->kind;
-        h->jid = g_strdup(st->jid);
         return TRUE;
     }
-    rule = g_hash_table_lookup(t->rule_by_xmpp, domain);
     if (has_local && strcmp(domain, t->component_domain) == 0)
         return component_jid(t, bare, local_len, h, error);
-    if (has_local && rule != NULL) {
+    rule = has_local ? g_hash_table_lookup(t->rule_by_xmpp, domain) : NULL;
+    if (rule != NULL) {
         if (!map_rule_jid_to_sip(t, rule, bare, local_len, &h->sip, error))
             return FALSE;
         h->rule = rule;
         h->kind = MAP_KIND_XMPP_USER;
-        h->jid = g_strdup(bare);
         return TRUE;
     }
     g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
@@ -479,7 +544,10 @@ make_result(const MapTable *t, Hit *h, char *sip_uri)
 static gboolean
 verify_jid(const MapTable *t, const char *bare, const Hit *h, GError **error)
 {
-    g_autofree char *key = map_table_sip_key(t, &h->sip);
+    char buf[MAP_KEY_BUF];
+    g_autofree char *heap = NULL;
+    const char *key = map_table_sip_key_buf(t, &h->sip, buf, sizeof buf,
+                                            &heap);
     g_autofree char *uri = NULL;
     g_autofree char *how = NULL;
     g_autoptr(GError) sub = NULL;
@@ -523,8 +591,10 @@ map_table_lookup_jid(const MapTable *t, const char *jid, GError **error)
     if (!map_jid_parse(jid, FALSE, &parsed, error))
         return NULL;
     if (raw_jid(t, parsed.bare, parsed.has_local, &h, error) &&
-        (h.st != NULL || verify_jid(t, parsed.bare, &h, error)))
+        (h.st != NULL || verify_jid(t, parsed.bare, &h, error))) {
+        h.jid = g_steal_pointer(&parsed.bare); /* canonical, == st->jid */
         r = make_result(t, &h, hit_sip_uri(&h));
+    }
     hit_clear(&h);
     map_jid_clear(&parsed);
     return r;
@@ -537,7 +607,9 @@ verify_sip(const MapTable *t, const char *input, const char *key,
            const Hit *h, GError **error)
 {
     g_autofree char *how = describe(t, h);
-    g_autofree char *key2 = NULL;
+    char buf[MAP_KEY_BUF];
+    g_autofree char *heap = NULL;
+    const char *key2 = NULL;
     g_autoptr(GError) sub = NULL;
     char q[MAP_QUOTE_SIZE], q2[MAP_QUOTE_SIZE], q3[MAP_QUOTE_SIZE];
     Hit fwd = {0};
@@ -551,7 +623,7 @@ verify_sip(const MapTable *t, const char *input, const char *key,
         return NULL;
     }
     if (fwd.st == NULL)
-        key2 = map_table_sip_key(t, &fwd.sip);
+        key2 = map_table_sip_key_buf(t, &fwd.sip, buf, sizeof buf, &heap);
     if (key2 != NULL && strcmp(key, key2) == 0) {
         uri = map_sip_to_string(&fwd.sip);
     } else {
@@ -572,7 +644,9 @@ map_table_lookup_sip(const MapTable *t, const char *uri, GError **error)
 {
     MapSip sip = {0};
     Hit h = {0};
-    g_autofree char *key = NULL;
+    char buf[MAP_KEY_BUF];
+    g_autofree char *heap = NULL;
+    const char *key;
     char *canonical = NULL;
     MapResult *r = NULL;
     char q[MAP_QUOTE_SIZE];
@@ -590,7 +664,7 @@ map_table_lookup_sip(const MapTable *t, const char *uri, GError **error)
         map_sip_clear(&sip);
         return NULL;
     }
-    key = map_table_sip_key(t, &sip);
+    key = map_table_sip_key_buf(t, &sip, buf, sizeof buf, &heap);
     if (raw_sip(t, &sip, key, &h, error)) {
         canonical = h.st ? g_strdup(h.st->sip_uri)
                          : verify_sip(t, uri, key, &h, error);

@@ -51,6 +51,10 @@ typedef struct {
 
 gboolean map_jid_parse(const char *jid, gboolean want_resource, MapJid *out,
                        GError **error);
+/* The same without the ASCII fast path: for tests that check the two
+ * agree. */
+gboolean map_jid_parse_slow(const char *jid, gboolean want_resource,
+                            MapJid *out, GError **error);
 void map_jid_clear(MapJid *jid);
 static inline const char *
 map_jid_domain(const MapJid *jid)
@@ -108,6 +112,7 @@ typedef struct {
     gboolean phone;   /* user is a global number (tel:, user=phone, or a
                          user part of "+" and digits) */
     gboolean user_phone; /* the URI carried ;user=phone */
+    gboolean host_borrowed; /* hostport points into the table: not freed */
 } MapSip;
 
 typedef enum {
@@ -184,6 +189,11 @@ gboolean map_table_number_domain(const MapTable *t, const char *hostport);
  * catches a number however it arrives. sip->user must be set.
  * (transfer full) */
 char *map_table_sip_key(const MapTable *t, const MapSip *sip);
+/* The same into buf when it fits (returns buf, *heap NULL), else into a
+ * new string returned and stored in *heap for the caller to free. */
+const char *map_table_sip_key_buf(const MapTable *t, const MapSip *sip,
+                                  char *buf, gsize size, char **heap);
+#define MAP_KEY_BUF 256
 
 /* Applies a domain rule, for the conflict checks at build time:
  * JID -> SIP (out set on success) and SIP -> canonical bare JID. */

@@ -137,13 +137,34 @@ map_table_number_domain(const MapTable *t, const char *hostport)
             !g_hash_table_contains(t->rule_by_sip, hostport));
 }
 
+const char *
+map_table_sip_key_buf(const MapTable *t, const MapSip *sip, char *buf,
+                      gsize size, char **heap)
+{
+    const char *a = sip->user, *b = "@", *c = sip->hostport;
+    gsize na, nb, nc;
+
+    if (sip->phone && (sip->scheme == MAP_SCHEME_TEL ||
+                       map_table_number_domain(t, sip->hostport)))
+        a = "tel:", b = sip->user, c = "";
+    na = strlen(a), nb = strlen(b), nc = strlen(c);
+    *heap = NULL;
+    if (na + nb + nc >= size)
+        return *heap = g_strconcat(a, b, c, NULL);
+    memcpy(buf, a, na);
+    memcpy(buf + na, b, nb);
+    memcpy(buf + na + nb, c, nc + 1);
+    return buf;
+}
+
 char *
 map_table_sip_key(const MapTable *t, const MapSip *sip)
 {
-    if (sip->phone && (sip->scheme == MAP_SCHEME_TEL ||
-                       map_table_number_domain(t, sip->hostport)))
-        return g_strconcat("tel:", sip->user, NULL);
-    return g_strconcat(sip->user, "@", sip->hostport, NULL);
+    char *heap;
+    char buf[256];
+    const char *key = map_table_sip_key_buf(t, sip, buf, sizeof buf, &heap);
+
+    return heap ? heap : g_strdup(key);
 }
 
 /* ---- settings -------------------------------------------------------- */

@@ -167,7 +167,10 @@ normalize_host(const char *s, gsize len, GError **error)
                     len == 0 ? "is empty" : "is longer than 253 bytes");
         return NULL;
     }
-    out = g_ascii_strdown(s, (gssize)len);
+    out = g_malloc(len + 1);
+    for (gsize i = 0; i < len; i++)
+        out[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] + 32) : s[i];
+    out[len] = '\0';
     for (label = out;; labels++) {
         const char *dot = strchr(label, '.');
         gsize n = dot ? (gsize)(dot - label) : strlen(label);
@@ -277,7 +280,10 @@ void
 map_sip_clear(MapSip *sip)
 {
     g_clear_pointer(&sip->user, g_free);
+    if (sip->host_borrowed)
+        sip->hostport = NULL;
     g_clear_pointer(&sip->hostport, g_free);
+    sip->host_borrowed = FALSE;
 }
 
 char *
