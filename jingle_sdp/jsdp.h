@@ -373,7 +373,8 @@ char *jsdp_session_to_jingle_string(const JsdpSession *s,
  * candidates, fingerprints, crypto lines, sources, ssrc-groups, bandwidths
  * and groups; payload-type order is preference, so it counts.  Codec names
  * compare case-insensitively.  Ignored: Jingle envelope (action, sid,
- * initiator, responder), candidate ids, warnings.  NULL == NULL only. */
+ * initiator, responder), candidate ids, warnings; an empty transport (no
+ * credentials, candidates or fingerprints) equals none.  NULL == NULL only. */
 gboolean jsdp_session_equal(const JsdpSession *a, const JsdpSession *b);
 
 /* Warnings gathered while parsing (borrowed; never NULL). */
@@ -411,6 +412,42 @@ xmlNode *jsdp_candidate_to_xml(const JsdpCandidate *c, const char *ns,
 JsdpCandidate *jsdp_candidate_copy(const JsdpCandidate *c);
 gboolean jsdp_candidate_equal(const JsdpCandidate *a, const JsdpCandidate *b);
 void jsdp_candidate_free(JsdpCandidate *c); /* NULL-safe */
+
+/* ---- building and editing a model -------------------------------------
+ * The model is transparent: callers (the call bridge) may build or edit it.
+ * _new() returns an owned empty object with every list allocated (list
+ * items are owned by their array and freed with it); _free() is NULL-safe. */
+JsdpSession *jsdp_session_new(void);
+JsdpContent *jsdp_content_new(void);
+JsdpTransport *jsdp_transport_new(JsdpTransportType type);
+JsdpPayloadType *jsdp_payload_type_new(guint8 id);
+JsdpCandidate *jsdp_candidate_new(void);
+JsdpSource *jsdp_source_new(guint32 ssrc);
+JsdpSsrcGroup *jsdp_ssrc_group_new(const char *semantics);
+JsdpGroup *jsdp_group_new(const char *semantics);
+JsdpParameter *jsdp_parameter_new(const char *name, const char *value);
+JsdpRtcpFb *jsdp_rtcp_fb_new(const char *type, const char *subtype);
+
+void jsdp_content_free(JsdpContent *c);
+void jsdp_transport_free(JsdpTransport *t);
+void jsdp_payload_type_free(JsdpPayloadType *pt);
+void jsdp_source_free(JsdpSource *s);
+void jsdp_ssrc_group_free(JsdpSsrcGroup *g);
+void jsdp_group_free(JsdpGroup *g);
+void jsdp_parameter_free(JsdpParameter *p);
+void jsdp_rtcp_fb_free(JsdpRtcpFb *fb);
+void jsdp_hdrext_free(JsdpHdrext *h);
+void jsdp_bandwidth_free(JsdpBandwidth *b);
+void jsdp_crypto_free(JsdpCrypto *c);
+void jsdp_fingerprint_free(JsdpFingerprint *f);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpContent, jsdp_content_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpTransport, jsdp_transport_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpPayloadType, jsdp_payload_type_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSource, jsdp_source_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSsrcGroup, jsdp_ssrc_group_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpGroup, jsdp_group_free)
+
 
 /* ---- small helpers -------------------------------------------------- */
 

@@ -110,7 +110,7 @@ attr_token(const xmlNode *n, const char *name, gboolean required, char **out, GE
             JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", (const char *)n->name, name);
         return TRUE;
     }
-    if (!jsdp_is_token(v, NULL) || strlen(v) > 1024)
+    if (!jsdp_is_token(v, NULL) || strlen(v) > 256)
         JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s'", (const char *)n->name, name, v);
     g_free(*out);
     *out = g_strdup(v);
@@ -136,6 +136,10 @@ jsdp_candidate_from_xml(const xmlNode *node, GError **error)
     raw = strcmp(ns_of(node), JSDP_NS_RAW_UDP) == 0;
     if (!attr_token(node, "ip", TRUE, &c->ip, error) || !attr_token(node, "id", FALSE, &c->id, error))
         return NULL;
+    if (strchr(c->ip, '/') != NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad ip '%.32s'", c->ip);
+        return NULL;
+    }
     if (!attr_uint(node, "port", 0, 65535, TRUE, &n, error))
         return NULL;
     c->port = (guint16)n;
@@ -236,6 +240,9 @@ parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
         if (!attr_token(n, "ufrag", FALSE, &t->ufrag, error) ||
             !attr_token(n, "pwd", FALSE, &t->pwd, error))
             return FALSE;
+        if ((t->ufrag == NULL) != (t->pwd == NULL))
+            JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': <transport> has %s without %s", c->name,
+                  t->ufrag ? "ufrag" : "pwd", t->ufrag ? "pwd" : "ufrag");
     }
     for (const xmlNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "candidate", NULL)) {
@@ -269,17 +276,49 @@ parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
 static gboolean
 parse_parameter(JParser *jp, const xmlNode *n, GPtrArray *params, GError **error)
 {
-    const char *name = peek_attr(n, "name");
-    const char *value = peek_attr(n, "value");
+    g_autofree char *name = g_strstrip(g_strdup(peek_attr(n, "name") ? peek_attr(n, "name") : ""));
+    g_autofree char *value = g_strstrip(g_strdup(peek_attr(n, "value") ? peek_attr(n, "value") : ""));
 
     if (params->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: too many");
     /* Nameless parameters (telephone-event "0-15") are seen both with
-     * name='' (Jitsi) and without name (Firefox via MongooseIM). */
-    if (name != NULL && *name != '\0' && !jsdp_is_token(name, ";="))
+     * name='' (Jitsi) and without name (Firefox via MongooseIM).  a=fmtp
+     * is "name=value;..." with spaces around items insignificant, so the
+     * same rules apply here to keep both sides equal. */
+    if (*name == '\0' && *value == '\0') {
+        jsdp_warn(jp->warnings, "empty <parameter/> dropped");
+        return TRUE;
+    }
+    if (*name != '\0' && !jsdp_is_token(name, ";="))
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: bad name '%.32s'", name);
-    if (value != NULL && strpbrk(value, ";\r\n") != NULL)
-        JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: bad value '%.32s'", value);
+    if (strpbrk(value, "\r\n") != NULL || (*name == '\0' && strchr(value, '=') != NULL))
+        JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: value '%.32s' cannot go into a=fmtp", value);
+    if (strchr(value, ';') != NULL) {
+        /* Jitsi sends value='42e01f;level-asymmetry-allowed=1': fmtp text
+         * pasted into one parameter.  Read it as the fmtp it is. */
+        g_auto(GStrv) items = g_strsplit(value, ";", 0);
+        jsdp_warn(jp->warnings, "<parameter name='%.32s'> value with ';' split into parameters",
+                  name);
+        for (guint i = 0; items[i] != NULL; i++) {
+            char *item = g_strstrip(items[i]);
+            char *eq = i > 0 ? strchr(item, '=') : NULL;
+            if (*item == '\0')
+                continue;
+            if (params->len >= JSDP_MAX_ITEMS)
+                JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: too many");
+            if (i == 0) {
+                g_ptr_array_add(params, jsdp_parameter_new(name, item));
+                continue;
+            }
+            if (eq != NULL)
+                *eq = '\0';
+            if (eq == NULL || !jsdp_is_token(g_strstrip(item), ";="))
+                JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: value '%.32s' cannot go into a=fmtp",
+                      value);
+            g_ptr_array_add(params, jsdp_parameter_new(item, g_strstrip(eq + 1)));
+        }
+        return TRUE;
+    }
     g_ptr_array_add(params, jsdp_parameter_new(name, value));
     return TRUE;
 }
@@ -296,10 +335,12 @@ parse_rtcp_fb(const xmlNode *n, GPtrArray *list, gint64 *trr, GError **error)
         return TRUE;
     }
     const char *type = peek_attr(n, "type");
-    const char *sub = peek_attr(n, "subtype");
-    if (type == NULL || !jsdp_is_token(type, NULL))
+    g_autofree char *sub = g_strdup(peek_attr(n, "subtype"));
+    if (type == NULL || !jsdp_is_token(type, NULL) || strcmp(type, "trr-int") == 0)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad or missing type");
-    if (sub != NULL && (*sub == '\0' || strpbrk(sub, "\r\n") != NULL))
+    if (sub != NULL && *g_strstrip(sub) == '\0')
+        g_clear_pointer(&sub, g_free);
+    if (sub != NULL && strpbrk(sub, "\r\n\t") != NULL)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad subtype");
     if (list->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: too many");
@@ -328,6 +369,8 @@ parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error
     pt = jsdp_payload_type_new((guint8)id);
     if (peek_attr(n, "name") != NULL && !attr_token(n, "name", TRUE, &pt->name, error))
         return FALSE;
+    if (pt->name != NULL && strchr(pt->name, '/') != NULL)
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad name '%.32s'", pt->name);
     v = 0;
     if (!attr_uint(n, "clockrate", 1, G_MAXUINT32, FALSE, &v, error))
         return FALSE;
@@ -386,9 +429,11 @@ parse_crypto(const xmlNode *enc, JsdpContent *c, GError **error)
         suite = peek_attr(k, "crypto-suite");
         key = peek_attr(k, "key-params");
         sess = peek_attr(k, "session-params");
+        g_autofree char *sess_copy = g_strstrip(g_strdup(sess ? sess : ""));
+        sess = sess_copy;
         if (suite == NULL || key == NULL || !jsdp_is_token(suite, NULL) || !jsdp_is_token(key, NULL))
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad or missing crypto-suite/key-params");
-        if (sess != NULL && strpbrk(sess, "\r\n") != NULL)
+        if (strpbrk(sess, "\r\n\t") != NULL)
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad session-params");
         if (c->cryptos->len >= JSDP_MAX_ITEMS)
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: too many");
@@ -550,8 +595,9 @@ parse_description_child(JParser *jp, const xmlNode *d, const xmlNode *k, JsdpCon
 static gboolean
 parse_description(JParser *jp, const xmlNode *d, JsdpContent *c, GError **error)
 {
-    static const char *const allowed[] = {"media", "ssrc", NULL};
+    static const char *const allowed[] = {"media", "ssrc", "ptime", "maxptime", NULL};
     const char *ssrc = peek_attr(d, "ssrc");
+    guint64 ptime = 0, maxptime = 0;
 
     check_attrs(jp, d, allowed);
     if (!attr_token(d, "media", TRUE, &c->media, error))
@@ -562,6 +608,18 @@ parse_description(JParser *jp, const xmlNode *d, JsdpContent *c, GError **error)
             g_prefix_error(error, "content '%.32s': ", c->name);
             return FALSE;
         }
+    }
+    /* Jitsi puts ptime/maxptime on <description>: it means every payload
+     * type that has none of its own, as a=ptime/a=maxptime does. */
+    if (!attr_uint(d, "ptime", 1, 65535, FALSE, &ptime, error) ||
+        !attr_uint(d, "maxptime", 1, 65535, FALSE, &maxptime, error))
+        return FALSE;
+    for (guint i = 0; i < c->payload_types->len; i++) {
+        JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
+        if (pt->ptime == 0)
+            pt->ptime = (guint)ptime;
+        if (pt->maxptime == 0)
+            pt->maxptime = (guint)maxptime;
     }
     if (ssrc != NULL) {
         guint64 v = 0;
@@ -593,7 +651,7 @@ parse_content(JParser *jp, const xmlNode *n, GError **error)
     check_attrs(jp, n, allowed);
     if (name == NULL || *name == '\0' || strlen(name) > 256)
         JFAIL(JSDP_ERROR_MALFORMED, "<content>: bad or missing name");
-    if (!jsdp_is_token(name, "<>&'\""))
+    if (!jsdp_is_token(name, NULL))
         JFAIL(JSDP_ERROR_UNSUPPORTED, "<content>: name '%.32s' cannot be an SDP mid", name);
     c->name = g_strdup(name);
     if (jsdp_session_get_content(jp->session, c->name) != NULL)
@@ -653,6 +711,10 @@ parse_group(JParser *jp, const xmlNode *n, GError **error)
         if (g->names->len >= JSDP_MAX_CONTENTS)
             JFAIL(JSDP_ERROR_MALFORMED, "<group>: too many contents");
         g_ptr_array_add(g->names, g_strdup(name));
+    }
+    if (g->names->len == 0) {
+        jsdp_warn(jp->warnings, "<group semantics='%.16s'> without contents dropped", sem);
+        return TRUE;
     }
     g_ptr_array_add(jp->session->groups, g_steal_pointer(&g));
     return TRUE;

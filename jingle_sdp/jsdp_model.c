@@ -631,11 +631,20 @@ fingerprint_equal(gconstpointer pa, gconstpointer pb)
     return g_strcmp0(a->hash, b->hash) == 0 && g_strcmp0(a->value, b->value) == 0;
 }
 
+/* A transport with nothing in it says nothing: SDP cannot tell it from
+ * none (port 9, c=0.0.0.0), so it equals none. */
+static gboolean
+transport_empty(const JsdpTransport *t)
+{
+    return t == NULL || (t->ufrag == NULL && t->pwd == NULL && t->candidates->len == 0 &&
+                         t->fingerprints->len == 0 && !t->end_of_candidates);
+}
+
 static gboolean
 transport_equal(const JsdpTransport *a, const JsdpTransport *b)
 {
-    if (a == NULL || b == NULL)
-        return a == b;
+    if (a == NULL || b == NULL || transport_empty(a) || transport_empty(b))
+        return transport_empty(a) && transport_empty(b);
     return a->type == b->type && g_strcmp0(a->ufrag, b->ufrag) == 0 &&
            g_strcmp0(a->pwd, b->pwd) == 0 && a->setup == b->setup &&
            a->end_of_candidates == b->end_of_candidates &&
@@ -942,8 +951,12 @@ jsdp_content_derive_proto(const JsdpContent *c)
 {
     gboolean fb = content_has_rtcp_fb(c);
 
-    if (c->transport != NULL && c->transport->fingerprints->len > 0)
+    if (c->transport != NULL && c->transport->fingerprints->len > 0) {
+        /* Legacy Chrome offered DTLS and required SDES under RTP/SAVPF. */
+        if (c->crypto_required)
+            return "RTP/SAVPF";
         return "UDP/TLS/RTP/SAVPF"; /* RFC 5764 §8; WebRTC (RFC 8829) */
+    }
     if (c->crypto_required)
         return fb ? "RTP/SAVPF" : "RTP/SAVP";
     return fb ? "RTP/AVPF" : "RTP/AVP";
@@ -993,4 +1006,33 @@ jsdp_is_token(const char *s, const char *forbidden)
             return FALSE;
     }
     return TRUE;
+}
+
+JsdpSession *
+jsdp_session_copy_without_rejected(const JsdpSession *s)
+{
+    JsdpSession *n = jsdp_session_copy(s);
+
+    for (guint i = 0; i < n->contents->len;) {
+        JsdpContent *c = g_ptr_array_index(n->contents, i);
+        if (!c->rejected) {
+            i++;
+            continue;
+        }
+        for (guint g = 0; g < n->groups->len;) {
+            JsdpGroup *grp = g_ptr_array_index(n->groups, g);
+            for (guint k = 0; k < grp->names->len;) {
+                if (strcmp(g_ptr_array_index(grp->names, k), c->name) == 0)
+                    g_ptr_array_remove_index(grp->names, k);
+                else
+                    k++;
+            }
+            if (grp->names->len == 0)
+                g_ptr_array_remove_index(n->groups, g);
+            else
+                g++;
+        }
+        g_ptr_array_remove_index(n->contents, i);
+    }
+    return n;
 }

@@ -137,7 +137,7 @@ parse_fingerprint(const Line *line, const char *value, JsdpFingerprint **out, GE
     if (sp == NULL || sp == value)
         FAIL(line, "a=fingerprint needs '<hash> <value>'");
     hash = g_ascii_strdown(value, sp - value);
-    if (!jsdp_is_token(hash, NULL))
+    if (!jsdp_is_token(hash, NULL) || strlen(hash) > 32)
         FAIL(line, "bad fingerprint hash name");
     norm = jsdp_fingerprint_normalise(sp + 1);
     if (norm == NULL)
@@ -218,7 +218,7 @@ candidate_parse(const char *value, JsdpCandidate **out, GPtrArray *warnings, con
         return FALSE;
     }
     c->priority = (guint32)n;
-    if (!jsdp_is_token(f[4], "<>&'\"")) {
+    if (!jsdp_is_token(f[4], NULL)) {
         *problem = "bad connection address";
         return FALSE;
     }
@@ -235,7 +235,7 @@ candidate_parse(const char *value, JsdpCandidate **out, GPtrArray *warnings, con
     for (i = 8; i + 1 < nf; i += 2) {
         const char *k = f[i], *v = f[i + 1];
         if (strcmp(k, "raddr") == 0) {
-            if (!jsdp_is_token(v, "<>&'\"")) {
+            if (!jsdp_is_token(v, NULL)) {
                 *problem = "bad raddr";
                 return FALSE;
             }
@@ -335,7 +335,7 @@ parse_mline(Parser *p, const Line *line, const char *value, MediaState *m, GErro
 
     if (nf < 3)
         FAIL(line, "m= needs '<media> <port> <proto> <fmt> ...'");
-    if (!jsdp_is_token(f[0], "<>&'\""))
+    if (!jsdp_is_token(f[0], NULL))
         FAIL(line, "bad media");
     if (strchr(f[1], '/') != NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
@@ -418,7 +418,7 @@ parse_rtpmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
         FAIL(line, "duplicate a=rtpmap for payload type %d", id);
     m->has_rtpmap[id] = TRUE;
     f = g_strsplit(rest, "/", 0);
-    if (g_strv_length(f) < 2 || g_strv_length(f) > 3 || !jsdp_is_token(f[0], "<>&'\""))
+    if (g_strv_length(f) < 2 || g_strv_length(f) > 3 || !jsdp_is_token(f[0], NULL))
         FAIL(line, "a=rtpmap needs '<pt> <name>/<clock rate>[/<channels>]'");
     pt->name = g_strdup(f[0]);
     if (!jsdp_parse_uint(f[1], 1, G_MAXUINT32, &n))
@@ -452,7 +452,9 @@ parse_fmtp_params(const Line *line, const char *rest, GPtrArray *params, GError 
             g_ptr_array_add(params, jsdp_parameter_new("", item));
         } else {
             *eq = '\0';
-            g_ptr_array_add(params, jsdp_parameter_new(g_strstrip(item), g_strstrip(eq + 1)));
+            if (!jsdp_is_token(g_strstrip(item), NULL))
+                FAIL(line, "bad fmtp parameter name");
+            g_ptr_array_add(params, jsdp_parameter_new(item, g_strstrip(eq + 1)));
         }
     }
     return TRUE;
@@ -500,7 +502,7 @@ parse_rtcp_fb(Parser *p, const Line *line, const char *value, MediaState *m, GEr
         if (*sub == '\0')
             sub = NULL;
     }
-    if (!jsdp_is_token(type, "<>&'\""))
+    if (!jsdp_is_token(type, NULL))
         FAIL(line, "bad rtcp-fb type");
     if (id < 0) {
         list = m->content->rtcp_fb;
@@ -549,7 +551,7 @@ parse_extmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
     }
     if (!jsdp_parse_uint(f[0], 1, 4351, &n) || (n > 255 && n < 4096))
         FAIL(line, "bad extmap id (1-255, 4096-4351)");
-    if (!jsdp_is_token(f[1], "<>\"'"))
+    if (!jsdp_is_token(f[1], NULL))
         FAIL(line, "bad extmap uri");
     if (f[2] != NULL && *g_strstrip(f[2]) != '\0')
         jsdp_warn(p->session->warnings, "extmap attributes of '%.64s' not carried by Jingle", f[1]);
@@ -574,7 +576,7 @@ parse_crypto(const Line *line, const char *value, MediaState *m, GError **error)
         FAIL(line, "a=crypto needs '<tag> <suite> <key-params>'");
     if (!jsdp_parse_uint(f[0], 0, 999999999, &n)) /* RFC 4568 §9.1: 1*9DIGIT */
         FAIL(line, "bad crypto tag");
-    if (!jsdp_is_token(f[1], "<>&'\"") || !jsdp_is_token(f[2], "<>&'\""))
+    if (!jsdp_is_token(f[1], NULL) || !jsdp_is_token(f[2], NULL))
         FAIL(line, "bad crypto suite or key-params");
     if (m->content->cryptos->len >= JSDP_MAX_ITEMS)
         FAIL(line, "too many crypto lines");
@@ -626,7 +628,7 @@ parse_ssrc(const Line *line, const char *value, MediaState *m, GError **error)
     colon = strchr(attr, ':');
     if (colon != NULL)
         *colon = '\0';
-    if (!jsdp_is_token(attr, "<>&'\""))
+    if (!jsdp_is_token(attr, NULL))
         FAIL(line, "bad ssrc attribute");
     g_ptr_array_add(src->parameters, jsdp_parameter_new(attr, colon ? colon + 1 : NULL));
     return TRUE;
@@ -639,7 +641,7 @@ parse_ssrc_group(const Line *line, const char *value, MediaState *m, GError **er
     g_autoptr(JsdpSsrcGroup) g = NULL;
     guint64 n;
 
-    if (f[0] == NULL || !jsdp_is_token(f[0], "<>&'\""))
+    if (f[0] == NULL || !jsdp_is_token(f[0], NULL))
         FAIL(line, "a=ssrc-group needs semantics");
     g = jsdp_ssrc_group_new(f[0]);
     for (guint i = 1; f[i] != NULL; i++) {
@@ -668,7 +670,7 @@ parse_rtcp_attr(const Line *line, const char *value, MediaState *m, GError **err
         FAIL(line, "bad a=rtcp port");
     m->rtcp_port = (gint64)n;
     if (f[1] != NULL) {
-        if (g_strv_length(f) != 4 || strcmp(f[1], "IN") != 0 || !jsdp_is_token(f[3], "/<>&'\""))
+        if (g_strv_length(f) != 4 || strcmp(f[1], "IN") != 0 || !jsdp_is_token(f[3], "/"))
             FAIL(line, "bad a=rtcp address");
         g_free(m->rtcp_addr);
         m->rtcp_addr = g_strdup(f[3]);
@@ -698,7 +700,7 @@ parse_bandwidth(const Line *line, const char *value, JsdpContent *c, GError **er
     if (colon == NULL || colon == value)
         FAIL(line, "b= needs '<type>:<value>'");
     type = g_strndup(value, colon - value);
-    if (!jsdp_is_token(type, "<>&'\"") || !jsdp_parse_uint(colon + 1, 0, G_MAXUINT32, &n))
+    if (!jsdp_is_token(type, NULL) || !jsdp_parse_uint(colon + 1, 0, G_MAXUINT32, &n))
         FAIL(line, "bad bandwidth");
     if (c->bandwidths->len >= JSDP_MAX_ITEMS)
         FAIL(line, "too many b= lines");
@@ -718,7 +720,7 @@ parse_common_attr(Parser *p, const Line *line, const char *name, const char *val
     *handled = TRUE;
     if (strcmp(name, "ice-ufrag") == 0 || strcmp(name, "ice-pwd") == 0) {
         char **dst = name[4] == 'u' ? ufrag : pwd;
-        if (value == NULL || !jsdp_is_token(value, "<>&'\"") || strlen(value) > 256)
+        if (value == NULL || !jsdp_is_token(value, NULL) || strlen(value) > 256)
             FAIL(line, "bad ICE credential");
         g_free(*dst);
         *dst = g_strdup(value);
@@ -765,7 +767,7 @@ parse_media_attr(Parser *p, const Line *line, const char *name, const char *valu
     if (handled)
         return TRUE;
     if (strcmp(name, "mid") == 0) {
-        if (value == NULL || !jsdp_is_token(value, "<>&'\"") || strlen(value) > 256)
+        if (value == NULL || !jsdp_is_token(value, NULL) || strlen(value) > 256)
             FAIL(line, "bad a=mid");
         if (m->mid != NULL)
             FAIL(line, "duplicate a=mid");
@@ -824,8 +826,8 @@ parse_media_attr(Parser *p, const Line *line, const char *name, const char *valu
         return parse_rtcp_attr(line, value, m, error);
     } else if (strcmp(name, "msid") == 0) {
         g_auto(GStrv) f = g_strsplit(value, " ", 0);
-        if (f[0] == NULL || !jsdp_is_token(f[0], "<>&'\"") ||
-            (f[1] != NULL && (!jsdp_is_token(f[1], "<>&'\"") || f[2] != NULL)))
+        if (f[0] == NULL || !jsdp_is_token(f[0], NULL) ||
+            (f[1] != NULL && (!jsdp_is_token(f[1], NULL) || f[2] != NULL)))
             FAIL(line, "bad a=msid");
         g_free(c->msid_stream);
         g_free(c->msid_track);
@@ -918,12 +920,16 @@ build_transport(Parser *p, MediaState *m, GError **error)
         }
         t = jsdp_transport_new(p->params->classic == JSDP_CLASSIC_ICE_HOST
                                    ? JSDP_TRANSPORT_ICE_UDP : JSDP_TRANSPORT_RAW_UDP);
-        if (strcmp(conn->addr, "0.0.0.0") == 0)
+        /* RFC 8839 §4.2.1.1 style "no address yet" (port 9, 0.0.0.0):
+         * a transport without candidates. */
+        gboolean none = m->port == 9 && strcmp(conn->addr, "0.0.0.0") == 0;
+        if (!none && strcmp(conn->addr, "0.0.0.0") == 0)
             jsdp_warn(p->session->warnings,
                       "c=IN IP4 0.0.0.0 (RFC 2543 hold) kept as the candidate address");
-        add_classic_candidate(t, 1, conn->addr, m->port, p->params->classic);
+        if (!none)
+            add_classic_candidate(t, 1, conn->addr, m->port, p->params->classic);
         /* RFC 3605 a=rtcp; with rtcp-mux on the same port it adds nothing. */
-        if (m->rtcp_port >= 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
+        if (!none && m->rtcp_port >= 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
             add_classic_candidate(t, 2, m->rtcp_addr ? m->rtcp_addr : conn->addr,
                                   (guint)m->rtcp_port, p->params->classic);
     }
@@ -998,7 +1004,11 @@ finish_media(Parser *p, MediaState *m, GError **error)
             pt->maxptime = m->maxptime;
             jsdp_payload_type_normalise(pt);
         }
-        c->crypto_required = strstr(m->proto, "SAVP") != NULL && c->cryptos->len > 0;
+        /* RFC 4568 §3.1.1: a=crypto under RTP/SAVP* is required; under
+         * RTP/AVP it is best effort (Polycom); under UDP/TLS/... DTLS
+         * does the keying and SDES is the optional extra. */
+        c->crypto_required = strstr(m->proto, "SAVP") != NULL && strstr(m->proto, "TLS") == NULL &&
+                             c->cryptos->len > 0;
     } else {
         g_clear_pointer(&c->media, g_free);
     }
@@ -1111,7 +1121,7 @@ parse_attr_line(Parser *p, const Line *line, MediaState *m, GError **error)
     g_autofree char *name = colon ? g_strndup(text, colon - text) : g_strdup(text);
     const char *value = colon ? colon + 1 : NULL;
 
-    if (!jsdp_is_token(name, "<>&'\""))
+    if (!jsdp_is_token(name, NULL))
         FAIL(line, "bad attribute name");
     if (m->mline == NULL)
         return parse_session_attr(p, line, name, value, error);

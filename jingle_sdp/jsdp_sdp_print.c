@@ -119,19 +119,20 @@ static void
 print_ptime(Printer *pr, const JsdpContent *c, gboolean max)
 {
     guint value = 0;
+    gboolean differ = FALSE;
 
     for (guint i = 0; i < c->payload_types->len; i++) {
         const JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
+        const JsdpPayloadType *first = g_ptr_array_index(c->payload_types, 0);
         guint v = max ? pt->maxptime : pt->ptime;
-        if (v == 0)
-            continue;
+        differ |= v != (max ? first->maxptime : first->ptime);
         if (value == 0)
             value = v;
-        else if (v != value)
-            jsdp_warn(pr->params->warnings,
-                      "content '%.32s': payload types differ in %s; SDP carries one (%u)",
-                      c->name, max ? "maxptime" : "ptime", value);
     }
+    if (differ)
+        jsdp_warn(pr->params->warnings,
+                  "content '%.32s': payload types differ in %s; SDP carries one (%u)",
+                  c->name, max ? "maxptime" : "ptime", value);
     if (value != 0)
         line(pr, "a=%s:%u", max ? "maxptime" : "ptime", value);
 }
@@ -225,8 +226,30 @@ print_description(Printer *pr, const JsdpContent *c)
     print_sources(pr, c);
 }
 
+/* Classic endpoints do without a=mid; we leave it out when the parser
+ * would derive the same content name from the media anyway. */
 static gboolean
-print_content(Printer *pr, const JsdpContent *c, gboolean any_group, GError **error)
+mid_needed(const JsdpSession *s, guint index)
+{
+    const JsdpContent *c = g_ptr_array_index(s->contents, index);
+    g_autofree char *derived = g_strdup(c->media);
+
+    if (s->groups->len > 0)
+        return TRUE;
+    for (guint k = 1;; k++) {
+        gboolean used = FALSE;
+        for (guint i = 0; i < index && !used; i++)
+            used = g_strcmp0(((JsdpContent *)g_ptr_array_index(s->contents, i))->name, derived) == 0;
+        if (!used)
+            break;
+        g_free(derived);
+        derived = g_strdup_printf("%s-%u", c->media, k);
+    }
+    return g_strcmp0(derived, c->name) != 0;
+}
+
+static gboolean
+print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
 {
     const JsdpTransport *t = c->transport;
     gboolean classic = print_classic(pr, t);
@@ -235,6 +258,24 @@ print_content(Printer *pr, const JsdpContent *c, gboolean any_group, GError **er
     const JsdpCandidate *rtcp = classic ? jsdp_transport_default_candidate(t, 2, NULL) : NULL;
     const char *addr = def ? def->ip : "0.0.0.0";
     GString *fmts = g_string_new(NULL);
+
+    if (t != NULL && classic && !c->rejected) {
+        if (t->type == JSDP_TRANSPORT_ICE_UDP && (t->candidates->len > 0 || t->end_of_candidates))
+            jsdp_warn(pr->params->warnings,
+                      "content '%.32s': ICE transport printed as classic SDP (c=/port of one "
+                      "candidate per component)", c->name);
+        for (guint i = 0; i < t->candidates->len; i++) {
+            const JsdpCandidate *k = g_ptr_array_index(t->candidates, i);
+            if (k != def && k != rtcp && t->type == JSDP_TRANSPORT_RAW_UDP)
+                jsdp_warn(pr->params->warnings,
+                          "content '%.32s': Raw-UDP candidate beyond one per component 1/2 "
+                          "not carried by SDP", c->name);
+            if (t->type == JSDP_TRANSPORT_RAW_UDP && k->generation != 0)
+                jsdp_warn(pr->params->warnings,
+                          "content '%.32s': Raw-UDP candidate generation not carried by SDP",
+                          c->name);
+        }
+    }
 
     if (c->payload_types->len == 0) {
         g_string_free(fmts, TRUE);
@@ -265,7 +306,7 @@ print_content(Printer *pr, const JsdpContent *c, gboolean any_group, GError **er
     }
     if (t != NULL && !c->rejected)
         print_dtls(pr, t);
-    if (!classic || any_group)
+    if (!classic || mid)
         line(pr, "a=mid:%s", c->name);
     print_description(pr, c);
     if (t != NULL && !classic && !c->rejected)
@@ -357,7 +398,7 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
         warn_unportable(params, c);
         if (fragment)
             print_fragment_content(&pr, c);
-        else if (!print_content(&pr, c, s->groups->len > 0, error))
+        else if (!print_content(&pr, c, mid_needed(s, i), error))
             return NULL;
     }
     return g_string_free(g_steal_pointer(&out), FALSE);

@@ -1,0 +1,955 @@
+/* test_jsdp.c: libjsdp unit tests.
+ *
+ *   /jsdp/roundtrip/sdp/<file>     every corpus SDP: SDP -> model -> Jingle
+ *                                  -> model, and -> SDP -> model, equal
+ *   /jsdp/roundtrip/jingle/<file>  every corpus Jingle sample likewise
+ *   /jsdp/pairs/<name>             corpus pairs: both forms give the same model
+ *   /jsdp/jingle-to-sdp/<case>     golden files (exact output)
+ *   /jsdp/sdp-to-jingle/<case>     golden files (exact output)
+ *   /jsdp/bad/<case>               malformed input -> expected error code
+ *   /jsdp/edge/<case>, /jsdp/api/… edge cases and API behaviour
+ *
+ * Per-file expectations (expected errors, the exact set of warnings, how the
+ * XEP snippets are wrapped, errata fixes) live in
+ * tests/data/jsdp/expectations.ini, each with a note saying why.
+ * JSDP_UPDATE_GOLDEN=1 rewrites the golden outputs instead of comparing.
+ */
+#include "jsdp.h"
+
+#include <string.h>
+
+static GKeyFile *expectations;
+
+static const JsdpSdpPrintParams sdp_params_init = {
+    .author = JSDP_ROLE_INITIATOR,
+    .username = "-",
+    .session_id = 1,
+    .session_version = 1,
+    .origin_address = "192.0.2.1",
+    .session_name = "-",
+};
+
+static char *
+read_data(const char *rel)
+{
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "data", "jsdp", rel, NULL);
+    g_autoptr(GError) error = NULL;
+    char *text = NULL;
+
+    g_file_get_contents(path, &text, NULL, &error);
+    g_assert_no_error(error);
+    return text;
+}
+
+static char *
+expect_string(const char *group, const char *key)
+{
+    return g_key_file_get_string(expectations, group, key, NULL);
+}
+
+static JsdpRole
+expect_role(const char *group, JsdpRole fallback)
+{
+    g_autofree char *role = expect_string(group, "role");
+
+    if (role == NULL)
+        return fallback;
+    return strcmp(role, "responder") == 0 ? JSDP_ROLE_RESPONDER : JSDP_ROLE_INITIATOR;
+}
+
+static gint
+error_code(const char *name)
+{
+    if (g_strcmp0(name, "MALFORMED") == 0)
+        return JSDP_ERROR_MALFORMED;
+    if (g_strcmp0(name, "UNSUPPORTED") == 0)
+        return JSDP_ERROR_UNSUPPORTED;
+    if (g_strcmp0(name, "INCOMPATIBLE") == 0)
+        return JSDP_ERROR_INCOMPATIBLE;
+    g_assert_not_reached();
+}
+
+/* Applies "a|b;c|d" replacements (\n, \r escapes allowed via GKeyFile). */
+static char *
+apply_replacements(const char *group, const char *key, const char *text)
+{
+    g_auto(GStrv) pairs = g_key_file_get_string_list(expectations, group, key, NULL, NULL);
+    g_autoptr(GString) s = g_string_new(text);
+
+    for (guint i = 0; pairs != NULL && pairs[i] != NULL; i++) {
+        g_auto(GStrv) ab = g_strsplit(pairs[i], "|", 2);
+        guint n;
+        g_assert_nonnull(ab[1]);
+        n = g_string_replace(s, ab[0], ab[1], 0);
+        if (n == 0)
+            g_error("%s %s: '%s' not found", group, key, ab[0]);
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The set of warnings must be exactly what the expectations list: each
+ * actual warning contains one listed substring, and each listed substring
+ * is in some warning.  Nothing is dropped without the test knowing. */
+static void
+check_warnings(const char *group, const GPtrArray *w1, const GPtrArray *w2)
+{
+    g_auto(GStrv) want = g_key_file_get_string_list(expectations, group, "warnings", NULL, NULL);
+    const GPtrArray *lists[] = {w1, w2};
+
+    for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; lists[l] != NULL && i < lists[l]->len; i++) {
+            const char *w = g_ptr_array_index(lists[l], i);
+            gboolean listed = FALSE;
+            for (guint k = 0; want != NULL && want[k] != NULL && !listed; k++)
+                listed = strstr(w, want[k]) != NULL;
+            if (!listed)
+                g_error("%s: unexpected warning '%s'", group, w);
+        }
+    }
+    for (guint k = 0; want != NULL && want[k] != NULL; k++) {
+        gboolean seen = FALSE;
+        for (guint l = 0; l < G_N_ELEMENTS(lists) && !seen; l++) {
+            for (guint i = 0; lists[l] != NULL && i < lists[l]->len && !seen; i++)
+                seen = strstr(g_ptr_array_index(lists[l], i), want[k]) != NULL;
+        }
+        if (!seen)
+            g_error("%s: expected warning '%s' not produced", group, want[k]);
+    }
+}
+
+/* Jingle has no rejected content (port 0): its printer leaves them out. */
+static JsdpSession *
+without_rejected(const JsdpSession *s)
+{
+    JsdpSession *n = jsdp_session_copy(s);
+
+    for (guint i = 0; i < n->contents->len;) {
+        JsdpContent *c = g_ptr_array_index(n->contents, i);
+        if (!c->rejected) {
+            i++;
+            continue;
+        }
+        for (guint g = 0; g < n->groups->len; g++) {
+            JsdpGroup *grp = g_ptr_array_index(n->groups, g);
+            for (guint k = 0; k < grp->names->len; k++) {
+                if (strcmp(g_ptr_array_index(grp->names, k), c->name) == 0)
+                    g_ptr_array_remove_index(grp->names, k--);
+            }
+            if (grp->names->len == 0)
+                g_ptr_array_remove_index(n->groups, g--);
+        }
+        g_ptr_array_remove_index(n->contents, i);
+    }
+    return n;
+}
+
+static void
+dump_both(const JsdpSession *a, const JsdpSession *b)
+{
+    JsdpSdpPrintParams p = sdp_params_init;
+    g_autofree char *sa = jsdp_session_to_sdp(a, &p, NULL);
+    g_autofree char *sb = jsdp_session_to_sdp(b, &p, NULL);
+
+    g_test_message("first:\n%s\nsecond:\n%s", sa ? sa : "(none)", sb ? sb : "(none)");
+}
+
+static void
+assert_equal(const JsdpSession *a, const JsdpSession *b)
+{
+    if (!jsdp_session_equal(a, b)) {
+        dump_both(a, b);
+        g_assert_true(jsdp_session_equal(a, b));
+    }
+}
+
+/* ---- corpus round trips --------------------------------------------- */
+
+/* SDP -> model (a) -> Jingle -> model, and -> SDP -> model: both equal to a
+ * (less rejected contents on the Jingle side).  Print warnings go to pw. */
+static void
+roundtrip_from_sdp(const JsdpSession *a, const JsdpSdpParseParams *pp, GPtrArray *pw)
+{
+    JsdpSdpPrintParams sp = sdp_params_init;
+    JsdpJinglePrintParams jp = {.action = "session-initiate", .sid = "s1", .warnings = pw};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) b = NULL, c = NULL, a2 = NULL;
+    g_autofree char *xml = NULL, *sdp = NULL;
+
+    xml = jsdp_session_to_jingle_string(a, &jp, &error);
+    g_assert_no_error(error);
+    b = jsdp_session_from_jingle_string(xml, -1, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(jsdp_session_get_warnings(b)->len, ==, 0);
+    a2 = without_rejected(a);
+    assert_equal(a2, b);
+    sp.author = pp->author;
+    sp.warnings = pw;
+    sdp = jsdp_session_to_sdp(a, &sp, &error);
+    g_assert_no_error(error);
+    c = jsdp_session_from_sdp(sdp, -1, pp, &error);
+    g_assert_no_error(error);
+    assert_equal(a, c);
+}
+
+/* Jingle -> model (a) -> SDP -> model, and -> Jingle -> model. */
+static void
+roundtrip_from_jingle(const char *group, JsdpSession *a, GPtrArray *pw)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) b = NULL, c = NULL;
+    JsdpSdpPrintParams sp = sdp_params_init;
+    JsdpJinglePrintParams jp = {.warnings = pw};
+    JsdpSdpParseParams pp = {JSDP_ROLE_INITIATOR, JSDP_CLASSIC_ICE_HOST};
+    g_autofree char *sdp = NULL, *xml = NULL;
+
+    /* The SDP is written by whoever sent the Jingle; for SDP without ICE
+     * the caller's choice is what the Jingle side had. */
+    pp.author = g_strcmp0(a->action, "session-accept") == 0 ? JSDP_ROLE_RESPONDER
+                                                            : JSDP_ROLE_INITIATOR;
+    for (guint i = 0; i < a->contents->len; i++) {
+        const JsdpContent *k = g_ptr_array_index(a->contents, i);
+        if (k->transport != NULL && k->transport->type == JSDP_TRANSPORT_RAW_UDP)
+            pp.classic = JSDP_CLASSIC_RAW_UDP;
+    }
+    jp.action = a->action;
+    jp.sid = a->sid;
+    xml = jsdp_session_to_jingle_string(a, &jp, &error);
+    g_assert_no_error(error);
+    b = jsdp_session_from_jingle_string(xml, -1, &error);
+    g_assert_no_error(error);
+    assert_equal(a, b);
+    sp.author = pp.author;
+    sp.warnings = pw;
+    sdp = jsdp_session_to_sdp(a, &sp, &error);
+    g_assert_no_error(error);
+    c = jsdp_session_from_sdp(sdp, -1, &pp, &error);
+    g_assert_no_error(error);
+    if (g_key_file_get_boolean(expectations, group, "responder-contents", NULL)) {
+        /* SDP has no creator (warned): contents come back as the initiator's. */
+        for (guint i = 0; i < a->contents->len; i++)
+            ((JsdpContent *)g_ptr_array_index(a->contents, i))->creator = JSDP_ROLE_INITIATOR;
+    }
+    assert_equal(a, c);
+}
+
+static void
+test_roundtrip_sdp(gconstpointer data)
+{
+    const char *file = data;
+    g_autofree char *group = g_strdup_printf("sdp/%s", file);
+    g_autofree char *text = read_data(group);
+    g_autofree char *want_error = expect_string(group, "error");
+    JsdpSdpParseParams pp = {expect_role(group, JSDP_ROLE_INITIATOR), JSDP_CLASSIC_RAW_UDP};
+    g_autoptr(GPtrArray) pw = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) a = jsdp_session_from_sdp(text, -1, &pp, &error);
+
+    if (want_error != NULL) {
+        g_assert_error(error, JSDP_ERROR, error_code(want_error));
+        g_assert_null(a);
+        g_test_message("expected error: %s", error->message);
+        return;
+    }
+    g_assert_no_error(error);
+    roundtrip_from_sdp(a, &pp, pw);
+    check_warnings(group, jsdp_session_get_warnings(a), pw);
+}
+
+/* Bare <content> snippets (MongooseIM fixtures) are wrapped in a
+ * session-initiate, bare <transport>s in a transport-info. */
+static char *
+wrap_jingle(const char *text)
+{
+    const char *p = text;
+
+    while (g_ascii_isspace(*p))
+        p++;
+    if (g_str_has_prefix(p, "<content"))
+        return g_strdup_printf("<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'>%s"
+                               "</jingle>", p);
+    if (g_str_has_prefix(p, "<transport"))
+        return g_strdup_printf("<jingle xmlns='urn:xmpp:jingle:1' action='transport-info'>"
+                               "<content creator='initiator' name='0'>%s</content></jingle>", p);
+    return g_strdup(text);
+}
+
+static void
+test_roundtrip_jingle(gconstpointer data)
+{
+    const char *file = data;
+    g_autofree char *group = g_strdup_printf("jingle/%s", file);
+    g_autofree char *raw = read_data(group);
+    g_autofree char *fixed = apply_replacements(group, "jingle-replace", raw);
+    g_autofree char *text = wrap_jingle(fixed);
+    g_autofree char *want_error = expect_string(group, "error");
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) a = jsdp_session_from_jingle_string(text, -1, &error);
+    g_autoptr(GPtrArray) pw = g_ptr_array_new_with_free_func(g_free);
+
+    if (want_error != NULL) {
+        g_assert_error(error, JSDP_ERROR, error_code(want_error));
+        g_assert_null(a);
+        g_test_message("expected error: %s", error->message);
+        return;
+    }
+    g_assert_no_error(error);
+    roundtrip_from_jingle(group, a, pw);
+    check_warnings(group, jsdp_session_get_warnings(a), pw);
+}
+
+/* ---- pairs ------------------------------------------------------------ */
+
+static gpointer
+copy_str(gconstpointer src, gpointer unused)
+{
+    return g_strdup(src);
+}
+
+/* Reduces a session to what a pair compares ("compare" in the
+ * expectations): the XEP snippets show one aspect each. */
+static void
+project(JsdpSession *s, const char *aspect, gboolean ignore_names)
+{
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *c = g_ptr_array_index(s->contents, i);
+        if (ignore_names) {
+            g_free(c->name);
+            c->name = g_strdup_printf("content%u", i);
+        }
+        if (strcmp(aspect, "description") == 0 || strcmp(aspect, "codecs") == 0) {
+            g_clear_pointer(&c->transport, jsdp_transport_free);
+        }
+        if (strcmp(aspect, "codecs") == 0) {
+            JsdpContent *n = g_ptr_array_index(s->contents, i);
+            g_ptr_array_set_size(n->sources, 0);
+            g_ptr_array_set_size(n->ssrc_groups, 0);
+            g_ptr_array_set_size(n->hdrexts, 0);
+            g_ptr_array_set_size(n->bandwidths, 0);
+            n->extmap_allow_mixed = FALSE;
+            n->rtcp_mux = FALSE;
+            g_clear_pointer(&n->msid_stream, g_free);
+            g_clear_pointer(&n->msid_track, g_free);
+        }
+        if (strcmp(aspect, "dtls") == 0) {
+            JsdpTransport *t = c->transport;
+            c->has_description = FALSE;
+            g_clear_pointer(&c->media, g_free);
+            if (t != NULL) {
+                t->type = JSDP_TRANSPORT_ICE_UDP;
+                g_clear_pointer(&t->ufrag, g_free);
+                g_clear_pointer(&t->pwd, g_free);
+                g_ptr_array_set_size(t->candidates, 0);
+            }
+        }
+    }
+    if (ignore_names)
+        g_ptr_array_set_size(s->groups, 0);
+}
+
+static void
+test_pair(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *group = g_strdup_printf("pairs/%s", name);
+    g_autofree char *compare = expect_string(group, "compare");
+    g_autofree char *sdp_file = g_strdup_printf("pairs/%s.sdp", name);
+    g_autofree char *xml_file = expect_string(group, "jingle-file");
+    g_autofree char *sdp_raw = read_data(sdp_file);
+    g_autofree char *xml_raw = NULL;
+    g_autofree char *sdp_fixed = apply_replacements(group, "sdp-replace", sdp_raw);
+    g_autofree char *sdp_pre = expect_string(group, "sdp-prefix");
+    g_autofree char *sdp_post = expect_string(group, "sdp-suffix");
+    g_autofree char *xml_pre = expect_string(group, "jingle-prefix");
+    g_autofree char *xml_post = expect_string(group, "jingle-suffix");
+    g_autofree char *sdp = NULL, *xml_fixed = NULL, *xml = NULL;
+    JsdpSdpParseParams pp = {expect_role(group, JSDP_ROLE_INITIATOR), JSDP_CLASSIC_RAW_UDP};
+    gboolean ignore_names = g_key_file_get_boolean(expectations, group, "ignore-names", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) from_sdp = NULL, from_xml = NULL;
+    g_autoptr(GPtrArray) pw = g_ptr_array_new_with_free_func(g_free);
+
+    g_assert_nonnull(compare);
+    xml_raw = read_data(xml_file ? xml_file : (xml_file = g_strdup_printf("pairs/%s.xml", name)));
+    xml_fixed = apply_replacements(group, "jingle-replace", xml_raw);
+    sdp = g_strconcat(sdp_pre ? sdp_pre : "", sdp_fixed, sdp_post ? sdp_post : "", NULL);
+    xml = g_strconcat(xml_pre ? xml_pre : "", xml_fixed, xml_post ? xml_post : "", NULL);
+    from_sdp = jsdp_session_from_sdp(sdp, -1, &pp, &error);
+    g_assert_no_error(error);
+    if (g_str_has_suffix(xml_file, ".json")) {
+        /* StanzaJS's intermediate JSON is not Jingle XML: only the SDP side
+         * is checked here (and by the benchmark against StanzaJS). */
+        g_assert_cmpstr(compare, ==, "none");
+        roundtrip_from_sdp(from_sdp, &pp, pw);
+        check_warnings(group, jsdp_session_get_warnings(from_sdp), pw);
+        return;
+    }
+    from_xml = jsdp_session_from_jingle_string(xml, -1, &error);
+    g_assert_no_error(error);
+    /* Each side round-trips on its own too. */
+    roundtrip_from_sdp(from_sdp, &pp, pw);
+    roundtrip_from_jingle(group, from_xml, pw);
+    g_ptr_array_extend(pw, (GPtrArray *)jsdp_session_get_warnings(from_xml), copy_str, NULL);
+    check_warnings(group, jsdp_session_get_warnings(from_sdp), pw);
+    if (strcmp(compare, "none") == 0)
+        return;
+    project(from_sdp, compare, ignore_names);
+    project(from_xml, compare, ignore_names);
+    assert_equal(from_sdp, from_xml);
+}
+
+/* ---- golden files ----------------------------------------------------- */
+
+static void
+check_golden(const char *expected_rel, const char *got)
+{
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "data", "jsdp", expected_rel, NULL);
+    g_autofree char *want = NULL;
+
+    if (g_getenv("JSDP_UPDATE_GOLDEN") != NULL) {
+        g_autoptr(GError) error = NULL;
+        g_file_set_contents(path, got, -1, &error);
+        g_assert_no_error(error);
+        return;
+    }
+    want = read_data(expected_rel);
+    g_assert_cmpstr(got, ==, want);
+}
+
+static void
+test_golden_jingle_to_sdp(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *in_rel = g_strdup_printf("golden/jingle-to-sdp/%s.jingle.xml", name);
+    g_autofree char *out_rel = g_strdup_printf("golden/jingle-to-sdp/%s.sdp", name);
+    g_autofree char *xml = read_data(in_rel);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) s = jsdp_session_from_jingle_string(xml, -1, &error);
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autofree char *got = NULL;
+
+    g_assert_no_error(error);
+    if (g_strcmp0(s->action, "session-accept") == 0)
+        sp.author = JSDP_ROLE_RESPONDER;
+    got = jsdp_session_to_sdp(s, &sp, &error);
+    g_assert_no_error(error);
+    check_golden(out_rel, got);
+}
+
+static void
+test_golden_sdp_to_jingle(gconstpointer data)
+{
+    const char *name = data;
+    g_autofree char *in_rel = g_strdup_printf("golden/sdp-to-jingle/%s.sdp", name);
+    g_autofree char *out_rel = g_strdup_printf("golden/sdp-to-jingle/%s.jingle.xml", name);
+    g_autofree char *sdp = read_data(in_rel);
+    g_autoptr(GError) error = NULL;
+    JsdpSdpParseParams pp = {JSDP_ROLE_INITIATOR, JSDP_CLASSIC_RAW_UDP};
+    JsdpJinglePrintParams jp = {.action = "session-initiate",
+                                .sid = "a73sjjvkla37jfea",
+                                .initiator = "romeo@example.com/orchard"};
+    g_autoptr(JsdpSession) s = NULL;
+    g_autofree char *got = NULL, *with_nl = NULL;
+
+    if (strstr(name, "answer") != NULL) {
+        pp.author = JSDP_ROLE_RESPONDER;
+        jp.action = "session-accept";
+    }
+    if (strstr(name, "ice-host") != NULL)
+        pp.classic = JSDP_CLASSIC_ICE_HOST;
+    s = jsdp_session_from_sdp(sdp, -1, &pp, &error);
+    g_assert_no_error(error);
+    got = jsdp_session_to_jingle_string(s, &jp, &error);
+    g_assert_no_error(error);
+    with_nl = g_strconcat(got, "\n", NULL);
+    check_golden(out_rel, with_nl);
+}
+
+/* ---- bad input and edge cases ----------------------------------------- */
+
+#define SDP_HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+#define AUDIO "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"
+#define ICE "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+#define CAND "a=candidate:1 1 udp 2130706431 192.0.2.1 49170 typ host\r\n"
+#define J_OPEN "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='x'>" \
+               "<content creator='initiator' name='a'>"
+#define J_DESC "<description xmlns='urn:xmpp:jingle:apps:rtp:1' media='audio'>"
+#define J_CLOSE "</content></jingle>"
+#define J_ICE "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1' ufrag='u' pwd='p'>"
+
+typedef struct {
+    const char *name;
+    gboolean jingle; /* else SDP */
+    const char *input;
+    gint code; /* -1: must succeed */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+    /* SDP */
+    {"sdp-empty", FALSE, "", JSDP_ERROR_MALFORMED},
+    {"sdp-not-sdp", FALSE, "hello world\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-version-1", FALSE, "v=1\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n" AUDIO, JSDP_ERROR_MALFORMED},
+    {"sdp-missing-origin", FALSE, "v=0\r\ns=-\r\nt=0 0\r\n" AUDIO, JSDP_ERROR_MALFORMED},
+    {"sdp-no-media", FALSE, SDP_HEAD "c=IN IP4 192.0.2.1\r\n", JSDP_ERROR_UNSUPPORTED},
+    {"sdp-missing-ufrag", FALSE, SDP_HEAD AUDIO "a=ice-pwd:0123456789abcdefghijkl\r\n" CAND,
+     JSDP_ERROR_MALFORMED},
+    {"sdp-candidates-without-credentials", FALSE, SDP_HEAD AUDIO CAND, JSDP_ERROR_MALFORMED},
+    {"sdp-unknown-codec-no-rtpmap", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-unknown-codec-name", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\n"
+                                               "a=rtpmap:96 X-NEVER-HEARD/12345\r\n", -1},
+    {"sdp-duplicate-payload-id", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 0 0\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-duplicate-rtpmap", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\n"
+                                             "a=rtpmap:96 opus/48000/2\r\na=rtpmap:96 opus/48000/2\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-payload-id-128", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 128\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-port-65536", FALSE, SDP_HEAD "m=audio 65536 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-port-huge", FALSE, SDP_HEAD "m=audio 99999999999999999999999 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-port-0", FALSE, SDP_HEAD "m=audio 0 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n", -1},
+    {"sdp-port-count", FALSE, SDP_HEAD "m=audio 49170/2 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_UNSUPPORTED},
+    {"sdp-priority-over-32-bit", FALSE,
+     SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 4294967296 192.0.2.1 49170 typ host\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-priority-max-32-bit", FALSE,
+     SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 4294967295 192.0.2.1 49170 typ host\r\n", -1},
+    {"sdp-candidate-bad-type", FALSE,
+     SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 1 192.0.2.1 49170 typ bogus\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-candidate-short", FALSE, SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 1 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-candidate-extensions", FALSE,
+     SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 1 192.0.2.1 49170 typ host generation 0 ufrag abcd "
+                        "network-id 1 network-cost 10 x-future 7\r\n", -1},
+    {"sdp-candidate-extension-without-value", FALSE,
+     SDP_HEAD AUDIO ICE "a=candidate:1 1 udp 1 192.0.2.1 49170 typ host generation\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-ipv6", FALSE,
+     SDP_HEAD "m=audio 49170 RTP/AVP 0\r\nc=IN IP6 2001:db8::1\r\n" ICE
+              "a=candidate:1 1 udp 2130706431 2001:db8::1 49170 typ host\r\n", -1},
+    {"sdp-lf-only", FALSE, "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nt=0 0\nm=audio 49170 RTP/AVP 0\n"
+                           "c=IN IP4 192.0.2.1\n", -1},
+    {"sdp-missing-c", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 0\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-multicast-c", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 224.2.1.1/127\r\n",
+     JSDP_ERROR_UNSUPPORTED},
+    {"sdp-m-no-formats", FALSE, SDP_HEAD "m=audio 49170 RTP/AVP\r\nc=IN IP4 192.0.2.1\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-m-bare", FALSE, SDP_HEAD "m=video\r\nc=IN IP4 192.0.2.1\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-bad-fingerprint", FALSE, SDP_HEAD AUDIO "a=fingerprint:sha-256 XY:ZZ\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-short-fingerprint", FALSE, SDP_HEAD AUDIO "a=fingerprint:sha-256 AB:CD\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-bad-setup", FALSE, SDP_HEAD AUDIO "a=setup:sometimes\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-duplicate-mid", FALSE, SDP_HEAD AUDIO "a=mid:a\r\n" AUDIO "a=mid:a\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-group-unknown-mid", FALSE, SDP_HEAD "a=group:BUNDLE a b\r\n" AUDIO "a=mid:a\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-nul-byte", FALSE, "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=\x01\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-bad-line", FALSE, SDP_HEAD AUDIO "this is not a line\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-unknown-line-type", FALSE, SDP_HEAD "x=1\r\n" AUDIO, JSDP_ERROR_MALFORMED},
+    {"sdp-ssrc-over-32-bit", FALSE, SDP_HEAD AUDIO "a=ssrc:4294967296 cname:x\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-extmap-id-0", FALSE, SDP_HEAD AUDIO "a=extmap:0 urn:x\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-ptime-0", FALSE, SDP_HEAD AUDIO "a=ptime:0\r\n", JSDP_ERROR_MALFORMED},
+    {"sdp-crypto-short", FALSE, SDP_HEAD AUDIO "a=crypto:1 AES_CM_128_HMAC_SHA1_80\r\n",
+     JSDP_ERROR_MALFORMED},
+    {"sdp-fragment", FALSE, ICE "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\n" CAND, -1},
+    /* Jingle */
+    {"xml-not-well-formed", TRUE, "<jingle xmlns='urn:xmpp:jingle:1'", JSDP_ERROR_MALFORMED},
+    {"xml-doctype", TRUE, "<!DOCTYPE jingle [<!ENTITY a 'aaaa'>]><jingle xmlns='urn:xmpp:jingle:1'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-external-entity", TRUE,
+     "<!DOCTYPE j [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><jingle xmlns='urn:xmpp:jingle:1'>&x;</jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-not-jingle", TRUE, "<message xmlns='jabber:client'/>", JSDP_ERROR_UNSUPPORTED},
+    {"xml-wrong-namespace", TRUE, "<jingle xmlns='urn:xmpp:jingle:0'/>", JSDP_ERROR_UNSUPPORTED},
+    {"xml-no-content", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate'/>",
+     JSDP_ERROR_UNSUPPORTED},
+    {"xml-content-no-name", TRUE,
+     "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content creator='initiator'/></jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-bad-senders", TRUE,
+     "<jingle xmlns='urn:xmpp:jingle:1' action='x'><content creator='initiator' name='a' senders='all'/></jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-duplicate-payload-id", TRUE,
+     J_OPEN J_DESC "<payload-type id='0' name='PCMU'/><payload-type id='0' name='PCMU'/></description>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-payload-id-128", TRUE, J_OPEN J_DESC "<payload-type id='128' name='x'/></description>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-dynamic-without-name", TRUE, J_OPEN J_DESC "<payload-type id='96'/></description>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-unknown-codec", TRUE,
+     J_OPEN J_DESC "<payload-type id='96' name='X-NEVER-HEARD' clockrate='12345'/></description>" J_CLOSE, -1},
+    {"xml-no-media", TRUE,
+     J_OPEN "<description xmlns='urn:xmpp:jingle:apps:rtp:1'><payload-type id='0'/></description>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-candidate-port-65536", TRUE,
+     J_OPEN J_ICE "<candidate component='1' foundation='1' generation='0' id='x' ip='192.0.2.1' "
+                  "port='65536' priority='1' protocol='udp' type='host'/></transport>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-candidate-priority-huge", TRUE,
+     J_OPEN J_ICE "<candidate component='1' foundation='1' generation='0' id='x' ip='192.0.2.1' "
+                  "port='1' priority='99999999999999999999' protocol='udp' type='host'/></transport>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-candidate-no-ip", TRUE,
+     J_OPEN J_ICE "<candidate component='1' foundation='1' generation='0' id='x' "
+                  "port='1' priority='1' protocol='udp' type='host'/></transport>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-candidate-ipv6", TRUE,
+     J_OPEN J_DESC "<payload-type id='0' name='PCMU'/></description>" J_ICE
+                   "<candidate component='1' foundation='1' generation='0' id='x' ip='2001:db8::5' "
+                   "port='1' priority='1' protocol='udp' type='host'/></transport>" J_CLOSE, -1},
+    {"xml-bad-fingerprint", TRUE,
+     J_OPEN J_ICE "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='actpass'>"
+                  "not-hex</fingerprint></transport>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-bad-setup", TRUE,
+     J_OPEN J_ICE "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='maybe'>"
+                  "02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2"
+                  "</fingerprint></transport>" J_CLOSE,
+     JSDP_ERROR_MALFORMED},
+    {"xml-unsupported-transport", TRUE,
+     J_OPEN "<transport xmlns='urn:xmpp:jingle:transports:s5b:1'/>" J_CLOSE, JSDP_ERROR_UNSUPPORTED},
+    {"xml-unsupported-description", TRUE,
+     J_OPEN "<description xmlns='urn:xmpp:jingle:apps:file-transfer:5'/>" J_CLOSE, JSDP_ERROR_UNSUPPORTED},
+    {"xml-group-unknown-content", TRUE,
+     "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content creator='initiator' name='a'/>"
+     "<group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'><content name='b'/></group></jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-content-name-with-space", TRUE,
+     "<jingle xmlns='urn:xmpp:jingle:1' action='x'><content creator='initiator' name='a b'/></jingle>",
+     JSDP_ERROR_UNSUPPORTED},
+};
+
+static void
+test_bad(gconstpointer data)
+{
+    const BadCase *bc = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) s = NULL;
+
+    if (bc->jingle)
+        s = jsdp_session_from_jingle_string(bc->input, -1, &error);
+    else
+        s = jsdp_session_from_sdp(bc->input, -1, NULL, &error);
+    if (bc->code < 0) {
+        g_assert_no_error(error);
+        g_assert_nonnull(s);
+        return;
+    }
+    g_assert_error(error, JSDP_ERROR, bc->code);
+    g_assert_null(s);
+    g_test_message("%s", error->message);
+}
+
+static void
+test_error_names_line(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) s =
+        jsdp_session_from_sdp(SDP_HEAD AUDIO "a=rtpmap:0 PCMU/notanumber\r\n", -1, NULL, &error);
+
+    g_assert_null(s);
+    g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+    g_assert_nonnull(strstr(error->message, "line 7"));
+    g_assert_nonnull(strstr(error->message, "a=rtpmap:0 PCMU/notanumber"));
+}
+
+static void
+test_crlf_lf_equal(void)
+{
+    const char *crlf = SDP_HEAD AUDIO ICE CAND "a=sendonly\r\n";
+    g_autofree char *lf = g_strdup(crlf);
+    g_autoptr(JsdpSession) a = NULL, b = NULL;
+    char *w = lf;
+
+    for (const char *r = crlf; *r; r++) {
+        if (*r != '\r')
+            *w++ = *r;
+    }
+    *w = '\0';
+    a = jsdp_session_from_sdp(crlf, -1, NULL, NULL);
+    b = jsdp_session_from_sdp(lf, -1, NULL, NULL);
+    g_assert_nonnull(a);
+    g_assert_nonnull(b);
+    g_assert_true(jsdp_session_equal(a, b));
+}
+
+/* RFC 3264 direction is the author's; Jingle senders is absolute. */
+static void
+test_senders_role(void)
+{
+    JsdpSdpParseParams resp = {JSDP_ROLE_RESPONDER, JSDP_CLASSIC_RAW_UDP};
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autoptr(JsdpSession) a = jsdp_session_from_sdp(SDP_HEAD AUDIO "a=sendonly\r\n", -1, NULL, NULL);
+    g_autoptr(JsdpSession) b = jsdp_session_from_sdp(SDP_HEAD AUDIO "a=sendonly\r\n", -1, &resp, NULL);
+    g_autofree char *out = NULL;
+
+    g_assert_cmpint(((JsdpContent *)a->contents->pdata[0])->senders, ==, JSDP_SENDERS_INITIATOR);
+    g_assert_cmpint(((JsdpContent *)b->contents->pdata[0])->senders, ==, JSDP_SENDERS_RESPONDER);
+    /* The responder's sendonly, printed by the initiator, is recvonly. */
+    sp.author = JSDP_ROLE_INITIATOR;
+    out = jsdp_session_to_sdp(b, &sp, NULL);
+    g_assert_nonnull(strstr(out, "a=recvonly\r\n"));
+}
+
+static void
+test_classic_modes(void)
+{
+    JsdpSdpParseParams ice = {JSDP_ROLE_INITIATOR, JSDP_CLASSIC_ICE_HOST};
+    const char *sdp = SDP_HEAD AUDIO "a=rtcp:49171\r\n";
+    g_autoptr(JsdpSession) raw = jsdp_session_from_sdp(sdp, -1, NULL, NULL);
+    g_autoptr(JsdpSession) host = jsdp_session_from_sdp(sdp, -1, &ice, NULL);
+    JsdpTransport *t;
+    JsdpCandidate *c;
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autofree char *out = NULL;
+    g_autoptr(JsdpSession) back = NULL;
+
+    t = ((JsdpContent *)raw->contents->pdata[0])->transport;
+    g_assert_cmpint(t->type, ==, JSDP_TRANSPORT_RAW_UDP);
+    g_assert_cmpuint(t->candidates->len, ==, 2);
+    t = ((JsdpContent *)host->contents->pdata[0])->transport;
+    g_assert_cmpint(t->type, ==, JSDP_TRANSPORT_ICE_UDP);
+    g_assert_cmpuint(t->candidates->len, ==, 2);
+    c = t->candidates->pdata[0];
+    g_assert_cmpuint(c->priority, ==, 2130706431u);
+    g_assert_cmpint(c->type, ==, JSDP_CANDIDATE_HOST);
+    g_assert_cmpstr(c->ip, ==, "192.0.2.1");
+    /* no ufrag: printed back as classic SDP */
+    out = jsdp_session_to_sdp(host, &sp, NULL);
+    g_assert_null(strstr(out, "a=candidate"));
+    g_assert_nonnull(strstr(out, "m=audio 49170 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=rtcp:49171\r\n"));
+    back = jsdp_session_from_sdp(out, -1, &ice, NULL);
+    g_assert_true(jsdp_session_equal(host, back));
+}
+
+static void
+test_ice_as_classic(void)
+{
+    const char *sdp = SDP_HEAD "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n" ICE
+        "a=candidate:1 1 udp 2130706431 192.0.2.10 5000 typ host\r\n"
+        "a=candidate:2 1 udp 1694498815 203.0.113.7 6000 typ srflx raddr 192.0.2.10 rport 5000\r\n";
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(sdp, -1, NULL, NULL);
+    JsdpSdpPrintParams sp = sdp_params_init;
+    JsdpTransport *t = ((JsdpContent *)s->contents->pdata[0])->transport;
+    g_autofree char *best = NULL, *chosen = NULL;
+
+    sp.classic = TRUE;
+    best = jsdp_session_to_sdp(s, &sp, NULL);
+    g_assert_nonnull(strstr(best, "m=audio 5000 RTP/AVP 0\r\nc=IN IP4 192.0.2.10\r\n"));
+    g_assert_null(strstr(best, "a=ice-ufrag"));
+    g_assert_null(strstr(best, "a=candidate"));
+    ((JsdpCandidate *)t->candidates->pdata[1])->id = g_strdup("srflx1");
+    sp.classic_candidate_id = "srflx1";
+    chosen = jsdp_session_to_sdp(s, &sp, NULL);
+    g_assert_nonnull(strstr(chosen, "m=audio 6000 RTP/AVP 0\r\nc=IN IP4 203.0.113.7\r\n"));
+}
+
+static void
+test_candidate_helpers(void)
+{
+    const char *line = "a=candidate:842163049 1 udp 1677729535 203.0.113.5 46154 typ srflx "
+                       "raddr 10.0.0.4 rport 46154 generation 1 network-id 3 network-cost 10\r\n";
+    g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpCandidate) c = jsdp_candidate_from_sdp_line(line, w, &error);
+    g_autoptr(JsdpCandidate) c2 = NULL, c3 = NULL;
+    g_autofree char *text = NULL;
+    xmlNode *node;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(c->priority, ==, 1677729535u);
+    g_assert_cmpint(c->type, ==, JSDP_CANDIDATE_SRFLX);
+    g_assert_cmpstr(c->rel_addr, ==, "10.0.0.4");
+    g_assert_cmpint(c->rel_port, ==, 46154);
+    g_assert_cmpuint(c->generation, ==, 1);
+    g_assert_cmpint(c->network, ==, 3);
+    g_assert_cmpuint(w->len, ==, 1); /* network-cost */
+    text = jsdp_candidate_to_sdp_line(c);
+    g_assert_cmpstr(text, ==, "candidate:842163049 1 udp 1677729535 203.0.113.5 46154 typ srflx "
+                              "raddr 10.0.0.4 rport 46154 generation 1 network-id 3");
+    c2 = jsdp_candidate_from_sdp_line(text, NULL, &error); /* without "a=" */
+    g_assert_no_error(error);
+    g_assert_true(jsdp_candidate_equal(c, c2));
+    node = jsdp_candidate_to_xml(c, JSDP_NS_ICE_UDP, "cand1");
+    c3 = jsdp_candidate_from_xml(node, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(c3->id, ==, "cand1");
+    g_assert_true(jsdp_candidate_equal(c, c3));
+    xmlFreeNode(node);
+    g_assert_null(jsdp_candidate_from_sdp_line("a=ice-ufrag:x", NULL, &error));
+    g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+}
+
+/* transport-info (no description) <-> RFC 8840 SDP fragment. */
+static void
+test_fragment(void)
+{
+    g_autofree char *xml = read_data("jingle/dino-transport-info-srflx-component2.xml");
+    g_autoptr(JsdpSession) a = jsdp_session_from_jingle_string(xml, -1, NULL);
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autofree char *frag = NULL;
+    g_autoptr(JsdpSession) b = NULL;
+
+    g_assert_nonnull(a);
+    frag = jsdp_session_to_sdp(a, &sp, NULL);
+    g_assert_true(g_str_has_prefix(frag, "m=audio 9 RTP/AVP 0\r\nc=IN IP4 0.0.0.0\r\na=mid:video\r\n"));
+    g_assert_null(strstr(frag, "v=0"));
+    g_assert_nonnull(strstr(frag, "a=candidate:7 2 udp 1679819518 203.0.113.10 39404 typ srflx "
+                                  "raddr 192.168.178.113 rport 39404 generation 0 network-id 0\r\n"));
+    b = jsdp_session_from_sdp(frag, -1, NULL, NULL);
+    g_assert_nonnull(b);
+    g_assert_true(b->fragment);
+    g_assert_true(jsdp_session_equal(a, b));
+}
+
+static void
+test_rejected_and_actpass_warnings(void)
+{
+    const char *sdp = SDP_HEAD "a=group:BUNDLE a v\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n" ICE "a=mid:a\r\n"
+        "a=fingerprint:sha-256 02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2\r\n"
+        "a=setup:actpass\r\nm=video 0 RTP/AVP 31\r\nc=IN IP4 0.0.0.0\r\na=mid:v\r\n";
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(sdp, -1, NULL, NULL);
+    g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
+    JsdpJinglePrintParams jp = {.action = "session-accept", .warnings = w};
+    g_autofree char *xml = NULL;
+
+    g_assert_nonnull(s);
+    g_assert_true(((JsdpContent *)s->contents->pdata[1])->rejected);
+    xml = jsdp_session_to_jingle_string(s, &jp, NULL);
+    g_assert_null(strstr(xml, "name=\"v\""));
+    g_assert_cmpuint(w->len, ==, 3); /* rejected, removed from group, actpass */
+}
+
+static void
+test_deterministic_and_null(void)
+{
+    g_autofree char *sdp = read_data("sdp/chrome-video-offer-rtx-red-ulpfec.sdp");
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(sdp, -1, NULL, NULL);
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autofree char *o1 = jsdp_session_to_sdp(s, &sp, NULL);
+    g_autofree char *o2 = jsdp_session_to_sdp(s, &sp, NULL);
+    g_autofree char *x1 = jsdp_session_to_jingle_string(s, NULL, NULL);
+    g_autofree char *x2 = jsdp_session_to_jingle_string(s, NULL, NULL);
+    g_autoptr(JsdpSession) copy = jsdp_session_copy(s);
+
+    g_assert_cmpstr(o1, ==, o2);
+    g_assert_cmpstr(x1, ==, x2);
+    g_assert_true(jsdp_session_equal(s, copy));
+    g_assert_true(jsdp_session_equal(NULL, NULL));
+    g_assert_false(jsdp_session_equal(s, NULL));
+    jsdp_session_free(NULL);
+    jsdp_candidate_free(NULL);
+}
+
+/* ---- registration ----------------------------------------------------- */
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static GPtrArray *
+list_dir(const char *rel, const char *suffix)
+{
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "data", "jsdp", rel, NULL);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    g_assert_nonnull(dir);
+    while ((n = g_dir_read_name(dir)) != NULL) {
+        if (g_str_has_suffix(n, suffix))
+            g_ptr_array_add(names, g_strdup(n));
+    }
+    g_ptr_array_sort(names, compare_names);
+    return names;
+}
+
+static char *
+strip_suffix(const char *name, const char *suffix)
+{
+    return g_strndup(name, strlen(name) - strlen(suffix));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *exp_path = NULL;
+    g_autoptr(GError) error = NULL;
+    GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+    const char *sides[] = {"sdp", "jingle"};
+
+    g_test_init(&argc, &argv, NULL);
+    exp_path = g_test_build_filename(G_TEST_DIST, "data", "jsdp", "expectations.ini", NULL);
+    expectations = g_key_file_new();
+    g_key_file_load_from_file(expectations, exp_path, G_KEY_FILE_NONE, &error);
+    g_assert_no_error(error);
+
+    for (guint s = 0; s < G_N_ELEMENTS(sides); s++) {
+        g_autoptr(GPtrArray) files = list_dir(sides[s], s == 0 ? ".sdp" : ".xml");
+        for (guint i = 0; i < files->len; i++) {
+            const char *f = g_ptr_array_index(files, i);
+            char *path = g_strdup_printf("/jsdp/roundtrip/%s/%s", sides[s], f);
+            char *data = g_strdup(f);
+            g_ptr_array_add(keep, path);
+            g_ptr_array_add(keep, data);
+            g_test_add_data_func(path, data, s == 0 ? test_roundtrip_sdp : test_roundtrip_jingle);
+        }
+    }
+    {
+        g_autoptr(GPtrArray) files = list_dir("pairs", ".sdp");
+        for (guint i = 0; i < files->len; i++) {
+            char *name = strip_suffix(g_ptr_array_index(files, i), ".sdp");
+            char *path = g_strdup_printf("/jsdp/pairs/%s", name);
+            g_ptr_array_add(keep, name);
+            g_ptr_array_add(keep, path);
+            g_test_add_data_func(path, name, test_pair);
+        }
+    }
+    {
+        g_autoptr(GPtrArray) files = list_dir("golden/jingle-to-sdp", ".jingle.xml");
+        for (guint i = 0; i < files->len; i++) {
+            char *name = strip_suffix(g_ptr_array_index(files, i), ".jingle.xml");
+            char *path = g_strdup_printf("/jsdp/jingle-to-sdp/%s", name);
+            g_ptr_array_add(keep, name);
+            g_ptr_array_add(keep, path);
+            g_test_add_data_func(path, name, test_golden_jingle_to_sdp);
+        }
+    }
+    {
+        g_autoptr(GPtrArray) files = list_dir("golden/sdp-to-jingle", ".sdp");
+        for (guint i = 0; i < files->len; i++) {
+            char *name = strip_suffix(g_ptr_array_index(files, i), ".sdp");
+            char *path = g_strdup_printf("/jsdp/sdp-to-jingle/%s", name);
+            g_ptr_array_add(keep, name);
+            g_ptr_array_add(keep, path);
+            g_test_add_data_func(path, name, test_golden_sdp_to_jingle);
+        }
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/%s/%s", bad_cases[i].code < 0 ? "edge" : "bad",
+                                     bad_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &bad_cases[i], test_bad);
+    }
+    g_test_add_func("/jsdp/bad/error-names-line", test_error_names_line);
+    g_test_add_func("/jsdp/edge/crlf-vs-lf", test_crlf_lf_equal);
+    g_test_add_func("/jsdp/api/senders-role", test_senders_role);
+    g_test_add_func("/jsdp/api/classic-modes", test_classic_modes);
+    g_test_add_func("/jsdp/api/ice-as-classic", test_ice_as_classic);
+    g_test_add_func("/jsdp/api/candidate-helpers", test_candidate_helpers);
+    g_test_add_func("/jsdp/api/fragment", test_fragment);
+    g_test_add_func("/jsdp/api/rejected-and-actpass", test_rejected_and_actpass_warnings);
+    g_test_add_func("/jsdp/api/deterministic-and-null", test_deterministic_and_null);
+
+    int rc = g_test_run();
+    g_ptr_array_unref(keep);
+    g_key_file_unref(expectations);
+    return rc;
+}
