@@ -2,10 +2,9 @@
 # fixture both ways, and the fuzz targets with their corpora.
 gw_add_unit_test(test_jsdp SOURCES test_jsdp.c LIBS jsdp)
 
-add_test(NAME jsdp_tool
-  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/test_jsdp_tool.sh $<TARGET_FILE:jingle-sdp>
-          ${CMAKE_CURRENT_SOURCE_DIR}/data/jsdp)
-set_tests_properties(jsdp_tool PROPERTIES LABELS unit TIMEOUT 60)
+gw_add_unit_test(test_jsdp_tool SOURCES test_jsdp_tool.c)
+add_dependencies(test_jsdp_tool jingle-sdp)
+set_property(TEST test_jsdp_tool APPEND PROPERTY ENVIRONMENT "JSDP_TOOL=$<TARGET_FILE:jingle-sdp>")
 
 gw_add_fuzz_target(jsdp_sdp_fuzz
   SOURCES ${PROJECT_SOURCE_DIR}/jingle_sdp/jsdp_sdp_fuzz.c LIBS jsdp
