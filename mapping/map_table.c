@@ -355,6 +355,7 @@ parse_line(Builder *b, char *line, guint16 source, guint32 lineno,
     g_autoptr(GError) sub = NULL;
     char loc[256];
     const char *eq = find_separator(line);
+    const char *right;
     gsize left_len;
     MapSip sip = {0};
     gboolean ok;
@@ -376,7 +377,10 @@ parse_line(Builder *b, char *line, guint16 source, guint32 lineno,
                     "%s: missing jid before '='", loc);
         return FALSE;
     }
-    if (!map_sip_parse(eq + 1, &b->t->plan, MAP_SIP_STRICT, &sip, &sub)) {
+    right = eq + 1;
+    while (*right == ' ' || *right == '\t')
+        right++;
+    if (!map_sip_parse(right, &b->t->plan, MAP_SIP_STRICT, &sip, &sub)) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG, "%s: %s", loc,
                     sub->message);
         return FALSE;

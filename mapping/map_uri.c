@@ -276,6 +276,82 @@ map_hostport_normalize(const char *s, gsize len, GError **error)
 
 /* ---- URIs ------------------------------------------------------------ */
 
+/* Sofia-SIP versions differ in what url_d() lets through unescaped (1.12.11
+ * accepts "sip:b ob@x"), so the characters of each part are checked here,
+ * and the user part put in canonical form here: every escape of a
+ * character allowed plain decoded, every other escape upper-case hex,
+ * every plain character one that RFC 3261 §25.1 allows plain. */
+static char *
+canonical_user(const char *user)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    gsize len = strlen(user);
+    char *out = g_malloc(len + 1);
+    gsize n = 0;
+
+    for (gsize i = 0; i < len; i++) {
+        guchar c = (guchar)user[i];
+
+        if (c == '%') {
+            if (!g_ascii_isxdigit(user[i + 1]) ||
+                !g_ascii_isxdigit(user[i + 2])) {
+                g_free(out);
+                return NULL;
+            }
+            c = (guchar)(g_ascii_xdigit_value(user[i + 1]) << 4 |
+                         g_ascii_xdigit_value(user[i + 2]));
+            i += 2;
+            if (!map_sip_user_char_plain(c)) {
+                out[n++] = '%';
+                out[n++] = hex[c >> 4];
+                out[n++] = hex[c & 15];
+                continue;
+            }
+        } else if (!map_sip_user_char_plain(c)) {
+            g_free(out);
+            return NULL;
+        }
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* paramchar / hnv chars (RFC 3261 §25.1), separators and escapes */
+static gboolean
+chars_ok(const char *s, const char *extra)
+{
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '%') {
+            if (!g_ascii_isxdigit(p[1]) || !g_ascii_isxdigit(p[2]))
+                return FALSE;
+            p += 2;
+        } else if (!g_ascii_isalnum(*p) && strchr("-_.!~*'()", *p) == NULL &&
+                   strchr(extra, *p) == NULL) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+#define PARAM_CHARS "[]/:&+$=;"
+#define HEADER_CHARS "[]/?:+$=&"
+
+/* RFC 3261 hosts carry no escapes; url_d() decodes some before we see
+ * them, so look at the text: the host follows the '@' that ends the user
+ * part (found the way url_d() finds it) and ends at ";?#/". */
+static gboolean
+host_text_has_escape(const char *text)
+{
+    const char *s = strchr(text, ':') + 1;
+    gsize n = strcspn(s, "@/;?#");
+    gsize p = strcspn(s + n, "@");
+
+    if (s[n + p] == '@')
+        s += n + p + 1;
+    return memchr(s, '%', strcspn(s, "/;?#")) != NULL;
+}
+
 void
 map_sip_clear(MapSip *sip)
 {
@@ -344,6 +420,11 @@ parse_tel(const url_t *url, const MapNumberPlan *plan, MapSipFlags flags,
                     "is not a valid tel uri");
         return FALSE;
     }
+    if (url->url_params != NULL && !chars_ok(url->url_params, PARAM_CHARS)) {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                    "has a malformed parameter");
+        return FALSE;
+    }
     if ((flags & MAP_SIP_STRICT) && url->url_params != NULL) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                     "has parameters, which take no part in mapping");
@@ -359,9 +440,17 @@ parse_tel(const url_t *url, const MapNumberPlan *plan, MapSipFlags flags,
 }
 
 static gboolean
-parse_sip_user(const char *user, const MapNumberPlan *plan, MapSip *out,
+parse_sip_user(const char *text, const MapNumberPlan *plan, MapSip *out,
                GError **error)
 {
+    g_autofree char *user = canonical_user(text);
+
+    if (user == NULL) {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                    "has a user part with a character that must be escaped, "
+                    "or a bad escape");
+        return FALSE;
+    }
     if (user[0] == '\0') {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                     "has an empty user part");
@@ -389,7 +478,7 @@ parse_sip_user(const char *user, const MapNumberPlan *plan, MapSip *out,
         }
         out->phone = TRUE;
     }
-    out->user = g_strdup(user);
+    out->user = g_steal_pointer(&user);
     return TRUE;
 }
 
@@ -417,6 +506,14 @@ parse_sip(const url_t *url, const MapNumberPlan *plan,
                        port ? strlen(port) : 0, error);
     if (out->hostport == NULL) {
         g_prefix_error(error, "host ");
+        return FALSE;
+    }
+    if ((url->url_params != NULL &&
+         !chars_ok(url->url_params, PARAM_CHARS)) ||
+        (url->url_headers != NULL &&
+         !chars_ok(url->url_headers, HEADER_CHARS))) {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                    "has a malformed parameter or header");
         return FALSE;
     }
     if (url->url_params != NULL &&
@@ -467,6 +564,13 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
     buf = len < sizeof stack ? stack : (heap = g_malloc(len + 1));
     memcpy(buf, start, len);
     buf[len] = '\0';
+    if ((g_ascii_strncasecmp(buf, "sip:", 4) == 0 ||
+         g_ascii_strncasecmp(buf, "sips:", 5) == 0) &&
+        host_text_has_escape(buf)) {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                    "uri '%s' has an escape in its host", map_quote(q, input));
+        return FALSE;
+    }
     if (url_d(url, buf) < 0 ||
         (url->url_type != url_sip && url->url_type != url_sips &&
          url->url_type != url_tel)) {
