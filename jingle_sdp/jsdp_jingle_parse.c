@@ -136,7 +136,7 @@ jsdp_candidate_from_xml(const xmlNode *node, GError **error)
     raw = strcmp(ns_of(node), JSDP_NS_RAW_UDP) == 0;
     if (!attr_token(node, "ip", TRUE, &c->ip, error) || !attr_token(node, "id", FALSE, &c->id, error))
         return NULL;
-    if (strchr(c->ip, '/') != NULL) {
+    if (strchr(c->ip, '/') != NULL || (c->rel_addr != NULL && strchr(c->rel_addr, '/') != NULL)) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad ip '%.32s'", c->ip);
         return NULL;
     }
@@ -402,6 +402,13 @@ parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error
         JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': dynamic payload-type %u has no name",
               c->name, (guint)id);
     jsdp_payload_type_normalise(pt);
+    if (pt->name == NULL && (pt->clockrate != 0 || pt->channels != 1)) {
+        /* Without a name there is no a=rtpmap to carry them. */
+        jsdp_warn(jp->warnings, "payload-type %u without name: clockrate/channels not carried by SDP",
+                  pt->id);
+        pt->clockrate = 0;
+        pt->channels = 1;
+    }
     if (pt->name != NULL && pt->clockrate == 0) {
         /* SDP's a=rtpmap needs a clock rate; XEP-0167 only recommends it. */
         pt->clockrate = g_strcmp0(c->media, "video") == 0 ? 90000 : 8000;

@@ -218,7 +218,7 @@ candidate_parse(const char *value, JsdpCandidate **out, GPtrArray *warnings, con
         return FALSE;
     }
     c->priority = (guint32)n;
-    if (!jsdp_is_token(f[4], NULL)) {
+    if (!jsdp_is_token(f[4], "/")) {
         *problem = "bad connection address";
         return FALSE;
     }
@@ -235,7 +235,7 @@ candidate_parse(const char *value, JsdpCandidate **out, GPtrArray *warnings, con
     for (i = 8; i + 1 < nf; i += 2) {
         const char *k = f[i], *v = f[i + 1];
         if (strcmp(k, "raddr") == 0) {
-            if (!jsdp_is_token(v, NULL)) {
+            if (!jsdp_is_token(v, "/")) {
                 *problem = "bad raddr";
                 return FALSE;
             }
@@ -448,7 +448,9 @@ parse_fmtp_params(const Line *line, const char *rest, GPtrArray *params, GError 
         if (params->len >= JSDP_MAX_ITEMS)
             FAIL(line, "too many fmtp parameters");
         eq = strchr(item, '=');
-        if (eq == NULL || eq == item) {
+        if (eq == item)
+            FAIL(line, "fmtp parameter without name");
+        if (eq == NULL) {
             g_ptr_array_add(params, jsdp_parameter_new("", item));
         } else {
             *eq = '\0';
@@ -929,7 +931,7 @@ build_transport(Parser *p, MediaState *m, GError **error)
         if (!none)
             add_classic_candidate(t, 1, conn->addr, m->port, p->params->classic);
         /* RFC 3605 a=rtcp; with rtcp-mux on the same port it adds nothing. */
-        if (!none && m->rtcp_port >= 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
+        if (m->rtcp_port >= 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
             add_classic_candidate(t, 2, m->rtcp_addr ? m->rtcp_addr : conn->addr,
                                   (guint)m->rtcp_port, p->params->classic);
     }

@@ -384,6 +384,8 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
              params->session_version, addrtype(oaddr), oaddr);
         line(&pr, "s=%s", params->session_name ? params->session_name : "-");
         line(&pr, "t=0 0");
+    }
+    {
         for (guint i = 0; i < s->groups->len; i++) {
             const JsdpGroup *g = g_ptr_array_index(s->groups, i);
             GString *names = g_string_new(NULL);
