@@ -537,12 +537,10 @@ map_sip_parties(GwMsgBridge *b, const GwSipIncoming *in, MapResult **from,
         t = map_table_lookup_sip(b->gw->map, in->to_uri, &e2);
     }
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
-        if (e2 != NULL && e2->domain == MAP_ERROR &&
-            e2->code != MAP_ERROR_MALFORMED)
-            g_propagate_error(error, g_steal_pointer(&e2));
-        else
-            g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
-                        "'%.64s' is not an XMPP user", in->to_uri);
+        /* RFC 3261 21.4.5: 404 also for a domain we do not serve */
+        g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
+                    "'%.64s' is not an XMPP user%s%s", in->to_uri,
+                    e2 ? ": " : "", e2 ? e2->message : "");
         return FALSE;
     }
     *from = g_steal_pointer(&f);

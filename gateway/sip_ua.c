@@ -305,13 +305,18 @@ gw_sip_ua_send_message(GwSipUa *self, const char *from_uri,
                        gpointer user_data)
 {
     OutTxn *t = g_new0(OutTxn, 1);
+    g_autofree char *to = NULL, *from = NULL;
 
     t->ua = self;
     t->func = result;
     t->data = user_data;
     g_hash_table_add(self->txns, t);
-    t->nh = nua_handle(self->nua, (nua_hmagic_t *)t, SIPTAG_TO_STR(to_uri),
-                       SIPTAG_FROM_STR(from_uri), TAG_END());
+    /* name-addr form: without <>, URI parameters such as ;user=phone
+     * would be read as header parameters (RFC 3261 20.10) */
+    to = g_strdup_printf("<%s>", to_uri);
+    from = g_strdup_printf("<%s>", from_uri);
+    t->nh = nua_handle(self->nua, (nua_hmagic_t *)t, SIPTAG_TO_STR(to),
+                       SIPTAG_FROM_STR(from), TAG_END());
     if (t->nh == NULL) {
         /* report from the loop, never from inside the caller */
         g_idle_add(fail_txn_idle, t);

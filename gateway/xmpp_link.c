@@ -520,9 +520,9 @@ gw_xmpp_link_new(const GwConfig *config, GwXmppStanzaFunc on_stanza,
     xmpp_conn_set_jid(self->conn, config->xmpp.component_domain);
     xmpp_conn_set_pass(self->conn, config->xmpp.secret);
     xmpp_conn_set_sockopt_callback(self->conn, sockopt_trampoline);
-    xmpp_handler_add(self->conn, on_any_stanza, NULL, "message", NULL, self);
-    xmpp_handler_add(self->conn, on_any_stanza, NULL, "presence", NULL, self);
-    xmpp_handler_add(self->conn, on_any_stanza, NULL, "iq", NULL, self);
+    /* one handler for every stanza: libstrophe keys handlers by (function,
+     * user data), so a second registration of the same pair is dropped */
+    xmpp_handler_add(self->conn, on_any_stanza, NULL, NULL, NULL, self);
 
     /* Prime conn->sm_state (libstrophe 0.12.2 component-mode crash, notes
      * 1.1): a client connect that the sockopt callback fails at once. */

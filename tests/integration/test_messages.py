@@ -7,6 +7,7 @@ for sip:1001@pbx.localhost arrive there without DNS.
 """
 
 import os
+import socket
 import sys
 import time
 
@@ -20,7 +21,8 @@ UAS_PORT = free_port(udp_too=True)
 
 
 class Messages(gwtest.GatewayTestCase):
-    gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS_PORT}"}
+    gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS_PORT}",
+                         "limits__max_message_bytes": 8192}
 
     @classmethod
     def setUpClass(cls):
@@ -32,9 +34,9 @@ class Messages(gwtest.GatewayTestCase):
         self.alice.drain()
         self.bob.drain()
 
-    def uas(self, status=200, reason="OK", count=1):
+    def uas(self, status=200, reason="OK", count=1, transport="u1"):
         run = self.sipp.start(gwtest.sipp_uas_message(status, reason, count),
-                              port=UAS_PORT, timeout=20)
+                              port=UAS_PORT, timeout=20, transport=transport)
         time.sleep(0.3)  # let SIPp bind
         return run
 
@@ -98,11 +100,24 @@ class Messages(gwtest.GatewayTestCase):
 
     def test_3_04_transaction_timeout(self):
         """3.4 no SIP answer at all -> remote-server-timeout"""
-        # nothing listens on the proxy port now
+        # a socket that takes the datagrams and never answers (a closed
+        # loopback port would answer with ICMP, which Sofia reports as 503)
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind((HOST, UAS_PORT))
+        try:
+            mid = self.alice.send_message(f"1003@{COMPONENT}", "anyone?")
+            e = self.alice.wait(lambda s: s.get("id") == mid, timeout=15,
+                                what="timeout error")
+            self.assertEqual(error_condition(e)[0], "remote-server-timeout")
+        finally:
+            sink.close()
+
+    def test_3_04b_unreachable(self):
+        """3.4b nothing listening (ICMP unreachable) -> service-unavailable"""
         mid = self.alice.send_message(f"1003@{COMPONENT}", "anyone?")
         e = self.alice.wait(lambda s: s.get("id") == mid, timeout=15,
-                            what="timeout error")
-        self.assertEqual(error_condition(e)[0], "remote-server-timeout")
+                            what="unreachable error")
+        self.assertEqual(error_condition(e)[0], "service-unavailable")
 
     def test_3_05_forbidden_sender(self):
         """3.5 bob is not allowed to message SIP: forbidden, nothing sent"""
@@ -122,9 +137,19 @@ class Messages(gwtest.GatewayTestCase):
 
     def test_3_07_body_above_limit(self):
         """3.7 a body above max_message_bytes: policy-violation"""
-        mid = self.alice.send_message(f"1001@{COMPONENT}", "x" * 70000)
+        mid = self.alice.send_message(f"1001@{COMPONENT}", "x" * 9000)
         e = self.alice.wait(lambda s: s.get("id") == mid, what="too large")
         self.assertEqual(error_condition(e)[0], "policy-violation")
+
+    def test_3_08_large_message_over_tcp(self):
+        """3.8 a body above udp_mtu goes over TCP (RFC 3261 18.1.1)"""
+        uas = self.uas(transport="t1")
+        body = "0123456789" * 400
+        self.alice.send_message(f"1001@{COMPONENT}", body)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertIn("TCP message received", msgs)
+        self.assertIn("Content-Length: 4000", msgs)
 
     # ---- SIP -> XMPP ----------------------------------------------------
 
@@ -169,7 +194,7 @@ class Messages(gwtest.GatewayTestCase):
             ("bad iscomposing", dict(content_type="application/im-iscomposing+xml",
                                      body="<notxml"), 400),
             ("control characters", dict(body="bell\x07"), 415),
-            ("too large", dict(body="y" * 70000), 413),
+            ("too large", dict(body="y" * 9000), 413),
         ]
         for name, kw, status in cases:
             with self.subTest(name):
