@@ -567,8 +567,10 @@ validate(Ctx *c, GwConfig *cfg)
             read_file(c, find_key("mapping", "static_file"),
                       cfg->mapping.static_file, &len);
     }
-    /* the address table validates the [mapping] group as a whole */
-    if (c->problems->len == 0) {
+    /* the address table validates the [mapping] group as a whole, once
+     * each key is right on its own */
+    if (c->problems->len == 0 && cfg->xmpp.component_domain != NULL &&
+        cfg->mapping.sip_domain != NULL) {
         g_autoptr(GError) error = NULL;
         g_autoptr(MapTable) t = gw_config_build_map(cfg, &error);
         if (t == NULL)
@@ -624,8 +626,7 @@ gw_config_parse(const char *data, gsize len, const char *path,
     cfg->xmpp.secret = parse_secret(&c, "xmpp", "secret", "secret_file", TRUE);
     cfg->sip.password =
         parse_secret(&c, "sip", "password", "password_file", FALSE);
-    if (problems->len == 0)
-        validate(&c, cfg);
+    validate(&c, cfg);
     if (problems->len > 0) {
         g_set_error_literal(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID,
                             problems->str);

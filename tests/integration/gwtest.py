@@ -349,11 +349,15 @@ class Sipp:
         self.n = 0
 
     def start(self, scenario, remote=None, port=None, local_ip=HOST,
-              transport="u1", calls=1, timeout=15, extra=()):
+              transport="u1", calls=1, timeout=15, extra=(),
+              encoding="utf-8"):
         self.n += 1
         base = os.path.join(self.dir, "s%03d" % self.n)
         path = base + ".xml"
-        with open(path, "w") as f:
+        if encoding != "utf-8":
+            scenario = scenario.replace('encoding="UTF-8"',
+                                        f'encoding="{encoding.upper()}"')
+        with open(path, "w", encoding=encoding) as f:
             f.write(scenario)
         port = port or free_port(udp_too=True)
         argv = ["sipp", "-sf", path, "-i", local_ip, "-p", str(port),
@@ -568,14 +572,21 @@ class XmppClient:
                 return
 
     def close(self):
+        def finish(_=None):
+            for t in asyncio.all_tasks(self.loop):
+                t.cancel()
+            self.loop.call_later(0.05, self.loop.stop)
+
         def stop():
-            self.x.disconnect()
-            self.loop.call_later(0.5, self.loop.stop)
-        try:
-            self.loop.call_soon_threadsafe(stop)
-            self.thread.join(3)
-        except RuntimeError:
-            pass
+            try:
+                fut = self.x.disconnect(wait=0.2)
+                fut.add_done_callback(finish)
+            except Exception:
+                finish()
+        if not self.thread.is_alive():
+            return
+        self.loop.call_soon_threadsafe(stop)
+        self.thread.join(3)
 
 
 def q(tag, ns=None):

@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""Issue 3: the links and the command line, against real Prosody and
+Kamailio: reconnects, a wrong secret, REGISTER with digest, SIGHUP reload,
+malformed input, --check-config and --map."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, body_of,  # noqa: E402
+                    error_condition, free_port)
+
+
+def run_cli(*args, timeout=10):
+    p = subprocess.run([gwtest.gateway_binary(), *args], capture_output=True,
+                       text=True, timeout=timeout)
+    return p.returncode, p.stdout + p.stderr
+
+
+class Reconnect(gwtest.GatewayTestCase):
+    """3.20 Prosody goes away and comes back."""
+
+    def test_3_20_503_while_down_then_reconnect(self):
+        """3.20 MESSAGE while Prosody is down: 503 + Retry-After; back up:
+        the gateway reconnects by itself and delivery works again"""
+        env = self.env
+        env.prosody.stop()
+        self.gw.proc.wait_log(r"XMPP link to .* lost|cannot connect", 5)
+        run = self.sipp.start(gwtest.sipp_uac_message(expect=503),
+                              remote=self.gw_target(), timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        self.assertRegex(run.messages(), r"Retry-After: \d+")
+        # a few reconnect attempts fail while it is down
+        self.gw.proc.wait_log(r"cannot connect to XMPP server", 5, count=2)
+        env.prosody.start()
+        self.gw.proc.wait_log(r"XMPP link up", 10, count=2)
+        alice = gwtest.XmppClient(env, "alice").connect()
+        run = self.sipp.start(gwtest.sipp_uac_message(body="after restart"),
+                              remote=self.gw_target(), timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        m = alice.wait(lambda s: body_of(s) is not None, what="message")
+        self.assertEqual(body_of(m), "after restart")
+
+
+class WrongSecret(unittest.TestCase):
+    """3.21 a wrong component secret is named in the log; retries go on."""
+
+    def test_3_21_wrong_secret(self):
+        env = gwtest.Env("WrongSecret")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                xmpp__secret="not-the-secret")
+            gw = gwtest.Gateway(env, cfg).start(wait_xmpp=False)
+            gw.proc.wait_log(r"refused the component handshake .*"
+                             r"not-authorized.*check \[xmpp\] secret", 10)
+            gw.proc.wait_log(r"refused the component handshake", 10, count=3)
+            self.assertTrue(gw.proc.alive())
+            self.assertNotIn("not-the-secret", gw.log())
+            self.assertEqual(gw.stop(), 0)
+        finally:
+            env.close()
+
+
+class Register(unittest.TestCase):
+    """3.22 REGISTER with digest at Kamailio, and routing through it."""
+
+    def test_3_22_register_digest_and_route(self):
+        env = gwtest.Env("Register")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = gwtest.Kamailio(env).start()
+            pwfile = os.path.join(env.root, "sip.password")
+            with open(pwfile, "w") as f:
+                f.write(kam.password + "\n")
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                sip__register="true",
+                sip__registrar=f"sip:{HOST}:{kam.port}",
+                sip__username="gateway",
+                sip__password_file=pwfile)
+            gw = gwtest.Gateway(env, cfg).start()
+            gw.proc.wait_log(r"registered gateway@" + GW_SIP_DOMAIN, 10)
+            kam.proc.wait_log(r"REGISTERED sip:gateway@" + GW_SIP_DOMAIN, 5)
+            self.assertNotIn(kam.password, gw.log())
+            alice = gwtest.XmppClient(env, "alice").connect()
+            sipp = gwtest.Sipp(env)
+            run = sipp.start(gwtest.sipp_uac_message(body="via kamailio"),
+                             remote=f"{HOST}:{kam.port}", timeout=10)
+            self.assertEqual(run.wait(), 0, run.errors())
+            m = alice.wait(lambda s: body_of(s) is not None, what="message")
+            self.assertEqual(body_of(m), "via kamailio")
+            # stopping un-REGISTERs
+            self.assertEqual(gw.stop(), 0)
+            self.assertIn("unregistered (200", gw.log())
+        finally:
+            env.close()
+
+    def test_3_23_wrong_password(self):
+        env = gwtest.Env("RegisterBad")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = gwtest.Kamailio(env).start()
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                sip__register="true",
+                sip__registrar=f"sip:{HOST}:{kam.port}",
+                sip__password="wrong-password")
+            gw = gwtest.Gateway(env, cfg).start()
+            gw.proc.wait_log(r"registration of gateway@\S+ at \S+ refused: "
+                             r"401 .*check \[sip\] auth_username", 10)
+            self.assertNotIn("wrong-password", gw.log())
+            self.assertEqual(gw.stop(), 0)
+        finally:
+            env.close()
+
+
+class Robustness(gwtest.GatewayTestCase):
+    """3.24 malformed input from either side: clear errors, no crash."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+
+    def test_3_24_malformed_stanzas(self):
+        a = self.alice
+        c = COMPONENT
+        a.send_raw(f"<iq type='get' id='e1' to='{c}'/>")
+        e = a.wait(lambda s: s.get("id") == "e1")
+        self.assertEqual(error_condition(e)[0], "bad-request")
+        a.send_raw(f"<message type='groupchat' id='e2' to='1001@{c}'>"
+                   "<body>to a room?</body></message>")
+        e = a.wait(lambda s: s.get("id") == "e2")
+        self.assertEqual(error_condition(e)[0], "bad-request")
+        a.send_raw(f"<message id='e3' to='1001@{c}'><body/></message>")
+        a.send_raw(f"<message id='e4' to='{c}'><body>to the gateway itself"
+                   "</body></message>")
+        e = a.wait(lambda s: s.get("id") == "e4")
+        self.assertEqual(error_condition(e)[0], "item-not-found")
+        a.send_raw(f"<presence type='probe' to='{c}'/>")
+        a.send_raw(f"<message id='e5' to='1001@{c}'><x xmlns='urn:x'>"
+                   "<deep><deeper/></deep></x></message>")
+        a.send_raw(f"<iq type='get' id='e6' to='{c}'><query "
+                   "xmlns='http://jabber.org/protocol/disco#info' node='x'/></iq>")
+        e = a.wait(lambda s: s.get("id") == "e6")
+        self.assertEqual(error_condition(e)[0], "item-not-found")
+        a.send_raw(f"<iq type='get' id='e7' to='{c}'><ping xmlns='urn:xmpp:ping'/></iq>")
+        self.assertEqual(a.wait(lambda s: s.get("id") == "e7").get("type"),
+                         "result")
+        self.assertTrue(self.gw.proc.alive())
+
+    def test_3_25_malformed_sip(self):
+        cases = [
+            ("no content type", dict(content_type="", body="x"), 400),
+            ("invalid utf-8", dict(content_type="text/plain;charset=UTF-8",
+                                   raw_body="caf\xff"), 400),
+            ("unknown charset", dict(content_type="text/plain;charset=x-klingon",
+                                     body="x"), 415),
+            ("cpim without inner type", dict(content_type="message/cpim",
+                                             raw_body="From: x\r\n\r\n\r\nbody"), 400),
+            ("empty body", dict(body=""), 400),
+        ]
+        for name, kw, status in cases:
+            with self.subTest(name):
+                if kw.get("content_type") == "":
+                    # drop the header entirely
+                    sc = gwtest.sipp_uac_message(expect=status, body="x").replace(
+                        "      Content-Type: text/plain;charset=UTF-8\n", "")
+                else:
+                    sc = gwtest.sipp_uac_message(expect=status, **kw)
+                # latin-1 scenario file: SIPp sends the raw byte 0xff
+                run = self.sipp.start(sc, remote=self.gw_target(), timeout=10,
+                                      encoding="iso-8859-1")
+                self.assertEqual(run.wait(), 0, name + ": " + run.errors())
+        self.assertTrue(self.gw.proc.alive())
+
+
+class Reload(gwtest.GatewayTestCase):
+    """3.26 SIGHUP swaps policy without a restart; a broken file is refused."""
+
+    UAS = free_port(udp_too=True)
+    gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS}"}
+
+    def test_3_26_reload(self):
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        mid = bob.send_message(f"1001@{COMPONENT}", "before")
+        self.assertEqual(error_condition(
+            bob.wait(lambda s: s.get("id") == mid))[0], "forbidden")
+        # a broken file is refused and the running config stays
+        good = open(self.gw.path).read()
+        with open(self.gw.path, "w") as f:
+            f.write(good + "\n[security]\nnonsense = 1\n")
+        os.kill(self.gw.proc.pid, signal.SIGHUP)
+        self.gw.proc.wait_log(r"reload refused", 5)
+        # now allow bob
+        cfg = self.gw.cfg
+        cfg["security"]["allow_messages"] += f";bob@localhost 1*"
+        cfg["xmpp"]["port"] = 1  # needs a restart: only logged
+        gwtest.write_keyfile(self.gw.path, cfg)
+        os.kill(self.gw.proc.pid, signal.SIGHUP)
+        self.gw.proc.wait_log(r"configuration reloaded", 5)
+        self.assertIn("only after a restart: xmpp.port", self.gw.log())
+        uas = self.sipp.start(gwtest.sipp_uas_message(), port=self.UAS,
+                              timeout=10)
+        time.sleep(0.3)
+        mid = bob.send_message(f"1001@{COMPONENT}", "after", receipt=True)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        bob.wait(lambda s: s.find("{urn:xmpp:receipts}received") is not None,
+                 what="receipt")
+
+
+class CommandLine(unittest.TestCase):
+    """3.27 --check-config, --map, --version, and exit codes."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        cls.env = gwtest.Env("CommandLine")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.env.close()
+
+    def write(self, name, text):
+        path = os.path.join(self.env.root, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_3_27_check_config(self):
+        good = self.write("good.conf", "[xmpp]\ncomponent_domain = sip.test\n"
+                          "secret = x\n[mapping]\nsip_domain = pbx.test\n")
+        rc, out = run_cli("--config", good, "--check-config")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("OK", out)
+        bad = self.write("bad.conf", "[xmpp]\nport = none\nsecrte = x\n"
+                         "[sip]\nlisten = http://x\n[mapping]\n"
+                         "rules = *@example.com = nonsense\n")
+        rc, out = run_cli("--config", bad, "--check-config")
+        self.assertEqual(rc, 1, out)
+        for want in ("bad.conf: [xmpp] port: 'none'",
+                     "[xmpp] secrte: unknown key",
+                     "[xmpp] component_domain: is required",
+                     "[sip] listen: 'http://x'",
+                     "[mapping] sip_domain: is required"):
+            self.assertIn(want, out)
+        # the daemon refuses to start: exit 2, nothing bound
+        port = free_port(udp_too=True)
+        bad2 = self.write("bad2.conf", "[xmpp]\ncomponent_domain = sip.test\n"
+                          "[sip]\nlisten = sip:127.0.0.1:%d\n"
+                          "[mapping]\nsip_domain = pbx.test\n" % port)
+        rc, out = run_cli("--config", bad2)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("[xmpp] secret: is required", out)
+        rc, out = run_cli("--config", "/nonexistent/gw.conf")
+        self.assertEqual(rc, 2, out)
+
+    def test_3_28_map(self):
+        cfg = self.write("map.conf", "[xmpp]\ncomponent_domain = sip.example.com\n"
+                         "secret = x\n[mapping]\nsip_domain = pbx.example.com\n"
+                         "default_country_code = 1\ninternational_prefix = 011\n"
+                         "rules = *@example.com = sip:*@gw.example.com\n")
+        rc, out = run_cli("--config", cfg, "--map", "alice@example.com")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("sip:  sip:alice@gw.example.com", out)
+        rc, out = run_cli("--config", cfg, "--map", "1001@sip.example.com")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("sip:1001@pbx.example.com", out)
+        rc, out = run_cli("--config", cfg, "--map", "+1 (555) 123-4567")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("+15551234567@sip.example.com", out)
+        rc, out = run_cli("--config", cfg, "--map", "sip:bob@elsewhere.org")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("does not map", out)
+
+    def test_3_29_version(self):
+        rc, out = run_cli("--version")
+        self.assertEqual(rc, 0)
+        self.assertRegex(out, r"xmpp-sip-gateway \d+\.\d+")
+
+
+if __name__ == "__main__":
+    gwtest.main()
