@@ -111,7 +111,8 @@ test_rate_limiter(void)
     g_assert_true(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t + 500000));
     g_assert_false(gw_rate_limiter_take(rl, "a", 2.0, 3, 10, t + 500000));
     /* bounded: two keys max; an idle full bucket is dropped for a new one */
-    g_assert_true(gw_rate_limiter_take(rl, "b", 2.0, 3, 2, t));
+    for (int i = 0; i < 3; i++)
+        g_assert_true(gw_rate_limiter_take(rl, "b", 2.0, 3, 2, t));
     g_assert_false(gw_rate_limiter_take(rl, "c", 2.0, 3, 2, t + 500000));
     g_assert_true(gw_rate_limiter_take(rl, "c", 2.0, 3, 2, t + 10000000));
     g_assert_cmpuint(gw_rate_limiter_size(rl), <=, 2);
