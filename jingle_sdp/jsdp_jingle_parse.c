@@ -1,7 +1,8 @@
 /* jsdp_jingle_parse.c: Jingle XML (XEP-0166 with XEP-0167/0176/0177/0293/
  * 0294/0320/0338/0339 payloads) -> JsdpSession.
  *
- * Works on borrowed libxml2 nodes and never modifies them.  Elements and
+ * Reads a JsdpXNode tree (jsdp_xml.c): made from borrowed libxml2 nodes,
+ * which are never modified, or by our own reader from text.  Elements and
  * attributes we cannot carry to SDP become warnings; wrong values are
  * MALFORMED errors naming the element and attribute.
  */
@@ -21,97 +22,77 @@ typedef struct {
     G_STMT_END
 
 static gboolean
-is_el(const xmlNode *n, const char *name, const char *ns)
+is_el(const JsdpXNode *n, const char *name, const char *ns)
 {
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0 &&
-           (ns == NULL || (n->ns != NULL && n->ns->href != NULL &&
-                           strcmp((const char *)n->ns->href, ns) == 0));
+    return strcmp(n->name, name) == 0 && (ns == NULL || strcmp(n->ns, ns) == 0);
 }
 
 static const char *
-ns_of(const xmlNode *n)
+ns_of(const JsdpXNode *n)
 {
-    return n->ns && n->ns->href ? (const char *)n->ns->href : "";
+    return n->ns;
 }
 
-/* Borrowed attribute value (no namespace), NULL if absent.  Attribute
- * values are one text node unless entities were kept, which our own string
- * parser never allows; anything else reads as empty. */
-static const char *
-peek_attr(const xmlNode *n, const char *name)
-{
-    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
-        if (a->ns != NULL || strcmp((const char *)a->name, name) != 0)
-            continue;
-        if (a->children == NULL)
-            return "";
-        if (a->children->type == XML_TEXT_NODE && a->children->next == NULL)
-            return (const char *)a->children->content;
-        return "";
-    }
-    return NULL;
-}
+#define peek_attr jsdp_xnode_attr
 
 /* Warns about attributes outside `allowed` (NULL-terminated). */
 static void
-check_attrs(JParser *jp, const xmlNode *n, const char *const *allowed)
+check_attrs(JParser *jp, const JsdpXNode *n, const char *const *allowed)
 {
-    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+    for (guint a = 0; a < n->n_attrs; a++) {
         gboolean ok = FALSE;
         for (guint i = 0; allowed[i] != NULL && !ok; i++)
-            ok = strcmp((const char *)a->name, allowed[i]) == 0;
+            ok = n->attrs[a].ns == NULL && strcmp(n->attrs[a].name, allowed[i]) == 0;
         if (!ok)
             jsdp_warn(jp->warnings, "attribute '%.32s' of <%.32s> not carried by SDP",
-                      (const char *)a->name, (const char *)n->name);
+                      n->attrs[a].name, n->name);
     }
 }
 
 static void
-warn_child(JParser *jp, const xmlNode *parent, const xmlNode *child)
+warn_text(JParser *jp, const JsdpXNode *n)
 {
-    if (child->type == XML_ELEMENT_NODE) {
-        jsdp_warn(jp->warnings, "<%.32s xmlns='%.64s'> in <%.32s> not carried by SDP",
-                  (const char *)child->name, ns_of(child), (const char *)parent->name);
-    } else if (child->type == XML_TEXT_NODE || child->type == XML_CDATA_SECTION_NODE) {
-        const char *t = (const char *)child->content;
-        while (t != NULL && *t != '\0' && g_ascii_isspace(*t))
-            t++;
-        if (t != NULL && *t != '\0')
-            jsdp_warn(jp->warnings, "text inside <%.32s> ignored: '%.32s'",
-                      (const char *)parent->name, t);
-    }
+    if (n->text != NULL)
+        jsdp_warn(jp->warnings, "text inside <%.32s> ignored: '%.32s'", n->name, n->text);
+}
+
+static void
+warn_child(JParser *jp, const JsdpXNode *parent, const JsdpXNode *child)
+{
+    jsdp_warn(jp->warnings, "<%.32s xmlns='%.64s'> in <%.32s> not carried by SDP", child->name,
+              ns_of(child), parent->name);
 }
 
 static gboolean
-attr_uint(const xmlNode *n, const char *name, guint64 min, guint64 max, gboolean required,
+attr_uint(const JsdpXNode *n, const char *name, guint64 min, guint64 max, gboolean required,
           guint64 *out, GError **error)
 {
     const char *v = peek_attr(n, name);
 
     if (v == NULL) {
         if (required)
-            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", (const char *)n->name, name);
+            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", n->name, name);
         return TRUE;
     }
     if (!jsdp_parse_uint(v, min, max, out))
         JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s' (%" G_GUINT64_FORMAT
-              "-%" G_GUINT64_FORMAT ")", (const char *)n->name, name, v, min, max);
+              "-%" G_GUINT64_FORMAT ")", n->name, name, v, min, max);
     return TRUE;
 }
 
 /* A required token attribute (no spaces: it goes into an SDP field). */
 static gboolean
-attr_token(const xmlNode *n, const char *name, gboolean required, char **out, GError **error)
+attr_token(const JsdpXNode *n, const char *name, gboolean required, char **out, GError **error)
 {
     const char *v = peek_attr(n, name);
 
     if (v == NULL) {
         if (required)
-            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", (const char *)n->name, name);
+            JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: missing '%s'", n->name, name);
         return TRUE;
     }
     if (!jsdp_is_token(v, NULL) || strlen(v) > 256)
-        JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s'", (const char *)n->name, name, v);
+        JFAIL(JSDP_ERROR_MALFORMED, "<%.32s>: bad '%s' '%.32s'", n->name, name, v);
     g_free(*out);
     *out = g_strdup(v);
     return TRUE;
@@ -119,16 +100,14 @@ attr_token(const xmlNode *n, const char *name, gboolean required, char **out, GE
 
 /* ---- candidates ------------------------------------------------------- */
 
-JsdpCandidate *
-jsdp_candidate_from_xml(const xmlNode *node, GError **error)
+static JsdpCandidate *
+candidate_from_xnode(const JsdpXNode *node, GError **error)
 {
     g_autoptr(JsdpCandidate) c = jsdp_candidate_new();
     gboolean raw;
     guint64 n = 0;
     const char *v;
 
-    g_return_val_if_fail(node != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     if (!is_el(node, "candidate", NULL)) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "not a <candidate> element");
         return NULL;
@@ -140,7 +119,9 @@ jsdp_candidate_from_xml(const xmlNode *node, GError **error)
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad ip '%.32s'", c->ip);
         return NULL;
     }
-    if (!attr_uint(node, "port", 0, 65535, TRUE, &n, error))
+    /* XEP-0177: a Raw-UDP candidate is a real address; ICE allows port 0
+     * (TCP active candidates). */
+    if (!attr_uint(node, "port", raw ? 1 : 0, 65535, TRUE, &n, error))
         return NULL;
     c->port = (guint16)n;
     n = 1;
@@ -193,12 +174,29 @@ jsdp_candidate_from_xml(const xmlNode *node, GError **error)
     return g_steal_pointer(&c);
 }
 
+JsdpCandidate *
+jsdp_candidate_from_xml(const xmlNode *node, GError **error)
+{
+    g_autoptr(JsdpXArena) arena = NULL;
+    const JsdpXNode *x;
+
+    g_return_val_if_fail(node != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    arena = jsdp_xarena_new();
+    x = node->type == XML_ELEMENT_NODE ? jsdp_xnode_from_xml(arena, node) : NULL;
+    if (x == NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "not a <candidate> element");
+        return NULL;
+    }
+    return candidate_from_xnode(x, error);
+}
+
 /* ---- transport -------------------------------------------------------- */
 
 static gboolean
-parse_fingerprint(JParser *jp, const xmlNode *n, JsdpTransport *t, GError **error)
+parse_fingerprint(JParser *jp, const JsdpXNode *n, JsdpTransport *t, GError **error)
 {
-    g_autoptr(xmlChar) text = xmlNodeGetContent(n);
+    const char *text = n->text;
     const char *hash = peek_attr(n, "hash");
     const char *setup = peek_attr(n, "setup");
     JsdpSetup s = JSDP_SETUP_UNSET;
@@ -209,9 +207,9 @@ parse_fingerprint(JParser *jp, const xmlNode *n, JsdpTransport *t, GError **erro
         JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad or missing hash");
     if (setup != NULL && !jsdp_setup_from_string(setup, &s))
         JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad setup '%.32s'", setup);
-    value = text ? jsdp_fingerprint_normalise((const char *)text) : NULL;
+    value = text ? jsdp_fingerprint_normalise(text) : NULL;
     if (value == NULL)
-        JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad value '%.64s'", text ? (char *)text : "");
+        JFAIL(JSDP_ERROR_MALFORMED, "<fingerprint>: bad value '%.64s'", text ? text : "");
     if (t->fingerprints->len >= JSDP_MAX_ITEMS) {
         g_free(value);
         JFAIL(JSDP_ERROR_MALFORMED, "<transport>: too many fingerprints");
@@ -228,15 +226,17 @@ parse_fingerprint(JParser *jp, const xmlNode *n, JsdpTransport *t, GError **erro
 }
 
 static gboolean
-parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     static const char *const allowed[] = {"ufrag", "pwd", NULL};
     gboolean ice = strcmp(ns_of(n), JSDP_NS_ICE_UDP) == 0;
     g_autoptr(JsdpTransport) t = jsdp_transport_new(ice ? JSDP_TRANSPORT_ICE_UDP
                                                         : JSDP_TRANSPORT_RAW_UDP);
 
+    warn_text(jp, n);
     if (ice) {
         check_attrs(jp, n, allowed);
+    warn_text(jp, n);
         if (!attr_token(n, "ufrag", FALSE, &t->ufrag, error) ||
             !attr_token(n, "pwd", FALSE, &t->pwd, error))
             return FALSE;
@@ -244,13 +244,13 @@ parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
             JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': <transport> has %s without %s", c->name,
                   t->ufrag ? "ufrag" : "pwd", t->ufrag ? "pwd" : "ufrag");
     }
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "candidate", NULL)) {
             JsdpCandidate *cand;
             if (t->candidates->len >= JSDP_MAX_CANDIDATES)
                 JFAIL(JSDP_ERROR_MALFORMED, "<transport>: more than %u candidates",
                       JSDP_MAX_CANDIDATES);
-            cand = jsdp_candidate_from_xml(k, error);
+            cand = candidate_from_xnode(k, error);
             if (cand == NULL) {
                 g_prefix_error(error, "content '%.32s': ", c->name);
                 return FALSE;
@@ -274,7 +274,7 @@ parse_transport(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
 /* ---- description ------------------------------------------------------ */
 
 static gboolean
-parse_parameter(JParser *jp, const xmlNode *n, GPtrArray *params, GError **error)
+parse_parameter(JParser *jp, const JsdpXNode *n, GPtrArray *params, GError **error)
 {
     g_autofree char *name = g_strstrip(g_strdup(peek_attr(n, "name") ? peek_attr(n, "name") : ""));
     g_autofree char *value = g_strstrip(g_strdup(peek_attr(n, "value") ? peek_attr(n, "value") : ""));
@@ -324,7 +324,7 @@ parse_parameter(JParser *jp, const xmlNode *n, GPtrArray *params, GError **error
 }
 
 static gboolean
-parse_rtcp_fb(const xmlNode *n, GPtrArray *list, gint64 *trr, GError **error)
+parse_rtcp_fb(const JsdpXNode *n, GPtrArray *list, gint64 *trr, GError **error)
 {
     guint64 v = 0;
 
@@ -349,7 +349,7 @@ parse_rtcp_fb(const xmlNode *n, GPtrArray *list, gint64 *trr, GError **error)
 }
 
 static gboolean
-parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+parse_payload_type(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     static const char *const allowed[] = {"id", "name", "clockrate", "channels", "ptime",
                                           "maxptime", NULL};
@@ -357,6 +357,7 @@ parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error
     g_autoptr(JsdpPayloadType) pt = NULL;
 
     check_attrs(jp, n, allowed);
+    warn_text(jp, n);
     if (!attr_uint(n, "id", 0, 127, TRUE, &id, error))
         return FALSE;
     for (guint i = 0; i < c->payload_types->len; i++) {
@@ -387,7 +388,7 @@ parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error
     if (!attr_uint(n, "maxptime", 1, 65535, FALSE, &v, error))
         return FALSE;
     pt->maxptime = (guint)v;
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
         if (is_el(k, "parameter", NULL))
             ok = parse_parameter(jp, k, pt->parameters, error);
@@ -420,12 +421,12 @@ parse_payload_type(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error
 }
 
 static gboolean
-parse_crypto(const xmlNode *enc, JsdpContent *c, GError **error)
+parse_crypto(const JsdpXNode *enc, JsdpContent *c, GError **error)
 {
     const char *req = peek_attr(enc, "required");
 
     c->crypto_required = req != NULL && (strcmp(req, "1") == 0 || strcmp(req, "true") == 0);
-    for (const xmlNode *k = enc->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = enc->children; k != NULL; k = k->next) {
         JsdpCrypto *cr;
         guint64 tag = 0;
         const char *suite, *key, *sess;
@@ -457,7 +458,7 @@ parse_crypto(const xmlNode *enc, JsdpContent *c, GError **error)
 }
 
 static gboolean
-parse_hdrext(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+parse_hdrext(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     guint64 id = 0;
     const char *uri = peek_attr(n, "uri");
@@ -473,10 +474,8 @@ parse_hdrext(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtp-hdrext>: bad senders '%.32s'", senders);
     if (c->hdrexts->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtp-hdrext>: too many");
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
-        if (k->type == XML_ELEMENT_NODE)
-            jsdp_warn(jp->warnings, "<rtp-hdrext> <%.32s> not carried by SDP", (const char *)k->name);
-    }
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next)
+        jsdp_warn(jp->warnings, "<rtp-hdrext> <%.32s> not carried by SDP", k->name);
     h = g_new0(JsdpHdrext, 1);
     h->id = (guint)id;
     h->uri = g_strdup(uri);
@@ -486,13 +485,14 @@ parse_hdrext(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
 }
 
 static gboolean
-parse_source(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
+parse_source(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     static const char *const allowed[] = {"ssrc", NULL};
     guint64 ssrc = 0;
     g_autoptr(JsdpSource) src = NULL;
 
     check_attrs(jp, n, allowed);
+    warn_text(jp, n);
     if (!attr_uint(n, "ssrc", 0, G_MAXUINT32, TRUE, &ssrc, error))
         return FALSE;
     for (guint i = 0; i < c->sources->len; i++) {
@@ -502,7 +502,7 @@ parse_source(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
     if (c->sources->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<source>: too many");
     src = jsdp_source_new((guint32)ssrc);
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "parameter", NULL)) {
             const char *name = peek_attr(k, "name");
             const char *value = peek_attr(k, "value");
@@ -522,7 +522,7 @@ parse_source(JParser *jp, const xmlNode *n, JsdpContent *c, GError **error)
 }
 
 static gboolean
-parse_ssrc_group(const xmlNode *n, JsdpContent *c, GError **error)
+parse_ssrc_group(const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     const char *sem = peek_attr(n, "semantics");
     g_autoptr(JsdpSsrcGroup) g = NULL;
@@ -532,7 +532,7 @@ parse_ssrc_group(const xmlNode *n, JsdpContent *c, GError **error)
     if (c->ssrc_groups->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<ssrc-group>: too many");
     g = jsdp_ssrc_group_new(sem);
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         guint64 ssrc = 0;
         guint32 v;
         if (!is_el(k, "source", NULL))
@@ -549,7 +549,7 @@ parse_ssrc_group(const xmlNode *n, JsdpContent *c, GError **error)
 }
 
 static gboolean
-parse_description_child(JParser *jp, const xmlNode *d, const xmlNode *k, JsdpContent *c,
+parse_description_child(JParser *jp, const JsdpXNode *d, const JsdpXNode *k, JsdpContent *c,
                         GError **error)
 {
     if (is_el(k, "payload-type", JSDP_NS_RTP))
@@ -559,12 +559,12 @@ parse_description_child(JParser *jp, const xmlNode *d, const xmlNode *k, JsdpCon
     } else if (is_el(k, "rtcp-reduced-size", JSDP_NS_RTP)) {
         c->rtcp_rsize = TRUE;
     } else if (is_el(k, "bandwidth", JSDP_NS_RTP)) {
-        g_autoptr(xmlChar) text = xmlNodeGetContent(k);
+        g_autofree char *text = g_strdup(k->text);
         const char *type = peek_attr(k, "type");
         guint64 v;
         JsdpBandwidth *b;
         if (type == NULL || !jsdp_is_token(type, ":") || text == NULL ||
-            !jsdp_parse_uint(g_strstrip((char *)text), 0, G_MAXUINT32, &v))
+            !jsdp_parse_uint(g_strstrip(text), 0, G_MAXUINT32, &v))
             JFAIL(JSDP_ERROR_MALFORMED, "<bandwidth>: bad type or value");
         if (c->bandwidths->len >= JSDP_MAX_ITEMS)
             JFAIL(JSDP_ERROR_MALFORMED, "<bandwidth>: too many");
@@ -600,17 +600,18 @@ parse_description_child(JParser *jp, const xmlNode *d, const xmlNode *k, JsdpCon
 }
 
 static gboolean
-parse_description(JParser *jp, const xmlNode *d, JsdpContent *c, GError **error)
+parse_description(JParser *jp, const JsdpXNode *d, JsdpContent *c, GError **error)
 {
     static const char *const allowed[] = {"media", "ssrc", "ptime", "maxptime", NULL};
     const char *ssrc = peek_attr(d, "ssrc");
     guint64 ptime = 0, maxptime = 0;
 
     check_attrs(jp, d, allowed);
+    warn_text(jp, d);
     if (!attr_token(d, "media", TRUE, &c->media, error))
         return FALSE;
     c->has_description = TRUE;
-    for (const xmlNode *k = d->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = d->children; k != NULL; k = k->next) {
         if (!parse_description_child(jp, d, k, c, error)) {
             g_prefix_error(error, "content '%.32s': ", c->name);
             return FALSE;
@@ -646,7 +647,7 @@ parse_description(JParser *jp, const xmlNode *d, JsdpContent *c, GError **error)
 /* ---- content, group, jingle ------------------------------------------- */
 
 static gboolean
-parse_content(JParser *jp, const xmlNode *n, GError **error)
+parse_content(JParser *jp, const JsdpXNode *n, GError **error)
 {
     static const char *const allowed[] = {"creator", "name", "senders", "disposition", NULL};
     g_autoptr(JsdpContent) c = jsdp_content_new();
@@ -656,6 +657,7 @@ parse_content(JParser *jp, const xmlNode *n, GError **error)
     const char *name = peek_attr(n, "name");
 
     check_attrs(jp, n, allowed);
+    warn_text(jp, n);
     if (name == NULL || *name == '\0' || strlen(name) > 256)
         JFAIL(JSDP_ERROR_MALFORMED, "<content>: bad or missing name");
     if (!jsdp_is_token(name, NULL))
@@ -671,7 +673,7 @@ parse_content(JParser *jp, const xmlNode *n, GError **error)
     if (disp != NULL && strcmp(disp, "session") != 0)
         jsdp_warn(jp->warnings, "content '%.32s': disposition '%.32s' not carried by SDP",
                   c->name, disp);
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "description", JSDP_NS_RTP)) {
             if (c->has_description)
                 JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two descriptions", c->name);
@@ -684,7 +686,7 @@ parse_content(JParser *jp, const xmlNode *n, GError **error)
                 return FALSE;
         } else if (is_el(k, "description", NULL) || is_el(k, "transport", NULL)) {
             JFAIL(JSDP_ERROR_UNSUPPORTED, "content '%.32s': unsupported <%s xmlns='%.64s'>",
-                  c->name, (const char *)k->name, ns_of(k));
+                  c->name, k->name, ns_of(k));
         } else {
             warn_child(jp, n, k);
         }
@@ -696,7 +698,7 @@ parse_content(JParser *jp, const xmlNode *n, GError **error)
 }
 
 static gboolean
-parse_group(JParser *jp, const xmlNode *n, GError **error)
+parse_group(JParser *jp, const JsdpXNode *n, GError **error)
 {
     const char *sem = peek_attr(n, "semantics");
     g_autoptr(JsdpGroup) g = NULL;
@@ -706,7 +708,8 @@ parse_group(JParser *jp, const xmlNode *n, GError **error)
     if (jp->session->groups->len >= JSDP_MAX_CONTENTS)
         JFAIL(JSDP_ERROR_MALFORMED, "<group>: too many");
     g = jsdp_group_new(sem);
-    for (const xmlNode *k = n->children; k != NULL; k = k->next) {
+    warn_text(jp, n);
+    for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         const char *name;
         if (!is_el(k, "content", NULL)) {
             warn_child(jp, n, k);
@@ -727,15 +730,15 @@ parse_group(JParser *jp, const xmlNode *n, GError **error)
     return TRUE;
 }
 
-static const xmlNode *
-find_jingle(const xmlNode *node)
+static const JsdpXNode *
+find_jingle(const JsdpXNode *node)
 {
-    if (node == NULL || node->type != XML_ELEMENT_NODE)
+    if (node == NULL)
         return NULL;
     if (is_el(node, "jingle", JSDP_NS_JINGLE))
         return node;
-    if (strcmp((const char *)node->name, "iq") == 0) {
-        for (const xmlNode *k = node->children; k != NULL; k = k->next) {
+    if (strcmp(node->name, "iq") == 0) {
+        for (const JsdpXNode *k = node->children; k != NULL; k = k->next) {
             if (is_el(k, "jingle", JSDP_NS_JINGLE))
                 return k;
         }
@@ -744,7 +747,7 @@ find_jingle(const xmlNode *node)
 }
 
 static gboolean
-copy_envelope(JParser *jp, const xmlNode *j, GError **error)
+copy_envelope(JParser *jp, const JsdpXNode *j, GError **error)
 {
     static const char *const allowed[] = {"action", "sid", "initiator", "responder", NULL};
     JsdpSession *s = jp->session;
@@ -775,21 +778,19 @@ check_groups(JsdpSession *s, GError **error)
     return TRUE;
 }
 
-JsdpSession *
-jsdp_session_from_jingle(const xmlNode *node, GError **error)
+static JsdpSession *
+session_from_xnode(const JsdpXNode *node, GError **error)
 {
     g_autoptr(JsdpSession) session = NULL;
-    const xmlNode *j;
+    const JsdpXNode *j;
     JParser jp;
 
-    g_return_val_if_fail(node != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     j = find_jingle(node);
     if (j == NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
                     "<%.32s xmlns='%.64s'> is not a <jingle xmlns='" JSDP_NS_JINGLE
                     "'> element or an <iq> holding one",
-                    node->name ? (const char *)node->name : "", ns_of(node));
+                    node->name, ns_of(node));
         return NULL;
     }
     session = jsdp_session_new();
@@ -797,7 +798,8 @@ jsdp_session_from_jingle(const xmlNode *node, GError **error)
     jp.warnings = session->warnings;
     if (!copy_envelope(&jp, j, error))
         return NULL;
-    for (const xmlNode *k = j->children; k != NULL; k = k->next) {
+    warn_text(&jp, j);
+    for (const JsdpXNode *k = j->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
         if (is_el(k, "content", JSDP_NS_JINGLE))
             ok = parse_content(&jp, k, error);
@@ -819,15 +821,40 @@ jsdp_session_from_jingle(const xmlNode *node, GError **error)
     return g_steal_pointer(&session);
 }
 
-/* XML text in: XML_PARSE_NONET, no entity expansion (no XML_PARSE_NOENT),
- * no DTD loading; a DOCTYPE is refused outright, so no entity can be
- * declared at all (billion laughs, external entities). */
+JsdpSession *
+jsdp_session_from_jingle(const xmlNode *node, GError **error)
+{
+    g_autoptr(JsdpXArena) arena = NULL;
+    const JsdpXNode *x;
+
+    g_return_val_if_fail(node != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    if (node->type != XML_ELEMENT_NODE) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED, "not an element");
+        return NULL;
+    }
+    arena = jsdp_xarena_new();
+    x = jsdp_xnode_from_xml(arena, node);
+    if (x == NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: element tree too deep or too large");
+        return NULL;
+    }
+    return session_from_xnode(x, error);
+}
+
+/* XML text in: our own strict reader (jsdp_xml.c) on a private copy.  It
+ * has no network or file access at all (the XML_PARSE_NONET rule holds by
+ * construction), expands no entity but the five predefined ones and
+ * character references, and refuses any DOCTYPE, so no entity can be
+ * declared (billion laughs, external entities). */
 JsdpSession *
 jsdp_session_from_jingle_string(const char *xml, gssize len, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
-    xmlParserCtxtPtr ctxt;
-    gsize n;
+    g_autoptr(JsdpXArena) arena = NULL;
+    g_autofree char *copy = NULL;
+    const JsdpXNode *root;
+    const char *problem = NULL;
+    gsize n, offset = 0;
 
     g_return_val_if_fail(xml != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -837,33 +864,19 @@ jsdp_session_from_jingle_string(const char *xml, gssize len, GError **error)
                     "xml: input of %" G_GSIZE_FORMAT " bytes exceeds %u", n, JSDP_MAX_INPUT);
         return NULL;
     }
-    if (g_strstr_len(xml, (gssize)n, "<!DOCTYPE") != NULL || g_strstr_len(xml, (gssize)n, "<!ENTITY") != NULL) {
-        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: DOCTYPE/ENTITY not allowed");
-        return NULL;
-    }
     if (memchr(xml, '\0', n) != NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: NUL byte in input");
         return NULL;
     }
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: out of memory");
+    arena = jsdp_xarena_new();
+    copy = g_malloc(n + 1);
+    memcpy(copy, xml, n);
+    copy[n] = '\0';
+    root = jsdp_xnode_parse(arena, copy, n, &problem, &offset);
+    if (root == NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
+                    "xml: not well-formed at byte %" G_GSIZE_FORMAT ": %s", offset, problem);
         return NULL;
     }
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)n, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                                XML_PARSE_NOCDATA);
-    if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
-        g_autofree char *msg = g_strdup(ctxt->lastError.message ? ctxt->lastError.message : "");
-        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: not well-formed (line %d): %.64s",
-                    ctxt->lastError.line, g_strchomp(msg));
-        xmlFreeParserCtxt(ctxt);
-        return NULL;
-    }
-    xmlFreeParserCtxt(ctxt);
-    if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "xml: DOCTYPE not allowed");
-        return NULL;
-    }
-    return jsdp_session_from_jingle(xmlDocGetRootElement(doc), error);
+    return session_from_xnode(root, error);
 }

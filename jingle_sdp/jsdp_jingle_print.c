@@ -1,16 +1,147 @@
 /* jsdp_jingle_print.c: JsdpSession -> <jingle xmlns='urn:xmpp:jingle:1'>.
  *
- * Builds an unlinked libxml2 tree the caller owns.  Every namespace is
- * declared on the element that introduces it, children reuse it, so the
- * output serialises the way XEP examples look.  Attribute values go through
- * xmlNewProp() (stored as text, escaped on output), never through content
- * parsing.
+ * Writes XML text directly (2-space indentation, the way libxml2's
+ * formatted dump looks), escaping every attribute value and text: building
+ * a libxml2 tree and dumping it cost ~3x more (tests/bench/bench_jsdp.c).
+ * jsdp_session_to_jingle() returns a libxml2 tree made from that text, so
+ * both forms always agree.  Every namespace is declared on the element
+ * that introduces it.
  */
 #include "jsdp_private.h"
 
 typedef struct {
+    GString *s;
+    guint depth;
+    gboolean tag_open; /* "<name attrs" written, '>' not yet */
+    gboolean has_text;
+} Emitter;
+
+typedef struct {
     const JsdpJinglePrintParams *params;
+    Emitter e;
 } JPrinter;
+
+static void
+escape(GString *s, const char *v, gboolean attr)
+{
+    const char *run = v;
+
+    for (const char *p = v; *p; p++) {
+        const char *rep = NULL;
+        switch (*p) {
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '&': rep = "&amp;"; break;
+        case '"': rep = attr ? "&quot;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : NULL; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\r': rep = "&#13;"; break;
+        default: break;
+        }
+        if (rep != NULL) {
+            g_string_append_len(s, run, p - run);
+            g_string_append(s, rep);
+            run = p + 1;
+        }
+    }
+    g_string_append(s, run);
+}
+
+static void
+indent(Emitter *e)
+{
+    for (guint i = 0; i < e->depth; i++)
+        g_string_append_len(e->s, "  ", 2);
+}
+
+static void
+el_open(Emitter *e, const char *name, const char *ns)
+{
+    if (e->tag_open)
+        g_string_append_len(e->s, ">\n", 2);
+    indent(e);
+    g_string_append_c(e->s, '<');
+    g_string_append(e->s, name);
+    if (ns != NULL) {
+        g_string_append(e->s, " xmlns=\"");
+        g_string_append(e->s, ns);
+        g_string_append_c(e->s, '"');
+    }
+    e->tag_open = TRUE;
+    e->has_text = FALSE;
+    e->depth++;
+}
+
+static void
+set_attr(Emitter *e, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    g_string_append_c(e->s, ' ');
+    g_string_append(e->s, name);
+    g_string_append_len(e->s, "=\"", 2);
+    escape(e->s, value, TRUE);
+    g_string_append_c(e->s, '"');
+}
+
+static void
+append_uint(GString *s, guint64 v)
+{
+    char buf[24];
+    int i = sizeof(buf);
+
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    g_string_append_len(s, buf + i, (gssize)sizeof(buf) - i);
+}
+
+static void
+set_uint(Emitter *e, const char *name, guint64 value)
+{
+    g_string_append_c(e->s, ' ');
+    g_string_append(e->s, name);
+    g_string_append_len(e->s, "=\"", 2);
+    append_uint(e->s, value);
+    g_string_append_c(e->s, '"');
+}
+
+static void
+el_text(Emitter *e, const char *text)
+{
+    g_string_append_c(e->s, '>');
+    escape(e->s, text, FALSE);
+    e->tag_open = FALSE;
+    e->has_text = TRUE;
+}
+
+static void
+el_close(Emitter *e, const char *name)
+{
+    e->depth--;
+    if (e->tag_open) {
+        g_string_append_len(e->s, "/>", 2);
+    } else {
+        if (!e->has_text)
+            indent(e);
+        g_string_append_len(e->s, "</", 2);
+        g_string_append(e->s, name);
+        g_string_append_c(e->s, '>');
+    }
+    if (e->depth > 0)
+        g_string_append_c(e->s, '\n');
+    e->tag_open = FALSE;
+    e->has_text = FALSE;
+}
+
+/* Opens an element for a caller that adds nothing to it. */
+static void
+el_empty(Emitter *e, const char *name, const char *ns)
+{
+    el_open(e, name, ns);
+    el_close(e, name);
+}
 
 static xmlNode *
 new_el_ns(xmlNode *parent, const char *name, const char *href)
@@ -24,21 +155,15 @@ new_el_ns(xmlNode *parent, const char *name, const char *href)
     return n;
 }
 
-static xmlNode *
-new_el(xmlNode *parent, const char *name)
-{
-    return xmlNewChild(parent, parent->ns, BAD_CAST name, NULL);
-}
-
 static void
-set_attr(xmlNode *n, const char *name, const char *value)
+xml_set_attr(xmlNode *n, const char *name, const char *value)
 {
     if (value != NULL)
         xmlNewProp(n, BAD_CAST name, BAD_CAST value);
 }
 
 static void
-set_uint(xmlNode *n, const char *name, guint64 value)
+xml_set_uint(xmlNode *n, const char *name, guint64 value)
 {
     char buf[24];
 
@@ -56,61 +181,77 @@ jsdp_candidate_to_xml(const JsdpCandidate *c, const char *ns, const char *id)
     g_return_val_if_fail(ns != NULL, NULL);
     raw = strcmp(ns, JSDP_NS_RAW_UDP) == 0;
     n = new_el_ns(NULL, "candidate", ns);
-    set_uint(n, "component", c->component);
+    xml_set_uint(n, "component", c->component);
     if (!raw)
-        set_attr(n, "foundation", c->foundation ? c->foundation : "1");
-    set_uint(n, "generation", c->generation);
-    set_attr(n, "id", c->id ? c->id : id);
-    set_attr(n, "ip", c->ip);
+        xml_set_attr(n, "foundation", c->foundation ? c->foundation : "1");
+    xml_set_uint(n, "generation", c->generation);
+    xml_set_attr(n, "id", c->id ? c->id : id);
+    xml_set_attr(n, "ip", c->ip);
     if (!raw && c->network >= 0)
-        set_uint(n, "network", (guint64)c->network);
-    set_uint(n, "port", c->port);
+        xml_set_uint(n, "network", (guint64)c->network);
+    xml_set_uint(n, "port", c->port);
     if (raw)
         return n;
-    set_uint(n, "priority", c->priority);
-    set_attr(n, "protocol", c->protocol ? c->protocol : "udp");
+    xml_set_uint(n, "priority", c->priority);
+    xml_set_attr(n, "protocol", c->protocol ? c->protocol : "udp");
     if (c->rel_addr != NULL)
-        set_attr(n, "rel-addr", c->rel_addr);
+        xml_set_attr(n, "rel-addr", c->rel_addr);
     if (c->rel_port >= 0)
-        set_uint(n, "rel-port", (guint64)c->rel_port);
+        xml_set_uint(n, "rel-port", (guint64)c->rel_port);
     if (c->tcptype != JSDP_TCPTYPE_NONE)
-        set_attr(n, "tcptype", jsdp_tcptype_to_string(c->tcptype));
-    set_attr(n, "type", jsdp_candidate_type_to_string(c->type));
+        xml_set_attr(n, "tcptype", jsdp_tcptype_to_string(c->tcptype));
+    xml_set_attr(n, "type", jsdp_candidate_type_to_string(c->type));
     return n;
 }
 
-/* The candidate element in our tree: reuse the transport's namespace
- * instead of redeclaring it on every candidate. */
+/* Same attributes, same order, as jsdp_candidate_to_xml(). */
 static void
-add_candidate(xmlNode *transport, const JsdpCandidate *c, const char *ns, const char *id)
+print_candidate(Emitter *e, const JsdpCandidate *c, gboolean raw, const char *id)
 {
-    xmlNode *n = jsdp_candidate_to_xml(c, ns, id);
-
-    xmlSetNs(n, transport->ns);
-    xmlFreeNsList(n->nsDef);
-    n->nsDef = NULL;
-    xmlAddChild(transport, n);
+    el_open(e, "candidate", NULL);
+    set_uint(e, "component", c->component);
+    if (!raw)
+        set_attr(e, "foundation", c->foundation ? c->foundation : "1");
+    set_uint(e, "generation", c->generation);
+    set_attr(e, "id", c->id ? c->id : id);
+    set_attr(e, "ip", c->ip);
+    if (!raw && c->network >= 0)
+        set_uint(e, "network", (guint64)c->network);
+    set_uint(e, "port", c->port);
+    if (!raw) {
+        set_uint(e, "priority", c->priority);
+        set_attr(e, "protocol", c->protocol ? c->protocol : "udp");
+        if (c->rel_addr != NULL)
+            set_attr(e, "rel-addr", c->rel_addr);
+        if (c->rel_port >= 0)
+            set_uint(e, "rel-port", (guint64)c->rel_port);
+        if (c->tcptype != JSDP_TCPTYPE_NONE)
+            set_attr(e, "tcptype", jsdp_tcptype_to_string(c->tcptype));
+        set_attr(e, "type", jsdp_candidate_type_to_string(c->type));
+    }
+    el_close(e, "candidate");
 }
 
 static void
-print_transport(JPrinter *jp, xmlNode *content, const JsdpContent *c, guint index)
+print_transport(JPrinter *jp, const JsdpContent *c, guint index)
 {
+    Emitter *e = &jp->e;
     const JsdpTransport *t = c->transport;
     gboolean raw = t->type == JSDP_TRANSPORT_RAW_UDP;
-    const char *ns = raw ? JSDP_NS_RAW_UDP : JSDP_NS_ICE_UDP;
     const char *prefix = jp->params->candidate_id_prefix ? jp->params->candidate_id_prefix : "c";
-    xmlNode *tr = new_el_ns(content, "transport", ns);
 
+    el_open(e, "transport", raw ? JSDP_NS_RAW_UDP : JSDP_NS_ICE_UDP);
     if (!raw) {
-        set_attr(tr, "pwd", t->pwd);
-        set_attr(tr, "ufrag", t->ufrag);
+        set_attr(e, "pwd", t->pwd);
+        set_attr(e, "ufrag", t->ufrag);
     }
     for (guint i = 0; i < t->fingerprints->len; i++) {
         const JsdpFingerprint *f = g_ptr_array_index(t->fingerprints, i);
-        xmlNode *fp = new_el_ns(tr, "fingerprint", JSDP_NS_DTLS);
-        set_attr(fp, "hash", f->hash);
-        set_attr(fp, "setup", jsdp_setup_to_string(t->setup));
-        xmlNodeAddContent(fp, BAD_CAST f->value);
+        el_open(e, "fingerprint", JSDP_NS_DTLS);
+        set_attr(e, "hash", f->hash);
+        set_attr(e, "setup", jsdp_setup_to_string(t->setup));
+        el_text(e, f->value);
+        el_close(e, "fingerprint");
     }
     if (t->setup == JSDP_SETUP_ACTPASS && g_strcmp0(jp->params->action, "session-accept") == 0)
         jsdp_warn(jp->params->warnings,
@@ -119,152 +260,200 @@ print_transport(JPrinter *jp, xmlNode *content, const JsdpContent *c, guint inde
     for (guint i = 0; i < t->candidates->len; i++) {
         char id[64];
         g_snprintf(id, sizeof(id), "%.40s%u-%u", prefix, index, i);
-        add_candidate(tr, g_ptr_array_index(t->candidates, i), ns, id);
+        print_candidate(e, g_ptr_array_index(t->candidates, i), raw, id);
     }
     if (t->end_of_candidates) {
         if (raw)
             jsdp_warn(jp->params->warnings, "end-of-candidates on a Raw-UDP transport dropped");
         else
-            new_el(tr, "gathering-complete");
+            el_empty(e, "gathering-complete", NULL);
     }
+    el_close(e, "transport");
 }
 
 static void
-add_parameters(xmlNode *parent, const GPtrArray *params)
+print_parameters(Emitter *e, const GPtrArray *params)
 {
     for (guint i = 0; i < params->len; i++) {
         const JsdpParameter *p = g_ptr_array_index(params, i);
-        xmlNode *n = new_el(parent, "parameter");
-        set_attr(n, "name", p->name);
-        set_attr(n, "value", p->value);
+        el_open(e, "parameter", NULL);
+        set_attr(e, "name", p->name);
+        set_attr(e, "value", p->value);
+        el_close(e, "parameter");
     }
 }
 
 static void
-add_rtcp_fb(xmlNode *parent, const GPtrArray *fbs, gint64 trr_int)
+print_rtcp_fb(Emitter *e, const GPtrArray *fbs, gint64 trr_int)
 {
     for (guint i = 0; i < fbs->len; i++) {
         const JsdpRtcpFb *fb = g_ptr_array_index(fbs, i);
-        xmlNode *n = new_el_ns(parent, "rtcp-fb", JSDP_NS_RTCP_FB);
-        set_attr(n, "type", fb->type);
-        set_attr(n, "subtype", fb->subtype);
+        el_open(e, "rtcp-fb", JSDP_NS_RTCP_FB);
+        set_attr(e, "type", fb->type);
+        set_attr(e, "subtype", fb->subtype);
+        el_close(e, "rtcp-fb");
     }
     if (trr_int >= 0) {
-        xmlNode *n = new_el_ns(parent, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB);
-        set_uint(n, "value", (guint64)trr_int);
+        el_open(e, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB);
+        set_uint(e, "value", (guint64)trr_int);
+        el_close(e, "rtcp-fb-trr-int");
     }
 }
 
 static void
-print_payload_types(xmlNode *d, const JsdpContent *c)
+print_payload_types(Emitter *e, const JsdpContent *c)
 {
     for (guint i = 0; i < c->payload_types->len; i++) {
         const JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
-        xmlNode *n = new_el(d, "payload-type");
 
+        el_open(e, "payload-type", NULL);
         if (pt->channels != 1)
-            set_uint(n, "channels", pt->channels);
+            set_uint(e, "channels", pt->channels);
         if (pt->clockrate != 0)
-            set_uint(n, "clockrate", pt->clockrate);
-        set_uint(n, "id", pt->id);
+            set_uint(e, "clockrate", pt->clockrate);
+        set_uint(e, "id", pt->id);
         if (pt->maxptime != 0)
-            set_uint(n, "maxptime", pt->maxptime);
-        set_attr(n, "name", pt->name);
+            set_uint(e, "maxptime", pt->maxptime);
+        set_attr(e, "name", pt->name);
         if (pt->ptime != 0)
-            set_uint(n, "ptime", pt->ptime);
-        add_parameters(n, pt->parameters);
-        add_rtcp_fb(n, pt->rtcp_fb, pt->trr_int);
+            set_uint(e, "ptime", pt->ptime);
+        print_parameters(e, pt->parameters);
+        print_rtcp_fb(e, pt->rtcp_fb, pt->trr_int);
+        el_close(e, "payload-type");
     }
 }
 
 static void
-print_sources(xmlNode *d, const JsdpContent *c)
+print_sources(Emitter *e, const JsdpContent *c)
 {
     for (guint i = 0; i < c->ssrc_groups->len; i++) {
         const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
-        xmlNode *n = new_el_ns(d, "ssrc-group", JSDP_NS_SSMA);
-        set_attr(n, "semantics", g->semantics);
-        for (guint j = 0; j < g->ssrcs->len; j++)
-            set_uint(new_el(n, "source"), "ssrc", g_array_index(g->ssrcs, guint32, j));
+        el_open(e, "ssrc-group", JSDP_NS_SSMA);
+        set_attr(e, "semantics", g->semantics);
+        for (guint j = 0; j < g->ssrcs->len; j++) {
+            el_open(e, "source", NULL);
+            set_uint(e, "ssrc", g_array_index(g->ssrcs, guint32, j));
+            el_close(e, "source");
+        }
+        el_close(e, "ssrc-group");
     }
     for (guint i = 0; i < c->sources->len; i++) {
-        const JsdpSource *s = g_ptr_array_index(c->sources, i);
-        xmlNode *n = new_el_ns(d, "source", JSDP_NS_SSMA);
-        set_uint(n, "ssrc", s->ssrc);
-        add_parameters(n, s->parameters);
+        const JsdpSource *src = g_ptr_array_index(c->sources, i);
+        el_open(e, "source", JSDP_NS_SSMA);
+        set_uint(e, "ssrc", src->ssrc);
+        print_parameters(e, src->parameters);
+        el_close(e, "source");
     }
 }
 
 static void
-print_description(xmlNode *content, const JsdpContent *c)
+print_description(Emitter *e, const JsdpContent *c)
 {
-    xmlNode *d = new_el_ns(content, "description", JSDP_NS_RTP);
-
-    set_attr(d, "media", c->media);
-    print_payload_types(d, c);
+    el_open(e, "description", JSDP_NS_RTP);
+    set_attr(e, "media", c->media);
+    print_payload_types(e, c);
     if (c->cryptos->len > 0) {
-        xmlNode *enc = new_el(d, "encryption");
+        el_open(e, "encryption", NULL);
         if (c->crypto_required)
-            set_attr(enc, "required", "1");
+            set_attr(e, "required", "1");
         for (guint i = 0; i < c->cryptos->len; i++) {
             const JsdpCrypto *k = g_ptr_array_index(c->cryptos, i);
-            xmlNode *n = new_el(enc, "crypto");
-            set_attr(n, "crypto-suite", k->suite);
-            set_attr(n, "key-params", k->key_params);
-            set_attr(n, "session-params", k->session_params);
-            set_uint(n, "tag", k->tag);
+            el_open(e, "crypto", NULL);
+            set_attr(e, "crypto-suite", k->suite);
+            set_attr(e, "key-params", k->key_params);
+            set_attr(e, "session-params", k->session_params);
+            set_uint(e, "tag", k->tag);
+            el_close(e, "crypto");
         }
+        el_close(e, "encryption");
     }
     for (guint i = 0; i < c->bandwidths->len; i++) {
         const JsdpBandwidth *b = g_ptr_array_index(c->bandwidths, i);
         char buf[24];
-        xmlNode *n = new_el(d, "bandwidth");
-        set_attr(n, "type", b->type);
+        el_open(e, "bandwidth", NULL);
+        set_attr(e, "type", b->type);
         g_snprintf(buf, sizeof(buf), "%" G_GUINT64_FORMAT, b->value);
-        xmlNodeAddContent(n, BAD_CAST buf);
+        el_text(e, buf);
+        el_close(e, "bandwidth");
     }
     if (c->rtcp_mux)
-        new_el(d, "rtcp-mux");
+        el_empty(e, "rtcp-mux", NULL);
     if (c->rtcp_rsize)
-        new_el(d, "rtcp-reduced-size");
-    add_rtcp_fb(d, c->rtcp_fb, c->trr_int);
+        el_empty(e, "rtcp-reduced-size", NULL);
+    print_rtcp_fb(e, c->rtcp_fb, c->trr_int);
     for (guint i = 0; i < c->hdrexts->len; i++) {
         const JsdpHdrext *h = g_ptr_array_index(c->hdrexts, i);
-        xmlNode *n = new_el_ns(d, "rtp-hdrext", JSDP_NS_HDREXT);
-        set_uint(n, "id", h->id);
+        el_open(e, "rtp-hdrext", JSDP_NS_HDREXT);
+        set_uint(e, "id", h->id);
         if (h->senders != JSDP_SENDERS_BOTH)
-            set_attr(n, "senders", jsdp_senders_to_string(h->senders));
-        set_attr(n, "uri", h->uri);
+            set_attr(e, "senders", jsdp_senders_to_string(h->senders));
+        set_attr(e, "uri", h->uri);
+        el_close(e, "rtp-hdrext");
     }
     if (c->extmap_allow_mixed)
-        new_el_ns(d, "extmap-allow-mixed", JSDP_NS_HDREXT);
-    print_sources(d, c);
+        el_empty(e, "extmap-allow-mixed", JSDP_NS_HDREXT);
+    print_sources(e, c);
     if (c->msid_stream != NULL) {
-        xmlNode *n = new_el_ns(d, "stream", JSDP_NS_MSID);
-        set_attr(n, "id", c->msid_stream);
-        set_attr(n, "track", c->msid_track);
+        el_open(e, "stream", JSDP_NS_MSID);
+        set_attr(e, "id", c->msid_stream);
+        set_attr(e, "track", c->msid_track);
+        el_close(e, "stream");
     }
+    el_close(e, "description");
 }
 
-xmlNode *
-jsdp_session_to_jingle(const JsdpSession *s, const JsdpJinglePrintParams *params, GError **error)
+static void
+print_group(JPrinter *jp, const JsdpSession *s, const JsdpGroup *g)
+{
+    Emitter *e = &jp->e;
+    guint kept = 0;
+
+    for (guint k = 0; k < g->names->len; k++) {
+        const JsdpContent *c = jsdp_session_get_content(s, g_ptr_array_index(g->names, k));
+        kept += c == NULL || !c->rejected;
+    }
+    if (kept == 0) {
+        jsdp_warn(jp->params->warnings, "group '%.16s' of rejected contents dropped", g->semantics);
+        return;
+    }
+    el_open(e, "group", JSDP_NS_GROUPING);
+    set_attr(e, "semantics", g->semantics);
+    for (guint k = 0; k < g->names->len; k++) {
+        const char *name = g_ptr_array_index(g->names, k);
+        const JsdpContent *c = jsdp_session_get_content(s, name);
+        if (c != NULL && c->rejected) {
+            jsdp_warn(jp->params->warnings,
+                      "rejected content '%.32s' removed from group '%.16s'", name, g->semantics);
+            continue;
+        }
+        el_open(e, "content", NULL);
+        set_attr(e, "name", name);
+        el_close(e, "content");
+    }
+    el_close(e, "group");
+}
+
+char *
+jsdp_session_to_jingle_string(const JsdpSession *s, const JsdpJinglePrintParams *params,
+                              GError **error)
 {
     static const JsdpJinglePrintParams defaults = {0};
-    g_autoptr(xmlNode) j = NULL;
     JPrinter jp;
+    Emitter *e = &jp.e;
     guint printed = 0;
 
     g_return_val_if_fail(s != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     jp.params = params ? params : &defaults;
-    j = new_el_ns(NULL, "jingle", JSDP_NS_JINGLE);
-    set_attr(j, "action", jp.params->action ? jp.params->action : "session-initiate");
-    set_attr(j, "initiator", jp.params->initiator);
-    set_attr(j, "responder", jp.params->responder);
-    set_attr(j, "sid", jp.params->sid);
+    memset(e, 0, sizeof(*e));
+    e->s = g_string_sized_new(4096);
+    el_open(e, "jingle", JSDP_NS_JINGLE);
+    set_attr(e, "action", jp.params->action ? jp.params->action : "session-initiate");
+    set_attr(e, "initiator", jp.params->initiator);
+    set_attr(e, "responder", jp.params->responder);
+    set_attr(e, "sid", jp.params->sid);
     for (guint i = 0; i < s->contents->len; i++) {
         const JsdpContent *c = g_ptr_array_index(s->contents, i);
-        xmlNode *content;
 
         if (c->rejected) {
             /* XEP-0166 has no "rejected" marker inside a content: the
@@ -273,56 +462,45 @@ jsdp_session_to_jingle(const JsdpSession *s, const JsdpJinglePrintParams *params
                       "content '%.32s' rejected (port 0): omitted from Jingle", c->name);
             continue;
         }
-        content = new_el(j, "content");
-        set_attr(content, "creator", c->creator == JSDP_ROLE_RESPONDER ? "responder" : "initiator");
-        set_attr(content, "name", c->name);
+        el_open(e, "content", NULL);
+        set_attr(e, "creator", c->creator == JSDP_ROLE_RESPONDER ? "responder" : "initiator");
+        set_attr(e, "name", c->name);
         if (c->senders != JSDP_SENDERS_BOTH)
-            set_attr(content, "senders", jsdp_senders_to_string(c->senders));
+            set_attr(e, "senders", jsdp_senders_to_string(c->senders));
         if (c->has_description)
-            print_description(content, c);
+            print_description(e, c);
         if (c->transport != NULL)
-            print_transport(&jp, content, c, i);
+            print_transport(&jp, c, i);
+        el_close(e, "content");
         printed++;
     }
     if (printed == 0) {
+        g_string_free(e->s, TRUE);
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED, "no content to print as Jingle");
         return NULL;
     }
-    for (guint i = 0; i < s->groups->len; i++) {
-        const JsdpGroup *g = g_ptr_array_index(s->groups, i);
-        xmlNode *n = new_el_ns(j, "group", JSDP_NS_GROUPING);
-        set_attr(n, "semantics", g->semantics);
-        for (guint k = 0; k < g->names->len; k++) {
-            const char *name = g_ptr_array_index(g->names, k);
-            const JsdpContent *c = jsdp_session_get_content(s, name);
-            if (c != NULL && c->rejected) {
-                jsdp_warn(jp.params->warnings,
-                          "rejected content '%.32s' removed from group '%.16s'", name, g->semantics);
-                continue;
-            }
-            set_attr(new_el(n, "content"), "name", name);
-        }
-        if (n->children == NULL) {
-            xmlUnlinkNode(n);
-            xmlFreeNode(n);
-        }
-    }
-    return g_steal_pointer(&j);
+    for (guint i = 0; i < s->groups->len; i++)
+        print_group(&jp, s, g_ptr_array_index(s->groups, i));
+    el_close(e, "jingle");
+    return g_string_free(e->s, FALSE);
 }
 
-char *
-jsdp_session_to_jingle_string(const JsdpSession *s, const JsdpJinglePrintParams *params,
-                              GError **error)
+/* The tree form: our own text, read back by libxml2 (it is well-formed by
+ * construction), so the two forms cannot drift apart. */
+xmlNode *
+jsdp_session_to_jingle(const JsdpSession *s, const JsdpJinglePrintParams *params, GError **error)
 {
-    g_autoptr(xmlNode) j = jsdp_session_to_jingle(s, params, error);
-    xmlBufferPtr buf;
-    char *out;
+    g_autofree char *text = jsdp_session_to_jingle_string(s, params, error);
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNode *copy;
 
-    if (j == NULL)
+    if (text == NULL)
         return NULL;
-    buf = xmlBufferCreate();
-    xmlNodeDump(buf, NULL, j, 0, 1);
-    out = g_strndup((const char *)xmlBufferContent(buf), (gsize)xmlBufferLength(buf));
-    xmlBufferFree(buf);
-    return out;
+    doc = xmlReadMemory(text, (int)strlen(text), NULL, "UTF-8",
+                        XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING | XML_PARSE_NODICT);
+    g_assert(doc != NULL && xmlDocGetRootElement(doc) != NULL);
+    copy = xmlDocCopyNode(xmlDocGetRootElement(doc), NULL, 1);
+    g_assert(copy != NULL);
+    return copy;
 }

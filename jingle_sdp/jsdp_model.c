@@ -971,7 +971,8 @@ jsdp_transport_default_candidate(const JsdpTransport *t, guint component, const 
         return NULL;
     for (guint i = 0; i < t->candidates->len; i++) {
         const JsdpCandidate *c = g_ptr_array_index(t->candidates, i);
-        if (c->component != component)
+        /* port 0 (TCP active) cannot be an m= port: that means rejected */
+        if (c->component != component || c->port == 0)
             continue;
         if (id != NULL && g_strcmp0(c->id, id) == 0)
             return c;

@@ -69,4 +69,40 @@ gboolean jsdp_is_token(const char *s, const char *forbidden);
  * in groups), i.e. what the Jingle printer is expected to carry. */
 JsdpSession *jsdp_session_copy_without_rejected(const JsdpSession *s);
 
+/* ---- jsdp_xml.c: the element tree the Jingle parser reads --------------
+ * Strings are borrowed from the source (libxml2 tree or the arena's copy of
+ * the text) and live as long as both. */
+typedef struct {
+    const char *name;  /* local name */
+    const char *ns;    /* namespace URI, NULL if unqualified */
+    const char *value; /* decoded */
+} JsdpXAttr;
+
+typedef struct JsdpXNode JsdpXNode;
+struct JsdpXNode {
+    const char *name; /* local name */
+    const char *ns;   /* namespace URI, "" if none */
+    JsdpXAttr *attrs;
+    guint n_attrs;
+    const char *text; /* first non-blank text piece, decoded; NULL if none */
+    JsdpXNode *children; /* elements only */
+    JsdpXNode *next;
+};
+
+typedef struct JsdpXArena JsdpXArena;
+JsdpXArena *jsdp_xarena_new(void);
+void jsdp_xarena_free(JsdpXArena *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpXArena, jsdp_xarena_free)
+
+/* Unqualified attribute value, NULL if absent. */
+const char *jsdp_xnode_attr(const JsdpXNode *n, const char *name);
+
+/* libxml2 element -> tree (NULL if deeper/larger than the limits). */
+JsdpXNode *jsdp_xnode_from_xml(JsdpXArena *a, const xmlNode *node);
+
+/* Parses text in place (text must be writable, len bytes; it is modified).
+ * NULL with *problem and *offset set if not well-formed. */
+JsdpXNode *jsdp_xnode_parse(JsdpXArena *a, char *text, gsize len, const char **problem,
+                            gsize *offset);
+
 #endif /* JSDP_PRIVATE_H */

@@ -226,6 +226,30 @@ print_description(Printer *pr, const JsdpContent *c)
     print_sources(pr, c);
 }
 
+/* What classic SDP (c=, port, a=rtcp) cannot say about a transport. */
+static void
+warn_classic_losses(Printer *pr, const JsdpContent *c, const JsdpCandidate *def,
+                    const JsdpCandidate *rtcp)
+{
+    const JsdpTransport *t = c->transport;
+
+    if (t->type == JSDP_TRANSPORT_ICE_UDP && (t->candidates->len > 0 || t->end_of_candidates))
+        jsdp_warn(pr->params->warnings,
+                  "content '%.32s': ICE transport printed as classic SDP (c=/port of one "
+                  "candidate per component)", c->name);
+    for (guint i = 0; i < t->candidates->len; i++) {
+        const JsdpCandidate *k = g_ptr_array_index(t->candidates, i);
+        if (k != def && k != rtcp && t->type == JSDP_TRANSPORT_RAW_UDP)
+            jsdp_warn(pr->params->warnings,
+                      "content '%.32s': Raw-UDP candidate beyond one per component 1/2 "
+                      "not carried by SDP", c->name);
+        if (t->type == JSDP_TRANSPORT_RAW_UDP && k->generation != 0)
+            jsdp_warn(pr->params->warnings,
+                      "content '%.32s': Raw-UDP candidate generation not carried by SDP",
+                      c->name);
+    }
+}
+
 /* Classic endpoints do without a=mid; we leave it out when the parser
  * would derive the same content name from the media anyway. */
 static gboolean
@@ -259,24 +283,8 @@ print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
     const char *addr = def ? def->ip : "0.0.0.0";
     GString *fmts = g_string_new(NULL);
 
-    if (t != NULL && classic && !c->rejected) {
-        if (t->type == JSDP_TRANSPORT_ICE_UDP && (t->candidates->len > 0 || t->end_of_candidates))
-            jsdp_warn(pr->params->warnings,
-                      "content '%.32s': ICE transport printed as classic SDP (c=/port of one "
-                      "candidate per component)", c->name);
-        for (guint i = 0; i < t->candidates->len; i++) {
-            const JsdpCandidate *k = g_ptr_array_index(t->candidates, i);
-            if (k != def && k != rtcp && t->type == JSDP_TRANSPORT_RAW_UDP)
-                jsdp_warn(pr->params->warnings,
-                          "content '%.32s': Raw-UDP candidate beyond one per component 1/2 "
-                          "not carried by SDP", c->name);
-            if (t->type == JSDP_TRANSPORT_RAW_UDP && k->generation != 0)
-                jsdp_warn(pr->params->warnings,
-                          "content '%.32s': Raw-UDP candidate generation not carried by SDP",
-                          c->name);
-        }
-    }
-
+    if (t != NULL && classic && !c->rejected)
+        warn_classic_losses(pr, c, def, rtcp);
     if (c->payload_types->len == 0) {
         g_string_free(fmts, TRUE);
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
@@ -327,6 +335,8 @@ print_fragment_content(Printer *pr, const JsdpContent *c)
     if (c->has_description)
         jsdp_warn(pr->params->warnings,
                   "description of '%.32s' not printed in an SDP fragment", c->name);
+    if (raw)
+        warn_classic_losses(pr, c, def, rtcp);
     line(pr, "m=%s %u %s 0", c->media ? c->media : "audio", def ? def->port : 9u,
          t != NULL && t->fingerprints->len > 0 ? "UDP/TLS/RTP/SAVPF" : "RTP/AVP");
     line(pr, "c=IN %s %s", addrtype(addr), addr);
