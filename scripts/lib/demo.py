@@ -35,12 +35,18 @@ SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON = "/usr/bin/python3"
 
 
+_out = threading.Lock()
+
+
 def say(text=""):
-    print(text, flush=True)
+    """One write per line: the gateway's log is echoed from a thread."""
+    with _out:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def note(text):
-    print("demo: " + text, flush=True)
+    say("demo: " + text)
 
 
 # ---- ports ----------------------------------------------------------------
@@ -148,7 +154,7 @@ class Proc:
                     self.lines.append(line)
                     self.cond.notify_all()
                 if self.echo:
-                    print(f"{self.name} | {line}", flush=True)
+                    say(f"{self.name} | {line}")
 
     def alive(self):
         return self.p.poll() is None
@@ -619,12 +625,12 @@ class Demo:
                                 ("SIP registrar", self.kam, 5060),
                                 ("gateway SIP", self.gwport, 5070)):
             if port != std:
-                nonstd.append(f"{what} {port} (not {std}: taken)")
+                nonstd.append(f"{what} on {port}, not {std} (taken)")
         bar = "=" * 76
         say(f"""
 {bar}
  The gateway is running between Prosody and Kamailio, on {HOST} only.
-{(' Ports: ' + '; '.join(nonstd) + chr(10)) if nonstd else ''}
+{''.join(' Note: ' + n + chr(10) for n in nonstd)}
  XMPP side   Prosody {HOST}:{self.c2s}, users alice@{XMPP_DOMAIN} / alicepw,
              bob@{XMPP_DOMAIN} / bobpw; SIP user 1001 is 1001@{COMPONENT}
  SIP side    Kamailio {HOST}:{self.kam} (UDP, TCP), domain {PBX_DOMAIN}:
