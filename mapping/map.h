@@ -26,6 +26,44 @@
  *   # comment
  *   alice@example.com = sip:1001@pbx.example.com      static entry
  *   *@example.com = sip:*@gw.example.com              domain rule
+ * A '#' comment is a whole line (JIDs may contain '#'); blank lines, CRLF
+ * and a UTF-8 BOM are fine. A static entry's URI is sip:, sips: or tel:,
+ * with no parameter but user=phone, no headers and no password.
+ *
+ * Normalisation (details and worked examples at the top of map_jid.c,
+ * map_uri.c and map_lookup.c):
+ *   JID localpart   NFC, per-character Unicode lower case, fullwidth ASCII
+ *                   narrowed; letters, digits, marks and printable ASCII
+ *                   but " & ' / : < > @ (a PRECIS UsernameCaseMapped
+ *                   subset; no Bidi rule)
+ *   JID domainpart  lower case, NFC, trailing dot dropped, LDH labels; IP
+ *                   literals in inet_ntop() form; U-labels stay Unicode
+ *   JID resource    NFC, non-ASCII spaces to U+0020 (OpaqueString subset);
+ *                   ignored by every lookup
+ *   SIP user part   case-sensitive; escapes canonical: a character allowed
+ *                   plain is decoded (%61 -> a), any other escape is
+ *                   upper-case hex (%3c -> %3C)
+ *   SIP host:port   host lower case, trailing dot dropped; the port is part
+ *                   of the domain (pbx:5070 is not pbx); parameters other
+ *                   than user=phone, and headers, take no part in a match
+ *   sips:           matches what sip: matches; answers carry the scheme
+ *                   their entry was written with (sip: for the component)
+ *   numbers         E.164 "+" and 1..15 digits; a number on the
+ *                   sip_domain, trunk_domain or an allowed foreign domain
+ *                   is the same number as tel:+E164
+ *
+ * Case: JID localparts are case-folded, SIP user parts are not. A SIP user
+ * part that is not already in the normalised form of a localpart (upper
+ * case, NFD, characters a localpart cannot carry even escaped) does not
+ * map through the component or a domain rule: MAP_ERROR_NO_RULE asking for
+ * a static entry, rather than silently turning sip:Bob@pbx into bob.
+ *
+ * Shadowing: a component or domain-rule answer whose other side belongs to
+ * a higher rule (1001@component when alice@example.com = sip:1001@pbx is a
+ * static entry) is refused with MAP_ERROR_NO_RULE naming that rule.
+ *
+ * Every function may be called from any thread on a built table; a table
+ * is never changed after map_table_new().
  */
 #pragma once
 
@@ -103,7 +141,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MapResult, map_result_free)
 
 /* Builds a table from config, rules and the static file, all or nothing.
  * Returns (transfer full) a table, or NULL with MAP_ERROR_CONFIG whose
- * message names source and line. */
+ * message names source and line ("entries.map:12: ...", "gateway.conf
+ * [mapping] rules:2: ...") or the [mapping] key. Also refused: a domain
+ * rule on the component domain or whose SIP domain is the sip_domain, the
+ * trunk_domain or an explicitly allowed foreign domain; two domain rules
+ * for one domain; two static entries for one JID or one SIP address; a
+ * static entry inside a domain rule's domains that disagrees with it. */
 MapTable *map_table_new(const MapConfig *config, GError **error);
 void map_table_free(MapTable *table);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MapTable, map_table_free)
@@ -119,14 +162,22 @@ const char *map_table_get_component_domain(const MapTable *table);
  * component domain yields its SIP-side address (SIP_USER, PHONE, FOREIGN
  * or a static alias); any other JID yields that XMPP user's SIP identity
  * (XMPP_USER) from a static entry or domain rule.
- * Returns (transfer full) a result, or NULL and a MAP_ERROR. */
+ * Returns (transfer full) a result, or NULL and a MAP_ERROR: MALFORMED
+ * (not a JID, or a "+digits" localpart that is not E.164), NOT_PERMITTED
+ * (escaped foreign domain not in foreign_domains), NO_RULE (nothing maps
+ * it, or it is shadowed by a higher rule). */
 MapResult *map_table_lookup_jid(const MapTable *table, const char *jid,
                                 GError **error);
 
 /* SIP/SIPS/tel URI (name-addr "Bob <sip:...>" accepted) -> JID. A URI that
  * is an XMPP user's identity yields XMPP_USER; anything else yields its JID
  * on the component. Parameters other than user=phone and headers do not
- * take part in the match. Returns (transfer full) or NULL and a MAP_ERROR. */
+ * take part in the match. Returns (transfer full) or NULL and a MAP_ERROR:
+ * MALFORMED (not such a URI, bad host or port, a number that is not
+ * E.164), NOT_PERMITTED (a password; a domain not allowed), NO_RULE (no
+ * user part, a user part that cannot become a localpart unchanged, or
+ * shadowed). result->sip_uri is the canonical form, which may differ from
+ * the input in parameters, scheme sips:, or, for numbers, form. */
 MapResult *map_table_lookup_sip(const MapTable *table, const char *uri,
                                 GError **error);
 
@@ -138,7 +189,12 @@ MapResult *map_table_lookup_any(const MapTable *table, const char *address,
                                 GError **error);
 
 /* Dialled number or tel: URI -> E.164 "+15551234567" using the table's
- * country code and prefixes. (transfer full) or NULL and MAP_ERROR. */
+ * country code and prefixes. (transfer full) or NULL and MAP_ERROR:
+ * MALFORMED (not a number, more than 15 digits, a tel: local number
+ * without phone-context or default country code), NO_RULE (no country
+ * code and none configured; an extension, or a local number that has no
+ * E.164 form). Visual separators " -.()" are dropped; the international
+ * prefix is tried before the national one. */
 char *map_table_normalize_number(const MapTable *table, const char *dialled,
                                  GError **error);
 
@@ -146,7 +202,9 @@ char *map_table_normalize_number(const MapTable *table, const char *dialled,
 
 /* Validates a JID per RFC 7622 (see map_jid.c for the normalisation we
  * implement) and splits it. Out-parameters may be NULL; they are set only
- * on success; resource is NULL when absent. Domain is lower-cased. */
+ * on success (transfer full); localpart and resource are NULL when absent.
+ * All parts come back normalised. FALSE and MAP_ERROR_MALFORMED when not
+ * a JID. */
 gboolean map_jid_split(const char *jid, char **localpart, char **domainpart,
                        char **resourcepart, GError **error);
 
@@ -154,7 +212,9 @@ gboolean map_jid_split(const char *jid, char **localpart, char **domainpart,
 char *map_jid_bare(const char *jid, GError **error);
 
 /* XEP-0106 escaping of a string into a JID localpart, and back. Unescaping
- * only decodes the ten XEP-0106 sequences and leaves any other '\' alone. */
+ * only decodes the ten XEP-0106 sequences (lower-case hex, as the XEP
+ * writes them) and leaves any other '\' alone; escaping escapes '\' only
+ * where it would start one of them. (transfer full) */
 char *map_jid_escape(const char *raw);
 char *map_jid_unescape(const char *escaped);
 

@@ -160,6 +160,7 @@ test_jid_lengths(void)
     g_assert_cmpuint(strlen(local), ==, 1023);
     g_assert_cmpuint(strlen(domain), ==, 1023);
     g_assert_cmpuint(strlen(resource), ==, 1023);
+    g_clear_pointer(&local, g_free);
     g_clear_pointer(&jid, g_free);
 
     jid = g_strdup_printf("%s@x", l1024);
