@@ -71,7 +71,7 @@ map_sip_user_char_plain(guchar c)
         0xABFFFFD2, /* 0x20-0x3f: ! $ & ' ( ) * + , - . / 0-9 ; = ? */
         0x87FFFFFE, /* 0x40-0x5f: A-Z _ */
         0x47FFFFFE, /* 0x60-0x7f: a-z ~ */
-        0, 0, 0, 0,
+        0,          0, 0, 0,
     };
 
     return (plain[c >> 5] >> (c & 31)) & 1;

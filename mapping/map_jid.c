@@ -375,8 +375,8 @@ parse_ascii_bare(const char *jid, gsize pre, const char *at, MapJid *out)
         return FALSE; /* empty, trailing dot or hyphen: the general way */
     bare = g_malloc(pre + 1);
     for (gsize i = 0; i < pre; i++)
-        bare[i] = (jid[i] >= 'A' && jid[i] <= 'Z') ? (char)(jid[i] + 32)
-                                                   : jid[i];
+        bare[i] =
+            (jid[i] >= 'A' && jid[i] <= 'Z') ? (char)(jid[i] + 32) : jid[i];
     bare[pre] = '\0';
     out->bare = bare;
     out->has_local = at != NULL;
@@ -495,9 +495,8 @@ map_jid_split(const char *jid, char **localpart, char **domainpart,
     if (!map_jid_parse(jid, resourcepart != NULL, &parsed, error))
         return FALSE;
     if (localpart != NULL)
-        *localpart = parsed.has_local
-                         ? g_strndup(parsed.bare, parsed.local_len)
-                         : NULL;
+        *localpart =
+            parsed.has_local ? g_strndup(parsed.bare, parsed.local_len) : NULL;
     if (domainpart != NULL)
         *domainpart = g_strdup(map_jid_domain(&parsed));
     if (resourcepart != NULL)

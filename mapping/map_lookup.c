@@ -43,8 +43,8 @@
 #include <string.h>
 
 typedef struct {
-    char *jid;   /* canonical bare JID */
-    MapSip sip;  /* SIP side; unset for a static hit */
+    char *jid;  /* canonical bare JID */
+    MapSip sip; /* SIP side; unset for a static hit */
     MapKind kind;
     const MapStatic *st;
     const MapRule *rule;
@@ -167,8 +167,7 @@ has_upper(const char *s)
     return FALSE;
 }
 
-static char *raw_to_local(const char *raw, const char *shown,
-                          GError **error);
+static char *raw_to_local(const char *raw, const char *shown, GError **error);
 
 /* Printable ASCII that a localpart carries as it is: not upper case, not
  * one of the XEP-0106 characters, not the escape character. */
@@ -546,8 +545,7 @@ verify_jid(const MapTable *t, const char *bare, const Hit *h, GError **error)
 {
     char buf[MAP_KEY_BUF];
     g_autofree char *heap = NULL;
-    const char *key = map_table_sip_key_buf(t, &h->sip, buf, sizeof buf,
-                                            &heap);
+    const char *key = map_table_sip_key_buf(t, &h->sip, buf, sizeof buf, &heap);
     g_autofree char *uri = NULL;
     g_autofree char *how = NULL;
     g_autoptr(GError) sub = NULL;
@@ -564,8 +562,7 @@ verify_jid(const MapTable *t, const char *bare, const Hit *h, GError **error)
     if (!ok) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
                     "jid '%s' maps to '%s' (%s), which does not map back: %s",
-                    map_quote(q, bare), map_quote(q2, uri), how,
-                    sub->message);
+                    map_quote(q, bare), map_quote(q2, uri), how, sub->message);
     } else {
         g_autofree char *how2 = describe(t, &back);
 
@@ -603,8 +600,8 @@ map_table_lookup_jid(const MapTable *t, const char *jid, GError **error)
 /* S -> J by a rule below the static entries: J must map to a URI with the
  * same key as S. Returns J's URI. */
 static char *
-verify_sip(const MapTable *t, const char *input, const char *key,
-           const Hit *h, GError **error)
+verify_sip(const MapTable *t, const char *input, const char *key, const Hit *h,
+           GError **error)
 {
     g_autofree char *how = describe(t, h);
     char buf[MAP_KEY_BUF];
@@ -666,8 +663,8 @@ map_table_lookup_sip(const MapTable *t, const char *uri, GError **error)
     }
     key = map_table_sip_key_buf(t, &sip, buf, sizeof buf, &heap);
     if (raw_sip(t, &sip, key, &h, error)) {
-        canonical = h.st ? g_strdup(h.st->sip_uri)
-                         : verify_sip(t, uri, key, &h, error);
+        canonical =
+            h.st ? g_strdup(h.st->sip_uri) : verify_sip(t, uri, key, &h, error);
         if (canonical != NULL)
             r = make_result(t, &h, canonical);
     }

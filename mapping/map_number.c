@@ -51,8 +51,7 @@ plan_value(const char *value, const char *key, gsize max, char **out,
         return TRUE;
     if (!all_digits(value, 1, max)) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG,
-                    "[mapping] %s: '%s' is not 1 to %" G_GSIZE_FORMAT
-                    " digits",
+                    "[mapping] %s: '%s' is not 1 to %" G_GSIZE_FORMAT " digits",
                     key, map_quote(q, value), max);
         return FALSE;
     }
@@ -293,8 +292,8 @@ map_number_subscriber(const MapNumberPlan *plan, const char *number,
         gboolean local = number[0] != '\0';
 
         for (const char *p = number; *p != '\0'; p++)
-            local = local && (g_ascii_isxdigit(*p) || *p == '*' ||
-                              *p == '#' || is_visual_separator(*p));
+            local = local && (g_ascii_isxdigit(*p) || *p == '*' || *p == '#' ||
+                              is_visual_separator(*p));
         g_set_error(error, MAP_ERROR,
                     local ? MAP_ERROR_NO_RULE : MAP_ERROR_MALFORMED,
                     local ? "local number '%s' cannot be written as e.164"

@@ -12,10 +12,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            g_error("invariant failed: %s", #cond);                           \
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            g_error("invariant failed: %s", #cond);                            \
     } while (0)
 
 static MapTable *
@@ -56,8 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     e164 = map_table_normalize_number(t, s, &error);
     CHECK((e164 == NULL) != (error == NULL));
     if (e164 == NULL) {
-        CHECK(error->domain == MAP_ERROR &&
-              error->code <= MAP_ERROR_NO_RULE);
+        CHECK(error->domain == MAP_ERROR && error->code <= MAP_ERROR_NO_RULE);
         CHECK(g_utf8_validate(error->message, -1, NULL));
         CHECK(strchr(error->message, '\n') == NULL);
     } else {

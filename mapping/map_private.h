@@ -71,8 +71,8 @@ char *map_jid_domain_normalize(const char *s, gsize len, GError **error);
 /* ---- map_number.c ---------------------------------------------------- */
 
 typedef struct {
-    char *country_code;  /* digits, or NULL */
-    char *intl_prefix;   /* digits, never NULL once initialised */
+    char *country_code;    /* digits, or NULL */
+    char *intl_prefix;     /* digits, never NULL once initialised */
     char *national_prefix; /* digits, or NULL */
 } MapNumberPlan;
 
@@ -106,11 +106,11 @@ typedef enum {
 /* A parsed SIP/SIPS/tel URI reduced to what takes part in mapping. */
 typedef struct {
     MapScheme scheme;
-    char *user;       /* canonical user part (Sofia/RFC 3261 percent form),
-                         "+E164" when phone; NULL when the URI has none */
-    char *hostport;   /* "host" or "host:port", canonical; NULL for tel: */
-    gboolean phone;   /* user is a global number (tel:, user=phone, or a
-                         user part of "+" and digits) */
+    char *user;          /* canonical user part (Sofia/RFC 3261 percent form),
+                            "+E164" when phone; NULL when the URI has none */
+    char *hostport;      /* "host" or "host:port", canonical; NULL for tel: */
+    gboolean phone;      /* user is a global number (tel:, user=phone, or a
+                            user part of "+" and digits) */
     gboolean user_phone; /* the URI carried ;user=phone */
     gboolean host_borrowed; /* hostport points into the table: not freed */
 } MapSip;
@@ -146,8 +146,8 @@ typedef struct {
     const char *jid;     /* canonical bare JID */
     const char *sip_uri; /* canonical URI as written */
     guint32 line;
-    guint16 source;      /* index into MapTable.sources */
-    guint8 kind;         /* MAP_KIND_XMPP_USER or MAP_KIND_SIP_USER */
+    guint16 source; /* index into MapTable.sources */
+    guint8 kind;    /* MAP_KIND_XMPP_USER or MAP_KIND_SIP_USER */
 } MapStatic;
 
 /* A domain rule "*@xmpp_domain = sip:*@sip_hostport". */
@@ -166,10 +166,10 @@ struct MapTable {
     MapNumberForm numbers_as;
     MapNumberPlan plan;
     gboolean foreign_any;
-    GHashTable *foreign;  /* allowed foreign "host" or "host:port" (set) */
-    GPtrArray *sources;   /* source names (char *) */
+    GHashTable *foreign; /* allowed foreign "host" or "host:port" (set) */
+    GPtrArray *sources;  /* source names (char *) */
     GStringChunk *strings;
-    GArray *statics;      /* MapStatic */
+    GArray *statics;           /* MapStatic */
     GHashTable *static_by_jid; /* jid -> GUINT_TO_POINTER(index + 1) */
     GHashTable *static_by_sip; /* sip key -> GUINT_TO_POINTER(index + 1) */
     GPtrArray *rules;          /* MapRule * (owned) */

@@ -11,10 +11,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                           \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            g_error("invariant failed: %s", #cond);                           \
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            g_error("invariant failed: %s", #cond);                            \
     } while (0)
 
 /* The JID of a line, if the line has the shape "JID = ...". */
@@ -53,8 +53,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const foreign[] = {"other.net", NULL};
-    static const char *const rules[] = {
-        "*@example.org = sip:*@gw.example.org", NULL};
+    static const char *const rules[] = {"*@example.org = sip:*@gw.example.org",
+                                        NULL};
     MapConfig config = {
         .component_domain = "sip.example.com",
         .sip_domain = "pbx.example.com",

@@ -36,7 +36,9 @@
 
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(map-error-quark, map_error)
+/* clang-format on */
 
 void
 map_result_free(MapResult *result)
@@ -205,8 +207,8 @@ config_domains(MapTable *t, const MapConfig *config, GError **error)
         t->trunk_domain = g_strdup(t->sip_domain);
     }
     what = "foreign_domains";
-    for (guint i = 0; config->foreign_domains != NULL &&
-                      config->foreign_domains[i] != NULL;
+    for (guint i = 0;
+         config->foreign_domains != NULL && config->foreign_domains[i] != NULL;
          i++) {
         char *hp;
 
@@ -229,9 +231,8 @@ config_domains(MapTable *t, const MapConfig *config, GError **error)
     t->numbers_as = config->numbers_as;
     return TRUE;
 bad:
-    g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG,
-                "[mapping] %s: '%s' %s", what, map_quote(q, value),
-                sub->message);
+    g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG, "[mapping] %s: '%s' %s",
+                what, map_quote(q, value), sub->message);
     return FALSE;
 }
 
@@ -369,8 +370,8 @@ parse_line(Builder *b, char *line, guint16 source, guint32 lineno,
         return FALSE;
     }
     left_len = (gsize)(eq - line);
-    while (left_len > 0 && (line[left_len - 1] == ' ' ||
-                            line[left_len - 1] == '\t'))
+    while (left_len > 0 &&
+           (line[left_len - 1] == ' ' || line[left_len - 1] == '\t'))
         left_len--;
     if (left_len == 0) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG,
@@ -423,8 +424,8 @@ parse_data(Builder *b, const char *data, gsize len, guint16 source,
         }
         while (p < stop && (*p == ' ' || *p == '\t'))
             p++;
-        while (stop > p && (stop[-1] == '\r' || stop[-1] == ' ' ||
-                            stop[-1] == '\t'))
+        while (stop > p &&
+               (stop[-1] == '\r' || stop[-1] == ' ' || stop[-1] == '\t'))
             stop--;
         if (stop > p && *p != '#') {
             g_autofree char *line = g_strndup(p, (gsize)(stop - p));
@@ -539,8 +540,8 @@ add_static(MapTable *t, guint index, GError **error)
     g_assert(ok);
     other = g_hash_table_lookup(t->static_by_jid, st->jid);
     if (other != NULL) {
-        const MapStatic *o = &g_array_index(t->statics, MapStatic,
-                                            GPOINTER_TO_UINT(other) - 1);
+        const MapStatic *o =
+            &g_array_index(t->statics, MapStatic, GPOINTER_TO_UINT(other) - 1);
 
         g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG,
                     "%s: duplicate static entry for jid '%s' (first at %s)",
@@ -552,8 +553,8 @@ add_static(MapTable *t, guint index, GError **error)
     key = map_table_sip_key(t, &sip);
     other = g_hash_table_lookup(t->static_by_sip, key);
     if (other != NULL) {
-        const MapStatic *o = &g_array_index(t->statics, MapStatic,
-                                            GPOINTER_TO_UINT(other) - 1);
+        const MapStatic *o =
+            &g_array_index(t->statics, MapStatic, GPOINTER_TO_UINT(other) - 1);
 
         g_set_error(error, MAP_ERROR, MAP_ERROR_CONFIG,
                     "%s: duplicate static entry for sip address '%s' (first "
@@ -569,8 +570,7 @@ add_static(MapTable *t, guint index, GError **error)
     if (ok) {
         g_hash_table_insert(t->static_by_jid, (gpointer)st->jid, value);
         g_hash_table_insert(t->static_by_sip,
-                            g_string_chunk_insert(t->strings, key),
-                            value);
+                            g_string_chunk_insert(t->strings, key), value);
     }
     g_free(key);
     return ok;
@@ -600,17 +600,16 @@ load_lines(Builder *b, const MapConfig *config, GError **error)
 {
     MapTable *t = b->t;
 
-    g_ptr_array_add(t->sources, g_strdup(config->rules_source
-                                             ? config->rules_source
-                                             : "[mapping] rules"));
-    for (guint i = 0; config->rules != NULL && config->rules[i] != NULL;
-         i++)
-        if (!parse_data(b, config->rules[i], strlen(config->rules[i]), 0,
-                        i + 1, TRUE, error))
+    g_ptr_array_add(t->sources,
+                    g_strdup(config->rules_source ? config->rules_source
+                                                  : "[mapping] rules"));
+    for (guint i = 0; config->rules != NULL && config->rules[i] != NULL; i++)
+        if (!parse_data(b, config->rules[i], strlen(config->rules[i]), 0, i + 1,
+                        TRUE, error))
             return FALSE;
-    g_ptr_array_add(t->sources, g_strdup(config->static_source
-                                             ? config->static_source
-                                             : "static entries"));
+    g_ptr_array_add(t->sources,
+                    g_strdup(config->static_source ? config->static_source
+                                                   : "static entries"));
     if (config->static_data != NULL) {
         gsize len = config->static_len < 0 ? strlen(config->static_data)
                                            : (gsize)config->static_len;

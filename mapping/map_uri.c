@@ -367,11 +367,10 @@ map_sip_to_string(const MapSip *sip)
 {
     if (sip->scheme == MAP_SCHEME_TEL)
         return g_strconcat("tel:", sip->user, NULL);
-    return g_strconcat(sip->scheme == MAP_SCHEME_SIPS ? "sips:" : "sip:",
-                       sip->user ? sip->user : "", sip->user ? "@" : "",
-                       sip->hostport,
-                       sip->phone && sip->user_phone ? ";user=phone" : "",
-                       NULL);
+    return g_strconcat(
+        sip->scheme == MAP_SCHEME_SIPS ? "sips:" : "sip:",
+        sip->user ? sip->user : "", sip->user ? "@" : "", sip->hostport,
+        sip->phone && sip->user_phone ? ";user=phone" : "", NULL);
 }
 
 /* uri-parameters: only user=phone matters; in configuration (strict) no
@@ -430,8 +429,8 @@ parse_tel(const url_t *url, const MapNumberPlan *plan, MapSipFlags flags,
                     "has parameters, which take no part in mapping");
         return FALSE;
     }
-    out->user = map_number_subscriber(plan, url->url_user, url->url_params,
-                                      error);
+    out->user =
+        map_number_subscriber(plan, url->url_user, url->url_params, error);
     if (out->user == NULL)
         return FALSE;
     out->scheme = MAP_SCHEME_TEL;
@@ -463,8 +462,8 @@ parse_sip_user(const char *text, const MapNumberPlan *plan, MapSip *out,
         g_autofree char *number =
             semi ? g_strndup(user, (gsize)(semi - user)) : g_strdup(user);
 
-        out->user = map_number_subscriber(plan, number, semi ? semi + 1 : NULL,
-                                          error);
+        out->user =
+            map_number_subscriber(plan, number, semi ? semi + 1 : NULL, error);
         out->phone = out->user != NULL;
         return out->user != NULL;
     }
@@ -483,8 +482,8 @@ parse_sip_user(const char *text, const MapNumberPlan *plan, MapSip *out,
 }
 
 static gboolean
-parse_sip(const url_t *url, const MapNumberPlan *plan,
-          MapSipFlags flags, MapSip *out, GError **error)
+parse_sip(const url_t *url, const MapNumberPlan *plan, MapSipFlags flags,
+          MapSip *out, GError **error)
 {
     const char *port = url->url_port;
 
@@ -499,17 +498,14 @@ parse_sip(const url_t *url, const MapNumberPlan *plan,
                     map_quote(q, shown));
         return FALSE;
     }
-    out->scheme =
-        url->url_type == url_sips ? MAP_SCHEME_SIPS : MAP_SCHEME_SIP;
-    out->hostport =
-        build_hostport(url->url_host, strlen(url->url_host), port,
-                       port ? strlen(port) : 0, error);
+    out->scheme = url->url_type == url_sips ? MAP_SCHEME_SIPS : MAP_SCHEME_SIP;
+    out->hostport = build_hostport(url->url_host, strlen(url->url_host), port,
+                                   port ? strlen(port) : 0, error);
     if (out->hostport == NULL) {
         g_prefix_error(error, "host ");
         return FALSE;
     }
-    if ((url->url_params != NULL &&
-         !chars_ok(url->url_params, PARAM_CHARS)) ||
+    if ((url->url_params != NULL && !chars_ok(url->url_params, PARAM_CHARS)) ||
         (url->url_headers != NULL &&
          !chars_ok(url->url_headers, HEADER_CHARS))) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
@@ -531,6 +527,23 @@ parse_sip(const url_t *url, const MapNumberPlan *plan,
     return TRUE;
 }
 
+/* map_quote() for a URI, with any password ("sip:bob:secret@x") shown as
+ * "***": error messages go to logs. */
+static const char *
+quote_uri(char buf[MAP_QUOTE_SIZE], const char *uri)
+{
+    const char *colon = strchr(uri, ':');
+    const char *at = colon ? strchr(colon + 1, '@') : NULL;
+    const char *pw =
+        at ? memchr(colon + 1, ':', (gsize)(at - colon - 1)) : NULL;
+    g_autofree char *masked = NULL;
+
+    if (pw == NULL)
+        return map_quote(buf, uri);
+    masked = g_strdup_printf("%.*s***%s", (int)(pw + 1 - uri), uri, at);
+    return map_quote(buf, masked);
+}
+
 gboolean
 map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
               MapSip *out, GError **error)
@@ -549,7 +562,7 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
 
     if (strnlen(input, MAP_MAX_INPUT + 1) > MAP_MAX_INPUT) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
-                    "uri '%s' is longer than %d bytes", map_quote(q, input),
+                    "uri '%s' is longer than %d bytes", quote_uri(q, input),
                     MAP_MAX_INPUT);
         return FALSE;
     }
@@ -558,7 +571,7 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                     name_addr ? "uri '%s': a name-addr is not allowed here"
                               : "'%s' is not a sip, sips or tel uri",
-                    map_quote(q, input));
+                    quote_uri(q, input));
         return FALSE;
     }
     buf = len < sizeof stack ? stack : (heap = g_malloc(len + 1));
@@ -568,7 +581,7 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
          g_ascii_strncasecmp(buf, "sips:", 5) == 0) &&
         host_text_has_escape(buf)) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
-                    "uri '%s' has an escape in its host", map_quote(q, input));
+                    "uri '%s' has an escape in its host", quote_uri(q, input));
         return FALSE;
     }
     if (url_d(url, buf) < 0 ||
@@ -576,13 +589,12 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
          url->url_type != url_tel)) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                     "'%s' is not a valid sip, sips or tel uri",
-                    map_quote(q, input));
+                    quote_uri(q, input));
         return FALSE;
     }
-    if (url->url_path != NULL || url->url_fragment != NULL ||
-        url->url_root) {
+    if (url->url_path != NULL || url->url_fragment != NULL || url->url_root) {
         g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
-                    "uri '%s' has a path or fragment", map_quote(q, input));
+                    "uri '%s' has a path or fragment", quote_uri(q, input));
         return FALSE;
     }
     ok = url->url_type == url_tel ? parse_tel(url, plan, flags, &sip, &sub)
@@ -594,10 +606,10 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
         else if (g_str_has_prefix(sub->message, "number ") ||
                  g_str_has_prefix(sub->message, "local number "))
             g_set_error(error, MAP_ERROR, sub->code, "uri '%s': %s",
-                        map_quote(q, input), sub->message);
+                        quote_uri(q, input), sub->message);
         else
             g_set_error(error, MAP_ERROR, sub->code, "uri '%s' %s",
-                        map_quote(q, input), sub->message);
+                        quote_uri(q, input), sub->message);
         return FALSE;
     }
     *out = sip;

@@ -774,6 +774,10 @@ static const LookupCase lookup_sip_cases[] = {
     /* refused */
     ERR("password", "sip:bob:secret@pbx.example.com", MAP_ERROR_NOT_PERMITTED,
         "carries a password"),
+    ERR("password-in-malformed", "sip:bob:secret@", MAP_ERROR_MALFORMED,
+        "'sip:bob:***@' is not a valid"),
+    ERR("password-in-bad-host", "sip:bob:secret@pbx.ex%61mple.com",
+        MAP_ERROR_MALFORMED, "'sip:bob:***@pbx.ex%61mple.com' has an escape"),
     ERR("no-user", "sip:pbx.example.com", MAP_ERROR_NO_RULE,
         "has no user part"),
     ERR("other-scheme", "http://example.com/", MAP_ERROR_MALFORMED,

@@ -81,11 +81,10 @@ sip_input(guint i, guint n)
     case 4:
         return g_strdup_printf("sip:ext%u@pbx.example.com;transport=tcp", i);
     default:
-        return i % 12 == 5
-                   ? g_strdup_printf("sip:+1555%07u@trunk.example.com;"
-                                     "user=phone",
-                                     i)
-                   : g_strdup_printf("sip:bob%u@other.net", i);
+        return i % 12 == 5 ? g_strdup_printf("sip:+1555%07u@trunk.example.com;"
+                                             "user=phone",
+                                             i)
+                           : g_strdup_printf("sip:bob%u@other.net", i);
     }
 }
 
@@ -157,8 +156,8 @@ int
 main(int argc, char **argv)
 {
     static const char *const foreign[] = {"other.net", NULL};
-    static const char *const rules[] = {
-        "*@example.org = sip:*@gw.example.org", NULL};
+    static const char *const rules[] = {"*@example.org = sip:*@gw.example.org",
+                                        NULL};
     guint n = argc > 1 ? (guint)strtoul(argv[1], NULL, 10) : 100000;
     double seconds = argc > 2 ? strtod(argv[2], NULL) : 2.0;
     g_autoptr(GString) data = generate_static(n);
@@ -200,10 +199,10 @@ main(int argc, char **argv)
         jids[i] = jid_input(i, n);
         uris[i] = sip_input(i, n);
     }
-    rate_j = run(t, map_table_lookup_jid, jids, seconds, &done_j, &min_j,
-                 &max_j);
-    rate_s = run(t, map_table_lookup_sip, uris, seconds, &done_s, &min_s,
-                 &max_s);
+    rate_j =
+        run(t, map_table_lookup_jid, jids, seconds, &done_j, &min_j, &max_j);
+    rate_s =
+        run(t, map_table_lookup_sip, uris, seconds, &done_s, &min_s, &max_s);
 
     printf("bench_map: mapping table, one core\n");
     printf("  entries             %u static, %u domain rule(s), %.1f MiB of "
@@ -229,7 +228,8 @@ main(int argc, char **argv)
            (double)hwm / 1024.0);
     ok = load_s < 1.0 && rate_j >= 1e6 && rate_s >= 1e6 &&
          (rss1 - rss0) <= 64 * 1024;
-    printf("  result              %s\n", ok ? "all targets met" : "TARGET MISSED");
+    printf("  result              %s\n",
+           ok ? "all targets met" : "TARGET MISSED");
     for (guint i = 0; i < N_INPUTS; i++) {
         g_free(jids[i]);
         g_free(uris[i]);
