@@ -128,6 +128,30 @@ static const KeyDef keys[] = {
     { "security", "sip_burst", K_UINT, "500", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.sip_burst),
       "burst size of that bucket" },
 
+    /* [presence]: SUBSCRIBE/NOTIFY/PUBLISH with PIDF both ways */
+    { "presence", "enabled", K_BOOL, "true", 0, 0, FALSE, FALSE, FALSE, OFF(presence.enabled),
+      "bridge presence (false: SUBSCRIBE gets 489, XMPP subscriptions are refused)" },
+    { "presence", "server", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.server),
+      "presence server to SUBSCRIBE and PUBLISH through, e.g. sip:127.0.0.1:5060 (default: the address itself)" },
+    { "presence", "allow_watchers", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(presence.allow_watchers),
+      "XMPP users whose subscriptions to SIP contacts are approved (JID globs; a bare domain = its users); others are refused" },
+    { "presence", "subscribe_expires", K_UINT, "600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.subscribe_expires),
+      "lifetime asked for in our SUBSCRIBEs, seconds" },
+    { "presence", "min_expires", K_UINT, "60", 1, 3600, FALSE, TRUE, FALSE, OFF(presence.min_expires),
+      "shorter incoming subscriptions get 423 Interval Too Brief" },
+    { "presence", "max_expires", K_UINT, "3600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.max_expires),
+      "longer incoming subscriptions are shortened to this" },
+    { "presence", "publish", K_BOOL, "false", 0, 0, FALSE, TRUE, FALSE, OFF(presence.publish),
+      "PUBLISH XMPP users' presence (RFC 3903) to the presence server" },
+    { "presence", "publish_expires", K_UINT, "600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.publish_expires),
+      "lifetime of those publications, seconds" },
+    { "presence", "max_sip_watchers", K_UINT, "100000", 1, 10000000, FALSE, TRUE, FALSE, OFF(presence.max_sip_watchers),
+      "SIP subscriptions to XMPP users held at once; more get 503" },
+    { "presence", "max_watched", K_UINT, "10000", 1, 10000000, FALSE, TRUE, FALSE, OFF(presence.max_watched),
+      "SIP addresses XMPP users may watch at once; more are refused" },
+    { "presence", "state_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.state_file),
+      "where XMPP watchers of SIP contacts are kept across restarts (default: not kept)" },
+
     /* [limits] */
     { "limits", "max_message_bytes", K_UINT, "65536", 64, 262144, FALSE, TRUE, FALSE, OFF(limits.max_message_bytes),
       "largest message body carried either way (Prosody's component limit is 512 KiB)" },
@@ -550,6 +574,12 @@ validate(Ctx *c, GwConfig *cfg)
             problem(c, find_key("sip", "registrar"),
                     "'%.64s' is not a sip: URL", cfg->sip.registrar);
     }
+    if (cfg->presence.server != NULL && !valid_sip_url(cfg->presence.server))
+        problem(c, find_key("presence", "server"),
+                "'%.64s' is not a sip: URL", cfg->presence.server);
+    if (cfg->presence.max_expires < cfg->presence.min_expires)
+        problem(c, find_key("presence", "max_expires"),
+                "is less than min_expires");
     if (cfg->sip.domain == NULL && cfg->mapping.sip_domain != NULL)
         cfg->sip.domain = g_strdup(cfg->mapping.sip_domain);
     if (cfg->sip.auth_username == NULL && cfg->sip.username != NULL)
@@ -713,6 +743,24 @@ gw_config_allows_message(const GwConfig *cfg, const char *sender_bare,
         if (g_pattern_match_simple(r->sender, sender_bare) &&
             g_pattern_match_simple(r->destination, dest))
             return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+gw_config_allows_watcher(const GwConfig *cfg, const char *watcher_bare)
+{
+    char **p = cfg->presence.allow_watchers;
+
+    for (; p != NULL && *p != NULL; p++) {
+        /* "example.com" means every user of that domain */
+        if (strchr(*p, '@') == NULL && strcmp(*p, "*") != 0) {
+            const char *at = strrchr(watcher_bare, '@');
+            if (at != NULL && g_ascii_strcasecmp(at + 1, *p) == 0)
+                return TRUE;
+        } else if (g_pattern_match_simple(*p, watcher_bare)) {
+            return TRUE;
+        }
     }
     return FALSE;
 }

@@ -100,6 +100,20 @@ typedef struct {
     } security;
 
     struct {
+        gboolean enabled;
+        char *server;           /* presence server URI, or NULL */
+        char **allow_watchers;  /* JID globs that may watch SIP contacts */
+        guint subscribe_expires;
+        guint min_expires;
+        guint max_expires;
+        gboolean publish;
+        guint publish_expires;
+        guint max_sip_watchers;
+        guint max_watched;
+        char *state_file;
+    } presence;
+
+    struct {
         guint max_message_bytes;
         guint max_pending_sip;  /* XMPP->SIP MESSAGEs awaiting a response */
         guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting a write */
@@ -138,6 +152,10 @@ MapTable *gw_config_build_map(const GwConfig *config, GError **error);
 /* May XMPP user `sender_bare` message SIP destination `dest`? */
 gboolean gw_config_allows_message(const GwConfig *config,
                                   const char *sender_bare, const char *dest);
+
+/* May XMPP user `watcher_bare` watch the presence of SIP contacts? */
+gboolean gw_config_allows_watcher(const GwConfig *config,
+                                  const char *watcher_bare);
 
 /* Is a SIP source address (textual IPv4/IPv6) trusted? */
 gboolean gw_config_trusts_sip_source(const GwConfig *config,

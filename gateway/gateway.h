@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct GwMsgBridge GwMsgBridge;
+typedef struct GwPresBridge GwPresBridge;
 
 typedef struct {
     /* The configuration the process started with: the links are built
@@ -26,6 +27,7 @@ typedef struct {
     GwXmppLink *xmpp;
     GwSipUa *sip;
     GwMsgBridge *msg;
+    GwPresBridge *pres;
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;
 

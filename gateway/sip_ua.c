@@ -31,13 +31,45 @@
 
 #include "gw_error.h"
 
+/* What is bound to a nua handle says what it is. */
+typedef enum {
+    MAGIC_TXN = 0x74786e,
+    MAGIC_DIALOG = 0x646c67,
+    MAGIC_PUB = 0x707562,
+} Magic;
+
 struct GwSipRequest {
     GwSipUa *ua;
     nua_handle_t *nh;
     nua_saved_event_t saved[1];
+    GwSipDialog *dialog; /* SUBSCRIBE */
+};
+
+struct GwSipDialog {
+    Magic magic;
+    GwSipUa *ua;
+    nua_handle_t *nh;
+    gboolean server; /* a subscription we serve */
+    const GwSipDialogFuncs *funcs;
+    gpointer data;
+    gboolean closed;     /* the owner let go: no more callbacks */
+    gboolean final_sent; /* terminating NOTIFY / un-SUBSCRIBE under way */
+    gboolean auth_tried;
+    char *event;
+    guint reap_id; /* destroys the handle if the last answer never comes */
+};
+
+struct GwSipPublication {
+    Magic magic;
+    GwSipUa *ua;
+    nua_handle_t *nh;
+    char *event;
+    char *content_type;
+    gboolean auth_tried;
 };
 
 typedef struct {
+    Magic magic;
     GwSipUa *ua;
     nua_handle_t *nh;
     GwSipResultFunc func;
@@ -62,6 +94,8 @@ struct GwSipUa {
     nua_t *nua;
     GHashTable *requests; /* GwSipRequest* set: awaiting a response */
     GHashTable *txns;     /* OutTxn* set: awaiting a final response */
+    GHashTable *dialogs;  /* GwSipDialog* set */
+    GHashTable *pubs;     /* GwSipPublication* set */
 
     nua_handle_t *reg_nh;
     RegState reg_state;
@@ -139,16 +173,342 @@ respond_now(nua_t *nua, nua_handle_t *nh, int status, const char *phrase)
     nua_respond(nh, status, phrase, NUTAG_WITH_THIS(nua), TAG_END());
 }
 
+/* ---- dialogs ----------------------------------------------------------- */
+
+static GwSipDialog *
+dialog_new(GwSipUa *self, nua_handle_t *nh, gboolean server,
+           const char *event)
+{
+    GwSipDialog *d = g_new0(GwSipDialog, 1);
+
+    d->magic = MAGIC_DIALOG;
+    d->ua = self;
+    d->nh = nh;
+    d->server = server;
+    d->event = g_strdup(event ? event : "presence");
+    g_hash_table_add(self->dialogs, d);
+    return d;
+}
+
+static void
+dialog_destroy(GwSipDialog *d)
+{
+    GwSipUa *self = d->ua;
+
+    g_clear_handle_id(&d->reap_id, g_source_remove);
+    if (d->nh != NULL) {
+        nua_handle_bind(d->nh, NULL);
+        nua_handle_destroy(d->nh);
+    }
+    g_hash_table_remove(self->dialogs, d);
+    g_free(d->event);
+    g_free(d);
+}
+
+static gboolean
+reap_dialog(gpointer data)
+{
+    GwSipDialog *d = data;
+
+    d->reap_id = 0;
+    dialog_destroy(d);
+    return G_SOURCE_REMOVE;
+}
+
+/* The peer or a failure ended it: tell the owner once, then let go. */
+static void
+dialog_ended(GwSipDialog *d, int status, const char *reason,
+             guint retry_after)
+{
+    if (!d->closed && d->funcs != NULL && d->funcs->ended != NULL) {
+        d->closed = TRUE;
+        d->funcs->ended(d->data, status, reason, retry_after);
+    }
+    d->closed = TRUE;
+    /* the stack may still send or await a last message on this handle */
+    if (d->reap_id == 0)
+        d->reap_id = g_timeout_add_seconds(5, reap_dialog, d);
+}
+
+void
+gw_sip_dialog_bind(GwSipDialog *d, const GwSipDialogFuncs *funcs,
+                   gpointer data)
+{
+    d->funcs = funcs;
+    d->data = data;
+}
+
+static const char *
+substate_text(GwSubState state)
+{
+    switch (state) {
+    case GW_SUB_PENDING:
+        return "pending";
+    case GW_SUB_ACTIVE:
+        return "active";
+    default:
+        return "terminated";
+    }
+}
+
+void
+gw_sip_dialog_notify(GwSipDialog *d, GwSubState state, guint expires,
+                     const char *reason, guint retry_after,
+                     const char *content_type, const char *body)
+{
+    char ss[128];
+    int substate = state == GW_SUB_PENDING  ? nua_substate_pending
+                   : state == GW_SUB_ACTIVE ? nua_substate_active
+                                            : nua_substate_terminated;
+
+    g_return_if_fail(d != NULL && d->server);
+    if (state == GW_SUB_TERMINATED) {
+        if (retry_after > 0)
+            g_snprintf(ss, sizeof ss, "terminated;reason=%s;retry-after=%u",
+                       reason ? reason : "noresource", retry_after);
+        else
+            g_snprintf(ss, sizeof ss, "terminated;reason=%s",
+                       reason ? reason : "noresource");
+        d->final_sent = TRUE;
+    } else {
+        g_snprintf(ss, sizeof ss, "%s;expires=%u", substate_text(state),
+                   expires);
+    }
+    nua_notify(d->nh, NUTAG_SUBSTATE(substate),
+               SIPTAG_SUBSCRIPTION_STATE_STR(ss), SIPTAG_EVENT_STR(d->event),
+               TAG_IF(content_type != NULL,
+                      SIPTAG_CONTENT_TYPE_STR(content_type)),
+               TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)), TAG_END());
+}
+
+void
+gw_sip_dialog_close(GwSipDialog *d)
+{
+    if (d == NULL)
+        return;
+    d->closed = TRUE;
+    d->funcs = NULL;
+    d->data = NULL;
+    if (!d->server && !d->final_sent) {
+        d->final_sent = TRUE;
+        nua_unsubscribe(d->nh, TAG_END());
+    }
+    if (d->final_sent) {
+        /* destroyed when the last answer comes, or after 5 s */
+        if (d->reap_id == 0)
+            d->reap_id = g_timeout_add_seconds(5, reap_dialog, d);
+    } else {
+        dialog_destroy(d);
+    }
+}
+
+GwSipDialog *
+gw_sip_ua_subscribe(GwSipUa *self, const char *from, const char *to,
+                    const char *route, const char *event, const char *accept,
+                    guint expires, const GwSipDialogFuncs *funcs,
+                    gpointer data)
+{
+    GwSipDialog *d = dialog_new(self, NULL, FALSE, event);
+    g_autofree char *to_na = g_strdup_printf("<%s>", to);
+    g_autofree char *from_na = g_strdup_printf("<%s>", from);
+    g_autofree char *route_na =
+        route ? g_strdup_printf("<%s;lr>", route) : NULL;
+    char exp[16];
+
+    d->funcs = funcs;
+    d->data = data;
+    g_snprintf(exp, sizeof exp, "%u", expires);
+    d->nh = nua_handle(self->nua, (nua_hmagic_t *)d, SIPTAG_TO_STR(to_na),
+                       SIPTAG_FROM_STR(from_na), TAG_END());
+    nua_subscribe(d->nh, SIPTAG_EVENT_STR(event),
+                  TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
+                  SIPTAG_EXPIRES_STR(exp),
+                  TAG_IF(route_na != NULL, SIPTAG_ROUTE_STR(route_na)),
+                  TAG_END());
+    return d;
+}
+
+static char *auth_string(const GwSipUa *self, sip_t const *sip);
+
+static void
+on_dialog_event(GwSipUa *self, nua_event_t event, int status,
+                const char *phrase, GwSipDialog *d, sip_t const *sip,
+                tagi_t tags[])
+{
+    int substate = -1;
+    const char *reason = NULL;
+    guint retry = 0;
+
+    if (sip != NULL && sip->sip_subscription_state != NULL) {
+        reason = sip->sip_subscription_state->ss_reason;
+        if (sip->sip_subscription_state->ss_retry_after)
+            retry = (guint)g_ascii_strtoull(
+                sip->sip_subscription_state->ss_retry_after, NULL, 10);
+    }
+    tl_gets(tags, NUTAG_SUBSTATE_REF(substate), TAG_END());
+
+    switch (event) {
+    case nua_r_subscribe:
+        if (status < 200)
+            break;
+        if ((status == 401 || status == 407) && !d->auth_tried) {
+            g_autofree char *auth = auth_string(self, sip);
+            if (auth != NULL) {
+                d->auth_tried = TRUE;
+                nua_authenticate(d->nh, NUTAG_AUTH(auth), TAG_END());
+                memset(auth, 0, strlen(auth));
+                break;
+            }
+        }
+        if (status >= 300) {
+            if (sip != NULL && sip->sip_retry_after != NULL)
+                retry = (guint)sip->sip_retry_after->af_delta;
+            dialog_ended(d, status, phrase, retry);
+        } else {
+            d->auth_tried = FALSE;
+        }
+        break;
+    case nua_i_notify: {
+        GwSubState st = substate == nua_substate_pending  ? GW_SUB_PENDING
+                        : substate == nua_substate_active ? GW_SUB_ACTIVE
+                                                          : GW_SUB_TERMINATED;
+        if (!d->closed && d->funcs != NULL && d->funcs->notify != NULL) {
+            g_autofree char *ct =
+                sip && sip->sip_content_type && sip->sip_content_type->c_type
+                    ? g_ascii_strdown(sip->sip_content_type->c_type, -1)
+                    : NULL;
+            d->funcs->notify(d->data, st, ct,
+                             sip && sip->sip_payload
+                                 ? sip->sip_payload->pl_data : NULL,
+                             sip && sip->sip_payload
+                                 ? sip->sip_payload->pl_len : 0);
+        }
+        if (st == GW_SUB_TERMINATED)
+            dialog_ended(d, 0, reason, retry);
+        break;
+    }
+    case nua_r_unsubscribe:
+        if (status >= 200)
+            dialog_destroy(d);
+        break;
+    case nua_i_subscribe:
+        /* an un-SUBSCRIBE the stack has answered; it sends the final
+         * NOTIFY itself */
+        if (status >= 200)
+            dialog_ended(d, 0, "timeout", 0);
+        break;
+    case nua_r_notify:
+        if (status < 200)
+            break;
+        if (status >= 300 && status != 408)
+            dialog_ended(d, status, phrase, 0); /* e.g. 481: watcher gone */
+        else if (substate == nua_substate_terminated || d->final_sent) {
+            if (d->closed)
+                dialog_destroy(d);
+            else
+                dialog_ended(d, 0, "terminated", 0);
+        }
+        break;
+    case nua_i_terminated:
+    case nua_i_subscription:
+        break;
+    default:
+        g_debug("dialog event %s: %d %s", nua_event_name(event), status,
+                phrase ? phrase : "");
+        break;
+    }
+}
+
+/* ---- publications ------------------------------------------------------ */
+
+GwSipPublication *
+gw_sip_ua_publish(GwSipUa *self, const char *aor, const char *route,
+                  const char *event, const char *content_type,
+                  const char *body, guint expires)
+{
+    GwSipPublication *p = g_new0(GwSipPublication, 1);
+    g_autofree char *aor_na = g_strdup_printf("<%s>", aor);
+    g_autofree char *route_na =
+        route ? g_strdup_printf("<%s;lr>", route) : NULL;
+    char exp[16];
+
+    p->magic = MAGIC_PUB;
+    p->ua = self;
+    p->event = g_strdup(event);
+    p->content_type = g_strdup(content_type);
+    g_snprintf(exp, sizeof exp, "%u", expires);
+    p->nh = nua_handle(self->nua, (nua_hmagic_t *)p, SIPTAG_TO_STR(aor_na),
+                       SIPTAG_FROM_STR(aor_na),
+                       TAG_IF(route_na != NULL, SIPTAG_ROUTE_STR(route_na)),
+                       TAG_END());
+    g_hash_table_add(self->pubs, p);
+    nua_publish(p->nh, SIPTAG_EVENT_STR(event),
+                SIPTAG_CONTENT_TYPE_STR(content_type),
+                SIPTAG_PAYLOAD_STR(body), SIPTAG_EXPIRES_STR(exp), TAG_END());
+    return p;
+}
+
+void
+gw_sip_publication_update(GwSipPublication *p, const char *body)
+{
+    nua_publish(p->nh, SIPTAG_EVENT_STR(p->event),
+                SIPTAG_CONTENT_TYPE_STR(p->content_type),
+                SIPTAG_PAYLOAD_STR(body), TAG_END());
+}
+
+static void
+pub_free(GwSipPublication *p)
+{
+    g_hash_table_remove(p->ua->pubs, p);
+    if (p->nh != NULL) {
+        nua_handle_bind(p->nh, NULL);
+        nua_handle_destroy(p->nh);
+    }
+    g_free(p->event);
+    g_free(p->content_type);
+    g_free(p);
+}
+
+void
+gw_sip_publication_remove(GwSipPublication *p)
+{
+    if (p == NULL)
+        return;
+    /* destroying the handle sends the un-PUBLISH (notes 2.4) */
+    pub_free(p);
+}
+
+static void
+on_pub_event(GwSipUa *self, nua_event_t event, int status,
+             const char *phrase, GwSipPublication *p, sip_t const *sip)
+{
+    if (event != nua_r_publish || status < 200)
+        return;
+    if ((status == 401 || status == 407) && !p->auth_tried) {
+        g_autofree char *auth = auth_string(self, sip);
+        if (auth != NULL) {
+            p->auth_tried = TRUE;
+            nua_authenticate(p->nh, NUTAG_AUTH(auth), TAG_END());
+            memset(auth, 0, strlen(auth));
+            return;
+        }
+    }
+    if (status >= 300)
+        g_warning("PUBLISH of presence failed: %d %s", status, phrase);
+    else
+        p->auth_tried = FALSE;
+}
+
 /* ---- incoming requests ------------------------------------------------- */
 
 static void
 on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
-            nua_handle_t *nh, sip_t const *sip)
+            nua_handle_t *nh, GwSipDialog *dialog, sip_t const *sip)
 {
     GwSipRequest *req;
     GwSipIncoming in = { 0 };
     g_autofree char *ruri = NULL, *from = NULL, *to = NULL;
-    g_autofree char *content_type = NULL, *charset = NULL;
+    g_autofree char *content_type = NULL, *charset = NULL, *accept = NULL;
     char host[INET6_ADDRSTRLEN + 8];
 
     if (status >= 200) {
@@ -158,7 +518,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
     if (self->stopping) {
         nua_respond(nh, 503, "Gateway Shutting Down", NUTAG_WITH_THIS(nua),
                     SIPTAG_RETRY_AFTER_STR("5"), TAG_END());
-        if (event != nua_i_invite)
+        if (event != nua_i_invite && dialog == NULL)
             nua_handle_destroy(nh);
         return;
     }
@@ -203,34 +563,80 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
         in.body_len = sip->sip_payload->pl_len;
     }
 
+    in.expires = sip->sip_expires ? (gint)sip->sip_expires->ex_delta : -1;
+    in.event = sip->sip_event ? sip->sip_event->o_type : NULL;
+    if (sip->sip_accept != NULL) {
+        GString *acc = g_string_new(NULL);
+        for (sip_accept_t const *a = sip->sip_accept; a; a = a->ac_next)
+            if (a->ac_type != NULL)
+                g_string_append_printf(acc, "%s%s", acc->len ? ", " : "",
+                                       a->ac_type);
+        accept = g_string_free(acc, FALSE);
+        in.accept = accept;
+    }
+    if (event == nua_i_subscribe) {
+        if (dialog == NULL) {
+            dialog = dialog_new(self, nh, TRUE, in.event);
+            nua_handle_bind(nh, (nua_hmagic_t *)dialog);
+        }
+        in.dialog = dialog;
+        in.dialog_data = dialog->data;
+    }
+
     req = g_new0(GwSipRequest, 1);
     req->ua = self;
     req->nh = nh;
+    req->dialog = dialog;
     nua_save_event(nua, req->saved);
     g_hash_table_add(self->requests, req);
     self->on_request(req, &in, self->user_data);
+}
+
+static void
+respond_full(GwSipRequest *req, int status, const char *phrase,
+             guint retry_after, const char *accept, gint expires)
+{
+    GwSipUa *self;
+    char ra[16], ex[16];
+
+    g_return_if_fail(req != NULL);
+    self = req->ua;
+    g_snprintf(ra, sizeof ra, "%u", retry_after);
+    g_snprintf(ex, sizeof ex, "%d", expires);
+    nua_respond(req->nh, status, phrase, NUTAG_WITH_SAVED(req->saved),
+                TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
+                TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
+                TAG_IF(expires >= 0 && status != 423, SIPTAG_EXPIRES_STR(ex)),
+                TAG_IF(expires >= 0 && status == 423,
+                       SIPTAG_MIN_EXPIRES_STR(ex)),
+                TAG_END());
+    nua_destroy_event(req->saved);
+    if (req->dialog != NULL) {
+        /* a refused new subscription is over; a refused refresh leaves
+         * the dialog to its owner */
+        if (status >= 300 && req->dialog->funcs == NULL)
+            dialog_destroy(req->dialog);
+    } else if (nua_handle_has_invite(req->nh) == 0) {
+        /* an INVITE handle lives on until its state is terminated */
+        nua_handle_destroy(req->nh);
+    }
+    g_hash_table_remove(self->requests, req);
+    g_free(req);
 }
 
 void
 gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
                        guint retry_after, const char *accept)
 {
-    GwSipUa *self;
-    char ra[16];
+    respond_full(req, status, phrase, retry_after, accept, -1);
+}
 
-    g_return_if_fail(req != NULL);
-    self = req->ua;
-    g_snprintf(ra, sizeof ra, "%u", retry_after);
-    nua_respond(req->nh, status, phrase, NUTAG_WITH_SAVED(req->saved),
-                TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
-                TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
-                TAG_END());
-    nua_destroy_event(req->saved);
-    /* an INVITE handle lives on until its state is terminated */
-    if (nua_handle_has_invite(req->nh) == 0)
-        nua_handle_destroy(req->nh);
-    g_hash_table_remove(self->requests, req);
-    g_free(req);
+void
+gw_sip_request_respond_subscribe(GwSipRequest *req, int status,
+                                 const char *phrase, guint expires)
+{
+    respond_full(req, status, phrase, 0, NULL,
+                 status < 300 || status == 423 ? (gint)expires : -1);
 }
 
 /* ---- outgoing MESSAGE -------------------------------------------------- */
@@ -307,6 +713,7 @@ gw_sip_ua_send_message(GwSipUa *self, const char *from_uri,
     OutTxn *t = g_new0(OutTxn, 1);
     g_autofree char *to = NULL, *from = NULL;
 
+    t->magic = MAGIC_TXN;
     t->ua = self;
     t->func = result;
     t->data = user_data;
@@ -477,13 +884,25 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
              sip_t const *sip, tagi_t tags[])
 {
     GwSipUa *self = (GwSipUa *)magic;
+    Magic kind = hmagic != NULL ? *(Magic *)hmagic : 0;
+
+    if (kind == MAGIC_DIALOG && event != nua_i_subscribe) {
+        on_dialog_event(self, event, status, phrase, (GwSipDialog *)hmagic,
+                        sip, tags);
+        return;
+    }
+    if (kind == MAGIC_PUB) {
+        on_pub_event(self, event, status, phrase,
+                     (GwSipPublication *)hmagic, sip);
+        return;
+    }
 
     switch (event) {
     case nua_i_message:
-        on_incoming(self, event, status, nua, nh, sip);
+        on_incoming(self, event, status, nua, nh, NULL, sip);
         break;
     case nua_r_message:
-        if (hmagic != NULL)
+        if (kind == MAGIC_TXN)
             on_message_response(self, status, phrase, (OutTxn *)hmagic, sip);
         break;
     case nua_i_invite:
@@ -492,10 +911,13 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
             nua_respond(nh, 501, "Calls Not Supported Here", TAG_END());
         break;
     case nua_i_subscribe:
-        if (status < 200) {
-            respond_now(nua, nh, 489, "Bad Event");
-            nua_handle_destroy(nh);
-        }
+        if (status >= 200 && kind == MAGIC_DIALOG)
+            on_dialog_event(self, event, status, phrase,
+                            (GwSipDialog *)hmagic, sip, tags);
+        else
+            on_incoming(self, event, status, nua, nh,
+                        kind == MAGIC_DIALOG ? (GwSipDialog *)hmagic : NULL,
+                        sip);
         break;
     case nua_i_state: {
         int cs = nua_callstate_init;
@@ -573,6 +995,8 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
     self->user_data = user_data;
     self->requests = g_hash_table_new(NULL, NULL);
     self->txns = g_hash_table_new(NULL, NULL);
+    self->dialogs = g_hash_table_new(NULL, NULL);
+    self->pubs = g_hash_table_new(NULL, NULL);
     self->log_tail = g_string_new(NULL);
 
     su_init();
@@ -598,8 +1022,9 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         TAG_IF(config->sip.outbound_proxy != NULL,
                NUTAG_PROXY(URL_STRING_MAKE(config->sip.outbound_proxy))),
         NUTAG_MEDIA_ENABLE(0),
-        NUTAG_ALLOW("MESSAGE, OPTIONS"),
+        NUTAG_ALLOW("MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"),
         NUTAG_APPL_METHOD("MESSAGE"),
+        NUTAG_ALLOW_EVENTS("presence"),
         NUTAG_ENABLEMESSAGE(1),
         NUTAG_USER_AGENT(config->sip.user_agent),
         SIPTAG_SERVER_STR(config->sip.user_agent),
@@ -641,6 +1066,17 @@ gw_sip_ua_free(GwSipUa *self)
         return;
     g_clear_handle_id(&self->reg_retry_id, g_source_remove);
     g_clear_handle_id(&self->stop_timer_id, g_source_remove);
+    /* handles go before the stack that owns them */
+    while (g_hash_table_size(self->dialogs) > 0) {
+        GList *l = g_hash_table_get_keys(self->dialogs);
+        dialog_destroy(l->data);
+        g_list_free(l);
+    }
+    while (g_hash_table_size(self->pubs) > 0) {
+        GList *l = g_hash_table_get_keys(self->pubs);
+        pub_free(l->data);
+        g_list_free(l);
+    }
     if (self->nua != NULL)
         nua_destroy(self->nua);
     if (self->root != NULL)
@@ -649,6 +1085,8 @@ gw_sip_ua_free(GwSipUa *self)
     su_deinit();
     g_hash_table_unref(self->requests);
     g_hash_table_unref(self->txns);
+    g_hash_table_unref(self->dialogs);
+    g_hash_table_unref(self->pubs);
     g_string_free(self->log_tail, TRUE);
     g_free(self);
 }

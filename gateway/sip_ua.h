@@ -14,6 +14,28 @@ typedef struct GwSipUa GwSipUa;
  * gw_sip_request_respond() per request; it frees the request. */
 typedef struct GwSipRequest GwSipRequest;
 
+/* A subscription dialog (RFC 6665), served or ours. */
+typedef struct GwSipDialog GwSipDialog;
+
+typedef enum {
+    GW_SUB_PENDING,
+    GW_SUB_ACTIVE,
+    GW_SUB_TERMINATED,
+} GwSubState;
+
+/* What a dialog's owner is told. `notify` only for subscriptions we made:
+ * each NOTIFY's state and body. `ended` once, when the dialog is over by
+ * the peer's doing or a failure (never after gw_sip_dialog_close()):
+ * status is the failing SIP status (0 for a NOTIFY/un-SUBSCRIBE that
+ * ended it), reason the Subscription-State reason if any, retry_after
+ * seconds (0 if none). The dialog is closed by the UA after `ended`. */
+typedef struct {
+    void (*notify)(gpointer data, GwSubState state, const char *content_type,
+                   const char *body, gsize len);
+    void (*ended)(gpointer data, int status, const char *reason,
+                  guint retry_after);
+} GwSipDialogFuncs;
+
 /* What the UA extracted from an incoming request; borrowed for the call. */
 typedef struct {
     const char *method;       /* "MESSAGE" */
@@ -29,6 +51,11 @@ typedef struct {
     const char *charset;      /* charset parameter, or NULL */
     const char *body;         /* not NUL-terminated; NULL if none */
     gsize body_len;
+    const char *event;        /* Event type ("presence"), or NULL */
+    gint expires;             /* Expires header, or -1 */
+    const char *accept;       /* Accept header as written, or NULL */
+    GwSipDialog *dialog;      /* SUBSCRIBE: its dialog */
+    gpointer dialog_data;     /* what was bound to it; NULL: a new one */
 } GwSipIncoming;
 
 /* An incoming request for the router. It must respond (now or later). */
@@ -63,6 +90,50 @@ void gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
  * an Accept header (for 415). Frees req. */
 void gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
                             guint retry_after, const char *accept);
+
+/* Answers a SUBSCRIBE. 2xx keeps the dialog, with `expires` seconds in
+ * the answer (423: `expires` is the Min-Expires); >= 300 ends a new
+ * dialog. Frees req. */
+void gw_sip_request_respond_subscribe(GwSipRequest *req, int status,
+                                      const char *phrase, guint expires);
+
+/* Attaches an owner to a dialog (a new served one, after a 2xx). */
+void gw_sip_dialog_bind(GwSipDialog *dialog, const GwSipDialogFuncs *funcs,
+                        gpointer data);
+
+/* Sends a NOTIFY in a subscription we serve. expires: seconds left (for
+ * active/pending); reason and retry_after for terminated. content_type and
+ * body may be NULL (no body). */
+void gw_sip_dialog_notify(GwSipDialog *dialog, GwSubState state,
+                          guint expires, const char *reason,
+                          guint retry_after, const char *content_type,
+                          const char *body);
+
+/* Ends our side: no more callbacks; the handle goes once its last
+ * transaction is done. For a served dialog send the terminating NOTIFY
+ * first; for our own subscription this sends the un-SUBSCRIBE. */
+void gw_sip_dialog_close(GwSipDialog *dialog);
+
+/* Subscribes (RFC 6665) from `from` to `to`, through `route` (a proxy or
+ * presence server URI, or NULL). The dialog refreshes itself until closed
+ * or ended. */
+GwSipDialog *gw_sip_ua_subscribe(GwSipUa *ua, const char *from,
+                                 const char *to, const char *route,
+                                 const char *event, const char *accept,
+                                 guint expires, const GwSipDialogFuncs *funcs,
+                                 gpointer data);
+
+/* RFC 3903 publication of one address's presence, refreshed by the stack
+ * until removed. (transfer full) handle. */
+typedef struct GwSipPublication GwSipPublication;
+GwSipPublication *gw_sip_ua_publish(GwSipUa *ua, const char *aor,
+                                    const char *route, const char *event,
+                                    const char *content_type,
+                                    const char *body, guint expires);
+/* Replaces the published document. */
+void gw_sip_publication_update(GwSipPublication *pub, const char *body);
+/* Removes the publication (Expires: 0) and frees the handle. */
+void gw_sip_publication_remove(GwSipPublication *pub);
 
 /* Is the UA registered (when registration is configured)? */
 gboolean gw_sip_ua_is_registered(const GwSipUa *ua);

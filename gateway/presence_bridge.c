@@ -1,0 +1,1111 @@
+/* gateway/presence_bridge.c: presence both ways.
+ *
+ * A. SIP watcher -> XMPP user (sip:1001@pbx watches alice@example.com)
+ *
+ *   SUBSCRIBE sip:alice@gw --> 202, NOTIFY pending (no body)
+ *                             <presence type=subscribe from=1001@comp to=alice>
+ *   alice approves          <-- <presence type=subscribed>  (Prosody answers
+ *                               at once when she approved before)
+ *                             <presence type=probe> to alice
+ *   NOTIFY active + PIDF   <--- her presence, aggregated over resources
+ *   ... every change of her aggregate -> NOTIFY
+ *   refresh -> 200 + NOTIFY; expiry -> NOTIFY terminated;reason=timeout;
+ *   Expires: 0 -> (the stack's final NOTIFY); unsubscribed -> NOTIFY
+ *   terminated;reason=rejected. Her roster is never touched by a SIP-side
+ *   end: the watcher keeps its approval for the next SUBSCRIBE.
+ *   Restart: served subscriptions are not kept; a refresh after a restart
+ *   gets 481 (no such dialog) and RFC 6665 4.1.2.2 has the watcher
+ *   subscribe anew. A clean stop first ends each with
+ *   terminated;reason=probation;retry-after=30 (RFC 6665 4.1.3).
+ *
+ * B. XMPP user -> SIP contact (alice watches 1001@comp)
+ *
+ *   <presence type=subscribe> --> per [presence] allow_watchers:
+ *     subscribed + our own subscribe back (to learn when she is online),
+ *     or unsubscribed.
+ *   While at least one watcher of 1001 is online: one SIP SUBSCRIBE dialog
+ *   for sip:1001@pbx (through [presence] server), shared and counted.
+ *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
+ *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
+ *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
+ *   known state. Watchers are kept in [presence] state_file across
+ *   restarts and probed when the link comes up.
+ *
+ * Aggregation (RFC 6121 4.4.2 leaves it to us): the available resource
+ * with the highest priority wins; among equals, the most recent.
+ */
+#define G_LOG_DOMAIN "gw-pres"
+
+#include "presence_bridge.h"
+
+#include <string.h>
+
+#include "gw_error.h"
+#include "pidf.h"
+#include "stanza.h"
+
+#define CT_PIDF "application/pidf+xml"
+#define NS_CAPS "http://jabber.org/protocol/caps"
+#define MAX_PIDF_BYTES 65536
+
+typedef enum {
+    AUTH_UNKNOWN,
+    AUTH_PENDING,
+    AUTH_GRANTED,
+    AUTH_REFUSED,
+} AuthState;
+
+typedef struct {
+    int priority;
+    GwPresence *pres;
+    guint64 seq; /* update order, for ties */
+} Resource;
+
+typedef struct XmppUser XmppUser;
+typedef struct SipWatch SipWatch;
+typedef struct SipContact SipContact;
+
+struct XmppUser {
+    char *bare;
+    GHashTable *resources; /* full JID -> Resource* */
+    GwPresence *agg;       /* never NULL: offline when no resource */
+    GPtrArray *watches;    /* SipWatch* (A) */
+    GwSipPublication *pub;
+};
+
+struct SipWatch {
+    GwPresBridge *b;
+    GwSipDialog *dlg;
+    char *watcher_jid; /* 1001@component */
+    XmppUser *user;
+    char *entity; /* sip:alice@gw: the presentity */
+    gboolean active;
+    guint expire_id;
+    gint64 expires_at; /* monotonic, us */
+};
+
+struct SipContact {
+    GwPresBridge *b;
+    char *jid;     /* 1001@component */
+    char *sip_uri; /* sip:1001@pbx */
+    GHashTable *watchers; /* bare JID -> NULL */
+    GwSipDialog *dlg;
+    GwPresence *last; /* NULL: unknown */
+    guint retry_id;
+    guint failures;
+};
+
+struct GwPresBridge {
+    GwGateway *gw;
+    GHashTable *users;    /* bare -> XmppUser* */
+    GHashTable *contacts; /* jid -> SipContact* */
+    GHashTable *auth;     /* "contact\nuser" -> AuthState */
+    guint n_watches;
+    guint64 seq;
+    guint save_id;
+    gboolean stopping;
+    GwPresStats stats;
+};
+
+static const GwSipDialogFuncs watch_funcs;
+static const GwSipDialogFuncs contact_funcs;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static const GwConfig *
+cfg_of(const GwPresBridge *b)
+{
+    return b->gw->config;
+}
+
+static char *
+auth_key(const char *contact, const char *user)
+{
+    return g_strconcat(contact, "\n", user, NULL);
+}
+
+static AuthState
+auth_get(GwPresBridge *b, const char *contact, const char *user)
+{
+    g_autofree char *k = auth_key(contact, user);
+    return (AuthState)GPOINTER_TO_INT(g_hash_table_lookup(b->auth, k));
+}
+
+static void
+auth_set(GwPresBridge *b, const char *contact, const char *user, AuthState s)
+{
+    g_hash_table_replace(b->auth, auth_key(contact, user),
+                         GINT_TO_POINTER(s));
+}
+
+static void
+send_presence(GwPresBridge *b, const char *from, const char *to,
+              const char *type, const GwPresence *p)
+{
+    GString *x = g_string_sized_new(256);
+
+    g_string_append(x, "<presence");
+    gw_xml_append_attr(x, "from", from);
+    gw_xml_append_attr(x, "to", to);
+    if (type == NULL && (p == NULL || p->show == GW_SHOW_OFFLINE))
+        type = "unavailable";
+    gw_xml_append_attr(x, "type", type);
+    if (type == NULL && p != NULL) {
+        g_string_append_c(x, '>');
+        if (p->show != GW_SHOW_ONLINE)
+            g_string_append_printf(x, "<show>%s</show>",
+                                   gw_show_to_string(p->show));
+        if (p->status != NULL) {
+            g_string_append(x, "<status");
+            gw_xml_append_attr(x, "xml:lang", p->status_lang);
+            g_string_append_c(x, '>');
+            gw_xml_append_escaped(x, p->status);
+            g_string_append(x, "</status>");
+        }
+        g_string_append(x, "</presence>");
+    } else if (type != NULL && strcmp(type, "unavailable") == 0 && p &&
+               p->status != NULL) {
+        g_string_append(x, "><status>");
+        gw_xml_append_escaped(x, p->status);
+        g_string_append(x, "</status></presence>");
+    } else {
+        g_string_append(x, "/>");
+    }
+    gw_gateway_send_text(b->gw, x);
+}
+
+/* ---- XMPP users and their aggregate (A) -------------------------------- */
+
+static void
+resource_free(gpointer p)
+{
+    Resource *r = p;
+    gw_presence_free(r->pres);
+    g_free(r);
+}
+
+static XmppUser *
+user_get(GwPresBridge *b, const char *bare, gboolean create)
+{
+    XmppUser *u = g_hash_table_lookup(b->users, bare);
+
+    if (u == NULL && create) {
+        u = g_new0(XmppUser, 1);
+        u->bare = g_strdup(bare);
+        u->resources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             resource_free);
+        u->agg = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        u->watches = g_ptr_array_new();
+        g_hash_table_insert(b->users, u->bare, u);
+    }
+    return u;
+}
+
+static void
+user_free(gpointer p)
+{
+    XmppUser *u = p;
+
+    if (u->pub != NULL)
+        gw_sip_publication_remove(u->pub);
+    g_hash_table_unref(u->resources);
+    gw_presence_free(u->agg);
+    g_ptr_array_unref(u->watches);
+    g_free(u->bare);
+    g_free(u);
+}
+
+static gboolean
+user_online(const XmppUser *u)
+{
+    return u != NULL && g_hash_table_size(u->resources) > 0;
+}
+
+static GwPresence *
+aggregate(const XmppUser *u)
+{
+    GHashTableIter it;
+    gpointer v;
+    const Resource *best = NULL;
+
+    g_hash_table_iter_init(&it, u->resources);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const Resource *r = v;
+        if (best == NULL || r->priority > best->priority ||
+            (r->priority == best->priority && r->seq > best->seq))
+            best = r;
+    }
+    return best ? gw_presence_copy(best->pres)
+                : gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+}
+
+static char *
+entity_of(GwPresBridge *b, const char *bare)
+{
+    g_autoptr(MapResult) m = map_table_lookup_jid(b->gw->map, bare, NULL);
+    return m != NULL ? g_strdup(m->sip_uri) : g_strconcat("xmpp:", bare, NULL);
+}
+
+static char *
+pidf_for(const char *entity, const GwPresence *p)
+{
+    GwPidfParams params = { entity, "t1", "p1", NULL };
+    return gw_pidf_build(p, &params);
+}
+
+static guint
+watch_remaining(const SipWatch *w)
+{
+    gint64 left = (w->expires_at - g_get_monotonic_time()) / G_USEC_PER_SEC;
+    return left > 0 ? (guint)left : 0;
+}
+
+static void
+watch_notify(SipWatch *w)
+{
+    g_autofree char *doc = NULL;
+
+    if (!w->active) {
+        gw_sip_dialog_notify(w->dlg, GW_SUB_PENDING, watch_remaining(w), NULL,
+                             0, NULL, NULL);
+    } else {
+        doc = pidf_for(w->entity, w->user->agg);
+        gw_sip_dialog_notify(w->dlg, GW_SUB_ACTIVE, watch_remaining(w), NULL,
+                             0, CT_PIDF, doc);
+    }
+    w->b->stats.notifies_sent++;
+}
+
+static void
+user_publish(GwPresBridge *b, XmppUser *u)
+{
+    const GwConfig *cfg = cfg_of(b);
+    g_autofree char *entity = NULL, *doc = NULL;
+
+    if (!cfg->presence.publish)
+        return;
+    entity = entity_of(b, u->bare);
+    if (!g_str_has_prefix(entity, "sip"))
+        return;
+    doc = pidf_for(entity, u->agg);
+    if (u->pub == NULL)
+        u->pub = gw_sip_ua_publish(b->gw->sip, entity, cfg->presence.server,
+                                   "presence", CT_PIDF, doc,
+                                   cfg->presence.publish_expires);
+    else
+        gw_sip_publication_update(u->pub, doc);
+}
+
+static void contact_watcher_state(GwPresBridge *b, const char *watcher);
+
+/* A resource's presence changed; NOTIFY if the aggregate did. */
+static void
+user_update(GwPresBridge *b, XmppUser *u)
+{
+    g_autoptr(GwPresence) agg = aggregate(u);
+    gboolean was_online = u->agg->show != GW_SHOW_OFFLINE;
+
+    if (gw_presence_equal(agg, u->agg))
+        return;
+    gw_presence_free(u->agg);
+    u->agg = g_steal_pointer(&agg);
+    g_info("presence of %s is now %s", u->bare,
+           gw_show_to_string(u->agg->show));
+    for (guint i = 0; i < u->watches->len; i++) {
+        SipWatch *w = g_ptr_array_index(u->watches, i);
+        if (w->active)
+            watch_notify(w);
+    }
+    user_publish(b, u);
+    if (was_online != (u->agg->show != GW_SHOW_OFFLINE))
+        contact_watcher_state(b, u->bare);
+}
+
+/* ---- A: SIP watchers --------------------------------------------------- */
+
+static void
+watch_free(SipWatch *w)
+{
+    GwPresBridge *b = w->b;
+
+    g_clear_handle_id(&w->expire_id, g_source_remove);
+    g_ptr_array_remove(w->user->watches, w);
+    b->n_watches--;
+    g_free(w->watcher_jid);
+    g_free(w->entity);
+    g_free(w);
+}
+
+/* Ends a served subscription from our side with a terminating NOTIFY. */
+static void
+watch_end(SipWatch *w, const char *reason, guint retry_after)
+{
+    g_autofree char *doc = NULL;
+
+    if (w->active && strcmp(reason, "rejected") != 0)
+        doc = pidf_for(w->entity, w->user->agg);
+    gw_sip_dialog_notify(w->dlg, GW_SUB_TERMINATED, 0, reason, retry_after,
+                         doc ? CT_PIDF : NULL, doc);
+    gw_sip_dialog_close(w->dlg);
+    g_info("SIP watcher %s of %s: subscription ended (%s)", w->watcher_jid,
+           w->user->bare, reason);
+    watch_free(w);
+}
+
+static gboolean
+on_watch_expired(gpointer data)
+{
+    SipWatch *w = data;
+
+    w->expire_id = 0;
+    watch_end(w, "timeout", 0);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+watch_set_expiry(SipWatch *w, guint seconds)
+{
+    g_clear_handle_id(&w->expire_id, g_source_remove);
+    w->expires_at = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+    w->expire_id = g_timeout_add_seconds(seconds, on_watch_expired, w);
+}
+
+/* The watcher unsubscribed, or a NOTIFY failed (481: it is gone). */
+static void
+on_watch_ended(gpointer data, int status, const char *reason,
+               guint retry_after)
+{
+    SipWatch *w = data;
+
+    g_info("SIP watcher %s of %s gone (%d %s)", w->watcher_jid, w->user->bare,
+           status, reason ? reason : "");
+    watch_free(w);
+}
+
+static const GwSipDialogFuncs watch_funcs = { NULL, on_watch_ended };
+
+static void
+ask_authorization(GwPresBridge *b, const char *contact, const char *user)
+{
+    if (auth_get(b, contact, user) == AUTH_PENDING)
+        return;
+    auth_set(b, contact, user, AUTH_PENDING);
+    send_presence(b, contact, user, "subscribe", NULL);
+}
+
+static void
+sip_refuse(GwSipRequest *req, const GwSipIncoming *in, int status,
+           const char *phrase, const char *why)
+{
+    g_info("SUBSCRIBE from %s (%s) to %s refused: %d %s: %s", in->from_uri,
+           in->source, in->request_uri, status, phrase, why);
+    gw_sip_request_respond_subscribe(req, status, phrase, 0);
+}
+
+static gboolean
+accepts_pidf(const char *accept)
+{
+    g_auto(GStrv) parts = NULL;
+
+    if (accept == NULL)
+        return TRUE; /* RFC 3856 6.7: absent means application/pidf+xml */
+    parts = g_strsplit(accept, ",", -1);
+    for (guint i = 0; parts[i] != NULL; i++) {
+        g_autofree char *t = g_ascii_strdown(g_strstrip(parts[i]), -1);
+        char *semi = strchr(t, ';');
+        if (semi != NULL)
+            *semi = '\0';
+        g_strstrip(t);
+        if (strcmp(t, CT_PIDF) == 0 || strcmp(t, "*/*") == 0 ||
+            strcmp(t, "application/*") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The watched XMPP user: Request-URI, or To when a proxy has rewritten
+ * the Request-URI to our contact address. */
+static MapResult *
+map_presentity(GwPresBridge *b, const GwSipIncoming *in)
+{
+    MapResult *t = map_table_lookup_sip(b->gw->map, in->request_uri, NULL);
+
+    if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
+        g_clear_pointer(&t, map_result_free);
+        t = map_table_lookup_sip(b->gw->map, in->to_uri, NULL);
+    }
+    if (t != NULL && t->kind != MAP_KIND_XMPP_USER)
+        g_clear_pointer(&t, map_result_free);
+    return t;
+}
+
+static void
+refresh_watch(GwPresBridge *b, SipWatch *w, GwSipRequest *req,
+              const GwSipIncoming *in)
+{
+    const GwConfig *cfg = cfg_of(b);
+    guint expires = in->expires < 0 ? cfg->presence.max_expires
+                                    : (guint)in->expires;
+
+    if (expires == 0) {
+        gw_sip_request_respond_subscribe(req, 200, "OK", 0);
+        watch_end(w, "timeout", 0);
+        return;
+    }
+    if (expires < cfg->presence.min_expires) {
+        gw_sip_request_respond_subscribe(req, 423, "Interval Too Brief",
+                                         cfg->presence.min_expires);
+        return;
+    }
+    expires = MIN(expires, cfg->presence.max_expires);
+    gw_sip_request_respond_subscribe(req, 200, "OK", expires);
+    watch_set_expiry(w, expires);
+    watch_notify(w); /* RFC 6665 4.2.1.2: every accepted SUBSCRIBE */
+}
+
+void
+gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
+                        const GwSipIncoming *in)
+{
+    const GwConfig *cfg = cfg_of(b);
+    g_autoptr(MapResult) watcher = NULL, target = NULL;
+    g_autoptr(GError) error = NULL;
+    SipWatch *w;
+    XmppUser *u;
+    guint expires;
+
+    if (in->dialog_data != NULL) {
+        refresh_watch(b, in->dialog_data, req, in);
+        return;
+    }
+    if (!cfg->presence.enabled || b->stopping) {
+        sip_refuse(req, in, b->stopping ? 503 : 489,
+                   b->stopping ? "Gateway Shutting Down" : "Bad Event",
+                   "presence is not bridged");
+        return;
+    }
+    if (in->event == NULL || g_ascii_strcasecmp(in->event, "presence") != 0) {
+        sip_refuse(req, in, 489, "Bad Event", "only Event: presence");
+        return;
+    }
+    if (!accepts_pidf(in->accept)) {
+        sip_refuse(req, in, 406, "Not Acceptable",
+                   "watcher does not accept application/pidf+xml");
+        return;
+    }
+    expires = in->expires < 0 ? cfg->presence.max_expires
+                              : (guint)in->expires;
+    if (expires > 0 && expires < cfg->presence.min_expires) {
+        gw_sip_request_respond_subscribe(req, 423, "Interval Too Brief",
+                                         cfg->presence.min_expires);
+        return;
+    }
+    expires = MIN(expires, cfg->presence.max_expires);
+    watcher = map_table_lookup_sip(b->gw->map, in->from_uri, &error);
+    if (watcher == NULL || watcher->kind == MAP_KIND_XMPP_USER) {
+        sip_refuse(req, in, 403, "Forbidden",
+                   watcher ? "watcher claims an XMPP user's identity"
+                           : error->message);
+        return;
+    }
+    target = map_presentity(b, in);
+    if (target == NULL) {
+        sip_refuse(req, in, 404, "Not Found", "not an XMPP user");
+        return;
+    }
+    if (b->n_watches >= cfg->presence.max_sip_watchers) {
+        g_warning("SIP watcher table full (%u); refusing %s",
+                  b->n_watches, in->from_uri);
+        gw_sip_request_respond(req, 503, "Too Many Subscriptions", 60, NULL);
+        return;
+    }
+
+    u = user_get(b, target->jid, TRUE);
+    w = g_new0(SipWatch, 1);
+    w->b = b;
+    w->dlg = in->dialog;
+    w->watcher_jid = g_strdup(watcher->jid);
+    w->user = u;
+    w->entity = g_strdup(target->sip_uri);
+    w->active = auth_get(b, w->watcher_jid, u->bare) == AUTH_GRANTED;
+    g_ptr_array_add(u->watches, w);
+    b->n_watches++;
+    gw_sip_dialog_bind(w->dlg, &watch_funcs, w);
+    gw_sip_request_respond_subscribe(req, 202, "Accepted", expires);
+    g_info("SIP watcher %s (%s) of %s: %s", w->watcher_jid, in->from_uri,
+           u->bare, w->active ? "active" : "pending authorization");
+    if (expires == 0) {
+        /* a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over */
+        watch_end(w, "timeout", 0);
+        return;
+    }
+    watch_set_expiry(w, expires);
+    watch_notify(w);
+    if (w->active)
+        send_presence(b, w->watcher_jid, u->bare, "probe", NULL);
+    else
+        ask_authorization(b, w->watcher_jid, u->bare);
+}
+
+/* alice answered contact's subscription request. */
+static void
+authorization_answer(GwPresBridge *b, const char *contact, const char *user,
+                     gboolean granted)
+{
+    XmppUser *u = user_get(b, user, FALSE);
+
+    auth_set(b, contact, user, granted ? AUTH_GRANTED : AUTH_REFUSED);
+    if (granted)
+        send_presence(b, contact, user, "probe", NULL);
+    if (u == NULL)
+        return;
+    for (guint i = u->watches->len; i > 0; i--) {
+        SipWatch *w = g_ptr_array_index(u->watches, i - 1);
+        if (strcmp(w->watcher_jid, contact) != 0)
+            continue;
+        if (granted && !w->active) {
+            w->active = TRUE;
+            g_info("SIP watcher %s of %s: authorized", contact, user);
+            watch_notify(w);
+        } else if (!granted) {
+            watch_end(w, "rejected", 0);
+        }
+    }
+    if (granted)
+        contact_watcher_state(b, user);
+}
+
+/* ---- B: SIP contacts watched by XMPP users ----------------------------- */
+
+static void contact_ensure(SipContact *c);
+
+static SipContact *
+contact_get(GwPresBridge *b, const char *jid, gboolean create)
+{
+    SipContact *c = g_hash_table_lookup(b->contacts, jid);
+    g_autoptr(MapResult) m = NULL;
+
+    if (c != NULL || !create)
+        return c;
+    if (g_hash_table_size(b->contacts) >= cfg_of(b)->presence.max_watched) {
+        g_warning("watched SIP contact table full (%u); not watching %s",
+                  g_hash_table_size(b->contacts), jid);
+        return NULL;
+    }
+    m = map_table_lookup_jid(b->gw->map, jid, NULL);
+    if (m == NULL || m->kind == MAP_KIND_XMPP_USER)
+        return NULL;
+    c = g_new0(SipContact, 1);
+    c->b = b;
+    c->jid = g_strdup(m->jid);
+    c->sip_uri = g_strdup(m->sip_uri);
+    c->watchers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_insert(b->contacts, c->jid, c);
+    return c;
+}
+
+static void
+contact_free(gpointer p)
+{
+    SipContact *c = p;
+
+    g_clear_handle_id(&c->retry_id, g_source_remove);
+    if (c->dlg != NULL)
+        gw_sip_dialog_close(c->dlg);
+    g_hash_table_unref(c->watchers);
+    g_clear_pointer(&c->last, gw_presence_free);
+    g_free(c->sip_uri);
+    g_free(c->jid);
+    g_free(c);
+}
+
+static guint
+contact_online_watchers(const SipContact *c)
+{
+    GHashTableIter it;
+    gpointer k;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (user_online(g_hash_table_lookup(c->b->users, k)))
+            n++;
+    return n;
+}
+
+/* Sends the contact's presence to its online watchers (or one). */
+static void
+contact_broadcast(SipContact *c, const char *only)
+{
+    GHashTableIter it;
+    gpointer k;
+
+    if (only != NULL) {
+        send_presence(c->b, c->jid, only, NULL, c->last);
+        return;
+    }
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (user_online(g_hash_table_lookup(c->b->users, k)))
+            send_presence(c->b, c->jid, k, NULL, c->last);
+}
+
+static void
+on_contact_notify(gpointer data, GwSubState state, const char *content_type,
+                  const char *body, gsize len)
+{
+    SipContact *c = data;
+    g_autoptr(GError) error = NULL;
+    GwPresence *p;
+
+    c->failures = 0;
+    if (state == GW_SUB_PENDING)
+        return; /* no state yet */
+    if (body == NULL || len == 0) {
+        /* e.g. Kamailio for an address that never published */
+        p = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+    } else if (content_type == NULL || strcmp(content_type, CT_PIDF) != 0) {
+        g_warning("NOTIFY for %s with '%s', not PIDF: ignored", c->sip_uri,
+                  content_type ? content_type : "no type");
+        return;
+    } else if (len > MAX_PIDF_BYTES) {
+        g_warning("NOTIFY for %s with a %zu-byte PIDF: ignored", c->sip_uri,
+                  len);
+        return;
+    } else if ((p = gw_pidf_parse(body, len, &error)) == NULL) {
+        g_warning("NOTIFY for %s with a bad PIDF: %s: ignored", c->sip_uri,
+                  error->message);
+        return;
+    }
+    if (c->last != NULL && gw_presence_equal(c->last, p)) {
+        gw_presence_free(p);
+        return;
+    }
+    g_clear_pointer(&c->last, gw_presence_free);
+    c->last = p;
+    g_info("presence of %s is now %s", c->sip_uri,
+           gw_show_to_string(p->show));
+    contact_broadcast(c, NULL);
+}
+
+static gboolean
+contact_retry(gpointer data)
+{
+    SipContact *c = data;
+
+    c->retry_id = 0;
+    contact_ensure(c);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_contact_ended(gpointer data, int status, const char *reason,
+                 guint retry_after)
+{
+    SipContact *c = data;
+    guint delay;
+
+    c->dlg = NULL;
+    g_info("SIP subscription to %s ended (%d %s)", c->sip_uri, status,
+           reason ? reason : "");
+    if (c->last == NULL || c->last->show != GW_SHOW_OFFLINE) {
+        g_clear_pointer(&c->last, gw_presence_free);
+        c->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        contact_broadcast(c, NULL);
+    }
+    if (c->b->stopping || contact_online_watchers(c) == 0)
+        return;
+    /* RFC 6665 4.1.3: retry-after if given; otherwise back off */
+    if (retry_after > 0)
+        delay = retry_after;
+    else if (status == 0 && reason != NULL &&
+             (strcmp(reason, "deactivated") == 0 ||
+              strcmp(reason, "timeout") == 0))
+        delay = 1;
+    else
+        delay = MIN(300u, 5u << MIN(c->failures, 6u));
+    c->failures++;
+    g_clear_handle_id(&c->retry_id, g_source_remove);
+    c->retry_id = g_timeout_add_seconds(delay, contact_retry, c);
+}
+
+static const GwSipDialogFuncs contact_funcs = { on_contact_notify,
+                                                on_contact_ended };
+
+/* Subscribe or unsubscribe at SIP as the number of online watchers says. */
+static void
+contact_ensure(SipContact *c)
+{
+    GwPresBridge *b = c->b;
+    const GwConfig *cfg = cfg_of(b);
+    guint online = contact_online_watchers(c);
+
+    if (online > 0 && c->dlg == NULL && c->retry_id == 0 && !b->stopping) {
+        g_autofree char *from = g_strdup_printf("sip:%s@%s",
+                                                cfg->sip.username,
+                                                cfg->sip.domain);
+        g_info("subscribing to %s for %u XMPP watcher(s)", c->sip_uri,
+               online);
+        c->dlg = gw_sip_ua_subscribe(b->gw->sip, from, c->sip_uri,
+                                     cfg->presence.server, "presence", CT_PIDF,
+                                     cfg->presence.subscribe_expires,
+                                     &contact_funcs, c);
+    } else if (online == 0 && c->dlg != NULL) {
+        g_info("no XMPP watcher of %s online: unsubscribing", c->sip_uri);
+        gw_sip_dialog_close(c->dlg);
+        c->dlg = NULL;
+        g_clear_pointer(&c->last, gw_presence_free);
+    } else if (online == 0) {
+        g_clear_handle_id(&c->retry_id, g_source_remove);
+    }
+}
+
+/* A watcher came online or went offline: every contact it watches. */
+static void
+contact_watcher_state(GwPresBridge *b, const char *watcher)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        SipContact *c = v;
+        if (g_hash_table_contains(c->watchers, watcher)) {
+            contact_ensure(c);
+            if (c->last != NULL && user_online(g_hash_table_lookup(b->users,
+                                                                   watcher)))
+                contact_broadcast(c, watcher);
+        }
+    }
+}
+
+/* ---- the state file (B's watchers) ------------------------------------- */
+
+static gboolean
+save_state(gpointer data)
+{
+    GwPresBridge *b = data;
+    const char *path = cfg_of(b)->presence.state_file;
+    g_autoptr(GString) out = g_string_new("# contact watcher\n");
+    g_autoptr(GError) error = NULL;
+    GHashTableIter it, jt;
+    gpointer v, k;
+
+    b->save_id = 0;
+    if (path == NULL)
+        return G_SOURCE_REMOVE;
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        SipContact *c = v;
+        g_hash_table_iter_init(&jt, c->watchers);
+        while (g_hash_table_iter_next(&jt, &k, NULL))
+            g_string_append_printf(out, "%s %s\n", c->jid, (char *)k);
+    }
+    if (!g_file_set_contents(path, out->str, (gssize)out->len, &error))
+        g_warning("cannot save presence state: %s", error->message);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_save(GwPresBridge *b)
+{
+    if (b->save_id == 0 && cfg_of(b)->presence.state_file != NULL)
+        b->save_id = g_timeout_add(500, save_state, b);
+}
+
+static void
+load_state(GwPresBridge *b)
+{
+    const char *path = cfg_of(b)->presence.state_file;
+    g_autofree char *data = NULL;
+    g_auto(GStrv) lines = NULL;
+    guint n = 0;
+
+    if (path == NULL || !g_file_get_contents(path, &data, NULL, NULL))
+        return;
+    lines = g_strsplit(data, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+        g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 2);
+        SipContact *c;
+        if (f[0] == NULL || f[0][0] == '#' || f[0][0] == '\0' ||
+            f[1] == NULL)
+            continue;
+        if ((c = contact_get(b, f[0], TRUE)) != NULL) {
+            g_hash_table_add(c->watchers, g_strdup(f[1]));
+            n++;
+        }
+    }
+    g_message("presence: %u XMPP watcher(s) of SIP contacts restored from %s",
+              n, path);
+}
+
+/* ---- XMPP presence in -------------------------------------------------- */
+
+static GwPresence *
+presence_from_stanza(xmpp_stanza_t *p, int *priority)
+{
+    g_autofree char *show = gw_stanza_child_text(p, "show");
+    g_autofree char *status = gw_stanza_child_text(p, "status");
+    g_autofree char *prio = gw_stanza_child_text(p, "priority");
+    xmpp_stanza_t *st = gw_stanza_child(p, "status", NULL);
+    int s = show ? gw_show_from_string(g_strstrip(show)) : GW_SHOW_ONLINE;
+
+    if (s < 0 || s == GW_SHOW_OFFLINE)
+        s = GW_SHOW_ONLINE; /* RFC 6121 4.7.2.1: unknown show = available */
+    *priority = prio ? (int)CLAMP(g_ascii_strtoll(prio, NULL, 10), -128, 127)
+                     : 0;
+    return gw_presence_new((GwShow)s, status && *status ? status : NULL,
+                           st ? xmpp_stanza_get_attribute(st, "xml:lang")
+                              : NULL);
+}
+
+static void
+resource_update(GwPresBridge *b, const char *full, const char *bare,
+                xmpp_stanza_t *p, gboolean available)
+{
+    XmppUser *u = user_get(b, bare, available);
+
+    if (u == NULL)
+        return;
+    if (available) {
+        Resource *r = g_new0(Resource, 1);
+        r->pres = presence_from_stanza(p, &r->priority);
+        r->seq = ++b->seq;
+        g_hash_table_replace(u->resources, g_strdup(full), r);
+    } else if (strcmp(full, bare) == 0) {
+        g_hash_table_remove_all(u->resources); /* all resources gone */
+    } else {
+        g_hash_table_remove(u->resources, full);
+    }
+    user_update(b, u);
+}
+
+static void
+xmpp_subscribe(GwPresBridge *b, const char *contact_jid, const char *user)
+{
+    const GwConfig *cfg = cfg_of(b);
+    SipContact *c = NULL;
+
+    if (cfg->presence.enabled && gw_config_allows_watcher(cfg, user))
+        c = contact_get(b, contact_jid, TRUE);
+    if (c == NULL) {
+        g_info("presence subscription of %s to %s refused", user,
+               contact_jid);
+        send_presence(b, contact_jid, user, "unsubscribed", NULL);
+        return;
+    }
+    g_hash_table_add(c->watchers, g_strdup(user));
+    schedule_save(b);
+    send_presence(b, c->jid, user, "subscribed", NULL);
+    g_info("%s now watches %s", user, c->sip_uri);
+    /* learn when she is online: subscribe back (XEP-0100 style) */
+    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
+        ask_authorization(b, c->jid, user);
+    else
+        send_presence(b, c->jid, user, "probe", NULL);
+    if (c->last != NULL)
+        contact_broadcast(c, user);
+    contact_ensure(c);
+}
+
+static void
+xmpp_unsubscribe(GwPresBridge *b, const char *contact_jid, const char *user)
+{
+    SipContact *c = contact_get(b, contact_jid, FALSE);
+
+    if (c == NULL || !g_hash_table_remove(c->watchers, user))
+        return;
+    schedule_save(b);
+    send_presence(b, c->jid, user, "unavailable", NULL);
+    g_info("%s no longer watches %s", user, c->sip_uri);
+    if (g_hash_table_size(c->watchers) == 0)
+        g_hash_table_remove(b->contacts, c->jid); /* closes the dialog */
+    else
+        contact_ensure(c);
+}
+
+static void
+xmpp_probe(GwPresBridge *b, const char *contact_jid, const char *user)
+{
+    SipContact *c = contact_get(b, contact_jid, FALSE);
+
+    if (c == NULL || !g_hash_table_contains(c->watchers, user)) {
+        /* a roster entry from before a lost state file: re-approve by
+         * policy, never silently cut a subscription we may have granted */
+        if (!gw_config_allows_watcher(cfg_of(b), user)) {
+            send_presence(b, contact_jid, user, "unsubscribed", NULL);
+            return;
+        }
+        c = contact_get(b, contact_jid, TRUE);
+        if (c == NULL)
+            return;
+        g_hash_table_add(c->watchers, g_strdup(user));
+        schedule_save(b);
+    }
+    /* probes come when she logs in: her presence follows if we hold her
+     * approval; ask for it if we do not */
+    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
+        ask_authorization(b, c->jid, user);
+    send_presence(b, c->jid, user, NULL, c->last);
+    contact_ensure(c);
+}
+
+void
+gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
+{
+    const char *type = xmpp_stanza_get_type(p);
+    const char *from = xmpp_stanza_get_from(p);
+    const char *to = xmpp_stanza_get_to(p);
+    g_autofree char *from_bare = NULL, *to_bare = NULL;
+
+    if (from == NULL || to == NULL)
+        return;
+    from_bare = map_jid_bare(from, NULL);
+    to_bare = map_jid_bare(to, NULL);
+    if (from_bare == NULL || to_bare == NULL)
+        return;
+
+    if (type == NULL || strcmp(type, "unavailable") == 0) {
+        /* presence of an XMPP user, sent to a component contact that she
+         * approved (or directed to it) */
+        if (!b->stopping)
+            resource_update(b, from, from_bare, p, type == NULL);
+    } else if (strcmp(type, "subscribe") == 0) {
+        xmpp_subscribe(b, to_bare, from_bare);
+    } else if (strcmp(type, "unsubscribe") == 0) {
+        xmpp_unsubscribe(b, to_bare, from_bare);
+    } else if (strcmp(type, "subscribed") == 0) {
+        authorization_answer(b, to_bare, from_bare, TRUE);
+    } else if (strcmp(type, "unsubscribed") == 0) {
+        authorization_answer(b, to_bare, from_bare, FALSE);
+    } else if (strcmp(type, "probe") == 0) {
+        xmpp_probe(b, to_bare, from_bare);
+    } else if (strcmp(type, "error") == 0) {
+        g_info("presence error from %s to %s", from, to);
+        if (auth_get(b, to_bare, from_bare) == AUTH_PENDING)
+            auth_set(b, to_bare, from_bare, AUTH_UNKNOWN);
+    }
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+void
+gw_pres_bridge_link_up(GwPresBridge *b)
+{
+    GHashTableIter it, jt;
+    gpointer v, k;
+
+    /* B: are the watchers online? their presence answers the probe */
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        SipContact *c = v;
+        g_hash_table_iter_init(&jt, c->watchers);
+        while (g_hash_table_iter_next(&jt, &k, NULL))
+            send_presence(b, c->jid, k, "probe", NULL);
+    }
+    /* A: fresh state of watched users */
+    g_hash_table_iter_init(&it, b->users);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        XmppUser *u = v;
+        for (guint i = 0; i < u->watches->len; i++) {
+            SipWatch *w = g_ptr_array_index(u->watches, i);
+            if (w->active) {
+                send_presence(b, w->watcher_jid, u->bare, "probe", NULL);
+                break;
+            }
+        }
+    }
+}
+
+void
+gw_pres_bridge_shutdown(GwPresBridge *b)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    b->stopping = TRUE;
+    g_hash_table_iter_init(&it, b->users);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        XmppUser *u = v;
+        while (u->watches->len > 0)
+            watch_end(g_ptr_array_index(u->watches, 0), "probation", 30);
+        if (u->pub != NULL) {
+            gw_sip_publication_remove(u->pub);
+            u->pub = NULL;
+        }
+    }
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        SipContact *c = v;
+        g_clear_handle_id(&c->retry_id, g_source_remove);
+        if (c->dlg != NULL) {
+            gw_sip_dialog_close(c->dlg);
+            c->dlg = NULL;
+        }
+        /* the contact's presence is unknown while we are away */
+        if (c->last != NULL && c->last->show != GW_SHOW_OFFLINE) {
+            g_clear_pointer(&c->last, gw_presence_free);
+            contact_broadcast(c, NULL);
+        }
+    }
+    if (b->save_id != 0) {
+        g_clear_handle_id(&b->save_id, g_source_remove);
+        save_state(b);
+    }
+}
+
+GwPresBridge *
+gw_pres_bridge_new(GwGateway *gw)
+{
+    GwPresBridge *b = g_new0(GwPresBridge, 1);
+
+    b->gw = gw;
+    b->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, user_free);
+    b->contacts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                        contact_free);
+    b->auth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    load_state(b);
+    return b;
+}
+
+void
+gw_pres_bridge_free(GwPresBridge *b)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    if (b == NULL)
+        return;
+    g_clear_handle_id(&b->save_id, g_source_remove);
+    /* watches left (stop without shutdown): drop them quietly */
+    g_hash_table_iter_init(&it, b->users);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        XmppUser *u = v;
+        while (u->watches->len > 0) {
+            SipWatch *w = g_ptr_array_index(u->watches, 0);
+            gw_sip_dialog_close(w->dlg);
+            watch_free(w);
+        }
+    }
+    g_hash_table_unref(b->contacts);
+    g_hash_table_unref(b->users);
+    g_hash_table_unref(b->auth);
+    g_free(b);
+}
+
+void
+gw_pres_bridge_get_stats(const GwPresBridge *b, GwPresStats *stats)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    *stats = b->stats;
+    stats->sip_watchers = b->n_watches;
+    stats->xmpp_users = g_hash_table_size(b->users);
+    stats->contacts = g_hash_table_size(b->contacts);
+    stats->sip_subscriptions = 0;
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        if (((SipContact *)v)->dlg != NULL)
+            stats->sip_subscriptions++;
+}

@@ -1,0 +1,42 @@
+/* gateway/presence_bridge.h: presence both ways.
+ *   A. SIP watchers of XMPP users: SUBSCRIBE/NOTIFY with PIDF, authorized
+ *      through the XMPP user's own subscription approval;
+ *   B. XMPP users watching SIP contacts: one SIP subscription per watched
+ *      address, shared by all its XMPP watchers; optional PUBLISH. */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "gateway.h"
+
+G_BEGIN_DECLS
+
+typedef struct GwPresBridge GwPresBridge;
+
+GwPresBridge *gw_pres_bridge_new(GwGateway *gw);
+void gw_pres_bridge_free(GwPresBridge *bridge);
+
+/* A <presence> addressed to a component JID. */
+void gw_pres_bridge_from_xmpp(GwPresBridge *bridge, xmpp_stanza_t *stanza);
+
+/* A SUBSCRIBE from a trusted source; answers req exactly once. */
+void gw_pres_bridge_from_sip(GwPresBridge *bridge, GwSipRequest *req,
+                             const GwSipIncoming *in);
+
+/* The XMPP link came up: re-learn what a restart or outage lost. */
+void gw_pres_bridge_link_up(GwPresBridge *bridge);
+
+/* Ends every subscription properly on both sides (gateway stopping). */
+void gw_pres_bridge_shutdown(GwPresBridge *bridge);
+
+typedef struct {
+    guint sip_watchers;  /* A: SIP subscriptions we serve */
+    guint xmpp_users;    /* users whose presence we track */
+    guint contacts;      /* B: SIP addresses with XMPP watchers */
+    guint sip_subscriptions; /* B: SIP subscriptions we hold */
+    guint64 notifies_sent;
+} GwPresStats;
+void gw_pres_bridge_get_stats(const GwPresBridge *bridge, GwPresStats *stats);
+
+G_END_DECLS
