@@ -802,6 +802,10 @@ class Demo:
         return ok
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt()
+
+
 def main():
     ap = argparse.ArgumentParser(prog="scripts/demo")
     ap.add_argument("--self-test", action="store_true")
@@ -815,9 +819,9 @@ def main():
     demo = Demo(args)
     ok = False
     try:
-        # Ctrl-C during start-up: stop what was started
-        signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(
-            KeyboardInterrupt()))
+        # SIGTERM during start-up or the self-test: like Ctrl-C, stop
+        # what was started
+        signal.signal(signal.SIGTERM, interrupted)
         demo.start()
         if args.self_test:
             ok = demo.self_test()
