@@ -5,7 +5,7 @@
  *
  * What we build (one tuple, one person; gw_pidf_build()):
  *
- *   <presence xmlns="urn:ietf:params:xml:ns:pidf"            RFC 3863 §4.1
+ *   <presence xmlns="urn:ietf:params:xml:ns:pidf"            RFC 3863
  *             xmlns:dm="...:pidf:data-model" xmlns:rpid="...:pidf:rpid"
  *             entity="sip:alice@gw.example.com">
  *     <tuple id="t1">
@@ -14,7 +14,7 @@
  *       <note xml:lang="en">In a meeting</note>       only with a status
  *       <timestamp>...</timestamp>                    only with a timestamp
  *     </tuple>
- *     <dm:person id="p1">                               RFC 4479 §3.2
+ *     <dm:person id="p1">                               RFC 4479
  *       <rpid:activities><rpid:busy/></rpid:activities>   only away/xa/dnd
  *       <dm:note xml:lang="en">In a meeting</dm:note>
  *       <dm:timestamp>...</dm:timestamp>
@@ -60,9 +60,10 @@
  *   ns:pidf:rpid:rpid-person) are read like their RFC successors.
  *
  * Safety: at most GW_PIDF_MAX_INPUT bytes, parsed with XML_PARSE_NONET and
- * neither XML_PARSE_NOENT nor DTD loading; any DOCTYPE is refused (PIDF has
- * none, and without one no entity can be declared, so none is expanded);
- * at most MAX_DEPTH levels and MAX_ELEMENTS elements.
+ * neither XML_PARSE_NOENT nor DTD loading; any DOCTYPE stops the parser
+ * before its internal subset is read (PIDF has none; without one no entity
+ * can be declared, so none is expanded or fetched: no XXE, no billion
+ * laughs); at most MAX_DEPTH levels and MAX_ELEMENTS elements.
  *
  * Lossy points, by design (the round trip test checks the rest):
  * chat -> online and xa -> away (RPID has no distinct activities); the
@@ -86,7 +87,8 @@
 #define GW_PIDF_MAX_INPUT (64 * 1024)
 #define MAX_DEPTH 32
 #define MAX_ELEMENTS 2048
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+#define PARSE_OPTIONS                                                          \
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
 static void
 xml_chars_free(xmlChar *p)
@@ -98,7 +100,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlChar, xml_chars_free)
 
+/* clang-format off */
 G_DEFINE_QUARK(gw-pidf-error-quark, gw_pidf_error)
+/* clang-format on */
 
 /* ---- GwPresence ------------------------------------------------------- */
 
@@ -313,8 +317,13 @@ gw_pidf_build(const GwPresence *p, const GwPidfParams *params)
         append_text_element(out, "    ", "note", lang, note);
     if (stamp != NULL)
         append_text_element(out, "    ", "timestamp", NULL, stamp);
-    g_string_append_printf(out, "  </tuple>\n  <dm:person id=\"%s\">\n",
+    g_string_append_printf(out, "  </tuple>\n  <dm:person id=\"%s\"",
                            params->person_id);
+    if (activity == NULL && note == NULL && stamp == NULL) {
+        g_string_append(out, "/>\n</presence>\n");
+        return g_string_free(out, FALSE);
+    }
+    g_string_append(out, ">\n");
     if (activity != NULL)
         g_string_append_printf(out,
                                "    <rpid:activities>\n"
@@ -331,7 +340,7 @@ gw_pidf_build(const GwPresence *p, const GwPidfParams *params)
 
 /* ---- PIDF -> XMPP ----------------------------------------------------- */
 
-/* RFC 4480 §3.2 activities -> XMPP show (RFC 6121 §4.7.2.1). Busy-like
+/* RFC 4480 activities -> XMPP show (RFC 6121 §4.7.2.1). Busy-like
  * commitments are dnd, long absences xa, anything else the person is
  * doing instead of being reachable away; "unknown", "working" and
  * "looking-for-work" say nothing about reachability. Unknown names
@@ -512,7 +521,7 @@ read_tuple(Scan *scan, const xmlNode *tuple)
                     break;
                 }
     value = basic != NULL ? dup_text(basic) : NULL;
-    /* RFC 3863 §4.1.4 spells them in lower case; pjsip compares without
+    /* RFC 3863 spells them in lower case; pjsip compares without
      * case, and so do we. */
     if (value != NULL && g_ascii_strcasecmp(value, "open") == 0) {
         scan->has_basic = open = scan->open = TRUE;
@@ -579,9 +588,21 @@ set_not_well_formed(const xmlParserCtxt *ctxt, GError **error)
     const xmlError *e = &ctxt->lastError;
     g_autofree char *msg = g_strdup(e->message != NULL ? e->message : "");
 
-    g_strstrip(msg);
+    g_strstrip(g_strdelimit(msg, "\r\n", ' '));
     g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
                 "not well-formed xml at line %d: '%.64s'", e->line, msg);
+}
+
+/* SAX internalSubset: called at "<!DOCTYPE", before any declaration in it
+ * is read, so no entity is ever declared, let alone expanded or fetched. */
+static void
+refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+               const xmlChar *system_id)
+{
+    xmlParserCtxt *ctxt = ctx;
+
+    *(gboolean *)ctxt->_private = TRUE;
+    xmlStopParser(ctxt);
 }
 
 /* The document, or NULL and a MALFORMED error. */
@@ -592,6 +613,7 @@ read_doc(const char *xml, gsize len, GError **error)
     g_autoptr(xmlDoc) doc = NULL;
     const xmlNode *root;
     guint count = 0;
+    gboolean doctype = FALSE;
 
     if (len == 0) {
         g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
@@ -611,14 +633,16 @@ read_doc(const char *xml, gsize len, GError **error)
                     "cannot create an xml parser");
         return NULL;
     }
+    ctxt->sax->internalSubset = refuse_doctype;
+    ctxt->_private = &doctype;
     doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, PARSE_OPTIONS);
-    if (doc == NULL || !ctxt->wellFormed) {
-        set_not_well_formed(ctxt, error);
-        return NULL;
-    }
-    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+    if (doctype || (doc != NULL && (doc->intSubset || doc->extSubset))) {
         g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
                     "document type declarations are not allowed");
+        return NULL;
+    }
+    if (doc == NULL || !ctxt->wellFormed) {
+        set_not_well_formed(ctxt, error);
         return NULL;
     }
     root = xmlDocGetRootElement(doc);

@@ -18,8 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* abort(), not g_error(): libFuzzer keeps the input on SIGABRT. */
-static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN
-fail(const char *fmt, ...)
+static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN fail(const char *fmt, ...)
 {
     va_list ap;
 
