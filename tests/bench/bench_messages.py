@@ -1,0 +1,853 @@
+#!/usr/bin/python3
+"""Issue-3 benchmark: text messages through the gateway, both ways.
+
+Everything runs on 127.0.0.1 on ports picked free, each process is started
+here and stopped by its PID, every run is bounded (<= 60 s) and so is the
+whole bench (about 5 minutes by default, --repeat 3 about 9).
+
+  a. gateway alone (no Prosody): compload (tests/bench/compload.c) is the
+     XMPP server the gateway connects to; SIPp is the SIP peer.
+     XMPP->SIP: compload sends, SIPp UAS answers 200.
+     SIP->XMPP: SIPp UAC sends, compload counts stanzas.
+     Offered rates are stepped up; the highest with zero failures (and
+     >= 95 % of the offered rate achieved) is "sustained". Gateway CPU per
+     message from /proc/PID/stat (utime+stime) around the run, peak RSS
+     from VmHWM, each process's CPU share to name the bottleneck.
+  b. through Prosody: c2sload (tests/bench/c2sload.c) logged in as alice
+     sends / receives instead of compload.
+  c. latency at 1,000 msg/s for 10 s: SIP MESSAGE -> 200 as SIPp sees it
+     (-trace_rtt; the 200 goes out only once the stanza is written) and
+     XMPP message -> receipt as compload sees it.
+
+Usage: /usr/bin/python3 tests/bench/bench_messages.py [--build DIR]
+       [--repeat N] [--quick] [--only a,b,c] [--keep] [-v]
+The build dir needs gateway/xmpp-sip-gateway, tests/bench/compload and
+tests/bench/c2sload (tests/bench/bench_messages.sh builds them, Release).
+"""
+
+import argparse
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HOST = "127.0.0.1"
+COMPONENT = "sip.localhost"
+XMPP_DOMAIN = "localhost"
+GW_SIP_DOMAIN = "gw.localhost"
+PBX_DOMAIN = "pbx.localhost"
+SECRET = "bench-component-secret"
+ALICE_PW = "alicepw"
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+TARGET_SIP2XMPP = 8000
+TARGET_XMPP2SIP = 12000
+TARGET_CPU_US = 50
+TARGET_P99_MS = 5
+TARGET_RSS_MIB = 20
+RUN_LIMIT_S = 60
+
+VERBOSE = False
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def vlog(*a):
+    if VERBOSE:
+        log(*a)
+
+
+def free_port(udp_too=False):
+    for _ in range(200):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind((HOST, 0))
+        port = t.getsockname()[1]
+        ok = True
+        if udp_too:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind((HOST, port))
+            except OSError:
+                ok = False
+            u.close()
+        t.close()
+        if ok:
+            return port
+    raise RuntimeError("no free port")
+
+
+def wait_tcp(port, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("TCP port %d did not open" % port)
+
+
+def proc_cpu(pid):
+    """utime+stime of a live process (all threads), seconds, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return (int(rest[11]) + int(rest[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_hwm_kib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+class Proc:
+    """A child started here, stopped by its PID; rusage kept on exit."""
+
+    def __init__(self, name, argv, workdir, stdout=None, stdin=None,
+                 env=None):
+        self.name = name
+        self.log_path = os.path.join(workdir, name + ".log")
+        self.logf = open(self.log_path, "ab")
+        self.p = subprocess.Popen(
+            argv, cwd=workdir, env=env, start_new_session=True,
+            stdout=stdout if stdout is not None else self.logf,
+            stderr=self.logf,
+            stdin=stdin if stdin is not None else subprocess.DEVNULL)
+        self.pid = self.p.pid
+        self.status = None
+        self.rusage = None
+        self.lines = queue.Queue()
+        if stdout == subprocess.PIPE:
+            threading.Thread(target=self._reader, daemon=True).start()
+
+    def _reader(self):
+        for raw in self.p.stdout:
+            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        self.lines.put(None)
+
+    def next_line(self, prefix, timeout):
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                return None
+            if line is None:
+                return None
+            vlog("  %s: %s" % (self.name, line))
+            if line.startswith(prefix):
+                return line
+
+    def send_line(self, text):
+        self.p.stdin.write((text + "\n").encode())
+        self.p.stdin.flush()
+
+    def _reap(self, flags):
+        if self.status is not None:
+            return True
+        try:
+            pid, status, ru = os.wait4(self.pid, flags)
+        except ChildProcessError:
+            self.status = -1
+            return True
+        if pid == 0:
+            return False
+        self.status = os.waitstatus_to_exitcode(status)
+        self.rusage = ru
+        self.p.returncode = self.status
+        return True
+
+    def alive(self):
+        return not self._reap(os.WNOHANG)
+
+    def wait(self, timeout):
+        end = time.monotonic() + timeout
+        while not self._reap(os.WNOHANG):
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def cpu_total(self):
+        """CPU seconds: from rusage once exited, else from /proc."""
+        if self.rusage is not None:
+            return self.rusage.ru_utime + self.rusage.ru_stime
+        return proc_cpu(self.pid)
+
+    def stop(self, sig=signal.SIGTERM, timeout=5.0):
+        if self.alive():
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+            if not self.wait(timeout):
+                try:
+                    os.kill(self.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.wait(5)
+        for f in (self.p.stdin, self.p.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        self.logf.close()
+        return self.status
+
+    def log_text(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def parse_result(line):
+    out = {}
+    for kv in line.split()[1:]:
+        k, v = kv.split("=", 1)
+        try:
+            out[k] = float(v) if "." in v else int(v)
+        except ValueError:
+            out[k] = v
+    return out
+
+
+def sipp_stats(path):
+    """The last line of a SIPp -trace_stat CSV as {column: value}."""
+    try:
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return {}
+    if len(lines) < 2:
+        return {}
+    keys = lines[0].split(";")
+    vals = lines[-1].split(";")
+    d = dict(zip(keys, vals))
+    res = {}
+    for k in ("SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
+              "DeadCallMsgs(C)", "OutOfCallMsgs(C)", "TotalCallCreated",
+              "IncomingCall(C)", "OutgoingCall(C)"):
+        try:
+            res[k.split("(")[0]] = int(float(d.get(k, "0") or 0))
+        except ValueError:
+            res[k.split("(")[0]] = 0
+    return res
+
+
+def sipp_rtts_ms(path):
+    """Response times (ms) from a SIPp -trace_rtt CSV."""
+    out = []
+    try:
+        with open(path) as f:
+            for line in f:
+                parts = line.strip().split(";")
+                if len(parts) >= 2:
+                    try:
+                        out.append(float(parts[1]))
+                    except ValueError:
+                        pass
+    except OSError:
+        pass
+    return out
+
+
+def percentile(values, p):
+    if not values:
+        return None
+    v = sorted(values)
+    i = int(round(p / 100.0 * (len(v) - 1)))
+    return v[min(i, len(v) - 1)]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.build = os.path.abspath(args.build)
+        self.gw_bin = os.path.join(self.build, "gateway", "xmpp-sip-gateway")
+        self.compload = os.path.join(self.build, "tests", "bench", "compload")
+        self.c2sload = os.path.join(self.build, "tests", "bench", "c2sload")
+        for b in (self.gw_bin, self.compload, self.c2sload):
+            if not os.access(b, os.X_OK):
+                raise SystemExit("missing %s: build it first "
+                                 "(tests/bench/bench_messages.sh does)" % b)
+        self.root = tempfile.mkdtemp(prefix="gwbench-")
+        self.procs = []
+        self.prosody = None
+        self.prosody_dir = None
+        self.c2s_port = None
+        self.comp_port = None
+        self.n = 0
+        self.rss_kib = []
+        self.started = time.monotonic()
+
+    # ---- processes -----------------------------------------------------
+
+    def start(self, name, argv, **kw):
+        self.n += 1
+        d = os.path.join(self.root, "r%03d" % self.n)
+        os.makedirs(d, exist_ok=True)
+        vlog("  start %s: %s" % (name, " ".join(argv)))
+        p = Proc(name, argv, kw.pop("workdir", d), **kw)
+        self.procs.append(p)
+        return p
+
+    def close(self):
+        for p in reversed(self.procs):
+            p.stop()
+        if self.prosody is not None:
+            self.prosody.stop(timeout=10)
+            self.prosody = None
+        if not self.args.keep:
+            shutil.rmtree(self.root, ignore_errors=True)
+        else:
+            log("kept " + self.root)
+
+    # ---- Prosody -------------------------------------------------------
+
+    def start_prosody(self):
+        d = os.path.join(self.root, "prosody")
+        os.makedirs(os.path.join(d, "data"), exist_ok=True)
+        os.makedirs(os.path.join(d, "certs"), exist_ok=True)
+        self.c2s_port = free_port()
+        self.comp_port = free_port()
+        cfg = os.path.join(d, "prosody.cfg.lua")
+        with open(cfg, "w") as f:
+            f.write(f"""
+run_as_root = true
+daemonize = false
+pidfile = "{d}/prosody.pid"
+data_path = "{d}/data"
+certificates = "{d}/certs"
+log = {{ {{ levels = {{ min = "warn" }}, to = "file", filename = "{d}/prosody-file.log" }} }}
+c2s_ports = {{ {self.c2s_port} }}
+c2s_interfaces = {{ "{HOST}" }}
+s2s_ports = {{ }}
+component_ports = {{ {self.comp_port} }}
+component_interfaces = {{ "{HOST}" }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
+modules_disabled = {{ "s2s"; "tls" }}
+VirtualHost "{XMPP_DOMAIN}"
+Component "{COMPONENT}"
+  component_secret = "{SECRET}"
+""")
+        subprocess.run(["prosodyctl", "--config", cfg, "register", "alice",
+                        XMPP_DOMAIN, ALICE_PW], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.prosody_dir = d
+        self.prosody = Proc("prosody", ["prosody", "-F", "--config", cfg], d)
+        wait_tcp(self.c2s_port)
+        wait_tcp(self.comp_port)
+
+    # ---- the gateway ---------------------------------------------------
+
+    def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway"):
+        d = os.path.join(self.root, "gw%03d" % (self.n + 1))
+        os.makedirs(d, exist_ok=True)
+        conf = os.path.join(d, "gateway.conf")
+        groups = {
+            "xmpp": {
+                "server": HOST, "port": xmpp_port,
+                "component_domain": COMPONENT, "secret": SECRET,
+                "reconnect_min_ms": 100, "reconnect_max_ms": 1000,
+            },
+            "sip": {
+                "listen": f"sip:{HOST}:{sip_port}",
+                "domain": GW_SIP_DOMAIN,
+                "outbound_proxy": f"sip:{HOST}:{uas_port}",
+            },
+            "mapping": {
+                "sip_domain": PBX_DOMAIN,
+                "rules": f"*@{XMPP_DOMAIN} = sip:*@{GW_SIP_DOMAIN}",
+            },
+            "security": {
+                "allow_messages": f"alice@{XMPP_DOMAIN} *",
+                "trusted_sip_sources": HOST,
+                "xmpp_rate": 1000000, "xmpp_burst": 1000000,
+                "sip_rate": 1000000, "sip_burst": 1000000,
+            },
+            "limits": {
+                "max_pending_sip": 100000, "max_pending_xmpp": 100000,
+            },
+            "log": {"level": "message"},
+        }
+        with open(conf, "w") as f:
+            for g, keys in groups.items():
+                f.write("[%s]\n" % g)
+                for k, v in keys.items():
+                    f.write("%s = %s\n" % (k, v))
+                f.write("\n")
+        env = dict(os.environ, G_MESSAGES_DEBUG="")
+        return self.start(name, [self.gw_bin, "--config", conf],
+                          workdir=d, env=env)
+
+    def wait_gateway_up(self, gw, timeout=15):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if "XMPP link up" in gw.log_text():
+                return True
+            if not gw.alive():
+                break
+            time.sleep(0.05)
+        raise RuntimeError("gateway did not come up:\n" + gw.log_text()[-2000:])
+
+    # ---- SIPp ----------------------------------------------------------
+
+    def sipp(self, name, scenario, port, calls, extra, remote=None,
+             timeout=RUN_LIMIT_S - 5):
+        d = os.path.join(self.root, "%s%03d" % (name, self.n + 1))
+        os.makedirs(d, exist_ok=True)
+        stf = os.path.join(d, "stat.csv")
+        argv = ["sipp", "-sf", os.path.join(HERE, "sipp", scenario),
+                "-i", HOST, "-p", str(port), "-t", "u1",
+                "-m", str(calls), "-nostdin", "-nd",
+                "-timeout", "%ds" % timeout, "-timeout_error",
+                "-buff_size", "4194304",
+                "-max_recv_loops", "10000", "-max_sched_loops", "10000",
+                "-trace_stat", "-stf", stf, "-fd", "1",
+                "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+        argv += extra
+        if remote:
+            argv.append(remote)
+        p = self.start(name, argv, workdir=d)
+        p.stat_path = stf
+        p.dir = d
+        return p
+
+    # ---- one run -------------------------------------------------------
+
+    def run(self, direction, via_prosody, rate, count, window=1000,
+            latency=False):
+        """One bounded run; returns a dict of figures."""
+        sip_port = free_port(udp_too=True)
+        uas_port = free_port(udp_too=True)
+        uac_port = free_port(udp_too=True)
+        res = {"direction": direction, "prosody": via_prosody,
+               "offered": rate, "count": count}
+        timeout = RUN_LIMIT_S - 10
+        procs = []
+        try:
+            load_name = "c2sload" if via_prosody else "compload"
+            if direction == "xmpp2sip":
+                uas = self.sipp("uas", "bench_msg_uas.xml", uas_port, count,
+                                [])
+                procs.append(uas)
+                time.sleep(0.1)
+            if via_prosody:
+                gw = self.start_gateway(self.comp_port, sip_port, uas_port)
+                procs.append(gw)
+                self.wait_gateway_up(gw)
+                argv = [self.c2sload, "--port", str(self.c2s_port),
+                        "--user", "alice", "--password", ALICE_PW,
+                        "--count", str(count), "--timeout", str(timeout),
+                        "--wait-go"]
+                if direction == "xmpp2sip":
+                    argv += ["--mode", "send", "--to", "1001@" + COMPONENT,
+                             "--rate", str(rate), "--window", str(window)]
+                else:
+                    argv += ["--mode", "recv", "--idle", "3"]
+                load = self.start(load_name, argv, stdout=subprocess.PIPE,
+                                  stdin=subprocess.PIPE)
+                procs.append(load)
+            else:
+                argv = [self.compload, "--secret", SECRET,
+                        "--domain", COMPONENT, "--count", str(count),
+                        "--timeout", str(timeout), "--wait-go"]
+                if direction == "xmpp2sip":
+                    argv += ["--mode", "xmpp2sip", "--rate", str(rate),
+                             "--window", str(window)]
+                else:
+                    argv += ["--mode", "sip2xmpp", "--idle", "3"]
+                load = self.start(load_name, argv, stdout=subprocess.PIPE,
+                                  stdin=subprocess.PIPE)
+                procs.append(load)
+                line = load.next_line("LISTEN", 10)
+                if line is None:
+                    raise RuntimeError("compload did not listen: " +
+                                       load.log_text())
+                port = int(line.split("=", 1)[1])
+                gw = self.start_gateway(port, sip_port, uas_port)
+                procs.append(gw)
+            if load.next_line("READY", 20) is None:
+                raise RuntimeError("%s not ready: %s\ngateway: %s" % (
+                    load_name, load.log_text()[-1500:],
+                    gw.log_text()[-1500:]))
+            watch = {"gateway": gw, load_name: load}
+            if direction == "xmpp2sip":
+                watch["sipp"] = uas
+            if via_prosody:
+                watch["prosody"] = self.prosody
+            cpu0 = {k: p.cpu_total() for k, p in watch.items()}
+            t0 = time.monotonic()
+            load.send_line("go")
+            if direction == "sip2xmpp":
+                extra = ["-r", str(rate), "-rp", "1000",
+                         "-l", str(max(window, 1000))]
+                if latency:
+                    extra += ["-trace_rtt", "-rtt_freq", "1000"]
+                uac = self.sipp("uac", "bench_msg_uac.xml", uac_port, count,
+                                extra, remote=f"{HOST}:{sip_port}")
+                procs.append(uac)
+                watch["sipp"] = uac
+                cpu0["sipp"] = 0.0
+                uac.wait(RUN_LIMIT_S)
+            line = load.next_line("RESULT", RUN_LIMIT_S)
+            t1 = time.monotonic()
+            cpu1 = {k: p.cpu_total() for k, p in watch.items()}
+            if line is None:
+                raise RuntimeError("%s gave no result: %s" % (
+                    load_name, load.log_text()[-1500:]))
+            r = parse_result(line)
+            res["load"] = r
+            res["rss_kib"] = proc_hwm_kib(gw.pid)
+            if res["rss_kib"]:
+                self.rss_kib.append(res["rss_kib"])
+            load.wait(5)
+            # the SIPp side: the UAS has answered everything once the load
+            # peer has all its answers; the UAC has exited already
+            sipp_proc = watch["sipp"]
+            if direction == "xmpp2sip":
+                sipp_proc.wait(3)
+            else:
+                sipp_proc.wait(5)
+            if sipp_proc.alive():
+                sipp_proc.stop()
+            # the UAC's CPU is its whole life (it started at go)
+            if direction == "sip2xmpp" or cpu1.get("sipp") is None:
+                cpu1["sipp"] = sipp_proc.cpu_total()
+            st = sipp_stats(sipp_proc.stat_path)
+            res["sipp"] = st
+            if latency and direction == "sip2xmpp":
+                rtt = [os.path.join(sipp_proc.dir, f)
+                       for f in os.listdir(sipp_proc.dir)
+                       if f.endswith("_rtt.csv")]
+                res["rtt_ms"] = sipp_rtts_ms(rtt[0]) if rtt else []
+            wall = t1 - t0
+            res["wall"] = wall
+            res["cpu"] = {k: (cpu1[k] - cpu0[k])
+                          if cpu1.get(k) is not None and
+                          cpu0.get(k) is not None else None
+                          for k in watch}
+            # the load peer reports its own CPU over its run exactly
+            res["cpu"][load_name] = r.get("cpu_us", 0) / 1e6
+            gw_ok = gw.alive()
+            res["gw_alive"] = gw_ok
+            gw_rc = gw.stop(timeout=10)
+            res["gw_exit"] = gw_rc
+        finally:
+            for p in procs:
+                p.stop()
+        self.judge(res)
+        return res
+
+    def judge(self, res):
+        r = res["load"]
+        st = res.get("sipp", {})
+        count = res["count"]
+        if res["direction"] == "xmpp2sip":
+            done = r.get("ok", 0)
+            failures = r.get("failed", 0) + (count - done)
+            failures += st.get("FailedCall", 0)
+        else:
+            done = r.get("received", 0)
+            failures = r.get("bad", 0) + (count - done)
+            failures += st.get("FailedCall", 0)
+        res["done"] = done
+        res["failures"] = failures
+        res["rate"] = r.get("rate", 0.0)
+        # the time the gateway spent on the run, over the messages
+        gw_cpu = res["cpu"].get("gateway")
+        res["gw_us_per_msg"] = (gw_cpu * 1e6 / done) if gw_cpu and done \
+            else None
+        # CPU shares over the active period (first to last message; the
+        # receive modes idle a few seconds after the last one)
+        secs = r.get("secs") or 0.0
+        active = secs if secs > 0.5 else res["wall"]
+        res["active_secs"] = active
+        res["share"] = {k: v / active for k, v in res["cpu"].items()
+                        if v is not None}
+        shares = res["share"]
+        res["sustained"] = (failures == 0 and res["rate"] >=
+                            0.95 * res["offered"]) if res["offered"] else \
+            failures == 0
+        top = max(shares.items(), key=lambda kv: kv[1]) if shares else None
+        total = sum(shares.values())
+        if top is None:
+            res["bottleneck"] = "unknown"
+        elif total >= 1.8:
+            res["bottleneck"] = "the 2 cores (all together %.0f%%; %s %.0f%%)" \
+                % (total * 100, top[0], top[1] * 100)
+        else:
+            res["bottleneck"] = "%s (%.0f%% CPU)" % (top[0], top[1] * 100)
+
+    # ---- reporting -----------------------------------------------------
+
+    def describe(self, res):
+        r = res["load"]
+        cpu = " ".join("%s %.0f%%" % (k, v * 100)
+                       for k, v in sorted(res["share"].items()))
+        lat = ""
+        if res["direction"] == "xmpp2sip" and r.get("p50_us"):
+            lat = " receipt p50 %.2f ms p99 %.2f ms" % (
+                r["p50_us"] / 1000, r["p99_us"] / 1000)
+        if res.get("rtt_ms"):
+            lat = " 200-OK p50 %.2f ms p99 %.2f ms" % (
+                percentile(res["rtt_ms"], 50), percentile(res["rtt_ms"], 99))
+        return ("%-8s %-7s offered %6s/s: %6.0f msg/s, %d/%d done, "
+                "%d failures%s, gw %s us/msg, RSS %s MiB; CPU: %s%s" % (
+                    res["direction"],
+                    "prosody" if res["prosody"] else "direct",
+                    res["offered"] or "max", res["rate"], res["done"],
+                    res["count"], res["failures"],
+                    (" (sipp retrans %d)" % res["sipp"].get("Retransmissions", 0))
+                    if res.get("sipp", {}).get("Retransmissions") else "",
+                    "%.1f" % res["gw_us_per_msg"]
+                    if res["gw_us_per_msg"] else "?",
+                    "%.1f" % (res["rss_kib"] / 1024) if res["rss_kib"]
+                    else "?", cpu, lat))
+
+    def step(self, direction, via_prosody, rates, secs, window):
+        """Steps the offered rate up; returns (best run, all runs)."""
+        runs = []
+        best = None
+        for i, rate in enumerate(rates):
+            if time.monotonic() - self.started > self.args.budget:
+                log("  (time budget reached, stepping stops)")
+                break
+            count = int(rate * secs)
+            res = self.run(direction, via_prosody, rate, count,
+                           window=window)
+            runs.append(res)
+            log("  " + self.describe(res))
+            if res["sustained"]:
+                best = res
+            else:
+                # one retry at the same rate: noise on a shared 2-core box
+                res2 = self.run(direction, via_prosody, rate, count,
+                                window=window)
+                runs.append(res2)
+                log("  " + self.describe(res2) + " (retry)")
+                if res2["sustained"]:
+                    best = res2
+                else:
+                    break
+        return best, runs
+
+
+def fmt(v, spec="%.0f", none="n/a"):
+    return spec % v if v is not None else none
+
+
+def main():
+    global VERBOSE
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.environ.get(
+        "GW_BUILD_DIR", os.path.join(HERE, "..", "..", "build-bench")))
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="repeat the key runs (max-rate, latency); medians")
+    ap.add_argument("--quick", action="store_true",
+                    help="short steps (2 s) for a smoke test")
+    ap.add_argument("--only", default="a,b,c",
+                    help="parts to run: a (no Prosody), b (Prosody), "
+                         "c (latency)")
+    ap.add_argument("--rates", default="2000,4000,8000,12000,16000,20000")
+    ap.add_argument("--step-secs", type=float, default=5.0)
+    ap.add_argument("--cpu-count", type=int, default=200000,
+                    help="messages in the XMPP->SIP CPU run")
+    ap.add_argument("--budget", type=float, default=540,
+                    help="seconds after which no new step starts")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    VERBOSE = args.verbose
+    parts = set(args.only.split(","))
+    rates = [int(x) for x in args.rates.split(",") if x]
+    secs = 2.0 if args.quick else args.step_secs
+    cpu_count = 20000 if args.quick else args.cpu_count
+    lat_count = 3000 if args.quick else 10000
+
+    b = Bench(args)
+    summary = {}
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    try:
+        if "a" in parts:
+            log("a. the gateway alone (compload <-> gateway <-> SIPp)")
+            cpu_runs = []
+            for i in range(args.repeat):
+                res = b.run("xmpp2sip", False, 0, cpu_count, window=100)
+                log("  " + b.describe(res) + " [window 100]")
+                cpu_runs.append(res)
+            summary["a_x2s_max"] = cpu_runs
+            best, runs = b.step("xmpp2sip", False, rates, secs, 1000)
+            summary["a_x2s"] = (best, runs)
+            best, runs = b.step("sip2xmpp", False, rates, secs, 1000)
+            summary["a_s2x"] = (best, runs)
+            if best is not None and args.repeat > 1:
+                reps = [best]
+                for i in range(args.repeat - 1):
+                    res = b.run("sip2xmpp", False, best["offered"],
+                                best["count"])
+                    log("  " + b.describe(res) + " (repeat)")
+                    reps.append(res)
+                summary["a_s2x_reps"] = reps
+        if "b" in parts:
+            log("b. through Prosody (c2sload <-> Prosody <-> gateway <-> SIPp)")
+            b.start_prosody()
+            best, runs = b.step("xmpp2sip", True, rates, secs, 1000)
+            summary["b_x2s"] = (best, runs)
+            best, runs = b.step("sip2xmpp", True, rates, secs, 1000)
+            summary["b_s2x"] = (best, runs)
+            b.prosody.stop(timeout=10)
+            b.prosody = None
+        if "c" in parts:
+            log("c. latency at 1000 msg/s for %d s (no Prosody)" %
+                (lat_count // 1000))
+            s2x, x2s = [], []
+            for i in range(args.repeat):
+                res = b.run("sip2xmpp", False, 1000, lat_count,
+                            latency=True)
+                log("  " + b.describe(res))
+                s2x.append(res)
+                res = b.run("xmpp2sip", False, 1000, lat_count)
+                log("  " + b.describe(res))
+                x2s.append(res)
+            summary["c_s2x"] = s2x
+            summary["c_x2s"] = x2s
+    finally:
+        b.close()
+    report(summary, b, args)
+
+
+def report(s, b, args):
+    out = []
+    add = out.append
+    add("")
+    add("==== issue 3 benchmark: xmpp-sip-gateway (%s) ====" % os.path.basename(
+        os.path.abspath(args.build)))
+    add("machine: %d CPUs; all peers on 127.0.0.1; %s" % (
+        os.cpu_count(), "medians of %d runs where repeated" % args.repeat
+        if args.repeat > 1 else "single runs"))
+
+    def sustained(key, target, label):
+        if key not in s:
+            return
+        best, runs = s[key]
+        fails = [r for r in runs if not r["sustained"]]
+        nxt = (" (next step %d/s: %.0f msg/s, %d failures)" % (
+            fails[-1]["offered"], fails[-1]["rate"], fails[-1]["failures"])
+            if fails else "")
+        if best is None:
+            add("%s sustained: none of the steps (target %d)%s" % (
+                label, target, nxt))
+            return
+        ok = "MET" if best["offered"] >= target else "MISSED"
+        add("%s sustained: %d msg/s (target %d) zero failures [%s]%s" % (
+            label, best["offered"], target, ok, nxt))
+        add("    at that rate: gateway %s us/msg; bottleneck: %s" % (
+            fmt(best["gw_us_per_msg"], "%.1f"), best["bottleneck"]))
+
+    if "a_x2s_max" in s:
+        runs = s["a_x2s_max"]
+        add("-- a. gateway alone (compload speaks XEP-0114, no Prosody) --")
+        add("XMPP->SIP as fast as 100 in flight allow (%d msgs): %s msg/s, "
+            "%s failures" % (runs[0]["count"],
+                             fmt(median([r["rate"] for r in runs])),
+                             fmt(median([r["failures"] for r in runs]))))
+        add("gateway CPU per message XMPP->SIP: %s us (target %d) [%s]; "
+            "bottleneck: %s" % (
+                fmt(median([r["gw_us_per_msg"] for r in runs]), "%.1f"),
+                TARGET_CPU_US,
+                "MET" if (median([r["gw_us_per_msg"] for r in runs]) or 1e9)
+                <= TARGET_CPU_US else "MISSED",
+                runs[len(runs) // 2]["bottleneck"]))
+        for r in runs:
+            add("    CPU shares: " + ", ".join(
+                "%s %.0f%%" % (k, v * 100) for k, v in
+                sorted(r["share"].items())))
+    sustained("a_x2s", TARGET_XMPP2SIP, "XMPP->SIP (no Prosody)")
+    if "a_s2x" in s:
+        best = s["a_s2x"][0]
+        reps = s.get("a_s2x_reps", [best] if best else [])
+        sustained("a_s2x", TARGET_SIP2XMPP, "SIP->XMPP (no Prosody)")
+        if reps:
+            v = median([r["gw_us_per_msg"] for r in reps])
+            add("gateway CPU per message SIP->XMPP: %s us at %d/s (target "
+                "%d) [%s]; bottleneck: %s" % (
+                    fmt(v, "%.1f"), reps[0]["offered"], TARGET_CPU_US,
+                    "MET" if (v or 1e9) <= TARGET_CPU_US else "MISSED",
+                    reps[0]["bottleneck"]))
+    if "b_x2s" in s:
+        add("-- b. through Prosody (c2sload is alice@localhost) --")
+    sustained("b_x2s", TARGET_XMPP2SIP, "XMPP->SIP")
+    sustained("b_s2x", TARGET_SIP2XMPP, "SIP->XMPP")
+    if "c_s2x" in s:
+        add("-- c. latency at 1000 msg/s, 10 s, no Prosody --")
+        p50 = median([percentile(r.get("rtt_ms", []), 50) for r in s["c_s2x"]])
+        p99 = median([percentile(r.get("rtt_ms", []), 99) for r in s["c_s2x"]])
+        fails = sum(r["failures"] for r in s["c_s2x"])
+        add("SIP->XMPP MESSAGE -> 200 OK (SIPp): p50 %s ms, p99 %s ms "
+            "(target p99 %d) [%s]; %d failures" % (
+                fmt(p50, "%.2f"), fmt(p99, "%.2f"), TARGET_P99_MS,
+                "MET" if p99 is not None and p99 <= TARGET_P99_MS
+                else "MISSED", fails))
+        p50 = median([r["load"].get("p50_us", 0) / 1000 for r in s["c_x2s"]])
+        p99 = median([r["load"].get("p99_us", 0) / 1000 for r in s["c_x2s"]])
+        fails = sum(r["failures"] for r in s["c_x2s"])
+        add("XMPP->SIP message -> receipt (compload): p50 %s ms, p99 %s ms "
+            "(target p99 %d) [%s]; %d failures" % (
+                fmt(p50, "%.2f"), fmt(p99, "%.2f"), TARGET_P99_MS,
+                "MET" if p99 is not None and p99 <= TARGET_P99_MS
+                else "MISSED", fails))
+    if b.rss_kib:
+        peak = max(b.rss_kib) / 1024
+        add("peak RSS (VmHWM, worst run): %.1f MiB (target %d) [%s]; "
+            "median over runs %.1f MiB" % (
+                peak, TARGET_RSS_MIB,
+                "MET" if peak <= TARGET_RSS_MIB else "MISSED",
+                statistics.median(b.rss_kib) / 1024))
+    add("peer comparison: not run. Kamailio's xmpp module (Debian 5.6.3) "
+        "crashes on the first element Prosody sends in component mode "
+        "(upstream issue #4154), so the 8,000/12,000 msg/s reference "
+        "cannot be reproduced here; the targets are compared as absolutes.")
+    add("elapsed: %.0f s" % (time.monotonic() - b.started))
+    print("\n".join(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+/* tests/bench/compload.c: a minimal XEP-0114 *server-side* load peer.
+ *
+ * Listens on a loopback TCP port, accepts the gateway's component
+ * connection, checks its <handshake> (hex SHA1 of stream id + secret),
+ * answers <handshake/>, then
+ *   --mode xmpp2sip: writes --count <message> stanzas to --to with receipt
+ *     requests at --rate (0: as fast as --window in flight allows) and
+ *     counts receipts, error bounces and latency (written -> answer read);
+ *   --mode sip2xmpp: counts incoming <message> stanzas with a body.
+ * With Prosody out of the way this measures the gateway alone.
+ *
+ *   compload --port-file F --secret S --domain sip.localhost \
+ *            --mode xmpp2sip --count 200000 --window 2000 [--wait-go]
+ *
+ * Prints "LISTEN port=N", "READY" (after the handshake) and one
+ * "RESULT k=v ..." line on stdout; human-readable figures on stderr.
+ * Exit: 0 run complete without failures, 1 failures/losses, 2 setup error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "load_common.h"
+
+static char *opt_mode = NULL;
+static int opt_port = 0;
+static char *opt_port_file = NULL;
+static char *opt_secret = NULL;
+static char *opt_domain = NULL;
+static char *opt_from = NULL;
+static char *opt_to = NULL;
+static gint64 opt_count = 10000;
+static double opt_rate = 0;
+static gint64 opt_window = 2000;
+static gint64 opt_body = 40;
+static double opt_timeout = 60;
+static double opt_idle = 3;
+static double opt_drain = 5;
+static double opt_accept_timeout = 20;
+static gboolean opt_wait_go = FALSE;
+static char *opt_trace = NULL;
+
+static GOptionEntry entries[] = {
+    { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
+      "xmpp2sip (send, count receipts) or sip2xmpp (count messages)", "M" },
+    { "port", 0, 0, G_OPTION_ARG_INT, &opt_port,
+      "TCP port on 127.0.0.1 (0: pick a free one)", "P" },
+    { "port-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_port_file,
+      "write the port here once listening", "F" },
+    { "secret", 0, 0, G_OPTION_ARG_STRING, &opt_secret,
+      "component secret", "S" },
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &opt_domain,
+      "component domain (default sip.localhost)", "D" },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &opt_from,
+      "from= of sent messages (default alice@localhost/bench)", "JID" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
+      "to= of sent messages (default 1001@DOMAIN)", "JID" },
+    { "count", 'n', 0, G_OPTION_ARG_INT64, &opt_count,
+      "messages to send / expect", "N" },
+    { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &opt_rate,
+      "messages per second (0: window-bound)", "R" },
+    { "window", 'w', 0, G_OPTION_ARG_INT64, &opt_window,
+      "most messages awaiting an answer (0: unbounded)", "W" },
+    { "body-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_body,
+      "filler bytes in each body", "B" },
+    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
+      "seconds the run may take at most", "S" },
+    { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle,
+      "sip2xmpp: stop this long after the last message", "S" },
+    { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &opt_drain,
+      "xmpp2sip: wait this long for the last answers", "S" },
+    { "accept-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_accept_timeout,
+      "seconds to wait for the gateway", "S" },
+    { "wait-go", 0, 0, G_OPTION_ARG_NONE, &opt_wait_go,
+      "after READY, wait for a line on stdin before the run", NULL },
+    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &opt_trace,
+      "send mode: write 'seq sent_us latency_us' lines here", "F" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+};
+
+static int
+listen_socket(int *port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t alen = sizeof a;
+    int one = 1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)*port);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 4) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
+        close(fd);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static gboolean
+write_port_file(const char *path, int port)
+{
+    g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
+    g_autofree char *text = g_strdup_printf("%d\n", port);
+
+    return g_file_set_contents(tmp, text, -1, NULL) && rename(tmp, path) == 0;
+}
+
+/* The component handshake; FALSE with a message on failure. */
+static gboolean
+handshake(LcConn *c, const char *domain, const char *secret)
+{
+    LcEvent ev;
+    const char *xml, *v;
+    size_t len, vl;
+    char id[32];
+    g_autofree char *reply = NULL, *want = NULL, *got = NULL;
+    g_autofree char *idsecret = NULL;
+
+    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
+        ev != LC_EV_STREAM_OPEN) {
+        fprintf(stderr, "compload: no stream header from the gateway\n");
+        return FALSE;
+    }
+    if (!lc_attr(xml, len, "to", &v, &vl) || vl != strlen(domain) ||
+        memcmp(v, domain, vl) != 0)
+        fprintf(stderr, "compload: stream to '%.*s', expected '%s'\n",
+                (int)(lc_attr(xml, len, "to", &v, &vl) ? vl : 0),
+                lc_attr(xml, len, "to", &v, &vl) ? v : "", domain);
+    g_snprintf(id, sizeof id, "cl%08x", g_random_int());
+    reply = g_strdup_printf(
+        "<?xml version='1.0'?><stream:stream "
+        "xmlns:stream='http://etherx.jabber.org/streams' "
+        "xmlns='jabber:component:accept' from='%s' id='%s'>",
+        domain, id);
+    if (lc_conn_send_all(c, reply, 5000) < 0)
+        return FALSE;
+    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
+        ev != LC_EV_ELEMENT || !lc_is_elem(xml, len, "handshake")) {
+        fprintf(stderr, "compload: no <handshake> from the gateway\n");
+        return FALSE;
+    }
+    {
+        const char *gt = memchr(xml, '>', len);
+        const char *lt = gt ? memchr(gt, '<', len - (size_t)(gt - xml)) : NULL;
+        got = gt && lt ? g_strndup(gt + 1, (gsize)(lt - gt - 1)) : g_strdup("");
+    }
+    idsecret = g_strconcat(id, secret, NULL);
+    want = g_compute_checksum_for_string(G_CHECKSUM_SHA1, idsecret, -1);
+    if (g_ascii_strcasecmp(g_strstrip(got), want) != 0) {
+        lc_conn_send_all(c,
+                         "<stream:error><not-authorized "
+                         "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                         "</stream:error></stream:stream>",
+                         1000);
+        fprintf(stderr, "compload: wrong handshake '%s' (want '%s')\n", got,
+                want);
+        return FALSE;
+    }
+    return lc_conn_send_all(c, "<handshake/>", 5000) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new(
+        "- XEP-0114 server-side load peer for the gateway benchmark");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *to = NULL;
+    LcRunCfg cfg = { 0 };
+    LcResult r;
+    LcConn c;
+    struct pollfd p;
+    int lfd, fd, one = 1;
+    gboolean send_mode;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "compload: %s\n", error->message);
+        return 2;
+    }
+    if (opt_mode == NULL || (strcmp(opt_mode, "xmpp2sip") != 0 &&
+                             strcmp(opt_mode, "sip2xmpp") != 0) ||
+        opt_secret == NULL || opt_count <= 0 || opt_count > 50000000 ||
+        opt_timeout <= 0 || opt_timeout > 600 || opt_body < 0 ||
+        opt_body > 65536 || opt_rate < 0 || opt_window < 0) {
+        fprintf(stderr, "compload: need --mode xmpp2sip|sip2xmpp, --secret, "
+                        "a count in 1..50000000, timeout in (0,600] s\n");
+        return 2;
+    }
+    send_mode = strcmp(opt_mode, "xmpp2sip") == 0;
+    if (opt_domain == NULL)
+        opt_domain = g_strdup("sip.localhost");
+    to = opt_to ? g_strdup(opt_to) : g_strdup_printf("1001@%s", opt_domain);
+
+    lfd = listen_socket(&opt_port);
+    if (lfd < 0) {
+        fprintf(stderr, "compload: cannot listen on 127.0.0.1:%d: %s\n",
+                opt_port, g_strerror(errno));
+        return 2;
+    }
+    if (opt_port_file != NULL && !write_port_file(opt_port_file, opt_port)) {
+        fprintf(stderr, "compload: cannot write %s\n", opt_port_file);
+        return 2;
+    }
+    printf("LISTEN port=%d\n", opt_port);
+    fflush(stdout);
+
+    p = (struct pollfd){ .fd = lfd, .events = POLLIN };
+    if (poll(&p, 1, (int)(opt_accept_timeout * 1000)) <= 0) {
+        fprintf(stderr, "compload: the gateway did not connect\n");
+        return 2;
+    }
+    fd = accept(lfd, NULL, NULL);
+    close(lfd); /* one connection: a reconnect after the run is refused */
+    if (fd < 0) {
+        fprintf(stderr, "compload: accept: %s\n", g_strerror(errno));
+        return 2;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    lc_conn_init(&c, fd);
+    if (!handshake(&c, opt_domain, opt_secret)) {
+        lc_conn_close(&c);
+        return 2;
+    }
+    printf("READY\n");
+    fflush(stdout);
+    if (opt_wait_go && !lc_wait_go(120)) {
+        fprintf(stderr, "compload: no go\n");
+        lc_conn_close(&c);
+        return 2;
+    }
+
+    cfg.count = (uint64_t)opt_count;
+    cfg.rate = opt_rate;
+    cfg.window = (uint64_t)opt_window;
+    cfg.from = opt_from ? opt_from : "alice@localhost/bench";
+    cfg.to = to;
+    cfg.body_bytes = (size_t)opt_body;
+    cfg.timeout_s = opt_timeout;
+    cfg.idle_s = opt_idle;
+    cfg.drain_s = opt_drain;
+    cfg.trace = opt_trace;
+    if (send_mode)
+        lc_run_send(&c, &cfg, &r);
+    else
+        lc_run_recv(&c, &cfg, &r);
+    lc_print_result("compload", &r);
+    /* leave the stream open: the driver stops the gateway, whose closing
+     * tag we do not wait for */
+    lc_conn_close(&c);
+    if (send_mode)
+        return r.ok == cfg.count && r.failed == 0 ? 0 : 1;
+    return r.received == cfg.count && r.bad == 0 ? 0 : 1;
+}
