@@ -157,6 +157,9 @@ typedef enum {
     JSDP_TCPTYPE_SO,
 } JsdpTcpType;
 
+/* <parameter name value/> or one fmtp/ssrc item.  JsdpParameter and
+ * JsdpRtcpFb keep their strings in the item's own allocation: make them
+ * with jsdp_parameter_new()/jsdp_rtcp_fb_new(), never assign the fields. */
 /* <parameter name value/> or one fmtp/ssrc item.  name is never NULL ("" for
  * a nameless fmtp item such as telephone-event "0-15"); value may be NULL
  * (a=ssrc:1 attr without ":value"). */

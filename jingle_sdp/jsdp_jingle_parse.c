@@ -21,10 +21,11 @@ typedef struct {
     }                                                                          \
     G_STMT_END
 
+/* ns: a JSDP_XNS_* id, or -1 for any namespace. */
 static gboolean
-is_el(const JsdpXNode *n, const char *name, const char *ns)
+is_el(const JsdpXNode *n, const char *name, int ns)
 {
-    return strcmp(n->name, name) == 0 && (ns == NULL || strcmp(n->ns, ns) == 0);
+    return (ns < 0 || (int)n->nsid == ns) && n->name[0] == name[0] && strcmp(n->name, name) == 0;
 }
 
 static const char *
@@ -42,7 +43,8 @@ check_attrs(JParser *jp, const JsdpXNode *n, const char *const *allowed)
     for (guint a = 0; a < n->n_attrs; a++) {
         gboolean ok = FALSE;
         for (guint i = 0; allowed[i] != NULL && !ok; i++)
-            ok = n->attrs[a].ns == NULL && strcmp(n->attrs[a].name, allowed[i]) == 0;
+            ok = n->attrs[a].ns == NULL && n->attrs[a].name[0] == allowed[i][0] &&
+                 strcmp(n->attrs[a].name, allowed[i]) == 0;
         if (!ok)
             jsdp_warn(jp->warnings, "attribute '%.32s' of <%.32s> not carried by SDP",
                       n->attrs[a].name, n->name);
@@ -108,11 +110,11 @@ candidate_from_xnode(const JsdpXNode *node, GError **error)
     guint64 n = 0;
     const char *v;
 
-    if (!is_el(node, "candidate", NULL)) {
+    if (!is_el(node, "candidate", -1)) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "not a <candidate> element");
         return NULL;
     }
-    raw = strcmp(ns_of(node), JSDP_NS_RAW_UDP) == 0;
+    raw = node->nsid == JSDP_XNS_RAW_UDP;
     if (!attr_token(node, "ip", TRUE, &c->ip, error) || !attr_token(node, "id", FALSE, &c->id, error))
         return NULL;
     if (strchr(c->ip, '/') != NULL || (c->rel_addr != NULL && strchr(c->rel_addr, '/') != NULL)) {
@@ -229,7 +231,7 @@ static gboolean
 parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
     static const char *const allowed[] = {"ufrag", "pwd", NULL};
-    gboolean ice = strcmp(ns_of(n), JSDP_NS_ICE_UDP) == 0;
+    gboolean ice = n->nsid == JSDP_XNS_ICE_UDP;
     g_autoptr(JsdpTransport) t = jsdp_transport_new(ice ? JSDP_TRANSPORT_ICE_UDP
                                                         : JSDP_TRANSPORT_RAW_UDP);
 
@@ -245,7 +247,7 @@ parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
                   t->ufrag ? "ufrag" : "pwd", t->ufrag ? "pwd" : "ufrag");
     }
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
-        if (is_el(k, "candidate", NULL)) {
+        if (is_el(k, "candidate", -1)) {
             JsdpCandidate *cand;
             if (t->candidates->len >= JSDP_MAX_CANDIDATES)
                 JFAIL(JSDP_ERROR_MALFORMED, "<transport>: more than %u candidates",
@@ -256,12 +258,12 @@ parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
                 return FALSE;
             }
             g_ptr_array_add(t->candidates, cand);
-        } else if (is_el(k, "fingerprint", JSDP_NS_DTLS)) {
+        } else if (is_el(k, "fingerprint", JSDP_XNS_DTLS)) {
             if (!parse_fingerprint(jp, k, t, error))
                 return FALSE;
-        } else if (ice && is_el(k, "gathering-complete", NULL)) {
+        } else if (ice && is_el(k, "gathering-complete", -1)) {
             t->end_of_candidates = TRUE;
-        } else if (is_el(k, "rtcp-mux", NULL)) {
+        } else if (is_el(k, "rtcp-mux", -1)) {
             c->rtcp_mux = TRUE; /* Jitsi puts it in the transport */
         } else {
             warn_child(jp, n, k);
@@ -328,7 +330,7 @@ parse_rtcp_fb(const JsdpXNode *n, GPtrArray *list, gint64 *trr, GError **error)
 {
     guint64 v = 0;
 
-    if (is_el(n, "rtcp-fb-trr-int", NULL)) {
+    if (is_el(n, "rtcp-fb-trr-int", -1)) {
         if (!attr_uint(n, "value", 0, G_MAXUINT32, TRUE, &v, error))
             return FALSE;
         *trr = (gint64)v;
@@ -390,9 +392,9 @@ parse_payload_type(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **err
     pt->maxptime = (guint)v;
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
-        if (is_el(k, "parameter", NULL))
+        if (is_el(k, "parameter", -1))
             ok = parse_parameter(jp, k, pt->parameters, error);
-        else if (is_el(k, "rtcp-fb", JSDP_NS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB))
+        else if (is_el(k, "rtcp-fb", JSDP_XNS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_XNS_RTCP_FB))
             ok = parse_rtcp_fb(k, pt->rtcp_fb, &pt->trr_int, error);
         else
             warn_child(jp, n, k);
@@ -430,7 +432,7 @@ parse_crypto(const JsdpXNode *enc, JsdpContent *c, GError **error)
         JsdpCrypto *cr;
         guint64 tag = 0;
         const char *suite, *key, *sess;
-        if (!is_el(k, "crypto", NULL))
+        if (!is_el(k, "crypto", -1))
             continue;
         if (!attr_uint(k, "tag", 0, 999999999, TRUE, &tag, error))
             return FALSE;
@@ -503,7 +505,7 @@ parse_source(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
         JFAIL(JSDP_ERROR_MALFORMED, "<source>: too many");
     src = jsdp_source_new((guint32)ssrc);
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
-        if (is_el(k, "parameter", NULL)) {
+        if (is_el(k, "parameter", -1)) {
             const char *name = peek_attr(k, "name");
             const char *value = peek_attr(k, "value");
             if (name == NULL || !jsdp_is_token(name, ":"))
@@ -535,7 +537,7 @@ parse_ssrc_group(const JsdpXNode *n, JsdpContent *c, GError **error)
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         guint64 ssrc = 0;
         guint32 v;
-        if (!is_el(k, "source", NULL))
+        if (!is_el(k, "source", -1))
             continue;
         if (!attr_uint(k, "ssrc", 0, G_MAXUINT32, TRUE, &ssrc, error))
             return FALSE;
@@ -552,13 +554,13 @@ static gboolean
 parse_description_child(JParser *jp, const JsdpXNode *d, const JsdpXNode *k, JsdpContent *c,
                         GError **error)
 {
-    if (is_el(k, "payload-type", JSDP_NS_RTP))
+    if (is_el(k, "payload-type", JSDP_XNS_RTP))
         return parse_payload_type(jp, k, c, error);
-    if (is_el(k, "rtcp-mux", JSDP_NS_RTP)) {
+    if (is_el(k, "rtcp-mux", JSDP_XNS_RTP)) {
         c->rtcp_mux = TRUE;
-    } else if (is_el(k, "rtcp-reduced-size", JSDP_NS_RTP)) {
+    } else if (is_el(k, "rtcp-reduced-size", JSDP_XNS_RTP)) {
         c->rtcp_rsize = TRUE;
-    } else if (is_el(k, "bandwidth", JSDP_NS_RTP)) {
+    } else if (is_el(k, "bandwidth", JSDP_XNS_RTP)) {
         g_autofree char *text = g_strdup(k->text);
         const char *type = peek_attr(k, "type");
         guint64 v;
@@ -572,19 +574,19 @@ parse_description_child(JParser *jp, const JsdpXNode *d, const JsdpXNode *k, Jsd
         b->type = g_strdup(type);
         b->value = v;
         g_ptr_array_add(c->bandwidths, b);
-    } else if (is_el(k, "encryption", JSDP_NS_RTP)) {
+    } else if (is_el(k, "encryption", JSDP_XNS_RTP)) {
         return parse_crypto(k, c, error);
-    } else if (is_el(k, "rtcp-fb", JSDP_NS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB)) {
+    } else if (is_el(k, "rtcp-fb", JSDP_XNS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_XNS_RTCP_FB)) {
         return parse_rtcp_fb(k, c->rtcp_fb, &c->trr_int, error);
-    } else if (is_el(k, "rtp-hdrext", JSDP_NS_HDREXT)) {
+    } else if (is_el(k, "rtp-hdrext", JSDP_XNS_HDREXT)) {
         return parse_hdrext(jp, k, c, error);
-    } else if (is_el(k, "extmap-allow-mixed", JSDP_NS_HDREXT)) {
+    } else if (is_el(k, "extmap-allow-mixed", JSDP_XNS_HDREXT)) {
         c->extmap_allow_mixed = TRUE;
-    } else if (is_el(k, "source", JSDP_NS_SSMA)) {
+    } else if (is_el(k, "source", JSDP_XNS_SSMA)) {
         return parse_source(jp, k, c, error);
-    } else if (is_el(k, "ssrc-group", JSDP_NS_SSMA)) {
+    } else if (is_el(k, "ssrc-group", JSDP_XNS_SSMA)) {
         return parse_ssrc_group(k, c, error);
-    } else if (is_el(k, "stream", JSDP_NS_MSID)) {
+    } else if (is_el(k, "stream", JSDP_XNS_MSID)) {
         const char *id = peek_attr(k, "id");
         const char *track = peek_attr(k, "track");
         if (id == NULL || !jsdp_is_token(id, NULL) || (track != NULL && !jsdp_is_token(track, NULL)))
@@ -674,17 +676,17 @@ parse_content(JParser *jp, const JsdpXNode *n, GError **error)
         jsdp_warn(jp->warnings, "content '%.32s': disposition '%.32s' not carried by SDP",
                   c->name, disp);
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
-        if (is_el(k, "description", JSDP_NS_RTP)) {
+        if (is_el(k, "description", JSDP_XNS_RTP)) {
             if (c->has_description)
                 JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two descriptions", c->name);
             if (!parse_description(jp, k, c, error))
                 return FALSE;
-        } else if (is_el(k, "transport", JSDP_NS_ICE_UDP) || is_el(k, "transport", JSDP_NS_RAW_UDP)) {
+        } else if (is_el(k, "transport", JSDP_XNS_ICE_UDP) || is_el(k, "transport", JSDP_XNS_RAW_UDP)) {
             if (c->transport != NULL)
                 JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two transports", c->name);
             if (!parse_transport(jp, k, c, error))
                 return FALSE;
-        } else if (is_el(k, "description", NULL) || is_el(k, "transport", NULL)) {
+        } else if (is_el(k, "description", -1) || is_el(k, "transport", -1)) {
             JFAIL(JSDP_ERROR_UNSUPPORTED, "content '%.32s': unsupported <%s xmlns='%.64s'>",
                   c->name, k->name, ns_of(k));
         } else {
@@ -711,7 +713,7 @@ parse_group(JParser *jp, const JsdpXNode *n, GError **error)
     warn_text(jp, n);
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         const char *name;
-        if (!is_el(k, "content", NULL)) {
+        if (!is_el(k, "content", -1)) {
             warn_child(jp, n, k);
             continue;
         }
@@ -735,11 +737,11 @@ find_jingle(const JsdpXNode *node)
 {
     if (node == NULL)
         return NULL;
-    if (is_el(node, "jingle", JSDP_NS_JINGLE))
+    if (is_el(node, "jingle", JSDP_XNS_JINGLE))
         return node;
     if (strcmp(node->name, "iq") == 0) {
         for (const JsdpXNode *k = node->children; k != NULL; k = k->next) {
-            if (is_el(k, "jingle", JSDP_NS_JINGLE))
+            if (is_el(k, "jingle", JSDP_XNS_JINGLE))
                 return k;
         }
     }
@@ -801,9 +803,9 @@ session_from_xnode(const JsdpXNode *node, GError **error)
     warn_text(&jp, j);
     for (const JsdpXNode *k = j->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
-        if (is_el(k, "content", JSDP_NS_JINGLE))
+        if (is_el(k, "content", JSDP_XNS_JINGLE))
             ok = parse_content(&jp, k, error);
-        else if (is_el(k, "group", JSDP_NS_GROUPING))
+        else if (is_el(k, "group", JSDP_XNS_GROUPING))
             ok = parse_group(&jp, k, error);
         else
             warn_child(&jp, j, k);

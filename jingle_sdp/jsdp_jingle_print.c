@@ -10,7 +10,7 @@
 #include "jsdp_private.h"
 
 typedef struct {
-    GString *s;
+    JsdpBuf *s;
     guint depth;
     gboolean tag_open; /* "<name attrs" written, '>' not yet */
     gboolean has_text;
@@ -22,9 +22,15 @@ typedef struct {
 } JPrinter;
 
 static void
-escape(GString *s, const char *v, gboolean attr)
+escape(JsdpBuf *s, const char *v, gboolean attr)
 {
     const char *run = v;
+    gsize plain = strcspn(v, attr ? "<>&\"\n\t\r" : "<>&\r");
+
+    if (v[plain] == '\0') { /* the common case: nothing to escape */
+        jsdp_buf_append_len(s, v, plain);
+        return;
+    }
 
     for (const char *p = v; *p; p++) {
         const char *rep = NULL;
@@ -39,33 +45,35 @@ escape(GString *s, const char *v, gboolean attr)
         default: break;
         }
         if (rep != NULL) {
-            g_string_append_len(s, run, p - run);
-            g_string_append(s, rep);
+            jsdp_buf_append_len(s, run, (gsize)(p - run));
+            jsdp_buf_append(s, rep);
             run = p + 1;
         }
     }
-    g_string_append(s, run);
+    jsdp_buf_append(s, run);
 }
 
 static void
 indent(Emitter *e)
 {
-    for (guint i = 0; i < e->depth; i++)
-        g_string_append_len(e->s, "  ", 2);
+    static const char spaces[] = "                                                                ";
+    guint n = MIN(e->depth * 2, sizeof(spaces) - 1);
+
+    jsdp_buf_append_len(e->s, spaces, n);
 }
 
 static void
 el_open(Emitter *e, const char *name, const char *ns)
 {
     if (e->tag_open)
-        g_string_append_len(e->s, ">\n", 2);
+        jsdp_buf_append_len(e->s, ">\n", 2);
     indent(e);
-    g_string_append_c(e->s, '<');
-    g_string_append(e->s, name);
+    jsdp_buf_append_c(e->s, '<');
+    jsdp_buf_append(e->s, name);
     if (ns != NULL) {
-        g_string_append(e->s, " xmlns=\"");
-        g_string_append(e->s, ns);
-        g_string_append_c(e->s, '"');
+        jsdp_buf_append(e->s, " xmlns=\"");
+        jsdp_buf_append(e->s, ns);
+        jsdp_buf_append_c(e->s, '"');
     }
     e->tag_open = TRUE;
     e->has_text = FALSE;
@@ -77,40 +85,29 @@ set_attr(Emitter *e, const char *name, const char *value)
 {
     if (value == NULL)
         return;
-    g_string_append_c(e->s, ' ');
-    g_string_append(e->s, name);
-    g_string_append_len(e->s, "=\"", 2);
+    jsdp_buf_append_c(e->s, ' ');
+    jsdp_buf_append(e->s, name);
+    jsdp_buf_append_len(e->s, "=\"", 2);
     escape(e->s, value, TRUE);
-    g_string_append_c(e->s, '"');
+    jsdp_buf_append_c(e->s, '"');
 }
 
-static void
-append_uint(GString *s, guint64 v)
-{
-    char buf[24];
-    int i = sizeof(buf);
-
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    g_string_append_len(s, buf + i, (gssize)sizeof(buf) - i);
-}
+#define append_uint jsdp_buf_append_u64
 
 static void
 set_uint(Emitter *e, const char *name, guint64 value)
 {
-    g_string_append_c(e->s, ' ');
-    g_string_append(e->s, name);
-    g_string_append_len(e->s, "=\"", 2);
+    jsdp_buf_append_c(e->s, ' ');
+    jsdp_buf_append(e->s, name);
+    jsdp_buf_append_len(e->s, "=\"", 2);
     append_uint(e->s, value);
-    g_string_append_c(e->s, '"');
+    jsdp_buf_append_c(e->s, '"');
 }
 
 static void
 el_text(Emitter *e, const char *text)
 {
-    g_string_append_c(e->s, '>');
+    jsdp_buf_append_c(e->s, '>');
     escape(e->s, text, FALSE);
     e->tag_open = FALSE;
     e->has_text = TRUE;
@@ -121,16 +118,16 @@ el_close(Emitter *e, const char *name)
 {
     e->depth--;
     if (e->tag_open) {
-        g_string_append_len(e->s, "/>", 2);
+        jsdp_buf_append_len(e->s, "/>", 2);
     } else {
         if (!e->has_text)
             indent(e);
-        g_string_append_len(e->s, "</", 2);
-        g_string_append(e->s, name);
-        g_string_append_c(e->s, '>');
+        jsdp_buf_append_len(e->s, "</", 2);
+        jsdp_buf_append(e->s, name);
+        jsdp_buf_append_c(e->s, '>');
     }
     if (e->depth > 0)
-        g_string_append_c(e->s, '\n');
+        jsdp_buf_append_c(e->s, '\n');
     e->tag_open = FALSE;
     e->has_text = FALSE;
 }
@@ -232,6 +229,22 @@ print_candidate(Emitter *e, const JsdpCandidate *c, gboolean raw, const char *id
     el_close(e, "candidate");
 }
 
+/* Decimal digits of v at dst (no NUL); returns their count (<= 10). */
+static gsize
+put_uint(char *dst, guint v)
+{
+    char tmp[12];
+    gsize n = 0, i = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0)
+        dst[i++] = tmp[--n];
+    return i;
+}
+
 static void
 print_transport(JPrinter *jp, const JsdpContent *c, guint index)
 {
@@ -258,9 +271,17 @@ print_transport(JPrinter *jp, const JsdpContent *c, guint index)
                   "content '%.32s': session-accept with setup 'actpass' (an answer must "
                   "say active or passive)", c->name);
     for (guint i = 0; i < t->candidates->len; i++) {
+        const JsdpCandidate *k = g_ptr_array_index(t->candidates, i);
         char id[64];
-        g_snprintf(id, sizeof(id), "%.40s%u-%u", prefix, index, i);
-        print_candidate(e, g_ptr_array_index(t->candidates, i), raw, id);
+        if (k->id == NULL) {
+            gsize pl = MIN(strlen(prefix), 40);
+            memcpy(id, prefix, pl);
+            pl += put_uint(id + pl, index);
+            id[pl++] = '-';
+            pl += put_uint(id + pl, i);
+            id[pl] = '\0';
+        }
+        print_candidate(e, k, raw, k->id ? k->id : id);
     }
     if (t->end_of_candidates) {
         if (raw)
@@ -445,8 +466,11 @@ jsdp_session_to_jingle_string(const JsdpSession *s, const JsdpJinglePrintParams 
     g_return_val_if_fail(s != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     jp.params = params ? params : &defaults;
+    JsdpBuf out;
+
     memset(e, 0, sizeof(*e));
-    e->s = g_string_sized_new(4096);
+    jsdp_buf_init(&out, 16384);
+    e->s = &out;
     el_open(e, "jingle", JSDP_NS_JINGLE);
     set_attr(e, "action", jp.params->action ? jp.params->action : "session-initiate");
     set_attr(e, "initiator", jp.params->initiator);
@@ -475,14 +499,14 @@ jsdp_session_to_jingle_string(const JsdpSession *s, const JsdpJinglePrintParams 
         printed++;
     }
     if (printed == 0) {
-        g_string_free(e->s, TRUE);
+        g_free(out.str);
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED, "no content to print as Jingle");
         return NULL;
     }
     for (guint i = 0; i < s->groups->len; i++)
         print_group(&jp, s, g_ptr_array_index(s->groups, i));
     el_close(e, "jingle");
-    return g_string_free(e->s, FALSE);
+    return out.str;
 }
 
 /* The tree form: our own text, read back by libxml2 (it is well-formed by

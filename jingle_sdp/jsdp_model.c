@@ -11,43 +11,59 @@ jsdp_xml_free(xmlChar *p)
 
 /* ---- constructors and destructors ----------------------------------- */
 
+/* One allocation per item: name and value live right after the struct
+ * (a Chrome offer has hundreds of these; see jsdp.h). */
+static gpointer
+pair_new(gsize size, const char *a, const char *b, char **pa, char **pb)
+{
+    gsize la = a ? strlen(a) + 1 : 0, lb = b ? strlen(b) + 1 : 0;
+    char *mem = g_malloc(size + la + lb);
+    char *q = mem + size;
+
+    *pa = *pb = NULL;
+    if (a != NULL) {
+        memcpy(q, a, la);
+        *pa = q;
+        q += la;
+    }
+    if (b != NULL) {
+        memcpy(q, b, lb);
+        *pb = q;
+    }
+    return mem;
+}
+
 JsdpParameter *
 jsdp_parameter_new(const char *name, const char *value)
 {
-    JsdpParameter *p = g_new0(JsdpParameter, 1);
+    char *n, *v;
+    JsdpParameter *p = pair_new(sizeof(JsdpParameter), name != NULL ? name : "", value, &n, &v);
 
-    p->name = g_strdup(name != NULL ? name : "");
-    p->value = g_strdup(value);
+    p->name = n;
+    p->value = v;
     return p;
 }
 
 void
 jsdp_parameter_free(JsdpParameter *p)
 {
-    if (p == NULL)
-        return;
-    g_free(p->name);
-    g_free(p->value);
     g_free(p);
 }
 
 JsdpRtcpFb *
 jsdp_rtcp_fb_new(const char *type, const char *subtype)
 {
-    JsdpRtcpFb *fb = g_new0(JsdpRtcpFb, 1);
+    char *t, *st;
+    JsdpRtcpFb *fb = pair_new(sizeof(JsdpRtcpFb), type, subtype, &t, &st);
 
-    fb->type = g_strdup(type);
-    fb->subtype = g_strdup(subtype);
+    fb->type = t;
+    fb->subtype = st;
     return fb;
 }
 
 void
 jsdp_rtcp_fb_free(JsdpRtcpFb *fb)
 {
-    if (fb == NULL)
-        return;
-    g_free(fb->type);
-    g_free(fb->subtype);
     g_free(fb);
 }
 
@@ -773,15 +789,17 @@ gboolean
 jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out)
 {
     guint64 v = 0;
+    guint n = 0;
 
-    if (s == NULL || *s == '\0' || strlen(s) > 20)
+    if (s == NULL || *s == '\0')
         return FALSE;
-    for (const char *p = s; *p; p++) {
-        if (!g_ascii_isdigit(*p))
+    for (const char *p = s; *p; p++, n++) {
+        guint d = (guint)(guchar)*p - '0';
+        if (d > 9 || n >= 20)
             return FALSE;
-        if (v > (G_MAXUINT64 - 9) / 10)
+        if (n >= 18 && v > (G_MAXUINT64 - 9) / 10)
             return FALSE;
-        v = v * 10 + (guint64)(*p - '0');
+        v = v * 10 + d;
     }
     if (v < min || v > max)
         return FALSE;
@@ -998,15 +1016,15 @@ jsdp_host_priority(guint component)
 gboolean
 jsdp_is_token(const char *s, const char *forbidden)
 {
+    const guchar *p = (const guchar *)s;
+
     if (s == NULL || *s == '\0')
         return FALSE;
-    for (const char *p = s; *p; p++) {
-        if (*p <= ' ' || *p >= 0x7f)
-            return FALSE;
-        if (forbidden != NULL && strchr(forbidden, *p) != NULL)
+    for (; *p; p++) {
+        if ((guint)*p - 0x21u > 0x7eu - 0x21u)
             return FALSE;
     }
-    return TRUE;
+    return forbidden == NULL || strpbrk(s, forbidden) == NULL;
 }
 
 JsdpSession *
@@ -1036,4 +1054,42 @@ jsdp_session_copy_without_rejected(const JsdpSession *s)
         g_ptr_array_remove_index(n->contents, i);
     }
     return n;
+}
+
+static gboolean
+control_byte(guchar c)
+{
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
+}
+
+gsize
+jsdp_text_check(const char *s, gsize len)
+{
+    const guchar *p = (const guchar *)s;
+    guint64 high = 0;
+    gsize i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        guint64 w;
+        memcpy(&w, p + i, 8);
+        high |= w;
+        /* a byte < 0x20 among ASCII bytes: look closer (LF is common) */
+        if (((w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull) != 0) {
+            for (gsize k = i; k < i + 8; k++) {
+                if (control_byte(p[k]))
+                    return k;
+            }
+        }
+    }
+    for (; i < len; i++) {
+        high |= p[i];
+        if (control_byte(p[i]))
+            return i;
+    }
+    if ((high & 0x8080808080808080ull) != 0) {
+        const char *end = NULL;
+        if (!g_utf8_validate(s, (gssize)len, &end))
+            return (gsize)(end - s);
+    }
+    return len;
 }

@@ -100,15 +100,75 @@ media_state_clear(MediaState *m)
     memset(m, 0, sizeof(*m));
 }
 
+/* ---- field splitting without allocation ------------------------------ */
+
+#define SPLIT_MAX 72
+
+/* A private copy of a value cut into fields: on runs of `sep` when sep is
+ * ' ' (SDP fields; double spaces seen in the wild), exactly otherwise
+ * ('/' in rtpmap, ';' in fmtp).  With max > 0 the last field is the rest
+ * of the text.  f[] is NULL-terminated; n > SPLIT_MAX - 1 means "too many". */
+typedef struct {
+    char *f[SPLIT_MAX + 1];
+    guint n;
+    char stack[512];
+    char *heap;
+} Split;
+
+static void
+split_clear(Split *sp)
+{
+    g_free(sp->heap);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Split, split_clear)
+
+static void
+split(Split *sp, const char *s, char sep, guint max)
+{
+    gsize len = strlen(s);
+    char *q;
+
+    sp->n = 0;
+    sp->heap = NULL;
+    if (len < sizeof(sp->stack)) {
+        q = sp->stack;
+    } else {
+        sp->heap = g_malloc(len + 1);
+        q = sp->heap;
+    }
+    memcpy(q, s, len + 1);
+    for (;;) {
+        if (sep == ' ')
+            while (*q == ' ')
+                q++;
+        if (sep == ' ' && *q == '\0')
+            break;
+        if (sp->n >= SPLIT_MAX) {
+            sp->n = SPLIT_MAX + 1;
+            break;
+        }
+        sp->f[sp->n++] = q;
+        if (max > 0 && sp->n == max)
+            break;
+        q = strchr(q, sep);
+        if (q == NULL)
+            break;
+        *q++ = '\0';
+    }
+    sp->f[MIN(sp->n, SPLIT_MAX)] = NULL;
+}
+
 /* ---- field helpers --------------------------------------------------- */
 
 static gboolean
 parse_connection(const Line *line, const char *value, Connection *conn, GPtrArray *warnings,
                  GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
 
-    if (g_strv_length(f) != 3 || strcmp(f[0], "IN") != 0)
+    if (f_sp.n != 3 || strcmp(f[0], "IN") != 0)
         FAIL(line, "c= needs 'IN <addrtype> <address>'");
     if (strcmp(f[1], "IP4") != 0 && strcmp(f[1], "IP6") != 0)
         FAIL(line, "unknown address type");
@@ -151,7 +211,8 @@ parse_fingerprint(const Line *line, const char *value, JsdpFingerprint **out, GE
 static gboolean
 parse_group(const Line *line, const char *value, GPtrArray *groups, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
     g_autoptr(JsdpGroup) g = NULL;
 
     if (f[0] == NULL || !jsdp_is_token(f[0], NULL))
@@ -189,10 +250,11 @@ direction_of(const char *name)
 static gboolean
 candidate_parse(const char *value, JsdpCandidate **out, GPtrArray *warnings, const char **problem)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
     g_autoptr(JsdpCandidate) c = jsdp_candidate_new();
     guint64 n;
-    guint nf = g_strv_length(f), i;
+    guint nf = f_sp.n, i;
 
     if (nf < 8 || nf > 64) {
         *problem = "a=candidate needs 8 fields";
@@ -329,9 +391,10 @@ find_pt(JsdpContent *c, guint id)
 static gboolean
 parse_mline(Parser *p, const Line *line, const char *value, MediaState *m, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
     guint64 n;
-    guint nf = g_strv_length(f);
+    guint nf = f_sp.n;
 
     if (nf < 3)
         FAIL(line, "m= needs '<media> <port> <proto> <fmt> ...'");
@@ -382,16 +445,21 @@ split_pt(const Line *line, const char *value, MediaState *m, gboolean star, gint
          const char **rest, GError **error)
 {
     const char *sp = strchr(value, ' ');
-    g_autofree char *num = sp ? g_strndup(value, sp - value) : g_strdup(value);
+    gsize len = sp ? (gsize)(sp - value) : strlen(value);
+    char num[8];
     guint64 n;
 
     *rest = sp ? sp + 1 : "";
     while (**rest == ' ')
         (*rest)++;
-    if (star && strcmp(num, "*") == 0) {
+    if (star && len == 1 && *value == '*') {
         *pt = -1;
         return TRUE;
     }
+    if (len == 0 || len >= sizeof(num))
+        FAIL(line, "bad payload type (0-127)");
+    memcpy(num, value, len);
+    num[len] = '\0';
     if (!jsdp_parse_uint(num, 0, 127, &n))
         FAIL(line, "bad payload type (0-127)");
     *pt = (gint)n;
@@ -404,7 +472,8 @@ parse_rtpmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
     const char *rest;
     gint id;
     JsdpPayloadType *pt;
-    g_auto(GStrv) f = NULL;
+    g_auto(Split) f_sp = {0};
+    char **f;
     guint64 n;
 
     if (!split_pt(line, value, m, FALSE, &id, &rest, error))
@@ -417,8 +486,9 @@ parse_rtpmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
     if (m->has_rtpmap[id])
         FAIL(line, "duplicate a=rtpmap for payload type %d", id);
     m->has_rtpmap[id] = TRUE;
-    f = g_strsplit(rest, "/", 0);
-    if (g_strv_length(f) < 2 || g_strv_length(f) > 3 || !jsdp_is_token(f[0], NULL))
+    split(&f_sp, rest, '/', 0);
+    f = f_sp.f;
+    if (f_sp.n < 2 || f_sp.n > 3 || !jsdp_is_token(f[0], NULL))
         FAIL(line, "a=rtpmap needs '<pt> <name>/<clock rate>[/<channels>]'");
     pt->name = g_strdup(f[0]);
     if (!jsdp_parse_uint(f[1], 1, G_MAXUINT32, &n))
@@ -438,7 +508,8 @@ parse_rtpmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
 static gboolean
 parse_fmtp_params(const Line *line, const char *rest, GPtrArray *params, GError **error)
 {
-    g_auto(GStrv) items = g_strsplit(rest, ";", 0);
+    g_auto(Split) items_sp = {0};
+    char **items = (split(&items_sp, rest, ';', 0), items_sp.f);
 
     for (guint i = 0; items[i] != NULL; i++) {
         char *item = g_strstrip(items[i]);
@@ -535,13 +606,14 @@ parse_rtcp_fb(Parser *p, const Line *line, const char *value, MediaState *m, GEr
 static gboolean
 parse_extmap(Parser *p, const Line *line, const char *value, MediaState *m, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 3);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 3), f_sp.f);
     char *slash;
     guint64 n;
     JsdpHdrext *h;
     JsdpSenders senders = JSDP_SENDERS_BOTH;
 
-    if (g_strv_length(f) < 2)
+    if (f_sp.n < 2)
         FAIL(line, "a=extmap needs '<id>[/<direction>] <uri>'");
     slash = strchr(f[0], '/');
     if (slash != NULL) {
@@ -570,11 +642,12 @@ parse_extmap(Parser *p, const Line *line, const char *value, MediaState *m, GErr
 static gboolean
 parse_crypto(const Line *line, const char *value, MediaState *m, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 4);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 4), f_sp.f);
     guint64 n;
     JsdpCrypto *c;
 
-    if (g_strv_length(f) < 3)
+    if (f_sp.n < 3)
         FAIL(line, "a=crypto needs '<tag> <suite> <key-params>'");
     if (!jsdp_parse_uint(f[0], 0, 999999999, &n)) /* RFC 4568 §9.1: 1*9DIGIT */
         FAIL(line, "bad crypto tag");
@@ -639,7 +712,8 @@ parse_ssrc(const Line *line, const char *value, MediaState *m, GError **error)
 static gboolean
 parse_ssrc_group(const Line *line, const char *value, MediaState *m, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
     g_autoptr(JsdpSsrcGroup) g = NULL;
     guint64 n;
 
@@ -665,14 +739,15 @@ parse_ssrc_group(const Line *line, const char *value, MediaState *m, GError **er
 static gboolean
 parse_rtcp_attr(const Line *line, const char *value, MediaState *m, GError **error)
 {
-    g_auto(GStrv) f = g_strsplit(value, " ", 0);
+    g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
     guint64 n;
 
     if (!jsdp_parse_uint(f[0], 0, 65535, &n))
         FAIL(line, "bad a=rtcp port");
     m->rtcp_port = (gint64)n;
     if (f[1] != NULL) {
-        if (g_strv_length(f) != 4 || strcmp(f[1], "IN") != 0 || !jsdp_is_token(f[3], "/"))
+        if (f_sp.n != 4 || strcmp(f[1], "IN") != 0 || !jsdp_is_token(f[3], "/"))
             FAIL(line, "bad a=rtcp address");
         g_free(m->rtcp_addr);
         m->rtcp_addr = g_strdup(f[3]);
@@ -743,7 +818,8 @@ parse_common_attr(Parser *p, const Line *line, const char *name, const char *val
     } else if (value == NULL && direction_of(name) != NULL) {
         *direction = direction_of(name);
     } else if (strcmp(name, "ice-options") == 0) {
-        g_auto(GStrv) opts = g_strsplit(value ? value : "", " ", 0);
+        g_auto(Split) opts_sp = {0};
+    char **opts = (split(&opts_sp, value ? value : "", ' ', 0), opts_sp.f);
         for (guint i = 0; opts[i] != NULL; i++) {
             if (*opts[i] != '\0' && strcmp(opts[i], "trickle") != 0)
                 jsdp_warn(p->session->warnings, "a=ice-options '%.32s' not carried by Jingle", opts[i]);
@@ -763,6 +839,18 @@ parse_media_attr(Parser *p, const Line *line, const char *name, const char *valu
     JsdpContent *c = m->content;
     gboolean handled;
 
+    /* The bulk of a WebRTC offer first (a shortcut, not a different
+     * meaning: none of these is a common attribute). */
+    if (value != NULL && !m->dropped && !p->session->fragment) {
+        if (strcmp(name, "rtpmap") == 0)
+            return parse_rtpmap(p, line, value, m, error);
+        if (strcmp(name, "rtcp-fb") == 0)
+            return parse_rtcp_fb(p, line, value, m, error);
+        if (strcmp(name, "fmtp") == 0)
+            return parse_fmtp(p, line, value, m, error);
+        if (strcmp(name, "ssrc") == 0)
+            return parse_ssrc(line, value, m, error);
+    }
     if (!parse_common_attr(p, line, name, value, &m->ufrag, &m->pwd, &m->fingerprints, &m->setup,
                            &m->direction, &handled, error))
         return FALSE;
@@ -827,7 +915,8 @@ parse_media_attr(Parser *p, const Line *line, const char *name, const char *valu
     } else if (strcmp(name, "rtcp") == 0) {
         return parse_rtcp_attr(line, value, m, error);
     } else if (strcmp(name, "msid") == 0) {
-        g_auto(GStrv) f = g_strsplit(value, " ", 0);
+        g_auto(Split) f_sp = {0};
+    char **f = (split(&f_sp, value, ' ', 0), f_sp.f);
         if (f[0] == NULL || !jsdp_is_token(f[0], NULL) ||
             (f[1] != NULL && (!jsdp_is_token(f[1], NULL) || f[2] != NULL)))
             FAIL(line, "bad a=msid");
@@ -1060,7 +1149,7 @@ static gboolean
 split_lines(const char *sdp, gsize len, char **buf_out, GArray **lines_out, GError **error)
 {
     g_autofree char *buf = NULL;
-    g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(Line));
+    g_autoptr(GArray) lines = NULL;
     char *p, *end;
     guint number = 0;
 
@@ -1069,11 +1158,18 @@ split_lines(const char *sdp, gsize len, char **buf_out, GArray **lines_out, GErr
                     "sdp: input of %" G_GSIZE_FORMAT " bytes exceeds %u", len, JSDP_MAX_INPUT);
         return FALSE;
     }
-    if (memchr(sdp, '\0', len) != NULL || !g_utf8_validate(sdp, (gssize)len, NULL)) {
-        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "sdp: not UTF-8 text");
-        return FALSE;
+    {
+        gsize bad = jsdp_text_check(sdp, len);
+        if (bad != len) {
+            g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
+                        "sdp: not UTF-8 text, or a control character at byte %" G_GSIZE_FORMAT, bad);
+            return FALSE;
+        }
     }
-    buf = g_strndup(sdp, len);
+    lines = g_array_sized_new(FALSE, FALSE, sizeof(Line), (guint)MIN(len / 24 + 16, JSDP_MAX_LINES));
+    buf = g_malloc(len + 1);
+    memcpy(buf, sdp, len);
+    buf[len] = '\0';
     p = buf;
     end = buf + len;
     while (p < end) {
@@ -1082,7 +1178,7 @@ split_lines(const char *sdp, gsize len, char **buf_out, GArray **lines_out, GErr
         Line l;
 
         if (stop > p && stop[-1] == '\r')
-            stop[-1] = '\0';
+            stop--;
         *stop = '\0';
         number++;
         if (number > JSDP_MAX_LINES) {
@@ -1090,13 +1186,14 @@ split_lines(const char *sdp, gsize len, char **buf_out, GArray **lines_out, GErr
                         "sdp: more than %u lines", JSDP_MAX_LINES);
             return FALSE;
         }
-        for (const char *q = p; *q; q++) {
-            if ((guchar)*q < 0x20 && *q != '\t') {
-                g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
-                            "sdp line %u: control character in line: '%.64s'", number, p);
-                return FALSE;
-            }
+        if (memchr(p, '\r', (gsize)(stop - p)) != NULL) {
+            g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
+                        "sdp line %u: CR inside a line: '%.64s'", number, p);
+            return FALSE;
         }
+        /* Trailing blanks are not part of any value. */
+        while (stop > p && (stop[-1] == ' ' || stop[-1] == '\t'))
+            *--stop = '\0';
         l.number = number;
         l.text = p;
         g_array_append_val(lines, l);
@@ -1120,8 +1217,14 @@ parse_attr_line(Parser *p, const Line *line, MediaState *m, GError **error)
 {
     const char *text = line->text + 2;
     const char *colon = strchr(text, ':');
-    g_autofree char *name = colon ? g_strndup(text, colon - text) : g_strdup(text);
+    gsize len = colon ? (gsize)(colon - text) : strlen(text);
     const char *value = colon ? colon + 1 : NULL;
+    char name[64];
+
+    if (len == 0 || len >= sizeof(name))
+        FAIL(line, "bad attribute name");
+    memcpy(name, text, len);
+    name[len] = '\0';
 
     if (!jsdp_is_token(name, NULL))
         FAIL(line, "bad attribute name");
@@ -1163,8 +1266,9 @@ parse_line(Parser *p, const Line *line, MediaState *m, gboolean *seen, GError **
             FAIL(line, "unsupported SDP version");
         return TRUE;
     case 'o': {
-        g_auto(GStrv) f = g_strsplit(line->text + 2, " ", 0);
-        if (g_strv_length(f) != 6)
+        g_auto(Split) f_sp = {0};
+        split(&f_sp, line->text + 2, ' ', 0);
+        if (f_sp.n != 6)
             FAIL(line, "o= needs 6 fields");
         return TRUE;
     }
@@ -1237,8 +1341,14 @@ jsdp_session_from_sdp(const char *sdp, gssize len, const JsdpSdpParseParams *par
     session->fragment = i == lines->len || !g_str_has_prefix(g_array_index(lines, Line, i).text, "v=");
     for (; ok && i < lines->len; i++) {
         const Line *line = &g_array_index(lines, Line, i);
-        if (*g_strstrip((char *)line->text) == '\0')
-            continue; /* blank lines, e.g. a final CRLF CRLF */
+        if (line->text[0] == '\0' || line->text[0] == ' ' || line->text[0] == '\t') {
+            const char *q = line->text;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '\0')
+                continue; /* blank lines, e.g. a final CRLF CRLF */
+            ((Line *)line)->text = q; /* leading blanks, as before */
+        }
         if (!g_ascii_islower(line->text[0]) || line->text[1] != '=') {
             g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
                         "sdp line %u: expected '<type>=<value>': '%.64s'", line->number, line->text);

@@ -7,9 +7,11 @@
  */
 #include "jsdp_private.h"
 
+#include <stdarg.h>
+
 typedef struct {
     const JsdpSdpPrintParams *params;
-    GString *out;
+    JsdpBuf *out;
 } Printer;
 
 static const char *
@@ -19,49 +21,116 @@ addrtype(const char *addr)
 }
 
 static void
-line(Printer *pr, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+append_i64(JsdpBuf *s, gint64 v)
+{
+    if (v < 0) {
+        jsdp_buf_append_c(s, '-');
+        jsdp_buf_append_u64(s, (guint64)0 - (guint64)v);
+    } else {
+        jsdp_buf_append_u64(s, (guint64)v);
+    }
+}
 
+/* A printf for the few conversions SDP lines use (%s %c %u %d %lu %li
+ * %ld): vfprintf was a third of the printing time. */
 static void
+format(JsdpBuf *s, const char *fmt, va_list ap)
+{
+    for (const char *p = fmt; *p; p++) {
+        const char *pct = strchr(p, '%');
+        if (pct == NULL) {
+            jsdp_buf_append(s, p);
+            return;
+        }
+        jsdp_buf_append_len(s, p, (gsize)(pct - p));
+        p = pct + 1;
+        switch (*p) {
+        case 's':
+            jsdp_buf_append(s, va_arg(ap, const char *));
+            break;
+        case 'c':
+            jsdp_buf_append_c(s, (char)va_arg(ap, int));
+            break;
+        case 'u':
+            jsdp_buf_append_u64(s, va_arg(ap, unsigned int));
+            break;
+        case 'd':
+            append_i64(s, va_arg(ap, int));
+            break;
+        case '%':
+            jsdp_buf_append_c(s, '%');
+            break;
+        case 'l':
+            p++;
+            if (*p == 'u')
+                jsdp_buf_append_u64(s, va_arg(ap, unsigned long));
+            else
+                append_i64(s, va_arg(ap, long));
+            break;
+        default:
+            g_assert_not_reached();
+        }
+    }
+}
+
+static void G_GNUC_PRINTF(2, 3)
+append(JsdpBuf *s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    format(s, fmt, ap);
+    va_end(ap);
+}
+
+static void G_GNUC_PRINTF(2, 3)
 line(Printer *pr, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    g_string_append_vprintf(pr->out, fmt, ap);
+    format(pr->out, fmt, ap);
     va_end(ap);
-    g_string_append(pr->out, "\r\n");
+    jsdp_buf_append_len(pr->out, "\r\n", 2);
 }
 
-char *
-jsdp_candidate_to_sdp_line(const JsdpCandidate *c)
+static void
+append_candidate(JsdpBuf *s, const JsdpCandidate *c)
 {
-    GString *s;
-
-    g_return_val_if_fail(c != NULL, NULL);
-    s = g_string_sized_new(128);
-    g_string_append_printf(s, "candidate:%s %u %s %u %s %u typ %s",
+    append(s, "candidate:%s %u %s %u %s %u typ %s",
                            c->foundation ? c->foundation : "1", c->component,
                            c->protocol ? c->protocol : "udp", c->priority,
                            c->ip ? c->ip : "0.0.0.0", c->port,
                            jsdp_candidate_type_to_string(c->type));
     if (c->rel_addr != NULL)
-        g_string_append_printf(s, " raddr %s", c->rel_addr);
+        append(s, " raddr %s", c->rel_addr);
     if (c->rel_port >= 0)
-        g_string_append_printf(s, " rport %d", c->rel_port);
+        append(s, " rport %d", c->rel_port);
     if (c->tcptype != JSDP_TCPTYPE_NONE)
-        g_string_append_printf(s, " tcptype %s", jsdp_tcptype_to_string(c->tcptype));
-    g_string_append_printf(s, " generation %u", c->generation);
+        append(s, " tcptype %s", jsdp_tcptype_to_string(c->tcptype));
+    append(s, " generation %u", c->generation);
     if (c->network >= 0)
-        g_string_append_printf(s, " network-id %d", c->network);
-    return g_string_free(s, FALSE);
+        append(s, " network-id %d", c->network);
+}
+
+char *
+jsdp_candidate_to_sdp_line(const JsdpCandidate *c)
+{
+    JsdpBuf s;
+
+    g_return_val_if_fail(c != NULL, NULL);
+    jsdp_buf_init(&s, 128);
+    append_candidate(&s, c);
+    return s.str;
 }
 
 static void
 print_candidates(Printer *pr, const JsdpTransport *t)
 {
     for (guint i = 0; i < t->candidates->len; i++) {
-        g_autofree char *l = jsdp_candidate_to_sdp_line(g_ptr_array_index(t->candidates, i));
-        line(pr, "a=%s", l);
+        jsdp_buf_append_len(pr->out, "a=", 2);
+        append_candidate(pr->out, g_ptr_array_index(t->candidates, i));
+        jsdp_buf_append_len(pr->out, "\r\n", 2);
     }
     if (t->end_of_candidates)
         line(pr, "a=end-of-candidates");
@@ -81,22 +150,21 @@ print_dtls(Printer *pr, const JsdpTransport *t)
 static void
 print_fmtp(Printer *pr, const JsdpPayloadType *pt)
 {
-    GString *s;
+    JsdpBuf *s = pr->out;
 
     if (pt->parameters->len == 0)
         return;
-    s = g_string_new(NULL);
+    append(s, "a=fmtp:%u ", pt->id);
     for (guint i = 0; i < pt->parameters->len; i++) {
         const JsdpParameter *p = g_ptr_array_index(pt->parameters, i);
         if (i > 0)
-            g_string_append_c(s, ';');
+            jsdp_buf_append_c(s, ';');
         if (*p->name != '\0')
-            g_string_append_printf(s, "%s=%s", p->name, p->value ? p->value : "");
+            append(s, "%s=%s", p->name, p->value ? p->value : "");
         else
-            g_string_append(s, p->value ? p->value : "");
+            jsdp_buf_append(s, p->value ? p->value : "");
     }
-    line(pr, "a=fmtp:%u %s", pt->id, s->str);
-    g_string_free(s, TRUE);
+    jsdp_buf_append_len(s, "\r\n", 2);
 }
 
 static void
@@ -142,7 +210,8 @@ print_payload_types(Printer *pr, const JsdpContent *c)
 {
     for (guint i = 0; i < c->payload_types->len; i++) {
         const JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
-        char id[8];
+        char id[4];
+        guint v = pt->id, k = 0;
 
         if (pt->name != NULL && pt->clockrate != 0) {
             if (pt->channels != 1)
@@ -151,7 +220,13 @@ print_payload_types(Printer *pr, const JsdpContent *c)
                 line(pr, "a=rtpmap:%u %s/%u", pt->id, pt->name, pt->clockrate);
         }
         print_fmtp(pr, pt);
-        g_snprintf(id, sizeof(id), "%u", pt->id);
+        /* pt->id is 0-127 */
+        if (v >= 100)
+            id[k++] = (char)('0' + v / 100);
+        if (v >= 10)
+            id[k++] = (char)('0' + v / 10 % 10);
+        id[k++] = (char)('0' + v % 10);
+        id[k] = '\0';
         print_rtcp_fb(pr, id, pt->rtcp_fb, pt->trr_int);
     }
     print_rtcp_fb(pr, "*", c->rtcp_fb, c->trr_int);
@@ -164,11 +239,10 @@ print_sources(Printer *pr, const JsdpContent *c)
 {
     for (guint i = 0; i < c->ssrc_groups->len; i++) {
         const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
-        GString *s = g_string_new(NULL);
+        append(pr->out, "a=ssrc-group:%s", g->semantics);
         for (guint j = 0; j < g->ssrcs->len; j++)
-            g_string_append_printf(s, " %u", g_array_index(g->ssrcs, guint32, j));
-        line(pr, "a=ssrc-group:%s%s", g->semantics, s->str);
-        g_string_free(s, TRUE);
+            append(pr->out, " %u", g_array_index(g->ssrcs, guint32, j));
+        jsdp_buf_append_len(pr->out, "\r\n", 2);
     }
     for (guint i = 0; i < c->sources->len; i++) {
         const JsdpSource *src = g_ptr_array_index(c->sources, i);
@@ -281,21 +355,19 @@ print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
         t, 1, classic ? pr->params->classic_candidate_id : NULL);
     const JsdpCandidate *rtcp = classic ? jsdp_transport_default_candidate(t, 2, NULL) : NULL;
     const char *addr = def ? def->ip : "0.0.0.0";
-    GString *fmts = g_string_new(NULL);
 
     if (t != NULL && classic && !c->rejected)
         warn_classic_losses(pr, c, def, rtcp);
     if (c->payload_types->len == 0) {
-        g_string_free(fmts, TRUE);
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
                     "content '%.32s' has no payload type (an m= line needs one)", c->name);
         return FALSE;
     }
+    append(pr->out, "m=%s %u %s", c->media, c->rejected ? 0u : (def ? def->port : 9u),
+           jsdp_content_derive_proto(c));
     for (guint i = 0; i < c->payload_types->len; i++)
-        g_string_append_printf(fmts, " %u", ((JsdpPayloadType *)g_ptr_array_index(c->payload_types, i))->id);
-    line(pr, "m=%s %u %s%s", c->media, c->rejected ? 0u : (def ? def->port : 9u),
-         jsdp_content_derive_proto(c), fmts->str);
-    g_string_free(fmts, TRUE);
+        append(pr->out, " %u", ((JsdpPayloadType *)g_ptr_array_index(c->payload_types, i))->id);
+    jsdp_buf_append_len(pr->out, "\r\n", 2);
     line(pr, "c=IN %s %s", addrtype(addr), addr);
     for (guint i = 0; i < c->bandwidths->len; i++) {
         const JsdpBandwidth *b = g_ptr_array_index(c->bandwidths, i);
@@ -368,7 +440,7 @@ char *
 jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GError **error)
 {
     static const JsdpSdpPrintParams defaults = {0};
-    g_autoptr(GString) out = NULL;
+    JsdpBuf out;
     Printer pr;
     gboolean fragment;
 
@@ -380,9 +452,9 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED, "no content to print as SDP");
         return NULL;
     }
-    out = g_string_sized_new(2048);
+    jsdp_buf_init(&out, 8192);
     pr.params = params;
-    pr.out = out;
+    pr.out = &out;
     fragment = s->fragment;
     for (guint i = 0; i < s->contents->len; i++)
         fragment |= !((JsdpContent *)g_ptr_array_index(s->contents, i))->has_description;
@@ -398,11 +470,10 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
     {
         for (guint i = 0; i < s->groups->len; i++) {
             const JsdpGroup *g = g_ptr_array_index(s->groups, i);
-            GString *names = g_string_new(NULL);
+            append(&out, "a=group:%s", g->semantics);
             for (guint j = 0; j < g->names->len; j++)
-                g_string_append_printf(names, " %s", (char *)g_ptr_array_index(g->names, j));
-            line(&pr, "a=group:%s%s", g->semantics, names->str);
-            g_string_free(names, TRUE);
+                append(&out, " %s", (char *)g_ptr_array_index(g->names, j));
+            jsdp_buf_append_len(&out, "\r\n", 2);
         }
     }
     for (guint i = 0; i < s->contents->len; i++) {
@@ -410,8 +481,10 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
         warn_unportable(params, c);
         if (fragment)
             print_fragment_content(&pr, c);
-        else if (!print_content(&pr, c, mid_needed(s, i), error))
+        else if (!print_content(&pr, c, mid_needed(s, i), error)) {
+            g_free(out.str);
             return NULL;
+        }
     }
-    return g_string_free(g_steal_pointer(&out), FALSE);
+    return out.str;
 }

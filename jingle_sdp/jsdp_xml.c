@@ -65,11 +65,32 @@ jsdp_xarena_free(JsdpXArena *a)
     g_free(a);
 }
 
+JsdpXNs
+jsdp_xns_intern(const char *uri)
+{
+    static const char *const known[] = {
+        [JSDP_XNS_JINGLE] = JSDP_NS_JINGLE,     [JSDP_XNS_RTP] = JSDP_NS_RTP,
+        [JSDP_XNS_ICE_UDP] = JSDP_NS_ICE_UDP,   [JSDP_XNS_RAW_UDP] = JSDP_NS_RAW_UDP,
+        [JSDP_XNS_DTLS] = JSDP_NS_DTLS,         [JSDP_XNS_RTCP_FB] = JSDP_NS_RTCP_FB,
+        [JSDP_XNS_HDREXT] = JSDP_NS_HDREXT,     [JSDP_XNS_GROUPING] = JSDP_NS_GROUPING,
+        [JSDP_XNS_SSMA] = JSDP_NS_SSMA,         [JSDP_XNS_MSID] = JSDP_NS_MSID,
+    };
+
+    if (uri == NULL || strncmp(uri, "urn:xmpp:jingle:", 16) != 0)
+        return JSDP_XNS_OTHER;
+    for (guint i = 1; i < G_N_ELEMENTS(known); i++) {
+        if (strcmp(uri, known[i]) == 0)
+            return (JsdpXNs)i;
+    }
+    return JSDP_XNS_OTHER;
+}
+
 const char *
 jsdp_xnode_attr(const JsdpXNode *n, const char *name)
 {
     for (guint i = 0; i < n->n_attrs; i++) {
-        if (n->attrs[i].ns == NULL && strcmp(n->attrs[i].name, name) == 0)
+        if (n->attrs[i].ns == NULL && n->attrs[i].name[0] == name[0] &&
+            strcmp(n->attrs[i].name, name) == 0)
             return n->attrs[i].value;
     }
     return NULL;
@@ -110,6 +131,7 @@ convert(JsdpXArena *a, const xmlNode *n, guint depth, guint *count)
     memset(x, 0, sizeof(*x));
     x->name = (const char *)n->name;
     x->ns = n->ns && n->ns->href ? (const char *)n->ns->href : "";
+    x->nsid = jsdp_xns_intern(x->ns);
     for (const xmlAttr *p = n->properties; p != NULL; p = p->next)
         na++;
     x->attrs = arena_alloc(a, sizeof(JsdpXAttr) * (na + 1));
@@ -156,6 +178,7 @@ jsdp_xnode_from_xml(JsdpXArena *a, const xmlNode *node)
 typedef struct {
     const char *prefix; /* "" for the default namespace */
     const char *uri;
+    JsdpXNs id;
 } NsBinding;
 
 typedef struct {
@@ -176,11 +199,17 @@ skip_space(Reader *r)
         r->p++;
 }
 
-static gboolean
+/* Bytes that end a name: NUL, blanks and XML punctuation. */
+static const guint8 name_stop[256] = {
+    [0] = 1,    ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1,  ['<'] = 1, ['>'] = 1,
+    ['/'] = 1,  ['='] = 1,  ['!'] = 1,  ['?'] = 1,  ['\''] = 1, ['"'] = 1, ['&'] = 1,
+    [';'] = 1,
+};
+
+static inline gboolean
 name_char(char c)
 {
-    return !(IS_SPACE(c) || c == '<' || c == '>' || c == '/' || c == '=' || c == '!' ||
-             c == '?' || c == '\'' || c == '"' || c == '&' || c == '\0' || c == ';');
+    return !name_stop[(guchar)c];
 }
 
 /* Reads a name in place; returns it NUL-terminated later by the caller
@@ -212,7 +241,19 @@ put_utf8(char **out, gunichar c)
 static gboolean
 decode(Reader *r, char *s, char *e, gboolean attr)
 {
-    char *out = s;
+    char *out;
+
+    static const guint8 special[256] = {['&'] = 1, ['<'] = 1, ['\t'] = 1, ['\n'] = 1,
+                                        ['\r'] = 1};
+
+    /* Fast path: nothing to decode or normalise up to the end. */
+    while (s < e && !special[(guchar)*s])
+        s++;
+    if (s == e) {
+        *e = '\0';
+        return TRUE;
+    }
+    out = s;
 
     while (s < e) {
         char c = *s;
@@ -274,16 +315,26 @@ decode(Reader *r, char *s, char *e, gboolean attr)
     return TRUE;
 }
 
+static const NsBinding *
+lookup_binding(Reader *r, const char *prefix, gsize len)
+{
+    static const NsBinding xml = {"xml", "http://www.w3.org/XML/1998/namespace", JSDP_XNS_OTHER};
+
+    for (guint i = r->n_ns; i-- > 0;) {
+        if (strncmp(r->ns[i].prefix, prefix, len) == 0 && r->ns[i].prefix[len] == '\0')
+            return &r->ns[i];
+    }
+    if (len == 3 && strncmp(prefix, "xml", 3) == 0)
+        return &xml;
+    return NULL;
+}
+
 static const char *
 lookup_ns(Reader *r, const char *prefix, gsize len)
 {
-    for (guint i = r->n_ns; i-- > 0;) {
-        if (strlen(r->ns[i].prefix) == len && strncmp(r->ns[i].prefix, prefix, len) == 0)
-            return r->ns[i].uri;
-    }
-    if (len == 3 && strncmp(prefix, "xml", 3) == 0)
-        return "http://www.w3.org/XML/1998/namespace";
-    return NULL;
+    const NsBinding *b = lookup_binding(r, prefix, len);
+
+    return b ? b->uri : NULL;
 }
 
 /* Skips comments, PIs and (outside the root) whitespace.  FALSE on error. */
@@ -500,6 +551,7 @@ read_element(Reader *r, guint depth)
         a->qname[a->qlen] = '\0';
         r->ns[r->n_ns].prefix = def ? "" : a->qname + 6;
         r->ns[r->n_ns].uri = a->value_start;
+        r->ns[r->n_ns].id = jsdp_xns_intern(a->value_start);
         if (pre && *a->value_start == '\0') {
             r->problem = "empty namespace for a prefix";
             return NULL;
@@ -511,13 +563,16 @@ read_element(Reader *r, guint depth)
     memset(x, 0, sizeof(*x));
     x->attrs = arena_alloc(r->arena, sizeof(JsdpXAttr) * (n_raw + 1));
     colon = memchr(qname, ':', qlen);
-    x->ns = lookup_ns(r, colon ? qname : "", colon ? (gsize)(colon - qname) : 0);
-    if (x->ns == NULL) {
-        if (colon != NULL) {
+    {
+        const NsBinding *b = lookup_binding(r, colon ? qname : "", colon ? (gsize)(colon - qname) : 0);
+        if (b == NULL && colon != NULL) {
             r->problem = "undeclared namespace prefix";
             return NULL;
         }
-        x->ns = "";
+        x->ns = b ? b->uri : "";
+        x->nsid = b ? b->id : JSDP_XNS_OTHER;
+        if (b != NULL && *b->uri == '\0')
+            x->nsid = JSDP_XNS_OTHER; /* xmlns="" undeclares the default */
     }
     for (guint i = 0; i < n_raw; i++) {
         RawAttr *a = &raw[i];
@@ -550,7 +605,8 @@ read_element(Reader *r, guint depth)
     }
     for (guint i = 0; i < x->n_attrs; i++) {
         for (guint j = 0; j < i; j++) {
-            if (strcmp(x->attrs[i].name, x->attrs[j].name) == 0 &&
+            if (x->attrs[i].name[0] == x->attrs[j].name[0] &&
+                strcmp(x->attrs[i].name, x->attrs[j].name) == 0 &&
                 g_strcmp0(x->attrs[i].ns, x->attrs[j].ns) == 0) {
                 r->problem = "duplicate attribute";
                 return NULL;
@@ -590,18 +646,10 @@ jsdp_xnode_parse(JsdpXArena *a, char *text, gsize len, const char **problem, gsi
     JsdpXNode *root;
 
     /* XML 1.0 §2.2: UTF-8 text without C0 controls other than TAB/LF/CR. */
-    if (!g_utf8_validate(text, (gssize)len, NULL)) {
-        *problem = "not UTF-8";
-        *offset = 0;
+    *offset = jsdp_text_check(text, len);
+    if (*offset != len) {
+        *problem = "not UTF-8, or a control character";
         return NULL;
-    }
-    for (gsize i = 0; i < len; i++) {
-        guchar c = (guchar)text[i];
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-            *problem = "control character";
-            *offset = i;
-            return NULL;
-        }
     }
     if (len >= 3 && memcmp(r.p, "\xEF\xBB\xBF", 3) == 0)
         r.p += 3;
