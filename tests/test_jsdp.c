@@ -618,6 +618,32 @@ static const BadCase bad_cases[] = {
      "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content creator='initiator' name='a'/>"
      "<group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'><content name='b'/></group></jingle>",
      JSDP_ERROR_MALFORMED},
+    {"xml-mismatched-end-tag", TRUE, "<jingle xmlns='urn:xmpp:jingle:1'><content></jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-undeclared-prefix", TRUE, "<j:jingle xmlns='urn:xmpp:jingle:1'/>", JSDP_ERROR_MALFORMED},
+    {"xml-duplicate-attribute", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='a' action='b'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-unknown-entity", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='&foo;'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-bad-char-ref", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='&#0;'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-lt-in-attribute", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='<'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-two-roots", TRUE, "<jingle xmlns='urn:xmpp:jingle:1'/><jingle xmlns='urn:xmpp:jingle:1'/>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-unterminated-comment", TRUE, "<jingle xmlns='urn:xmpp:jingle:1'><!-- </jingle>",
+     JSDP_ERROR_MALFORMED},
+    {"xml-control-char", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='\x01'/>", JSDP_ERROR_MALFORMED},
+    {"xml-not-utf8", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='\xff'/>", JSDP_ERROR_MALFORMED},
+    {"xml-unquoted-attribute", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action=x/>", JSDP_ERROR_MALFORMED},
+    {"xml-prefixes-comments-cdata-refs", TRUE,
+     "<?xml version='1.0'?><!-- c --><j:jingle xmlns:j='urn:xmpp:jingle:1' action='session-&#x69;nitiate'>"
+     "<j:content creator='initiator' name='a&amp;b'><d:description xmlns:d='urn:xmpp:jingle:apps:rtp:1' "
+     "media='audio'><d:payload-type id='0' name='PCMU'/><!-- x --></d:description>"
+     "<transport xmlns='urn:xmpp:jingle:transports:ice-udp:1'><fingerprint "
+     "xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='actpass'><![CDATA[02:1A:CC:54:27:AB:EB:9C:"
+     "53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2]]></fingerprint></transport>"
+     "</j:content></j:jingle>", -1},
     {"xml-content-name-with-space", TRUE,
      "<jingle xmlns='urn:xmpp:jingle:1' action='x'><content creator='initiator' name='a b'/></jingle>",
      JSDP_ERROR_UNSUPPORTED},
@@ -825,6 +851,45 @@ test_rejected_and_actpass_warnings(void)
     g_assert_cmpuint(w->len, ==, 3); /* rejected, removed from group, actpass */
 }
 
+/* The libxml2 tree forms: jsdp_session_to_jingle() and back through
+ * jsdp_session_from_jingle(), and the same through our text reader. */
+static void
+test_xml_tree_forms(void)
+{
+    g_autofree char *sdp = read_data("sdp/chrome-audio-offer-ipv6-tcp-candidates.sdp");
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(sdp, -1, NULL, NULL);
+    JsdpJinglePrintParams jp = {.action = "session-initiate", .sid = "t1"};
+    g_autoptr(GError) error = NULL;
+    xmlNode *node = jsdp_session_to_jingle(s, &jp, &error);
+    g_autoptr(JsdpSession) back = NULL;
+    g_autoptr(JsdpSession) via_text = NULL;
+    g_autofree char *text = jsdp_session_to_jingle_string(s, &jp, NULL);
+    g_autoptr(JsdpCandidate) cand = NULL;
+
+    g_assert_no_error(error);
+    g_assert_nonnull(node);
+    g_assert_null(node->doc);
+    g_assert_cmpstr((const char *)node->name, ==, "jingle");
+    g_assert_cmpstr((const char *)node->ns->href, ==, JSDP_NS_JINGLE);
+    back = jsdp_session_from_jingle(node, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(back->sid, ==, "t1");
+    g_assert_true(jsdp_session_equal(s, back));
+    via_text = jsdp_session_from_jingle_string(text, -1, &error);
+    g_assert_no_error(error);
+    g_assert_true(jsdp_session_equal(back, via_text));
+    /* a <candidate> taken from the tree */
+    for (xmlNode *c = node->children; c != NULL && cand == NULL; c = c->next)
+        for (xmlNode *t = c->children; t != NULL && cand == NULL; t = t->next)
+            for (xmlNode *k = t->children; k != NULL && cand == NULL; k = k->next)
+                if (strcmp((const char *)k->name, "candidate") == 0)
+                    cand = jsdp_candidate_from_xml(k, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(cand);
+    g_assert_cmpstr(cand->id, ==, "c0-0");
+    xmlFreeNode(node);
+}
+
 static void
 test_deterministic_and_null(void)
 {
@@ -947,6 +1012,7 @@ main(int argc, char **argv)
     g_test_add_func("/jsdp/api/fragment", test_fragment);
     g_test_add_func("/jsdp/api/rejected-and-actpass", test_rejected_and_actpass_warnings);
     g_test_add_func("/jsdp/api/deterministic-and-null", test_deterministic_and_null);
+    g_test_add_func("/jsdp/api/xml-tree-forms", test_xml_tree_forms);
 
     int rc = g_test_run();
     g_ptr_array_unref(keep);
