@@ -1,10 +1,14 @@
 /* mapping/map_uri.c: SIP and SIPS URIs (RFC 3261 §19.1) and tel: URIs
  * (RFC 3966), reduced to what takes part in mapping.
  *
- * Sofia-SIP's url_d() does the URI grammar (and canonicalises user-part
- * escapes: %61 -> 'a', %3c -> %3C); it is a pure function over a buffer we
- * own, so no su_home is needed. We add what it leaves out: host and port
- * validation, the name-addr around a URI, user=phone, passwords.
+ * Sofia-SIP's url_d() splits the URI into its parts; it is a pure function
+ * over a buffer we own, so no su_home is needed (nor its allocations on
+ * the lookup path). Sofia versions differ in what they let through
+ * unescaped (1.12.11 takes "sip:b ob@x"), so we check the characters of
+ * every part ourselves and put the user part into canonical form
+ * ourselves (%61 -> 'a', %3c -> %3C); and we add what url_d() leaves out:
+ * host and port validation, the name-addr around a URI, user=phone,
+ * passwords.
  *
  * What takes part in the match (RFC 3261 §19.1.4 compares more; a mapping
  * table needs an address, not a route):

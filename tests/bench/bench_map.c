@@ -146,6 +146,27 @@ run(const MapTable *t, LookupFunc lookup, char **inputs, double seconds,
     return rates[ROUNDS / 2];
 }
 
+/* Figures from a debug or sanitizer build measure the build. */
+static const char *
+build_warning(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return "  WARNING: built with AddressSanitizer; figures are not "
+           "meaningful\n";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return "  WARNING: built with AddressSanitizer; figures are not "
+           "meaningful\n";
+#endif
+#endif
+#if !defined(__OPTIMIZE__)
+    return "  WARNING: built without optimisation (use RelWithDebInfo or "
+           "Release)\n";
+#else
+    return "";
+#endif
+}
+
 static const char *
 verdict(gboolean ok)
 {
@@ -204,7 +225,7 @@ main(int argc, char **argv)
     rate_s =
         run(t, map_table_lookup_sip, uris, seconds, &done_s, &min_s, &max_s);
 
-    printf("bench_map: mapping table, one core\n");
+    printf("bench_map: mapping table, one core\n%s", build_warning());
     printf("  entries             %u static, %u domain rule(s), %.1f MiB of "
            "rule-file bytes\n",
            map_table_get_n_static(t), map_table_get_n_rules(t),
