@@ -24,9 +24,7 @@
 
 #include "gateway.h"
 #include "message_bridge.h"
-#ifdef GW_HAVE_PRESENCE
 #include "presence_bridge.h"
-#endif
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_journald;
@@ -153,9 +151,7 @@ on_stop_signal(gpointer data)
     }
     g_message("stopping");
     gw->stopping = TRUE;
-#ifdef GW_HAVE_PRESENCE
     gw_pres_bridge_shutdown(gw->pres);
-#endif
     drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
     g_timeout_add(20, drain_tick, gw);
     return G_SOURCE_CONTINUE;
@@ -333,9 +329,7 @@ main(int argc, char **argv)
     gw.xmpp_rate = gw_rate_limiter_new();
     gw.sip_rate = gw_rate_limiter_new();
     gw.msg = gw_msg_bridge_new(&gw);
-#ifdef GW_HAVE_PRESENCE
     gw.pres = gw_pres_bridge_new(&gw);
-#endif
     gw.sip = gw_sip_ua_new(gw.boot_config, gw_router_sip_request, &gw,
                            &error);
     if (gw.sip == NULL) {
@@ -356,9 +350,7 @@ main(int argc, char **argv)
     g_main_loop_run(gw.loop);
 
 out:
-#ifdef GW_HAVE_PRESENCE
     gw_pres_bridge_free(gw.pres);
-#endif
     gw_xmpp_link_free(gw.xmpp);
     gw_sip_ua_free(gw.sip);
     gw_msg_bridge_free(gw.msg);

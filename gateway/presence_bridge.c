@@ -71,6 +71,7 @@ struct XmppUser {
     GwPresence *agg;       /* never NULL: offline when no resource */
     GPtrArray *watches;    /* SipWatch* (A) */
     GwSipPublication *pub;
+    guint probe_id; /* awaiting the answer to a probe: NOTIFYs wait */
 };
 
 struct SipWatch {
@@ -80,6 +81,7 @@ struct SipWatch {
     XmppUser *user;
     char *entity; /* sip:alice@gw: the presentity */
     gboolean active;
+    gboolean told_active; /* an active NOTIFY has been sent */
     guint expire_id;
     gint64 expires_at; /* monotonic, us */
 };
@@ -208,6 +210,7 @@ user_free(gpointer p)
 
     if (u->pub != NULL)
         gw_sip_publication_remove(u->pub);
+    g_clear_handle_id(&u->probe_id, g_source_remove);
     g_hash_table_unref(u->resources);
     gw_presence_free(u->agg);
     g_ptr_array_unref(u->watches);
@@ -272,8 +275,43 @@ watch_notify(SipWatch *w)
         doc = pidf_for(w->entity, w->user->agg);
         gw_sip_dialog_notify(w->dlg, GW_SUB_ACTIVE, watch_remaining(w), NULL,
                              0, CT_PIDF, doc);
+        w->told_active = TRUE;
     }
     w->b->stats.notifies_sent++;
+}
+
+/* Active watchers that have not yet been told a state: tell them now that
+ * it is known (or after the wait for a probe's answer). */
+static void
+user_flush(XmppUser *u)
+{
+    if (u->probe_id != 0)
+        return;
+    for (guint i = 0; i < u->watches->len; i++) {
+        SipWatch *w = g_ptr_array_index(u->watches, i);
+        if (w->active && !w->told_active)
+            watch_notify(w);
+    }
+}
+
+static gboolean
+probe_timeout(gpointer data)
+{
+    XmppUser *u = data;
+
+    u->probe_id = 0;
+    user_flush(u);
+    return G_SOURCE_REMOVE;
+}
+
+/* Probes the user's presence; the first active NOTIFY waits for the
+ * answer (at most 2 s), so a watcher never sees a false "closed" first. */
+static void
+user_probe(GwPresBridge *b, XmppUser *u, const char *from)
+{
+    send_presence(b, from, u->bare, "probe", NULL);
+    if (u->probe_id == 0 && !user_online(u))
+        u->probe_id = g_timeout_add(2000, probe_timeout, u);
 }
 
 static void
@@ -305,8 +343,11 @@ user_update(GwPresBridge *b, XmppUser *u)
     g_autoptr(GwPresence) agg = aggregate(u);
     gboolean was_online = u->agg->show != GW_SHOW_OFFLINE;
 
-    if (gw_presence_equal(agg, u->agg))
+    g_clear_handle_id(&u->probe_id, g_source_remove);
+    if (gw_presence_equal(agg, u->agg)) {
+        user_flush(u);
         return;
+    }
     gw_presence_free(u->agg);
     u->agg = g_steal_pointer(&agg);
     g_info("presence of %s is now %s", u->bare,
@@ -316,6 +357,7 @@ user_update(GwPresBridge *b, XmppUser *u)
         if (w->active)
             watch_notify(w);
     }
+    user_flush(u);
     user_publish(b, u);
     if (was_online != (u->agg->show != GW_SHOW_OFFLINE))
         contact_watcher_state(b, u->bare);
@@ -540,11 +582,14 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
         return;
     }
     watch_set_expiry(w, expires);
-    watch_notify(w);
-    if (w->active)
-        send_presence(b, w->watcher_jid, u->bare, "probe", NULL);
-    else
+    if (!w->active) {
+        watch_notify(w); /* pending */
         ask_authorization(b, w->watcher_jid, u->bare);
+    } else if (user_online(u)) {
+        watch_notify(w);
+    } else {
+        user_probe(b, u, w->watcher_jid);
+    }
 }
 
 /* alice answered contact's subscription request. */
@@ -555,10 +600,13 @@ authorization_answer(GwPresBridge *b, const char *contact, const char *user,
     XmppUser *u = user_get(b, user, FALSE);
 
     auth_set(b, contact, user, granted ? AUTH_GRANTED : AUTH_REFUSED);
-    if (granted)
-        send_presence(b, contact, user, "probe", NULL);
-    if (u == NULL)
+    if (u == NULL) {
+        if (granted)
+            send_presence(b, contact, user, "probe", NULL);
         return;
+    }
+    if (granted)
+        user_probe(b, u, contact);
     for (guint i = u->watches->len; i > 0; i--) {
         SipWatch *w = g_ptr_array_index(u->watches, i - 1);
         if (strcmp(w->watcher_jid, contact) != 0)
@@ -566,13 +614,14 @@ authorization_answer(GwPresBridge *b, const char *contact, const char *user,
         if (granted && !w->active) {
             w->active = TRUE;
             g_info("SIP watcher %s of %s: authorized", contact, user);
-            watch_notify(w);
         } else if (!granted) {
             watch_end(w, "rejected", 0);
         }
     }
-    if (granted)
+    if (granted) {
+        user_flush(u);
         contact_watcher_state(b, user);
+    }
 }
 
 /* ---- B: SIP contacts watched by XMPP users ----------------------------- */
@@ -848,15 +897,19 @@ presence_from_stanza(xmpp_stanza_t *p, int *priority)
     g_autofree char *status = gw_stanza_child_text(p, "status");
     g_autofree char *prio = gw_stanza_child_text(p, "priority");
     xmpp_stanza_t *st = gw_stanza_child(p, "status", NULL);
+    const char *lang;
     int s = show ? gw_show_from_string(g_strstrip(show)) : GW_SHOW_ONLINE;
 
     if (s < 0 || s == GW_SHOW_OFFLINE)
         s = GW_SHOW_ONLINE; /* RFC 6121 4.7.2.1: unknown show = available */
     *priority = prio ? (int)CLAMP(g_ascii_strtoll(prio, NULL, 10), -128, 127)
                      : 0;
+    /* RFC 6120 8.1.5: xml:lang is inherited from the stanza */
+    lang = gw_stanza_get_lang(st);
+    if (lang == NULL)
+        lang = gw_stanza_get_lang(p);
     return gw_presence_new((GwShow)s, status && *status ? status : NULL,
-                           st ? xmpp_stanza_get_attribute(st, "xml:lang")
-                              : NULL);
+                           status && *status ? lang : NULL);
 }
 
 static void

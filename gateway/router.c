@@ -15,9 +15,7 @@
 #include "gateway.h"
 #include "gw_error.h"
 #include "message_bridge.h"
-#ifdef GW_HAVE_PRESENCE
 #include "presence_bridge.h"
-#endif
 #include "stanza.h"
 
 /* The features we really implement, sorted as XEP-0115 wants them. */
@@ -179,10 +177,8 @@ route_presence(GwGateway *gw, xmpp_stanza_t *p)
         gw_gateway_send_text(gw, x);
         return;
     }
-#ifdef GW_HAVE_PRESENCE
     if (local != NULL)
         gw_pres_bridge_from_xmpp(gw->pres, p);
-#endif
 }
 
 void
@@ -207,10 +203,8 @@ gw_router_xmpp_state(gboolean up, gpointer data)
     GwGateway *gw = data;
 
     g_debug("XMPP link %s", up ? "up" : "down");
-#ifdef GW_HAVE_PRESENCE
     if (up && !gw->stopping)
         gw_pres_bridge_link_up(gw->pres);
-#endif
 }
 
 void
@@ -241,10 +235,8 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);
-#ifdef GW_HAVE_PRESENCE
     else if (strcmp(in->method, "SUBSCRIBE") == 0)
         gw_pres_bridge_from_sip(gw->pres, req, in);
-#endif
     else
         gw_sip_request_respond(req, 501, "Not Implemented", 0, NULL);
 }

@@ -148,6 +148,28 @@ gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name)
 }
 
 const char *
+gw_stanza_get_lang(xmpp_stanza_t *stanza)
+{
+    const char *attrs[64];
+    int n;
+
+    if (stanza == NULL)
+        return NULL;
+    n = xmpp_stanza_get_attributes(stanza, attrs, G_N_ELEMENTS(attrs));
+    for (int i = 0; i + 1 < n; i += 2) {
+        const char *name = attrs[i];
+        gsize len = strlen(name);
+        /* libstrophe hands "xml:lang" over as "lang" */
+        if (strcmp(name, "xml:lang") == 0 || strcmp(name, "lang") == 0 ||
+            (len > 4 && strcmp(name + len - 4, "lang") == 0 &&
+             !g_ascii_isalnum(name[len - 5]) &&
+             strstr(name, "XML/1998/namespace") != NULL))
+            return attrs[i + 1];
+    }
+    return NULL;
+}
+
+const char *
 gw_stanza_chat_state(xmpp_stanza_t *stanza)
 {
     static const char *const states[] = { "active", "composing", "paused",

@@ -45,6 +45,10 @@ xmpp_stanza_t *gw_stanza_child(xmpp_stanza_t *stanza, const char *name,
  * or NULL. */
 char *gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name);
 
+/* The element's xml:lang, however the parser spelled the name (expat may
+ * expand it to the XML namespace URI), or NULL (borrowed). */
+const char *gw_stanza_get_lang(xmpp_stanza_t *stanza);
+
 /* The first chat-state child (XEP-0085): "active", "composing", "paused",
  * "inactive", "gone", or NULL (static string). */
 const char *gw_stanza_chat_state(xmpp_stanza_t *stanza);

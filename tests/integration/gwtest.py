@@ -190,8 +190,10 @@ Component "{self.component}"
 class Kamailio:
     """Kamailio as registrar (digest with a fixed password) and proxy."""
 
-    def __init__(self, env, gw_sip_port=None, password="gwpass"):
+    def __init__(self, env, gw_sip_port=None, password="gwpass",
+                 presence=False):
         self.env = env
+        self.presence = presence
         self.dir = env.subdir("kamailio")
         self.port = free_port(udp_too=True)
         self.password = password
@@ -201,6 +203,23 @@ class Kamailio:
 
     def write_config(self):
         mods = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
+        pres_mods = pres_route = ""
+        pres_indialog = "t_relay(); exit;"
+        if self.presence:
+            pres_mods = f"""loadmodule "presence.so"
+loadmodule "presence_xml.so"
+modparam("presence", "subs_db_mode", 0)
+modparam("presence", "publ_cache", 2)
+modparam("presence", "server_address", "sip:{HOST}:{self.port}")
+modparam("presence_xml", "force_active", 1)
+modparam("presence_xml", "integrated_xcap_server", 1)"""
+            pres_route = """    if (is_method("PUBLISH|SUBSCRIBE")) {
+        if (!t_newtran()) { sl_reply_error(); exit; }
+        if (is_method("PUBLISH")) handle_publish(); else handle_subscribe();
+        t_release();
+        exit;
+    }"""
+            pres_indialog = """if (is_method("SUBSCRIBE")) { if (!t_newtran()) { sl_reply_error(); exit; } handle_subscribe(); t_release(); exit; }"""
         with open(self.cfg, "w") as f:
             f.write(f"""#!KAMAILIO
 debug=2
@@ -222,9 +241,19 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
+{pres_mods}
 modparam("usrloc", "db_mode", 0)
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    # a Route pointing at us (the gateway's presence-server route) is ours
+    if (!has_totag()) remove_hf("Route");
+    if (has_totag()) {{
+        if (is_method("SUBSCRIBE|NOTIFY") && uri==myself) {{ {pres_indialog} }}
+        loose_route();
+        t_relay();
+        exit;
+    }}
+{pres_route}
     if (is_method("REGISTER")) {{
         if (!pv_www_authenticate("$td", "{self.password}", "0")) {{
             www_challenge("$td", "0");
@@ -286,7 +315,7 @@ def default_gateway_config(env, prosody, sip_port, **over):
             "sip_rate": 100000, "sip_burst": 100000,
         },
         "limits": {"max_message_bytes": 65536},
-        "log": {"level": "debug"},
+        "log": {"level": "debug", "stanzas": "true"},
     }
     for k, v in over.items():
         group, key = k.split("__", 1)
@@ -491,6 +520,9 @@ class XmppClient:
         x = self._slixmpp.ClientXMPP(self.jid, self.password)
         self.x = x
         x.register_plugin("xep_0030")
+        # subscription answers are the tests' to give, not the library's
+        x.auto_authorize = None
+        x.auto_subscribe = False
         x.add_event_handler("session_start", self._session_start)
         x.add_event_handler("failed_auth",
                             lambda e: self._fail("authentication failed"))
@@ -511,6 +543,12 @@ class XmppClient:
         self.ready.set()
 
     async def _session_start(self, event):
+        # like real clients: the roster first (Prosody routes subscription
+        # stanzas and roster pushes only to resources that asked for it)
+        try:
+            await self.x.get_roster(timeout=5)
+        except Exception:
+            pass
         self.x.send_presence()
         self.ready.set()
 

@@ -1,0 +1,533 @@
+#!/usr/bin/python3
+"""Issue 5: presence both ways, against real Prosody, Kamailio (presence +
+presence_xml) and SIPp watchers/publishers. Cases are numbered 5.x."""
+
+import os
+import re
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    free_port, wait_for)
+
+
+def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
+                     unsubscribe=True, final_notify=True, accept=None,
+                     event="presence", expect=202):
+    """A SIP watcher: SUBSCRIBE, then answer `notifies` NOTIFYs with 200,
+    then un-SUBSCRIBE (Expires: 0) and take the final NOTIFY."""
+    acc = accept or "application/pidf+xml"
+    if expect == 202:
+        # RFC 6665 8.3.1: 200 and (deprecated) 202 mean the same
+        recv_answer = ('<recv response="200" optional="true" rrs="true" '
+                       'next="1"/>\n  <recv response="202" rrs="true"/>\n'
+                       '  <label id="1"/>')
+    else:
+        recv_answer = f'<recv response="{expect}"/>'
+    steps = f"""
+  <send retrans="500">
+    <![CDATA[
+      SUBSCRIBE sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{watcher}@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 SUBSCRIBE
+      Contact: <sip:{watcher}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Event: {event}
+      Accept: {acc}
+      Expires: {expires}
+      Content-Length: 0
+
+    ]]>
+  </send>
+  {recv_answer}
+"""
+    for _ in range(notifies):
+        steps += """
+  <recv request="NOTIFY" timeout="20000"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+    if unsubscribe:
+        steps += f"""
+  <send retrans="500">
+    <![CDATA[
+      SUBSCRIBE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{watcher}@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 SUBSCRIBE
+      Contact: <sip:{watcher}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Event: presence
+      Expires: 0
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200"/>
+"""
+    if final_notify:
+        steps += """
+  <recv request="NOTIFY" timeout="20000"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+"""
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="watcher">{steps}
+</scenario>
+"""
+
+
+def publish_scenario(user, basic, note, expires=600, activity="",
+                     etag=None):
+    doc = f"""<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:{user}@{PBX_DOMAIN}">
+<tuple id="t1"><status><basic>{basic}</basic></status><note xml:lang="en">{note}</note></tuple>
+<dm:person id="p1">{activity}</dm:person>
+</presence>"""
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="publish">
+  <send retrans="500">
+    <![CDATA[
+      PUBLISH sip:{user}@{PBX_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{user}@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{PBX_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 PUBLISH
+      Max-Forwards: 70
+      Event: presence
+      Expires: {expires}
+      {"SIP-If-Match: " + etag + chr(10) + "      " if etag else ""}Content-Type: application/pidf+xml
+      Content-Length: [len]
+
+{doc}]]>
+  </send>
+  <recv response="200"/>
+</scenario>
+"""
+
+
+def count_notifies(run):
+    return len(re.findall(r"^NOTIFY sip:", run.messages(), re.M))
+
+
+def notify_bodies(run):
+    """The NOTIFYs received, in order, as (Subscription-State, body)."""
+    out = []
+    for block in run.messages().split("-----------------------------------------------"):
+        m = re.search(r"^NOTIFY sip:.*?$", block, re.M)
+        if not m:
+            continue
+        ss = re.search(r"(?im)^Subscription-State:\s*(.*?)\r?$", block)
+        body = block.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in block else ""
+        out.append((ss.group(1) if ss else "", body))
+    return out
+
+
+class SipWatchers(gwtest.GatewayTestCase):
+    """A: SIP watchers of XMPP users."""
+
+    gateway_overrides = {"presence__min_expires": 2}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+
+    def setUp(self):
+        self.alice.drain()
+
+    def approve(self, client, contact, grant=True):
+        s = client.wait(lambda s: s.tag == "presence" and
+                        s.get("type") == "subscribe" and
+                        s.get("from") == contact, what="subscribe request")
+        client.send_raw(f"<presence to='{contact}' type='"
+                        f"{'subscribed' if grant else 'unsubscribed'}'/>")
+        return s
+
+    def test_5_01_pending_then_active_and_changes(self):
+        """5.1 pending -> alice approves -> active; changes become NOTIFYs;
+        non-ASCII status; offline is closed; un-SUBSCRIBE ends it"""
+        run = self.sipp.start(watcher_scenario(5), remote=self.gw_target(),
+                              timeout=40)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="pending NOTIFY")
+        self.assertRegex(notify_bodies(run)[0][0], r"^pending")
+        self.approve(self.alice, f"1001@{COMPONENT}")
+        wait_for(lambda: count_notifies(run) >= 2, 10, what="active NOTIFY")
+        ss, body = notify_bodies(run)[1]
+        self.assertRegex(ss, r"^active;expires=\d+")
+        self.assertIn("<basic>open</basic>", body)
+        self.alice.send_raw("<presence><show>away</show><status xml:lang='fr'>"
+                            "Réunion ☕</status></presence>")
+        wait_for(lambda: count_notifies(run) >= 3, 10, what="away NOTIFY")
+        body = notify_bodies(run)[2][1]
+        self.assertIn("Réunion ☕", body)
+        self.assertRegex(body, r"<rpid:away\s*/>")
+        self.assertIn('xml:lang="fr"', body)
+        self.alice.send_raw("<presence><show>dnd</show></presence>")
+        wait_for(lambda: count_notifies(run) >= 4, 10, what="dnd NOTIFY")
+        self.assertRegex(notify_bodies(run)[3][1], r"<rpid:busy\s*/>")
+        self.alice.send_raw("<presence type='unavailable'/>")
+        self.assertEqual(run.wait(40), 0, run.errors())
+        bodies = notify_bodies(run)
+        self.assertIn("<basic>closed</basic>", bodies[4][1])
+        self.assertRegex(bodies[5][0], r"^terminated")
+        self.alice.send_raw("<presence/>")  # back online for later cases
+
+    def test_5_02_rejected(self):
+        """5.2 alice refuses: NOTIFY terminated;reason=rejected"""
+        run = self.sipp.start(watcher_scenario(2, watcher="1002",
+                                               unsubscribe=False,
+                                               final_notify=False),
+                              remote=self.gw_target(), timeout=20)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="pending NOTIFY")
+        self.approve(self.alice, f"1002@{COMPONENT}", grant=False)
+        self.assertEqual(run.wait(20), 0, run.errors())
+        self.assertRegex(notify_bodies(run)[1][0],
+                         r"^terminated;reason=rejected")
+
+    def test_5_03_resources_and_priorities(self):
+        """5.3 several resources: the highest priority available one wins"""
+        run = self.sipp.start(watcher_scenario(4, watcher="1003"),
+                              remote=self.gw_target(), timeout=40)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="first NOTIFY")
+        self.approve(self.alice, f"1003@{COMPONENT}")
+        wait_for(lambda: count_notifies(run) >= 2, 10, what="active NOTIFY")
+        phone = gwtest.XmppClient(self.env, "alice", resource="phone")
+        phone.connect()
+        # the phone: priority 10, away
+        phone.send_raw("<presence><show>away</show><status>on the bus</status>"
+                       "<priority>10</priority></presence>")
+        wait_for(lambda: count_notifies(run) >= 3, 10, what="phone NOTIFY")
+        self.assertIn("on the bus", notify_bodies(run)[2][1])
+        # the phone leaves: the desktop resource (online) wins again
+        phone.close()
+        self.assertEqual(run.wait(40), 0, run.errors())
+        body = notify_bodies(run)[3][1]
+        self.assertIn("<basic>open</basic>", body)
+        self.assertNotIn("on the bus", body)
+
+    def test_5_04_expiry(self):
+        """5.4 no refresh: NOTIFY terminated;reason=timeout at expiry"""
+        run = self.sipp.start(watcher_scenario(3, watcher="1004", expires=3,
+                                               unsubscribe=False,
+                                               final_notify=False),
+                              remote=self.gw_target(), timeout=20)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="pending NOTIFY")
+        self.approve(self.alice, f"1004@{COMPONENT}")
+        self.assertEqual(run.wait(20), 0, run.errors())
+        states = [ss for ss, _ in notify_bodies(run)]
+        self.assertTrue(any(re.match(r"terminated;reason=timeout", s)
+                            for s in states), states)
+
+    def test_5_05_bad_subscribes(self):
+        """5.5 wrong event 489, no PIDF in Accept 406, too brief 423,
+        unknown user 404"""
+        for kw, status in ((dict(event="dialog"), 489),
+                           (dict(accept="text/plain"), 406),
+                           (dict(expires=1), 423),
+                           (dict(user="nobody.here"), 404)):
+            with self.subTest(status=status):
+                sc = watcher_scenario(0, unsubscribe=False, final_notify=False,
+                                      expect=status, **kw)
+                if kw.get("user"):
+                    sc = sc.replace(GW_SIP_DOMAIN, "elsewhere.example")
+                run = self.sipp.start(sc, remote=self.gw_target(), timeout=10)
+                self.assertEqual(run.wait(), 0, run.errors())
+        self.assertTrue(self.gw.proc.alive())
+
+
+class SipWatcherRestart(unittest.TestCase):
+    """5.6 a gateway restart: clean stop ends subscriptions with probation;
+    a refresh reaching a restarted gateway gets 481."""
+
+    def test_5_06_restart(self):
+        env = gwtest.Env("PresRestart")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            port = free_port(udp_too=True)
+            cfg = gwtest.default_gateway_config(env, env.prosody, port)
+            gw = gwtest.Gateway(env, cfg).start()
+            alice = gwtest.XmppClient(env, "alice").connect()
+            sipp = gwtest.Sipp(env)
+            run = sipp.start(watcher_scenario(3, watcher="1005",
+                                              unsubscribe=False,
+                                              final_notify=False),
+                             remote=f"{HOST}:{port}", timeout=30)
+            wait_for(lambda: count_notifies(run) >= 1, 10, what="pending")
+            alice.wait(lambda s: s.get("type") == "subscribe")
+            alice.send_raw(f"<presence to='1005@{COMPONENT}' type='subscribed'/>")
+            wait_for(lambda: count_notifies(run) >= 2, 10, what="active")
+            self.assertEqual(gw.stop(), 0)
+            self.assertEqual(run.wait(20), 0, run.errors())
+            self.assertRegex(notify_bodies(run)[2][0],
+                             r"terminated;reason=probation;retry-after=30")
+            # a refresh of a dialog the new process never knew: 481
+            gw2 = gwtest.Gateway(env, cfg, name="gateway2").start()
+            refresh = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="stale refresh">
+  <send retrans="500">
+    <![CDATA[
+      SUBSCRIBE sip:alice@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1005@{PBX_DOMAIN}>;tag=stale
+      To: <sip:alice@{GW_SIP_DOMAIN}>;tag=gone
+      Call-ID: [call_id]
+      CSeq: 7 SUBSCRIBE
+      Contact: <sip:1005@[local_ip]:[local_port]>
+      Event: presence
+      Expires: 600
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="481"/>
+</scenario>
+"""
+            r2 = sipp.start(refresh, remote=f"{HOST}:{port}", timeout=10)
+            self.assertEqual(r2.wait(), 0, r2.errors())
+            self.assertEqual(gw2.stop(), 0)
+        finally:
+            env.close()
+
+
+class XmppWatchers(unittest.TestCase):
+    """B: XMPP users watching SIP contacts through Kamailio's presence
+    server; PUBLISH of XMPP users' presence."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = cls.env = gwtest.Env("XmppWatchers")
+        env.prosody = gwtest.Prosody(env).start()
+        cls.kam = gwtest.Kamailio(env, presence=True).start()
+        cls.port = free_port(udp_too=True)
+        cls.state = os.path.join(env.root, "presence.state")
+        cfg = gwtest.default_gateway_config(
+            env, env.prosody, cls.port,
+            presence__server=f"sip:{HOST}:{cls.kam.port}",
+            presence__allow_watchers="alice@localhost",
+            presence__publish="true",
+            presence__state_file=cls.state,
+            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}")
+        cls.gw = gwtest.Gateway(env, cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop()
+        cls.env.close(keep=rc != 0)
+        assert rc == 0, f"gateway exit {rc}"
+
+    etags = {}
+
+    def publish(self, user, basic, note, activity=""):
+        """PUBLISH at Kamailio; later ones modify the same publication
+        (RFC 3903 SIP-If-Match), as a phone does."""
+        run = self.sipp.start(publish_scenario(user, basic, note,
+                                               activity=activity,
+                                               etag=self.etags.get(user)),
+                              remote=f"{HOST}:{self.kam.port}", timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
+        if m:
+            self.etags[user] = m[-1]
+
+    def test_5_10_watch_sip_contact(self):
+        """5.10 alice subscribes to 2001: subscribed; PUBLISHed presence at
+        Kamailio reaches her as XMPP presence; changes follow"""
+        a = self.alice
+        contact = f"2001@{COMPONENT}"
+        self.publish("2001", "open", "at my desk")
+        a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribed" and
+               s.get("from") == contact, what="subscribed")
+        # the gateway asks for her presence in return: approve
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+        a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        p = a.wait(lambda s: s.tag == "presence" and s.get("from") == contact
+                   and s.get("type") is None and
+                   (s.findtext("status") or "") == "at my desk",
+                   timeout=15, what="2001 available")
+        self.publish("2001", "open", "on a call",
+                     activity="<rpid:activities><rpid:on-the-phone/>"
+                              "</rpid:activities>")
+        p = a.wait(lambda s: s.get("from") == contact and
+                   (s.findtext("status") or "") == "on a call",
+                   timeout=15, what="2001 on the phone")
+        self.assertEqual(p.findtext("show"), "away")
+        self.publish("2001", "closed", "gone home")
+        a.wait(lambda s: s.get("from") == contact and
+               s.get("type") == "unavailable", timeout=15,
+               what="2001 unavailable")
+        self.assertIn("2001@" + COMPONENT, open(self.state).read()
+                      if os.path.exists(self.state) else "")
+
+    def test_5_11_refused_watcher(self):
+        """5.11 bob is not in allow_watchers: unsubscribed"""
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        bob.send_raw(f"<presence to='2002@{COMPONENT}' type='subscribe'/>")
+        bob.wait(lambda s: s.get("type") == "unsubscribed", what="refusal")
+
+    def test_5_12_publish(self):
+        """5.12 publish = true: alice's presence is PUBLISHed to Kamailio,
+        where a SIP watcher sees it"""
+        # alice has approved 2001@component above (or approve it now)
+        a = self.alice
+        contact = f"2003@{COMPONENT}"
+        a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+        a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        a.send_raw("<presence><show>xa</show><status>published</status></presence>")
+        self.gw.proc.wait_log(r"presence of alice@localhost is now", 10)
+        # a watcher at Kamailio for sip:alice@gw.localhost
+        sc = watcher_scenario(1, watcher="3001", unsubscribe=False,
+                              final_notify=False)
+        run = self.sipp.start(sc, remote=f"{HOST}:{self.kam.port}",
+                              timeout=15)
+        self.assertEqual(run.wait(), 0, run.errors())
+        self.assertIn("published", notify_bodies(run)[0][1])
+
+
+class BadNotify(gwtest.GatewayTestCase):
+    """5.13 a malformed PIDF from the presence server is logged and
+    ignored; a good one after it gets through."""
+
+    NOTIFIER = free_port(udp_too=True)
+    gateway_overrides = {
+        "presence__server": f"sip:{HOST}:{NOTIFIER}",
+        "presence__allow_watchers": "localhost",
+    }
+
+    def test_5_13_malformed_pidf(self):
+        notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="notifier">
+  <recv request="SUBSCRIBE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 202 Accepted
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=notifier
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:notifier@[local_ip]:[local_port]>
+      Expires: 600
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+      NOTIFY [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=notifier
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 1 NOTIFY
+      Contact: <sip:notifier@[local_ip]:[local_port]>
+      Event: presence
+      Subscription-State: active;expires=600
+      Content-Type: application/pidf+xml
+      Content-Length: [len]
+
+<presence xmlns="urn:ietf:params:xml:ns:pidf"><tuple id="x"><status><basic>open</basic></stat
+    ]]>
+  </send>
+  <recv response="200"/>
+  <send>
+    <![CDATA[
+      NOTIFY [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=notifier
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 2 NOTIFY
+      Contact: <sip:notifier@[local_ip]:[local_port]>
+      Event: presence
+      Subscription-State: active;expires=600
+      Content-Type: application/pidf+xml
+      Content-Length: [len]
+
+<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4001@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>fine again</note></tuple></presence>
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv request="SUBSCRIBE" timeout="15000" optional="false"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Expires: 0
+      Content-Length: 0
+
+    ]]>
+  </send>
+</scenario>
+"""
+        # From/To of the SUBSCRIBE, swapped for the NOTIFYs
+        notifier = notifier.replace(
+            '<recv request="SUBSCRIBE" crlf="true"/>',
+            '<recv request="SUBSCRIBE" rrs="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" '
+            'assign_to="from_hdr"/>'
+            '<ereg regexp=".*" search_in="hdr" header="To:" '
+            'assign_to="to_hdr"/></action></recv>', 1)
+        run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=30)
+        time.sleep(0.3)
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        contact = f"4001@{COMPONENT}"
+        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        alice.wait(lambda s: s.get("type") == "subscribe" and
+                   s.get("from") == contact, what="subscribe back")
+        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        p = alice.wait(lambda s: s.get("from") == contact and
+                       (s.findtext("status") or "") == "fine again",
+                       timeout=15, what="good presence")
+        self.assertIsNone(p.get("type"))
+        self.gw.proc.wait_log(r"bad PIDF", 5)
+        # alice leaves: the gateway un-SUBSCRIBEs
+        alice.send_raw("<presence type='unavailable'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        self.assertTrue(self.gw.proc.alive())
+
+
+if __name__ == "__main__":
+    gwtest.main()
