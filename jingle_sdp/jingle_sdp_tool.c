@@ -49,7 +49,7 @@ static const GOptionEntry entries[] = {
      "to-sdp: o= session version (default 0)", "N"},
     {"origin", 0, 0, G_OPTION_ARG_STRING, &opt_origin, "to-sdp: o= address (default 0.0.0.0)", "ADDR"},
     {"session-name", 0, 0, G_OPTION_ARG_STRING, &opt_session_name, "to-sdp: s= (default -)", "TEXT"},
-    {NULL}};
+    G_OPTION_ENTRY_NULL};
 
 static gboolean
 read_stdin(GString *buf)

@@ -117,7 +117,7 @@ candidate_from_xnode(const JsdpXNode *node, GError **error)
     raw = node->nsid == JSDP_XNS_RAW_UDP;
     if (!attr_token(node, "ip", TRUE, &c->ip, error) || !attr_token(node, "id", FALSE, &c->id, error))
         return NULL;
-    if (strchr(c->ip, '/') != NULL || (c->rel_addr != NULL && strchr(c->rel_addr, '/') != NULL)) {
+    if (strchr(c->ip, '/') != NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad ip '%.32s'", c->ip);
         return NULL;
     }
@@ -143,6 +143,11 @@ candidate_from_xnode(const JsdpXNode *node, GError **error)
         !attr_token(node, "protocol", TRUE, &c->protocol, error) ||
         !attr_token(node, "rel-addr", FALSE, &c->rel_addr, error))
         return NULL;
+    if (c->rel_addr != NULL && strchr(c->rel_addr, '/') != NULL) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: bad rel-addr '%.32s'",
+                    c->rel_addr);
+        return NULL;
+    }
     if (strlen(c->foundation) > 32) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED, "<candidate>: foundation too long");
         return NULL;

@@ -1020,7 +1020,9 @@ build_transport(Parser *p, MediaState *m, GError **error)
         if (!none)
             add_classic_candidate(t, 1, conn->addr, m->port, p->params->classic);
         /* RFC 3605 a=rtcp; with rtcp-mux on the same port it adds nothing. */
-        if (m->rtcp_port >= 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
+        if (m->rtcp_port == 0)
+            jsdp_warn(p->session->warnings, "a=rtcp with port 0 ignored");
+        else if (m->rtcp_port > 0 && !(c->rtcp_mux && (guint)m->rtcp_port == m->port))
             add_classic_candidate(t, 2, m->rtcp_addr ? m->rtcp_addr : conn->addr,
                                   (guint)m->rtcp_port, p->params->classic);
     }

@@ -25,7 +25,7 @@ static void
 run_tool(Run *r, const char *args, const char *stdin_file, const char *stdin_text)
 {
     const char *tool = g_getenv("JSDP_TOOL");
-    g_autofree char *in = NULL, *cmd = NULL, *qtool = NULL;
+    g_autofree char *cmd = NULL, *qtool = NULL;
     g_autoptr(GError) error = NULL;
     char *argv[] = {"/bin/sh", "-c", NULL, NULL};
     int wait_status = 0;
