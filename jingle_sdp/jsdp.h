@@ -41,6 +41,8 @@
  * ICE-UDP transport with one host candidate per component.  An ICE transport
  * is printed as classic SDP (c=/port from a chosen candidate, no ICE lines)
  * when JsdpSdpPrintParams.classic is set, or when it has no ufrag/pwd.
+ * "m=<media> 9 ... c=IN IP4 0.0.0.0" (RFC 8839's "no address yet") gives a
+ * transport without candidates, and such an empty transport equals none.
  *
  * SDP fragments (RFC 8840 trickle-ice-sdpfrag, recognised by the absence of
  * a v= line): the m= lines only name the content (a=mid, else media);
@@ -157,12 +159,11 @@ typedef enum {
     JSDP_TCPTYPE_SO,
 } JsdpTcpType;
 
-/* <parameter name value/> or one fmtp/ssrc item.  JsdpParameter and
- * JsdpRtcpFb keep their strings in the item's own allocation: make them
- * with jsdp_parameter_new()/jsdp_rtcp_fb_new(), never assign the fields. */
 /* <parameter name value/> or one fmtp/ssrc item.  name is never NULL ("" for
  * a nameless fmtp item such as telephone-event "0-15"); value may be NULL
- * (a=ssrc:1 attr without ":value"). */
+ * (a=ssrc:1 attr without ":value").  JsdpParameter and JsdpRtcpFb keep their
+ * strings in the item's own allocation: make them with jsdp_parameter_new()
+ * / jsdp_rtcp_fb_new(), never assign or free the fields. */
 typedef struct {
     char *name;
     char *value;
@@ -339,8 +340,13 @@ typedef struct {
  * translate, e.g. session-terminate; unknown description/transport). */
 JsdpSession *jsdp_session_from_jingle(const xmlNode *jingle, GError **error);
 
-/* As above from XML text (len -1: NUL-terminated).  Parsed with
- * XML_PARSE_NONET, no entity expansion, no DTD; a DOCTYPE is MALFORMED. */
+/* As above from XML text (len -1: NUL-terminated, at most JSDP_MAX_INPUT
+ * bytes).  Read by libjsdp's own strict XML 1.0 reader (jsdp_xml.c; libxml2's
+ * parser set-up alone cost more than a whole translation): no network or
+ * file access, no DTD, no entity but the five predefined ones and character
+ * references; a DOCTYPE, bad UTF-8 or any well-formedness error is
+ * MALFORMED with the byte offset.  The fuzz target checks it against
+ * libxml2 (XML_PARSE_NONET) on the same input. */
 JsdpSession *jsdp_session_from_jingle_string(const char *xml, gssize len,
                                              GError **error);
 
