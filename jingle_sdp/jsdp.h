@@ -60,7 +60,7 @@
  *     a=content, a=silenceSupp, a=rtcp-xr ...), an m= profile other than the
  *     one re-derived for printing (e.g. RTP/SAVPF with a fingerprint is
  *     re-derived as UDP/TLS/RTP/SAVPF), c=0.0.0.0 (RFC 2543 hold, kept as the
- *     address).
+ *     address), a=rtcp:0.
  *     Not warned because regenerated: v=, o=, s=, t= (from params), c= and
  *     the m= port and a=rtcp under ICE (derived from candidates), and
  *     a=ice-options:trickle (Jingle always trickles).
@@ -68,6 +68,11 @@
  *     <description ssrc> attribute when no <source> carries that ssrc,
  *     <rtp-hdrext> <parameter>s, the <reason>, session-info payloads and other
  *     unknown children (Jitsi <ssrc-info>, <bridge-session>, <web-socket>),
+ *     attributes outside the XEPs (Jitsi <source name>), stray text, empty
+ *     <parameter/>s, clockrate/channels of a payload-type without name (no
+ *     a=rtpmap to carry them); a <parameter> value holding "a;b=c" (Jitsi)
+ *     is split into parameters, with a warning; a dynamic payload-type
+ *     without clockrate gets 90000 (video) or 8000, with a warning;
  *     several fingerprints with different setup values, ptime/maxptime that
  *     differ between payload types of one content (SDP has one per m=),
  *     a rejected content (port 0) in Jingle output: Jingle has no in-band
