@@ -392,8 +392,10 @@ class XmppWatchers(unittest.TestCase):
         a.wait(lambda s: s.get("from") == contact and
                s.get("type") == "unavailable", timeout=15,
                what="2001 unavailable")
-        self.assertIn("2001@" + COMPONENT, open(self.state).read()
-                      if os.path.exists(self.state) else "")
+        # watchers are kept across restarts (written after a short debounce)
+        wait_for(lambda: os.path.exists(self.state) and
+                 f"2001@{COMPONENT} alice@localhost" in open(self.state).read(),
+                 5, what="state file")
 
     def test_5_11_refused_watcher(self):
         """5.11 bob is not in allow_watchers: unsubscribed"""
