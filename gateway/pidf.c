@@ -67,9 +67,12 @@
  *
  * Lossy points, by design (the round trip test checks the rest):
  * chat -> online and xa -> away (RPID has no distinct activities); the
- * status is trimmed of surrounding white space, a blank one is dropped, and
- * characters XML cannot carry become U+FFFD; a status_lang without a
- * status has nowhere to go; on_the_phone is read, never written.
+ * status is trimmed of surrounding white space, a blank one is dropped,
+ * characters XML cannot carry become U+FFFD, and it is cut to MAX_STATUS
+ * bytes; a status_lang that is not a language tag (RFC 5646 letters,
+ * digits and '-', at most MAX_LANG) is dropped, and so is one without a
+ * status; on_the_phone is read, never written. Parsing applies the same
+ * trimming, cut and tag check, so parse(build(parse(doc))) is stable.
  */
 #include "pidf.h"
 
@@ -87,6 +90,12 @@
 #define GW_PIDF_MAX_INPUT (64 * 1024)
 #define MAX_DEPTH 32
 #define MAX_ELEMENTS 2048
+/* A status is cut to this many bytes (at a character boundary) in both
+ * directions: XMPP statuses are a line or two, the note goes twice into a
+ * NOTIFY that should fit a UDP datagram (RFC 3261 §18.1.1), and a long
+ * one escaped twice could otherwise outgrow GW_PIDF_MAX_INPUT. */
+#define MAX_STATUS 1024
+#define MAX_LANG 64
 #define PARSE_OPTIONS                                                          \
     (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
@@ -198,6 +207,40 @@ dup_xml_safe(const char *s)
     return g_string_free(out, FALSE);
 }
 
+/* Takes s: trimmed, cut to MAX_STATUS bytes at a character boundary,
+ * trimmed again; NULL when blank. */
+static char *
+take_status(char *s)
+{
+    gsize cut;
+
+    if (s == NULL)
+        return NULL;
+    g_strstrip(s);
+    if (strlen(s) > MAX_STATUS) {
+        cut = MAX_STATUS;
+        while (cut > 0 && ((guchar)s[cut] & 0xC0) == 0x80)
+            cut--;
+        s[cut] = '\0';
+        g_strchomp(s);
+    }
+    if (*s == '\0')
+        g_clear_pointer(&s, g_free);
+    return s;
+}
+
+/* The shape of an RFC 5646 tag, loosely: what xml:lang may say. */
+static gboolean
+is_lang_tag(const char *s)
+{
+    gsize n = 0;
+
+    for (; s[n] != '\0'; n++)
+        if (n >= MAX_LANG || !(g_ascii_isalnum(s[n]) || s[n] == '-'))
+            return FALSE;
+    return n > 0;
+}
+
 /* Escapes for text (attr FALSE) or a double-quoted attribute. CR is always
  * a reference (XML 1.0 §2.11 would turn it into LF), and in attributes so
  * are TAB and LF (§3.3.3 would turn them into spaces). */
@@ -288,13 +331,10 @@ gw_pidf_build(const GwPresence *p, const GwPidfParams *params)
     g_return_val_if_fail(is_ncname(params->person_id), NULL);
 
     entity = dup_xml_safe(params->entity);
-    if (p->status != NULL) {
-        note = g_strstrip(dup_xml_safe(p->status));
-        if (*note == '\0')
-            g_clear_pointer(&note, g_free);
-    }
-    if (note != NULL && p->status_lang != NULL && *p->status_lang != '\0')
-        lang = dup_xml_safe(p->status_lang);
+    if (p->status != NULL)
+        note = take_status(dup_xml_safe(p->status));
+    if (note != NULL && p->status_lang != NULL && is_lang_tag(p->status_lang))
+        lang = g_strdup(p->status_lang);
     if (params->timestamp != NULL)
         stamp = dup_xml_safe(params->timestamp);
     activity = activity_for_show(p->show);
@@ -706,8 +746,8 @@ gw_pidf_parse(const char *xml, gsize len, GError **error)
     if (note != NULL) {
         g_autoptr(xmlChar) lang = xmlNodeGetLang(note);
 
-        p->status = dup_text(note);
-        if (lang != NULL && *lang != '\0')
+        p->status = take_status(dup_text(note));
+        if (lang != NULL && is_lang_tag((const char *)lang))
             p->status_lang = g_strdup((const char *)lang);
     }
     return g_steal_pointer(&p);

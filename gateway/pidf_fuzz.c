@@ -2,10 +2,10 @@
  *
  * Invariants: gw_pidf_parse() yields a presence or a GW_PIDF_ERROR, never
  * both, never neither; a presence is well-formed (a known show, a status
- * that is non-blank, trimmed UTF-8, a language only with a status,
- * on_the_phone only when available); and building it then parsing the
- * document again succeeds and gives it back up to the documented lossy
- * points (xa -> away, on_the_phone not written).
+ * that is non-blank, trimmed UTF-8 of at most 1024 bytes, a language tag
+ * only with a status, on_the_phone only when available); and building it then
+ * parsing the document again succeeds and gives it back up to the documented
+ * lossy points (xa -> away, on_the_phone not written).
  */
 #include "pidf.h"
 
@@ -42,9 +42,18 @@ check_value(const GwPresence *p)
         fail("a status language without a status");
     if (p->status != NULL) {
         size_t n = strlen(p->status);
-        if (n == 0 || !g_utf8_validate(p->status, -1, NULL) ||
+        if (n == 0 || n > 1024 || !g_utf8_validate(p->status, -1, NULL) ||
             g_ascii_isspace(p->status[0]) || g_ascii_isspace(p->status[n - 1]))
-            fail("status not non-blank trimmed UTF-8: '%s'", p->status);
+            fail("status not non-blank trimmed UTF-8 of at most 1024 bytes: "
+                 "'%s'",
+                 p->status);
+    }
+    if (p->status_lang != NULL) {
+        size_t n = strspn(p->status_lang, "abcdefghijklmnopqrstuvwxyz"
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789-");
+        if (n == 0 || n > 64 || p->status_lang[n] != '\0')
+            fail("status_lang not a language tag: '%s'", p->status_lang);
     }
 }
 
