@@ -617,7 +617,8 @@ ssrc_group_equal(gconstpointer pa, gconstpointer pb)
 {
     const JsdpSsrcGroup *a = pa, *b = pb;
     return g_strcmp0(a->semantics, b->semantics) == 0 && a->ssrcs->len == b->ssrcs->len &&
-           memcmp(a->ssrcs->data, b->ssrcs->data, a->ssrcs->len * sizeof(guint32)) == 0;
+           (a->ssrcs->len == 0 ||
+            memcmp(a->ssrcs->data, b->ssrcs->data, a->ssrcs->len * sizeof(guint32)) == 0);
 }
 
 gboolean

@@ -1013,7 +1013,7 @@ build_transport(Parser *p, MediaState *m, GError **error)
                                    ? JSDP_TRANSPORT_ICE_UDP : JSDP_TRANSPORT_RAW_UDP);
         /* RFC 8839 §4.2.1.1 style "no address yet" (port 9, 0.0.0.0):
          * a transport without candidates. */
-        gboolean none = m->port == 9 && strcmp(conn->addr, "0.0.0.0") == 0;
+        gboolean none = (m->port == 9 && strcmp(conn->addr, "0.0.0.0") == 0) || m->port == 0;
         if (!none && strcmp(conn->addr, "0.0.0.0") == 0)
             jsdp_warn(p->session->warnings,
                       "c=IN IP4 0.0.0.0 (RFC 2543 hold) kept as the candidate address");
