@@ -152,6 +152,38 @@ static const KeyDef keys[] = {
     { "presence", "state_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.state_file),
       "where XMPP watchers of SIP contacts are kept across restarts (default: not kept)" },
 
+    /* [calls]: Jingle (with XEP-0353) <-> INVITE */
+    { "calls", "enabled", K_BOOL, "true", 0, 0, FALSE, FALSE, FALSE, OFF(calls.enabled),
+      "bridge calls (false: INVITE gets 488, proposals are rejected)" },
+    { "calls", "allow_calls", K_SPECIAL, NULL, 0, 0, FALSE, TRUE, FALSE, -1,
+      "who may call what: 'CALLER DESTINATION' glob pairs as allow_messages (deny by default)" },
+    { "calls", "max_calls", K_UINT, "1000", 1, 1000000, FALSE, TRUE, FALSE, OFF(calls.max_calls),
+      "calls at once, both directions; more are refused (SIP 503, Jingle busy)" },
+    { "calls", "max_calls_per_user", K_UINT, "4", 1, 1000, FALSE, TRUE, FALSE, OFF(calls.max_calls_per_user),
+      "calls at once per XMPP user" },
+    { "calls", "attempts_per_minute", K_UINT, "10", 1, 100000, FALSE, TRUE, FALSE, OFF(calls.attempts_per_minute),
+      "call attempts per minute per XMPP caller" },
+    { "calls", "max_duration_s", K_UINT, "14400", 0, 604800, FALSE, TRUE, FALSE, OFF(calls.max_duration_s),
+      "established calls are hung up after this long (0: no limit)" },
+    { "calls", "no_answer_s", K_UINT, "60", 5, 600, FALSE, TRUE, FALSE, OFF(calls.no_answer_s),
+      "unanswered calls give up after this long (SIP 480 / Jingle timeout)" },
+    { "calls", "early_media", K_BOOL, "true", 0, 0, FALSE, TRUE, FALSE, OFF(calls.early_media),
+      "on 183 with SDP, accept the Jingle session early so ringback and announcements are heard" },
+    { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, TRUE, FALSE, -1,
+      "XEP-0181 digits toward SIP as rfc4733 (in the media, via rtpengine) or info (SIP INFO dtmf-relay)" },
+
+    /* [media] */
+    { "media", "relay", K_SPECIAL, "rtpengine", 0, 0, FALSE, FALSE, FALSE, -1,
+      "rtpengine (anchor media, convert ICE+DTLS-SRTP <-> RTP) or none (pass SDP through: SIP peers must speak ICE+DTLS-SRTP)" },
+    { "media", "rtpengine", K_STRING, "127.0.0.1:2223", 0, 0, FALSE, FALSE, FALSE, OFF(media.rtpengine),
+      "rtpengine's ng control socket, ADDRESS:PORT" },
+    { "media", "rtpengine_timeout_ms", K_UINT, "500", 50, 10000, FALSE, FALSE, FALSE, OFF(media.rtpengine_timeout_ms),
+      "wait for each try of an ng request" },
+    { "media", "rtpengine_tries", K_UINT, "3", 1, 10, FALSE, FALSE, FALSE, OFF(media.rtpengine_tries),
+      "tries of an ng request before the call fails" },
+    { "media", "sip_profile", K_SPECIAL, "rtp", 0, 0, FALSE, TRUE, FALSE, -1,
+      "what the SIP side speaks: rtp (RTP/AVP) or sdes (RTP/SAVP with a=crypto)" },
+
     /* [limits] */
     { "limits", "max_message_bytes", K_UINT, "65536", 64, 262144, FALSE, TRUE, FALSE, OFF(limits.max_message_bytes),
       "largest message body carried either way (Prosody's component limit is 512 KiB)" },
@@ -379,14 +411,28 @@ net_free(gpointer p)
     g_free(n);
 }
 
-static void
-parse_acl(Ctx *c, GwConfig *cfg)
+/* One of two words; (transfer full) or NULL after a problem. */
+static char *
+parse_choice(Ctx *c, const char *group, const char *name, const char *a,
+             const char *b)
 {
-    const KeyDef *k = find_key("security", "allow_messages");
+    const KeyDef *k = find_key(group, name);
+    g_autofree char *v = raw_value(c, k);
+
+    if (v != NULL && (strcmp(v, a) == 0 || strcmp(v, b) == 0))
+        return g_steal_pointer(&v);
+    problem(c, k, "'%.32s' is not %s or %s", v ? v : "", a, b);
+    return NULL;
+}
+
+static GPtrArray *
+parse_rules(Ctx *c, const char *group, const char *name)
+{
+    const KeyDef *k = find_key(group, name);
     g_auto(GStrv) list =
         g_key_file_get_string_list(c->kf, k->group, k->name, NULL, NULL);
+    GPtrArray *rules = g_ptr_array_new_with_free_func(acl_rule_free);
 
-    cfg->security.allow_messages = g_ptr_array_new_with_free_func(acl_rule_free);
     for (guint i = 0; list != NULL && list[i] != NULL; i++) {
         g_auto(GStrv) parts = NULL;
         g_autofree char *item = g_strstrip(g_strdup(list[i]));
@@ -417,8 +463,9 @@ parse_acl(Ctx *c, GwConfig *cfg)
                         ? g_strconcat("*@", parts[0], NULL)
                         : g_ascii_strdown(parts[0], -1);
         r->destination = g_strdup(parts[1]);
-        g_ptr_array_add(cfg->security.allow_messages, r);
+        g_ptr_array_add(rules, r);
     }
+    return rules;
 }
 
 static gboolean
@@ -522,8 +569,14 @@ parse_special(Ctx *c, GwConfig *cfg)
     else
         cfg->log.level = g_steal_pointer(&v);
 
-    parse_acl(c, cfg);
+    cfg->security.allow_messages = parse_rules(c, "security",
+                                               "allow_messages");
+    cfg->calls.allow_calls = parse_rules(c, "calls", "allow_calls");
     parse_trusted(c, cfg);
+    cfg->calls.dtmf = parse_choice(c, "calls", "dtmf", "rfc4733", "info");
+    cfg->media.relay = parse_choice(c, "media", "relay", "rtpengine", "none");
+    cfg->media.sip_profile = parse_choice(c, "media", "sip_profile", "rtp",
+                                          "sdes");
 }
 
 static gboolean
@@ -584,13 +637,11 @@ validate(Ctx *c, GwConfig *cfg)
         cfg->sip.domain = g_strdup(cfg->mapping.sip_domain);
     if (cfg->sip.auth_username == NULL && cfg->sip.username != NULL)
         cfg->sip.auth_username = g_strdup(cfg->sip.username);
-    for (guint i = 0; i < cfg->security.allow_messages->len; i++) {
-        GwAclRule *r = g_ptr_array_index(cfg->security.allow_messages, i);
-        if (strchr(r->sender, '@') == NULL && strcmp(r->sender, "*") != 0)
-            problem(c, find_key("security", "allow_messages"),
-                    "sender '%.64s' must be a JID, a domain or *",
-                    r->sender);
-    }
+    if (g_strcmp0(cfg->media.relay, "rtpengine") == 0 &&
+        cfg->media.rtpengine != NULL &&
+        strrchr(cfg->media.rtpengine, ':') == NULL)
+        problem(c, find_key("media", "rtpengine"),
+                "'%.64s' is not ADDRESS:PORT", cfg->media.rtpengine);
     if (cfg->mapping.static_file != NULL) {
         gsize len = 0;
         cfg->mapping.static_data =
@@ -706,6 +757,11 @@ gw_config_free(GwConfig *cfg)
     g_free(cfg->path);
     if (cfg->security.allow_messages != NULL)
         g_ptr_array_unref(cfg->security.allow_messages);
+    if (cfg->calls.allow_calls != NULL)
+        g_ptr_array_unref(cfg->calls.allow_calls);
+    g_free(cfg->calls.dtmf);
+    g_free(cfg->media.relay);
+    g_free(cfg->media.sip_profile);
     if (cfg->security.trusted_sip != NULL)
         g_ptr_array_unref(cfg->security.trusted_sip);
     g_free(cfg);
@@ -734,17 +790,30 @@ gw_config_build_map(const GwConfig *cfg, GError **error)
     return map_table_new(&mc, error);
 }
 
-gboolean
-gw_config_allows_message(const GwConfig *cfg, const char *sender_bare,
-                         const char *dest)
+static gboolean
+rules_allow(const GPtrArray *rules, const char *sender_bare, const char *dest)
 {
-    for (guint i = 0; i < cfg->security.allow_messages->len; i++) {
-        const GwAclRule *r = g_ptr_array_index(cfg->security.allow_messages, i);
+    for (guint i = 0; rules != NULL && i < rules->len; i++) {
+        const GwAclRule *r = g_ptr_array_index(rules, i);
         if (g_pattern_match_simple(r->sender, sender_bare) &&
             g_pattern_match_simple(r->destination, dest))
             return TRUE;
     }
     return FALSE;
+}
+
+gboolean
+gw_config_allows_message(const GwConfig *cfg, const char *sender_bare,
+                         const char *dest)
+{
+    return rules_allow(cfg->security.allow_messages, sender_bare, dest);
+}
+
+gboolean
+gw_config_allows_call(const GwConfig *cfg, const char *caller_bare,
+                      const char *dest)
+{
+    return rules_allow(cfg->calls.allow_calls, caller_bare, dest);
 }
 
 gboolean

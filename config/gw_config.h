@@ -114,6 +114,26 @@ typedef struct {
     } presence;
 
     struct {
+        gboolean enabled;
+        GPtrArray *allow_calls; /* of GwAclRule* */
+        guint max_calls;
+        guint max_calls_per_user;
+        guint attempts_per_minute;
+        guint max_duration_s; /* 0: no limit */
+        guint no_answer_s;
+        gboolean early_media;
+        char *dtmf; /* "rfc4733" or "info" */
+    } calls;
+
+    struct {
+        char *relay;     /* "rtpengine" or "none" */
+        char *rtpengine; /* "127.0.0.1:2223" */
+        guint rtpengine_timeout_ms;
+        guint rtpengine_tries;
+        char *sip_profile; /* "rtp" or "sdes" */
+    } media;
+
+    struct {
         guint max_message_bytes;
         guint max_pending_sip;  /* XMPP->SIP MESSAGEs awaiting a response */
         guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting a write */
@@ -156,6 +176,10 @@ gboolean gw_config_allows_message(const GwConfig *config,
 /* May XMPP user `watcher_bare` watch the presence of SIP contacts? */
 gboolean gw_config_allows_watcher(const GwConfig *config,
                                   const char *watcher_bare);
+
+/* May XMPP user `caller_bare` call SIP destination `dest`? */
+gboolean gw_config_allows_call(const GwConfig *config,
+                               const char *caller_bare, const char *dest);
 
 /* Is a SIP source address (textual IPv4/IPv6) trusted? */
 gboolean gw_config_trusts_sip_source(const GwConfig *config,

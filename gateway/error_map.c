@@ -216,3 +216,62 @@ gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,
     if (phrase != NULL)
         *phrase = row ? row->phrase : "Server Internal Error";
 }
+
+/* XEP-0166 reasons. success <-> BYE has no status: it is not a failure. */
+static const SipRow jingle_rows[] = {
+    { 486, "busy" },
+    { 600, "busy" },
+    { 603, "decline" },
+    { 408, "timeout" },
+    { 480, "timeout" },
+    { 404, "gone" },
+    { 410, "gone" },
+    { 604, "gone" },
+    { 488, "failed-application" },
+    { 606, "failed-application" },
+    { 415, "unsupported-applications" },
+    { 487, "cancel" },
+    { 503, "connectivity-error" },
+    { 403, "security-error" },
+    { 500, "general-error" },
+};
+
+const char *
+gw_errmap_sip_to_jingle(int status)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(jingle_rows); i++)
+        if (jingle_rows[i].status == status)
+            return jingle_rows[i].condition;
+    if (status >= 500 && status < 600)
+        return "connectivity-error";
+    return "general-error";
+}
+
+int
+gw_errmap_jingle_to_sip(const char *reason)
+{
+    static const SipRow back[] = {
+        /* the first row of a reason wins: busy -> 486, timeout -> 480 */
+        { 486, "busy" },
+        { 603, "decline" },
+        { 480, "timeout" },
+        { 480, "expired" },
+        { 410, "gone" },
+        { 488, "failed-application" },
+        { 415, "unsupported-applications" },
+        { 488, "unsupported-transports" },
+        { 488, "incompatible-parameters" },
+        { 488, "media-error" },
+        { 488, "security-error" },
+        { 487, "cancel" },
+        { 503, "connectivity-error" },
+        { 503, "failed-transport" },
+        { 486, "alternative-session" },
+        { 500, "general-error" },
+    };
+
+    for (gsize i = 0; reason != NULL && i < G_N_ELEMENTS(back); i++)
+        if (strcmp(back[i].condition, reason) == 0)
+            return back[i].status;
+    return 500;
+}

@@ -28,4 +28,10 @@ void gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,
 /* The default RFC 6120 type of a condition ("cancel" if unknown). */
 const char *gw_errmap_condition_type(const char *condition);
 
+/* Call endings (XEP-0166 7.4 reasons <-> SIP). A SIP final status of a
+ * failed INVITE -> the Jingle reason element name; a Jingle reason -> the
+ * SIP status to refuse an unanswered INVITE with. */
+const char *gw_errmap_sip_to_jingle(int status);
+int gw_errmap_jingle_to_sip(const char *reason);
+
 G_END_DECLS

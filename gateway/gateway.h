@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 
 typedef struct GwMsgBridge GwMsgBridge;
 typedef struct GwPresBridge GwPresBridge;
+typedef struct GwCallBridge GwCallBridge;
 
 typedef struct {
     /* The configuration the process started with: the links are built
@@ -28,6 +29,7 @@ typedef struct {
     GwSipUa *sip;
     GwMsgBridge *msg;
     GwPresBridge *pres;
+    GwCallBridge *calls;
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "call_bridge.h"
 #include "message_bridge.h"
 #include "presence_bridge.h"
 
@@ -151,6 +152,7 @@ on_stop_signal(gpointer data)
     }
     g_message("stopping");
     gw->stopping = TRUE;
+    gw_call_bridge_shutdown(gw->calls);
     gw_pres_bridge_shutdown(gw->pres);
     drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
     g_timeout_add(20, drain_tick, gw);
@@ -330,6 +332,12 @@ main(int argc, char **argv)
     gw.sip_rate = gw_rate_limiter_new();
     gw.msg = gw_msg_bridge_new(&gw);
     gw.pres = gw_pres_bridge_new(&gw);
+    gw.calls = gw_call_bridge_new(&gw, &error);
+    if (gw.calls == NULL) {
+        g_critical("%s", error->message);
+        rc = 2;
+        goto out;
+    }
     gw.sip = gw_sip_ua_new(gw.boot_config, gw_router_sip_request, &gw,
                            &error);
     if (gw.sip == NULL) {
@@ -350,6 +358,7 @@ main(int argc, char **argv)
     g_main_loop_run(gw.loop);
 
 out:
+    gw_call_bridge_free(gw.calls);
     gw_pres_bridge_free(gw.pres);
     gw_xmpp_link_free(gw.xmpp);
     gw_sip_ua_free(gw.sip);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "call_bridge.h"
 #include "error_map.h"
 #include "gateway.h"
 #include "gw_error.h"
@@ -25,6 +26,17 @@ static const char *const domain_features[] = {
 };
 static const char *const user_features[] = {
     GW_NS_CHATSTATES, GW_NS_DISCO_INFO, GW_NS_PING, GW_NS_RECEIPTS,
+};
+/* What Conversations and Dino look for before they offer a call button
+ * (shared notes/calls.md), and XEP-0181 DTMF. */
+static const char *const call_features[] = {
+    "urn:xmpp:jingle-message:0",
+    "urn:xmpp:jingle:1",
+    "urn:xmpp:jingle:apps:dtls:0",
+    "urn:xmpp:jingle:apps:rtp:1",
+    "urn:xmpp:jingle:apps:rtp:audio",
+    "urn:xmpp:jingle:dtmf:0",
+    "urn:xmpp:jingle:transports:ice-udp:1",
 };
 
 void
@@ -94,6 +106,11 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
         for (gsize i = 0; i < G_N_ELEMENTS(user_features); i++)
             g_string_append_printf(x, "<feature var='%s'/>",
                                    user_features[i]);
+        for (gsize i = 0; gw->config->calls.enabled &&
+                          i < G_N_ELEMENTS(call_features);
+             i++)
+            g_string_append_printf(x, "<feature var='%s'/>",
+                                   call_features[i]);
     }
     g_string_append(x, "</query></iq>");
     gw_gateway_send_text(gw, x);
@@ -108,8 +125,10 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
     xmpp_stanza_t *q = NULL;
     const char *ns = NULL, *name = NULL;
 
+    if (gw_call_bridge_iq(gw->calls, iq))
+        return;
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
-        return; /* results and errors to our own requests: none yet */
+        return; /* results and errors to requests of ours */
     if (xmpp_stanza_get_id(iq) == NULL || to == NULL) {
         reply_error(gw, iq, "bad-request", "iq without id or to");
         return;
@@ -189,8 +208,10 @@ gw_router_xmpp_stanza(xmpp_stanza_t *stanza, gpointer data)
 
     if (name == NULL)
         return;
-    if (strcmp(name, "message") == 0)
-        gw_msg_bridge_from_xmpp(gw->msg, stanza);
+    if (strcmp(name, "message") == 0) {
+        if (!gw_call_bridge_message(gw->calls, stanza))
+            gw_msg_bridge_from_xmpp(gw->msg, stanza);
+    }
     else if (strcmp(name, "iq") == 0)
         route_iq(gw, stanza);
     else if (strcmp(name, "presence") == 0)
@@ -203,6 +224,8 @@ gw_router_xmpp_state(gboolean up, gpointer data)
     GwGateway *gw = data;
 
     g_debug("XMPP link %s", up ? "up" : "down");
+    if (!up)
+        gw_call_bridge_link_down(gw->calls);
     if (up && !gw->stopping)
         gw_pres_bridge_link_up(gw->pres);
 }
@@ -235,6 +258,8 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);
+    else if (strcmp(in->method, "INVITE") == 0)
+        gw_call_bridge_invite(gw->calls, req, in);
     else if (strcmp(in->method, "SUBSCRIBE") == 0)
         gw_pres_bridge_from_sip(gw->pres, req, in);
     else

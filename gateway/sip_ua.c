@@ -36,6 +36,7 @@ typedef enum {
     MAGIC_TXN = 0x74786e,
     MAGIC_DIALOG = 0x646c67,
     MAGIC_PUB = 0x707562,
+    MAGIC_CALL = 0x63616c,
 } Magic;
 
 struct GwSipRequest {
@@ -43,6 +44,24 @@ struct GwSipRequest {
     nua_handle_t *nh;
     nua_saved_event_t saved[1];
     GwSipDialog *dialog; /* SUBSCRIBE */
+    GwSipCall *call;     /* INVITE */
+};
+
+struct GwSipCall {
+    Magic magic;
+    GwSipUa *ua;
+    nua_handle_t *nh; /* NULL once the stack is done with the call */
+    gboolean outgoing;
+    const GwSipCallFuncs *funcs;
+    gpointer data;
+    gboolean closed;    /* the owner let go */
+    gboolean done;      /* failed/ended was reported */
+    gboolean answered;  /* a 2xx was exchanged for the first INVITE */
+    gboolean final;     /* a final answer was exchanged for it */
+    gboolean auth_tried;
+    char *call_id;
+    char *local_tag;
+    char *remote_tag;
 };
 
 struct GwSipDialog {
@@ -96,6 +115,7 @@ struct GwSipUa {
     GHashTable *txns;     /* OutTxn* set: awaiting a final response */
     GHashTable *dialogs;  /* GwSipDialog* set */
     GHashTable *pubs;     /* GwSipPublication* set */
+    GHashTable *calls;    /* GwSipCall* set */
 
     nua_handle_t *reg_nh;
     RegState reg_state;
@@ -499,6 +519,264 @@ on_pub_event(GwSipUa *self, nua_event_t event, int status,
         p->auth_tried = FALSE;
 }
 
+/* ---- calls ------------------------------------------------------------- */
+
+static void
+call_free(GwSipCall *c)
+{
+    g_hash_table_remove(c->ua->calls, c);
+    if (c->nh != NULL) {
+        nua_handle_bind(c->nh, NULL);
+        nua_handle_destroy(c->nh);
+    }
+    g_free(c->call_id);
+    g_free(c->local_tag);
+    g_free(c->remote_tag);
+    g_free(c);
+}
+
+GwSipCall *
+gw_sip_ua_invite(GwSipUa *self, const char *from, const char *to,
+                 const char *sdp, const GwSipCallFuncs *funcs, gpointer data)
+{
+    GwSipCall *c = g_new0(GwSipCall, 1);
+    g_autofree char *to_na = g_strdup_printf("<%s>", to);
+    g_autofree char *tag = g_uuid_string_random();
+    g_autofree char *from_na = NULL;
+
+    c->magic = MAGIC_CALL;
+    c->ua = self;
+    c->outgoing = TRUE;
+    c->funcs = funcs;
+    c->data = data;
+    c->local_tag = g_strndup(tag, 13);
+    c->call_id = g_uuid_string_random();
+    from_na = g_strdup_printf("<%s>;tag=%s", from, c->local_tag);
+    g_hash_table_add(self->calls, c);
+    c->nh = nua_handle(self->nua, (nua_hmagic_t *)c, SIPTAG_TO_STR(to_na),
+                       SIPTAG_FROM_STR(from_na),
+                       SIPTAG_CALL_ID_STR(c->call_id), TAG_END());
+    nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+               SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+    return c;
+}
+
+GwSipCall *
+gw_sip_request_take_call(GwSipRequest *req, const GwSipCallFuncs *funcs,
+                         gpointer data)
+{
+    GwSipCall *c = req->call;
+
+    g_return_val_if_fail(c != NULL, NULL);
+    c->funcs = funcs;
+    c->data = data;
+    nua_destroy_event(req->saved);
+    g_hash_table_remove(req->ua->requests, req);
+    g_free(req);
+    return c;
+}
+
+void
+gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
+                    const char *sdp)
+{
+    if (c->nh == NULL)
+        return;
+    if (status >= 200 && !c->final) {
+        c->final = TRUE;
+        c->answered = status < 300;
+    }
+    nua_respond(c->nh, status, phrase,
+                TAG_IF(sdp != NULL,
+                       SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+                TAG_IF(sdp != NULL, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
+}
+
+void
+gw_sip_call_cancel(GwSipCall *c)
+{
+    if (c->nh != NULL && c->outgoing && !c->final)
+        nua_cancel(c->nh, TAG_END());
+}
+
+void
+gw_sip_call_bye(GwSipCall *c)
+{
+    if (c->nh != NULL && c->answered)
+        nua_bye(c->nh, TAG_END());
+}
+
+void
+gw_sip_call_info(GwSipCall *c, const char *content_type, const char *body)
+{
+    if (c->nh != NULL && c->answered)
+        nua_info(c->nh, SIPTAG_CONTENT_TYPE_STR(content_type),
+                 SIPTAG_PAYLOAD_STR(body), TAG_END());
+}
+
+void
+gw_sip_call_reinvite(GwSipCall *c, const char *sdp)
+{
+    if (c->nh != NULL && c->answered)
+        nua_invite(c->nh, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
+                   SIPTAG_PAYLOAD_STR(sdp), TAG_END());
+}
+
+void
+gw_sip_call_close(GwSipCall *c)
+{
+    if (c == NULL)
+        return;
+    c->closed = TRUE;
+    c->funcs = NULL;
+    c->data = NULL;
+    if (c->nh == NULL) {
+        call_free(c);
+        return;
+    }
+    if (c->done)
+        return; /* freed when the stack reports the call terminated */
+    if (c->answered)
+        nua_bye(c->nh, TAG_END());
+    else if (c->outgoing)
+        nua_cancel(c->nh, TAG_END());
+    else if (!c->final)
+        nua_respond(c->nh, 480, "Temporarily Unavailable", TAG_END());
+    c->done = TRUE;
+}
+
+const char *
+gw_sip_call_get_id(const GwSipCall *c)
+{
+    return c->call_id ? c->call_id : "";
+}
+
+const char *
+gw_sip_call_get_local_tag(const GwSipCall *c)
+{
+    return c->local_tag;
+}
+
+const char *
+gw_sip_call_get_remote_tag(const GwSipCall *c)
+{
+    return c->remote_tag;
+}
+
+static char *
+payload_of(sip_t const *sip)
+{
+    if (sip == NULL || sip->sip_payload == NULL ||
+        sip->sip_payload->pl_len == 0)
+        return NULL;
+    return g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+static void
+call_report_end(GwSipCall *c, int status, const char *reason)
+{
+    if (c->done || c->closed)
+        return;
+    c->done = TRUE;
+    if (c->funcs != NULL && c->funcs->ended != NULL)
+        c->funcs->ended(c->data, status, reason);
+}
+
+static void
+on_call_event(GwSipUa *self, nua_event_t event, int status,
+              const char *phrase, GwSipCall *c, sip_t const *sip,
+              tagi_t tags[])
+{
+    const GwSipCallFuncs *f = c->closed ? NULL : c->funcs;
+    g_autofree char *sdp = payload_of(sip);
+
+    if (sip != NULL && sip->sip_to != NULL && sip->sip_to->a_tag != NULL &&
+        c->outgoing && c->remote_tag == NULL)
+        c->remote_tag = g_strdup(sip->sip_to->a_tag);
+
+    switch (event) {
+    case nua_r_invite:
+        if (status < 101)
+            break;
+        if ((status == 401 || status == 407) && !c->auth_tried) {
+            g_autofree char *auth = auth_string(self, sip);
+            if (auth != NULL) {
+                c->auth_tried = TRUE;
+                nua_authenticate(c->nh, NUTAG_AUTH(auth), TAG_END());
+                memset(auth, 0, strlen(auth));
+                break;
+            }
+        }
+        if (c->final) {
+            /* the answer to a re-INVITE of ours: the call goes on */
+            if (status >= 300)
+                g_info("re-INVITE in call %s refused: %d %s",
+                       gw_sip_call_get_id(c), status, phrase);
+            break;
+        }
+        if (status < 200) {
+            if (f && f->progress)
+                f->progress(c->data, status, phrase, sdp);
+        } else if (status < 300) {
+            c->final = TRUE;
+            c->answered = TRUE;
+            if (f && f->answered)
+                f->answered(c->data, sdp);
+        } else {
+            c->final = TRUE;
+            if (!c->done && !c->closed) {
+                c->done = TRUE;
+                if (f && f->failed)
+                    f->failed(c->data, status, phrase);
+            }
+        }
+        break;
+    case nua_i_invite:
+        /* a re-INVITE in an established call */
+        if (status < 200 && f && f->reinvite)
+            f->reinvite(c->data, sdp);
+        else if (status < 200)
+            nua_respond(c->nh, 488, "Not Acceptable Here", TAG_END());
+        break;
+    case nua_i_ack:
+        if (f && f->acked)
+            f->acked(c->data);
+        break;
+    case nua_i_cancel:
+        call_report_end(c, 487, "cancelled by the caller");
+        break;
+    case nua_i_bye:
+        call_report_end(c, 0, "hung up");
+        break;
+    case nua_i_info:
+        if (f && f->info && sip != NULL)
+            f->info(c->data,
+                    sip->sip_content_type ? sip->sip_content_type->c_type
+                                          : NULL,
+                    sip->sip_payload ? sip->sip_payload->pl_data : NULL,
+                    sip->sip_payload ? sip->sip_payload->pl_len : 0);
+        break;
+    case nua_i_state: {
+        int cs = nua_callstate_init;
+        tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+        if (cs == nua_callstate_terminated) {
+            call_report_end(c, status >= 300 ? status : 0,
+                            phrase ? phrase : "terminated");
+            nua_handle_bind(c->nh, NULL);
+            nua_handle_destroy(c->nh);
+            c->nh = NULL;
+            if (c->closed)
+                call_free(c);
+        }
+        break;
+    }
+    default:
+        g_debug("call event %s: %d %s", nua_event_name(event), status,
+                phrase ? phrase : "");
+        break;
+    }
+}
+
 /* ---- incoming requests ------------------------------------------------- */
 
 static void
@@ -574,6 +852,17 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
         accept = g_string_free(acc, FALSE);
         in.accept = accept;
     }
+    if (event == nua_i_invite) {
+        GwSipCall *call = g_new0(GwSipCall, 1);
+        call->magic = MAGIC_CALL;
+        call->ua = self;
+        call->nh = nh;
+        call->call_id = g_strdup(in.call_id);
+        call->remote_tag = g_strdup(sip->sip_from->a_tag);
+        g_hash_table_add(self->calls, call);
+        nua_handle_bind(nh, (nua_hmagic_t *)call);
+        in.call = call;
+    }
     if (event == nua_i_subscribe) {
         if (dialog == NULL) {
             dialog = dialog_new(self, nh, TRUE, in.event);
@@ -587,6 +876,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
     req->ua = self;
     req->nh = nh;
     req->dialog = dialog;
+    req->call = in.call;
     nua_save_event(nua, req->saved);
     g_hash_table_add(self->requests, req);
     self->on_request(req, &in, self->user_data);
@@ -611,7 +901,14 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
                        SIPTAG_MIN_EXPIRES_STR(ex)),
                 TAG_END());
     nua_destroy_event(req->saved);
-    if (req->dialog != NULL) {
+    if (req->call != NULL) {
+        /* answered by the router: nobody owns the call; it is freed when
+         * the stack is done with it */
+        if (status >= 200) {
+            req->call->closed = TRUE;
+            req->call->final = TRUE;
+        }
+    } else if (req->dialog != NULL) {
         /* a refused new subscription is over; a refused refresh leaves
          * the dialog to its owner */
         if (status >= 300 && req->dialog->funcs == NULL)
@@ -891,6 +1188,11 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
                         sip, tags);
         return;
     }
+    if (kind == MAGIC_CALL) {
+        on_call_event(self, event, status, phrase, (GwSipCall *)hmagic, sip,
+                      tags);
+        return;
+    }
     if (kind == MAGIC_PUB) {
         on_pub_event(self, event, status, phrase,
                      (GwSipPublication *)hmagic, sip);
@@ -906,9 +1208,7 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
             on_message_response(self, status, phrase, (OutTxn *)hmagic, sip);
         break;
     case nua_i_invite:
-        /* Calls are not bridged by this build: refuse cleanly. */
-        if (status < 200)
-            nua_respond(nh, 501, "Calls Not Supported Here", TAG_END());
+        on_incoming(self, event, status, nua, nh, NULL, sip);
         break;
     case nua_i_subscribe:
         if (status >= 200 && kind == MAGIC_DIALOG)
@@ -997,6 +1297,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
     self->txns = g_hash_table_new(NULL, NULL);
     self->dialogs = g_hash_table_new(NULL, NULL);
     self->pubs = g_hash_table_new(NULL, NULL);
+    self->calls = g_hash_table_new(NULL, NULL);
     self->log_tail = g_string_new(NULL);
 
     su_init();
@@ -1022,7 +1323,9 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         TAG_IF(config->sip.outbound_proxy != NULL,
                NUTAG_PROXY(URL_STRING_MAKE(config->sip.outbound_proxy))),
         NUTAG_MEDIA_ENABLE(0),
-        NUTAG_ALLOW("MESSAGE, OPTIONS, SUBSCRIBE, NOTIFY"),
+        NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, INFO, MESSAGE, OPTIONS, "
+                    "SUBSCRIBE, NOTIFY"),
+        NUTAG_AUTOANSWER(0),
         NUTAG_APPL_METHOD("MESSAGE"),
         NUTAG_ALLOW_EVENTS("presence"),
         NUTAG_ENABLEMESSAGE(1),
@@ -1077,6 +1380,11 @@ gw_sip_ua_free(GwSipUa *self)
         pub_free(l->data);
         g_list_free(l);
     }
+    while (g_hash_table_size(self->calls) > 0) {
+        GList *l = g_hash_table_get_keys(self->calls);
+        call_free(l->data);
+        g_list_free(l);
+    }
     if (self->nua != NULL)
         nua_destroy(self->nua);
     if (self->root != NULL)
@@ -1087,6 +1395,7 @@ gw_sip_ua_free(GwSipUa *self)
     g_hash_table_unref(self->txns);
     g_hash_table_unref(self->dialogs);
     g_hash_table_unref(self->pubs);
+    g_hash_table_unref(self->calls);
     g_string_free(self->log_tail, TRUE);
     g_free(self);
 }

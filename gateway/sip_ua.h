@@ -55,6 +55,7 @@ typedef struct {
     gint expires;             /* Expires header, or -1 */
     const char *accept;       /* Accept header as written, or NULL */
     GwSipDialog *dialog;      /* SUBSCRIBE: its dialog */
+    struct GwSipCall *call;   /* INVITE: its call */
     gpointer dialog_data;     /* what was bound to it; NULL: a new one */
 } GwSipIncoming;
 
@@ -134,6 +135,65 @@ GwSipPublication *gw_sip_ua_publish(GwSipUa *ua, const char *aor,
 void gw_sip_publication_update(GwSipPublication *pub, const char *body);
 /* Removes the publication (Expires: 0) and frees the handle. */
 void gw_sip_publication_remove(GwSipPublication *pub);
+
+/* ---- calls (INVITE dialogs), SDP passed through untouched ------------ */
+
+typedef struct GwSipCall GwSipCall;
+
+/* What a call's owner is told. Each may be NULL. After failed or ended
+ * nothing more comes; the owner then calls gw_sip_call_close(). */
+typedef struct {
+    /* our INVITE: a provisional answer (18x), sdp NULL if none */
+    void (*progress)(gpointer data, int status, const char *phrase,
+                     const char *sdp);
+    /* our INVITE: 2xx with the answer (the stack has sent the ACK) */
+    void (*answered)(gpointer data, const char *sdp);
+    /* their INVITE: the ACK for our 2xx arrived */
+    void (*acked)(gpointer data);
+    /* our INVITE failed: final status >= 300 (408 for a timeout) */
+    void (*failed)(gpointer data, int status, const char *phrase);
+    /* the call is over by the peer's doing: BYE (status 0), CANCEL of
+     * their INVITE (487), or a failure of the dialog (status) */
+    void (*ended)(gpointer data, int status, const char *reason);
+    /* an INFO in the call (already answered 200) */
+    void (*info)(gpointer data, const char *content_type, const char *body,
+                 gsize len);
+    /* a re-INVITE offer in the call; answer with gw_sip_call_respond() */
+    void (*reinvite)(gpointer data, const char *sdp);
+} GwSipCallFuncs;
+
+/* Places a call. (transfer full) handle. */
+GwSipCall *gw_sip_ua_invite(GwSipUa *ua, const char *from, const char *to,
+                            const char *sdp, const GwSipCallFuncs *funcs,
+                            gpointer data);
+
+/* An incoming INVITE's call, taken from its request (which is consumed
+ * and must not be answered with gw_sip_request_respond() any more). */
+GwSipCall *gw_sip_request_take_call(GwSipRequest *req,
+                                    const GwSipCallFuncs *funcs,
+                                    gpointer data);
+
+/* Answers their INVITE (or a re-INVITE): 18x, 200 with sdp, or >= 300. */
+void gw_sip_call_respond(GwSipCall *call, int status, const char *phrase,
+                         const char *sdp);
+/* Cancels our unanswered INVITE. */
+void gw_sip_call_cancel(GwSipCall *call);
+/* Hangs up an established call. */
+void gw_sip_call_bye(GwSipCall *call);
+/* Sends an INFO (DTMF relay ...). */
+void gw_sip_call_info(GwSipCall *call, const char *content_type,
+                      const char *body);
+/* Sends a re-INVITE (hold/resume); its outcome arrives as answered/failed
+ * is NOT reported: the dialog stays up whatever the answer. */
+void gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
+/* The owner lets go: no more callbacks. A call still up is hung up (BYE)
+ * or cancelled first. */
+void gw_sip_call_close(GwSipCall *call);
+/* The Call-ID, for logs and for rtpengine (borrowed). */
+const char *gw_sip_call_get_id(const GwSipCall *call);
+/* Our tag and the peer's tag (borrowed; peer NULL before an answer). */
+const char *gw_sip_call_get_local_tag(const GwSipCall *call);
+const char *gw_sip_call_get_remote_tag(const GwSipCall *call);
 
 /* Is the UA registered (when registration is configured)? */
 gboolean gw_sip_ua_is_registered(const GwSipUa *ua);

@@ -453,6 +453,10 @@ rules = *@{XMPP_DOMAIN} = sip:*@{GW_SIP_DOMAIN}
 allow_messages = {XMPP_DOMAIN} *
 trusted_sip_sources = {HOST}
 
+[media]
+# the demo carries texts; calls need rtpengine (see README)
+relay = none
+
 [log]
 level = info
 """

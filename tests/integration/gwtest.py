@@ -315,6 +315,7 @@ def default_gateway_config(env, prosody, sip_port, **over):
             "sip_rate": 100000, "sip_burst": 100000,
         },
         "limits": {"max_message_bytes": 65536},
+        "media": {"relay": "none"},
         "log": {"level": "debug", "stanzas": "true"},
     }
     for k, v in over.items():

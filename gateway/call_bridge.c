@@ -1,0 +1,1480 @@
+/* gateway/call_bridge.c: calls both ways.
+ *
+ * XMPP user calls a SIP address (as Conversations does it):
+ *
+ *   alice                      gateway                        SIP / rtpengine
+ *   <propose id=S> ----------> ACL, limits
+ *             <--------------- <received/> (receipt), <proceed id=S>
+ *   session-initiate --------> ack; offer(x, WebRTC SDP) -----> rtpengine
+ *   transport-info ----------> ack; fragment(x, candidate) ---> rtpengine
+ *                              INVITE (RTP/AVP SDP) ----------> SIP
+ *             <--------------- session-info <ringing/>  <---- 180
+ *             <--------------- session-accept (early) <------ 183+SDP
+ *                              answer(x, s, SDP) -----------> rtpengine
+ *             <--------------- session-accept  <------------- 200 (ACK)
+ *   session-terminate -------> BYE (or CANCEL); delete -----> rtpengine
+ *
+ * SIP address calls an XMPP user:
+ *
+ *   INVITE (RTP SDP) --------> offer(s, SDP) toward XMPP ---> rtpengine
+ *             <--------------- 180 Ringing
+ *                              <propose id=S> to alice's bare JID
+ *   <proceed id=S> (first) --> session-initiate to that resource
+ *   session-accept ----------> answer(s, x, SDP) toward SIP -> rtpengine
+ *             <--------------- 200 OK (then ACK)
+ *   <reject> -> 603/486; no answer -> 480 + <retract>; CANCEL -> <retract>
+ *
+ * Every call lives in one table by Jingle sid, with a serial number that
+ * asynchronous answers (rtpengine, IQ results) carry: an answer for a call
+ * that has ended finds nothing and is dropped. Every end goes through
+ * call_end(), which tells both sides, always deletes the media session
+ * and frees the call.
+ */
+#define G_LOG_DOMAIN "gw-call"
+
+#include "call_bridge.h"
+
+#include <string.h>
+
+#include "error_map.h"
+#include "gw_error.h"
+#include "jsdp.h"
+#include "media.h"
+#include "stanza.h"
+
+#define NS_JMI "urn:xmpp:jingle-message:0"
+#define NS_JINGLE "urn:xmpp:jingle:1"
+#define NS_RTP "urn:xmpp:jingle:apps:rtp:1"
+#define NS_RTP_INFO "urn:xmpp:jingle:apps:rtp:info:1"
+#define NS_JINGLE_ERRORS "urn:xmpp:jingle:errors:1"
+#define NS_DTMF "urn:xmpp:jingle:dtmf:0"
+#define NS_HINTS "urn:xmpp:hints"
+#define GW_RESOURCE "sip"
+#define TAG_XMPP "x"
+#define TAG_SIP "s"
+
+typedef enum {
+    DIR_OUT, /* the XMPP user calls SIP */
+    DIR_IN,  /* SIP calls the XMPP user */
+} CallDir;
+
+typedef enum {
+    ST_PROPOSED,   /* OUT: proceed sent, await session-initiate
+                      IN: propose sent, await proceed */
+    ST_MEDIA,      /* waiting for the relay (offer/answer) */
+    ST_INVITING,   /* OUT: INVITE out; IN: session-initiate out */
+    ST_EARLY,      /* OUT: session-accepted on 183, await 200 */
+    ST_ACTIVE,
+} CallState;
+
+static const char *const state_names[] = { "proposed", "media", "inviting",
+                                           "early", "active" };
+
+typedef struct {
+    GwCallBridge *b;
+    guint64 serial;
+    CallDir dir;
+    CallState state;
+    char *sid;
+    char *xmpp_bare;    /* the XMPP user */
+    char *xmpp_full;    /* its resource in the session (NULL before) */
+    char *gw_full;      /* our side: 1001@component/sip */
+    char *contact_bare; /* 1001@component */
+    char *sip_peer;     /* sip:1001@pbx */
+    char *sip_self;     /* the XMPP user's SIP identity */
+    char *initiator;    /* Jingle initiator / responder */
+    char *responder;
+    GwSipCall *sip;
+    JsdpSession *xmpp_session; /* OUT: the initiate; IN: what we offered */
+    char *sip_sdp_in;          /* IN: the INVITE's offer */
+    GPtrArray *fragments;      /* trickled before the offer was done */
+    gboolean media_ready;      /* the relay knows the XMPP party */
+    gboolean media_answered;   /* IN: 200 sent; OUT: session-accept sent */
+    gboolean sip_answered;
+    guint media_req;
+    guint timer_id;
+    gint64 started_us;
+} Call;
+
+struct GwCallBridge {
+    GwGateway *gw;
+    GwMedia *media;
+    GHashTable *calls;   /* sid -> Call* */
+    GHashTable *serials; /* guint64* serial -> Call* */
+    GHashTable *iq_ids;  /* our iq id -> serial (guint64*) */
+    GHashTable *attempts; /* bare JID -> GArray of gint64 (last minute) */
+    guint64 next_serial;
+    guint64 next_iq;
+    gboolean stopping;
+    GwCallStats stats;
+};
+
+static void call_end(Call *c, const char *jingle_reason, int sip_status,
+                     const char *text);
+
+/* ---- small helpers ----------------------------------------------------- */
+
+#define CALL_LOG(level, c, ...)                                              \
+    g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL", (c)->sid, "GW_JID",  \
+                     (c)->xmpp_bare, "MESSAGE", __VA_ARGS__)
+
+static const GwConfig *
+cfg_of(const GwCallBridge *b)
+{
+    return b->gw->config;
+}
+
+static Call *
+call_by_serial(GwCallBridge *b, guint64 serial)
+{
+    return g_hash_table_lookup(b->serials, &serial);
+}
+
+/* What asynchronous answers carry. */
+typedef struct {
+    GwCallBridge *b;
+    guint64 serial;
+} Ticket;
+
+static Ticket *
+ticket_new(Call *c)
+{
+    Ticket *t = g_new(Ticket, 1);
+    t->b = c->b;
+    t->serial = c->serial;
+    return t;
+}
+
+static void
+send_text(GwCallBridge *b, GString *x)
+{
+    gw_gateway_send_text(b->gw, x);
+}
+
+/* A JMI message (XEP-0353: type chat, with a store hint). */
+static void
+send_jmi(GwCallBridge *b, const char *from, const char *to, const char *sid,
+         const char *element, const char *reason, const char *text)
+{
+    GString *x = g_string_sized_new(384);
+    g_autofree char *id = g_strdup_printf("jm-%s-%s", element, sid);
+
+    g_string_append(x, "<message type='chat'");
+    gw_xml_append_attr(x, "from", from);
+    gw_xml_append_attr(x, "to", to);
+    gw_xml_append_attr(x, "id", id);
+    g_string_append_printf(x, "><%s xmlns='" NS_JMI "'", element);
+    gw_xml_append_attr(x, "id", sid);
+    if (reason != NULL) {
+        g_string_append_printf(x, "><reason xmlns='" NS_JINGLE "'><%s/>",
+                               reason);
+        if (text != NULL) {
+            g_string_append(x, "<text>");
+            gw_xml_append_escaped(x, text);
+            g_string_append(x, "</text>");
+        }
+        g_string_append_printf(x, "</reason></%s>", element);
+    } else {
+        g_string_append(x, "/>");
+    }
+    g_string_append(x, "<store xmlns='" NS_HINTS "'/></message>");
+    send_text(b, x);
+}
+
+/* Sends <iq type=set> with a <jingle> payload; its result or error comes
+ * back to on_iq_answer() through the id. */
+static void
+send_jingle(Call *c, const char *jingle_xml)
+{
+    GwCallBridge *b = c->b;
+    GString *x = g_string_sized_new(strlen(jingle_xml) + 256);
+    char *id = g_strdup_printf("gwj-%" G_GUINT64_FORMAT, ++b->next_iq);
+    guint64 *serial = g_new(guint64, 1);
+
+    *serial = c->serial;
+    g_hash_table_insert(b->iq_ids, id, serial);
+    g_string_append(x, "<iq type='set'");
+    gw_xml_append_attr(x, "from", c->gw_full);
+    gw_xml_append_attr(x, "to", c->xmpp_full);
+    gw_xml_append_attr(x, "id", id);
+    g_string_append_c(x, '>');
+    g_string_append(x, jingle_xml);
+    g_string_append(x, "</iq>");
+    send_text(b, x);
+}
+
+static void
+send_jingle_simple(Call *c, const char *action, const char *inner)
+{
+    GString *j = g_string_sized_new(256);
+
+    g_string_append(j, "<jingle xmlns='" NS_JINGLE "'");
+    gw_xml_append_attr(j, "action", action);
+    gw_xml_append_attr(j, "sid", c->sid);
+    gw_xml_append_attr(j, "initiator", c->initiator);
+    if (inner != NULL) {
+        g_string_append_c(j, '>');
+        g_string_append(j, inner);
+        g_string_append(j, "</jingle>");
+    } else {
+        g_string_append(j, "/>");
+    }
+    send_jingle(c, j->str);
+    g_string_free(j, TRUE);
+}
+
+static void
+iq_result(GwCallBridge *b, xmpp_stanza_t *iq)
+{
+    GString *x = g_string_sized_new(192);
+
+    g_string_append(x, "<iq type='result'");
+    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
+    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
+    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
+    g_string_append(x, "/>");
+    send_text(b, x);
+}
+
+/* An iq error, with a Jingle-specific condition (XEP-0166 10) or none. */
+static void
+iq_error(GwCallBridge *b, xmpp_stanza_t *iq, const char *condition,
+         const char *jingle_condition, const char *text)
+{
+    GString *x = g_string_sized_new(384);
+
+    g_string_append(x, "<iq type='error'");
+    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
+    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
+    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
+    g_string_append_printf(x, "><error type='%s'><%s xmlns='" GW_NS_STANZAS
+                              "'/>",
+                           gw_errmap_condition_type(condition), condition);
+    if (jingle_condition != NULL)
+        g_string_append_printf(x, "<%s xmlns='" NS_JINGLE_ERRORS "'/>",
+                               jingle_condition);
+    if (text != NULL) {
+        g_string_append(x, "<text xmlns='" GW_NS_STANZAS "'>");
+        gw_xml_append_escaped(x, text);
+        g_string_append(x, "</text>");
+    }
+    g_string_append(x, "</error></iq>");
+    send_text(b, x);
+}
+
+static char *
+stanza_to_text(GwCallBridge *b, xmpp_stanza_t *s, gsize *len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+
+    if (xmpp_stanza_to_text(s, &buf, &n) != XMPP_EOK)
+        return NULL;
+    *len = n;
+    return buf; /* our libstrophe context allocates with GLib */
+}
+
+/* The local part of a JID, unescaped: the ACL's destination. */
+static char *
+dest_key(const char *jid)
+{
+    g_autofree char *local = NULL;
+
+    if (!map_jid_split(jid, &local, NULL, NULL, NULL) || local == NULL)
+        return NULL;
+    return map_jid_unescape(local);
+}
+
+/* ---- call table -------------------------------------------------------- */
+
+static Call *
+call_new(GwCallBridge *b, CallDir dir, const char *sid)
+{
+    Call *c = g_new0(Call, 1);
+    guint64 *key = g_new(guint64, 1);
+
+    c->b = b;
+    c->serial = ++b->next_serial;
+    c->dir = dir;
+    c->sid = g_strdup(sid);
+    c->fragments = g_ptr_array_new_with_free_func(g_free);
+    c->started_us = g_get_monotonic_time();
+    *key = c->serial;
+    g_hash_table_insert(b->serials, key, c);
+    g_hash_table_insert(b->calls, c->sid, c);
+    return c;
+}
+
+static void
+call_free(Call *c)
+{
+    GwCallBridge *b = c->b;
+
+    g_hash_table_remove(b->calls, c->sid);
+    g_hash_table_remove(b->serials, &c->serial);
+    g_clear_handle_id(&c->timer_id, g_source_remove);
+    if (c->media_req != 0)
+        gw_media_cancel(b->media, c->media_req);
+    if (c->sip != NULL)
+        gw_sip_call_close(c->sip);
+    jsdp_session_free(c->xmpp_session);
+    g_ptr_array_unref(c->fragments);
+    g_free(c->sid);
+    g_free(c->xmpp_bare);
+    g_free(c->xmpp_full);
+    g_free(c->gw_full);
+    g_free(c->contact_bare);
+    g_free(c->sip_peer);
+    g_free(c->sip_self);
+    g_free(c->initiator);
+    g_free(c->responder);
+    g_free(c->sip_sdp_in);
+    g_free(c);
+}
+
+static guint
+calls_of(GwCallBridge *b, const char *bare)
+{
+    GHashTableIter it;
+    gpointer v;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, b->calls);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        if (g_strcmp0(((Call *)v)->xmpp_bare, bare) == 0)
+            n++;
+    return n;
+}
+
+/* Counts an attempt; FALSE when the caller is over attempts_per_minute. */
+static gboolean
+take_attempt(GwCallBridge *b, const char *bare)
+{
+    GArray *a = g_hash_table_lookup(b->attempts, bare);
+    gint64 now = g_get_monotonic_time();
+    guint keep = 0;
+
+    if (a == NULL) {
+        a = g_array_new(FALSE, FALSE, sizeof(gint64));
+        g_hash_table_insert(b->attempts, g_strdup(bare), a);
+    }
+    for (guint i = 0; i < a->len; i++)
+        if (now - g_array_index(a, gint64, i) < 60 * G_USEC_PER_SEC)
+            g_array_index(a, gint64, keep++) = g_array_index(a, gint64, i);
+    g_array_set_size(a, keep);
+    if (a->len >= cfg_of(b)->calls.attempts_per_minute)
+        return FALSE;
+    g_array_append_val(a, now);
+    return TRUE;
+}
+
+/* ---- endings ----------------------------------------------------------- */
+
+static gboolean
+on_timer(gpointer data)
+{
+    Call *c = data;
+
+    c->timer_id = 0;
+    if (c->state == ST_ACTIVE) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s reached max_duration_s",
+                 c->sid);
+        call_end(c, "expired", 0, "maximum call duration reached");
+    } else {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s not answered in time", c->sid);
+        call_end(c, "timeout", 480, "no answer");
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void
+set_timer(Call *c, guint seconds)
+{
+    g_clear_handle_id(&c->timer_id, g_source_remove);
+    if (seconds > 0)
+        c->timer_id = g_timeout_add_seconds(seconds, on_timer, c);
+}
+
+/* Ends a call on every side that still has it, then frees it.
+ * jingle_reason: what the XMPP side is told (NULL: it already knows);
+ * sip_status: for an unanswered incoming INVITE (0: it already knows). */
+static void
+call_end(Call *c, const char *jingle_reason, int sip_status,
+         const char *text)
+{
+    GwCallBridge *b = c->b;
+    gboolean xmpp_session = c->xmpp_full != NULL && c->state >= ST_MEDIA;
+
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s (%s, %s) ends: %s%s%s", c->sid,
+             c->dir == DIR_OUT ? "XMPP->SIP" : "SIP->XMPP",
+             state_names[c->state], jingle_reason ? jingle_reason : "-",
+             text ? ": " : "", text ? text : "");
+    /* XMPP side */
+    if (jingle_reason != NULL && gw_xmpp_link_is_up(b->gw->xmpp)) {
+        if (c->dir == DIR_IN && c->state == ST_PROPOSED) {
+            send_jmi(b, c->gw_full, c->xmpp_bare, c->sid, "retract",
+                     jingle_reason, text);
+        } else if (c->dir == DIR_OUT && c->state == ST_PROPOSED &&
+                   c->xmpp_full != NULL) {
+            send_jmi(b, c->gw_full, c->xmpp_full, c->sid, "reject",
+                     jingle_reason, text);
+        } else if (xmpp_session || c->state >= ST_MEDIA) {
+            GString *r = g_string_new("<reason><");
+            g_string_append(r, jingle_reason);
+            g_string_append(r, "/>");
+            if (text != NULL) {
+                g_string_append(r, "<text>");
+                gw_xml_append_escaped(r, text);
+                g_string_append(r, "</text>");
+            }
+            g_string_append(r, "</reason>");
+            send_jingle_simple(c, "session-terminate", r->str);
+            g_string_free(r, TRUE);
+        }
+    }
+    /* SIP side */
+    if (c->sip != NULL) {
+        if (c->dir == DIR_IN && !c->sip_answered && sip_status > 0)
+            gw_sip_call_respond(c->sip, sip_status, NULL, NULL);
+        gw_sip_call_close(c->sip); /* BYE or CANCEL when still up */
+        c->sip = NULL;
+    }
+    /* media: always, whatever the path */
+    if (c->state >= ST_MEDIA || c->media_ready || c->dir == DIR_IN)
+        gw_media_delete(b->media, c->sid);
+    if (c->state == ST_ACTIVE)
+        b->stats.started++;
+    else
+        b->stats.failed++;
+    call_free(c);
+}
+
+/* ---- XMPP side: parsing ------------------------------------------------ */
+
+static xmpp_stanza_t *
+jingle_of(xmpp_stanza_t *iq)
+{
+    return gw_stanza_child(iq, "jingle", NS_JINGLE);
+}
+
+/* The reason element name inside <reason>, or NULL (borrowed). */
+static const char *
+reason_of(xmpp_stanza_t *parent)
+{
+    xmpp_stanza_t *r = gw_stanza_child(parent, "reason", NULL);
+
+    for (xmpp_stanza_t *e = r ? xmpp_stanza_get_children(r) : NULL; e;
+         e = xmpp_stanza_get_next(e))
+        if (xmpp_stanza_is_tag(e) &&
+            strcmp(xmpp_stanza_get_name(e), "text") != 0)
+            return xmpp_stanza_get_name(e);
+    return NULL;
+}
+
+/* Names of the audio contents; FALSE if the session has none we carry. */
+static gboolean
+has_audio(const JsdpSession *s)
+{
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (!ct->rejected && g_strcmp0(ct->media, "audio") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* rtpengine's answers name m= sections differently (or not at all), and
+ * drop the BUNDLE group (notes/media.md): the answer takes the offer's
+ * content names in m= order (RFC 3264 keeps the order) and its group. */
+static void
+align_with_offer(JsdpSession *answer, const JsdpSession *offer)
+{
+    for (guint i = 0; i < answer->contents->len && i < offer->contents->len;
+         i++) {
+        JsdpContent *a = g_ptr_array_index(answer->contents, i);
+        const JsdpContent *o = g_ptr_array_index(offer->contents, i);
+        g_free(a->name);
+        a->name = g_strdup(o->name);
+        a->creator = o->creator;
+    }
+    if (answer->groups->len == 0) {
+        for (guint i = 0; i < offer->groups->len; i++) {
+            const JsdpGroup *og = g_ptr_array_index(offer->groups, i);
+            JsdpGroup *g = jsdp_group_new(og->semantics);
+            for (guint j = 0; j < og->names->len; j++)
+                g_ptr_array_add(g->names,
+                                g_strdup(g_ptr_array_index(og->names, j)));
+            g_ptr_array_add(answer->groups, g);
+        }
+    }
+}
+
+/* Names contents that came without one (SDP without a=mid). */
+static void
+name_contents(JsdpSession *s)
+{
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (ct->name == NULL)
+            ct->name = g_strdup_printf("%s%u", ct->media ? ct->media : "m",
+                                       i);
+        ct->creator = JSDP_ROLE_INITIATOR;
+    }
+}
+
+static char *
+session_to_sdp(const JsdpSession *s, JsdpRole author, GError **error)
+{
+    JsdpSdpPrintParams p = { 0 };
+
+    p.author = author;
+    p.username = "xmpp-sip-gateway";
+    p.session_id = 1;
+    p.session_version = 1;
+    return jsdp_session_to_sdp(s, &p, error);
+}
+
+static JsdpSession *
+session_from_sdp(const char *sdp, JsdpRole author, GError **error)
+{
+    JsdpSdpParseParams p = { author, JSDP_CLASSIC_ICE_HOST };
+    return jsdp_session_from_sdp(sdp, -1, &p, error);
+}
+
+static char *
+session_to_jingle(const JsdpSession *s, const char *action, const Call *c)
+{
+    JsdpJinglePrintParams p = { 0 };
+
+    p.action = action;
+    p.sid = c->sid;
+    p.initiator = c->initiator;
+    p.responder = strcmp(action, "session-initiate") == 0 ? NULL
+                                                          : c->responder;
+    p.candidate_id_prefix = "gw";
+    return jsdp_session_to_jingle_string(s, &p, NULL);
+}
+
+/* ---- OUT: the XMPP user calls SIP -------------------------------------- */
+
+/* Checks a call from an XMPP user; fills the call's addresses. */
+static gboolean
+admit_out(GwCallBridge *b, const char *from, const char *to, Call *c,
+          const char **reason, GError **error)
+{
+    const GwConfig *cfg = cfg_of(b);
+    g_autoptr(MapResult) caller = NULL, callee = NULL;
+    g_autofree char *dest = NULL;
+
+    *reason = "decline";
+    caller = map_table_lookup_jid(b->gw->map, from, NULL);
+    callee = map_table_lookup_jid(b->gw->map, to, error);
+    if (!cfg->calls.enabled || b->stopping) {
+        g_set_error_literal(error, GW_ERROR, GW_ERROR_LINK_DOWN,
+                            "calls are not bridged now");
+        return FALSE;
+    }
+    if (caller == NULL || caller->kind != MAP_KIND_XMPP_USER) {
+        g_set_error(error, GW_ERROR, GW_ERROR_FORBIDDEN,
+                    "caller '%.64s' has no SIP identity", from);
+        return FALSE;
+    }
+    if (callee == NULL || callee->kind == MAP_KIND_XMPP_USER ||
+        (dest = dest_key(callee->jid)) == NULL) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
+                        "'%.64s' is not a SIP address", to);
+        *reason = "gone";
+        return FALSE;
+    }
+    if (!gw_config_allows_call(cfg, caller->jid, dest)) {
+        g_set_error(error, GW_ERROR, GW_ERROR_FORBIDDEN,
+                    "%.64s may not call '%.64s'", caller->jid, dest);
+        *reason = "security-error";
+        return FALSE;
+    }
+    if (g_hash_table_size(b->calls) >= cfg->calls.max_calls ||
+        calls_of(b, caller->jid) >= cfg->calls.max_calls_per_user) {
+        g_set_error_literal(error, GW_ERROR, GW_ERROR_OVERLOAD,
+                            "too many calls");
+        *reason = "busy";
+        return FALSE;
+    }
+    if (!take_attempt(b, caller->jid)) {
+        g_set_error(error, GW_ERROR, GW_ERROR_RATE_LIMITED,
+                    "more than %u call attempts a minute",
+                    cfg->calls.attempts_per_minute);
+        *reason = "busy";
+        return FALSE;
+    }
+    c->xmpp_bare = g_strdup(caller->jid);
+    c->contact_bare = g_strdup(callee->jid);
+    c->gw_full = g_strconcat(callee->jid, "/" GW_RESOURCE, NULL);
+    c->sip_peer = g_strdup(callee->sip_uri);
+    c->sip_self = g_strdup(caller->sip_uri);
+    return TRUE;
+}
+
+static void
+on_propose(GwCallBridge *b, xmpp_stanza_t *msg, xmpp_stanza_t *propose)
+{
+    const char *sid = xmpp_stanza_get_attribute(propose, "id");
+    const char *from = xmpp_stanza_get_from(msg);
+    const char *to = xmpp_stanza_get_to(msg);
+    const char *reason = NULL;
+    g_autoptr(GError) error = NULL;
+    gboolean audio = FALSE;
+    Call *c;
+
+    if (sid == NULL || from == NULL || to == NULL)
+        return;
+    /* XEP-0184: the receipt tells Conversations that a device rings */
+    if (gw_stanza_child(msg, "request", GW_NS_RECEIPTS) != NULL &&
+        xmpp_stanza_get_id(msg) != NULL) {
+        GString *x = g_string_sized_new(256);
+        g_string_append(x, "<message");
+        gw_xml_append_attr(x, "from", to);
+        gw_xml_append_attr(x, "to", from);
+        g_string_append(x, "><received xmlns='" GW_NS_RECEIPTS "'");
+        gw_xml_append_attr(x, "id", xmpp_stanza_get_id(msg));
+        g_string_append(x, "/></message>");
+        send_text(b, x);
+    }
+    if (g_hash_table_contains(b->calls, sid))
+        return; /* a repeated propose */
+    for (xmpp_stanza_t *d = xmpp_stanza_get_children(propose); d;
+         d = xmpp_stanza_get_next(d))
+        if (xmpp_stanza_is_tag(d) &&
+            g_strcmp0(xmpp_stanza_get_ns(d), NS_RTP) == 0 &&
+            g_strcmp0(xmpp_stanza_get_attribute(d, "media"), "audio") == 0)
+            audio = TRUE;
+    c = call_new(b, DIR_OUT, sid);
+    c->xmpp_full = g_strdup(from);
+    if (!audio) {
+        g_set_error_literal(&error, GW_ERROR, GW_ERROR_UNSUPPORTED,
+                            "only audio calls are bridged");
+        reason = "unsupported-applications";
+    }
+    if (error == NULL && !admit_out(b, from, to, c, &reason, &error)) {
+        /* fall through to the refusal */
+    }
+    if (error != NULL) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s from %s to %s refused: %s",
+                 sid, from, to, error->message);
+        if (c->gw_full == NULL)
+            c->gw_full = g_strconcat(to, "/" GW_RESOURCE, NULL);
+        c->state = ST_PROPOSED;
+        call_end(c, reason, 0, error->message);
+        return;
+    }
+    c->initiator = g_strdup(from);
+    c->responder = g_strdup(c->gw_full);
+    c->state = ST_PROPOSED;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s proposes a call to %s", sid,
+             from, c->sip_peer);
+    send_jmi(b, c->gw_full, from, sid, "proceed", NULL, NULL);
+    set_timer(c, cfg_of(b)->calls.no_answer_s);
+}
+
+static void on_out_offer_done(const char *sdp, const GError *error,
+                              gpointer data);
+
+static void
+flush_fragments(Call *c)
+{
+    for (guint i = 0; i < c->fragments->len; i++)
+        gw_media_fragment(c->b->media, c->sid, TAG_XMPP,
+                          g_ptr_array_index(c->fragments, i));
+    g_ptr_array_set_size(c->fragments, 0);
+}
+
+/* session-initiate from the XMPP caller (after JMI, or directly). */
+static void
+on_session_initiate(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j)
+{
+    const char *sid = xmpp_stanza_get_attribute(j, "sid");
+    const char *from = xmpp_stanza_get_from(iq);
+    Call *c = sid ? g_hash_table_lookup(b->calls, sid) : NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL, *sdp = NULL;
+    gsize len = 0;
+    JsdpSession *s;
+    const char *reason = NULL;
+
+    if (sid == NULL) {
+        iq_error(b, iq, "bad-request", NULL, "session-initiate without sid");
+        return;
+    }
+    if (c != NULL && (c->dir != DIR_OUT || c->state != ST_PROPOSED ||
+                      g_strcmp0(c->xmpp_full, from) != 0)) {
+        iq_error(b, iq, "conflict", NULL, "a session with this sid exists");
+        return;
+    }
+    text = stanza_to_text(b, iq, &len);
+    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
+             : NULL;
+    if (s == NULL) {
+        iq_error(b, iq, "bad-request", NULL,
+                 error ? error->message : "cannot read the session");
+        return;
+    }
+    if (c == NULL) {
+        /* a direct session-initiate, without JMI */
+        c = call_new(b, DIR_OUT, sid);
+        c->xmpp_full = g_strdup(from);
+        if (!admit_out(b, from, xmpp_stanza_get_to(iq), c, &reason,
+                       &error)) {
+            iq_result(b, iq);
+            CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s from %s refused: %s",
+                     sid, from, error->message);
+            c->gw_full = c->gw_full ? c->gw_full
+                                    : g_strdup(xmpp_stanza_get_to(iq));
+            c->initiator = g_strdup(from);
+            c->state = ST_MEDIA;
+            jsdp_session_free(s);
+            call_end(c, reason, 0, error->message);
+            return;
+        }
+        c->initiator = g_strdup(from);
+        c->responder = g_strdup(xmpp_stanza_get_to(iq));
+        g_free(c->gw_full);
+        c->gw_full = g_strdup(xmpp_stanza_get_to(iq));
+        set_timer(c, cfg_of(b)->calls.no_answer_s);
+    }
+    iq_result(b, iq); /* ack at once (XEP-0166 6.3.2) */
+    c->xmpp_session = s;
+    c->state = ST_MEDIA;
+    if (!has_audio(s)) {
+        call_end(c, "unsupported-applications", 0,
+                 "no audio content to bridge");
+        return;
+    }
+    sdp = session_to_sdp(s, JSDP_ROLE_INITIATOR, &error);
+    if (sdp == NULL) {
+        call_end(c, "failed-application", 0, error->message);
+        return;
+    }
+    c->media_req = gw_media_offer(b->media, c->sid, TAG_XMPP, sdp,
+                                  GW_MEDIA_TOWARD_SIP, on_out_offer_done,
+                                  ticket_new(c));
+}
+
+static const GwSipCallFuncs out_sip_funcs;
+
+static void
+on_out_offer_done(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL) {
+        CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
+                 c->sid, error->message);
+        call_end(c, "failed-application", 0, "media relay unavailable");
+        return;
+    }
+    c->media_ready = TRUE;
+    flush_fragments(c);
+    c->state = ST_INVITING;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: INVITE %s as %s", c->sid,
+             c->sip_peer, c->sip_self);
+    c->sip = gw_sip_ua_invite(c->b->gw->sip, c->sip_self, c->sip_peer, sdp,
+                              &out_sip_funcs, c);
+}
+
+/* SIP callbacks carry the Call itself: call_free() closes the SIP call
+ * first, after which the UA makes no more callbacks. */
+static Call *
+call_of_sip(gpointer data)
+{
+    return data;
+}
+
+static void
+on_out_accept_ready(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+    g_autoptr(GError) perr = NULL;
+    JsdpSession *ans;
+    g_autofree char *jingle = NULL;
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL) {
+        call_end(c, "failed-application", 0, "media relay failed");
+        return;
+    }
+    if (c->media_answered)
+        return; /* the SIP side changed (183 then 200): Jingle stays */
+    ans = session_from_sdp(sdp, JSDP_ROLE_RESPONDER, &perr);
+    if (ans == NULL) {
+        call_end(c, "failed-application", 0, perr->message);
+        return;
+    }
+    align_with_offer(ans, c->xmpp_session);
+    jingle = session_to_jingle(ans, "session-accept", c);
+    jsdp_session_free(ans);
+    if (jingle == NULL) {
+        call_end(c, "failed-application", 0, "cannot build session-accept");
+        return;
+    }
+    send_jingle(c, jingle);
+    c->media_answered = TRUE;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: session-accept sent (%s)", c->sid,
+             c->state == ST_ACTIVE ? "answered" : "early media");
+}
+
+static void
+out_media_answer(Call *c, const char *sdp)
+{
+    if (c->media_req != 0)
+        gw_media_cancel(c->b->media, c->media_req);
+    c->media_req = gw_media_answer(c->b->media, c->sid, TAG_XMPP, TAG_SIP,
+                                   sdp, GW_MEDIA_TOWARD_XMPP,
+                                   on_out_accept_ready, ticket_new(c));
+}
+
+static void
+out_progress(gpointer data, int status, const char *phrase, const char *sdp)
+{
+    Call *c = call_of_sip(data);
+
+    if (c == NULL || c->state == ST_ACTIVE)
+        return;
+    if (status == 180 || status == 183) {
+        /* XEP-0167 7: ringing (Dino shows it; Conversations waits for
+         * session-accept) */
+        if (status == 180 || sdp == NULL)
+            send_jingle_simple(c, "session-info",
+                               "<ringing xmlns='" NS_RTP_INFO "'/>");
+    }
+    if (sdp != NULL && cfg_of(c->b)->calls.early_media &&
+        c->state == ST_INVITING) {
+        c->state = ST_EARLY;
+        out_media_answer(c, sdp);
+    }
+}
+
+static void
+out_answered(gpointer data, const char *sdp)
+{
+    Call *c = call_of_sip(data);
+
+    if (c == NULL)
+        return;
+    c->sip_answered = TRUE;
+    c->state = ST_ACTIVE;
+    set_timer(c, cfg_of(c->b)->calls.max_duration_s);
+    if (sdp == NULL) {
+        call_end(c, "failed-application", 0, "2xx without SDP");
+        return;
+    }
+    /* after early media the relay learns the final SDP; Jingle does not
+     * change: the XMPP side of the relay is the same */
+    out_media_answer(c, sdp);
+}
+
+static void
+out_failed(gpointer data, int status, const char *phrase)
+{
+    Call *c = call_of_sip(data);
+
+    if (c == NULL)
+        return;
+    {
+        g_autofree char *text = g_strdup_printf("SIP %d %s", status,
+                                                phrase ? phrase : "");
+        call_end(c, gw_errmap_sip_to_jingle(status), 0, text);
+    }
+}
+
+static void
+sip_ended(gpointer data, int status, const char *reason)
+{
+    Call *c = call_of_sip(data);
+
+    if (c == NULL)
+        return;
+    if (c->dir == DIR_IN && !c->sip_answered) {
+        /* CANCEL before the answer */
+        call_end(c, "cancel", 0, "the SIP caller hung up");
+        return;
+    }
+    call_end(c, status == 0 ? "success" : gw_errmap_sip_to_jingle(status), 0,
+             NULL);
+}
+
+static void
+sip_info(gpointer data, const char *content_type, const char *body,
+         gsize len)
+{
+    Call *c = call_of_sip(data);
+    g_autofree char *text = NULL;
+    const char *sig;
+
+    if (c == NULL || content_type == NULL || body == NULL ||
+        g_ascii_strcasecmp(content_type, "application/dtmf-relay") != 0)
+        return;
+    /* "Signal=5\r\nDuration=160\r\n" (not standardised; widely used) */
+    text = g_strndup(body, len);
+    sig = strstr(text, "Signal=");
+    if (sig != NULL && strchr("0123456789*#ABCDabcd", sig[7]) != NULL &&
+        sig[7] != '\0') {
+        g_autofree char *inner = g_strdup_printf(
+            "<dtmf xmlns='" NS_DTMF "' code='%c' duration='250'/>", sig[7]);
+        send_jingle_simple(c, "session-info", inner);
+    }
+}
+
+static void
+sip_reinvite(gpointer data, const char *sdp)
+{
+    Call *c = call_of_sip(data);
+
+    if (c == NULL || c->sip == NULL)
+        return;
+    /* The media relay keeps the XMPP leg as it is: a hold from the SIP
+     * side is carried in the media (sendonly/inactive toward rtpengine).
+     * Answer with what we sent last, mirroring the direction. TODO(#6):
+     * route re-INVITEs through the relay and send <hold/> to Dino. */
+    gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+}
+
+static const GwSipCallFuncs out_sip_funcs = {
+    .progress = out_progress,
+    .answered = out_answered,
+    .failed = out_failed,
+    .ended = sip_ended,
+    .info = sip_info,
+    .reinvite = sip_reinvite,
+};
+
+/* ---- IN: SIP calls the XMPP user ---------------------------------------- */
+
+static void on_in_offer_done(const char *sdp, const GError *error,
+                             gpointer data);
+
+static void
+in_acked(gpointer data)
+{
+    Call *c = call_of_sip(data);
+
+    if (c != NULL)
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: established", c->sid);
+}
+
+static const GwSipCallFuncs in_sip_funcs = {
+    .acked = in_acked,
+    .ended = sip_ended,
+    .info = sip_info,
+    .reinvite = sip_reinvite,
+};
+
+void
+gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
+                      const GwSipIncoming *in)
+{
+    const GwConfig *cfg = cfg_of(b);
+    g_autoptr(MapResult) caller = NULL, callee = NULL;
+    g_autofree char *sid = g_uuid_string_random();
+    int status = 0;
+    const char *phrase = NULL, *why = NULL;
+    Call *c;
+
+    caller = map_table_lookup_sip(b->gw->map, in->from_uri, NULL);
+    callee = map_table_lookup_sip(b->gw->map, in->request_uri, NULL);
+    if (callee == NULL || callee->kind != MAP_KIND_XMPP_USER) {
+        g_clear_pointer(&callee, map_result_free);
+        callee = map_table_lookup_sip(b->gw->map, in->to_uri, NULL);
+    }
+    if (!cfg->calls.enabled || b->stopping)
+        status = 503, phrase = "Service Unavailable", why = "calls off";
+    else if (caller == NULL || caller->kind == MAP_KIND_XMPP_USER)
+        status = 403, phrase = "Forbidden", why = "caller not mappable";
+    else if (callee == NULL || callee->kind != MAP_KIND_XMPP_USER)
+        status = 404, phrase = "Not Found", why = "not an XMPP user";
+    else if (!gw_xmpp_link_is_up(b->gw->xmpp))
+        status = 503, phrase = "XMPP Link Down", why = "XMPP link down";
+    else if (in->content_type == NULL || in->body == NULL ||
+             g_ascii_strcasecmp(in->content_type, "application/sdp") != 0)
+        status = 488, phrase = "SDP Offer Required",
+        why = "INVITE without an SDP offer (delayed offer is not supported)";
+    else if (g_hash_table_size(b->calls) >= cfg->calls.max_calls ||
+             calls_of(b, callee->jid) >= cfg->calls.max_calls_per_user)
+        status = 486, phrase = "Busy Here", why = "call limits";
+    if (status != 0) {
+        g_info("INVITE from %s to %s refused: %d %s (%s)", in->from_uri,
+               in->request_uri, status, phrase, why);
+        gw_sip_request_respond(req, status, phrase, status == 503 ? 5 : 0,
+                               NULL);
+        return;
+    }
+    c = call_new(b, DIR_IN, sid);
+    c->xmpp_bare = g_strdup(callee->jid);
+    c->contact_bare = g_strdup(caller->jid);
+    c->gw_full = g_strconcat(caller->jid, "/" GW_RESOURCE, NULL);
+    c->sip_peer = g_strdup(caller->sip_uri);
+    c->sip_self = g_strdup(callee->sip_uri);
+    c->initiator = g_strdup(c->gw_full);
+    c->sip_sdp_in = g_strndup(in->body, in->body_len);
+    c->sip = gw_sip_request_take_call(req, &in_sip_funcs,
+                                      c);
+    c->state = ST_MEDIA;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s calls %s (Call-ID %s)", sid,
+             in->from_uri, callee->jid, in->call_id);
+    c->media_req = gw_media_offer(b->media, c->sid, TAG_SIP, c->sip_sdp_in,
+                                  GW_MEDIA_TOWARD_XMPP, on_in_offer_done,
+                                  ticket_new(c));
+    set_timer(c, cfg->calls.no_answer_s);
+}
+
+static void
+on_in_offer_done(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+    GwCallBridge *b = t->b;
+    g_autoptr(GError) perr = NULL;
+    GString *x;
+    JsdpSession *s;
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL) {
+        CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
+                 c->sid, error->message);
+        call_end(c, NULL, 503, NULL);
+        return;
+    }
+    s = session_from_sdp(sdp, JSDP_ROLE_INITIATOR, &perr);
+    if (s == NULL || !has_audio(s)) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: offer not usable: %s",
+                 c->sid, perr ? perr->message : "no audio");
+        jsdp_session_free(s);
+        call_end(c, NULL, 488, NULL);
+        return;
+    }
+    name_contents(s);
+    c->xmpp_session = s;
+    c->media_ready = TRUE;
+    c->state = ST_PROPOSED;
+    gw_sip_call_respond(c->sip, 180, "Ringing", NULL);
+    /* XEP-0353: propose to the bare JID, every device rings */
+    x = g_string_sized_new(512);
+    g_string_append(x, "<message type='chat'");
+    gw_xml_append_attr(x, "from", c->gw_full);
+    gw_xml_append_attr(x, "to", c->xmpp_bare);
+    g_string_append_printf(x, " id='jm-propose-%s'>", c->sid);
+    g_string_append(x, "<propose xmlns='" NS_JMI "'");
+    gw_xml_append_attr(x, "id", c->sid);
+    g_string_append_c(x, '>');
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (!ct->rejected && ct->media != NULL)
+            g_string_append_printf(x,
+                                   "<description xmlns='" NS_RTP
+                                   "' media='%s'/>",
+                                   ct->media);
+    }
+    g_string_append(x, "</propose><request xmlns='" GW_NS_RECEIPTS
+                       "'/><store xmlns='" NS_HINTS "'/></message>");
+    send_text(b, x);
+}
+
+static void
+on_proceed(GwCallBridge *b, xmpp_stanza_t *msg, const char *sid)
+{
+    Call *c = g_hash_table_lookup(b->calls, sid);
+    const char *from = xmpp_stanza_get_from(msg);
+    g_autofree char *bare = from ? map_jid_bare(from, NULL) : NULL;
+    g_autofree char *jingle = NULL;
+
+    if (c == NULL || c->dir != DIR_IN || bare == NULL ||
+        strcmp(bare, c->xmpp_bare) != 0)
+        return;
+    if (c->state != ST_PROPOSED || c->xmpp_full != NULL) {
+        /* XEP-0353: a later device is too late */
+        if (g_strcmp0(from, c->xmpp_full) != 0)
+            send_jmi(b, c->gw_full, from, sid, "retract", "cancel",
+                     "answered on another device");
+        return;
+    }
+    c->xmpp_full = g_strdup(from);
+    c->responder = g_strdup(from);
+    c->state = ST_INVITING;
+    jingle = session_to_jingle(c->xmpp_session, "session-initiate", c);
+    if (jingle == NULL) {
+        call_end(c, "failed-application", 500, "cannot build the offer");
+        return;
+    }
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s proceeds; session-initiate",
+             sid, from);
+    send_jingle(c, jingle);
+}
+
+static void
+on_in_answer_done(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL) {
+        call_end(c, "failed-application", 503, "media relay failed");
+        return;
+    }
+    c->sip_answered = TRUE;
+    c->state = ST_ACTIVE;
+    set_timer(c, cfg_of(c->b)->calls.max_duration_s);
+    gw_sip_call_respond(c->sip, 200, "OK", sdp);
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: answered by %s", c->sid,
+             c->xmpp_full);
+}
+
+static void
+on_session_accept(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL, *sdp = NULL;
+    gsize len = 0;
+    g_autoptr(JsdpSession) s = NULL;
+
+    if (c->dir != DIR_IN || c->state != ST_INVITING) {
+        iq_error(b, iq, "unexpected-request", "out-of-order", NULL);
+        return;
+    }
+    text = stanza_to_text(b, iq, &len);
+    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
+             : NULL;
+    if (s == NULL) {
+        iq_error(b, iq, "bad-request", NULL,
+                 error ? error->message : "cannot read the session");
+        return;
+    }
+    iq_result(b, iq);
+    sdp = session_to_sdp(s, JSDP_ROLE_RESPONDER, &error);
+    if (sdp == NULL) {
+        call_end(c, "failed-application", 488, error->message);
+        return;
+    }
+    c->state = ST_MEDIA;
+    c->media_req = gw_media_answer(b->media, c->sid, TAG_SIP, TAG_XMPP, sdp,
+                                   GW_MEDIA_TOWARD_SIP, on_in_answer_done,
+                                   ticket_new(c));
+}
+
+/* ---- trickle and session-info ------------------------------------------ */
+
+/* transport-info: each candidate becomes an SDP fragment for the relay. */
+static void
+on_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_autoptr(JsdpSession) s = NULL;
+
+    text = stanza_to_text(b, iq, &len);
+    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
+             : NULL;
+    if (s == NULL) {
+        iq_error(b, iq, "bad-request", NULL,
+                 error ? error->message : "cannot read the candidates");
+        return;
+    }
+    iq_result(b, iq);
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        const JsdpTransport *tr = ct->transport;
+        const JsdpContent *known = c->xmpp_session
+                                       ? jsdp_session_get_content(
+                                             c->xmpp_session, ct->name)
+                                       : NULL;
+        const char *ufrag, *pwd;
+        if (tr == NULL)
+            continue;
+        ufrag = tr->ufrag ? tr->ufrag
+                          : (known && known->transport ? known->transport->ufrag
+                                                       : "");
+        pwd = tr->pwd ? tr->pwd
+                      : (known && known->transport ? known->transport->pwd
+                                                   : "");
+        for (guint k = 0; k < tr->candidates->len; k++) {
+            g_autofree char *line = jsdp_candidate_to_sdp_line(
+                g_ptr_array_index(tr->candidates, k));
+            /* the fragment shape rtpengine applies (notes/media.md) */
+            char *frag = g_strdup_printf(
+                "m=%s 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
+                "a=mid:%s\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n%s%s\r\n",
+                known && known->media ? known->media : "audio",
+                ct->name ? ct->name : "0", ufrag ? ufrag : "",
+                pwd ? pwd : "", g_str_has_prefix(line, "a=") ? "" : "a=",
+                line);
+            if (c->media_ready) {
+                gw_media_fragment(b->media, c->sid, TAG_XMPP, frag);
+                g_free(frag);
+            } else {
+                g_ptr_array_add(c->fragments, frag);
+            }
+        }
+    }
+}
+
+static void
+on_session_info(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j,
+                Call *c)
+{
+    xmpp_stanza_t *p = NULL;
+
+    for (p = xmpp_stanza_get_children(j); p; p = xmpp_stanza_get_next(p))
+        if (xmpp_stanza_is_tag(p))
+            break;
+    if (p == NULL) {
+        iq_result(b, iq); /* a ping (XEP-0166 7.2.13) */
+        return;
+    }
+    if (g_strcmp0(xmpp_stanza_get_ns(p), NS_DTMF) == 0 &&
+        strcmp(xmpp_stanza_get_name(p), "dtmf") == 0) {
+        const char *code = xmpp_stanza_get_attribute(p, "code");
+        const char *dur = xmpp_stanza_get_attribute(p, "duration");
+        guint ms = dur ? (guint)CLAMP(g_ascii_strtoull(dur, NULL, 10), 40,
+                                      5000)
+                       : 250;
+        if (code == NULL || *code == '\0' ||
+            strspn(code, "0123456789*#ABCDabcd") != strlen(code)) {
+            iq_error(b, iq, "bad-request", NULL, "bad DTMF code");
+            return;
+        }
+        iq_result(b, iq);
+        if (c->state != ST_ACTIVE || c->sip == NULL)
+            return;
+        if (g_strcmp0(cfg_of(b)->calls.dtmf, "info") == 0) {
+            for (const char *d = code; *d; d++) {
+                g_autofree char *body = g_strdup_printf(
+                    "Signal=%c\r\nDuration=%u\r\n", *d, ms);
+                gw_sip_call_info(c->sip, "application/dtmf-relay", body);
+            }
+        } else {
+            gw_media_dtmf(b->media, c->sid, TAG_XMPP, code, ms);
+        }
+        return;
+    }
+    if (g_strcmp0(xmpp_stanza_get_ns(p), NS_RTP_INFO) == 0) {
+        /* ringing, mute, unmute, active, hold: informational here */
+        iq_result(b, iq);
+        return;
+    }
+    /* XEP-0166 7.2.13: unknown payloads */
+    iq_error(b, iq, "feature-not-implemented", "unsupported-info", NULL);
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+gboolean
+gw_call_bridge_message(GwCallBridge *b, xmpp_stanza_t *msg)
+{
+    xmpp_stanza_t *e = NULL;
+    const char *name, *sid;
+    Call *c;
+
+    for (e = xmpp_stanza_get_children(msg); e; e = xmpp_stanza_get_next(e))
+        if (xmpp_stanza_is_tag(e) &&
+            g_strcmp0(xmpp_stanza_get_ns(e), NS_JMI) == 0)
+            break;
+    if (e == NULL)
+        return FALSE;
+    if (g_strcmp0(xmpp_stanza_get_type(msg), "error") == 0) {
+        /* our propose bounced: nobody to ring */
+        const char *id = xmpp_stanza_get_id(msg);
+        if (id != NULL && g_str_has_prefix(id, "jm-propose-") &&
+            (c = g_hash_table_lookup(b->calls, id + 11)) != NULL)
+            call_end(c, NULL, 480, NULL);
+        return TRUE;
+    }
+    name = xmpp_stanza_get_name(e);
+    sid = xmpp_stanza_get_attribute(e, "id");
+    if (sid == NULL)
+        return TRUE;
+    c = g_hash_table_lookup(b->calls, sid);
+    if (strcmp(name, "propose") == 0) {
+        on_propose(b, msg, e);
+    } else if (strcmp(name, "retract") == 0) {
+        if (c != NULL && c->dir == DIR_OUT &&
+            g_strcmp0(c->xmpp_full, xmpp_stanza_get_from(msg)) == 0)
+            call_end(c, NULL, 0, "retracted by the caller");
+    } else if (strcmp(name, "proceed") == 0) {
+        on_proceed(b, msg, sid);
+    } else if (strcmp(name, "reject") == 0) {
+        if (c != NULL && c->dir == DIR_IN && c->state == ST_PROPOSED) {
+            const char *r = reason_of(e);
+            CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s rejected by %s (%s)", sid,
+                     xmpp_stanza_get_from(msg), r ? r : "no reason");
+            c->state = ST_MEDIA; /* nothing more to tell the XMPP side */
+            call_end(c, NULL, r && strcmp(r, "busy") == 0 ? 486 : 603,
+                     NULL);
+        }
+    }
+    /* accept (carbon of another device) and finish: nothing to do */
+    return TRUE;
+}
+
+static void
+on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
+{
+    const char *id = xmpp_stanza_get_id(iq);
+    guint64 *serial = id ? g_hash_table_lookup(b->iq_ids, id) : NULL;
+    Call *c = serial ? call_by_serial(b, *serial) : NULL;
+
+    if (serial == NULL)
+        return;
+    if (c != NULL && g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP client refused "
+                 "our request", c->sid);
+        /* the peer does not know the session any more: end it quietly */
+        g_clear_pointer(&c->xmpp_full, g_free);
+        call_end(c, NULL, 480, NULL);
+    }
+    g_hash_table_remove(b->iq_ids, id);
+}
+
+gboolean
+gw_call_bridge_iq(GwCallBridge *b, xmpp_stanza_t *iq)
+{
+    const char *type = xmpp_stanza_get_type(iq);
+    xmpp_stanza_t *j;
+    const char *action, *sid;
+    Call *c;
+
+    if (type != NULL &&
+        (strcmp(type, "result") == 0 || strcmp(type, "error") == 0)) {
+        const char *id = xmpp_stanza_get_id(iq);
+        if (id == NULL || !g_str_has_prefix(id, "gwj-"))
+            return FALSE;
+        on_iq_answer(b, iq);
+        return TRUE;
+    }
+    j = jingle_of(iq);
+    if (j == NULL || g_strcmp0(type, "set") != 0)
+        return FALSE;
+    action = xmpp_stanza_get_attribute(j, "action");
+    sid = xmpp_stanza_get_attribute(j, "sid");
+    if (action == NULL || sid == NULL) {
+        iq_error(b, iq, "bad-request", NULL, "jingle without action or sid");
+        return TRUE;
+    }
+    if (strcmp(action, "session-initiate") == 0) {
+        on_session_initiate(b, iq, j);
+        return TRUE;
+    }
+    c = g_hash_table_lookup(b->calls, sid);
+    if (c == NULL || (c->xmpp_full != NULL &&
+                      g_strcmp0(c->xmpp_full, xmpp_stanza_get_from(iq)) != 0)) {
+        iq_error(b, iq, "item-not-found", "unknown-session", NULL);
+        return TRUE;
+    }
+    if (strcmp(action, "session-terminate") == 0) {
+        const char *r = reason_of(j);
+        iq_result(b, iq);
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s hangs up (%s)", sid,
+                 xmpp_stanza_get_from(iq), r ? r : "no reason");
+        call_end(c, NULL, gw_errmap_jingle_to_sip(r), NULL);
+    } else if (strcmp(action, "session-accept") == 0) {
+        on_session_accept(b, iq, c);
+    } else if (strcmp(action, "transport-info") == 0) {
+        on_transport_info(b, iq, c);
+    } else if (strcmp(action, "session-info") == 0) {
+        on_session_info(b, iq, j, c);
+    } else {
+        /* content-add, transport-replace ...: not bridged */
+        iq_error(b, iq, "feature-not-implemented", "unsupported-info",
+                 "this gateway carries audio calls only");
+    }
+    return TRUE;
+}
+
+/* ---- life cycle -------------------------------------------------------- */
+
+static void
+end_all(GwCallBridge *b, const char *reason, int sip_status, const char *text)
+{
+    GList *calls = g_hash_table_get_values(b->calls);
+
+    for (GList *l = calls; l != NULL; l = l->next)
+        call_end(l->data, reason, sip_status, text);
+    g_list_free(calls);
+}
+
+void
+gw_call_bridge_link_down(GwCallBridge *b)
+{
+    if (g_hash_table_size(b->calls) > 0)
+        g_warning("XMPP link lost: ending %u call(s) on the SIP side",
+                  g_hash_table_size(b->calls));
+    end_all(b, NULL, 503, NULL);
+}
+
+void
+gw_call_bridge_shutdown(GwCallBridge *b)
+{
+    b->stopping = TRUE;
+    end_all(b, "general-error", 503, "the gateway is shutting down");
+}
+
+GwCallBridge *
+gw_call_bridge_new(GwGateway *gw, GError **error)
+{
+    GwCallBridge *b;
+    GwMedia *media = gw_media_new(gw->boot_config, error);
+
+    if (media == NULL)
+        return NULL;
+    b = g_new0(GwCallBridge, 1);
+    b->gw = gw;
+    b->media = media;
+    b->calls = g_hash_table_new(g_str_hash, g_str_equal);
+    b->serials = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                       NULL);
+    b->iq_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      g_free);
+    b->attempts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)g_array_unref);
+    return b;
+}
+
+void
+gw_call_bridge_free(GwCallBridge *b)
+{
+    if (b == NULL)
+        return;
+    b->stopping = TRUE;
+    while (g_hash_table_size(b->calls) > 0) {
+        GList *l = g_hash_table_get_values(b->calls);
+        call_free(l->data);
+        g_list_free(l);
+    }
+    gw_media_free(b->media);
+    g_hash_table_unref(b->calls);
+    g_hash_table_unref(b->serials);
+    g_hash_table_unref(b->iq_ids);
+    g_hash_table_unref(b->attempts);
+    g_free(b);
+}
+
+void
+gw_call_bridge_get_stats(const GwCallBridge *b, GwCallStats *stats)
+{
+    *stats = b->stats;
+    stats->calls = g_hash_table_size(b->calls);
+}
