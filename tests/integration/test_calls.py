@@ -1,0 +1,617 @@
+#!/usr/bin/python3
+"""Issue 6: calls both ways, Jingle + JMI <-> SIP INVITE, against real
+Prosody, SIPp and (where available) rtpengine. Cases are numbered 6.x.
+
+The XMPP party speaks as Conversations does: <propose> with a receipt
+request, then session-initiate without candidates, then each candidate in
+its own transport-info; DTLS-SRTP with setup='actpass'."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    XMPP_DOMAIN, free_port, wait_for)
+
+NS_J = "urn:xmpp:jingle:1"
+NS_JMI = "urn:xmpp:jingle-message:0"
+NS_RTP = "urn:xmpp:jingle:apps:rtp:1"
+NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1"
+NS_DTLS = "urn:xmpp:jingle:apps:dtls:0"
+FP = ("6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:"
+      "DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08")
+
+
+def jingle_offer(sid, initiator, candidates=False):
+    """A Conversations-style audio offer (opus, PCMU, telephone-event)."""
+    cands = ""
+    if candidates:
+        cands = ("<candidate component='1' foundation='1' generation='0' "
+                 "id='c1' ip='127.0.0.1' network='0' port='40000' "
+                 "priority='2130706431' protocol='udp' type='host'/>")
+    return f"""<jingle xmlns='{NS_J}' action='session-initiate' sid='{sid}' initiator='{initiator}'>
+<content creator='initiator' name='0' senders='both'>
+<description xmlns='{NS_RTP}' media='audio'>
+<payload-type id='111' name='opus' clockrate='48000' channels='2'><parameter name='useinbandfec' value='1'/></payload-type>
+<payload-type id='0' name='PCMU' clockrate='8000'/>
+<payload-type id='101' name='telephone-event' clockrate='8000'/>
+<rtcp-mux/>
+</description>
+<transport xmlns='{NS_ICE}' ufrag='Ab1c' pwd='ThisIsAnIcePasswordOf24c'>
+<fingerprint xmlns='{NS_DTLS}' hash='sha-256' setup='actpass'>{FP}</fingerprint>{cands}
+</transport>
+</content>
+<group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'><content name='0'/></group>
+</jingle>"""
+
+
+def jingle_candidate(sid, initiator, port=40000, cid="c1"):
+    return f"""<jingle xmlns='{NS_J}' action='transport-info' sid='{sid}' initiator='{initiator}'>
+<content creator='initiator' name='0'>
+<transport xmlns='{NS_ICE}' ufrag='Ab1c' pwd='ThisIsAnIcePasswordOf24c'>
+<candidate component='1' foundation='1' generation='0' id='{cid}' ip='127.0.0.1' network='0' port='{port}' priority='2130706431' protocol='udp' type='host'/>
+</transport></content></jingle>"""
+
+
+def jingle_accept(sid, initiator, responder):
+    return f"""<jingle xmlns='{NS_J}' action='session-accept' sid='{sid}' initiator='{initiator}' responder='{responder}'>
+<content creator='initiator' name='audio0' senders='both'>
+<description xmlns='{NS_RTP}' media='audio'>
+<payload-type id='0' name='PCMU' clockrate='8000'/>
+<payload-type id='101' name='telephone-event' clockrate='8000'/>
+<rtcp-mux/>
+</description>
+<transport xmlns='{NS_ICE}' ufrag='Zz9y' pwd='AnotherIcePasswordOf24ch'>
+<fingerprint xmlns='{NS_DTLS}' hash='sha-256' setup='active'>{FP}</fingerprint>
+<candidate component='1' foundation='1' generation='0' id='a1' ip='127.0.0.1' network='0' port='40010' priority='2130706431' protocol='udp' type='host'/>
+</transport></content></jingle>"""
+
+
+PLAIN_SDP = """v=0
+o=phone 1 1 IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+m=audio 6000 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=sendrecv
+"""
+
+
+def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
+             early=False, info=False):
+    """SIPp UAS: INVITE -> (180) (183+SDP) -> final; then BYE."""
+    sdp = sdp if sdp is not None else PLAIN_SDP
+    body = sdp.replace("\n", "\r\n") if final == 200 else ""
+    steps = """
+  <recv request="INVITE" rrs="true"/>
+"""
+    if ring:
+        steps += """
+  <send><![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Length: 0
+
+  ]]></send>
+  <pause milliseconds="300"/>
+"""
+    if early:
+        steps += f"""
+  <send><![CDATA[
+      SIP/2.0 183 Session Progress
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{sdp}]]></send>
+  <pause milliseconds="300"/>
+"""
+    ctype = "Content-Type: application/sdp\n      " if final == 200 else ""
+    steps += f"""
+  <send><![CDATA[
+      SIP/2.0 {final} {reason}
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      {ctype}Content-Length: [len]
+
+{body if final == 200 else ""}]]></send>
+  <recv request="ACK"/>
+"""
+    if info:
+        steps += """
+  <recv request="INFO"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+"""
+    if final == 200 and wait_bye:
+        steps += """
+  <recv request="BYE" timeout="20000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+"""
+    return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uas">{steps}</scenario>\n'
+
+
+def uas_cancelled():
+    """SIPp UAS: INVITE -> 180, then the caller CANCELs."""
+    return """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="uas cancel">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="CANCEL" timeout="20000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+  <send><![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: [cseq] INVITE
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
+
+def uac_call(user="alice", final=200, bye_after_ms=1500, cancel_after_ms=None,
+             sdp=PLAIN_SDP):
+    """SIPp UAC: INVITE with a plain RTP offer; then BYE (or CANCEL)."""
+    body = sdp.replace("\n", "\r\n")
+    inv = f"""
+  <send retrans="500"><![CDATA[
+      INVITE sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:1001@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{body}]]></send>
+  <recv response="100" optional="true"/>
+"""
+    if cancel_after_ms is not None:
+        steps = inv + f"""
+  <recv response="180"/>
+  <pause milliseconds="{cancel_after_ms}"/>
+  <send><![CDATA[
+      CANCEL sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      [last_Via:]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 CANCEL
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+  <recv response="487"/>
+  <send><![CDATA[
+      ACK sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      [last_Via:]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+"""
+    elif final != 200:
+        steps = inv + f"""
+  <recv response="180" optional="true"/>
+  <recv response="{final}" timeout="30000"/>
+  <send><![CDATA[
+      ACK sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      [last_Via:]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+"""
+    else:
+        steps = inv + f"""
+  <recv response="180"/>
+  <recv response="200" rrs="true" timeout="30000"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+"""
+        if bye_after_ms is not None:
+            steps += f"""
+  <pause milliseconds="{bye_after_ms}"/>
+  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+"""
+        else:
+            steps += """
+  <recv request="BYE" timeout="20000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+"""
+    return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac">{steps}</scenario>\n'
+
+
+def is_jingle(action, sid=None):
+    def pred(s):
+        j = s.find(f"{{{NS_J}}}jingle")
+        return (s.tag == "iq" and s.get("type") == "set" and j is not None
+                and j.get("action") == action
+                and (sid is None or j.get("sid") == sid))
+    return pred
+
+
+def jmi(element, sid=None):
+    def pred(s):
+        e = s.find(f"{{{NS_JMI}}}{element}")
+        return (s.tag == "message" and e is not None and
+                (sid is None or e.get("id") == sid))
+    return pred
+
+
+class CallsBase(gwtest.GatewayTestCase):
+    relay = "none"
+    use_proxy = True
+
+    @classmethod
+    def extra_config(cls):
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.UAS = free_port(udp_too=True)
+        cls.gateway_overrides = dict(
+            sip__outbound_proxy=(f"sip:{HOST}:{cls.UAS}" if cls.use_proxy
+                                 else None),
+            calls__allow_calls=f"alice@{XMPP_DOMAIN} *",
+            calls__no_answer_s=6,
+            media__relay=cls.relay,
+            **cls.extra_config())
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+
+    def setUp(self):
+        self.alice.drain()
+        self.n = getattr(self, "n", 0)
+
+    def uas(self, scenario):
+        run = self.sipp.start(scenario, port=self.UAS, timeout=30)
+        time.sleep(0.3)
+        return run
+
+    def ack(self, iq):
+        self.alice.send_raw(f"<iq type='result' to='{iq.get('from')}' "
+                            f"id='{iq.get('id')}'/>")
+
+    def set_jingle(self, to, jingle, iid):
+        self.alice.send_raw(f"<iq type='set' to='{to}' id='{iid}'>{jingle}</iq>")
+        r = self.alice.wait(lambda s: s.get("id") == iid, what=f"ack {iid}")
+        self.assertEqual(r.get("type"), "result", gwtest.ET.tostring(r, "unicode"))
+
+    def propose(self, sid, to=f"1001@{COMPONENT}"):
+        self.alice.send_raw(
+            f"<message type='chat' to='{to}' id='jm-propose-{sid}'>"
+            f"<propose xmlns='{NS_JMI}' id='{sid}'><description xmlns='{NS_RTP}' "
+            f"media='audio'/></propose><request xmlns='urn:xmpp:receipts'/>"
+            f"<store xmlns='urn:xmpp:hints'/></message>")
+
+    def place_call(self, sid, callee="1001"):
+        """JMI as Conversations: propose -> receipt + proceed ->
+        session-initiate (no candidates) -> trickled transport-info."""
+        a = self.alice
+        self.propose(sid, f"{callee}@{COMPONENT}")
+        a.wait(lambda s: s.find("{urn:xmpp:receipts}received") is not None,
+               what="receipt for the propose")
+        p = a.wait(jmi("proceed", sid), what="proceed")
+        gw_full = p.get("from")
+        self.assertTrue(gw_full.startswith(f"{callee}@{COMPONENT}/"), gw_full)
+        self.set_jingle(gw_full, jingle_offer(sid, a.jid), "si-" + sid)
+        self.set_jingle(gw_full, jingle_candidate(sid, a.jid), "ti-" + sid)
+        return gw_full
+
+
+class OutboundCases:
+    """XMPP -> SIP; the SIP side is a SIPp UAS at the outbound proxy."""
+
+    def test_6_01_xmpp_calls_sip(self):
+        """6.1 JMI flow to SIP: ringing, answer, hang-up from XMPP (BYE)"""
+        uas = self.uas(uas_call())
+        sid = "call601"
+        gw_full = self.place_call(sid)
+        self.alice.wait(lambda s: s.find(f"{{{NS_J}}}jingle/"
+                                         "{urn:xmpp:jingle:apps:rtp:info:1}ringing")
+                        is not None, what="ringing")
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.check_accept(acc)
+        self.check_invite(uas)
+        time.sleep(0.5)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def check_accept(self, acc):
+        j = acc.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("responder"), acc.get("from"))
+        content = j.find(f"{{{NS_J}}}content")
+        self.assertEqual(content.get("name"), "0")
+
+    def check_invite(self, uas):
+        self.assertIn("INVITE sip:1001@" + PBX_DOMAIN, uas.messages())
+
+    def test_6_02_busy(self):
+        """6.2 SIP 486 -> session-terminate <busy/>"""
+        uas = self.uas(uas_call(final=486, reason="Busy Here"))
+        sid = "call602"
+        self.place_call(sid)
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/{{{NS_J}}}busy"))
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def test_6_03_retract_cancels(self):
+        """6.3 XMPP caller gives up while it rings: CANCEL"""
+        uas = self.uas(uas_cancelled())
+        sid = "call603"
+        gw_full = self.place_call(sid)
+        self.alice.wait(lambda s: s.find(f"{{{NS_J}}}jingle/"
+                                         "{urn:xmpp:jingle:apps:rtp:info:1}ringing")
+                        is not None, what="ringing")
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><cancel/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def test_6_04_acl_refuses(self):
+        """6.4 a caller the ACL does not allow: <reject>, no INVITE"""
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        sid = "call604"
+        bob.send_raw(f"<message type='chat' to='1001@{COMPONENT}' id='p604'>"
+                     f"<propose xmlns='{NS_JMI}' id='{sid}'><description "
+                     f"xmlns='{NS_RTP}' media='audio'/></propose></message>")
+        r = bob.wait(jmi("reject", sid), what="reject")
+        self.assertIsNotNone(r.find(f"{{{NS_JMI}}}reject/{{{NS_J}}}reason"))
+
+    def test_6_05_direct_session_initiate(self):
+        """6.5 session-initiate without JMI works too"""
+        uas = self.uas(uas_call())
+        sid = "call605"
+        to = f"1002@{COMPONENT}/phone"
+        self.set_jingle(to, jingle_offer(sid, self.alice.jid, candidates=True),
+                        "si-" + sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        self.set_jingle(to, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def test_6_06_dtmf_and_sip_hangup(self):
+        """6.6 SIP side hangs up: session-terminate <success/>"""
+        # the UAS answers, then the test hangs up from SIP by a UAC-less
+        # path: a UAS scenario that sends BYE itself
+        scen = uas_call(wait_bye=False).replace("</scenario>", """
+  <pause milliseconds="800"/>
+  <send retrans="500"><![CDATA[
+      BYE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 10 BYE
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="200"/>
+</scenario>""").replace('<recv request="INVITE" rrs="true"/>',
+            '<recv request="INVITE" rrs="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>'
+            '<ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>'
+            '</action></recv>')
+        scen = scen.replace("From: [$to_hdr]", "From: [$to_hdr];tag=[pid]SIPpTag01[call_number]")
+        uas = self.uas(scen)
+        sid = "call606"
+        self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        t = self.alice.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t)
+        self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/{{{NS_J}}}success"))
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+
+class InboundCases:
+    """SIP -> XMPP; SIPp calls the gateway directly (no outbound proxy)."""
+    use_proxy = False
+
+    def answer_call(self, expect_media="audio"):
+        a = self.alice
+        p = a.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        desc = p.find(f"{{{NS_JMI}}}propose/{{{NS_RTP}}}description")
+        self.assertEqual(desc.get("media"), expect_media)
+        gw_full = p.get("from")
+        a.send_raw(f"<message type='chat' to='{gw_full}' id='jm-proceed-{sid}'>"
+                   f"<proceed xmlns='{NS_JMI}' id='{sid}'/><store xmlns='urn:xmpp:hints'/>"
+                   "</message>")
+        si = a.wait(is_jingle("session-initiate", sid), what="session-initiate")
+        self.ack(si)
+        self.check_initiate(si)
+        self.set_jingle(gw_full, jingle_accept(sid, gw_full, a.jid), "sa-" + sid)
+        return sid, gw_full
+
+    def check_initiate(self, si):
+        j = si.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("initiator"), si.get("from"))
+        self.assertIsNotNone(j.find(f"{{{NS_J}}}content/{{{NS_RTP}}}description"))
+
+    def test_6_10_sip_calls_xmpp(self):
+        """6.10 SIP calls alice: propose, proceed, initiate, accept -> 200;
+        the SIP caller hangs up -> session-terminate"""
+        uac = self.sipp.start(uac_call(), remote=self.gw_target(), timeout=30)
+        sid, _ = self.answer_call()
+        t = self.alice.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_11_reject_is_decline(self):
+        """6.11 alice rejects: 603 Decline"""
+        uac = self.sipp.start(uac_call(final=603), remote=self.gw_target(),
+                              timeout=30)
+        p = self.alice.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        self.alice.send_raw(
+            f"<message type='chat' to='{p.get('from')}'><reject xmlns='{NS_JMI}' "
+            f"id='{sid}'><reason xmlns='{NS_J}'><decline/></reason></reject></message>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_12_cancel_is_retract(self):
+        """6.12 the SIP caller cancels while it rings: <retract>"""
+        uac = self.sipp.start(uac_call(cancel_after_ms=700),
+                              remote=self.gw_target(), timeout=30)
+        p = self.alice.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        r = self.alice.wait(jmi("retract", sid), what="retract")
+        self.assertIsNotNone(r.find(f"{{{NS_JMI}}}retract/{{{NS_J}}}reason/{{{NS_J}}}cancel"))
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_13_no_answer(self):
+        """6.13 nobody answers within no_answer_s: 480 and <retract>"""
+        uac = self.sipp.start(uac_call(final=480), remote=self.gw_target(),
+                              timeout=30)
+        p = self.alice.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        self.alice.wait(jmi("retract", sid), timeout=15, what="retract")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_14_hangup_from_xmpp(self):
+        """6.14 alice hangs up an answered SIP call: BYE"""
+        uac = self.sipp.start(uac_call(bye_after_ms=None),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full = self.answer_call()
+        time.sleep(1.0)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_15_unknown_session(self):
+        """6.15 Jingle for an unknown sid: item-not-found + unknown-session"""
+        self.alice.send_raw(f"<iq type='set' to='1001@{COMPONENT}/sip' id='u1'>"
+                            f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                            "sid='nope'/></iq>")
+        e = self.alice.wait(lambda s: s.get("id") == "u1", what="error")
+        self.assertEqual(e.get("type"), "error")
+        self.assertIsNotNone(e.find("error/{urn:xmpp:jingle:errors:1}unknown-session"))
+
+
+class OutboundPassThrough(OutboundCases, CallsBase):
+    """XMPP -> SIP signalling with relay = none (SDP passes through)."""
+    relay = "none"
+
+
+class InboundPassThrough(InboundCases, CallsBase):
+    """SIP -> XMPP signalling with relay = none."""
+    relay = "none"
+
+
+del CallsBase  # only the concrete classes run
+
+if __name__ == "__main__":
+    gwtest.main()
