@@ -773,6 +773,8 @@ gw_rtpengine_build_delete(const char *call_id, const char *from_tag,
         gw_bencode_dict_set_string(d, "from-tag", from_tag);
     if (to_tag != NULL)
         gw_bencode_dict_set_string(d, "to-tag", to_tag);
+    /* Now, not after rtpengine's delete-delay (30 s): see rtpengine.h. */
+    gw_bencode_dict_set_int(d, "delete delay", 0);
     return d;
 }
 

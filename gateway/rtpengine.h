@@ -233,10 +233,13 @@ guint gw_rtpengine_offer_fragment(GwRtpengine *rtpe, const char *call_id,
                                   GwRtpengineReplyFunc callback,
                                   gpointer user_data, GError **error);
 
-/* `delete` the call (from_tag and to_tag NULL) or one party of it. A call
+/* `delete` the call (from_tag and to_tag NULL) or one party of it, with
+ * "delete delay": 0: at once. rtpengine's default keeps a deleted call
+ * (queryable, its ports taken) for its delete-delay, 30 s, for SIP proxies
+ * that see forked branches and late retransmissions; the gateway ends both
+ * legs of its own call together, so it frees the ports now. A call
  * rtpengine does not know is answered ok with a "warning" (logged at
- * g_info), not an error. Ports are freed after rtpengine's delete-delay
- * (30 s by default). */
+ * g_info), not an error. */
 GwBencode *gw_rtpengine_build_delete(const char *call_id, const char *from_tag,
                                      const char *to_tag);
 guint gw_rtpengine_delete(GwRtpengine *rtpe, const char *call_id,
