@@ -347,7 +347,7 @@ parse_rtcp_fb(const JsdpXNode *n, GPtrArray *list, gint64 *trr, GError **error)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad or missing type");
     if (sub != NULL && *g_strstrip(sub) == '\0')
         g_clear_pointer(&sub, g_free);
-    if (sub != NULL && strpbrk(sub, "\r\n\t") != NULL)
+    if (sub != NULL && strpbrk(sub, "\r\n") != NULL)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad subtype");
     if (list->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: too many");
@@ -448,7 +448,7 @@ parse_crypto(const JsdpXNode *enc, JsdpContent *c, GError **error)
         sess = sess_copy;
         if (suite == NULL || key == NULL || !jsdp_is_token(suite, NULL) || !jsdp_is_token(key, NULL))
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad or missing crypto-suite/key-params");
-        if (strpbrk(sess, "\r\n\t") != NULL)
+        if (strpbrk(sess, "\r\n") != NULL)
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: bad session-params");
         if (c->cryptos->len >= JSDP_MAX_ITEMS)
             JFAIL(JSDP_ERROR_MALFORMED, "<crypto>: too many");

@@ -570,7 +570,7 @@ parse_rtcp_fb(Parser *p, const Line *line, const char *value, MediaState *m, GEr
     sub = strchr(rest, ' ');
     type = sub ? g_strndup(rest, sub - rest) : g_strdup(rest);
     if (sub != NULL) {
-        while (*sub == ' ')
+        while (*sub == ' ' || *sub == '\t')
             sub++;
         if (*sub == '\0')
             sub = NULL;
