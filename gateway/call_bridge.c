@@ -114,9 +114,11 @@ static void call_end(Call *c, const char *jingle_reason, int sip_status,
 
 /* ---- small helpers ----------------------------------------------------- */
 
+/* field values must never be NULL */
 #define CALL_LOG(level, c, ...)                                              \
     g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL", (c)->sid, "GW_JID",  \
-                     (c)->xmpp_bare, "MESSAGE", __VA_ARGS__)
+                     (c)->xmpp_bare ? (c)->xmpp_bare : "-", "MESSAGE",      \
+                     __VA_ARGS__)
 
 static const GwConfig *
 cfg_of(const GwCallBridge *b)
@@ -285,6 +287,37 @@ dest_key(const char *jid)
     return map_jid_unescape(local);
 }
 
+/* A trickled update waiting for the relay to know the call. */
+typedef struct {
+    char *mid;
+    guint pt;
+    char *ufrag;
+    char *pwd;
+    char **candidates;
+    gboolean eoc;
+} Fragment;
+
+static void
+fragment_free(gpointer p)
+{
+    Fragment *f = p;
+    g_free(f->mid);
+    g_free(f->ufrag);
+    g_free(f->pwd);
+    g_strfreev(f->candidates);
+    g_free(f);
+}
+
+static guint
+first_pt(const JsdpContent *ct)
+{
+    if (ct != NULL && ct->payload_types != NULL &&
+        ct->payload_types->len > 0)
+        return ((const JsdpPayloadType *)g_ptr_array_index(ct->payload_types,
+                                                           0))->id;
+    return 0;
+}
+
 /* ---- call table -------------------------------------------------------- */
 
 static Call *
@@ -297,7 +330,7 @@ call_new(GwCallBridge *b, CallDir dir, const char *sid)
     c->serial = ++b->next_serial;
     c->dir = dir;
     c->sid = g_strdup(sid);
-    c->fragments = g_ptr_array_new_with_free_func(g_free);
+    c->fragments = g_ptr_array_new_with_free_func(fragment_free);
     c->started_us = g_get_monotonic_time();
     *key = c->serial;
     g_hash_table_insert(b->serials, key, c);
@@ -680,11 +713,19 @@ static void on_out_offer_done(const char *sdp, const GError *error,
                               gpointer data);
 
 static void
+send_fragment(Call *c, const Fragment *f)
+{
+    if (f->ufrag[0] == '\0' || f->pwd[0] == '\0')
+        return; /* nothing rtpengine could match the candidates to */
+    gw_media_fragment(c->b->media, c->sid, TAG_XMPP, f->mid, f->pt, f->ufrag,
+                      f->pwd, (const char *const *)f->candidates, f->eoc);
+}
+
+static void
 flush_fragments(Call *c)
 {
     for (guint i = 0; i < c->fragments->len; i++)
-        gw_media_fragment(c->b->media, c->sid, TAG_XMPP,
-                          g_ptr_array_index(c->fragments, i));
+        send_fragment(c, g_ptr_array_index(c->fragments, i));
     g_ptr_array_set_size(c->fragments, 0);
 }
 
@@ -1211,22 +1252,28 @@ on_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
         pwd = tr->pwd ? tr->pwd
                       : (known && known->transport ? known->transport->pwd
                                                    : "");
-        for (guint k = 0; k < tr->candidates->len; k++) {
-            g_autofree char *line = jsdp_candidate_to_sdp_line(
-                g_ptr_array_index(tr->candidates, k));
-            /* the fragment shape rtpengine applies (notes/media.md) */
-            char *frag = g_strdup_printf(
-                "m=%s 9 UDP/TLS/RTP/SAVPF 0\r\nc=IN IP4 0.0.0.0\r\n"
-                "a=mid:%s\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n%s%s\r\n",
-                known && known->media ? known->media : "audio",
-                ct->name ? ct->name : "0", ufrag ? ufrag : "",
-                pwd ? pwd : "", g_str_has_prefix(line, "a=") ? "" : "a=",
-                line);
+        if (tr->candidates->len == 0 && !tr->end_of_candidates)
+            continue;
+        {
+            GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+            Fragment *f;
+            for (guint k = 0; k < tr->candidates->len; k++)
+                g_ptr_array_add(lines, jsdp_candidate_to_sdp_line(
+                                           g_ptr_array_index(tr->candidates,
+                                                             k)));
+            g_ptr_array_add(lines, NULL);
+            f = g_new0(Fragment, 1);
+            f->mid = g_strdup(ct->name ? ct->name : "0");
+            f->pt = first_pt(known);
+            f->ufrag = g_strdup(ufrag ? ufrag : "");
+            f->pwd = g_strdup(pwd ? pwd : "");
+            f->candidates = (char **)g_ptr_array_free(lines, FALSE);
+            f->eoc = tr->end_of_candidates;
             if (c->media_ready) {
-                gw_media_fragment(b->media, c->sid, TAG_XMPP, frag);
-                g_free(frag);
+                send_fragment(c, f);
+                fragment_free(f);
             } else {
-                g_ptr_array_add(c->fragments, frag);
+                g_ptr_array_add(c->fragments, f);
             }
         }
     }

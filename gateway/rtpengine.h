@@ -263,16 +263,16 @@ guint gw_rtpengine_ping(GwRtpengine *rtpe, GwRtpengineReplyFunc callback,
 /* `play DTMF`: rtpengine sends the event `code` ('0'-'9', '*', '#',
  * 'A'-'D', case-insensitive) as if party `from_tag` had sent it, toward the
  * other party (RFC 4733 telephone-event when that party accepted it, else
- * an in-band tone). `duration_ms`: 100-5000, 0 = rtpengine's default
- * (250 ms); `volume_db`: 1-63 meaning -1..-63 dB, 0 = rtpengine's default
- * (-8 dB).
+ * an in-band tone). `duration_ms`: 100-5000 (clamped into that range),
+ * 0 = rtpengine's default (250 ms); `volume_db`: 1-63 meaning -1..-63 dB
+ * (larger values clamped to 63), 0 = rtpengine's default (-8 dB).
  * Works with rtpengine 10.5 in userspace mode (verified by
  * tests/test_rtpengine.c: telephone-event packets arrive) on two
  * conditions: the call's offer and answer both had
  * GW_RTPENGINE_FLAG_INJECT_DTMF, and `from_tag`'s party has already sent
  * RTP (before that: REFUSED "No SSRC context present for DTMF
  * injection"). The code may come from a peer: request, or NULL and
- * GW_RTPENGINE_ERROR_INVALID. */
+ * GW_RTPENGINE_ERROR_INVALID for a code outside the 16 events. */
 GwBencode *gw_rtpengine_build_play_dtmf(const char *call_id,
                                         const char *from_tag, char code,
                                         guint duration_ms, guint volume_db,

@@ -290,6 +290,51 @@ request_route {{
             self.proc = None
 
 
+class Rtpengine:
+    """rtpengine in userspace mode (notes/peers.md), ng on a free port."""
+
+    def __init__(self, env):
+        import random
+        self.env = env
+        self.dir = env.subdir("rtpengine")
+        self.port = free_port(udp_too=True)
+        base = random.randrange(30000, 39000, 200)
+        self.port_min, self.port_max = base, base + 199
+        self.proc = None
+
+    def start(self):
+        if shutil.which("rtpengine") is None:
+            raise unittest.SkipTest("rtpengine is not installed")
+        self.proc = Proc("rtpengine", [
+            "rtpengine", "--config-file=none", "--foreground", "--log-stderr",
+            "--table=-1", f"--interface={HOST}",
+            f"--listen-ng={HOST}:{self.port}",
+            f"--port-min={self.port_min}", f"--port-max={self.port_max}",
+            "--log-level=7"], self.dir)
+        self.env.procs.append(self.proc)
+        # answers "d6:result4:ponge" once it listens
+        def up():
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(0.2)
+            try:
+                s.sendto(b"c1 d7:command4:pinge", (HOST, self.port))
+                return b"pong" in s.recv(200)
+            except OSError:
+                return False
+            finally:
+                s.close()
+        wait_for(up, 10, 0.1, "rtpengine")
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
+
+    def address(self):
+        return f"{HOST}:{self.port}"
+
+
 def default_gateway_config(env, prosody, sip_port, **over):
     """The gateway config as {group: {key: value}}; `over` as group_key."""
     cfg = {
@@ -712,7 +757,11 @@ def main():
     """unittest main with a closing 'N passed, N failed' line."""
     import sys
     loader = unittest.TestLoader()
-    suite = loader.loadTestsFromModule(sys.modules["__main__"])
+    names = [a for a in sys.argv[1:] if not a.startswith("-")]
+    if names:
+        suite = loader.loadTestsFromNames(names, sys.modules["__main__"])
+    else:
+        suite = loader.loadTestsFromModule(sys.modules["__main__"])
     runner = unittest.TextTestRunner(verbosity=2)
     result = runner.run(suite)
     failed = len(result.failures) + len(result.errors)

@@ -356,19 +356,33 @@ class CallsBase(gwtest.GatewayTestCase):
     @classmethod
     def setUpClass(cls):
         cls.UAS = free_port(udp_too=True)
+        extra = dict(cls.extra_config())
+        if cls.relay == "rtpengine":
+            if not os.path.exists(gwtest.gateway_binary()):
+                raise unittest.SkipTest("gateway binary not built")
+            cls.rtpe_env = gwtest.Env(cls.__name__ + "-rtpe")
+            cls.rtpe = gwtest.Rtpengine(cls.rtpe_env).start()
+            extra["media__rtpengine"] = cls.rtpe.address()
         cls.gateway_overrides = dict(
             sip__outbound_proxy=(f"sip:{HOST}:{cls.UAS}" if cls.use_proxy
                                  else None),
             calls__allow_calls=f"alice@{XMPP_DOMAIN} *",
             calls__no_answer_s=6,
             media__relay=cls.relay,
-            **cls.extra_config())
+            **extra)
         super().setUpClass()
         cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
 
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            if getattr(cls, "rtpe_env", None) is not None:
+                cls.rtpe_env.close()
+
     def setUp(self):
         self.alice.drain()
-        self.n = getattr(self, "n", 0)
 
     def uas(self, scenario):
         run = self.sipp.start(scenario, port=self.UAS, timeout=30)
@@ -609,6 +623,71 @@ class OutboundPassThrough(OutboundCases, CallsBase):
 class InboundPassThrough(InboundCases, CallsBase):
     """SIP -> XMPP signalling with relay = none."""
     relay = "none"
+
+
+class OutboundRtpengine(OutboundCases, CallsBase):
+    """XMPP -> SIP with the media anchored in a real rtpengine: the INVITE
+    carries plain RTP/AVP, the session-accept ICE + DTLS-SRTP."""
+    relay = "rtpengine"
+
+    def check_invite(self, uas):
+        msgs = uas.messages()
+        invite = msgs[msgs.index("INVITE sip:"):]
+        invite = invite[:invite.index("-----")] if "-----" in invite else invite
+        self.assertIn("RTP/AVP", invite)
+        self.assertNotIn("a=fingerprint", invite)
+        self.assertNotIn("a=ice-ufrag", invite)
+        self.assertIn("c=IN IP4 127.0.0.1", invite)
+
+    def check_accept(self, acc):
+        super().check_accept(acc)
+        tr = acc.find(f"{{{NS_J}}}jingle/{{{NS_J}}}content/{{{NS_ICE}}}transport")
+        self.assertIsNotNone(tr)
+        self.assertTrue(tr.get("ufrag") and tr.get("pwd"))
+        fp = tr.find(f"{{{NS_DTLS}}}fingerprint")
+        self.assertIsNotNone(fp)
+        # an answer must never say actpass (dino#1072)
+        self.assertIn(fp.get("setup"), ("active", "passive"))
+        self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
+        # rtpengine drops BUNDLE; the gateway puts the offer's group back
+        grp = acc.find(f"{{{NS_J}}}jingle/"
+                       "{urn:xmpp:jingle:apps:grouping:0}group")
+        self.assertIsNotNone(grp)
+        # the trickled candidate reached rtpengine
+        self.rtpe.proc.wait_log(r"(?i)learning new ICE candidate|candidate", 5)
+
+    def test_6_20_rtpengine_down(self):
+        """6.20 rtpengine unreachable: the call fails cleanly
+        (failed-application), no INVITE, a clear log line"""
+        self.rtpe.stop()
+        try:
+            sid = "call620"
+            self.propose(sid)
+            p = self.alice.wait(jmi("proceed", sid), what="proceed")
+            self.set_jingle(p.get("from"), jingle_offer(sid, self.alice.jid),
+                            "si-" + sid)
+            t = self.alice.wait(is_jingle("session-terminate", sid),
+                                timeout=15, what="terminate")
+            self.ack(t)
+            self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/"
+                                        f"{{{NS_J}}}failed-application"))
+            self.gw.proc.wait_log(r"media relay failed: rtpengine at", 5)
+        finally:
+            self.rtpe.start()
+
+
+class InboundRtpengine(InboundCases, CallsBase):
+    """SIP -> XMPP with a real rtpengine: the session-initiate carries ICE +
+    DTLS-SRTP, the 200 OK plain RTP/AVP."""
+    relay = "rtpengine"
+
+    def check_initiate(self, si):
+        super().check_initiate(si)
+        tr = si.find(f"{{{NS_J}}}jingle/{{{NS_J}}}content/{{{NS_ICE}}}transport")
+        self.assertIsNotNone(tr)
+        fp = tr.find(f"{{{NS_DTLS}}}fingerprint")
+        self.assertIsNotNone(fp)
+        self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
 
 
 del CallsBase  # only the concrete classes run
