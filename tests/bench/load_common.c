@@ -677,6 +677,43 @@ lc_run_send(LcConn *c, const LcRunCfg *cfg, LcResult *r)
     return 0;
 }
 
+static uint64_t
+realtime_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A body "ts=DATE\tTIME\tEPOCH.USEC ..." (SIPp's [timestamp]): the send
+ * time in us since the epoch, or 0. */
+static uint64_t
+body_stamp_us(const char *xml, size_t len)
+{
+    const char *p = lc_find(xml, len, "<body>ts=");
+    const char *end = xml + len;
+    uint64_t sec = 0, usec = 0;
+    int tabs = 0, digits = 0;
+
+    if (p == NULL)
+        return 0;
+    for (p += 9; p < end && tabs < 2; p++)
+        if (*p == '\t')
+            tabs++;
+    if (tabs < 2)
+        return 0;
+    for (; p < end && *p >= '0' && *p <= '9'; p++)
+        sec = sec * 10 + (uint64_t)(*p - '0');
+    if (p >= end || *p != '.')
+        return 0;
+    for (p++; p < end && *p >= '0' && *p <= '9' && digits < 6; p++, digits++)
+        usec = usec * 10 + (uint64_t)(*p - '0');
+    for (; digits < 6; digits++)
+        usec *= 10;
+    return sec * 1000000u + usec;
+}
+
 int
 lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
 {
@@ -685,7 +722,7 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
     uint64_t deadline = t0 + (uint64_t)(cfg->timeout_s * 1e9);
     uint64_t idle_ns = (uint64_t)(cfg->idle_s * 1e9);
 
-    result_init(r, "recv", 1);
+    result_init(r, "recv", cfg->count);
     r->t_begin = t0;
     for (;;) {
         uint64_t now = lc_now_ns(), wait_ns;
@@ -735,9 +772,16 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
                 lc_find(xml, len, "<body") == NULL) {
                 r->bad++;
             } else {
+                uint64_t sent_us = body_stamp_us(xml, len);
                 r->received++;
                 if (r->t_first == 0)
                     r->t_first = now;
+                if (sent_us != 0 && r->n_lat < cfg->count) {
+                    uint64_t now_us = realtime_us();
+                    uint64_t us = now_us > sent_us ? now_us - sent_us : 0;
+                    r->lat_us[r->n_lat++] =
+                        us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+                }
             }
             r->t_last = now;
         }
@@ -804,9 +848,12 @@ lc_print_result(const char *prog, LcResult *r)
     } else {
         fprintf(stderr,
                 "%s: received %" PRIu64 " messages (%" PRIu64
-                " errors/bodiless) in %.3f s = %.0f msg/s; own CPU %.3f s%s%s\n",
-                prog, r->received, r->bad, secs, rate,
-                (double)r->cpu_us / 1e6, r->timed_out ? " (timed out)" : "",
+                " errors/bodiless) in %.3f s = %.0f msg/s; SIP send -> "
+                "stanza p50 %.0f us, p99 %.0f us, max %.0f us (%zu stamped);"
+                " own CPU %.3f s%s%s\n",
+                prog, r->received, r->bad, secs, rate, p50, p99, pmax,
+                r->n_lat, (double)r->cpu_us / 1e6,
+                r->timed_out ? " (timed out)" : "",
                 r->link_lost ? " (link lost)" : "");
     }
     printf("RESULT mode=%s sent=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
