@@ -14,7 +14,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(gw-bencode-error-quark, gw_bencode_error)
+/* clang-format on */
 
 typedef struct {
     char *data; /* always NUL-terminated, the NUL not counted in len */
@@ -341,8 +343,7 @@ gw_bencode_dict_take(GwBencode *dict, const char *key, GwBencode *value)
 }
 
 void
-gw_bencode_dict_set_string(GwBencode *dict, const char *key,
-                           const char *value)
+gw_bencode_dict_set_string(GwBencode *dict, const char *key, const char *value)
 {
     g_return_if_fail(value != NULL);
     gw_bencode_dict_take(dict, key, gw_bencode_string_new(value));
@@ -513,8 +514,8 @@ encode_value(GByteArray *out, const GwBencode *v)
         break;
     case GW_BENCODE_DICT: {
         /* BEP 3: keys sorted as raw strings; our order is insertion. */
-        g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new(
-            v->u.d.entries->len);
+        g_autoptr(GPtrArray) sorted =
+            g_ptr_array_sized_new(v->u.d.entries->len);
 
         for (guint i = 0; i < v->u.d.entries->len; i++)
             g_ptr_array_add(sorted, v->u.d.entries->pdata[i]);
@@ -552,7 +553,7 @@ typedef struct {
 } Reader;
 
 static gboolean G_GNUC_PRINTF(3, 4)
-reader_fail(Reader *r, gsize at, const char *format, ...)
+    reader_fail(Reader *r, gsize at, const char *format, ...)
 {
     g_autofree char *what = NULL;
     va_list ap;

@@ -132,8 +132,7 @@ const GwBencode *gw_bencode_dict_get_dict(const GwBencode *dict,
 guint gw_bencode_dict_size(const GwBencode *dict);
 const char *gw_bencode_dict_peek_key(const GwBencode *dict, guint index,
                                      gsize *len);
-const GwBencode *gw_bencode_dict_peek_value(const GwBencode *dict,
-                                            guint index);
+const GwBencode *gw_bencode_dict_peek_value(const GwBencode *dict, guint index);
 
 /* ---- wire form -------------------------------------------------------- */
 

@@ -23,8 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (value == NULL) {
         if (error->domain != GW_BENCODE_ERROR ||
-            error->code != GW_BENCODE_ERROR_MALFORMED ||
-            error->message == NULL)
+            error->code != GW_BENCODE_ERROR_MALFORMED || error->message == NULL)
             abort();
         g_error_free(error);
         return 0;

@@ -87,6 +87,11 @@ typedef struct {
     GwSipCall *sip;
     JsdpSession *xmpp_session; /* OUT: the initiate; IN: what we offered */
     char *sip_sdp_in;          /* IN: the INVITE's offer */
+    char *x_sdp;       /* the XMPP party's SDP as the relay last had it */
+    char *sip_sdp_out; /* the SDP we last gave the SIP side */
+    guint sdp_version; /* o= version of our re-INVITEs */
+    gboolean held_by_sip;
+    gboolean held_by_xmpp;
     GPtrArray *fragments;      /* trickled before the offer was done */
     gboolean media_ready;      /* the relay knows the XMPP party */
     gboolean media_answered;   /* IN: 200 sent; OUT: session-accept sent */
@@ -362,6 +367,8 @@ call_free(Call *c)
     g_free(c->initiator);
     g_free(c->responder);
     g_free(c->sip_sdp_in);
+    g_free(c->x_sdp);
+    g_free(c->sip_sdp_out);
     g_free(c);
 }
 
@@ -795,6 +802,7 @@ on_session_initiate(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j)
         call_end(c, "failed-application", 0, error->message);
         return;
     }
+    c->x_sdp = g_strdup(sdp);
     c->media_req = gw_media_offer(b->media, c->sid, TAG_XMPP, sdp,
                                   GW_MEDIA_TOWARD_SIP, on_out_offer_done,
                                   ticket_new(c));
@@ -820,6 +828,7 @@ on_out_offer_done(const char *sdp, const GError *error, gpointer data)
     }
     c->media_ready = TRUE;
     flush_fragments(c);
+    c->sip_sdp_out = g_strdup(sdp);
     c->state = ST_INVITING;
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: INVITE %s as %s", c->sid,
              c->sip_peer, c->sip_self);
@@ -974,18 +983,145 @@ sip_info(gpointer data, const char *content_type, const char *body,
     }
 }
 
+/* The SDP with every direction attribute set to `dir` (and one added if
+ * there was none) and the o= version set to `version`. (transfer full) */
+static char *
+sdp_with_direction(const char *sdp, const char *dir, guint version)
+{
+    g_auto(GStrv) lines = g_strsplit(sdp, "\n", -1);
+    GString *out = g_string_sized_new(strlen(sdp) + 32);
+    gboolean had = FALSE;
+
+    for (guint i = 0; lines[i] != NULL; i++) {
+        char *l = g_strchomp(lines[i]);
+        if (*l == '\0')
+            continue;
+        if (strcmp(l, "a=sendrecv") == 0 || strcmp(l, "a=sendonly") == 0 ||
+            strcmp(l, "a=recvonly") == 0 || strcmp(l, "a=inactive") == 0) {
+            g_string_append_printf(out, "a=%s\r\n", dir);
+            had = TRUE;
+        } else if (g_str_has_prefix(l, "o=")) {
+            g_auto(GStrv) f = g_strsplit(l, " ", 6);
+            if (g_strv_length(f) == 6)
+                g_string_append_printf(out, "%s %s %u %s %s %s\r\n", f[0],
+                                       f[1], version, f[3], f[4], f[5]);
+            else
+                g_string_append_printf(out, "%s\r\n", l);
+        } else {
+            g_string_append_printf(out, "%s\r\n", l);
+        }
+    }
+    if (!had)
+        g_string_append_printf(out, "a=%s\r\n", dir);
+    return g_string_free(out, FALSE);
+}
+
+static gboolean
+sdp_is_hold(const char *sdp)
+{
+    return sdp != NULL && (strstr(sdp, "a=sendonly") != NULL ||
+                           strstr(sdp, "a=inactive") != NULL);
+}
+
+static void
+tell_hold(Call *c, gboolean held)
+{
+    /* XEP-0167 7: Dino shows it; Conversations 2.12 ignores session-info */
+    send_jingle_simple(c, "session-info",
+                       held ? "<hold xmlns='" NS_RTP_INFO "'/>"
+                            : "<active xmlns='" NS_RTP_INFO "'/>");
+}
+
+static void
+on_reinvite_answered(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL || c->sip == NULL) {
+        if (c->sip != NULL)
+            gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+        return;
+    }
+    g_free(c->sip_sdp_out);
+    c->sip_sdp_out = g_strdup(sdp);
+    gw_sip_call_respond(c->sip, 200, "OK", sdp);
+}
+
+static void
+on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+
+    g_free(t);
+    if (c == NULL)
+        return;
+    c->media_req = 0;
+    if (error != NULL || c->x_sdp == NULL) {
+        if (c->sip != NULL)
+            gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+        return;
+    }
+    /* the XMPP leg does not renegotiate: its last SDP answers again */
+    c->media_req = gw_media_answer(c->b->media, c->sid, TAG_SIP, TAG_XMPP,
+                                   c->x_sdp, GW_MEDIA_TOWARD_SIP,
+                                   on_reinvite_answered, ticket_new(c));
+}
+
+/* A re-INVITE from the SIP side (hold, resume, session refresh, new
+ * address): the relay takes the new offer; the XMPP leg keeps its
+ * session, and hears of a hold through session-info. */
 static void
 sip_reinvite(gpointer data, const char *sdp)
 {
     Call *c = call_of_sip(data);
+    gboolean hold;
 
     if (c == NULL || c->sip == NULL)
         return;
-    /* The media relay keeps the XMPP leg as it is: a hold from the SIP
-     * side is carried in the media (sendonly/inactive toward rtpengine).
-     * Answer with what we sent last, mirroring the direction. TODO(#6):
-     * route re-INVITEs through the relay and send <hold/> to Dino. */
-    gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+    if (c->state != ST_ACTIVE || c->media_req != 0) {
+        gw_sip_call_respond(c->sip, 491, "Request Pending", NULL);
+        return;
+    }
+    if (sdp == NULL) {
+        /* an offerless re-INVITE: offer what we had */
+        gw_sip_call_respond(c->sip, 200, "OK", c->sip_sdp_out);
+        return;
+    }
+    hold = sdp_is_hold(sdp);
+    if (hold != c->held_by_sip) {
+        c->held_by_sip = hold;
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side %s", c->sid,
+                 hold ? "holds" : "resumes");
+        tell_hold(c, hold);
+    }
+    c->media_req = gw_media_offer(c->b->media, c->sid, TAG_SIP, sdp,
+                                  GW_MEDIA_TOWARD_XMPP, on_reinvite_offered,
+                                  ticket_new(c));
+}
+
+/* <hold/> or <active/> from the XMPP side: re-INVITE the SIP side with
+ * sendonly (RFC 3264 8.4) or sendrecv. */
+static void
+xmpp_hold(Call *c, gboolean hold)
+{
+    g_autofree char *sdp = NULL;
+
+    if (hold == c->held_by_xmpp || c->state != ST_ACTIVE || c->sip == NULL ||
+        c->sip_sdp_out == NULL)
+        return;
+    c->held_by_xmpp = hold;
+    c->sdp_version++;
+    sdp = sdp_with_direction(c->sip_sdp_out, hold ? "sendonly" : "sendrecv",
+                             c->sdp_version + 1000);
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP side %s", c->sid,
+             hold ? "holds" : "resumes");
+    gw_sip_call_reinvite(c->sip, sdp);
 }
 
 static const GwSipCallFuncs out_sip_funcs = {
@@ -1179,6 +1315,8 @@ on_in_answer_done(const char *sdp, const GError *error, gpointer data)
     c->sip_answered = TRUE;
     c->state = ST_ACTIVE;
     set_timer(c, cfg_of(c->b)->calls.max_duration_s);
+    g_free(c->sip_sdp_out);
+    c->sip_sdp_out = g_strdup(sdp);
     gw_sip_call_respond(c->sip, 200, "OK", sdp);
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: answered by %s", c->sid,
              c->xmpp_full);
@@ -1211,6 +1349,8 @@ on_session_accept(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
         return;
     }
     c->state = ST_MEDIA;
+    g_free(c->x_sdp);
+    c->x_sdp = g_strdup(sdp);
     c->media_req = gw_media_answer(b->media, c->sid, TAG_SIP, TAG_XMPP, sdp,
                                    GW_MEDIA_TOWARD_SIP, on_in_answer_done,
                                    ticket_new(c));
@@ -1319,8 +1459,13 @@ on_session_info(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j,
         return;
     }
     if (g_strcmp0(xmpp_stanza_get_ns(p), NS_RTP_INFO) == 0) {
-        /* ringing, mute, unmute, active, hold: informational here */
+        const char *what = xmpp_stanza_get_name(p);
         iq_result(b, iq);
+        /* hold/active become re-INVITEs; ringing and mute inform only */
+        if (strcmp(what, "hold") == 0)
+            xmpp_hold(c, TRUE);
+        else if (strcmp(what, "active") == 0)
+            xmpp_hold(c, FALSE);
         return;
     }
     /* XEP-0166 7.2.13: unknown payloads */

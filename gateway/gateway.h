@@ -33,6 +33,8 @@ typedef struct {
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;
 
+    char *caps_ver; /* XEP-0115 verification string of SIP contacts */
+
     GMainLoop *loop;
     gboolean stopping;
     guint pending_stops;
@@ -43,6 +45,12 @@ void gw_router_xmpp_stanza(xmpp_stanza_t *stanza, gpointer gateway);
 void gw_router_xmpp_state(gboolean up, gpointer gateway);
 void gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
                            gpointer gateway);
+
+/* XEP-0115 node of the component's contacts. */
+#define GW_CAPS_NODE "https://xmpp-sip-gateway.invalid/caps"
+
+/* Computes gw->caps_ver from what disco#info answers for contacts. */
+void gw_router_init_caps(GwGateway *gw);
 
 /* Sends a stanza built as text; logs and drops it if the link is down
  * (for stanzas nobody waits on: errors, receipts, iq results). */

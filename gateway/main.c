@@ -101,6 +101,19 @@ set_log_level(const char *name, int verbose)
         log_threshold = G_LOG_LEVEL_MESSAGE;
 }
 
+static void
+libxml_error(void *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    g_autofree char *text = NULL;
+
+    va_start(ap, fmt);
+    text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_log_structured("libxml2", G_LOG_LEVEL_DEBUG, "MESSAGE", "%s",
+                     g_strchomp(text));
+}
+
 /* ---- stop and reload --------------------------------------------------- */
 
 static gint64 drain_deadline;
@@ -326,6 +339,10 @@ main(int argc, char **argv)
     }
     set_log_level(gw.config->log.level, verbose);
     xmlInitParser();
+    /* libxml2 prints some errors (bad encodings) through a global handler
+     * even with XML_PARSE_NOERROR: into our log, at debug */
+    xmlSetGenericErrorFunc(NULL, libxml_error);
+    gw_router_init_caps(&gw);
 
     gw.loop = g_main_loop_new(NULL, FALSE);
     gw.xmpp_rate = gw_rate_limiter_new();
@@ -366,6 +383,7 @@ out:
     gw_rate_limiter_free(gw.xmpp_rate);
     gw_rate_limiter_free(gw.sip_rate);
     map_table_free(gw.map);
+    g_free(gw.caps_ver);
     if (gw.config != gw.boot_config)
         gw_config_free(gw.config);
     gw_config_free(gw.boot_config);

@@ -154,6 +154,12 @@ send_presence(GwPresBridge *b, const char *from, const char *to,
     gw_xml_append_attr(x, "type", type);
     if (type == NULL && p != NULL) {
         g_string_append_c(x, '>');
+        /* XEP-0115: clients learn from caps that the contact takes calls
+         * (Conversations shows no call button without them) */
+        g_string_append(x, "<c xmlns='http://jabber.org/protocol/caps' "
+                           "hash='sha-1' node='" GW_CAPS_NODE "'");
+        gw_xml_append_attr(x, "ver", b->gw->caps_ver);
+        g_string_append(x, "/>");
         if (p->show != GW_SHOW_ONLINE)
             g_string_append_printf(x, "<show>%s</show>",
                                    gw_show_to_string(p->show));

@@ -50,6 +50,49 @@ gw_gateway_send_text(GwGateway *gw, GString *xml)
     g_string_free(xml, TRUE);
 }
 
+#define CONTACT_IDENTITY_NAME "SIP contact"
+
+/* The features a SIP contact (user@component) answers with, sorted. */
+static GPtrArray *
+contact_features(const GwGateway *gw)
+{
+    GPtrArray *f = g_ptr_array_new();
+
+    for (gsize i = 0; i < G_N_ELEMENTS(user_features); i++)
+        g_ptr_array_add(f, (gpointer)user_features[i]);
+    for (gsize i = 0; gw->config->calls.enabled &&
+                      i < G_N_ELEMENTS(call_features);
+         i++)
+        g_ptr_array_add(f, (gpointer)call_features[i]);
+    return f;
+}
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* XEP-0115 5.1: SHA-1 over "category/type/lang/name<" and "feature<". */
+void
+gw_router_init_caps(GwGateway *gw)
+{
+    g_autoptr(GPtrArray) f = contact_features(gw);
+    g_autoptr(GString) s = g_string_new("client/phone//" CONTACT_IDENTITY_NAME
+                                        "<");
+    g_autoptr(GChecksum) sha = g_checksum_new(G_CHECKSUM_SHA1);
+    guint8 digest[20];
+    gsize len = sizeof digest;
+
+    g_ptr_array_sort(f, cmp_str);
+    for (guint i = 0; i < f->len; i++)
+        g_string_append_printf(s, "%s<", (const char *)g_ptr_array_index(f, i));
+    g_checksum_update(sha, (const guchar *)s->str, s->len);
+    g_checksum_get_digest(sha, digest, &len);
+    g_free(gw->caps_ver);
+    gw->caps_ver = g_base64_encode(digest, len);
+}
+
 static GString *
 iq_result_open(xmpp_stanza_t *iq)
 {
@@ -78,7 +121,10 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
     const char *node = xmpp_stanza_get_attribute(query, "node");
     g_autoptr(MapResult) m = NULL;
 
-    if (node != NULL) {
+    /* XEP-0115: the caps node of contacts answers like a contact */
+    if (node != NULL &&
+        !(local != NULL && g_str_has_prefix(node, GW_CAPS_NODE "#") &&
+          strcmp(node + strlen(GW_CAPS_NODE "#"), gw->caps_ver) == 0)) {
         reply_error(gw, iq, "item-not-found", "no such node");
         return;
     }
@@ -92,7 +138,9 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
         }
     }
     x = iq_result_open(iq);
-    g_string_append(x, "><query xmlns='" GW_NS_DISCO_INFO "'>");
+    g_string_append(x, "><query xmlns='" GW_NS_DISCO_INFO "'");
+    gw_xml_append_attr(x, "node", node);
+    g_string_append_c(x, '>');
     if (local == NULL) {
         g_string_append(x, "<identity category='gateway' type='sip' "
                            "name='XMPP-SIP gateway'/>");
@@ -100,17 +148,13 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
             g_string_append_printf(x, "<feature var='%s'/>",
                                    domain_features[i]);
     } else {
-        g_string_append(x, "<identity category='client' type='phone'");
-        gw_xml_append_attr(x, "name", m->sip_uri);
-        g_string_append(x, "/>");
-        for (gsize i = 0; i < G_N_ELEMENTS(user_features); i++)
+        g_autoptr(GPtrArray) f = contact_features(gw);
+        /* one identity for every contact, so that one caps hash serves */
+        g_string_append(x, "<identity category='client' type='phone' "
+                           "name='" CONTACT_IDENTITY_NAME "'/>");
+        for (guint i = 0; i < f->len; i++)
             g_string_append_printf(x, "<feature var='%s'/>",
-                                   user_features[i]);
-        for (gsize i = 0; gw->config->calls.enabled &&
-                          i < G_N_ELEMENTS(call_features);
-             i++)
-            g_string_append_printf(x, "<feature var='%s'/>",
-                                   call_features[i]);
+                                   (const char *)g_ptr_array_index(f, i));
     }
     g_string_append(x, "</query></iq>");
     gw_gateway_send_text(gw, x);

@@ -26,12 +26,17 @@
 #include <gio/gio.h>
 #include <string.h>
 
+/* clang-format off */
 G_DEFINE_QUARK(gw-rtpengine-error-quark, gw_rtpengine_error)
+/* clang-format on */
 
 #define DEFAULT_TIMEOUT_MS 500
 #define DEFAULT_TRIES 3
-/* The largest UDP payload over IPv4 (65535 - 8 - 20). */
+/* The largest UDP payload over IPv4 (65535 - 8 - 20): larger requests
+ * cannot be sent. Answers are read into RECV_BUFFER bytes, enough for any
+ * datagram, so none is silently cut. */
 #define MAX_DATAGRAM 65507
+#define RECV_BUFFER 65536
 #define MAX_COOKIE 64
 
 typedef struct _Request Request;
@@ -49,7 +54,7 @@ struct _GwRtpengine {
     guint last_id;
     GHashTable *by_id;     /* GUINT_TO_POINTER(id) -> Request *, owned */
     GHashTable *by_cookie; /* cookie -> Request *, borrowed */
-    guint8 *buffer;        /* MAX_DATAGRAM + 1 bytes, for receiving */
+    guint8 *buffer;        /* RECV_BUFFER bytes, for receiving */
     guint busy;            /* frames of ours on the stack that may call back */
     gboolean closing;      /* gw_rtpengine_free() was called */
 };
@@ -169,8 +174,8 @@ transmit(Request *req)
     req->sent++;
     /* Always rendered: main.c filters by its own threshold, so GLib's
      * would-drop test cannot tell whether anyone reads debug lines. */
-    g_debug("-> %s %s (try %u/%u): %s", rtpe->address, req->cookie,
-            req->sent, rtpe->tries, req->dump);
+    g_debug("-> %s %s (try %u/%u): %s", rtpe->address, req->cookie, req->sent,
+            rtpe->tries, req->dump);
     /* UDP: a send that would block, or an ICMP error from an earlier
      * datagram (connection refused while rtpengine is down), is a lost
      * datagram; the timer retransmits, then reports the timeout. */
@@ -200,8 +205,8 @@ on_timer(gpointer user_data)
     g_autoptr(GError) error = NULL;
 
     if (req->deferred == NULL && req->sent < rtpe->tries) {
-        g_debug("%s %s '%s': no answer in %u ms, retransmitting",
-                rtpe->address, req->cookie, req->command, rtpe->timeout_ms);
+        g_debug("%s %s '%s': no answer in %u ms, retransmitting", rtpe->address,
+                req->cookie, req->command, rtpe->timeout_ms);
         transmit(req);
         arm_timer(req, rtpe->timeout_ms);
         return G_SOURCE_REMOVE; /* this source; a new one is armed */
@@ -262,11 +267,11 @@ gw_rtpengine_send(GwRtpengine *rtpe, GwBencode *request,
     g_hash_table_insert(rtpe->by_cookie, req->cookie, req);
 
     if (g_bytes_get_size(req->datagram) > MAX_DATAGRAM) {
-        req->deferred = g_error_new(
-            GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_IO,
-            "rtpengine request '%s' of %" G_GSIZE_FORMAT
-            " bytes does not fit in a UDP datagram",
-            req->command, g_bytes_get_size(req->datagram));
+        req->deferred =
+            g_error_new(GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_IO,
+                        "rtpengine request '%s' of %" G_GSIZE_FORMAT
+                        " bytes does not fit in a UDP datagram",
+                        req->command, g_bytes_get_size(req->datagram));
         arm_timer(req, 0); /* report from the loop, never from here */
         return req->id;
     }
@@ -284,8 +289,7 @@ gw_rtpengine_cancel(GwRtpengine *rtpe, guint id)
     req = g_hash_table_lookup(rtpe->by_id, GUINT_TO_POINTER(id));
     if (req == NULL)
         return FALSE;
-    g_debug("%s %s '%s': cancelled", rtpe->address, req->cookie,
-            req->command);
+    g_debug("%s %s '%s': cancelled", rtpe->address, req->cookie, req->command);
     request_detach(rtpe, req);
     request_free(req);
     return TRUE;
@@ -303,10 +307,10 @@ handle_answer(Request *req, const guint8 *body, gsize len)
     const char *result;
 
     if (reply == NULL) {
-        g_autoptr(GError) outer = g_error_new(
-            GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_MALFORMED,
-            "rtpengine at %s: malformed answer to '%s': %s", rtpe->address,
-            req->command, error->message);
+        g_autoptr(GError) outer =
+            g_error_new(GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_MALFORMED,
+                        "rtpengine at %s: malformed answer to '%s': %s",
+                        rtpe->address, req->command, error->message);
         request_finish(req, NULL, outer);
         return;
     }
@@ -324,7 +328,8 @@ handle_answer(Request *req, const guint8 *body, gsize len)
         return;
     }
     if (strcmp(result, "ok") == 0 || strcmp(result, "pong") == 0) {
-        const char *warning = gw_bencode_dict_get_string(reply, "warning", NULL);
+        const char *warning =
+            gw_bencode_dict_get_string(reply, "warning", NULL);
 
         if (warning != NULL)
             g_info("rtpengine at %s warns about '%s': %.200s", rtpe->address,
@@ -337,10 +342,10 @@ handle_answer(Request *req, const guint8 *body, gsize len)
             gw_bencode_dict_get_string(reply, "error-reason", NULL);
         g_autofree char *shown = g_strescape(reason ? reason : "", NULL);
 
-        error = g_error_new(GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_REFUSED,
-                            "rtpengine at %s refused '%s': '%.200s'",
-                            rtpe->address, req->command,
-                            reason ? shown : "no error-reason given");
+        error =
+            g_error_new(GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_REFUSED,
+                        "rtpengine at %s refused '%s': '%.200s'", rtpe->address,
+                        req->command, reason ? shown : "no error-reason given");
     } else {
         g_autofree char *shown = quote(result);
 
@@ -391,8 +396,8 @@ on_readable(GSocket *socket, GIOCondition condition, gpointer user_data)
      * the loop (the source fires again while data is queued). */
     for (guint i = 0; i < 64 && !rtpe->closing; i++) {
         g_autoptr(GError) error = NULL;
-        gssize n = g_socket_receive(socket, (char *)rtpe->buffer,
-                                    MAX_DATAGRAM + 1, NULL, &error);
+        gssize n = g_socket_receive(socket, (char *)rtpe->buffer, RECV_BUFFER,
+                                    NULL, &error);
 
         if (n < 0) {
             if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -408,43 +413,9 @@ on_readable(GSocket *socket, GIOCondition condition, gpointer user_data)
 
 /* ---- creation --------------------------------------------------------- */
 
-/* "IPv4:port" or "[IPv6]:port"; no names. (transfer full) */
 static GSocketAddress *
-parse_address(const char *address, GError **error)
+bad_address(const char *address, GError **error)
 {
-    g_autofree char *host = NULL;
-    g_autoptr(GInetAddress) inet = NULL;
-    const char *port_text;
-    guint64 port;
-
-    if (address[0] == '[') {
-        const char *close = strchr(address, ']');
-
-        if (close == NULL || close[1] != ':')
-            goto bad;
-        host = g_strndup(address + 1, (gsize)(close - address - 1));
-        port_text = close + 2;
-    } else {
-        const char *colon = strrchr(address, ':');
-
-        if (colon == NULL)
-            goto bad;
-        host = g_strndup(address, (gsize)(colon - address));
-        if (strchr(host, ':') != NULL)
-            goto bad; /* an IPv6 address needs its brackets */
-        port_text = colon + 1;
-    }
-    if (!g_ascii_string_to_unsigned(port_text, 10, 1, 65535, &port, NULL))
-        goto bad;
-    inet = g_inet_address_new_from_string(host);
-    if (inet == NULL)
-        goto bad;
-    if ((address[0] == '[') !=
-        (g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6))
-        goto bad;
-    return g_inet_socket_address_new(inet, (guint16)port);
-
-bad: {
     g_autofree char *shown = quote(address);
 
     g_set_error(error, GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_INVALID,
@@ -453,6 +424,40 @@ bad: {
                 shown);
     return NULL;
 }
+
+/* "IPv4:port" or "[IPv6]:port"; no names. (transfer full) */
+static GSocketAddress *
+parse_address(const char *address, GError **error)
+{
+    g_autofree char *host = NULL;
+    g_autoptr(GInetAddress) inet = NULL;
+    gboolean bracketed = address[0] == '[';
+    const char *port_text;
+    guint64 port;
+
+    if (bracketed) {
+        const char *close = strchr(address, ']');
+
+        if (close == NULL || close[1] != ':')
+            return bad_address(address, error);
+        host = g_strndup(address + 1, (gsize)(close - address - 1));
+        port_text = close + 2;
+    } else {
+        const char *colon = strrchr(address, ':');
+
+        if (colon == NULL)
+            return bad_address(address, error);
+        host = g_strndup(address, (gsize)(colon - address));
+        port_text = colon + 1;
+    }
+    inet = g_inet_address_new_from_string(host);
+    /* an IPv6 address needs its brackets, an IPv4 one must not have them */
+    if (inet == NULL ||
+        bracketed !=
+            (g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6) ||
+        !g_ascii_string_to_unsigned(port_text, 10, 1, 65535, &port, NULL))
+        return bad_address(address, error);
+    return g_inet_socket_address_new(inet, (guint16)port);
 }
 
 GwRtpengine *
@@ -474,12 +479,11 @@ gw_rtpengine_new(const char *address, const GwRtpengineConfig *config,
     if (sockaddr == NULL)
         return NULL;
     family = g_socket_address_get_family(sockaddr);
-    socket = g_socket_new(family, G_SOCKET_TYPE_DATAGRAM,
-                          G_SOCKET_PROTOCOL_UDP, &local_error);
+    socket = g_socket_new(family, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP,
+                          &local_error);
     any = g_inet_address_new_any(family);
     local = g_inet_socket_address_new(any, 0);
-    if (socket == NULL ||
-        !g_socket_bind(socket, local, FALSE, &local_error) ||
+    if (socket == NULL || !g_socket_bind(socket, local, FALSE, &local_error) ||
         !g_socket_connect(socket, sockaddr, NULL, &local_error)) {
         g_set_error(error, GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_IO,
                     "rtpengine at %s: socket: %s", address,
@@ -502,7 +506,7 @@ gw_rtpengine_new(const char *address, const GwRtpengineConfig *config,
                g_random_int());
     rtpe->by_id = g_hash_table_new_full(NULL, NULL, NULL, request_free);
     rtpe->by_cookie = g_hash_table_new(g_str_hash, g_str_equal);
-    rtpe->buffer = g_malloc(MAX_DATAGRAM + 1);
+    rtpe->buffer = g_malloc(RECV_BUFFER);
 
     rtpe->read_source = g_socket_create_source(rtpe->socket, G_IO_IN, NULL);
     g_source_set_callback(rtpe->read_source, G_SOURCE_FUNC(on_readable), rtpe,
@@ -578,18 +582,16 @@ add_profile(GwBencode *d, GwRtpengineSide toward, GwRtpengineFlags flags)
         break;
     case GW_RTPENGINE_SIDE_SIP:
     case GW_RTPENGINE_SIDE_SIP_SDES:
-        gw_bencode_dict_set_string(d, "transport-protocol",
-                                   toward == GW_RTPENGINE_SIDE_SIP
-                                       ? "RTP/AVP"
-                                       : "RTP/SAVP");
+        gw_bencode_dict_set_string(
+            d, "transport-protocol",
+            toward == GW_RTPENGINE_SIDE_SIP ? "RTP/AVP" : "RTP/SAVP");
         gw_bencode_dict_set_string(d, "ICE", "remove");
         gw_bencode_dict_set_string(d, "DTLS", "off");
         gw_bencode_dict_set_list(d, "rtcp-mux", "demux", NULL);
         if (toward == GW_RTPENGINE_SIDE_SIP_SDES)
-            gw_bencode_dict_set_list(d, "SDES", "no-NULL_HMAC_SHA1_80",
-                                     "no-NULL_HMAC_SHA1_32",
-                                     "no-F8_128_HMAC_SHA1_80",
-                                     "no-F8_128_HMAC_SHA1_32", NULL);
+            gw_bencode_dict_set_list(
+                d, "SDES", "no-NULL_HMAC_SHA1_80", "no-NULL_HMAC_SHA1_32",
+                "no-F8_128_HMAC_SHA1_80", "no-F8_128_HMAC_SHA1_32", NULL);
         break;
     default:
         g_return_if_reached();
@@ -636,13 +638,13 @@ gw_rtpengine_build_answer(const char *call_id, const char *from_tag,
 }
 
 guint
-gw_rtpengine_offer(GwRtpengine *rtpe, const char *call_id,
-                   const char *from_tag, const char *sdp,
-                   GwRtpengineSide toward, GwRtpengineFlags flags,
-                   GwRtpengineReplyFunc callback, gpointer user_data)
+gw_rtpengine_offer(GwRtpengine *rtpe, const char *call_id, const char *from_tag,
+                   const char *sdp, GwRtpengineSide toward,
+                   GwRtpengineFlags flags, GwRtpengineReplyFunc callback,
+                   gpointer user_data)
 {
-    GwBencode *d = gw_rtpengine_build_offer(call_id, from_tag, sdp, toward,
-                                            flags);
+    GwBencode *d =
+        gw_rtpengine_build_offer(call_id, from_tag, sdp, toward, flags);
 
     g_return_val_if_fail(d != NULL, 0);
     return gw_rtpengine_send(rtpe, d, callback, user_data);
@@ -694,8 +696,8 @@ check_field(const char *field, const char *value, gboolean spaces, gsize max,
 
 GwBencode *
 gw_rtpengine_build_offer_fragment(const char *call_id, const char *from_tag,
-                                  const char *mid, guint pt,
-                                  const char *ufrag, const char *pwd,
+                                  const char *mid, guint pt, const char *ufrag,
+                                  const char *pwd,
                                   const char *const *candidates,
                                   gboolean end_of_candidates, GError **error)
 {
@@ -752,9 +754,9 @@ gw_rtpengine_offer_fragment(GwRtpengine *rtpe, const char *call_id,
                             GwRtpengineReplyFunc callback, gpointer user_data,
                             GError **error)
 {
-    GwBencode *d = gw_rtpengine_build_offer_fragment(
-        call_id, from_tag, mid, pt, ufrag, pwd, candidates, end_of_candidates,
-        error);
+    GwBencode *d = gw_rtpengine_build_offer_fragment(call_id, from_tag, mid, pt,
+                                                     ufrag, pwd, candidates,
+                                                     end_of_candidates, error);
 
     if (d == NULL)
         return 0;
@@ -802,9 +804,8 @@ gw_rtpengine_build_query(const char *call_id, const char *from_tag)
 }
 
 guint
-gw_rtpengine_query(GwRtpengine *rtpe, const char *call_id,
-                   const char *from_tag, GwRtpengineReplyFunc callback,
-                   gpointer user_data)
+gw_rtpengine_query(GwRtpengine *rtpe, const char *call_id, const char *from_tag,
+                   GwRtpengineReplyFunc callback, gpointer user_data)
 {
     GwBencode *d = gw_rtpengine_build_query(call_id, from_tag);
 

@@ -189,8 +189,8 @@ guint gw_rtpengine_offer(GwRtpengine *rtpe, const char *call_id,
 guint gw_rtpengine_answer(GwRtpengine *rtpe, const char *call_id,
                           const char *from_tag, const char *to_tag,
                           const char *sdp, GwRtpengineSide toward,
-                          GwRtpengineFlags flags,
-                          GwRtpengineReplyFunc callback, gpointer user_data);
+                          GwRtpengineFlags flags, GwRtpengineReplyFunc callback,
+                          gpointer user_data);
 
 /* One trickled ICE update from the WebRTC peer whose tag is `from_tag` (the
  * tag it had in the offer or answer that carried its SDP), as an `offer`
@@ -278,9 +278,8 @@ GwBencode *gw_rtpengine_build_play_dtmf(const char *call_id,
                                         guint duration_ms, guint volume_db,
                                         GError **error);
 guint gw_rtpengine_play_dtmf(GwRtpengine *rtpe, const char *call_id,
-                             const char *from_tag, char code,
-                             guint duration_ms, guint volume_db,
-                             GwRtpengineReplyFunc callback, gpointer user_data,
-                             GError **error);
+                             const char *from_tag, char code, guint duration_ms,
+                             guint volume_db, GwRtpengineReplyFunc callback,
+                             gpointer user_data, GError **error);
 
 G_END_DECLS

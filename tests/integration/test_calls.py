@@ -441,6 +441,54 @@ class OutboundCases:
                         f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
 
+    def test_6_07_dtmf_and_hold_from_xmpp(self):
+        """6.7 XEP-0181 <dtmf/> (dtmf = info: SIP INFO); <hold/> and
+        <active/> -> re-INVITEs with sendonly and sendrecv"""
+        if self.relay != "none":
+            self.skipTest("INFO path runs with relay = none")
+        reinv = ""
+        plain_crlf = PLAIN_SDP.replace("\n", "\r\n")
+        for direction in ("sendonly", "sendrecv"):
+            reinv += f"""
+  <recv request="INVITE">
+    <action><ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="d"/>
+    <log message="[$d]"/></action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{plain_crlf}]]></send>
+  <recv request="ACK"/>
+"""
+        scen = uas_call(info=True).replace('  <recv request="BYE"', reinv + '  <recv request="BYE"')
+        uas = self.uas(scen)
+        sid = "call607"
+        gw_full = self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        time.sleep(0.3)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' sid='{sid}'>"
+                        "<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code='5' duration='200'/>"
+                        "</jingle>", "dt-" + sid)
+        time.sleep(0.3)
+        for what in ("hold", "active"):
+            self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' "
+                            f"sid='{sid}'><{what} xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"
+                            "</jingle>", f"{what}-{sid}")
+            time.sleep(0.4)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.assertIn("Signal=5", uas.messages())
+
     def check_accept(self, acc):
         j = acc.find(f"{{{NS_J}}}jingle")
         self.assertEqual(j.get("responder"), acc.get("from"))
@@ -605,6 +653,86 @@ class InboundCases:
                         f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
         self.assertEqual(uac.wait(30), 0, uac.errors())
 
+    def test_6_16_sip_info_dtmf_and_hold(self):
+        """6.16 SIP INFO dtmf-relay -> XEP-0181 <dtmf/>; a re-INVITE with
+        sendonly -> <hold/>, sendrecv -> <active/>"""
+        hold_sdp = PLAIN_SDP.replace("a=sendrecv", "a=sendonly").replace(
+            "o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
+        resume_sdp = PLAIN_SDP.replace("o=phone 1 1", "o=phone 1 3").replace(
+            "\n", "\r\n")
+        extra = ""
+        for cseq, sdp in ((3, hold_sdp), (4, resume_sdp)):
+            extra += f"""
+  <send retrans="500"><![CDATA[
+      INVITE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} INVITE
+      Contact: <sip:1001@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{sdp}]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: {cseq} ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <pause milliseconds="300"/>
+"""
+        info = f"""
+  <pause milliseconds="500"/>
+  <send retrans="500"><![CDATA[
+      INFO [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:1001@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>[peer_tag_param]
+      Call-ID: [call_id]
+      CSeq: 2 INFO
+      Max-Forwards: 70
+      Content-Type: application/dtmf-relay
+      Content-Length: [len]
+
+Signal=7
+Duration=160
+]]></send>
+  <recv response="200"/>
+"""
+        scen = uac_call(bye_after_ms=300).replace(
+            '  <pause milliseconds="300"/>\n  <send retrans="500"><![CDATA[\n      BYE',
+            info + extra + '  <pause milliseconds="300"/>\n  <send retrans="500"><![CDATA[\n      BYE')
+        scen = scen.replace("CSeq: 2 BYE", "CSeq: 5 BYE")
+        uac = self.sipp.start(scen, remote=self.gw_target(), timeout=30)
+        sid, _ = self.answer_call()
+        d = self.alice.wait(lambda s: s.find(f"{{{NS_J}}}jingle/"
+                                             "{urn:xmpp:jingle:dtmf:0}dtmf")
+                            is not None, what="dtmf")
+        self.ack(d)
+        self.assertEqual(d.find(f"{{{NS_J}}}jingle/{{urn:xmpp:jingle:dtmf:0}}dtmf")
+                         .get("code"), "7")
+        h = self.alice.wait(lambda s: s.find(f"{{{NS_J}}}jingle/"
+                                             "{urn:xmpp:jingle:apps:rtp:info:1}hold")
+                            is not None, what="hold")
+        self.ack(h)
+        r = self.alice.wait(lambda s: s.find(f"{{{NS_J}}}jingle/"
+                                             "{urn:xmpp:jingle:apps:rtp:info:1}active")
+                            is not None, what="active")
+        self.ack(r)
+        t = self.alice.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
     def test_6_15_unknown_session(self):
         """6.15 Jingle for an unknown sid: item-not-found + unknown-session"""
         self.alice.send_raw(f"<iq type='set' to='1001@{COMPONENT}/sip' id='u1'>"
@@ -618,6 +746,10 @@ class InboundCases:
 class OutboundPassThrough(OutboundCases, CallsBase):
     """XMPP -> SIP signalling with relay = none (SDP passes through)."""
     relay = "none"
+
+    @classmethod
+    def extra_config(cls):
+        return {"calls__dtmf": "info"}
 
 
 class InboundPassThrough(InboundCases, CallsBase):
@@ -638,6 +770,54 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertNotIn("a=fingerprint", invite)
         self.assertNotIn("a=ice-ufrag", invite)
         self.assertIn("c=IN IP4 127.0.0.1", invite)
+
+    def test_6_07_dtmf_and_hold_from_xmpp(self):
+        """6.7 XEP-0181 <dtmf/> (dtmf = info: SIP INFO); <hold/> and
+        <active/> -> re-INVITEs with sendonly and sendrecv"""
+        if self.relay != "none":
+            self.skipTest("INFO path runs with relay = none")
+        reinv = ""
+        plain_crlf = PLAIN_SDP.replace("\n", "\r\n")
+        for direction in ("sendonly", "sendrecv"):
+            reinv += f"""
+  <recv request="INVITE">
+    <action><ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="d"/>
+    <log message="[$d]"/></action>
+  </recv>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{plain_crlf}]]></send>
+  <recv request="ACK"/>
+"""
+        scen = uas_call(info=True).replace('  <recv request="BYE"', reinv + '  <recv request="BYE"')
+        uas = self.uas(scen)
+        sid = "call607"
+        gw_full = self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        time.sleep(0.3)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' sid='{sid}'>"
+                        "<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code='5' duration='200'/>"
+                        "</jingle>", "dt-" + sid)
+        time.sleep(0.3)
+        for what in ("hold", "active"):
+            self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' "
+                            f"sid='{sid}'><{what} xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"
+                            "</jingle>", f"{what}-{sid}")
+            time.sleep(0.4)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.assertIn("Signal=5", uas.messages())
 
     def check_accept(self, acc):
         super().check_accept(acc)
@@ -688,6 +868,24 @@ class InboundRtpengine(InboundCases, CallsBase):
         fp = tr.find(f"{{{NS_DTLS}}}fingerprint")
         self.assertIsNotNone(fp)
         self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
+
+
+class LinkDrop(CallsBase):
+    """6.18 the XMPP link drops mid-call: the SIP side gets a BYE."""
+    relay = "none"
+
+    def test_6_18_link_drop(self):
+        uas = self.uas(uas_call())
+        sid = "call618"
+        self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        time.sleep(0.3)
+        self.env.prosody.stop()
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.gw.proc.wait_log(r"XMPP link lost: ending 1 call", 5)
+        self.env.prosody.start()
+        self.gw.proc.wait_log(r"XMPP link up", 10, count=2)
 
 
 del CallsBase  # only the concrete classes run
