@@ -97,7 +97,9 @@ G_BEGIN_DECLS
 typedef enum {
     JSDP_ERROR_MALFORMED,    /* not Jingle/SDP, or a required part missing */
     JSDP_ERROR_UNSUPPORTED,  /* valid, but nothing we can translate */
-    JSDP_ERROR_INCOMPATIBLE, /* both valid, no common codec or transport */
+    JSDP_ERROR_INCOMPATIBLE, /* both valid, no common codec or transport;
+                              * for callers that negotiate (call bridge):
+                              * no translation function returns it */
 } JsdpError;
 GQuark jsdp_error_quark(void);
 

@@ -1027,8 +1027,11 @@ build_transport(Parser *p, MediaState *m, GError **error)
                                   (guint)m->rtcp_port, p->params->classic);
     }
     if (fps != NULL && fps->len > 0) {
+        /* DTLS without ICE or an address: the transport the caller
+         * chose for SDP without ICE. */
         if (t == NULL)
-            t = jsdp_transport_new(JSDP_TRANSPORT_ICE_UDP);
+            t = jsdp_transport_new(p->params->classic == JSDP_CLASSIC_ICE_HOST
+                                       ? JSDP_TRANSPORT_ICE_UDP : JSDP_TRANSPORT_RAW_UDP);
         for (guint i = 0; i < fps->len; i++) {
             const JsdpFingerprint *f = g_ptr_array_index(fps, i);
             JsdpFingerprint *n = g_new0(JsdpFingerprint, 1);
