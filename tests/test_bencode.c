@@ -221,8 +221,7 @@ test_truncations(void)
             g_autoptr(GwBencode) v = gw_bencode_decode(copy, n, &error);
 
             g_assert_null(v);
-            g_assert_error(error, GW_BENCODE_ERROR,
-                           GW_BENCODE_ERROR_MALFORMED);
+            g_assert_error(error, GW_BENCODE_ERROR, GW_BENCODE_ERROR_MALFORMED);
         }
     }
 }
