@@ -17,4 +17,4 @@ for tool in prosody prosodyctl sipp; do
 done
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGW_WERROR=OFF >/dev/null
 cmake --build "$build" --target xmpp-sip-gateway compload c2sload -j2 >/dev/null
-exec timeout 660 /usr/bin/python3 "$here/bench_messages.py" --build "$build" "$@"
+exec timeout 600 /usr/bin/python3 "$here/bench_messages.py" --build "$build" "$@"
