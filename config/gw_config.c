@@ -119,6 +119,10 @@ static const KeyDef keys[] = {
       "who may message what: 'SENDER DESTINATION' glob pairs, e.g. '*@example.com 1???;alice@example.com +1555*'" },
     { "security", "trusted_sip_sources", K_SPECIAL, NULL, 0, 0, FALSE, TRUE, FALSE, -1,
       "SIP source addresses/networks whose requests are accepted, e.g. 127.0.0.1;10.0.0.0/8;::1" },
+    { "security", "sip_users_file", K_PATH, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(security.sip_users_file),
+      "digest users ('user:password' or 'user:md5:HA1' lines): requests from untrusted sources are challenged instead of refused" },
+    { "security", "sip_auth_realm", K_STRING, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(security.sip_auth_realm),
+      "realm of those challenges (default: [sip] domain)" },
     { "security", "xmpp_rate", K_DOUBLE, "20", 0.01, 1000000, FALSE, TRUE, FALSE, OFF(security.xmpp_rate),
       "messages per second one XMPP sender may send toward SIP (token bucket)" },
     { "security", "xmpp_burst", K_UINT, "50", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.xmpp_burst),
@@ -642,6 +646,23 @@ validate(Ctx *c, GwConfig *cfg)
         strrchr(cfg->media.rtpengine, ':') == NULL)
         problem(c, find_key("media", "rtpengine"),
                 "'%.64s' is not ADDRESS:PORT", cfg->media.rtpengine);
+    if (cfg->security.sip_users_file != NULL) {
+        gsize len = 0;
+        g_autofree char *data = read_file(
+            c, find_key("security", "sip_users_file"),
+            cfg->security.sip_users_file, &len);
+        g_autoptr(GError) error = NULL;
+        if (data != NULL) {
+            cfg->security.sip_users = gw_sip_users_parse(
+                data, len, cfg->security.sip_users_file, &error);
+            memset(data, 0, len);
+            if (cfg->security.sip_users == NULL)
+                problem(c, find_key("security", "sip_users_file"), "%s",
+                        error->message);
+        }
+    }
+    if (cfg->security.sip_auth_realm == NULL && cfg->sip.domain != NULL)
+        cfg->security.sip_auth_realm = g_strdup(cfg->sip.domain);
     if (cfg->mapping.static_file != NULL) {
         gsize len = 0;
         cfg->mapping.static_data =
@@ -759,6 +780,7 @@ gw_config_free(GwConfig *cfg)
         g_ptr_array_unref(cfg->security.allow_messages);
     if (cfg->calls.allow_calls != NULL)
         g_ptr_array_unref(cfg->calls.allow_calls);
+    gw_sip_users_free(cfg->security.sip_users);
     g_free(cfg->calls.dtmf);
     g_free(cfg->media.relay);
     g_free(cfg->media.sip_profile);

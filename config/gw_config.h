@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "map.h"
+#include "sip_auth.h"
 
 G_BEGIN_DECLS
 
@@ -97,6 +98,9 @@ typedef struct {
         guint xmpp_burst;
         double sip_rate; /* requests/s per SIP source address */
         guint sip_burst;
+        char *sip_users_file;
+        GwSipUsers *sip_users; /* NULL: untrusted sources get 403 */
+        char *sip_auth_realm;
     } security;
 
     struct {

@@ -34,6 +34,7 @@ typedef struct {
     GwRateLimiter *sip_rate;
 
     char *caps_ver; /* XEP-0115 verification string of SIP contacts */
+    guint8 auth_secret[32]; /* for digest nonces; random per process */
 
     GMainLoop *loop;
     gboolean stopping;

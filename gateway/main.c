@@ -343,6 +343,10 @@ main(int argc, char **argv)
      * even with XML_PARSE_NOERROR: into our log, at debug */
     xmlSetGenericErrorFunc(NULL, libxml_error);
     gw_router_init_caps(&gw);
+    for (gsize i = 0; i < sizeof gw.auth_secret; i += 4) {
+        guint32 r = g_random_int();
+        memcpy(gw.auth_secret + i, &r, 4);
+    }
 
     gw.loop = g_main_loop_new(NULL, FALSE);
     gw.xmpp_rate = gw_rate_limiter_new();

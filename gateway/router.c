@@ -17,6 +17,7 @@
 #include "gw_error.h"
 #include "message_bridge.h"
 #include "presence_bridge.h"
+#include "sip_auth.h"
 #include "stanza.h"
 
 /* The features we really implement, sorted as XEP-0115 wants them. */
@@ -274,6 +275,65 @@ gw_router_xmpp_state(gboolean up, gpointer data)
         gw_pres_bridge_link_up(gw->pres);
 }
 
+/* A request from an untrusted source: digest credentials of a configured
+ * user whose name is the From user part, or a challenge / refusal (then
+ * FALSE: req is answered). */
+static gboolean
+authenticated(GwGateway *gw, GwSipRequest *req, const GwSipIncoming *in)
+{
+    const GwConfig *cfg = gw->config;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *user = NULL, *from_user = NULL;
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    const char *at, *colon;
+
+    if (cfg->security.sip_users == NULL) {
+        g_info("SIP %s from untrusted source %s:%u (%s) refused with 403",
+               in->method, in->source, in->source_port, in->from_uri);
+        gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
+        return FALSE;
+    }
+    user = gw_sip_auth_check(cfg->security.sip_users,
+                             cfg->security.sip_auth_realm, gw->auth_secret,
+                             now, 300, in->authorization, in->method,
+                             &error);
+    if (user == NULL) {
+        if (error->code == GW_SIP_AUTH_ERROR_MISSING ||
+            error->code == GW_SIP_AUTH_ERROR_STALE) {
+            g_autofree char *challenge = gw_sip_auth_challenge(
+                cfg->security.sip_auth_realm, gw->auth_secret, now,
+                error->code == GW_SIP_AUTH_ERROR_STALE);
+            g_debug("challenging SIP %s from %s: %s", in->method, in->source,
+                    error->message);
+            gw_sip_request_challenge(req, challenge);
+        } else {
+            g_info("SIP %s from %s:%u refused: %s", in->method, in->source,
+                   in->source_port, error->message);
+            gw_sip_request_respond(req,
+                                   error->code == GW_SIP_AUTH_ERROR_MALFORMED
+                                       ? 400 : 403,
+                                   error->code == GW_SIP_AUTH_ERROR_MALFORMED
+                                       ? "Bad Authorization"
+                                       : "Forbidden",
+                                   0, NULL);
+        }
+        return FALSE;
+    }
+    /* a user speaks only for itself: From must be its address */
+    colon = strchr(in->from_uri, ':');
+    at = colon ? strchr(colon, '@') : NULL;
+    if (colon != NULL && at != NULL)
+        from_user = g_strndup(colon + 1, (gsize)(at - colon - 1));
+    if (from_user == NULL || strcmp(from_user, user) != 0) {
+        g_info("SIP %s from %s authenticated as '%s' but From is %s: 403",
+               in->method, in->source, user, in->from_uri);
+        gw_sip_request_respond(req, 403, "From Does Not Match Credentials",
+                               0, NULL);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 void
 gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
                       gpointer data)
@@ -285,12 +345,6 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
         gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
         return;
     }
-    if (!gw_config_trusts_sip_source(cfg, in->source)) {
-        g_info("SIP %s from untrusted source %s:%u (%s) refused with 403",
-               in->method, in->source, in->source_port, in->from_uri);
-        gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
-        return;
-    }
     if (!gw_rate_limiter_take(gw->sip_rate, in->source, cfg->security.sip_rate,
                               cfg->security.sip_burst,
                               cfg->limits.max_rate_entries,
@@ -300,6 +354,9 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
         gw_sip_request_respond(req, 503, "Rate Limit Exceeded", 1, NULL);
         return;
     }
+    if (!gw_config_trusts_sip_source(cfg, in->source) &&
+        !authenticated(gw, req, in))
+        return;
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);
     else if (strcmp(in->method, "INVITE") == 0)

@@ -787,6 +787,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
     GwSipIncoming in = { 0 };
     g_autofree char *ruri = NULL, *from = NULL, *to = NULL;
     g_autofree char *content_type = NULL, *charset = NULL, *accept = NULL;
+    g_autofree char *authorization = NULL;
     char host[INET6_ADDRSTRLEN + 8];
 
     if (status >= 200) {
@@ -841,6 +842,13 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
         in.body_len = sip->sip_payload->pl_len;
     }
 
+    if (sip->sip_authorization != NULL) {
+        su_home_t home[1] = { SU_HOME_INIT(home) };
+        authorization = g_strdup(sip_header_as_string(
+            home, (sip_header_t const *)sip->sip_authorization));
+        su_home_deinit(home);
+        in.authorization = authorization;
+    }
     in.expires = sip->sip_expires ? (gint)sip->sip_expires->ex_delta : -1;
     in.event = sip->sip_event ? sip->sip_event->o_type : NULL;
     if (sip->sip_accept != NULL) {
@@ -884,7 +892,8 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
 
 static void
 respond_full(GwSipRequest *req, int status, const char *phrase,
-             guint retry_after, const char *accept, gint expires)
+             guint retry_after, const char *accept, gint expires,
+             const char *challenge)
 {
     GwSipUa *self;
     char ra[16], ex[16];
@@ -899,6 +908,8 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
                 TAG_IF(expires >= 0 && status != 423, SIPTAG_EXPIRES_STR(ex)),
                 TAG_IF(expires >= 0 && status == 423,
                        SIPTAG_MIN_EXPIRES_STR(ex)),
+                TAG_IF(challenge != NULL,
+                       SIPTAG_WWW_AUTHENTICATE_STR(challenge)),
                 TAG_END());
     nua_destroy_event(req->saved);
     if (req->call != NULL) {
@@ -925,7 +936,13 @@ void
 gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
                        guint retry_after, const char *accept)
 {
-    respond_full(req, status, phrase, retry_after, accept, -1);
+    respond_full(req, status, phrase, retry_after, accept, -1, NULL);
+}
+
+void
+gw_sip_request_challenge(GwSipRequest *req, const char *challenge)
+{
+    respond_full(req, 401, "Unauthorized", 0, NULL, -1, challenge);
 }
 
 void
@@ -933,7 +950,7 @@ gw_sip_request_respond_subscribe(GwSipRequest *req, int status,
                                  const char *phrase, guint expires)
 {
     respond_full(req, status, phrase, 0, NULL,
-                 status < 300 || status == 423 ? (gint)expires : -1);
+                 status < 300 || status == 423 ? (gint)expires : -1, NULL);
 }
 
 /* ---- outgoing MESSAGE -------------------------------------------------- */

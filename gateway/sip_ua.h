@@ -51,6 +51,7 @@ typedef struct {
     const char *charset;      /* charset parameter, or NULL */
     const char *body;         /* not NUL-terminated; NULL if none */
     gsize body_len;
+    const char *authorization; /* Authorization value, or NULL */
     const char *event;        /* Event type ("presence"), or NULL */
     gint expires;             /* Expires header, or -1 */
     const char *accept;       /* Accept header as written, or NULL */
@@ -91,6 +92,9 @@ void gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
  * an Accept header (for 415). Frees req. */
 void gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
                             guint retry_after, const char *accept);
+
+/* 401 with a WWW-Authenticate challenge. Frees req. */
+void gw_sip_request_challenge(GwSipRequest *req, const char *challenge);
 
 /* Answers a SUBSCRIBE. 2xx keeps the dialog, with `expires` seconds in
  * the answer (423: `expires` is the Min-Expires); >= 300 ends a new

@@ -4,3 +4,6 @@ gw_add_unit_test(test_config SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_config.c
 gw_add_unit_test(test_gateway_units
                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_gateway_units.c
                  LIBS gwcore)
+gw_add_unit_test(test_sip_auth
+                 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_sip_auth.c
+                 LIBS gwsipauth)

@@ -217,6 +217,73 @@ class Reload(gwtest.GatewayTestCase):
                  what="receipt")
 
 
+def digest_message(from_user="1001", auth_user="1001", password="pw1001",
+                   expect=200):
+    """From an untrusted source: MESSAGE, 401, MESSAGE with credentials."""
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="digest message">
+  <send retrans="500"><![CDATA[
+      MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{from_user}@pbx.localhost>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 MESSAGE
+      Max-Forwards: 70
+      Content-Type: text/plain
+      Content-Length: [len]
+
+authenticated hello]]></send>
+  <recv response="401" auth="true"/>
+  <send retrans="500"><![CDATA[
+      MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{from_user}@pbx.localhost>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 2 MESSAGE
+      Max-Forwards: 70
+      [authentication username={auth_user} password={password}]
+      Content-Type: text/plain
+      Content-Length: [len]
+
+authenticated hello]]></send>
+  <recv response="{expect}"/>
+</scenario>
+"""
+
+
+class DigestAuth(gwtest.GatewayTestCase):
+    """3.30 an untrusted source that authenticates (digest) is accepted,
+    speaking only for its own address; others are challenged or refused."""
+
+    USERS = os.path.join(gwtest.tempfile.mkdtemp(prefix="gwtest-users-"),
+                         "users")
+    with open(USERS, "w") as f:
+        f.write("1001:pw1001\n1002:pw1002\n")
+    gateway_overrides = {"security__sip_users_file": USERS}
+
+    def test_3_30_digest(self):
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        run = self.sipp.start(digest_message(), remote=self.gw_target(),
+                              local_ip="127.0.0.2", timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        m = alice.wait(lambda s: body_of(s) is not None, what="message")
+        self.assertEqual(body_of(m), "authenticated hello")
+        self.assertEqual(m.get("from"), f"1001@{COMPONENT}")
+        # right password, but From is another user's address
+        run = self.sipp.start(digest_message(from_user="1002", expect=403),
+                              remote=self.gw_target(), local_ip="127.0.0.2",
+                              timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        # wrong password
+        run = self.sipp.start(digest_message(password="guess", expect=403),
+                              remote=self.gw_target(), local_ip="127.0.0.2",
+                              timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        self.assertNotIn("pw1001", self.gw.log())
+
+
 class CommandLine(unittest.TestCase):
     """3.27 --check-config, --map, --version, and exit codes."""
 

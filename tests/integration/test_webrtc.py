@@ -1,0 +1,815 @@
+#!/usr/bin/python3
+"""Issue 7: a real WebRTC XMPP client calls a real SIP phone through the
+gateway, with audio both ways. Cases are numbered 7.x.
+
+  Chromium (headless, Debian's) running StanzaJS      baresip (headless)
+  fake capture: 440 Hz WAV                            aufile: 1000 Hz WAV
+        | WebSocket (JMI + Jingle)                          | SIP
+     Prosody --component-- gateway --SIP (REGISTER)-- Kamailio (registrar)
+                              | ng
+                          rtpengine: ICE + DTLS-SRTP <-> plain RTP/AVP
+
+Everything runs in a network namespace that has only `lo` (the test
+re-executes itself under `unshare -n` when it can), so Chromium gathers
+loopback candidates only and no packet leaves the machine. The JavaScript
+client (tests/integration/webrtc/) is installed with `npm ci` from the
+package-lock.json and bundled with esbuild before entering the namespace
+(the npm registry is the only network access).
+
+7.1 the browser calls 1001 (JMI propose -> proceed -> session-initiate,
+    trickled candidates); baresip answers; each side records the other's
+    tone; DTMF from the browser (XEP-0181 session-info, played by
+    rtpengine as RFC 4733, and RFC 4733 from RTCDTMFSender in the media)
+    reaches baresip; the browser hangs up (BYE).
+7.2 baresip calls alice@gw.localhost; the browser answers (proceed,
+    session-accept); each side records the other's tone; baresip hangs up
+    (session-terminate).
+
+Skipped (with the reason) only when Chromium cannot start.
+Environment: GW_BINARY (the gateway), GW_WEBRTC_DIR (where node_modules and
+the bundle go; default next to the build), GW_KEEP_TMP=1 keeps the logs.
+"""
+
+import base64
+import fcntl
+import glob
+import hashlib
+import json
+import math
+import os
+import queue
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import wave
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gwtest  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    XMPP_DOMAIN, free_port, wait_for)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT_SRC = os.path.join(HERE, "webrtc")
+CLIENT_FILES = ("package.json", "package-lock.json", "build.js", "driver.js",
+                "page.js", "index.html")
+CHROMIUM = os.environ.get("GW_CHROMIUM", "/usr/bin/chromium")
+NETNS_MARK = "GW_WEBRTC_NETNS"
+
+BROWSER_HZ = 440.0    # what Chromium's fake microphone plays
+PHONE_HZ = 1000.0     # what baresip plays
+TONE_AMPLITUDE = 0.3  # -10.5 dBFS
+HOLD_S = 3.0          # each call is held this long before the hang-up
+MIN_LEVEL_DBFS = -30.0
+MIN_TONE_SHARE = 0.6  # of the recording's energy at the expected frequency
+
+USER = "alice"
+PHONE = "1001"
+SIP_PASSWORD = "gwpass"   # gwtest.Kamailio accepts it for every user
+
+
+def log(text):
+    sys.stderr.write("webrtc: " + text + "\n")
+    sys.stderr.flush()
+
+
+# ---- tones and their analysis ---------------------------------------------
+
+def write_tone(path, hz, rate, seconds, amplitude=TONE_AMPLITUDE):
+    """A mono 16-bit sine WAV."""
+    n = int(rate * seconds)
+    step = 2 * math.pi * hz / rate
+    scale = amplitude * 32767
+    frames = struct.pack("<%dh" % n,
+                         *(int(scale * math.sin(step * i)) for i in range(n)))
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+
+
+def read_wav(path):
+    """(rate, [float samples in -1..1]) of channel 0."""
+    with wave.open(path, "rb") as w:
+        rate, ch, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
+        data = w.readframes(w.getnframes())
+    if width != 2:
+        raise AssertionError(f"{path}: {8 * width}-bit samples")
+    pcm = struct.unpack("<%dh" % (len(data) // 2), data)[::ch]
+    return rate, [s / 32768.0 for s in pcm]
+
+
+def goertzel_power(samples, rate, hz):
+    """Power at hz, scaled so that a sine of amplitude A gives A^2/2."""
+    n = len(samples)
+    k = round(n * hz / rate)
+    coeff = 2 * math.cos(2 * math.pi * k / n)
+    s1 = s2 = 0.0
+    for x in samples:
+        s0 = x + coeff * s1 - s2
+        s2, s1 = s1, s0
+    p = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return 2 * p / (n * n)
+
+
+def analyse(samples, rate, expect_hz, other_hz, skip_s=0.5, window_s=2.0):
+    """Frequency (zero crossings), level, and the expected tone's share of
+    the energy in the loudest window_s stretch after skip_s."""
+    step = int(rate * 0.1)
+    win = int(rate * window_s)
+    start = int(rate * skip_s)
+    if len(samples) < start + win:
+        win = max(len(samples) - start, 0)
+    if win < rate // 4:
+        return {"seconds": len(samples) / rate, "rms_dbfs": -200.0,
+                "hz": 0.0, "share": 0.0, "other_share": 0.0}
+    best, best_e = start, -1.0
+    for off in range(start, len(samples) - win + 1, step):
+        e = sum(x * x for x in samples[off:off + win:8])
+        if e > best_e:
+            best, best_e = off, e
+    seg = samples[best:best + win]
+    mean = sum(seg) / len(seg)
+    seg = [x - mean for x in seg]
+    energy = sum(x * x for x in seg) / len(seg)
+    rms = math.sqrt(energy)
+    crossings = sum(1 for a, b in zip(seg, seg[1:]) if a < 0 <= b)
+    return {
+        "seconds": round(len(samples) / rate, 2),
+        "rms_dbfs": round(20 * math.log10(rms), 1) if rms > 0 else -200.0,
+        "hz": round(crossings * rate / len(seg), 1),
+        "share": round(goertzel_power(seg, rate, expect_hz) / energy, 3)
+        if energy > 0 else 0.0,
+        "other_share": round(goertzel_power(seg, rate, other_hz) / energy, 3)
+        if energy > 0 else 0.0,
+    }
+
+
+# ---- the namespace ----------------------------------------------------------
+
+def loopback_up():
+    """ip link set lo up, without iproute2."""
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifr = struct.pack("16sH", b"lo", 0)
+        flags = struct.unpack("16sH", fcntl.ioctl(s, siocgifflags, ifr))[1]
+        fcntl.ioctl(s, siocsifflags, struct.pack("16sH", b"lo", flags | iff_up))
+    finally:
+        s.close()
+
+
+def interfaces():
+    """The network interfaces of this process's namespace (/sys/class/net
+    would show the namespace sysfs was mounted in)."""
+    return sorted(name for _, name in socket.if_nameindex())
+
+
+def enter_namespace():
+    """Re-executes this script in a new network namespace with only lo
+    (as root: unshare -n; else, where allowed, a user namespace), once."""
+    if os.environ.get(NETNS_MARK):
+        loopback_up()
+        return
+    if interfaces() == ["lo"]:
+        return
+    for argv in (["unshare", "-n"], ["unshare", "-r", "-n"]):
+        try:
+            ok = subprocess.run(argv + ["true"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL,
+                                timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            env = dict(os.environ, **{NETNS_MARK: "1"})
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.execvpe(argv[0], argv + ["--", sys.executable,
+                                        os.path.abspath(__file__)]
+                       + sys.argv[1:], env)
+    log("WARNING: cannot create a network namespace (not root?): running "
+        "on the host's network; Chromium may also gather non-loopback "
+        "candidates (traffic to the host's own addresses stays local)")
+
+
+# ---- the JavaScript client --------------------------------------------------
+
+def client_dir():
+    d = os.environ.get("GW_WEBRTC_DIR")
+    if not d:
+        d = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(gwtest.gateway_binary()))), "webrtc-client")
+    return d
+
+
+def prepare_client():
+    """npm ci (when the lock changed) and the esbuild bundle, in a work
+    directory outside the source tree. Returns (dir, error or None)."""
+    d = client_dir()
+    os.makedirs(d, exist_ok=True)
+    for f in CLIENT_FILES:
+        shutil.copyfile(os.path.join(CLIENT_SRC, f), os.path.join(d, f))
+    with open(os.path.join(CLIENT_SRC, "package-lock.json"), "rb") as f:
+        lock = hashlib.sha256(f.read()).hexdigest()
+    stamp = os.path.join(d, "node_modules", ".gw-lock-sha256")
+    try:
+        with open(stamp) as f:
+            current = f.read().strip() == lock
+    except OSError:
+        current = False
+    if not current:
+        if shutil.which("npm") is None:
+            return d, "npm is not installed"
+        t = time.monotonic()
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund",
+                            "--loglevel=error"], cwd=d,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=240)
+        if r.returncode != 0:
+            return d, "npm ci failed:\n" + r.stdout.decode(errors="replace")
+        with open(stamp, "w") as f:
+            f.write(lock + "\n")
+        log("npm ci: %.1f s" % (time.monotonic() - t))
+    r = subprocess.run(["node", "build.js", os.path.join(d, "dist",
+                                                         "bundle.js")],
+                       cwd=d, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    if r.returncode != 0:
+        return d, "bundling failed:\n" + r.stdout.decode(errors="replace")
+    return d, None
+
+
+class Browser:
+    """driver.js: headless Chromium running the page; window.T over
+    JSON lines on stdin/stdout."""
+
+    def __init__(self, env, cdir, wav):
+        self.dir = env.subdir("chromium")
+        self.log_path = os.path.join(self.dir, "driver.log")
+        self.logf = open(self.log_path, "a", buffering=1)
+        self.events = []
+        self.cond = threading.Condition()
+        self.answers = {}
+        self.next_id = 0
+        self.ready = None
+        self.fatal = None
+        self.p = subprocess.Popen(
+            ["node", os.path.join(cdir, "driver.js"),
+             "--bundle", os.path.join(cdir, "dist", "bundle.js"),
+             "--wav", wav, "--chromium", CHROMIUM,
+             "--profile", os.path.join(self.dir, "profile")],
+            cwd=cdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.logf, start_new_session=True)
+        self.pid = self.p.pid
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for raw in self.p.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            try:
+                m = json.loads(line)
+            except ValueError:
+                self.logf.write("? " + line + "\n")
+                continue
+            with self.cond:
+                if "event" in m:
+                    ev = m["event"]
+                    if ev.get("type") in ("xml-in", "xml-out"):
+                        self.logf.write("%s %s\n" % (
+                            "<<" if ev["type"] == "xml-in" else ">>",
+                            ev.get("xml")))
+                    else:
+                        self.logf.write("event " + json.dumps(ev) + "\n")
+                        self.events.append(ev)
+                elif "id" in m:
+                    self.answers[m["id"]] = m
+                elif "ready" in m:
+                    self.ready = m
+                    self.logf.write("ready " + line + "\n")
+                elif "fatal" in m:
+                    self.fatal = m["fatal"]
+                    self.logf.write("fatal " + m["fatal"] + "\n")
+                self.cond.notify_all()
+        with self.cond:
+            self.fatal = self.fatal or "driver exited"
+            self.cond.notify_all()
+
+    def wait_ready(self, timeout=30):
+        with self.cond:
+            self.cond.wait_for(lambda: self.ready or self.fatal, timeout)
+            if self.ready:
+                return self.ready
+            return None
+
+    def call(self, fn, *args, timeout=20):
+        with self.cond:
+            self.next_id += 1
+            rid = self.next_id
+        self.p.stdin.write((json.dumps({"id": rid, "fn": fn,
+                                        "args": list(args)}) + "\n").encode())
+        self.p.stdin.flush()
+        with self.cond:
+            if not self.cond.wait_for(
+                    lambda: rid in self.answers or self.fatal, timeout):
+                raise AssertionError(f"browser: {fn} took over {timeout} s")
+            if rid not in self.answers:
+                raise AssertionError(f"browser: {fn}: {self.fatal}")
+            a = self.answers.pop(rid)
+        if not a["ok"]:
+            raise AssertionError(f"browser: {fn}: {a['error']}")
+        return a["result"]
+
+    def wait_event(self, pred, timeout=10, what="event"):
+        with self.cond:
+            found = self.cond.wait_for(
+                lambda: next((e for e in self.events if pred(e)), None),
+                timeout)
+            if not found:
+                raise AssertionError(f"browser: no {what} in {timeout} s")
+            return found
+
+    def stop(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.write(b'{"id": 0, "fn": "_quit"}\n')
+                self.p.stdin.flush()
+                self.p.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self.p.poll() is None:
+            try:
+                os.killpg(self.pid, 15)
+                self.p.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(self.pid, 9)
+                self.p.wait(5)
+        self.logf.close()
+
+
+# ---- the SIP phone -----------------------------------------------------------
+
+class Baresip:
+    """baresip 1.0, headless: registered at Kamailio, plays a WAV (aufile),
+    records both directions (sndfile), driven over ctrl_tcp (netstring
+    JSON: commands, answers and UA events)."""
+
+    def __init__(self, env, user, registrar_port, wav):
+        self.env = env
+        self.dir = env.subdir("baresip")
+        self.rec_dir = os.path.join(self.dir, "rec")
+        os.makedirs(self.rec_dir, exist_ok=True)
+        self.user = user
+        self.sip_port = free_port(udp_too=True)
+        self.ctrl_port = free_port()
+        rtp = free_port(udp_too=True)
+        with open(os.path.join(self.dir, "config"), "w") as f:
+            f.write(f"""poll_method epoll
+sip_listen {HOST}:{self.sip_port}
+net_interface {HOST}
+call_local_timeout 30
+call_max_calls 2
+audio_player alsa,null
+audio_alert alsa,null
+audio_source aufile,{wav}
+audio_buffer 20-160
+rtp_ports {rtp}-{rtp + 40}
+rtcp_mux no
+jitter_buffer_delay 1-10
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module alsa.so
+module sndfile.so
+module_tmp account.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen {HOST}:{self.ctrl_port}
+snd_path {self.rec_dir}
+""")
+        with open(os.path.join(self.dir, "accounts"), "w") as f:
+            f.write(f"<sip:{user}@{PBX_DOMAIN}>;auth_user={user};"
+                    f"auth_pass={SIP_PASSWORD};"
+                    f"outbound=\"sip:{HOST}:{registrar_port};transport=udp\";"
+                    f"regint=600;answermode=auto;"
+                    f"audio_codecs=PCMU,PCMA\n")
+        with open(os.path.join(self.dir, "contacts"), "w") as f:
+            f.write("")
+        self.proc = None
+        self.sock = None
+        self.events = []
+        self.answers = {}
+        self.cond = threading.Condition()
+        self.token = 0
+
+    def start(self):
+        self.proc = gwtest.Proc("baresip", ["baresip", "-f", self.dir],
+                                self.dir)
+        self.env.procs.append(self.proc)
+        gwtest.wait_tcp(self.ctrl_port, 10)
+        self.sock = socket.create_connection((HOST, self.ctrl_port), 5)
+        self.sock.settimeout(None)
+        threading.Thread(target=self._read, daemon=True).start()
+        return self
+
+    def _read(self):
+        buf = b""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            buf += data
+            while True:
+                colon = buf.find(b":")
+                if colon < 0:
+                    break
+                n = int(buf[:colon])
+                if len(buf) < colon + 1 + n + 1:
+                    break
+                msg = json.loads(buf[colon + 1:colon + 1 + n])
+                buf = buf[colon + 1 + n + 1:]
+                with self.cond:
+                    if msg.get("event"):
+                        self.events.append(msg)
+                    elif msg.get("response"):
+                        self.answers[msg.get("token")] = msg
+                    self.cond.notify_all()
+
+    def command(self, cmd, params="", timeout=5):
+        with self.cond:
+            self.token += 1
+            tok = str(self.token)
+        body = json.dumps({"command": cmd, "params": params,
+                           "token": tok}).encode()
+        self.sock.sendall(b"%d:%s," % (len(body), body))
+        with self.cond:
+            if not self.cond.wait_for(lambda: tok in self.answers, timeout):
+                raise AssertionError(f"baresip: no answer to {cmd}")
+            a = self.answers.pop(tok)
+        if not a.get("ok"):
+            raise AssertionError(f"baresip: {cmd} {params}: {a}")
+        return a
+
+    def wait_event(self, etype, timeout=10, since=0):
+        with self.cond:
+            ok = self.cond.wait_for(
+                lambda: any(e.get("type") == etype
+                            for e in self.events[since:]), timeout)
+            if not ok:
+                raise AssertionError(
+                    f"baresip: no {etype} in {timeout} s; events: "
+                    + ", ".join(e.get("type", "?") for e in self.events))
+            return next(e for e in self.events[since:]
+                        if e.get("type") == etype)
+
+    def event_types(self, since=0):
+        with self.cond:
+            return [e.get("type") for e in self.events[since:]]
+
+    def dtmf_digits(self, since=0):
+        with self.cond:
+            return "".join(e.get("param", "") for e in self.events[since:]
+                           if e.get("type") == "CALL_DTMF_START")
+
+    def recordings(self):
+        return sorted(glob.glob(os.path.join(self.rec_dir, "*.wav")),
+                      key=os.path.getmtime)
+
+    def stop(self):
+        if self.sock is not None:
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+        if self.proc is not None:
+            self.proc.stop()
+
+
+# ---- the servers ------------------------------------------------------------
+
+class WebSocketProsody(gwtest.Prosody):
+    """gwtest's Prosody plus mod_websocket on loopback (notes/media.md)."""
+
+    def write_config(self):
+        if not hasattr(self, "http_port"):
+            self.http_port = free_port()
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        text = text.replace("http_ports = { }",
+                            f"http_ports = {{ {self.http_port} }}\n"
+                            f"http_interfaces = {{ \"{HOST}\" }}\n"
+                            "consider_websocket_secure = true\n"
+                            "cross_domain_websocket = true")
+        text = text.replace('"receipts" }', '"receipts"; "websocket" }')
+        if "websocket" not in text or str(self.http_port) not in text:
+            raise AssertionError("cannot add mod_websocket to the config")
+        with open(self.cfg, "w") as f:
+            f.write(text)
+
+    def start(self):
+        super().start()
+        gwtest.wait_tcp(self.http_port)
+        return self
+
+    def ws_url(self):
+        return f"ws://{HOST}:{self.http_port}/xmpp-websocket"
+
+
+class PhoneKamailio(gwtest.Kamailio):
+    """gwtest's Kamailio, also routing its own users (1001@pbx) to where
+    they registered."""
+
+    def write_config(self):
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        anchor = "    if (!t_relay()) sl_reply_error();"
+        route = (f'    if ($rd == "{PBX_DOMAIN}") {{\n'
+                 '        if (!lookup("location")) { sl_send_reply("404", '
+                 '"Not Registered"); exit; }\n    }\n')
+        if anchor not in text:
+            raise AssertionError("cannot add the phone route to Kamailio")
+        with open(self.cfg, "w") as f:
+            f.write(text.replace(anchor, route + anchor))
+
+
+# ---- the test ------------------------------------------------------------------
+
+class WebRtcCalls(unittest.TestCase):
+    """7.x Chromium + StanzaJS <-> gateway + rtpengine <-> baresip."""
+
+    @classmethod
+    def setUpClass(cls):
+        t0 = time.monotonic()
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built: "
+                                    + gwtest.gateway_binary())
+        missing = [p for p in ("baresip", "rtpengine", "prosody", "kamailio",
+                               "node") if shutil.which(p) is None]
+        if missing:
+            raise AssertionError("not installed: " + ", ".join(missing)
+                                 + " (scripts/deps installs them)")
+        if not os.access(CHROMIUM, os.X_OK):
+            raise unittest.SkipTest(f"Chromium cannot start: {CHROMIUM} "
+                                    "is not installed (Debian package "
+                                    "chromium)")
+        if cls.client_error:
+            raise AssertionError(cls.client_error)
+        cls.env = env = gwtest.Env("WebRtc")
+        cls.failed = False
+        try:
+            cls._start(env)
+        except BaseException:
+            cls.failed = True
+            cls._stop()
+            raise
+        log("setup: %.1f s (interfaces: %s)" % (time.monotonic() - t0,
+                                                " ".join(interfaces())))
+
+    @classmethod
+    def _start(cls, env):
+        media = env.subdir("media")
+        cls.browser_wav = os.path.join(media, "browser-440.wav")
+        cls.phone_wav = os.path.join(media, "phone-1000.wav")
+        # Chromium loops its file; baresip ends a call when its file ends
+        write_tone(cls.browser_wav, BROWSER_HZ, 48000, 4)
+        write_tone(cls.phone_wav, PHONE_HZ, 8000, 60)
+        cls.browser = Browser(env, cls.cdir, cls.browser_wav)
+        env.prosody = WebSocketProsody(env).start()
+        cls.kam = PhoneKamailio(env, password=SIP_PASSWORD).start()
+        cls.rtpe = gwtest.Rtpengine(env).start()
+        pwfile = os.path.join(env.root, "sip.password")
+        with open(pwfile, "w") as f:
+            f.write(SIP_PASSWORD + "\n")
+        cfg = gwtest.default_gateway_config(
+            env, env.prosody, free_port(udp_too=True),
+            sip__register="true",
+            sip__registrar=f"sip:{HOST}:{cls.kam.port}",
+            sip__username="gateway",
+            sip__password_file=pwfile,
+            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}",
+            sip__transaction_timeout_ms=8000,
+            calls__allow_calls=f"{USER}@{XMPP_DOMAIN} *",
+            calls__no_answer_s=20,
+            calls__dtmf="rfc4733",
+            media__relay="rtpengine",
+            media__rtpengine=cls.rtpe.address())
+        cls.gw = gwtest.Gateway(env, cfg).start()
+        cls.gw.proc.wait_log(r"registered gateway@" + GW_SIP_DOMAIN, 10)
+        cls.phone = Baresip(env, PHONE, cls.kam.port, cls.phone_wav).start()
+        cls.kam.proc.wait_log(rf"REGISTERED sip:{PHONE}@{PBX_DOMAIN}", 10)
+        ready = cls.browser.wait_ready(30)
+        if not ready:
+            why = cls.browser.fatal or "no answer in 30 s"
+            raise unittest.SkipTest("Chromium cannot start: "
+                                    + why.strip().splitlines()[0][:300]
+                                    + f" (see {cls.browser.log_path})")
+        log(f"Chromium {ready['version']} at {ready['url']}")
+        cls.jid = cls.browser.call(
+            "login", env.prosody.ws_url(), f"{USER}@{XMPP_DOMAIN}",
+            gwtest.USERS[USER], timeout=15)
+
+    @classmethod
+    def _stop(cls):
+        env = getattr(cls, "env", None)
+        if env is None:
+            return
+        for name in ("browser", "phone"):
+            obj = getattr(cls, name, None)
+            if obj is not None:
+                try:
+                    obj.stop()
+                except Exception as e:  # keep stopping the others
+                    log(f"stopping {name}: {e}")
+        rc = 0
+        if getattr(cls, "gw", None) is not None and cls.gw.proc is not None \
+                and cls.gw.proc.alive():
+            rc = cls.gw.stop()
+        keep = cls.failed or rc != 0 or bool(os.environ.get("GW_KEEP_TMP"))
+        env.close(keep=keep)
+        if keep:
+            log("logs kept in " + env.root)
+        if rc != 0:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._stop()
+
+    def run(self, result=None):
+        # keep the logs of a failed case
+        before = len(result.failures) + len(result.errors) if result else 0
+        r = super().run(result)
+        if result and len(result.failures) + len(result.errors) > before:
+            type(self).failed = True
+        return r
+
+    # -- helpers
+
+    def browser_state(self):
+        return self.browser.call("state")
+
+    def wait_media(self, what, min_packets=100, timeout=10):
+        """Until the browser has sent and received min_packets."""
+        def flowing():
+            s = self.browser_state()
+            if s and s.get("packetsReceived", 0) >= min_packets and \
+                    s.get("packetsSent", 0) >= min_packets:
+                return s
+            return None
+        try:
+            return wait_for(flowing, timeout, 0.25, what)
+        except AssertionError:
+            raise AssertionError(f"no media both ways ({what}): "
+                                 f"{self.browser_state()}")
+
+    def take_browser_recording(self, name):
+        rec = self.browser.call("takeRecording", timeout=20)
+        self.assertIsNotNone(rec, "the browser recorded nothing")
+        path = os.path.join(self.env.subdir("media"), name)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(rec["wav"]))
+        return path
+
+    def phone_recordings(self, since):
+        """baresip's sndfile dumps of the last call: (decoded, encoded)."""
+        files = [f for f in self.phone.recordings() if f not in since]
+        dec = [f for f in files if f.endswith("-dec.wav")]
+        enc = [f for f in files if f.endswith("-enc.wav")]
+        self.assertTrue(dec, f"baresip recorded nothing: {files}")
+        return dec[-1], (enc[-1] if enc else None)
+
+    def check_tone(self, who, path, expect_hz, other_hz):
+        rate, samples = read_wav(path)
+        a = analyse(samples, rate, expect_hz, other_hz)
+        log(f"{who} received: {a['hz']} Hz (expected {expect_hz:.0f}), "
+            f"{a['rms_dbfs']} dBFS, {100 * a['share']:.0f}% of the energy "
+            f"at {expect_hz:.0f} Hz, {100 * a['other_share']:.0f}% at "
+            f"{other_hz:.0f} Hz; {a['seconds']} s at {rate} Hz ({path})")
+        self.assertGreater(a["rms_dbfs"], MIN_LEVEL_DBFS,
+                           f"{who}: too quiet: {a}")
+        self.assertGreater(a["share"], MIN_TONE_SHARE,
+                           f"{who}: {expect_hz} Hz does not dominate: {a}")
+        self.assertLess(abs(a["hz"] - expect_hz), expect_hz * 0.03,
+                        f"{who}: wrong frequency: {a}")
+        return a
+
+    def rtpengine_query(self, call_id):
+        """rtpengine's view of a call (ng query), or None."""
+        from_rtpe = None
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(1)
+        try:
+            cid = call_id.encode()
+            msg = b"q1 d7:command5:query7:call-id%d:%se" % (len(cid), cid)
+            s.sendto(msg, (HOST, self.rtpe.port))
+            from_rtpe = s.recv(65536)
+        except OSError:
+            pass
+        finally:
+            s.close()
+        return from_rtpe
+
+    # -- 7.1 ---------------------------------------------------------------------
+
+    def test_7_01_browser_calls_phone(self):
+        """7.1 browser -> 1001: JMI + Jingle, audio both ways, DTMF (XEP-0181
+        and RFC 4733 in the media) at baresip, the browser hangs up"""
+        t0 = time.monotonic()
+        b, phone = self.browser, self.phone
+        ev0 = len(phone.events)
+        recs0 = phone.recordings()
+        sid = b.call("call", f"{PHONE}@{COMPONENT}", timeout=20)
+        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
+        b.wait_event(lambda e: e.get("type") == "accepted" or (
+            e.get("type") == "jingle-log" and "accept" in e.get("msg", "")
+            and sid in e.get("msg", "")), 10, "session-accept")
+        st = self.wait_media("XMPP -> SIP call")
+        log(f"7.1 media up after {time.monotonic() - t0:.1f} s: {st}")
+        self.assertEqual(st.get("dtlsState"), "connected", st)
+        # the gateway's XEP-0181 digits, played by rtpengine (RFC 4733)
+        b.call("dtmfJingle", "15", timeout=10)
+        wait_for(lambda: "15" in phone.dtmf_digits(ev0), 5, 0.1,
+                 "XEP-0181 digits at baresip")
+        # RFC 4733 from the browser's RTCDTMFSender, through rtpengine
+        b.call("dtmfInband", "#9")
+        wait_for(lambda: phone.dtmf_digits(ev0).endswith("#9"), 5, 0.1,
+                 "in-band digits at baresip")
+        left = HOLD_S - (time.monotonic() - t0)
+        if left > 0:
+            time.sleep(left)
+        st = self.browser_state()
+        b.call("hangup")
+        phone.wait_event("CALL_CLOSED", 10, ev0)
+        self.gw.proc.wait_log(rf"call {sid} .*ends", 5)
+        got = self.take_browser_recording("7.1-browser-received.wav")
+        dec, enc = self.phone_recordings(recs0)
+        log(f"7.1 browser stats before hang-up: {st}")
+        log(f"7.1 DTMF at baresip: {phone.dtmf_digits(ev0)!r}")
+        self.check_tone("7.1 browser", got, PHONE_HZ, BROWSER_HZ)
+        self.check_tone("7.1 baresip", dec, BROWSER_HZ, PHONE_HZ)
+        b.call("reset")
+
+    # -- 7.2 ---------------------------------------------------------------------
+
+    def test_7_02_phone_calls_browser(self):
+        """7.2 1001 -> alice: propose, proceed, session-initiate/accept, audio
+        both ways, baresip hangs up"""
+        t0 = time.monotonic()
+        b, phone = self.browser, self.phone
+        ev0 = len(phone.events)
+        recs0 = phone.recordings()
+        phone.command("dial", f"sip:{USER}@{GW_SIP_DOMAIN}")
+        sid = b.call("answerNext", 15000, timeout=20)
+        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
+        st = self.wait_media("SIP -> XMPP call")
+        log(f"7.2 media up after {time.monotonic() - t0:.1f} s: {st}")
+        self.assertEqual(st.get("dtlsState"), "connected", st)
+        left = HOLD_S - (time.monotonic() - t0)
+        if left > 0:
+            time.sleep(left)
+        st = self.browser_state()
+        phone.command("hangup")
+        phone.wait_event("CALL_CLOSED", 10, ev0)
+        term = b.wait_event(lambda e: e.get("type") == "terminated"
+                            and e.get("sid") == sid, 10, "session-terminate")
+        self.assertEqual(term.get("reason"), "success", term)
+        got = self.take_browser_recording("7.2-browser-received.wav")
+        dec, enc = self.phone_recordings(recs0)
+        log(f"7.2 browser stats before hang-up: {st}")
+        self.check_tone("7.2 browser", got, PHONE_HZ, BROWSER_HZ)
+        self.check_tone("7.2 baresip", dec, BROWSER_HZ, PHONE_HZ)
+        b.call("reset")
+
+
+def main():
+    started = time.monotonic()
+    if not os.environ.get(NETNS_MARK):
+        # with the network: the npm registry
+        cdir, err = prepare_client()
+        os.environ["GW_WEBRTC_CLIENT"] = cdir
+        if err:
+            os.environ["GW_WEBRTC_CLIENT_ERROR"] = err[-2000:]
+        os.environ["GW_WEBRTC_T0"] = str(time.time())
+    enter_namespace()
+    WebRtcCalls.cdir = os.environ.get("GW_WEBRTC_CLIENT", client_dir())
+    WebRtcCalls.client_error = os.environ.get("GW_WEBRTC_CLIENT_ERROR")
+    try:
+        gwtest.main()
+    finally:
+        t0 = float(os.environ.get("GW_WEBRTC_T0", time.time()))
+        log("total %.1f s (%.1f s in this process)"
+            % (time.time() - t0, time.monotonic() - started))
+
+
+if __name__ == "__main__":
+    main()

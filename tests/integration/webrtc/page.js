@@ -1,0 +1,439 @@
+// A real WebRTC XMPP client for the gateway's end-to-end call test.
+//
+// StanzaJS (bundled by build.js) logged in to Prosody over WebSocket, with
+// the browser's own RTCPeerConnection; calls are set up the way
+// Conversations does it: JMI (XEP-0353) <propose>/<proceed>, then Jingle
+// session-initiate without candidates, trickled transport-info, DTLS-SRTP.
+// StanzaJS has no JMI, so its elements are defined here for StanzaJS's
+// JXT registry.
+//
+// The page exposes window.T (called by driver.js through page.evaluate):
+//   login(wsURL, jid, password)   log in, send presence
+//   call(toBareJID)               propose; resolves with the sid once the
+//                                 Jingle session is started
+//   answerNext(timeoutMs)         waits for a <propose>, sends <proceed>,
+//                                 accepts the session-initiate that follows
+//   dtmfInband(digits)            RFC 4733 through RTCDTMFSender
+//   dtmfJingle(digits)            XEP-0181 session-info, one per digit
+//   hangup()                      session-terminate <success/>
+//   state()                       ICE/DTLS/packet counters of the session
+//   takeRecording()               16-bit mono PCM of what was received
+//                                 since the remote track appeared, as a
+//                                 base64 WAV
+// and reports events to the driver through window.report (exposeFunction).
+import * as XMPP from 'stanza';
+
+const NS_JMI = 'urn:xmpp:jingle-message:0';
+const NS_JINGLE = 'urn:xmpp:jingle:1';
+const NS_RTP = 'urn:xmpp:jingle:apps:rtp:1';
+const NS_DTMF = 'urn:xmpp:jingle:dtmf:0';
+const NS_HINTS = 'urn:xmpp:hints';
+const REASONS = ['alternative-session', 'busy', 'cancel', 'connectivity-error',
+    'decline', 'expired', 'failed-application', 'failed-transport',
+    'general-error', 'gone', 'incompatible-parameters', 'media-error',
+    'security-error', 'success', 'timeout', 'unsupported-applications',
+    'unsupported-transports'];
+
+function report(type, data) {
+    const ev = { type, t: Date.now(), ...(data || {}) };
+    try {
+        if (window.report) {
+            window.report(JSON.stringify(ev));
+        }
+    } catch (e) {
+        // the driver is gone: nothing to report to
+    }
+}
+
+// XEP-0353 for StanzaJS's registry: message.jmi = {type, id, media, reason}
+function defineJMI(client) {
+    const { attribute, childAttribute, childDoubleEnum } = XMPP.JXT;
+    const defs = ['propose', 'proceed', 'accept', 'reject', 'retract',
+        'finish', 'ringing'].map(el => ({
+        element: el,
+        namespace: NS_JMI,
+        path: 'message.jmi',
+        type: el,
+        typeField: 'type',
+        fields: {
+            id: attribute('id'),
+            media: childAttribute(NS_RTP, 'description', 'media'),
+            reason: childDoubleEnum(NS_JINGLE, ['reason'], REASONS)
+        }
+    }));
+    // XEP-0181 in a session-info
+    defs.push({
+        element: 'dtmf',
+        namespace: NS_DTMF,
+        path: 'iq.jingle.info',
+        type: NS_DTMF,
+        fields: {
+            code: attribute('code'),
+            duration: attribute('duration'),
+            volume: attribute('volume')
+        }
+    });
+    // the <store/> processing hint JMI messages carry
+    defs.push({
+        element: 'store',
+        namespace: NS_HINTS,
+        path: 'message.storeHint',
+        fields: {}
+    });
+    client.stanzas.define(defs);
+}
+
+// ---- what the browser receives: raw PCM through MediaStreamTrackProcessor
+// (no AudioContext, which headless Chromium may not have an output for)
+class Recorder {
+    constructor(track) {
+        this.rate = 48000;
+        this.chunks = [];
+        this.samples = 0;
+        this.stopped = false;
+        this.frames = 0;
+        this.run(track);
+    }
+    async run(track) {
+        try {
+            const proc = new MediaStreamTrackProcessor({ track });
+            const reader = proc.readable.getReader();
+            this.reader = reader;
+            for (;;) {
+                const { value, done } = await reader.read();
+                if (done || this.stopped) {
+                    if (value) value.close();
+                    break;
+                }
+                this.rate = value.sampleRate;
+                const n = value.numberOfFrames;
+                const buf = new Float32Array(n);
+                // channel 0, as float32 (Chromium converts on copyTo)
+                value.copyTo(buf, { planeIndex: 0, format: 'f32-planar' });
+                value.close();
+                this.chunks.push(buf);
+                this.samples += n;
+                this.frames++;
+            }
+        } catch (e) {
+            report('error', { where: 'recorder', message: String(e) });
+        }
+    }
+    stop() {
+        this.stopped = true;
+        if (this.reader) {
+            this.reader.cancel().catch(() => undefined);
+        }
+    }
+    wav() {
+        const pcm = new Int16Array(this.samples);
+        let o = 0;
+        for (const c of this.chunks) {
+            for (let i = 0; i < c.length; i++) {
+                const v = Math.max(-1, Math.min(1, c[i]));
+                pcm[o++] = Math.round(v * 32767);
+            }
+        }
+        const header = new ArrayBuffer(44);
+        const dv = new DataView(header);
+        const w = (off, s) => { for (let i = 0; i < s.length; i++) dv.setUint8(off + i, s.charCodeAt(i)); };
+        w(0, 'RIFF');
+        dv.setUint32(4, 36 + pcm.byteLength, true);
+        w(8, 'WAVE');
+        w(12, 'fmt ');
+        dv.setUint32(16, 16, true);
+        dv.setUint16(20, 1, true);
+        dv.setUint16(22, 1, true);
+        dv.setUint32(24, this.rate, true);
+        dv.setUint32(28, this.rate * 2, true);
+        dv.setUint16(32, 2, true);
+        dv.setUint16(34, 16, true);
+        w(36, 'data');
+        dv.setUint32(40, pcm.byteLength, true);
+        const bytes = new Uint8Array(44 + pcm.byteLength);
+        bytes.set(new Uint8Array(header), 0);
+        bytes.set(new Uint8Array(pcm.buffer), 44);
+        let bin = '';
+        for (let i = 0; i < bytes.length; i += 0x8000) {
+            bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+        }
+        return btoa(bin);
+    }
+}
+
+const T = {
+    client: null,
+    session: null,
+    recorder: null,
+    stream: null,
+    proposals: [],
+    waiters: [],
+
+    async login(wsURL, jid, password) {
+        const client = XMPP.createClient({
+            jid,
+            password,
+            resource: 'webrtc',
+            transports: { websocket: wsURL, bosh: false },
+            jingle: {
+                // loopback only: no STUN servers (there is no way out)
+                iceServers: [],
+                // StanzaJS's default; rtpengine's answer carries no BUNDLE
+                // group of its own (the gateway adds the offer's back)
+                bundlePolicy: 'balanced',
+                trickleIce: true
+            }
+        });
+        this.client = client;
+        defineJMI(client);
+        client.on('raw:incoming', xml => report('xml-in', { xml }));
+        client.on('raw:outgoing', xml => report('xml-out', { xml }));
+        client.on('message', msg => this.onMessage(msg));
+        client.on('jingle:incoming', session => this.onIncoming(session));
+        client.on('jingle:terminated', (session, reason) => {
+            report('terminated', {
+                sid: session.sid,
+                reason: reason && reason.condition,
+                text: reason && reason.text
+            });
+        });
+        client.on('jingle:ringing', session => report('ringing', { sid: session.sid }));
+        client.on('jingle:accepted', session => report('accepted', { sid: session.sid }));
+        client.jingle.on('log', (level, msg, ...data) => {
+            if (level !== 'debug') {
+                report('jingle-log', { level, msg: String(msg) + (data.length ? ' ' + data.map(String).join(' ') : '') });
+            }
+        });
+        client.jingle.on('peerTrackAdded', (session, track, stream) => this.onTrack(session, track, stream));
+        this.stream = await navigator.mediaDevices.getUserMedia({
+            audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+            video: false
+        });
+        await new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('login timed out')), 10000);
+            client.once('session:started', () => {
+                clearTimeout(timer);
+                resolve();
+            });
+            client.once('auth:failed', () => {
+                clearTimeout(timer);
+                reject(new Error('authentication failed'));
+            });
+            client.connect();
+        });
+        await client.getRoster().catch(() => undefined);
+        client.sendPresence();
+        report('online', { jid: client.jid });
+        return client.jid;
+    },
+
+    onMessage(msg) {
+        if (msg.jmi) {
+            report('jmi', { from: msg.from, jmi: msg.jmi });
+            if (msg.jmi.type === 'propose') {
+                this.proposals.push(msg);
+            }
+        }
+        for (const w of this.waiters.slice()) {
+            if (w.pred(msg)) {
+                this.waiters.splice(this.waiters.indexOf(w), 1);
+                w.resolve(msg);
+            }
+        }
+        if (msg.receipt && msg.receipt.type === 'request' && msg.id) {
+            this.client.sendMessage({ to: msg.from, receipt: { type: 'received', id: msg.id } });
+        }
+    },
+
+    waitMessage(pred, ms, what) {
+        return new Promise((resolve, reject) => {
+            const w = { pred, resolve };
+            this.waiters.push(w);
+            setTimeout(() => {
+                const i = this.waiters.indexOf(w);
+                if (i >= 0) {
+                    this.waiters.splice(i, 1);
+                    reject(new Error('no ' + what + ' in ' + ms + ' ms'));
+                }
+            }, ms);
+        });
+    },
+
+    onTrack(session, track, stream) {
+        report('track', { sid: session.sid, kind: track.kind });
+        if (track.kind !== 'audio' || this.recorder) return;
+        if (this.onRemoteStream) this.onRemoteStream(stream);
+        // Chromium plays remote WebRTC audio only when it is consumed:
+        // an element keeps the receive pipeline running
+        const el = document.createElement('audio');
+        el.srcObject = stream;
+        // not muted: a muted element (or --mute-audio) gives silence to
+        // every consumer of the track in Chromium
+        el.autoplay = true;
+        document.body.appendChild(el);
+        el.play().catch(() => undefined);
+        this.recorder = new Recorder(track);
+    },
+
+    // ---- XMPP -> SIP: JMI propose, proceed, session-initiate
+    async call(to) {
+        const sid = 'w' + Math.random().toString(36).slice(2, 12);
+        const id = 'jm-propose-' + sid;
+        const receipt = this.waitMessage(
+            m => m.receipt && m.receipt.type === 'received' && m.receipt.id === id,
+            8000, 'receipt');
+        const proceed = this.waitMessage(
+            m => m.jmi && m.jmi.id === sid && m.jmi.type !== 'propose',
+            15000, 'proceed');
+        this.client.sendMessage({
+            to,
+            id,
+            type: 'chat',
+            jmi: { type: 'propose', id: sid, media: 'audio' },
+            receipt: { type: 'request' },
+            storeHint: {}
+        });
+        await receipt;
+        report('receipt', { sid });
+        const answer = await proceed;
+        if (answer.jmi.type !== 'proceed') {
+            throw new Error('the call was refused: ' + answer.jmi.type + ' ' +
+                JSON.stringify(answer.jmi.reason || null));
+        }
+        const session = this.client.jingle.createMediaSession(answer.from, sid, this.stream);
+        this.session = session;
+        await session.start();
+        report('initiated', { sid, peer: answer.from });
+        return sid;
+    },
+
+    // ---- SIP -> XMPP: propose from the gateway, proceed, accept
+    async answerNext(ms) {
+        let p = this.proposals.shift();
+        if (!p) {
+            p = await this.waitMessage(m => m.jmi && m.jmi.type === 'propose', ms, 'propose');
+            this.proposals.splice(this.proposals.indexOf(p), 1);
+        }
+        const sid = p.jmi.id;
+        this.expectSid = sid;
+        const incoming = new Promise((resolve, reject) => {
+            this.incomingWaiter = { sid, resolve };
+            setTimeout(() => reject(new Error('no session-initiate')), ms);
+        });
+        // XEP-0353: accept on our own account, proceed to the caller
+        this.client.sendMessage({
+            to: this.client.jid.split('/')[0], type: 'chat',
+            jmi: { type: 'accept', id: sid }, storeHint: {}
+        });
+        this.client.sendMessage({
+            to: p.from, id: 'jm-proceed-' + sid, type: 'chat',
+            jmi: { type: 'proceed', id: sid }, storeHint: {}
+        });
+        const session = await incoming;
+        this.session = session;
+        for (const track of this.stream.getTracks()) {
+            session.addTrack(track, this.stream);
+        }
+        await session.accept();
+        report('answered', { sid, from: p.from });
+        return sid;
+    },
+
+    onIncoming(session) {
+        report('incoming', { sid: session.sid, peer: session.peerID });
+        if (this.incomingWaiter && this.incomingWaiter.sid === session.sid) {
+            const w = this.incomingWaiter;
+            this.incomingWaiter = null;
+            w.resolve(session);
+        } else {
+            session.end('decline');
+        }
+    },
+
+    dtmfInband(digits) {
+        const sender = this.session.pc.getSenders().find(s => s.track && s.track.kind === 'audio');
+        if (!sender || !sender.dtmf) throw new Error('no DTMF sender');
+        if (!sender.dtmf.canInsertDTMF) throw new Error('telephone-event was not negotiated');
+        sender.dtmf.ontonechange = e => report('dtmf-tone', { tone: e.tone });
+        sender.dtmf.insertDTMF(digits, 200, 150);
+        return true;
+    },
+
+    async dtmfJingle(digits) {
+        const s = this.session;
+        for (const code of digits) {
+            await this.client.sendIQ({
+                to: s.peerID,
+                type: 'set',
+                jingle: {
+                    action: 'session-info',
+                    sid: s.sid,
+                    initiator: s.isInitiator ? this.client.jid : s.peerID,
+                    info: { infoType: NS_DTMF, code, duration: '300' }
+                }
+            });
+            await new Promise(r => setTimeout(r, 450));
+        }
+        return true;
+    },
+
+    hangup() {
+        if (this.session) this.session.end('success');
+        return true;
+    },
+
+    async state() {
+        const s = this.session;
+        if (!s) return null;
+        const out = {
+            sid: s.sid,
+            ice: s.pc.iceConnectionState,
+            connection: s.pc.connectionState,
+            signaling: s.pc.signalingState,
+            sessionState: s.state,
+            recorded: this.recorder ? this.recorder.samples : 0
+        };
+        try {
+            const stats = await s.pc.getStats();
+            stats.forEach(r => {
+                if (r.type === 'inbound-rtp' && r.kind === 'audio') {
+                    out.packetsReceived = r.packetsReceived;
+                    out.bytesReceived = r.bytesReceived;
+                }
+                if (r.type === 'outbound-rtp' && r.kind === 'audio') {
+                    out.packetsSent = r.packetsSent;
+                    out.bytesSent = r.bytesSent;
+                }
+                if (r.type === 'transport') {
+                    out.dtlsState = r.dtlsState;
+                    out.dtlsRole = r.dtlsRole;
+                    out.srtpCipher = r.srtpCipher;
+                }
+                if (r.type === 'codec' && r.mimeType) {
+                    out.codecs = (out.codecs || []).concat([r.mimeType]);
+                }
+            });
+        } catch (e) {
+            out.statsError = String(e);
+        }
+        return out;
+    },
+
+    takeRecording() {
+        const r = this.recorder;
+        this.recorder = null;
+        if (!r) return null;
+        r.stop();
+        return { rate: r.rate, samples: r.samples, wav: r.wav() };
+    },
+
+    reset() {
+        if (this.recorder) this.recorder.stop();
+        this.recorder = null;
+        this.session = null;
+        return true;
+    }
+};
+
+window.T = T;
+report('loaded', {});
