@@ -3,8 +3,9 @@
 # replayed over its corpus, and the integration test against a real
 # rtpengine that the test starts itself.
 #
-# gwrtpengine is declared here until the daemon links it; then its four
-# lines move to gateway/CMakeLists.txt (the gateway owner does that).
+# gwrtpengine is declared in gateway/CMakeLists.txt now that gwcore links
+# it; the fallback below only defines it (same sources, include directory,
+# log domain and GLib link) in a tree where that has not happened.
 if(NOT TARGET gwrtpengine AND EXISTS ${PROJECT_SOURCE_DIR}/gateway/rtpengine.c)
   add_library(gwrtpengine STATIC
     ${PROJECT_SOURCE_DIR}/gateway/bencode.c
