@@ -271,7 +271,7 @@ main(int argc, char **argv)
           "print the version and exit", NULL },
         { "help-config", 0, 0, G_OPTION_ARG_NONE, &help_config,
           "print every configuration key and exit", NULL },
-        { NULL },
+        G_OPTION_ENTRY_NULL,
     };
     int rc = 0;
 
