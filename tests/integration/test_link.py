@@ -6,6 +6,7 @@ malformed input, --check-config and --map."""
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -282,6 +283,60 @@ class DigestAuth(gwtest.GatewayTestCase):
                               timeout=10)
         self.assertEqual(run.wait(), 0, run.errors())
         self.assertNotIn("pw1001", self.gw.log())
+
+
+class SipTls(unittest.TestCase):
+    """3.31 SIP over TLS ([sip] listen_tls): a MESSAGE over TLS reaches the
+    XMPP user and is answered on the same connection."""
+
+    def test_3_31_tls(self):
+        import ssl
+        env = gwtest.Env("SipTls")
+        try:
+            tls = env.subdir("tls")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                            "-keyout", f"{tls}/key.pem", "-out",
+                            f"{tls}/cert.pem"], check=True,
+                           capture_output=True)
+            with open(f"{tls}/agent.pem", "w") as f:
+                f.write(open(f"{tls}/key.pem").read())
+                f.write(open(f"{tls}/cert.pem").read())
+            with open(f"{tls}/cafile.pem", "w") as f:
+                f.write(open(f"{tls}/cert.pem").read())
+            env.prosody = gwtest.Prosody(env).start()
+            tls_port = free_port()
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                sip__listen_tls=f"sips:{HOST}:{tls_port}",
+                sip__tls_dir=tls)
+            gw = gwtest.Gateway(env, cfg).start()
+            alice = gwtest.XmppClient(env, "alice").connect()
+            ctx = ssl.create_default_context(cafile=f"{tls}/cert.pem")
+            ctx.check_hostname = False
+            body = "over TLS"
+            req = (f"MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/TLS {HOST}:5999;branch=z9hG4bKtls1;rport\r\n"
+                   "From: <sip:1001@pbx.localhost>;tag=t1\r\n"
+                   f"To: <sip:alice@{GW_SIP_DOMAIN}>\r\n"
+                   "Call-ID: tls-test-1\r\nCSeq: 1 MESSAGE\r\n"
+                   "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+                   f"Content-Length: {len(body)}\r\n\r\n{body}")
+            with socket.create_connection((HOST, tls_port), timeout=10) as raw:
+                with ctx.wrap_socket(raw) as s:
+                    s.sendall(req.encode())
+                    answer = b""
+                    while b"\r\n\r\n" not in answer:
+                        chunk = s.recv(4096)
+                        if not chunk:
+                            break
+                        answer += chunk
+            self.assertTrue(answer.startswith(b"SIP/2.0 200"), answer[:200])
+            m = alice.wait(lambda st: body_of(st) is not None, what="message")
+            self.assertEqual(body_of(m), "over TLS")
+            self.assertEqual(gw.stop(), 0)
+        finally:
+            env.close()
 
 
 class CommandLine(unittest.TestCase):
