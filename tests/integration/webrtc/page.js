@@ -181,7 +181,8 @@ const T = {
                 // StanzaJS's default; rtpengine's answer carries no BUNDLE
                 // group of its own (the gateway adds the offer's back)
                 bundlePolicy: 'balanced',
-                trickleIce: true
+                trickleIce: true,
+                createPeerConnection: (session, opts) => this.createPC(opts)
             }
         });
         this.client = client;
@@ -227,6 +228,26 @@ const T = {
         return client.jid;
     },
 
+    // Diagnostics: T.stripRemoteSsrc drops a=ssrc lines from what the
+    // peer sent, to tell SSRC signalling problems from media problems
+    createPC(opts) {
+        const pc = new RTCPeerConnection(opts);
+        const set = pc.setRemoteDescription.bind(pc);
+        pc.setRemoteDescription = desc => {
+            report('remote-sdp', { sdpType: desc.type, sdp: desc.sdp });
+            if (this.stripRemoteSsrc && desc && desc.sdp) {
+                desc = { type: desc.type, sdp: desc.sdp.replace(/^a=ssrc(-group)?:.*\r?\n/gm, '') };
+            }
+            return set(desc);
+        };
+        return pc;
+    },
+
+    setOption(name, value) {
+        this[name] = value;
+        return true;
+    },
+
     onMessage(msg) {
         if (msg.jmi) {
             report('jmi', { from: msg.from, jmi: msg.jmi });
@@ -260,18 +281,19 @@ const T = {
     },
 
     onTrack(session, track, stream) {
-        report('track', { sid: session.sid, kind: track.kind });
+        report('track', { sid: session.sid, kind: track.kind, inStream: !!stream });
         if (track.kind !== 'audio' || this.recorder) return;
-        if (this.onRemoteStream) this.onRemoteStream(stream);
-        // Chromium plays remote WebRTC audio only when it is consumed:
-        // an element keeps the receive pipeline running
+        // an SDP without a=msid (rtpengine's) gives a track in no stream:
+        // play it in one of our own
+        const own = new MediaStream([track]);
+        if (this.onRemoteStream) this.onRemoteStream(own);
+        // Chromium decodes remote WebRTC audio only while something plays
+        // it: without an (unmuted) element a track processor gets nothing
         const el = document.createElement('audio');
-        el.srcObject = stream;
-        // not muted: a muted element (or --mute-audio) gives silence to
-        // every consumer of the track in Chromium
+        el.srcObject = own;
         el.autoplay = true;
         document.body.appendChild(el);
-        el.play().catch(() => undefined);
+        el.play().catch(e => report('error', { where: 'play', message: String(e) }));
         this.recorder = new Recorder(track);
     },
 
@@ -382,6 +404,15 @@ const T = {
         return true;
     },
 
+    remoteSsrcs(pc) {
+        const d = pc.remoteDescription;
+        const found = new Set();
+        for (const m of (d && d.sdp ? d.sdp.matchAll(/^a=ssrc:(\d+)/gm) : [])) {
+            found.add(Number(m[1]));
+        }
+        return [...found];
+    },
+
     async state() {
         const s = this.session;
         if (!s) return null;
@@ -391,14 +422,17 @@ const T = {
             connection: s.pc.connectionState,
             signaling: s.pc.signalingState,
             sessionState: s.state,
-            recorded: this.recorder ? this.recorder.samples : 0
+            recorded: this.recorder ? this.recorder.samples : 0,
+            // what the peer's description announced (XEP-0339 <source/>)
+            signalledSsrcs: this.remoteSsrcs(s.pc)
         };
         try {
             const stats = await s.pc.getStats();
             stats.forEach(r => {
                 if (r.type === 'inbound-rtp' && r.kind === 'audio') {
-                    out.packetsReceived = r.packetsReceived;
-                    out.bytesReceived = r.bytesReceived;
+                    out.packetsReceived = (out.packetsReceived || 0) + r.packetsReceived;
+                    out.bytesReceived = (out.bytesReceived || 0) + r.bytesReceived;
+                    out.inboundSsrcs = (out.inboundSsrcs || []).concat([r.ssrc]);
                 }
                 if (r.type === 'outbound-rtp' && r.kind === 'audio') {
                     out.packetsSent = r.packetsSent;
@@ -415,6 +449,49 @@ const T = {
             });
         } catch (e) {
             out.statsError = String(e);
+        }
+        return out;
+    },
+
+    // Peak level of what the session receives, read for ms by a fresh
+    // track processor and by WebAudio (diagnostics)
+    async probe(ms) {
+        const s = this.session;
+        const r = s && s.pc.getReceivers().find(x => x.track && x.track.kind === 'audio');
+        if (!r) return null;
+        const out = { muted: r.track.muted, readyState: r.track.readyState, enabled: r.track.enabled };
+        const reader = new MediaStreamTrackProcessor({ track: r.track }).readable.getReader();
+        let max = 0, n = 0, rate = 0;
+        const t0 = performance.now();
+        while (performance.now() - t0 < ms) {
+            const { value, done } = await Promise.race([reader.read(),
+                new Promise(res => setTimeout(() => res({ done: true }), ms))]);
+            if (done) break;
+            const buf = new Float32Array(value.numberOfFrames);
+            value.copyTo(buf, { planeIndex: 0, format: 'f32-planar' });
+            rate = value.sampleRate;
+            value.close();
+            for (const x of buf) max = Math.max(max, Math.abs(x));
+            n += buf.length;
+        }
+        reader.cancel().catch(() => undefined);
+        Object.assign(out, { procMax: max, procSamples: n, procRate: rate });
+        try {
+            const ctx = new AudioContext();
+            const src = ctx.createMediaStreamSource(new MediaStream([r.track]));
+            const an = ctx.createAnalyser();
+            an.fftSize = 2048;
+            src.connect(an);
+            await new Promise(res => setTimeout(res, ms));
+            const d = new Float32Array(an.fftSize);
+            an.getFloatTimeDomainData(d);
+            let m = 0;
+            for (const x of d) m = Math.max(m, Math.abs(x));
+            out.webaudioMax = m;
+            out.webaudioState = ctx.state;
+            ctx.close();
+        } catch (e) {
+            out.webaudioError = String(e);
         }
         return out;
     },
