@@ -355,18 +355,40 @@ parse_rtcp_fb(const JsdpXNode *n, GPtrArray *list, gint64 *trr, GError **error)
     return TRUE;
 }
 
+/* One pass over the attributes (a Chrome offer has ~35 payload types). */
 static gboolean
 parse_payload_type(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
-    static const char *const allowed[] = {"id", "name", "clockrate", "channels", "ptime",
-                                          "maxptime", NULL};
+    const char *id_s = NULL, *name = NULL, *clock = NULL, *chan = NULL, *ptime = NULL,
+               *maxptime = NULL;
     guint64 id = 0, v;
     g_autoptr(JsdpPayloadType) pt = NULL;
 
-    check_attrs(jp, n, allowed);
     warn_text(jp, n);
-    if (!attr_uint(n, "id", 0, 127, TRUE, &id, error))
-        return FALSE;
+    for (guint a = 0; a < n->n_attrs; a++) {
+        const char *an = n->attrs[a].name, *av = n->attrs[a].value;
+        const char **slot = NULL;
+        if (n->attrs[a].ns == NULL) {
+            switch (an[0]) {
+            case 'i': slot = strcmp(an, "id") == 0 ? &id_s : NULL; break;
+            case 'n': slot = strcmp(an, "name") == 0 ? &name : NULL; break;
+            case 'c':
+                slot = strcmp(an, "clockrate") == 0 ? &clock
+                     : strcmp(an, "channels") == 0 ? &chan : NULL;
+                break;
+            case 'p': slot = strcmp(an, "ptime") == 0 ? &ptime : NULL; break;
+            case 'm': slot = strcmp(an, "maxptime") == 0 ? &maxptime : NULL; break;
+            default: break;
+            }
+        }
+        if (slot != NULL)
+            *slot = av;
+        else
+            jsdp_warn(jp->warnings, "attribute '%.32s' of <payload-type> not carried by SDP", an);
+    }
+    if (id_s == NULL || !jsdp_parse_uint(id_s, 0, 127, &id))
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad or missing 'id' '%.32s' (0-127)",
+              id_s ? id_s : "");
     for (guint i = 0; i < c->payload_types->len; i++) {
         if (((JsdpPayloadType *)g_ptr_array_index(c->payload_types, i))->id == id)
             JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': duplicate payload-type id %u",
@@ -375,25 +397,26 @@ parse_payload_type(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **err
     if (c->payload_types->len >= JSDP_MAX_PAYLOAD_TYPES)
         JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': too many payload-types", c->name);
     pt = jsdp_payload_type_new((guint8)id);
-    if (peek_attr(n, "name") != NULL && !attr_token(n, "name", TRUE, &pt->name, error))
-        return FALSE;
-    if (pt->name != NULL && strchr(pt->name, '/') != NULL)
-        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad name '%.32s'", pt->name);
+    if (name != NULL) {
+        if (!jsdp_is_token(name, "/") || strlen(name) > 256)
+            JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad name '%.32s'", name);
+        pt->name = g_strdup(name);
+    }
     v = 0;
-    if (!attr_uint(n, "clockrate", 1, G_MAXUINT32, FALSE, &v, error))
-        return FALSE;
+    if (clock != NULL && !jsdp_parse_uint(clock, 1, G_MAXUINT32, &v))
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad 'clockrate' '%.32s'", clock);
     pt->clockrate = (guint)v;
     v = 1;
-    if (!attr_uint(n, "channels", 1, 255, FALSE, &v, error))
-        return FALSE;
+    if (chan != NULL && !jsdp_parse_uint(chan, 1, 255, &v))
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad 'channels' '%.32s' (1-255)", chan);
     pt->channels = (guint)v;
     v = 0;
-    if (!attr_uint(n, "ptime", 1, 65535, FALSE, &v, error))
-        return FALSE;
+    if (ptime != NULL && !jsdp_parse_uint(ptime, 1, 65535, &v))
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad 'ptime' '%.32s'", ptime);
     pt->ptime = (guint)v;
     v = 0;
-    if (!attr_uint(n, "maxptime", 1, 65535, FALSE, &v, error))
-        return FALSE;
+    if (maxptime != NULL && !jsdp_parse_uint(maxptime, 1, 65535, &v))
+        JFAIL(JSDP_ERROR_MALFORMED, "<payload-type>: bad 'maxptime' '%.32s'", maxptime);
     pt->maxptime = (guint)v;
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
@@ -858,7 +881,7 @@ JsdpSession *
 jsdp_session_from_jingle_string(const char *xml, gssize len, GError **error)
 {
     g_autoptr(JsdpXArena) arena = NULL;
-    g_autofree char *copy = NULL;
+    char *copy;
     const JsdpXNode *root;
     const char *problem = NULL;
     gsize n, offset = 0;
@@ -876,9 +899,7 @@ jsdp_session_from_jingle_string(const char *xml, gssize len, GError **error)
         return NULL;
     }
     arena = jsdp_xarena_new();
-    copy = g_malloc(n + 1);
-    memcpy(copy, xml, n);
-    copy[n] = '\0';
+    copy = jsdp_xarena_copy(arena, xml, n);
     root = jsdp_xnode_parse(arena, copy, n, &problem, &offset);
     if (root == NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,

@@ -181,6 +181,9 @@ JsdpXArena *jsdp_xarena_new(void);
 void jsdp_xarena_free(JsdpXArena *a);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpXArena, jsdp_xarena_free)
 
+/* A NUL-terminated copy of s[0..len) owned by the arena. */
+char *jsdp_xarena_copy(JsdpXArena *a, const char *s, gsize len);
+
 /* Unqualified attribute value, NULL if absent. */
 const char *jsdp_xnode_attr(const JsdpXNode *n, const char *name);
 

@@ -36,7 +36,8 @@ arena_alloc(JsdpXArena *a, gsize size)
 
     size = (size + 15) & ~(gsize)15;
     if (size > a->left) {
-        gsize block = MAX(size, 16384);
+        /* The first block also holds the copy of the input text. */
+        gsize block = MAX(size + (a->blocks->len == 0 ? 16384 : 0), 16384);
         a->cur = g_malloc(block);
         a->left = block;
         g_ptr_array_add(a->blocks, a->cur);
@@ -83,6 +84,16 @@ jsdp_xns_intern(const char *uri)
             return (JsdpXNs)i;
     }
     return JSDP_XNS_OTHER;
+}
+
+char *
+jsdp_xarena_copy(JsdpXArena *a, const char *s, gsize len)
+{
+    char *p = arena_alloc(a, len + 1);
+
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
 }
 
 const char *
@@ -188,6 +199,8 @@ typedef struct {
     NsBinding ns[MAX_NS_BINDINGS];
     guint n_ns;
     guint nodes;
+    const char *last_uri; /* jsdp_xns_intern() cache: Jingle repeats them */
+    JsdpXNs last_id;
 } Reader;
 
 #define IS_SPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
@@ -551,7 +564,11 @@ read_element(Reader *r, guint depth)
         a->qname[a->qlen] = '\0';
         r->ns[r->n_ns].prefix = def ? "" : a->qname + 6;
         r->ns[r->n_ns].uri = a->value_start;
-        r->ns[r->n_ns].id = jsdp_xns_intern(a->value_start);
+        if (r->last_uri == NULL || strcmp(r->last_uri, a->value_start) != 0) {
+            r->last_uri = a->value_start;
+            r->last_id = jsdp_xns_intern(a->value_start);
+        }
+        r->ns[r->n_ns].id = r->last_id;
         if (pre && *a->value_start == '\0') {
             r->problem = "empty namespace for a prefix";
             return NULL;

@@ -34,19 +34,14 @@ function jingleToSdp(xml) {
     return exportToSDP(convertRequestToIntermediate(iq.jingle, 'initiator'));
 }
 
-// Median of 20 rounds, as in bench_jsdp.c.
+// Calls per second of CPU time (process.cpuUsage), as in bench_jsdp.c.
 function rate(fn, input, iterations) {
     fn(input); // warm up (and fail early)
     for (let i = 0; i < Math.min(1000, iterations); i++) fn(input);
-    const rounds = [];
-    const per = Math.max(1, Math.floor(iterations / 20));
-    for (let r = 0; r < 20; r++) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < per; i++) fn(input);
-        rounds.push(per / (Number(process.hrtime.bigint() - t0) / 1e9));
-    }
-    rounds.sort((a, b) => a - b);
-    return (rounds[9] + rounds[10]) / 2;
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < iterations; i++) fn(input);
+    const c = process.cpuUsage(c0);
+    return iterations / ((c.user + c.system) / 1e6);
 }
 
 const dir = process.argv[2];
