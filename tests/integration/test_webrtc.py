@@ -763,8 +763,41 @@ class WebRtcCalls(unittest.TestCase):
         if left > 0:
             time.sleep(left)
 
-    def browser_calls_phone(self, case, jingle_digits, inband_digits):
-        """The browser calls 1001, sends DTMF, holds, hangs up."""
+    def use_dtmf_mode(self, mode):
+        if self.dtmf_mode != mode:
+            type(self).start_gateway(mode)
+
+    def log_media(self, case, t0, st):
+        log(f"{case} media both ways {time.monotonic() - t0:.1f} s after the "
+            f"call was placed: ICE {st['ice']}, DTLS {st['dtlsState']} "
+            f"(browser {st.get('dtlsRole')}, {st.get('srtpCipher')}), "
+            f"{'/'.join(sorted(set(st.get('codecs') or [])))}")
+
+    def hang_up(self, case, sid, by, ev0):
+        """Ends the call from the browser (session-terminate -> BYE) or
+        from baresip (BYE -> session-terminate); both sides must see it."""
+        b, phone = self.browser, self.phone
+        if by == "browser":
+            b.call("hangup")
+            phone.wait_event("CALL_CLOSED", 10, ev0)
+        else:
+            phone.command("hangup")
+            phone.wait_event("CALL_CLOSED", 10, ev0)
+            term = b.wait_event(lambda e: e.get("type") == "terminated"
+                                and e.get("sid") == sid, 10,
+                                "session-terminate")
+            self.assertEqual(term.get("reason"), "success", term)
+        self.gw.proc.wait_log(rf"call {sid} .*ends", 5)
+
+    def check_recordings(self, case, recs0):
+        got = self.take_browser_recording(f"{case}-browser-received.wav")
+        dec = self.phone_recording(recs0)
+        self.check_tone(f"{case} browser", got, PHONE_HZ, BROWSER_HZ)
+        self.check_tone(f"{case} baresip", dec, BROWSER_HZ, PHONE_HZ)
+
+    def browser_calls_phone(self, case, jingle_digits, inband_digits,
+                            hangup_by):
+        """The browser calls 1001 (JMI), sends DTMF, holds, hangs up."""
         t0 = time.monotonic()
         b, phone = self.browser, self.phone
         ev0 = len(phone.events)
@@ -774,10 +807,7 @@ class WebRtcCalls(unittest.TestCase):
         b.wait_event(lambda e: e.get("type") == "accepted"
                      and e.get("sid") == sid, 10, "session-accept")
         st = self.wait_media(f"{case} XMPP -> SIP")
-        log(f"{case} media both ways {time.monotonic() - t0:.1f} s after the "
-            f"propose: ICE {st['ice']}, DTLS {st['dtlsState']} "
-            f"({st.get('dtlsRole')}, {st.get('srtpCipher')}), "
-            f"{st.get('codecs')}")
+        self.log_media(case, t0, st)
         # each check below is a subTest: a failure is reported and the
         # call goes on, so that one run shows everything that works
         self.check_transport(st, case)
@@ -790,7 +820,7 @@ class WebRtcCalls(unittest.TestCase):
             with self.subTest(f"{case} XEP-0181 DTMF ({self.dtmf_mode})"):
                 wait_for(lambda: expect in phone.dtmf_digits(ev0), 5, 0.1,
                          f"XEP-0181 digits {jingle_digits} at baresip "
-                         f"({self.dtmf_mode})")
+                         f"([calls] dtmf = {self.dtmf_mode})")
         if inband_digits:
             # RFC 4733 from the browser's RTCDTMFSender, through rtpengine
             b.call("dtmfInband", inband_digits)
@@ -801,32 +831,18 @@ class WebRtcCalls(unittest.TestCase):
                     f"in-band digits {inband_digits} at baresip")
         self.hold(t0)
         st = b.call("state")
-        b.call("hangup")
-        phone.wait_event("CALL_CLOSED", 10, ev0)
-        self.gw.proc.wait_log(rf"call {sid} .*ends", 5)
-        got = self.take_browser_recording(f"{case}-browser-received.wav")
-        dec = self.phone_recording(recs0)
-        log(f"{case} before the hang-up: browser sent {st.get('packetsSent')} "
-            f"packets, received {st.get('packetsReceived')}; DTMF at baresip: "
+        self.hang_up(case, sid, hangup_by, ev0)
+        log(f"{case} {hangup_by} hung up after {time.monotonic() - t0:.1f} s; "
+            f"the browser had sent {st.get('packetsSent')} packets and "
+            f"received {st.get('packetsReceived')}; DTMF events at baresip: "
             f"{phone.dtmf_digits(ev0)!r}")
-        self.check_tone(f"{case} browser", got, PHONE_HZ, BROWSER_HZ)
-        self.check_tone(f"{case} baresip", dec, BROWSER_HZ, PHONE_HZ)
+        self.check_recordings(case, recs0)
         with self.subTest(f"{case} DTMF digits"):
             self.assertEqual(phone.dtmf_digits(ev0), expect)
 
-    # -- 7.1 ---------------------------------------------------------------------
-
-    def test_7_01_browser_calls_phone(self):
-        """7.1 browser -> 1001: JMI + Jingle, audio both ways, DTMF at baresip
-        (XEP-0181 -> SIP INFO, and RFC 4733 from RTCDTMFSender), the browser
-        hangs up"""
-        self.browser_calls_phone("7.1", "15", "#9")
-
-    # -- 7.2 ---------------------------------------------------------------------
-
-    def test_7_02_phone_calls_browser(self):
-        """7.2 1001 -> alice: propose, proceed, session-initiate/accept, audio
-        both ways, baresip hangs up"""
+    def phone_calls_browser(self, case, hangup_by):
+        """baresip calls alice@gw.localhost; the browser answers (JMI
+        proceed, session-accept); holds; hangs up."""
         t0 = time.monotonic()
         b, phone = self.browser, self.phone
         ev0 = len(phone.events)
@@ -834,44 +850,57 @@ class WebRtcCalls(unittest.TestCase):
         phone.command("dial", f"sip:{USER}@{GW_SIP_DOMAIN}")
         sid = b.call("answerNext", 15000, timeout=20)
         phone.wait_event("CALL_ESTABLISHED", 10, ev0)
-        st = self.wait_media("7.2 SIP -> XMPP")
-        log(f"7.2 media both ways {time.monotonic() - t0:.1f} s after the "
-            f"dial: ICE {st['ice']}, DTLS {st['dtlsState']} "
-            f"({st.get('dtlsRole')}, {st.get('srtpCipher')}), "
-            f"{st.get('codecs')}")
-        self.check_transport(st, "7.2")
+        st = self.wait_media(f"{case} SIP -> XMPP")
+        self.log_media(case, t0, st)
+        self.check_transport(st, case)
         self.hold(t0)
         st = b.call("state")
-        phone.command("hangup")
-        phone.wait_event("CALL_CLOSED", 10, ev0)
-        term = b.wait_event(lambda e: e.get("type") == "terminated"
-                            and e.get("sid") == sid, 10, "session-terminate")
-        self.assertEqual(term.get("reason"), "success", term)
-        got = self.take_browser_recording("7.2-browser-received.wav")
-        dec = self.phone_recording(recs0)
-        log(f"7.2 before the hang-up: browser sent {st.get('packetsSent')} "
-            f"packets, received {st.get('packetsReceived')}")
-        self.check_tone("7.2 browser", got, PHONE_HZ, BROWSER_HZ)
-        self.check_tone("7.2 baresip", dec, BROWSER_HZ, PHONE_HZ)
+        self.hang_up(case, sid, hangup_by, ev0)
+        log(f"{case} {hangup_by} hung up after {time.monotonic() - t0:.1f} s; "
+            f"the browser had sent {st.get('packetsSent')} packets and "
+            f"received {st.get('packetsReceived')}")
+        self.check_recordings(case, recs0)
 
-    # -- 7.3 ---------------------------------------------------------------------
+    # -- [calls] dtmf = info ---------------------------------------------------
 
-    def test_7_03_rtpengine_dtmf(self):
-        """7.3 [calls] dtmf = rfc4733 (the default): XEP-0181 digits played
-        by rtpengine reach baresip, audio both ways"""
-        self.start_gateway("rfc4733")
-        self.browser_calls_phone("7.3", "37", "")
+    def test_7_01_browser_calls_phone(self):
+        """7.1 dtmf=info: browser -> 1001 (JMI + Jingle), audio both ways,
+        DTMF at baresip (XEP-0181 -> SIP INFO, RFC 4733 from RTCDTMFSender),
+        the browser hangs up"""
+        self.use_dtmf_mode("info")
+        self.browser_calls_phone("7.1", "15", "#9", "browser")
+
+    def test_7_02_phone_calls_browser(self):
+        """7.2 dtmf=info: 1001 -> alice (propose, proceed, session-initiate,
+        session-accept), audio both ways, baresip hangs up"""
+        self.use_dtmf_mode("info")
+        self.phone_calls_browser("7.2", "phone")
+
+    # -- [calls] dtmf = rfc4733, the default: rtpengine transcodes ------------
+
+    def test_7_03_browser_calls_phone_rtpengine_dtmf(self):
+        """7.3 dtmf=rfc4733: browser -> 1001, audio both ways, XEP-0181
+        digits played by rtpengine (RFC 4733) and RTCDTMFSender digits at
+        baresip, baresip hangs up"""
+        self.use_dtmf_mode("rfc4733")
+        self.browser_calls_phone("7.3", "37", "0*", "phone")
+
+    def test_7_04_phone_calls_browser_rtpengine_dtmf(self):
+        """7.4 dtmf=rfc4733: 1001 -> alice, audio both ways, the browser
+        hangs up"""
+        self.use_dtmf_mode("rfc4733")
+        self.phone_calls_browser("7.4", "browser")
 
 
 def main():
     started = time.monotonic()
     if not os.environ.get(NETNS_MARK):
+        os.environ["GW_WEBRTC_T0"] = str(time.time())
         # with the network: the npm registry
         cdir, err = prepare_client()
         os.environ["GW_WEBRTC_CLIENT"] = cdir
         if err:
             os.environ["GW_WEBRTC_CLIENT_ERROR"] = err[-2000:]
-        os.environ["GW_WEBRTC_T0"] = str(time.time())
     enter_namespace()
     WebRtcCalls.cdir = os.environ.get("GW_WEBRTC_CLIENT", client_dir())
     WebRtcCalls.client_error = os.environ.get("GW_WEBRTC_CLIENT_ERROR")
