@@ -247,7 +247,7 @@ class Browser:
     """driver.js: headless Chromium running the page; window.T over
     JSON lines on stdin/stdout."""
 
-    def __init__(self, env, cdir, wav):
+    def __init__(self, env, cdir, wav, extra_args=()):
         self.dir = env.subdir("chromium")
         self.log_path = os.path.join(self.dir, "driver.log")
         self.logf = open(self.log_path, "a", buffering=1)
@@ -261,7 +261,8 @@ class Browser:
             ["node", os.path.join(cdir, "driver.js"),
              "--bundle", os.path.join(cdir, "dist", "bundle.js"),
              "--wav", wav, "--chromium", CHROMIUM,
-             "--profile", os.path.join(self.dir, "profile")],
+             "--profile", os.path.join(self.dir, "profile")]
+            + list(extra_args),
             cwd=cdir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self.logf, start_new_session=True)
         self.pid = self.p.pid

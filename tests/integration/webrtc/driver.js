@@ -9,6 +9,8 @@
 // the page is loaded.
 //
 //   node driver.js --bundle dist/bundle.js --wav tone.wav [--chromium /usr/bin/chromium]
+//                  [--profile DIR] [--url URL (a page served elsewhere, e.g.
+//                  by scripts/demo, instead of our own)]
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -24,6 +26,7 @@ const bundle = arg('bundle', path.join(__dirname, 'dist', 'bundle.js'));
 const wav = arg('wav');
 const executablePath = arg('chromium', '/usr/bin/chromium');
 const profile = arg('profile');
+const pageURL = arg('url');
 
 function out(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');
@@ -50,7 +53,7 @@ function serve() {
 
 async function main() {
     const server = await serve();
-    const url = 'http://127.0.0.1:' + server.address().port + '/';
+    const url = pageURL || 'http://127.0.0.1:' + server.address().port + '/';
     const args = [
         '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update',

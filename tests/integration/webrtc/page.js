@@ -334,7 +334,8 @@ const T = {
         let p = this.proposals.shift();
         if (!p) {
             p = await this.waitMessage(m => m.jmi && m.jmi.type === 'propose', ms, 'propose');
-            this.proposals.splice(this.proposals.indexOf(p), 1);
+            const i = this.proposals.indexOf(p);
+            if (i >= 0) this.proposals.splice(i, 1);
         }
         const sid = p.jmi.id;
         this.expectSid = sid;
