@@ -57,9 +57,10 @@ gw_sip_users_parse(const char *data, gsize len, const char *source,
                             i + 1);
                 return NULL;
             }
+            char *entry = g_strconcat("h:", c2, NULL);
             g_hash_table_insert(u->users, g_strdup(l),
-                                g_ascii_strdown(g_strconcat("h:", c2, NULL),
-                                                -1));
+                                g_ascii_strdown(entry, -1));
+            g_free(entry);
         } else {
             g_hash_table_insert(u->users, g_strdup(l),
                                 g_strconcat("p:", c1, NULL));
