@@ -60,6 +60,26 @@ map_quote(char buf[MAP_QUOTE_SIZE], const char *value)
     return buf;
 }
 
+char *
+map_cat(const char *a, const char *b, const char *c, const char *d,
+        const char *e)
+{
+    const char *parts[5] = {a, b, c, d, e};
+    gsize len[5] = {0};
+    gsize total = 0;
+    char *out, *o;
+
+    for (int i = 0; i < 5 && parts[i] != NULL; i++)
+        total += len[i] = strlen(parts[i]);
+    o = out = g_malloc(total + 1);
+    for (int i = 0; i < 5 && parts[i] != NULL; i++) {
+        memcpy(o, parts[i], len[i]);
+        o += len[i];
+    }
+    *o = '\0';
+    return out;
+}
+
 /* ---- SIP user parts -------------------------------------------------- */
 
 gboolean

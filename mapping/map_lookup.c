@@ -82,13 +82,11 @@ describe(const MapTable *t, const Hit *h)
         char line[16];
 
         format_uint(line, h->st->line);
-        return g_strconcat(
-            "static ",
-            (const char *)g_ptr_array_index(t->sources, h->st->source), ":",
-            line, NULL);
+        return map_cat(g_ptr_array_index(t->static_prefixes, h->st->source),
+                       line, NULL, NULL, NULL);
     }
     if (h->rule != NULL)
-        return g_strconcat("domain rule ", h->rule->text, NULL);
+        return map_cat("domain rule ", h->rule->text, NULL, NULL, NULL);
     return g_strdup(h->what);
 }
 
@@ -191,9 +189,9 @@ raw_to_jid(const char *raw, const char *shown, const char *domain,
     while (raw[n] != '\0' && plain_local_char((guchar)raw[n]))
         n++;
     if (raw[n] == '\0' && n > 0 && n <= MAP_JID_PART_MAX)
-        return g_strconcat(raw, "@", domain, NULL); /* nothing to escape */
+        return map_cat(raw, "@", domain, NULL, NULL); /* nothing to escape */
     local = raw_to_local(raw, shown, error);
-    return local ? g_strconcat(local, "@", domain, NULL) : NULL;
+    return local ? map_cat(local, "@", domain, NULL, NULL) : NULL;
 }
 
 static char *
@@ -429,7 +427,7 @@ component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
         }
         h->kind = MAP_KIND_PHONE;
         h->what = "component phone";
-        h->jid = g_strconcat(sip->user, "@", t->component_domain, NULL);
+        h->jid = map_cat(sip->user, "@", t->component_domain, NULL, NULL);
         return TRUE;
     }
     if (strcmp(sip->hostport, t->sip_domain) == 0) {
@@ -453,7 +451,7 @@ component_sip(const MapTable *t, const MapSip *sip, Hit *h, GError **error)
         h->what = "component foreign";
         if (user == NULL)
             return FALSE;
-        raw = owned = g_strconcat(user, "@", sip->hostport, NULL);
+        raw = owned = map_cat(user, "@", sip->hostport, NULL, NULL);
     } else {
         g_set_error(error, MAP_ERROR, MAP_ERROR_NOT_PERMITTED,
                     "sip domain '%s' is not an allowed foreign domain "

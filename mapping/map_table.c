@@ -76,6 +76,7 @@ map_table_free(MapTable *t)
     map_number_plan_clear(&t->plan);
     g_clear_pointer(&t->foreign, g_hash_table_unref);
     g_clear_pointer(&t->sources, g_ptr_array_unref);
+    g_clear_pointer(&t->static_prefixes, g_ptr_array_unref);
     g_clear_pointer(&t->static_by_jid, g_hash_table_unref);
     g_clear_pointer(&t->static_by_sip, g_hash_table_unref);
     g_clear_pointer(&t->statics, g_array_unref);
@@ -585,6 +586,7 @@ table_alloc(void)
 
     t->foreign = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     t->sources = g_ptr_array_new_with_free_func(g_free);
+    t->static_prefixes = g_ptr_array_new_with_free_func(g_free);
     t->strings = g_string_chunk_new(64 * 1024);
     t->statics = g_array_new(FALSE, FALSE, sizeof(MapStatic));
     t->static_by_jid = g_hash_table_new(g_str_hash, g_str_equal);
@@ -595,21 +597,27 @@ table_alloc(void)
     return t;
 }
 
+static void
+add_source(MapTable *t, const char *name)
+{
+    g_ptr_array_add(t->sources, g_strdup(name));
+    g_ptr_array_add(t->static_prefixes,
+                    g_strconcat("static ", name, ":", NULL));
+}
+
 static gboolean
 load_lines(Builder *b, const MapConfig *config, GError **error)
 {
     MapTable *t = b->t;
 
-    g_ptr_array_add(t->sources,
-                    g_strdup(config->rules_source ? config->rules_source
-                                                  : "[mapping] rules"));
+    add_source(t,
+               config->rules_source ? config->rules_source : "[mapping] rules");
     for (guint i = 0; config->rules != NULL && config->rules[i] != NULL; i++)
         if (!parse_data(b, config->rules[i], strlen(config->rules[i]), 0, i + 1,
                         TRUE, error))
             return FALSE;
-    g_ptr_array_add(t->sources,
-                    g_strdup(config->static_source ? config->static_source
-                                                   : "static entries"));
+    add_source(t, config->static_source ? config->static_source
+                                        : "static entries");
     if (config->static_data != NULL) {
         gsize len = config->static_len < 0 ? strlen(config->static_data)
                                            : (gsize)config->static_len;

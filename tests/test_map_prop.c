@@ -13,6 +13,8 @@
  *                                      itself (wild input)
  * /map/prop/jid-fast-path        the ASCII fast path of the JID parser
  *                                agrees with the general one
+ * /map/prop/sip-fast-path        the fast URI splitter agrees with Sofia's
+ *                                url_d()
  * /map/prop/escape               XEP-0106 escape/unescape are inverse
  */
 #include "map.h"
@@ -585,6 +587,100 @@ test_jid_fast_path(void)
     }
 }
 
+/* Both ways of splitting a URI (our fast splitter, Sofia's url_d()) must
+ * give one answer: the same parts, or the same error. */
+static void
+assert_same_parse(const char *uri)
+{
+    MapNumberPlan plan = {.country_code = "1", .intl_prefix = "011"};
+    MapSip a = {0}, b = {0};
+    g_autoptr(GError) ea = NULL;
+    g_autoptr(GError) eb = NULL;
+    gboolean ok_a = map_sip_parse(uri, &plan, MAP_SIP_NAME_ADDR, &a, &ea);
+    gboolean ok_b = map_sip_parse(
+        uri, &plan, MAP_SIP_NAME_ADDR | MAP_SIP_SOFIA_ONLY, &b, &eb);
+
+    if (ok_a != ok_b)
+        g_error("'%s': fast %s, sofia %s", uri, ok_a ? "ok" : ea->message,
+                ok_b ? "ok" : eb->message);
+    if (ok_a) {
+        g_assert_cmpint(a.scheme, ==, b.scheme);
+        g_assert_cmpstr(a.user, ==, b.user);
+        g_assert_cmpstr(a.hostport, ==, b.hostport);
+        g_assert_cmpint(a.phone, ==, b.phone);
+        g_assert_cmpint(a.user_phone, ==, b.user_phone);
+    } else {
+        g_assert_cmpint(ea->code, ==, eb->code);
+        g_assert_cmpstr(ea->message, ==, eb->message);
+    }
+    map_sip_clear(&a);
+    map_sip_clear(&b);
+}
+
+static void
+test_sip_fast_path(void)
+{
+    static const char *const schemes[] = {
+        "sip:", "SIPS:", "sips:", "tel:", "sip:/", "<sip:"};
+    static const char *const user_bits[] = {
+        "a", "Z", "0", "+", "1", "%41", "%3c", "%3C", "%zz", "%",       "%00",
+        ";", "?", "/", ":", "#", " ",   "&",   "=",   "$",   ",",       "-",
+        "_", "!", "~", "*", "'", "(",   ")",   "\"",  "%40", "\xc3\xa9"};
+    static const char *const hosts[] = {"pbx.example.com",
+                                        "PBX.Example.COM.",
+                                        "x",
+                                        "-x",
+                                        "x-",
+                                        "a..b",
+                                        "192.0.2.1",
+                                        "192.0.2.300",
+                                        "[2001:db8::1]",
+                                        "[::1",
+                                        "h_x",
+                                        "h%41",
+                                        "",
+                                        "h@x",
+                                        "a.b-c.d"};
+    static const char *const ports[] = {
+        "", "", ":5060", ":0", ":99999", ":", ":*", ":050", ":5060:5061"};
+    static const char *const tails[] = {"",
+                                        "",
+                                        ";user=phone",
+                                        ";USER=Phone",
+                                        ";transport=tcp;lr",
+                                        ";",
+                                        ";;",
+                                        ";x=a b",
+                                        ";x=%41",
+                                        "?subject=x",
+                                        "?",
+                                        ";lr?h=%20",
+                                        "#frag",
+                                        ";user=phone?x=y",
+                                        ">",
+                                        "/path"};
+
+    for (guint i = 0; i < iterations() * 5; i++) {
+        g_autoptr(GString) uri = g_string_new(
+            schemes[g_test_rand_int_range(0, G_N_ELEMENTS(schemes))]);
+        guint n = (guint)g_test_rand_int_range(0, 6);
+
+        for (guint k = 0; k < n; k++)
+            g_string_append(
+                uri,
+                user_bits[g_test_rand_int_range(0, G_N_ELEMENTS(user_bits))]);
+        if (g_test_rand_int_range(0, 8) != 0)
+            g_string_append_c(uri, '@');
+        g_string_append(uri,
+                        hosts[g_test_rand_int_range(0, G_N_ELEMENTS(hosts))]);
+        g_string_append(uri,
+                        ports[g_test_rand_int_range(0, G_N_ELEMENTS(ports))]);
+        g_string_append(uri,
+                        tails[g_test_rand_int_range(0, G_N_ELEMENTS(tails))]);
+        assert_same_parse(uri->str);
+    }
+}
+
 static void
 test_escape(void)
 {
@@ -626,6 +722,7 @@ main(int argc, char **argv)
     g_test_add_func("/map/prop/round-trip/static", test_round_trip_static);
     g_test_add_func("/map/prop/answers-are-fixed-points", test_fixed_points);
     g_test_add_func("/map/prop/jid-fast-path", test_jid_fast_path);
+    g_test_add_func("/map/prop/sip-fast-path", test_sip_fast_path);
     g_test_add_func("/map/prop/escape", test_escape);
     return g_test_run();
 }

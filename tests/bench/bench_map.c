@@ -9,6 +9,9 @@
  * Prints entries, load time, lookups/s per direction, VmRSS delta and
  * VmHWM (from /proc/self/status), each against its target (issue #2:
  * load < 1 s, >= 1,000,000 lookups/s per direction, <= 64 MiB for 100k).
+ * Times are CPU time of the measuring thread (CLOCK_THREAD_CPUTIME_ID),
+ * with wall-clock figures beside them: on a shared machine wall-clock
+ * time measures the neighbours.
  * Build with optimisation (RelWithDebInfo or Release); a sanitizer build
  * measures the sanitizer.
  */
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define N_INPUTS 4096 /* distinct addresses cycled through per direction */
 
@@ -88,14 +92,28 @@ sip_input(guint i, guint n)
     }
 }
 
+/* CPU time of this thread, in microseconds: "per second on one core"
+ * means per second of CPU, which other jobs on a shared machine do not
+ * inflate the way they inflate wall-clock time. */
+static gint64
+cpu_usec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 typedef MapResult *(*LookupFunc)(const MapTable *, const char *, GError **);
 
-/* One timed round: lookups/s. */
+/* One timed round: lookups per CPU second; *wall gets lookups per
+ * wall-clock second. */
 static double
 run_round(const MapTable *t, LookupFunc lookup, char **inputs, double seconds,
-          guint64 *done)
+          guint64 *done, double *wall)
 {
-    gint64 start = g_get_monotonic_time();
+    gint64 start = cpu_usec();
+    gint64 wall_start = g_get_monotonic_time();
     gint64 stop = start + (gint64)(seconds * G_USEC_PER_SEC);
     guint64 n = 0;
 
@@ -112,12 +130,13 @@ run_round(const MapTable *t, LookupFunc lookup, char **inputs, double seconds,
             map_result_free(r);
         }
         n += N_INPUTS;
-        if (g_get_monotonic_time() >= stop)
+        if (cpu_usec() >= stop)
             break;
     }
     *done += n;
-    return (double)n * G_USEC_PER_SEC /
-           (double)(g_get_monotonic_time() - start);
+    *wall = (double)n * G_USEC_PER_SEC /
+            (double)(g_get_monotonic_time() - wall_start);
+    return (double)n * G_USEC_PER_SEC / (double)(cpu_usec() - start);
 }
 
 static int
@@ -133,16 +152,19 @@ cmp_double(const void *a, const void *b)
 #define ROUNDS 5
 static double
 run(const MapTable *t, LookupFunc lookup, char **inputs, double seconds,
-    guint64 *done, double *min, double *max)
+    guint64 *done, double *min, double *max, double *wall)
 {
-    double rates[ROUNDS];
+    double rates[ROUNDS], walls[ROUNDS];
 
     *done = 0;
     for (int r = 0; r < ROUNDS; r++)
-        rates[r] = run_round(t, lookup, inputs, seconds / ROUNDS, done);
+        rates[r] =
+            run_round(t, lookup, inputs, seconds / ROUNDS, done, &walls[r]);
     qsort(rates, ROUNDS, sizeof rates[0], cmp_double);
+    qsort(walls, ROUNDS, sizeof walls[0], cmp_double);
     *min = rates[0];
     *max = rates[ROUNDS - 1];
+    *wall = walls[ROUNDS / 2];
     return rates[ROUNDS / 2];
 }
 
@@ -197,16 +219,19 @@ main(int argc, char **argv)
     };
     char *jids[N_INPUTS], *uris[N_INPUTS];
     long rss0, rss1, hwm;
-    gint64 t0, t1;
+    gint64 t0, t1, c0, c1;
     guint64 done_j, done_s;
-    double load_s, rate_j, rate_s, min_j, max_j, min_s, max_s;
+    double load_s, load_cpu, rate_j, rate_s, min_j, max_j, min_s, max_s;
+    double wall_j, wall_s;
     gboolean ok = TRUE;
 
     if (n == 0)
         n = 1;
     rss0 = proc_status_kib("VmRSS:");
     t0 = g_get_monotonic_time();
+    c0 = cpu_usec();
     t = map_table_new(&config, &error);
+    c1 = cpu_usec();
     t1 = g_get_monotonic_time();
     if (t == NULL) {
         fprintf(stderr, "bench_map: %s\n", error->message);
@@ -215,31 +240,35 @@ main(int argc, char **argv)
     rss1 = proc_status_kib("VmRSS:");
     hwm = proc_status_kib("VmHWM:");
     load_s = (double)(t1 - t0) / G_USEC_PER_SEC;
+    load_cpu = (double)(c1 - c0) / G_USEC_PER_SEC;
 
     for (guint i = 0; i < N_INPUTS; i++) {
         jids[i] = jid_input(i, n);
         uris[i] = sip_input(i, n);
     }
-    rate_j =
-        run(t, map_table_lookup_jid, jids, seconds, &done_j, &min_j, &max_j);
-    rate_s =
-        run(t, map_table_lookup_sip, uris, seconds, &done_s, &min_s, &max_s);
+    rate_j = run(t, map_table_lookup_jid, jids, seconds, &done_j, &min_j,
+                 &max_j, &wall_j);
+    rate_s = run(t, map_table_lookup_sip, uris, seconds, &done_s, &min_s,
+                 &max_s, &wall_s);
 
     printf("bench_map: mapping table, one core\n%s", build_warning());
     printf("  entries             %u static, %u domain rule(s), %.1f MiB of "
            "rule-file bytes\n",
            map_table_get_n_static(t), map_table_get_n_rules(t),
            (double)data->len / (1024.0 * 1024.0));
-    printf("  load time           %.3f s               (target < 1 s: %s)\n",
-           load_s, verdict(load_s < 1.0));
-    printf("  lookups JID->SIP    %.0f /s median of %d rounds (min %.0f, "
-           "max %.0f; %" G_GUINT64_FORMAT " lookups)  (target >= 1000000/s: "
+    printf("  load time           %.3f s wall, %.3f s cpu  (target < 1 s: "
            "%s)\n",
-           rate_j, ROUNDS, min_j, max_j, done_j, verdict(rate_j >= 1e6));
-    printf("  lookups SIP->JID    %.0f /s median of %d rounds (min %.0f, "
-           "max %.0f; %" G_GUINT64_FORMAT " lookups)  (target >= 1000000/s: "
-           "%s)\n",
-           rate_s, ROUNDS, min_s, max_s, done_s, verdict(rate_s >= 1e6));
+           load_s, load_cpu, verdict(load_cpu < 1.0));
+    printf("  lookups JID->SIP    %.0f /s per cpu second, median of %d rounds "
+           "(min %.0f, max %.0f; wall-clock %.0f /s; %" G_GUINT64_FORMAT
+           " lookups)  (target >= 1000000/s: %s)\n",
+           rate_j, ROUNDS, min_j, max_j, wall_j, done_j,
+           verdict(rate_j >= 1e6));
+    printf("  lookups SIP->JID    %.0f /s per cpu second, median of %d rounds "
+           "(min %.0f, max %.0f; wall-clock %.0f /s; %" G_GUINT64_FORMAT
+           " lookups)  (target >= 1000000/s: %s)\n",
+           rate_s, ROUNDS, min_s, max_s, wall_s, done_s,
+           verdict(rate_s >= 1e6));
     printf("  RSS delta (load)    %.1f MiB  (VmRSS %ld -> %ld KiB; target "
            "<= 64 MiB: %s)\n",
            (double)(rss1 - rss0) / 1024.0, rss0, rss1,
@@ -247,7 +276,7 @@ main(int argc, char **argv)
     printf("  peak RSS (VmHWM)    %.1f MiB (whole process, incl. the "
            "generated file)\n",
            (double)hwm / 1024.0);
-    ok = load_s < 1.0 && rate_j >= 1e6 && rate_s >= 1e6 &&
+    ok = load_cpu < 1.0 && rate_j >= 1e6 && rate_s >= 1e6 &&
          (rss1 - rss0) <= 64 * 1024;
     printf("  result              %s\n",
            ok ? "all targets met" : "TARGET MISSED");
