@@ -116,9 +116,25 @@ def goertzel_power(samples, rate, hz):
     return 2 * p / (n * n)
 
 
+def block_frequency(blocks, rate):
+    """The median over blocks of the frequency between the first and the
+    last rising zero crossing (interpolated): a lost or concealed packet
+    spoils one block, not the estimate."""
+    found = []
+    for b in blocks:
+        mean = sum(b) / len(b)
+        times = [i + (mean - x0) / (x1 - x0)
+                 for i, (x0, x1) in enumerate(zip(b, b[1:]))
+                 if x0 < mean <= x1 and x1 != x0]
+        if len(times) >= 3 and times[-1] > times[0]:
+            found.append((len(times) - 1) * rate / (times[-1] - times[0]))
+    found.sort()
+    return found[len(found) // 2] if found else 0.0
+
+
 def analyse(samples, rate, expect_hz, other_hz, skip_s=0.5, window_s=2.0):
     """The loudest window_s stretch after skip_s: its frequency (zero
-    crossings), level (RMS, dBFS) and the share of its energy at expect_hz
+    crossings, median of 100 ms blocks), level (RMS, dBFS) and the share of its energy at expect_hz
     and at other_hz, measured in 100 ms blocks (10 Hz wide, so that a
     capture clock a little off or a lost packet does not hide the tone)."""
     block = rate // 10
@@ -135,15 +151,13 @@ def analyse(samples, rate, expect_hz, other_hz, skip_s=0.5, window_s=2.0):
                key=lambda i: sum(energy[i:i + nblocks]))
     chosen = blocks[best:best + nblocks]
     total = sum(energy[best:best + nblocks])
-    seg = [x for b in chosen for x in b]
     rms = math.sqrt(total / nblocks)
-    crossings = sum(1 for a, b in zip(seg, seg[1:]) if a < 0 <= b)
     at = (lambda hz: sum(goertzel_power(b, rate, hz) for b in chosen) / total
           if total > 0 else 0.0)
     return {
         "seconds": round(len(samples) / rate, 2),
         "rms_dbfs": round(20 * math.log10(rms), 1) if rms > 0 else -200.0,
-        "hz": round(crossings * rate / len(seg), 1),
+        "hz": round(block_frequency(chosen, rate), 1),
         "share": round(at(expect_hz), 3),
         "other_share": round(at(other_hz), 3),
     }
