@@ -280,11 +280,29 @@ parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 
 /* ---- description ------------------------------------------------------ */
 
+/* s without leading/trailing blanks: s itself when there are none (the
+ * usual case), else a copy in *heap (caller frees). */
+static const char *
+trimmed(const char *s, char **heap)
+{
+    gsize len;
+
+    *heap = NULL;
+    if (s == NULL)
+        return NULL;
+    len = strlen(s);
+    if (len == 0 || (!g_ascii_isspace(s[0]) && !g_ascii_isspace(s[len - 1])))
+        return s;
+    *heap = g_strstrip(g_strdup(s));
+    return *heap;
+}
+
 static gboolean
 parse_parameter(JParser *jp, const JsdpXNode *n, GPtrArray *params, GError **error)
 {
-    g_autofree char *name = g_strstrip(g_strdup(peek_attr(n, "name") ? peek_attr(n, "name") : ""));
-    g_autofree char *value = g_strstrip(g_strdup(peek_attr(n, "value") ? peek_attr(n, "value") : ""));
+    g_autofree char *name_heap = NULL, *value_heap = NULL;
+    const char *name = trimmed(peek_attr(n, "name") ? peek_attr(n, "name") : "", &name_heap);
+    const char *value = trimmed(peek_attr(n, "value") ? peek_attr(n, "value") : "", &value_heap);
 
     if (params->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: too many");
@@ -342,11 +360,12 @@ parse_rtcp_fb(const JsdpXNode *n, GPtrArray *list, gint64 *trr, GError **error)
         return TRUE;
     }
     const char *type = peek_attr(n, "type");
-    g_autofree char *sub = g_strdup(peek_attr(n, "subtype"));
+    g_autofree char *heap = NULL;
+    const char *sub = trimmed(peek_attr(n, "subtype"), &heap);
     if (type == NULL || !jsdp_is_token(type, NULL) || strcmp(type, "trr-int") == 0)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad or missing type");
-    if (sub != NULL && *g_strstrip(sub) == '\0')
-        g_clear_pointer(&sub, g_free);
+    if (sub != NULL && *sub == '\0')
+        sub = NULL;
     if (sub != NULL && strpbrk(sub, "\r\n") != NULL)
         JFAIL(JSDP_ERROR_MALFORMED, "<rtcp-fb>: bad subtype");
     if (list->len >= JSDP_MAX_ITEMS)
@@ -640,6 +659,8 @@ parse_description(JParser *jp, const JsdpXNode *d, JsdpContent *c, GError **erro
     warn_text(jp, d);
     if (!attr_token(d, "media", TRUE, &c->media, error))
         return FALSE;
+    if (strlen(c->media) > 64) /* it may become an a=mid */
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': <description>: media too long", c->name);
     c->has_description = TRUE;
     for (const JsdpXNode *k = d->children; k != NULL; k = k->next) {
         if (!parse_description_child(jp, d, k, c, error)) {

@@ -398,7 +398,7 @@ parse_mline(Parser *p, const Line *line, const char *value, MediaState *m, GErro
 
     if (nf < 3)
         FAIL(line, "m= needs '<media> <port> <proto> <fmt> ...'");
-    if (!jsdp_is_token(f[0], NULL))
+    if (!jsdp_is_token(f[0], NULL) || strlen(f[0]) > 64)
         FAIL(line, "bad media");
     if (strchr(f[1], '/') != NULL) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
