@@ -152,6 +152,20 @@ ticket_new(Call *c)
     return t;
 }
 
+/* The call an asynchronous answer is for, or NULL if it has ended. Frees
+ * the ticket; the call's relay request is over. */
+static Call *
+redeem(gpointer data)
+{
+    Ticket *t = data;
+    Call *c = call_by_serial(t->b, t->serial);
+
+    g_free(t);
+    if (c != NULL)
+        c->media_req = 0;
+    return c;
+}
+
 static void
 send_text(GwCallBridge *b, GString *x)
 {
@@ -813,13 +827,10 @@ static const GwSipCallFuncs out_sip_funcs;
 static void
 on_out_offer_done(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
+    Call *c = redeem(data);
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
     if (error != NULL) {
         CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
                  c->sid, error->message);
@@ -847,16 +858,13 @@ call_of_sip(gpointer data)
 static void
 on_out_accept_ready(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
+    Call *c = redeem(data);
     g_autoptr(GError) perr = NULL;
     JsdpSession *ans;
     g_autofree char *jingle = NULL;
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
     if (error != NULL) {
         call_end(c, "failed-application", 0, "media relay failed");
         return;
@@ -1035,13 +1043,10 @@ tell_hold(Call *c, gboolean held)
 static void
 on_reinvite_answered(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
+    Call *c = redeem(data);
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
     if (error != NULL || c->sip == NULL) {
         if (c->sip != NULL)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
@@ -1055,13 +1060,10 @@ on_reinvite_answered(const char *sdp, const GError *error, gpointer data)
 static void
 on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
+    Call *c = redeem(data);
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
     if (error != NULL || c->x_sdp == NULL) {
         if (c->sip != NULL)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
@@ -1215,17 +1217,15 @@ gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
 static void
 on_in_offer_done(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
-    GwCallBridge *b = t->b;
+    Call *c = redeem(data);
+    GwCallBridge *b;
     g_autoptr(GError) perr = NULL;
     GString *x;
     JsdpSession *s;
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
+    b = c->b;
     if (error != NULL) {
         CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
                  c->sid, error->message);
@@ -1301,13 +1301,10 @@ on_proceed(GwCallBridge *b, xmpp_stanza_t *msg, const char *sid)
 static void
 on_in_answer_done(const char *sdp, const GError *error, gpointer data)
 {
-    Ticket *t = data;
-    Call *c = call_by_serial(t->b, t->serial);
+    Call *c = redeem(data);
 
-    g_free(t);
     if (c == NULL)
         return;
-    c->media_req = 0;
     if (error != NULL) {
         call_end(c, "failed-application", 503, "media relay failed");
         return;
