@@ -771,54 +771,6 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertNotIn("a=ice-ufrag", invite)
         self.assertIn("c=IN IP4 127.0.0.1", invite)
 
-    def test_6_07_dtmf_and_hold_from_xmpp(self):
-        """6.7 XEP-0181 <dtmf/> (dtmf = info: SIP INFO); <hold/> and
-        <active/> -> re-INVITEs with sendonly and sendrecv"""
-        if self.relay != "none":
-            self.skipTest("INFO path runs with relay = none")
-        reinv = ""
-        plain_crlf = PLAIN_SDP.replace("\n", "\r\n")
-        for direction in ("sendonly", "sendrecv"):
-            reinv += f"""
-  <recv request="INVITE">
-    <action><ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="d"/>
-    <log message="[$d]"/></action>
-  </recv>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{plain_crlf}]]></send>
-  <recv request="ACK"/>
-"""
-        scen = uas_call(info=True).replace('  <recv request="BYE"', reinv + '  <recv request="BYE"')
-        uas = self.uas(scen)
-        sid = "call607"
-        gw_full = self.place_call(sid)
-        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
-        self.ack(acc)
-        time.sleep(0.3)
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' sid='{sid}'>"
-                        "<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code='5' duration='200'/>"
-                        "</jingle>", "dt-" + sid)
-        time.sleep(0.3)
-        for what in ("hold", "active"):
-            self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' "
-                            f"sid='{sid}'><{what} xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"
-                            "</jingle>", f"{what}-{sid}")
-            time.sleep(0.4)
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
-                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
-        self.assertEqual(uas.wait(20), 0, uas.errors())
-        self.assertIn("Signal=5", uas.messages())
-
     def check_accept(self, acc):
         super().check_accept(acc)
         tr = acc.find(f"{{{NS_J}}}jingle/{{{NS_J}}}content/{{{NS_ICE}}}transport")
