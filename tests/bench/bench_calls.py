@@ -230,8 +230,21 @@ class CallsBench:
 
     # ---- s: SIP -> XMPP ----------------------------------------------------
 
+    @staticmethod
+    def gw_reasons(gw):
+        t = gw.log_text()
+        return {"rtpengine_timeouts": t.count("did not answer after"),
+                "busy": t.count("call limits") + t.count("too many calls"),
+                "relay_failed": t.count("media relay failed")}
+
+    @staticmethod
+    def reasons_delta(r0, r1):
+        d = {k: r1[k] - r0.get(k, 0) for k in r1}
+        return {k: v for k, v in d.items() if v}
+
     def run_s2x(self, stack, rate, count, hold_ms):
         rtpe, peer, gw, sip_port = stack
+        why0 = self.gw_reasons(gw)
         procs = {"gateway": gw, "rtpengine": rtpe, "xmpppeer": peer}
         before = peer.ask("stats", "STATS", 5) or {}
         drops0 = L.udp_rcvbuf_errors()
@@ -258,7 +271,8 @@ class CallsBench:
                "retrans": st.get("Retransmissions", 0),
                "udp_drops": L.udp_rcvbuf_errors() - drops0,
                "accept_err": after.get("accept_err", 0) -
-               before.get("accept_err", 0)}
+               before.get("accept_err", 0),
+               "why": self.reasons_delta(why0, self.gw_reasons(gw))}
         res.update(d)
         if len(rtts) > 1:
             dates = sorted(x[0] for x in rtts)
@@ -288,13 +302,16 @@ class CallsBench:
         cpu = " ".join("%s %.0f%%" % (k, v * 100)
                        for k, v in sorted(res.get("share", {}).items()))
         return ("%-8s offered %4d/s: %6.1f setups/s, %d/%d ok, %d failed, "
-                "%d retrans%s; setup p50 %s ms p99 %s ms max %s ms; gateway "
+                "%d retrans%s%s; setup p50 %s ms p99 %s ms max %s ms; gateway "
                 "%s us/call, rtpengine %s us/call; CPU: %s others %.0f%%; "
                 "bottleneck: %s" % (
                     res["dir"], res["offered"], res["rate"], res["ok"],
                     res["count"], res["failed"], res.get("retrans", 0),
                     ", %d UDP drops" % res["udp_drops"]
                     if res.get("udp_drops") else "",
+                    " (gateway log: %s)" % ", ".join(
+                        "%s %d" % kv for kv in sorted(res["why"].items()))
+                    if res.get("why") else "",
                     fmt(res.get("p50_ms"), "%.1f"),
                     fmt(res.get("p99_ms"), "%.1f"),
                     fmt(res.get("max_ms"), "%.1f"),
@@ -432,6 +449,7 @@ class CallsBench:
         res["sustained"] = failed == 0 and res["rate"] >= 0.95 * rate
         res["bottleneck"] = self.bottleneck(res, span + hold_ms / 1000.0)
         res["gw_alive"] = gw.alive()
+        res["why"] = self.reasons_delta({}, self.gw_reasons(gw))
         gw.stop(timeout=10)
         self.r.stop_all()
         self.results.append(res)
@@ -463,8 +481,11 @@ def report(b, rounds, args):
         nxt = ""
         if fails:
             f = fails[-1]
-            nxt = " (first failing step %d/s: %.0f/s, %d failed)" % (
-                f["offered"], f["rate"], f["failed"])
+            nxt = " (first failing step %d/s: %.0f/s, %d failed%s)" % (
+                f["offered"], f["rate"], f["failed"],
+                "; gateway log: " + ", ".join(
+                    "%s %d" % kv for kv in sorted(f["why"].items()))
+                if f.get("why") else "")
         add("%s sustained: %s setups/s with zero failures (target >= %d) "
             "[%s]%s" % (label, fmt(rate), TARGET_RATE,
                         ok(rate is not None and rate >= TARGET_RATE), nxt))
@@ -530,9 +551,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--only", default="s,m,x",
                     help="s (SIP->XMPP steps), m (memory), x (XMPP->SIP)")
-    ap.add_argument("--rates", default="50,100,200,400,800")
+    ap.add_argument("--rates", default="50,100,200,400,600,800")
     ap.add_argument("--step-secs", type=float, default=10.0)
-    ap.add_argument("--hold-ms", type=int, default=1000)
+    ap.add_argument("--hold-ms", type=int, default=500,
+                    help="calls held this long in the rate steps (rate x "
+                    "(setup + hold) must stay under max_calls_per_user, "
+                    "1000, for SIP->XMPP: every call is to alice)")
     ap.add_argument("--held", type=int, default=1000,
                     help="calls held for the memory figure (at most 1000: "
                     "max_calls_per_user)")
@@ -564,16 +588,19 @@ def main():
         for k in range(args.repeat):
             rnd = {}
             rounds.append(rnd)
-            if ("s" in parts or "m" in parts) and not b.over_budget():
+            if "m" in parts and not b.over_budget():
+                # a fresh gateway: an overload episode before would leave
+                # freed memory for the held calls to fill
+                log("m. memory per established call, round %d" % (k + 1))
                 stack = b.start_stack()
-                if "s" in parts:
-                    log("s. SIP -> XMPP, round %d" % (k + 1))
-                    rnd["s"] = b.step(lambda r: b.run_s2x(
-                        stack, r, int(r * args.step_secs), args.hold_ms),
-                        rates)
-                if "m" in parts and not b.over_budget():
-                    log("m. memory per established call, round %d" % (k + 1))
-                    rnd["m"] = b.run_memory(stack, args.held, args.held_rate)
+                rnd["m"] = b.run_memory(stack, args.held, args.held_rate)
+                stack[2].stop(timeout=10)
+                b.r.stop_all()
+            if "s" in parts and not b.over_budget():
+                log("s. SIP -> XMPP, round %d" % (k + 1))
+                stack = b.start_stack()
+                rnd["s"] = b.step(lambda r: b.run_s2x(
+                    stack, r, int(r * args.step_secs), args.hold_ms), rates)
                 stack[2].stop(timeout=10)
                 b.r.stop_all()
             if "x" in parts and not b.over_budget():
