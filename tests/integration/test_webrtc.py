@@ -31,11 +31,16 @@ With [calls] dtmf = info (SIP INFO for XEP-0181 digits):
 7.2 baresip calls alice@gw.localhost; the browser answers (accept to its
     own account, proceed, session-accept); baresip hangs up (BYE ->
     session-terminate).
+7.3 as 7.1 without DTMF, but the browser's transport-info carries the ICE
+    pwd with the ufrag, as Conversations sends it (StanzaJS sends the ufrag
+    alone, which the gateway refuses, so in 7.1 rtpengine learns the
+    browser's address from its connectivity checks only): here the
+    gateway hands the trickled candidates to rtpengine.
 With [calls] dtmf = rfc4733, the default (rtpengine injects the digits, so
 it transcodes PCMU -> PCMU):
-7.3 as 7.1, XEP-0181 "37" played by rtpengine as RFC 4733, "0*" from
+7.4 as 7.1, XEP-0181 "37" played by rtpengine as RFC 4733, "0*" from
     RTCDTMFSender; baresip hangs up.
-7.4 as 7.2; the browser hangs up.
+7.5 as 7.2; the browser hangs up.
 
 Skipped (with the reason) only when Chromium cannot start.
 Environment: GW_BINARY (the gateway), GW_WEBRTC_DIR (where node_modules and
@@ -715,19 +720,25 @@ class WebRtcCalls(unittest.TestCase):
 
     # -- helpers
 
-    def wait_media(self, what, min_packets=100, timeout=10):
-        """Until the browser has sent and received min_packets."""
-        def flowing():
+    def wait_media(self, what, min_packets=100, timeout=8):
+        """Until the browser has sent and received min_packets; a side
+        that stays silent fails a subtest and the call goes on."""
+        def flowing(both):
             s = self.browser.call("state")
-            if s and s.get("packetsReceived", 0) >= min_packets and \
-                    s.get("packetsSent", 0) >= min_packets:
+            if s and s.get("packetsSent", 0) >= min_packets and (
+                    not both or s.get("packetsReceived", 0) >= min_packets):
                 return s
             return None
         try:
-            return wait_for(flowing, timeout, 0.25, what)
+            return wait_for(lambda: flowing(True), timeout, 0.25, what)
         except AssertionError:
-            raise AssertionError(f"no media both ways ({what}): "
-                                 f"{self.browser.call('state')}")
+            pass
+        st = self.browser.call("state")
+        with self.subTest(f"{what}: media toward the browser"):
+            self.fail(f"{what}: the browser received "
+                      f"{st.get('packetsReceived', 0)} packets in {timeout} s "
+                      f"(sent {st.get('packetsSent', 0)}): {st}")
+        return st
 
     def check_transport(self, st, what):
         self.assertEqual(st.get("dtlsState"), "connected", st)
@@ -739,14 +750,12 @@ class WebRtcCalls(unittest.TestCase):
         signalled = set(st.get("signalledSsrcs") or [])
         arriving = set(st.get("inboundSsrcs") or [])
         with self.subTest(f"{what} SSRC"):
-            if signalled:
-                self.assertTrue(
-                    signalled & arriving,
-                    f"{what}: the media reaches the browser with SSRC "
-                    f"{sorted(arriving)}, but the Jingle description "
-                    f"announced {sorted(signalled)}: the browser plays "
-                    f"silence (the relay rewrote the SSRC; [calls] dtmf = "
-                    f"{self.dtmf_mode})")
+            if signalled and arriving and not signalled & arriving:
+                self.fail(f"{what}: the media reaches the browser with SSRC "
+                          f"{sorted(arriving)}, but the Jingle description "
+                          f"announced {sorted(signalled)}: the browser plays "
+                          f"silence (the relay rewrote the SSRC; [calls] "
+                          f"dtmf = {self.dtmf_mode})")
 
     def take_browser_recording(self, name):
         rec = self.browser.call("takeRecording", timeout=20)
@@ -794,8 +803,10 @@ class WebRtcCalls(unittest.TestCase):
             type(self).start_gateway(mode)
 
     def log_media(self, case, t0, st):
-        log(f"{case} media both ways {time.monotonic() - t0:.1f} s after the "
-            f"call was placed: ICE {st['ice']}, DTLS {st['dtlsState']} "
+        log(f"{case} {time.monotonic() - t0:.1f} s after the call was placed: "
+            f"browser sent {st.get('packetsSent', 0)} packets, received "
+            f"{st.get('packetsReceived', 0)}; ICE {st['ice']}, DTLS "
+            f"{st['dtlsState']} "
             f"(browser {st.get('dtlsRole')}, {st.get('srtpCipher')}), "
             f"{'/'.join(sorted(set(st.get('codecs') or [])))}")
 
@@ -874,8 +885,8 @@ class WebRtcCalls(unittest.TestCase):
         st = b.call("state")
         self.hang_up(case, sid, hangup_by, ev0)
         log(f"{case} {hangup_by} hung up after {time.monotonic() - t0:.1f} s; "
-            f"the browser had sent {st.get('packetsSent')} packets and "
-            f"received {st.get('packetsReceived')}; DTMF events at baresip: "
+            f"the browser had sent {st.get('packetsSent', 0)} packets and "
+            f"received {st.get('packetsReceived', 0)}; DTMF events at baresip: "
             f"{phone.dtmf_digits(ev0)!r}")
         self.note_refusals(case, bev0)
         self.check_recordings(case, recs0)
@@ -900,8 +911,8 @@ class WebRtcCalls(unittest.TestCase):
         st = b.call("state")
         self.hang_up(case, sid, hangup_by, ev0)
         log(f"{case} {hangup_by} hung up after {time.monotonic() - t0:.1f} s; "
-            f"the browser had sent {st.get('packetsSent')} packets and "
-            f"received {st.get('packetsReceived')}")
+            f"the browser had sent {st.get('packetsSent', 0)} packets and "
+            f"received {st.get('packetsReceived', 0)}")
         self.note_refusals(case, bev0)
         self.check_recordings(case, recs0)
 
@@ -920,20 +931,32 @@ class WebRtcCalls(unittest.TestCase):
         self.use_dtmf_mode("info")
         self.phone_calls_browser("7.2", "phone")
 
+    def test_7_03_conversations_style_trickle(self):
+        """7.3 dtmf=info: as 7.1, but each transport-info carries the ICE
+        pwd with the ufrag, as Conversations sends it (StanzaJS sends the
+        ufrag alone, which the gateway refuses): the gateway hands these
+        candidates to rtpengine; audio must still flow both ways"""
+        self.use_dtmf_mode("info")
+        self.browser.call("setOption", "transportInfoPwd", True)
+        try:
+            self.browser_calls_phone("7.3", "", "", "browser")
+        finally:
+            self.browser.call("setOption", "transportInfoPwd", False)
+
     # -- [calls] dtmf = rfc4733, the default: rtpengine transcodes ------------
 
-    def test_7_03_browser_calls_phone_rtpengine_dtmf(self):
-        """7.3 dtmf=rfc4733: browser -> 1001, audio both ways, XEP-0181
+    def test_7_04_browser_calls_phone_rtpengine_dtmf(self):
+        """7.4 dtmf=rfc4733: browser -> 1001, audio both ways, XEP-0181
         digits played by rtpengine (RFC 4733) and RTCDTMFSender digits at
         baresip, baresip hangs up"""
         self.use_dtmf_mode("rfc4733")
-        self.browser_calls_phone("7.3", "37", "0*", "phone")
+        self.browser_calls_phone("7.4", "37", "0*", "phone")
 
-    def test_7_04_phone_calls_browser_rtpengine_dtmf(self):
-        """7.4 dtmf=rfc4733: 1001 -> alice, audio both ways, the browser
+    def test_7_05_phone_calls_browser_rtpengine_dtmf(self):
+        """7.5 dtmf=rfc4733: 1001 -> alice, audio both ways, the browser
         hangs up"""
         self.use_dtmf_mode("rfc4733")
-        self.phone_calls_browser("7.4", "browser")
+        self.phone_calls_browser("7.5", "browser")
 
 
 def main():

@@ -187,6 +187,22 @@ const T = {
         });
         this.client = client;
         defineJMI(client);
+        // T.transportInfoPwd: transport-info carries the ICE pwd with the
+        // ufrag, as Conversations sends it (StanzaJS sends the ufrag alone)
+        const sendIQ = client.sendIQ.bind(client);
+        client.sendIQ = iq => {
+            const j = iq && iq.jingle;
+            if (this.transportInfoPwd && j && j.action === 'transport-info' && this.session) {
+                const d = this.session.pc.localDescription;
+                const m = d && d.sdp ? d.sdp.match(/^a=ice-pwd:(\S+)/m) : null;
+                for (const c of j.contents || []) {
+                    if (c.transport && c.transport.usernameFragment && !c.transport.password && m) {
+                        c.transport.password = m[1];
+                    }
+                }
+            }
+            return sendIQ(iq);
+        };
         client.on('raw:incoming', xml => report('xml-in', { xml }));
         client.on('raw:outgoing', xml => report('xml-out', { xml }));
         client.on('message', msg => this.onMessage(msg));
