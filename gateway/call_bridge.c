@@ -6,7 +6,8 @@
  *   <propose id=S> ----------> ACL, limits
  *             <--------------- <received/> (receipt), <proceed id=S>
  *   session-initiate --------> ack; offer(x, WebRTC SDP) -----> rtpengine
- *   transport-info ----------> ack; fragment(x, candidate) ---> rtpengine
+ *   transport-info ----------> ack (rtpengine learns the client's address
+ *                                   from its checks: on_transport_info())
  *                              INVITE (RTP/AVP SDP) ----------> SIP
  *             <--------------- session-info <ringing/>  <---- 180
  *             <--------------- session-accept (early) <------ 183+SDP
@@ -92,7 +93,6 @@ typedef struct {
     guint sdp_version; /* o= version of our re-INVITEs */
     gboolean held_by_sip;
     gboolean held_by_xmpp;
-    GPtrArray *fragments;      /* trickled before the offer was done */
     gboolean media_ready;      /* the relay knows the XMPP party */
     gboolean media_answered;   /* IN: 200 sent; OUT: session-accept sent */
     gboolean sip_answered;
@@ -306,37 +306,6 @@ dest_key(const char *jid)
     return map_jid_unescape(local);
 }
 
-/* A trickled update waiting for the relay to know the call. */
-typedef struct {
-    char *mid;
-    guint pt;
-    char *ufrag;
-    char *pwd;
-    char **candidates;
-    gboolean eoc;
-} Fragment;
-
-static void
-fragment_free(gpointer p)
-{
-    Fragment *f = p;
-    g_free(f->mid);
-    g_free(f->ufrag);
-    g_free(f->pwd);
-    g_strfreev(f->candidates);
-    g_free(f);
-}
-
-static guint
-first_pt(const JsdpContent *ct)
-{
-    if (ct != NULL && ct->payload_types != NULL &&
-        ct->payload_types->len > 0)
-        return ((const JsdpPayloadType *)g_ptr_array_index(ct->payload_types,
-                                                           0))->id;
-    return 0;
-}
-
 /* ---- call table -------------------------------------------------------- */
 
 static Call *
@@ -349,7 +318,6 @@ call_new(GwCallBridge *b, CallDir dir, const char *sid)
     c->serial = ++b->next_serial;
     c->dir = dir;
     c->sid = g_strdup(sid);
-    c->fragments = g_ptr_array_new_with_free_func(fragment_free);
     c->started_us = g_get_monotonic_time();
     *key = c->serial;
     g_hash_table_insert(b->serials, key, c);
@@ -370,7 +338,6 @@ call_free(Call *c)
     if (c->sip != NULL)
         gw_sip_call_close(c->sip);
     jsdp_session_free(c->xmpp_session);
-    g_ptr_array_unref(c->fragments);
     g_free(c->sid);
     g_free(c->xmpp_bare);
     g_free(c->xmpp_full);
@@ -563,6 +530,22 @@ align_with_offer(JsdpSession *answer, const JsdpSession *offer)
     }
 }
 
+/* rtpengine rewrites SSRCs when it transcodes (INJECT_DTMF makes it decode
+ * and re-encode): the SIP peer's a=ssrc must not reach the XMPP client,
+ * whose libwebrtc binds the track to an announced SSRC and plays silence
+ * when the media comes under another one (found by test_webrtc.py). */
+static void
+drop_sources(JsdpSession *s)
+{
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (ct->sources != NULL)
+            g_ptr_array_set_size(ct->sources, 0);
+        if (ct->ssrc_groups != NULL)
+            g_ptr_array_set_size(ct->ssrc_groups, 0);
+    }
+}
+
 /* Names contents that came without one (SDP without a=mid). */
 static void
 name_contents(JsdpSession *s)
@@ -733,23 +716,6 @@ on_propose(GwCallBridge *b, xmpp_stanza_t *msg, xmpp_stanza_t *propose)
 static void on_out_offer_done(const char *sdp, const GError *error,
                               gpointer data);
 
-static void
-send_fragment(Call *c, const Fragment *f)
-{
-    if (f->ufrag[0] == '\0' || f->pwd[0] == '\0')
-        return; /* nothing rtpengine could match the candidates to */
-    gw_media_fragment(c->b->media, c->sid, TAG_XMPP, f->mid, f->pt, f->ufrag,
-                      f->pwd, (const char *const *)f->candidates, f->eoc);
-}
-
-static void
-flush_fragments(Call *c)
-{
-    for (guint i = 0; i < c->fragments->len; i++)
-        send_fragment(c, g_ptr_array_index(c->fragments, i));
-    g_ptr_array_set_size(c->fragments, 0);
-}
-
 /* session-initiate from the XMPP caller (after JMI, or directly). */
 static void
 on_session_initiate(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j)
@@ -838,7 +804,6 @@ on_out_offer_done(const char *sdp, const GError *error, gpointer data)
         return;
     }
     c->media_ready = TRUE;
-    flush_fragments(c);
     c->sip_sdp_out = g_strdup(sdp);
     c->state = ST_INVITING;
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: INVITE %s as %s", c->sid,
@@ -877,6 +842,7 @@ on_out_accept_ready(const char *sdp, const GError *error, gpointer data)
         return;
     }
     align_with_offer(ans, c->xmpp_session);
+    drop_sources(ans);
     jingle = session_to_jingle(ans, "session-accept", c);
     jsdp_session_free(ans);
     if (jingle == NULL) {
@@ -1241,6 +1207,7 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
         return;
     }
     name_contents(s);
+    drop_sources(s);
     c->xmpp_session = s;
     c->media_ready = TRUE;
     c->state = ST_PROPOSED;
@@ -1355,65 +1322,26 @@ on_session_accept(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
 
 /* ---- trickle and session-info ------------------------------------------ */
 
-/* transport-info: each candidate becomes an SDP fragment for the relay. */
+/* transport-info: trickled candidates of the XMPP client.
+ *
+ * They are acknowledged and not passed on. The relay is a full ICE agent
+ * and learns the client's address from the client's own connectivity
+ * checks (a peer-reflexive candidate), which the client sends as soon as
+ * it has our session-accept or session-initiate. Passing the candidates
+ * on as rtpengine "fragment" offers was tried and measured with a real
+ * WebRTC client (tests/integration/test_webrtc.py): with rtpengine 10.5 a
+ * candidate arriving around or after ICE completion drops the learned pair
+ * or leaves the SIP leg without a sink toward the client, and a lone
+ * end-of-candidates shuts its ICE agent down; in each case the client
+ * hears nothing. Without fragments every flow works, Conversations-style
+ * trickle included. With relay = none there is nothing to pass them to:
+ * a SIP peer without trickle ICE takes the candidates of the offer. */
 static void
 on_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
 {
-    g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL;
-    gsize len = 0;
-    g_autoptr(JsdpSession) s = NULL;
-
-    text = stanza_to_text(b, iq, &len);
-    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
-             : NULL;
-    if (s == NULL) {
-        iq_error(b, iq, "bad-request", NULL,
-                 error ? error->message : "cannot read the candidates");
-        return;
-    }
     iq_result(b, iq);
-    for (guint i = 0; i < s->contents->len; i++) {
-        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        const JsdpTransport *tr = ct->transport;
-        const JsdpContent *known = c->xmpp_session
-                                       ? jsdp_session_get_content(
-                                             c->xmpp_session, ct->name)
-                                       : NULL;
-        const char *ufrag, *pwd;
-        if (tr == NULL)
-            continue;
-        ufrag = tr->ufrag ? tr->ufrag
-                          : (known && known->transport ? known->transport->ufrag
-                                                       : "");
-        pwd = tr->pwd ? tr->pwd
-                      : (known && known->transport ? known->transport->pwd
-                                                   : "");
-        if (tr->candidates->len == 0 && !tr->end_of_candidates)
-            continue;
-        {
-            GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-            Fragment *f;
-            for (guint k = 0; k < tr->candidates->len; k++)
-                g_ptr_array_add(lines, jsdp_candidate_to_sdp_line(
-                                           g_ptr_array_index(tr->candidates,
-                                                             k)));
-            g_ptr_array_add(lines, NULL);
-            f = g_new0(Fragment, 1);
-            f->mid = g_strdup(ct->name ? ct->name : "0");
-            f->pt = first_pt(known);
-            f->ufrag = g_strdup(ufrag ? ufrag : "");
-            f->pwd = g_strdup(pwd ? pwd : "");
-            f->candidates = (char **)g_ptr_array_free(lines, FALSE);
-            f->eoc = tr->end_of_candidates;
-            if (c->media_ready) {
-                send_fragment(c, f);
-                fragment_free(f);
-            } else {
-                g_ptr_array_add(c->fragments, f);
-            }
-        }
-    }
+    g_debug("call %s: trickled candidates left to ICE (peer-reflexive)",
+            c->sid);
 }
 
 static void

@@ -205,24 +205,6 @@ gw_media_answer(GwMedia *m, const char *call_id, const char *from_tag,
 }
 
 void
-gw_media_fragment(GwMedia *m, const char *call_id, const char *tag,
-                  const char *mid, guint pt, const char *ufrag,
-                  const char *pwd, const char *const *candidates,
-                  gboolean end_of_candidates)
-{
-    g_autoptr(GError) error = NULL;
-
-    if (m->rtpe == NULL)
-        return; /* the SIP peer gets nothing: it has to do without trickle */
-    if (gw_rtpengine_offer_fragment(m->rtpe, call_id, tag, mid, pt, ufrag,
-                                    pwd, candidates, end_of_candidates,
-                                    on_logged_reply, (gpointer) "fragment",
-                                    &error) == 0)
-        g_info("trickled candidate for %s not passed on: %s", call_id,
-               error->message);
-}
-
-void
 gw_media_dtmf(GwMedia *m, const char *call_id, const char *tag,
               const char *digits, guint duration_ms)
 {

@@ -43,14 +43,6 @@ guint gw_media_answer(GwMedia *media, const char *call_id,
                       const char *sdp, GwMediaToward toward,
                       GwMediaSdpFunc func, gpointer user_data);
 
-/* Trickled candidates of party `tag` for one m= section (`mid`, a payload
- * type `pt` of it, its ICE credentials); `candidates` NULL-terminated
- * "candidate:..." values. */
-void gw_media_fragment(GwMedia *media, const char *call_id, const char *tag,
-                       const char *mid, guint pt, const char *ufrag,
-                       const char *pwd, const char *const *candidates,
-                       gboolean end_of_candidates);
-
 /* Plays RFC 4733 events toward the peer of party `tag`. */
 void gw_media_dtmf(GwMedia *media, const char *call_id, const char *tag,
                    const char *digits, guint duration_ms);
