@@ -1,9 +1,12 @@
 """The body of scripts/demo (which installs packages and builds first).
 
-Starts private Prosody and Kamailio instances on loopback from configs
-generated in a temporary directory, starts the gateway between them, prints
-how to chat through it, and on Ctrl-C/SIGTERM stops the gateway (so it
-un-REGISTERs), then Kamailio, then Prosody, each by the PID started here.
+Starts private Prosody and Kamailio instances (and rtpengine, when
+installed) on loopback from configs generated in a temporary directory,
+starts the gateway between them, serves the WebRTC test client
+(tests/integration/webrtc: StanzaJS over Prosody's WebSocket) on
+http://127.0.0.1, prints how to chat and call through it, and on
+Ctrl-C/SIGTERM stops the gateway (so it un-REGISTERs), then the others,
+each by the PID started here.
 With --self-test it sends one message each way with scripts/xmpp-chat and
 scripts/sip-phone, checks they arrived, stops everything and exits 0/1.
 
@@ -12,7 +15,9 @@ Standard library only; run with /usr/bin/python3.
 
 import argparse
 import ctypes
+import functools
 import glob
+import http.server
 import os
 import re
 import secrets
@@ -32,6 +37,8 @@ GW_SIP_DOMAIN = "gw.localhost"      # XMPP users on the SIP side
 PBX_DOMAIN = "pbx.localhost"        # SIP users: 1001@sip.localhost
 XMPP_USERS = {"alice": "alicepw", "bob": "bobpw"}
 SCRIPTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WEBRTC_SRC = os.path.join(os.path.dirname(SCRIPTS), "tests", "integration",
+                          "webrtc")
 PYTHON = "/usr/bin/python3"
 
 
@@ -244,10 +251,10 @@ def sip_options_ok(port, timeout):
 
 # ---- configurations -------------------------------------------------------
 
-def prosody_config(d, c2s, comp, secret, tls):
+def prosody_config(d, c2s, comp, secret, tls, http):
     mods = ["roster", "saslauth", "disco", "ping", "presence", "posix",
             "carbons", "pep", "blocklist", "vcard_legacy", "version", "time",
-            "uptime", "private", "csi_simple", "smacks"]
+            "uptime", "private", "csi_simple", "smacks", "websocket"]
     if tls:
         mods.append("tls")
     mods_lua = "; ".join(f'"{m}"' for m in mods)
@@ -263,8 +270,12 @@ c2s_interfaces = {{ "{HOST}" }}
 s2s_ports = {{ }}
 component_ports = {{ {comp} }}
 component_interfaces = {{ "{HOST}" }}
-http_ports = {{ }}
+-- WebSocket clients (the browser page): ws://{HOST}:{http}/xmpp-websocket
+http_ports = {{ {http} }}
+http_interfaces = {{ "{HOST}" }}
 https_ports = {{ }}
+consider_websocket_secure = true
+cross_domain_websocket = true
 -- loopback demo: plain connections and PLAIN passwords allowed
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
@@ -411,6 +422,11 @@ route[TO_GATEWAY] {{
 }}
 
 route[RELAY] {{
+    # calls: stay in the path, so that ACK, BYE and re-INVITEs sent
+    # through this proxy (the gateway's outbound_proxy) are routed
+    if (is_method("INVITE")) {{
+        record_route();
+    }}
     if ($du != $null) {{
         xlog("L_NOTICE", "relay $rm from $fu to $ru via $du\\n");
     }} else {{
@@ -423,7 +439,11 @@ route[RELAY] {{
 """
 
 
-def gateway_config(d, prosody_comp, kam, gw_port):
+def gateway_config(d, prosody_comp, kam, gw_port, rtpe):
+    if rtpe:
+        media = f"relay = rtpengine\nrtpengine = {HOST}:{rtpe}"
+    else:
+        media = "# rtpengine is not installed: texts only\nrelay = none"
     return f"""# xmpp-sip-gateway for the demo (generated)
 [xmpp]
 server = {HOST}
@@ -453,9 +473,11 @@ rules = *@{XMPP_DOMAIN} = sip:*@{GW_SIP_DOMAIN}
 allow_messages = {XMPP_DOMAIN} *
 trusted_sip_sources = {HOST}
 
+[calls]
+allow_calls = {XMPP_DOMAIN} *
+
 [media]
-# the demo carries texts; calls need rtpengine (see README)
-relay = none
+{media}
 
 [log]
 level = info
@@ -481,6 +503,12 @@ class Demo:
         self.comp = ports.pick(5347)
         self.kam = ports.pick(5060, udp=True)
         self.gwport = ports.pick(5070, udp=True)
+        self.http = ports.pick(5280)
+        self.page = ports.pick(8080)
+        self.rtpe = ports.pick(2223, udp=True) \
+            if shutil.which("rtpengine") else None
+        self.page_url = None
+        self.page_server = None
         self.secret = secrets.token_hex(16)
         self.sip_password = secrets.token_hex(12)
         self.binary = args.gateway_binary or os.environ.get("GW_BINARY") or \
@@ -502,7 +530,14 @@ class Demo:
         note(f"files in {self.root}")
         self.start_prosody()
         self.start_kamailio()
+        if self.rtpe:
+            self.start_rtpengine()
+        else:
+            note("rtpengine is not installed: texts only, no calls "
+                 "(scripts/deps installs rtpengine-daemon)")
         self.start_gateway()
+        if not self.args.self_test:
+            self.start_page()
 
     def start_prosody(self):
         d = os.path.join(self.root, "prosody")
@@ -510,7 +545,8 @@ class Demo:
             os.makedirs(os.path.join(d, sub))
         tls = self.make_certificate(os.path.join(d, "certs"))
         cfg = os.path.join(d, "prosody.cfg.lua")
-        write(cfg, prosody_config(d, self.c2s, self.comp, self.secret, tls))
+        write(cfg, prosody_config(d, self.c2s, self.comp, self.secret, tls,
+                                  self.http))
         for user, pw in XMPP_USERS.items():
             r = subprocess.run(["prosodyctl", "--config", cfg, "register",
                                 user, XMPP_DOMAIN, pw],
@@ -528,7 +564,8 @@ class Demo:
             self.fail(f"Prosody did not open {HOST}:{self.c2s} and "
                       f"{HOST}:{self.comp}", p)
         note(f"Prosody up (pid {p.pid}): clients {HOST}:{self.c2s}, "
-             f"component port {HOST}:{self.comp}")
+             f"WebSocket {HOST}:{self.http}, component port "
+             f"{HOST}:{self.comp}")
 
     def make_certificate(self, certs):
         """A self-signed certificate so clients may use STARTTLS."""
@@ -560,6 +597,82 @@ class Demo:
         note(f"Kamailio up (pid {p.pid}): registrar and proxy "
              f"{HOST}:{self.kam} UDP+TCP")
 
+    def start_rtpengine(self):
+        """Userspace rtpengine: ICE + DTLS-SRTP toward the browser, plain
+        RTP toward SIP phones."""
+        d = os.path.join(self.root, "rtpengine")
+        os.makedirs(d)
+        p = Proc("rtpengine", [
+            "rtpengine", "--config-file=none", "--foreground",
+            "--log-stderr", "--table=-1", f"--interface={HOST}",
+            f"--listen-ng={HOST}:{self.rtpe}", "--port-min=30000",
+            "--port-max=30199"], d, os.path.join(d, "rtpengine.log"),
+            echo=None)
+        self.procs.append(p)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and p.alive():
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(0.3)
+            try:
+                s.sendto(b"d1 d7:command4:pinge", (HOST, self.rtpe))
+                if b"pong" in s.recv(200):
+                    note(f"rtpengine up (pid {p.pid}): ng {HOST}:{self.rtpe}")
+                    return
+            except OSError:
+                time.sleep(0.1)
+            finally:
+                s.close()
+        self.fail(f"rtpengine did not answer on {HOST}:{self.rtpe}", p)
+
+    def start_page(self):
+        """The browser client of tests/integration/webrtc: npm ci and the
+        esbuild bundle in the build directory, then served on
+        http://HOST:page/ (loopback is a secure context: microphones work)."""
+        if shutil.which("npm") is None or not os.path.isdir(WEBRTC_SRC):
+            note("npm is missing: no browser page")
+            return
+        work = os.path.join(self.args.build_dir, "webrtc-client")
+        os.makedirs(work, exist_ok=True)
+        for f in ("package.json", "package-lock.json", "build.js", "page.js",
+                  "index.html"):
+            shutil.copyfile(os.path.join(WEBRTC_SRC, f),
+                            os.path.join(work, f))
+        if not os.path.isdir(os.path.join(work, "node_modules", "stanza")):
+            note("installing the browser client's packages (npm ci)")
+            r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund",
+                                "--loglevel=error"], cwd=work,
+                               stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+            if r.returncode != 0:
+                note("npm ci failed: no browser page\n"
+                     + r.stdout.decode("utf-8", "replace")[-2000:])
+                return
+        site = os.path.join(self.root, "page")
+        os.makedirs(site)
+        r = subprocess.run(["node", "build.js",
+                            os.path.join(site, "bundle.js")], cwd=work,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            note("bundling the browser client failed: no browser page\n"
+                 + r.stdout.decode("utf-8", "replace")[-2000:])
+            return
+        shutil.copyfile(os.path.join(work, "index.html"),
+                        os.path.join(site, "index.html"))
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+        self.page_server = http.server.ThreadingHTTPServer(
+            (HOST, self.page), functools.partial(Quiet, directory=site))
+        threading.Thread(target=self.page_server.serve_forever,
+                         daemon=True).start()
+        self.page_url = (f"http://{HOST}:{self.page}/?ws=ws://{HOST}:"
+                         f"{self.http}/xmpp-websocket&jid=alice@"
+                         f"{XMPP_DOMAIN}&to=1001@{COMPONENT}")
+        note(f"browser client served at http://{HOST}:{self.page}/")
+
     def start_gateway(self):
         d = os.path.join(self.root, "gateway")
         os.makedirs(d)
@@ -567,7 +680,8 @@ class Demo:
         write(os.path.join(d, "sip.password"), self.sip_password + "\n",
               0o600)
         cfg = os.path.join(d, "gateway.conf")
-        write(cfg, gateway_config(d, self.comp, self.kam, self.gwport))
+        write(cfg, gateway_config(d, self.comp, self.kam, self.gwport,
+                                  self.rtpe))
         r = subprocess.run([self.binary, "--config", cfg, "--check-config"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT)
@@ -589,6 +703,9 @@ class Demo:
 
     def stop(self):
         """Gateway first (it un-REGISTERs), then Kamailio, then Prosody."""
+        if self.page_server is not None:
+            self.page_server.shutdown()
+            self.page_server = None
         codes = {}
         for p in reversed(self.procs):
             codes[p.name] = p.stop(15 if p.name == "gateway" else 10)
@@ -627,7 +744,9 @@ class Demo:
         for what, port, std in (("XMPP clients", self.c2s, 5222),
                                 ("XMPP components", self.comp, 5347),
                                 ("SIP registrar", self.kam, 5060),
-                                ("gateway SIP", self.gwport, 5070)):
+                                ("gateway SIP", self.gwport, 5070),
+                                ("XMPP WebSocket", self.http, 5280),
+                                ("browser page", self.page, 8080)):
             if port != std:
                 nonstd.append(f"{what} on {port}, not {std} (taken)")
         bar = "=" * 76
@@ -659,10 +778,25 @@ class Demo:
     SIP (Linphone, baresip, ...): user 1001@{PBX_DOMAIN}, password 1001pw,
       proxy/registrar sip:{HOST}:{self.kam}; message sip:alice@{GW_SIP_DOMAIN}.
 
- Logs: {self.root}/{{prosody,kamailio,gateway}}/*.log
+{self.calls_howto()}
+ Logs: {self.root}/{{prosody,kamailio,rtpengine,gateway}}/*.log
  The gateway's log follows below. Ctrl-C stops everything.
 {bar}
 """)
+
+    def calls_howto(self):
+        if not self.rtpe:
+            return " Calls: install rtpengine-daemon (scripts/deps).\n"
+        page = (f"      {self.page_url}\n" if self.page_url else
+                "      (no page: npm or the npm registry was not reachable)\n")
+        return f""" Calls (media anchored by rtpengine {HOST}:{self.rtpe}):
+    Browser on this machine (WebRTC; JMI + Jingle as Conversations does):
+{page}      Log in, then "Call" 1001@{COMPONENT}, or "Answer next call".
+      (Chromium: start it with --allow-loopback-in-peer-connection.)
+    SIP phone 1001 with audio, e.g. baresip (~/.baresip/accounts):
+      <sip:1001@{PBX_DOMAIN}>;auth_pass=1001pw;outbound="sip:{HOST}:{self.kam}"
+      then /dial sip:alice@{GW_SIP_DOMAIN}; it rings in the page.
+"""
 
     def wait_for_signal(self):
         stop = threading.Event()
