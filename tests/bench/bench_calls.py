@@ -248,6 +248,8 @@ class CallsBench:
         procs = {"gateway": gw, "rtpengine": rtpe, "xmpppeer": peer}
         before = peer.ask("stats", "STATS", 5) or {}
         drops0 = L.udp_rcvbuf_errors()
+        pd0 = {"gateway": L.drops_total(gw.pid),
+               "rtpengine": L.drops_total(rtpe.pid)}
         snap = self.cpu_snapshot(procs)
         limit = max(100, int(rate * (hold_ms / 1000.0 + 2) * 2))
         uac = self.sipp("uac", "call_uac.xml", count, [
@@ -257,6 +259,8 @@ class CallsBench:
             remote=f"{HOST}:{sip_port}",
             timeout=int(count / rate + hold_ms / 1000 + 60))
         uac.wait(count / rate + hold_ms / 1000 + 90)
+        pd1 = {"gateway": L.drops_total(gw.pid),
+               "rtpengine": L.drops_total(rtpe.pid)}
         if uac.alive():
             uac.stop()
         time.sleep(0.3)
@@ -272,7 +276,9 @@ class CallsBench:
                "udp_drops": L.udp_rcvbuf_errors() - drops0,
                "accept_err": after.get("accept_err", 0) -
                before.get("accept_err", 0),
-               "why": self.reasons_delta(why0, self.gw_reasons(gw))}
+               "why": self.reasons_delta(why0, self.gw_reasons(gw)),
+               "proc_drops": {k: pd1[k] - pd0[k] for k in pd0
+                              if pd1[k] - pd0[k] > 0}}
         res.update(d)
         if len(rtts) > 1:
             dates = sorted(x[0] for x in rtts)
@@ -307,7 +313,11 @@ class CallsBench:
                 "bottleneck: %s" % (
                     res["dir"], res["offered"], res["rate"], res["ok"],
                     res["count"], res["failed"], res.get("retrans", 0),
-                    ", %d UDP drops" % res["udp_drops"]
+                    ", %d UDP drops machine-wide%s" % (
+                        res["udp_drops"], " (%s)" % ", ".join(
+                            "%s %d" % kv for kv in
+                            sorted(res["proc_drops"].items()))
+                        if res.get("proc_drops") else "")
                     if res.get("udp_drops") else "",
                     " (gateway log: %s)" % ", ".join(
                         "%s %d" % kv for kv in sorted(res["why"].items()))
@@ -422,10 +432,14 @@ class CallsBench:
         procs = {"gateway": gw, "rtpengine": rtpe, "xmpppeer": peer,
                  "sipp": uas}
         drops0 = L.udp_rcvbuf_errors()
+        pd0 = {k: L.drops_total(p.pid) for k, p in procs.items()
+               if k != "xmpppeer"}
         snap = self.cpu_snapshot(procs)
         got = peer.ask("calls %d %s %d" % (count, rate, hold_ms), "CALLS",
                        count / rate + hold_ms / 1000 + 60)
         d = self.cpu_delta(snap, procs)
+        pd1 = {k: L.drops_total(p.pid) for k, p in procs.items()
+               if k != "xmpppeer"}
         uas.wait(5)
         st = sipp_stats(uas.stat_path)
         got = got or {}
@@ -435,6 +449,8 @@ class CallsBench:
                "failed": failed, "sipp": st,
                "retrans": st.get("Retransmissions", 0),
                "udp_drops": L.udp_rcvbuf_errors() - drops0,
+               "proc_drops": {k: pd1[k] - pd0[k] for k in pd0
+                              if pd1[k] - pd0[k] > 0},
                "p50_ms": got.get("setup_p50_ms"),
                "p99_ms": got.get("setup_p99_ms"),
                "max_ms": got.get("setup_max_ms")}

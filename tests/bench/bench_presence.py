@@ -126,6 +126,7 @@ class PresenceBench:
             if sw.next_line("MARKED", 5) is None:
                 raise RuntimeError("sipwatchers did not mark")
             cpu0 = L.proc_sched_s(gw.pid)
+            d0 = L.drops_total(gw.pid)
             sent = peer.ask("change", "SENT", 10)
             res = sw.ask("wait-notifies %d %d" % (n, max(10, n // 2000 + 10)),
                          "NOTIFIES", max(15, n // 2000 + 15))
@@ -141,13 +142,15 @@ class PresenceBench:
                 if res["n"] else None,
                 "gw_cpu_ms": (cpu1 - cpu0) * 1e3
                 if cpu0 is not None and cpu1 is not None else None,
+                "gw_drops": L.drops_total(gw.pid) - d0,
             }
             out.append(r)
             log("    fan-out %d/%d to %d watchers: %d NOTIFYs, first %s ms, "
-                "last %s ms after the change; gateway CPU %s ms%s" % (
+                "last %s ms after the change; gateway CPU %s ms; %d 200 OKs "
+                "dropped at the gateway's receive buffer%s" % (
                     i + 1, reps, n, r["n"], fmt(r["first_ms"], "%.1f"),
                     fmt(r["last_ms"], "%.1f"), fmt(r["gw_cpu_ms"], "%.1f"),
-                    " (TIMED OUT)" if r["timed_out"] else ""))
+                    r["gw_drops"], " (TIMED OUT)" if r["timed_out"] else ""))
         return out
 
     def watchers_round(self, k):
@@ -170,6 +173,8 @@ class PresenceBench:
             if res["base_heap"] else ""))
         have = 0
         drops0 = L.udp_rcvbuf_errors()
+        gwd0 = L.drops_total(gw.pid)
+        self.gw_drops0 = gwd0
         for n in self.levels():
             if self.over_budget():
                 log("  (time budget used: stopping at %d)" % have)
@@ -178,8 +183,12 @@ class PresenceBench:
             cpu0 = L.proc_sched_s(gw.pid)
             t0 = time.monotonic()
             sw.send_line("subscribe %d %s" % (more, a.rate))
-            act = sw.ask("wait-active %d %d" % (n, int(more / a.rate * 4 + 60)),
-                         "ACTIVE", more / a.rate * 4 + 90)
+            limit = min(more / a.rate * 4 + 60, a.level_timeout)
+            act = sw.ask("wait-active %d %d" % (n, int(limit)), "ACTIVE",
+                         limit + 30)
+            if act is not None and act["n"] + act["failed"] < n:
+                # not there in time: stop adding load, measure what is held
+                sw.ask("stop", "STOPPED", 10)
             t1 = time.monotonic()
             cpu1 = L.proc_sched_s(gw.pid)
             if act is None:
@@ -188,14 +197,16 @@ class PresenceBench:
                   "retrans": act["retrans"], "secs": t1 - t0,
                   "rate": more / max(t1 - t0, 1e-3),
                   "gw_cpu_s": cpu1 - cpu0,
-                  "rss_kib": L.rss_kib(gw.pid), "hwm_kib": L.hwm_kib(gw.pid)}
+                  "rss_kib": L.rss_kib(gw.pid), "hwm_kib": L.hwm_kib(gw.pid),
+                  "gw_drops": L.drops_total(gw.pid) - gwd0}
             have = n
             log("    %d watchers: %d active, %d failed, %d SUBSCRIBE "
                 "retransmissions; %.1f s (%.0f/s achieved, %s/s offered), "
-                "gateway CPU %.0f us/subscription; RSS %.1f MiB" % (
+                "gateway CPU %.0f us/subscription; RSS %.1f MiB; %d datagrams "
+                "dropped at the gateway's full receive buffer so far" % (
                     n, act["n"], act["failed"], act["retrans"], lv["secs"],
                     lv["rate"], a.rate, lv["gw_cpu_s"] * 1e6 / max(more, 1),
-                    lv["rss_kib"] / 1024))
+                    lv["rss_kib"] / 1024, lv["gw_drops"]))
             if a.settle > 0:
                 time.sleep(a.settle)
             lv["rss_settled_kib"] = L.rss_kib(gw.pid)
@@ -204,12 +215,13 @@ class PresenceBench:
             if a.heap and a.trim:
                 lv["heap_trim"] = self.heap(gw, trim=True)
                 lv["rss_trim_kib"] = L.rss_kib(gw.pid)
-            per = (lv["rss_settled_kib"] - res["base_rss_kib"]) * 1024 / n
+            held = max(act["n"], 1)
+            per = (lv["rss_settled_kib"] - res["base_rss_kib"]) * 1024 / held
             lv["per_sub_bytes"] = per
             extra = ""
             if lv.get("heap"):
                 lv["heap_per_sub"] = (lv["heap"]["in_use"] -
-                                      res["base_heap"]["in_use"]) / n
+                                      res["base_heap"]["in_use"]) / held
                 extra += ", heap in use %.1f MiB (%.0f B/subscription)" % (
                     lv["heap"]["in_use"] / 2**20, lv["heap_per_sub"])
             if lv.get("rss_trim_kib"):
@@ -219,10 +231,11 @@ class PresenceBench:
                 "peak %.1f MiB%s" % (a.settle, lv["rss_settled_kib"] / 1024,
                                       per, lv["hwm_kib"] / 1024, extra))
             res["levels"].append(lv)
-            if "f" in a.parts and n in self.fanout_levels():
+            if "f" in a.parts and n in self.fanout_levels() and act["n"]:
                 reps = a.fanout_reps if n <= 10000 else max(
                     1, min(3, a.fanout_reps))
-                res["fanout"][n] = self.fanout(peer, sw, gw, n, reps)
+                # every active watcher gets a NOTIFY
+                res["fanout"][n] = self.fanout(peer, sw, gw, act["n"], reps)
             if act["n"] < n:
                 log("    not all watchers active: stopping this round")
                 break
@@ -347,6 +360,13 @@ def report(b, rounds, crounds, args):
                 line += " [target <= %d MiB: %s]" % (
                     TARGET_MIB, ok(rss <= TARGET_MIB and act == n))
             add(line)
+            if n == max(b.levels()) and act < TARGET_SUBS:
+                est = base / 1024 + TARGET_SUBS * per / 2**20
+                add("          %d watchers held, not %d (level time limit "
+                    "%.0f s); at %.0f B each, %d would take ~%.0f MiB "
+                    "[target <= %d MiB: %s]" % (
+                        act, n, args.level_timeout, per, TARGET_SUBS, est,
+                        TARGET_MIB, ok(est <= TARGET_MIB)))
             hp = [lv.get("heap_per_sub") for lv in lvs
                   if lv.get("heap_per_sub") is not None]
             if hp:
@@ -383,8 +403,10 @@ def report(b, rounds, crounds, args):
                     TARGET_FANOUT_MS, ok(last is not None and bad == 0 and
                                          last <= TARGET_FANOUT_MS))
             add(line)
-            add("          runs (last NOTIFY, ms): %s" % ", ".join(
-                fmt(f["last_ms"], "%.1f") for f in fo))
+            add("          runs (last NOTIFY, ms): %s; datagrams dropped at "
+                "the gateway's receive buffer per change: median %s" % (
+                    ", ".join(fmt(f["last_ms"], "%.1f") for f in fo),
+                    fmt(median([f.get("gw_drops") for f in fo]))))
         drops = sum(r.get("udp_drops", 0) for r in rounds)
         add("UDP receive-buffer drops during the runs: %d" % drops)
     for r in crounds:
@@ -424,6 +446,9 @@ def main():
                     help="SUBSCRIBEs per second")
     ap.add_argument("--settle", type=float, default=35,
                     help="seconds after each level before RSS is read")
+    ap.add_argument("--level-timeout", type=float, default=300,
+                    help="seconds a level may take to become active; then "
+                    "no more SUBSCRIBEs and what is held is measured")
     ap.add_argument("--fanout-levels", default="1000,10000,100000")
     ap.add_argument("--fanout-reps", type=int, default=7)
     ap.add_argument("--fanout-gap", type=float, default=1.0)

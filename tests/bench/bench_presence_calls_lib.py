@@ -442,3 +442,36 @@ def set_rcvbuf(pid, port, size):
                 except ValueError:
                     return True
     return True
+
+
+def udp_drops_of(pid):
+    """Datagrams dropped (full receive buffer) on the UDP sockets the
+    process holds now: {local port: drops}; {} when it is gone."""
+    inodes = set()
+    d = "/proc/%d/fd" % pid
+    try:
+        for fd in os.listdir(d):
+            try:
+                link = os.readlink(os.path.join(d, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        return {}
+    out = {}
+    for path in ("/proc/%d/net/udp" % pid, "/proc/%d/net/udp6" % pid):
+        try:
+            with open(path) as f:
+                for line in list(f)[1:]:
+                    parts = line.split()
+                    if len(parts) >= 13 and parts[9] in inodes:
+                        port = int(parts[1].split(":")[1], 16)
+                        out[port] = out.get(port, 0) + int(parts[-1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def drops_total(pid):
+    return sum(udp_drops_of(pid).values())

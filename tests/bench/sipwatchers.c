@@ -17,6 +17,7 @@
  *   subscribe N R      N more watchers (numbered on from the last) at R/s
  *   wait-active K S    until K dialogs have had an active NOTIFY (or a
  *                      final failure), at most S s: "ACTIVE ..."
+ *   stop               no new SUBSCRIBEs from now on
  *   mark               start counting NOTIFYs anew (fan-out window)
  *   wait-notifies K S  until K NOTIFYs arrived since mark, at most S s:
  *                      "NOTIFIES n=.. first_ns=.. last_ns=.. mark_ns=.."
@@ -612,6 +613,10 @@ command(char *line)
         S.wait_notifies = (int64_t)g_ascii_strtoull(w[1], NULL, 10);
         S.wait_notifies_deadline =
             now_ns() + (uint64_t)(g_ascii_strtod(w[2], NULL) * 1e9);
+    } else if (strcmp(w[0], "stop") == 0) {
+        /* no new SUBSCRIBEs (unanswered ones are still retransmitted) */
+        S.target = S.next_sub;
+        say("STOPPED sent=%" PRIu64, S.next_sub);
     } else if (strcmp(w[0], "stats") == 0) {
         print_stats();
     } else if (strcmp(w[0], "quit") == 0) {
