@@ -451,7 +451,10 @@ def main():
                     "no more SUBSCRIBEs and what is held is measured")
     ap.add_argument("--fanout-levels", default="1000,10000,100000")
     ap.add_argument("--fanout-reps", type=int, default=7)
-    ap.add_argument("--fanout-gap", type=float, default=1.0)
+    ap.add_argument("--fanout-gap", type=float, default=3.0,
+                    help="seconds between changes: a NOTIFY whose 200 OK "
+                    "was dropped is retransmitted after 0.5 s, 1.5 s ..., "
+                    "and Sofia sends a dialog's next NOTIFY only after it")
     ap.add_argument("--contacts", default="1000",
                     help="watched SIP contacts (B), one level")
     ap.add_argument("--contact-rate", type=float, default=500)
