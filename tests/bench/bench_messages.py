@@ -493,7 +493,8 @@ Component "{COMPONENT}"
 
     def run(self, direction, via_prosody, rate, count, window=1000,
             latency=False):
-        """One bounded run; returns a dict of figures."""
+        """One bounded run; returns a dict of figures. The gateway's CPU
+        is also sampled every second (res["gw_cpu_series"])."""
         sip_port = free_port(udp_too=True)
         uas_port = free_port(udp_too=True)
         uac_port = free_port(udp_too=True)
@@ -558,6 +559,16 @@ Component "{COMPONENT}"
             cpu0 = {k: p.cpu_total() for k, p in watch.items()}
             busy0 = machine_busy()
             t0 = time.monotonic()
+            series = []
+            sampling = threading.Event()
+
+            def sample(pid=gw.pid):
+                while not sampling.wait(1.0):
+                    c = proc_cpu(pid)
+                    if c is not None:
+                        series.append((time.monotonic() - t0, c))
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
             load.send_line("go")
             if direction == "sip2xmpp":
                 extra = ["-r", str(rate), "-rp", "1000",
@@ -572,6 +583,9 @@ Component "{COMPONENT}"
                 uac.wait(RUN_LIMIT_S)
             line = load.next_line("RESULT", RUN_LIMIT_S)
             t1 = time.monotonic()
+            sampling.set()
+            sampler.join(2)
+            res["gw_cpu_series"] = series
             busy1 = machine_busy()
             cpu1 = {k: p.cpu_total() for k, p in watch.items()}
             if line is None:
@@ -766,6 +780,17 @@ Component "{COMPONENT}"
         return res
 
 
+def cpu_between(res, t_from, t_to):
+    """The gateway's CPU share (cores) between two seconds of a run, from
+    its per-second samples, or None."""
+    pts = res.get("gw_cpu_series") or []
+    a = [p for p in pts if p[0] >= t_from]
+    b = [p for p in pts if p[0] <= t_to]
+    if not a or not b or b[-1][0] - a[0][0] < 0.5:
+        return None
+    return (b[-1][1] - a[0][1]) / (b[-1][0] - a[0][0])
+
+
 def fmt(v, spec="%.0f", none="n/a"):
     return spec % v if v is not None else none
 
@@ -845,6 +870,12 @@ def main():
                 res = b.run("xmpp2sip", False, 1000, lat_count)
                 log("  " + b.describe(res))
                 x2s.append(res)
+        if "c" in parts and not args.quick and not b.over_budget():
+            log("d. steady state: SIP->XMPP at 1000 msg/s for 40 s "
+                "(Sofia's Timer J, 32 s, starts expiring transactions)")
+            res = b.run("sip2xmpp", False, 1000, 40000)
+            log("  " + b.describe(res))
+            summary["d_s2x"] = res
         if "a" in parts:
             log("a. stepping the offered rate (no Prosody)")
             stepped("a_x2s", "xmpp2sip", False)
@@ -961,6 +992,28 @@ def report(s, b, args):
                 fmt(p50, "%.2f"), fmt(p99, "%.2f"), TARGET_P99_MS,
                 ok(p99 is not None and p99 <= TARGET_P99_MS),
                 sum(r["failures"] for r in c)))
+    steady = []
+    for r in s.get("c_x2s", []):
+        early, late = cpu_between(r, 0.5, 4.5), cpu_between(r, 6, 10.5)
+        if early is not None and late is not None:
+            steady.append((early, late))
+    if steady:
+        early = median([e for e, _ in steady])
+        late = median([x for _, x in steady])
+        add("steady state at 1000 msg/s XMPP->SIP: gateway at %.0f%% of a "
+            "core = %.0f us/msg once Sofia expires a transaction every ms "
+            "(seconds 6-10; %.0f%% = %.0f us/msg in seconds 1-4)" % (
+                late * 100, late * 1e6 / 1000, early * 100,
+                early * 1e6 / 1000))
+    d = s.get("d_s2x")
+    if d:
+        early, late = cpu_between(d, 0.5, 30), cpu_between(d, 34, 40.5)
+        add("steady state at 1000 msg/s SIP->XMPP (40 s run): gateway at "
+            "%s%% of a core = %s us/msg in seconds 34-40 (%s%% = %s us/msg "
+            "in seconds 1-30); RSS %.0f MiB; %d failures" % (
+                fmt(late and late * 100), fmt(late and late * 1e3),
+                fmt(early and early * 100), fmt(early and early * 1e3),
+                (d.get("rss_kib") or 0) / 1024, d["failures"]))
     if b.rss_kib:
         peak = max(b.rss_kib) / 1024
         add("peak RSS (VmHWM, worst run): %.1f MiB (target %d) [%s]; "
