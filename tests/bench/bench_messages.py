@@ -16,11 +16,19 @@ whole bench (about 5 minutes by default, --repeat 3 about 9).
   b. through Prosody: c2sload (tests/bench/c2sload.c) logged in as alice
      sends / receives instead of compload.
   c. latency at 1,000 msg/s for 10 s: SIP MESSAGE -> 200 as SIPp sees it
-     (-trace_rtt; the 200 goes out only once the stanza is written) and
-     XMPP message -> receipt as compload sees it.
+     (-trace_rtt, whole ms; the 200 goes out only once the stanza is
+     written), SIP send -> stanza read with us resolution (SIPp's send
+     time stamped in the body, read by compload), and XMPP message ->
+     receipt as compload sees it.
+  d. steady state at 1,000 msg/s: the gateway's CPU once Sofia starts
+     expiring finished UDP transactions (Timer K 5 s after an answer to a
+     MESSAGE it sent, Timer J 32 s after one it answered): seconds 6-10 of
+     the XMPP->SIP latency runs and one 40 s SIP->XMPP run; its RSS then.
 
-Usage: /usr/bin/python3 tests/bench/bench_messages.py [--build DIR]
+Usage: tests/bench/bench_messages.sh [--repeat 3] (builds, then runs this)
+       /usr/bin/python3 tests/bench/bench_messages.py [--build DIR]
        [--repeat N] [--quick] [--only a,b,c] [--keep] [-v]
+(--only c includes d.) Results and analysis: bench_messages_results.md.
 The build dir needs gateway/xmpp-sip-gateway, tests/bench/compload and
 tests/bench/c2sload (tests/bench/bench_messages.sh builds them, Release).
 """
