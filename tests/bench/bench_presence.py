@@ -362,11 +362,13 @@ def report(b, rounds, crounds, args):
             add(line)
             if n == max(b.levels()) and act < TARGET_SUBS:
                 est = base / 1024 + TARGET_SUBS * per / 2**20
-                add("          %d watchers held, not %d (level time limit "
-                    "%.0f s); at %.0f B each, %d would take ~%.0f MiB "
-                    "[target <= %d MiB: %s]" % (
-                        act, n, args.level_timeout, per, TARGET_SUBS, est,
-                        TARGET_MIB, ok(est <= TARGET_MIB)))
+                add("          %s; at %.0f B each, %d would take ~%.0f MiB "
+                    "(extrapolated) [target <= %d MiB: %s]" % (
+                        "%d watchers held, not %d (level time limit %.0f s)"
+                        % (act, n, args.level_timeout) if act < n else
+                        "largest level run: %d" % n,
+                        per, TARGET_SUBS, est, TARGET_MIB,
+                        ok(est <= TARGET_MIB)))
             hp = [lv.get("heap_per_sub") for lv in lvs
                   if lv.get("heap_per_sub") is not None]
             if hp:
