@@ -171,7 +171,7 @@ class PresenceBench:
             k, res["base_rss_kib"] / 1024,
             ", heap in use %.1f MiB" % (res["base_heap"]["in_use"] / 2**20)
             if res["base_heap"] else ""))
-        have = 0
+        have = have_active = 0
         drops0 = L.udp_rcvbuf_errors()
         gwd0 = L.drops_total(gw.pid)
         self.gw_drops0 = gwd0
@@ -193,19 +193,21 @@ class PresenceBench:
             cpu1 = L.proc_sched_s(gw.pid)
             if act is None:
                 raise RuntimeError("sipwatchers gave no ACTIVE line")
+            new = max(act["n"] - have_active, 0)
             lv = {"n": n, "active": act["n"], "failed": act["failed"],
-                  "retrans": act["retrans"], "secs": t1 - t0,
-                  "rate": more / max(t1 - t0, 1e-3),
+                  "retrans": act["retrans"], "secs": t1 - t0, "new": new,
+                  "rate": new / max(t1 - t0, 1e-3),
                   "gw_cpu_s": cpu1 - cpu0,
                   "rss_kib": L.rss_kib(gw.pid), "hwm_kib": L.hwm_kib(gw.pid),
                   "gw_drops": L.drops_total(gw.pid) - gwd0}
             have = n
+            have_active = act["n"]
             log("    %d watchers: %d active, %d failed, %d SUBSCRIBE "
                 "retransmissions; %.1f s (%.0f/s achieved, %s/s offered), "
                 "gateway CPU %.0f us/subscription; RSS %.1f MiB; %d datagrams "
                 "dropped at the gateway's full receive buffer so far" % (
                     n, act["n"], act["failed"], act["retrans"], lv["secs"],
-                    lv["rate"], a.rate, lv["gw_cpu_s"] * 1e6 / max(more, 1),
+                    lv["rate"], a.rate, lv["gw_cpu_s"] * 1e6 / max(new, 1),
                     lv["rss_kib"] / 1024, lv["gw_drops"]))
             if a.settle > 0:
                 time.sleep(a.settle)
@@ -328,9 +330,10 @@ def report(b, rounds, crounds, args):
     add = out.append
     ok = lambda met: "MET" if met else "MISSED"  # noqa: E731
     add("")
+    n_rounds = max(len(rounds), len(crounds))
     add("==== issue 5 benchmark: presence (%s, %s) ====" % (
-        os.path.basename(b.build), "medians of %d rounds" % len(rounds)
-        if len(rounds) > 1 else "one round"))
+        os.path.basename(b.build), "medians of %d rounds" % n_rounds
+        if n_rounds > 1 else "one round"))
     add("machine: %d CPUs; xmpppeer <-> gateway <-> sipwatchers on "
         "127.0.0.1; SUBSCRIBEs offered at %s/s; gateway SIP receive buffer: "
         "%s" % (os.cpu_count(), args.rate,
@@ -353,8 +356,7 @@ def report(b, rounds, crounds, args):
                     "achieved, gateway %.0f us CPU per subscription" % (
                         n, rss, args.settle, peak, per, act, n,
                         fmt(median([lv["rate"] for lv in lvs])),
-                        median([lv["gw_cpu_s"] * 1e6 /
-                                max(n - prev_level(b.levels(), n), 1)
+                        median([lv["gw_cpu_s"] * 1e6 / max(lv["new"], 1)
                                 for lv in lvs])))
             if n == TARGET_SUBS:
                 line += " [target <= %d MiB: %s]" % (
@@ -424,14 +426,6 @@ def report(b, rounds, crounds, args):
                     lv["presences"], lv["seen"]))
     add("elapsed: %.0f s" % (time.monotonic() - b.started))
     print("\n".join(out), flush=True)
-
-
-def prev_level(levels, n):
-    prev = 0
-    for x in levels:
-        if x < n:
-            prev = x
-    return prev
 
 
 def main():
