@@ -438,7 +438,7 @@ def main():
     ap.add_argument("--only", default="a,f,b",
                     help="a (memory), f (fan-out), b (watched SIP contacts)")
     ap.add_argument("--levels", default="1000,10000,100000")
-    ap.add_argument("--rate", type=float, default=3000,
+    ap.add_argument("--rate", type=float, default=1000,
                     help="SUBSCRIBEs per second")
     ap.add_argument("--settle", type=float, default=35,
                     help="seconds after each level before RSS is read")
