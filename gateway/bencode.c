@@ -683,8 +683,8 @@ read_dict(Reader *r, guint depth)
 
     r->pos++; /* 'd' */
     for (;;) {
-        const guint8 *key;
-        gsize key_len, key_at = r->pos;
+        const guint8 *key = NULL;
+        gsize key_len = 0, key_at = r->pos;
         GwBencode *value;
 
         if (r->pos >= r->len) {
@@ -743,8 +743,9 @@ read_value(Reader *r, guint depth)
         return gw_bencode_int_new(neg ? -(gint64)(n - 1) - 1 : (gint64)n);
     }
     if (is_digit(c)) {
-        const guint8 *bytes;
-        gsize len;
+        /* initialised for gcc -O3's -Wmaybe-uninitialized */
+        const guint8 *bytes = NULL;
+        gsize len = 0;
 
         if (!read_bytes(r, &bytes, &len))
             return NULL;

@@ -72,15 +72,20 @@ gw_xml_text_ok(const char *text, gsize len)
     return TRUE;
 }
 
+/* A random UUID per process (libuuid) and a counter: unique ids without
+ * a libuuid call (6 syscalls, ~9.5k instructions) per message. */
 char *
 gw_stanza_new_id(void)
 {
-    uuid_t u;
-    char buf[37];
+    static char prefix[37];
+    static guint64 counter;
 
-    uuid_generate(u);
-    uuid_unparse_lower(u, buf);
-    return g_strdup(buf);
+    if (prefix[0] == '\0') {
+        uuid_t u;
+        uuid_generate(u);
+        uuid_unparse_lower(u, prefix);
+    }
+    return g_strdup_printf("%s-%" G_GUINT64_FORMAT, prefix, ++counter);
 }
 
 GString *

@@ -28,7 +28,10 @@
 
 #include <errno.h>
 #include <gio/gio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -257,14 +260,21 @@ source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     }
     if (self->up && out_len(self) > 0 && !flush_out(self))
         on_write_error(self);
-    /* flush what the handlers or libstrophe itself just queued */
-    if (!xmpp_conn_is_disconnected(self->conn))
+    /* flush what libstrophe itself queued (stream header, handshake,
+     * closing tag): it queues nothing of its own while the link is up */
+    if (!self->up && !xmpp_conn_is_disconnected(self->conn))
         xmpp_run_once(self->ctx, 0);
     sync_fd(s);
-    /* libstrophe's connect/handshake timeouts only fire inside run_once */
-    g_source_set_ready_time(src, g_get_monotonic_time() +
-                                     (self->connecting ? 20 * 1000
-                                                       : G_USEC_PER_SEC));
+    /* libstrophe's connect/handshake timeouts only fire inside run_once;
+     * re-arm the tick only when it has passed or must come sooner: every
+     * g_source_set_ready_time() wakes the context */
+    {
+        gint64 now = g_get_monotonic_time();
+        gint64 period = self->connecting ? 20 * 1000 : G_USEC_PER_SEC;
+        gint64 rt = g_source_get_ready_time(src);
+        if (rt < 0 || rt <= now || rt > now + period)
+            g_source_set_ready_time(src, now + period);
+    }
     return G_SOURCE_CONTINUE;
 }
 
@@ -285,6 +295,12 @@ sockopt_trampoline(xmpp_conn_t *conn, void *sock)
     if (self == NULL || self->priming)
         return -1; /* fail the priming connect before any connect() */
     self->fd = *(int *)sock;
+    {
+        /* stanzas are small and each is answered: no Nagle delay (the
+         * receipt p50 went from 1.02 to 0.21 ms in the bench) */
+        int one = 1;
+        setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
     return xmpp_sockopt_cb_keepalive(conn, sock);
 }
 
@@ -536,6 +552,9 @@ gw_xmpp_link_new(const GwConfig *config, GwXmppStanzaFunc on_stanza,
                                               sizeof(LinkSource));
     self->source->link = self;
     g_source_set_name(&self->source->base, "xmpp-link");
+    /* no nested loops here: GLib would remove and re-add the fd around
+     * every dispatch otherwise */
+    g_source_set_can_recurse(&self->source->base, TRUE);
     g_source_attach(&self->source->base, NULL);
     return self;
 }
