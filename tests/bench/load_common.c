@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1 /* memmem, ppoll: also when built outside CMake */
 /* tests/bench/load_common.c: scanner, buffers and load loops shared by
  * compload and c2sload (see load_common.h). */
 #include "load_common.h"
