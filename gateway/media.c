@@ -235,8 +235,3 @@ gw_media_cancel(GwMedia *m, guint id)
         g_hash_table_remove(m->pending, GUINT_TO_POINTER(id));
 }
 
-gboolean
-gw_media_is_relay(const GwMedia *m)
-{
-    return m->rtpe != NULL;
-}

@@ -53,7 +53,4 @@ void gw_media_delete(GwMedia *media, const char *call_id);
 /* The callback of request `id` will not run. */
 void gw_media_cancel(GwMedia *media, guint id);
 
-/* Is media anchored (TRUE) or passed through? */
-gboolean gw_media_is_relay(const GwMedia *media);
-
 G_END_DECLS

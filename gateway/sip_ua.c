@@ -62,7 +62,6 @@ struct GwSipCall {
     gboolean auth_tried;
     char *call_id;
     char *local_tag;
-    char *remote_tag;
 };
 
 struct GwSipDialog {
@@ -532,7 +531,6 @@ call_free(GwSipCall *c)
     }
     g_free(c->call_id);
     g_free(c->local_tag);
-    g_free(c->remote_tag);
     g_free(c);
 }
 
@@ -593,19 +591,7 @@ gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
                 TAG_IF(sdp != NULL, SIPTAG_PAYLOAD_STR(sdp)), TAG_END());
 }
 
-void
-gw_sip_call_cancel(GwSipCall *c)
-{
-    if (c->nh != NULL && c->outgoing && !c->final)
-        nua_cancel(c->nh, TAG_END());
-}
 
-void
-gw_sip_call_bye(GwSipCall *c)
-{
-    if (c->nh != NULL && c->answered)
-        nua_bye(c->nh, TAG_END());
-}
 
 void
 gw_sip_call_info(GwSipCall *c, const char *content_type, const char *body)
@@ -652,17 +638,7 @@ gw_sip_call_get_id(const GwSipCall *c)
     return c->call_id ? c->call_id : "";
 }
 
-const char *
-gw_sip_call_get_local_tag(const GwSipCall *c)
-{
-    return c->local_tag;
-}
 
-const char *
-gw_sip_call_get_remote_tag(const GwSipCall *c)
-{
-    return c->remote_tag;
-}
 
 static char *
 payload_of(sip_t const *sip)
@@ -690,10 +666,6 @@ on_call_event(GwSipUa *self, nua_event_t event, int status,
 {
     const GwSipCallFuncs *f = c->closed ? NULL : c->funcs;
     g_autofree char *sdp = payload_of(sip);
-
-    if (sip != NULL && sip->sip_to != NULL && sip->sip_to->a_tag != NULL &&
-        c->outgoing && c->remote_tag == NULL)
-        c->remote_tag = g_strdup(sip->sip_to->a_tag);
 
     switch (event) {
     case nua_r_invite:
@@ -867,7 +839,6 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
         call->ua = self;
         call->nh = nh;
         call->call_id = g_strdup(in.call_id);
-        call->remote_tag = g_strdup(sip->sip_from->a_tag);
         g_hash_table_add(self->calls, call);
         nua_handle_bind(nh, (nua_hmagic_t *)call);
         in.call = call;
@@ -1450,11 +1421,6 @@ gw_sip_ua_start(GwSipUa *self)
         schedule_register(self, 0);
 }
 
-gboolean
-gw_sip_ua_is_registered(const GwSipUa *self)
-{
-    return self->reg_state == REG_REGISTERED;
-}
 
 void
 gw_sip_ua_free(GwSipUa *self)

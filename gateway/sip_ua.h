@@ -180,10 +180,6 @@ GwSipCall *gw_sip_request_take_call(GwSipRequest *req,
 /* Answers their INVITE (or a re-INVITE): 18x, 200 with sdp, or >= 300. */
 void gw_sip_call_respond(GwSipCall *call, int status, const char *phrase,
                          const char *sdp);
-/* Cancels our unanswered INVITE. */
-void gw_sip_call_cancel(GwSipCall *call);
-/* Hangs up an established call. */
-void gw_sip_call_bye(GwSipCall *call);
 /* Sends an INFO (DTMF relay ...). */
 void gw_sip_call_info(GwSipCall *call, const char *content_type,
                       const char *body);
@@ -195,11 +191,5 @@ void gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
 void gw_sip_call_close(GwSipCall *call);
 /* The Call-ID, for logs and for rtpengine (borrowed). */
 const char *gw_sip_call_get_id(const GwSipCall *call);
-/* Our tag and the peer's tag (borrowed; peer NULL before an answer). */
-const char *gw_sip_call_get_local_tag(const GwSipCall *call);
-const char *gw_sip_call_get_remote_tag(const GwSipCall *call);
-
-/* Is the UA registered (when registration is configured)? */
-gboolean gw_sip_ua_is_registered(const GwSipUa *ua);
 
 G_END_DECLS

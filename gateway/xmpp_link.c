@@ -650,11 +650,6 @@ gw_xmpp_link_send(GwXmppLink *self, const char *xml, gsize len,
     return TRUE;
 }
 
-xmpp_ctx_t *
-gw_xmpp_link_get_ctx(GwXmppLink *self)
-{
-    return self->ctx;
-}
 
 void
 gw_xmpp_link_get_stats(const GwXmppLink *self, GwXmppStats *stats)

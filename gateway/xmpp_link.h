@@ -41,9 +41,6 @@ gboolean gw_xmpp_link_send(GwXmppLink *link, const char *xml, gsize len,
                            GwXmppSentFunc sent, gpointer user_data,
                            GError **error);
 
-/* The libstrophe context (for building stanzas from text). */
-xmpp_ctx_t *gw_xmpp_link_get_ctx(GwXmppLink *link);
-
 /* Counters for tests and benchmarks. */
 typedef struct {
     guint64 stanzas_in;
