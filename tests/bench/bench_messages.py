@@ -35,7 +35,6 @@ tests/bench/c2sload (tests/bench/bench_messages.sh builds them, Release).
 
 import argparse
 import os
-import queue
 import shutil
 import signal
 import socket
@@ -46,6 +45,13 @@ import tempfile
 import threading
 import time
 
+# the shared bench utilities (process control, CPU, ports, statistics)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_presence_calls_lib as L  # noqa: E402
+from bench_presence_calls_lib import (Proc, fmt, free_port,  # noqa: E402
+                                      hwm_kib, log, machine_busy, median,
+                                      percentile, proc_cpu, rss_kib, vlog)
+
 HOST = "127.0.0.1"
 COMPONENT = "sip.localhost"
 XMPP_DOMAIN = "localhost"
@@ -54,7 +60,6 @@ PBX_DOMAIN = "pbx.localhost"
 SECRET = "bench-component-secret"
 ALICE_PW = "alicepw"
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 TARGET_SIP2XMPP = 8000
 TARGET_XMPP2SIP = 12000
@@ -62,36 +67,6 @@ TARGET_CPU_US = 50
 TARGET_P99_MS = 5
 TARGET_RSS_MIB = 20
 RUN_LIMIT_S = 60
-
-VERBOSE = False
-
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def vlog(*a):
-    if VERBOSE:
-        log(*a)
-
-
-def free_port(udp_too=False):
-    for _ in range(200):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind((HOST, 0))
-        port = t.getsockname()[1]
-        ok = True
-        if udp_too:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                u.bind((HOST, port))
-            except OSError:
-                ok = False
-            u.close()
-        t.close()
-        if ok:
-            return port
-    raise RuntimeError("no free port")
 
 
 def wait_tcp(port, timeout=10.0):
@@ -103,24 +78,6 @@ def wait_tcp(port, timeout=10.0):
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("TCP port %d did not open" % port)
-
-
-def proc_cpu(pid):
-    """utime+stime of a live process (all threads), seconds, or None."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            rest = f.read().rsplit(")", 1)[1].split()
-        return (int(rest[11]) + int(rest[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def machine_busy():
-    """(busy, total) jiffies of all CPUs from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return sum(v) - idle, sum(v)
 
 
 def udp_drops(ports):
@@ -139,134 +96,6 @@ def udp_drops(ports):
     except (OSError, ValueError, IndexError, StopIteration):
         pass
     return out
-
-
-def proc_rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def proc_hwm_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-class Proc:
-    """A child started here, stopped by its PID; rusage kept on exit."""
-
-    def __init__(self, name, argv, workdir, stdout=None, stdin=None,
-                 env=None):
-        self.name = name
-        self.log_path = os.path.join(workdir, name + ".log")
-        self.logf = open(self.log_path, "ab")
-        self.p = subprocess.Popen(
-            argv, cwd=workdir, env=env, start_new_session=True,
-            stdout=stdout if stdout is not None else self.logf,
-            stderr=self.logf,
-            stdin=stdin if stdin is not None else subprocess.DEVNULL)
-        self.pid = self.p.pid
-        self.status = None
-        self.rusage = None
-        self.lines = queue.Queue()
-        if stdout == subprocess.PIPE:
-            threading.Thread(target=self._reader, daemon=True).start()
-
-    def _reader(self):
-        for raw in self.p.stdout:
-            self.lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self.lines.put(None)
-
-    def next_line(self, prefix, timeout):
-        end = time.monotonic() + timeout
-        while True:
-            left = end - time.monotonic()
-            if left <= 0:
-                return None
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                return None
-            if line is None:
-                return None
-            vlog("  %s: %s" % (self.name, line))
-            if line.startswith(prefix):
-                return line
-
-    def send_line(self, text):
-        self.p.stdin.write((text + "\n").encode())
-        self.p.stdin.flush()
-
-    def _reap(self, flags):
-        if self.status is not None:
-            return True
-        try:
-            pid, status, ru = os.wait4(self.pid, flags)
-        except ChildProcessError:
-            self.status = -1
-            return True
-        if pid == 0:
-            return False
-        self.status = os.waitstatus_to_exitcode(status)
-        self.rusage = ru
-        self.p.returncode = self.status
-        return True
-
-    def alive(self):
-        return not self._reap(os.WNOHANG)
-
-    def wait(self, timeout):
-        end = time.monotonic() + timeout
-        while not self._reap(os.WNOHANG):
-            if time.monotonic() >= end:
-                return False
-            time.sleep(0.02)
-        return True
-
-    def cpu_total(self):
-        """CPU seconds: from rusage once exited, else from /proc."""
-        if self.rusage is not None:
-            return self.rusage.ru_utime + self.rusage.ru_stime
-        return proc_cpu(self.pid)
-
-    def stop(self, sig=signal.SIGTERM, timeout=5.0):
-        if self.alive():
-            try:
-                os.kill(self.pid, sig)
-            except ProcessLookupError:
-                pass
-            if not self.wait(timeout):
-                try:
-                    os.kill(self.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.wait(5)
-        for f in (self.p.stdin, self.p.stdout):
-            if f is not None:
-                try:
-                    f.close()
-                except OSError:
-                    pass
-        self.logf.close()
-        return self.status
-
-    def log_text(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
 
 
 def parse_result(line):
@@ -318,19 +147,6 @@ def sipp_rtts_ms(path):
     except OSError:
         pass
     return out
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    v = sorted(values)
-    i = int(round(p / 100.0 * (len(v) - 1)))
-    return v[min(i, len(v) - 1)]
-
-
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
 
 
 class Bench:
@@ -561,7 +377,7 @@ Component "{COMPONENT}"
                 watch["sipp"] = uas
             if via_prosody:
                 watch["prosody"] = self.prosody
-            res["rss_idle_kib"] = proc_rss_kib(gw.pid)
+            res["rss_idle_kib"] = rss_kib(gw.pid)
             if res["rss_idle_kib"]:
                 self.rss_idle_kib.append(res["rss_idle_kib"])
             cpu0 = {k: p.cpu_total() for k, p in watch.items()}
@@ -606,7 +422,7 @@ Component "{COMPONENT}"
             drops = udp_drops({sip_port, uas_port})
             res["udp_drops_gw"] = drops.get(sip_port, 0)
             res["udp_drops"] = sum(drops.values())
-            res["rss_kib"] = proc_hwm_kib(gw.pid)
+            res["rss_kib"] = hwm_kib(gw.pid)
             if res["rss_kib"]:
                 self.rss_kib.append(res["rss_kib"])
             load.wait(5)
@@ -799,12 +615,7 @@ def cpu_between(res, t_from, t_to):
     return (b[-1][1] - a[0][1]) / (b[-1][0] - a[0][0])
 
 
-def fmt(v, spec="%.0f", none="n/a"):
-    return spec % v if v is not None else none
-
-
 def main():
-    global VERBOSE
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.environ.get(
         "GW_BUILD_DIR", os.path.join(HERE, "..", "..", "build-bench")))
@@ -826,7 +637,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    VERBOSE = args.verbose
+    L.VERBOSE = args.verbose
     parts = set(args.only.split(","))
     rates = sorted(int(x) for x in args.rates.split(",") if x)
     secs = 2.0 if args.quick else args.step_secs

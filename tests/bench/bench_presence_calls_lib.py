@@ -101,6 +101,7 @@ def hwm_kib(pid):
 
 
 def machine_busy():
+    """(busy, total) jiffies of all CPUs from /proc/stat."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + (v[4] if len(v) > 4 else 0)
