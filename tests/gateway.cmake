@@ -7,3 +7,6 @@ gw_add_unit_test(test_gateway_units
 gw_add_unit_test(test_sip_auth
                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_sip_auth.c
                  LIBS gwsipauth)
+gw_add_unit_test(test_caps
+                 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_caps.c
+                 LIBS gwcore)
