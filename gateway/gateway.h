@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "caps.h"
 #include "gw_config.h"
 #include "map.h"
 #include "ratelimit.h"
@@ -30,6 +31,7 @@ typedef struct {
     GwMsgBridge *msg;
     GwPresBridge *pres;
     GwCallBridge *calls;
+    GwCaps *caps; /* XMPP users' clients' features (NULL: not tracked) */
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;
 

@@ -249,6 +249,22 @@ run_map(const GwConfig *cfg, const char *address)
     return 0;
 }
 
+/* The caps cache's bounds (gateway/caps.h). Fixed for now: a resource past
+ * them is not tracked, and calls to it use JMI as before. */
+static const GwCapsLimits caps_limits = {
+    .max_vers = 1000,
+    .max_jids = 100000,
+    .max_per_user = 32,
+    .max_pending = 500,
+    .timeout_ms = 10000,
+};
+
+static void
+send_caps_query(GString *xml, gpointer data)
+{
+    gw_gateway_send_text(data, xml);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -352,6 +368,7 @@ main(int argc, char **argv)
     gw.xmpp_rate = gw_rate_limiter_new();
     gw.sip_rate = gw_rate_limiter_new();
     gw.msg = gw_msg_bridge_new(&gw);
+    gw.caps = gw_caps_new(&caps_limits, send_caps_query, &gw);
     gw.pres = gw_pres_bridge_new(&gw);
     gw.calls = gw_call_bridge_new(&gw, &error);
     if (gw.calls == NULL) {
@@ -381,6 +398,7 @@ main(int argc, char **argv)
 out:
     gw_call_bridge_free(gw.calls);
     gw_pres_bridge_free(gw.pres);
+    gw_caps_free(gw.caps);
     gw_xmpp_link_free(gw.xmpp);
     gw_sip_ua_free(gw.sip);
     gw_msg_bridge_free(gw.msg);

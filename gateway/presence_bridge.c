@@ -45,7 +45,6 @@
 #include "stanza.h"
 
 #define CT_PIDF "application/pidf+xml"
-#define NS_CAPS "http://jabber.org/protocol/caps"
 #define MAX_PIDF_BYTES 65536
 
 typedef enum {
@@ -1012,12 +1011,21 @@ presence_from_stanza(xmpp_stanza_t *p, int *priority)
                            status && *status ? lang : NULL);
 }
 
+/* to: the component JID the presence was addressed to (caps queries go
+ * out from it). */
 static void
 resource_update(GwPresBridge *b, const char *full, const char *bare,
-                xmpp_stanza_t *p, gboolean available)
+                const char *to, xmpp_stanza_t *p, gboolean available)
 {
     XmppUser *u = user_get(b, bare, available);
 
+    /* XEP-0115: what her clients can do, for the call bridge */
+    if (b->gw->caps != NULL) {
+        if (available)
+            gw_caps_presence(b->gw->caps, full, to, p);
+        else
+            gw_caps_forget(b->gw->caps, full); /* a bare JID: all of them */
+    }
     if (u == NULL)
         return;
     if (available) {
@@ -1031,6 +1039,60 @@ resource_update(GwPresBridge *b, const char *full, const char *bare,
         g_hash_table_remove(u->resources, full);
     }
     user_update(b, u);
+}
+
+void
+gw_pres_resource_free(GwPresResource *r)
+{
+    if (r == NULL)
+        return;
+    g_free(r->full);
+    g_clear_pointer(&r->features, g_hash_table_unref);
+    g_free(r);
+}
+
+static gint
+cmp_resource(gconstpointer a, gconstpointer b)
+{
+    const GwPresResource *x = *(GwPresResource *const *)a;
+    const GwPresResource *y = *(GwPresResource *const *)b;
+
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    return x->seq > y->seq ? -1 : x->seq < y->seq;
+}
+
+GPtrArray *
+gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)gw_pres_resource_free);
+    XmppUser *u = user_get(b, bare, FALSE);
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (u == NULL)
+        return out;
+    g_hash_table_iter_init(&it, u->resources);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const Resource *r = v;
+        GwPresResource *pr;
+
+        /* RFC 6121 8.5.2.1.1: a negative priority takes no stanzas sent
+         * to the bare JID; nor does it take our calls */
+        if (r->priority < 0)
+            continue;
+        pr = g_new0(GwPresResource, 1);
+        pr->full = g_strdup(k);
+        pr->priority = r->priority;
+        pr->seq = r->seq;
+        pr->caps = b->gw->caps != NULL
+                       ? gw_caps_lookup(b->gw->caps, k, &pr->features)
+                       : GW_CAPS_UNKNOWN;
+        g_ptr_array_add(out, pr);
+    }
+    g_ptr_array_sort(out, cmp_resource);
+    return out;
 }
 
 static void
@@ -1122,7 +1184,7 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
         /* presence of an XMPP user, sent to a component contact that she
          * approved (or directed to it) */
         if (!b->stopping)
-            resource_update(b, from, from_bare, p, type == NULL);
+            resource_update(b, from, from_bare, to, p, type == NULL);
     } else if (strcmp(type, "subscribe") == 0) {
         xmpp_subscribe(b, to_bare, from_bare);
     } else if (strcmp(type, "unsubscribe") == 0) {

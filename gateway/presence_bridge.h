@@ -30,6 +30,25 @@ void gw_pres_bridge_link_up(GwPresBridge *bridge);
 /* Ends every subscription properly on both sides (gateway stopping). */
 void gw_pres_bridge_shutdown(GwPresBridge *bridge);
 
+/* An available resource of an XMPP user, as the gateway last saw it. */
+typedef struct {
+    char *full;
+    int priority;
+    guint64 seq;           /* update order: higher is more recent */
+    GwCapsState caps;      /* what gateway/caps.c knows of it */
+    GHashTable *features;  /* (ref) feature vars when caps is KNOWN, or NULL */
+} GwPresResource;
+
+void gw_pres_resource_free(GwPresResource *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
+
+/* The available resources of `bare` with a priority >= 0 (RFC 6121
+ * 8.5.2.1.1), best first: highest priority, then the most recent
+ * presence. Empty when the gateway has no presence of hers (she has no
+ * component contact, or is offline). (transfer full) GwPresResource* */
+GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
+                                        const char *bare);
+
 typedef struct {
     guint sip_watchers;  /* A: SIP subscriptions we serve */
     guint xmpp_users;    /* users whose presence we track */

@@ -2,7 +2,9 @@
  *
  * XMPP: <message> -> message bridge; <iq> get/set -> disco#info, ping,
  * version, or service-unavailable (RFC 6120 8.2.3: never silence);
- * <presence> -> answered for probes of the component itself.
+ * <presence> -> answered for probes of the component itself; users'
+ * presence -> presence bridge (which feeds the caps cache, whose disco#info
+ * answers come back through route_iq()).
  * SIP: every request is checked against [security] (trusted sources, rate
  * per source) before any bridge sees it.
  */
@@ -170,10 +172,13 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
     xmpp_stanza_t *q = NULL;
     const char *ns = NULL, *name = NULL;
 
+    /* results and errors to requests of ours: caps queries, then calls */
+    if (gw->caps != NULL && gw_caps_iq(gw->caps, iq))
+        return;
     if (gw_call_bridge_iq(gw->calls, iq))
         return;
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
-        return; /* results and errors to requests of ours */
+        return; /* nobody waits for it */
     if (xmpp_stanza_get_id(iq) == NULL || to == NULL) {
         reply_error(gw, iq, "bad-request", "iq without id or to");
         return;
