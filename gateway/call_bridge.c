@@ -25,6 +25,12 @@
  *             <--------------- 200 OK (then ACK)
  *   <reject> -> 603/486; no answer -> 480 + <retract>; CANCEL -> <retract>
  *
+ *   Without JMI (choose_direct()): when every available resource of hers
+ *   is known (caps.c) and none advertises JMI, the session-initiate goes
+ *   straight to the best one that has Jingle RTP; then session-terminate
+ *   (decline -> 603, busy -> 486, ...), an iq error (-> 480/404/...), no
+ *   answer (-> <timeout/> + 480) or CANCEL (-> <cancel/> + 487) end it.
+ *
  * Every call lives in one table by Jingle sid, with a serial number that
  * asynchronous answers (rtpengine, IQ results) carry: an answer for a call
  * that has ended finds nothing and is dropped. Every end goes through
@@ -41,12 +47,15 @@
 #include "gw_error.h"
 #include "jsdp.h"
 #include "media.h"
+#include "presence_bridge.h"
 #include "stanza.h"
 
 #define NS_JMI "urn:xmpp:jingle-message:0"
 #define NS_JINGLE "urn:xmpp:jingle:1"
 #define NS_RTP "urn:xmpp:jingle:apps:rtp:1"
 #define NS_RTP_INFO "urn:xmpp:jingle:apps:rtp:info:1"
+#define NS_RTP_MEDIA "urn:xmpp:jingle:apps:rtp:" /* + "audio", "video" */
+#define NS_DTLS "urn:xmpp:jingle:apps:dtls:0"
 #define NS_JINGLE_ERRORS "urn:xmpp:jingle:errors:1"
 #define NS_DTMF "urn:xmpp:jingle:dtmf:0"
 #define NS_HINTS "urn:xmpp:hints"
@@ -1180,18 +1189,168 @@ gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
     set_timer(c, cfg->calls.no_answer_s);
 }
 
+/* Sends our offer as session-initiate to c->xmpp_full (after her
+ * <proceed>, or directly). */
+static void
+send_initiate(Call *c)
+{
+    g_autofree char *jingle = NULL;
+
+    g_free(c->responder);
+    c->responder = g_strdup(c->xmpp_full);
+    c->state = ST_INVITING;
+    jingle = session_to_jingle(c->xmpp_session, "session-initiate", c);
+    if (jingle == NULL) {
+        call_end(c, "failed-application", 500, "cannot build the offer");
+        return;
+    }
+    send_jingle(c, jingle);
+}
+
+/* XEP-0353: propose to the bare JID, every device rings. */
+static void
+send_propose(Call *c)
+{
+    const JsdpSession *s = c->xmpp_session;
+    GString *x = g_string_sized_new(512);
+
+    g_string_append(x, "<message type='chat'");
+    gw_xml_append_attr(x, "from", c->gw_full);
+    gw_xml_append_attr(x, "to", c->xmpp_bare);
+    g_string_append_printf(x, " id='jm-propose-%s'>", c->sid);
+    g_string_append(x, "<propose xmlns='" NS_JMI "'");
+    gw_xml_append_attr(x, "id", c->sid);
+    g_string_append_c(x, '>');
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (!ct->rejected && ct->media != NULL)
+            g_string_append_printf(x,
+                                   "<description xmlns='" NS_RTP
+                                   "' media='%s'/>",
+                                   ct->media);
+    }
+    g_string_append(x, "</propose><request xmlns='" GW_NS_RECEIPTS
+                       "'/><store xmlns='" NS_HINTS "'/></message>");
+    send_text(c->b, x);
+}
+
+static void
+add_unique(GPtrArray *a, char *s)
+{
+    for (guint i = 0; i < a->len; i++)
+        if (strcmp(g_ptr_array_index(a, i), s) == 0) {
+            g_free(s);
+            return;
+        }
+    g_ptr_array_add(a, s);
+}
+
+/* The features a resource must advertise to take our session-initiate
+ * for `s`: Jingle (XEP-0166), RTP (XEP-0167 10: "urn:xmpp:jingle:apps:
+ * rtp:1" and one URN per media type it supports, which it MUST list),
+ * each transport we offer (XEP-0176 / XEP-0177) and DTLS-SRTP when we
+ * offer a fingerprint (XEP-0320). (transfer full) char* */
+static GPtrArray *
+required_features(const JsdpSession *s)
+{
+    GPtrArray *req = g_ptr_array_new_with_free_func(g_free);
+
+    add_unique(req, g_strdup(NS_JINGLE));
+    add_unique(req, g_strdup(NS_RTP));
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
+        if (ct->rejected || ct->media == NULL)
+            continue;
+        add_unique(req, g_strconcat(NS_RTP_MEDIA, ct->media, NULL));
+        if (ct->transport == NULL)
+            continue;
+        add_unique(req, g_strdup(ct->transport->type ==
+                                         JSDP_TRANSPORT_ICE_UDP
+                                     ? JSDP_NS_ICE_UDP
+                                     : JSDP_NS_RAW_UDP));
+        if (ct->transport->fingerprints != NULL &&
+            ct->transport->fingerprints->len > 0)
+            add_unique(req, g_strdup(NS_DTLS));
+    }
+    return req;
+}
+
+static const char *
+first_missing(GHashTable *features, const GPtrArray *req)
+{
+    for (guint i = 0; i < req->len; i++)
+        if (!g_hash_table_contains(features, g_ptr_array_index(req, i)))
+            return g_ptr_array_index(req, i);
+    return NULL;
+}
+
+/* XEP-0353 or not (issue 6). The session-initiate goes straight to one
+ * resource only when the gateway knows every available resource of hers
+ * (priority >= 0) and all their features, none advertises JMI
+ * ("urn:xmpp:jingle-message:0"), and one can take the offer
+ * (required_features()): the best such (highest priority, then most
+ * recent). Anything unknown or pending, or any JMI client: JMI, which
+ * reaches every device. Returns that resource (transfer full) or NULL;
+ * *why (transfer full) says why, for the log. */
+static char *
+choose_direct(Call *c, char **why)
+{
+    GwPresBridge *pres = c->b->gw->pres;
+    g_autoptr(GPtrArray) res = NULL;
+    g_autoptr(GPtrArray) req = required_features(c->xmpp_session);
+    const GwPresResource *best = NULL;
+    const char *lack = NULL, *lacking = NULL;
+
+    res = pres != NULL ? gw_pres_bridge_get_resources(pres, c->xmpp_bare)
+                       : g_ptr_array_new();
+    if (res->len == 0) {
+        *why = g_strdup("no available resource known (no presence)");
+        return NULL;
+    }
+    for (guint i = 0; i < res->len; i++) {
+        const GwPresResource *r = g_ptr_array_index(res, i);
+        const char *missing;
+
+        if (r->caps != GW_CAPS_KNOWN) {
+            *why = g_strdup_printf("features of %s %s", r->full,
+                                   r->caps == GW_CAPS_PENDING ? "pending"
+                                   : r->caps == GW_CAPS_FAILED
+                                       ? "not learnt (query failed)"
+                                       : "unknown");
+            return NULL;
+        }
+        if (g_hash_table_contains(r->features, NS_JMI)) {
+            *why = g_strdup_printf("%s advertises JMI", r->full);
+            return NULL;
+        }
+        missing = first_missing(r->features, req);
+        if (missing == NULL && best == NULL)
+            best = r;
+        else if (missing != NULL && lack == NULL)
+            lack = missing, lacking = r->full;
+    }
+    if (best == NULL) {
+        *why = g_strdup_printf("no resource advertises JMI, none can take "
+                               "the session (%s lacks %s)",
+                               lacking, lack);
+        return NULL;
+    }
+    *why = g_strdup_printf("none of %u resource(s) advertises JMI; %s "
+                           "has the Jingle RTP features of the offer",
+                           res->len, best->full);
+    return g_strdup(best->full);
+}
+
 static void
 on_in_offer_done(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = redeem(data);
-    GwCallBridge *b;
     g_autoptr(GError) perr = NULL;
-    GString *x;
+    g_autofree char *direct = NULL, *why = NULL;
     JsdpSession *s;
 
     if (c == NULL)
         return;
-    b = c->b;
     if (error != NULL) {
         CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
                  c->sid, error->message);
@@ -1212,26 +1371,20 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
     c->media_ready = TRUE;
     c->state = ST_PROPOSED;
     gw_sip_call_respond(c->sip, 180, "Ringing", NULL);
-    /* XEP-0353: propose to the bare JID, every device rings */
-    x = g_string_sized_new(512);
-    g_string_append(x, "<message type='chat'");
-    gw_xml_append_attr(x, "from", c->gw_full);
-    gw_xml_append_attr(x, "to", c->xmpp_bare);
-    g_string_append_printf(x, " id='jm-propose-%s'>", c->sid);
-    g_string_append(x, "<propose xmlns='" NS_JMI "'");
-    gw_xml_append_attr(x, "id", c->sid);
-    g_string_append_c(x, '>');
-    for (guint i = 0; i < s->contents->len; i++) {
-        const JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        if (!ct->rejected && ct->media != NULL)
-            g_string_append_printf(x,
-                                   "<description xmlns='" NS_RTP
-                                   "' media='%s'/>",
-                                   ct->media);
+    direct = choose_direct(c, &why);
+    if (direct == NULL) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: JMI propose to %s: %s",
+                 c->sid, c->xmpp_bare, why);
+        send_propose(c);
+        return;
     }
-    g_string_append(x, "</propose><request xmlns='" GW_NS_RECEIPTS
-                       "'/><store xmlns='" NS_HINTS "'/></message>");
-    send_text(b, x);
+    /* XEP-0166 6.1 without XEP-0353: the ringing (XEP-0167 7) and every
+     * ending then come as for a session-initiate after <proceed> */
+    CALL_LOG(G_LOG_LEVEL_INFO, c,
+             "call %s: session-initiate straight to %s, no JMI: %s", c->sid,
+             direct, why);
+    c->xmpp_full = g_steal_pointer(&direct);
+    send_initiate(c);
 }
 
 static void
@@ -1240,7 +1393,6 @@ on_proceed(GwCallBridge *b, xmpp_stanza_t *msg, const char *sid)
     Call *c = g_hash_table_lookup(b->calls, sid);
     const char *from = xmpp_stanza_get_from(msg);
     g_autofree char *bare = from ? map_jid_bare(from, NULL) : NULL;
-    g_autofree char *jingle = NULL;
 
     if (c == NULL || c->dir != DIR_IN || bare == NULL ||
         strcmp(bare, c->xmpp_bare) != 0)
@@ -1253,16 +1405,9 @@ on_proceed(GwCallBridge *b, xmpp_stanza_t *msg, const char *sid)
         return;
     }
     c->xmpp_full = g_strdup(from);
-    c->responder = g_strdup(from);
-    c->state = ST_INVITING;
-    jingle = session_to_jingle(c->xmpp_session, "session-initiate", c);
-    if (jingle == NULL) {
-        call_end(c, "failed-application", 500, "cannot build the offer");
-        return;
-    }
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s proceeds; session-initiate",
              sid, from);
-    send_jingle(c, jingle);
+    send_initiate(c);
 }
 
 static void
@@ -1447,6 +1592,21 @@ gw_call_bridge_message(GwCallBridge *b, xmpp_stanza_t *msg)
     return TRUE;
 }
 
+/* The RFC 6120 8.3.3 condition of an error stanza, or NULL (borrowed). */
+static const char *
+error_condition(xmpp_stanza_t *stanza)
+{
+    xmpp_stanza_t *err = gw_stanza_child(stanza, "error", NULL);
+
+    for (xmpp_stanza_t *e = err ? xmpp_stanza_get_children(err) : NULL; e;
+         e = xmpp_stanza_get_next(e))
+        if (xmpp_stanza_is_tag(e) &&
+            g_strcmp0(xmpp_stanza_get_ns(e), GW_NS_STANZAS) == 0 &&
+            g_strcmp0(xmpp_stanza_get_name(e), "text") != 0)
+            return xmpp_stanza_get_name(e);
+    return NULL;
+}
+
 static void
 on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
 {
@@ -1457,11 +1617,22 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
     if (serial == NULL)
         return;
     if (c != NULL && g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
+        const char *cond = error_condition(iq);
+        /* service-unavailable to an iq for a full JID: that resource is
+         * gone (RFC 6121 8.5.3.2.1) or takes no Jingle (XEP-0166 6.3.2):
+         * the callee is not reachable there, 480, not the table's 503 (the
+         * gateway is not overloaded). TODO(#6): a call-setup column in
+         * error_map.c. */
+        int status = cond == NULL ? 480
+                     : strcmp(cond, "service-unavailable") == 0
+                         ? 480
+                         : gw_errmap_xmpp_to_sip(cond);
+
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP client refused "
-                 "our request", c->sid);
+                 "our request (%s)", c->sid, cond ? cond : "no condition");
         /* the peer does not know the session any more: end it quietly */
         g_clear_pointer(&c->xmpp_full, g_free);
-        call_end(c, NULL, 480, NULL);
+        call_end(c, NULL, status, NULL);
     }
     g_hash_table_remove(b->iq_ids, id);
 }

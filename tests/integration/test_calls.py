@@ -4,8 +4,13 @@ Prosody, SIPp and (where available) rtpengine. Cases are numbered 6.x.
 
 The XMPP party speaks as Conversations does: <propose> with a receipt
 request, then session-initiate without candidates, then each candidate in
-its own transport-info; DTLS-SRTP with setup='actpass'."""
+its own transport-info; DTLS-SRTP with setup='actpass'.
 
+Calls to XMPP users whose clients advertise no JMI (XEP-0115 caps or plain
+disco#info) take a direct session-initiate instead (6.30-6.35)."""
+
+import base64
+import hashlib
 import os
 import re
 import shutil
@@ -25,6 +30,11 @@ NS_JMI = "urn:xmpp:jingle-message:0"
 NS_RTP = "urn:xmpp:jingle:apps:rtp:1"
 NS_ICE = "urn:xmpp:jingle:transports:ice-udp:1"
 NS_DTLS = "urn:xmpp:jingle:apps:dtls:0"
+NS_DISCO = "http://jabber.org/protocol/disco#info"
+NS_CAPS = "http://jabber.org/protocol/caps"
+CLIENT_NODE = "https://gwtest.invalid/softphone"
+# what a Jingle client without JMI advertises (XEP-0166, 0167 10, 0176, 0320)
+JINGLE_AUDIO = [NS_J, NS_RTP, "urn:xmpp:jingle:apps:rtp:audio", NS_ICE, NS_DTLS]
 FP = ("6B:8B:F0:65:5F:78:E2:51:3B:AC:6F:F3:3F:46:1B:35:"
       "DC:B8:5F:64:1A:24:C2:43:F0:A1:58:D0:A1:2C:19:08")
 
@@ -345,6 +355,67 @@ def jmi(element, sid=None):
     return pred
 
 
+def caps_ver(identity, features):
+    """XEP-0115 5.1 for one identity, no forms: computed here, independently
+    of the gateway's code."""
+    s = "%s/%s//%s<" % identity + "".join(f + "<" for f in sorted(features))
+    return base64.b64encode(hashlib.sha1(s.encode()).digest()).decode()
+
+
+class CallClient(gwtest.XmppClient):
+    """An XMPP client with the features we give it: its presence carries
+    XEP-0115 caps (or, with caps=False, none), it answers disco#info itself
+    and approves the gateway's presence subscription requests, as a real
+    client would."""
+
+    IDENTITY = ("client", "phone", "gwtest softphone")
+
+    def __init__(self, env, user, resource, features, caps=True):
+        super().__init__(env, user, resource=resource)
+        self.features = sorted(set(features) | {NS_DISCO, NS_CAPS})
+        self.caps = caps
+        self.ver = caps_ver(self.IDENTITY, self.features)
+        self.disco_queries = []
+
+    async def _session_start(self, event):
+        from slixmpp.xmlstream.handler import Callback
+        from slixmpp.xmlstream.matcher import MatchXPath
+        x = self.x
+        x.remove_handler("Disco Info")  # ours answers, with our features
+        x.register_handler(Callback(
+            "test disco", MatchXPath("{jabber:client}iq/{%s}query" % NS_DISCO),
+            self._on_disco))
+        x.register_handler(Callback(
+            "test approve", MatchXPath("{jabber:client}presence"),
+            self._on_presence))
+        try:
+            await x.get_roster(timeout=5)
+        except Exception:
+            pass
+        c = (f"<c xmlns='{NS_CAPS}' hash='sha-1' node='{CLIENT_NODE}' "
+             f"ver='{self.ver}'/>" if self.caps else "")
+        x.send_raw(f"<presence><priority>1</priority>{c}</presence>")
+        self.ready.set()
+
+    def _on_disco(self, iq):
+        if iq["type"] != "get":
+            return
+        q = iq.xml.find("{%s}query" % NS_DISCO)
+        node = q.get("node") if q is not None else None
+        self.disco_queries.append(node)
+        na = f" node='{node}'" if node else ""
+        ident = ("<identity category='%s' type='%s' name='%s'/>"
+                 % self.IDENTITY)
+        feats = "".join(f"<feature var='{f}'/>" for f in self.features)
+        self.x.send_raw(f"<iq type='result' to='{iq['from']}' id='{iq['id']}'>"
+                        f"<query xmlns='{NS_DISCO}'{na}>{ident}{feats}</query>"
+                        "</iq>")
+
+    def _on_presence(self, p):
+        if p["type"] == "subscribe":
+            self.x.send_raw(f"<presence to='{p['from'].bare}' type='subscribed'/>")
+
+
 class CallsBase(gwtest.GatewayTestCase):
     relay = "none"
     use_proxy = True
@@ -369,6 +440,7 @@ class CallsBase(gwtest.GatewayTestCase):
             calls__allow_calls=f"alice@{XMPP_DOMAIN} *",
             calls__no_answer_s=6,
             media__relay=cls.relay,
+            presence__allow_watchers=f"bob@{XMPP_DOMAIN};carol@{XMPP_DOMAIN}",
             **extra)
         super().setUpClass()
         cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
@@ -389,9 +461,9 @@ class CallsBase(gwtest.GatewayTestCase):
         time.sleep(0.3)
         return run
 
-    def ack(self, iq):
-        self.alice.send_raw(f"<iq type='result' to='{iq.get('from')}' "
-                            f"id='{iq.get('id')}'/>")
+    def ack(self, iq, client=None):
+        (client or self.alice).send_raw(f"<iq type='result' to='{iq.get('from')}' "
+                                        f"id='{iq.get('id')}'/>")
 
     def set_jingle(self, to, jingle, iid):
         self.alice.send_raw(f"<iq type='set' to='{to}' id='{iid}'>{jingle}</iq>")
@@ -731,6 +803,135 @@ Duration=160
         self.ack(r)
         t = self.alice.wait(is_jingle("session-terminate", sid), what="terminate")
         self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    # ---- without JMI (issue 6): the gateway learns the callee's features
+    # from her presence (XEP-0115) or disco#info, and sends the
+    # session-initiate straight to her client when none does JMI
+
+    def callee(self, user, resource, features, caps=True):
+        """user's client online with 1001@component in her roster, both ways
+        subscribed, so that her presence reaches the gateway; returns once
+        the gateway has learnt her features."""
+        res = f"{resource}{self.relay}"
+        c = CallClient(self.env, user, res,
+                       list(features) + [f"urn:gwtest:{res}"], caps).connect()
+        self.addCleanup(c.close)
+        c.send_raw(f"<presence to='1001@{COMPONENT}' type='subscribe'/>")
+        self.gw.proc.wait_log(re.escape(f"caps: {c.jid} ") +
+                              r"('ver' \S+ verified|has \d+ features)", 15)
+        if caps:
+            self.assertIn(f"{CLIENT_NODE}#{c.ver}", c.disco_queries)
+        else:
+            self.assertIn(None, c.disco_queries)
+        return c
+
+    def direct_initiate(self, c):
+        si = c.wait(is_jingle("session-initiate"), what="direct session-initiate")
+        self.assertEqual(si.get("to"), c.jid)
+        self.ack(si, c)
+        self.check_initiate(si)
+        sid = si.find(f"{{{NS_J}}}jingle").get("sid")
+        self.gw.proc.wait_log(re.escape(f"session-initiate straight to {c.jid}"), 5)
+        return si, sid
+
+    def assert_no_propose(self, c):
+        with self.assertRaises(AssertionError):
+            c.wait(jmi("propose"), timeout=0.3, what="propose")
+
+    def test_6_30_direct_without_jmi(self):
+        """6.30 bob's client advertises Jingle RTP audio but not JMI (caps):
+        session-initiate straight to it, no propose; accept -> 200/ACK;
+        the SIP caller hangs up -> session-terminate"""
+        bob = self.callee("bob", "r630", JINGLE_AUDIO)
+        uac = self.sipp.start(uac_call(user="bob"), remote=self.gw_target(),
+                              timeout=30)
+        si, sid = self.direct_initiate(bob)
+        gw_full = si.get("from")
+        bob.send_raw(f"<iq type='set' to='{gw_full}' id='sa-{sid}'>"
+                     f"{jingle_accept(sid, gw_full, bob.jid)}</iq>")
+        r = bob.wait(lambda s: s.get("id") == f"sa-{sid}", what="accept ack")
+        self.assertEqual(r.get("type"), "result")
+        t = bob.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t, bob)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assert_no_propose(bob)
+
+    def test_6_31_jmi_client_gets_propose(self):
+        """6.31 carol's client advertises JMI: propose as before; her
+        reject -> 603"""
+        carol = self.callee("carol", "r631", JINGLE_AUDIO + [NS_JMI])
+        uac = self.sipp.start(uac_call(user="carol", final=603),
+                              remote=self.gw_target(), timeout=30)
+        p = carol.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        self.gw.proc.wait_log(re.escape(f"JMI propose to {carol.bare}: "
+                                        f"{carol.jid} advertises JMI"), 5)
+        carol.send_raw(
+            f"<message type='chat' to='{p.get('from')}'><reject xmlns='{NS_JMI}' "
+            f"id='{sid}'><reason xmlns='{NS_J}'><decline/></reason></reject></message>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_32_direct_decline(self):
+        """6.32 a client without caps (disco#info asked directly), no JMI:
+        direct session-initiate; it declines -> 603"""
+        bob = self.callee("bob", "r632", JINGLE_AUDIO, caps=False)
+        uac = self.sipp.start(uac_call(user="bob", final=603),
+                              remote=self.gw_target(), timeout=30)
+        si, sid = self.direct_initiate(bob)
+        bob.send_raw(f"<iq type='set' to='{si.get('from')}' id='st-{sid}'>"
+                     f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                     f"sid='{sid}'><reason><decline/></reason></jingle></iq>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assert_no_propose(bob)
+
+    def test_6_33_direct_no_answer(self):
+        """6.33 direct session-initiate nobody answers within no_answer_s:
+        session-terminate <timeout/> and 480"""
+        bob = self.callee("bob", "r633", JINGLE_AUDIO)
+        uac = self.sipp.start(uac_call(user="bob", final=480),
+                              remote=self.gw_target(), timeout=30)
+        _, sid = self.direct_initiate(bob)
+        t = bob.wait(is_jingle("session-terminate", sid), timeout=15,
+                     what="terminate")
+        self.ack(t, bob)
+        self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/"
+                                    f"{{{NS_J}}}timeout"))
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_34_direct_cancel(self):
+        """6.34 the SIP caller cancels a direct call: session-terminate
+        <cancel/>, 487"""
+        bob = self.callee("bob", "r634", JINGLE_AUDIO)
+        uac = self.sipp.start(uac_call(user="bob", cancel_after_ms=1000),
+                              remote=self.gw_target(), timeout=30)
+        _, sid = self.direct_initiate(bob)
+        t = bob.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t, bob)
+        self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/"
+                                    f"{{{NS_J}}}cancel"))
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
+    def test_6_35_direct_iq_error(self):
+        """6.35 the client refuses the session-initiate with an iq error
+        (service-unavailable): 480; and a client lacking Jingle RTP audio
+        gets a propose instead"""
+        bob = self.callee("bob", "r635", JINGLE_AUDIO)
+        uac = self.sipp.start(uac_call(user="bob", final=480),
+                              remote=self.gw_target(), timeout=30)
+        si = bob.wait(is_jingle("session-initiate"), what="session-initiate")
+        bob.send_raw(f"<iq type='error' to='{si.get('from')}' id='{si.get('id')}'>"
+                     "<error type='cancel'><service-unavailable "
+                     f"xmlns='{gwtest.NS_STANZAS}'/></error></iq>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        bob.close()
+        carol = self.callee("carol", "r635", [NS_J, NS_RTP])  # no audio, ICE
+        uac = self.sipp.start(uac_call(user="carol", cancel_after_ms=1000),
+                              remote=self.gw_target(), timeout=30)
+        carol.wait(jmi("propose"), what="propose")
+        self.gw.proc.wait_log(re.escape(f"JMI propose to {carol.bare}: no "
+                                        "resource advertises JMI, none can "
+                                        "take the session"), 5)
         self.assertEqual(uac.wait(30), 0, uac.errors())
 
     def test_6_15_unknown_session(self):
