@@ -92,7 +92,9 @@ static const KeyDef keys[] = {
     { "sip", "udp_mtu", K_UINT, "1300", 500, 65535, FALSE, FALSE, FALSE, OFF(sip.udp_mtu),
       "requests larger than this go over TCP (RFC 3261 18.1.1)" },
     { "sip", "transaction_timeout_ms", K_UINT, "32000", 1000, 300000, FALSE, FALSE, FALSE, OFF(sip.transaction_timeout_ms),
-      "give up on a request without a final response after this long (RFC 3261 timer F, 64*T1)" },
+      "give up on a request without a final response after this long (RFC 3261 timer F, 64*T1); also how long an answered UDP request is kept to absorb its retransmissions (timer J)" },
+    { "sip", "timer_t4_ms", K_UINT, "5000", 500, 10000, FALSE, FALSE, FALSE, OFF(sip.timer_t4_ms),
+      "RFC 3261 T4: how long a UDP request the gateway sent is kept after its final response, to absorb retransmitted responses (timer K)" },
 
     /* [mapping]: the address table (mapping/map.h) */
     { "mapping", "sip_domain", K_STRING, NULL, 0, 0, TRUE, TRUE, FALSE, OFF(mapping.sip_domain),

@@ -75,7 +75,8 @@ typedef struct {
         char *password; /* never logged */
         guint register_expires;
         guint udp_mtu;
-        guint transaction_timeout_ms; /* Timer F/B (64*T1) */
+        guint transaction_timeout_ms; /* Timer F/B/J (64*T1) */
+        guint timer_t4_ms;            /* T4: Timer K and I */
     } sip;
 
     struct {

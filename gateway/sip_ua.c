@@ -16,6 +16,7 @@
 
 #include "sip_ua.h"
 
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -128,6 +129,7 @@ struct GwSipUa {
     GSourceFunc stop_done;
     gpointer stop_data;
     guint stop_timer_id;
+    guint trim_id;
     GString *log_tail; /* Sofia log text up to its next newline */
 };
 
@@ -1259,6 +1261,27 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 
 /* ---- construction ------------------------------------------------------ */
 
+/* Over UDP, Sofia keeps every finished transaction for timer J (an answered
+ * request, 64*T1 = 32 s) or K (a sent one, T4 = 5 s), ~10 KiB each, and
+ * frees them in bulk once a burst is over; glibc then keeps the freed heap
+ * mapped. Give it back when the heap is mostly free (never during a steady
+ * load, where the memory would be faulted in again at once). */
+#define HEAP_TRIM_PERIOD_S 10
+#define HEAP_TRIM_MIN_FREE (8u << 20)
+
+static gboolean
+heap_trim_tick(gpointer data)
+{
+    struct mallinfo2 mi = mallinfo2();
+
+    if (mi.fordblks >= HEAP_TRIM_MIN_FREE && mi.fordblks > mi.uordblks) {
+        malloc_trim(0);
+        g_debug("heap trimmed: %zu KiB were free, %zu KiB in use",
+                mi.fordblks >> 10, mi.uordblks >> 10);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 /* su_glib's prepare() rounds the time to Sofia's next timer down to whole
  * ms and calls a timer due in 0.4 ms "ready now": the loop then spins,
  * dispatching nothing, until it is due. With a transaction timer expiring
@@ -1398,6 +1421,11 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
         NTATAG_UDP_MTU(config->sip.udp_mtu),
         NTATAG_SIP_T1X64(config->sip.transaction_timeout_ms),
+        NTATAG_SIP_T4(config->sip.timer_t4_ms),
+        /* messages queued on a TCP/TLS connection still being set up:
+         * Sofia's default of 64 made a burst toward a PBX fail with 503
+         * until the connection was up (1000 is Sofia's maximum) */
+        TPTAG_QUEUESIZE(1000),
         TAG_END());
     if (self->nua == NULL) {
         g_set_error(error, GW_ERROR, GW_ERROR_LINK_DOWN,
@@ -1408,6 +1436,8 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         return NULL;
     }
     raise_udp_rcvbuf(listen_port(config->sip.listen));
+    self->trim_id = g_timeout_add_seconds(HEAP_TRIM_PERIOD_S, heap_trim_tick,
+                                          NULL);
     g_message("SIP UA listening on %s%s%s", url,
               config->sip.listen_tls ? " and " : "",
               config->sip.listen_tls ? config->sip.listen_tls : "");
@@ -1429,6 +1459,7 @@ gw_sip_ua_free(GwSipUa *self)
         return;
     g_clear_handle_id(&self->reg_retry_id, g_source_remove);
     g_clear_handle_id(&self->stop_timer_id, g_source_remove);
+    g_clear_handle_id(&self->trim_id, g_source_remove);
     /* handles go before the stack that owns them */
     while (g_hash_table_size(self->dialogs) > 0) {
         GList *l = g_hash_table_get_keys(self->dialogs);
