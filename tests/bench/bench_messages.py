@@ -240,7 +240,8 @@ Component "{COMPONENT}"
 
     # ---- the gateway ---------------------------------------------------
 
-    def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway"):
+    def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway",
+                      transport="udp"):
         d = os.path.join(self.root, "gw%03d" % (self.n + 1))
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "gateway.conf")
@@ -253,7 +254,8 @@ Component "{COMPONENT}"
             "sip": {
                 "listen": f"sip:{HOST}:{sip_port}",
                 "domain": GW_SIP_DOMAIN,
-                "outbound_proxy": f"sip:{HOST}:{uas_port}",
+                "outbound_proxy": f"sip:{HOST}:{uas_port}" + (
+                    ";transport=tcp" if transport == "tcp" else ""),
             },
             "mapping": {
                 "sip_domain": PBX_DOMAIN,
@@ -293,12 +295,13 @@ Component "{COMPONENT}"
     # ---- SIPp ----------------------------------------------------------
 
     def sipp(self, name, scenario, port, calls, extra, remote=None,
-             timeout=RUN_LIMIT_S - 5):
+             timeout=RUN_LIMIT_S - 5, transport="udp"):
         d = os.path.join(self.root, "%s%03d" % (name, self.n + 1))
         os.makedirs(d, exist_ok=True)
         stf = os.path.join(d, "stat.csv")
         argv = ["sipp", "-sf", os.path.join(HERE, "sipp", scenario),
-                "-i", HOST, "-p", str(port), "-t", "u1",
+                "-i", HOST, "-p", str(port),
+                "-t", "t1" if transport == "tcp" else "u1",
                 "-m", str(calls), "-nostdin", "-nd",
                 "-timeout", "%ds" % timeout, "-timeout_error",
                 "-buff_size", "4194304",
@@ -316,25 +319,29 @@ Component "{COMPONENT}"
     # ---- one run -------------------------------------------------------
 
     def run(self, direction, via_prosody, rate, count, window=1000,
-            latency=False):
+            latency=False, transport="udp", idle_after=0):
         """One bounded run; returns a dict of figures. The gateway's CPU
-        is also sampled every second (res["gw_cpu_series"])."""
+        is also sampled every second (res["gw_cpu_series"]). transport:
+        SIP between SIPp and the gateway. idle_after: seconds to keep the
+        gateway idle after the load, then read its RSS (memory given
+        back after Sofia's transaction timers)."""
         sip_port = free_port(udp_too=True)
         uas_port = free_port(udp_too=True)
         uac_port = free_port(udp_too=True)
         res = {"direction": direction, "prosody": via_prosody,
-               "offered": rate, "count": count}
+               "offered": rate, "count": count, "transport": transport}
         timeout = RUN_LIMIT_S - 10
         procs = []
         try:
             load_name = "c2sload" if via_prosody else "compload"
             if direction == "xmpp2sip":
                 uas = self.sipp("uas", "bench_msg_uas.xml", uas_port, count,
-                                [])
+                                [], transport=transport)
                 procs.append(uas)
                 time.sleep(0.1)
             if via_prosody:
-                gw = self.start_gateway(self.comp_port, sip_port, uas_port)
+                gw = self.start_gateway(self.comp_port, sip_port, uas_port,
+                                        transport=transport)
                 procs.append(gw)
                 self.wait_gateway_up(gw)
                 argv = [self.c2sload, "--port", str(self.c2s_port),
@@ -366,7 +373,8 @@ Component "{COMPONENT}"
                     raise RuntimeError("compload did not listen: " +
                                        load.log_text())
                 port = int(line.split("=", 1)[1])
-                gw = self.start_gateway(port, sip_port, uas_port)
+                gw = self.start_gateway(port, sip_port, uas_port,
+                                        transport=transport)
                 procs.append(gw)
             if load.next_line("READY", 20) is None:
                 raise RuntimeError("%s not ready: %s\ngateway: %s" % (
@@ -400,7 +408,8 @@ Component "{COMPONENT}"
                 if latency:
                     extra += ["-trace_rtt", "-rtt_freq", "1000"]
                 uac = self.sipp("uac", "bench_msg_uac.xml", uac_port, count,
-                                extra, remote=f"{HOST}:{sip_port}")
+                                extra, remote=f"{HOST}:{sip_port}",
+                                transport=transport)
                 procs.append(uac)
                 watch["sipp"] = uac
                 cpu0["sipp"] = 0.0
@@ -438,6 +447,16 @@ Component "{COMPONENT}"
             # the UAC's CPU is its whole life (it started at go)
             if direction == "sip2xmpp" or cpu1.get("sipp") is None:
                 cpu1["sipp"] = sipp_proc.cpu_total()
+            if idle_after:
+                # the RSS the gateway settles at once the load is over
+                series_rss = []
+                end = time.monotonic() + idle_after
+                while time.monotonic() < end:
+                    time.sleep(1.0)
+                    series_rss.append(rss_kib(gw.pid))
+                res["rss_after_idle_kib"] = series_rss[-1] \
+                    if series_rss else None
+                res["idle_after"] = idle_after
             st = sipp_stats(sipp_proc.stat_path)
             res["sipp"] = st
             if latency and direction == "sip2xmpp":
@@ -542,7 +561,8 @@ Component "{COMPONENT}"
         cpu += " others %.0f%%" % (res["others_cores"] * 100)
         return ("%-8s %-7s offered %6s/s: %6.0f msg/s, %d/%d done, "
                 "%d failures%s, gw %s us/msg, RSS %s MiB; CPU: %s%s" % (
-                    res["direction"],
+                    res["direction"] + ("/tcp" if res.get("transport") ==
+                                        "tcp" else ""),
                     "prosody" if res["prosody"] else "direct",
                     res["offered"] or "max", res["rate"], res["done"],
                     res["count"], res["failures"],
@@ -555,7 +575,11 @@ Component "{COMPONENT}"
                     "%.1f" % res["gw_us_per_msg"]
                     if res["gw_us_per_msg"] else "?",
                     "%.1f" % (res["rss_kib"] / 1024) if res["rss_kib"]
-                    else "?", cpu, lat))
+                    else "?", cpu, lat)) + (
+                        "; RSS %.1f MiB after %d s idle" % (
+                            res["rss_after_idle_kib"] / 1024,
+                            res["idle_after"])
+                        if res.get("rss_after_idle_kib") else "")
 
     def step(self, direction, via_prosody, rates, secs, window, start=0):
         """Steps the offered rate up from rates[start]; a later round starts
@@ -623,9 +647,9 @@ def main():
                     help="repeat every measurement N times; medians")
     ap.add_argument("--quick", action="store_true",
                     help="short runs (2 s) for a smoke test")
-    ap.add_argument("--only", default="a,b,c",
+    ap.add_argument("--only", default="a,b,c,e",
                     help="parts to run: a (no Prosody), b (Prosody), "
-                         "c (latency)")
+                         "c (latency), e (memory: UDP and TCP)")
     ap.add_argument("--rates", default="2000,4000,8000,12000,16000,20000")
     ap.add_argument("--step-secs", type=float, default=4.0)
     ap.add_argument("--cpu-count", type=int, default=100000,
@@ -695,6 +719,23 @@ def main():
             res = b.run("sip2xmpp", False, 1000, 40000)
             log("  " + b.describe(res))
             summary["d_s2x"] = res
+        if "e" in parts and not b.over_budget():
+            secs_e = 5 if args.quick else 20
+            log("e. memory: 1000 msg/s SIP->XMPP for %d s over UDP then "
+                "idle, the same over TCP, and XMPP->SIP as fast as it goes "
+                "over TCP" % secs_e)
+            res = b.run("sip2xmpp", False, 1000, secs_e * 1000,
+                        idle_after=15 if args.quick else 45)
+            log("  " + b.describe(res))
+            summary["e_udp"] = res
+            res = b.run("sip2xmpp", False, 1000, secs_e * 1000,
+                        transport="tcp", idle_after=12)
+            log("  " + b.describe(res))
+            summary["e_tcp"] = res
+            res = b.run("xmpp2sip", False, 0, cpu_count, window=100,
+                        transport="tcp", idle_after=12)
+            log("  " + b.describe(res) + " [window 100]")
+            summary["e_tcp_max"] = res
         if "a" in parts:
             log("a. stepping the offered rate (no Prosody)")
             stepped("a_x2s", "xmpp2sip", False)
@@ -859,6 +900,21 @@ def report(s, b, args):
                     "Timer J, 32 s" if key == "c_s2x" else "Timer K, 5 s",
                     (median([r.get("rss_idle_kib") or 0 for r in runs]) +
                      per * 1000 * linger) / 1024))
+    for key, label in (
+            ("e_udp", "SIP->XMPP 1000/s over UDP"),
+            ("e_tcp", "SIP->XMPP 1000/s over TCP"),
+            ("e_tcp_max", "XMPP->SIP max rate over TCP")):
+        r = s.get(key)
+        if not r or not r.get("rss_kib"):
+            continue
+        peak = r["rss_kib"] / 1024
+        add("memory, %s (%.0f msg/s, %d failures): peak RSS %.1f MiB "
+            "(target %d) [%s]; %s MiB after %d s idle" % (
+                label, r["rate"], r["failures"], peak, TARGET_RSS_MIB,
+                ok(peak <= TARGET_RSS_MIB),
+                fmt(r.get("rss_after_idle_kib") and
+                    r["rss_after_idle_kib"] / 1024, "%.1f"),
+                r.get("idle_after", 0)))
     add("peer comparison: not run. Kamailio's xmpp module (Debian 5.6.3) "
         "crashes on the first element Prosody sends in component mode "
         "(upstream issue #4154), so the 8,000/12,000 msg/s reference "
