@@ -319,17 +319,21 @@ Component "{COMPONENT}"
     # ---- one run -------------------------------------------------------
 
     def run(self, direction, via_prosody, rate, count, window=1000,
-            latency=False, transport="udp", idle_after=0):
+            latency=False, transport="udp", idle_after=0, receipts=True):
         """One bounded run; returns a dict of figures. The gateway's CPU
         is also sampled every second (res["gw_cpu_series"]). transport:
         SIP between SIPp and the gateway. idle_after: seconds to keep the
         gateway idle after the load, then read its RSS (memory given
-        back after Sofia's transaction timers)."""
+        back after Sofia's transaction timers). receipts=False (XMPP->SIP
+        through Prosody): the client asks for no receipts, so only the
+        message itself crosses Prosody, and arrivals are counted at the
+        SIPp UAS (how a gateway without XEP-0184 is measured)."""
         sip_port = free_port(udp_too=True)
         uas_port = free_port(udp_too=True)
         uac_port = free_port(udp_too=True)
         res = {"direction": direction, "prosody": via_prosody,
-               "offered": rate, "count": count, "transport": transport}
+               "offered": rate, "count": count, "transport": transport,
+               "receipts": receipts}
         timeout = RUN_LIMIT_S - 10
         procs = []
         try:
@@ -351,6 +355,8 @@ Component "{COMPONENT}"
                 if direction == "xmpp2sip":
                     argv += ["--mode", "send", "--to", "1001@" + COMPONENT,
                              "--rate", str(rate), "--window", str(window)]
+                    if not receipts:
+                        argv += ["--no-receipts", "--drain", "2"]
                 else:
                     argv += ["--mode", "recv", "--idle", "3"]
                 load = self.start(load_name, argv, stdout=subprocess.PIPE,
@@ -402,6 +408,13 @@ Component "{COMPONENT}"
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
             load.send_line("go")
+            uas_end = []
+            if direction == "xmpp2sip" and not receipts:
+                def watch_uas(p=uas):
+                    while p.alive() and time.monotonic() - t0 < RUN_LIMIT_S:
+                        time.sleep(0.005)
+                    uas_end.append(time.monotonic())
+                threading.Thread(target=watch_uas, daemon=True).start()
             if direction == "sip2xmpp":
                 extra = ["-r", str(rate), "-rp", "1000",
                          "-l", str(max(window, 1000))]
@@ -459,6 +472,9 @@ Component "{COMPONENT}"
                 res["idle_after"] = idle_after
             st = sipp_stats(sipp_proc.stat_path)
             res["sipp"] = st
+            if uas_end:
+                # the UAS exits once it has answered count MESSAGEs
+                res["arrival_secs"] = uas_end[0] - t0
             if latency and direction == "sip2xmpp":
                 rtt = [os.path.join(sipp_proc.dir, f)
                        for f in os.listdir(sipp_proc.dir)
@@ -498,7 +514,12 @@ Component "{COMPONENT}"
         r = res["load"]
         st = res.get("sipp", {})
         count = res["count"]
-        if res["direction"] == "xmpp2sip":
+        if res["direction"] == "xmpp2sip" and not res.get("receipts", True):
+            # no receipts: what reached the SIP side, and bounces
+            done = st.get("SuccessfulCall", 0)
+            failures = max(count - done, st.get("FailedCall", 0)) + \
+                r.get("failed", 0)
+        elif res["direction"] == "xmpp2sip":
             # error bounces and messages never answered
             done = r.get("ok", 0)
             failures = max(count - done, st.get("FailedCall", 0))
@@ -510,6 +531,9 @@ Component "{COMPONENT}"
         res["done"] = done
         res["failures"] = failures
         res["rate"] = r.get("rate", 0.0)
+        if res.get("arrival_secs") and done > 1:
+            # first send to the last arrival (the UAS's exit)
+            res["rate"] = done / res["arrival_secs"]
         # the time the gateway spent on the run, over the messages
         gw_cpu = res["cpu"].get("gateway")
         res["gw_us_per_msg"] = (gw_cpu * 1e6 / done) if gw_cpu and done \
@@ -563,7 +587,8 @@ Component "{COMPONENT}"
                 "%d failures%s, gw %s us/msg, RSS %s MiB; CPU: %s%s" % (
                     res["direction"] + ("/tcp" if res.get("transport") ==
                                         "tcp" else ""),
-                    "prosody" if res["prosody"] else "direct",
+                    ("prosody" if res["prosody"] else "direct") +
+                    ("" if res.get("receipts", True) else " no-receipts"),
                     res["offered"] or "max", res["rate"], res["done"],
                     res["count"], res["failures"],
                     "".join(
@@ -581,7 +606,8 @@ Component "{COMPONENT}"
                             res["idle_after"])
                         if res.get("rss_after_idle_kib") else "")
 
-    def step(self, direction, via_prosody, rates, secs, window, start=0):
+    def step(self, direction, via_prosody, rates, secs, window, start=0,
+             **kw):
         """Steps the offered rate up from rates[start]; a later round starts
         one step below the previous best and steps down while that fails.
         Returns (best run, all runs)."""
@@ -591,7 +617,7 @@ Component "{COMPONENT}"
         if start > 0:
             while True:
                 res = self.attempt(direction, via_prosody, rates[i], secs,
-                                   window, runs)
+                                   window, runs, **kw)
                 if res is None:
                     return best, runs
                 if res["sustained"]:
@@ -605,24 +631,27 @@ Component "{COMPONENT}"
             i += 1
         for rate in rates[i:]:
             res = self.attempt(direction, via_prosody, rate, secs, window,
-                               runs)
+                               runs, **kw)
             if res is None or not res["sustained"]:
                 break
             best = res
         return best, runs
 
-    def attempt(self, direction, via_prosody, rate, secs, window, runs):
+    def attempt(self, direction, via_prosody, rate, secs, window, runs,
+                **kw):
         """One step, retried once if it fails (noise on a shared 2-core
         box); None when the time budget is used."""
         if self.over_budget():
             return None
         count = int(rate * secs)
-        res = self.run(direction, via_prosody, rate, count, window=window)
+        res = self.run(direction, via_prosody, rate, count, window=window,
+                       **kw)
         runs.append(res)
         log("  " + self.describe(res))
         if res["sustained"] or self.over_budget():
             return res
-        res = self.run(direction, via_prosody, rate, count, window=window)
+        res = self.run(direction, via_prosody, rate, count, window=window,
+                       **kw)
         runs.append(res)
         log("  " + self.describe(res) + " (retry)")
         return res
@@ -674,7 +703,7 @@ def main():
         raise KeyboardInterrupt()
     signal.signal(signal.SIGTERM, on_term)
 
-    def stepped(key, direction, via_prosody):
+    def stepped(key, direction, via_prosody, **kw):
         """The stepping, --repeat times; later rounds start one step
         below the previous best."""
         rounds = summary.setdefault(key, [])
@@ -683,7 +712,7 @@ def main():
             if b.over_budget():
                 break
             best, runs = b.step(direction, via_prosody, rates, secs, 1000,
-                                start=first)
+                                start=first, **kw)
             rounds.append((best, runs))
             if best is not None:
                 first = max(0, rates.index(best["offered"]) - 1)
@@ -744,6 +773,9 @@ def main():
             log("b. through Prosody (c2sload <-> Prosody <-> gateway <-> SIPp)")
             b.start_prosody()
             stepped("b_x2s", "xmpp2sip", True)
+            # as a client without XEP-0184 sends (and as Kamailio's xmpp
+            # module is measured): one stanza per message through Prosody
+            stepped("b_x2s_norcpt", "xmpp2sip", True, receipts=False)
             stepped("b_s2x", "sip2xmpp", True)
             b.prosody.stop(timeout=10)
             b.prosody = None
@@ -825,6 +857,8 @@ def report(s, b, args):
     if s.get("b_x2s") or s.get("b_s2x"):
         add("-- b. through Prosody (c2sload is alice@localhost) --")
     sustained("b_x2s", TARGET_XMPP2SIP, "XMPP->SIP")
+    sustained("b_x2s_norcpt", TARGET_XMPP2SIP,
+              "XMPP->SIP without receipt requests (counted at SIPp)")
     sustained("b_s2x", TARGET_SIP2XMPP, "SIP->XMPP")
     if s.get("c_s2x"):
         add("-- c. latency at 1000 msg/s, %d s, no Prosody --" % (

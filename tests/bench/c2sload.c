@@ -44,6 +44,7 @@ static double opt_timeout = 60;
 static double opt_idle = 3;
 static double opt_drain = 5;
 static gboolean opt_wait_go = FALSE;
+static gboolean opt_no_receipts = FALSE;
 static char *opt_trace = NULL;
 
 static GOptionEntry entries[] = {
@@ -65,6 +66,9 @@ static GOptionEntry entries[] = {
       "messages to send / expect", "N" },
     { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &opt_rate,
       "messages per second (0: window-bound)", "R" },
+    { "no-receipts", 0, 0, G_OPTION_ARG_NONE, &opt_no_receipts,
+      "send mode: no receipt requests (as a client without XEP-0184); "
+      "only error bounces come back, count arrivals at the SIP side", NULL },
     { "window", 'w', 0, G_OPTION_ARG_INT64, &opt_window,
       "most messages awaiting an answer (0: unbounded)", "W" },
     { "body-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_body,
@@ -271,6 +275,7 @@ main(int argc, char **argv)
     cfg.idle_s = opt_idle;
     cfg.drain_s = opt_drain;
     cfg.trace = opt_trace;
+    cfg.no_receipts = opt_no_receipts;
     if (send_mode)
         lc_run_send(&c, &cfg, &r);
     else

@@ -110,6 +110,9 @@ typedef struct {
     double idle_s;       /* receive mode: stop this long after the last */
     double drain_s;      /* send mode: wait this long for answers at the end */
     const char *trace;   /* send mode: write "seq sent_us latency_us" here */
+    bool no_receipts;    /* send mode: no receipt requests; only error
+                            bounces come back (the driver counts the
+                            messages where they arrive) */
 } LcRunCfg;
 
 typedef struct {
