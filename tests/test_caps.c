@@ -190,6 +190,7 @@ test_other_hashes(void)
         g_autofree char *ver = gw_caps_ver_build(info, hashes[i], NULL);
         gsize n = 0;
         g_autofree guchar *raw = g_base64_decode(ver, &n);
+        g_assert_nonnull(raw);
         g_assert_cmpuint(n, ==, lens[i]);
     }
 }
