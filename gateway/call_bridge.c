@@ -1304,7 +1304,7 @@ choose_direct(Call *c, char **why)
     res = pres != NULL ? gw_pres_bridge_get_resources(pres, c->xmpp_bare)
                        : g_ptr_array_new();
     if (res->len == 0) {
-        *why = g_strdup("no available resource known (no presence)");
+        *why = g_strdup("no available resource (priority >= 0) known");
         return NULL;
     }
     for (guint i = 0; i < res->len; i++) {
