@@ -1618,15 +1618,7 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
         return;
     if (c != NULL && g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
         const char *cond = error_condition(iq);
-        /* service-unavailable to an iq for a full JID: that resource is
-         * gone (RFC 6121 8.5.3.2.1) or takes no Jingle (XEP-0166 6.3.2):
-         * the callee is not reachable there, 480, not the table's 503 (the
-         * gateway is not overloaded). TODO(#6): a call-setup column in
-         * error_map.c. */
-        int status = cond == NULL ? 480
-                     : strcmp(cond, "service-unavailable") == 0
-                         ? 480
-                         : gw_errmap_xmpp_to_sip(cond);
+        int status = gw_errmap_xmpp_to_sip_call(cond);
 
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP client refused "
                  "our request (%s)", c->sid, cond ? cond : "no condition");

@@ -156,6 +156,14 @@ gw_errmap_xmpp_to_sip(const char *condition)
     return r != NULL ? r->sip : 400;
 }
 
+int
+gw_errmap_xmpp_to_sip_call(const char *condition)
+{
+    if (condition == NULL || strcmp(condition, "service-unavailable") == 0)
+        return 480;
+    return gw_errmap_xmpp_to_sip(condition);
+}
+
 typedef struct {
     GQuark (*domain)(void);
     int code;

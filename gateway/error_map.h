@@ -20,6 +20,14 @@ GwStanzaError gw_errmap_sip_to_xmpp(int status);
  * conditions -> 400 (undefined-condition). */
 int gw_errmap_xmpp_to_sip(const char *condition);
 
+/* A stanza error returned by a client's full JID to a call-setup request
+ * (Jingle session-initiate): as gw_errmap_xmpp_to_sip(), except that
+ * service-unavailable (the resource is gone, RFC 6121 8.5.3.2.1, or takes
+ * no Jingle, XEP-0166 6.3.2) and a missing condition mean the callee is
+ * not reachable there: 480, not 503 (which tells SIP proxies that the
+ * gateway itself is failing). */
+int gw_errmap_xmpp_to_sip_call(const char *condition);
+
 /* A GError from the gateway, mapping/ or jingle_sdp/ -> both languages.
  * *phrase is a static reason phrase for the SIP side. */
 void gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,

@@ -49,6 +49,12 @@ test_xmpp_to_sip(void)
     g_assert_cmpint(gw_errmap_xmpp_to_sip("remote-server-timeout"), ==, 408);
     g_assert_cmpint(gw_errmap_xmpp_to_sip("no-such-condition"), ==, 400);
     g_assert_cmpint(gw_errmap_xmpp_to_sip(NULL), ==, 400);
+    /* call setup toward one client: it is gone or takes no Jingle */
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("service-unavailable"), ==,
+                    480);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call(NULL), ==, 480);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("item-not-found"), ==, 404);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("forbidden"), ==, 403);
 }
 
 static void
