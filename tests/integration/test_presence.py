@@ -17,8 +17,9 @@ from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
 
 def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
                      unsubscribe=True, final_notify=True, accept=None,
-                     event="presence", expect=202):
-    """A SIP watcher: SUBSCRIBE, then answer `notifies` NOTIFYs with 200,
+                     event="presence", expect=202, until_quiet_ms=0):
+    """A SIP watcher: SUBSCRIBE, then answer `notifies` NOTIFYs with 200
+    (or, with until_quiet_ms, every NOTIFY until none came for that long),
     then un-SUBSCRIBE (Expires: 0) and take the final NOTIFY."""
     acc = accept or "application/pidf+xml"
     if expect == 202:
@@ -48,10 +49,7 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
   </send>
   {recv_answer}
 """
-    for _ in range(notifies):
-        steps += """
-  <recv request="NOTIFY" timeout="20000"/>
-  <send>
+    ok_200 = """
     <![CDATA[
       SIP/2.0 200 OK
       [last_Via:]
@@ -63,6 +61,17 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
 
     ]]>
   </send>
+"""
+    for _ in range(notifies):
+        steps += """
+  <recv request="NOTIFY" timeout="20000"/>
+  <send>""" + ok_200
+    if until_quiet_ms:
+        steps += f"""
+  <label id="2"/>
+  <recv request="NOTIFY" timeout="{until_quiet_ms}" ontimeout="3"/>
+  <send next="2">""" + ok_200 + """
+  <label id="3"/>
 """
     if unsubscribe:
         steps += f"""
@@ -264,6 +273,29 @@ class SipWatchers(gwtest.GatewayTestCase):
                 run = self.sipp.start(sc, remote=self.gw_target(), timeout=10)
                 self.assertEqual(run.wait(), 0, run.errors())
         self.assertTrue(self.gw.proc.alive())
+
+    def test_5_07_burst_of_changes(self):
+        """5.7 quick changes: NOTIFYs may be coalesced (RFC 3856 6.10), but
+        the watcher's last NOTIFY carries the last state"""
+        run = self.sipp.start(watcher_scenario(0, watcher="1007",
+                                               until_quiet_ms=3000),
+                              remote=self.gw_target(), timeout=40)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="pending NOTIFY")
+        self.approve(self.alice, f"1007@{COMPONENT}")
+        wait_for(lambda: count_notifies(run) >= 2, 10, what="active NOTIFY")
+        changes = ["away", "dnd", "xa", "chat", "away"]
+        for i, show in enumerate(changes, 1):
+            self.alice.send_raw(f"<presence><show>{show}</show><status>"
+                                f"burst {i}</status></presence>")
+        self.assertEqual(run.wait(40), 0, run.errors())
+        bodies = notify_bodies(run)
+        active = [b for ss, b in bodies if ss.startswith("active")]
+        # the first active NOTIFY, then at most one per change
+        self.assertLessEqual(len(active), 1 + len(changes), bodies)
+        self.assertIn(f"burst {len(changes)}<", active[-1])
+        self.assertRegex(active[-1], r"<rpid:away\s*/>")
+        self.assertRegex(bodies[-1][0], r"^terminated")
+        self.alice.send_raw("<presence/>")  # back online for later cases
 
 
 class SipWatcherRestart(unittest.TestCase):
