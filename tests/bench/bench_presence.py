@@ -34,6 +34,7 @@ Usage: tests/bench/bench_presence.sh [--repeat 3] [--only a,f,b] ...
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -64,6 +65,7 @@ class PresenceBench:
                 raise SystemExit("missing %s: build it first "
                                  "(tests/bench/bench_presence.sh does)" % b)
         self.r = L.Runner(keep=args.keep, prefix="gwbench-pres-")
+        self.gw_rb = None  # the SIP socket's receive buffer, as ss shows it
         self.started = time.monotonic()
 
     def over_budget(self):
@@ -106,6 +108,7 @@ class PresenceBench:
             log("  EXPERIMENT: gateway SIP socket receive buffer set to %d "
                 "bytes through gdb: %s" % (self.args.gw_rcvbuf,
                                            "done" if ok else "FAILED"))
+        self.gw_rb = sip_rcvbuf(sip_port) or self.gw_rb
         return peer, gw, sip_port
 
     def levels(self):
@@ -325,6 +328,18 @@ class PresenceBench:
         return res
 
 
+def sip_rcvbuf(port):
+    """skmem rb (bytes) of the UDP socket bound to port, or None."""
+    try:
+        out = subprocess.run(["ss", "-uamnH", "sport = :%d" % port],
+                             capture_output=True, text=True,
+                             timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r"\brb(\d+)", out)
+    return int(m.group(1)) if m else None
+
+
 def report(b, rounds, crounds, args):
     out = []
     add = out.append
@@ -338,8 +353,8 @@ def report(b, rounds, crounds, args):
         "127.0.0.1; SUBSCRIBEs offered at %s/s; gateway SIP receive buffer: "
         "%s" % (os.cpu_count(), args.rate,
                 "%d B (EXPERIMENT, set through gdb)" % args.gw_rcvbuf
-                if args.gw_rcvbuf else "kernel default (%s B)" %
-                open("/proc/sys/net/core/rmem_default").read().strip()))
+                if args.gw_rcvbuf else "set by the gateway to 4 MiB (ss: "
+                "rb %s B, the kernel doubles what is asked)" % fmt(b.gw_rb)))
     if rounds:
         base = median([r["base_rss_kib"] for r in rounds])
         add("gateway RSS idle (link up, no watcher): %.1f MiB" % (base / 1024))
@@ -461,7 +476,7 @@ def main():
     ap.add_argument("--gw-rcvbuf", type=int, default=0,
                     help="EXPERIMENT: enlarge the gateway's SIP UDP receive "
                     "buffer to this many bytes (gdb, setsockopt inside it); "
-                    "0: as the gateway leaves it (the kernel default)")
+                    "0: as the gateway sets it (4 MiB)")
     ap.add_argument("--log-level", default="message")
     ap.add_argument("--budget", type=float, default=1500,
                     help="seconds after which no new level starts")
