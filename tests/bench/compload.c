@@ -86,91 +86,6 @@ static GOptionEntry entries[] = {
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
-static int
-listen_socket(int *port)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t alen = sizeof a;
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    if (fd < 0)
-        return -1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)*port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 4) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static gboolean
-write_port_file(const char *path, int port)
-{
-    g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
-    g_autofree char *text = g_strdup_printf("%d\n", port);
-
-    return g_file_set_contents(tmp, text, -1, NULL) && rename(tmp, path) == 0;
-}
-
-/* The component handshake; FALSE with a message on failure. */
-static gboolean
-handshake(LcConn *c, const char *domain, const char *secret)
-{
-    LcEvent ev;
-    const char *xml, *v;
-    size_t len, vl;
-    char id[32];
-    g_autofree char *reply = NULL, *want = NULL, *got = NULL;
-    g_autofree char *idsecret = NULL;
-
-    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
-        ev != LC_EV_STREAM_OPEN) {
-        fprintf(stderr, "compload: no stream header from the gateway\n");
-        return FALSE;
-    }
-    if (!lc_attr(xml, len, "to", &v, &vl) || vl != strlen(domain) ||
-        memcmp(v, domain, vl) != 0)
-        fprintf(stderr, "compload: stream to '%.*s', expected '%s'\n",
-                (int)(lc_attr(xml, len, "to", &v, &vl) ? vl : 0),
-                lc_attr(xml, len, "to", &v, &vl) ? v : "", domain);
-    g_snprintf(id, sizeof id, "cl%08x", g_random_int());
-    reply = g_strdup_printf(
-        "<?xml version='1.0'?><stream:stream "
-        "xmlns:stream='http://etherx.jabber.org/streams' "
-        "xmlns='jabber:component:accept' from='%s' id='%s'>",
-        domain, id);
-    if (lc_conn_send_all(c, reply, 5000) < 0)
-        return FALSE;
-    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
-        ev != LC_EV_ELEMENT || !lc_is_elem(xml, len, "handshake")) {
-        fprintf(stderr, "compload: no <handshake> from the gateway\n");
-        return FALSE;
-    }
-    {
-        const char *gt = memchr(xml, '>', len);
-        const char *lt = gt ? memchr(gt, '<', len - (size_t)(gt - xml)) : NULL;
-        got = gt && lt ? g_strndup(gt + 1, (gsize)(lt - gt - 1)) : g_strdup("");
-    }
-    idsecret = g_strconcat(id, secret, NULL);
-    want = g_compute_checksum_for_string(G_CHECKSUM_SHA1, idsecret, -1);
-    if (g_ascii_strcasecmp(g_strstrip(got), want) != 0) {
-        lc_conn_send_all(c,
-                         "<stream:error><not-authorized "
-                         "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-                         "</stream:error></stream:stream>",
-                         1000);
-        fprintf(stderr, "compload: wrong handshake '%s' (want '%s')\n", got,
-                want);
-        return FALSE;
-    }
-    return lc_conn_send_all(c, "<handshake/>", 5000) == 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -204,13 +119,13 @@ main(int argc, char **argv)
         opt_domain = g_strdup("sip.localhost");
     to = opt_to ? g_strdup(opt_to) : g_strdup_printf("1001@%s", opt_domain);
 
-    lfd = listen_socket(&opt_port);
+    lfd = lc_listen_loopback(&opt_port);
     if (lfd < 0) {
         fprintf(stderr, "compload: cannot listen on 127.0.0.1:%d: %s\n",
                 opt_port, g_strerror(errno));
         return 2;
     }
-    if (opt_port_file != NULL && !write_port_file(opt_port_file, opt_port)) {
+    if (opt_port_file != NULL && !lc_write_port_file(opt_port_file, opt_port)) {
         fprintf(stderr, "compload: cannot write %s\n", opt_port_file);
         return 2;
     }
@@ -230,7 +145,7 @@ main(int argc, char **argv)
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     lc_conn_init(&c, fd);
-    if (!handshake(&c, opt_domain, opt_secret)) {
+    if (!lc_component_accept(&c, "compload", opt_domain, opt_secret)) {
         lc_conn_close(&c);
         return 2;
     }

@@ -136,4 +136,16 @@ void lc_print_result(const char *prog, LcResult *r);
  * first; returns false on EOF or timeout. */
 bool lc_wait_go(double timeout_s);
 
+/* ---- the XEP-0114 server side (the gateway connects to us) ------------- */
+
+/* A TCP socket listening on 127.0.0.1:*port (0: any; *port is set). */
+int lc_listen_loopback(int *port);
+/* Writes "port\n" to path atomically (for the driver). */
+bool lc_write_port_file(const char *path, int port);
+/* Answers the gateway's component handshake (XEP-0114) on c: stream
+ * header, the SHA-1 of id + secret checked, <handshake/>. false with a
+ * message prefixed with prog on failure. */
+bool lc_component_accept(LcConn *c, const char *prog, const char *domain,
+                         const char *secret);
+
 #endif

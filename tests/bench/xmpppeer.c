@@ -671,80 +671,6 @@ check_done(uint64_t now)
 
 /* ---- connection -------------------------------------------------------- */
 
-static int
-listen_socket(int *port)
-{
-    struct sockaddr_in a = { .sin_family = AF_INET };
-    socklen_t alen = sizeof a;
-    int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    if (fd < 0)
-        return -1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((uint16_t)*port);
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 4) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
-        close(fd);
-        return -1;
-    }
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
-static gboolean
-write_port_file(const char *path, int port)
-{
-    g_autofree char *tmp = g_strdup_printf("%s.tmp", path);
-    g_autofree char *text = g_strdup_printf("%d\n", port);
-
-    return g_file_set_contents(tmp, text, -1, NULL) && rename(tmp, path) == 0;
-}
-
-/* The component handshake (as compload.c does it). */
-static gboolean
-handshake(LcConn *c, const char *domain, const char *secret)
-{
-    LcEvent ev;
-    const char *xml;
-    size_t len;
-    char id[32];
-    g_autofree char *reply = NULL, *want = NULL, *got = NULL;
-    g_autofree char *idsecret = NULL;
-
-    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
-        ev != LC_EV_STREAM_OPEN) {
-        fprintf(stderr, "xmpppeer: no stream header from the gateway\n");
-        return FALSE;
-    }
-    g_snprintf(id, sizeof id, "xp%08x", g_random_int());
-    reply = g_strdup_printf(
-        "<?xml version='1.0'?><stream:stream "
-        "xmlns:stream='http://etherx.jabber.org/streams' "
-        "xmlns='jabber:component:accept' from='%s' id='%s'>",
-        domain, id);
-    if (lc_conn_send_all(c, reply, 5000) < 0)
-        return FALSE;
-    if (lc_conn_wait(c, 10000, &ev, &xml, &len) != 1 ||
-        ev != LC_EV_ELEMENT || !lc_is_elem(xml, len, "handshake")) {
-        fprintf(stderr, "xmpppeer: no <handshake> from the gateway\n");
-        return FALSE;
-    }
-    {
-        const char *gt = memchr(xml, '>', len);
-        const char *lt = gt ? memchr(gt, '<', len - (size_t)(gt - xml)) : NULL;
-        got = gt && lt ? g_strndup(gt + 1, (gsize)(lt - gt - 1)) : g_strdup("");
-    }
-    idsecret = g_strconcat(id, secret, NULL);
-    want = g_compute_checksum_for_string(G_CHECKSUM_SHA1, idsecret, -1);
-    if (g_ascii_strcasecmp(g_strstrip(got), want) != 0) {
-        fprintf(stderr, "xmpppeer: wrong handshake '%s'\n", got);
-        return FALSE;
-    }
-    return lc_conn_send_all(c, "<handshake/>", 5000) == 0;
-}
-
 static void
 on_element(const char *xml, size_t len)
 {
@@ -791,12 +717,12 @@ main(int argc, char **argv)
     P.wait_contacts = -1;
     end_ns = lc_now_ns() + (uint64_t)(opt_life * 1e9);
 
-    lfd = listen_socket(&opt_port);
+    lfd = lc_listen_loopback(&opt_port);
     if (lfd < 0) {
         fprintf(stderr, "xmpppeer: cannot listen: %s\n", g_strerror(errno));
         return 2;
     }
-    if (opt_port_file != NULL && !write_port_file(opt_port_file, opt_port))
+    if (opt_port_file != NULL && !lc_write_port_file(opt_port_file, opt_port))
         return 2;
     say("LISTEN port=%d", opt_port);
     p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
@@ -810,7 +736,7 @@ main(int argc, char **argv)
         return 2;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     lc_conn_init(&P.c, fd);
-    if (!handshake(&P.c, P.domain, opt_secret))
+    if (!lc_component_accept(&P.c, "xmpppeer", P.domain, opt_secret))
         return 2;
     say("READY");
 
