@@ -34,6 +34,14 @@
  *
  * Aggregation (RFC 6121 4.4.2 leaves it to us): the available resource
  * with the highest priority wins; among equals, the most recent.
+ *
+ * Link outages: a resource that leaves while the component link is down
+ * never tells us (the server bounces its unavailable), and a probe is
+ * answered only by the resources still available (RFC 6121 4.3.2). So
+ * link up starts a refresh (see "the refresh after link up"): the table
+ * from before the outage stays the best guess, each resource must be
+ * confirmed by a presence within REFRESH_GRACE_MS, the rest are dropped
+ * and watchers get one NOTIFY with the result.
  */
 #define G_LOG_DOMAIN "gw-pres"
 
@@ -59,6 +67,7 @@ typedef struct {
     int priority;
     GwPresence *pres;
     guint64 seq; /* update order, for ties */
+    guint gen;   /* the bridge's gen when last confirmed by a presence */
 } Resource;
 
 typedef struct XmppUser XmppUser;
@@ -72,6 +81,9 @@ struct XmppUser {
     GPtrArray *watches;    /* SipWatch* (A) */
     GwSipPublication *pub;
     guint probe_id; /* awaiting the answer to a probe: NOTIFYs wait */
+    gboolean refreshing; /* resources from before a link outage await
+                          * confirmation: aggregate and NOTIFYs wait */
+    char *via; /* the component JID her last available presence came to */
 };
 
 struct SipWatch {
@@ -113,6 +125,9 @@ struct GwPresBridge {
     gboolean drained;     /* a batch went out since the guard last looked */
     guint n_watches;
     guint64 seq;
+    guint gen;        /* link-up generation: a Resource of an older one is
+                       * unconfirmed while a refresh runs */
+    guint refresh_id; /* the grace period of the refresh after link up */
     guint save_id;
     gboolean stopping;
     GwPresStats stats;
@@ -229,6 +244,7 @@ user_free(gpointer p)
     g_hash_table_unref(u->resources);
     gw_presence_free(u->agg);
     g_ptr_array_unref(u->watches);
+    g_free(u->via);
     g_free(u->bare);
     g_free(u);
 }
@@ -237,6 +253,14 @@ static gboolean
 user_online(const XmppUser *u)
 {
     return u != NULL && g_hash_table_size(u->resources) > 0;
+}
+
+/* Her state is about to be learnt (a probe's answer, or the refresh
+ * after link up): first active NOTIFYs wait. */
+static gboolean
+user_waiting(const XmppUser *u)
+{
+    return u->probe_id != 0 || u->refreshing;
 }
 
 static GwPresence *
@@ -348,7 +372,7 @@ drain_batch(GwPresBridge *b)
         watch_unqueue(w);
         /* a first active NOTIFY still waits for the probe's answer:
          * user_flush() queues it again then */
-        if (w->active && (w->told_active || w->user->probe_id == 0))
+        if (w->active && (w->told_active || !user_waiting(w->user)))
             watch_notify(w);
     }
     b->drained = TRUE;
@@ -406,7 +430,7 @@ watch_queue(SipWatch *w)
 static void
 user_flush(XmppUser *u)
 {
-    if (u->probe_id != 0)
+    if (user_waiting(u))
         return;
     for (guint i = 0; i < u->watches->len; i++) {
         SipWatch *w = g_ptr_array_index(u->watches, i);
@@ -461,6 +485,8 @@ static SipContact *contact_get(GwPresBridge *b, const char *jid,
 static void contact_ensure(SipContact *c);
 static void contact_broadcast(SipContact *c, const char *only);
 
+static gboolean user_confirmed(const GwPresBridge *b, const XmppUser *u);
+
 /* A resource's presence changed; NOTIFY if the aggregate did. */
 static void
 user_update(GwPresBridge *b, XmppUser *u)
@@ -469,6 +495,9 @@ user_update(GwPresBridge *b, XmppUser *u)
     gboolean was_online = u->agg->show != GW_SHOW_OFFLINE;
 
     g_clear_handle_id(&u->probe_id, g_source_remove);
+    if (u->refreshing && !user_confirmed(b, u))
+        return; /* on_refresh_end() comes back */
+    u->refreshing = FALSE;
     if (gw_presence_equal(agg, u->agg)) {
         user_flush(u);
         return;
@@ -485,6 +514,118 @@ user_update(GwPresBridge *b, XmppUser *u)
     user_publish(b, u);
     if (was_online != (u->agg->show != GW_SHOW_OFFLINE))
         contact_watcher_state(b, u->bare);
+}
+
+/* ---- the refresh after link up (A) -------------------------------------
+ *
+ *   link down          nothing: the table from before is the best guess
+ *   link up            gen++; each user with resources is refreshing;
+ *                      probes out (gw_pres_bridge_link_up())
+ *   <presence/> in     confirms that resource (r->gen = gen); all of
+ *                      hers confirmed, or a bare unavailable (none left):
+ *                      her refresh ends at once
+ *   REFRESH_GRACE_MS   the unconfirmed ones are dropped, every refresh
+ *                      ends (on_refresh_end())
+ *   refresh end        user_update(): one NOTIFY if her aggregate changed
+ *
+ * While she refreshes her aggregate stays as it was: answers come one
+ * resource at a time, and a stale high-priority "busy" would still
+ * outrank a confirmed "away" until the grace ends (two NOTIFYs, the first
+ * one wrong). Her first active NOTIFYs wait as for a probe.
+ *
+ * The grace: a server answers a probe for its own users at once, but for
+ * a user on another server the answer comes over s2s, which after an
+ * outage of ours may have to be set up anew (DNS, TLS, dialback: seconds).
+ * Too short drops a live resource and flaps when its answer comes late;
+ * too long only delays a correction already as late as the outage. And
+ * the common case (every resource answers) ends early anyway.
+ */
+#define REFRESH_GRACE_MS 5000
+
+static gboolean
+user_confirmed(const GwPresBridge *b, const XmppUser *u)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, u->resources);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        if (((const Resource *)v)->gen != b->gen)
+            return FALSE;
+    return TRUE;
+}
+
+/* Drops her resources no presence confirmed since link up (gone during
+ * the outage), with what the caps cache knew of them. */
+static guint
+drop_unconfirmed(GwPresBridge *b, XmppUser *u)
+{
+    GHashTableIter it;
+    gpointer k, v;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, u->resources);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        if (((const Resource *)v)->gen == b->gen)
+            continue;
+        if (b->gw->caps != NULL)
+            gw_caps_forget(b->gw->caps, k); /* before k is freed */
+        g_hash_table_iter_remove(&it);
+        n++;
+    }
+    return n;
+}
+
+static gboolean
+on_refresh_end(gpointer data)
+{
+    GwPresBridge *b = data;
+    /* down again: the answers may have been lost with the link; keep the
+     * guess, the next link up refreshes anew */
+    gboolean drop = !b->stopping && b->gw->xmpp != NULL &&
+                    gw_xmpp_link_is_up(b->gw->xmpp);
+    GList *users = g_hash_table_get_values(b->users);
+
+    b->refresh_id = 0;
+    for (GList *l = users; l != NULL; l = l->next) {
+        XmppUser *u = l->data;
+        guint n;
+
+        if (!u->refreshing)
+            continue;
+        n = drop ? drop_unconfirmed(b, u) : 0;
+        u->refreshing = FALSE;
+        if (n > 0)
+            g_info("presence of %s: %u resource(s) not confirmed after the "
+                   "XMPP link came back: dropped", u->bare, n);
+        user_update(b, u);
+    }
+    g_list_free(users);
+    return G_SOURCE_REMOVE;
+}
+
+/* user bare JID -> a component JID she has granted a subscription to,
+ * from the authorizations seen (transfer full) */
+static GHashTable *
+granted_contacts(GwPresBridge *b)
+{
+    GHashTable *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                            g_free);
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, b->auth);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *nl = strchr(k, '\n');
+
+        if ((AuthState)GPOINTER_TO_INT(v) != AUTH_GRANTED || nl == NULL ||
+            g_hash_table_contains(out, nl + 1) ||
+            !g_hash_table_contains(b->users, nl + 1))
+            continue;
+        g_hash_table_insert(out, g_strdup(nl + 1),
+                            g_strndup(k, (gsize)(nl - (const char *)k)));
+    }
+    return out;
 }
 
 /* ---- A: SIP watchers --------------------------------------------------- */
@@ -754,7 +895,8 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
         watch_notify(w); /* pending */
         ask_authorization(b, w->watcher_jid, u->bare);
     } else if (user_online(u)) {
-        watch_notify(w);
+        if (!u->refreshing) /* else the refresh's end tells it */
+            watch_notify(w);
     } else {
         user_probe(b, u, w->watcher_jid);
     }
@@ -1145,7 +1287,10 @@ resource_update(GwPresBridge *b, const char *full, const char *bare,
         Resource *r = g_new0(Resource, 1);
         r->pres = presence_from_stanza(p, &r->priority);
         r->seq = ++b->seq;
+        r->gen = b->gen; /* confirmed, for a refresh running */
         g_hash_table_replace(u->resources, g_strdup(full), r);
+        g_free(u->via);
+        u->via = map_jid_bare(to, NULL);
     } else if (strcmp(full, bare) == 0) {
         g_hash_table_remove_all(u->resources); /* all resources gone */
     } else {
@@ -1317,12 +1462,54 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
 
 /* ---- life cycle -------------------------------------------------------- */
 
+/* The component JID that probes u at link up: a SIP watcher she
+ * approved; else NULL when the B loop probes her already (she watches SIP
+ * contacts); else one she granted a subscription to in our sight; else
+ * the one her presence came to (she approved it before this process
+ * started, most likely: the server broadcasts to subscribers), unless we
+ * asked her for approval from it and have no answer or a refusal. */
+static const char *
+probe_source(GwPresBridge *b, XmppUser *u, GHashTable *granted,
+             gboolean *by_b)
+{
+    const char *from;
+    AuthState via_auth;
+
+    for (guint i = 0; i < u->watches->len; i++) {
+        SipWatch *w = g_ptr_array_index(u->watches, i);
+        if (w->active)
+            return w->watcher_jid;
+    }
+    *by_b = g_hash_table_contains(b->watching, u->bare);
+    if (*by_b)
+        return NULL;
+    if ((from = g_hash_table_lookup(granted, u->bare)) != NULL ||
+        u->via == NULL)
+        return from;
+    via_auth = auth_get(b, u->via, u->bare);
+    return via_auth == AUTH_GRANTED || via_auth == AUTH_UNKNOWN ? u->via
+                                                                : NULL;
+}
+
+/* Probes everyone whose presence we need or hold, and starts the refresh
+ * (above). A probe from a component JID she has not approved gets
+ * "unsubscribed" (RFC 6121 4.3.2; Prosody does so), which reads as a
+ * refusal here and would end a pending SIP watch from that JID: so
+ * probe_source() never picks one with our own request pending or
+ * refused. A user with resources but no JID to probe from (her presence
+ * came to such a JID, e.g. as directed presence) cannot be refreshed: her
+ * resources are dropped at the grace's end unless she sends presence
+ * again, since a call to a dead full JID is worse than one that waits for
+ * her next presence, and no active SIP watch of hers exists to mislead. */
 void
 gw_pres_bridge_link_up(GwPresBridge *b)
 {
     GHashTableIter it, jt;
     gpointer v, k;
+    g_autoptr(GHashTable) granted = granted_contacts(b);
+    guint n_refresh = 0, n_blind = 0;
 
+    b->gen++;
     /* B: are the watchers online? their presence answers the probe */
     g_hash_table_iter_init(&it, b->contacts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
@@ -1331,17 +1518,32 @@ gw_pres_bridge_link_up(GwPresBridge *b)
         while (g_hash_table_iter_next(&jt, &k, NULL))
             send_presence(b, c->jid, k, "probe", NULL);
     }
-    /* A: fresh state of watched users */
+    /* A: fresh state of watched users, and of every user we hold
+     * resources of */
     g_hash_table_iter_init(&it, b->users);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         XmppUser *u = v;
-        for (guint i = 0; i < u->watches->len; i++) {
-            SipWatch *w = g_ptr_array_index(u->watches, i);
-            if (w->active) {
-                send_presence(b, w->watcher_jid, u->bare, "probe", NULL);
-                break;
-            }
+        gboolean by_b = FALSE;
+        const char *from = probe_source(b, u, granted, &by_b);
+
+        if (from != NULL)
+            send_presence(b, from, u->bare, "probe", NULL);
+        if (!user_online(u))
+            continue;
+        u->refreshing = TRUE;
+        n_refresh++;
+        if (from == NULL && !by_b) {
+            n_blind++;
+            g_debug("no component JID to probe %s from: her resources "
+                    "go unless she sends presence", u->bare);
         }
+    }
+    if (n_refresh > 0) {
+        g_info("refreshing the resources of %u XMPP user(s) (%u without a "
+               "JID to probe from) for %d ms", n_refresh, n_blind,
+               REFRESH_GRACE_MS);
+        g_clear_handle_id(&b->refresh_id, g_source_remove);
+        b->refresh_id = g_timeout_add(REFRESH_GRACE_MS, on_refresh_end, b);
     }
 }
 
@@ -1352,6 +1554,7 @@ gw_pres_bridge_shutdown(GwPresBridge *b)
     gpointer v;
 
     b->stopping = TRUE;
+    g_clear_handle_id(&b->refresh_id, g_source_remove);
     g_hash_table_iter_init(&it, b->users);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         XmppUser *u = v;
@@ -1409,6 +1612,7 @@ gw_pres_bridge_free(GwPresBridge *b)
     if (b == NULL)
         return;
     g_clear_handle_id(&b->save_id, g_source_remove);
+    g_clear_handle_id(&b->refresh_id, g_source_remove);
     /* watches left (stop without shutdown): drop them quietly */
     g_hash_table_iter_init(&it, b->users);
     while (g_hash_table_iter_next(&it, NULL, &v)) {

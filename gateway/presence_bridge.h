@@ -24,7 +24,10 @@ void gw_pres_bridge_from_xmpp(GwPresBridge *bridge, xmpp_stanza_t *stanza);
 void gw_pres_bridge_from_sip(GwPresBridge *bridge, GwSipRequest *req,
                              const GwSipIncoming *in);
 
-/* The XMPP link came up: re-learn what a restart or outage lost. */
+/* The XMPP link came up: re-learn what a restart or outage lost. Probes
+ * the users we track; the resources from before that no presence confirms
+ * within a grace period (a few seconds) are dropped as gone during the
+ * outage, then SIP watchers are told the result. */
 void gw_pres_bridge_link_up(GwPresBridge *bridge);
 
 /* Ends every subscription properly on both sides (gateway stopping). */
@@ -45,7 +48,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
 /* The available resources of `bare` with a priority >= 0 (RFC 6121
  * 8.5.2.1.1), best first: highest priority, then the most recent
  * presence. Empty when the gateway has no presence of hers (she has no
- * component contact, or is offline). (transfer full) GwPresResource* */
+ * component contact, or is offline). Just after the XMPP link came back,
+ * until the grace period of gw_pres_bridge_link_up() ends, this may still
+ * list resources that left during the outage (the best guess until the
+ * probe answers are in). (transfer full) GwPresResource* */
 GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
                                         const char *bare);
 
