@@ -5,7 +5,9 @@ presence_xml) and SIPp watchers/publishers. Cases are numbered 5.x."""
 import os
 import re
 import signal
+import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -350,6 +352,183 @@ class SipWatcherRestart(unittest.TestCase):
             self.assertEqual(gw2.stop(), 0)
         finally:
             env.close()
+
+
+class LinkCutter:
+    """A TCP relay between the gateway and Prosody's component port that
+    the test can cut (open connections shut, new ones closed at once) and
+    restore: the component link goes down while Prosody and its c2s
+    sessions stay up, as in a network blip. Threads are daemons; close()
+    shuts every socket it opened."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind((HOST, 0))
+        self.lsock.listen(8)
+        self.port = self.lsock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.blocked = False
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            with self.lock:
+                blocked = self.blocked
+            if blocked:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection((HOST, self.upstream), timeout=2)
+                u.settimeout(None)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.conns.append((c, u))
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b),
+                                 daemon=True).start()
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        with self.lock:
+            self.blocked = True
+            conns, self.conns = self.conns, []
+        for pair in conns:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def restore(self):
+        with self.lock:
+            self.blocked = False
+
+    def close(self):
+        self.cut()
+        try:
+            self.lsock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.lsock.close()
+
+
+class LinkOutage(unittest.TestCase):
+    """5.8 a resource leaves while the component link is down: Prosody
+    bounces her unavailable and answers the probe at link up only for the
+    resources still there (RFC 6121 4.3.2); the gateway drops the stale
+    one after its grace period and the watcher sees the true state."""
+
+    def component_bounces(self, client):
+        """True once Prosody bounces an iq to the component (it has seen
+        the link go); each try waits at most 1 s for an answer."""
+        for i in range(10):
+            iq_id = f"outage{i}"
+            client.send_raw(f"<iq type='get' to='{COMPONENT}' id='{iq_id}'>"
+                            "<query xmlns='http://jabber.org/protocol/"
+                            "disco#info'/></iq>")
+            try:
+                r = client.wait(lambda s: s.tag == "iq" and
+                                s.get("id") == iq_id, timeout=1,
+                                what="iq answer")
+            except AssertionError:
+                continue
+            if r.get("type") == "error":
+                return True
+        return False
+
+    def test_5_08_resource_gone_during_outage(self):
+        """5.8 r2 (dnd, priority 10) leaves and r1 goes away while the
+        component link is down: after the reconnect, the watcher's next
+        NOTIFY is away (r1), not busy (stale r2)"""
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = gwtest.Env("PresOutage")
+        cutter = None
+        rc = None
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            cutter = LinkCutter(env.prosody.component_port)
+            port = free_port(udp_too=True)
+            cfg = gwtest.default_gateway_config(env, env.prosody, port,
+                                                xmpp__port=cutter.port)
+            gw = gwtest.Gateway(env, cfg).start()
+            r1 = gwtest.XmppClient(env, "alice", resource="r1").connect()
+            sipp = gwtest.Sipp(env)
+            run = sipp.start(watcher_scenario(4, watcher="1008"),
+                             remote=f"{HOST}:{port}", timeout=60)
+            wait_for(lambda: count_notifies(run) >= 1, 10, what="pending")
+            r1.wait(lambda s: s.get("type") == "subscribe",
+                    what="subscribe request")
+            r1.send_raw(f"<presence to='1008@{COMPONENT}' type='subscribed'/>")
+            wait_for(lambda: count_notifies(run) >= 2, 10, what="active")
+            r2 = gwtest.XmppClient(env, "alice", resource="r2").connect()
+            r2.send_raw("<presence><show>dnd</show><priority>10</priority>"
+                        "</presence>")
+            wait_for(lambda: count_notifies(run) >= 3, 10, what="busy")
+            self.assertRegex(notify_bodies(run)[2][1], r"<rpid:busy\s*/>")
+
+            # the outage: the component link goes, Prosody stays
+            cutter.cut()
+            gw.proc.wait_log(r"XMPP link to .* lost|closed the stream|"
+                             r"XMPP link closed", 10)
+            self.assertTrue(self.component_bounces(r1),
+                            "Prosody still routes to the component")
+            r2.close()  # its unavailable bounces
+            r1.wait(lambda s: s.tag == "presence" and
+                    s.get("from") == f"{r2.jid}" and
+                    s.get("type") == "unavailable", what="r2 unavailable")
+            r1.send_raw("<presence><show>away</show></presence>")
+            r1.wait(lambda s: s.tag == "presence" and
+                    s.get("from") == r1.jid and s.findtext("show") == "away",
+                    what="r1's own away presence")
+            self.assertEqual(count_notifies(run), 3)
+
+            cutter.restore()
+            gw.proc.wait_log(r"XMPP link up", 15, count=2)
+            # the probe answer (r1 away), then the grace period (5 s)
+            wait_for(lambda: count_notifies(run) >= 4, 15,
+                     what="NOTIFY after the reconnect")
+            body = notify_bodies(run)[3][1]
+            self.assertRegex(body, r"<rpid:away\s*/>")
+            self.assertNotRegex(body, r"busy")
+            gw.proc.wait_log(r"presence of alice@localhost: 1 resource\(s\) "
+                             r"not confirmed .*dropped", 5)
+            self.assertEqual(run.wait(30), 0, run.errors())
+            bodies = notify_bodies(run)
+            # no other NOTIFY in between: the next one is the final one
+            self.assertRegex(bodies[4][0], r"^terminated")
+            self.assertRegex(bodies[4][1], r"<rpid:away\s*/>")
+            rc = gw.stop()
+            self.assertEqual(rc, 0)
+        finally:
+            if cutter is not None:
+                cutter.close()
+            env.close(keep=rc not in (None, 0))
 
 
 class XmppWatchers(unittest.TestCase):
