@@ -83,6 +83,17 @@ is_element(xmpp_stanza_t *e, const char *name)
            g_strcmp0(xmpp_stanza_get_name(e), name) == 0;
 }
 
+/* An element `name` in namespace `ns`, a child of an element in `ns`:
+ * libstrophe gives a child's namespace only where it differs from its
+ * parent's. <xml:feature/> or <feature xmlns='other'/> is no feature. */
+static gboolean
+is_child_in(xmpp_stanza_t *e, const char *name, const char *ns)
+{
+    const char *own = xmpp_stanza_is_tag(e) ? xmpp_stanza_get_ns(e) : NULL;
+
+    return is_element(e, name) && (own == NULL || strcmp(own, ns) == 0);
+}
+
 /* The XML character data of an element: its text children joined
  * (transfer full; "" when empty). */
 static char *
@@ -160,14 +171,14 @@ parse_form(xmpp_stanza_t *x, GwDiscoForm **form, GError **error)
         const char *var = xmpp_stanza_get_attribute(f, "var");
         GwDiscoField *field;
 
-        if (!is_element(f, "field") || var == NULL)
+        if (!is_child_in(f, "field", NS_XDATA) || var == NULL)
             continue; /* fields without var (fixed) take no part */
         field = g_new0(GwDiscoField, 1);
         field->var = g_strdup(var);
         field->values = g_ptr_array_new_with_free_func(g_free);
         for (xmpp_stanza_t *v = xmpp_stanza_get_children(f); v != NULL;
              v = xmpp_stanza_get_next(v))
-            if (is_element(v, "value"))
+            if (is_child_in(v, "value", NS_XDATA))
                 g_ptr_array_add(field->values, element_text(v));
         if (strcmp(var, "FORM_TYPE") != 0) {
             g_ptr_array_add(fields, field);
@@ -236,10 +247,10 @@ gw_disco_info_parse(xmpp_stanza_t *query, GError **error)
     }
     for (xmpp_stanza_t *e = xmpp_stanza_get_children(query); e != NULL;
          e = xmpp_stanza_get_next(e)) {
-        if (is_element(e, "identity")) {
+        if (is_child_in(e, "identity", GW_NS_DISCO_INFO)) {
             if (!parse_identity(e, info->identities, error))
                 return NULL;
-        } else if (is_element(e, "feature")) {
+        } else if (is_child_in(e, "feature", GW_NS_DISCO_INFO)) {
             const char *var = xmpp_stanza_get_attribute(e, "var");
             if (var == NULL) {
                 malformed(error, "feature without var", NULL);

@@ -10,3 +10,13 @@ gw_add_unit_test(test_sip_auth
 gw_add_unit_test(test_caps
                  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_caps.c
                  LIBS gwcore)
+
+# XEP-0115 caps: disco#info results come from any XMPP client. The fuzz
+# target builds caps.c and stanza.c itself so that libFuzzer builds
+# instrument them.
+gw_add_fuzz_target(caps_fuzz
+  SOURCES ${PROJECT_SOURCE_DIR}/gateway/caps_fuzz.c
+          ${PROJECT_SOURCE_DIR}/gateway/caps.c
+          ${PROJECT_SOURCE_DIR}/gateway/stanza.c
+  LIBS PkgConfig::STROPHE PkgConfig::UUID
+  CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/data/caps/fuzz)

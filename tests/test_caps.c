@@ -105,6 +105,19 @@ static const VerCase ver_cases[] = {
       "<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE'>"
       "<value>urn:x</value></field></x></query>",
       "sha-1", SIMPLE_VER, TRUE, 0 },
+    /* children in other namespaces are not disco#info's (found by
+     * caps_fuzz: <xml:feature/> was counted as a feature) */
+    { "foreign-namespace-children",
+      "<query xmlns='" NS_DI "'>"
+      "<identity category='client' name='Exodus 0.9.1' type='pc'/>"
+      "<identity xmlns='urn:other' category='x' type='y'/>"
+      "<feature var='http://jabber.org/protocol/caps'/>"
+      "<feature var='http://jabber.org/protocol/disco#info'/>"
+      "<feature var='http://jabber.org/protocol/disco#items'/>"
+      "<feature var='http://jabber.org/protocol/muc'/>"
+      "<feature xmlns='urn:other' var='urn:not-a-feature'/>"
+      "<xml:feature var='urn:not-a-feature-either'/></query>",
+      "sha-1", SIMPLE_VER, TRUE, 0 },
     /* ill-formed (5.4 3.3-3.5) and broken results */
     { "duplicate-feature",
       "<query xmlns='" NS_DI "'><identity category='client' type='pc'/>"
