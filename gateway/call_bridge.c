@@ -1311,6 +1311,13 @@ choose_direct(Call *c, char **why)
         const GwPresResource *r = g_ptr_array_index(res, i);
         const char *missing;
 
+        if (r->unconfirmed) {
+            /* the XMPP link was down: she may have left; the bare JID
+             * reaches whatever is really online */
+            *why = g_strdup_printf("%s not yet confirmed since the XMPP "
+                                   "link came back", r->full);
+            return NULL;
+        }
         if (r->caps != GW_CAPS_KNOWN) {
             *why = g_strdup_printf("features of %s %s", r->full,
                                    r->caps == GW_CAPS_PENDING ? "pending"

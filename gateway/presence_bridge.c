@@ -1344,6 +1344,7 @@ gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
         pr->full = g_strdup(k);
         pr->priority = r->priority;
         pr->seq = r->seq;
+        pr->unconfirmed = u->refreshing && r->gen != b->gen;
         pr->caps = b->gw->caps != NULL
                        ? gw_caps_lookup(b->gw->caps, k, &pr->features)
                        : GW_CAPS_UNKNOWN;

@@ -40,6 +40,8 @@ typedef struct {
     guint64 seq;           /* update order: higher is more recent */
     GwCapsState caps;      /* what gateway/caps.c knows of it */
     GHashTable *features;  /* (ref) feature vars when caps is KNOWN, or NULL */
+    gboolean unconfirmed;  /* from before a link outage, not yet confirmed
+                            * by a presence (see gw_pres_bridge_link_up) */
 } GwPresResource;
 
 void gw_pres_resource_free(GwPresResource *r);
@@ -51,7 +53,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
  * component contact, or is offline). Just after the XMPP link came back,
  * until the grace period of gw_pres_bridge_link_up() ends, this may still
  * list resources that left during the outage (the best guess until the
- * probe answers are in). (transfer full) GwPresResource* */
+ * probe answers are in): those are flagged unconfirmed. (transfer full)
+ * GwPresResource* */
 GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
                                         const char *bare);
 
