@@ -43,29 +43,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_presence_calls_lib as L  # noqa: E402
 from bench_presence_calls_lib import (COMPONENT, HOST, XMPP_DOMAIN,  # noqa
-                                      fmt, log, median, percentile)
+                                      fmt, log, median, percentile,
+                                      sipp_stats)
 
 TARGET_RATE = 200
 TARGET_KIB_PER_CALL = 64
-
-
-def sipp_stats(path):
-    try:
-        with open(path) as f:
-            lines = [l for l in f.read().splitlines() if l.strip()]
-    except OSError:
-        return {}
-    if len(lines) < 2:
-        return {}
-    d = dict(zip(lines[0].split(";"), lines[-1].split(";")))
-    res = {}
-    for k in ("SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
-              "TotalCallCreated", "DeadCallMsgs(C)", "OutOfCallMsgs(C)"):
-        try:
-            res[k.split("(")[0]] = int(float(d.get(k, "0") or 0))
-        except ValueError:
-            res[k.split("(")[0]] = 0
-    return res
 
 
 def sipp_rtts(d):

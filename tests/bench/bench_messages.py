@@ -50,7 +50,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_presence_calls_lib as L  # noqa: E402
 from bench_presence_calls_lib import (Proc, fmt, free_port,  # noqa: E402
                                       hwm_kib, log, machine_busy, median,
-                                      percentile, proc_cpu, rss_kib, vlog)
+                                      percentile, proc_cpu, rss_kib,
+                                      sipp_stats, vlog)
 
 HOST = "127.0.0.1"
 COMPONENT = "sip.localhost"
@@ -107,29 +108,6 @@ def parse_result(line):
         except ValueError:
             out[k] = v
     return out
-
-
-def sipp_stats(path):
-    """The last line of a SIPp -trace_stat CSV as {column: value}."""
-    try:
-        with open(path) as f:
-            lines = [l for l in f.read().splitlines() if l.strip()]
-    except OSError:
-        return {}
-    if len(lines) < 2:
-        return {}
-    keys = lines[0].split(";")
-    vals = lines[-1].split(";")
-    d = dict(zip(keys, vals))
-    res = {}
-    for k in ("SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
-              "DeadCallMsgs(C)", "OutOfCallMsgs(C)", "TotalCallCreated",
-              "IncomingCall(C)", "OutgoingCall(C)"):
-        try:
-            res[k.split("(")[0]] = int(float(d.get(k, "0") or 0))
-        except ValueError:
-            res[k.split("(")[0]] = 0
-    return res
 
 
 def sipp_rtts_ms(path):

@@ -519,3 +519,26 @@ def set_tcp_nodelay(pid, remote_port):
     except (subprocess.TimeoutExpired, OSError):
         return False
     return b"= 0" in r.stdout
+
+
+def sipp_stats(path):
+    """The last line of a SIPp -trace_stat CSV as {column: value}."""
+    try:
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        return {}
+    if len(lines) < 2:
+        return {}
+    keys = lines[0].split(";")
+    vals = lines[-1].split(";")
+    d = dict(zip(keys, vals))
+    res = {}
+    for k in ("SuccessfulCall(C)", "FailedCall(C)", "Retransmissions(C)",
+              "DeadCallMsgs(C)", "OutOfCallMsgs(C)", "TotalCallCreated",
+              "IncomingCall(C)", "OutgoingCall(C)"):
+        try:
+            res[k.split("(")[0]] = int(float(d.get(k, "0") or 0))
+        except ValueError:
+            res[k.split("(")[0]] = 0
+    return res
