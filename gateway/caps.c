@@ -647,6 +647,27 @@ error_condition(xmpp_stanza_t *iq)
     return "no condition";
 }
 
+/* Every JID waiting for the answer about `key` takes it now, not at its
+ * next gw_caps_lookup(): by then a flood of other verified 'ver' values may
+ * have evicted `key` from the LRU (or max_vers is 0), and the JID would
+ * stay UNKNOWN, never asked again while its caps stay the same. */
+static void
+share_verified(GwCaps *caps, const char *key, GHashTable *set)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, caps->jids);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        JidEntry *e = v;
+        if (e->features == NULL && e->query == NULL &&
+            g_strcmp0(e->key, key) == 0) {
+            e->features = g_hash_table_ref(set);
+            e->failed = FALSE;
+        }
+    }
+}
+
 /* The answer to q (iq), or its timeout (iq NULL). q is out of the tables'
  * reach afterwards; the caller frees it. */
 static void
@@ -687,6 +708,7 @@ query_done(GwCaps *caps, Query *q, xmpp_stanza_t *iq)
         }
         if (verified) {
             ver_store(caps, q->key, set);
+            share_verified(caps, q->key, set);
             caps->stats.verified++;
             g_info("caps: %s 'ver' %s verified (%u features)", q->full,
                    q->ver, g_hash_table_size(set));
@@ -826,9 +848,15 @@ gw_caps_presence(GwCaps *caps, const char *full, const char *to,
     e->node = g_strdup(node);
     e->ver = g_strdup(ver);
     if (hash != NULL && checksum_type(hash, &type)) {
+        VerEntry *v;
         e->key = g_strconcat(hash, "\n", ver, NULL);
-        if (g_hash_table_contains(caps->vers, e->key))
-            return; /* known: gw_caps_lookup() takes it from there */
+        if ((v = g_hash_table_lookup(caps->vers, e->key)) != NULL) {
+            /* known: taken now, an eviction before the next lookup would
+             * leave this JID UNKNOWN for as long as its caps stay */
+            v->used = ++caps->clock;
+            e->features = g_hash_table_ref(v->features);
+            return;
+        }
     } else if (hash != NULL) {
         /* XEP-0115 5.4 step 2: ask, keep the answer for this JID only */
         g_info("caps: %s uses hash '%.32s', which we do not implement",

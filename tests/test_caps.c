@@ -525,6 +525,35 @@ test_cache_lru(Fixture *f, gconstpointer data)
     g_assert_cmpuint(f->sent->len, ==, 3);
 }
 
+/* A JID that waited for a 'ver' (or said a cached one) keeps it when a
+ * flood of other verified 'ver' values evicts it before anyone looks the
+ * JID up: it is never asked again while its caps stay the same. */
+static void
+test_cache_evicted_before_lookup(Fixture *f, gconstpointer data)
+{
+    g_autofree char *id = NULL, *id2 = NULL;
+    const char *c2 = "<c xmlns='http://jabber.org/protocol/caps' "
+                     "hash='sha-1' node='http://psi-im.org' "
+                     "ver='" COMPLEX_VER "'/>";
+
+    presence(f, "a@example/1", C_SIMPLE);
+    id = last_query(f, "a@example/1",
+                    "http://code.google.com/p/exodus#" SIMPLE_VER);
+    presence(f, "b@example/1", C_SIMPLE); /* waits for a's answer */
+    g_assert_true(answer(f, id, "a@example/1", "result", SIMPLE));
+    gw_caps_forget(f->caps, "a@example/1");
+    presence(f, "d@example/1", C_SIMPLE); /* cached: no query */
+    g_assert_cmpuint(f->sent->len, ==, 1);
+    /* max_vers 1: another verified ver evicts SIMPLE_VER */
+    presence(f, "c@example/1", c2);
+    id2 = last_query(f, "c@example/1", "http://psi-im.org#" COMPLEX_VER);
+    g_assert_true(answer(f, id2, "c@example/1", "result", COMPLEX));
+    g_assert_true(has_feature(f, "b@example/1",
+                              "http://jabber.org/protocol/muc"));
+    g_assert_true(has_feature(f, "d@example/1",
+                              "http://jabber.org/protocol/muc"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -551,6 +580,9 @@ main(int argc, char **argv)
                test_cache_bounds, fixture_tear_down);
     g_test_add("/caps/cache/lru", Fixture, &tight, fixture_set_up,
                test_cache_lru, fixture_tear_down);
+    g_test_add("/caps/cache/evicted-before-lookup", Fixture, &tight,
+               fixture_set_up, test_cache_evicted_before_lookup,
+               fixture_tear_down);
     rc = g_test_run();
     xmpp_ctx_free(ctx);
     xmpp_shutdown();
