@@ -393,6 +393,7 @@ struct Query {
     GwCaps *caps;
     char *id;
     char *full; /* asked */
+    char *bare; /* its user, counted in GwCaps.user_queries */
     char *from; /* the component JID we asked from */
     char *key;  /* NULL: the result is kept for `full` only */
     char *hash;
@@ -409,6 +410,7 @@ struct GwCaps {
     GHashTable *users;   /* bare -> set of full (keys borrowed from jids) */
     GHashTable *queries; /* id -> Query* */
     GHashTable *by_key;  /* key -> Query* in flight (borrowed) */
+    GHashTable *user_queries; /* bare -> queries in flight to her JIDs */
     guint64 next_id;
     guint64 clock;
     GwCapsStats stats;
@@ -443,10 +445,18 @@ static void
 query_free(gpointer p)
 {
     Query *q = p;
+    guint n = GPOINTER_TO_UINT(
+        g_hash_table_lookup(q->caps->user_queries, q->bare));
 
+    if (n > 1)
+        g_hash_table_insert(q->caps->user_queries, g_strdup(q->bare),
+                            GUINT_TO_POINTER(n - 1));
+    else
+        g_hash_table_remove(q->caps->user_queries, q->bare);
     g_clear_handle_id(&q->timer_id, g_source_remove);
     g_free(q->id);
     g_free(q->full);
+    g_free(q->bare);
     g_free(q->from);
     g_free(q->key);
     g_free(q->hash);
@@ -474,6 +484,8 @@ gw_caps_new(const GwCapsLimits *limits, GwCapsSendFunc send,
     caps->queries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                           query_free);
     caps->by_key = g_hash_table_new(g_str_hash, g_str_equal);
+    caps->user_queries = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
     return caps;
 }
 
@@ -483,7 +495,8 @@ gw_caps_free(GwCaps *caps)
     if (caps == NULL)
         return;
     g_hash_table_unref(caps->by_key);
-    g_hash_table_unref(caps->queries);
+    g_hash_table_unref(caps->queries); /* before user_queries */
+    g_hash_table_unref(caps->user_queries);
     g_hash_table_unref(caps->users);
     g_hash_table_unref(caps->jids);
     g_hash_table_unref(caps->vers);
@@ -553,16 +566,29 @@ query_start(GwCaps *caps, JidEntry *e, const char *from, const char *node,
 {
     Query *q;
     GString *x;
+    guint mine = GPOINTER_TO_UINT(
+        g_hash_table_lookup(caps->user_queries, e->bare));
 
     if (g_hash_table_size(caps->queries) >= caps->limits.max_pending) {
         g_info("caps: %u disco#info queries in flight; %s not asked",
                g_hash_table_size(caps->queries), e->full);
         return FALSE;
     }
+    /* a query outlives its JID's entry (new caps, unavailable): without
+     * this, one client cycling its 'ver' or resources would hold every
+     * slot of max_pending until the timeouts and nobody else is asked */
+    if (mine >= caps->limits.max_per_user) {
+        g_info("caps: %u disco#info queries to %s in flight; %s not asked",
+               mine, e->bare, e->full);
+        return FALSE;
+    }
     q = g_new0(Query, 1);
     q->caps = caps;
     q->id = g_strdup_printf(ID_PREFIX "%" G_GUINT64_FORMAT, ++caps->next_id);
     q->full = g_strdup(e->full);
+    q->bare = g_strdup(e->bare);
+    g_hash_table_insert(caps->user_queries, g_strdup(e->bare),
+                        GUINT_TO_POINTER(mine + 1));
     q->from = g_strdup(from);
     q->key = g_strdup(key);
     q->hash = g_strdup(key ? e->hash : NULL);

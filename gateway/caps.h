@@ -81,7 +81,8 @@ typedef struct {
     guint max_vers;     /* verified 'ver' values kept (least recently used
                            goes first) */
     guint max_jids;     /* full JIDs tracked in all */
-    guint max_per_user; /* full JIDs tracked per bare JID */
+    guint max_per_user; /* full JIDs tracked per bare JID, and queries
+                           in flight to her JIDs */
     guint max_pending;  /* disco#info queries in flight */
     guint timeout_ms;   /* a query nobody answers fails after this */
 } GwCapsLimits;

@@ -554,6 +554,29 @@ test_cache_evicted_before_lookup(Fixture *f, gconstpointer data)
                               "http://jabber.org/protocol/muc"));
 }
 
+/* One client cycling its 'ver' (each query outlives the entry it was
+ * for) holds at most max_per_user of the max_pending query slots: others
+ * are still asked. */
+static void
+test_cache_ver_flood(Fixture *f, gconstpointer data)
+{
+    GwCapsStats st;
+
+    for (guint i = 0; i < 10; i++) {
+        g_autofree char *c = g_strdup_printf(
+            "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+            "node='http://x' ver='flood%u'/>", i);
+        presence(f, "mallory@example/m", c);
+    }
+    gw_caps_get_stats(f->caps, &st);
+    g_assert_cmpuint(st.pending, ==, 4); /* max_per_user */
+    presence(f, "alice@example/a", C_SIMPLE);
+    g_free(last_query(f, "alice@example/a",
+                      "http://code.google.com/p/exodus#" SIMPLE_VER));
+    g_assert_cmpint(gw_caps_lookup(f->caps, "alice@example/a", NULL), ==,
+                    GW_CAPS_PENDING);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -580,6 +603,8 @@ main(int argc, char **argv)
                test_cache_bounds, fixture_tear_down);
     g_test_add("/caps/cache/lru", Fixture, &tight, fixture_set_up,
                test_cache_lru, fixture_tear_down);
+    g_test_add("/caps/cache/ver-flood", Fixture, NULL, fixture_set_up,
+               test_cache_ver_flood, fixture_tear_down);
     g_test_add("/caps/cache/evicted-before-lookup", Fixture, &tight,
                fixture_set_up, test_cache_evicted_before_lookup,
                fixture_tear_down);
