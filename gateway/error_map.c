@@ -156,11 +156,34 @@ gw_errmap_xmpp_to_sip(const char *condition)
     return r != NULL ? r->sip : 400;
 }
 
+/* A client's answer to our session-initiate, as a final response to an
+ * INVITE: where Table 1's code would need a header we cannot fill, or
+ * says the gateway failed, another one. */
+static const CondRow call_rows[] = {
+    /* the resource is gone (RFC 6121 8.5.3.2.1) or takes no Jingle
+     * (XEP-0166 6.3.2); 503 would tell proxies the gateway is failing */
+    { "service-unavailable", "cancel", 480 },
+    /* 302 needs a Contact (RFC 3261 21.3.3): we have no SIP URI for the
+     * XMPP address in the error's text */
+    { "redirect", "modify", 480 },
+    /* 401 MUST carry WWW-Authenticate (RFC 3261 21.4.2): nothing to
+     * challenge for */
+    { "not-authorized", "auth", 403 },
+    /* 405 MUST carry Allow (RFC 3261 21.4.6) and would say INVITE is not
+     * allowed; to a session-initiate this means unsupported applications
+     * or transports (XEP-0166 6.3.2): the offer is not acceptable */
+    { "feature-not-implemented", "cancel", 488 },
+    { "not-allowed", "cancel", 403 },
+};
+
 int
 gw_errmap_xmpp_to_sip_call(const char *condition)
 {
-    if (condition == NULL || strcmp(condition, "service-unavailable") == 0)
+    if (condition == NULL)
         return 480;
+    for (gsize i = 0; i < G_N_ELEMENTS(call_rows); i++)
+        if (strcmp(call_rows[i].condition, condition) == 0)
+            return call_rows[i].sip;
     return gw_errmap_xmpp_to_sip(condition);
 }
 

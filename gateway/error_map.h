@@ -25,7 +25,9 @@ int gw_errmap_xmpp_to_sip(const char *condition);
  * service-unavailable (the resource is gone, RFC 6121 8.5.3.2.1, or takes
  * no Jingle, XEP-0166 6.3.2) and a missing condition mean the callee is
  * not reachable there: 480, not 503 (which tells SIP proxies that the
- * gateway itself is failing). */
+ * gateway itself is failing); and no code whose response needs a header
+ * we cannot give (redirect -> 480 not 302, not-authorized -> 403 not 401,
+ * feature-not-implemented -> 488 and not-allowed -> 403, not 405). */
 int gw_errmap_xmpp_to_sip_call(const char *condition);
 
 /* A GError from the gateway, mapping/ or jingle_sdp/ -> both languages.

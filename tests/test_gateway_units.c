@@ -55,6 +55,14 @@ test_xmpp_to_sip(void)
     g_assert_cmpint(gw_errmap_xmpp_to_sip_call(NULL), ==, 480);
     g_assert_cmpint(gw_errmap_xmpp_to_sip_call("item-not-found"), ==, 404);
     g_assert_cmpint(gw_errmap_xmpp_to_sip_call("forbidden"), ==, 403);
+    /* no 3xx without Contact, 401 without WWW-Authenticate, 405
+     * without Allow (RFC 3261 21.3.3, 21.4.2, 21.4.6) */
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("redirect"), ==, 480);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("not-authorized"), ==, 403);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("feature-not-implemented"),
+                    ==, 488);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("not-allowed"), ==, 403);
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("gone"), ==, 410);
 }
 
 static void
