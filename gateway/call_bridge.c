@@ -1623,6 +1623,16 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
 
     if (serial == NULL)
         return;
+    /* as for Jingle sets: only the party we sent it to answers it (our
+     * ids are sequential, and anyone may send an iq to the component) */
+    if (c != NULL && c->xmpp_full != NULL &&
+        g_strcmp0(xmpp_stanza_get_from(iq), c->xmpp_full) != 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: answer %s from %s, not %s: "
+                 "ignored", c->sid, id,
+                 xmpp_stanza_get_from(iq) ? xmpp_stanza_get_from(iq) : "-",
+                 c->xmpp_full);
+        return;
+    }
     if (c != NULL && g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
         const char *cond = error_condition(iq);
         int status = gw_errmap_xmpp_to_sip_call(cond);

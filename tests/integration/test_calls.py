@@ -912,6 +912,28 @@ Duration=160
                                     f"{{{NS_J}}}cancel"))
         self.assertEqual(uac.wait(30), 0, uac.errors())
 
+    def test_6_36_forged_iq_error_ignored(self):
+        """6.36 another user answers the session-initiate's id with an iq
+        error: ignored (the call goes on); bob's decline -> 603"""
+        bob = self.callee("bob", "r636", JINGLE_AUDIO)
+        carol = self.callee("carol", "r636c", JINGLE_AUDIO)
+        uac = self.sipp.start(uac_call(user="bob", final=603),
+                              remote=self.gw_target(), timeout=30)
+        si = bob.wait(is_jingle("session-initiate"), what="session-initiate")
+        sid = si.find(f"{{{NS_J}}}jingle").get("sid")
+        # before bob's own answer, while the gateway still awaits one
+        carol.send_raw(f"<iq type='error' to='{si.get('from')}' "
+                       f"id='{si.get('id')}'><error type='cancel'>"
+                       f"<service-unavailable xmlns='{gwtest.NS_STANZAS}'/>"
+                       "</error></iq>")
+        self.gw.proc.wait_log(re.escape(f"from {carol.jid}, not {bob.jid}: "
+                                        "ignored"), 5)
+        self.ack(si, bob)
+        bob.send_raw(f"<iq type='set' to='{si.get('from')}' id='st-{sid}'>"
+                     f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                     f"sid='{sid}'><reason><decline/></reason></jingle></iq>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+
     def test_6_35_direct_iq_error(self):
         """6.35 the client refuses the session-initiate with an iq error
         (service-unavailable): 480; and a client lacking Jingle RTP audio
