@@ -334,6 +334,12 @@ call_new(GwCallBridge *b, CallDir dir, const char *sid)
     return c;
 }
 
+static gboolean
+iq_of_call(gpointer id, gpointer serial, gpointer call_serial)
+{
+    return *(const guint64 *)serial == *(const guint64 *)call_serial;
+}
+
 static void
 call_free(Call *c)
 {
@@ -341,6 +347,10 @@ call_free(Call *c)
 
     g_hash_table_remove(b->calls, c->sid);
     g_hash_table_remove(b->serials, &c->serial);
+    /* our iqs of this call still unanswered (a link that went down lost
+     * them, or the session-terminate just sent): late answers are ignored
+     * like any unknown id, and the table does not grow for ever */
+    g_hash_table_foreach_remove(b->iq_ids, iq_of_call, &c->serial);
     g_clear_handle_id(&c->timer_id, g_source_remove);
     if (c->media_req != 0)
         gw_media_cancel(b->media, c->media_req);
