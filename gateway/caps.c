@@ -231,6 +231,37 @@ parse_identity(xmpp_stanza_t *e, GPtrArray *identities, GError **error)
     return TRUE;
 }
 
+#define DISCO_MAX_ITEMS 512          /* identities, features, fields, values */
+#define DISCO_MAX_BYTES (32u << 10) /* of all their strings */
+
+static gboolean
+within_bounds(const GwDiscoInfo *info)
+{
+    gsize items = info->identities->len + info->features->len, bytes = 0;
+
+    for (guint i = 0; i < info->identities->len; i++) {
+        const GwDiscoIdentity *id = g_ptr_array_index(info->identities, i);
+        bytes += strlen(id->category) + strlen(id->type) +
+                 (id->lang ? strlen(id->lang) : 0) +
+                 (id->name ? strlen(id->name) : 0);
+    }
+    for (guint i = 0; i < info->features->len; i++)
+        bytes += strlen(g_ptr_array_index(info->features, i));
+    for (guint i = 0; i < info->forms->len; i++) {
+        const GwDiscoForm *f = g_ptr_array_index(info->forms, i);
+        bytes += strlen(f->form_type);
+        items += 1 + f->fields->len;
+        for (guint j = 0; j < f->fields->len; j++) {
+            const GwDiscoField *d = g_ptr_array_index(f->fields, j);
+            bytes += strlen(d->var);
+            items += d->values->len;
+            for (guint k = 0; k < d->values->len; k++)
+                bytes += strlen(g_ptr_array_index(d->values, k));
+        }
+    }
+    return items <= DISCO_MAX_ITEMS && bytes <= DISCO_MAX_BYTES;
+}
+
 GwDiscoInfo *
 gw_disco_info_parse(xmpp_stanza_t *query, GError **error)
 {
@@ -265,6 +296,13 @@ gw_disco_info_parse(xmpp_stanza_t *query, GError **error)
             if (form != NULL)
                 g_ptr_array_add(info->forms, form);
         }
+    }
+    if (!within_bounds(info)) {
+        /* real clients list ~20-150 features in a few KiB; a bigger
+         * answer is kept for nobody (per JID, 100,000 of them would be
+         * gigabytes): the caller treats it as failed, calls use JMI */
+        malformed(error, "disco#info result too large", NULL);
+        return NULL;
     }
     /* XEP-0115 5.4 3.3-3.5: duplicates make the whole response ill-formed */
     g_ptr_array_sort(info->identities, cmp_identity);

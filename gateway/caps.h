@@ -61,6 +61,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwDiscoInfo, gw_disco_info_free)
  * FORM_TYPE, a FORM_TYPE with two different values, an identity without
  * category or type, a feature without var: GW_CAPS_ERROR_MALFORMED.
  * Forms without a hidden FORM_TYPE are skipped (XEP-0115 5.4 3.6).
+ * More than 512 items (identities, features, form fields and values) or
+ * 32 KiB of their text: GW_CAPS_ERROR_MALFORMED too (nobody keeps it).
  * (transfer full) */
 GwDiscoInfo *gw_disco_info_parse(xmpp_stanza_t *query, GError **error);
 

@@ -188,6 +188,35 @@ test_ver(gconstpointer data)
         g_assert_cmpstr(ver, !=, t->ver);
 }
 
+/* A result beyond the bounds (512 items, 32 KiB) is refused whole. */
+static void
+test_too_large(void)
+{
+    for (int variant = 0; variant < 2; variant++) {
+        GString *x = g_string_new("<query xmlns='" NS_DI "'>"
+                                  "<identity category='client' type='pc'/>");
+        xmpp_stanza_t *q;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GwDiscoInfo) info = NULL;
+
+        if (variant == 0) /* many features */
+            for (int i = 0; i < 600; i++)
+                g_string_append_printf(x, "<feature var='urn:f:%d'/>", i);
+        else { /* few, but long */
+            g_autofree char *big = g_strnfill(9000, 'a');
+            for (int i = 0; i < 4; i++)
+                g_string_append_printf(x, "<feature var='%d%s'/>", i, big);
+        }
+        g_string_append(x, "</query>");
+        q = parse_xml(x->str);
+        info = gw_disco_info_parse(q, &error);
+        g_assert_null(info);
+        g_assert_error(error, GW_CAPS_ERROR, GW_CAPS_ERROR_MALFORMED);
+        xmpp_stanza_release(q);
+        g_string_free(x, TRUE);
+    }
+}
+
 /* Other hashes of XEP-0115 4 / IANA: same S, longer digests. */
 static void
 test_other_hashes(void)
@@ -591,6 +620,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &ver_cases[i], test_ver);
     }
     g_test_add_func("/caps/ver/other-hashes", test_other_hashes);
+    g_test_add_func("/caps/ver/too-large", test_too_large);
     g_test_add("/caps/cache/verified", Fixture, NULL, fixture_set_up,
                test_cache_verified, fixture_tear_down);
     g_test_add("/caps/cache/mismatch", Fixture, NULL, fixture_set_up,
