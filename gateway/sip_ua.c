@@ -16,7 +16,9 @@
 
 #include "sip_ua.h"
 
+#ifdef GW_HAVE_MALLINFO2
 #include <malloc.h>
+#endif
 #include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -1264,23 +1266,33 @@ on_nua_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 /* Over UDP, Sofia keeps every finished transaction for timer J (an answered
  * request, 64*T1 = 32 s) or K (a sent one, T4 = 5 s), ~10 KiB each, and
  * frees them in bulk once a burst is over; glibc then keeps the freed heap
- * mapped. Give it back when the heap is mostly free (never during a steady
- * load, where the memory would be faulted in again at once). */
+ * mapped. Give it back once the memory in use has fallen to half of its
+ * peak since the last trim (a burst is over) with much of the heap free;
+ * never during a steady load, where the memory would be faulted in again
+ * at once, and not again and again on a heap that merely stays fragmented
+ * (mallinfo2 counts trimmed pages inside the heap as free still). */
 #define HEAP_TRIM_PERIOD_S 10
 #define HEAP_TRIM_MIN_FREE (8u << 20)
 
+#ifdef GW_HAVE_MALLINFO2
 static gboolean
 heap_trim_tick(gpointer data)
 {
+    static size_t peak_in_use;
     struct mallinfo2 mi = mallinfo2();
 
-    if (mi.fordblks >= HEAP_TRIM_MIN_FREE && mi.fordblks > mi.uordblks) {
+    peak_in_use = MAX(peak_in_use, mi.uordblks);
+    if (mi.fordblks >= HEAP_TRIM_MIN_FREE &&
+        mi.uordblks < peak_in_use / 2) {
         malloc_trim(0);
-        g_debug("heap trimmed: %zu KiB were free, %zu KiB in use",
-                mi.fordblks >> 10, mi.uordblks >> 10);
+        g_debug("heap trimmed: %zu KiB were free, %zu KiB in use (peak "
+                "%zu KiB)", mi.fordblks >> 10, mi.uordblks >> 10,
+                peak_in_use >> 10);
+        peak_in_use = mi.uordblks;
     }
     return G_SOURCE_CONTINUE;
 }
+#endif
 
 /* su_glib's prepare() rounds the time to Sofia's next timer down to whole
  * ms and calls a timer due in 0.4 ms "ready now": the loop then spins,
@@ -1436,8 +1448,10 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         return NULL;
     }
     raise_udp_rcvbuf(listen_port(config->sip.listen));
+#ifdef GW_HAVE_MALLINFO2
     self->trim_id = g_timeout_add_seconds(HEAP_TRIM_PERIOD_S, heap_trim_tick,
                                           NULL);
+#endif
     g_message("SIP UA listening on %s%s%s", url,
               config->sip.listen_tls ? " and " : "",
               config->sip.listen_tls ? config->sip.listen_tls : "");
