@@ -1609,21 +1609,6 @@ gw_call_bridge_message(GwCallBridge *b, xmpp_stanza_t *msg)
     return TRUE;
 }
 
-/* The RFC 6120 8.3.3 condition of an error stanza, or NULL (borrowed). */
-static const char *
-error_condition(xmpp_stanza_t *stanza)
-{
-    xmpp_stanza_t *err = gw_stanza_child(stanza, "error", NULL);
-
-    for (xmpp_stanza_t *e = err ? xmpp_stanza_get_children(err) : NULL; e;
-         e = xmpp_stanza_get_next(e))
-        if (xmpp_stanza_is_tag(e) &&
-            g_strcmp0(xmpp_stanza_get_ns(e), GW_NS_STANZAS) == 0 &&
-            g_strcmp0(xmpp_stanza_get_name(e), "text") != 0)
-            return xmpp_stanza_get_name(e);
-    return NULL;
-}
-
 static void
 on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
 {
@@ -1644,7 +1629,7 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
         return;
     }
     if (c != NULL && g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
-        const char *cond = error_condition(iq);
+        const char *cond = gw_stanza_error_condition(iq);
         int status = gw_errmap_xmpp_to_sip_call(cond);
 
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP client refused "

@@ -697,20 +697,6 @@ kick_waiting(GwCaps *caps, const char *key, const char *from)
         jid_ask(caps, next, from); /* removes it if not possible */
 }
 
-static const char *
-error_condition(xmpp_stanza_t *iq)
-{
-    xmpp_stanza_t *err = gw_stanza_child(iq, "error", NULL);
-
-    for (xmpp_stanza_t *c = err ? xmpp_stanza_get_children(err) : NULL; c;
-         c = xmpp_stanza_get_next(c))
-        if (xmpp_stanza_is_tag(c) &&
-            g_strcmp0(xmpp_stanza_get_ns(c), GW_NS_STANZAS) == 0 &&
-            g_strcmp0(xmpp_stanza_get_name(c), "text") != 0)
-            return xmpp_stanza_get_name(c);
-    return "no condition";
-}
-
 /* Every JID waiting for the answer about `key` takes it now, not at its
  * next gw_caps_lookup(): by then a flood of other verified 'ver' values may
  * have evicted `key` from the LRU (or max_vers is 0), and the JID would
@@ -755,8 +741,9 @@ query_done(GwCaps *caps, Query *q, xmpp_stanza_t *iq)
         g_info("caps: %s did not answer disco#info in %u ms", q->full,
                caps->limits.timeout_ms);
     } else if (g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {
+        const char *cond = gw_stanza_error_condition(iq);
         g_info("caps: %s answered disco#info with an error (%s)", q->full,
-               error_condition(iq));
+               cond ? cond : "no condition");
     } else {
         xmpp_stanza_t *query = gw_stanza_child(iq, "query", GW_NS_DISCO_INFO);
         info = query ? gw_disco_info_parse(query, &error) : NULL;

@@ -256,13 +256,10 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
     if (type != NULL && strcmp(type, "error") == 0) {
         const char *id = xmpp_stanza_get_id(stanza);
         const char *what = id ? g_hash_table_lookup(b->recent, id) : NULL;
-        xmpp_stanza_t *err = gw_stanza_child(stanza, "error", NULL);
-        xmpp_stanza_t *cond = err ? xmpp_stanza_get_children(err) : NULL;
+        const char *cond = gw_stanza_error_condition(stanza);
 
-        while (cond != NULL && !xmpp_stanza_is_tag(cond))
-            cond = xmpp_stanza_get_next(cond);
         g_warning("XMPP error '%s' from %s for %s",
-                  cond ? xmpp_stanza_get_name(cond) : "unknown",
+                  cond ? cond : "unknown",
                   xmpp_stanza_get_from(stanza) ? xmpp_stanza_get_from(stanza)
                                                : "?",
                   what ? what : "a message we sent");

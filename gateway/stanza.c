@@ -133,6 +133,20 @@ gw_stanza_child(xmpp_stanza_t *stanza, const char *name, const char *ns)
     return NULL;
 }
 
+const char *
+gw_stanza_error_condition(xmpp_stanza_t *stanza)
+{
+    xmpp_stanza_t *err = gw_stanza_child(stanza, "error", NULL);
+
+    for (xmpp_stanza_t *c = err ? xmpp_stanza_get_children(err) : NULL; c;
+         c = xmpp_stanza_get_next(c))
+        if (xmpp_stanza_is_tag(c) &&
+            g_strcmp0(xmpp_stanza_get_ns(c), GW_NS_STANZAS) == 0 &&
+            g_strcmp0(xmpp_stanza_get_name(c), "text") != 0)
+            return xmpp_stanza_get_name(c);
+    return NULL;
+}
+
 char *
 gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name)
 {

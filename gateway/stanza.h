@@ -41,6 +41,11 @@ GString *gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
 xmpp_stanza_t *gw_stanza_child(xmpp_stanza_t *stanza, const char *name,
                                const char *ns);
 
+/* The RFC 6120 8.3.3 defined condition of an error stanza (the element in
+ * urn:ietf:params:xml:ns:xmpp-stanzas inside <error/> that is not <text/>),
+ * or NULL (borrowed). */
+const char *gw_stanza_error_condition(xmpp_stanza_t *stanza);
+
 /* Text of the first child element `name` (any xml:lang), (transfer full)
  * or NULL. */
 char *gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name);
