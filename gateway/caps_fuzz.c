@@ -12,8 +12,8 @@
  *    refused answers leave the JID failed, never known.
  */
 #include "caps.h"
+#include "fuzz_fail.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define FULL "alice@example.com/phone"
 #define COMPONENT "1001@sip.example.com"
-
-/* abort(), not g_error(): libFuzzer keeps the input on SIGABRT. */
-static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static xmpp_ctx_t *
 ctx(void)

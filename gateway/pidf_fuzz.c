@@ -8,26 +8,14 @@
  * lossy points (xa -> away, on_the_phone not written).
  */
 #include "pidf.h"
+#include "fuzz_fail.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort(), not g_error(): libFuzzer keeps the input on SIGABRT. */
-static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static void
 check_value(const GwPresence *p)

@@ -6,26 +6,13 @@
  * something could not be carried.
  */
 #include "jsdp_private.h"
+#include "fuzz_fail.h"
 
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* abort(), not g_error(): libFuzzer keeps the input on SIGABRT. */
-static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN
-fail(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
 
 static gboolean
 has_warning_except(const GPtrArray *w, const char *allowed)

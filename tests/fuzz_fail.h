@@ -1,0 +1,21 @@
+/* tests/fuzz_fail.h: how a libFuzzer target reports a broken invariant.
+ * abort(), not g_error(): libFuzzer keeps the input on SIGABRT, and the
+ * replay test (tests/fuzz_replay.c) fails with the message. */
+#pragma once
+
+#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void G_GNUC_PRINTF(1, 2) G_GNUC_NORETURN G_GNUC_UNUSED
+fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
