@@ -271,25 +271,10 @@ static void
 iq_error(GwCallBridge *b, xmpp_stanza_t *iq, const char *condition,
          const char *jingle_condition, const char *text)
 {
-    GString *x = g_string_sized_new(384);
+    GwStanzaError e = { condition, gw_errmap_condition_type(condition),
+                        jingle_condition, NS_JINGLE_ERRORS };
 
-    g_string_append(x, "<iq type='error'");
-    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
-    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
-    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
-    g_string_append_printf(x, "><error type='%s'><%s xmlns='" GW_NS_STANZAS
-                              "'/>",
-                           gw_errmap_condition_type(condition), condition);
-    if (jingle_condition != NULL)
-        g_string_append_printf(x, "<%s xmlns='" NS_JINGLE_ERRORS "'/>",
-                               jingle_condition);
-    if (text != NULL) {
-        g_string_append(x, "<text xmlns='" GW_NS_STANZAS "'>");
-        gw_xml_append_escaped(x, text);
-        g_string_append(x, "</text>");
-    }
-    g_string_append(x, "</error></iq>");
-    send_text(b, x);
+    send_text(b, gw_stanza_error_reply(iq, NULL, &e, text));
 }
 
 static char *

@@ -127,7 +127,7 @@ GwStanzaError
 gw_errmap_sip_to_xmpp(int status)
 {
     const char *cond = NULL;
-    GwStanzaError e;
+    GwStanzaError e = { 0 };
 
     for (gsize i = 0; i < G_N_ELEMENTS(sip_rows); i++)
         if (sip_rows[i].status == status) {
@@ -237,6 +237,7 @@ gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,
             break;
         }
     if (xmpp != NULL) {
+        *xmpp = (GwStanzaError){ 0 };
         xmpp->condition = row ? row->condition : "internal-server-error";
         xmpp->type = row && row->type ? row->type
                                       : gw_errmap_condition_type(

@@ -6,10 +6,14 @@
 
 G_BEGIN_DECLS
 
-/* An XMPP stanza error: RFC 6120 8.3 condition and type. */
+/* An XMPP stanza error: RFC 6120 8.3 condition and type, and an optional
+ * application-specific condition (8.3.4: an empty element `app_condition`
+ * in namespace `app_ns`, e.g. XEP-0166's <out-of-order/>). */
 typedef struct {
     const char *condition; /* "item-not-found" ... (static string) */
     const char *type;      /* "cancel", "wait", "modify", "auth" */
+    const char *app_condition; /* NULL: none */
+    const char *app_ns;
 } GwStanzaError;
 
 /* A SIP final response code (>= 300, or 408 for a local timeout) ->

@@ -100,21 +100,12 @@ static void
 send_bounce(GwMsgBridge *b, const OutMsg *m, int status, const char *phrase)
 {
     GwStanzaError e = gw_errmap_sip_to_xmpp(status);
-    GString *x = g_string_sized_new(384);
     g_autofree char *text = g_strdup_printf("SIP %d %s", status,
                                             phrase ? phrase : "");
 
-    g_string_append(x, "<message type='error'");
-    gw_xml_append_attr(x, "from", m->to_jid);
-    gw_xml_append_attr(x, "to", m->from_full);
-    gw_xml_append_attr(x, "id", m->id);
-    g_string_append(x, "><error");
-    gw_xml_append_attr(x, "type", e.type);
-    g_string_append_printf(x, "><%s xmlns='" GW_NS_STANZAS "'/>", e.condition);
-    g_string_append(x, "<text xmlns='" GW_NS_STANZAS "' xml:lang='en'>");
-    gw_xml_append_escaped(x, text);
-    g_string_append(x, "</text></error></message>");
-    gw_gateway_send_text(b->gw, x);
+    gw_gateway_send_text(b->gw,
+                         gw_stanza_error_build("message", m->to_jid,
+                                               m->from_full, m->id, &e, text));
 }
 
 static void

@@ -112,7 +112,8 @@ static void
 reply_error(GwGateway *gw, xmpp_stanza_t *stanza, const char *condition,
             const char *text)
 {
-    GwStanzaError e = { condition, gw_errmap_condition_type(condition) };
+    GwStanzaError e = { condition, gw_errmap_condition_type(condition), NULL,
+                        NULL };
     gw_gateway_send_text(gw, gw_stanza_error_reply(stanza, NULL, &e, text));
 }
 

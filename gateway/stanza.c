@@ -92,19 +92,35 @@ GString *
 gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
                       const GwStanzaError *error, const char *text)
 {
+    return gw_stanza_error_build(xmpp_stanza_get_name(orig),
+                                 from ? from : xmpp_stanza_get_to(orig),
+                                 xmpp_stanza_get_from(orig),
+                                 xmpp_stanza_get_id(orig), error, text);
+}
+
+GString *
+gw_stanza_error_build(const char *name, const char *from, const char *to,
+                      const char *id, const GwStanzaError *error,
+                      const char *text)
+{
     GString *out = g_string_sized_new(256);
-    const char *name = xmpp_stanza_get_name(orig);
 
     g_string_append_c(out, '<');
     g_string_append(out, name);
-    gw_xml_append_attr(out, "from", from ? from : xmpp_stanza_get_to(orig));
-    gw_xml_append_attr(out, "to", xmpp_stanza_get_from(orig));
-    gw_xml_append_attr(out, "id", xmpp_stanza_get_id(orig));
+    gw_xml_append_attr(out, "from", from);
+    gw_xml_append_attr(out, "to", to);
+    gw_xml_append_attr(out, "id", id);
     g_string_append(out, " type='error'><error");
     gw_xml_append_attr(out, "type", error->type);
     g_string_append(out, "><");
     g_string_append(out, error->condition);
     g_string_append(out, " xmlns='" GW_NS_STANZAS "'/>");
+    if (error->app_condition != NULL) {
+        g_string_append_c(out, '<');
+        g_string_append(out, error->app_condition);
+        gw_xml_append_attr(out, "xmlns", error->app_ns);
+        g_string_append(out, "/>");
+    }
     if (text != NULL) {
         g_string_append(out, "<text xmlns='" GW_NS_STANZAS "' xml:lang='en'>");
         gw_xml_append_escaped(out, text);

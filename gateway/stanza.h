@@ -31,10 +31,15 @@ gboolean gw_xml_text_ok(const char *text, gsize len);
 char *gw_stanza_new_id(void);
 
 /* An error reply to `orig` (message, presence or iq): from/to swapped, id
- * and type='error' kept as RFC 6120 8.2 asks, with condition, type and a
- * human text. `from` overrides the reply's from (NULL: orig's to).
+ * and type='error' kept as RFC 6120 8.2 asks, with condition, type, the
+ * application-specific condition if any, and a human text. `from` overrides the reply's from (NULL: orig's to).
  * (transfer full) */
 GString *gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
+                               const GwStanzaError *error, const char *text);
+/* The same for a stanza no longer at hand: element `name` ("message"...),
+ * its addresses and id (NULL ones are left out). (transfer full) */
+GString *gw_stanza_error_build(const char *name, const char *from,
+                               const char *to, const char *id,
                                const GwStanzaError *error, const char *text);
 
 /* First child element with this name and namespace, or NULL (borrowed). */

@@ -133,6 +133,36 @@ test_rate_limiter(void)
     gw_rate_limiter_free(rl);
 }
 
+/* An error reply: addresses swapped, id kept, the defined condition, an
+ * application-specific one when given (RFC 6120 8.3.4), the text. */
+static void
+test_error_reply(void)
+{
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    xmpp_stanza_t *iq = xmpp_stanza_new_from_string(
+        ctx, "<iq type='set' id='j1' from='a@x/r' to='1001@gw'/>");
+    GwStanzaError plain = { "bad-request", "modify", NULL, NULL };
+    GwStanzaError jingle = { "unexpected-request", "wait", "out-of-order",
+                             "urn:xmpp:jingle:errors:1" };
+    GString *x = gw_stanza_error_reply(iq, NULL, &plain, "a < b");
+
+    g_assert_cmpstr(x->str, ==,
+                    "<iq from='1001@gw' to='a@x/r' id='j1' type='error'>"
+                    "<error type='modify'><bad-request xmlns='"
+                    GW_NS_STANZAS "'/><text xmlns='" GW_NS_STANZAS
+                    "' xml:lang='en'>a &lt; b</text></error></iq>");
+    g_string_free(x, TRUE);
+    x = gw_stanza_error_reply(iq, "other@gw", &jingle, NULL);
+    g_assert_cmpstr(x->str, ==,
+                    "<iq from='other@gw' to='a@x/r' id='j1' type='error'>"
+                    "<error type='wait'><unexpected-request xmlns='"
+                    GW_NS_STANZAS "'/><out-of-order xmlns='"
+                    "urn:xmpp:jingle:errors:1'/></error></iq>");
+    g_string_free(x, TRUE);
+    xmpp_stanza_release(iq);
+    xmpp_ctx_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -142,6 +172,7 @@ main(int argc, char **argv)
     g_test_add_func("/errmap/from-gerror", test_from_gerror);
     g_test_add_func("/stanza/escape", test_escape);
     g_test_add_func("/stanza/text-ok", test_text_ok);
+    g_test_add_func("/stanza/error-reply", test_error_reply);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
     return g_test_run();
 }
