@@ -6,18 +6,13 @@
  * the general parser agree; unescape(escape(x)) == x. */
 #include "map.h"
 #include "map_private.h"
+#include "fuzz_fail.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            g_error("invariant failed: %s", #cond);                            \
-    } while (0)
 
 static void
 check_error(const GError *error)

@@ -6,17 +6,12 @@
  * first byte picks the numbering plan. */
 #include "map.h"
 #include "map_private.h"
+#include "fuzz_fail.h"
 
 #include <stdint.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            g_error("invariant failed: %s", #cond);                            \
-    } while (0)
 
 static MapTable *
 plan_table(guint which)

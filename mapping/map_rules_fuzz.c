@@ -5,17 +5,12 @@
  * never both, never neither; in a table that loaded, every static entry's
  * JID maps to a pair that is a fixed point. */
 #include "map.h"
+#include "fuzz_fail.h"
 
 #include <stdint.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            g_error("invariant failed: %s", #cond);                            \
-    } while (0)
 
 /* The JID of a line, if the line has the shape "JID = ...". */
 static char *

@@ -8,17 +8,12 @@
  * splitter and Sofia's url_d() give one answer. */
 #include "map.h"
 #include "map_private.h"
+#include "fuzz_fail.h"
 
 #include <stdint.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond))                                                           \
-            g_error("invariant failed: %s", #cond);                            \
-    } while (0)
 
 static MapTable *
 fuzz_table(void)
@@ -77,11 +72,11 @@ check_answer(const MapTable *t, MapResult *r, GError *error)
         g_autoptr(MapResult) b = map_table_lookup_sip(t, r->sip_uri, &e2);
 
         if (a == NULL)
-            g_error("jid '%s' of an answer does not map: %s", r->jid,
-                    e1->message);
+            fail("jid '%s' of an answer does not map: %s", r->jid,
+                 e1->message);
         if (b == NULL)
-            g_error("uri '%s' of an answer does not map: %s", r->sip_uri,
-                    e2->message);
+            fail("uri '%s' of an answer does not map: %s", r->sip_uri,
+                 e2->message);
         CHECK(strcmp(a->jid, r->jid) == 0);
         CHECK(strcmp(a->sip_uri, r->sip_uri) == 0);
         CHECK(strcmp(b->jid, r->jid) == 0);

@@ -1,6 +1,7 @@
 /* tests/fuzz_fail.h: how a libFuzzer target reports a broken invariant.
- * abort(), not g_error(): libFuzzer keeps the input on SIGABRT, and the
- * replay test (tests/fuzz_replay.c) fails with the message. */
+ * abort(), not g_error(): libFuzzer keeps the input on SIGABRT, while
+ * g_error() ends in G_BREAKPOINT's SIGTRAP, which libFuzzer does not
+ * catch; the replay test (tests/fuzz_replay.c) fails with the message. */
 #pragma once
 
 #include <glib.h>
@@ -19,3 +20,9 @@ fail(const char *fmt, ...)
     fputc('\n', stderr);
     abort();
 }
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            fail("invariant failed: %s", #cond);                               \
+    } while (0)
