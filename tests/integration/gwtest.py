@@ -489,6 +489,23 @@ class SippRun:
                 self.p.kill()
 
 
+def sipp_ok(send_attrs=""):
+    """SIPp scenario step: answer the last request 200 OK, no body (an
+    in-dialog INFO, BYE, CANCEL, NOTIFY ...). send_attrs: e.g. ' next="2"'."""
+    return f"""
+  <send{send_attrs}><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+  ]]></send>
+"""
+
+
 def sipp_uas_message(status=200, reason="OK", count=1, extra_headers=""):
     """Receives `count` MESSAGEs and answers each with status."""
     steps = ""

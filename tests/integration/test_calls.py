@@ -153,32 +153,10 @@ def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
 """
     if info:
         steps += """
-  <recv request="INFO"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>
-"""
+  <recv request="INFO"/>""" + gwtest.sipp_ok()
     if final == 200 and wait_bye:
         steps += """
-  <recv request="BYE" timeout="20000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>
-"""
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok()
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uas">{steps}</scenario>\n'
 
 
@@ -198,18 +176,7 @@ def uas_cancelled():
       Content-Length: 0
 
   ]]></send>
-  <recv request="CANCEL" timeout="20000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>
-  <send><![CDATA[
+  <recv request="CANCEL" timeout="20000"/>""" + gwtest.sipp_ok() + """  <send><![CDATA[
       SIP/2.0 487 Request Terminated
       [last_Via:]
       [last_From:]
@@ -323,18 +290,7 @@ def uac_call(user="alice", final=200, bye_after_ms=1500, cancel_after_ms=None,
 """
         else:
             steps += """
-  <recv request="BYE" timeout="20000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>
-"""
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok()
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac">{steps}</scenario>\n'
 
 

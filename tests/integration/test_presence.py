@@ -51,28 +51,14 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
   </send>
   {recv_answer}
 """
-    ok_200 = """
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-"""
     for _ in range(notifies):
         steps += """
-  <recv request="NOTIFY" timeout="20000"/>
-  <send>""" + ok_200
+  <recv request="NOTIFY" timeout="20000"/>""" + gwtest.sipp_ok()
     if until_quiet_ms:
         steps += f"""
   <label id="2"/>
-  <recv request="NOTIFY" timeout="{until_quiet_ms}" ontimeout="3"/>
-  <send next="2">""" + ok_200 + """
+  <recv request="NOTIFY" timeout="{until_quiet_ms}" ontimeout="3"/>""" + \
+            gwtest.sipp_ok(' next="2"') + """
   <label id="3"/>
 """
     if unsubscribe:
@@ -97,20 +83,7 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
 """
     if final_notify:
         steps += """
-  <recv request="NOTIFY" timeout="20000"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-"""
+  <recv request="NOTIFY" timeout="20000"/>""" + gwtest.sipp_ok()
     return f"""<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="watcher">{steps}
 </scenario>
