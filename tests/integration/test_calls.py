@@ -97,16 +97,8 @@ a=sendrecv
 """
 
 
-def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
-             early=False, info=False):
-    """SIPp UAS: INVITE -> (180) (183+SDP) -> final; then BYE."""
-    sdp = sdp if sdp is not None else PLAIN_SDP
-    body = sdp.replace("\n", "\r\n") if final == 200 else ""
-    steps = """
-  <recv request="INVITE" rrs="true"/>
-"""
-    if ring:
-        steps += """
+# SIPp UAS step: 180 to the INVITE just received, opening the dialog
+RINGING = """
   <send><![CDATA[
       SIP/2.0 180 Ringing
       [last_Via:]
@@ -118,7 +110,19 @@ def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
       Content-Length: 0
 
   ]]></send>
-  <pause milliseconds="300"/>
+"""
+
+
+def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
+             early=False, info=False):
+    """SIPp UAS: INVITE -> (180) (183+SDP) -> final; then BYE."""
+    sdp = sdp if sdp is not None else PLAIN_SDP
+    body = sdp.replace("\n", "\r\n") if final == 200 else ""
+    steps = """
+  <recv request="INVITE" rrs="true"/>
+"""
+    if ring:
+        steps += RINGING + """  <pause milliseconds="300"/>
 """
     if early:
         steps += f"""
@@ -165,18 +169,7 @@ def uas_cancelled():
     return """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="uas cancel">
   <recv request="INVITE"/>
-  <send><![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Length: 0
-
-  ]]></send>
-  <recv request="CANCEL" timeout="20000"/>""" + gwtest.sipp_ok() + """  <send><![CDATA[
+""" + RINGING + """  <recv request="CANCEL" timeout="20000"/>""" + gwtest.sipp_ok() + """  <send><![CDATA[
       SIP/2.0 487 Request Terminated
       [last_Via:]
       [last_From:]
