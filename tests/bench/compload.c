@@ -37,16 +37,8 @@ static char *opt_secret = NULL;
 static char *opt_domain = NULL;
 static char *opt_from = NULL;
 static char *opt_to = NULL;
-static gint64 opt_count = 10000;
-static double opt_rate = 0;
-static gint64 opt_window = 2000;
-static gint64 opt_body = 40;
-static double opt_timeout = 60;
-static double opt_idle = 3;
-static double opt_drain = 5;
 static double opt_accept_timeout = 20;
-static gboolean opt_wait_go = FALSE;
-static char *opt_trace = NULL;
+static LcRunOpts run;
 
 static GOptionEntry entries[] = {
     { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
@@ -63,26 +55,8 @@ static GOptionEntry entries[] = {
       "from= of sent messages (default alice@localhost/bench)", "JID" },
     { "to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
       "to= of sent messages (default 1001@DOMAIN)", "JID" },
-    { "count", 'n', 0, G_OPTION_ARG_INT64, &opt_count,
-      "messages to send / expect", "N" },
-    { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &opt_rate,
-      "messages per second (0: window-bound)", "R" },
-    { "window", 'w', 0, G_OPTION_ARG_INT64, &opt_window,
-      "most messages awaiting an answer (0: unbounded)", "W" },
-    { "body-bytes", 0, 0, G_OPTION_ARG_INT64, &opt_body,
-      "filler bytes in each body", "B" },
-    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
-      "seconds the run may take at most", "S" },
-    { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &opt_idle,
-      "sip2xmpp: stop this long after the last message", "S" },
-    { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &opt_drain,
-      "xmpp2sip: wait this long for the last answers", "S" },
     { "accept-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_accept_timeout,
       "seconds to wait for the gateway", "S" },
-    { "wait-go", 0, 0, G_OPTION_ARG_NONE, &opt_wait_go,
-      "after READY, wait for a line on stdin before the run", NULL },
-    { "trace", 0, 0, G_OPTION_ARG_FILENAME, &opt_trace,
-      "send mode: write 'seq sent_us latency_us' lines here", "F" },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -101,15 +75,14 @@ main(int argc, char **argv)
     gboolean send_mode;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, lc_run_option_entries(&run), NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         fprintf(stderr, "compload: %s\n", error->message);
         return 2;
     }
     if (opt_mode == NULL || (strcmp(opt_mode, "xmpp2sip") != 0 &&
                              strcmp(opt_mode, "sip2xmpp") != 0) ||
-        opt_secret == NULL || opt_count <= 0 || opt_count > 50000000 ||
-        opt_timeout <= 0 || opt_timeout > 600 || opt_body < 0 ||
-        opt_body > 65536 || opt_rate < 0 || opt_window < 0) {
+        opt_secret == NULL || !lc_run_opts_apply(&run, &cfg)) {
         fprintf(stderr, "compload: need --mode xmpp2sip|sip2xmpp, --secret, "
                         "a count in 1..50000000, timeout in (0,600] s\n");
         return 2;
@@ -151,22 +124,14 @@ main(int argc, char **argv)
     }
     printf("READY\n");
     fflush(stdout);
-    if (opt_wait_go && !lc_wait_go(120)) {
+    if (run.wait_go && !lc_wait_go(120)) {
         fprintf(stderr, "compload: no go\n");
         lc_conn_close(&c);
         return 2;
     }
 
-    cfg.count = (uint64_t)opt_count;
-    cfg.rate = opt_rate;
-    cfg.window = (uint64_t)opt_window;
     cfg.from = opt_from ? opt_from : "alice@localhost/bench";
     cfg.to = to;
-    cfg.body_bytes = (size_t)opt_body;
-    cfg.timeout_s = opt_timeout;
-    cfg.idle_s = opt_idle;
-    cfg.drain_s = opt_drain;
-    cfg.trace = opt_trace;
     if (send_mode)
         lc_run_send(&c, &cfg, &r);
     else

@@ -898,6 +898,58 @@ lc_wait_go(double timeout_s)
     return n > 0;
 }
 
+/* ---- command line ------------------------------------------------------ */
+
+const GOptionEntry *
+lc_run_option_entries(LcRunOpts *o)
+{
+    const GOptionEntry e[] = {
+        { "count", 'n', 0, G_OPTION_ARG_INT64, &o->count,
+          "messages to send / expect", "N" },
+        { "rate", 'r', 0, G_OPTION_ARG_DOUBLE, &o->rate,
+          "messages per second (0: window-bound)", "R" },
+        { "window", 'w', 0, G_OPTION_ARG_INT64, &o->window,
+          "most messages awaiting an answer (0: unbounded)", "W" },
+        { "body-bytes", 0, 0, G_OPTION_ARG_INT64, &o->body,
+          "filler bytes in each body", "B" },
+        { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &o->timeout,
+          "seconds the run may take at most", "S" },
+        { "idle", 0, 0, G_OPTION_ARG_DOUBLE, &o->idle,
+          "receiving: stop this long after the last message", "S" },
+        { "drain", 0, 0, G_OPTION_ARG_DOUBLE, &o->drain,
+          "sending: wait this long for the last answers", "S" },
+        { "wait-go", 0, 0, G_OPTION_ARG_NONE, &o->wait_go,
+          "after READY, wait for a line on stdin before the run", NULL },
+        { "trace", 0, 0, G_OPTION_ARG_FILENAME, &o->trace,
+          "sending: write 'seq sent_us latency_us' lines here", "F" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    static GOptionEntry entries[G_N_ELEMENTS(e)];
+
+    *o = (LcRunOpts){ .count = 10000, .window = 2000, .body = 40,
+                      .timeout = 60, .idle = 3, .drain = 5 };
+    memcpy(entries, e, sizeof e);
+    return entries;
+}
+
+bool
+lc_run_opts_apply(const LcRunOpts *o, LcRunCfg *cfg)
+{
+    if (o->count <= 0 || o->count > 50000000 || o->timeout <= 0 ||
+        o->timeout > 600 || o->body < 0 || o->body > 65536 || o->rate < 0 ||
+        o->window < 0)
+        return false;
+    cfg->count = (uint64_t)o->count;
+    cfg->rate = o->rate;
+    cfg->window = (uint64_t)o->window;
+    cfg->body_bytes = (size_t)o->body;
+    cfg->timeout_s = o->timeout;
+    cfg->idle_s = o->idle;
+    cfg->drain_s = o->drain;
+    cfg->trace = o->trace;
+    return true;
+}
+
 /* ---- the XEP-0114 server side (compload, xmpppeer) ------------------- */
 
 int

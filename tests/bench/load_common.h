@@ -15,6 +15,7 @@
 #ifndef LOAD_COMMON_H
 #define LOAD_COMMON_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -124,6 +125,22 @@ typedef struct {
     size_t n_lat;
     bool timed_out, link_lost;
 } LcResult;
+
+/* The run options both load peers take: --count --rate --window
+ * --body-bytes --timeout --idle --drain --wait-go --trace, with their
+ * defaults. */
+typedef struct {
+    int64_t count, window, body;
+    double rate, timeout, idle, drain;
+    gboolean wait_go;
+    char *trace;
+} LcRunOpts;
+
+/* Sets the defaults and returns their option table (for
+ * g_option_context_add_main_entries, beside the tool's own). */
+const GOptionEntry *lc_run_option_entries(LcRunOpts *o);
+/* Checks their ranges (false: bad) and copies them into cfg. */
+bool lc_run_opts_apply(const LcRunOpts *o, LcRunCfg *cfg);
 
 /* Sends cfg->count messages and collects answers. */
 int lc_run_send(LcConn *c, const LcRunCfg *cfg, LcResult *r);
