@@ -898,6 +898,18 @@ lc_wait_go(double timeout_s)
     return n > 0;
 }
 
+void
+lc_say(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
 /* ---- command line ------------------------------------------------------ */
 
 const GOptionEntry *

@@ -153,6 +153,9 @@ void lc_print_result(const char *prog, LcResult *r);
  * first; returns false on EOF or timeout. */
 bool lc_wait_go(double timeout_s);
 
+/* One line on stdout, flushed at once (for the driver reading it). */
+void lc_say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
 /* ---- the XEP-0114 server side (the gateway connects to us) ------------- */
 
 /* A TCP socket listening on 127.0.0.1:*port (0: any; *port is set). */

@@ -7,4 +7,4 @@
 #   sipwatchers: many SIP watchers on one UDP socket (SUBSCRIBE, 200 to
 #                every NOTIFY, arrival stamps), or a SIP presence notifier
 gw_add_bench(xmpppeer SOURCES xmpppeer.c load_common.c)
-gw_add_bench(sipwatchers SOURCES sipwatchers.c)
+gw_add_bench(sipwatchers SOURCES sipwatchers.c load_common.c)

@@ -25,6 +25,8 @@
  *   quit
  * Prints "LISTEN port=N" first.
  */
+#include "load_common.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
@@ -113,38 +115,6 @@ static struct {
     bool quit;
     char *pid_tag;
 } S;
-
-static uint64_t
-now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t
-self_cpu_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-static void say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static void
-say(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
-}
 
 /* ---- a parsed SIP message (pointers into the datagram) ----------------- */
 
@@ -339,7 +309,7 @@ send_subscribe(uint64_t i)
         S.pid_tag, opt_user, opt_gw_domain, i, S.pid_tag, wp, i + 1, S.port,
         opt_expires);
 
-    S.subs[i].sent_ns = now_ns();
+    S.subs[i].sent_ns = lc_now_ns();
     S.subs[i].state = 1;
     send_to(&S.gw, buf, (size_t)n);
 }
@@ -569,7 +539,7 @@ on_datagram(const char *buf, size_t len, const struct sockaddr_in *src,
 static void
 print_stats(void)
 {
-    say("STATS watchers=%" PRIu64 " sent=%" PRIu64 " ok2xx=%" PRIu64
+    lc_say("STATS watchers=%" PRIu64 " sent=%" PRIu64 " ok2xx=%" PRIu64
         " failed=%" PRIu64 " gave_up=%" PRIu64 " retrans=%" PRIu64
         " active_dialogs=%" PRIu64 " notifies=%" PRIu64 " pending=%" PRIu64
         " active=%" PRIu64 " terminated=%" PRIu64 " notify_dups=%" PRIu64
@@ -582,7 +552,7 @@ print_stats(void)
         S.n_active_notifies, S.n_terminated, S.notify_dups, S.dgrams_in,
         S.dgrams_out, S.bad, S.send_errors, S.other_requests,
         S.subscribes_in, S.notifies_out, S.notify_ok, S.notify_fail,
-        self_cpu_us());
+        lc_self_cpu_us());
 }
 
 static void
@@ -600,29 +570,29 @@ command(char *line)
             S.rate = 1000;
         S.sub_base = S.next_sub;
         S.target = MIN(S.n_subs, S.next_sub + more);
-        S.sub_t0 = now_ns();
+        S.sub_t0 = lc_now_ns();
     } else if (strcmp(w[0], "wait-active") == 0 && n >= 3) {
         S.wait_active = (int64_t)g_ascii_strtoull(w[1], NULL, 10);
-        S.wait_active_deadline = now_ns() +
+        S.wait_active_deadline = lc_now_ns() +
                                  (uint64_t)(g_ascii_strtod(w[2], NULL) * 1e9);
     } else if (strcmp(w[0], "mark") == 0) {
-        S.mark_ns = now_ns();
+        S.mark_ns = lc_now_ns();
         S.win_n = S.win_first = S.win_last = 0;
-        say("MARKED t_ns=%" PRIu64, S.mark_ns);
+        lc_say("MARKED t_ns=%" PRIu64, S.mark_ns);
     } else if (strcmp(w[0], "wait-notifies") == 0 && n >= 3) {
         S.wait_notifies = (int64_t)g_ascii_strtoull(w[1], NULL, 10);
         S.wait_notifies_deadline =
-            now_ns() + (uint64_t)(g_ascii_strtod(w[2], NULL) * 1e9);
+            lc_now_ns() + (uint64_t)(g_ascii_strtod(w[2], NULL) * 1e9);
     } else if (strcmp(w[0], "stop") == 0) {
         /* no new SUBSCRIBEs (unanswered ones are still retransmitted) */
         S.target = S.next_sub;
-        say("STOPPED sent=%" PRIu64, S.next_sub);
+        lc_say("STOPPED sent=%" PRIu64, S.next_sub);
     } else if (strcmp(w[0], "stats") == 0) {
         print_stats();
     } else if (strcmp(w[0], "quit") == 0) {
         S.quit = true;
     } else {
-        say("ERROR unknown command %s", w[0]);
+        lc_say("ERROR unknown command %s", w[0]);
     }
 }
 
@@ -632,7 +602,7 @@ check_done(uint64_t t)
     if (S.wait_active >= 0) {
         uint64_t done = S.active_dialogs + S.failed_dialogs;
         if (done >= (uint64_t)S.wait_active || t >= S.wait_active_deadline) {
-            say("ACTIVE n=%" PRIu64 " failed=%" PRIu64 " want=%" PRId64
+            lc_say("ACTIVE n=%" PRIu64 " failed=%" PRIu64 " want=%" PRId64
                 " ok2xx=%" PRIu64 " retrans=%" PRIu64 " last_ns=%" PRIu64
                 " sent_all_ns=%" PRIu64 " t_ns=%" PRIu64 " timed_out=%d",
                 S.active_dialogs, S.failed_dialogs, S.wait_active,
@@ -646,7 +616,7 @@ check_done(uint64_t t)
     if (S.wait_notifies >= 0) {
         if (S.win_n >= (uint64_t)S.wait_notifies ||
             t >= S.wait_notifies_deadline) {
-            say("NOTIFIES n=%" PRIu64 " want=%" PRId64 " mark_ns=%" PRIu64
+            lc_say("NOTIFIES n=%" PRIu64 " want=%" PRId64 " mark_ns=%" PRIu64
                 " first_ns=%" PRIu64 " last_ns=%" PRIu64 " timed_out=%d",
                 S.win_n, S.wait_notifies, S.mark_ns, S.win_first, S.win_last,
                 S.win_n < (uint64_t)S.wait_notifies);
@@ -747,12 +717,12 @@ main(int argc, char **argv)
                 g_strerror(errno));
         return 2;
     }
-    say("LISTEN port=%d", S.port);
-    end_ns = now_ns() + (uint64_t)(opt_life * 1e9);
+    lc_say("LISTEN port=%d", S.port);
+    end_ns = lc_now_ns() + (uint64_t)(opt_life * 1e9);
 
     while (!S.quit) {
         struct pollfd p[2];
-        uint64_t t = now_ns(), wait = 100000000u;
+        uint64_t t = lc_now_ns(), wait = 100000000u;
 
         if (t >= end_ns) {
             fprintf(stderr, "sipwatchers: --life reached\n");
@@ -776,7 +746,7 @@ main(int argc, char **argv)
                 if (n < 0)
                     break;
                 buf[n] = '\0';
-                on_datagram(buf, (size_t)n, &src, now_ns());
+                on_datagram(buf, (size_t)n, &src, lc_now_ns());
             }
         }
         if (p[1].revents & (POLLIN | POLLHUP)) {

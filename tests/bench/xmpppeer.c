@@ -131,21 +131,6 @@ static struct {
 
 /* ---- output helpers ---------------------------------------------------- */
 
-static void
-say(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-
-static void
-say(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
-}
-
 /* Appends `n` bytes as XML attribute-safe text (our values never hold
  * quotes, but ids from the gateway are copied verbatim: check anyway). */
 static void
@@ -523,7 +508,7 @@ calls_report(bool timed_out)
         pmax = (double)lat[n - 1] / 1e6;
     }
     secs = n > 0 && last > first ? (double)(last - first) / 1e9 : 0;
-    say("CALLS sent=%" PRIu64 " accepted=%" PRIu64 " failed=%" PRIu64
+    lc_say("CALLS sent=%" PRIu64 " accepted=%" PRIu64 " failed=%" PRIu64
         " terminated=%" PRIu64 " term_acked=%" PRIu64
         " secs=%.3f setup_p50_ms=%.2f setup_p99_ms=%.2f setup_max_ms=%.2f"
         " timed_out=%d",
@@ -553,7 +538,7 @@ watch_tick(uint64_t now)
                       "to='c%" PRIu64 "@%s'/>",
                       P.bare, P.watch_sent, P.domain);
         if (P.watch_sent == P.watch_total)
-            say("WATCH-SENT n=%" PRIu64, P.watch_total);
+            lc_say("WATCH-SENT n=%" PRIu64, P.watch_total);
     }
     return next;
 }
@@ -563,7 +548,7 @@ watch_tick(uint64_t now)
 static void
 print_stats(void)
 {
-    say("STATS subscribes_answered=%" PRIu64 " probes_answered=%" PRIu64
+    lc_say("STATS subscribes_answered=%" PRIu64 " probes_answered=%" PRIu64
         " presences_in=%" PRIu64 " contact_presences=%" PRIu64
         " contacts_seen=%u contact_unavailable=%" PRIu64
         " changes_sent=%" PRIu64 " proposes=%" PRIu64
@@ -596,7 +581,7 @@ command(char *line)
         if (lc_conn_flush(&P.c) < 0)
             return false;
         P.changes_sent++;
-        say("SENT seq=%" PRIu64 " t_ns=%" PRIu64 " flushed_ns=%" PRIu64
+        lc_say("SENT seq=%" PRIu64 " t_ns=%" PRIu64 " flushed_ns=%" PRIu64
             " pending=%zu",
             P.pres_seq, t, lc_now_ns(), lc_out_pending(&P.c.out));
     } else if (strcmp(w[0], "watch") == 0 && n >= 3) {
@@ -616,7 +601,7 @@ command(char *line)
         P.out_rate = g_ascii_strtod(w[2], NULL);
         P.hold_ns = g_ascii_strtoull(w[3], NULL, 10) * 1000000u;
         if (P.out_total == 0 || P.out_total > 10000000 || P.out_rate <= 0) {
-            say("ERROR bad calls command");
+            lc_say("ERROR bad calls command");
             return true;
         }
         P.out = g_new0(OutCall, P.out_total);
@@ -630,7 +615,7 @@ command(char *line)
     } else if (strcmp(w[0], "quit") == 0) {
         P.quit = true;
     } else {
-        say("ERROR unknown command %s", w[0]);
+        lc_say("ERROR unknown command %s", w[0]);
     }
     return true;
 }
@@ -642,7 +627,7 @@ check_done(uint64_t now)
     if (P.wait_contacts >= 0) {
         guint seen = g_hash_table_size(P.contacts_seen);
         if (seen >= (guint)P.wait_contacts || now >= P.wait_deadline) {
-            say("CONTACTS n=%u want=%" PRId64 " presences=%" PRIu64
+            lc_say("CONTACTS n=%u want=%" PRId64 " presences=%" PRIu64
                 " timed_out=%d",
                 seen, P.wait_contacts, P.contact_presences,
                 seen < (guint)P.wait_contacts);
@@ -724,7 +709,7 @@ main(int argc, char **argv)
     }
     if (opt_port_file != NULL && !lc_write_port_file(opt_port_file, opt_port))
         return 2;
-    say("LISTEN port=%d", opt_port);
+    lc_say("LISTEN port=%d", opt_port);
     p[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
     if (poll(p, 1, (int)(opt_accept_timeout * 1000)) <= 0) {
         fprintf(stderr, "xmpppeer: the gateway did not connect\n");
@@ -738,7 +723,7 @@ main(int argc, char **argv)
     lc_conn_init(&P.c, fd);
     if (!lc_component_accept(&P.c, "xmpppeer", P.domain, opt_secret))
         return 2;
-    say("READY");
+    lc_say("READY");
 
     while (!P.quit) {
         uint64_t now = lc_now_ns(), wait_ns = 200000000u, t;
