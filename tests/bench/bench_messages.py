@@ -37,7 +37,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -53,14 +52,11 @@ from bench_presence_calls_lib import (Proc, fmt, free_port,  # noqa: E402
                                       percentile, proc_cpu, rss_kib,
                                       sipp_stats, vlog)
 
-HOST = "127.0.0.1"
-COMPONENT = "sip.localhost"
-XMPP_DOMAIN = "localhost"
-GW_SIP_DOMAIN = "gw.localhost"
-PBX_DOMAIN = "pbx.localhost"
-SECRET = "bench-component-secret"
+from bench_presence_calls_lib import (COMPONENT, GW_SIP_DOMAIN,  # noqa: E402
+                                      HERE, HOST, PBX_DOMAIN, SECRET,
+                                      XMPP_DOMAIN, wait_tcp)
+
 ALICE_PW = "alicepw"
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 TARGET_SIP2XMPP = 8000
 TARGET_XMPP2SIP = 12000
@@ -68,17 +64,6 @@ TARGET_CPU_US = 50
 TARGET_P99_MS = 5
 TARGET_RSS_MIB = 20
 RUN_LIMIT_S = 60
-
-
-def wait_tcp(port, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection((HOST, port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("TCP port %d did not open" % port)
 
 
 def udp_drops(ports):
@@ -182,32 +167,9 @@ class Bench:
         self.comp_port = free_port()
         cfg = os.path.join(d, "prosody.cfg.lua")
         with open(cfg, "w") as f:
-            f.write(f"""
-run_as_root = true
-daemonize = false
-pidfile = "{d}/prosody.pid"
-data_path = "{d}/data"
-certificates = "{d}/certs"
-log = {{ {{ levels = {{ min = "warn" }}, to = "file", filename = "{d}/prosody-file.log" }} }}
-c2s_ports = {{ {self.c2s_port} }}
-c2s_interfaces = {{ "{HOST}" }}
-s2s_ports = {{ }}
-component_ports = {{ {self.comp_port} }}
-component_interfaces = {{ "{HOST}" }}
-http_ports = {{ }}
-https_ports = {{ }}
-c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
-authentication = "internal_plain"
-storage = "internal"
-limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
-{self.args.prosody_extra}
-modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
-modules_disabled = {{ "s2s"; "tls" }}
-VirtualHost "{XMPP_DOMAIN}"
-Component "{COMPONENT}"
-  component_secret = "{SECRET}"
-""")
+            f.write(L.prosody_config(d, self.c2s_port, self.comp_port,
+                                     COMPONENT, SECRET, log_level="warn",
+                                     extra=self.args.prosody_extra))
         subprocess.run(["prosodyctl", "--config", cfg, "register", "alice",
                         XMPP_DOMAIN, ALICE_PW], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

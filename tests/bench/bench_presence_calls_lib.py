@@ -9,7 +9,6 @@ import os
 import queue
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,13 +16,14 @@ import tempfile
 import threading
 import time
 
-HOST = "127.0.0.1"
-COMPONENT = "sip.localhost"
-XMPP_DOMAIN = "localhost"
-GW_SIP_DOMAIN = "gw.localhost"
-PBX_DOMAIN = "pbx.localhost"
-SECRET = "bench-component-secret"
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the integration tests' addresses, free-port finder and Prosody config
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST,  # noqa: E402,F401
+                    PBX_DOMAIN, XMPP_DOMAIN, free_port, prosody_config,
+                    wait_tcp)
+
+SECRET = "bench-component-secret"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 VERBOSE = False
 
@@ -35,25 +35,6 @@ def log(*a):
 def vlog(*a):
     if VERBOSE:
         log(*a)
-
-
-def free_port(udp_too=False):
-    for _ in range(200):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind((HOST, 0))
-        port = t.getsockname()[1]
-        ok = True
-        if udp_too:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                u.bind((HOST, port))
-            except OSError:
-                ok = False
-            u.close()
-        t.close()
-        if ok:
-            return port
-    raise RuntimeError("no free port")
 
 
 def proc_cpu(pid):

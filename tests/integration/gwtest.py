@@ -125,6 +125,39 @@ class Proc:
                         timeout, 0.05, "%s log /%s/" % (self.name, pattern))
 
 
+def prosody_config(d, c2s_port, component_port, component, secret,
+                   log_level="info", extra=""):
+    """prosody.cfg.lua for a Prosody in directory d on HOST: plain c2s with
+    PLAIN auth, the component, no s2s/TLS, rate limits out of the way.
+    extra: more global lines (before the hosts)."""
+    return f"""
+run_as_root = true
+daemonize = false
+pidfile = "{d}/prosody.pid"
+data_path = "{d}/data"
+certificates = "{d}/certs"
+log = {{ {{ levels = {{ min = "{log_level}" }}, to = "file", filename = "{d}/prosody-file.log" }} }}
+c2s_ports = {{ {c2s_port} }}
+c2s_interfaces = {{ "{HOST}" }}
+s2s_ports = {{ }}
+component_ports = {{ {component_port} }}
+component_interfaces = {{ "{HOST}" }}
+http_ports = {{ }}
+https_ports = {{ }}
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_plain"
+storage = "internal"
+limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
+{extra}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
+modules_disabled = {{ "s2s"; "tls" }}
+VirtualHost "{XMPP_DOMAIN}"
+Component "{component}"
+  component_secret = "{secret}"
+"""
+
+
 class Prosody:
     def __init__(self, env, secret=SECRET, component=COMPONENT, users=USERS):
         self.env = env
@@ -145,31 +178,8 @@ class Prosody:
     def write_config(self):
         d = self.dir
         with open(self.cfg, "w") as f:
-            f.write(f"""
-run_as_root = true
-daemonize = false
-pidfile = "{d}/prosody.pid"
-data_path = "{d}/data"
-certificates = "{d}/certs"
-log = {{ {{ levels = {{ min = "info" }}, to = "file", filename = "{d}/prosody-file.log" }} }}
-c2s_ports = {{ {self.c2s} }}
-c2s_interfaces = {{ "{HOST}" }}
-s2s_ports = {{ }}
-component_ports = {{ {self.component_port} }}
-component_interfaces = {{ "{HOST}" }}
-http_ports = {{ }}
-https_ports = {{ }}
-c2s_require_encryption = false
-allow_unencrypted_plain_auth = true
-authentication = "internal_plain"
-storage = "internal"
-limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
-modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
-modules_disabled = {{ "s2s"; "tls" }}
-VirtualHost "{XMPP_DOMAIN}"
-Component "{self.component}"
-  component_secret = "{self.secret}"
-""")
+            f.write(prosody_config(d, self.c2s, self.component_port,
+                                   self.component, self.secret))
         os.makedirs(os.path.join(d, "data"), exist_ok=True)
         os.makedirs(os.path.join(d, "certs"), exist_ok=True)
 
