@@ -44,27 +44,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_presence_calls_lib as L  # noqa: E402
 from bench_presence_calls_lib import (COMPONENT, HOST, XMPP_DOMAIN,  # noqa
                                       fmt, log, median, percentile,
-                                      sipp_stats)
+                                      sipp_rtts, sipp_stats)
 
 TARGET_RATE = 200
 TARGET_KIB_PER_CALL = 64
-
-
-def sipp_rtts(d):
-    """[(date_ms, rtt_ms)] from SIPp's -trace_rtt file in d."""
-    out = []
-    for f in os.listdir(d):
-        if not f.endswith("_rtt.csv"):
-            continue
-        with open(os.path.join(d, f)) as fh:
-            for line in fh:
-                parts = line.strip().split(";")
-                if len(parts) >= 2:
-                    try:
-                        out.append((float(parts[0]), float(parts[1])))
-                    except ValueError:
-                        pass
-    return out
 
 
 class CallsBench:

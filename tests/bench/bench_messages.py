@@ -50,7 +50,7 @@ import bench_presence_calls_lib as L  # noqa: E402
 from bench_presence_calls_lib import (Proc, fmt, free_port,  # noqa: E402
                                       hwm_kib, log, machine_busy, median,
                                       percentile, proc_cpu, rss_kib,
-                                      sipp_stats, vlog)
+                                      sipp_rtts, sipp_stats, vlog)
 
 from bench_presence_calls_lib import (COMPONENT, GW_SIP_DOMAIN,  # noqa: E402
                                       HERE, HOST, PBX_DOMAIN, SECRET,
@@ -92,23 +92,6 @@ def parse_result(line):
             out[k] = float(v) if "." in v else int(v)
         except ValueError:
             out[k] = v
-    return out
-
-
-def sipp_rtts_ms(path):
-    """Response times (ms) from a SIPp -trace_rtt CSV."""
-    out = []
-    try:
-        with open(path) as f:
-            for line in f:
-                parts = line.strip().split(";")
-                if len(parts) >= 2:
-                    try:
-                        out.append(float(parts[1]))
-                    except ValueError:
-                        pass
-    except OSError:
-        pass
     return out
 
 
@@ -416,10 +399,7 @@ class Bench:
                 # the UAS exits once it has answered count MESSAGEs
                 res["arrival_secs"] = uas_end[0] - t0
             if latency and direction == "sip2xmpp":
-                rtt = [os.path.join(sipp_proc.dir, f)
-                       for f in os.listdir(sipp_proc.dir)
-                       if f.endswith("_rtt.csv")]
-                res["rtt_ms"] = sipp_rtts_ms(rtt[0]) if rtt else []
+                res["rtt_ms"] = [ms for _, ms in sipp_rtts(sipp_proc.dir)]
             wall = t1 - t0
             res["wall"] = wall
             # all CPUs busy over the run, in cores (2.0 = both saturated)

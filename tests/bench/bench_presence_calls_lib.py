@@ -523,3 +523,20 @@ def sipp_stats(path):
         except ValueError:
             res[k.split("(")[0]] = 0
     return res
+
+
+def sipp_rtts(d):
+    """[(date_ms, rtt_ms)] from SIPp's -trace_rtt file in d."""
+    out = []
+    for f in os.listdir(d):
+        if not f.endswith("_rtt.csv"):
+            continue
+        with open(os.path.join(d, f)) as fh:
+            for line in fh:
+                parts = line.strip().split(";")
+                if len(parts) >= 2:
+                    try:
+                        out.append((float(parts[0]), float(parts[1])))
+                    except ValueError:
+                        pass
+    return out
