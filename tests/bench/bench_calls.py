@@ -132,10 +132,6 @@ class CallsBench:
                                gw.log_text()[-2000:])
         if not L.wait_log(gw, "XMPP link up", 10):
             raise RuntimeError("gateway not up:\n" + gw.log_text()[-2000:])
-        if a.gw_nodelay:
-            ok = L.set_tcp_nodelay(gw.pid, L.kv(line)["port"])
-            log("  EXPERIMENT: TCP_NODELAY on the gateway's XMPP link: %s" %
-                ("done" if ok else "FAILED"))
         if a.gw_rcvbuf:
             ok = L.set_rcvbuf(gw.pid, sip_port, a.gw_rcvbuf)
             log("  EXPERIMENT: gateway SIP receive buffer %d B: %s" % (
@@ -452,11 +448,9 @@ def report(b, rounds, args):
     others = [r["others_cores"] for r in b.results]
     add("machine: %d CPUs; other processes used %.0f%% of a core during the "
         "runs (median; max %.0f%%); no media flows (signalling + rtpengine "
-        "offer/answer/delete only); hold %d ms per call in the rate steps%s"
+        "offer/answer/delete only); hold %d ms per call in the rate steps"
         % (os.cpu_count(), (median(others) or 0) * 100,
-           max(others or [0]) * 100, args.hold_ms,
-           "; EXPERIMENT: TCP_NODELAY set on the gateway's XMPP socket"
-           if args.gw_nodelay else ""))
+           max(others or [0]) * 100, args.hold_ms))
 
     def stepped(key, label):
         rr = [r[key] for r in rounds if r.get(key)]
@@ -555,10 +549,8 @@ def main():
     ap.add_argument("--rtpengine-log-level", type=int, default=4)
     ap.add_argument("--gw-rcvbuf", type=int, default=0,
                     help="EXPERIMENT: the gateway's SIP UDP receive buffer "
-                    "(gdb, setsockopt inside it); 0: kernel default")
-    ap.add_argument("--gw-nodelay", action="store_true",
-                    help="EXPERIMENT: TCP_NODELAY on the gateway's XMPP "
-                    "socket (gdb, setsockopt inside it)")
+                    "(gdb, setsockopt inside it); 0: as the gateway sets "
+                    "it (4 MiB)")
     ap.add_argument("--log-level", default="message")
     ap.add_argument("--budget", type=float, default=900,
                     help="seconds after which no new run starts")

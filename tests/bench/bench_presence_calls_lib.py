@@ -459,49 +459,6 @@ def drops_total(pid):
     return sum(udp_drops_of(pid).values())
 
 
-def tcp_socket_fd(pid, remote_port):
-    """The fd of the process's TCP socket connected to 127.0.0.1:port."""
-    inode = None
-    try:
-        with open("/proc/%d/net/tcp" % pid) as f:
-            for line in list(f)[1:]:
-                parts = line.split()
-                if int(parts[2].split(":")[1], 16) == remote_port and \
-                        parts[3] == "01":  # ESTABLISHED
-                    inode = parts[9]
-    except (OSError, IndexError, ValueError):
-        return None
-    if inode is None:
-        return None
-    d = "/proc/%d/fd" % pid
-    for fd in os.listdir(d):
-        try:
-            if os.readlink(os.path.join(d, fd)) == "socket:[%s]" % inode:
-                return int(fd)
-        except OSError:
-            pass
-    return None
-
-
-def set_tcp_nodelay(pid, remote_port):
-    """EXPERIMENT ONLY: TCP_NODELAY on the process's TCP connection to
-    127.0.0.1:remote_port, set inside it through gdb (what the gateway
-    could do after connecting). True when done."""
-    fd = tcp_socket_fd(pid, remote_port)
-    if fd is None or shutil.which("gdb") is None:
-        return False
-    cmds = ["-ex", "set $p = (int *)malloc(4)", "-ex", "set *$p = 1",
-            "-ex", "call (int)setsockopt(%d, 6, 1, $p, 4)" % fd,
-            "-ex", "call (void)free($p)"]
-    try:
-        r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx"] + cmds,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                           timeout=60)
-    except (subprocess.TimeoutExpired, OSError):
-        return False
-    return b"= 0" in r.stdout
-
-
 def sipp_stats(path):
     """The last line of a SIPp -trace_stat CSV as {column: value}."""
     try:
