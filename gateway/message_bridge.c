@@ -647,8 +647,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     }
     b->stats.pending_xmpp++;
     if (text != NULL)
-        remember(b, id, g_strdup_printf("SIP MESSAGE %s -> %s (Call-ID %s)",
-                                        in->from_uri, to->jid, in->call_id));
+        remember(b, id, g_strconcat("SIP MESSAGE ", im->summary, NULL));
     return;
 
 refused:
