@@ -553,8 +553,12 @@ parse_source(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
     src = jsdp_source_new((guint32)ssrc);
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "parameter", -1)) {
+            g_autofree char *value_heap = NULL;
             const char *name = peek_attr(k, "name");
-            const char *value = peek_attr(k, "value");
+            /* a=ssrc lines carry no surrounding blanks (an attribute's
+             * newline reads as one, XML 1.0 3.3.3): as for <parameter>
+             * in a payload-type, both sides hold the trimmed value */
+            const char *value = trimmed(peek_attr(k, "value"), &value_heap);
             if (name == NULL || !jsdp_is_token(name, ":"))
                 JFAIL(JSDP_ERROR_MALFORMED, "<source> <parameter>: bad or missing name");
             if (value != NULL && strpbrk(value, "\r\n") != NULL)
