@@ -107,6 +107,7 @@ typedef struct {
     struct {
         gboolean enabled;
         char *server;           /* presence server URI, or NULL */
+        char *watcher_listen;   /* lean notifier's SIP URL, or NULL */
         char **allow_watchers;  /* JID globs that may watch SIP contacts */
         guint subscribe_expires;
         guint min_expires;

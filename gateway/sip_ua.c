@@ -34,22 +34,7 @@
 #include <sofia-sip/url.h>
 
 #include "gw_error.h"
-
-/* What is bound to a nua handle says what it is. */
-typedef enum {
-    MAGIC_TXN = 0x74786e,
-    MAGIC_DIALOG = 0x646c67,
-    MAGIC_PUB = 0x707562,
-    MAGIC_CALL = 0x63616c,
-} Magic;
-
-struct GwSipRequest {
-    GwSipUa *ua;
-    nua_handle_t *nh;
-    nua_saved_event_t saved[1];
-    GwSipDialog *dialog; /* SUBSCRIBE */
-    GwSipCall *call;     /* INVITE */
-};
+#include "sip_ua_priv.h"
 
 struct GwSipCall {
     Magic magic;
@@ -65,20 +50,6 @@ struct GwSipCall {
     gboolean auth_tried;
     char *call_id;
     char *local_tag;
-};
-
-struct GwSipDialog {
-    Magic magic;
-    GwSipUa *ua;
-    nua_handle_t *nh;
-    gboolean server; /* a subscription we serve */
-    const GwSipDialogFuncs *funcs;
-    gpointer data;
-    gboolean closed;     /* the owner let go: no more callbacks */
-    gboolean final_sent; /* terminating NOTIFY / un-SUBSCRIBE under way */
-    gboolean auth_tried;
-    char *event;
-    guint reap_id; /* destroys the handle if the last answer never comes */
 };
 
 struct GwSipPublication {
@@ -98,42 +69,6 @@ typedef struct {
     gpointer data;
     gboolean auth_tried;
 } OutTxn;
-
-typedef enum {
-    REG_OFF,
-    REG_REGISTERING,
-    REG_REGISTERED,
-    REG_FAILED,
-    REG_UNREGISTERING,
-} RegState;
-
-struct GwSipUa {
-    const GwConfig *config;
-    GwSipRequestFunc on_request;
-    gpointer user_data;
-
-    su_root_t *root;
-    nua_t *nua;
-    GHashTable *requests; /* GwSipRequest* set: awaiting a response */
-    GHashTable *txns;     /* OutTxn* set: awaiting a final response */
-    GHashTable *dialogs;  /* GwSipDialog* set */
-    GHashTable *pubs;     /* GwSipPublication* set */
-    GHashTable *calls;    /* GwSipCall* set */
-
-    nua_handle_t *reg_nh;
-    RegState reg_state;
-    gboolean reg_auth_tried;
-    guint reg_retry_id;
-    guint reg_failures;
-
-    gboolean stopping;
-    gboolean shutdown_sent;
-    GSourceFunc stop_done;
-    gpointer stop_data;
-    guint stop_timer_id;
-    guint trim_id;
-    GString *log_tail; /* Sofia log text up to its next newline */
-};
 
 /* ---- Sofia's logs into GLib's --------------------------------------- */
 
@@ -167,10 +102,9 @@ url_to_string(const url_t *url)
 }
 
 static void
-source_of(nua_t *nua, char *host, gsize hostlen, guint *port,
+source_of(msg_t *msg, char *host, gsize hostlen, guint *port,
           const char **transport)
 {
-    msg_t *msg = nua_current_request(nua);
     su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
     char serv[16] = "";
 
@@ -189,6 +123,78 @@ source_of(nua_t *nua, char *host, gsize hostlen, guint *port,
     *port = (guint)g_ascii_strtoull(serv, NULL, 10);
     if (ai->ai_protocol == IPPROTO_TCP)
         *transport = "tcp";
+}
+
+void
+gw_sip_incoming_fill(GwSipIncoming *in, GwIncomingText *t, sip_t const *sip,
+                     msg_t *msg)
+{
+    memset(t, 0, sizeof *t);
+    t->ruri = url_to_string(sip->sip_request->rq_url);
+    t->from = url_to_string(sip->sip_from->a_url);
+    t->to = url_to_string(sip->sip_to->a_url);
+    source_of(msg, t->host, sizeof t->host, &in->source_port,
+              &in->transport);
+    if (sip->sip_content_type != NULL && sip->sip_content_type->c_type) {
+        const char *cs;
+        t->content_type = g_ascii_strdown(sip->sip_content_type->c_type, -1);
+        cs = msg_params_find(sip->sip_content_type->c_params, "charset=");
+        if (cs != NULL) {
+            t->charset = g_strdup(cs);
+            /* charset="utf-8" */
+            if (t->charset[0] == '"') {
+                gsize n = strlen(t->charset);
+                memmove(t->charset, t->charset + 1, n);
+                if (n >= 2 && t->charset[n - 2] == '"')
+                    t->charset[n - 2] = '\0';
+            }
+        }
+    }
+    in->method = sip->sip_request->rq_method_name;
+    in->request_uri = t->ruri;
+    in->from_uri = t->from;
+    in->from_display = sip->sip_from->a_display;
+    in->to_uri = t->to;
+    in->call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
+    in->source = t->host;
+    in->content_type = t->content_type;
+    in->charset = t->charset;
+    if (sip->sip_payload != NULL) {
+        in->body = sip->sip_payload->pl_data;
+        in->body_len = sip->sip_payload->pl_len;
+    }
+    if (sip->sip_authorization != NULL) {
+        su_home_t home[1] = { SU_HOME_INIT(home) };
+        t->authorization = g_strdup(sip_header_as_string(
+            home, (sip_header_t const *)sip->sip_authorization));
+        su_home_deinit(home);
+        in->authorization = t->authorization;
+    }
+    in->expires = sip->sip_expires ? (gint)sip->sip_expires->ex_delta : -1;
+    in->event = sip->sip_event ? sip->sip_event->o_type : NULL;
+    if (sip->sip_accept != NULL) {
+        GString *acc = g_string_new(NULL);
+        for (sip_accept_t const *a = sip->sip_accept; a; a = a->ac_next)
+            if (a->ac_type != NULL)
+                g_string_append_printf(acc, "%s%s", acc->len ? ", " : "",
+                                       a->ac_type);
+        t->accept = g_string_free(acc, FALSE);
+        in->accept = t->accept;
+    }
+}
+
+void
+gw_sip_incoming_text_clear(GwIncomingText *t)
+{
+    g_free(t->ruri);
+    g_free(t->from);
+    g_free(t->to);
+    g_free(t->content_type);
+    g_free(t->charset);
+    g_free(t->accept);
+    if (t->authorization != NULL)
+        memset(t->authorization, 0, strlen(t->authorization));
+    g_free(t->authorization);
 }
 
 static void
@@ -298,6 +304,11 @@ gw_sip_dialog_notify(GwSipDialog *d, GwSubState state, guint expires,
         g_snprintf(ss, sizeof ss, "%s;expires=%u", substate_text(state),
                    expires);
     }
+    if (d->lean != NULL) {
+        gw_notifier_notify(d, ss, state == GW_SUB_TERMINATED, content_type,
+                           body);
+        return;
+    }
     nua_notify(d->nh, NUTAG_SUBSTATE(substate),
                SIPTAG_SUBSCRIPTION_STATE_STR(ss), SIPTAG_EVENT_STR(d->event),
                TAG_IF(content_type != NULL,
@@ -313,6 +324,10 @@ gw_sip_dialog_close(GwSipDialog *d)
     d->closed = TRUE;
     d->funcs = NULL;
     d->data = NULL;
+    if (d->lean != NULL) {
+        gw_notifier_close(d);
+        return;
+    }
     if (!d->server && !d->final_sent) {
         d->final_sent = TRUE;
         nua_unsubscribe(d->nh, TAG_END());
@@ -762,10 +777,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
 {
     GwSipRequest *req;
     GwSipIncoming in = { 0 };
-    g_autofree char *ruri = NULL, *from = NULL, *to = NULL;
-    g_autofree char *content_type = NULL, *charset = NULL, *accept = NULL;
-    g_autofree char *authorization = NULL;
-    char host[INET6_ADDRSTRLEN + 8];
+    GwIncomingText text;
 
     if (status >= 200) {
         /* already answered by the stack (notes 2.4) */
@@ -786,57 +798,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
         return;
     }
 
-    ruri = url_to_string(sip->sip_request->rq_url);
-    from = url_to_string(sip->sip_from->a_url);
-    to = url_to_string(sip->sip_to->a_url);
-    source_of(nua, host, sizeof host, &in.source_port, &in.transport);
-    if (sip->sip_content_type != NULL && sip->sip_content_type->c_type) {
-        const char *cs;
-        content_type = g_ascii_strdown(sip->sip_content_type->c_type, -1);
-        cs = msg_params_find(sip->sip_content_type->c_params, "charset=");
-        if (cs != NULL) {
-            charset = g_strdup(cs);
-            /* charset="utf-8" */
-            if (charset[0] == '"') {
-                gsize n = strlen(charset);
-                memmove(charset, charset + 1, n);
-                if (n >= 2 && charset[n - 2] == '"')
-                    charset[n - 2] = '\0';
-            }
-        }
-    }
-    in.method = sip->sip_request->rq_method_name;
-    in.request_uri = ruri;
-    in.from_uri = from;
-    in.from_display = sip->sip_from->a_display;
-    in.to_uri = to;
-    in.call_id = sip->sip_call_id ? sip->sip_call_id->i_id : "";
-    in.source = host;
-    in.content_type = content_type;
-    in.charset = charset;
-    if (sip->sip_payload != NULL) {
-        in.body = sip->sip_payload->pl_data;
-        in.body_len = sip->sip_payload->pl_len;
-    }
-
-    if (sip->sip_authorization != NULL) {
-        su_home_t home[1] = { SU_HOME_INIT(home) };
-        authorization = g_strdup(sip_header_as_string(
-            home, (sip_header_t const *)sip->sip_authorization));
-        su_home_deinit(home);
-        in.authorization = authorization;
-    }
-    in.expires = sip->sip_expires ? (gint)sip->sip_expires->ex_delta : -1;
-    in.event = sip->sip_event ? sip->sip_event->o_type : NULL;
-    if (sip->sip_accept != NULL) {
-        GString *acc = g_string_new(NULL);
-        for (sip_accept_t const *a = sip->sip_accept; a; a = a->ac_next)
-            if (a->ac_type != NULL)
-                g_string_append_printf(acc, "%s%s", acc->len ? ", " : "",
-                                       a->ac_type);
-        accept = g_string_free(acc, FALSE);
-        in.accept = accept;
-    }
+    gw_sip_incoming_fill(&in, &text, sip, nua_current_request(nua));
     if (event == nua_i_invite) {
         GwSipCall *call = g_new0(GwSipCall, 1);
         call->magic = MAGIC_CALL;
@@ -864,6 +826,7 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
     nua_save_event(nua, req->saved);
     g_hash_table_add(self->requests, req);
     self->on_request(req, &in, self->user_data);
+    gw_sip_incoming_text_clear(&text);
 }
 
 static void
@@ -875,6 +838,11 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
     char ra[16], ex[16];
 
     g_return_if_fail(req != NULL);
+    if (req->irq != NULL) {
+        gw_notifier_respond(req, status, phrase, retry_after, accept, expires,
+                            challenge);
+        return;
+    }
     self = req->ua;
     g_snprintf(ra, sizeof ra, "%u", retry_after);
     g_snprintf(ex, sizeof ex, "%d", expires);
@@ -1365,16 +1333,22 @@ listen_port(const char *url)
     return colon ? (guint)g_ascii_strtoull(colon + 1, NULL, 10) : 5060;
 }
 
-static char *
-listen_url(const GwConfig *cfg)
+char *
+gw_sip_listen_url(const GwConfig *cfg, const char *listen)
 {
     guint t = cfg->sip.transports;
 
     if (t == (GW_SIP_TRANSPORT_UDP | GW_SIP_TRANSPORT_TCP) ||
-        strstr(cfg->sip.listen, "transport=") != NULL)
-        return g_strdup(cfg->sip.listen);
-    return g_strdup_printf("%s;transport=%s", cfg->sip.listen,
+        strstr(listen, "transport=") != NULL)
+        return g_strdup(listen);
+    return g_strdup_printf("%s;transport=%s", listen,
                            t == GW_SIP_TRANSPORT_UDP ? "udp" : "tcp");
+}
+
+void
+gw_sip_raise_udp_rcvbuf(const char *listen)
+{
+    raise_udp_rcvbuf(listen_port(listen));
 }
 
 GwSipUa *
@@ -1382,7 +1356,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
               gpointer user_data, GError **error)
 {
     GwSipUa *self = g_new0(GwSipUa, 1);
-    g_autofree char *url = listen_url(config);
+    g_autofree char *url = gw_sip_listen_url(config, config->sip.listen);
     char level[4];
 
     self->config = config;
@@ -1448,6 +1422,13 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         return NULL;
     }
     raise_udp_rcvbuf(listen_port(config->sip.listen));
+    if (config->presence.watcher_listen != NULL) {
+        self->notifier = gw_notifier_new(self, error);
+        if (self->notifier == NULL) {
+            gw_sip_ua_free(self);
+            return NULL;
+        }
+    }
 #ifdef GW_HAVE_MALLINFO2
     self->trim_id = g_timeout_add_seconds(HEAP_TRIM_PERIOD_S, heap_trim_tick,
                                           NULL);
@@ -1475,6 +1456,7 @@ gw_sip_ua_free(GwSipUa *self)
     g_clear_handle_id(&self->stop_timer_id, g_source_remove);
     g_clear_handle_id(&self->trim_id, g_source_remove);
     /* handles go before the stack that owns them */
+    g_clear_pointer(&self->notifier, gw_notifier_free);
     while (g_hash_table_size(self->dialogs) > 0) {
         GList *l = g_hash_table_get_keys(self->dialogs);
         dialog_destroy(l->data);

@@ -273,6 +273,22 @@ class SipWatchers(gwtest.GatewayTestCase):
         self.alice.send_raw("<presence/>")  # back online for later cases
 
 
+class SipWatchersLean(SipWatchers):
+    """5.1-5.7 again, served by the lean notifier ([presence]
+    watcher_listen, nta without a nua handle per subscription)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.watcher_port = free_port(udp_too=True)
+        cls.gateway_overrides = dict(
+            SipWatchers.gateway_overrides,
+            presence__watcher_listen=f"sip:{HOST}:{cls.watcher_port}")
+        super().setUpClass()
+
+    def gw_target(self):
+        return f"{HOST}:{self.watcher_port}"
+
+
 class SipWatcherRestart(unittest.TestCase):
     """5.6 a gateway restart: clean stop ends subscriptions with probation;
     a refresh reaching a restarted gateway gets 481."""

@@ -1,0 +1,122 @@
+/* gateway/sip_ua_priv.h: what the SIP UA (sip_ua.c, on nua) and the lean
+ * notifier (sip_notifier.c, on nta) share. Nothing else includes it. */
+#pragma once
+
+#include <sofia-sip/msg.h>
+#include <sofia-sip/nta.h>
+#include <sofia-sip/nua.h>
+
+#include "sip_ua.h"
+
+G_BEGIN_DECLS
+
+/* What is bound to a nua handle says what it is. */
+typedef enum {
+    MAGIC_TXN = 0x74786e,
+    MAGIC_DIALOG = 0x646c67,
+    MAGIC_PUB = 0x707562,
+    MAGIC_CALL = 0x63616c,
+} Magic;
+
+typedef struct GwNotifier GwNotifier;
+typedef struct GwLeanDialog GwLeanDialog;
+
+struct GwSipRequest {
+    GwSipUa *ua;
+    nua_handle_t *nh;       /* a request nua took; or */
+    nta_incoming_t *irq;    /* one the lean notifier took */
+    nua_saved_event_t saved[1];
+    GwSipDialog *dialog; /* SUBSCRIBE */
+    GwSipCall *call;     /* INVITE */
+};
+
+struct GwSipDialog {
+    Magic magic;
+    GwSipUa *ua;
+    nua_handle_t *nh;
+    gboolean server; /* a subscription we serve */
+    const GwSipDialogFuncs *funcs;
+    gpointer data;
+    gboolean closed;     /* the owner let go: no more callbacks */
+    gboolean final_sent; /* terminating NOTIFY / un-SUBSCRIBE under way */
+    gboolean auth_tried;
+    char *event;
+    guint reap_id; /* destroys the handle if the last answer never comes */
+    GwLeanDialog *lean; /* served by the lean notifier, not by nua */
+};
+
+typedef enum {
+    REG_OFF,
+    REG_REGISTERING,
+    REG_REGISTERED,
+    REG_FAILED,
+    REG_UNREGISTERING,
+} RegState;
+
+struct GwSipUa {
+    const GwConfig *config;
+    GwSipRequestFunc on_request;
+    gpointer user_data;
+
+    su_root_t *root;
+    nua_t *nua;
+    GwNotifier *notifier; /* [presence] watcher_listen, or NULL */
+    GHashTable *requests; /* GwSipRequest* set: awaiting a response */
+    GHashTable *txns;     /* OutTxn* set: awaiting a final response */
+    GHashTable *dialogs;  /* GwSipDialog* set (nua's) */
+    GHashTable *pubs;     /* GwSipPublication* set */
+    GHashTable *calls;    /* GwSipCall* set */
+
+    nua_handle_t *reg_nh;
+    RegState reg_state;
+    gboolean reg_auth_tried;
+    guint reg_retry_id;
+    guint reg_failures;
+
+    gboolean stopping;
+    gboolean shutdown_sent;
+    GSourceFunc stop_done;
+    gpointer stop_data;
+    guint stop_timer_id;
+    guint trim_id;
+    GString *log_tail; /* Sofia log text up to its next newline */
+};
+
+/* ---- sip_ua.c ----------------------------------------------------------- */
+
+/* The strings a GwSipIncoming borrows. */
+typedef struct {
+    char *ruri, *from, *to, *content_type, *charset, *accept, *authorization;
+    char host[64];
+} GwIncomingText;
+
+/* Fills `in` from a parsed request and its message (the source address);
+ * `in` borrows from `sip` and `text`. */
+void gw_sip_incoming_fill(GwSipIncoming *in, GwIncomingText *text,
+                          sip_t const *sip, msg_t *msg);
+void gw_sip_incoming_text_clear(GwIncomingText *text);
+
+/* "sip:host:port" + the [sip] transports as Sofia wants them. */
+char *gw_sip_listen_url(const GwConfig *cfg, const char *listen);
+/* Raises the receive buffer of our UDP sockets bound to that port. */
+void gw_sip_raise_udp_rcvbuf(const char *listen);
+
+/* ---- sip_notifier.c ----------------------------------------------------- */
+
+/* The lean notifier: SUBSCRIBEs to [presence] watcher_listen served on
+ * nta, without a nua handle per subscription. NULL + error if it cannot
+ * listen. */
+GwNotifier *gw_notifier_new(GwSipUa *ua, GError **error);
+void gw_notifier_free(GwNotifier *n);
+/* The lean side of respond_full(): answers req->irq, frees req. */
+void gw_notifier_respond(GwSipRequest *req, int status, const char *phrase,
+                         guint retry_after, const char *accept, gint expires,
+                         const char *challenge);
+/* Sends (or queues behind the NOTIFY in flight) one NOTIFY. */
+void gw_notifier_notify(GwSipDialog *d, const char *subscription_state,
+                        gboolean final, const char *content_type,
+                        const char *body);
+/* The owner lets go: the dialog goes once its last NOTIFY is answered. */
+void gw_notifier_close(GwSipDialog *d);
+
+G_END_DECLS
