@@ -51,6 +51,7 @@
 
 #include "gw_error.h"
 #include "pidf.h"
+#include "pool.h"
 #include "stanza.h"
 
 #define CT_PIDF "application/pidf+xml"
@@ -98,6 +99,7 @@ struct SipWatch {
     gint64 expires_at; /* monotonic, us */
     GList queued;      /* link in the bridge's NOTIFY queue, data == this */
     gboolean in_queue;
+    guint index;       /* in user->watches */
 };
 
 struct SipContact {
@@ -144,6 +146,8 @@ cfg_of(const GwPresBridge *b)
     return b->gw->config;
 }
 
+/* Kept keys live in the pool (pool.h); lookup keys on the stack of
+ * g_malloc. */
 static char *
 auth_key(const char *contact, const char *user)
 {
@@ -160,8 +164,9 @@ auth_get(GwPresBridge *b, const char *contact, const char *user)
 static void
 auth_set(GwPresBridge *b, const char *contact, const char *user, AuthState s)
 {
-    g_hash_table_replace(b->auth, auth_key(contact, user),
-                         GINT_TO_POINTER(s));
+    g_autofree char *k = auth_key(contact, user);
+
+    g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
 }
 
 static void
@@ -638,11 +643,16 @@ watch_free(SipWatch *w)
     if (w->expiry != NULL)
         g_sequence_remove(w->expiry); /* the timer copes with a stale head */
     watch_unqueue(w); /* the drain source copes with an empty queue */
-    g_ptr_array_remove(w->user->watches, w);
+    /* swap-remove: 100,000 watches of one user ended one by one must not
+     * be quadratic */
+    g_ptr_array_remove_index_fast(w->user->watches, w->index);
+    if (w->index < w->user->watches->len)
+        ((SipWatch *)g_ptr_array_index(w->user->watches, w->index))->index =
+            w->index;
     b->n_watches--;
-    g_free(w->watcher_jid);
-    g_free(w->entity);
-    g_free(w);
+    gw_pool_free_str(w->watcher_jid);
+    gw_pool_free_str(w->entity);
+    gw_pool_free(w, sizeof *w);
 }
 
 /* Ends a served subscription from our side with a terminating NOTIFY. */
@@ -872,13 +882,14 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     }
 
     u = user_get(b, target->jid, TRUE);
-    w = g_new0(SipWatch, 1);
+    w = gw_pool_alloc0(sizeof *w);
     w->b = b;
     w->dlg = in->dialog;
-    w->watcher_jid = g_strdup(watcher->jid);
+    w->watcher_jid = gw_pool_strdup(watcher->jid);
     w->user = u;
-    w->entity = g_strdup(target->sip_uri);
+    w->entity = gw_pool_strdup(target->sip_uri);
     w->active = auth_get(b, w->watcher_jid, u->bare) == AUTH_GRANTED;
+    w->index = u->watches->len;
     g_ptr_array_add(u->watches, w);
     b->n_watches++;
     gw_sip_dialog_bind(w->dlg, &watch_funcs, w);
@@ -1595,7 +1606,8 @@ gw_pres_bridge_new(GwGateway *gw)
     b->users = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, user_free);
     b->contacts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                         contact_free);
-    b->auth = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    b->auth = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                    (GDestroyNotify)gw_pool_free_str, NULL);
     b->watching = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify)g_hash_table_unref);
     b->expiries = g_sequence_new(NULL);

@@ -39,6 +39,7 @@
 #include <sofia-sip/url.h>
 
 #include "gw_error.h"
+#include "pool.h"
 #include "sip_ua_priv.h"
 
 #define ALLOW "SUBSCRIBE, OPTIONS"
@@ -61,7 +62,8 @@ struct GwLeanDialog {
     gboolean answered;   /* the initial SUBSCRIBE has its 2xx */
     gboolean in_flight_final;
     gboolean final_queued; /* nothing after the terminating NOTIFY */
-    char *target;          /* remote target (Contact), refreshable */
+    gsize size;            /* of the block (pool.h) */
+    char *target;          /* remote target (Contact), refreshable; pool */
     const char *key;       /* "Call-ID\nour tag": the table's key */
     const char *call_id, *ltag, *rtag, *local, *remote, *route;
 };
@@ -98,8 +100,8 @@ lean_free(GwSipDialog *d)
         nta_outgoing_destroy(l->orq);
     g_clear_handle_id(&l->fail_id, g_source_remove);
     pending_free(l->next);
-    g_free(l->target);
-    g_free(d); /* d, l and the strings are one block */
+    gw_pool_free_str(l->target);
+    gw_pool_free(d, l->size); /* d, l and the strings are one block */
 }
 
 /* The watcher or a failure ended it: tell the owner once, then forget. */
@@ -173,8 +175,9 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
         size += len[i] + 1;
     }
     size += len[0] + 1; /* Call-ID alone too */
-    d = g_malloc0(size);
+    d = gw_pool_alloc0(size);
     l = (GwLeanDialog *)(d + 1);
+    l->size = size;
     p = (char *)(l + 1);
 
     d->magic = MAGIC_DIALOG;
@@ -185,7 +188,7 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
     l->tcp = tcp;
     l->rseq = sip->sip_cseq->cs_seq;
     l->lseq = g_random_int_range(1, 1 << 30);
-    l->target = g_strdup(url_as_string(home, sip->sip_contact->m_url));
+    l->target = gw_pool_strdup(url_as_string(home, sip->sip_contact->m_url));
 
     l->key = p;
     memcpy(p, call_id, len[0]);
@@ -483,8 +486,8 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
             su_home_t home[1] = { SU_HOME_INIT(home) };
             char *t = url_as_string(home, sip->sip_contact->m_url);
             if (t != NULL && strcmp(t, l->target) != 0) {
-                g_free(l->target);
-                l->target = g_strdup(t);
+                gw_pool_free_str(l->target);
+                l->target = gw_pool_strdup(t);
             }
             su_home_deinit(home);
         }
@@ -569,8 +572,8 @@ gw_notifier_free(GwNotifier *n)
             nta_outgoing_destroy(l->orq);
         g_clear_handle_id(&l->fail_id, g_source_remove);
         pending_free(l->next);
-        g_free(l->target);
-        g_free(d);
+        gw_pool_free_str(l->target);
+        gw_pool_free(d, l->size);
     }
     if (n->leg != NULL)
         nta_leg_destroy(n->leg);

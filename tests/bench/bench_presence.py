@@ -93,6 +93,10 @@ class PresenceBench:
             "allow_watchers": "localhost",
         }
         pres.update(extra_presence or {})
+        self.watch_port = sip_port
+        if self.args.lean:
+            self.watch_port = L.free_port(udp_too=True)
+            pres["watcher_listen"] = f"sip:{HOST}:{self.watch_port}"
         gw = self.r.start_gateway(
             self.gw_bin, L.kv(line)["port"], sip_port,
             {"presence": pres,
@@ -108,7 +112,7 @@ class PresenceBench:
             log("  EXPERIMENT: gateway SIP socket receive buffer set to %d "
                 "bytes through gdb: %s" % (self.args.gw_rcvbuf,
                                            "done" if ok else "FAILED"))
-        self.gw_rb = sip_rcvbuf(sip_port) or self.gw_rb
+        self.gw_rb = sip_rcvbuf(self.watch_port) or self.gw_rb
         return peer, gw, sip_port
 
     def levels(self):
@@ -161,7 +165,7 @@ class PresenceBench:
         res = {"levels": [], "fanout": {}}
         peer, gw, sip_port = self.start_pair(change_to=f"w1@{COMPONENT}")
         sw = self.r.start("sipwatchers", [
-            self.sw_bin, "--mode", "watch", "--gw", f"{HOST}:{sip_port}",
+            self.sw_bin, "--mode", "watch", "--gw", f"{HOST}:{self.watch_port}",
             "--max", str(max(self.levels())), "--expires", "3600",
             "--life", str(a.budget + 120)],
             stdout=subprocess.PIPE, stdin=subprocess.PIPE)
@@ -477,6 +481,10 @@ def main():
                     help="EXPERIMENT: enlarge the gateway's SIP UDP receive "
                     "buffer to this many bytes (gdb, setsockopt inside it); "
                     "0: as the gateway sets it (4 MiB)")
+    ap.add_argument("--lean", action="store_true",
+                    help="a/f: watchers SUBSCRIBE to [presence] "
+                    "watcher_listen (the lean notifier) instead of the nua "
+                    "port")
     ap.add_argument("--log-level", default="message")
     ap.add_argument("--budget", type=float, default=1500,
                     help="seconds after which no new level starts")
