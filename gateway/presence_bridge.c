@@ -80,6 +80,11 @@ struct XmppUser {
     GHashTable *resources; /* full JID -> Resource* */
     GwPresence *agg;       /* never NULL: offline when no resource */
     GPtrArray *watches;    /* SipWatch* (A) */
+    GHashTable *by_watcher; /* watcher JID -> SipWatch* (its watches, linked
+                             * by same_next): an approval touches its own */
+    GQueue untold;          /* active watches owed their first active
+                             * NOTIFY and not queued for it: user_flush()
+                             * walks these, not every watch */
     GwSipPublication *pub;
     guint probe_id; /* awaiting the answer to a probe: NOTIFYs wait */
     gboolean refreshing; /* resources from before a link outage await
@@ -100,6 +105,9 @@ struct SipWatch {
     GList queued;      /* link in the bridge's NOTIFY queue, data == this */
     gboolean in_queue;
     guint index;       /* in user->watches */
+    SipWatch *same_next; /* the next watch of the same watcher JID */
+    GList untold_link;   /* in user->untold, data == this */
+    gboolean in_untold;
 };
 
 struct SipContact {
@@ -233,6 +241,7 @@ user_get(GwPresBridge *b, const char *bare, gboolean create)
                                              resource_free);
         u->agg = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
         u->watches = g_ptr_array_new();
+        u->by_watcher = g_hash_table_new(g_str_hash, g_str_equal);
         g_hash_table_insert(b->users, u->bare, u);
     }
     return u;
@@ -249,6 +258,7 @@ user_free(gpointer p)
     g_hash_table_unref(u->resources);
     gw_presence_free(u->agg);
     g_ptr_array_unref(u->watches);
+    g_hash_table_unref(u->by_watcher);
     g_free(u->via);
     g_free(u->bare);
     g_free(u);
@@ -342,6 +352,26 @@ watch_remaining(const SipWatch *w)
 #define NOTIFY_GUARD_MS 50
 
 static void
+untold_remove(SipWatch *w)
+{
+    if (!w->in_untold)
+        return;
+    g_queue_unlink(&w->user->untold, &w->untold_link);
+    w->in_untold = FALSE;
+}
+
+/* w is active, has not been told so, and is not in the NOTIFY queue. */
+static void
+untold_add(SipWatch *w)
+{
+    if (w->in_untold || w->in_queue || w->told_active || !w->active)
+        return;
+    w->untold_link.data = w;
+    g_queue_push_tail_link(&w->user->untold, &w->untold_link);
+    w->in_untold = TRUE;
+}
+
+static void
 watch_unqueue(SipWatch *w)
 {
     if (!w->in_queue)
@@ -364,6 +394,7 @@ watch_notify(SipWatch *w)
         gw_sip_dialog_notify(w->dlg, GW_SUB_ACTIVE, watch_remaining(w), NULL,
                              0, CT_PIDF, doc);
         w->told_active = TRUE;
+        untold_remove(w);
     }
     w->b->stats.notifies_sent++;
 }
@@ -379,6 +410,8 @@ drain_batch(GwPresBridge *b)
          * user_flush() queues it again then */
         if (w->active && (w->told_active || !user_waiting(w->user)))
             watch_notify(w);
+        else
+            untold_add(w);
     }
     b->drained = TRUE;
 }
@@ -420,6 +453,7 @@ watch_queue(SipWatch *w)
 
     if (w->in_queue || b->stopping)
         return;
+    untold_remove(w);
     w->queued.data = w;
     g_queue_push_tail_link(&b->notify_queue, &w->queued);
     w->in_queue = TRUE;
@@ -437,11 +471,8 @@ user_flush(XmppUser *u)
 {
     if (user_waiting(u))
         return;
-    for (guint i = 0; i < u->watches->len; i++) {
-        SipWatch *w = g_ptr_array_index(u->watches, i);
-        if (w->active && !w->told_active)
-            watch_queue(w);
-    }
+    while (u->untold.head != NULL)
+        watch_queue(u->untold.head->data); /* takes it out of untold */
 }
 
 static gboolean
@@ -643,6 +674,24 @@ watch_free(SipWatch *w)
     if (w->expiry != NULL)
         g_sequence_remove(w->expiry); /* the timer copes with a stale head */
     watch_unqueue(w); /* the drain source copes with an empty queue */
+    untold_remove(w);
+    {
+        XmppUser *u = w->user;
+        SipWatch *head = g_hash_table_lookup(u->by_watcher, w->watcher_jid);
+        if (head == w) {
+            if (w->same_next != NULL) /* the key string is w's: replace */
+                g_hash_table_replace(u->by_watcher,
+                                     w->same_next->watcher_jid, w->same_next);
+            else
+                g_hash_table_remove(u->by_watcher, w->watcher_jid);
+        } else {
+            for (SipWatch *x = head; x != NULL; x = x->same_next)
+                if (x->same_next == w) {
+                    x->same_next = w->same_next;
+                    break;
+                }
+        }
+    }
     /* swap-remove: 100,000 watches of one user ended one by one must not
      * be quadratic */
     g_ptr_array_remove_index_fast(w->user->watches, w->index);
@@ -891,6 +940,8 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     w->active = auth_get(b, w->watcher_jid, u->bare) == AUTH_GRANTED;
     w->index = u->watches->len;
     g_ptr_array_add(u->watches, w);
+    w->same_next = g_hash_table_lookup(u->by_watcher, w->watcher_jid);
+    g_hash_table_replace(u->by_watcher, w->watcher_jid, w);
     b->n_watches++;
     gw_sip_dialog_bind(w->dlg, &watch_funcs, w);
     gw_sip_request_respond_subscribe(req, 202, "Accepted", expires);
@@ -902,6 +953,7 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
         return;
     }
     watch_set_expiry(w, expires);
+    untold_add(w); /* if active: owed its first active NOTIFY */
     if (!w->active) {
         watch_notify(w); /* pending */
         ask_authorization(b, w->watcher_jid, u->bare);
@@ -928,12 +980,12 @@ authorization_answer(GwPresBridge *b, const char *contact, const char *user,
     }
     if (granted)
         user_probe(b, u, contact);
-    for (guint i = u->watches->len; i > 0; i--) {
-        SipWatch *w = g_ptr_array_index(u->watches, i - 1);
-        if (strcmp(w->watcher_jid, contact) != 0)
-            continue;
+    for (SipWatch *w = g_hash_table_lookup(u->by_watcher, contact), *next;
+         w != NULL; w = next) {
+        next = w->same_next; /* watch_end() frees w */
         if (granted && !w->active) {
             w->active = TRUE;
+            untold_add(w);
             g_info("SIP watcher %s of %s: authorized", contact, user);
         } else if (!granted) {
             watch_end(w, "rejected", 0);

@@ -543,7 +543,13 @@ gw_notifier_new(GwSipUa *ua, GError **error)
     {
         su_home_t home[1] = { SU_HOME_INIT(home) };
         url_t *u = url_hdup(home, m->m_url);
-        url_strip_transport(u);
+        /* our address and port, without transport= (url_strip_transport
+         * drops the port too) */
+        if (u->url_params != NULL)
+            u->url_params = url_strip_param_string(
+                su_strdup(home, u->url_params), "transport");
+        if (u->url_params != NULL && u->url_params[0] == '\0')
+            u->url_params = NULL;
         n->contact_udp = g_strdup_printf("<%s>", url_as_string(home, u));
         n->contact_tcp =
             g_strdup_printf("<%s;transport=tcp>", url_as_string(home, u));

@@ -5,6 +5,7 @@
 #include "error_map.h"
 #include "gw_error.h"
 #include "map.h"
+#include "pool.h"
 #include "ratelimit.h"
 #include "stanza.h"
 
@@ -163,6 +164,46 @@ test_error_reply(void)
     xmpp_ctx_free(ctx);
 }
 
+/* pool.h: slots per 32-byte class, reused after free, zeroed, large sizes
+ * through g_malloc, strings round-trip; in_use comes back to where it
+ * started. */
+static void
+test_pool(void)
+{
+    GwPoolStats s0, s1;
+    gpointer p[300];
+    char *str;
+
+    gw_pool_get_stats(&s0);
+    for (guint i = 0; i < G_N_ELEMENTS(p); i++) {
+        gsize n = 1 + (i * 7) % 1500; /* up to the g_malloc fallback */
+        p[i] = gw_pool_alloc0(n);
+        for (gsize k = 0; k < n; k++)
+            g_assert_cmpint(((guchar *)p[i])[k], ==, 0);
+        memset(p[i], 0xab, n);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(p); i += 2)
+        gw_pool_free(p[i], 1 + (i * 7) % 1500);
+    /* a freed slot of the class comes back, zeroed */
+    {
+        gpointer q = gw_pool_alloc0(1 + (298 * 7) % 1500);
+        g_assert_true(q == p[298]);
+        g_assert_cmpint(((guchar *)q)[0], ==, 0);
+        p[298] = q;
+    }
+    for (guint i = 1; i < G_N_ELEMENTS(p); i += 2)
+        gw_pool_free(p[i], 1 + (i * 7) % 1500);
+    gw_pool_free(p[298], 1 + (298 * 7) % 1500);
+    gw_pool_free(NULL, 10);
+    str = gw_pool_strdup("sip:w1@pbx.example.com");
+    g_assert_cmpstr(str, ==, "sip:w1@pbx.example.com");
+    gw_pool_free_str(str);
+    g_assert_null(gw_pool_strdup(NULL));
+    gw_pool_get_stats(&s1);
+    g_assert_cmpuint(s1.in_use, ==, s0.in_use);
+    g_assert_cmpuint(s1.mapped % (64 * 1024), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -174,5 +215,6 @@ main(int argc, char **argv)
     g_test_add_func("/stanza/text-ok", test_text_ok);
     g_test_add_func("/stanza/error-reply", test_error_reply);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
+    g_test_add_func("/pool/slots", test_pool);
     return g_test_run();
 }

@@ -19,7 +19,8 @@ from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
 
 def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
                      unsubscribe=True, final_notify=True, accept=None,
-                     event="presence", expect=202, until_quiet_ms=0):
+                     event="presence", expect=202, until_quiet_ms=0,
+                     contact_params=""):
     """A SIP watcher: SUBSCRIBE, then answer `notifies` NOTIFYs with 200
     (or, with until_quiet_ms, every NOTIFY until none came for that long),
     then un-SUBSCRIBE (Expires: 0) and take the final NOTIFY."""
@@ -40,7 +41,7 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
       To: <sip:{user}@{GW_SIP_DOMAIN}>
       Call-ID: [call_id]
       CSeq: 1 SUBSCRIBE
-      Contact: <sip:{watcher}@[local_ip]:[local_port]>
+      Contact: <sip:{watcher}@[local_ip]:[local_port]{contact_params}>
       Max-Forwards: 70
       Event: {event}
       Accept: {acc}
@@ -71,7 +72,7 @@ def watcher_scenario(notifies, expires=600, user="alice", watcher="1001",
       To: <sip:{user}@{GW_SIP_DOMAIN}>[peer_tag_param]
       Call-ID: [call_id]
       CSeq: 2 SUBSCRIBE
-      Contact: <sip:{watcher}@[local_ip]:[local_port]>
+      Contact: <sip:{watcher}@[local_ip]:[local_port]{contact_params}>
       Max-Forwards: 70
       Event: presence
       Expires: 0
@@ -289,16 +290,208 @@ class SipWatchersLean(SipWatchers):
         return f"{HOST}:{self.watcher_port}"
 
 
+def sipp_request(lines, expect):
+    """One SIPp request (CDATA text with SIPp keywords) and the status it
+    must get."""
+    return f"""
+  <send retrans="500">
+    <![CDATA[
+{lines}
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="{expect}"/>
+"""
+
+
+class LeanNotifier(gwtest.GatewayTestCase):
+    """5.14-5.16: what the lean notifier ([presence] watcher_listen) does
+    itself, below the presence bridge: RFC 3261 12.2.2 / RFC 6665 dialog
+    rules, failed NOTIFYs, TCP."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.watcher_port = free_port(udp_too=True)
+        cls.gateway_overrides = {
+            "presence__min_expires": 2,
+            "presence__watcher_listen": f"sip:{HOST}:{cls.watcher_port}"}
+        super().setUpClass()
+
+    def gw_target(self):
+        return f"{HOST}:{self.watcher_port}"
+
+    def head(self, method, cseq, to_tag="", watcher="1014", extra=""):
+        ruri = "[next_url]" if to_tag == "[peer_tag_param]" else \
+            f"sip:alice@{GW_SIP_DOMAIN}"
+        return f"""      {method} {ruri} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{watcher}@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:alice@{GW_SIP_DOMAIN}>{to_tag}
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+      Max-Forwards: 70{extra}"""
+
+    def test_5_14_dialog_rules(self):
+        """5.14 OPTIONS 200; INVITE 405; no Contact 400; unknown dialog
+        481; a CSeq not above the last 500; refresh 200 + NOTIFY;
+        un-SUBSCRIBE 200 + terminated NOTIFY"""
+        ev = "\n      Event: presence\n      Expires: 600"
+        contact = "\n      Contact: <sip:1014@[local_ip]:[local_port]>"
+        cases = [
+            (self.head("OPTIONS", 1), 200),
+            (self.head("INVITE", 1) + contact, 405),
+            (self.head("SUBSCRIBE", 1) + ev, 400),
+            (self.head("SUBSCRIBE", 1, ";tag=nosuch") + contact + ev, 481),
+        ]
+        for lines, status in cases:
+            with self.subTest(status=status):
+                sc = ('<?xml version="1.0" encoding="UTF-8" ?>\n'
+                      '<scenario name="edge">' + sipp_request(lines, status) +
+                      "</scenario>")
+                run = self.sipp.start(sc, remote=self.gw_target(), timeout=10)
+                self.assertEqual(run.wait(), 0, run.errors())
+        peer = "[peer_tag_param]"
+        steps = (sipp_request(self.head("SUBSCRIBE", 5) + contact + ev, 202)
+                 .replace('<recv response="202"/>',
+                          '<recv response="202" rrs="true"/>') +
+                 '\n  <recv request="NOTIFY" timeout="10000"/>' +
+                 gwtest.sipp_ok() +
+                 sipp_request(self.head("SUBSCRIBE", 6, peer) + contact + ev,
+                              200) +
+                 '\n  <recv request="NOTIFY" timeout="10000"/>' +
+                 gwtest.sipp_ok() +
+                 sipp_request(self.head("SUBSCRIBE", 7, peer) + contact +
+                              "\n      Event: presence\n      Expires: 0",
+                              200) +
+                 '\n  <recv request="NOTIFY" timeout="10000"/>' +
+                 gwtest.sipp_ok())
+        sc = ('<?xml version="1.0" encoding="UTF-8" ?>\n'
+              '<scenario name="dialog">' + steps + "</scenario>")
+        run = self.sipp.start(sc, remote=self.gw_target(), timeout=30)
+        self.assertEqual(run.wait(40), 0, run.errors())
+        states = [ss for ss, _ in notify_bodies(run)]
+        self.assertEqual(len(states), 3, states)
+        self.assertRegex(states[0], r"^pending;expires=")
+        self.assertRegex(states[1], r"^pending;expires=")
+        self.assertRegex(states[2], r"^terminated;reason=timeout")
+        msgs = run.messages()
+        # NOTIFY CSeqs go up by one within the dialog
+        seqs = [int(x) for x in re.findall(r"(?m)^CSeq:\s*(\d+) NOTIFY", msgs)]
+        self.assertEqual(len(set(seqs)), 3, seqs)
+        self.assertEqual(seqs, sorted(seqs), seqs)
+        self.assertRegex(msgs, r"(?m)^Contact: <sip:127\.0\.0\.1:%d>"
+                         % self.watcher_port)
+        self.assertTrue(self.gw.proc.alive())
+
+    def test_5_14b_cseq_order(self):
+        """5.14b a SUBSCRIBE in the dialog with a CSeq not above the last
+        gets 500 (RFC 3261 12.2.2); the dialog lives on (raw UDP: SIPp
+        takes that 500 for a stray answer)"""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind((HOST, 0))
+        sock.settimeout(5)
+        lport = sock.getsockname()[1]
+        dest = (HOST, self.watcher_port)
+
+        def request(cseq, to_tag="", branch="b1"):
+            return (f"SUBSCRIBE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP {HOST}:{lport};branch=z9hG4bK{branch}\r\n"
+                    f"From: <sip:1017@{PBX_DOMAIN}>;tag=w17\r\n"
+                    f"To: <sip:alice@{GW_SIP_DOMAIN}>{to_tag}\r\n"
+                    f"Call-ID: cseq-order-{lport}\r\n"
+                    f"CSeq: {cseq} SUBSCRIBE\r\n"
+                    f"Contact: <sip:1017@{HOST}:{lport}>\r\n"
+                    "Event: presence\r\nExpires: 600\r\n"
+                    "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n")
+
+        def answer_of(branch):
+            """The response to our request; NOTIFYs meanwhile get 200."""
+            while True:
+                data = sock.recv(65536).decode()
+                if data.startswith("NOTIFY"):
+                    hdrs = [ln for ln in data.split("\r\n")
+                            if ln.split(":")[0].lower() in
+                            ("via", "from", "to", "call-id", "cseq")]
+                    sock.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(hdrs) +
+                                 "\r\nContent-Length: 0\r\n\r\n").encode(),
+                                dest)
+                    continue
+                if branch in data.split("\r\n", 3)[1]:
+                    return data
+
+        try:
+            sock.sendto(request(5).encode(), dest)
+            first = answer_of("b1")
+            self.assertTrue(first.startswith("SIP/2.0 202"), first)
+            tag = re.search(r"(?m)^To:.*;tag=([^;\r]+)", first).group(1)
+            for cseq, branch, want in ((5, "b2", "500"), (4, "b3", "500"),
+                                       (6, "b4", "200")):
+                sock.sendto(request(cseq, ";tag=" + tag, branch).encode(),
+                            dest)
+                got = answer_of(branch)
+                self.assertTrue(got.startswith("SIP/2.0 " + want),
+                                f"CSeq {cseq}: {got}")
+        finally:
+            sock.close()
+
+    def test_5_15_notify_refused(self):
+        """5.15 a watcher that answers NOTIFY with 481 is gone: the
+        subscription ends, a later refresh gets 481"""
+        contact = "\n      Contact: <sip:1015@[local_ip]:[local_port]>"
+        ev = "\n      Event: presence\n      Expires: 600"
+        steps = (sipp_request(self.head("SUBSCRIBE", 1, watcher="1015") +
+                              contact + ev, 202)
+                 .replace('<recv response="202"/>',
+                          '<recv response="202" rrs="true"/>') +
+                 '\n  <recv request="NOTIFY" timeout="10000"/>' +
+                 gwtest.sipp_ok().replace("200 OK", "481 Gone") +
+                 '\n  <pause milliseconds="500"/>' +
+                 sipp_request(self.head("SUBSCRIBE", 2, "[peer_tag_param]",
+                                        watcher="1015") + contact + ev, 481))
+        sc = ('<?xml version="1.0" encoding="UTF-8" ?>\n'
+              '<scenario name="gone">' + steps + "</scenario>")
+        run = self.sipp.start(sc, remote=self.gw_target(), timeout=20)
+        self.assertEqual(run.wait(30), 0, run.errors())
+        self.assertTrue(self.gw.proc.wait_log(r"NOTIFY to sip:1015@.* "
+                                              r"answered 481", 5))
+        self.assertTrue(self.gw.proc.wait_log(r"SIP watcher 1015@.* gone", 5))
+
+    def test_5_16_tcp(self):
+        """5.16 a watcher over TCP: NOTIFYs come back on its connection,
+        our Contact says transport=tcp"""
+        run = self.sipp.start(watcher_scenario(1, watcher="1016",
+                                               contact_params=";transport=tcp"),
+                              remote=self.gw_target(), transport="t1",
+                              timeout=30)
+        self.assertEqual(run.wait(40), 0, run.errors())
+        msgs = run.messages()
+        self.assertRegex(msgs, r"(?m)^Contact: <sip:127\.0\.0\.1:%d;"
+                         r"transport=tcp>" % self.watcher_port)
+        self.assertRegex(notify_bodies(run)[-1][0], r"^terminated")
+
+
 class SipWatcherRestart(unittest.TestCase):
     """5.6 a gateway restart: clean stop ends subscriptions with probation;
     a refresh reaching a restarted gateway gets 481."""
 
     def test_5_06_restart(self):
-        env = gwtest.Env("PresRestart")
+        self.restart_case(lean=False)
+
+    def test_5_06b_restart_lean(self):
+        """5.6 the same through the lean notifier"""
+        self.restart_case(lean=True)
+
+    def restart_case(self, lean):
+        env = gwtest.Env("PresRestartLean" if lean else "PresRestart")
         try:
             env.prosody = gwtest.Prosody(env).start()
-            port = free_port(udp_too=True)
-            cfg = gwtest.default_gateway_config(env, env.prosody, port)
+            sip_port = free_port(udp_too=True)
+            port = free_port(udp_too=True) if lean else sip_port
+            over = ({"presence__watcher_listen": f"sip:{HOST}:{port}"}
+                    if lean else {})
+            cfg = gwtest.default_gateway_config(env, env.prosody, sip_port,
+                                                **over)
             gw = gwtest.Gateway(env, cfg).start()
             alice = gwtest.XmppClient(env, "alice").connect()
             sipp = gwtest.Sipp(env)
