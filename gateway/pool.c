@@ -4,6 +4,23 @@
 #include <string.h>
 #include <sys/mman.h>
 
+/* Under AddressSanitizer the pool tells it which bytes are handed out, so
+ * an overflow past the size asked for, or a use after free, is still
+ * caught in pooled records. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GW_POOL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GW_POOL_ASAN 1
+#endif
+#endif
+#ifdef GW_POOL_ASAN
+#include <sanitizer/asan_interface.h>
+#else
+#define ASAN_POISON_MEMORY_REGION(a, n) ((void)(a), (void)(n))
+#define ASAN_UNPOISON_MEMORY_REGION(a, n) ((void)(a), (void)(n))
+#endif
+
 #define GRAIN 32
 #define MAX_SLOT 1024
 #define N_CLASSES (MAX_SLOT / GRAIN)
@@ -48,6 +65,7 @@ gw_pool_alloc0(gsize size)
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (m == MAP_FAILED)
                 g_error("gw_pool: cannot map %d bytes", CHUNK_BYTES);
+            ASAN_POISON_MEMORY_REGION(m, CHUNK_BYTES);
             c->bump = m;
             c->left = CHUNK_BYTES;
             stats.mapped += CHUNK_BYTES;
@@ -57,7 +75,9 @@ gw_pool_alloc0(gsize size)
         c->left -= slot;
     }
     stats.in_use += slot;
-    memset(p, 0, slot);
+    ASAN_POISON_MEMORY_REGION(p, slot);
+    ASAN_UNPOISON_MEMORY_REGION(p, size);
+    memset(p, 0, size);
     return p;
 }
 
@@ -74,6 +94,8 @@ gw_pool_free(gpointer p, gsize size)
         return;
     }
     c = &classes[class_of(size)];
+    ASAN_POISON_MEMORY_REGION(p, (class_of(size) + 1) * GRAIN);
+    ASAN_UNPOISON_MEMORY_REGION(p, sizeof *s); /* the free-list link */
     s->next = c->free;
     c->free = s;
     stats.in_use -= (class_of(size) + 1) * GRAIN;

@@ -384,6 +384,15 @@ class LeanNotifier(gwtest.GatewayTestCase):
                          % self.watcher_port)
         self.assertTrue(self.gw.proc.alive())
 
+    def test_5_14c_untrusted(self):
+        """5.14c the watcher port trusts as [sip] listen does: a SUBSCRIBE
+        from 127.0.0.2 (not trusted, no sip_users_file) gets 403"""
+        sc = watcher_scenario(0, watcher="1018", unsubscribe=False,
+                              final_notify=False, expect=403)
+        run = self.sipp.start(sc, remote=self.gw_target(),
+                              local_ip="127.0.0.2", timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+
     def test_5_14b_cseq_order(self):
         """5.14b a SUBSCRIBE in the dialog with a CSeq not above the last
         gets 500 (RFC 3261 12.2.2); the dialog lives on (raw UDP: SIPp
@@ -434,6 +443,39 @@ class LeanNotifier(gwtest.GatewayTestCase):
                                 f"CSeq {cseq}: {got}")
         finally:
             sock.close()
+
+    def test_5_17_route_set(self):
+        """5.17 a Record-Route in the SUBSCRIBE is the NOTIFYs' route set
+        (RFC 3261 12.1.1 / 12.2.1.1): a loose router goes in Route with
+        the Contact as Request-URI; a strict one becomes the Request-URI
+        and the Contact goes last in Route"""
+        for lr, watcher in ((";lr", "1019"), ("", "1020")):
+            with self.subTest(loose=bool(lr)):
+                steps = sipp_request(
+                    self.head("SUBSCRIBE", 1, watcher=watcher) +
+                    f"\n      Contact: <sip:{watcher}@[local_ip]:[local_port]>"
+                    "\n      Record-Route: <sip:[local_ip]:[local_port]"
+                    f"{lr}>\n      Event: presence\n      Expires: 2", 202)
+                steps += ('\n  <recv request="NOTIFY" timeout="10000"/>' +
+                          gwtest.sipp_ok())
+                sc = ('<?xml version="1.0" encoding="UTF-8" ?>\n'
+                      '<scenario name="route">' + steps + "</scenario>")
+                run = self.sipp.start(sc, remote=self.gw_target(), timeout=15)
+                self.assertEqual(run.wait(20), 0, run.errors())
+                msgs = run.messages()
+                self.assertRegex(msgs, r"(?m)^Record-Route: <sip:127\.0\.0\.1"
+                                 r":\d+%s>" % lr)  # copied into the 202
+                notify = msgs[msgs.index("NOTIFY sip:"):]
+                if lr:
+                    self.assertRegex(notify, r"^NOTIFY sip:%s@127\.0\.0\.1:"
+                                     r"\d+ SIP/2.0" % watcher)
+                    self.assertRegex(notify, r"(?m)^Route: <sip:127\.0\.0\.1"
+                                     r":\d+;lr>")
+                else:
+                    self.assertRegex(notify, r"^NOTIFY sip:127\.0\.0\.1:\d+ "
+                                     r"SIP/2.0")
+                    self.assertRegex(notify, r"(?m)^Route: <sip:%s@127\.0\.0"
+                                     r"\.1:\d+>" % watcher)
 
     def test_5_15_notify_refused(self):
         """5.15 a watcher that answers NOTIFY with 481 is gone: the
