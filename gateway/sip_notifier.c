@@ -121,7 +121,8 @@ header_text(su_home_t *home, const void *h)
     return h ? sip_header_as_string(home, (sip_header_t const *)h) : NULL;
 }
 
-/* The route set of a UAS: Record-Route as received (RFC 3261 12.1.1). */
+/* The route set of a UAS: Record-Route as received (RFC 3261 12.1.1);
+ * g_free() it. */
 static char *
 route_set(su_home_t *home, sip_t const *sip)
 {
@@ -150,7 +151,7 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
     const char *rtag = sip->sip_from->a_tag;
     char *local = url_as_string(home, sip->sip_to->a_url);
     char *remote = url_as_string(home, sip->sip_from->a_url);
-    char *route = route_set(home, sip);
+    g_autofree char *route = route_set(home, sip);
     char *event = header_text(home, sip->sip_event);
     const char *parts[7];
     gsize size = sizeof(GwSipDialog) + sizeof(GwLeanDialog), len[7];
