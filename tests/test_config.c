@@ -138,6 +138,40 @@ test_register_needs_registrar(void)
 }
 
 static void
+test_watcher_listen(void)
+{
+    static const struct {
+        const char *value;
+        const char *problem; /* NULL: accepted */
+    } cases[] = {
+        { "sip:127.0.0.1:5062", NULL },
+        { "sip:[::1]:5062;transport=udp", NULL },
+        { "http://127.0.0.1:5062", "is not a sip: URL" },
+        { "sips:127.0.0.1:5063", "is not a sip: URL" },
+        { "sip:127.0.0.1:5060", "needs a port of its own" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = g_strdup_printf(
+            MINIMAL "[sip]\nlisten = sip:127.0.0.1:5060\n"
+                    "[presence]\nwatcher_listen = %s\n",
+            cases[i].value);
+        g_autoptr(GwConfig) c = parse(text, &error);
+
+        if (cases[i].problem == NULL) {
+            g_assert_no_error(error);
+            g_assert_cmpstr(c->presence.watcher_listen, ==, cases[i].value);
+        } else {
+            g_assert_null(c);
+            g_assert_nonnull(strstr(error->message,
+                                    "[presence] watcher_listen"));
+            g_assert_nonnull(strstr(error->message, cases[i].problem));
+        }
+    }
+}
+
+static void
 test_acl(void)
 {
     g_autoptr(GError) error = NULL;
@@ -233,6 +267,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/register-needs-registrar",
                     test_register_needs_registrar);
     g_test_add_func("/config/acl", test_acl);
+    g_test_add_func("/config/watcher-listen", test_watcher_listen);
     g_test_add_func("/config/trusted-sources", test_trusted_sources);
     g_test_add_func("/config/mapping-errors", test_mapping_errors_surface);
     g_test_add_func("/config/restart-keys", test_restart_keys);
