@@ -43,6 +43,11 @@
 #include "sip_ua_priv.h"
 
 #define ALLOW "SUBSCRIBE, OPTIONS"
+/* A SUBSCRIBE is a few hundred bytes; nta answers larger requests 413. */
+#define MAX_REQUEST_BYTES 65536
+/* What one subscription may hold (URIs, route set ...): larger ones get
+ * 513, so that max_sip_watchers bounds the memory too. */
+#define MAX_DIALOG_BYTES 4096
 
 typedef struct {
     char *ss;
@@ -176,6 +181,11 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
         size += len[i] + 1;
     }
     size += len[0] + 1; /* Call-ID alone too */
+    if (size + strlen(url_as_string(home, sip->sip_contact->m_url)) >
+        MAX_DIALOG_BYTES) {
+        su_home_deinit(home);
+        return NULL;
+    }
     d = gw_pool_alloc0(size);
     l = (GwLeanDialog *)(d + 1);
     l->size = size;
@@ -454,6 +464,8 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
         if (d == NULL)
             return reply_now(n, irq, 481, "Subscription Does Not Exist",
                              NULL);
+        if (method == sip_method_options)
+            return reply_now(n, irq, SIP_200_OK, NULL);
         if (method != sip_method_subscribe)
             return reply_now(n, irq, 405, "Method Not Allowed", NULL);
         if (sip->sip_cseq->cs_seq <= d->lean->rseq)
@@ -476,8 +488,11 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     if (d == NULL) {
         d = lean_new(n, irq, sip, strcmp(in.transport, "tcp") == 0);
         if (d == NULL) {
+            g_info("SUBSCRIBE from %s (%s): dialog state above %d bytes "
+                   "or unreadable: 513", in.from_uri, in.source,
+                   MAX_DIALOG_BYTES);
             gw_sip_incoming_text_clear(&text);
-            return reply_now(n, irq, 400, "Bad SUBSCRIBE", NULL);
+            return reply_now(n, irq, 513, "Message Too Large", NULL);
         }
     } else {
         /* SUBSCRIBE refreshes the remote target (RFC 6665 4.1.2.1) */
@@ -521,6 +536,7 @@ gw_notifier_new(GwSipUa *ua, GError **error)
     n->dialogs = g_hash_table_new(g_str_hash, g_str_equal);
     n->agent = nta_agent_create(
         ua->root, URL_STRING_MAKE(url), NULL, NULL, NTATAG_UA(1),
+        NTATAG_MAXSIZE(MAX_REQUEST_BYTES),
         NTATAG_UDP_MTU(cfg->sip.udp_mtu),
         NTATAG_SIP_T1X64(cfg->sip.transaction_timeout_ms),
         NTATAG_SIP_T4(cfg->sip.timer_t4_ms), TPTAG_QUEUESIZE(1000),

@@ -334,7 +334,7 @@ class LeanNotifier(gwtest.GatewayTestCase):
 
     def test_5_14_dialog_rules(self):
         """5.14 OPTIONS 200; INVITE 405; no Contact 400; unknown dialog
-        481; a CSeq not above the last 500; refresh 200 + NOTIFY;
+        481; over 4 KiB of dialog state 513; refresh 200 + NOTIFY;
         un-SUBSCRIBE 200 + terminated NOTIFY"""
         ev = "\n      Event: presence\n      Expires: 600"
         contact = "\n      Contact: <sip:1014@[local_ip]:[local_port]>"
@@ -343,6 +343,11 @@ class LeanNotifier(gwtest.GatewayTestCase):
             (self.head("INVITE", 1) + contact, 405),
             (self.head("SUBSCRIBE", 1) + ev, 400),
             (self.head("SUBSCRIBE", 1, ";tag=nosuch") + contact + ev, 481),
+            # more dialog state than one subscription may keep
+            (self.head("SUBSCRIBE", 1) + contact + "".join(
+                f"\n      Record-Route: <sip:proxy{i}.{PBX_DOMAIN}:5060;"
+                f"transport=udp;lr;ftag=abcdefghijklmnop>" for i in range(60))
+             + ev, 513),
         ]
         for lines, status in cases:
             with self.subTest(status=status):
