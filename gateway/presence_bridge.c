@@ -351,13 +351,29 @@ watch_remaining(const SipWatch *w)
 #define NOTIFY_PRIORITY (G_PRIORITY_DEFAULT + 1)
 #define NOTIFY_GUARD_MS 50
 
+/* The watches' two intrusive queue memberships: the bridge's NOTIFY queue
+ * and their user's untold queue. */
+static void
+link_out(GQueue *q, GList *link, gboolean *in)
+{
+    if (!*in)
+        return;
+    g_queue_unlink(q, link);
+    *in = FALSE;
+}
+
+static void
+link_in(GQueue *q, GList *link, gboolean *in, gpointer data)
+{
+    link->data = data;
+    g_queue_push_tail_link(q, link);
+    *in = TRUE;
+}
+
 static void
 untold_remove(SipWatch *w)
 {
-    if (!w->in_untold)
-        return;
-    g_queue_unlink(&w->user->untold, &w->untold_link);
-    w->in_untold = FALSE;
+    link_out(&w->user->untold, &w->untold_link, &w->in_untold);
 }
 
 /* w is active, has not been told so, and is not in the NOTIFY queue. */
@@ -366,18 +382,13 @@ untold_add(SipWatch *w)
 {
     if (w->in_untold || w->in_queue || w->told_active || !w->active)
         return;
-    w->untold_link.data = w;
-    g_queue_push_tail_link(&w->user->untold, &w->untold_link);
-    w->in_untold = TRUE;
+    link_in(&w->user->untold, &w->untold_link, &w->in_untold, w);
 }
 
 static void
 watch_unqueue(SipWatch *w)
 {
-    if (!w->in_queue)
-        return;
-    g_queue_unlink(&w->b->notify_queue, &w->queued);
-    w->in_queue = FALSE;
+    link_out(&w->b->notify_queue, &w->queued, &w->in_queue);
 }
 
 static void
@@ -454,9 +465,7 @@ watch_queue(SipWatch *w)
     if (w->in_queue || b->stopping)
         return;
     untold_remove(w);
-    w->queued.data = w;
-    g_queue_push_tail_link(&b->notify_queue, &w->queued);
-    w->in_queue = TRUE;
+    link_in(&b->notify_queue, &w->queued, &w->in_queue, w);
     if (b->notify_id == 0) {
         b->notify_id = g_idle_add_full(NOTIFY_PRIORITY, on_drain, b, NULL);
         b->drained = FALSE;

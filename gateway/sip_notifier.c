@@ -508,15 +508,9 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
             su_home_deinit(home);
         }
     }
-    in.dialog = d;
-    in.dialog_data = d->data;
-
-    req = g_new0(GwSipRequest, 1);
-    req->ua = ua;
+    req = gw_sip_request_new(ua, &in, d);
     req->irq = irq;
-    req->dialog = d;
-    g_hash_table_add(ua->requests, req);
-    ua->on_request(req, &in, ua->user_data);
+    gw_sip_ua_deliver(ua, req, &in);
     gw_sip_incoming_text_clear(&text);
     return 0;
 }

@@ -439,8 +439,10 @@ on_dialog_event(GwSipUa *self, nua_event_t event, int status,
     case nua_r_notify:
         if (status < 200)
             break;
-        if (status >= 300 && status != 408)
-            dialog_ended(d, status, phrase, 0); /* e.g. 481: watcher gone */
+        /* 481: the watcher is gone; a timeout too (RFC 6665 4.2.2: the
+         * notifier SHOULD remove the subscription), as the lean notifier */
+        if (status >= 300)
+            dialog_ended(d, status, phrase, 0);
         else if (substate == nua_substate_terminated || d->final_sent) {
             if (d->closed)
                 dialog_destroy(d);
@@ -814,19 +816,35 @@ on_incoming(GwSipUa *self, nua_event_t event, int status, nua_t *nua,
             dialog = dialog_new(self, nh, TRUE, in.event);
             nua_handle_bind(nh, (nua_hmagic_t *)dialog);
         }
-        in.dialog = dialog;
-        in.dialog_data = dialog->data;
     }
 
-    req = g_new0(GwSipRequest, 1);
-    req->ua = self;
+    req = gw_sip_request_new(self, &in, dialog);
     req->nh = nh;
-    req->dialog = dialog;
     req->call = in.call;
     nua_save_event(nua, req->saved);
-    g_hash_table_add(self->requests, req);
-    self->on_request(req, &in, self->user_data);
+    gw_sip_ua_deliver(self, req, &in);
     gw_sip_incoming_text_clear(&text);
+}
+
+GwSipRequest *
+gw_sip_request_new(GwSipUa *self, GwSipIncoming *in, GwSipDialog *dialog)
+{
+    GwSipRequest *req = g_new0(GwSipRequest, 1);
+
+    req->ua = self;
+    req->dialog = dialog;
+    if (dialog != NULL) {
+        in->dialog = dialog;
+        in->dialog_data = dialog->data;
+    }
+    return req;
+}
+
+void
+gw_sip_ua_deliver(GwSipUa *self, GwSipRequest *req, const GwSipIncoming *in)
+{
+    g_hash_table_add(self->requests, req);
+    self->on_request(req, in, self->user_data);
 }
 
 static void

@@ -95,6 +95,13 @@ typedef struct {
 void gw_sip_incoming_fill(GwSipIncoming *in, GwIncomingText *text,
                           sip_t const *sip, msg_t *msg);
 void gw_sip_incoming_text_clear(GwIncomingText *text);
+/* A request for the router, in `in` for a SUBSCRIBE of `dialog` (or NULL);
+ * the caller sets nh or irq, then gw_sip_ua_deliver(). */
+GwSipRequest *gw_sip_request_new(GwSipUa *ua, GwSipIncoming *in,
+                                 GwSipDialog *dialog);
+/* Hands it to the router and keeps it among those awaiting an answer. */
+void gw_sip_ua_deliver(GwSipUa *ua, GwSipRequest *req,
+                       const GwSipIncoming *in);
 
 /* "sip:host:port" + the [sip] transports as Sofia wants them. */
 char *gw_sip_listen_url(const GwConfig *cfg, const char *listen);
