@@ -303,3 +303,95 @@ gw_sip_auth_check(const GwSipUsers *users, const char *realm,
     }
     return g_strdup(user);
 }
+
+/* A quoted-string of RFC 3261 25.1: " and \ escaped. */
+static void
+append_quoted(GString *out, const char *name, const char *value)
+{
+    g_string_append_printf(out, "%s%s=\"", out->len > 7 ? ", " : "", name);
+    for (const char *c = value; *c != '\0'; c++) {
+        if (*c == '"' || *c == '\\')
+            g_string_append_c(out, '\\');
+        g_string_append_c(out, *c);
+    }
+    g_string_append_c(out, '"');
+}
+
+char *
+gw_sip_auth_answer(const char *challenge, const char *user,
+                   const char *password, const char *method, const char *uri,
+                   const char *cnonce, guint nc, GError **error)
+{
+    g_autoptr(GHashTable) p = NULL;
+    const char *realm, *nonce, *opaque, *qop, *alg;
+    g_autofree char *a1 = NULL, *a2 = NULL, *ha1 = NULL, *ha2 = NULL;
+    g_autofree char *kd = NULL, *response = NULL;
+    gboolean use_qop = FALSE;
+    char ncs[16];
+    GString *out;
+
+    if (challenge == NULL ||
+        g_ascii_strncasecmp(challenge, "Digest ", 7) != 0) {
+        g_set_error_literal(error, GW_SIP_AUTH_ERROR,
+                            GW_SIP_AUTH_ERROR_MALFORMED,
+                            "only Digest challenges can be answered");
+        return NULL;
+    }
+    p = parse_params(challenge + 7, error);
+    if (p == NULL)
+        return NULL;
+    realm = g_hash_table_lookup(p, "realm");
+    nonce = g_hash_table_lookup(p, "nonce");
+    opaque = g_hash_table_lookup(p, "opaque");
+    qop = g_hash_table_lookup(p, "qop");
+    alg = g_hash_table_lookup(p, "algorithm");
+    if (realm == NULL || nonce == NULL) {
+        g_set_error_literal(error, GW_SIP_AUTH_ERROR,
+                            GW_SIP_AUTH_ERROR_MALFORMED,
+                            "challenge without realm or nonce");
+        return NULL;
+    }
+    if (alg != NULL && g_ascii_strcasecmp(alg, "MD5") != 0) {
+        g_set_error(error, GW_SIP_AUTH_ERROR, GW_SIP_AUTH_ERROR_MALFORMED,
+                    "digest algorithm %.32s is not supported", alg);
+        return NULL;
+    }
+    if (qop != NULL) {
+        g_auto(GStrv) opts = g_strsplit(qop, ",", -1);
+        for (guint i = 0; opts[i] != NULL; i++)
+            if (g_ascii_strcasecmp(g_strstrip(opts[i]), "auth") == 0)
+                use_qop = TRUE;
+        if (!use_qop) {
+            g_set_error(error, GW_SIP_AUTH_ERROR,
+                        GW_SIP_AUTH_ERROR_MALFORMED,
+                        "qop %.32s offers no 'auth'", qop);
+            return NULL;
+        }
+    }
+    a1 = g_strconcat(user, ":", realm, ":", password, NULL);
+    ha1 = md5_hex(a1);
+    memset(a1, 0, strlen(a1));
+    a2 = g_strconcat(method, ":", uri, NULL);
+    ha2 = md5_hex(a2);
+    g_snprintf(ncs, sizeof ncs, "%08x", nc);
+    kd = use_qop ? g_strconcat(ha1, ":", nonce, ":", ncs, ":", cnonce,
+                               ":auth:", ha2, NULL)
+                 : g_strconcat(ha1, ":", nonce, ":", ha2, NULL);
+    response = md5_hex(kd);
+    memset(ha1, 0, strlen(ha1));
+
+    out = g_string_new("Digest ");
+    append_quoted(out, "username", user);
+    append_quoted(out, "realm", realm);
+    append_quoted(out, "nonce", nonce);
+    append_quoted(out, "uri", uri);
+    append_quoted(out, "response", response);
+    g_string_append(out, ", algorithm=MD5");
+    if (opaque != NULL)
+        append_quoted(out, "opaque", opaque);
+    if (use_qop) {
+        g_string_append_printf(out, ", qop=auth, nc=%s", ncs);
+        append_quoted(out, "cnonce", cnonce);
+    }
+    return g_string_free(out, FALSE);
+}

@@ -45,4 +45,16 @@ char *gw_sip_auth_check(const GwSipUsers *users, const char *realm,
                         guint nonce_lifetime, const char *authorization,
                         const char *method, GError **error);
 
+/* The client side: the Authorization (or Proxy-Authorization) value that
+ * answers `challenge`, a WWW-/Proxy-Authenticate value, for a request
+ * `method` to `uri`: Digest with MD5, qop=auth when offered (RFC 2617
+ * 3.2.2), opaque echoed. `cnonce` is the caller's random token, `nc` the
+ * count of requests under this nonce. NULL and an error for a challenge
+ * it cannot answer (not Digest, another algorithm, qop without auth, no
+ * realm or nonce). (transfer full) */
+char *gw_sip_auth_answer(const char *challenge, const char *user,
+                         const char *password, const char *method,
+                         const char *uri, const char *cnonce, guint nc,
+                         GError **error);
+
 G_END_DECLS

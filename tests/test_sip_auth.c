@@ -180,11 +180,81 @@ test_users_file_errors(void)
     }
 }
 
+/* The client side: RFC 2617 3.5's worked example (qop=auth), the form
+ * without qop (RFC 2069), what it refuses, and a round trip through our
+ * own server side. */
+static void
+test_answer(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *a = gw_sip_auth_answer(
+        "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
+        "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+        "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"",
+        "Mufasa", "Circle Of Life", "GET", "/dir/index.html", "0a4f113b", 1,
+        &error);
+    g_autofree char *b = NULL, *c = NULL, *user = NULL;
+    g_autofree char *ch = gw_sip_auth_challenge(REALM, secret, NOW, FALSE);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(a, "response=\"6629fae49393a05397450978507c4ef1\""));
+    g_assert_nonnull(strstr(a, "qop=auth, nc=00000001, cnonce=\"0a4f113b\""));
+    g_assert_nonnull(strstr(a, "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""));
+    g_assert_true(g_str_has_prefix(a, "Digest username=\"Mufasa\", "));
+
+    /* no qop: MD5(HA1:nonce:HA2) */
+    b = gw_sip_auth_answer("Digest realm=\"r\", nonce=\"n\"", "u", "p",
+                           "SUBSCRIBE", "sip:x@y", "c", 1, &error);
+    g_assert_no_error(error);
+    {
+        g_autofree char *ha1 = md5("u:r:p"), *ha2 = md5("SUBSCRIBE:sip:x@y");
+        g_autofree char *kd = g_strdup_printf("%s:n:%s", ha1, ha2);
+        g_autofree char *want = md5(kd);
+        g_autofree char *resp = g_strdup_printf("response=\"%s\"", want);
+        g_assert_nonnull(strstr(b, resp));
+        g_assert_null(strstr(b, "qop="));
+    }
+
+    /* what it cannot answer */
+    {
+        static const char *bad[] = {
+            "Basic realm=\"r\"",
+            "Digest realm=\"r\"",
+            "Digest nonce=\"n\"",
+            "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-256",
+            "Digest realm=\"r\", nonce=\"n\", qop=\"auth-int\"",
+            "Digest realm=\"r, nonce=\"n\"",
+        };
+        for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+            g_autoptr(GError) e = NULL;
+            g_autofree char *x = gw_sip_auth_answer(bad[i], "u", "p", "M",
+                                                    "sip:a", "c", 1, &e);
+            g_assert_null(x);
+            g_assert_error(e, GW_SIP_AUTH_ERROR, GW_SIP_AUTH_ERROR_MALFORMED);
+        }
+    }
+
+    /* our own challenge, answered, passes our own check */
+    {
+        g_autoptr(GwSipUsers) users =
+            gw_sip_users_parse("bob:s3cr\"et\n", 12, "t", &error);
+        g_assert_no_error(error);
+        c = gw_sip_auth_answer(ch, "bob", "s3cr\"et", "SUBSCRIBE",
+                               "sip:alice@" REALM, "abcdef", 1, &error);
+        g_assert_no_error(error);
+        user = gw_sip_auth_check(users, REALM, secret, NOW + 10, 300, c,
+                                 "SUBSCRIBE", &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(user, ==, "bob");
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sip-auth/good", test_good);
+    g_test_add_func("/sip-auth/answer", test_answer);
     g_test_add_func("/sip-auth/refusals", test_refusals);
     g_test_add_func("/sip-auth/ha1-entries", test_ha1_entries);
     g_test_add_func("/sip-auth/users-file-errors", test_users_file_errors);
