@@ -25,6 +25,20 @@
  *     (RFC 6665 4.2.2) and the owner is told.
  *   OPTIONS: 200. Other methods: 405 with Allow; in a dialog we do not
  *     know: 481.
+ *
+ * Our own subscriptions (presence of SIP contacts XMPP users watch) go out
+ * from the same agent when it exists, ~0.5 KiB each instead of a nua
+ * dialog's ~30 KiB (RFC 6665 4.1, RFC 3261 12.1.2):
+ *   SUBSCRIBE (new Call-ID and tag, through [presence] server as a
+ *     pre-loaded loose route); a 401/407 is answered once per challenge
+ *     with [sip] credentials; the 2xx gives the peer's tag, the remote
+ *     target (Contact) and the route set (Record-Route reversed); refreshed
+ *     at 3/4 of the granted Expires, all under one timer;
+ *   NOTIFY in the dialog (it may come before the 2xx): 200, then the owner
+ *     gets state and body; Subscription-State is required (400); a
+ *     terminated state, a failed refresh or a timeout ends the dialog and
+ *     the owner is told; NOTIFY refreshes the remote target;
+ *   close: un-SUBSCRIBE (Expires: 0); the last NOTIFY is answered 200.
  */
 #define G_LOG_DOMAIN "gw-sip"
 
@@ -34,15 +48,18 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_util.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/su_tagarg.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include "gw_error.h"
 #include "pool.h"
+#include "sip_auth.h"
 #include "sip_ua_priv.h"
 
-#define ALLOW "SUBSCRIBE, OPTIONS"
+#define ALLOW "SUBSCRIBE, NOTIFY, OPTIONS"
 /* A SUBSCRIBE is a few hundred bytes; nta answers larger requests 413. */
 #define MAX_REQUEST_BYTES 65536
 /* What one subscription may hold (URIs, route set ...): larger ones get
@@ -67,10 +84,24 @@ struct GwLeanDialog {
     gboolean answered;   /* the initial SUBSCRIBE has its 2xx */
     gboolean in_flight_final;
     gboolean final_queued; /* nothing after the terminating NOTIFY */
-    gsize size;            /* of the block (pool.h) */
-    char *target;          /* remote target (Contact), refreshable; pool */
-    const char *key;       /* "Call-ID\nour tag": the table's key */
-    const char *call_id, *ltag, *rtag, *local, *remote, *route;
+    gboolean client;       /* a subscription we made */
+    gboolean closing;      /* client: the owner let go; un-SUBSCRIBE */
+    gboolean unsubscribed; /* client: the un-SUBSCRIBE went out */
+    gboolean auth_tried;   /* client: a challenge answered since a 2xx */
+    gboolean rseq_known;
+    gboolean in_callback;   /* client: the owner is being told a NOTIFY */
+    gboolean free_later;    /* ... and let go meanwhile */
+    guint expires;          /* client: asked for */
+    guint auth_nc;
+    GSequenceIter *refresh; /* client: in the notifier's refresh order */
+    gint64 refresh_at;
+    gsize size;             /* of the block (pool.h) */
+    char *target;           /* remote target (Contact), refreshable; pool */
+    char *rtag;             /* the peer's tag (pool; client: once known) */
+    char *route;            /* route set, or NULL (pool) */
+    const char *key;        /* "Call-ID\nour tag": the table's key */
+    const char *call_id, *ltag, *local, *remote;
+    const char *accept;     /* client: Accept of our SUBSCRIBEs, or NULL */
 };
 
 struct GwNotifier {
@@ -80,6 +111,8 @@ struct GwNotifier {
     GHashTable *dialogs; /* key -> GwSipDialog* */
     char *contact_udp;   /* "<sip:host:port>" */
     char *contact_tcp;   /* "<sip:host:port;transport=tcp>" */
+    GSequence *refreshes; /* client dialogs by refresh_at */
+    guint refresh_id;
 };
 
 /* ---- dialogs ----------------------------------------------------------- */
@@ -101,23 +134,34 @@ lean_free(GwSipDialog *d)
     GwLeanDialog *l = d->lean;
 
     g_hash_table_remove(l->n->dialogs, l->key);
+    if (l->refresh != NULL)
+        g_sequence_remove(l->refresh); /* the timer copes */
     if (l->orq != NULL)
         nta_outgoing_destroy(l->orq);
     g_clear_handle_id(&l->fail_id, g_source_remove);
     pending_free(l->next);
     gw_pool_free_str(l->target);
+    gw_pool_free_str(l->rtag);
+    gw_pool_free_str(l->route);
     gw_pool_free(d, l->size); /* d, l and the strings are one block */
 }
 
 /* The watcher or a failure ended it: tell the owner once, then forget. */
 static void
-lean_end(GwSipDialog *d, int status, const char *reason)
+lean_end_retry(GwSipDialog *d, int status, const char *reason,
+               guint retry_after)
 {
     if (!d->closed && d->funcs != NULL && d->funcs->ended != NULL) {
         d->closed = TRUE;
-        d->funcs->ended(d->data, status, reason, 0);
+        d->funcs->ended(d->data, status, reason, retry_after);
     }
     lean_free(d);
+}
+
+static void
+lean_end(GwSipDialog *d, int status, const char *reason)
+{
+    lean_end_retry(d, status, reason, 0);
 }
 
 static char *
@@ -146,46 +190,27 @@ route_set(su_home_t *home, sip_t const *sip)
     return g_string_free(s, FALSE);
 }
 
+/* One block: the dialog, its lean part and the strings that never
+ * change; key "Call-ID\nltag" first. NULL above MAX_DIALOG_BYTES. */
 static GwSipDialog *
-lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
-         gboolean tcp)
+lean_alloc(GwNotifier *n, const char *call_id, const char *ltag,
+           const char *local, const char *remote, const char *event,
+           const char *accept, gsize extra)
 {
-    su_home_t home[1] = { SU_HOME_INIT(home) };
-    const char *ltag = nta_incoming_tag(irq, NULL);
-    const char *call_id = sip->sip_call_id->i_id;
-    const char *rtag = sip->sip_from->a_tag;
-    char *local = url_as_string(home, sip->sip_to->a_url);
-    char *remote = url_as_string(home, sip->sip_from->a_url);
-    g_autofree char *route = route_set(home, sip);
-    char *event = header_text(home, sip->sip_event);
-    const char *parts[7];
-    gsize size = sizeof(GwSipDialog) + sizeof(GwLeanDialog), len[7];
+    const char *parts[6] = { call_id, ltag, local, remote, event,
+                             accept ? accept : "" };
+    gsize size = sizeof(GwSipDialog) + sizeof(GwLeanDialog), len[6];
     GwSipDialog *d;
     GwLeanDialog *l;
     char *p;
 
-    if (ltag == NULL || local == NULL || remote == NULL || event == NULL) {
-        su_home_deinit(home);
-        return NULL;
-    }
-    /* the key "Call-ID\nltag" first, then the rest, in one block */
-    parts[0] = call_id;
-    parts[1] = ltag;
-    parts[2] = rtag;
-    parts[3] = local;
-    parts[4] = remote;
-    parts[5] = event;
-    parts[6] = route ? route : "";
     for (guint i = 0; i < G_N_ELEMENTS(parts); i++) {
         len[i] = strlen(parts[i]);
         size += len[i] + 1;
     }
     size += len[0] + 1; /* Call-ID alone too */
-    if (size + strlen(url_as_string(home, sip->sip_contact->m_url)) >
-        MAX_DIALOG_BYTES) {
-        su_home_deinit(home);
+    if (size + extra > MAX_DIALOG_BYTES)
         return NULL;
-    }
     d = gw_pool_alloc0(size);
     l = (GwLeanDialog *)(d + 1);
     l->size = size;
@@ -193,13 +218,9 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
 
     d->magic = MAGIC_DIALOG;
     d->ua = n->ua;
-    d->server = TRUE;
     d->lean = l;
     l->n = n;
-    l->tcp = tcp;
-    l->rseq = sip->sip_cseq->cs_seq;
     l->lseq = g_random_int_range(1, 1 << 30);
-    l->target = gw_pool_strdup(url_as_string(home, sip->sip_contact->m_url));
 
     l->key = p;
     memcpy(p, call_id, len[0]);
@@ -213,65 +234,95 @@ lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
         field = p;                                                          \
         p += len[i] + 1;                                                    \
     } while (0)
-    TAKE(l->rtag, 2);
-    TAKE(l->local, 3);
-    TAKE(l->remote, 4);
-    TAKE(d->event, 5);
-    TAKE(l->route, 6);
+    TAKE(l->local, 2);
+    TAKE(l->remote, 3);
+    TAKE(d->event, 4);
+    TAKE(l->accept, 5);
     TAKE(l->call_id, 0);
 #undef TAKE
-    if (l->route[0] == '\0')
-        l->route = NULL;
-    su_home_deinit(home);
+    if (l->accept[0] == '\0')
+        l->accept = NULL;
     g_hash_table_insert(n->dialogs, (gpointer)l->key, d);
     return d;
 }
 
+/* A dialog for an initial SUBSCRIBE we serve. */
 static GwSipDialog *
-lean_find(GwNotifier *n, sip_t const *sip)
+lean_new(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
+         gboolean tcp)
+{
+    su_home_t home[1] = { SU_HOME_INIT(home) };
+    const char *ltag = nta_incoming_tag(irq, NULL);
+    char *local = url_as_string(home, sip->sip_to->a_url);
+    char *remote = url_as_string(home, sip->sip_from->a_url);
+    char *target = url_as_string(home, sip->sip_contact->m_url);
+    g_autofree char *route = route_set(home, sip);
+    char *event = header_text(home, sip->sip_event);
+    GwSipDialog *d = NULL;
+
+    if (ltag != NULL && local != NULL && remote != NULL && event != NULL &&
+        target != NULL)
+        d = lean_alloc(n, sip->sip_call_id->i_id, ltag, local, remote, event,
+                       NULL,
+                       strlen(target) + strlen(sip->sip_from->a_tag) +
+                           (route ? strlen(route) : 0));
+    if (d != NULL) {
+        GwLeanDialog *l = d->lean;
+        d->server = TRUE;
+        l->tcp = tcp;
+        l->rseq = sip->sip_cseq->cs_seq;
+        l->rseq_known = TRUE;
+        l->target = gw_pool_strdup(target);
+        l->rtag = gw_pool_strdup(sip->sip_from->a_tag);
+        l->route = gw_pool_strdup(route);
+    }
+    su_home_deinit(home);
+    return d;
+}
+
+/* The dialog a request with a To tag belongs to: one we serve (SUBSCRIBE
+ * refreshes) or one of ours (NOTIFYs). NULL: 481. */
+static GwSipDialog *
+lean_find(GwNotifier *n, sip_t const *sip, gboolean ours)
 {
     g_autofree char *key = g_strconcat(sip->sip_call_id->i_id, "\n",
                                        sip->sip_to->a_tag, NULL);
     GwSipDialog *d = g_hash_table_lookup(n->dialogs, key);
+    GwLeanDialog *l = d ? d->lean : NULL;
 
-    if (d == NULL || d->closed || !d->lean->answered ||
-        sip->sip_from->a_tag == NULL ||
-        g_ascii_strcasecmp(sip->sip_from->a_tag, d->lean->rtag) != 0)
+    if (d == NULL || l->client != ours || sip->sip_from->a_tag == NULL)
+        return NULL;
+    if (!ours && (d->closed || !l->answered))
+        return NULL;
+    /* ours: the first NOTIFY may come before the 2xx (RFC 6665 4.1.2.4);
+     * a NOTIFY from a second fork of our SUBSCRIBE is not taken */
+    if (l->rtag != NULL &&
+        g_ascii_strcasecmp(sip->sip_from->a_tag, l->rtag) != 0)
         return NULL;
     return d;
 }
 
-/* ---- NOTIFY ------------------------------------------------------------ */
-
-static int on_notify_answer(nta_outgoing_magic_t *magic,
-                            nta_outgoing_t *orq, sip_t const *sip);
-
-static gboolean
-notify_failed_idle(gpointer data)
-{
-    GwSipDialog *d = data;
-
-    d->lean->fail_id = 0;
-    lean_end(d, 503, "NOTIFY could not be sent");
-    return G_SOURCE_REMOVE;
-}
-
-static void
-send_notify(GwSipDialog *d, const char *ss, gboolean final,
-            const char *content_type, const char *body)
+/* A request in the dialog: Call-ID, CSeq + 1, From/To with tags, the route
+ * set (a strict router first as RFC 3261 12.2.1.1 says), our Contact, and
+ * the caller's tags. */
+static nta_outgoing_t *
+lean_send(GwSipDialog *d, sip_method_t method, const char *name,
+          nta_response_f *callback, tag_type_t tag, tag_value_t value, ...)
 {
     GwLeanDialog *l = d->lean;
     GwNotifier *n = l->n;
     const GwConfig *cfg = n->ua->config;
     su_home_t home[1] = { SU_HOME_INIT(home) };
     const char *ruri = l->target, *route = l->route;
-    char cseq[32];
+    char cseq[48];
     g_autofree char *from = g_strdup_printf("<%s>;tag=%s", l->local, l->ltag);
-    g_autofree char *to = g_strdup_printf("<%s>;tag=%s", l->remote, l->rtag);
+    g_autofree char *to = l->rtag ? g_strdup_printf("<%s>;tag=%s", l->remote,
+                                                    l->rtag)
+                                  : g_strdup_printf("<%s>", l->remote);
+    nta_outgoing_t *orq;
+    ta_list ta;
 
     if (route != NULL) {
-        /* a strict router first (RFC 3261 12.2.1.1): it is the
-         * Request-URI, the target goes last in the Route */
         sip_route_t *r = sip_route_make(home, route);
         if (r != NULL && !url_has_param(r->r_url, "lr")) {
             GString *rest = g_string_new(NULL);
@@ -284,28 +335,66 @@ send_notify(GwSipDialog *d, const char *ss, gboolean final,
             g_string_free(rest, TRUE);
         }
     }
-    g_snprintf(cseq, sizeof cseq, "%u NOTIFY", ++l->lseq);
-    l->in_flight_final = final;
-    l->orq = nta_outgoing_tcreate(
-        n->leg, on_notify_answer, (nta_outgoing_magic_t *)d, NULL,
-        SIP_METHOD_NOTIFY, URL_STRING_MAKE(ruri),
-        SIPTAG_CALL_ID_STR(l->call_id), SIPTAG_CSEQ_STR(cseq),
-        SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
+    g_snprintf(cseq, sizeof cseq, "%u %s", ++l->lseq, name);
+    ta_start(ta, tag, value);
+    orq = nta_outgoing_tcreate(
+        n->leg, callback, (nta_outgoing_magic_t *)d, NULL, method, name,
+        URL_STRING_MAKE(ruri), SIPTAG_CALL_ID_STR(l->call_id),
+        SIPTAG_CSEQ_STR(cseq), SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
         TAG_IF(route != NULL, SIPTAG_ROUTE_STR(route)),
         SIPTAG_CONTACT_STR(l->tcp ? n->contact_tcp : n->contact_udp),
-        SIPTAG_EVENT_STR(d->event), SIPTAG_SUBSCRIPTION_STATE_STR(ss),
-        TAG_IF(content_type != NULL, SIPTAG_CONTENT_TYPE_STR(content_type)),
-        TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)),
+        SIPTAG_EVENT_STR(d->event),
         TAG_IF(cfg->sip.user_agent != NULL,
                SIPTAG_USER_AGENT_STR(cfg->sip.user_agent)),
-        TAG_END());
+        TAG_NEXT(ta_args(ta)));
+    ta_end(ta);
     su_home_deinit(home);
-    if (l->orq == NULL && l->fail_id == 0) {
-        g_warning("NOTIFY to %s (Call-ID %s) could not be sent", l->target,
-                  l->call_id);
-        /* not from inside the owner's own call */
-        l->fail_id = g_idle_add(notify_failed_idle, d);
-    }
+    return orq;
+}
+
+/* ---- NOTIFY ------------------------------------------------------------ */
+
+static int on_notify_answer(nta_outgoing_magic_t *magic,
+                            nta_outgoing_t *orq, sip_t const *sip);
+
+/* A request that could not even be created ends the dialog, from an idle
+ * source: never inside the owner's own call. */
+static gboolean
+send_failed_idle(gpointer data)
+{
+    GwSipDialog *d = data;
+
+    d->lean->fail_id = 0;
+    lean_end(d, 503, "request could not be sent");
+    return G_SOURCE_REMOVE;
+}
+
+static void
+send_failed(GwSipDialog *d, const char *method)
+{
+    GwLeanDialog *l = d->lean;
+
+    if (l->fail_id != 0)
+        return;
+    g_warning("%s to %s (Call-ID %s) could not be sent", method, l->target,
+              l->call_id);
+    l->fail_id = g_idle_add(send_failed_idle, d);
+}
+
+static void
+send_notify(GwSipDialog *d, const char *ss, gboolean final,
+            const char *content_type, const char *body)
+{
+    GwLeanDialog *l = d->lean;
+
+    l->in_flight_final = final;
+    l->orq = lean_send(
+        d, SIP_METHOD_NOTIFY, on_notify_answer,
+        SIPTAG_SUBSCRIPTION_STATE_STR(ss),
+        TAG_IF(content_type != NULL, SIPTAG_CONTENT_TYPE_STR(content_type)),
+        TAG_IF(body != NULL, SIPTAG_PAYLOAD_STR(body)), TAG_END());
+    if (l->orq == NULL)
+        send_failed(d, "NOTIFY");
 }
 
 static int
@@ -366,11 +455,30 @@ gw_notifier_notify(GwSipDialog *d, const char *ss, gboolean final,
     l->next = p;
 }
 
+static void refresh_cancel(GwSipDialog *d);
+static void send_unsubscribe(GwSipDialog *d);
+
 void
 gw_notifier_close(GwSipDialog *d)
 {
     GwLeanDialog *l = d->lean;
 
+    if (l->client) {
+        /* un-SUBSCRIBE now, or once the SUBSCRIBE in flight is answered */
+        if (l->closing)
+            return;
+        l->closing = TRUE;
+        refresh_cancel(d);
+        if (l->orq != NULL || l->fail_id != 0)
+            return;
+        if (l->answered)
+            send_unsubscribe(d);
+        else if (l->in_callback)
+            l->free_later = TRUE;
+        else
+            lean_free(d);
+        return;
+    }
     /* the terminating NOTIFY, if any, is under way or waiting */
     if (l->orq == NULL && l->next == NULL && l->fail_id == 0)
         lean_free(d);
@@ -439,6 +547,322 @@ reply_now(GwNotifier *n, nta_incoming_t *irq, int status, const char *phrase,
     return 0;
 }
 
+/* ---- our own subscriptions ------------------------------------------ */
+
+static gint
+cmp_refresh(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const GwLeanDialog *x = ((const GwSipDialog *)a)->lean;
+    const GwLeanDialog *y = ((const GwSipDialog *)b)->lean;
+
+    (void)data;
+    if (x->refresh_at != y->refresh_at)
+        return x->refresh_at < y->refresh_at ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static gboolean on_refresh_due(gpointer data);
+
+static void
+schedule_refresh(GwNotifier *n)
+{
+    GwSipDialog *first;
+    gint64 wait_ms;
+
+    g_clear_handle_id(&n->refresh_id, g_source_remove);
+    if (g_sequence_is_empty(n->refreshes))
+        return;
+    first = g_sequence_get(g_sequence_get_begin_iter(n->refreshes));
+    wait_ms = (first->lean->refresh_at - g_get_monotonic_time()) / 1000 + 1;
+    n->refresh_id = g_timeout_add((guint)CLAMP(wait_ms, 0, G_MAXINT32),
+                                  on_refresh_due, n);
+}
+
+static void
+refresh_cancel(GwSipDialog *d)
+{
+    GwLeanDialog *l = d->lean;
+
+    if (l->refresh != NULL) {
+        g_sequence_remove(l->refresh);
+        l->refresh = NULL;
+    }
+}
+
+static void
+refresh_in(GwSipDialog *d, guint seconds)
+{
+    GwLeanDialog *l = d->lean;
+
+    refresh_cancel(d);
+    l->refresh_at = g_get_monotonic_time() + (gint64)seconds * G_USEC_PER_SEC;
+    l->refresh = g_sequence_insert_sorted(l->n->refreshes, d, cmp_refresh,
+                                          NULL);
+    if (l->refresh == g_sequence_get_begin_iter(l->n->refreshes))
+        schedule_refresh(l->n);
+}
+
+static int on_subscribe_answer(nta_outgoing_magic_t *magic,
+                               nta_outgoing_t *orq, sip_t const *sip);
+
+static void
+send_subscribe(GwSipDialog *d, guint expires, const char *auth,
+               gboolean proxy_auth)
+{
+    GwLeanDialog *l = d->lean;
+    char ex[16];
+
+    g_snprintf(ex, sizeof ex, "%u", expires);
+    l->orq = lean_send(
+        d, SIP_METHOD_SUBSCRIBE, on_subscribe_answer, SIPTAG_EXPIRES_STR(ex),
+        TAG_IF(l->accept != NULL, SIPTAG_ACCEPT_STR(l->accept)),
+        TAG_IF(auth != NULL && !proxy_auth, SIPTAG_AUTHORIZATION_STR(auth)),
+        TAG_IF(auth != NULL && proxy_auth,
+               SIPTAG_PROXY_AUTHORIZATION_STR(auth)),
+        TAG_END());
+    if (l->orq == NULL)
+        send_failed(d, "SUBSCRIBE");
+}
+
+static void
+send_unsubscribe(GwSipDialog *d)
+{
+    d->lean->unsubscribed = TRUE;
+    send_subscribe(d, 0, NULL, FALSE); /* freed when answered or failed */
+}
+
+static gboolean
+on_refresh_due(gpointer data)
+{
+    GwNotifier *n = data;
+    gint64 now = g_get_monotonic_time();
+
+    n->refresh_id = 0;
+    while (!g_sequence_is_empty(n->refreshes)) {
+        GwSipDialog *d =
+            g_sequence_get(g_sequence_get_begin_iter(n->refreshes));
+        GwLeanDialog *l = d->lean;
+        if (l->refresh_at > now)
+            break;
+        refresh_cancel(d);
+        /* one in flight: its answer schedules the next refresh */
+        if (l->orq == NULL && l->fail_id == 0 && !l->closing)
+            send_subscribe(d, l->expires, NULL, FALSE);
+    }
+    schedule_refresh(n);
+    return G_SOURCE_REMOVE;
+}
+
+/* Answers a digest challenge once with [sip] credentials; FALSE when it
+ * cannot (none configured, a challenge it cannot answer). */
+static gboolean
+answer_challenge(GwSipDialog *d, sip_t const *sip, int status)
+{
+    GwLeanDialog *l = d->lean;
+    const GwConfig *cfg = l->n->ua->config;
+    su_home_t home[1] = { SU_HOME_INIT(home) };
+    const void *au = status == 401 ? (const void *)sip->sip_www_authenticate
+                                   : (const void *)sip->sip_proxy_authenticate;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *answer = NULL;
+    char cnonce[17];
+
+    if (cfg->sip.password == NULL || cfg->sip.auth_username == NULL ||
+        au == NULL)
+        return FALSE;
+    g_snprintf(cnonce, sizeof cnonce, "%08x%08x", g_random_int(),
+               g_random_int());
+    answer = gw_sip_auth_answer(header_text(home, au),
+                                cfg->sip.auth_username, cfg->sip.password,
+                                "SUBSCRIBE",
+                                l->answered ? l->target : l->remote, cnonce,
+                                1, &error);
+    su_home_deinit(home);
+    if (answer == NULL) {
+        g_warning("SUBSCRIBE to %s: %d challenge not answered: %s",
+                  l->remote, status, error->message);
+        return FALSE;
+    }
+    l->auth_tried = TRUE;
+    send_subscribe(d, l->unsubscribed ? 0 : l->expires, answer,
+                   status == 407);
+    memset(answer, 0, strlen(answer));
+    return TRUE;
+}
+
+/* The dialog's peer tag, remote target and route set, from the first
+ * 2xx (route set: Record-Route reversed, RFC 3261 12.1.2) or the first
+ * NOTIFY (as received: it is a request to us). */
+static void
+establish(GwSipDialog *d, sip_t const *sip, gboolean from_notify)
+{
+    GwLeanDialog *l = d->lean;
+    su_home_t home[1] = { SU_HOME_INIT(home) };
+    const char *tag = from_notify ? sip->sip_from->a_tag : sip->sip_to->a_tag;
+
+    if (l->rtag == NULL && tag != NULL)
+        l->rtag = gw_pool_strdup(tag);
+    if (sip->sip_contact != NULL) {
+        gw_pool_free_str(l->target);
+        l->target =
+            gw_pool_strdup(url_as_string(home, sip->sip_contact->m_url));
+    }
+    if (!l->answered) {
+        g_autofree char *route = NULL;
+        if (from_notify) {
+            route = route_set(home, sip);
+        } else if (sip->sip_record_route != NULL) {
+            sip_t copy = *sip;
+            copy.sip_record_route =
+                sip_route_reverse(home, sip->sip_record_route);
+            route = route_set(home, &copy);
+        }
+        gw_pool_free_str(l->route);
+        l->route = gw_pool_strdup(route);
+        l->answered = TRUE;
+    }
+    su_home_deinit(home);
+}
+
+static int
+on_subscribe_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+                    sip_t const *sip)
+{
+    GwSipDialog *d = (GwSipDialog *)magic;
+    GwLeanDialog *l = d->lean;
+    int status = nta_outgoing_status(orq);
+    const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
+                                                : "Timeout";
+    guint granted;
+
+    if (status < 200)
+        return 0;
+    nta_outgoing_destroy(orq);
+    l->orq = NULL;
+    if ((status == 401 || status == 407) && !l->auth_tried && sip != NULL &&
+        answer_challenge(d, sip, status))
+        return 0;
+    if (l->unsubscribed) {
+        lean_free(d); /* whatever the answer: we are done */
+        return 0;
+    }
+    if (status >= 300) {
+        guint retry = sip && sip->sip_retry_after
+                          ? (guint)sip->sip_retry_after->af_delta : 0;
+        if (l->closing) {
+            lean_free(d);
+            return 0;
+        }
+        g_info("SUBSCRIBE to %s answered %d %s", l->remote, status, phrase);
+        lean_end_retry(d, status, phrase, retry);
+        return 0;
+    }
+    l->auth_tried = FALSE;
+    establish(d, sip, FALSE);
+    if (l->closing) {
+        send_unsubscribe(d);
+        return 0;
+    }
+    granted = sip->sip_expires ? (guint)sip->sip_expires->ex_delta
+                               : l->expires;
+    if (granted == 0 || granted > l->expires)
+        granted = l->expires;
+    refresh_in(d, MAX(granted * 3 / 4, 1));
+    return 0;
+}
+
+GwSipDialog *
+gw_notifier_subscribe(GwNotifier *n, const char *from, const char *to,
+                      const char *route, const char *event,
+                      const char *accept, guint expires,
+                      const GwSipDialogFuncs *funcs, gpointer data)
+{
+    char call_id[40], tag[20];
+    GwSipDialog *d;
+    GwLeanDialog *l;
+
+    g_snprintf(call_id, sizeof call_id, "%08x%08x%08x", g_random_int(),
+               g_random_int(), g_random_int());
+    g_snprintf(tag, sizeof tag, "%08x%08x", g_random_int(), g_random_int());
+    d = lean_alloc(n, call_id, tag, from, to, event, accept,
+                   strlen(to) + 256);
+    if (d == NULL)
+        return NULL;
+    l = d->lean;
+    l->client = TRUE;
+    l->expires = expires;
+    l->target = gw_pool_strdup(to);
+    /* a pre-loaded route: the presence server, or else the outbound proxy
+     * nua would use */
+    if (route == NULL)
+        route = n->ua->config->sip.outbound_proxy;
+    if (route != NULL) {
+        g_autofree char *r = g_strdup_printf(
+            "<%s%s>", route, strstr(route, ";lr") ? "" : ";lr");
+        l->route = gw_pool_strdup(r);
+    }
+    d->funcs = funcs;
+    d->data = data;
+    send_subscribe(d, expires, NULL, FALSE);
+    return d;
+}
+
+/* A NOTIFY in one of our subscriptions. */
+static int
+take_notify(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
+            GwSipDialog *d)
+{
+    GwLeanDialog *l = d->lean;
+    sip_subscription_state_t const *ss = sip->sip_subscription_state;
+    GwSubState st;
+    const char *reason;
+    guint retry = 0;
+
+    if (l->rseq_known && sip->sip_cseq->cs_seq <= l->rseq)
+        return reply_now(n, irq, 500, "CSeq Out of Order", NULL);
+    if (ss == NULL || ss->ss_substate == NULL)
+        return reply_now(n, irq, 400, "Missing Subscription-State", NULL);
+    if (sip->sip_event == NULL || sip->sip_event->o_type == NULL ||
+        g_ascii_strcasecmp(sip->sip_event->o_type, d->event) != 0)
+        return reply_now(n, irq, 489, "Bad Event", NULL);
+    l->rseq = sip->sip_cseq->cs_seq;
+    l->rseq_known = TRUE;
+    establish(d, sip, TRUE);
+    reply_now(n, irq, SIP_200_OK, NULL);
+    if (l->closing || d->closed)
+        return 0; /* the last NOTIFY after our un-SUBSCRIBE */
+
+    st = g_ascii_strcasecmp(ss->ss_substate, "active") == 0    ? GW_SUB_ACTIVE
+         : g_ascii_strcasecmp(ss->ss_substate, "pending") == 0 ? GW_SUB_PENDING
+                                                               : GW_SUB_TERMINATED;
+    reason = ss->ss_reason;
+    if (ss->ss_retry_after != NULL)
+        retry = (guint)g_ascii_strtoull(ss->ss_retry_after, NULL, 10);
+    if (d->funcs != NULL && d->funcs->notify != NULL) {
+        g_autofree char *ct =
+            sip->sip_content_type && sip->sip_content_type->c_type
+                ? g_ascii_strdown(sip->sip_content_type->c_type, -1)
+                : NULL;
+        l->in_callback = TRUE;
+        d->funcs->notify(d->data, st, ct,
+                         sip->sip_payload ? sip->sip_payload->pl_data : NULL,
+                         sip->sip_payload ? sip->sip_payload->pl_len : 0);
+        l->in_callback = FALSE;
+        if (l->free_later) {
+            lean_free(d);
+            return 0;
+        }
+    }
+    if (st == GW_SUB_TERMINATED && !l->closing) {
+        if (l->orq != NULL) {
+            nta_outgoing_destroy(l->orq); /* a refresh: moot now */
+            l->orq = NULL;
+        }
+        lean_end_retry(d, 0, reason, retry);
+    }
+    return 0;
+}
+
 static int
 on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
            sip_t const *sip)
@@ -459,8 +883,15 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     }
     if (ua->stopping)
         return reply_now(n, irq, 503, "Gateway Shutting Down", "5");
+    if (sip->sip_to->a_tag != NULL && method == sip_method_notify) {
+        d = lean_find(n, sip, TRUE);
+        if (d == NULL)
+            return reply_now(n, irq, 481, "Subscription Does Not Exist",
+                             NULL);
+        return take_notify(n, irq, sip, d);
+    }
     if (sip->sip_to->a_tag != NULL) {
-        d = lean_find(n, sip);
+        d = lean_find(n, sip, FALSE);
         if (d == NULL)
             return reply_now(n, irq, 481, "Subscription Does Not Exist",
                              NULL);
@@ -528,6 +959,7 @@ gw_notifier_new(GwSipUa *ua, GError **error)
 
     n->ua = ua;
     n->dialogs = g_hash_table_new(g_str_hash, g_str_equal);
+    n->refreshes = g_sequence_new(NULL);
     n->agent = nta_agent_create(
         ua->root, URL_STRING_MAKE(url), NULL, NULL, NTATAG_UA(1),
         NTATAG_MAXSIZE(MAX_REQUEST_BYTES),
@@ -590,8 +1022,12 @@ gw_notifier_free(GwNotifier *n)
         g_clear_handle_id(&l->fail_id, g_source_remove);
         pending_free(l->next);
         gw_pool_free_str(l->target);
+        gw_pool_free_str(l->rtag);
+        gw_pool_free_str(l->route);
         gw_pool_free(d, l->size);
     }
+    g_clear_handle_id(&n->refresh_id, g_source_remove);
+    g_sequence_free(n->refreshes); /* its dialogs are gone */
     if (n->leg != NULL)
         nta_leg_destroy(n->leg);
     if (n->agent != NULL)

@@ -123,7 +123,16 @@ void gw_notifier_respond(GwSipRequest *req, int status, const char *phrase,
 void gw_notifier_notify(GwSipDialog *d, const char *subscription_state,
                         gboolean final, const char *content_type,
                         const char *body);
-/* The owner lets go: the dialog goes once its last NOTIFY is answered. */
+/* The owner lets go: a served dialog goes once its last NOTIFY is
+ * answered; one of ours is un-SUBSCRIBEd first. */
 void gw_notifier_close(GwSipDialog *d);
+/* gw_sip_ua_subscribe() on the lean agent; NULL if the dialog state would
+ * be too large. */
+GwSipDialog *gw_notifier_subscribe(GwNotifier *n, const char *from,
+                                   const char *to, const char *route,
+                                   const char *event, const char *accept,
+                                   guint expires,
+                                   const GwSipDialogFuncs *funcs,
+                                   gpointer data);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 """Issue 5: presence both ways, against real Prosody, Kamailio (presence +
 presence_xml) and SIPp watchers/publishers. Cases are numbered 5.x."""
 
+import hashlib
 import os
 import re
 import signal
@@ -764,22 +765,28 @@ class XmppWatchers(unittest.TestCase):
     """B: XMPP users watching SIP contacts through Kamailio's presence
     server; PUBLISH of XMPP users' presence."""
 
+    lean = False  # our SUBSCRIBEs from the lean agent ([presence] watcher_listen)
+
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(gwtest.gateway_binary()):
             raise unittest.SkipTest("gateway binary not built")
-        env = cls.env = gwtest.Env("XmppWatchers")
+        env = cls.env = gwtest.Env(cls.__name__)
         env.prosody = gwtest.Prosody(env).start()
         cls.kam = gwtest.Kamailio(env, presence=True).start()
         cls.port = free_port(udp_too=True)
         cls.state = os.path.join(env.root, "presence.state")
+        over = {}
+        if cls.lean:
+            over["presence__watcher_listen"] = \
+                f"sip:{HOST}:{free_port(udp_too=True)}"
         cfg = gwtest.default_gateway_config(
             env, env.prosody, cls.port,
             presence__server=f"sip:{HOST}:{cls.kam.port}",
             presence__allow_watchers="alice@localhost",
             presence__publish="true",
             presence__state_file=cls.state,
-            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}")
+            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}", **over)
         cls.gw = gwtest.Gateway(env, cfg).start()
         cls.sipp = gwtest.Sipp(env)
         cls.alice = gwtest.XmppClient(env, "alice").connect()
@@ -969,7 +976,130 @@ class BadNotify(gwtest.GatewayTestCase):
         alice.send_raw("<presence type='unavailable'/>")
         self.assertEqual(run.wait(30), 0, run.errors())
         self.assertTrue(self.gw.proc.alive())
+        # which agent subscribed: the SUBSCRIBEs' Contact port says it
+        ports = re.findall(r"(?m)^Contact: <sip:[^>]*:(\d+)", run.messages())
+        self.assertTrue(ports)
+        self.assertEqual(int(ports[0]), self.subscriber_port())
 
+    def subscriber_port(self):
+        return self.sip_port
+
+
+
+class XmppWatchersLean(XmppWatchers):
+    """5.10-5.12 again, our SUBSCRIBEs sent and their NOTIFYs taken by the
+    lean agent ([presence] watcher_listen)."""
+
+    lean = True
+
+
+class BadNotifyLean(BadNotify):
+    """5.13 again through the lean agent."""
+
+    WATCHER_PORT = free_port(udp_too=True)
+    gateway_overrides = dict(
+        BadNotify.gateway_overrides,
+        presence__watcher_listen=f"sip:{HOST}:{WATCHER_PORT}")
+
+    def subscriber_port(self):
+        return self.WATCHER_PORT
+
+
+class LeanClientAuth(gwtest.GatewayTestCase):
+    """5.18 the lean agent answers a presence server's digest challenge to
+    its SUBSCRIBE with [sip] credentials (RFC 2617, qop=auth), then takes
+    the NOTIFY; the digest is recomputed here."""
+
+    NOTIFIER = free_port(udp_too=True)
+    WATCHER_PORT = free_port(udp_too=True)
+    gateway_overrides = {
+        "presence__server": f"sip:{HOST}:{NOTIFIER}",
+        "presence__allow_watchers": "localhost",
+        "presence__watcher_listen": f"sip:{HOST}:{WATCHER_PORT}",
+        "sip__auth_username": "gwuser",
+        "sip__password": "s3cret-pw",
+    }
+
+    def test_5_18_digest(self):
+        ok = """
+  <send>
+    <![CDATA[
+      SIP/2.0 {status}
+      [last_Via:]
+      [last_From:]
+      [last_To:]{tag}
+      [last_Call-ID:]
+      [last_CSeq:]
+      {extra}
+      Content-Length: 0
+
+    ]]>
+  </send>"""
+        accepted_extra = ("Contact: <sip:notifier@[local_ip]:[local_port]>"
+                          "\n      Expires: 600")
+        notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="challenging notifier">
+  <recv request="SUBSCRIBE"/>
+  {ok.format(status="401 Unauthorized", tag=";tag=n1",
+             extra='WWW-Authenticate: Digest realm="pbx.localhost", '
+                   'nonce="5f1e2d3c4b5a", qop="auth", algorithm=MD5')}
+  <recv request="SUBSCRIBE" rrs="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>
+    </action>
+  </recv>
+  {ok.format(status="202 Accepted", tag=";tag=n1",
+             extra=accepted_extra)}
+  <send>
+    <![CDATA[
+      NOTIFY [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=n1
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 1 NOTIFY
+      Contact: <sip:notifier@[local_ip]:[local_port]>
+      Event: presence
+      Subscription-State: active;expires=600
+      Content-Type: application/pidf+xml
+      Content-Length: [len]
+
+<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4018@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>authenticated</note></tuple></presence>
+    ]]>
+  </send>
+  <recv response="200"/>
+  <recv request="SUBSCRIBE" timeout="15000"/>
+  {ok.format(status="200 OK", tag="", extra="Expires: 0")}
+</scenario>
+"""
+        run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=30)
+        time.sleep(0.3)
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        contact = f"4018@{COMPONENT}"
+        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        alice.wait(lambda s: s.get("type") == "subscribe" and
+                   s.get("from") == contact, what="subscribe back")
+        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        alice.wait(lambda s: s.get("from") == contact and
+                   (s.findtext("status") or "") == "authenticated",
+                   timeout=15, what="presence after the challenge")
+        alice.send_raw("<presence type='unavailable'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        msgs = run.messages()
+        m = re.search(r"(?m)^SUBSCRIBE (\S+) SIP/2.0(?:(?!^SUBSCRIBE ).)*?"
+                      r"^Authorization: Digest (.*?)\r?$", msgs, re.S | re.M)
+        self.assertIsNotNone(m, msgs)
+        ruri = m.group(1)
+        p = dict(re.findall(r'(\w+)="?([^",]*)"?', m.group(2)))
+        self.assertEqual(p["username"], "gwuser")
+        self.assertEqual(p["uri"], ruri)
+        md5 = lambda x: hashlib.md5(x.encode()).hexdigest()  # noqa: E731
+        ha1 = md5("gwuser:pbx.localhost:s3cret-pw")
+        ha2 = md5("SUBSCRIBE:" + ruri)
+        want = md5(f"{ha1}:5f1e2d3c4b5a:{p['nc']}:{p['cnonce']}:auth:{ha2}")
+        self.assertEqual(p["response"], want)
+        self.assertNotIn("s3cret-pw", self.gw.log())
 
 if __name__ == "__main__":
     gwtest.main()
