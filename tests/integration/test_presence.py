@@ -771,6 +771,7 @@ class XmppWatchers(unittest.TestCase):
     def setUpClass(cls):
         if not os.path.exists(gwtest.gateway_binary()):
             raise unittest.SkipTest("gateway binary not built")
+        cls.etags = {}  # per Kamailio: each class starts its own
         env = cls.env = gwtest.Env(cls.__name__)
         env.prosody = gwtest.Prosody(env).start()
         cls.kam = gwtest.Kamailio(env, presence=True).start()
