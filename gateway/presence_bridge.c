@@ -1023,7 +1023,7 @@ contact_add_watcher(SipContact *c, const char *watcher)
     GwPresBridge *b = c->b;
     GHashTable *set = g_hash_table_lookup(b->watching, watcher);
 
-    g_hash_table_add(c->watchers, g_strdup(watcher));
+    g_hash_table_add(c->watchers, gw_pool_strdup(watcher));
     if (set == NULL) {
         set = g_hash_table_new(NULL, NULL);
         g_hash_table_insert(b->watching, g_strdup(watcher), set);
@@ -1064,11 +1064,14 @@ contact_get(GwPresBridge *b, const char *jid, gboolean create)
     m = map_table_lookup_jid(b->gw->map, jid, NULL);
     if (m == NULL || m->kind == MAP_KIND_XMPP_USER)
         return NULL;
-    c = g_new0(SipContact, 1);
+    /* long-lived: in the pool (pool.h), apart from transaction memory */
+    c = gw_pool_alloc0(sizeof *c);
     c->b = b;
-    c->jid = g_strdup(m->jid);
-    c->sip_uri = g_strdup(m->sip_uri);
-    c->watchers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    c->jid = gw_pool_strdup(m->jid);
+    c->sip_uri = gw_pool_strdup(m->sip_uri);
+    c->watchers = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                        (GDestroyNotify)gw_pool_free_str,
+                                        NULL);
     g_hash_table_insert(b->contacts, c->jid, c);
     return c;
 }
@@ -1088,9 +1091,9 @@ contact_free(gpointer p)
         index_forget(c->b, k, c);
     g_hash_table_unref(c->watchers);
     g_clear_pointer(&c->last, gw_presence_free);
-    g_free(c->sip_uri);
-    g_free(c->jid);
-    g_free(c);
+    gw_pool_free_str(c->sip_uri);
+    gw_pool_free_str(c->jid);
+    gw_pool_free(c, sizeof *c);
 }
 
 static guint
