@@ -140,7 +140,7 @@ static const KeyDef keys[] = {
     { "presence", "server", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.server),
       "presence server to SUBSCRIBE and PUBLISH through, e.g. sip:127.0.0.1:5060 (default: the address itself)" },
     { "presence", "watcher_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.watcher_listen),
-      "a second SIP address for watchers' SUBSCRIBEs, served without a nua handle each (~1 KiB per subscription instead of ~20), e.g. sip:0.0.0.0:5062" },
+      "a second SIP address served on nta without a nua handle per subscription: watchers' SUBSCRIBEs (~1.2 KB each instead of ~20) and the gateway's own SUBSCRIBEs to SIP contacts (~10 KB instead of ~31), e.g. sip:0.0.0.0:5062" },
     { "presence", "allow_watchers", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(presence.allow_watchers),
       "XMPP users whose subscriptions to SIP contacts are approved (JID globs; a bare domain = its users); others are refused" },
     { "presence", "subscribe_expires", K_UINT, "600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.subscribe_expires),
