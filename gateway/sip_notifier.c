@@ -397,21 +397,34 @@ send_notify(GwSipDialog *d, const char *ss, gboolean final,
         send_failed(d, "NOTIFY");
 }
 
+/* The final answer to the dialog's request in flight: its status and
+ * phrase, the transaction let go. FALSE for a provisional one. */
+static gboolean
+final_answer(GwSipDialog *d, nta_outgoing_t *orq, sip_t const *sip,
+             int *status, const char **phrase)
+{
+    *status = nta_outgoing_status(orq);
+    *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
+                                     : "Timeout";
+    if (*status < 200)
+        return FALSE;
+    nta_outgoing_destroy(orq);
+    d->lean->orq = NULL;
+    return TRUE;
+}
+
 static int
 on_notify_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
                  sip_t const *sip)
 {
     GwSipDialog *d = (GwSipDialog *)magic;
     GwLeanDialog *l = d->lean;
-    int status = nta_outgoing_status(orq);
-    const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
-                                                : "Timeout";
+    int status;
+    const char *phrase;
     PendingNotify *p;
 
-    if (status < 200)
+    if (!final_answer(d, orq, sip, &status, &phrase))
         return 0;
-    nta_outgoing_destroy(orq);
-    l->orq = NULL;
     if (status >= 300) {
         g_info("NOTIFY to %s answered %d %s: subscription ended",
                l->remote, status, phrase);
@@ -730,15 +743,12 @@ on_subscribe_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 {
     GwSipDialog *d = (GwSipDialog *)magic;
     GwLeanDialog *l = d->lean;
-    int status = nta_outgoing_status(orq);
-    const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
-                                                : "Timeout";
+    int status;
+    const char *phrase;
     guint granted;
 
-    if (status < 200)
+    if (!final_answer(d, orq, sip, &status, &phrase))
         return 0;
-    nta_outgoing_destroy(orq);
-    l->orq = NULL;
     if ((status == 401 || status == 407) && !l->auth_tried && sip != NULL &&
         answer_challenge(d, sip, status))
         return 0;

@@ -122,6 +122,30 @@ def publish_scenario(user, basic, note, expires=600, activity="",
 """
 
 
+def notifier_notify(cseq, tag, body):
+    """SIPp step of a presence server: a NOTIFY (active, PIDF `body`) in
+    the dialog of the SUBSCRIBE received, whose From/To were saved as
+    $from_hdr/$to_hdr."""
+    return f"""
+  <send>
+    <![CDATA[
+      NOTIFY [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag={tag}
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: {cseq} NOTIFY
+      Contact: <sip:notifier@[local_ip]:[local_port]>
+      Event: presence
+      Subscription-State: active;expires=600
+      Content-Type: application/pidf+xml
+      Content-Length: [len]
+
+{body}
+    ]]>
+  </send>"""
+
+
 def count_notifies(run):
     return len(re.findall(r"^NOTIFY sip:", run.messages(), re.M))
 
@@ -900,41 +924,9 @@ class BadNotify(gwtest.GatewayTestCase):
 
     ]]>
   </send>
-  <send>
-    <![CDATA[
-      NOTIFY [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=notifier
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 1 NOTIFY
-      Contact: <sip:notifier@[local_ip]:[local_port]>
-      Event: presence
-      Subscription-State: active;expires=600
-      Content-Type: application/pidf+xml
-      Content-Length: [len]
-
-<presence xmlns="urn:ietf:params:xml:ns:pidf"><tuple id="x"><status><basic>open</basic></stat
-    ]]>
-  </send>
+  {notifier_notify(1, "notifier", '<presence xmlns="urn:ietf:params:xml:ns:pidf"><tuple id="x"><status><basic>open</basic></stat')}
   <recv response="200"/>
-  <send>
-    <![CDATA[
-      NOTIFY [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=notifier
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 2 NOTIFY
-      Contact: <sip:notifier@[local_ip]:[local_port]>
-      Event: presence
-      Subscription-State: active;expires=600
-      Content-Type: application/pidf+xml
-      Content-Length: [len]
-
-<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4001@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>fine again</note></tuple></presence>
-    ]]>
-  </send>
+  {notifier_notify(2, "notifier", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4001@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>fine again</note></tuple></presence>')}
   <recv response="200"/>
   <recv request="SUBSCRIBE" timeout="15000" optional="false"/>
   <send>
@@ -1052,23 +1044,7 @@ class LeanClientAuth(gwtest.GatewayTestCase):
   </recv>
   {ok.format(status="202 Accepted", tag=";tag=n1",
              extra=accepted_extra)}
-  <send>
-    <![CDATA[
-      NOTIFY [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=n1
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 1 NOTIFY
-      Contact: <sip:notifier@[local_ip]:[local_port]>
-      Event: presence
-      Subscription-State: active;expires=600
-      Content-Type: application/pidf+xml
-      Content-Length: [len]
-
-<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4018@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>authenticated</note></tuple></presence>
-    ]]>
-  </send>
+  {notifier_notify(1, "n1", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4018@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>authenticated</note></tuple></presence>')}
   <recv response="200"/>
   <recv request="SUBSCRIBE" timeout="15000"/>
   {ok.format(status="200 OK", tag="", extra="Expires: 0")}
