@@ -5,6 +5,7 @@ presence_xml) and SIPp watchers/publishers. Cases are numbered 5.x."""
 import hashlib
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -1077,6 +1078,65 @@ class LeanClientAuth(gwtest.GatewayTestCase):
         want = md5(f"{ha1}:5f1e2d3c4b5a:{p['nc']}:{p['cnonce']}:auth:{ha2}")
         self.assertEqual(p["response"], want)
         self.assertNotIn("s3cret-pw", self.gw.log())
+
+
+class BaresipWatcher(gwtest.GatewayTestCase):
+    """5.19 a real SIP phone stack as watcher: baresip 1.0's presence
+    module subscribes to alice (p2p, through the lean notifier) and reads
+    our PIDF: open -> Online, dnd (RPID busy) -> Busy, unavailable ->
+    Offline."""
+
+    WATCHER_PORT = free_port(udp_too=True)
+    gateway_overrides = {
+        "presence__min_expires": 2,
+        "presence__watcher_listen": f"sip:{HOST}:{WATCHER_PORT}",
+    }
+
+    @classmethod
+    def setUpClass(cls):
+        if shutil.which("baresip") is None or not os.path.exists(
+                "/usr/lib/baresip/modules/presence.so"):
+            raise unittest.SkipTest("baresip with its presence module is "
+                                    "not installed")
+        super().setUpClass()
+
+    def status_of(self, phone, uri):
+        """alice's presence as baresip's contact list shows it."""
+        text = phone.command("contacts").get("data", "")
+        for line in text.splitlines():
+            if uri in line:
+                return line
+        return ""
+
+    def test_5_19_baresip(self):
+        from test_webrtc import Baresip
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        uri = f"sip:alice@{GW_SIP_DOMAIN}"
+        phone = Baresip(self.env, "1019", self.WATCHER_PORT, "/dev/null")
+        with open(os.path.join(phone.dir, "config"), "a") as f:
+            f.write("module_app contact.so\nmodule_app presence.so\n")
+        with open(os.path.join(phone.dir, "accounts"), "w") as f:
+            # no registrar: requests go straight to the watcher port
+            f.write(f"<sip:1019@{PBX_DOMAIN}>;regint=0;pubint=0;"
+                    f"outbound=\"sip:{HOST}:{self.WATCHER_PORT};"
+                    "transport=udp\"\n")
+        with open(os.path.join(phone.dir, "contacts"), "w") as f:
+            f.write(f'"Alice" <{uri}>;presence=p2p\n')
+        phone.start()
+        alice.wait(lambda s: s.get("type") == "subscribe" and
+                   s.get("from") == f"1019@{COMPONENT}",
+                   timeout=15, what="baresip's subscription request")
+        alice.send_raw(f"<presence to='1019@{COMPONENT}' type='subscribed'/>")
+        wait_for(lambda: "Online" in self.status_of(phone, uri), 15,
+                 what="baresip shows alice Online")
+        alice.send_raw("<presence><show>dnd</show><status>in a meeting"
+                       "</status></presence>")
+        wait_for(lambda: "Busy" in self.status_of(phone, uri), 15,
+                 what="baresip shows alice Busy")
+        alice.send_raw("<presence type='unavailable'/>")
+        wait_for(lambda: "Offline" in self.status_of(phone, uri), 15,
+                 what="baresip shows alice Offline")
+        phone.stop()
 
 if __name__ == "__main__":
     gwtest.main()
