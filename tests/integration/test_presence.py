@@ -1100,6 +1100,9 @@ class BaresipWatcher(gwtest.GatewayTestCase):
                                     "not installed")
         super().setUpClass()
 
+    def watch_port(self):
+        return self.WATCHER_PORT
+
     def status_of(self, phone, uri):
         """alice's presence as baresip's contact list shows it."""
         text = phone.command("contacts").get("data", "")
@@ -1112,13 +1115,14 @@ class BaresipWatcher(gwtest.GatewayTestCase):
         from test_webrtc import Baresip
         alice = gwtest.XmppClient(self.env, "alice").connect()
         uri = f"sip:alice@{GW_SIP_DOMAIN}"
-        phone = Baresip(self.env, "1019", self.WATCHER_PORT, "/dev/null")
+        port = self.watch_port()
+        phone = Baresip(self.env, "1019", port, "/dev/null")
         with open(os.path.join(phone.dir, "config"), "a") as f:
             f.write("module_app contact.so\nmodule_app presence.so\n")
         with open(os.path.join(phone.dir, "accounts"), "w") as f:
             # no registrar: requests go straight to the watcher port
             f.write(f"<sip:1019@{PBX_DOMAIN}>;regint=0;pubint=0;"
-                    f"outbound=\"sip:{HOST}:{self.WATCHER_PORT};"
+                    f"outbound=\"sip:{HOST}:{port};"
                     "transport=udp\"\n")
         with open(os.path.join(phone.dir, "contacts"), "w") as f:
             f.write(f'"Alice" <{uri}>;presence=p2p\n')
@@ -1137,6 +1141,15 @@ class BaresipWatcher(gwtest.GatewayTestCase):
         wait_for(lambda: "Offline" in self.status_of(phone, uri), 15,
                  what="baresip shows alice Offline")
         phone.stop()
+
+
+class BaresipWatcherNua(BaresipWatcher):
+    """5.19 again through [sip] listen (a nua dialog per watcher)."""
+
+    gateway_overrides = {"presence__min_expires": 2}
+
+    def watch_port(self):
+        return self.sip_port
 
 if __name__ == "__main__":
     gwtest.main()
