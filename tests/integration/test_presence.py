@@ -1112,11 +1112,10 @@ class BaresipWatcher(gwtest.GatewayTestCase):
         return ""
 
     def test_5_19_baresip(self):
-        from test_webrtc import Baresip
         alice = gwtest.XmppClient(self.env, "alice").connect()
         uri = f"sip:alice@{GW_SIP_DOMAIN}"
         port = self.watch_port()
-        phone = Baresip(self.env, "1019", port, "/dev/null")
+        phone = gwtest.Baresip(self.env, "1019", port, "/dev/null")
         with open(os.path.join(phone.dir, "config"), "a") as f:
             f.write("module_app contact.so\nmodule_app presence.so\n")
         with open(os.path.join(phone.dir, "accounts"), "w") as f:

@@ -49,7 +49,6 @@ the bundle go; default next to the build), GW_KEEP_TMP=1 keeps the logs.
 
 import base64
 import fcntl
-import glob
 import hashlib
 import json
 import math
@@ -384,145 +383,6 @@ class Browser:
 
 # ---- the SIP phone -----------------------------------------------------------
 
-class Baresip:
-    """baresip 1.0, headless: registered at Kamailio, plays a WAV (aufile),
-    records both directions (sndfile), driven over ctrl_tcp (netstring
-    JSON: commands, answers and UA events)."""
-
-    def __init__(self, env, user, registrar_port, wav):
-        self.env = env
-        self.dir = env.subdir("baresip")
-        self.rec_dir = os.path.join(self.dir, "rec")
-        os.makedirs(self.rec_dir, exist_ok=True)
-        self.user = user
-        self.sip_port = free_port(udp_too=True)
-        self.ctrl_port = free_port()
-        rtp = free_port(udp_too=True)
-        with open(os.path.join(self.dir, "config"), "w") as f:
-            f.write(f"""poll_method epoll
-sip_listen {HOST}:{self.sip_port}
-net_interface {HOST}
-call_local_timeout 30
-call_max_calls 2
-audio_player alsa,null
-audio_alert alsa,null
-audio_source aufile,{wav}
-audio_buffer 20-160
-rtp_ports {rtp}-{rtp + 40}
-rtcp_mux no
-jitter_buffer_delay 1-10
-module_path /usr/lib/baresip/modules
-module g711.so
-module aufile.so
-module alsa.so
-module sndfile.so
-module_tmp account.so
-module_app menu.so
-module_app ctrl_tcp.so
-ctrl_tcp_listen {HOST}:{self.ctrl_port}
-snd_path {self.rec_dir}
-""")
-        with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write(f"<sip:{user}@{PBX_DOMAIN}>;auth_user={user};"
-                    f"auth_pass={SIP_PASSWORD};"
-                    f"outbound=\"sip:{HOST}:{registrar_port};transport=udp\";"
-                    f"regint=600;answermode=auto;"
-                    f"audio_codecs=PCMU,PCMA\n")
-        with open(os.path.join(self.dir, "contacts"), "w") as f:
-            f.write("")
-        self.proc = None
-        self.sock = None
-        self.events = []
-        self.answers = {}
-        self.cond = threading.Condition()
-        self.token = 0
-
-    def start(self):
-        self.proc = gwtest.Proc("baresip", ["baresip", "-f", self.dir],
-                                self.dir)
-        self.env.procs.append(self.proc)
-        gwtest.wait_tcp(self.ctrl_port, 10)
-        self.sock = socket.create_connection((HOST, self.ctrl_port), 5)
-        self.sock.settimeout(None)
-        threading.Thread(target=self._read, daemon=True).start()
-        return self
-
-    def _read(self):
-        buf = b""
-        while True:
-            try:
-                data = self.sock.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                break
-            buf += data
-            while True:
-                colon = buf.find(b":")
-                if colon < 0:
-                    break
-                n = int(buf[:colon])
-                if len(buf) < colon + 1 + n + 1:
-                    break
-                msg = json.loads(buf[colon + 1:colon + 1 + n])
-                buf = buf[colon + 1 + n + 1:]
-                with self.cond:
-                    if msg.get("event"):
-                        self.events.append(msg)
-                    elif msg.get("response"):
-                        self.answers[msg.get("token")] = msg
-                    self.cond.notify_all()
-
-    def command(self, cmd, params="", timeout=5):
-        with self.cond:
-            self.token += 1
-            tok = str(self.token)
-        body = json.dumps({"command": cmd, "params": params,
-                           "token": tok}).encode()
-        self.sock.sendall(b"%d:%s," % (len(body), body))
-        with self.cond:
-            if not self.cond.wait_for(lambda: tok in self.answers, timeout):
-                raise AssertionError(f"baresip: no answer to {cmd}")
-            a = self.answers.pop(tok)
-        if not a.get("ok"):
-            raise AssertionError(f"baresip: {cmd} {params}: {a}")
-        return a
-
-    def wait_event(self, etype, timeout=10, since=0):
-        with self.cond:
-            ok = self.cond.wait_for(
-                lambda: any(e.get("type") == etype
-                            for e in self.events[since:]), timeout)
-            if not ok:
-                raise AssertionError(
-                    f"baresip: no {etype} in {timeout} s; events: "
-                    + ", ".join(e.get("type", "?") for e in self.events))
-            return next(e for e in self.events[since:]
-                        if e.get("type") == etype)
-
-    def event_types(self, since=0):
-        with self.cond:
-            return [e.get("type") for e in self.events[since:]]
-
-    def dtmf_digits(self, since=0):
-        with self.cond:
-            return "".join(e.get("param", "") for e in self.events[since:]
-                           if e.get("type") == "CALL_DTMF_START")
-
-    def recordings(self):
-        return sorted(glob.glob(os.path.join(self.rec_dir, "*.wav")),
-                      key=os.path.getmtime)
-
-    def stop(self):
-        if self.sock is not None:
-            try:
-                self.sock.close()
-            except OSError:
-                pass
-        if self.proc is not None:
-            self.proc.stop()
-
-
 # ---- the servers ------------------------------------------------------------
 
 class WebSocketProsody(gwtest.Prosody):
@@ -626,7 +486,8 @@ class WebRtcCalls(unittest.TestCase):
         cls.gw_sip_port = free_port(udp_too=True)
         cls.gw = None
         cls.start_gateway("info")
-        cls.phone = Baresip(env, PHONE, cls.kam.port, cls.phone_wav).start()
+        cls.phone = gwtest.Baresip(env, PHONE, cls.kam.port, cls.phone_wav,
+                                   password=SIP_PASSWORD).start()
         cls.kam.proc.wait_log(rf"REGISTERED sip:{PHONE}@{PBX_DOMAIN}", 10)
         ready = cls.browser.wait_ready(30)
         if not ready:
