@@ -92,7 +92,6 @@ struct GwLeanDialog {
     gboolean in_callback;   /* client: the owner is being told a NOTIFY */
     gboolean free_later;    /* ... and let go meanwhile */
     guint expires;          /* client: asked for */
-    guint auth_nc;
     GSequenceIter *refresh; /* client: in the notifier's refresh order */
     gint64 refresh_at;
     gsize size;             /* of the block (pool.h) */
@@ -1016,28 +1015,15 @@ gw_notifier_new(GwSipUa *ua, GError **error)
 void
 gw_notifier_free(GwNotifier *n)
 {
-    GHashTableIter it;
-    gpointer v;
+    GList *all;
 
     if (n == NULL)
         return;
     /* the owners are gone (the presence bridge stops first) */
-    g_hash_table_iter_init(&it, n->dialogs);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
-        GwSipDialog *d = v;
-        GwLeanDialog *l = d->lean;
-        g_hash_table_iter_steal(&it);
-        if (l->orq != NULL)
-            nta_outgoing_destroy(l->orq);
-        g_clear_handle_id(&l->fail_id, g_source_remove);
-        pending_free(l->next);
-        gw_pool_free_str(l->target);
-        gw_pool_free_str(l->rtag);
-        gw_pool_free_str(l->route);
-        gw_pool_free(d, l->size);
-    }
+    all = g_hash_table_get_values(n->dialogs);
+    g_list_free_full(all, (GDestroyNotify)lean_free);
     g_clear_handle_id(&n->refresh_id, g_source_remove);
-    g_sequence_free(n->refreshes); /* its dialogs are gone */
+    g_sequence_free(n->refreshes);
     if (n->leg != NULL)
         nta_leg_destroy(n->leg);
     if (n->agent != NULL)

@@ -348,10 +348,7 @@ gw_sip_ua_subscribe(GwSipUa *self, const char *from, const char *to,
                     gpointer data)
 {
     GwSipDialog *d;
-    g_autofree char *to_na = NULL;
-    g_autofree char *from_na = g_strdup_printf("<%s>", from);
-    g_autofree char *route_na =
-        route ? g_strdup_printf("<%s;lr>", route) : NULL;
+    g_autofree char *to_na = NULL, *from_na = NULL, *route_na = NULL;
     char exp[16];
 
     /* on the lean agent when there is one: ~0.5 KiB a dialog, not ~30 */
@@ -363,6 +360,8 @@ gw_sip_ua_subscribe(GwSipUa *self, const char *from, const char *to,
     }
     d = dialog_new(self, NULL, FALSE, event);
     to_na = g_strdup_printf("<%s>", to);
+    from_na = g_strdup_printf("<%s>", from);
+    route_na = route ? g_strdup_printf("<%s;lr>", route) : NULL;
     d->funcs = funcs;
     d->data = data;
     g_snprintf(exp, sizeof exp, "%u", expires);
