@@ -284,6 +284,9 @@ presence(Fixture *f, const char *full, const char *c)
 #define C_SIMPLE                                                             \
     "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "              \
     "node='http://code.google.com/p/exodus' ver='" SIMPLE_VER "'/>"
+#define C_COMPLEX                                                            \
+    "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "              \
+    "node='http://psi-im.org' ver='" COMPLEX_VER "'/>"
 
 /* The id of the last query sent, after checking it asks `to` for `node`
  * (NULL: no node attribute). (transfer full) */
@@ -531,16 +534,13 @@ test_cache_lru(Fixture *f, gconstpointer data)
 {
     g_autofree char *id = NULL, *id2 = NULL;
     GwCapsStats st;
-    const char *c2 = "<c xmlns='http://jabber.org/protocol/caps' "
-                     "hash='sha-1' node='http://psi-im.org' "
-                     "ver='" COMPLEX_VER "'/>";
 
     /* max_vers 1: the second verified ver replaces the first */
     presence(f, "a@example/1", C_SIMPLE);
     id = last_query(f, "a@example/1",
                     "http://code.google.com/p/exodus#" SIMPLE_VER);
     g_assert_true(answer(f, id, "a@example/1", "result", SIMPLE));
-    presence(f, "b@example/1", c2);
+    presence(f, "b@example/1", C_COMPLEX);
     id2 = last_query(f, "b@example/1", "http://psi-im.org#" COMPLEX_VER);
     g_assert_true(answer(f, id2, "b@example/1", "result", COMPLEX));
     gw_caps_get_stats(f->caps, &st);
@@ -561,9 +561,6 @@ static void
 test_cache_evicted_before_lookup(Fixture *f, gconstpointer data)
 {
     g_autofree char *id = NULL, *id2 = NULL;
-    const char *c2 = "<c xmlns='http://jabber.org/protocol/caps' "
-                     "hash='sha-1' node='http://psi-im.org' "
-                     "ver='" COMPLEX_VER "'/>";
 
     presence(f, "a@example/1", C_SIMPLE);
     id = last_query(f, "a@example/1",
@@ -574,7 +571,7 @@ test_cache_evicted_before_lookup(Fixture *f, gconstpointer data)
     presence(f, "d@example/1", C_SIMPLE); /* cached: no query */
     g_assert_cmpuint(f->sent->len, ==, 1);
     /* max_vers 1: another verified ver evicts SIMPLE_VER */
-    presence(f, "c@example/1", c2);
+    presence(f, "c@example/1", C_COMPLEX);
     id2 = last_query(f, "c@example/1", "http://psi-im.org#" COMPLEX_VER);
     g_assert_true(answer(f, id2, "c@example/1", "result", COMPLEX));
     g_assert_true(has_feature(f, "b@example/1",

@@ -501,42 +501,34 @@ class SippRun:
                 self.p.kill()
 
 
-def sipp_ok(send_attrs=""):
-    """SIPp scenario step: answer the last request 200 OK, no body (an
-    in-dialog INFO, BYE, CANCEL, NOTIFY ...). send_attrs: e.g. ' next="2"'."""
+def sipp_ok(send_attrs="", status="200 OK", to_tag="", headers=()):
+    """SIPp scenario step: answer the last request, no body (200 OK by
+    default: an in-dialog INFO, BYE, CANCEL, NOTIFY ...). send_attrs: e.g.
+    ' next="2"'; to_tag: our tag for a dialog-creating answer; headers:
+    more header lines (SIPp keywords allowed)."""
+    more = "".join(f"      {h}\n" for h in headers)
+    tag = f";tag={to_tag}" if to_tag else ""
     return f"""
   <send{send_attrs}><![CDATA[
-      SIP/2.0 200 OK
+      SIP/2.0 {status}
       [last_Via:]
       [last_From:]
-      [last_To:]
+      [last_To:]{tag}
       [last_Call-ID:]
       [last_CSeq:]
-      Content-Length: 0
+{more}      Content-Length: 0
 
   ]]></send>
 """
 
 
-def sipp_uas_message(status=200, reason="OK", count=1, extra_headers=""):
+def sipp_uas_message(status=200, reason="OK", count=1):
     """Receives `count` MESSAGEs and answers each with status."""
     steps = ""
     for _ in range(count):
-        steps += f"""
-  <recv request="MESSAGE" />
-  <send>
-    <![CDATA[
-      SIP/2.0 {status} {reason}
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      {extra_headers}Content-Length: 0
-
-    ]]>
-  </send>
-"""
+        steps += '\n  <recv request="MESSAGE" />' + sipp_ok(
+            status=f"{status} {reason}",
+            to_tag="[pid]SIPpTag01[call_number]")
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="uas message">{steps}
 </scenario>

@@ -98,19 +98,9 @@ a=sendrecv
 
 
 # SIPp UAS step: 180 to the INVITE just received, opening the dialog
-RINGING = """
-  <send><![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Length: 0
-
-  ]]></send>
-"""
+RINGING = gwtest.sipp_ok(status="180 Ringing",
+                         to_tag="[pid]SIPpTag01[call_number]",
+                         headers=("Contact: <sip:[local_ip]:[local_port]>",))
 
 
 def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,

@@ -911,38 +911,14 @@ class BadNotify(gwtest.GatewayTestCase):
         notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="notifier">
   <recv request="SUBSCRIBE" crlf="true"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 202 Accepted
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=notifier
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:notifier@[local_ip]:[local_port]>
-      Expires: 600
-      Content-Length: 0
-
-    ]]>
-  </send>
+  {gwtest.sipp_ok(status="202 Accepted", to_tag="notifier", headers=(
+      "Contact: <sip:notifier@[local_ip]:[local_port]>", "Expires: 600"))}
   {notifier_notify(1, "notifier", '<presence xmlns="urn:ietf:params:xml:ns:pidf"><tuple id="x"><status><basic>open</basic></stat')}
   <recv response="200"/>
   {notifier_notify(2, "notifier", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4001@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>fine again</note></tuple></presence>')}
   <recv response="200"/>
   <recv request="SUBSCRIBE" timeout="15000" optional="false"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Expires: 0
-      Content-Length: 0
-
-    ]]>
-  </send>
+  {gwtest.sipp_ok(headers=("Expires: 0",))}
 </scenario>
 """
         # From/To of the SUBSCRIBE, swapped for the NOTIFYs
@@ -1015,40 +991,26 @@ class LeanClientAuth(gwtest.GatewayTestCase):
     }
 
     def test_5_18_digest(self):
-        ok = """
-  <send>
-    <![CDATA[
-      SIP/2.0 {status}
-      [last_Via:]
-      [last_From:]
-      [last_To:]{tag}
-      [last_Call-ID:]
-      [last_CSeq:]
-      {extra}
-      Content-Length: 0
-
-    ]]>
-  </send>"""
-        accepted_extra = ("Contact: <sip:notifier@[local_ip]:[local_port]>"
-                          "\n      Expires: 600")
+        ok = gwtest.sipp_ok
+        accepted = ("Contact: <sip:notifier@[local_ip]:[local_port]>",
+                    "Expires: 600")
+        challenge = ('WWW-Authenticate: Digest realm="pbx.localhost", '
+                     'nonce="5f1e2d3c4b5a", qop="auth", algorithm=MD5',)
         notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="challenging notifier">
   <recv request="SUBSCRIBE"/>
-  {ok.format(status="401 Unauthorized", tag=";tag=n1",
-             extra='WWW-Authenticate: Digest realm="pbx.localhost", '
-                   'nonce="5f1e2d3c4b5a", qop="auth", algorithm=MD5')}
+  {ok(status="401 Unauthorized", to_tag="n1", headers=challenge)}
   <recv request="SUBSCRIBE" rrs="true">
     <action>
       <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>
       <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>
     </action>
   </recv>
-  {ok.format(status="202 Accepted", tag=";tag=n1",
-             extra=accepted_extra)}
+  {ok(status="202 Accepted", to_tag="n1", headers=accepted)}
   {notifier_notify(1, "n1", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:4018@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>authenticated</note></tuple></presence>')}
   <recv response="200"/>
   <recv request="SUBSCRIBE" timeout="15000"/>
-  {ok.format(status="200 OK", tag="", extra="Expires: 0")}
+  {ok(headers=("Expires: 0",))}
 </scenario>
 """
         run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=30)
