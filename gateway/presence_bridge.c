@@ -462,9 +462,9 @@ watch_queue(SipWatch *w)
 {
     GwPresBridge *b = w->b;
 
+    untold_remove(w); /* so that user_flush() always ends, stopping too */
     if (w->in_queue || b->stopping)
         return;
-    untold_remove(w);
     link_in(&b->notify_queue, &w->queued, &w->in_queue, w);
     if (b->notify_id == 0) {
         b->notify_id = g_idle_add_full(NOTIFY_PRIORITY, on_drain, b, NULL);
