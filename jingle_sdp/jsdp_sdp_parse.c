@@ -705,7 +705,12 @@ parse_ssrc(const Line *line, const char *value, MediaState *m, GError **error)
         *colon = '\0';
     if (!jsdp_is_token(attr, NULL))
         FAIL(line, "bad ssrc attribute");
-    g_ptr_array_add(src->parameters, jsdp_parameter_new(attr, colon ? colon + 1 : NULL));
+    /* RFC 5576 4.1 leaves blanks around the value meaningless to every
+     * attribute it defines; the Jingle side trims them too (XML 1.0
+     * 3.3.3 reads a newline in an attribute as a blank), so both hold
+     * the trimmed value and a round trip keeps it */
+    g_ptr_array_add(src->parameters,
+                    jsdp_parameter_new(attr, colon ? g_strstrip(colon + 1) : NULL));
     return TRUE;
 }
 

@@ -680,6 +680,27 @@ test_crlf_lf_equal(void)
     g_assert_true(jsdp_session_equal(a, b));
 }
 
+/* Blanks around an a=ssrc value are dropped on both sides (the Jingle
+ * parser trims <parameter value>), so SDP -> Jingle -> SDP keeps it. */
+static void
+test_ssrc_value_trimmed(void)
+{
+    g_autoptr(JsdpSession) a =
+        jsdp_session_from_sdp(SDP_HEAD AUDIO "a=ssrc:9 cname: x \r\na=ssrc:9 label:\r\n", -1, NULL,
+                              NULL);
+    JsdpSource *src;
+    JsdpParameter *p;
+
+    g_assert_nonnull(a);
+    src = g_ptr_array_index(((JsdpContent *)a->contents->pdata[0])->sources, 0);
+    g_assert_cmpuint(src->parameters->len, ==, 2);
+    p = g_ptr_array_index(src->parameters, 0);
+    g_assert_cmpstr(p->name, ==, "cname");
+    g_assert_cmpstr(p->value, ==, "x");
+    p = g_ptr_array_index(src->parameters, 1);
+    g_assert_cmpstr(p->value, ==, "");
+}
+
 /* RFC 3264 direction is the author's; Jingle senders is absolute. */
 static void
 test_senders_role(void)
@@ -982,6 +1003,7 @@ main(int argc, char **argv)
     }
     g_test_add_func("/jsdp/bad/error-names-line", test_error_names_line);
     g_test_add_func("/jsdp/edge/crlf-vs-lf", test_crlf_lf_equal);
+    g_test_add_func("/jsdp/edge/ssrc-value-trimmed", test_ssrc_value_trimmed);
     g_test_add_func("/jsdp/api/senders-role", test_senders_role);
     g_test_add_func("/jsdp/api/classic-modes", test_classic_modes);
     g_test_add_func("/jsdp/api/ice-as-classic", test_ice_as_classic);
