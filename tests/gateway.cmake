@@ -20,3 +20,6 @@ gw_add_fuzz_target(caps_fuzz
           ${PROJECT_SOURCE_DIR}/gateway/stanza.c
   LIBS PkgConfig::STROPHE PkgConfig::UUID
   CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/data/caps/fuzz)
+gw_add_unit_test(test_dedup
+                 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_dedup.c
+                 LIBS gwcore)
