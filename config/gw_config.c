@@ -89,6 +89,8 @@ static const KeyDef keys[] = {
       "file holding the digest password (first line)" },
     { "sip", "register_expires", K_UINT, "3600", 60, 86400, FALSE, FALSE, FALSE, OFF(sip.register_expires),
       "registration lifetime asked for, seconds" },
+    { "sip", "lean_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.lean_listen),
+      "a second SIP address served on Sofia's nta without a nua handle per request: MESSAGEs answered statelessly (24 bytes kept per request for timer J instead of ~10 KiB), watchers' SUBSCRIBEs (~1.2 KB each instead of ~20) and the gateway's own SUBSCRIBEs to SIP contacts, e.g. sip:0.0.0.0:5062" },
     { "sip", "udp_mtu", K_UINT, "1300", 500, 65535, FALSE, FALSE, FALSE, OFF(sip.udp_mtu),
       "requests larger than this go over TCP (RFC 3261 18.1.1)" },
     { "sip", "transaction_timeout_ms", K_UINT, "32000", 1000, 300000, FALSE, FALSE, FALSE, OFF(sip.transaction_timeout_ms),
@@ -140,7 +142,7 @@ static const KeyDef keys[] = {
     { "presence", "server", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.server),
       "presence server to SUBSCRIBE and PUBLISH through, e.g. sip:127.0.0.1:5060 (default: the address itself)" },
     { "presence", "watcher_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.watcher_listen),
-      "a second SIP address served on nta without a nua handle per subscription: watchers' SUBSCRIBEs (~1.2 KB each instead of ~20) and the gateway's own SUBSCRIBEs to SIP contacts (~10 KB instead of ~31), e.g. sip:0.0.0.0:5062" },
+      "the former name of [sip] lean_listen, still read" },
     { "presence", "allow_watchers", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(presence.allow_watchers),
       "XMPP users whose subscriptions to SIP contacts are approved (JID globs; a bare domain = its users); others are refused" },
     { "presence", "subscribe_expires", K_UINT, "600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.subscribe_expires),
@@ -638,16 +640,27 @@ validate(Ctx *c, GwConfig *cfg)
     if (cfg->presence.server != NULL && !valid_sip_url(cfg->presence.server))
         problem(c, find_key("presence", "server"),
                 "'%.64s' is not a sip: URL", cfg->presence.server);
-    if (cfg->presence.watcher_listen != NULL &&
-        (!valid_sip_url(cfg->presence.watcher_listen) ||
-         g_str_has_prefix(cfg->presence.watcher_listen, "sips:")))
-        problem(c, find_key("presence", "watcher_listen"),
-                "'%.64s' is not a sip: URL", cfg->presence.watcher_listen);
-    else if (cfg->presence.watcher_listen != NULL &&
-             cfg->sip.listen != NULL &&
-             strcmp(cfg->presence.watcher_listen, cfg->sip.listen) == 0)
-        problem(c, find_key("presence", "watcher_listen"),
-                "is [sip] listen itself; it needs a port of its own");
+    if (cfg->presence.watcher_listen != NULL) {
+        /* the former name of [sip] lean_listen */
+        if (cfg->sip.lean_listen == NULL)
+            cfg->sip.lean_listen = g_strdup(cfg->presence.watcher_listen);
+        else if (strcmp(cfg->sip.lean_listen, cfg->presence.watcher_listen) != 0)
+            problem(c, find_key("presence", "watcher_listen"),
+                    "differs from [sip] lean_listen, its new name; keep one");
+    }
+    {
+        /* problems are named after the key the file holds */
+        const KeyDef *lk = g_key_file_has_key(c->kf, "sip", "lean_listen", NULL)
+                               ? find_key("sip", "lean_listen")
+                               : find_key("presence", "watcher_listen");
+        if (cfg->sip.lean_listen != NULL &&
+            (!valid_sip_url(cfg->sip.lean_listen) ||
+             g_str_has_prefix(cfg->sip.lean_listen, "sips:")))
+            problem(c, lk, "'%.64s' is not a sip: URL", cfg->sip.lean_listen);
+        else if (cfg->sip.lean_listen != NULL && cfg->sip.listen != NULL &&
+                 strcmp(cfg->sip.lean_listen, cfg->sip.listen) == 0)
+            problem(c, lk, "is [sip] listen itself; it needs a port of its own");
+    }
     if (cfg->presence.max_expires < cfg->presence.min_expires)
         problem(c, find_key("presence", "max_expires"),
                 "is less than min_expires");

@@ -64,6 +64,7 @@ typedef struct {
         char *listen;     /* Sofia URL, e.g. "sip:127.0.0.1:5060" */
         guint transports; /* GwSipTransports */
         char *listen_tls; /* sips: URL or NULL */
+        char *lean_listen; /* the lean agent's SIP URL, or NULL */
         char *tls_dir;    /* agent.pem + cafile.pem, or NULL */
         char *domain;     /* the gateway's own SIP domain */
         char *outbound_proxy;

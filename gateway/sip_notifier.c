@@ -1,5 +1,5 @@
 /* gateway/sip_notifier.c: the lean notifier. SIP watchers' SUBSCRIBEs to
- * [presence] watcher_listen, served on Sofia's transaction layer (nta)
+ * [sip] lean_listen, served on Sofia's transaction layer (nta)
  * without a nua handle per subscription.
  *
  * Why: a nua notifier dialog costs ~8 KiB of live heap (handle, leg with
@@ -44,6 +44,7 @@
 
 #include <string.h>
 
+#include <sofia-sip/nta_stateless.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
@@ -51,20 +52,30 @@
 #include <sofia-sip/sip_util.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
+#include "dedup.h"
 #include "gw_error.h"
 #include "pool.h"
 #include "sip_auth.h"
 #include "sip_ua_priv.h"
 
-#define ALLOW "SUBSCRIBE, NOTIFY, OPTIONS"
+#define ALLOW "MESSAGE, SUBSCRIBE, NOTIFY, OPTIONS"
 /* A SUBSCRIBE is a few hundred bytes; nta answers larger requests 413. */
 #define MAX_REQUEST_BYTES 65536
 /* What one subscription may hold (URIs, route set ...): larger ones get
  * 513, so that max_sip_watchers bounds the memory too. */
 #define MAX_DIALOG_BYTES 4096
+/* The retransmission memo of stateless MESSAGEs holds at most this many
+ * (24 bytes each: 24 MiB); above it the oldest go before timer J. */
+#define MEMO_MAX_ENTRIES (1u << 20)
+#define MEMO_SWEEP_S 2
+/* A memo value: status (10 bits), Retry-After (20 bits), Accept (1 bit) */
+#define MEMO_STATUS(v) ((v) & 0x3ff)
+#define MEMO_RETRY(v) (((v) >> 10) & 0xfffff)
+#define MEMO_ACCEPT(v) (((v) >> 30) & 1)
 
 typedef struct {
     char *ss;
@@ -106,7 +117,11 @@ struct GwLeanDialog {
 struct GwNotifier {
     GwSipUa *ua;
     nta_agent_t *agent;
-    nta_leg_t *leg;
+    nta_leg_t *leg;    /* sends our requests; takes none */
+    GwDedup *memo;     /* stateless MESSAGEs: answers of retransmissions */
+    guint memo_sweep;  /* gives the memo's memory back when idle */
+    char *memo_accept; /* the Accept of the last 415 (one per bridge) */
+    guint64 tag_salt;  /* our To tags of stateless answers */
     GHashTable *dialogs; /* key -> GwSipDialog* */
     char *contact_udp;   /* "<sip:host:port>" */
     char *contact_tcp;   /* "<sip:host:port;transport=tcp>" */
@@ -498,6 +513,10 @@ gw_notifier_close(GwSipDialog *d)
 
 /* ---- requests ---------------------------------------------------------- */
 
+static void stateless_respond(GwSipRequest *req, int status,
+                              const char *phrase, guint retry_after,
+                              const char *accept, const char *challenge);
+
 void
 gw_notifier_respond(GwSipRequest *req, int status, const char *phrase,
                     guint retry_after, const char *accept, gint expires,
@@ -510,6 +529,11 @@ gw_notifier_respond(GwSipRequest *req, int status, const char *phrase,
     const char *contact = NULL;
     char ra[16], ex[16];
 
+    if (req->msg != NULL) {
+        stateless_respond(req, status, phrase, retry_after, accept,
+                          challenge);
+        return;
+    }
     g_snprintf(ra, sizeof ra, "%u", retry_after);
     g_snprintf(ex, sizeof ex, "%d", expires);
     if (d != NULL && status < 300)
@@ -872,11 +896,10 @@ take_notify(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip,
     return 0;
 }
 
+/* Everything but MESSAGE, in a transaction nta keeps (RFC 3261 17.2). */
 static int
-on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
-           sip_t const *sip)
+on_request(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip)
 {
-    GwNotifier *n = (GwNotifier *)magic;
     GwSipUa *ua = n->ua;
     GwSipIncoming in = { 0 };
     GwIncomingText text;
@@ -885,11 +908,9 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     msg_t *msg;
     sip_method_t method = sip->sip_request->rq_method;
 
-    (void)leg;
-    if (method == sip_method_ack) {
-        nta_incoming_destroy(irq);
-        return 0;
-    }
+    if (method == sip_method_cancel) /* nta matched none of ours */
+        return reply_now(n, irq, 481, "Call/Transaction Does Not Exist",
+                         NULL);
     if (ua->stopping)
         return reply_now(n, irq, 503, "Gateway Shutting Down", "5");
     if (sip->sip_to->a_tag != NULL && method == sip_method_notify) {
@@ -955,6 +976,195 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     return 0;
 }
 
+/* ---- MESSAGE, stateless ------------------------------------------------ *
+ *
+ * A MESSAGE answered through nta would keep its server transaction, ~10
+ * KiB, for timer J (64*T1 = 32 s) over UDP: 330 MiB at 1,000/s. Here nta
+ * hands MESSAGEs over without a transaction (no default leg), and the
+ * memo keeps 24 bytes per request instead, for the same time, keyed by
+ * the transaction identity of RFC 3261 17.2.3:
+ *   new: kept as pending, given to the router as any other request;
+ *   retransmitted while pending (Trying): dropped, as 17.2.2 says;
+ *   retransmitted once answered (Completed): the same answer again
+ *     (status, Retry-After, Accept, the same To tag), never a second
+ *     delivery; a 401 is not kept (its retransmission is challenged
+ *     afresh: nothing was delivered);
+ *   over TCP/TLS nothing is retransmitted (timer J is 0): forgotten once
+ *     answered. */
+
+static guint64
+memo_key(sip_t const *sip)
+{
+    sip_via_t const *v = sip->sip_via;
+    char port[16], cseq[16];
+    const char *branch = v != NULL ? v->v_branch : NULL;
+
+    g_snprintf(port, sizeof port, "%s", v != NULL && v->v_port ? v->v_port : "");
+    if (branch != NULL && g_ascii_strncasecmp(branch, "z9hG4bK", 7) == 0) {
+        const char *parts[] = {"3261", branch, v->v_host, port};
+        return gw_dedup_hash(parts, G_N_ELEMENTS(parts));
+    } else {
+        /* RFC 2543 peers: 17.2.3's second rule */
+        const char *parts[] = {"2543", sip->sip_call_id->i_id, cseq,
+                               sip->sip_from->a_tag, sip->sip_to->a_tag,
+                               v != NULL ? v->v_host : NULL, port, branch,
+                               sip->sip_request->rq_url->url_user,
+                               sip->sip_request->rq_url->url_host};
+        g_snprintf(cseq, sizeof cseq, "%u", sip->sip_cseq->cs_seq);
+        return gw_dedup_hash(parts, G_N_ELEMENTS(parts));
+    }
+}
+
+/* Answers a MESSAGE without a transaction; takes msg. tport (or NULL:
+ * the one delivering it now) carries the answer. */
+static void
+stateless_reply(GwNotifier *n, msg_t *msg, sip_t const *sip, tport_t *tport,
+                guint64 key, int status, const char *phrase,
+                guint retry_after, const char *accept, const char *challenge)
+{
+    const GwConfig *cfg = n->ua->config;
+    sip_to_t *to = NULL;
+    char ra[16], tag[24];
+
+    g_snprintf(ra, sizeof ra, "%u", retry_after);
+    if (status > 100 && sip->sip_to != NULL && sip->sip_to->a_tag == NULL) {
+        /* the same tag for every answer to this request (8.2.6.2) */
+        g_snprintf(tag, sizeof tag, "%016" G_GINT64_MODIFIER "x",
+                   (key ^ n->tag_salt) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
+        to = sip_to_dup(msg_home(msg), sip->sip_to);
+        if (to != NULL)
+            sip_to_tag(msg_home(msg), to, tag);
+    }
+    nta_msg_treply(
+        n->agent, msg, status, phrase,
+        TAG_IF(to != NULL, SIPTAG_TO(to)),
+        TAG_IF(tport != NULL, NTATAG_TPORT(tport)),
+        TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
+        TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
+        TAG_IF(challenge != NULL, SIPTAG_WWW_AUTHENTICATE_STR(challenge)),
+        TAG_IF(status == 405, SIPTAG_ALLOW_STR(ALLOW)),
+        TAG_IF(cfg->sip.user_agent != NULL,
+               SIPTAG_SERVER_STR(cfg->sip.user_agent)),
+        TAG_END());
+}
+
+static void
+stateless_respond(GwSipRequest *req, int status, const char *phrase,
+                  guint retry_after, const char *accept,
+                  const char *challenge)
+{
+    GwNotifier *n = req->ua->notifier;
+    sip_t const *sip = sip_object(req->msg);
+
+    if (status < 200) {
+        /* nothing provisional without a transaction; the final follows */
+        return;
+    }
+    stateless_reply(n, req->msg, sip, req->tport, req->memo_key, status,
+                    phrase, retry_after, accept, challenge);
+    req->msg = NULL;
+    if (req->memo_reliable || status == 401) {
+        gw_dedup_remove(n->memo, req->memo_key);
+    } else {
+        guint32 v = (guint32)MIN(status, 0x3ff) |
+                    (guint32)MIN(retry_after, 0xfffffu) << 10 |
+                    (guint32)(accept != NULL) << 30;
+        if (accept != NULL && g_strcmp0(accept, n->memo_accept) != 0) {
+            g_free(n->memo_accept);
+            n->memo_accept = g_strdup(accept);
+        }
+        gw_dedup_set(n->memo, req->memo_key, v);
+    }
+    if (req->tport != NULL)
+        tport_unref(req->tport);
+    g_hash_table_remove(req->ua->requests, req);
+    g_free(req);
+}
+
+static void
+take_message(GwNotifier *n, msg_t *msg, sip_t const *sip)
+{
+    GwSipUa *ua = n->ua;
+    GwSipIncoming in = { 0 };
+    GwIncomingText text;
+    GwSipRequest *req;
+    guint64 key = memo_key(sip);
+    gint64 now = g_get_monotonic_time() / 1000;
+    guint32 v;
+
+    if (gw_dedup_lookup(n->memo, key, now, &v)) {
+        if (v == GW_DEDUP_PENDING) {
+            msg_destroy(msg); /* Trying: absorbed */
+        } else {
+            int status = (int)MEMO_STATUS(v);
+            stateless_reply(n, msg, sip, NULL, key, status,
+                            sip_status_phrase(status), MEMO_RETRY(v),
+                            MEMO_ACCEPT(v) ? n->memo_accept : NULL, NULL);
+        }
+        return;
+    }
+    if (ua->stopping) {
+        stateless_reply(n, msg, sip, NULL, key, 503, "Gateway Shutting Down",
+                        5, NULL, NULL);
+        return;
+    }
+    if (sip->sip_to->a_tag != NULL) {
+        /* no INVITE dialogs here for a MESSAGE to belong to */
+        stateless_reply(n, msg, sip, NULL, key, 481,
+                        "Call/Transaction Does Not Exist", 0, NULL, NULL);
+        return;
+    }
+    gw_dedup_add(n->memo, key, now);
+    gw_sip_incoming_fill(&in, &text, sip, msg);
+    req = gw_sip_request_new(ua, &in, NULL);
+    req->msg = msg;
+    req->tport = nta_incoming_transport(n->agent, NULL, msg);
+    req->memo_key = key;
+    req->memo_reliable = strcmp(in.transport, "udp") != 0;
+    gw_sip_ua_deliver(ua, req, &in); /* may answer (and free req) now */
+    gw_sip_incoming_text_clear(&text);
+}
+
+/* nta's callback for what no transaction or leg took: MESSAGEs here,
+ * the other requests into a transaction, stray answers dropped. */
+static int
+on_agent_message(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg,
+                 sip_t *sip)
+{
+    GwNotifier *n = (GwNotifier *)magic;
+    nta_incoming_t *irq;
+
+    if (sip == NULL || sip->sip_request == NULL || sip->sip_cseq == NULL) {
+        msg_destroy(msg); /* a stray response: nothing of ours */
+        return 0;
+    }
+    switch (sip->sip_request->rq_method) {
+    case sip_method_message:
+        take_message(n, msg, sip);
+        return 0;
+    case sip_method_ack:
+        msg_destroy(msg);
+        return 0;
+    default:
+        irq = nta_incoming_create(agent, NULL, msg, sip, TAG_END());
+        if (irq == NULL) {
+            g_warning("lean agent: no memory for a %s transaction",
+                      sip->sip_request->rq_method_name);
+            return 0;
+        }
+        return on_request(n, irq, sip);
+    }
+}
+
+static gboolean
+memo_sweep(gpointer data)
+{
+    GwNotifier *n = data;
+
+    gw_dedup_expire(n->memo, g_get_monotonic_time() / 1000);
+    return G_SOURCE_CONTINUE;
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 GwNotifier *
@@ -962,15 +1172,18 @@ gw_notifier_new(GwSipUa *ua, GError **error)
 {
     const GwConfig *cfg = ua->config;
     g_autofree char *url =
-        gw_sip_listen_url(cfg, cfg->presence.watcher_listen);
+        gw_sip_listen_url(cfg, cfg->sip.lean_listen);
     GwNotifier *n = g_new0(GwNotifier, 1);
     sip_contact_t *m;
 
     n->ua = ua;
     n->dialogs = g_hash_table_new(g_str_hash, g_str_equal);
     n->refreshes = g_sequence_new(NULL);
+    n->memo = gw_dedup_new(cfg->sip.transaction_timeout_ms, MEMO_MAX_ENTRIES);
+    n->tag_salt = ((guint64)g_random_int() << 32) | g_random_int();
     n->agent = nta_agent_create(
-        ua->root, URL_STRING_MAKE(url), NULL, NULL, NTATAG_UA(1),
+        ua->root, URL_STRING_MAKE(url), on_agent_message,
+        (nta_agent_magic_t *)n, NTATAG_UA(1),
         NTATAG_MAXSIZE(MAX_REQUEST_BYTES),
         NTATAG_UDP_MTU(cfg->sip.udp_mtu),
         NTATAG_SIP_T1X64(cfg->sip.transaction_timeout_ms),
@@ -978,17 +1191,22 @@ gw_notifier_new(GwSipUa *ua, GError **error)
         TAG_END());
     if (n->agent == NULL) {
         g_set_error(error, GW_ERROR, GW_ERROR_LINK_DOWN,
-                    "[presence] watcher_listen: cannot listen on %s "
+                    "[sip] lean_listen: cannot listen on %s "
                     "(address in use or not local?)", url);
         gw_notifier_free(n);
         return NULL;
     }
-    n->leg = nta_leg_tcreate(n->agent, on_request, (nta_leg_magic_t *)n,
-                             NTATAG_NO_DIALOG(1), TAG_END());
+    /* No default leg: nta gives what no transaction takes to
+     * on_agent_message(), MESSAGEs without a transaction. Our requests go
+     * out on a dialogless leg bound to a name and method no request can
+     * carry to us, so it never takes one. */
+    n->leg = nta_leg_tcreate(n->agent, NULL, NULL, NTATAG_NO_DIALOG(1),
+                             URLTAG_URL("sip:lean-agent.invalid"),
+                             NTATAG_METHOD("X-GW-NONE"), TAG_END());
     m = nta_agent_contact(n->agent);
     if (n->leg == NULL || m == NULL) {
         g_set_error(error, GW_ERROR, GW_ERROR_LINK_DOWN,
-                    "[presence] watcher_listen: cannot serve %s", url);
+                    "[sip] lean_listen: cannot serve %s", url);
         gw_notifier_free(n);
         return NULL;
     }
@@ -1007,7 +1225,8 @@ gw_notifier_new(GwSipUa *ua, GError **error)
             g_strdup_printf("<%s;transport=tcp>", url_as_string(home, u));
         su_home_deinit(home);
     }
-    gw_sip_raise_udp_rcvbuf(cfg->presence.watcher_listen);
+    n->memo_sweep = g_timeout_add_seconds(MEMO_SWEEP_S, memo_sweep, n);
+    gw_sip_raise_udp_rcvbuf(cfg->sip.lean_listen);
     g_message("SIP watchers served on %s (lean notifier)", url);
     return n;
 }
@@ -1024,11 +1243,14 @@ gw_notifier_free(GwNotifier *n)
     g_list_free_full(all, (GDestroyNotify)lean_free);
     g_clear_handle_id(&n->refresh_id, g_source_remove);
     g_sequence_free(n->refreshes);
+    g_clear_handle_id(&n->memo_sweep, g_source_remove);
     if (n->leg != NULL)
         nta_leg_destroy(n->leg);
     if (n->agent != NULL)
         nta_agent_destroy(n->agent);
     g_hash_table_unref(n->dialogs);
+    gw_dedup_free(n->memo);
+    g_free(n->memo_accept);
     g_free(n->contact_udp);
     g_free(n->contact_tcp);
     g_free(n);

@@ -864,7 +864,7 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
     char ra[16], ex[16];
 
     g_return_if_fail(req != NULL);
-    if (req->irq != NULL) {
+    if (req->irq != NULL || req->msg != NULL) {
         gw_notifier_respond(req, status, phrase, retry_after, accept, expires,
                             challenge);
         return;
@@ -1448,7 +1448,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         return NULL;
     }
     raise_udp_rcvbuf(listen_port(config->sip.listen));
-    if (config->presence.watcher_listen != NULL) {
+    if (config->sip.lean_listen != NULL) {
         self->notifier = gw_notifier_new(self, error);
         if (self->notifier == NULL) {
             gw_sip_ua_free(self);

@@ -4,6 +4,7 @@
 
 #include <sofia-sip/msg.h>
 #include <sofia-sip/nta.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/nua.h>
 
 #include "sip_ua.h"
@@ -24,7 +25,11 @@ typedef struct GwLeanDialog GwLeanDialog;
 struct GwSipRequest {
     GwSipUa *ua;
     nua_handle_t *nh;       /* a request nua took; or */
-    nta_incoming_t *irq;    /* one the lean notifier took */
+    nta_incoming_t *irq;    /* one the lean notifier took; or */
+    msg_t *msg;             /* a MESSAGE the lean agent took statelessly */
+    tport_t *tport;         /* ... the transport it came on (a reference) */
+    guint64 memo_key;       /* ... its key in the retransmission memo */
+    gboolean memo_reliable; /* ... came over TCP/TLS: no memo after answer */
     nua_saved_event_t saved[1];
     GwSipDialog *dialog; /* SUBSCRIBE */
     GwSipCall *call;     /* INVITE */
@@ -60,7 +65,7 @@ struct GwSipUa {
 
     su_root_t *root;
     nua_t *nua;
-    GwNotifier *notifier; /* [presence] watcher_listen, or NULL */
+    GwNotifier *notifier; /* the lean agent ([sip] lean_listen), or NULL */
     GHashTable *requests; /* GwSipRequest* set: awaiting a response */
     GHashTable *txns;     /* OutTxn* set: awaiting a final response */
     GHashTable *dialogs;  /* GwSipDialog* set (nua's) */
@@ -110,7 +115,7 @@ void gw_sip_raise_udp_rcvbuf(const char *listen);
 
 /* ---- sip_notifier.c ----------------------------------------------------- */
 
-/* The lean notifier: SUBSCRIBEs to [presence] watcher_listen served on
+/* The lean agent ([sip] lean_listen): MESSAGEs answered statelessly, SUBSCRIBEs served on
  * nta, without a nua handle per subscription. NULL + error if it cannot
  * listen. */
 GwNotifier *gw_notifier_new(GwSipUa *ua, GError **error);

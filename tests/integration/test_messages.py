@@ -7,6 +7,7 @@ for sip:1001@pbx.localhost arrive there without DNS.
 """
 
 import os
+import re
 import socket
 import sys
 import time
@@ -18,6 +19,7 @@ from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
                     error_condition, free_port, q)
 
 UAS_PORT = free_port(udp_too=True)
+LEAN_PORT = free_port(udp_too=True)
 
 
 class Messages(gwtest.GatewayTestCase):
@@ -258,6 +260,128 @@ class Messages(gwtest.GatewayTestCase):
                    "xmlns='http://jabber.org/protocol/disco#info'/></iq>")
         self.assertEqual(a.wait(lambda s: s.get("id") == "d2").get("type"),
                          "result")
+
+
+class MessagesLean(Messages):
+    """3.1-3.16 again, with the SIP MESSAGEs sent to the lean agent ([sip]
+    lean_listen), which answers them without a transaction and keeps a
+    24-byte memo per request for timer J; then 3.17-3.19: what the memo
+    does with retransmissions (raw UDP and TCP: SIPp does not resend a
+    request it already has an answer to)."""
+    gateway_overrides = dict(Messages.gateway_overrides,
+                             sip__lean_listen=f"sip:{HOST}:{LEAN_PORT}")
+
+    def gw_target(self):
+        return f"{HOST}:{LEAN_PORT}"
+
+    def raw(self, kind=socket.SOCK_DGRAM):
+        sock = socket.socket(socket.AF_INET, kind)
+        sock.settimeout(5)
+        if kind == socket.SOCK_STREAM:
+            sock.connect((HOST, LEAN_PORT))
+        else:
+            sock.bind((HOST, 0))
+        return sock
+
+    @staticmethod
+    def message(lport, branch, call_id, body, transport="UDP", cseq=1,
+                from_tag="m1"):
+        data = body.encode()
+        return (f"MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
+                f"Via: SIP/2.0/{transport} {HOST}:{lport};branch={branch}\r\n"
+                f"From: <sip:1001@{PBX_DOMAIN}>;tag={from_tag}\r\n"
+                f"To: <sip:alice@{GW_SIP_DOMAIN}>\r\n"
+                f"Call-ID: {call_id}\r\nCSeq: {cseq} MESSAGE\r\n"
+                "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    @staticmethod
+    def to_tag(answer):
+        m = re.search(r"(?m)^To:.*;tag=([^;\r]+)", answer)
+        return m.group(1) if m else None
+
+    def bodies_for(self, seconds, text):
+        """How many messages with this body alice got within `seconds`."""
+        n = 0
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                m = self.alice.wait(lambda s: body_of(s) == text,
+                                    timeout=max(0.05, end - time.monotonic()),
+                                    what="message")
+                if m is not None:
+                    n += 1
+            except AssertionError:
+                break
+        return n
+
+    def test_3_17_retransmission_delivered_once(self):
+        """3.17 a MESSAGE sent three times over UDP (same branch: lost
+        200s) reaches alice once; every copy gets the same 200, To tag
+        included (RFC 3261 17.2.2, 8.2.6.2)"""
+        sock = self.raw()
+        lport = sock.getsockname()[1]
+        req = self.message(lport, "z9hG4bKretx1", f"retx-{lport}", "only once")
+        try:
+            answers = []
+            for _ in range(3):
+                sock.sendto(req, (HOST, LEAN_PORT))
+                answers.append(sock.recv(65536).decode())
+            for a in answers:
+                self.assertTrue(a.startswith("SIP/2.0 200"), a)
+            tags = {self.to_tag(a) for a in answers}
+            self.assertEqual(len(tags), 1, answers)
+            self.assertIsNotNone(tags.pop())
+            self.assertEqual(self.bodies_for(1.5, "only once"), 1)
+            # a new transaction (new branch) is a new message
+            sock.sendto(self.message(lport, "z9hG4bKretx2", f"retx-{lport}",
+                                     "only once", cseq=2), (HOST, LEAN_PORT))
+            self.assertTrue(sock.recv(65536).decode().startswith("SIP/2.0 200"))
+            self.assertEqual(self.bodies_for(1.5, "only once"), 1)
+        finally:
+            sock.close()
+
+    def test_3_18_retransmitted_refusal_and_rfc2543(self):
+        """3.18 a refused MESSAGE's retransmission gets the same refusal
+        (415 with the same Accept); an RFC 2543 peer (branch without the
+        magic cookie) is matched by Call-ID, CSeq, tags and Via"""
+        sock = self.raw()
+        lport = sock.getsockname()[1]
+        bad = self.message(lport, "z9hG4bKref1", f"ref-{lport}", "x").replace(
+            b"Content-Type: text/plain", b"Content-Type: application/x-thing")
+        old = self.message(lport, "oldstyle1", f"old-{lport}", "from 2543")
+        try:
+            first = []
+            for _ in range(2):
+                sock.sendto(bad, (HOST, LEAN_PORT))
+                first.append(sock.recv(65536).decode())
+            for a in first:
+                self.assertTrue(a.startswith("SIP/2.0 415"), a)
+                self.assertRegex(a, r"(?mi)^Accept: .*text/plain")
+            self.assertEqual(self.to_tag(first[0]), self.to_tag(first[1]))
+            for _ in range(2):
+                sock.sendto(old, (HOST, LEAN_PORT))
+                self.assertTrue(sock.recv(65536).decode().startswith("SIP/2.0 200"))
+            self.assertEqual(self.bodies_for(1.5, "from 2543"), 1)
+        finally:
+            sock.close()
+
+    def test_3_19_tcp_answered_on_the_connection(self):
+        """3.19 over TCP the answer comes back on the client's connection
+        (its Via names a port nobody listens on), and nothing is kept after
+        it: a resend with the same branch is a new request (timer J is 0
+        over TCP, RFC 3261 17.2.2)"""
+        sock = self.raw(socket.SOCK_STREAM)
+        try:
+            req = self.message(9, "z9hG4bKtcp1", "tcp-lean", "over tcp",
+                               transport="TCP")
+            sock.sendall(req)
+            a = sock.recv(65536).decode()
+            self.assertTrue(a.startswith("SIP/2.0 200"), a)
+            self.assertEqual(self.bodies_for(1.5, "over tcp"), 1)
+        finally:
+            sock.close()
+        self.assertTrue(self.gw.proc.alive())
 
 
 if __name__ == "__main__":
