@@ -164,7 +164,7 @@ class Bench:
     # ---- the gateway ---------------------------------------------------
 
     def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway",
-                      transport="udp"):
+                      transport="udp", lean_port=None):
         d = os.path.join(self.root, "gw%03d" % (self.n + 1))
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "gateway.conf")
@@ -195,6 +195,8 @@ class Bench:
             },
             "log": {"level": "message"},
         }
+        if lean_port is not None:
+            groups["sip"]["lean_listen"] = f"sip:{HOST}:{lean_port}"
         with open(conf, "w") as f:
             for g, keys in groups.items():
                 f.write("[%s]\n" % g)
@@ -254,6 +256,9 @@ class Bench:
         sip_port = free_port(udp_too=True)
         uas_port = free_port(udp_too=True)
         uac_port = free_port(udp_too=True)
+        # --lean: SIP MESSAGEs go to [sip] lean_listen (stateless answers)
+        lean_port = free_port(udp_too=True) if self.args.lean else None
+        target_port = lean_port or sip_port
         res = {"direction": direction, "prosody": via_prosody,
                "offered": rate, "count": count, "transport": transport,
                "receipts": receipts}
@@ -268,7 +273,8 @@ class Bench:
                 time.sleep(0.1)
             if via_prosody:
                 gw = self.start_gateway(self.comp_port, sip_port, uas_port,
-                                        transport=transport)
+                                        transport=transport,
+                                        lean_port=lean_port)
                 procs.append(gw)
                 self.wait_gateway_up(gw)
                 argv = [self.c2sload, "--port", str(self.c2s_port),
@@ -303,7 +309,8 @@ class Bench:
                                        load.log_text())
                 port = int(line.split("=", 1)[1])
                 gw = self.start_gateway(port, sip_port, uas_port,
-                                        transport=transport)
+                                        transport=transport,
+                                        lean_port=lean_port)
                 procs.append(gw)
             if load.next_line("READY", 20) is None:
                 raise RuntimeError("%s not ready: %s\ngateway: %s" % (
@@ -344,7 +351,7 @@ class Bench:
                 if latency:
                     extra += ["-trace_rtt", "-rtt_freq", "1000"]
                 uac = self.sipp("uac", "bench_msg_uac.xml", uac_port, count,
-                                extra, remote=f"{HOST}:{sip_port}",
+                                extra, remote=f"{HOST}:{target_port}",
                                 transport=transport)
                 procs.append(uac)
                 watch["sipp"] = uac
@@ -364,8 +371,8 @@ class Bench:
             res["load"] = r
             # datagrams the kernel dropped at the gateway's SIP socket and
             # at the SIPp UAS (both still open here)
-            drops = udp_drops({sip_port, uas_port})
-            res["udp_drops_gw"] = drops.get(sip_port, 0)
+            drops = udp_drops({target_port, uas_port})
+            res["udp_drops_gw"] = drops.get(target_port, 0)
             res["udp_drops"] = sum(drops.values())
             res["rss_kib"] = hwm_kib(gw.pid)
             if res["rss_kib"]:
@@ -608,6 +615,13 @@ def main():
     ap.add_argument("--prosody-extra", default="",
                     help="extra global lines for prosody.cfg.lua")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
+    ap.add_argument("--e-rate", type=int, default=1000,
+                    help="part e: the SIP->XMPP rate (msg/s)")
+    ap.add_argument("--e-secs", type=int, default=20,
+                    help="part e: seconds of SIP->XMPP load")
+    ap.add_argument("--lean", action="store_true",
+                    help="SIP MESSAGEs to [sip] lean_listen (stateless, "
+                    "a 24-byte memo per request) instead of [sip] listen")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     L.VERBOSE = args.verbose
@@ -669,15 +683,16 @@ def main():
             log("  " + b.describe(res))
             summary["d_s2x"] = res
         if "e" in parts and not b.over_budget():
-            secs_e = 5 if args.quick else 20
-            log("e. memory: 1000 msg/s SIP->XMPP for %d s over UDP then "
+            secs_e = 5 if args.quick else args.e_secs
+            rate_e = args.e_rate
+            log("e. memory: %d msg/s SIP->XMPP for %d s over UDP then "
                 "idle, the same over TCP, and XMPP->SIP as fast as it goes "
-                "over TCP" % secs_e)
-            res = b.run("sip2xmpp", False, 1000, secs_e * 1000,
+                "over TCP" % (rate_e, secs_e))
+            res = b.run("sip2xmpp", False, rate_e, secs_e * rate_e,
                         idle_after=15 if args.quick else 45)
             log("  " + b.describe(res))
             summary["e_udp"] = res
-            res = b.run("sip2xmpp", False, 1000, secs_e * 1000,
+            res = b.run("sip2xmpp", False, rate_e, secs_e * rate_e,
                         transport="tcp", idle_after=12)
             log("  " + b.describe(res))
             summary["e_tcp"] = res
@@ -854,9 +869,10 @@ def report(s, b, args):
                     "Timer J, 32 s" if key == "c_s2x" else "Timer K, 5 s",
                     (median([r.get("rss_idle_kib") or 0 for r in runs]) +
                      per * 1000 * linger) / 1024))
+    lean = " to [sip] lean_listen" if args.lean else ""
     for key, label in (
-            ("e_udp", "SIP->XMPP 1000/s over UDP"),
-            ("e_tcp", "SIP->XMPP 1000/s over TCP"),
+            ("e_udp", "SIP->XMPP %d/s over UDP%s" % (args.e_rate, lean)),
+            ("e_tcp", "SIP->XMPP %d/s over TCP%s" % (args.e_rate, lean)),
             ("e_tcp_max", "XMPP->SIP max rate over TCP")):
         r = s.get(key)
         if not r or not r.get("rss_kib"):
