@@ -1,6 +1,7 @@
-/* gateway/sip_notifier.c: the lean notifier. SIP watchers' SUBSCRIBEs to
- * [sip] lean_listen, served on Sofia's transaction layer (nta)
- * without a nua handle per subscription.
+/* gateway/sip_notifier.c: the lean agent on [sip] lean_listen, on
+ * Sofia's transaction layer (nta) without a nua handle per request: SIP
+ * watchers' SUBSCRIBEs (the lean notifier, below) and MESSAGEs answered
+ * without a kept transaction (see "MESSAGE, stateless").
  *
  * Why: a nua notifier dialog costs ~8 KiB of live heap (handle, leg with
  * copied headers, the next NOTIFY kept ready, the signal copy) and 17-25
@@ -996,18 +997,18 @@ static guint64
 memo_key(sip_t const *sip)
 {
     sip_via_t const *v = sip->sip_via;
-    char port[16], cseq[16];
     const char *branch = v != NULL ? v->v_branch : NULL;
+    char cseq[16];
 
-    g_snprintf(port, sizeof port, "%s", v != NULL && v->v_port ? v->v_port : "");
     if (branch != NULL && g_ascii_strncasecmp(branch, "z9hG4bK", 7) == 0) {
-        const char *parts[] = {"3261", branch, v->v_host, port};
+        const char *parts[] = {"3261", branch, v->v_host, v->v_port};
         return gw_dedup_hash(parts, G_N_ELEMENTS(parts));
     } else {
         /* RFC 2543 peers: 17.2.3's second rule */
         const char *parts[] = {"2543", sip->sip_call_id->i_id, cseq,
                                sip->sip_from->a_tag, sip->sip_to->a_tag,
-                               v != NULL ? v->v_host : NULL, port, branch,
+                               v != NULL ? v->v_host : NULL,
+                               v != NULL ? v->v_port : NULL, branch,
                                sip->sip_request->rq_url->url_user,
                                sip->sip_request->rq_url->url_host};
         g_snprintf(cseq, sizeof cseq, "%u", sip->sip_cseq->cs_seq);
@@ -1227,7 +1228,8 @@ gw_notifier_new(GwSipUa *ua, GError **error)
     }
     n->memo_sweep = g_timeout_add_seconds(MEMO_SWEEP_S, memo_sweep, n);
     gw_sip_raise_udp_rcvbuf(cfg->sip.lean_listen);
-    g_message("SIP watchers served on %s (lean notifier)", url);
+    g_message("lean agent on %s: MESSAGEs (stateless) and SIP watchers",
+              url);
     return n;
 }
 
