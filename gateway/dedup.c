@@ -1,34 +1,51 @@
 /* gateway/dedup.c: see dedup.h.
  *
- * The entries sit in a ring in the order they came, which is also the
- * order they expire in; an open-addressing index (linear probing, at most
- * half full, deletion by backward shift) finds one by key. The ring grows
- * by half when full, up to max_entries, and shrinks by half once it is a
- * quarter used, so memory follows the rate. */
+ * Why generations. The first version kept a ring of 16-byte entries in
+ * arrival order plus an index of 4-byte positions at most half full:
+ * ~24 bytes a request, and growing the ring copied it (old and new held
+ * at once). At 8,000 MESSAGEs/s over UDP, 256,000 requests live for timer
+ * J, that was ~8 MiB of a 20 MiB budget. Here each generation is one
+ * open-addressing table (linear probing, at most 80 % full, deletion by
+ * backward shift) of 8-byte slots, sized from the generation before, so
+ * only the newest one ever grows, and a whole generation is dropped at
+ * once when its last request is `lifetime` old: ~11 bytes a request.
+ * Tables of 64 KiB and more are mapped apart from the heap, so a dropped
+ * generation goes back to the system at once instead of leaving a hole
+ * in the heap that glibc cannot return.
+ *
+ * A slot is the key's upper 56 bits with an 8-bit answer code in the low
+ * byte: 0 pending, c an index (c - 1) into the generation's table of
+ * distinct answers. 56 bits of a keyed hash: with 300,000 requests held,
+ * a new request falsely matching a kept one is a 4e-12 event. */
 #include "dedup.h"
 
 #include <string.h>
+#include <sys/mman.h>
+
+#define CODE_BITS 8
+#define CODE_MASK ((guint64)0xff)
+#define MAX_ANSWERS 255
+#define MIN_SLOTS 64
+#define GENERATIONS 8 /* per lifetime: memory kept over it <= 1/8 */
+#define MAP_MIN_BYTES (64u << 10)
 
 typedef struct {
-    guint64 key;
-    guint32 expires; /* ms since d->base */
-    guint32 value : 31;
-    guint32 gone : 1; /* removed early: not in the index any more */
-} Entry;
+    guint64 *slots; /* key56 | code; 0 = free */
+    gsize n;        /* slots */
+    gsize count;
+    gint64 first, last; /* the first and the last add, ms */
+    gboolean mapped;
+    guint n_answers;
+    guint32 answers[MAX_ANSWERS];
+} Gen;
 
 struct GwDedup {
-    guint lifetime;
-    gsize max;
-    Entry *ring;
-    gsize cap, head, count;
-    guint32 *index; /* ring position + 1; 0 = free */
-    gsize imask;
-    gint64 base;
-    gboolean based;
+    gint64 lifetime, span;
+    gsize max, gen_max;
+    GPtrArray *gens; /* Gen*, oldest first */
+    gsize count;
     guint64 evicted;
 };
-
-#define MIN_CAP 64
 
 static inline guint64
 mix64(guint64 k)
@@ -41,109 +58,148 @@ mix64(guint64 k)
     return k;
 }
 
+static inline guint64
+key56(guint64 key)
+{
+    key &= ~CODE_MASK;
+    return key != 0 ? key : (CODE_MASK + 1);
+}
+
+/* the home slot: the hash's upper 32 bits scaled to [0, n) */
 static inline gsize
-home_of(const GwDedup *d, guint64 key)
+home_of(gsize n, guint64 k)
 {
-    return (gsize)mix64(key) & d->imask;
+    return (gsize)(((mix64(k) >> 32) * (guint64)n) >> 32);
 }
 
-static guint32
-rel_time(GwDedup *d, gint64 now_ms)
+static inline gsize
+next_slot(const Gen *g, gsize i)
 {
-    if (!d->based) {
-        d->base = now_ms;
-        d->based = TRUE;
-    }
-    return (guint32)(now_ms - d->base);
+    return i + 1 == g->n ? 0 : i + 1;
 }
 
-static gsize
-index_find_pos(const GwDedup *d, guint64 key, gsize pos)
+static guint64 *
+slots_alloc(gsize n, gboolean *mapped)
 {
-    gsize i = home_of(d, key);
+    gsize bytes = n * sizeof(guint64);
 
-    while (d->index[i] != pos + 1)
-        i = (i + 1) & d->imask;
-    return i;
-}
-
-static void
-index_delete(GwDedup *d, gsize i)
-{
-    gsize j = i;
-
-    for (;;) {
-        gsize k;
-        j = (j + 1) & d->imask;
-        if (d->index[j] == 0)
-            break;
-        k = home_of(d, d->ring[d->index[j] - 1].key);
-        /* the entry at j may move to i if its home is not in (i, j] */
-        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-            d->index[i] = d->index[j];
-            i = j;
+    if (bytes >= MAP_MIN_BYTES) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            *mapped = TRUE;
+            return p;
         }
     }
-    d->index[i] = 0;
+    *mapped = FALSE;
+    return g_new0(guint64, n);
 }
 
 static void
-index_insert(GwDedup *d, guint64 key, gsize pos)
+slots_free(guint64 *slots, gsize n, gboolean mapped)
 {
-    gsize i = home_of(d, key);
-
-    while (d->index[i] != 0)
-        i = (i + 1) & d->imask;
-    d->index[i] = (guint32)(pos + 1);
+    if (mapped)
+        munmap(slots, n * sizeof(guint64));
+    else
+        g_free(slots);
 }
 
+static Gen *
+gen_new(gsize n, gint64 now)
+{
+    Gen *g = g_new0(Gen, 1);
+
+    g->n = MAX(n, MIN_SLOTS);
+    g->slots = slots_alloc(g->n, &g->mapped);
+    g->first = g->last = now;
+    return g;
+}
+
+static void
+gen_free(gpointer data)
+{
+    Gen *g = data;
+
+    slots_free(g->slots, g->n, g->mapped);
+    g_free(g);
+}
+
+/* The slot holding k, or -1. */
 static gssize
-index_lookup(const GwDedup *d, guint64 key)
+gen_find(const Gen *g, guint64 k)
 {
     gsize i;
 
-    if (d->count == 0)
+    if (g->count == 0)
         return -1;
-    for (i = home_of(d, key); d->index[i] != 0; i = (i + 1) & d->imask) {
-        if (d->ring[d->index[i] - 1].key == key)
+    for (i = home_of(g->n, k); g->slots[i] != 0; i = next_slot(g, i)) {
+        if ((g->slots[i] & ~CODE_MASK) == k)
             return (gssize)i;
     }
     return -1;
 }
 
-/* Moves the entries into a ring of new_cap (>= count), oldest first. */
 static void
-resize(GwDedup *d, gsize new_cap)
+gen_put(Gen *g, guint64 slot)
 {
-    Entry *ring = g_new(Entry, new_cap);
-    gsize isize = 1;
+    gsize i = home_of(g->n, slot & ~CODE_MASK);
 
-    for (gsize i = 0; i < d->count; i++)
-        ring[i] = d->ring[(d->head + i) % d->cap];
-    g_free(d->ring);
-    d->ring = ring;
-    d->cap = new_cap;
-    d->head = 0;
-    while (isize < 2 * new_cap)
-        isize <<= 1;
-    g_free(d->index);
-    d->index = g_new0(guint32, isize);
-    d->imask = isize - 1;
-    for (gsize i = 0; i < d->count; i++) {
-        if (!ring[i].gone)
-            index_insert(d, ring[i].key, i);
-    }
+    while (g->slots[i] != 0)
+        i = next_slot(g, i);
+    g->slots[i] = slot;
+    g->count++;
 }
 
 static void
-pop_oldest(GwDedup *d)
+gen_grow(Gen *g)
 {
-    Entry *e = &d->ring[d->head];
+    guint64 *old = g->slots;
+    gsize old_n = g->n, count = g->count;
+    gboolean old_mapped = g->mapped;
 
-    if (!e->gone)
-        index_delete(d, index_find_pos(d, e->key, d->head));
-    d->head = (d->head + 1) % d->cap;
-    d->count--;
+    g->n = old_n * 2;
+    g->slots = slots_alloc(g->n, &g->mapped);
+    g->count = 0;
+    for (gsize i = 0; i < old_n; i++) {
+        if (old[i] != 0)
+            gen_put(g, old[i]);
+    }
+    g_assert(g->count == count);
+    slots_free(old, old_n, old_mapped);
+}
+
+/* Empties slot i; the slots after it that may move closer to their home
+ * move back (linear probing keeps no tombstones). */
+static void
+gen_delete(Gen *g, gsize i)
+{
+    gsize j = i;
+
+    for (;;) {
+        gsize k, dist_kj, dist_ij;
+        j = next_slot(g, j);
+        if (g->slots[j] == 0)
+            break;
+        k = home_of(g->n, g->slots[j] & ~CODE_MASK);
+        /* it may fill i if i lies on its probe path: from k up to j */
+        dist_kj = (j + g->n - k) % g->n;
+        dist_ij = (j + g->n - i) % g->n;
+        if (dist_kj >= dist_ij) {
+            g->slots[i] = g->slots[j];
+            i = j;
+        }
+    }
+    g->slots[i] = 0;
+    g->count--;
+}
+
+static void
+drop_oldest(GwDedup *d)
+{
+    Gen *g = g_ptr_array_index(d->gens, 0);
+
+    d->count -= g->count;
+    g_ptr_array_remove_index(d->gens, 0); /* frees it */
 }
 
 GwDedup *
@@ -152,9 +208,10 @@ gw_dedup_new(guint lifetime_ms, gsize max_entries)
     GwDedup *d = g_new0(GwDedup, 1);
 
     d->lifetime = lifetime_ms;
-    d->max = MAX(max_entries, MIN_CAP);
-    d->max = MIN(d->max, (gsize)G_MAXUINT32 / 4);
-    resize(d, MIN_CAP);
+    d->span = MAX(d->lifetime / GENERATIONS, 1);
+    d->max = MAX(max_entries, MIN_SLOTS);
+    d->gen_max = MAX(d->max / GENERATIONS, 1);
+    d->gens = g_ptr_array_new_with_free_func(gen_free);
     return d;
 }
 
@@ -163,83 +220,126 @@ gw_dedup_free(GwDedup *d)
 {
     if (d == NULL)
         return;
-    g_free(d->ring);
-    g_free(d->index);
+    g_ptr_array_free(d->gens, TRUE);
     g_free(d);
 }
 
 void
 gw_dedup_expire(GwDedup *d, gint64 now_ms)
 {
-    guint32 now = rel_time(d, now_ms);
+    while (d->gens->len > 0) {
+        Gen *g = g_ptr_array_index(d->gens, 0);
+        if (g->last + d->lifetime > now_ms)
+            break;
+        drop_oldest(d);
+    }
+}
 
-    while (d->count > 0 && (gint32)(d->ring[d->head].expires - now) <= 0)
-        pop_oldest(d);
-    if (d->cap > MIN_CAP && d->count < d->cap / 4)
-        resize(d, MAX(d->cap / 2, MIN_CAP));
+/* The newest generation holding k, and its slot. */
+static Gen *
+find_newest(const GwDedup *d, guint64 k, gsize *slot)
+{
+    for (guint i = d->gens->len; i-- > 0;) {
+        Gen *g = g_ptr_array_index(d->gens, i);
+        gssize s = gen_find(g, k);
+        if (s >= 0) {
+            *slot = (gsize)s;
+            return g;
+        }
+    }
+    return NULL;
 }
 
 gboolean
 gw_dedup_lookup(GwDedup *d, guint64 key, gint64 now_ms, guint32 *value)
 {
-    gssize i;
+    gsize s;
+    Gen *g;
+    guint code;
 
     gw_dedup_expire(d, now_ms);
-    i = index_lookup(d, key);
-    if (i < 0)
+    g = find_newest(d, key56(key), &s);
+    if (g == NULL)
         return FALSE;
+    code = (guint)(g->slots[s] & CODE_MASK);
     if (value != NULL)
-        *value = d->ring[d->index[i] - 1].value;
+        *value = code == 0 ? GW_DEDUP_PENDING : g->answers[code - 1];
     return TRUE;
 }
 
 void
 gw_dedup_add(GwDedup *d, guint64 key, gint64 now_ms)
 {
-    guint32 now = rel_time(d, now_ms);
-    gsize pos;
-    Entry *e;
+    Gen *g = d->gens->len > 0 ? g_ptr_array_index(d->gens, d->gens->len - 1)
+                              : NULL;
 
-    if (d->count == d->cap) {
-        if (d->cap < d->max) {
-            resize(d, MIN(d->max, d->cap + d->cap / 2));
-        } else {
-            pop_oldest(d);
-            d->evicted++;
-        }
+    if (d->count >= d->max && d->gens->len > 0) {
+        /* full: the oldest generation goes before its time */
+        Gen *old = g_ptr_array_index(d->gens, 0);
+        d->evicted += old->count;
+        if (old == g)
+            g = NULL;
+        drop_oldest(d);
     }
-    pos = (d->head + d->count) % d->cap;
-    e = &d->ring[pos];
-    e->key = key;
-    e->expires = now + d->lifetime;
-    e->value = GW_DEDUP_PENDING;
-    e->gone = 0;
+    if (g == NULL || now_ms - g->first >= d->span || g->count >= d->gen_max) {
+        /* a new generation, sized for as many as the last one took */
+        gsize want = g != NULL ? g->count + g->count / 2 : MIN_SLOTS;
+        want = MIN(want, d->gen_max + d->gen_max / 4 + 1);
+        g = gen_new(want, now_ms);
+        g_ptr_array_add(d->gens, g);
+    }
+    if ((g->count + 1) * 5 > g->n * 4)
+        gen_grow(g);
+    gen_put(g, key56(key));
+    g->last = MAX(g->last, now_ms);
     d->count++;
-    index_insert(d, key, pos);
 }
 
 gboolean
 gw_dedup_set(GwDedup *d, guint64 key, guint32 value)
 {
-    gssize i = index_lookup(d, key);
+    gsize s, code = 0;
+    Gen *g;
 
     g_return_val_if_fail(value < (1u << 31), FALSE);
-    if (i < 0)
+    g = find_newest(d, key56(key), &s);
+    if (g == NULL)
         return FALSE;
-    d->ring[d->index[i] - 1].value = value;
+    if (value != GW_DEDUP_PENDING) {
+        for (code = 0; code < g->n_answers; code++) {
+            if (g->answers[code] == value)
+                break;
+        }
+        if (code == g->n_answers) {
+            if (g->n_answers == MAX_ANSWERS) {
+                gen_delete(g, s);
+                d->count--;
+                return FALSE;
+            }
+            g->answers[g->n_answers++] = value;
+        }
+        code++;
+    }
+    g->slots[s] = (g->slots[s] & ~CODE_MASK) | code;
     return TRUE;
 }
 
 gboolean
 gw_dedup_remove(GwDedup *d, guint64 key)
 {
-    gssize i = index_lookup(d, key);
+    guint64 k = key56(key);
+    gboolean found = FALSE;
 
-    if (i < 0)
-        return FALSE;
-    d->ring[d->index[i] - 1].gone = 1;
-    index_delete(d, (gsize)i);
-    return TRUE;
+    for (guint i = 0; i < d->gens->len; i++) {
+        Gen *g = g_ptr_array_index(d->gens, i);
+        gssize s;
+        while ((s = gen_find(g, k)) >= 0) {
+            gen_delete(g, (gsize)s);
+            d->count--;
+            found = TRUE;
+        }
+    }
+    return found;
 }
 
 gsize
@@ -252,6 +352,18 @@ guint64
 gw_dedup_evicted(const GwDedup *d)
 {
     return d->evicted;
+}
+
+gsize
+gw_dedup_bytes(const GwDedup *d)
+{
+    gsize bytes = sizeof *d;
+
+    for (guint i = 0; i < d->gens->len; i++) {
+        const Gen *g = g_ptr_array_index(d->gens, i);
+        bytes += sizeof *g + g->n * sizeof(guint64);
+    }
+    return bytes;
 }
 
 guint64
