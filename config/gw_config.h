@@ -65,6 +65,7 @@ typedef struct {
         guint transports; /* GwSipTransports */
         char *listen_tls; /* sips: URL or NULL */
         char *lean_listen; /* the lean agent's SIP URL, or NULL */
+        gboolean lean_send; /* MESSAGEs we send go out from it */
         char *tls_dir;    /* agent.pem + cafile.pem, or NULL */
         char *domain;     /* the gateway's own SIP domain */
         char *outbound_proxy;

@@ -70,9 +70,21 @@
  * 513, so that max_sip_watchers bounds the memory too. */
 #define MAX_DIALOG_BYTES 4096
 /* The retransmission memo of stateless MESSAGEs holds at most this many
- * (24 bytes each: 24 MiB); above it the oldest go before timer J. */
+ * (~11-14 bytes each: ~14 MiB); above it the oldest go before timer J. */
 #define MEMO_MAX_ENTRIES (1u << 20)
 #define MEMO_SWEEP_S 2
+/* T4 of the lean agent. nta keeps a request it sent over UDP for timer K
+ * = T4 (5 s) after its final response, ~10 KiB each, only to absorb
+ * retransmitted responses: 12,000 MESSAGEs/s held ~600 MiB. Here those
+ * reach on_agent_message() instead and are dropped there, which is all
+ * K does with them. T4 also times nta's wait for a TCP connection before
+ * it falls back to UDP (N3): lean_tcreate() picks TCP itself for large
+ * requests, so that wait does not arise. Timer I (INVITE) is not used
+ * here. */
+#define LEAN_T4_MS 1
+/* sip_flags of a response nta made itself (503 for a transport error,
+ * 408): NTA_INTERNAL_MSG of Sofia's nta_internal.h, not installed */
+#define NTA_MADE_IT (1 << 15)
 /* A memo value: status (10 bits), Retry-After (20 bits), Accept (1 bit) */
 #define MEMO_STATUS(v) ((v) & 0x3ff)
 #define MEMO_RETRY(v) (((v) >> 10) & 0xfffff)
@@ -128,6 +140,7 @@ struct GwNotifier {
     char *contact_tcp;   /* "<sip:host:port;transport=tcp>" */
     GSequence *refreshes; /* client dialogs by refresh_at */
     guint refresh_id;
+    GHashTable *outs; /* LeanOut*: MESSAGEs we sent, not answered yet */
 };
 
 /* ---- dialogs ----------------------------------------------------------- */
@@ -317,6 +330,77 @@ lean_find(GwNotifier *n, sip_t const *sip, gboolean ours)
     return d;
 }
 
+/* Where a request goes over TCP because of its size (RFC 3261 18.1.1):
+ * its next hop (the first loose Route, else the Request-URI) with
+ * transport=tcp; NULL when it stays as it is (small, or already on a
+ * reliable transport). nta would try TCP by itself, but gives up on a
+ * connection not up within T4 and sends over UDP, and T4 is ~0 here
+ * (LEAN_T4_MS), so the choice is made before. */
+static const char *
+tcp_hop(su_home_t *home, const char *ruri, const char *route)
+{
+    url_t *u = NULL;
+
+    if (route != NULL) {
+        sip_route_t *r = sip_route_make(home, route);
+        if (r != NULL && url_has_param(r->r_url, "lr"))
+            u = url_hdup(home, r->r_url);
+    }
+    if (u == NULL)
+        u = url_hdup(home, url_make(home, ruri));
+    if (u == NULL || u->url_type == url_sips)
+        return NULL;
+    if (u->url_params != NULL) {
+        char proto[16] = "";
+        if (url_param(u->url_params, "transport", proto, sizeof proto) > 0 &&
+            g_ascii_strcasecmp(proto, "udp") != 0)
+            return NULL; /* tcp, tls, sctp: reliable already */
+        u->url_params =
+            url_strip_param_string(su_strdup(home, u->url_params), "transport");
+        if (u->url_params[0] == '\0')
+            u->url_params = NULL;
+    }
+    url_param_add(home, u, "transport=tcp");
+    return url_as_string(home, u);
+}
+
+/* nta_outgoing_tcreate() on the lean leg, but a request of about
+ * `estimate` bytes (what the caller puts in it, headers' names aside;
+ * 0: let nta choose) that would not fit [sip] udp_mtu goes over TCP
+ * (tcp_hop(); *over_tcp says so). `hop`: where to send it instead of the
+ * Request-URI or the first Route (the outbound proxy). */
+static nta_outgoing_t *
+lean_tcreate(GwNotifier *n, nta_response_f *callback,
+             nta_outgoing_magic_t *magic, const char *hop, gsize estimate,
+             gboolean *over_tcp, sip_method_t method, const char *name,
+             const char *ruri, const char *route, tag_type_t tag,
+             tag_value_t value, ...)
+{
+    su_home_t home[1] = { SU_HOME_INIT(home) };
+    const char *next = hop;
+    nta_outgoing_t *orq;
+    ta_list ta;
+
+    /* + the request line, Via, Max-Forwards, Content-Length, CSeq and
+     * the header names: ~300 bytes */
+    if (estimate > 0 && estimate + 300 > n->ua->config->sip.udp_mtu) {
+        const char *tcp = tcp_hop(home, hop != NULL ? hop : ruri,
+                                  hop != NULL ? NULL : route);
+        if (tcp != NULL)
+            next = tcp;
+    }
+    if (over_tcp != NULL)
+        *over_tcp = next != hop;
+    ta_start(ta, tag, value);
+    orq = nta_outgoing_tcreate(
+        n->leg, callback, magic, next ? URL_STRING_MAKE(next) : NULL, method,
+        name, URL_STRING_MAKE(ruri),
+        TAG_IF(route != NULL, SIPTAG_ROUTE_STR(route)), TAG_NEXT(ta_args(ta)));
+    ta_end(ta);
+    su_home_deinit(home);
+    return orq;
+}
+
 /* A request in the dialog: Call-ID, CSeq + 1, From/To with tags, the route
  * set (a strict router first as RFC 3261 12.2.1.1 says), our Contact, and
  * the caller's tags. */
@@ -352,11 +436,14 @@ lean_send(GwSipDialog *d, sip_method_t method, const char *name,
     }
     g_snprintf(cseq, sizeof cseq, "%u %s", ++l->lseq, name);
     ta_start(ta, tag, value);
-    orq = nta_outgoing_tcreate(
-        n->leg, callback, (nta_outgoing_magic_t *)d, NULL, method, name,
-        URL_STRING_MAKE(ruri), SIPTAG_CALL_ID_STR(l->call_id),
+    /* nta picks the transport: a NOTIFY too large for UDP is tried over
+     * TCP, and sent over UDP at once if the watcher has no TCP connection
+     * up (T4 ~0), as most phones listen on UDP only */
+    orq = lean_tcreate(
+        n, callback, (nta_outgoing_magic_t *)d, NULL, 0, NULL, method,
+        name,
+        ruri, route, SIPTAG_CALL_ID_STR(l->call_id),
         SIPTAG_CSEQ_STR(cseq), SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
-        TAG_IF(route != NULL, SIPTAG_ROUTE_STR(route)),
         SIPTAG_CONTACT_STR(l->tcp ? n->contact_tcp : n->contact_udp),
         SIPTAG_EVENT_STR(d->event),
         TAG_IF(cfg->sip.user_agent != NULL,
@@ -651,7 +738,8 @@ send_subscribe(GwSipDialog *d, guint expires, const char *auth,
 
     g_snprintf(ex, sizeof ex, "%u", expires);
     l->orq = lean_send(
-        d, SIP_METHOD_SUBSCRIBE, on_subscribe_answer, SIPTAG_EXPIRES_STR(ex),
+        d, SIP_METHOD_SUBSCRIBE, on_subscribe_answer,
+        SIPTAG_EXPIRES_STR(ex),
         TAG_IF(l->accept != NULL, SIPTAG_ACCEPT_STR(l->accept)),
         TAG_IF(auth != NULL && !proxy_auth, SIPTAG_AUTHORIZATION_STR(auth)),
         TAG_IF(auth != NULL && proxy_auth,
@@ -982,16 +1070,17 @@ on_request(GwNotifier *n, nta_incoming_t *irq, sip_t const *sip)
  * A MESSAGE answered through nta would keep its server transaction, ~10
  * KiB, for timer J (64*T1 = 32 s) over UDP: 330 MiB at 1,000/s. Here nta
  * hands MESSAGEs over without a transaction (no default leg), and the
- * memo keeps 24 bytes per request instead, for the same time, keyed by
- * the transaction identity of RFC 3261 17.2.3:
+ * memo (dedup.h) keeps ~11-14 bytes per UDP request instead, for the
+ * same time (up to 1/8 longer), keyed by the transaction identity of
+ * RFC 3261 17.2.3:
  *   new: kept as pending, given to the router as any other request;
  *   retransmitted while pending (Trying): dropped, as 17.2.2 says;
  *   retransmitted once answered (Completed): the same answer again
  *     (status, Retry-After, Accept, the same To tag), never a second
  *     delivery; a 401 is not kept (its retransmission is challenged
  *     afresh: nothing was delivered);
- *   over TCP/TLS nothing is retransmitted (timer J is 0): forgotten once
- *     answered. */
+ *   over TCP/TLS nothing is retransmitted (17.1.2.2; timer J is 0):
+ *     nothing is kept. */
 
 static guint64
 memo_key(sip_t const *sip)
@@ -1064,7 +1153,9 @@ stateless_respond(GwSipRequest *req, int status, const char *phrase,
     stateless_reply(n, req->msg, sip, req->tport, req->memo_key, status,
                     phrase, retry_after, accept, challenge);
     req->msg = NULL;
-    if (req->memo_reliable || status == 401) {
+    if (req->memo_reliable) {
+        /* nothing was kept (nothing is retransmitted over TCP/TLS) */
+    } else if (status == 401) {
         gw_dedup_remove(n->memo, req->memo_key);
     } else {
         guint32 v = (guint32)MIN(status, 0x3ff) |
@@ -1115,13 +1206,14 @@ take_message(GwNotifier *n, msg_t *msg, sip_t const *sip)
                         "Call/Transaction Does Not Exist", 0, NULL, NULL);
         return;
     }
-    gw_dedup_add(n->memo, key, now);
     gw_sip_incoming_fill(&in, &text, sip, msg);
     req = gw_sip_request_new(ua, &in, NULL);
     req->msg = msg;
     req->tport = nta_incoming_transport(n->agent, NULL, msg);
     req->memo_key = key;
     req->memo_reliable = strcmp(in.transport, "udp") != 0;
+    if (!req->memo_reliable)
+        gw_dedup_add(n->memo, key, now);
     gw_sip_ua_deliver(ua, req, &in); /* may answer (and free req) now */
     gw_sip_incoming_text_clear(&text);
 }
@@ -1166,6 +1258,187 @@ memo_sweep(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* ---- MESSAGE, sent ----------------------------------------------------- *
+ *
+ * gw_sip_ua_send_message() through the lean agent: a transaction while
+ * the request is unanswered (nta retransmits, times out, resolves), and
+ * nothing once it is: LEAN_T4_MS. A digest challenge is answered once
+ * with [sip] credentials, as the nua path does; the request goes to
+ * [sip] outbound_proxy when set (as nua's NUTAG_PROXY: no Route header). */
+
+typedef struct {
+    GwNotifier *n;
+    nta_outgoing_t *orq;
+    GwSipResultFunc func;
+    gpointer data;
+    guint idle_id;   /* reports a request that could not be created */
+    guint32 cseq;
+    gboolean auth_tried;
+    gboolean over_tcp;    /* the last one went over TCP for its size */
+    gboolean tcp_refused; /* ... which failed: UDP once more */
+    char *call_id, *from, *to, *ruri, *content_type, *body;
+} LeanOut;
+
+static int on_message_answer(nta_outgoing_magic_t *magic,
+                             nta_outgoing_t *orq, sip_t const *sip);
+
+static void
+out_finish(LeanOut *o, int status, const char *phrase)
+{
+    g_hash_table_remove(o->n->outs, o);
+    if (o->orq != NULL)
+        nta_outgoing_destroy(o->orq);
+    g_clear_handle_id(&o->idle_id, g_source_remove);
+    if (o->func != NULL)
+        o->func(status, phrase, o->data);
+    g_free(o->call_id);
+    g_free(o->from);
+    g_free(o->to);
+    g_free(o->ruri);
+    g_free(o->content_type);
+    g_free(o->body);
+    g_free(o);
+}
+
+static gboolean
+out_failed_idle(gpointer data)
+{
+    LeanOut *o = data;
+
+    o->idle_id = 0;
+    out_finish(o, 503, "Cannot Create Request");
+    return G_SOURCE_REMOVE;
+}
+
+/* (Re)sends with the next CSeq; auth: an Authorization (or, proxy_auth,
+ * Proxy-Authorization) value. udp: nta's own choice of transport, after
+ * TCP was refused. */
+static gboolean
+out_send(LeanOut *o, const char *auth, gboolean proxy_auth, gboolean udp)
+{
+    GwNotifier *n = o->n;
+    const GwConfig *cfg = n->ua->config;
+    const char *proxy = cfg->sip.outbound_proxy;
+    char cseq[32];
+    gsize estimate;
+
+    g_snprintf(cseq, sizeof cseq, "%u MESSAGE", ++o->cseq);
+    estimate = strlen(o->body) + strlen(o->content_type) + strlen(o->ruri) +
+               strlen(o->from) + strlen(o->to) + strlen(o->call_id) +
+               (auth ? strlen(auth) : 0) +
+               (cfg->sip.user_agent ? strlen(cfg->sip.user_agent) : 0);
+    if (udp)
+        estimate = 0; /* as nta decides */
+    o->orq = lean_tcreate(
+        n, on_message_answer, (nta_outgoing_magic_t *)o, proxy, estimate,
+        &o->over_tcp, SIP_METHOD_MESSAGE, o->ruri, NULL, SIPTAG_CALL_ID_STR(o->call_id),
+        SIPTAG_CSEQ_STR(cseq), SIPTAG_FROM_STR(o->from), SIPTAG_TO_STR(o->to),
+        SIPTAG_CONTENT_TYPE_STR(o->content_type),
+        SIPTAG_PAYLOAD_STR(o->body),
+        TAG_IF(auth != NULL && !proxy_auth, SIPTAG_AUTHORIZATION_STR(auth)),
+        TAG_IF(auth != NULL && proxy_auth,
+               SIPTAG_PROXY_AUTHORIZATION_STR(auth)),
+        TAG_IF(cfg->sip.user_agent != NULL,
+               SIPTAG_USER_AGENT_STR(cfg->sip.user_agent)),
+        TAG_END());
+    return o->orq != NULL;
+}
+
+static int
+on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+                  sip_t const *sip)
+{
+    LeanOut *o = (LeanOut *)magic;
+    const GwConfig *cfg = o->n->ua->config;
+    int status = nta_outgoing_status(orq);
+    const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
+                                                : sip_status_phrase(status);
+    gboolean internal = sip == NULL || (sip->sip_flags & NTA_MADE_IT);
+
+    if (status < 200)
+        return 0;
+    nta_outgoing_destroy(orq);
+    o->orq = NULL;
+    if (status == 503 && internal && o->over_tcp && !o->tcp_refused) {
+        /* sent over TCP for its size, which the peer refused: UDP, as
+         * nta's own fallback does */
+        o->tcp_refused = TRUE;
+        if (out_send(o, NULL, FALSE, TRUE))
+            return 0;
+    }
+    if ((status == 401 || status == 407) && !o->auth_tried && sip != NULL &&
+        cfg->sip.password != NULL && cfg->sip.auth_username != NULL) {
+        su_home_t home[1] = { SU_HOME_INIT(home) };
+        const void *au = status == 401
+                             ? (const void *)sip->sip_www_authenticate
+                             : (const void *)sip->sip_proxy_authenticate;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *answer = NULL;
+        char cnonce[17];
+
+        g_snprintf(cnonce, sizeof cnonce, "%08x%08x", g_random_int(),
+                   g_random_int());
+        if (au != NULL)
+            answer = gw_sip_auth_answer(header_text(home, au),
+                                        cfg->sip.auth_username,
+                                        cfg->sip.password, "MESSAGE", o->ruri,
+                                        cnonce, 1, &error);
+        su_home_deinit(home);
+        o->auth_tried = TRUE;
+        if (answer != NULL) {
+            gboolean sent = out_send(o, answer, status == 407, FALSE);
+            memset(answer, 0, strlen(answer));
+            if (sent)
+                return 0;
+        } else if (error != NULL) {
+            g_warning("MESSAGE to %s: %d challenge not answered: %s",
+                      o->ruri, status, error->message);
+        }
+    }
+    out_finish(o, status, phrase);
+    return 0;
+}
+
+void
+gw_notifier_send_message(GwNotifier *n, const char *from_uri,
+                         const char *to_uri, const char *content_type,
+                         const char *body, GwSipResultFunc result,
+                         gpointer user_data)
+{
+    LeanOut *o = g_new0(LeanOut, 1);
+
+    o->n = n;
+    o->func = result;
+    o->data = user_data;
+    o->call_id = g_strdup_printf("%08x%08x%08x", g_random_int(),
+                                 g_random_int(), g_random_int());
+    /* name-addr form: URI parameters stay the URI's (RFC 3261 20.10) */
+    o->from = g_strdup_printf("<%s>;tag=%08x%08x", from_uri, g_random_int(),
+                              g_random_int());
+    o->to = g_strdup_printf("<%s>", to_uri);
+    o->ruri = g_strdup(to_uri);
+    o->content_type = g_strdup(content_type);
+    o->body = g_strdup(body != NULL ? body : "");
+    o->cseq = g_random_int_range(1, 1 << 20);
+    g_hash_table_add(n->outs, o);
+    if (!out_send(o, NULL, FALSE, FALSE)) {
+        /* reported from the loop, never inside the caller */
+        o->idle_id = g_idle_add(out_failed_idle, o);
+    }
+}
+
+void
+gw_notifier_fail_outgoing(GwNotifier *n, int status, const char *phrase)
+{
+    while (g_hash_table_size(n->outs) > 0) {
+        GHashTableIter it;
+        gpointer o;
+        g_hash_table_iter_init(&it, n->outs);
+        g_hash_table_iter_next(&it, &o, NULL);
+        out_finish(o, status, phrase);
+    }
+}
+
 /* ---- construction ------------------------------------------------------ */
 
 GwNotifier *
@@ -1179,6 +1452,7 @@ gw_notifier_new(GwSipUa *ua, GError **error)
 
     n->ua = ua;
     n->dialogs = g_hash_table_new(g_str_hash, g_str_equal);
+    n->outs = g_hash_table_new(NULL, NULL);
     n->refreshes = g_sequence_new(NULL);
     n->memo = gw_dedup_new(cfg->sip.transaction_timeout_ms, MEMO_MAX_ENTRIES);
     n->tag_salt = ((guint64)g_random_int() << 32) | g_random_int();
@@ -1188,7 +1462,7 @@ gw_notifier_new(GwSipUa *ua, GError **error)
         NTATAG_MAXSIZE(MAX_REQUEST_BYTES),
         NTATAG_UDP_MTU(cfg->sip.udp_mtu),
         NTATAG_SIP_T1X64(cfg->sip.transaction_timeout_ms),
-        NTATAG_SIP_T4(cfg->sip.timer_t4_ms), TPTAG_QUEUESIZE(1000),
+        NTATAG_SIP_T4(LEAN_T4_MS), TPTAG_QUEUESIZE(1000),
         TAG_END());
     if (n->agent == NULL) {
         g_set_error(error, GW_ERROR, GW_ERROR_LINK_DOWN,
@@ -1241,6 +1515,7 @@ gw_notifier_free(GwNotifier *n)
     if (n == NULL)
         return;
     /* the owners are gone (the presence bridge stops first) */
+    gw_notifier_fail_outgoing(n, 503, "Gateway Shutting Down");
     all = g_hash_table_get_values(n->dialogs);
     g_list_free_full(all, (GDestroyNotify)lean_free);
     g_clear_handle_id(&n->refresh_id, g_source_remove);
@@ -1251,6 +1526,7 @@ gw_notifier_free(GwNotifier *n)
     if (n->agent != NULL)
         nta_agent_destroy(n->agent);
     g_hash_table_unref(n->dialogs);
+    g_hash_table_unref(n->outs);
     gw_dedup_free(n->memo);
     g_free(n->memo_accept);
     g_free(n->contact_udp);

@@ -994,9 +994,15 @@ gw_sip_ua_send_message(GwSipUa *self, const char *from_uri,
                        const char *body, GwSipResultFunc result,
                        gpointer user_data)
 {
-    OutTxn *t = g_new0(OutTxn, 1);
+    OutTxn *t;
     g_autofree char *to = NULL, *from = NULL;
 
+    if (self->notifier != NULL && self->config->sip.lean_send) {
+        gw_notifier_send_message(self->notifier, from_uri, to_uri,
+                                 content_type, body, result, user_data);
+        return;
+    }
+    t = g_new0(OutTxn, 1);
     t->magic = MAGIC_TXN;
     t->ua = self;
     t->func = result;
@@ -1149,6 +1155,9 @@ gw_sip_ua_stop(GwSipUa *self, GSourceFunc done, gpointer data)
         finish_txn(l->data, 503, "Gateway Shutting Down");
         g_list_free(l);
     }
+    if (self->notifier != NULL)
+        gw_notifier_fail_outgoing(self->notifier, 503,
+                                  "Gateway Shutting Down");
 
     if (self->reg_nh != NULL && self->reg_state == REG_REGISTERED) {
         self->reg_state = REG_UNREGISTERING;

@@ -29,7 +29,7 @@ struct GwSipRequest {
     msg_t *msg;             /* a MESSAGE the lean agent took statelessly */
     tport_t *tport;         /* ... the transport it came on (a reference) */
     guint64 memo_key;       /* ... its key in the retransmission memo */
-    gboolean memo_reliable; /* ... came over TCP/TLS: no memo after answer */
+    gboolean memo_reliable; /* ... came over TCP/TLS: nothing in the memo */
     nua_saved_event_t saved[1];
     GwSipDialog *dialog; /* SUBSCRIBE */
     GwSipCall *call;     /* INVITE */
@@ -131,6 +131,14 @@ void gw_notifier_notify(GwSipDialog *d, const char *subscription_state,
 /* The owner lets go: a served dialog goes once its last NOTIFY is
  * answered; one of ours is un-SUBSCRIBEd first. */
 void gw_notifier_close(GwSipDialog *d);
+/* gw_sip_ua_send_message() from the lean agent ([sip] lean_send). */
+void gw_notifier_send_message(GwNotifier *n, const char *from_uri,
+                              const char *to_uri, const char *content_type,
+                              const char *body, GwSipResultFunc result,
+                              gpointer user_data);
+/* Ends the MESSAGEs still unanswered with this status (shutdown). */
+void gw_notifier_fail_outgoing(GwNotifier *n, int status,
+                               const char *phrase);
 /* gw_sip_ua_subscribe() on the lean agent; NULL if the dialog state would
  * be too large. */
 GwSipDialog *gw_notifier_subscribe(GwNotifier *n, const char *from,

@@ -191,6 +191,15 @@ test_lean_listen(void)
                                       &error);
         g_assert_no_error(error);
         g_assert_cmpstr(c->sip.lean_listen, ==, "sip:127.0.0.1:5062");
+        g_assert_true(c->sip.lean_send); /* the default */
+    }
+    {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GwConfig) c = parse(MINIMAL "[sip]\nlean_listen = sip:127.0.0.1:5062\n"
+                                              "lean_send = false\n",
+                                      &error);
+        g_assert_no_error(error);
+        g_assert_false(c->sip.lean_send);
     }
 }
 

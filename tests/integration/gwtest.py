@@ -670,11 +670,13 @@ class XmppClient:
                 self.inbox.put(h)
 
     def drain(self):
+        """Empties the inbox; what was in it."""
+        got = []
         while True:
             try:
-                self.inbox.get_nowait()
+                got.append(self.inbox.get_nowait())
             except queue.Empty:
-                return
+                return got
 
     def close(self):
         def finish(_=None):

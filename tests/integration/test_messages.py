@@ -6,6 +6,7 @@ through an outbound proxy address that a SIPp UAS listens on, so requests
 for sip:1001@pbx.localhost arrive there without DNS.
 """
 
+import hashlib
 import os
 import re
 import socket
@@ -24,6 +25,8 @@ LEAN_PORT = free_port(udp_too=True)
 
 class Messages(gwtest.GatewayTestCase):
     gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS_PORT}",
+                         "sip__auth_username": "gwuser",
+                         "sip__password": "s3cret-pw",
                          "limits__max_message_bytes": 8192}
 
     @classmethod
@@ -153,6 +156,72 @@ class Messages(gwtest.GatewayTestCase):
         self.assertIn("TCP message received", msgs)
         self.assertIn("Content-Length: 4000", msgs)
 
+    def test_3_08b_large_message_tcp_refused(self):
+        """3.8b a body above udp_mtu to a peer without TCP: the connection
+        is refused, so it goes over UDP after all (as Sofia's own RFC 3261
+        18.1.1 fallback does), and alice gets her receipt"""
+        uas = self.uas(transport="u1")
+        body = "abcdefghij" * 300
+        mid = self.alice.send_message(f"1001@{COMPONENT}", body, receipt=True)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        self.assertIn("Content-Length: 3000", uas.messages())
+        r = self.alice.wait(lambda s: s.find(f"{{{NS_RECEIPTS}}}received")
+                            is not None or s.get("type") == "error",
+                            timeout=10, what="receipt")
+        self.assertEqual(r.find(f"{{{NS_RECEIPTS}}}received").get("id"), mid)
+
+    def test_3_09_digest_challenge(self):
+        """3.9 a PBX that challenges (401 WWW-Authenticate, 407
+        Proxy-Authenticate): the MESSAGE is sent again once, with the
+        [sip] credentials and the next CSeq; the digest is right (checked
+        here); the password never reaches the log; alice gets her receipt"""
+        for status, ask, answer in (
+                ("401 Unauthorized", "WWW-Authenticate", "Authorization"),
+                ("407 Proxy Authentication Required", "Proxy-Authenticate",
+                 "Proxy-Authorization")):
+            with self.subTest(status=status):
+                scenario = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="challenging uas">
+  <recv request="MESSAGE"/>
+  {gwtest.sipp_ok(status=status, to_tag="c1", headers=(
+      f'{ask}: Digest realm="pbx.localhost", nonce="a1b2c3d4", '
+      'qop="auth", algorithm=MD5',))}
+  <recv request="MESSAGE"/>
+  {gwtest.sipp_ok(to_tag="c2")}
+</scenario>
+"""
+                uas = self.sipp.start(scenario, port=UAS_PORT, timeout=20)
+                time.sleep(0.3)
+                mid = self.alice.send_message(f"1001@{COMPONENT}",
+                                              "behind a digest",
+                                              receipt=True)
+                self.assertEqual(uas.wait(), 0, uas.errors())
+                msgs = uas.messages()
+                cseqs = [int(c) for c in
+                         re.findall(r"(?m)^CSeq:\s*(\d+) MESSAGE", msgs)]
+                self.assertGreaterEqual(len(cseqs), 2, msgs)
+                self.assertEqual(cseqs[-1], cseqs[0] + 1)
+                m = re.search(r"(?m)^MESSAGE (\S+) SIP/2.0(?:(?!^MESSAGE )"
+                              r".)*?^" + answer + r": Digest (.*?)\r?$", msgs,
+                              re.S | re.M)
+                self.assertIsNotNone(m, msgs)
+                ruri = m.group(1)
+                p = dict(re.findall(r'(\w+)="?([^",]*)"?', m.group(2)))
+                self.assertEqual(p["username"], "gwuser")
+                self.assertEqual(p["uri"], ruri)
+                md5 = lambda x: hashlib.md5(x.encode()).hexdigest()  # noqa
+                ha1 = md5("gwuser:pbx.localhost:s3cret-pw")
+                ha2 = md5("MESSAGE:" + ruri)
+                want = md5(f"{ha1}:a1b2c3d4:{p['nc']}:{p['cnonce']}:auth:"
+                           f"{ha2}")
+                self.assertEqual(p["response"], want)
+                r = self.alice.wait(
+                    lambda s: s.find(f"{{{NS_RECEIPTS}}}received") is not None
+                    or s.get("type") == "error", what="receipt")
+                self.assertEqual(
+                    r.find(f"{{{NS_RECEIPTS}}}received").get("id"), mid)
+        self.assertNotIn("s3cret-pw", self.gw.log())
+
     # ---- SIP -> XMPP ----------------------------------------------------
 
     def test_3_10_sip_to_xmpp(self):
@@ -263,11 +332,13 @@ class Messages(gwtest.GatewayTestCase):
 
 
 class MessagesLean(Messages):
-    """3.1-3.16 again, with the SIP MESSAGEs sent to the lean agent ([sip]
-    lean_listen), which answers them without a transaction and keeps a
-    24-byte memo per request for timer J; then 3.17-3.19: what the memo
-    does with retransmissions (raw UDP and TCP: SIPp does not resend a
-    request it already has an answer to)."""
+    """3.1-3.16 again, with the lean agent ([sip] lean_listen): SIP
+    MESSAGEs sent to it are answered without a transaction (a memo of ~11
+    bytes per request for timer J), and the gateway's own MESSAGEs go out
+    from it ([sip] lean_send, the default), kept only until answered;
+    then 3.17-3.19: what the memo does with retransmissions (raw UDP and
+    TCP: SIPp does not resend a request it already has an answer to), and
+    3.20: where the gateway's MESSAGEs come from."""
     gateway_overrides = dict(Messages.gateway_overrides,
                              sip__lean_listen=f"sip:{HOST}:{LEAN_PORT}")
 
@@ -384,6 +455,41 @@ class MessagesLean(Messages):
                 self.assertEqual(self.bodies_for(1.5, "over tcp"), 1)
         finally:
             sock.close()
+        self.assertTrue(self.gw.proc.alive())
+
+    def test_3_20_sent_from_the_lean_agent(self):
+        """3.20 the gateway's MESSAGEs leave from [sip] lean_listen (Via
+        names its port, over UDP); once answered nothing of them is kept,
+        so a late copy of the 200 is a stray answer: dropped, no second
+        receipt, no crash"""
+        uas = self.uas()
+        mid = self.alice.send_message(f"1001@{COMPONENT}", "lean out",
+                                      receipt=True)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertRegex(msgs, r"(?mi)^Via: SIP/2.0/UDP [^;\r]*:%d;" %
+                         LEAN_PORT)
+        r = self.alice.wait(lambda s: s.find(f"{{{NS_RECEIPTS}}}received")
+                            is not None, what="receipt")
+        self.assertEqual(r.find(f"{{{NS_RECEIPTS}}}received").get("id"), mid)
+        # the 200 again, as if retransmitted, well after it was answered
+        req = msgs[msgs.index("MESSAGE sip:"):]
+        head = {k.lower(): v.strip() for k, v in re.findall(
+            r"(?m)^(Via|From|To|Call-ID|CSeq):(.*?)\r?$", req)}
+        late = ("SIP/2.0 200 OK\r\n"
+                f"Via: {head['via']}\r\nFrom: {head['from']}\r\n"
+                f"To: {head['to']};tag=late\r\nCall-ID: {head['call-id']}\r\n"
+                f"CSeq: {head['cseq']}\r\nContent-Length: 0\r\n\r\n")
+        time.sleep(0.2)
+        sock = self.raw()
+        try:
+            sock.sendto(late.encode(), (HOST, LEAN_PORT))
+        finally:
+            sock.close()
+        time.sleep(1.0)
+        again = [s for s in self.alice.drain()
+                 if s.find(f"{{{NS_RECEIPTS}}}received") is not None]
+        self.assertEqual(again, [])
         self.assertTrue(self.gw.proc.alive())
 
 
