@@ -687,7 +687,7 @@ def main():
             rate_e = args.e_rate
             log("e. memory: %d msg/s SIP->XMPP for %d s over UDP then "
                 "idle, the same over TCP, and XMPP->SIP as fast as it goes "
-                "over TCP" % (rate_e, secs_e))
+                "over TCP and over UDP" % (rate_e, secs_e))
             res = b.run("sip2xmpp", False, rate_e, secs_e * rate_e,
                         idle_after=15 if args.quick else 45)
             log("  " + b.describe(res))
@@ -700,6 +700,13 @@ def main():
                         transport="tcp", idle_after=12)
             log("  " + b.describe(res) + " [window 100]")
             summary["e_tcp_max"] = res
+            # over UDP: from [sip] listen nua keeps each ~10 KiB for timer
+            # K (5 s); with --lean they leave from lean_listen, kept only
+            # until answered
+            res = b.run("xmpp2sip", False, 0, cpu_count, window=100,
+                        transport="udp", idle_after=12)
+            log("  " + b.describe(res) + " [window 100]")
+            summary["e_udp_max"] = res
         if "a" in parts:
             log("a. stepping the offered rate (no Prosody)")
             stepped("a_x2s", "xmpp2sip", False)
@@ -873,7 +880,10 @@ def report(s, b, args):
     for key, label in (
             ("e_udp", "SIP->XMPP %d/s over UDP%s" % (args.e_rate, lean)),
             ("e_tcp", "SIP->XMPP %d/s over TCP%s" % (args.e_rate, lean)),
-            ("e_tcp_max", "XMPP->SIP max rate over TCP")):
+            ("e_tcp_max", "XMPP->SIP max rate over TCP%s" % (
+                " from [sip] lean_listen" if args.lean else "")),
+            ("e_udp_max", "XMPP->SIP max rate over UDP%s" % (
+                " from [sip] lean_listen" if args.lean else ""))):
         r = s.get(key)
         if not r or not r.get("rss_kib"):
             continue
