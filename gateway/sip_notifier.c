@@ -778,36 +778,48 @@ on_refresh_due(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* Answers a digest challenge once with [sip] credentials; FALSE when it
- * cannot (none configured, a challenge it cannot answer). */
-static gboolean
-answer_challenge(GwSipDialog *d, sip_t const *sip, int status)
+/* The answer to a 401 (WWW-Authenticate) or 407 (Proxy-Authenticate)
+ * with [sip] credentials, for `method` to `uri`; NULL when there is none
+ * to give (no credentials, no challenge, one we cannot answer: logged).
+ * Zero it before g_free(). */
+static char *
+digest_answer(GwNotifier *n, sip_t const *sip, int status,
+              const char *method, const char *uri)
 {
-    GwLeanDialog *l = d->lean;
-    const GwConfig *cfg = l->n->ua->config;
+    const GwConfig *cfg = n->ua->config;
     su_home_t home[1] = { SU_HOME_INIT(home) };
     const void *au = status == 401 ? (const void *)sip->sip_www_authenticate
                                    : (const void *)sip->sip_proxy_authenticate;
     g_autoptr(GError) error = NULL;
-    g_autofree char *answer = NULL;
+    char *answer;
     char cnonce[17];
 
     if (cfg->sip.password == NULL || cfg->sip.auth_username == NULL ||
         au == NULL)
-        return FALSE;
+        return NULL;
     g_snprintf(cnonce, sizeof cnonce, "%08x%08x", g_random_int(),
                g_random_int());
     answer = gw_sip_auth_answer(header_text(home, au),
                                 cfg->sip.auth_username, cfg->sip.password,
-                                "SUBSCRIBE",
-                                l->answered ? l->target : l->remote, cnonce,
-                                1, &error);
+                                method, uri, cnonce, 1, &error);
     su_home_deinit(home);
-    if (answer == NULL) {
-        g_warning("SUBSCRIBE to %s: %d challenge not answered: %s",
-                  l->remote, status, error->message);
+    if (answer == NULL)
+        g_warning("%s to %s: %d challenge not answered: %s", method, uri,
+                  status, error->message);
+    return answer;
+}
+
+/* Answers a digest challenge once with [sip] credentials; FALSE when it
+ * cannot. */
+static gboolean
+answer_challenge(GwSipDialog *d, sip_t const *sip, int status)
+{
+    GwLeanDialog *l = d->lean;
+    g_autofree char *answer = digest_answer(
+        l->n, sip, status, "SUBSCRIBE", l->answered ? l->target : l->remote);
+
+    if (answer == NULL)
         return FALSE;
-    }
     l->auth_tried = TRUE;
     send_subscribe(d, l->unsubscribed ? 0 : l->expires, answer,
                    status == 407);
@@ -1349,11 +1361,13 @@ on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
                   sip_t const *sip)
 {
     LeanOut *o = (LeanOut *)magic;
-    const GwConfig *cfg = o->n->ua->config;
     int status = nta_outgoing_status(orq);
     const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
                                                 : sip_status_phrase(status);
     gboolean internal = sip == NULL || (sip->sip_flags & NTA_MADE_IT);
+
+    if (phrase == NULL)
+        phrase = "";
 
     if (status < 200)
         return 0;
@@ -1366,33 +1380,16 @@ on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
         if (out_send(o, NULL, FALSE, TRUE))
             return 0;
     }
-    if ((status == 401 || status == 407) && !o->auth_tried && sip != NULL &&
-        cfg->sip.password != NULL && cfg->sip.auth_username != NULL) {
-        su_home_t home[1] = { SU_HOME_INIT(home) };
-        const void *au = status == 401
-                             ? (const void *)sip->sip_www_authenticate
-                             : (const void *)sip->sip_proxy_authenticate;
-        g_autoptr(GError) error = NULL;
-        g_autofree char *answer = NULL;
-        char cnonce[17];
-
-        g_snprintf(cnonce, sizeof cnonce, "%08x%08x", g_random_int(),
-                   g_random_int());
-        if (au != NULL)
-            answer = gw_sip_auth_answer(header_text(home, au),
-                                        cfg->sip.auth_username,
-                                        cfg->sip.password, "MESSAGE", o->ruri,
-                                        cnonce, 1, &error);
-        su_home_deinit(home);
+    if ((status == 401 || status == 407) && !o->auth_tried && sip != NULL) {
+        g_autofree char *answer =
+            digest_answer(o->n, sip, status, "MESSAGE", o->ruri);
         o->auth_tried = TRUE;
         if (answer != NULL) {
-            gboolean sent = out_send(o, answer, status == 407, FALSE);
+            gboolean sent =
+                out_send(o, answer, status == 407, o->tcp_refused);
             memset(answer, 0, strlen(answer));
             if (sent)
                 return 0;
-        } else if (error != NULL) {
-            g_warning("MESSAGE to %s: %d challenge not answered: %s",
-                      o->ruri, status, error->message);
         }
     }
     out_finish(o, status, phrase);
