@@ -499,18 +499,31 @@ send_notify(GwSipDialog *d, const char *ss, gboolean final,
         send_failed(d, "NOTIFY");
 }
 
-/* The final answer to the dialog's request in flight: its status and
- * phrase, the transaction let go. FALSE for a provisional one. */
+/* The final answer to a request we sent: its status and phrase (the
+ * peer's, else the standard one: nta gives no message for a non-INVITE
+ * timeout), the transaction let go. FALSE for a provisional one. */
+static gboolean
+final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
+         const char **phrase)
+{
+    *status = nta_outgoing_status(orq);
+    *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
+                                     : sip_status_phrase(*status);
+    if (*phrase == NULL)
+        *phrase = "";
+    if (*status < 200)
+        return FALSE;
+    nta_outgoing_destroy(orq);
+    return TRUE;
+}
+
+/* final_of() for the dialog's request in flight. */
 static gboolean
 final_answer(GwSipDialog *d, nta_outgoing_t *orq, sip_t const *sip,
              int *status, const char **phrase)
 {
-    *status = nta_outgoing_status(orq);
-    *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
-                                     : "Timeout";
-    if (*status < 200)
+    if (!final_of(orq, sip, status, phrase))
         return FALSE;
-    nta_outgoing_destroy(orq);
     d->lean->orq = NULL;
     return TRUE;
 }
@@ -1361,17 +1374,12 @@ on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
                   sip_t const *sip)
 {
     LeanOut *o = (LeanOut *)magic;
-    int status = nta_outgoing_status(orq);
-    const char *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
-                                                : sip_status_phrase(status);
     gboolean internal = sip == NULL || (sip->sip_flags & NTA_MADE_IT);
+    int status;
+    const char *phrase;
 
-    if (phrase == NULL)
-        phrase = "";
-
-    if (status < 200)
+    if (!final_of(orq, sip, &status, &phrase))
         return 0;
-    nta_outgoing_destroy(orq);
     o->orq = NULL;
     if (status == 503 && internal && o->over_tcp && !o->tcp_refused) {
         /* sent over TCP for its size, which the peer refused: UDP, as
