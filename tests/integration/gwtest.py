@@ -10,6 +10,7 @@ Run with Debian's /usr/bin/python3 (python3-slixmpp is installed there).
 
 import asyncio
 import glob
+import hashlib
 import json
 import os
 import queue
@@ -499,6 +500,28 @@ class SippRun:
                 self.p.wait(5)
             except subprocess.TimeoutExpired:
                 self.p.kill()
+
+
+def assert_digest(test, msgs, method, nonce, header="Authorization",
+                  user="gwuser", realm="pbx.localhost",
+                  password="s3cret-pw"):
+    """Checks the digest (RFC 2617, MD5, qop=auth) that the gateway put in
+    `header` of its `method` request, found in SIPp's message log: the
+    user, the uri (the Request-URI) and the response recomputed here."""
+    m = re.search(r"(?m)^%s (\S+) SIP/2.0(?:(?!^%s ).)*?^%s: Digest (.*?)"
+                  r"\r?$" % (method, method, header), msgs, re.S | re.M)
+    test.assertIsNotNone(m, msgs)
+    ruri = m.group(1)
+    p = dict(re.findall(r'(\w+)="?([^",]*)"?', m.group(2)))
+    test.assertEqual(p["username"], user)
+    test.assertEqual(p["uri"], ruri)
+
+    def md5(x):
+        return hashlib.md5(x.encode()).hexdigest()
+    ha1 = md5(f"{user}:{realm}:{password}")
+    ha2 = md5(f"{method}:{ruri}")
+    test.assertEqual(p["response"],
+                     md5(f"{ha1}:{nonce}:{p['nc']}:{p['cnonce']}:auth:{ha2}"))
 
 
 def sipp_ok(send_attrs="", status="200 OK", to_tag="", headers=()):
