@@ -600,7 +600,8 @@ def main():
     ap.add_argument("--build", default=os.environ.get(
         "GW_BUILD_DIR", os.path.join(HERE, "..", "..", "build-bench")))
     ap.add_argument("--repeat", type=int, default=1,
-                    help="repeat every measurement N times; medians")
+                    help="repeat the measurements of parts a-d N times; "
+                    "medians (part e runs once)")
     ap.add_argument("--quick", action="store_true",
                     help="short runs (2 s) for a smoke test")
     ap.add_argument("--only", default="a,b,c,e",
@@ -738,7 +739,9 @@ def report(s, b, args):
     others = [r["others_cores"] for r in b.results if "others_cores" in r]
     add("machine: %d CPUs; all peers on 127.0.0.1; %s; other processes "
         "used %.0f%% of a core during the runs (median, max %.0f%%)" % (
-            os.cpu_count(), "medians of %d rounds" % args.repeat
+            os.cpu_count(), ("medians of %d rounds" % args.repeat +
+                             (" (part e: one run each)"
+                              if "e_udp" in s else ""))
             if args.repeat > 1 else "single runs",
             (median(others) or 0) * 100, max(others or [0]) * 100))
 
