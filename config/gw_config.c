@@ -89,16 +89,10 @@ static const KeyDef keys[] = {
       "file holding the digest password (first line)" },
     { "sip", "register_expires", K_UINT, "3600", 60, 86400, FALSE, FALSE, FALSE, OFF(sip.register_expires),
       "registration lifetime asked for, seconds" },
-    { "sip", "lean_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.lean_listen),
-      "a second SIP address served on Sofia's nta without a nua handle per request: MESSAGEs answered statelessly (~11 bytes kept per UDP request for timer J instead of ~10 KiB), the MESSAGEs the gateway sends (lean_send), watchers' SUBSCRIBEs (~1.2 KB each instead of ~20) and the gateway's own SUBSCRIBEs to SIP contacts, e.g. sip:0.0.0.0:5062" },
-    { "sip", "lean_send", K_BOOL, "true", 0, 0, FALSE, FALSE, FALSE, OFF(sip.lean_send),
-      "with lean_listen: the MESSAGEs the gateway sends go out from it too, and nothing is kept of one once answered (through [sip] listen each is kept ~10 KiB for timer K, T4 = 5 s, over UDP); false: they go out from [sip] listen" },
     { "sip", "udp_mtu", K_UINT, "1300", 500, 65535, FALSE, FALSE, FALSE, OFF(sip.udp_mtu),
       "requests larger than this go over TCP (RFC 3261 18.1.1)" },
     { "sip", "transaction_timeout_ms", K_UINT, "32000", 1000, 300000, FALSE, FALSE, FALSE, OFF(sip.transaction_timeout_ms),
       "give up on a request without a final response after this long (RFC 3261 timer F, 64*T1); also how long an answered UDP request is kept to absorb its retransmissions (timer J)" },
-    { "sip", "timer_t4_ms", K_UINT, "5000", 500, 10000, FALSE, FALSE, FALSE, OFF(sip.timer_t4_ms),
-      "RFC 3261 T4: how long a UDP request the gateway sent is kept after its final response, to absorb retransmitted responses (timer K)" },
 
     /* [mapping]: the address table (mapping/map.h) */
     { "mapping", "sip_domain", K_STRING, NULL, 0, 0, TRUE, TRUE, FALSE, OFF(mapping.sip_domain),
@@ -143,8 +137,6 @@ static const KeyDef keys[] = {
       "bridge presence (false: SUBSCRIBE gets 489, XMPP subscriptions are refused)" },
     { "presence", "server", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.server),
       "presence server to SUBSCRIBE and PUBLISH through, e.g. sip:127.0.0.1:5060 (default: the address itself)" },
-    { "presence", "watcher_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.watcher_listen),
-      "the former name of [sip] lean_listen, still read" },
     { "presence", "allow_watchers", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(presence.allow_watchers),
       "XMPP users whose subscriptions to SIP contacts are approved (JID globs; a bare domain = its users); others are refused" },
     { "presence", "subscribe_expires", K_UINT, "600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.subscribe_expires),
@@ -216,6 +208,39 @@ static const KeyDef keys[] = {
 };
 /* clang-format on */
 
+/* Keys that are gone. An old configuration that sets one is read, with a
+ * warning naming what replaces it, never refused. */
+typedef struct {
+    const char *group;
+    const char *name;
+    const char *instead;
+} DeprecatedKey;
+
+static const DeprecatedKey deprecated_keys[] = {
+    { "sip", "lean_listen",
+      "ignored: [sip] listen now serves every method with the lean memory "
+      "profile; route this traffic to [sip] listen" },
+    { "presence", "watcher_listen",
+      "ignored: [sip] listen now serves SIP watchers; route their "
+      "SUBSCRIBEs to [sip] listen" },
+    { "sip", "lean_send",
+      "ignored: the gateway's MESSAGEs always leave from [sip] listen and "
+      "nothing is kept once they are answered" },
+    { "sip", "timer_t4_ms",
+      "ignored: requests the gateway sent are no longer kept after their "
+      "answer (a late answer is dropped, as timer K would)" },
+};
+
+static const DeprecatedKey *
+find_deprecated(const char *group, const char *name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(deprecated_keys); i++)
+        if (strcmp(deprecated_keys[i].group, group) == 0 &&
+            strcmp(deprecated_keys[i].name, name) == 0)
+            return &deprecated_keys[i];
+    return NULL;
+}
+
 typedef struct {
     const char *path;
     char *dir;
@@ -223,6 +248,7 @@ typedef struct {
     GString *problems;
     GwConfigReadFunc read_func;
     gpointer read_data;
+    GPtrArray *warnings; /* of char*: kept in the config */
 } Ctx;
 
 G_GNUC_PRINTF(3, 4)
@@ -642,27 +668,6 @@ validate(Ctx *c, GwConfig *cfg)
     if (cfg->presence.server != NULL && !valid_sip_url(cfg->presence.server))
         problem(c, find_key("presence", "server"),
                 "'%.64s' is not a sip: URL", cfg->presence.server);
-    if (cfg->presence.watcher_listen != NULL) {
-        /* the former name of [sip] lean_listen */
-        if (cfg->sip.lean_listen == NULL)
-            cfg->sip.lean_listen = g_strdup(cfg->presence.watcher_listen);
-        else if (strcmp(cfg->sip.lean_listen, cfg->presence.watcher_listen) != 0)
-            problem(c, find_key("presence", "watcher_listen"),
-                    "differs from [sip] lean_listen, its new name; keep one");
-    }
-    {
-        /* problems are named after the key the file holds */
-        const KeyDef *lk = g_key_file_has_key(c->kf, "sip", "lean_listen", NULL)
-                               ? find_key("sip", "lean_listen")
-                               : find_key("presence", "watcher_listen");
-        if (cfg->sip.lean_listen != NULL &&
-            (!valid_sip_url(cfg->sip.lean_listen) ||
-             g_str_has_prefix(cfg->sip.lean_listen, "sips:")))
-            problem(c, lk, "'%.64s' is not a sip: URL", cfg->sip.lean_listen);
-        else if (cfg->sip.lean_listen != NULL && cfg->sip.listen != NULL &&
-                 strcmp(cfg->sip.lean_listen, cfg->sip.listen) == 0)
-            problem(c, lk, "is [sip] listen itself; it needs a port of its own");
-    }
     if (cfg->presence.max_expires < cfg->presence.min_expires)
         problem(c, find_key("presence", "max_expires"),
                 "is less than min_expires");
@@ -722,10 +727,17 @@ check_unknown(Ctx *c)
             continue;
         }
         names = g_key_file_get_keys(c->kf, groups[i], NULL, NULL);
-        for (guint j = 0; names != NULL && names[j] != NULL; j++)
-            if (find_key(groups[i], names[j]) == NULL)
+        for (guint j = 0; names != NULL && names[j] != NULL; j++) {
+            const DeprecatedKey *d = find_deprecated(groups[i], names[j]);
+            if (d != NULL)
+                g_ptr_array_add(c->warnings,
+                                g_strdup_printf("%s: [%s] %s: %s", c->path,
+                                                d->group, d->name,
+                                                d->instead));
+            else if (find_key(groups[i], names[j]) == NULL)
                 problem(c, NULL, "[%s] %.32s: unknown key", groups[i],
                         names[j]);
+        }
     }
 }
 
@@ -738,7 +750,8 @@ gw_config_parse(const char *data, gsize len, const char *path,
     g_autoptr(GwConfig) cfg = g_new0(GwConfig, 1);
     g_autoptr(GString) problems = g_string_new(NULL);
     g_autofree char *dir = g_path_get_dirname(path);
-    Ctx c = { path, dir, kf, problems, read_func, user_data };
+    g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+    Ctx c = { path, dir, kf, problems, read_func, user_data, warnings };
 
     g_return_val_if_fail(data != NULL && path != NULL, NULL);
 
@@ -763,6 +776,9 @@ gw_config_parse(const char *data, gsize len, const char *path,
                             problems->str);
         return NULL;
     }
+    g_ptr_array_add(warnings, NULL);
+    cfg->warnings = (char **)g_ptr_array_free(g_steal_pointer(&warnings),
+                                              FALSE);
     return g_steal_pointer(&cfg);
 }
 
@@ -805,6 +821,7 @@ gw_config_free(GwConfig *cfg)
     g_free(cfg->mapping.static_data);
     g_free(cfg->log.level);
     g_free(cfg->path);
+    g_strfreev(cfg->warnings);
     if (cfg->security.allow_messages != NULL)
         g_ptr_array_unref(cfg->security.allow_messages);
     if (cfg->calls.allow_calls != NULL)

@@ -49,6 +49,8 @@ typedef struct {
 
 typedef struct {
     char *path; /* the file it came from, for messages */
+    char **warnings; /* NULL-terminated: keys read but no longer used,
+                        each "FILE: [group] key: what instead" */
 
     struct {
         char *server; /* host name or address of the XMPP server */
@@ -64,8 +66,6 @@ typedef struct {
         char *listen;     /* Sofia URL, e.g. "sip:127.0.0.1:5060" */
         guint transports; /* GwSipTransports */
         char *listen_tls; /* sips: URL or NULL */
-        char *lean_listen; /* the lean agent's SIP URL, or NULL */
-        gboolean lean_send; /* MESSAGEs we send go out from it */
         char *tls_dir;    /* agent.pem + cafile.pem, or NULL */
         char *domain;     /* the gateway's own SIP domain */
         char *outbound_proxy;
@@ -77,8 +77,7 @@ typedef struct {
         char *password; /* never logged */
         guint register_expires;
         guint udp_mtu;
-        guint transaction_timeout_ms; /* Timer F/B/J (64*T1) */
-        guint timer_t4_ms;            /* T4: Timer K and I */
+        guint transaction_timeout_ms; /* Timer F/B/J/H (64*T1) */
     } sip;
 
     struct {
@@ -109,7 +108,6 @@ typedef struct {
     struct {
         gboolean enabled;
         char *server;           /* presence server URI, or NULL */
-        char *watcher_listen;   /* lean notifier's SIP URL, or NULL */
         char **allow_watchers;  /* JID globs that may watch SIP contacts */
         guint subscribe_expires;
         guint min_expires;

@@ -346,6 +346,12 @@ main(int argc, char **argv)
     }
     gw.config = gw.boot_config;
     gw.map = gw_config_build_map(gw.config, &error);
+    for (guint i = 0; gw.config->warnings[i] != NULL; i++) {
+        if (check)
+            printf("warning: %s\n", gw.config->warnings[i]);
+        else
+            g_warning("%s", gw.config->warnings[i]);
+    }
     if (check) {
         printf("%s: OK (%u static entries, %u rules)\n", config_path,
                map_table_get_n_static(gw.map), map_table_get_n_rules(gw.map));

@@ -6,7 +6,9 @@
  * presence -> presence bridge (which feeds the caps cache, whose disco#info
  * answers come back through route_iq()).
  * SIP: every request is checked against [security] (trusted sources, rate
- * per source) before any bridge sees it.
+ * per source) before any bridge sees it, OPTIONS too: an untrusted source
+ * learns nothing (not even what software answers) beyond a 403 or a
+ * digest challenge.
  */
 #define G_LOG_DOMAIN "gw-router"
 
@@ -363,12 +365,15 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     if (!gw_config_trusts_sip_source(cfg, in->source) &&
         !authenticated(gw, req, in))
         return;
+    gw_sip_request_set_trusted(req);
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);
     else if (strcmp(in->method, "INVITE") == 0)
         gw_call_bridge_invite(gw->calls, req, in);
     else if (strcmp(in->method, "SUBSCRIBE") == 0)
         gw_pres_bridge_from_sip(gw->pres, req, in);
+    else if (strcmp(in->method, "OPTIONS") == 0)
+        gw_sip_request_respond(req, 200, "OK", 0, NULL); /* + Allow, Accept */
     else
         gw_sip_request_respond(req, 501, "Not Implemented", 0, NULL);
 }

@@ -222,4 +222,11 @@ char *map_jid_unescape(const char *escaped);
  * after an optional display name and '<')? */
 gboolean map_is_uri(const char *address);
 
+/* Is the text a valid SIP, SIPS or tel URI (RFC 3261 19.1, RFC 3966) as
+ * written, e.g. a Request-URI from the wire? Host and port, user part
+ * characters and escapes, parameter syntax (no empty names or values)
+ * are checked. FALSE and MAP_ERROR_MALFORMED if not; a URI that is valid
+ * but carries a password or a number the mapping cannot take passes. */
+gboolean map_uri_check(const char *uri, GError **error);
+
 G_END_DECLS

@@ -402,6 +402,13 @@ scan_uri_params(const char *params, gboolean strict, gboolean *user_phone,
                         "has an empty uri parameter");
             return FALSE;
         }
+        if (eq != NULL && n == name + 1) {
+            /* RFC 3261 19.1.1: pvalue = 1*paramchar */
+            g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                        "has uri parameter '%.*s' with an empty value",
+                        (int)MIN(name, 32), p);
+            return FALSE;
+        }
         if (name == 4 && g_ascii_strncasecmp(p, "user", 4) == 0 && eq &&
             n - name - 1 == 5 && g_ascii_strncasecmp(eq + 1, "phone", 5) == 0)
             *user_phone = TRUE;
@@ -693,4 +700,24 @@ map_sip_parse(const char *input, const MapNumberPlan *plan, MapSipFlags flags,
     }
     *out = sip;
     return TRUE;
+}
+
+gboolean
+map_uri_check(const char *uri, GError **error)
+{
+    /* a plan only so that numbers parse; what they map to is not asked */
+    MapNumberPlan plan = { NULL, (char *)"00", NULL };
+    g_autoptr(GError) sub = NULL;
+    MapSip sip = { 0 };
+
+    g_return_val_if_fail(uri != NULL, FALSE);
+    if (map_sip_parse(uri, &plan, 0, &sip, &sub)) {
+        map_sip_clear(&sip);
+        return TRUE;
+    }
+    if (sub->domain == MAP_ERROR && sub->code == MAP_ERROR_MALFORMED) {
+        g_propagate_error(error, g_steal_pointer(&sub));
+        return FALSE;
+    }
+    return TRUE; /* valid, but not for us to map: for the caller to say */
 }

@@ -137,69 +137,42 @@ test_register_needs_registrar(void)
     g_assert_nonnull(strstr(error->message, "[sip] registrar: is required"));
 }
 
-/* [sip] lean_listen, and [presence] watcher_listen, its former name: each
- * value under each name, then both names together. */
+/* The keys of the second SIP address are gone with it: an old
+ * configuration is read, each such key named in a warning with what
+ * replaces it, never refused. */
 static void
-test_lean_listen(void)
+test_deprecated_keys(void)
 {
-    static const struct {
-        const char *value;
-        const char *problem; /* NULL: accepted */
-    } cases[] = {
-        { "sip:127.0.0.1:5062", NULL },
-        { "sip:[::1]:5062;transport=udp", NULL },
-        { "http://127.0.0.1:5062", "is not a sip: URL" },
-        { "sips:127.0.0.1:5063", "is not a sip: URL" },
-        { "sip:127.0.0.1:5060", "needs a port of its own" },
+    static const char *const lines[] = {
+        "[sip]\nlean_listen = sip:127.0.0.1:5062\n",
+        "[presence]\nwatcher_listen = sip:127.0.0.1:5063\n",
+        "[sip]\nlean_send = false\n",
+        "[sip]\ntimer_t4_ms = 5000\n",
     };
-    static const char *const names[][2] = {
-        { "sip", "lean_listen" }, { "presence", "watcher_listen" },
+    static const char *const names[] = {
+        "[sip] lean_listen", "[presence] watcher_listen", "[sip] lean_send",
+        "[sip] timer_t4_ms",
     };
 
-    for (guint n = 0; n < G_N_ELEMENTS(names); n++) {
-        for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
-            g_autoptr(GError) error = NULL;
-            g_autofree char *key = g_strdup_printf("[%s] %s", names[n][0], names[n][1]);
-            g_autofree char *line = g_strdup_printf("%s = %s\n", names[n][1], cases[i].value);
-            g_autofree char *text = g_strdup_printf(
-                MINIMAL "[sip]\nlisten = sip:127.0.0.1:5060\n%s[presence]\n%s",
-                n == 0 ? line : "", n == 1 ? line : "");
-            g_autoptr(GwConfig) c = parse(text, &error);
+    for (gsize i = 0; i < G_N_ELEMENTS(lines); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *text = g_strconcat(MINIMAL, lines[i], NULL);
+        g_autoptr(GwConfig) c = parse(text, &error);
 
-            if (cases[i].problem == NULL) {
-                g_assert_no_error(error);
-                g_assert_cmpstr(c->sip.lean_listen, ==, cases[i].value);
-            } else {
-                g_assert_null(c);
-                g_assert_nonnull(strstr(error->message, key));
-                g_assert_nonnull(strstr(error->message, cases[i].problem));
-            }
-        }
-    }
-    {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GwConfig) c = parse(MINIMAL "[sip]\nlean_listen = sip:127.0.0.1:5062\n"
-                                              "[presence]\nwatcher_listen = sip:127.0.0.1:5063\n",
-                                      &error);
-        g_assert_null(c);
-        g_assert_nonnull(strstr(error->message, "differs from [sip] lean_listen"));
-    }
-    {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GwConfig) c = parse(MINIMAL "[sip]\nlean_listen = sip:127.0.0.1:5062\n"
-                                              "[presence]\nwatcher_listen = sip:127.0.0.1:5062\n",
-                                      &error);
         g_assert_no_error(error);
-        g_assert_cmpstr(c->sip.lean_listen, ==, "sip:127.0.0.1:5062");
-        g_assert_true(c->sip.lean_send); /* the default */
+        g_assert_nonnull(c);
+        g_assert_nonnull(c->warnings);
+        g_assert_nonnull(c->warnings[0]);
+        g_assert_null(c->warnings[1]);
+        g_assert_nonnull(strstr(c->warnings[0], names[i]));
+        g_assert_nonnull(strstr(c->warnings[0], "ignored"));
     }
     {
         g_autoptr(GError) error = NULL;
-        g_autoptr(GwConfig) c = parse(MINIMAL "[sip]\nlean_listen = sip:127.0.0.1:5062\n"
-                                              "lean_send = false\n",
-                                      &error);
+        g_autoptr(GwConfig) c = parse(MINIMAL, &error);
         g_assert_no_error(error);
-        g_assert_false(c->sip.lean_send);
+        g_assert_nonnull(c->warnings);
+        g_assert_null(c->warnings[0]);
     }
 }
 
@@ -299,7 +272,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/register-needs-registrar",
                     test_register_needs_registrar);
     g_test_add_func("/config/acl", test_acl);
-    g_test_add_func("/config/lean-listen", test_lean_listen);
+    g_test_add_func("/config/deprecated-keys", test_deprecated_keys);
     g_test_add_func("/config/trusted-sources", test_trusted_sources);
     g_test_add_func("/config/mapping-errors", test_mapping_errors_surface);
     g_test_add_func("/config/restart-keys", test_restart_keys);

@@ -363,6 +363,45 @@ test_is_uri(gconstpointer data)
     g_assert_cmpint(map_is_uri(c->input), ==, c->want);
 }
 
+/* ---- map_uri_check() ------------------------------------------------- */
+
+static const IsUriCase uri_check_cases[] = {
+    {"plain", "sip:alice@gw.example.com", TRUE},
+    {"port-params", "sip:alice@192.0.2.10:5060;transport=udp;lr", TRUE},
+    {"ipv6", "sip:alice@[2001:db8::1]:5070", TRUE},
+    {"no-user", "sip:gw.example.com", TRUE},
+    {"sips", "sips:bob@example.com", TRUE},
+    {"tel", "tel:+15551234567", TRUE},
+    {"user-phone", "sip:+15551234567@gw.example.com;user=phone", TRUE},
+    {"escaped-user", "sip:a%40b@gw.example.com", TRUE},
+    {"password-passes", "sip:bob:secret@example.com", TRUE},
+    /* the Request-URI of issue 13 2.2 */
+    {"double-at", "sip:alice@@sip..localhost:99999;;transport=", FALSE},
+    {"empty-label", "sip:alice@sip..localhost", FALSE},
+    {"port-too-big", "sip:alice@sip.localhost:99999", FALSE},
+    {"empty-param", "sip:alice@sip.localhost;;lr", FALSE},
+    {"empty-param-value", "sip:alice@sip.localhost;transport=", FALSE},
+    {"space-in-user", "sip:al ice@sip.localhost", FALSE},
+    {"bad-escape", "sip:al%zzice@sip.localhost", FALSE},
+    {"bad-host-char", "sip:alice@sip_localhost", FALSE},
+    {"http", "http://example.com/", FALSE},
+    {"empty", "", FALSE},
+};
+
+static void
+test_uri_check(gconstpointer data)
+{
+    const IsUriCase *c = data;
+    g_autoptr(GError) error = NULL;
+    gboolean ok = map_uri_check(c->input, &error);
+
+    g_assert_cmpint(ok, ==, c->want);
+    if (!ok)
+        g_assert_error(error, MAP_ERROR, MAP_ERROR_MALFORMED);
+    else
+        g_assert_no_error(error);
+}
+
 /* ---- numbers --------------------------------------------------------- */
 
 typedef struct {
@@ -1333,6 +1372,7 @@ main(int argc, char **argv)
     g_test_add_func("/map/escape/unescape-only-the-ten",
                     test_unescape_only_ten);
     ADD_CASES("/map/is-uri/", is_uri_cases, test_is_uri);
+    ADD_CASES("/map/uri-check/", uri_check_cases, test_uri_check);
     ADD_CASES("/map/number/", number_cases, test_number);
     ADD_CASES("/map/lookup/jid/", lookup_jid_cases, test_lookup_jid);
     ADD_CASES("/map/lookup/sip/", lookup_sip_cases, test_lookup_sip);

@@ -1,5 +1,12 @@
-/* gateway/sip_ua.h: the SIP user agent (Sofia-SIP nua) on the GLib loop.
- * Only this file calls nua_*(). */
+/* gateway/sip/sip_ua.h: the gateway's one SIP user agent, on Sofia's
+ * transaction layer (nta) and the GLib loop. Only gateway/sip/ calls
+ * Sofia's SIP API.
+ *
+ * One configured address ([sip] listen, plus listen_tls) serves every
+ * method: MESSAGE (answered without a kept transaction), SUBSCRIBE/NOTIFY
+ * both ways, PUBLISH and REGISTER (ours), OPTIONS, and INVITE dialogs.
+ * Each SIP role exists once (see sip_private.h for the map of the files).
+ */
 #pragma once
 
 #include <glib.h>
@@ -11,7 +18,8 @@ G_BEGIN_DECLS
 typedef struct GwSipUa GwSipUa;
 
 /* An incoming request that awaits its final response. Exactly one
- * gw_sip_request_respond() per request; it frees the request. */
+ * gw_sip_request_respond() (or _challenge, _respond_subscribe,
+ * _take_call) per request; it frees the request. */
 typedef struct GwSipRequest GwSipRequest;
 
 /* A subscription dialog (RFC 6665), served or ours. */
@@ -28,7 +36,7 @@ typedef enum {
  * the peer's doing or a failure (never after gw_sip_dialog_close()):
  * status is the failing SIP status (0 for a NOTIFY/un-SUBSCRIBE that
  * ended it), reason the Subscription-State reason if any, retry_after
- * seconds (0 if none). The dialog is closed by the UA after `ended`. */
+ * seconds (0 if none). The dialog is gone after `ended`. */
 typedef struct {
     void (*notify)(gpointer data, GwSubState state, const char *content_type,
                    const char *body, gsize len);
@@ -39,7 +47,9 @@ typedef struct {
 /* What the UA extracted from an incoming request; borrowed for the call. */
 typedef struct {
     const char *method;       /* "MESSAGE" */
-    const char *request_uri;  /* "sip:alice@gw.example.com" */
+    const char *request_uri;  /* "sip:alice@gw.example.com"; one of our own
+                                 addresses (sip:alice@192.0.2.10:5060) is
+                                 rewritten to [sip] domain */
     const char *from_uri;     /* From URI */
     const char *from_display; /* or NULL */
     const char *to_uri;
@@ -77,19 +87,26 @@ void gw_sip_ua_free(GwSipUa *ua);
 /* Starts registration when configured. */
 void gw_sip_ua_start(GwSipUa *ua);
 
-/* Fails what is outstanding (503), unregisters, shuts nua down; `done`
- * runs when it is finished. */
+/* Fails what is outstanding (503), unregisters, unpublishes; `done` runs
+ * when that is finished (bounded: a few seconds at most). */
 void gw_sip_ua_stop(GwSipUa *ua, GSourceFunc done, gpointer data);
 
 /* Sends a MESSAGE (RFC 3428). `result` runs exactly once, later. Bodies
- * above [sip] udp_mtu go over TCP (RFC 3261 18.1.1), by Sofia. */
+ * above [sip] udp_mtu go over TCP (RFC 3261 18.1.1), over UDP if TCP is
+ * refused. Nothing is kept once it is answered. */
 void gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
                             const char *to_uri, const char *content_type,
                             const char *body, GwSipResultFunc result,
                             gpointer user_data);
 
+/* The router found the source trusted (or authenticated): answers to it
+ * may name the software ([sip] user_agent as Server). Untrusted sources
+ * learn nothing. */
+void gw_sip_request_set_trusted(GwSipRequest *req);
+
 /* Final response. retry_after > 0 adds Retry-After; accept (or NULL) adds
- * an Accept header (for 415). Frees req. */
+ * an Accept header (for 415). Frees req. An OPTIONS answered 200 also
+ * gets Allow and Accept. */
 void gw_sip_request_respond(GwSipRequest *req, int status, const char *phrase,
                             guint retry_after, const char *accept);
 
@@ -102,34 +119,36 @@ void gw_sip_request_challenge(GwSipRequest *req, const char *challenge);
 void gw_sip_request_respond_subscribe(GwSipRequest *req, int status,
                                       const char *phrase, guint expires);
 
-/* Attaches an owner to a dialog (a new served one, after a 2xx). */
+/* Attaches an owner to a dialog (a new served one, before its 2xx). */
 void gw_sip_dialog_bind(GwSipDialog *dialog, const GwSipDialogFuncs *funcs,
                         gpointer data);
 
 /* Sends a NOTIFY in a subscription we serve. expires: seconds left (for
  * active/pending); reason and retry_after for terminated. content_type and
- * body may be NULL (no body). */
+ * body may be NULL (no body). One NOTIFY is in flight per dialog; a newer
+ * one waits behind it and replaces an older waiting one. */
 void gw_sip_dialog_notify(GwSipDialog *dialog, GwSubState state,
                           guint expires, const char *reason,
                           guint retry_after, const char *content_type,
                           const char *body);
 
-/* Ends our side: no more callbacks; the handle goes once its last
- * transaction is done. For a served dialog send the terminating NOTIFY
- * first; for our own subscription this sends the un-SUBSCRIBE. */
+/* Ends our side: no more callbacks. For a served dialog send the
+ * terminating NOTIFY first (the dialog goes once it is answered); for our
+ * own subscription this sends the un-SUBSCRIBE. */
 void gw_sip_dialog_close(GwSipDialog *dialog);
 
 /* Subscribes (RFC 6665) from `from` to `to`, through `route` (a proxy or
- * presence server URI, or NULL). The dialog refreshes itself until closed
- * or ended. */
+ * presence server URI, or NULL: [sip] outbound_proxy). The dialog
+ * refreshes itself at 3/4 of the granted time until closed or ended.
+ * NULL when the dialog state would be too large. */
 GwSipDialog *gw_sip_ua_subscribe(GwSipUa *ua, const char *from,
                                  const char *to, const char *route,
                                  const char *event, const char *accept,
                                  guint expires, const GwSipDialogFuncs *funcs,
                                  gpointer data);
 
-/* RFC 3903 publication of one address's presence, refreshed by the stack
- * until removed. (transfer full) handle. */
+/* RFC 3903 publication of one address's presence, refreshed until
+ * removed. (transfer full) handle. */
 typedef struct GwSipPublication GwSipPublication;
 GwSipPublication *gw_sip_ua_publish(GwSipUa *ua, const char *aor,
                                     const char *route, const char *event,
@@ -150,14 +169,15 @@ typedef struct {
     /* our INVITE: a provisional answer (18x), sdp NULL if none */
     void (*progress)(gpointer data, int status, const char *phrase,
                      const char *sdp);
-    /* our INVITE: 2xx with the answer (the stack has sent the ACK) */
+    /* our INVITE: 2xx with the answer (the ACK has been sent) */
     void (*answered)(gpointer data, const char *sdp);
     /* their INVITE: the ACK for our 2xx arrived */
     void (*acked)(gpointer data);
     /* our INVITE failed: final status >= 300 (408 for a timeout) */
     void (*failed)(gpointer data, int status, const char *phrase);
     /* the call is over by the peer's doing: BYE (status 0), CANCEL of
-     * their INVITE (487), or a failure of the dialog (status) */
+     * their INVITE (487), or a failure of the dialog (status: 408 when
+     * our 2xx was never ACKed, 481 when the peer forgot the dialog) */
     void (*ended)(gpointer data, int status, const char *reason);
     /* an INFO in the call (already answered 200) */
     void (*info)(gpointer data, const char *content_type, const char *body,
@@ -180,16 +200,26 @@ GwSipCall *gw_sip_request_take_call(GwSipRequest *req,
 /* Answers their INVITE (or a re-INVITE): 18x, 200 with sdp, or >= 300. */
 void gw_sip_call_respond(GwSipCall *call, int status, const char *phrase,
                          const char *sdp);
-/* Sends an INFO (DTMF relay ...). */
+/* Sends an INFO (DTMF relay ...) in an established call. */
 void gw_sip_call_info(GwSipCall *call, const char *content_type,
                       const char *body);
-/* Sends a re-INVITE (hold/resume); its outcome arrives as answered/failed
- * is NOT reported: the dialog stays up whatever the answer. */
+/* Sends a re-INVITE (hold/resume) in an established call; its outcome is
+ * not reported: the dialog stays up whatever the answer. */
 void gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
 /* The owner lets go: no more callbacks. A call still up is hung up (BYE)
  * or cancelled first. */
 void gw_sip_call_close(GwSipCall *call);
 /* The Call-ID, for logs and for rtpengine (borrowed). */
 const char *gw_sip_call_get_id(const GwSipCall *call);
+
+/* ---- introspection, for tests and benchmarks ------------------------- */
+
+typedef struct {
+    guint requests;      /* incoming, awaiting an answer */
+    guint dialogs;       /* subscriptions and calls */
+    guint messages_out;  /* MESSAGEs sent, not answered yet */
+    gsize memo_entries;  /* stateless MESSAGEs remembered for timer J */
+} GwSipStats;
+void gw_sip_ua_get_stats(const GwSipUa *ua, GwSipStats *stats);
 
 G_END_DECLS
