@@ -33,7 +33,10 @@
  *   restarts and probed when the link comes up.
  *
  * Aggregation (RFC 6121 4.4.2 leaves it to us): the available resource
- * with the highest priority wins; among equals, the most recent.
+ * with the highest priority wins; among equals, the most recent. Only her
+ * broadcast presence counts: what she (or her server, acknowledging our
+ * request) addresses to a component JID she has not approved is directed
+ * at that one contact (see "directed presence").
  *
  * Link outages: a resource that leaves while the component link is down
  * never tells us (the server bounces its unavailable), and a probe is
@@ -77,7 +80,10 @@ typedef struct SipContact SipContact;
 
 struct XmppUser {
     char *bare;
-    GHashTable *resources; /* full JID -> Resource* */
+    GHashTable *resources; /* full JID -> Resource*: broadcast presence */
+    GHashTable *directed;  /* full JID -> Resource*: known only through
+                            * directed presence, not in agg; NULL while
+                            * none (see "directed presence") */
     GwPresence *agg;       /* never NULL: offline when no resource */
     GPtrArray *watches;    /* SipWatch* (A) */
     GHashTable *by_watcher; /* watcher JID -> SipWatch* (its watches, linked
@@ -256,6 +262,7 @@ user_free(gpointer p)
         gw_sip_publication_remove(u->pub);
     g_clear_handle_id(&u->probe_id, g_source_remove);
     g_hash_table_unref(u->resources);
+    g_clear_pointer(&u->directed, g_hash_table_unref);
     gw_presence_free(u->agg);
     g_ptr_array_unref(u->watches);
     g_hash_table_unref(u->by_watcher);
@@ -568,9 +575,12 @@ user_update(GwPresBridge *b, XmppUser *u)
  *                      probes out (gw_pres_bridge_link_up())
  *   <presence/> in     confirms that resource (r->gen = gen); all of
  *                      hers confirmed, or a bare unavailable (none left):
- *                      her refresh ends at once
- *   REFRESH_GRACE_MS   the unconfirmed ones are dropped, every refresh
- *                      ends (on_refresh_end())
+ *                      her refresh ends at once. Directed presence
+ *                      confirms too, and its own clients (u->directed)
+ *                      have no probe to answer: they stay unconfirmed
+ *                      until they send presence again
+ *   REFRESH_GRACE_MS   the unconfirmed ones are dropped (directed-only
+ *                      ones too), every refresh ends (on_refresh_end())
  *   refresh end        user_update(): one NOTIFY if her aggregate changed
  *
  * While she refreshes her aggregate stays as it was: answers come one
@@ -600,16 +610,17 @@ user_confirmed(const GwPresBridge *b, const XmppUser *u)
     return TRUE;
 }
 
-/* Drops her resources no presence confirmed since link up (gone during
- * the outage), with what the caps cache knew of them. */
+/* Drops the resources of one of her tables that no presence confirmed
+ * since link up (gone during the outage), with what the caps cache knew
+ * of them. */
 static guint
-drop_unconfirmed(GwPresBridge *b, XmppUser *u)
+drop_unconfirmed(GwPresBridge *b, GHashTable *table)
 {
     GHashTableIter it;
     gpointer k, v;
     guint n = 0;
 
-    g_hash_table_iter_init(&it, u->resources);
+    g_hash_table_iter_init(&it, table);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         if (((const Resource *)v)->gen == b->gen)
             continue;
@@ -634,15 +645,23 @@ on_refresh_end(gpointer data)
     b->refresh_id = 0;
     for (GList *l = users; l != NULL; l = l->next) {
         XmppUser *u = l->data;
-        guint n;
+        guint n = 0;
 
-        if (!u->refreshing)
-            continue;
-        n = drop ? drop_unconfirmed(b, u) : 0;
-        u->refreshing = FALSE;
+        /* her clients seen only through directed presence: no probe
+         * answers for them, and her refresh may have ended early */
+        if (drop && u->directed != NULL) {
+            n = drop_unconfirmed(b, u->directed);
+            if (g_hash_table_size(u->directed) == 0)
+                g_clear_pointer(&u->directed, g_hash_table_unref);
+        }
+        if (drop && u->refreshing)
+            n += drop_unconfirmed(b, u->resources);
         if (n > 0)
             g_info("presence of %s: %u resource(s) not confirmed after the "
                    "XMPP link came back: dropped", u->bare, n);
+        if (!u->refreshing)
+            continue;
+        u->refreshing = FALSE;
         user_update(b, u);
     }
     g_list_free(users);
@@ -1341,35 +1360,157 @@ presence_from_stanza(xmpp_stanza_t *p, int *priority)
                            status && *status ? lang : NULL);
 }
 
-/* to: the component JID the presence was addressed to (caps queries go
- * out from it). */
+/* ---- directed presence (A) --------------------------------------------
+ *
+ * Her presence reaches us one stanza per component JID. Her server sends
+ * her broadcast presence to each contact she has approved (RFC 6121
+ * 4.4.2); anything else was directed at that one contact (RFC 6121 4.6)
+ * and says nothing of what the others see. The authorization we hold for
+ * (that contact, her) tells which it is:
+ *
+ *   granted, unknown    broadcast: her resources and aggregate follow it
+ *                       (unknown: most likely approved before we learnt
+ *                       her answer, since her server sends it)
+ *   pending, refused    directed: her aggregate does not move
+ *
+ * The common directed one: Prosody acknowledges our subscription request
+ * to her with <presence type='unavailable' from=her bare JID/>
+ * (mod_presence, "acknowledging receipt") while she has not approved.
+ * Taken for hers, every SIP watcher saw her closed while the request was
+ * pending (and after a refusal, until her next change), and the SIP
+ * contacts she watches were un-SUBSCRIBEd, then SUBSCRIBEd again.
+ *
+ * Directed presence still shows a live client of hers, which the call
+ * bridge must find: an available one from a full JID her broadcast
+ * presence does not list goes in u->directed (per user, not per watcher),
+ * outside her aggregate, and a directed unavailable from it removes it
+ * (one entry for all contacts it was directed to: a client that ends its
+ * directed presence to one of two contacts is forgotten early, and a call
+ * goes by JMI instead of straight to it). Her server sends such a client's
+ * unavailable to each JID it directed presence to when it leaves. A
+ * directed bare unavailable is an acknowledgement: nothing. Directed
+ * presence from a client her broadcast presence lists only confirms it
+ * for the refresh after link up (below).
+ *
+ *   to 1004 (pending):  <presence type=unavailable from=alice>  nothing
+ *                       <presence from=alice/phone>  phone in u->directed
+ *   to 1001 (granted):  <presence from=alice/phone>  phone in
+ *                       u->resources, out of u->directed; aggregate
+ */
+
+static gboolean
+is_broadcast(GwPresBridge *b, const char *contact, const char *user)
+{
+    AuthState s = auth_get(b, contact, user);
+
+    return s == AUTH_GRANTED || s == AUTH_UNKNOWN;
+}
+
+static Resource *
+resource_new(GwPresBridge *b, xmpp_stanza_t *p)
+{
+    Resource *r = g_new0(Resource, 1);
+
+    r->pres = presence_from_stanza(p, &r->priority);
+    r->seq = ++b->seq;
+    r->gen = b->gen; /* confirmed, for a refresh running */
+    return r;
+}
+
 static void
-resource_update(GwPresBridge *b, const char *full, const char *bare,
+caps_forget(GwPresBridge *b, const char *jid)
+{
+    if (b->gw->caps != NULL)
+        gw_caps_forget(b->gw->caps, jid); /* a bare JID: all of them */
+}
+
+/* Takes full out of her directed-only resources, if there (its caps stay:
+ * the same client). */
+static void
+directed_remove(XmppUser *u, const char *full)
+{
+    if (u->directed != NULL && g_hash_table_remove(u->directed, full) &&
+        g_hash_table_size(u->directed) == 0)
+        g_clear_pointer(&u->directed, g_hash_table_unref);
+}
+
+static void
+directed_update(GwPresBridge *b, const char *full, const char *bare,
                 const char *to, xmpp_stanza_t *p, gboolean available)
+{
+    XmppUser *u;
+    Resource *r;
+
+    if (!available && strcmp(full, bare) == 0)
+        return; /* an acknowledgement, not about her clients */
+    if ((u = user_get(b, bare, available)) == NULL)
+        return;
+    if ((r = g_hash_table_lookup(u->resources, full)) != NULL) {
+        /* listed by her broadcast presence, which alone says its state;
+         * but it is alive */
+        if (available && r->gen != b->gen) {
+            r->gen = b->gen;
+            if (u->refreshing && user_confirmed(b, u))
+                user_update(b, u);
+        }
+        return;
+    }
+    if (available) {
+        /* XEP-0115: what the client can do, for the call bridge */
+        if (b->gw->caps != NULL)
+            gw_caps_presence(b->gw->caps, full, to, p);
+        if (u->directed == NULL)
+            u->directed = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                g_free, resource_free);
+        g_hash_table_replace(u->directed, g_strdup(full), resource_new(b, p));
+        g_debug("directed presence of %s to %s: not her presence to others",
+                full, to);
+    } else if (u->directed != NULL &&
+               g_hash_table_contains(u->directed, full)) {
+        directed_remove(u, full);
+        caps_forget(b, full);
+    }
+}
+
+/* Her broadcast presence: to: the component JID it was addressed to
+ * (caps queries go out from it). */
+static void
+broadcast_update(GwPresBridge *b, const char *full, const char *bare,
+                 const char *to, xmpp_stanza_t *p, gboolean available)
 {
     XmppUser *u = user_get(b, bare, available);
 
     /* XEP-0115: what her clients can do, for the call bridge */
-    if (b->gw->caps != NULL) {
-        if (available)
-            gw_caps_presence(b->gw->caps, full, to, p);
-        else
-            gw_caps_forget(b->gw->caps, full); /* a bare JID: all of them */
-    }
-    if (u == NULL)
+    if (available && b->gw->caps != NULL)
+        gw_caps_presence(b->gw->caps, full, to, p);
+    if (u == NULL) {
+        if (!available)
+            caps_forget(b, full);
         return;
+    }
     if (available) {
-        Resource *r = g_new0(Resource, 1);
-        r->pres = presence_from_stanza(p, &r->priority);
-        r->seq = ++b->seq;
-        r->gen = b->gen; /* confirmed, for a refresh running */
-        g_hash_table_replace(u->resources, g_strdup(full), r);
+        g_hash_table_replace(u->resources, g_strdup(full), resource_new(b, p));
+        directed_remove(u, full);
         g_free(u->via);
         u->via = map_jid_bare(to, NULL);
     } else if (strcmp(full, bare) == 0) {
-        g_hash_table_remove_all(u->resources); /* all resources gone */
+        /* her server lists no available resource: those known only
+         * through directed presence stay until their own unavailable */
+        GHashTableIter it;
+        gpointer k;
+
+        if (u->directed == NULL) {
+            caps_forget(b, bare);
+        } else {
+            g_hash_table_iter_init(&it, u->resources);
+            while (g_hash_table_iter_next(&it, &k, NULL))
+                caps_forget(b, k);
+        }
+        g_hash_table_remove_all(u->resources);
     } else {
+        caps_forget(b, full);
         g_hash_table_remove(u->resources, full);
+        directed_remove(u, full);
     }
     user_update(b, u);
 }
@@ -1395,18 +1536,17 @@ cmp_resource(gconstpointer a, gconstpointer b)
     return x->seq > y->seq ? -1 : x->seq < y->seq;
 }
 
-GPtrArray *
-gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
+/* Adds the resources of one of her tables with a priority >= 0 to out;
+ * refreshing: this table's resources from before link up are not yet
+ * confirmed. */
+static void
+add_resources(GwPresBridge *b, GHashTable *table, gboolean refreshing,
+              GPtrArray *out)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)gw_pres_resource_free);
-    XmppUser *u = user_get(b, bare, FALSE);
     GHashTableIter it;
     gpointer k, v;
 
-    if (u == NULL)
-        return out;
-    g_hash_table_iter_init(&it, u->resources);
+    g_hash_table_iter_init(&it, table);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         const Resource *r = v;
         GwPresResource *pr;
@@ -1419,12 +1559,29 @@ gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
         pr->full = g_strdup(k);
         pr->priority = r->priority;
         pr->seq = r->seq;
-        pr->unconfirmed = u->refreshing && r->gen != b->gen;
+        pr->unconfirmed = refreshing && r->gen != b->gen;
         pr->caps = b->gw->caps != NULL
                        ? gw_caps_lookup(b->gw->caps, k, &pr->features)
                        : GW_CAPS_UNKNOWN;
         g_ptr_array_add(out, pr);
     }
+}
+
+/* Her clients seen through directed presence are hers too (README: the
+ * gateway sees her clients through a subscription or directed presence). */
+GPtrArray *
+gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)gw_pres_resource_free);
+    XmppUser *u = user_get(b, bare, FALSE);
+
+    if (u == NULL)
+        return out;
+    add_resources(b, u->resources, u->refreshing, out);
+    /* no probe confirms these: a refresh runs while its grace does */
+    if (u->directed != NULL)
+        add_resources(b, u->directed, b->refresh_id != 0, out);
     g_ptr_array_sort(out, cmp_resource);
     return out;
 }
@@ -1516,9 +1673,13 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
 
     if (type == NULL || strcmp(type, "unavailable") == 0) {
         /* presence of an XMPP user, sent to a component contact that she
-         * approved (or directed to it) */
-        if (!b->stopping)
-            resource_update(b, from, from_bare, to, p, type == NULL);
+         * approved, or directed to it (see "directed presence") */
+        if (b->stopping)
+            return;
+        if (is_broadcast(b, to_bare, from_bare))
+            broadcast_update(b, from, from_bare, to, p, type == NULL);
+        else
+            directed_update(b, from, from_bare, to, p, type == NULL);
     } else if (strcmp(type, "subscribe") == 0) {
         xmpp_subscribe(b, to_bare, from_bare);
     } else if (strcmp(type, "unsubscribe") == 0) {
@@ -1583,7 +1744,7 @@ gw_pres_bridge_link_up(GwPresBridge *b)
     GHashTableIter it, jt;
     gpointer v, k;
     g_autoptr(GHashTable) granted = granted_contacts(b);
-    guint n_refresh = 0, n_blind = 0;
+    guint n_refresh = 0, n_blind = 0, n_directed = 0;
 
     b->gen++;
     /* B: are the watchers online? their presence answers the probe */
@@ -1604,6 +1765,8 @@ gw_pres_bridge_link_up(GwPresBridge *b)
 
         if (from != NULL)
             send_presence(b, from, u->bare, "probe", NULL);
+        if (u->directed != NULL)
+            n_directed++; /* dropped at the grace's end unless confirmed */
         if (!user_online(u))
             continue;
         u->refreshing = TRUE;
@@ -1614,10 +1777,11 @@ gw_pres_bridge_link_up(GwPresBridge *b)
                     "go unless she sends presence", u->bare);
         }
     }
-    if (n_refresh > 0) {
+    if (n_refresh > 0 || n_directed > 0) {
         g_info("refreshing the resources of %u XMPP user(s) (%u without a "
-               "JID to probe from) for %d ms", n_refresh, n_blind,
-               REFRESH_GRACE_MS);
+               "JID to probe from, %u with clients seen only through "
+               "directed presence) for %d ms", n_refresh, n_blind,
+               n_directed, REFRESH_GRACE_MS);
         g_clear_handle_id(&b->refresh_id, g_source_remove);
         b->refresh_id = g_timeout_add(REFRESH_GRACE_MS, on_refresh_end, b);
     }
