@@ -183,6 +183,23 @@ auth_set(GwPresBridge *b, const char *contact, const char *user, AuthState s)
     g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
 }
 
+/* Does presence from user to contact carry her broadcast presence (see
+ * "directed presence")? */
+static gboolean
+is_broadcast(GwPresBridge *b, const char *contact, const char *user)
+{
+    AuthState s = auth_get(b, contact, user);
+
+    return s == AUTH_GRANTED || s == AUTH_UNKNOWN;
+}
+
+static void
+caps_forget(GwPresBridge *b, const char *jid)
+{
+    if (b->gw->caps != NULL)
+        gw_caps_forget(b->gw->caps, jid); /* a bare JID: all of them */
+}
+
 static void
 send_presence(GwPresBridge *b, const char *from, const char *to,
               const char *type, const GwPresence *p)
@@ -993,12 +1010,42 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     }
 }
 
+/* She has just revoked contact's subscription: does her broadcast
+ * presence still reach us through another component JID? Her server
+ * follows the revocation with an unavailable from each of her resources to
+ * contact, directed now; if contact was the last JID she approved, nothing
+ * will ever tell us her resources left. A walk over the authorizations:
+ * revocations are rare (her own action). */
+static gboolean
+still_broadcast(GwPresBridge *b, const XmppUser *u, const char *contact)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (u->via != NULL && strcmp(u->via, contact) != 0 &&
+        is_broadcast(b, u->via, u->bare))
+        return TRUE;
+    g_hash_table_iter_init(&it, b->auth);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *nl = strchr(k, '\n');
+        gsize len = nl != NULL ? (gsize)(nl - (const char *)k) : 0;
+
+        if ((AuthState)GPOINTER_TO_INT(v) == AUTH_GRANTED && nl != NULL &&
+            strcmp(nl + 1, u->bare) == 0 &&
+            !(len == strlen(contact) && memcmp(k, contact, len) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* alice answered contact's subscription request. */
 static void
 authorization_answer(GwPresBridge *b, const char *contact, const char *user,
                      gboolean granted)
 {
     XmppUser *u = user_get(b, user, FALSE);
+    gboolean revoked = !granted &&
+                       auth_get(b, contact, user) == AUTH_GRANTED;
 
     auth_set(b, contact, user, granted ? AUTH_GRANTED : AUTH_REFUSED);
     if (u == NULL) {
@@ -1018,6 +1065,18 @@ authorization_answer(GwPresBridge *b, const char *contact, const char *user,
         } else if (!granted) {
             watch_end(w, "rejected", 0);
         }
+    }
+    if (revoked && user_online(u) && !still_broadcast(b, u, contact)) {
+        GHashTableIter it;
+        gpointer k;
+
+        g_info("%s revoked %s, the last JID her presence came to: her "
+               "resources are no longer known", user, contact);
+        g_hash_table_iter_init(&it, u->resources);
+        while (g_hash_table_iter_next(&it, &k, NULL))
+            caps_forget(b, k);
+        g_hash_table_remove_all(u->resources);
+        user_update(b, u);
     }
     if (granted) {
         /* only the contact she approved: the others are as they were */
@@ -1390,21 +1449,17 @@ presence_from_stanza(xmpp_stanza_t *p, int *priority)
  * unavailable to each JID it directed presence to when it leaves. A
  * directed bare unavailable is an acknowledgement: nothing. Directed
  * presence from a client her broadcast presence lists only confirms it
- * for the refresh after link up (below).
+ * for the refresh after link up (below). When she revokes a contact's
+ * subscription, her server follows the "unsubscribed" with an unavailable
+ * from each resource to that contact (RFC 6121 3.2.2): directed too, as
+ * the contact is refused by then; if it was the last JID her broadcast
+ * came to, authorization_answer() forgets her resources.
  *
  *   to 1004 (pending):  <presence type=unavailable from=alice>  nothing
  *                       <presence from=alice/phone>  phone in u->directed
  *   to 1001 (granted):  <presence from=alice/phone>  phone in
  *                       u->resources, out of u->directed; aggregate
  */
-
-static gboolean
-is_broadcast(GwPresBridge *b, const char *contact, const char *user)
-{
-    AuthState s = auth_get(b, contact, user);
-
-    return s == AUTH_GRANTED || s == AUTH_UNKNOWN;
-}
 
 static Resource *
 resource_new(GwPresBridge *b, xmpp_stanza_t *p)
@@ -1415,13 +1470,6 @@ resource_new(GwPresBridge *b, xmpp_stanza_t *p)
     r->seq = ++b->seq;
     r->gen = b->gen; /* confirmed, for a refresh running */
     return r;
-}
-
-static void
-caps_forget(GwPresBridge *b, const char *jid)
-{
-    if (b->gw->caps != NULL)
-        gw_caps_forget(b->gw->caps, jid); /* a bare JID: all of them */
 }
 
 /* Takes full out of her directed-only resources, if there (its caps stay:

@@ -1100,7 +1100,7 @@ class BaresipWatcherNua(BaresipWatcher):
         return self.sip_port
 
 
-# ---- 5.20-5.22: directed presence, no churn -----------------------------
+# ---- 5.20-5.22, 5.24: directed presence, no churn ----------------------
 
 END_MARK = "end-of-case"
 
@@ -1152,12 +1152,13 @@ def closed_notifies(run):
 
 
 class DirectedPresence(unittest.TestCase):
-    """5.20-5.22: presence that alice's server sends to ONE component JID
-    (RFC 6121 4.6 directed presence; Prosody's 'unavailable' that
-    acknowledges a subscription request it has not approved, RFC 6121
-    3.1.3) is not her presence toward the other watchers. Real Prosody,
-    Kamailio as presence server for the SIP contacts she watches, SIPp
-    watchers straight to the gateway."""
+    """5.20-5.22, 5.24: presence that alice's server sends to ONE
+    component JID she has not approved (RFC 6121 4.6 directed presence;
+    the 'unavailable' with which Prosody acknowledges a subscription
+    request she has not answered; the one that follows a revocation) is
+    not her presence toward the other watchers. Real Prosody, Kamailio as
+    presence server for the SIP contacts she watches, SIPp watchers
+    straight to the gateway."""
 
     @classmethod
     def setUpClass(cls):
@@ -1307,6 +1308,33 @@ class DirectedPresence(unittest.TestCase):
         a.send_raw(f"<presence to='1007@{COMPONENT}' type='unsubscribed'/>")
         self.assertEqual(w.wait(20), 0, w.errors())
         a.send_raw("<presence/>")
+
+    def test_5_24_revoked_watcher(self):
+        """5.24 alice approved watchers 1010 and 1011, then revokes 1010
+        (unsubscribed): 1010's subscription ends (rejected), and the
+        unavailable that Prosody then sends from her resource to 1010
+        (RFC 6121 3.2.2) is not hers toward 1011, which keeps seeing her
+        open and gets her next change"""
+        w1 = self.active_watcher("1011")
+        offline0 = self.offline_lines()
+        w2 = self.sipp.start(watcher_scenario(3, watcher="1010",
+                                              unsubscribe=False,
+                                              final_notify=False),
+                             remote=f"{HOST}:{self.port}", timeout=60)
+        contact = f"1010@{COMPONENT}"
+        self.alice.wait(lambda s: s.get("type") == "subscribe" and
+                        s.get("from") == contact, what="1010's request")
+        self.alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        wait_for(lambda: count_notifies(w2) >= 2, 10, what="1010 active")
+        self.alice.send_raw(f"<presence to='{contact}' type='unsubscribed'/>")
+        self.assertEqual(w2.wait(20), 0, w2.errors())
+        self.assertRegex(notify_bodies(w2)[2][0],
+                         r"^terminated;reason=rejected")
+        time.sleep(2)
+        self.assertEqual(closed_notifies(w1), [],
+                         "1011 saw alice closed when she revoked 1010")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.finish(w1, "1011")
 
 
 if __name__ == "__main__":
