@@ -13,7 +13,11 @@
  *   refresh -> 200 + NOTIFY; expiry -> NOTIFY terminated;reason=timeout;
  *   Expires: 0 -> (the stack's final NOTIFY); unsubscribed -> NOTIFY
  *   terminated;reason=rejected. Her roster is never touched by a SIP-side
- *   end: the watcher keeps its approval for the next SUBSCRIBE.
+ *   end: the watcher keeps its approval for the next SUBSCRIBE. Our own
+ *   subscribe goes to her once per watcher JID: not again while pending,
+ *   nor after her answer (a refused watcher's next SUBSCRIBE is rejected
+ *   at once), nor after a restart (her answers are in [presence]
+ *   state_file, see "the state file").
  *   Restart: served subscriptions are not kept; a refresh after a restart
  *   gets 481 (no such dialog) and RFC 6665 4.1.2.2 has the watcher
  *   subscribe anew. A clean stop first ends each with
@@ -29,8 +33,9 @@
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
  *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
- *   known state. Watchers are kept in [presence] state_file across
- *   restarts and probed when the link comes up.
+ *   known state, and never make us ask her again once she answered.
+ *   Watchers are kept in [presence] state_file across restarts and
+ *   probed when the link comes up.
  *
  * Aggregation (RFC 6121 4.4.2 leaves it to us): the available resource
  * with the highest priority wins; among equals, the most recent. Only her
@@ -175,12 +180,21 @@ auth_get(GwPresBridge *b, const char *contact, const char *user)
     return (AuthState)GPOINTER_TO_INT(g_hash_table_lookup(b->auth, k));
 }
 
+static void schedule_save(GwPresBridge *b);
+
+/* Kept in the state file: her answers survive a restart. */
 static void
 auth_set(GwPresBridge *b, const char *contact, const char *user, AuthState s)
 {
     g_autofree char *k = auth_key(contact, user);
 
-    g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
+    if ((AuthState)GPOINTER_TO_INT(g_hash_table_lookup(b->auth, k)) == s)
+        return;
+    if (s == AUTH_UNKNOWN)
+        g_hash_table_remove(b->auth, k);
+    else
+        g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
+    schedule_save(b);
 }
 
 /* Does presence from user to contact carry her broadcast presence (see
@@ -839,10 +853,14 @@ on_watch_ended(gpointer data, int status, const char *reason,
 
 static const GwSipDialogFuncs watch_funcs = { NULL, on_watch_ended };
 
+/* Asks her to let contact see her presence, only while we hold no answer
+ * of hers: a request of ours that is pending, or that she answered, is
+ * never sent again (her client may prompt her each time; Prosody
+ * forwards a new request once she refused the last). */
 static void
 ask_authorization(GwPresBridge *b, const char *contact, const char *user)
 {
-    if (auth_get(b, contact, user) == AUTH_PENDING)
+    if (auth_get(b, contact, user) != AUTH_UNKNOWN)
         return;
     auth_set(b, contact, user, AUTH_PENDING);
     send_presence(b, contact, user, "subscribe", NULL);
@@ -928,6 +946,7 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     SipWatch *w;
     XmppUser *u;
     guint expires;
+    gboolean refused;
 
     if (in->dialog_data != NULL) {
         refresh_watch(b, in->dialog_data, req, in);
@@ -989,9 +1008,19 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     g_hash_table_replace(u->by_watcher, w->watcher_jid, w);
     b->n_watches++;
     gw_sip_dialog_bind(w->dlg, &watch_funcs, w);
+    refused = auth_get(b, w->watcher_jid, u->bare) == AUTH_REFUSED;
     gw_sip_request_respond_subscribe(req, 202, "Accepted", expires);
     g_info("SIP watcher %s (%s) of %s: %s", w->watcher_jid, in->from_uri,
-           u->bare, w->active ? "active" : "pending authorization");
+           u->bare, w->active ? "active"
+                    : refused ? "refused by her before"
+                              : "pending authorization");
+    if (refused) {
+        /* asking again would prompt her again (and RFC 6665 4.1.3 says
+         * not to retry after "rejected"); she reopens it by subscribing
+         * to the watcher's JID herself (xmpp_subscribe() asks anew) */
+        watch_end(w, "rejected", 0);
+        return;
+    }
     if (expires == 0) {
         /* a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over */
         watch_end(w, "timeout", 0);
@@ -1335,14 +1364,44 @@ contact_watcher_state(GwPresBridge *b, const char *watcher)
     g_list_free(contacts);
 }
 
-/* ---- the state file (B's watchers) ------------------------------------- */
+/* ---- the state file ---------------------------------------------------
+ *
+ * What a restart must not lose: the XMPP watchers of SIP contacts (B),
+ * and her answers to our requests for her presence, so that we never ask
+ * again what she answered (ask_authorization()) and tell her broadcast
+ * presence from directed presence at once. One line each:
+ *
+ *   1001@sip.example.com alice@example.com                  (a watcher)
+ *   auth 1001@sip.example.com alice@example.com granted     (or refused,
+ *                                                            pending)
+ *
+ * Files from before have watcher lines only and read the same; an older
+ * gateway reading a new file finds no SIP contact "auth" and skips those
+ * lines. Served SIP subscriptions (A) are not kept (see the top). A
+ * request still pending stays so, without a second one: her server keeps
+ * it and offers it to her again at her next login (Prosody does), and her
+ * answer comes to us then; an answer she gave while the link was down
+ * was bounced to her, and is not learnt (nothing makes her server tell
+ * it again).
+ *
+ * Writing is O(entries) and blocks the loop (formatting, then the fsync
+ * of g_file_set_contents()), so the delay after a change grows with the
+ * table: 0.5 s for a few entries, 10.5 s at 100,000, which keeps the
+ * writes to a small share of the loop while watchers subscribe in bulk.
+ * A clean stop writes at once.
+ */
+
+static const char *const auth_names[] = {
+    [AUTH_UNKNOWN] = NULL, [AUTH_PENDING] = "pending",
+    [AUTH_GRANTED] = "granted", [AUTH_REFUSED] = "refused",
+};
 
 static gboolean
 save_state(gpointer data)
 {
     GwPresBridge *b = data;
     const char *path = cfg_of(b)->presence.state_file;
-    g_autoptr(GString) out = g_string_new("# contact watcher\n");
+    g_autoptr(GString) out = NULL;
     g_autoptr(GError) error = NULL;
     GHashTableIter it, jt;
     gpointer v, k;
@@ -1350,12 +1409,26 @@ save_state(gpointer data)
     b->save_id = 0;
     if (path == NULL)
         return G_SOURCE_REMOVE;
+    out = g_string_new("# xmpp-sip-gateway presence state\n"
+                       "# contact watcher\n"
+                       "# auth contact user granted|refused|pending\n");
     g_hash_table_iter_init(&it, b->contacts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         SipContact *c = v;
         g_hash_table_iter_init(&jt, c->watchers);
         while (g_hash_table_iter_next(&jt, &k, NULL))
             g_string_append_printf(out, "%s %s\n", c->jid, (char *)k);
+    }
+    g_hash_table_iter_init(&it, b->auth);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *name = auth_names[GPOINTER_TO_INT(v)];
+        const char *nl = strchr(k, '\n');
+
+        if (name == NULL || nl == NULL)
+            continue;
+        g_string_append(out, "auth ");
+        g_string_append_len(out, k, nl - (const char *)k);
+        g_string_append_printf(out, " %s %s\n", nl + 1, name);
     }
     if (!g_file_set_contents(path, out->str, (gssize)out->len, &error))
         g_warning("cannot save presence state: %s", error->message);
@@ -1365,8 +1438,22 @@ save_state(gpointer data)
 static void
 schedule_save(GwPresBridge *b)
 {
-    if (b->save_id == 0 && cfg_of(b)->presence.state_file != NULL)
-        b->save_id = g_timeout_add(500, save_state, b);
+    guint entries;
+
+    if (b->save_id != 0 || cfg_of(b)->presence.state_file == NULL)
+        return;
+    entries = g_hash_table_size(b->auth) + g_hash_table_size(b->contacts);
+    b->save_id = g_timeout_add(500 + MIN(entries, 1000000u) / 10,
+                               save_state, b);
+}
+
+static AuthState
+auth_from_name(const char *name)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(auth_names); i++)
+        if (auth_names[i] != NULL && strcmp(name, auth_names[i]) == 0)
+            return (AuthState)i;
+    return AUTH_UNKNOWN;
 }
 
 static void
@@ -1375,24 +1462,39 @@ load_state(GwPresBridge *b)
     const char *path = cfg_of(b)->presence.state_file;
     g_autofree char *data = NULL;
     g_auto(GStrv) lines = NULL;
-    guint n = 0;
+    guint n = 0, n_auth = 0, n_bad = 0;
 
     if (path == NULL || !g_file_get_contents(path, &data, NULL, NULL))
         return;
     lines = g_strsplit(data, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++) {
-        g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 2);
+        g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 4);
+        guint nf = g_strv_length(f);
         SipContact *c;
-        if (f[0] == NULL || f[0][0] == '#' || f[0][0] == '\0' ||
-            f[1] == NULL)
+        AuthState st;
+
+        if (nf == 0 || f[0][0] == '#' || f[0][0] == '\0')
             continue;
-        if ((c = contact_get(b, f[0], TRUE)) != NULL) {
+        if (nf == 4 && strcmp(f[0], "auth") == 0 &&
+            (st = auth_from_name(f[3])) != AUTH_UNKNOWN &&
+            *f[1] != '\0' && *f[2] != '\0') {
+            g_autofree char *k = auth_key(f[1], f[2]);
+            g_hash_table_replace(b->auth, gw_pool_strdup(k),
+                                 GINT_TO_POINTER(st));
+            n_auth++;
+        } else if (nf == 2 && *f[1] != '\0' &&
+                   (c = contact_get(b, f[0], TRUE)) != NULL) {
             contact_add_watcher(c, f[1]);
             n++;
+        } else {
+            n_bad++;
         }
     }
-    g_message("presence: %u XMPP watcher(s) of SIP contacts restored from %s",
-              n, path);
+    if (n_bad > 0)
+        g_warning("presence state %s: %u line(s) not understood, skipped",
+                  path, n_bad);
+    g_message("presence: %u XMPP watcher(s) of SIP contacts and %u "
+              "authorization(s) restored from %s", n, n_auth, path);
 }
 
 /* ---- XMPP presence in -------------------------------------------------- */
@@ -1648,15 +1750,22 @@ xmpp_subscribe(GwPresBridge *b, const char *contact_jid, const char *user)
         send_presence(b, contact_jid, user, "unsubscribed", NULL);
         return;
     }
+    /* a new subscription of hers, not a client re-sending its request
+     * for one we approved: her fresh request reopens a refused one of
+     * ours (she cannot approve it otherwise: servers route a
+     * "subscribed" only in answer to a pending request) */
+    if (!g_hash_table_contains(c->watchers, user) &&
+        auth_get(b, c->jid, user) == AUTH_REFUSED)
+        auth_set(b, c->jid, user, AUTH_UNKNOWN);
     contact_add_watcher(c, user);
     schedule_save(b);
     send_presence(b, c->jid, user, "subscribed", NULL);
     g_info("%s now watches %s", user, c->sip_uri);
     /* learn when she is online: subscribe back (XEP-0100 style) */
-    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
-        ask_authorization(b, c->jid, user);
-    else
+    if (auth_get(b, c->jid, user) == AUTH_GRANTED)
         send_presence(b, c->jid, user, "probe", NULL);
+    else
+        ask_authorization(b, c->jid, user);
     if (c->last != NULL)
         contact_broadcast(c, user);
     contact_ensure(c);
@@ -1697,9 +1806,8 @@ xmpp_probe(GwPresBridge *b, const char *contact_jid, const char *user)
         schedule_save(b);
     }
     /* probes come when she logs in: her presence follows if we hold her
-     * approval; ask for it if we do not */
-    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
-        ask_authorization(b, c->jid, user);
+     * approval; ask for it if we hold no answer (once: not at each login) */
+    ask_authorization(b, c->jid, user);
     send_presence(b, c->jid, user, NULL, c->last);
     contact_ensure(c);
 }
@@ -1795,13 +1903,16 @@ gw_pres_bridge_link_up(GwPresBridge *b)
     guint n_refresh = 0, n_blind = 0, n_directed = 0;
 
     b->gen++;
-    /* B: are the watchers online? their presence answers the probe */
+    /* B: are the watchers online? their presence answers the probe; not
+     * from a contact with our request pending or refused: the answer
+     * would be "unsubscribed" (see above), and she sends it no presence */
     g_hash_table_iter_init(&it, b->contacts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         SipContact *c = v;
         g_hash_table_iter_init(&jt, c->watchers);
         while (g_hash_table_iter_next(&jt, &k, NULL))
-            send_presence(b, c->jid, k, "probe", NULL);
+            if (is_broadcast(b, c->jid, k))
+                send_presence(b, c->jid, k, "probe", NULL);
     }
     /* A: fresh state of watched users, and of every user we hold
      * resources of */

@@ -1100,7 +1100,7 @@ class BaresipWatcherNua(BaresipWatcher):
         return self.sip_port
 
 
-# ---- 5.20-5.22, 5.24: directed presence, no churn ----------------------
+# ---- 5.20-5.23: directed presence, no churn, no repeated requests -------
 
 END_MARK = "end-of-case"
 
@@ -1149,6 +1149,15 @@ def closed_notifies(run):
     """The NOTIFYs that told the watcher alice is offline."""
     return [b for ss, b in notify_bodies(run)
             if "<basic>closed</basic>" in b]
+
+
+def subscribes_sent(gw, contact, user="alice@localhost"):
+    """How many <presence type='subscribe'/> the gateway sent from a
+    component JID to a user (its log: [log] stanzas)."""
+    return len(re.findall(r"SEND <presence from='%s' to='%s' "
+                          r"type='subscribe'/>" % (re.escape(contact),
+                                                   re.escape(user)),
+                          gw.log()))
 
 
 class DirectedPresence(unittest.TestCase):
@@ -1335,6 +1344,100 @@ class DirectedPresence(unittest.TestCase):
                          "1011 saw alice closed when she revoked 1010")
         self.assertEqual(self.offline_lines(), offline0)
         self.finish(w1, "1011")
+
+
+class NoRepeatedSubscribe(unittest.TestCase):
+    """5.23 the gateway asks alice for her presence (its own 'subscribe'
+    from a component JID) only while it holds no answer of hers, and keeps
+    her answers across a restart in [presence] state_file."""
+
+    def login(self, env, contacts):
+        """alice logs in; her server probes the contacts she watches and
+        the gateway answers each probe: returns the client once every
+        answer is in and a second has passed for anything else."""
+        alice = gwtest.XmppClient(env, "alice").connect()
+        for c in contacts:
+            alice.wait(lambda s, c=c: s.tag == "presence" and
+                       s.get("from") == c and
+                       s.get("type") in (None, "unavailable"), 10,
+                       what=f"{c}'s answer to her probe")
+        time.sleep(1)
+        return alice
+
+    def requests_in(self, client, contacts):
+        return [dict(s.attrib) for s in client.drain()
+                if s.tag == "presence" and s.get("type") == "subscribe" and
+                s.get("from") in contacts]
+
+    def test_5_23_no_repeated_subscribe(self):
+        """5.23 alice watches 1008 and approves the gateway's request back
+        (approved both ways), and watches 1009 but refuses its request;
+        she logs out and in twice (Prosody probes both each time): no
+        further 'subscribe' from either reaches her, nor does the gateway
+        send one; the same after a gateway restart with state_file (the
+        answers are kept there; an old-format file is read too)"""
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = gwtest.Env("PresNoRepeat")
+        rc = None
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = gwtest.Kamailio(env, presence=True).start()
+            state = os.path.join(env.root, "presence.state")
+            with open(state, "w") as f:  # the format before authorizations
+                f.write(f"# contact watcher\n2999@{COMPONENT} "
+                        "carol@localhost\n")
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                presence__server=f"sip:{HOST}:{kam.port}",
+                presence__allow_watchers="alice@localhost",
+                presence__state_file=state)
+            gw = gwtest.Gateway(env, cfg).start()
+            gw.proc.wait_log(r"presence: 1 XMPP watcher\(s\) of SIP contacts"
+                             r"( and \d+ authorization\(s\))? restored", 5)
+            good, bad = f"1008@{COMPONENT}", f"1009@{COMPONENT}"
+            contacts = (good, bad)
+            alice = gwtest.XmppClient(env, "alice").connect()
+            for c, answer in ((good, "subscribed"), (bad, "unsubscribed")):
+                alice.send_raw(f"<presence to='{c}' type='subscribe'/>")
+                alice.wait(lambda s, c=c: s.get("type") == "subscribed" and
+                           s.get("from") == c, what=f"{c} subscribed")
+                alice.wait(lambda s, c=c: s.get("type") == "subscribe" and
+                           s.get("from") == c, what=f"{c}'s request")
+                alice.send_raw(f"<presence to='{c}' type='{answer}'/>")
+            time.sleep(1)
+            alice.drain()
+            sent = {c: subscribes_sent(gw, c) for c in contacts}
+            self.assertEqual(sent, {good: 1, bad: 1})
+            for i in range(2):
+                alice.close()
+                alice = self.login(env, contacts)
+                self.assertEqual(self.requests_in(alice, contacts), [],
+                                 f"login {i + 1}")
+            self.assertEqual({c: subscribes_sent(gw, c) for c in contacts},
+                             sent, "the gateway asked again")
+            alice.close()
+            self.assertEqual(gw.stop(), 0)  # a clean stop saves the state
+            with open(state) as f:
+                saved = f.read()
+            gw = gwtest.Gateway(env, cfg, name="gateway2").start()
+            for i in range(2):
+                alice = self.login(env, contacts)
+                self.assertEqual(self.requests_in(alice, contacts), [],
+                                 f"login {i + 1} after the restart")
+                alice.close()
+            self.assertEqual({c: subscribes_sent(gw, c) for c in contacts},
+                             {good: 0, bad: 0},
+                             "the restarted gateway asked again")
+            # her answers were kept, beside the watchers
+            self.assertIn(f"auth {good} alice@localhost granted", saved)
+            self.assertIn(f"auth {bad} alice@localhost refused", saved)
+            gw.proc.wait_log(r"presence: 3 XMPP watcher\(s\) of SIP contacts "
+                             r"and \d+ authorization\(s\) restored", 1)
+            rc = gw.stop()
+            self.assertEqual(rc, 0)
+        finally:
+            env.close(keep=rc not in (None, 0))
 
 
 if __name__ == "__main__":
