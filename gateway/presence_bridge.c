@@ -13,7 +13,11 @@
  *   refresh -> 200 + NOTIFY; expiry -> NOTIFY terminated;reason=timeout;
  *   Expires: 0 -> (the stack's final NOTIFY); unsubscribed -> NOTIFY
  *   terminated;reason=rejected. Her roster is never touched by a SIP-side
- *   end: the watcher keeps its approval for the next SUBSCRIBE.
+ *   end: the watcher keeps its approval for the next SUBSCRIBE. Our own
+ *   subscribe goes to her once per watcher JID: not again while pending,
+ *   nor after her answer (a refused watcher's next SUBSCRIBE is rejected
+ *   at once), nor after a restart (her answers are in [presence]
+ *   state_file, see "the state file").
  *   Restart: served subscriptions are not kept; a refresh after a restart
  *   gets 481 (no such dialog) and RFC 6665 4.1.2.2 has the watcher
  *   subscribe anew. A clean stop first ends each with
@@ -29,11 +33,15 @@
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
  *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
- *   known state. Watchers are kept in [presence] state_file across
- *   restarts and probed when the link comes up.
+ *   known state, and never make us ask her again once she answered.
+ *   Watchers are kept in [presence] state_file across restarts and
+ *   probed when the link comes up.
  *
  * Aggregation (RFC 6121 4.4.2 leaves it to us): the available resource
- * with the highest priority wins; among equals, the most recent.
+ * with the highest priority wins; among equals, the most recent. Only her
+ * broadcast presence counts: what she (or her server, acknowledging our
+ * request) addresses to a component JID she has not approved is directed
+ * at that one contact (see "directed presence").
  *
  * Link outages: a resource that leaves while the component link is down
  * never tells us (the server bounces its unavailable), and a probe is
@@ -77,7 +85,10 @@ typedef struct SipContact SipContact;
 
 struct XmppUser {
     char *bare;
-    GHashTable *resources; /* full JID -> Resource* */
+    GHashTable *resources; /* full JID -> Resource*: broadcast presence */
+    GHashTable *directed;  /* full JID -> Resource*: known only through
+                            * directed presence, not in agg; NULL while
+                            * none (see "directed presence") */
     GwPresence *agg;       /* never NULL: offline when no resource */
     GPtrArray *watches;    /* SipWatch* (A) */
     GHashTable *by_watcher; /* watcher JID -> SipWatch* (its watches, linked
@@ -169,12 +180,38 @@ auth_get(GwPresBridge *b, const char *contact, const char *user)
     return (AuthState)GPOINTER_TO_INT(g_hash_table_lookup(b->auth, k));
 }
 
+static void schedule_save(GwPresBridge *b);
+
+/* Kept in the state file: her answers survive a restart. */
 static void
 auth_set(GwPresBridge *b, const char *contact, const char *user, AuthState s)
 {
     g_autofree char *k = auth_key(contact, user);
 
-    g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
+    if ((AuthState)GPOINTER_TO_INT(g_hash_table_lookup(b->auth, k)) == s)
+        return;
+    if (s == AUTH_UNKNOWN)
+        g_hash_table_remove(b->auth, k);
+    else
+        g_hash_table_replace(b->auth, gw_pool_strdup(k), GINT_TO_POINTER(s));
+    schedule_save(b);
+}
+
+/* Does presence from user to contact carry her broadcast presence (see
+ * "directed presence")? */
+static gboolean
+is_broadcast(GwPresBridge *b, const char *contact, const char *user)
+{
+    AuthState s = auth_get(b, contact, user);
+
+    return s == AUTH_GRANTED || s == AUTH_UNKNOWN;
+}
+
+static void
+caps_forget(GwPresBridge *b, const char *jid)
+{
+    if (b->gw->caps != NULL)
+        gw_caps_forget(b->gw->caps, jid); /* a bare JID: all of them */
 }
 
 static void
@@ -256,6 +293,7 @@ user_free(gpointer p)
         gw_sip_publication_remove(u->pub);
     g_clear_handle_id(&u->probe_id, g_source_remove);
     g_hash_table_unref(u->resources);
+    g_clear_pointer(&u->directed, g_hash_table_unref);
     gw_presence_free(u->agg);
     g_ptr_array_unref(u->watches);
     g_hash_table_unref(u->by_watcher);
@@ -568,9 +606,12 @@ user_update(GwPresBridge *b, XmppUser *u)
  *                      probes out (gw_pres_bridge_link_up())
  *   <presence/> in     confirms that resource (r->gen = gen); all of
  *                      hers confirmed, or a bare unavailable (none left):
- *                      her refresh ends at once
- *   REFRESH_GRACE_MS   the unconfirmed ones are dropped, every refresh
- *                      ends (on_refresh_end())
+ *                      her refresh ends at once. Directed presence
+ *                      confirms too, and its own clients (u->directed)
+ *                      have no probe to answer: they stay unconfirmed
+ *                      until they send presence again
+ *   REFRESH_GRACE_MS   the unconfirmed ones are dropped (directed-only
+ *                      ones too), every refresh ends (on_refresh_end())
  *   refresh end        user_update(): one NOTIFY if her aggregate changed
  *
  * While she refreshes her aggregate stays as it was: answers come one
@@ -600,16 +641,17 @@ user_confirmed(const GwPresBridge *b, const XmppUser *u)
     return TRUE;
 }
 
-/* Drops her resources no presence confirmed since link up (gone during
- * the outage), with what the caps cache knew of them. */
+/* Drops the resources of one of her tables that no presence confirmed
+ * since link up (gone during the outage), with what the caps cache knew
+ * of them. */
 static guint
-drop_unconfirmed(GwPresBridge *b, XmppUser *u)
+drop_unconfirmed(GwPresBridge *b, GHashTable *table)
 {
     GHashTableIter it;
     gpointer k, v;
     guint n = 0;
 
-    g_hash_table_iter_init(&it, u->resources);
+    g_hash_table_iter_init(&it, table);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         if (((const Resource *)v)->gen == b->gen)
             continue;
@@ -634,15 +676,23 @@ on_refresh_end(gpointer data)
     b->refresh_id = 0;
     for (GList *l = users; l != NULL; l = l->next) {
         XmppUser *u = l->data;
-        guint n;
+        guint n = 0;
 
-        if (!u->refreshing)
-            continue;
-        n = drop ? drop_unconfirmed(b, u) : 0;
-        u->refreshing = FALSE;
+        /* her clients seen only through directed presence: no probe
+         * answers for them, and her refresh may have ended early */
+        if (drop && u->directed != NULL) {
+            n = drop_unconfirmed(b, u->directed);
+            if (g_hash_table_size(u->directed) == 0)
+                g_clear_pointer(&u->directed, g_hash_table_unref);
+        }
+        if (drop && u->refreshing)
+            n += drop_unconfirmed(b, u->resources);
         if (n > 0)
             g_info("presence of %s: %u resource(s) not confirmed after the "
                    "XMPP link came back: dropped", u->bare, n);
+        if (!u->refreshing)
+            continue;
+        u->refreshing = FALSE;
         user_update(b, u);
     }
     g_list_free(users);
@@ -803,10 +853,14 @@ on_watch_ended(gpointer data, int status, const char *reason,
 
 static const GwSipDialogFuncs watch_funcs = { NULL, on_watch_ended };
 
+/* Asks her to let contact see her presence, only while we hold no answer
+ * of hers: a request of ours that is pending, or that she answered, is
+ * never sent again (her client may prompt her each time; Prosody
+ * forwards a new request once she refused the last). */
 static void
 ask_authorization(GwPresBridge *b, const char *contact, const char *user)
 {
-    if (auth_get(b, contact, user) == AUTH_PENDING)
+    if (auth_get(b, contact, user) != AUTH_UNKNOWN)
         return;
     auth_set(b, contact, user, AUTH_PENDING);
     send_presence(b, contact, user, "subscribe", NULL);
@@ -892,6 +946,7 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     SipWatch *w;
     XmppUser *u;
     guint expires;
+    gboolean refused;
 
     if (in->dialog_data != NULL) {
         refresh_watch(b, in->dialog_data, req, in);
@@ -953,9 +1008,19 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     g_hash_table_replace(u->by_watcher, w->watcher_jid, w);
     b->n_watches++;
     gw_sip_dialog_bind(w->dlg, &watch_funcs, w);
+    refused = auth_get(b, w->watcher_jid, u->bare) == AUTH_REFUSED;
     gw_sip_request_respond_subscribe(req, 202, "Accepted", expires);
     g_info("SIP watcher %s (%s) of %s: %s", w->watcher_jid, in->from_uri,
-           u->bare, w->active ? "active" : "pending authorization");
+           u->bare, w->active ? "active"
+                    : refused ? "refused by her before"
+                              : "pending authorization");
+    if (refused) {
+        /* asking again would prompt her again (and RFC 6665 4.1.3 says
+         * not to retry after "rejected"); she reopens it by subscribing
+         * to the watcher's JID herself (xmpp_subscribe() asks anew) */
+        watch_end(w, "rejected", 0);
+        return;
+    }
     if (expires == 0) {
         /* a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over */
         watch_end(w, "timeout", 0);
@@ -974,12 +1039,42 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
     }
 }
 
+/* She has just revoked contact's subscription: does her broadcast
+ * presence still reach us through another component JID? Her server
+ * follows the revocation with an unavailable from each of her resources to
+ * contact, directed now; if contact was the last JID she approved, nothing
+ * will ever tell us her resources left. A walk over the authorizations:
+ * revocations are rare (her own action). */
+static gboolean
+still_broadcast(GwPresBridge *b, const XmppUser *u, const char *contact)
+{
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (u->via != NULL && strcmp(u->via, contact) != 0 &&
+        is_broadcast(b, u->via, u->bare))
+        return TRUE;
+    g_hash_table_iter_init(&it, b->auth);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *nl = strchr(k, '\n');
+        gsize len = nl != NULL ? (gsize)(nl - (const char *)k) : 0;
+
+        if ((AuthState)GPOINTER_TO_INT(v) == AUTH_GRANTED && nl != NULL &&
+            strcmp(nl + 1, u->bare) == 0 &&
+            !(len == strlen(contact) && memcmp(k, contact, len) == 0))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* alice answered contact's subscription request. */
 static void
 authorization_answer(GwPresBridge *b, const char *contact, const char *user,
                      gboolean granted)
 {
     XmppUser *u = user_get(b, user, FALSE);
+    gboolean revoked = !granted &&
+                       auth_get(b, contact, user) == AUTH_GRANTED;
 
     auth_set(b, contact, user, granted ? AUTH_GRANTED : AUTH_REFUSED);
     if (u == NULL) {
@@ -999,6 +1094,18 @@ authorization_answer(GwPresBridge *b, const char *contact, const char *user,
         } else if (!granted) {
             watch_end(w, "rejected", 0);
         }
+    }
+    if (revoked && user_online(u) && !still_broadcast(b, u, contact)) {
+        GHashTableIter it;
+        gpointer k;
+
+        g_info("%s revoked %s, the last JID her presence came to: her "
+               "resources are no longer known", user, contact);
+        g_hash_table_iter_init(&it, u->resources);
+        while (g_hash_table_iter_next(&it, &k, NULL))
+            caps_forget(b, k);
+        g_hash_table_remove_all(u->resources);
+        user_update(b, u);
     }
     if (granted) {
         /* only the contact she approved: the others are as they were */
@@ -1257,14 +1364,44 @@ contact_watcher_state(GwPresBridge *b, const char *watcher)
     g_list_free(contacts);
 }
 
-/* ---- the state file (B's watchers) ------------------------------------- */
+/* ---- the state file ---------------------------------------------------
+ *
+ * What a restart must not lose: the XMPP watchers of SIP contacts (B),
+ * and her answers to our requests for her presence, so that we never ask
+ * again what she answered (ask_authorization()) and tell her broadcast
+ * presence from directed presence at once. One line each:
+ *
+ *   1001@sip.example.com alice@example.com                  (a watcher)
+ *   auth 1001@sip.example.com alice@example.com granted     (or refused,
+ *                                                            pending)
+ *
+ * Files from before have watcher lines only and read the same; an older
+ * gateway reading a new file finds no SIP contact "auth" and skips those
+ * lines. Served SIP subscriptions (A) are not kept (see the top). A
+ * request still pending stays so, without a second one: her server keeps
+ * it and offers it to her again at her next login (Prosody does), and her
+ * answer comes to us then; an answer she gave while the link was down
+ * was bounced to her, and is not learnt (nothing makes her server tell
+ * it again).
+ *
+ * Writing is O(entries) and blocks the loop (formatting, then the fsync
+ * of g_file_set_contents()), so the delay after a change grows with the
+ * table: 0.5 s for a few entries, 10.5 s at 100,000, which keeps the
+ * writes to a small share of the loop while watchers subscribe in bulk.
+ * A clean stop writes at once.
+ */
+
+static const char *const auth_names[] = {
+    [AUTH_UNKNOWN] = NULL, [AUTH_PENDING] = "pending",
+    [AUTH_GRANTED] = "granted", [AUTH_REFUSED] = "refused",
+};
 
 static gboolean
 save_state(gpointer data)
 {
     GwPresBridge *b = data;
     const char *path = cfg_of(b)->presence.state_file;
-    g_autoptr(GString) out = g_string_new("# contact watcher\n");
+    g_autoptr(GString) out = NULL;
     g_autoptr(GError) error = NULL;
     GHashTableIter it, jt;
     gpointer v, k;
@@ -1272,12 +1409,26 @@ save_state(gpointer data)
     b->save_id = 0;
     if (path == NULL)
         return G_SOURCE_REMOVE;
+    out = g_string_new("# xmpp-sip-gateway presence state\n"
+                       "# contact watcher\n"
+                       "# auth contact user granted|refused|pending\n");
     g_hash_table_iter_init(&it, b->contacts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         SipContact *c = v;
         g_hash_table_iter_init(&jt, c->watchers);
         while (g_hash_table_iter_next(&jt, &k, NULL))
             g_string_append_printf(out, "%s %s\n", c->jid, (char *)k);
+    }
+    g_hash_table_iter_init(&it, b->auth);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const char *name = auth_names[GPOINTER_TO_INT(v)];
+        const char *nl = strchr(k, '\n');
+
+        if (name == NULL || nl == NULL)
+            continue;
+        g_string_append(out, "auth ");
+        g_string_append_len(out, k, nl - (const char *)k);
+        g_string_append_printf(out, " %s %s\n", nl + 1, name);
     }
     if (!g_file_set_contents(path, out->str, (gssize)out->len, &error))
         g_warning("cannot save presence state: %s", error->message);
@@ -1287,8 +1438,22 @@ save_state(gpointer data)
 static void
 schedule_save(GwPresBridge *b)
 {
-    if (b->save_id == 0 && cfg_of(b)->presence.state_file != NULL)
-        b->save_id = g_timeout_add(500, save_state, b);
+    guint entries;
+
+    if (b->save_id != 0 || cfg_of(b)->presence.state_file == NULL)
+        return;
+    entries = g_hash_table_size(b->auth) + g_hash_table_size(b->contacts);
+    b->save_id = g_timeout_add(500 + MIN(entries, 1000000u) / 10,
+                               save_state, b);
+}
+
+static AuthState
+auth_from_name(const char *name)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(auth_names); i++)
+        if (auth_names[i] != NULL && strcmp(name, auth_names[i]) == 0)
+            return (AuthState)i;
+    return AUTH_UNKNOWN;
 }
 
 static void
@@ -1297,24 +1462,39 @@ load_state(GwPresBridge *b)
     const char *path = cfg_of(b)->presence.state_file;
     g_autofree char *data = NULL;
     g_auto(GStrv) lines = NULL;
-    guint n = 0;
+    guint n = 0, n_auth = 0, n_bad = 0;
 
     if (path == NULL || !g_file_get_contents(path, &data, NULL, NULL))
         return;
     lines = g_strsplit(data, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++) {
-        g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 2);
+        g_auto(GStrv) f = g_strsplit(g_strstrip(lines[i]), " ", 4);
+        guint nf = g_strv_length(f);
         SipContact *c;
-        if (f[0] == NULL || f[0][0] == '#' || f[0][0] == '\0' ||
-            f[1] == NULL)
+        AuthState st;
+
+        if (nf == 0 || f[0][0] == '#' || f[0][0] == '\0')
             continue;
-        if ((c = contact_get(b, f[0], TRUE)) != NULL) {
+        if (nf == 4 && strcmp(f[0], "auth") == 0 &&
+            (st = auth_from_name(f[3])) != AUTH_UNKNOWN &&
+            *f[1] != '\0' && *f[2] != '\0') {
+            g_autofree char *k = auth_key(f[1], f[2]);
+            g_hash_table_replace(b->auth, gw_pool_strdup(k),
+                                 GINT_TO_POINTER(st));
+            n_auth++;
+        } else if (nf == 2 && *f[1] != '\0' &&
+                   (c = contact_get(b, f[0], TRUE)) != NULL) {
             contact_add_watcher(c, f[1]);
             n++;
+        } else {
+            n_bad++;
         }
     }
-    g_message("presence: %u XMPP watcher(s) of SIP contacts restored from %s",
-              n, path);
+    if (n_bad > 0)
+        g_warning("presence state %s: %u line(s) not understood, skipped",
+                  path, n_bad);
+    g_message("presence: %u XMPP watcher(s) of SIP contacts and %u "
+              "authorization(s) restored from %s", n, n_auth, path);
 }
 
 /* ---- XMPP presence in -------------------------------------------------- */
@@ -1341,35 +1521,146 @@ presence_from_stanza(xmpp_stanza_t *p, int *priority)
                            status && *status ? lang : NULL);
 }
 
-/* to: the component JID the presence was addressed to (caps queries go
- * out from it). */
+/* ---- directed presence (A) --------------------------------------------
+ *
+ * Her presence reaches us one stanza per component JID. Her server sends
+ * her broadcast presence to each contact she has approved (RFC 6121
+ * 4.4.2); anything else was directed at that one contact (RFC 6121 4.6)
+ * and says nothing of what the others see. The authorization we hold for
+ * (that contact, her) tells which it is:
+ *
+ *   granted, unknown    broadcast: her resources and aggregate follow it
+ *                       (unknown: most likely approved before we learnt
+ *                       her answer, since her server sends it)
+ *   pending, refused    directed: her aggregate does not move
+ *
+ * The common directed one: Prosody acknowledges our subscription request
+ * to her with <presence type='unavailable' from=her bare JID/>
+ * (mod_presence, "acknowledging receipt") while she has not approved.
+ * Taken for hers, every SIP watcher saw her closed while the request was
+ * pending (and after a refusal, until her next change), and the SIP
+ * contacts she watches were un-SUBSCRIBEd, then SUBSCRIBEd again.
+ *
+ * Directed presence still shows a live client of hers, which the call
+ * bridge must find: an available one from a full JID her broadcast
+ * presence does not list goes in u->directed (per user, not per watcher),
+ * outside her aggregate, and a directed unavailable from it removes it
+ * (one entry for all contacts it was directed to: a client that ends its
+ * directed presence to one of two contacts is forgotten early, and a call
+ * goes by JMI instead of straight to it). Her server sends such a client's
+ * unavailable to each JID it directed presence to when it leaves. A
+ * directed bare unavailable is an acknowledgement: nothing. Directed
+ * presence from a client her broadcast presence lists only confirms it
+ * for the refresh after link up (below). When she revokes a contact's
+ * subscription, her server follows the "unsubscribed" with an unavailable
+ * from each resource to that contact (RFC 6121 3.2.2): directed too, as
+ * the contact is refused by then; if it was the last JID her broadcast
+ * came to, authorization_answer() forgets her resources.
+ *
+ *   to 1004 (pending):  <presence type=unavailable from=alice>  nothing
+ *                       <presence from=alice/phone>  phone in u->directed
+ *   to 1001 (granted):  <presence from=alice/phone>  phone in
+ *                       u->resources, out of u->directed; aggregate
+ */
+
+static Resource *
+resource_new(GwPresBridge *b, xmpp_stanza_t *p)
+{
+    Resource *r = g_new0(Resource, 1);
+
+    r->pres = presence_from_stanza(p, &r->priority);
+    r->seq = ++b->seq;
+    r->gen = b->gen; /* confirmed, for a refresh running */
+    return r;
+}
+
+/* Takes full out of her directed-only resources, if there (its caps stay:
+ * the same client). */
 static void
-resource_update(GwPresBridge *b, const char *full, const char *bare,
+directed_remove(XmppUser *u, const char *full)
+{
+    if (u->directed != NULL && g_hash_table_remove(u->directed, full) &&
+        g_hash_table_size(u->directed) == 0)
+        g_clear_pointer(&u->directed, g_hash_table_unref);
+}
+
+static void
+directed_update(GwPresBridge *b, const char *full, const char *bare,
                 const char *to, xmpp_stanza_t *p, gboolean available)
+{
+    XmppUser *u;
+    Resource *r;
+
+    if (!available && strcmp(full, bare) == 0)
+        return; /* an acknowledgement, not about her clients */
+    if ((u = user_get(b, bare, available)) == NULL)
+        return;
+    if ((r = g_hash_table_lookup(u->resources, full)) != NULL) {
+        /* listed by her broadcast presence, which alone says its state;
+         * but it is alive */
+        if (available && r->gen != b->gen) {
+            r->gen = b->gen;
+            if (u->refreshing && user_confirmed(b, u))
+                user_update(b, u);
+        }
+        return;
+    }
+    if (available) {
+        /* XEP-0115: what the client can do, for the call bridge */
+        if (b->gw->caps != NULL)
+            gw_caps_presence(b->gw->caps, full, to, p);
+        if (u->directed == NULL)
+            u->directed = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                g_free, resource_free);
+        g_hash_table_replace(u->directed, g_strdup(full), resource_new(b, p));
+        g_debug("directed presence of %s to %s: not her presence to others",
+                full, to);
+    } else if (u->directed != NULL &&
+               g_hash_table_contains(u->directed, full)) {
+        directed_remove(u, full);
+        caps_forget(b, full);
+    }
+}
+
+/* Her broadcast presence: to: the component JID it was addressed to
+ * (caps queries go out from it). */
+static void
+broadcast_update(GwPresBridge *b, const char *full, const char *bare,
+                 const char *to, xmpp_stanza_t *p, gboolean available)
 {
     XmppUser *u = user_get(b, bare, available);
 
     /* XEP-0115: what her clients can do, for the call bridge */
-    if (b->gw->caps != NULL) {
-        if (available)
-            gw_caps_presence(b->gw->caps, full, to, p);
-        else
-            gw_caps_forget(b->gw->caps, full); /* a bare JID: all of them */
-    }
-    if (u == NULL)
+    if (available && b->gw->caps != NULL)
+        gw_caps_presence(b->gw->caps, full, to, p);
+    if (u == NULL) {
+        if (!available)
+            caps_forget(b, full);
         return;
+    }
     if (available) {
-        Resource *r = g_new0(Resource, 1);
-        r->pres = presence_from_stanza(p, &r->priority);
-        r->seq = ++b->seq;
-        r->gen = b->gen; /* confirmed, for a refresh running */
-        g_hash_table_replace(u->resources, g_strdup(full), r);
+        g_hash_table_replace(u->resources, g_strdup(full), resource_new(b, p));
+        directed_remove(u, full);
         g_free(u->via);
         u->via = map_jid_bare(to, NULL);
     } else if (strcmp(full, bare) == 0) {
-        g_hash_table_remove_all(u->resources); /* all resources gone */
+        /* her server lists no available resource: those known only
+         * through directed presence stay until their own unavailable */
+        GHashTableIter it;
+        gpointer k;
+
+        if (u->directed == NULL) {
+            caps_forget(b, bare);
+        } else {
+            g_hash_table_iter_init(&it, u->resources);
+            while (g_hash_table_iter_next(&it, &k, NULL))
+                caps_forget(b, k);
+        }
+        g_hash_table_remove_all(u->resources);
     } else {
+        caps_forget(b, full);
         g_hash_table_remove(u->resources, full);
+        directed_remove(u, full);
     }
     user_update(b, u);
 }
@@ -1395,18 +1686,17 @@ cmp_resource(gconstpointer a, gconstpointer b)
     return x->seq > y->seq ? -1 : x->seq < y->seq;
 }
 
-GPtrArray *
-gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
+/* Adds the resources of one of her tables with a priority >= 0 to out;
+ * refreshing: this table's resources from before link up are not yet
+ * confirmed. */
+static void
+add_resources(GwPresBridge *b, GHashTable *table, gboolean refreshing,
+              GPtrArray *out)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)gw_pres_resource_free);
-    XmppUser *u = user_get(b, bare, FALSE);
     GHashTableIter it;
     gpointer k, v;
 
-    if (u == NULL)
-        return out;
-    g_hash_table_iter_init(&it, u->resources);
+    g_hash_table_iter_init(&it, table);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         const Resource *r = v;
         GwPresResource *pr;
@@ -1419,12 +1709,29 @@ gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
         pr->full = g_strdup(k);
         pr->priority = r->priority;
         pr->seq = r->seq;
-        pr->unconfirmed = u->refreshing && r->gen != b->gen;
+        pr->unconfirmed = refreshing && r->gen != b->gen;
         pr->caps = b->gw->caps != NULL
                        ? gw_caps_lookup(b->gw->caps, k, &pr->features)
                        : GW_CAPS_UNKNOWN;
         g_ptr_array_add(out, pr);
     }
+}
+
+/* Her clients seen through directed presence are hers too (README: the
+ * gateway sees her clients through a subscription or directed presence). */
+GPtrArray *
+gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)gw_pres_resource_free);
+    XmppUser *u = user_get(b, bare, FALSE);
+
+    if (u == NULL)
+        return out;
+    add_resources(b, u->resources, u->refreshing, out);
+    /* no probe confirms these: a refresh runs while its grace does */
+    if (u->directed != NULL)
+        add_resources(b, u->directed, b->refresh_id != 0, out);
     g_ptr_array_sort(out, cmp_resource);
     return out;
 }
@@ -1443,15 +1750,22 @@ xmpp_subscribe(GwPresBridge *b, const char *contact_jid, const char *user)
         send_presence(b, contact_jid, user, "unsubscribed", NULL);
         return;
     }
+    /* a new subscription of hers, not a client re-sending its request
+     * for one we approved: her fresh request reopens a refused one of
+     * ours (she cannot approve it otherwise: servers route a
+     * "subscribed" only in answer to a pending request) */
+    if (!g_hash_table_contains(c->watchers, user) &&
+        auth_get(b, c->jid, user) == AUTH_REFUSED)
+        auth_set(b, c->jid, user, AUTH_UNKNOWN);
     contact_add_watcher(c, user);
     schedule_save(b);
     send_presence(b, c->jid, user, "subscribed", NULL);
     g_info("%s now watches %s", user, c->sip_uri);
     /* learn when she is online: subscribe back (XEP-0100 style) */
-    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
-        ask_authorization(b, c->jid, user);
-    else
+    if (auth_get(b, c->jid, user) == AUTH_GRANTED)
         send_presence(b, c->jid, user, "probe", NULL);
+    else
+        ask_authorization(b, c->jid, user);
     if (c->last != NULL)
         contact_broadcast(c, user);
     contact_ensure(c);
@@ -1492,9 +1806,8 @@ xmpp_probe(GwPresBridge *b, const char *contact_jid, const char *user)
         schedule_save(b);
     }
     /* probes come when she logs in: her presence follows if we hold her
-     * approval; ask for it if we do not */
-    if (auth_get(b, c->jid, user) != AUTH_GRANTED)
-        ask_authorization(b, c->jid, user);
+     * approval; ask for it if we hold no answer (once: not at each login) */
+    ask_authorization(b, c->jid, user);
     send_presence(b, c->jid, user, NULL, c->last);
     contact_ensure(c);
 }
@@ -1516,9 +1829,13 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
 
     if (type == NULL || strcmp(type, "unavailable") == 0) {
         /* presence of an XMPP user, sent to a component contact that she
-         * approved (or directed to it) */
-        if (!b->stopping)
-            resource_update(b, from, from_bare, to, p, type == NULL);
+         * approved, or directed to it (see "directed presence") */
+        if (b->stopping)
+            return;
+        if (is_broadcast(b, to_bare, from_bare))
+            broadcast_update(b, from, from_bare, to, p, type == NULL);
+        else
+            directed_update(b, from, from_bare, to, p, type == NULL);
     } else if (strcmp(type, "subscribe") == 0) {
         xmpp_subscribe(b, to_bare, from_bare);
     } else if (strcmp(type, "unsubscribe") == 0) {
@@ -1583,16 +1900,19 @@ gw_pres_bridge_link_up(GwPresBridge *b)
     GHashTableIter it, jt;
     gpointer v, k;
     g_autoptr(GHashTable) granted = granted_contacts(b);
-    guint n_refresh = 0, n_blind = 0;
+    guint n_refresh = 0, n_blind = 0, n_directed = 0;
 
     b->gen++;
-    /* B: are the watchers online? their presence answers the probe */
+    /* B: are the watchers online? their presence answers the probe; not
+     * from a contact with our request pending or refused: the answer
+     * would be "unsubscribed" (see above), and she sends it no presence */
     g_hash_table_iter_init(&it, b->contacts);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         SipContact *c = v;
         g_hash_table_iter_init(&jt, c->watchers);
         while (g_hash_table_iter_next(&jt, &k, NULL))
-            send_presence(b, c->jid, k, "probe", NULL);
+            if (is_broadcast(b, c->jid, k))
+                send_presence(b, c->jid, k, "probe", NULL);
     }
     /* A: fresh state of watched users, and of every user we hold
      * resources of */
@@ -1604,6 +1924,8 @@ gw_pres_bridge_link_up(GwPresBridge *b)
 
         if (from != NULL)
             send_presence(b, from, u->bare, "probe", NULL);
+        if (u->directed != NULL)
+            n_directed++; /* dropped at the grace's end unless confirmed */
         if (!user_online(u))
             continue;
         u->refreshing = TRUE;
@@ -1614,10 +1936,11 @@ gw_pres_bridge_link_up(GwPresBridge *b)
                     "go unless she sends presence", u->bare);
         }
     }
-    if (n_refresh > 0) {
+    if (n_refresh > 0 || n_directed > 0) {
         g_info("refreshing the resources of %u XMPP user(s) (%u without a "
-               "JID to probe from) for %d ms", n_refresh, n_blind,
-               REFRESH_GRACE_MS);
+               "JID to probe from, %u with clients seen only through "
+               "directed presence) for %d ms", n_refresh, n_blind,
+               n_directed, REFRESH_GRACE_MS);
         g_clear_handle_id(&b->refresh_id, g_source_remove);
         b->refresh_id = g_timeout_add(REFRESH_GRACE_MS, on_refresh_end, b);
     }

@@ -17,7 +17,10 @@ typedef struct GwPresBridge GwPresBridge;
 GwPresBridge *gw_pres_bridge_new(GwGateway *gw);
 void gw_pres_bridge_free(GwPresBridge *bridge);
 
-/* A <presence> addressed to a component JID. */
+/* A <presence> addressed to a component JID. Available/unavailable
+ * presence to a JID whose subscription request she has not approved
+ * (pending or refused) is directed at that contact alone: it never
+ * changes what her other watchers see. */
 void gw_pres_bridge_from_xmpp(GwPresBridge *bridge, xmpp_stanza_t *stanza);
 
 /* A SUBSCRIBE from a trusted source; answers req exactly once. */
@@ -49,11 +52,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
 
 /* The available resources of `bare` with a priority >= 0 (RFC 6121
  * 8.5.2.1.1), best first: highest priority, then the most recent
- * presence. Empty when the gateway has no presence of hers (she has no
- * component contact, or is offline). Just after the XMPP link came back,
- * until the grace period of gw_pres_bridge_link_up() ends, this may still
- * list resources that left during the outage (the best guess until the
- * probe answers are in): those are flagged unconfirmed. (transfer full)
+ * presence; those known only through directed presence included. Empty
+ * when the gateway has no presence of hers (she has no component contact
+ * and sent none directed, or is offline). Just after the XMPP link came
+ * back, until the grace period of gw_pres_bridge_link_up() ends, this may
+ * still list resources that left during the outage (the best guess until
+ * the probe answers are in): those are flagged unconfirmed. (transfer full)
  * GwPresResource* */
 GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
                                         const char *bare);

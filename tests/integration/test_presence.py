@@ -1099,5 +1099,346 @@ class BaresipWatcherNua(BaresipWatcher):
     def watch_port(self):
         return self.sip_port
 
+
+# ---- 5.20-5.23: directed presence, no churn, no repeated requests -------
+
+END_MARK = "end-of-case"
+
+
+def steady_watcher_scenario(watcher, user="alice", expires=3600):
+    """A SIP watcher that SUBSCRIBEs and answers every NOTIFY until one
+    carries END_MARK (a status of alice's), then stops: no refresh, no
+    un-SUBSCRIBE (the subscription outlives the case; the gateway's NOTIFYs
+    after that go nowhere and end it)."""
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="steady watcher">
+  <send retrans="500">
+    <![CDATA[
+      SUBSCRIBE sip:{user}@{GW_SIP_DOMAIN} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:{watcher}@{PBX_DOMAIN}>;tag=[pid]SIPpTag00[call_number]
+      To: <sip:{user}@{GW_SIP_DOMAIN}>
+      Call-ID: [call_id]
+      CSeq: 1 SUBSCRIBE
+      Contact: <sip:{watcher}@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Event: presence
+      Accept: application/pidf+xml
+      Expires: {expires}
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv response="200" optional="true" next="1"/>
+  <recv response="202"/>
+  <label id="1"/>
+  <recv request="NOTIFY" timeout="90000">
+    <action>
+      <ereg regexp="{END_MARK}" search_in="body" check_it="false"
+            assign_to="done"/>
+    </action>
+  </recv>
+{gwtest.sipp_ok(' next="2" test="done"')}
+  <nop next="1"/>
+  <label id="2"/>
+</scenario>
+"""
+
+
+def closed_notifies(run):
+    """The NOTIFYs that told the watcher alice is offline."""
+    return [b for ss, b in notify_bodies(run)
+            if "<basic>closed</basic>" in b]
+
+
+def subscribes_sent(gw, contact, user="alice@localhost"):
+    """How many <presence type='subscribe'/> the gateway sent from a
+    component JID to a user (its log: [log] stanzas)."""
+    return len(re.findall(r"SEND <presence from='%s' to='%s' "
+                          r"type='subscribe'/>" % (re.escape(contact),
+                                                   re.escape(user)),
+                          gw.log()))
+
+
+class DirectedPresence(unittest.TestCase):
+    """5.20-5.22, 5.24: presence that alice's server sends to ONE
+    component JID she has not approved (RFC 6121 4.6 directed presence;
+    the 'unavailable' with which Prosody acknowledges a subscription
+    request she has not answered; the one that follows a revocation) is
+    not her presence toward the other watchers. Real Prosody, Kamailio as
+    presence server for the SIP contacts she watches, SIPp watchers
+    straight to the gateway."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = cls.env = gwtest.Env(cls.__name__)
+        env.prosody = gwtest.Prosody(env).start()
+        cls.kam = gwtest.Kamailio(env, presence=True).start()
+        cls.port = free_port(udp_too=True)
+        cfg = gwtest.default_gateway_config(
+            env, env.prosody, cls.port,
+            presence__server=f"sip:{HOST}:{cls.kam.port}",
+            presence__allow_watchers="alice@localhost",
+            presence__state_file=os.path.join(env.root, "presence.state"))
+        cls.gw = gwtest.Gateway(env, cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop()
+        cls.env.close(keep=rc != 0)
+        assert rc == 0, f"gateway exit {rc}"
+
+    def setUp(self):
+        self.alice.drain()
+
+    def offline_lines(self):
+        return len(re.findall(r"presence of alice@localhost is now offline",
+                              self.gw.log()))
+
+    def active_watcher(self, number):
+        """A steady SIP watcher of alice that she approves; returns its run
+        once it has her 'open'."""
+        run = self.sipp.start(steady_watcher_scenario(number),
+                              remote=f"{HOST}:{self.port}", timeout=120)
+        wait_for(lambda: count_notifies(run) >= 1, 10, what="pending NOTIFY")
+        contact = f"{number}@{COMPONENT}"
+        self.alice.wait(lambda s: s.get("type") == "subscribe" and
+                        s.get("from") == contact, what="subscribe request")
+        self.alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        wait_for(lambda: any("<basic>open</basic>" in b
+                             for _, b in notify_bodies(run)), 10,
+                 what=f"{number} sees alice open")
+        return run
+
+    def finish(self, run, number):
+        """alice's next change reaches the watcher, which then stops."""
+        self.alice.send_raw(f"<presence><show>chat</show><status>{END_MARK}"
+                            "</status></presence>")
+        self.assertEqual(run.wait(20), 0, run.errors())
+        ss, body = notify_bodies(run)[-1]
+        self.assertRegex(ss, r"^active")
+        self.assertIn(END_MARK, body)
+        self.assertIn("<basic>open</basic>", body)
+        self.assertEqual(closed_notifies(run), [], f"{number} saw a flap")
+        self.alice.send_raw("<presence/>")
+
+    def test_5_20_second_watcher_pending_then_refused(self):
+        """5.20 watcher 1001 approved and active; a second watcher 1004
+        subscribes and alice leaves the request unanswered: Prosody's
+        'unavailable' to 1004 (its acknowledgement) does not make 1001 see
+        her closed, nor the gateway think her offline; alice refuses 1004
+        (terminated;reason=rejected): 1001 still sees her open, and her
+        next change reaches 1001"""
+        w1 = self.active_watcher("1001")
+        offline0 = self.offline_lines()
+        w2 = self.sipp.start(watcher_scenario(2, watcher="1004",
+                                              unsubscribe=False,
+                                              final_notify=False),
+                             remote=f"{HOST}:{self.port}", timeout=60)
+        wait_for(lambda: count_notifies(w2) >= 1, 10, what="1004 pending")
+        self.alice.wait(lambda s: s.get("type") == "subscribe" and
+                        s.get("from") == f"1004@{COMPONENT}",
+                        what="1004's subscribe request")
+        time.sleep(4)  # the request stays pending
+        self.assertEqual(closed_notifies(w1), [],
+                         "1001 saw alice closed while 1004 was pending")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.alice.send_raw(f"<presence to='1004@{COMPONENT}' "
+                            "type='unsubscribed'/>")
+        self.assertEqual(w2.wait(20), 0, w2.errors())
+        self.assertRegex(notify_bodies(w2)[1][0],
+                         r"^terminated;reason=rejected")
+        time.sleep(2)
+        self.assertEqual(closed_notifies(w1), [],
+                         "1001 saw alice closed after she refused 1004")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.finish(w1, "1001")
+
+    def test_5_21_alice_adds_sip_contact(self):
+        """5.21 alice subscribes to 1002 while SIP watcher 1006 watches her:
+        the gateway's subscription request back to her is acknowledged by
+        Prosody with 'unavailable' to 1002, which 1006 never sees as a
+        flap; nor does her approval of 1002"""
+        w = self.active_watcher("1006")
+        offline0 = self.offline_lines()
+        contact = f"1002@{COMPONENT}"
+        self.alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        self.alice.wait(lambda s: s.get("type") == "subscribed" and
+                        s.get("from") == contact, what="subscribed")
+        self.alice.wait(lambda s: s.get("type") == "subscribe" and
+                        s.get("from") == contact, what="subscribe back")
+        time.sleep(3)
+        self.assertEqual(closed_notifies(w), [],
+                         "1006 saw alice closed when she added 1002")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        time.sleep(2)
+        self.assertEqual(closed_notifies(w), [],
+                         "1006 saw alice closed when she approved 1002")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.finish(w, "1006")
+
+    def test_5_22_no_churn(self):
+        """5.22 alice watches SIP contact 1003 (one SUBSCRIBE at Kamailio);
+        a new SIP watcher 1007 of hers subscribes and stays pending, then
+        she changes her presence: the gateway neither un-SUBSCRIBEs nor
+        re-SUBSCRIBEs 1003"""
+        a = self.alice
+        contact = f"1003@{COMPONENT}"
+        sub = r"subscribing to sip:1003@%s for" % re.escape(PBX_DOMAIN)
+        unsub = r"of sip:1003@%s online: unsubscribing" % re.escape(PBX_DOMAIN)
+        a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+        a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        self.gw.proc.wait_log(sub, 10)
+        a.wait(lambda s: s.get("from") == contact and
+               s.get("type") in (None, "unavailable"), 10,
+               what="1003's presence")
+        w = self.sipp.start(watcher_scenario(2, watcher="1007",
+                                             unsubscribe=False,
+                                             final_notify=False),
+                            remote=f"{HOST}:{self.port}", timeout=60)
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == f"1007@{COMPONENT}",
+               what="1007's subscribe request")
+        time.sleep(3)
+        a.send_raw("<presence><show>away</show><status>still here"
+                   "</status></presence>")
+        time.sleep(2)
+        log = self.gw.log()
+        self.assertEqual(len(re.findall(sub, log)), 1, "re-SUBSCRIBEd 1003")
+        self.assertEqual(len(re.findall(unsub, log)), 0,
+                         "un-SUBSCRIBEd 1003")
+        a.send_raw(f"<presence to='1007@{COMPONENT}' type='unsubscribed'/>")
+        self.assertEqual(w.wait(20), 0, w.errors())
+        a.send_raw("<presence/>")
+
+    def test_5_24_revoked_watcher(self):
+        """5.24 alice approved watchers 1010 and 1011, then revokes 1010
+        (unsubscribed): 1010's subscription ends (rejected), and the
+        unavailable that Prosody then sends from her resource to 1010
+        (RFC 6121 3.2.2) is not hers toward 1011, which keeps seeing her
+        open and gets her next change"""
+        w1 = self.active_watcher("1011")
+        offline0 = self.offline_lines()
+        w2 = self.sipp.start(watcher_scenario(3, watcher="1010",
+                                              unsubscribe=False,
+                                              final_notify=False),
+                             remote=f"{HOST}:{self.port}", timeout=60)
+        contact = f"1010@{COMPONENT}"
+        self.alice.wait(lambda s: s.get("type") == "subscribe" and
+                        s.get("from") == contact, what="1010's request")
+        self.alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        wait_for(lambda: count_notifies(w2) >= 2, 10, what="1010 active")
+        self.alice.send_raw(f"<presence to='{contact}' type='unsubscribed'/>")
+        self.assertEqual(w2.wait(20), 0, w2.errors())
+        self.assertRegex(notify_bodies(w2)[2][0],
+                         r"^terminated;reason=rejected")
+        time.sleep(2)
+        self.assertEqual(closed_notifies(w1), [],
+                         "1011 saw alice closed when she revoked 1010")
+        self.assertEqual(self.offline_lines(), offline0)
+        self.finish(w1, "1011")
+
+
+class NoRepeatedSubscribe(unittest.TestCase):
+    """5.23 the gateway asks alice for her presence (its own 'subscribe'
+    from a component JID) only while it holds no answer of hers, and keeps
+    her answers across a restart in [presence] state_file."""
+
+    def login(self, env, contacts):
+        """alice logs in; her server probes the contacts she watches and
+        the gateway answers each probe: returns the client once every
+        answer is in and a second has passed for anything else."""
+        alice = gwtest.XmppClient(env, "alice").connect()
+        for c in contacts:
+            alice.wait(lambda s, c=c: s.tag == "presence" and
+                       s.get("from") == c and
+                       s.get("type") in (None, "unavailable"), 10,
+                       what=f"{c}'s answer to her probe")
+        time.sleep(1)
+        return alice
+
+    def requests_in(self, client, contacts):
+        return [dict(s.attrib) for s in client.drain()
+                if s.tag == "presence" and s.get("type") == "subscribe" and
+                s.get("from") in contacts]
+
+    def test_5_23_no_repeated_subscribe(self):
+        """5.23 alice watches 1008 and approves the gateway's request back
+        (approved both ways), and watches 1009 but refuses its request;
+        she logs out and in twice (Prosody probes both each time): no
+        further 'subscribe' from either reaches her, nor does the gateway
+        send one; the same after a gateway restart with state_file (the
+        answers are kept there; an old-format file is read too)"""
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = gwtest.Env("PresNoRepeat")
+        rc = None
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = gwtest.Kamailio(env, presence=True).start()
+            state = os.path.join(env.root, "presence.state")
+            with open(state, "w") as f:  # the format before authorizations
+                f.write(f"# contact watcher\n2999@{COMPONENT} "
+                        "carol@localhost\n")
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                presence__server=f"sip:{HOST}:{kam.port}",
+                presence__allow_watchers="alice@localhost",
+                presence__state_file=state)
+            gw = gwtest.Gateway(env, cfg).start()
+            gw.proc.wait_log(r"presence: 1 XMPP watcher\(s\) of SIP contacts"
+                             r"( and \d+ authorization\(s\))? restored", 5)
+            good, bad = f"1008@{COMPONENT}", f"1009@{COMPONENT}"
+            contacts = (good, bad)
+            alice = gwtest.XmppClient(env, "alice").connect()
+            for c, answer in ((good, "subscribed"), (bad, "unsubscribed")):
+                alice.send_raw(f"<presence to='{c}' type='subscribe'/>")
+                alice.wait(lambda s, c=c: s.get("type") == "subscribed" and
+                           s.get("from") == c, what=f"{c} subscribed")
+                alice.wait(lambda s, c=c: s.get("type") == "subscribe" and
+                           s.get("from") == c, what=f"{c}'s request")
+                alice.send_raw(f"<presence to='{c}' type='{answer}'/>")
+            time.sleep(1)
+            alice.drain()
+            sent = {c: subscribes_sent(gw, c) for c in contacts}
+            self.assertEqual(sent, {good: 1, bad: 1})
+            for i in range(2):
+                alice.close()
+                alice = self.login(env, contacts)
+                self.assertEqual(self.requests_in(alice, contacts), [],
+                                 f"login {i + 1}")
+            self.assertEqual({c: subscribes_sent(gw, c) for c in contacts},
+                             sent, "the gateway asked again")
+            alice.close()
+            self.assertEqual(gw.stop(), 0)  # a clean stop saves the state
+            with open(state) as f:
+                saved = f.read()
+            gw = gwtest.Gateway(env, cfg, name="gateway2").start()
+            for i in range(2):
+                alice = self.login(env, contacts)
+                self.assertEqual(self.requests_in(alice, contacts), [],
+                                 f"login {i + 1} after the restart")
+                alice.close()
+            self.assertEqual({c: subscribes_sent(gw, c) for c in contacts},
+                             {good: 0, bad: 0},
+                             "the restarted gateway asked again")
+            # her answers were kept, beside the watchers
+            self.assertIn(f"auth {good} alice@localhost granted", saved)
+            self.assertIn(f"auth {bad} alice@localhost refused", saved)
+            gw.proc.wait_log(r"presence: 3 XMPP watcher\(s\) of SIP contacts "
+                             r"and \d+ authorization\(s\) restored", 1)
+            rc = gw.stop()
+            self.assertEqual(rc, 0)
+        finally:
+            env.close(keep=rc not in (None, 0))
+
+
 if __name__ == "__main__":
     gwtest.main()
