@@ -258,7 +258,9 @@ is_own_address(GwSipUa *ua, const url_t *url)
 /* The Request-URI the router sees: ours as it is, but one of our own
  * addresses (phones and proxies send sip:alice@192.0.2.10:5060 after a
  * registration or a lookup) becomes our [sip] domain, where the mapping
- * knows it. */
+ * knows it. Our registered Contact (sip:<[sip] username>@our address,
+ * what a registrar's lookup() puts there) names the gateway itself, no
+ * user: the bridges then take the target from To. */
 static char *
 request_uri_text(GwSipUa *ua, const url_t *url)
 {
@@ -267,8 +269,10 @@ request_uri_text(GwSipUa *ua, const url_t *url)
     if (url == NULL || (url->url_type != url_sip && url->url_type != url_sips)
         || !is_own_address(ua, url))
         return url_to_string(url);
-    user = url->url_user ? g_strdup_printf("%s@", url->url_user)
-                         : g_strdup("");
+    user = url->url_user != NULL &&
+                   g_strcmp0(url->url_user, ua->config->sip.username) != 0
+               ? g_strdup_printf("%s@", url->url_user)
+               : g_strdup("");
     {
         char *out = g_strdup_printf(
             "%s:%s%s%s", url->url_type == url_sips ? "sips" : "sip", user,

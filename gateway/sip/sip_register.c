@@ -167,7 +167,7 @@ on_register_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     if (status >= 200 && status < 300) {
         guint granted = granted_expires(r, sip);
         if (r->state != REG_REGISTERED || r->failures > 0)
-            g_message("registered %s at %s for %u s", r->aor,
+            g_message("registered %s at %s for %u s", r->aor + strlen("sip:"),
                       cfg->sip.registrar, granted);
         enter(r, REG_REGISTERED, "2xx");
         r->failures = 0;
@@ -176,12 +176,14 @@ on_register_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
         return 0;
     }
     if (status == 401 || status == 407)
-        g_warning("registration of %s at %s refused: %d %s (%s)", r->aor,
+        g_warning("registration of %s at %s refused: %d %s (%s)",
+                  r->aor + strlen("sip:"),
                   cfg->sip.registrar, status, phrase,
                   cfg->sip.password ? "check [sip] auth_username and password"
                                     : "no [sip] password configured");
     else
-        g_warning("registration of %s at %s failed: %d %s", r->aor,
+        g_warning("registration of %s at %s failed: %d %s",
+                  r->aor + strlen("sip:"),
                   cfg->sip.registrar, status, phrase);
     retry_later(r);
     return 0;

@@ -299,22 +299,6 @@ class SipWatchers(gwtest.GatewayTestCase):
         self.alice.send_raw("<presence/>")  # back online for later cases
 
 
-class SipWatchersLean(SipWatchers):
-    """5.1-5.7 again, served by the lean notifier ([presence]
-    watcher_listen, nta without a nua handle per subscription)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.watcher_port = free_port(udp_too=True)
-        cls.gateway_overrides = dict(
-            SipWatchers.gateway_overrides,
-            presence__watcher_listen=f"sip:{HOST}:{cls.watcher_port}")
-        super().setUpClass()
-
-    def gw_target(self):
-        return f"{HOST}:{self.watcher_port}"
-
-
 def sipp_request(lines, expect):
     """One SIPp request (CDATA text with SIPp keywords) and the status it
     must get."""
@@ -330,21 +314,17 @@ def sipp_request(lines, expect):
 """
 
 
-class LeanNotifier(gwtest.GatewayTestCase):
-    """5.14-5.16: what the lean notifier ([presence] watcher_listen) does
-    itself, below the presence bridge: RFC 3261 12.2.2 / RFC 6665 dialog
-    rules, failed NOTIFYs, TCP."""
+class NotifierRules(gwtest.GatewayTestCase):
+    """5.14-5.17: what the SIP agent's notifier does itself, below the
+    presence bridge: RFC 3261 12.2.2 / RFC 6665 dialog rules, failed
+    NOTIFYs, TCP, route sets."""
+
+    gateway_overrides = {"presence__min_expires": 2}
 
     @classmethod
     def setUpClass(cls):
-        cls.watcher_port = free_port(udp_too=True)
-        cls.gateway_overrides = {
-            "presence__min_expires": 2,
-            "presence__watcher_listen": f"sip:{HOST}:{cls.watcher_port}"}
         super().setUpClass()
-
-    def gw_target(self):
-        return f"{HOST}:{self.watcher_port}"
+        cls.watcher_port = cls.sip_port
 
     def head(self, method, cseq, to_tag="", watcher="1014", extra=""):
         ruri = "[next_url]" if to_tag == "[peer_tag_param]" else \
@@ -358,14 +338,14 @@ class LeanNotifier(gwtest.GatewayTestCase):
       Max-Forwards: 70{extra}"""
 
     def test_5_14_dialog_rules(self):
-        """5.14 OPTIONS 200; INVITE 405; no Contact 400; unknown dialog
+        """5.14 OPTIONS 200; PUBLISH 405; no Contact 400; unknown dialog
         481; over 4 KiB of dialog state 513; refresh 200 + NOTIFY;
         un-SUBSCRIBE 200 + terminated NOTIFY"""
         ev = "\n      Event: presence\n      Expires: 600"
         contact = "\n      Contact: <sip:1014@[local_ip]:[local_port]>"
         cases = [
             (self.head("OPTIONS", 1), 200),
-            (self.head("INVITE", 1) + contact, 405),
+            (self.head("PUBLISH", 1) + contact, 405),
             (self.head("SUBSCRIBE", 1) + ev, 400),
             (self.head("SUBSCRIBE", 1, ";tag=nosuch") + contact + ev, 481),
             # more dialog state than one subscription may keep
@@ -548,22 +528,11 @@ class SipWatcherRestart(unittest.TestCase):
     a refresh reaching a restarted gateway gets 481."""
 
     def test_5_06_restart(self):
-        self.restart_case(lean=False)
-
-    def test_5_06b_restart_lean(self):
-        """5.6 the same through the lean notifier"""
-        self.restart_case(lean=True)
-
-    def restart_case(self, lean):
-        env = gwtest.Env("PresRestartLean" if lean else "PresRestart")
+        env = gwtest.Env("PresRestart")
         try:
             env.prosody = gwtest.Prosody(env).start()
-            sip_port = free_port(udp_too=True)
-            port = free_port(udp_too=True) if lean else sip_port
-            over = ({"presence__watcher_listen": f"sip:{HOST}:{port}"}
-                    if lean else {})
-            cfg = gwtest.default_gateway_config(env, env.prosody, sip_port,
-                                                **over)
+            port = free_port(udp_too=True)
+            cfg = gwtest.default_gateway_config(env, env.prosody, port)
             gw = gwtest.Gateway(env, cfg).start()
             alice = gwtest.XmppClient(env, "alice").connect()
             sipp = gwtest.Sipp(env)
@@ -789,8 +758,6 @@ class XmppWatchers(unittest.TestCase):
     """B: XMPP users watching SIP contacts through Kamailio's presence
     server; PUBLISH of XMPP users' presence."""
 
-    lean = False  # our SUBSCRIBEs from the lean agent ([presence] watcher_listen)
-
     @classmethod
     def setUpClass(cls):
         if not os.path.exists(gwtest.gateway_binary()):
@@ -801,17 +768,13 @@ class XmppWatchers(unittest.TestCase):
         cls.kam = gwtest.Kamailio(env, presence=True).start()
         cls.port = free_port(udp_too=True)
         cls.state = os.path.join(env.root, "presence.state")
-        over = {}
-        if cls.lean:
-            over["presence__watcher_listen"] = \
-                f"sip:{HOST}:{free_port(udp_too=True)}"
         cfg = gwtest.default_gateway_config(
             env, env.prosody, cls.port,
             presence__server=f"sip:{HOST}:{cls.kam.port}",
             presence__allow_watchers="alice@localhost",
             presence__publish="true",
             presence__state_file=cls.state,
-            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}", **over)
+            sip__outbound_proxy=f"sip:{HOST}:{cls.kam.port}")
         cls.gw = gwtest.Gateway(env, cfg).start()
         cls.sipp = gwtest.Sipp(env)
         cls.alice = gwtest.XmppClient(env, "alice").connect()
@@ -955,36 +918,15 @@ class BadNotify(gwtest.GatewayTestCase):
 
 
 
-class XmppWatchersLean(XmppWatchers):
-    """5.10-5.12 again, our SUBSCRIBEs sent and their NOTIFYs taken by the
-    lean agent ([presence] watcher_listen)."""
-
-    lean = True
-
-
-class BadNotifyLean(BadNotify):
-    """5.13 again through the lean agent."""
-
-    WATCHER_PORT = free_port(udp_too=True)
-    gateway_overrides = dict(
-        BadNotify.gateway_overrides,
-        presence__watcher_listen=f"sip:{HOST}:{WATCHER_PORT}")
-
-    def subscriber_port(self):
-        return self.WATCHER_PORT
-
-
-class LeanClientAuth(gwtest.GatewayTestCase):
-    """5.18 the lean agent answers a presence server's digest challenge to
+class ClientAuth(gwtest.GatewayTestCase):
+    """5.18 the SIP agent answers a presence server's digest challenge to
     its SUBSCRIBE with [sip] credentials (RFC 2617, qop=auth), then takes
     the NOTIFY; the digest is recomputed here."""
 
     NOTIFIER = free_port(udp_too=True)
-    WATCHER_PORT = free_port(udp_too=True)
     gateway_overrides = {
         "presence__server": f"sip:{HOST}:{NOTIFIER}",
         "presence__allow_watchers": "localhost",
-        "presence__watcher_listen": f"sip:{HOST}:{WATCHER_PORT}",
         "sip__auth_username": "gwuser",
         "sip__password": "s3cret-pw",
     }
@@ -1031,14 +973,12 @@ class LeanClientAuth(gwtest.GatewayTestCase):
 
 class BaresipWatcher(gwtest.GatewayTestCase):
     """5.19 a real SIP phone stack as watcher: baresip 1.0's presence
-    module subscribes to alice (p2p, through the lean notifier) and reads
+    module subscribes to alice (p2p, straight to [sip] listen) and reads
     our PIDF: open -> Online, dnd (RPID busy) -> Busy, unavailable ->
     Offline."""
 
-    WATCHER_PORT = free_port(udp_too=True)
     gateway_overrides = {
         "presence__min_expires": 2,
-        "presence__watcher_listen": f"sip:{HOST}:{WATCHER_PORT}",
     }
 
     @classmethod
@@ -1050,7 +990,7 @@ class BaresipWatcher(gwtest.GatewayTestCase):
         super().setUpClass()
 
     def watch_port(self):
-        return self.WATCHER_PORT
+        return self.sip_port
 
     def status_of(self, phone, uri):
         """alice's presence as baresip's contact list shows it."""
@@ -1089,15 +1029,6 @@ class BaresipWatcher(gwtest.GatewayTestCase):
         wait_for(lambda: "Offline" in self.status_of(phone, uri), 15,
                  what="baresip shows alice Offline")
         phone.stop()
-
-
-class BaresipWatcherNua(BaresipWatcher):
-    """5.19 again through [sip] listen (a nua dialog per watcher)."""
-
-    gateway_overrides = {"presence__min_expires": 2}
-
-    def watch_port(self):
-        return self.sip_port
 
 
 # ---- 5.20-5.23: directed presence, no churn, no repeated requests -------
