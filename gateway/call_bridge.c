@@ -1065,6 +1065,11 @@ sip_reinvite(gpointer data, const char *sdp)
         gw_sip_call_respond(c->sip, 200, "OK", c->sip_sdp_out);
         return;
     }
+    if (!jsdp_sdp_check(sdp, -1, NULL)) {
+        /* the call goes on as it was */
+        gw_sip_call_respond(c->sip, 400, "Malformed SDP", NULL);
+        return;
+    }
     hold = sdp_is_hold(sdp);
     if (hold != c->held_by_sip) {
         c->held_by_sip = hold;
@@ -1135,6 +1140,7 @@ gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
     g_autofree char *sid = g_uuid_string_random();
     int status = 0;
     const char *phrase = NULL, *why = NULL;
+    g_autoptr(GError) sdp_error = NULL;
     Call *c;
 
     caller = map_table_lookup_sip(b->gw->map, in->from_uri, NULL);
@@ -1151,10 +1157,15 @@ gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
         status = 404, phrase = "Not Found", why = "not an XMPP user";
     else if (!gw_xmpp_link_is_up(b->gw->xmpp))
         status = 503, phrase = "XMPP Link Down", why = "XMPP link down";
-    else if (in->content_type == NULL || in->body == NULL ||
-             g_ascii_strcasecmp(in->content_type, "application/sdp") != 0)
+    else if (in->content_type == NULL || in->body == NULL)
         status = 488, phrase = "SDP Offer Required",
         why = "INVITE without an SDP offer (delayed offer is not supported)";
+    else if (g_ascii_strcasecmp(in->content_type, "application/sdp") != 0)
+        status = 415, phrase = "Unsupported Media Type",
+        why = "the offer is not application/sdp";
+    else if (!jsdp_sdp_check(in->body, (gssize)in->body_len, &sdp_error))
+        /* refused here, not by the media relay after a 100 (503) */
+        status = 400, phrase = "Malformed SDP", why = sdp_error->message;
     else if (g_hash_table_size(b->calls) >= cfg->calls.max_calls ||
              calls_of(b, callee->jid) >= cfg->calls.max_calls_per_user)
         status = 486, phrase = "Busy Here", why = "call limits";
@@ -1162,7 +1173,7 @@ gw_call_bridge_invite(GwCallBridge *b, GwSipRequest *req,
         g_info("INVITE from %s to %s refused: %d %s (%s)", in->from_uri,
                in->request_uri, status, phrase, why);
         gw_sip_request_respond(req, status, phrase, status == 503 ? 5 : 0,
-                               NULL);
+                               status == 415 ? "application/sdp" : NULL);
         return;
     }
     c = call_new(b, DIR_IN, sid);

@@ -365,6 +365,15 @@ JsdpSession *jsdp_session_from_sdp(const char *sdp, gssize len,
                                    const JsdpSdpParseParams *params,
                                    GError **error);
 
+/* Is the text SDP at all (the line grammar of RFC 8866 9: v=0 first,
+ * <type>=<value> lines, o= with six fields, s=, well-formed c= and m=
+ * lines)? Weaker than
+ * jsdp_session_from_sdp(): a whole SDP that accepts passes here (the
+ * parser also takes fragments, m= sections alone: this does not), and so
+ * does an SDP with a rule broken above the line level (a duplicate mid).
+ * FALSE with JSDP_ERROR_MALFORMED (the line number) if not. */
+gboolean jsdp_sdp_check(const char *sdp, gssize len, GError **error);
+
 /* Model -> SDP text (CRLF line ends; owned, g_free()).  params NULL -> all
  * defaults above.  NULL with error UNSUPPORTED when there is nothing to
  * print (no content).  Warnings go to params->warnings if set. */

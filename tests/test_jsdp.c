@@ -940,6 +940,78 @@ strip_suffix(const char *name, const char *suffix)
     return g_strndup(name, strlen(name) - strlen(suffix));
 }
 
+/* ---- jsdp_sdp_check(): is it SDP at all ------------------------------ */
+
+typedef struct {
+    const char *name;
+    const char *sdp;
+} CheckCase;
+
+#define SESSION "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nt=0 0\r\n"
+static const CheckCase check_bad[] = {
+    {"empty", ""},
+    {"text", "hello world\r\n"},
+    {"html", "<html><body>hi</body></html>"},
+    {"no-v", "o=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"},
+    {"v-1", "v=1\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n"},
+    {"no-o", "v=0\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n"},
+    {"short-o", "v=0\r\no=- 1 1 IN\r\ns=-\r\n"},
+    {"no-s", "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\n"},
+    {"upper-type", SESSION "C=IN IP4 192.0.2.1\r\n"},
+    {"no-equals", SESSION "c IN IP4 192.0.2.1\r\n"},
+    {"short-c", SESSION "c=IN IP4\r\nm=audio 4000 RTP/AVP 0\r\n"},
+    {"m-no-fmt", SESSION "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP\r\n"},
+    {"m-port-text", SESSION "c=IN IP4 192.0.2.1\r\nm=audio x RTP/AVP 0\r\n"},
+    {"m-port-big", SESSION "c=IN IP4 192.0.2.1\r\nm=audio 70000 RTP/AVP 0\r\n"},
+    {"double-space", SESSION "c=IN IP4  192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n"},
+    {"control-char", SESSION "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\na=x\001\r\n"},
+    {"blank-then-more", SESSION "\r\nc=IN IP4 192.0.2.1\r\n"},
+    {"second-v", SESSION "v=0\r\n"},
+};
+static const CheckCase check_good[] = {
+    {"minimal", SESSION},
+    {"audio-lf", "v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 4000 RTP/AVP 0 101\na=rtpmap:101 telephone-event/8000\n"},
+    {"media-c", SESSION "m=audio 4000 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\n"},
+    {"port0-no-c", SESSION "m=video 0 RTP/AVP 96\r\n"},
+    {"no-c-at-all", SESSION "m=audio 4000 RTP/AVP 0\r\n"},
+    {"port-count", SESSION "c=IN IP4 192.0.2.1\r\nm=video 4000/2 RTP/AVP 96\r\n"},
+    {"trailing-blank", SESSION "c=IN IP4 192.0.2.1\r\nm=audio 4000 RTP/AVP 0\r\n\r\n"},
+    {"utf8-session-name", "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=Caf\xc3\xa9\r\nt=0 0\r\n"},
+};
+
+static void
+test_check_bad(gconstpointer data)
+{
+    const CheckCase *c = data;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false(jsdp_sdp_check(c->sdp, -1, &error));
+    g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+}
+
+static void
+test_check_good(gconstpointer data)
+{
+    const CheckCase *c = data;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(jsdp_sdp_check(c->sdp, -1, &error));
+    g_assert_no_error(error);
+}
+
+/* Every real SDP of the corpus is SDP, also those the translation refuses
+ * (a duplicate mid, ICE without credentials). */
+static void
+test_check_corpus(gconstpointer data)
+{
+    g_autofree char *rel = g_strdup_printf("sdp/%s", (const char *)data);
+    g_autofree char *text = read_data(rel);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(jsdp_sdp_check(text, -1, &error));
+    g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1002,6 +1074,26 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &bad_cases[i], test_bad);
     }
     g_test_add_func("/jsdp/bad/error-names-line", test_error_names_line);
+    for (guint i = 0; i < G_N_ELEMENTS(check_bad); i++) {
+        char *path = g_strdup_printf("/jsdp/check/bad/%s", check_bad[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &check_bad[i], test_check_bad);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(check_good); i++) {
+        char *path = g_strdup_printf("/jsdp/check/good/%s", check_good[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &check_good[i], test_check_good);
+    }
+    {
+        g_autoptr(GPtrArray) files = list_dir("sdp", ".sdp");
+        for (guint i = 0; i < files->len; i++) {
+            char *name = g_strdup(g_ptr_array_index(files, i));
+            char *path = g_strdup_printf("/jsdp/check/corpus/%s", name);
+            g_ptr_array_add(keep, path);
+            g_ptr_array_add(keep, name);
+            g_test_add_data_func(path, name, test_check_corpus);
+        }
+    }
     g_test_add_func("/jsdp/edge/crlf-vs-lf", test_crlf_lf_equal);
     g_test_add_func("/jsdp/edge/ssrc-value-trimmed", test_ssrc_value_trimmed);
     g_test_add_func("/jsdp/api/senders-role", test_senders_role);
