@@ -143,7 +143,7 @@ static const KeyDef keys[] = {
       "lifetime asked for in our SUBSCRIBEs, seconds" },
     { "presence", "min_expires", K_UINT, "60", 1, 3600, FALSE, TRUE, FALSE, OFF(presence.min_expires),
       "shorter incoming subscriptions get 423 Interval Too Brief" },
-    { "presence", "max_expires", K_UINT, "3600", 60, 86400, FALSE, TRUE, FALSE, OFF(presence.max_expires),
+    { "presence", "max_expires", K_UINT, "3600", 10, 86400, FALSE, TRUE, FALSE, OFF(presence.max_expires),
       "longer incoming subscriptions are shortened to this" },
     { "presence", "publish", K_BOOL, "false", 0, 0, FALSE, TRUE, FALSE, OFF(presence.publish),
       "PUBLISH XMPP users' presence (RFC 3903) to the presence server" },

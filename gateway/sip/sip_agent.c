@@ -594,27 +594,19 @@ sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,
 
 /* ---- what comes in ------------------------------------------------------ */
 
-/* The Request-URI exactly as written on the request line: Sofia's parser
- * lets through what RFC 3261 19.1 does not ("sip:a@@b..c:99999;;x="). */
+/* The Request-URI checked as RFC 3261 19.1 says it must be: Sofia's
+ * parser lets through what the grammar does not ("sip:a@@b..c:99999;;x=",
+ * host "@b..c"), and gives the parts back as they were written. */
 static gboolean
 request_uri_ok(sip_t const *sip, GError **error)
 {
-    const msg_common_t *rq = sip->sip_request->rq_common;
-    const char *line = rq->h_data;
-    gsize len = rq->h_len;
-    const char *sp, *end;
-    g_autofree char *uri = NULL;
+    g_autofree char *uri = url_to_string(sip->sip_request->rq_url);
 
-    if (line == NULL || len == 0)
-        return TRUE; /* not from the wire */
-    sp = memchr(line, ' ', len);
-    end = sp ? memchr(sp + 1, ' ', len - (gsize)(sp + 1 - line)) : NULL;
-    if (sp == NULL || end == NULL || end == sp + 1) {
+    if (uri == NULL) {
         g_set_error_literal(error, MAP_ERROR, MAP_ERROR_MALFORMED,
                             "no Request-URI");
         return FALSE;
     }
-    uri = g_strndup(sp + 1, (gsize)(end - sp - 1));
     return map_uri_check(uri, error);
 }
 

@@ -204,9 +204,12 @@ class Kamailio:
     """Kamailio as registrar (digest with a fixed password) and proxy."""
 
     def __init__(self, env, gw_sip_port=None, password="gwpass",
-                 presence=False):
+                 presence=False, record_route=False):
         self.env = env
         self.presence = presence
+        # stay in the path of dialogs (Record-Route): in-dialog requests
+        # both ways then come through Kamailio too
+        self.record_route = record_route
         self.dir = env.subdir("kamailio")
         self.port = free_port(udp_too=True)
         self.password = password
@@ -258,6 +261,7 @@ loadmodule "auth.so"
 modparam("usrloc", "db_mode", 0)
 request_route {{
     if (!mf_process_maxfwd_header("10")) {{ sl_send_reply("483", "Too Many Hops"); exit; }}
+    if (is_method("SUBSCRIBE|NOTIFY|INVITE|BYE")) xlog("L_NOTICE", "$rm $ru from-tag=$ft to-tag=$tt expires=$hdr(Expires)\\n");
     # a Route pointing at us (the gateway's presence-server route) is ours
     if (!has_totag()) remove_hf("Route");
     if (has_totag()) {{
@@ -282,6 +286,7 @@ request_route {{
         $ru = "sip:gateway@{GW_SIP_DOMAIN}";
         if (!lookup("location")) {{ sl_send_reply("404", "Gateway Not Registered"); exit; }}
     }}
+    {"record_route();" if self.record_route else ""}
     if (!t_relay()) sl_reply_error();
 }}
 """)
