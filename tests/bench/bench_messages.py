@@ -164,7 +164,7 @@ class Bench:
     # ---- the gateway ---------------------------------------------------
 
     def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway",
-                      transport="udp", lean_port=None):
+                      transport="udp"):
         d = os.path.join(self.root, "gw%03d" % (self.n + 1))
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "gateway.conf")
@@ -195,8 +195,6 @@ class Bench:
             },
             "log": {"level": "message"},
         }
-        if lean_port is not None:
-            groups["sip"]["lean_listen"] = f"sip:{HOST}:{lean_port}"
         with open(conf, "w") as f:
             for g, keys in groups.items():
                 f.write("[%s]\n" % g)
@@ -256,9 +254,7 @@ class Bench:
         sip_port = free_port(udp_too=True)
         uas_port = free_port(udp_too=True)
         uac_port = free_port(udp_too=True)
-        # --lean: SIP MESSAGEs go to [sip] lean_listen (stateless answers)
-        lean_port = free_port(udp_too=True) if self.args.lean else None
-        target_port = lean_port or sip_port
+        target_port = sip_port
         res = {"direction": direction, "prosody": via_prosody,
                "offered": rate, "count": count, "transport": transport,
                "receipts": receipts}
@@ -273,8 +269,7 @@ class Bench:
                 time.sleep(0.1)
             if via_prosody:
                 gw = self.start_gateway(self.comp_port, sip_port, uas_port,
-                                        transport=transport,
-                                        lean_port=lean_port)
+                                        transport=transport)
                 procs.append(gw)
                 self.wait_gateway_up(gw)
                 argv = [self.c2sload, "--port", str(self.c2s_port),
@@ -309,8 +304,7 @@ class Bench:
                                        load.log_text())
                 port = int(line.split("=", 1)[1])
                 gw = self.start_gateway(port, sip_port, uas_port,
-                                        transport=transport,
-                                        lean_port=lean_port)
+                                        transport=transport)
                 procs.append(gw)
             if load.next_line("READY", 20) is None:
                 raise RuntimeError("%s not ready: %s\ngateway: %s" % (
@@ -620,9 +614,6 @@ def main():
                     help="part e: the SIP->XMPP rate (msg/s)")
     ap.add_argument("--e-secs", type=int, default=20,
                     help="part e: seconds of SIP->XMPP load")
-    ap.add_argument("--lean", action="store_true",
-                    help="SIP MESSAGEs to [sip] lean_listen (stateless, "
-                    "a 24-byte memo per request) instead of [sip] listen")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     L.VERBOSE = args.verbose
@@ -701,9 +692,7 @@ def main():
                         transport="tcp", idle_after=12)
             log("  " + b.describe(res) + " [window 100]")
             summary["e_tcp_max"] = res
-            # over UDP: from [sip] listen nua keeps each ~10 KiB for timer
-            # K (5 s); with --lean they leave from lean_listen, kept only
-            # until answered
+            # over UDP: nothing of a sent MESSAGE is kept once answered
             res = b.run("xmpp2sip", False, 0, cpu_count, window=100,
                         transport="udp", idle_after=12)
             log("  " + b.describe(res) + " [window 100]")
@@ -879,14 +868,11 @@ def report(s, b, args):
                     "Timer J, 32 s" if key == "c_s2x" else "Timer K, 5 s",
                     (median([r.get("rss_idle_kib") or 0 for r in runs]) +
                      per * 1000 * linger) / 1024))
-    lean = " to [sip] lean_listen" if args.lean else ""
     for key, label in (
-            ("e_udp", "SIP->XMPP %d/s over UDP%s" % (args.e_rate, lean)),
-            ("e_tcp", "SIP->XMPP %d/s over TCP%s" % (args.e_rate, lean)),
-            ("e_tcp_max", "XMPP->SIP max rate over TCP%s" % (
-                " from [sip] lean_listen" if args.lean else "")),
-            ("e_udp_max", "XMPP->SIP max rate over UDP%s" % (
-                " from [sip] lean_listen" if args.lean else ""))):
+            ("e_udp", "SIP->XMPP %d/s over UDP" % args.e_rate),
+            ("e_tcp", "SIP->XMPP %d/s over TCP" % args.e_rate),
+            ("e_tcp_max", "XMPP->SIP max rate over TCP"),
+            ("e_udp_max", "XMPP->SIP max rate over UDP")):
         r = s.get(key)
         if not r or not r.get("rss_kib"):
             continue

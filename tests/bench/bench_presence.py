@@ -94,9 +94,6 @@ class PresenceBench:
         }
         pres.update(extra_presence or {})
         self.watch_port = sip_port
-        if self.args.lean:
-            self.watch_port = L.free_port(udp_too=True)
-            pres["watcher_listen"] = f"sip:{HOST}:{self.watch_port}"
         gw = self.r.start_gateway(
             self.gw_bin, L.kv(line)["port"], sip_port,
             {"presence": pres,
@@ -481,10 +478,6 @@ def main():
                     help="EXPERIMENT: enlarge the gateway's SIP UDP receive "
                     "buffer to this many bytes (gdb, setsockopt inside it); "
                     "0: as the gateway sets it (4 MiB)")
-    ap.add_argument("--lean", action="store_true",
-                    help="a/f: watchers SUBSCRIBE to [presence] "
-                    "watcher_listen (the lean notifier) instead of the nua "
-                    "port")
     ap.add_argument("--log-level", default="message")
     ap.add_argument("--budget", type=float, default=1500,
                     help="seconds after which no new level starts")
