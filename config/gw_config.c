@@ -154,7 +154,7 @@ static const KeyDef keys[] = {
     { "presence", "max_watched", K_UINT, "10000", 1, 10000000, FALSE, TRUE, FALSE, OFF(presence.max_watched),
       "SIP addresses XMPP users may watch at once; more are refused" },
     { "presence", "state_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(presence.state_file),
-      "where XMPP watchers of SIP contacts are kept across restarts (default: not kept)" },
+      "where XMPP watchers of SIP contacts, and XMPP users' answers to the gateway's subscription requests, are kept across restarts (default: not kept)" },
 
     /* [calls]: Jingle (with XEP-0353) <-> INVITE */
     { "calls", "enabled", K_BOOL, "true", 0, 0, FALSE, FALSE, FALSE, OFF(calls.enabled),

@@ -688,6 +688,13 @@ on_agent_message(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg,
         nta_msg_treply(agent, msg, 400, "Missing Headers", TAG_END());
         return 0;
     }
+    if (sip->sip_request->rq_url->url_type != url_sip &&
+        sip->sip_request->rq_url->url_type != url_sips &&
+        sip->sip_request->rq_url->url_type != url_tel) {
+        /* RFC 3261 8.2.2.1 */
+        nta_msg_treply(agent, msg, 416, "Unsupported URI Scheme", TAG_END());
+        return 0;
+    }
     if (!request_uri_ok(sip, &error)) {
         g_info("SIP %s (Call-ID %s) refused: Request-URI %s: 400",
                sip->sip_request->rq_method_name, sip->sip_call_id->i_id,
