@@ -301,8 +301,8 @@ on_reinvite_answer(GwSipCall *c, int status, const char *phrase,
 {
     c->reinvite_out = FALSE;
     if (status < 300) {
+        sip_leg_refresh_target(&c->leg, sip); /* the ACK goes there */
         send_ack(c);
-        sip_leg_refresh_target(&c->leg, sip);
         return;
     }
     if (status == 481 || status == 408) {
@@ -349,7 +349,6 @@ on_invite_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
                 c->leg.ua, sip, status, "INVITE", c->leg.target);
             c->auth_tried = TRUE;
             if (auth != NULL && send_invite(c, auth, status == 407, TRUE)) {
-                c->invite_cseq = c->leg.lseq;
                 memset(auth, 0, strlen(auth));
                 return 0;
             }
@@ -372,8 +371,9 @@ on_invite_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
         send_ack(c);
         c->auth_tried = FALSE;
         sip_timer_disarm(&c->cancel_guard);
-        if (c->closed || c->state == CALL_CANCELLING) {
-            /* answered as we let go: hang up at once */
+        if (c->closed || c->state == CALL_CANCELLING ||
+            c->state == CALL_TERMINATED) {
+            /* answered as we let go, or after the end: hang up at once */
             send_bye(c);
             return 0;
         }
