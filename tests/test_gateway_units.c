@@ -66,6 +66,64 @@ test_xmpp_to_sip(void)
     g_assert_cmpint(gw_errmap_xmpp_to_sip_call("gone"), ==, 410);
 }
 
+/* A <message> bounced for a SIP MESSAGE: the call table's choices (no
+ * 503 for a user who is not there, no code that needs a header we cannot
+ * give), and never 408 to a non-INVITE (RFC 4320 4.2). Every RFC 6120
+ * condition gets a code >= 400 with its phrase. */
+static void
+test_xmpp_to_sip_message(void)
+{
+    static const struct {
+        const char *condition;
+        int status;
+        const char *phrase;
+    } rows[] = {
+        { "service-unavailable", 480, "Temporarily Unavailable" },
+        { NULL, 480, "Temporarily Unavailable" },
+        { "recipient-unavailable", 480, "Temporarily Unavailable" },
+        { "item-not-found", 404, "Not Found" },
+        { "remote-server-not-found", 404, "Not Found" },
+        { "forbidden", 403, "Forbidden" },
+        { "not-allowed", 403, "Forbidden" },
+        { "not-authorized", 403, "Forbidden" },
+        { "redirect", 480, "Temporarily Unavailable" },
+        { "gone", 410, "Gone" },
+        { "feature-not-implemented", 488, "Not Acceptable Here" },
+        { "remote-server-timeout", 504, "Server Time-out" },
+        { "internal-server-error", 500, "Server Internal Error" },
+        { "no-such-condition", 400, "Bad Request" },
+    };
+    static const char *const conditions[] = {
+        "bad-request", "conflict", "feature-not-implemented", "forbidden",
+        "gone", "internal-server-error", "item-not-found", "jid-malformed",
+        "not-acceptable", "not-allowed", "not-authorized",
+        "payment-required", "policy-violation", "recipient-unavailable",
+        "redirect", "registration-required", "remote-server-not-found",
+        "remote-server-timeout", "resource-constraint",
+        "service-unavailable", "subscription-required",
+        "undefined-condition", "unexpected-request",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const char *phrase = NULL;
+        int status = gw_errmap_xmpp_to_sip_message(rows[i].condition, &phrase);
+        g_assert_cmpint(status, ==, rows[i].status);
+        g_assert_cmpstr(phrase, ==, rows[i].phrase);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(conditions); i++) {
+        const char *phrase = NULL;
+        int status = gw_errmap_xmpp_to_sip_message(conditions[i], &phrase);
+        g_assert_cmpint(status, >=, 400);
+        g_assert_true(status != 401 && status != 405 && status != 408 &&
+                      status != 503);
+        g_assert_cmpstr(phrase, !=, "Error");
+    }
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_message("gone", NULL), ==, 410);
+    /* the call path keeps Table 1's 408 for an INVITE */
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("remote-server-timeout"), ==,
+                    408);
+}
+
 static void
 test_from_gerror(void)
 {
@@ -83,6 +141,18 @@ test_from_gerror(void)
     gw_errmap_from_gerror(e, &x, &status, &phrase);
     g_assert_cmpstr(x.condition, ==, "item-not-found");
     g_assert_cmpint(status, ==, 404);
+    g_clear_error(&e);
+    /* the XMPP side did not confirm in time: 504 to the MESSAGE, not
+     * 408 (RFC 4320 4.2); the link lost first: 503 */
+    e = g_error_new_literal(GW_ERROR, GW_ERROR_TIMEOUT, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpstr(x.condition, ==, "remote-server-timeout");
+    g_assert_cmpint(status, ==, 504);
+    g_assert_cmpstr(phrase, ==, "Server Time-out");
+    g_clear_error(&e);
+    e = g_error_new_literal(GW_ERROR, GW_ERROR_LINK_DOWN, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpint(status, ==, 503);
     g_clear_error(&e);
     e = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_NOENT, "x");
     gw_errmap_from_gerror(e, &x, &status, &phrase);
@@ -210,6 +280,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/errmap/sip-to-xmpp", test_sip_to_xmpp);
     g_test_add_func("/errmap/xmpp-to-sip", test_xmpp_to_sip);
+    g_test_add_func("/errmap/xmpp-to-sip-message", test_xmpp_to_sip_message);
     g_test_add_func("/errmap/from-gerror", test_from_gerror);
     g_test_add_func("/stanza/escape", test_escape);
     g_test_add_func("/stanza/text-ok", test_text_ok);
