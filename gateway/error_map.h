@@ -39,8 +39,9 @@ int gw_errmap_xmpp_to_sip_call(const char *condition);
  * response: the same table as gw_errmap_xmpp_to_sip_call() (a user with
  * no resource online and no offline storage, or no account, is
  * service-unavailable: 480), except remote-server-timeout, which is 504
- * (RFC 4320 4.2: never 408 to a MESSAGE). *phrase (may be NULL) gets the
- * static reason phrase. */
+ * (RFC 4320 4.2: never 408 to a MESSAGE). condition NULL (an error
+ * without a defined condition) -> 480; unknown conditions -> 400. *phrase
+ * (phrase may be NULL) gets the static reason phrase. */
 int gw_errmap_xmpp_to_sip_message(const char *condition, const char **phrase);
 
 /* A GError from the gateway, mapping/ or jingle_sdp/ -> both languages.

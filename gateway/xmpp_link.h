@@ -61,8 +61,11 @@ gboolean gw_xmpp_link_send(GwXmppLink *link, const char *xml, gsize len,
  * too) and any bounce of it arrived before the answer. Pings are batched:
  * at most one in flight per domain; the next one, written when it is
  * answered, covers every stanza queued meanwhile. Their answers never
- * reach the stanza handler. Fails as gw_xmpp_link_send() does; on success
- * `done` runs exactly once, later, from the main loop. */
+ * reach the stanza handler. `domain` and `done` must not be NULL; the
+ * stanza text is copied. Fails as gw_xmpp_link_send() does
+ * (GW_ERROR_LINK_DOWN, GW_ERROR_OVERLOAD); on success `done` runs exactly
+ * once, later, from the main loop (GW_XMPP_LOST also when the link is
+ * freed first). */
 gboolean gw_xmpp_link_send_confirmed(GwXmppLink *link, const char *xml,
                                      gsize len, const char *domain,
                                      GwXmppConfirmFunc done,
