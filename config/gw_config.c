@@ -59,6 +59,8 @@ static const KeyDef keys[] = {
       "longest reconnect delay" },
     { "xmpp", "send_queue_bytes", K_UINT, "8388608", 65536, 1073741824, FALSE, FALSE, FALSE, OFF(xmpp.send_queue_bytes),
       "bytes of stanzas that may wait for the socket before new ones are refused" },
+    { "xmpp", "confirm_timeout_ms", K_UINT, "10000", 100, 30000, FALSE, FALSE, FALSE, OFF(xmpp.confirm_timeout_ms),
+      "how long a SIP MESSAGE waits for the XMPP server to confirm its stanza (a ping answered behind it) before it is answered 504; below the sender's 32 s timer F" },
 
     /* [sip]: the SIP user agent */
     { "sip", "listen", K_STRING, "sip:127.0.0.1:5060", 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen),

@@ -60,6 +60,7 @@ typedef struct {
         guint reconnect_min_ms;
         guint reconnect_max_ms;
         guint send_queue_bytes; /* bound of unwritten stanza bytes */
+        guint confirm_timeout_ms; /* a stanza's wait for its ping answer */
     } xmpp;
 
     struct {
@@ -142,7 +143,7 @@ typedef struct {
     struct {
         guint max_message_bytes;
         guint max_pending_sip;  /* XMPP->SIP MESSAGEs awaiting a response */
-        guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting a write */
+        guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting the server */
         guint max_rate_entries; /* senders tracked by the rate limiter */
     } limits;
 

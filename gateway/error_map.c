@@ -156,35 +156,93 @@ gw_errmap_xmpp_to_sip(const char *condition)
     return r != NULL ? r->sip : 400;
 }
 
-/* A client's answer to our session-initiate, as a final response to an
- * INVITE: where Table 1's code would need a header we cannot fill, or
- * says the gateway failed, another one. */
-static const CondRow call_rows[] = {
+/* An XMPP error returned for a request we relayed from SIP (a Jingle
+ * session-initiate for an INVITE, a <message> for a MESSAGE), by the
+ * recipient's client or by a server while routing, as the final response:
+ * where Table 1's code would need a header we cannot fill, is not allowed
+ * for the method, or says the gateway failed, another one. 0: Table 1. */
+typedef struct {
+    const char *condition; /* NULL: an error without a defined condition */
+    int call;
+    int message;
+} RecipientRow;
+
+static const RecipientRow recipient_rows[] = {
+    /* condition               INVITE MESSAGE */
     /* the resource is gone (RFC 6121 8.5.3.2.1) or takes no Jingle
-     * (XEP-0166 6.3.2); 503 would tell proxies the gateway is failing */
-    { "service-unavailable", "cancel", 480 },
+     * (XEP-0166 6.3.2); for a message, the user has no resource online
+     * and no offline storage, or no account (RFC 6121 8.5.2.1.1,
+     * 8.5.2.2.1); 503 would tell proxies the gateway is failing */
+    { "service-unavailable", 480, 480 },
+    { NULL, 480, 480 },
     /* 302 needs a Contact (RFC 3261 21.3.3): we have no SIP URI for the
      * XMPP address in the error's text */
-    { "redirect", "modify", 480 },
+    { "redirect", 480, 480 },
     /* 401 MUST carry WWW-Authenticate (RFC 3261 21.4.2): nothing to
      * challenge for */
-    { "not-authorized", "auth", 403 },
-    /* 405 MUST carry Allow (RFC 3261 21.4.6) and would say INVITE is not
-     * allowed; to a session-initiate this means unsupported applications
-     * or transports (XEP-0166 6.3.2): the offer is not acceptable */
-    { "feature-not-implemented", "cancel", 488 },
-    { "not-allowed", "cancel", 403 },
+    { "not-authorized", 403, 403 },
+    /* 405 MUST carry Allow (RFC 3261 21.4.6) and would say the method is
+     * not allowed; to a session-initiate this means unsupported
+     * applications or transports (XEP-0166 6.3.2): the offer is not
+     * acceptable */
+    { "feature-not-implemented", 488, 488 },
+    { "not-allowed", 403, 403 },
+    /* never 408 to a non-INVITE request (RFC 4320 4.2): a gateway whose
+     * far side did not answer in time says 504 (RFC 3261 21.5.5) */
+    { "remote-server-timeout", 0, 504 },
 };
+
+static const RecipientRow *
+find_recipient_row(const char *condition)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(recipient_rows); i++)
+        if (g_strcmp0(recipient_rows[i].condition, condition) == 0)
+            return &recipient_rows[i];
+    return NULL;
+}
 
 int
 gw_errmap_xmpp_to_sip_call(const char *condition)
 {
-    if (condition == NULL)
-        return 480;
-    for (gsize i = 0; i < G_N_ELEMENTS(call_rows); i++)
-        if (strcmp(call_rows[i].condition, condition) == 0)
-            return call_rows[i].sip;
-    return gw_errmap_xmpp_to_sip(condition);
+    const RecipientRow *r = find_recipient_row(condition);
+
+    return r != NULL && r->call != 0 ? r->call
+                                     : gw_errmap_xmpp_to_sip(condition);
+}
+
+/* Reason phrases (RFC 3261 21) of the codes the XMPP -> SIP tables give. */
+static const struct {
+    int status;
+    const char *phrase;
+} phrases[] = {
+    { 400, "Bad Request" },
+    { 402, "Payment Required" },
+    { 403, "Forbidden" },
+    { 404, "Not Found" },
+    { 406, "Not Acceptable" },
+    { 410, "Gone" },
+    { 480, "Temporarily Unavailable" },
+    { 488, "Not Acceptable Here" },
+    { 491, "Request Pending" },
+    { 500, "Server Internal Error" },
+    { 504, "Server Time-out" },
+};
+
+int
+gw_errmap_xmpp_to_sip_message(const char *condition, const char **phrase)
+{
+    const RecipientRow *r = find_recipient_row(condition);
+    int status = r != NULL && r->message != 0
+                     ? r->message
+                     : gw_errmap_xmpp_to_sip(condition);
+
+    if (phrase != NULL) {
+        *phrase = "Error";
+        for (gsize i = 0; i < G_N_ELEMENTS(phrases); i++)
+            if (phrases[i].status == status)
+                *phrase = phrases[i].phrase;
+    }
+    return status;
 }
 
 typedef struct {
@@ -212,8 +270,10 @@ static const GErrorRow gerror_rows[] = {
       "Service Unavailable" },
     { gw_error_quark, GW_ERROR_OVERLOAD, "resource-constraint", "wait", 503,
       "Service Unavailable" },
-    { gw_error_quark, GW_ERROR_TIMEOUT, "remote-server-timeout", NULL, 408,
-      "Request Timeout" },
+    /* no answer in time from the far side: 504 (RFC 3261 21.5.5), not
+     * 408, which a non-INVITE request must never get (RFC 4320 4.2) */
+    { gw_error_quark, GW_ERROR_TIMEOUT, "remote-server-timeout", NULL, 504,
+      "Server Time-out" },
     { gw_error_quark, GW_ERROR_SHUTDOWN, "service-unavailable", "wait", 503,
       "Service Unavailable" },
     { map_error_quark, MAP_ERROR_MALFORMED, "jid-malformed", NULL, 400,

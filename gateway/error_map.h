@@ -34,6 +34,16 @@ int gw_errmap_xmpp_to_sip(const char *condition);
  * feature-not-implemented -> 488 and not-allowed -> 403, not 405). */
 int gw_errmap_xmpp_to_sip_call(const char *condition);
 
+/* A stanza error returned for a <message> carrying a SIP MESSAGE (by a
+ * server while routing it, or by the recipient), as the MESSAGE's final
+ * response: the same table as gw_errmap_xmpp_to_sip_call() (a user with
+ * no resource online and no offline storage, or no account, is
+ * service-unavailable: 480), except remote-server-timeout, which is 504
+ * (RFC 4320 4.2: never 408 to a MESSAGE). condition NULL (an error
+ * without a defined condition) -> 480; unknown conditions -> 400. *phrase
+ * (phrase may be NULL) gets the static reason phrase. */
+int gw_errmap_xmpp_to_sip_message(const char *condition, const char **phrase);
+
 /* A GError from the gateway, mapping/ or jingle_sdp/ -> both languages.
  * *phrase is a static reason phrase for the SIP side. */
 void gw_errmap_from_gerror(const GError *error, GwStanzaError *xmpp,

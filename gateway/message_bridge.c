@@ -6,13 +6,26 @@
  *   | ACL, rate, size, pending bound         | type, size, charset, mapping
  *   v                                        v
  *  MESSAGE from alice's SIP identity        <message> from 1001@component
- *   | 2xx -> <received/> if asked            | written to the live stream
- *   | 3xx-6xx/timeout -> error stanza        |   -> 200 OK
- *   v   (error_map.c)                        | link down / dropped -> 503
+ *   | 2xx -> <received/> if asked            | + a ping to the recipient's
+ *   | 3xx-6xx/timeout -> error stanza        |   domain behind it (link)
+ *   v   (error_map.c)                        | error for it first -> mapped
+ *                                            |   (480 offline, 404 ...)
+ *                                            | ping answered -> 200 OK
+ *                                            | link down / lost -> 503
+ *                                            | no answer in time -> 504
  *
  * Principle (DESIGN.md 5): every accepted message ends in exactly one of
  * delivered or an error its sender sees. A SIP MESSAGE is answered 2xx only
- * once its stanza has been written to a live XMPP stream.
+ * once the XMPP server has routed its stanza without bouncing it: the link
+ * confirms it when the server answers a ping written after it
+ * (xmpp_link.c), and a bounce, coming back on the same stream, is read
+ * before that answer. A 2xx says the server accepted the message for the
+ * recipient (handed to her online resources, or stored if the server does
+ * that); not that a client has displayed it. A bounce after the
+ * confirmation (a client's own error, a session that dies with it unsent)
+ * can no longer change the answer: it is logged. A MESSAGE whose fate is
+ * unknown gets 503 or 504, never 2xx: its sender may send it again, so the
+ * recipient may see it twice but never miss one answered 2xx.
  */
 #define G_LOG_DOMAIN "gw-msg"
 
@@ -39,6 +52,9 @@ struct GwMsgBridge {
     /* ids of stanzas we sent for SIP messages, to name a returning error */
     GHashTable *recent; /* id -> description */
     GQueue recent_order;
+    /* SIP->XMPP messages not answered yet: stanza id -> InMsg (borrowed:
+     * each is owned by its pending confirmation, see on_outcome()) */
+    GHashTable *awaiting;
 };
 
 typedef struct {
@@ -53,8 +69,9 @@ typedef struct {
 
 typedef struct {
     GwMsgBridge *bridge;
-    GwSipRequest *req;
-    char *summary; /* "sip:x -> alice@example.com", for logs */
+    GwSipRequest *req; /* NULL once answered */
+    char *id;          /* of its stanza; the key in bridge->awaiting */
+    char *summary;     /* "sip:x -> alice@example.com", for logs */
 } InMsg;
 
 static void
@@ -68,6 +85,9 @@ out_msg_free(OutMsg *m)
 }
 
 /* ---- XMPP -> SIP ------------------------------------------------------- */
+
+static gboolean answer_bounce(GwMsgBridge *b, const char *id,
+                              xmpp_stanza_t *error, const char *condition);
 
 static void
 bounce(GwMsgBridge *b, xmpp_stanza_t *stanza, const GError *error)
@@ -249,6 +269,8 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
         const char *what = id ? g_hash_table_lookup(b->recent, id) : NULL;
         const char *cond = gw_stanza_error_condition(stanza);
 
+        if (id != NULL && answer_bounce(b, id, stanza, cond))
+            return;
         g_warning("XMPP error '%s' from %s for %s",
                   cond ? cond : "unknown",
                   xmpp_stanza_get_from(stanza) ? xmpp_stanza_get_from(stanza)
@@ -319,25 +341,83 @@ remember(GwMsgBridge *b, const char *id, char *description)
 }
 
 static void
-on_written(gboolean written, gpointer data)
+in_msg_answer(InMsg *im, int status, const char *phrase, guint retry_after)
+{
+    g_hash_table_remove(im->bridge->awaiting, im->id);
+    gw_sip_request_respond(im->req, status, phrase, retry_after, NULL);
+    im->req = NULL;
+}
+
+/* The link's verdict on the stanza; runs exactly once per message. */
+static void
+on_outcome(GwXmppOutcome outcome, gpointer data)
 {
     InMsg *im = data;
     GwMsgBridge *b = im->bridge;
 
     b->stats.pending_xmpp--;
-    if (written) {
+    if (im->req == NULL) {
+        /* answered already: bounced before the server confirmed it */
+    } else if (outcome == GW_XMPP_CONFIRMED) {
         b->stats.sip_to_xmpp_ok++;
-        g_info("SIP->XMPP %s: delivered to the XMPP server", im->summary);
-        gw_sip_request_respond(im->req, 200, "OK", 0, NULL);
+        g_info("SIP->XMPP %s: taken by the XMPP server", im->summary);
+        in_msg_answer(im, 200, "OK", 0);
     } else {
+        g_autoptr(GError) error = NULL;
+        int status;
+        const char *phrase;
+
+        if (outcome == GW_XMPP_LOST)
+            error = g_error_new_literal(
+                GW_ERROR, GW_ERROR_LINK_DOWN,
+                "XMPP link lost before the server confirmed the message");
+        else
+            error = g_error_new(
+                GW_ERROR, GW_ERROR_TIMEOUT,
+                "the XMPP server did not confirm the message within %u ms",
+                b->gw->config->xmpp.confirm_timeout_ms);
+        gw_errmap_from_gerror(error, NULL, &status, &phrase);
         b->stats.sip_to_xmpp_refused++;
-        g_warning("SIP->XMPP %s: XMPP link lost before the message was "
-                  "written; answered 503",
-                  im->summary);
-        gw_sip_request_respond(im->req, 503, "XMPP Link Down", 5, NULL);
+        g_warning("SIP->XMPP %s: %s; answered %d", im->summary,
+                  error->message, status);
+        in_msg_answer(im, status, phrase, status == 503 ? 5 : 0);
     }
+    g_free(im->id);
     g_free(im->summary);
     g_free(im);
+}
+
+/* An error for a stanza of ours that the server has not confirmed yet:
+ * it came back before the answer to the ping behind it, so it is this
+ * message's fate. FALSE if the id is not one of those. */
+static gboolean
+answer_bounce(GwMsgBridge *b, const char *id, xmpp_stanza_t *error,
+              const char *condition)
+{
+    InMsg *im = g_hash_table_lookup(b->awaiting, id);
+    const char *phrase;
+    int status;
+
+    if (im == NULL)
+        return FALSE;
+    status = gw_errmap_xmpp_to_sip_message(condition, &phrase);
+    b->stats.sip_to_xmpp_refused++;
+    g_info("SIP->XMPP %s: XMPP error '%s' from %s; answered %d %s",
+           im->summary, condition ? condition : "unknown",
+           xmpp_stanza_get_from(error) ? xmpp_stanza_get_from(error) : "?",
+           status, phrase);
+    in_msg_answer(im, status, phrase, status == 503 ? 5 : 0);
+    return TRUE;
+}
+
+/* The domain part of a JID, (transfer full). */
+static char *
+jid_domain(const char *jid)
+{
+    const char *at = strchr(jid, '@');
+    const char *d = at != NULL ? at + 1 : jid;
+
+    return g_strndup(d, strcspn(d, "/"));
 }
 
 /* Finds the end of a header block (blank line); sets *next past it. */
@@ -575,6 +655,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     g_autoptr(GError) error = NULL;
     g_autoptr(MapResult) from = NULL, to = NULL;
     g_autofree char *type = NULL, *charset = NULL, *text = NULL, *id = NULL;
+    g_autofree char *domain = NULL;
     g_autoptr(GString) xml = NULL;
     const char *content = in->body, *state = NULL;
     gsize content_len = in->body_len;
@@ -634,20 +715,23 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
 
     id = gw_stanza_new_id();
     xml = build_chat(from, to, id, in, text, state);
+    domain = jid_domain(to->jid);
     im = g_new0(InMsg, 1);
     im->bridge = b;
     im->req = req;
     im->summary = g_strdup_printf("%s -> %s (Call-ID %s)", in->from_uri,
                                   to->jid, in->call_id);
-    if (!gw_xmpp_link_send(b->gw->xmpp, xml->str, xml->len, on_written, im,
-                           &error)) {
+    if (!gw_xmpp_link_send_confirmed(b->gw->xmpp, xml->str, xml->len, domain,
+                                     on_outcome, im, &error)) {
         g_free(im->summary);
         g_free(im);
         goto refused;
     }
+    im->id = g_steal_pointer(&id);
+    g_hash_table_insert(b->awaiting, im->id, im);
     b->stats.pending_xmpp++;
     if (text != NULL)
-        remember(b, id, g_strconcat("SIP MESSAGE ", im->summary, NULL));
+        remember(b, im->id, g_strconcat("SIP MESSAGE ", im->summary, NULL));
     return;
 
 refused:
@@ -665,6 +749,7 @@ gw_msg_bridge_new(GwGateway *gw)
     b->gw = gw;
     b->recent = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     g_queue_init(&b->recent_order);
+    b->awaiting = g_hash_table_new(g_str_hash, g_str_equal);
     return b;
 }
 
@@ -675,6 +760,7 @@ gw_msg_bridge_free(GwMsgBridge *b)
         return;
     g_hash_table_unref(b->recent);
     g_queue_clear_full(&b->recent_order, g_free);
+    g_hash_table_unref(b->awaiting);
     g_free(b);
 }
 

@@ -19,6 +19,19 @@ typedef void (*GwXmppStateFunc)(gboolean up, gpointer user_data);
  * stream (TRUE), or the stream died before that (FALSE). */
 typedef void (*GwXmppSentFunc)(gboolean written, gpointer user_data);
 
+/* What became of a stanza handed to gw_xmpp_link_send_confirmed(). */
+typedef enum {
+    /* The server answered (result or error) a XEP-0199 ping to the
+     * stanza's domain written after it: it has routed the stanza, and
+     * every error it returned for it while routing was read before. */
+    GW_XMPP_CONFIRMED,
+    /* The stream died first; the stanza may or may not have arrived. */
+    GW_XMPP_LOST,
+    /* No answer within [xmpp] confirm_timeout_ms; the link stays up. */
+    GW_XMPP_UNCONFIRMED,
+} GwXmppOutcome;
+typedef void (*GwXmppConfirmFunc)(GwXmppOutcome outcome, gpointer user_data);
+
 GwXmppLink *gw_xmpp_link_new(const GwConfig *config,
                              GwXmppStanzaFunc on_stanza,
                              GwXmppStateFunc on_state, gpointer user_data);
@@ -41,11 +54,30 @@ gboolean gw_xmpp_link_send(GwXmppLink *link, const char *xml, gsize len,
                            GwXmppSentFunc sent, gpointer user_data,
                            GError **error);
 
+/* Queues a stanza whose sender waits for the server to take it (a SIP
+ * MESSAGE's 2xx). `domain` is the domain part of its `to`: the server
+ * processes a stream in order, so once a ping to that domain written
+ * after the stanza is answered, the stanza has been routed (through s2s
+ * too) and any bounce of it arrived before the answer. Pings are batched:
+ * at most one in flight per domain; the next one, written when it is
+ * answered, covers every stanza queued meanwhile. Their answers never
+ * reach the stanza handler. `domain` and `done` must not be NULL; the
+ * stanza text is copied. Fails as gw_xmpp_link_send() does
+ * (GW_ERROR_LINK_DOWN, GW_ERROR_OVERLOAD); on success `done` runs exactly
+ * once, later, from the main loop (GW_XMPP_LOST also when the link is
+ * freed first). */
+gboolean gw_xmpp_link_send_confirmed(GwXmppLink *link, const char *xml,
+                                     gsize len, const char *domain,
+                                     GwXmppConfirmFunc done,
+                                     gpointer user_data, GError **error);
+
 /* Counters for tests and benchmarks. */
 typedef struct {
     guint64 stanzas_in;
-    guint64 stanzas_out;
+    guint64 stanzas_out;   /* pings included */
     guint64 bytes_out;
+    guint64 pings_out;     /* confirmation pings written */
+    guint64 confirmed;     /* stanzas confirmed by a ping's answer */
     guint connects;
 } GwXmppStats;
 void gw_xmpp_link_get_stats(const GwXmppLink *link, GwXmppStats *stats);

@@ -1,13 +1,23 @@
 /* Unit tests of the gateway's pure parts: the error table, stanza text
- * helpers, the rate limiter. */
+ * helpers, the rate limiter; and the XMPP link's confirmations against a
+ * scripted component server on loopback (in this process, on the same
+ * main loop, so each step is deterministic). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "error_map.h"
+#include "gw_config.h"
 #include "gw_error.h"
 #include "map.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "stanza.h"
+#include "xmpp_link.h"
 
 static void
 test_sip_to_xmpp(void)
@@ -66,6 +76,64 @@ test_xmpp_to_sip(void)
     g_assert_cmpint(gw_errmap_xmpp_to_sip_call("gone"), ==, 410);
 }
 
+/* A <message> bounced for a SIP MESSAGE: the call table's choices (no
+ * 503 for a user who is not there, no code that needs a header we cannot
+ * give), and never 408 to a non-INVITE (RFC 4320 4.2). Every RFC 6120
+ * condition gets a code >= 400 with its phrase. */
+static void
+test_xmpp_to_sip_message(void)
+{
+    static const struct {
+        const char *condition;
+        int status;
+        const char *phrase;
+    } rows[] = {
+        { "service-unavailable", 480, "Temporarily Unavailable" },
+        { NULL, 480, "Temporarily Unavailable" },
+        { "recipient-unavailable", 480, "Temporarily Unavailable" },
+        { "item-not-found", 404, "Not Found" },
+        { "remote-server-not-found", 404, "Not Found" },
+        { "forbidden", 403, "Forbidden" },
+        { "not-allowed", 403, "Forbidden" },
+        { "not-authorized", 403, "Forbidden" },
+        { "redirect", 480, "Temporarily Unavailable" },
+        { "gone", 410, "Gone" },
+        { "feature-not-implemented", 488, "Not Acceptable Here" },
+        { "remote-server-timeout", 504, "Server Time-out" },
+        { "internal-server-error", 500, "Server Internal Error" },
+        { "no-such-condition", 400, "Bad Request" },
+    };
+    static const char *const conditions[] = {
+        "bad-request", "conflict", "feature-not-implemented", "forbidden",
+        "gone", "internal-server-error", "item-not-found", "jid-malformed",
+        "not-acceptable", "not-allowed", "not-authorized",
+        "payment-required", "policy-violation", "recipient-unavailable",
+        "redirect", "registration-required", "remote-server-not-found",
+        "remote-server-timeout", "resource-constraint",
+        "service-unavailable", "subscription-required",
+        "undefined-condition", "unexpected-request",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        const char *phrase = NULL;
+        int status = gw_errmap_xmpp_to_sip_message(rows[i].condition, &phrase);
+        g_assert_cmpint(status, ==, rows[i].status);
+        g_assert_cmpstr(phrase, ==, rows[i].phrase);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(conditions); i++) {
+        const char *phrase = NULL;
+        int status = gw_errmap_xmpp_to_sip_message(conditions[i], &phrase);
+        g_assert_cmpint(status, >=, 400);
+        g_assert_true(status != 401 && status != 405 && status != 408 &&
+                      status != 503);
+        g_assert_cmpstr(phrase, !=, "Error");
+    }
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_message("gone", NULL), ==, 410);
+    /* the call path keeps Table 1's 408 for an INVITE */
+    g_assert_cmpint(gw_errmap_xmpp_to_sip_call("remote-server-timeout"), ==,
+                    408);
+}
+
 static void
 test_from_gerror(void)
 {
@@ -83,6 +151,18 @@ test_from_gerror(void)
     gw_errmap_from_gerror(e, &x, &status, &phrase);
     g_assert_cmpstr(x.condition, ==, "item-not-found");
     g_assert_cmpint(status, ==, 404);
+    g_clear_error(&e);
+    /* the XMPP side did not confirm in time: 504 to the MESSAGE, not
+     * 408 (RFC 4320 4.2); the link lost first: 503 */
+    e = g_error_new_literal(GW_ERROR, GW_ERROR_TIMEOUT, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpstr(x.condition, ==, "remote-server-timeout");
+    g_assert_cmpint(status, ==, 504);
+    g_assert_cmpstr(phrase, ==, "Server Time-out");
+    g_clear_error(&e);
+    e = g_error_new_literal(GW_ERROR, GW_ERROR_LINK_DOWN, "x");
+    gw_errmap_from_gerror(e, &x, &status, &phrase);
+    g_assert_cmpint(status, ==, 503);
     g_clear_error(&e);
     e = g_error_new_literal(G_FILE_ERROR, G_FILE_ERROR_NOENT, "x");
     gw_errmap_from_gerror(e, &x, &status, &phrase);
@@ -204,17 +284,417 @@ test_pool(void)
     g_assert_cmpuint(s1.mapped % (64 * 1024), ==, 0);
 }
 
+/* ---- the XMPP link's confirmations ------------------------------------ */
+
+/* A scripted XEP-0114 server: accepts one connection at a time, answers
+ * the stream header and the handshake, keeps what the link wrote. */
+typedef struct {
+    int lfd, fd;
+    guint port;
+    GString *in;     /* what the link wrote since the handshake */
+    gboolean ready;  /* handshake answered */
+    guint accepted;
+} FakeServer;
+
+static void
+fake_start(FakeServer *f)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    socklen_t len = sizeof a;
+
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    f->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    g_assert_cmpint(f->lfd, >=, 0);
+    g_assert_cmpint(bind(f->lfd, (struct sockaddr *)&a, sizeof a), ==, 0);
+    g_assert_cmpint(listen(f->lfd, 4), ==, 0);
+    g_assert_cmpint(getsockname(f->lfd, (struct sockaddr *)&a, &len), ==, 0);
+    f->port = ntohs(a.sin_port);
+    f->fd = -1;
+    f->in = g_string_new(NULL);
+}
+
+static void
+fake_write(FakeServer *f, const char *text)
+{
+    gsize n = strlen(text), done = 0;
+
+    while (done < n) {
+        ssize_t w = write(f->fd, text + done, n - done);
+        if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+            struct pollfd p = { .fd = f->fd, .events = POLLOUT };
+            poll(&p, 1, 100);
+            continue;
+        }
+        g_assert_cmpint(w, >, 0);
+        done += (gsize)w;
+    }
+}
+
+static void
+fake_close(FakeServer *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    f->ready = FALSE;
+    g_string_truncate(f->in, 0);
+}
+
+/* Reads what is there; answers the stream header and the handshake. */
+static void
+fake_poll(FakeServer *f)
+{
+    char buf[4096];
+    ssize_t n;
+
+    if (f->fd < 0) {
+        f->fd = accept4(f->lfd, NULL, NULL, SOCK_NONBLOCK);
+        if (f->fd < 0)
+            return;
+        f->accepted++;
+    }
+    while ((n = read(f->fd, buf, sizeof buf)) > 0)
+        g_string_append_len(f->in, buf, n);
+    if (strstr(f->in->str, "</stream:stream>") != NULL) {
+        fake_write(f, "</stream:stream>");
+        fake_close(f);
+        return;
+    }
+    if (!f->ready && strstr(f->in->str, "</handshake>") != NULL) {
+        fake_write(f, "<handshake/>");
+        f->ready = TRUE;
+        g_string_truncate(f->in, 0);
+    } else if (!f->ready && strstr(f->in->str, "<stream:stream") != NULL &&
+               strstr(f->in->str, "<handshake") == NULL &&
+               strstr(f->in->str, "SENT-HEADER") == NULL) {
+        fake_write(f, "<?xml version='1.0'?><stream:stream "
+                      "xmlns='jabber:component:accept' xmlns:stream="
+                      "'http://etherx.jabber.org/streams' from='sip.test' "
+                      "id='s1'>");
+        g_string_append(f->in, "SENT-HEADER");
+    }
+}
+
+/* The ids of the pings in what the link wrote, in order. */
+static GPtrArray *
+fake_pings(FakeServer *f)
+{
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+    const char *p = f->in->str;
+
+    while ((p = strstr(p, "<iq type='get'")) != NULL) {
+        const char *id = strstr(p, " id='");
+        const char *end = id ? strchr(id + 5, '\'') : NULL;
+        g_assert_nonnull(end);
+        g_assert_nonnull(strstr(p, "<ping xmlns='urn:xmpp:ping'/>"));
+        g_ptr_array_add(ids, g_strndup(id + 5, (gsize)(end - id - 5)));
+        p = end;
+    }
+    return ids;
+}
+
+typedef struct {
+    GString *log;      /* "A:ok B:lost ..." in callback order */
+    guint stanzas;     /* seen by the stanza handler */
+    gboolean up;
+} LinkProbe;
+
+static void
+probe_stanza(xmpp_stanza_t *stanza, gpointer data)
+{
+    ((LinkProbe *)data)->stanzas++;
+}
+
+static void
+probe_state(gboolean up, gpointer data)
+{
+    ((LinkProbe *)data)->up = up;
+}
+
+static LinkProbe probe;
+
+static void
+probe_outcome(GwXmppOutcome outcome, gpointer data)
+{
+    static const char *const names[] = { "ok", "lost", "late" };
+
+    g_string_append_printf(probe.log, "%s:%s ", (const char *)data,
+                           names[outcome]);
+}
+
+/* Runs the loop and the server until cond() or 3 s. */
+static gboolean
+spin_until(FakeServer *f, gboolean (*cond)(FakeServer *f), guint min_ms)
+{
+    gint64 start = g_get_monotonic_time();
+    gint64 end = start + 3 * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        fake_poll(f);
+        if (g_get_monotonic_time() - start >= (gint64)min_ms * 1000 &&
+            (cond == NULL || cond(f)))
+            return TRUE;
+        g_usleep(500);
+    }
+    return cond == NULL;
+}
+
+static gboolean
+is_up(FakeServer *f)
+{
+    return probe.up && f->ready;
+}
+
+static guint want_pings;
+static gboolean
+has_pings(FakeServer *f)
+{
+    g_autoptr(GPtrArray) ids = fake_pings(f);
+    return ids->len >= want_pings;
+}
+
+static const char *want_log;
+static gboolean
+log_is(FakeServer *f)
+{
+    return strcmp(probe.log->str, want_log) == 0;
+}
+
+static gboolean
+is_down(FakeServer *f)
+{
+    return !probe.up;
+}
+
+static GwXmppLink *
+link_up(FakeServer *f, GwConfig **cfg)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+    GwXmppLink *link;
+
+    fake_start(f);
+    text = g_strdup_printf(
+        "[xmpp]\nserver = 127.0.0.1\nport = %u\ncomponent_domain = "
+        "sip.test\nsecret = x\nconfirm_timeout_ms = 300\n"
+        "reconnect_min_ms = 10\nreconnect_max_ms = 20\n"
+        "[mapping]\nsip_domain = pbx.test\n",
+        f->port);
+    *cfg = gw_config_parse(text, strlen(text), "/t/link.conf", NULL, NULL,
+                           &error);
+    g_assert_no_error(error);
+    memset(&probe, 0, sizeof probe);
+    probe.log = g_string_new(NULL);
+    link = gw_xmpp_link_new(*cfg, probe_stanza, probe_state, &probe);
+    gw_xmpp_link_start(link);
+    g_assert_true(spin_until(f, is_up, 0));
+    return link;
+}
+
+static gboolean stopped;
+
+static gboolean
+on_stopped(gpointer data)
+{
+    stopped = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean
+is_stopped(FakeServer *f)
+{
+    return stopped;
+}
+
+static void
+link_down(GwXmppLink *link, GwConfig *cfg, FakeServer *f)
+{
+    stopped = FALSE;
+    gw_xmpp_link_stop(link, on_stopped, NULL);
+    g_assert_true(spin_until(f, is_stopped, 0));
+    gw_xmpp_link_free(link);
+    gw_config_free(cfg);
+    fake_close(f);
+    close(f->lfd);
+    g_string_free(f->in, TRUE);
+    g_string_free(probe.log, TRUE);
+    /* what the link left on the default context (reconnect timers ...) */
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+}
+
+static void
+send_to(GwXmppLink *link, const char *domain, const char *tag)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *x = g_strdup_printf(
+        "<message from='1001@sip.test' to='u@%s' id='%s'><body>b</body>"
+        "</message>",
+        domain, tag);
+
+    g_assert_true(gw_xmpp_link_send_confirmed(link, x, strlen(x), domain,
+                                              probe_outcome, (gpointer)tag,
+                                              &error));
+    g_assert_no_error(error);
+}
+
+static void
+answer(FakeServer *f, const char *from, const char *id, const char *type)
+{
+    g_autofree char *x = g_strdup_printf(
+        "<iq type='%s' from='%s' to='sip.test' id='%s'/>", type, from, id);
+    fake_write(f, x);
+}
+
+#define EXPECT_LOG(f, text)                                                  \
+    do {                                                                     \
+        want_log = (text);                                                   \
+        spin_until((f), log_is, 0);                                          \
+        g_assert_cmpstr(probe.log->str, ==, (text));                         \
+    } while (0)
+
+#define EXPECT_PINGS(f, n)                                                   \
+    do {                                                                     \
+        want_pings = (n);                                                    \
+        g_assert_true(spin_until((f), has_pings, 0));                        \
+    } while (0)
+
+/* Stanzas queued in one loop turn share one ping, written behind them;
+ * while it is in flight no other goes to that domain, and the next one
+ * covers everything queued meanwhile; an error answer is an answer; the
+ * answers never reach the stanza handler; other domains have their own;
+ * a plain send asks for nothing. */
+static void
+test_link_batches(void)
+{
+    FakeServer f = { 0 };
+    GwConfig *cfg = NULL;
+    GwXmppLink *link = link_up(&f, &cfg);
+    g_autoptr(GPtrArray) ids = NULL;
+    g_autoptr(GError) error = NULL;
+    const char *plain = "<presence from='sip.test' to='a@example.org'/>";
+
+    g_assert_true(gw_xmpp_link_send(link, plain, strlen(plain), NULL, NULL,
+                                    &error));
+    send_to(link, "example.org", "A");
+    send_to(link, "example.org", "B");
+    EXPECT_PINGS(&f, 1);
+    g_assert_true(spin_until(&f, NULL, 50));
+    ids = fake_pings(&f);
+    g_assert_cmpuint(ids->len, ==, 1);
+    /* the ping is behind both stanzas, to their domain, from us */
+    g_assert_true(strstr(f.in->str, "id='B'") <
+                  strstr(f.in->str, "<iq type='get'"));
+    g_assert_nonnull(strstr(f.in->str, "<iq type='get' from='sip.test' "
+                                       "to='example.org'"));
+    send_to(link, "example.org", "C");
+    send_to(link, "other.test", "D");
+    EXPECT_PINGS(&f, 2); /* other.test's; example.org's still in flight */
+    g_assert_true(spin_until(&f, NULL, 50));
+    g_clear_pointer(&ids, g_ptr_array_unref);
+    ids = fake_pings(&f);
+    g_assert_cmpuint(ids->len, ==, 2);
+    g_assert_cmpstr(probe.log->str, ==, "");
+
+    /* example.org's answer, from the wrong domain: not an answer */
+    answer(&f, "other.test", g_ptr_array_index(ids, 0), "result");
+    g_assert_true(spin_until(&f, NULL, 50));
+    g_assert_cmpstr(probe.log->str, ==, "");
+    answer(&f, "example.org", g_ptr_array_index(ids, 0), "result");
+    EXPECT_LOG(&f, "A:ok B:ok ");
+    EXPECT_PINGS(&f, 3); /* now C's */
+    g_clear_pointer(&ids, g_ptr_array_unref);
+    ids = fake_pings(&f);
+    g_assert_cmpstr(strstr(f.in->str, "id='C'") <
+                        strstr(f.in->str, g_ptr_array_index(ids, 2))
+                        ? "behind" : "before", ==, "behind");
+    answer(&f, "Other.Test", g_ptr_array_index(ids, 1), "error");
+    EXPECT_LOG(&f, "A:ok B:ok D:ok ");
+    answer(&f, "example.org", g_ptr_array_index(ids, 2), "result");
+    EXPECT_LOG(&f, "A:ok B:ok D:ok C:ok ");
+    /* a bounce is a stanza like any other */
+    fake_write(&f, "<message type='error' from='u@example.org' "
+                   "to='1001@sip.test' id='A'/>");
+    g_assert_true(spin_until(&f, NULL, 50));
+    g_assert_cmpuint(probe.stanzas, ==, 1);
+    link_down(link, cfg, &f);
+}
+
+/* No answer within confirm_timeout_ms: given up (the link stays up), and
+ * the next stanza gets a new ping; the old ping's late answer confirms
+ * nothing. */
+static void
+test_link_timeout(void)
+{
+    FakeServer f = { 0 };
+    GwConfig *cfg = NULL;
+    GwXmppLink *link = link_up(&f, &cfg);
+    g_autoptr(GPtrArray) ids = NULL;
+    gint64 t0 = g_get_monotonic_time();
+
+    send_to(link, "example.org", "A");
+    EXPECT_PINGS(&f, 1);
+    want_log = "A:late ";
+    g_assert_true(spin_until(&f, log_is, 0));
+    /* checked every 0.1 s while stanzas wait */
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 300 * 1000);
+    g_assert_cmpint(g_get_monotonic_time() - t0, <, 1000 * 1000);
+    g_assert_true(probe.up);
+    send_to(link, "example.org", "B");
+    EXPECT_PINGS(&f, 2);
+    ids = fake_pings(&f);
+    answer(&f, "example.org", g_ptr_array_index(ids, 0), "result");
+    g_assert_true(spin_until(&f, NULL, 50));
+    g_assert_cmpstr(probe.log->str, ==, "A:late ");
+    g_assert_cmpuint(probe.stanzas, ==, 0);
+    answer(&f, "example.org", g_ptr_array_index(ids, 1), "result");
+    EXPECT_LOG(&f, "A:late B:ok ");
+    link_down(link, cfg, &f);
+}
+
+/* The stream dies: every stanza not confirmed is lost (written or not),
+ * new ones are refused until the link is back. */
+static void
+test_link_lost(void)
+{
+    FakeServer f = { 0 };
+    GwConfig *cfg = NULL;
+    GwXmppLink *link = link_up(&f, &cfg);
+    g_autoptr(GError) error = NULL;
+
+    send_to(link, "example.org", "A");
+    EXPECT_PINGS(&f, 1);
+    send_to(link, "example.org", "B");
+    g_assert_true(spin_until(&f, NULL, 30));
+    fake_close(&f);
+    g_assert_true(spin_until(&f, is_down, 0));
+    g_assert_cmpstr(probe.log->str, ==, "A:lost B:lost ");
+    g_assert_false(gw_xmpp_link_send_confirmed(link, "<x/>", 4, "example.org",
+                                               probe_outcome, "C", &error));
+    g_assert_error(error, GW_ERROR, GW_ERROR_LINK_DOWN);
+    g_assert_true(spin_until(&f, is_up, 0)); /* it reconnects */
+    g_assert_cmpuint(f.accepted, ==, 2);
+    link_down(link, cfg, &f);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/errmap/sip-to-xmpp", test_sip_to_xmpp);
     g_test_add_func("/errmap/xmpp-to-sip", test_xmpp_to_sip);
+    g_test_add_func("/errmap/xmpp-to-sip-message", test_xmpp_to_sip_message);
     g_test_add_func("/errmap/from-gerror", test_from_gerror);
     g_test_add_func("/stanza/escape", test_escape);
     g_test_add_func("/stanza/text-ok", test_text_ok);
     g_test_add_func("/stanza/error-reply", test_error_reply);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
     g_test_add_func("/pool/slots", test_pool);
+    /* the link logs a lost stream as a warning, which is no failure */
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+    g_test_add_func("/xmpp-link/confirm-batches", test_link_batches);
+    g_test_add_func("/xmpp-link/confirm-timeout", test_link_timeout);
+    g_test_add_func("/xmpp-link/confirm-lost", test_link_lost);
     return g_test_run();
 }

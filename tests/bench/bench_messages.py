@@ -8,7 +8,8 @@ whole bench (about 5 minutes by default, --repeat 3 about 9).
   a. gateway alone (no Prosody): compload (tests/bench/compload.c) is the
      XMPP server the gateway connects to; SIPp is the SIP peer.
      XMPP->SIP: compload sends, SIPp UAS answers 200.
-     SIP->XMPP: SIPp UAC sends, compload counts stanzas.
+     SIP->XMPP: SIPp UAC sends, compload counts stanzas and answers the
+     gateway's confirmation pings (XEP-0199; pings/msg is printed).
      Offered rates are stepped up; the highest with zero failures (and
      >= 95 % of the offered rate achieved) is "sustained". Gateway CPU per
      message from /proc/PID/stat (utime+stime) around the run, peak RSS
@@ -16,10 +17,10 @@ whole bench (about 5 minutes by default, --repeat 3 about 9).
   b. through Prosody: c2sload (tests/bench/c2sload.c) logged in as alice
      sends / receives instead of compload.
   c. latency at 1,000 msg/s for 10 s: SIP MESSAGE -> 200 as SIPp sees it
-     (-trace_rtt, whole ms; the 200 goes out only once the stanza is
-     written), SIP send -> stanza read with us resolution (SIPp's send
-     time stamped in the body, read by compload), and XMPP message ->
-     receipt as compload sees it.
+     (-trace_rtt, whole ms; the 200 goes out only once the ping written
+     behind the stanza is answered), SIP send -> stanza read with us
+     resolution (SIPp's send time stamped in the body, read by compload),
+     and XMPP message -> receipt as compload sees it.
   d. steady state at 1,000 msg/s: the gateway's CPU once Sofia starts
      expiring finished UDP transactions (Timer K 5 s after an answer to a
      MESSAGE it sent, Timer J 32 s after one it answered): seconds 6-10 of
@@ -503,6 +504,9 @@ class Bench:
         if res.get("rtt_ms"):
             lat += " 200-OK p50 %.0f ms p99 %.0f ms (SIPp, whole ms)" % (
                 percentile(res["rtt_ms"], 50), percentile(res["rtt_ms"], 99))
+        if res["direction"] == "sip2xmpp" and r.get("iqs") and res["done"]:
+            # the gateway's confirmation pings, answered by compload
+            lat += " %.2f pings/msg" % (r["iqs"] / res["done"])
         cpu += " others %.0f%%" % (res["others_cores"] * 100)
         return ("%-8s %-7s offered %6s/s: %6.0f msg/s, %d/%d done, "
                 "%d failures%s, gw %s us/msg, RSS %s MiB; CPU: %s%s" % (

@@ -731,6 +731,23 @@ body_stamp_us(const char *xml, size_t len)
     return sec * 1000000u + usec;
 }
 
+/* An <iq type='get'> (the gateway's XEP-0199 pings, which confirm its
+ * MESSAGEs): a server answers every one (RFC 6120 8.2.3), a result will
+ * do. Counted apart from the messages. */
+static void
+answer_iq_get(LcConn *c, const char *xml, size_t len)
+{
+    const char *from = "", *to = "", *id = "";
+    size_t fl = 0, tl = 0, il = 0;
+
+    lc_attr(xml, len, "from", &from, &fl);
+    lc_attr(xml, len, "to", &to, &tl);
+    lc_attr(xml, len, "id", &id, &il);
+    lc_out_printf(&c->out, "<iq type='result' from='%.*s' to='%.*s' "
+                           "id='%.*s'/>",
+                  (int)tl, to, (int)fl, from, (int)il, id);
+}
+
 int
 lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
 {
@@ -738,6 +755,9 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
     uint64_t t0 = lc_now_ns();
     uint64_t deadline = t0 + (uint64_t)(cfg->timeout_s * 1e9);
     uint64_t idle_ns = (uint64_t)(cfg->idle_s * 1e9);
+    /* once all have come, go on answering pings until 0.3 s without any:
+     * the gateway answers its last MESSAGEs only when their ping is */
+    uint64_t settle_ns = 300000000u, t_quiet = 0;
 
     result_init(r, "recv", cfg->count);
     r->t_begin = t0;
@@ -749,17 +769,27 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
         LcEvent ev;
         int rc;
 
-        if (cfg->count > 0 && r->received + r->bad >= cfg->count)
-            break;
+        if (cfg->count > 0 && r->received + r->bad >= cfg->count) {
+            if (t_quiet == 0)
+                t_quiet = now;
+            if (lc_out_pending(&c->out) == 0 && now - t_quiet >= settle_ns)
+                break;
+        }
         if (now >= deadline) {
             r->timed_out = true;
             break;
         }
-        if (r->t_last != 0 && now - r->t_last >= idle_ns)
+        if (r->t_last != 0 && now - r->t_last >= idle_ns &&
+            (t_quiet == 0 || now - t_quiet >= settle_ns))
             break;
         wait_ns = deadline - now;
         if (r->t_last != 0 && r->t_last + idle_ns - now < wait_ns)
             wait_ns = r->t_last + idle_ns - now;
+        if (t_quiet != 0 && t_quiet + settle_ns > now &&
+            t_quiet + settle_ns - now < wait_ns)
+            wait_ns = t_quiet + settle_ns - now;
+        if (t_quiet != 0 && t_quiet + settle_ns <= now)
+            wait_ns = wait_ns < 1000000u ? wait_ns : 1000000u;
         if (lc_out_pending(&c->out) > 0)
             p.events |= POLLOUT;
         rc = ns_to_timespec_poll(&p, wait_ns);
@@ -781,6 +811,14 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
         while ((rc = lc_scanner_next(&c->in, &ev, &xml, &len)) > 0) {
             if (ev == LC_EV_STREAM_CLOSE) {
                 c->eof = true;
+                continue;
+            }
+            if (ev == LC_EV_ELEMENT && lc_is_elem(xml, len, "iq") &&
+                lc_attr_is(xml, len, "type", "get")) {
+                answer_iq_get(c, xml, len);
+                r->iqs++;
+                if (t_quiet != 0)
+                    t_quiet = now;
                 continue;
             }
             if (ev != LC_EV_ELEMENT || !lc_is_elem(xml, len, "message"))
@@ -867,19 +905,19 @@ lc_print_result(const char *prog, LcResult *r)
                 "%s: received %" PRIu64 " messages (%" PRIu64
                 " errors/bodiless) in %.3f s = %.0f msg/s; SIP send -> "
                 "stanza p50 %.0f us, p99 %.0f us, max %.0f us (%zu stamped);"
-                " own CPU %.3f s%s%s\n",
+                " %" PRIu64 " iq pings answered; own CPU %.3f s%s%s\n",
                 prog, r->received, r->bad, secs, rate, p50, p99, pmax,
-                r->n_lat, (double)r->cpu_us / 1e6,
+                r->n_lat, r->iqs, (double)r->cpu_us / 1e6,
                 r->timed_out ? " (timed out)" : "",
                 r->link_lost ? " (link lost)" : "");
     }
     printf("RESULT mode=%s sent=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
            " unexpected=%" PRIu64 " received=%" PRIu64 " bad=%" PRIu64
            " secs=%.6f rate=%.1f p50_us=%.0f p99_us=%.0f max_us=%.0f"
-           " cpu_us=%" PRIu64 " timed_out=%d link_lost=%d\n",
+           " cpu_us=%" PRIu64 " iqs=%" PRIu64 " timed_out=%d link_lost=%d\n",
            r->mode, r->sent, r->ok, r->failed, r->unexpected, r->received,
-           r->bad, secs, rate, p50, p99, pmax, r->cpu_us, r->timed_out,
-           r->link_lost);
+           r->bad, secs, rate, p50, p99, pmax, r->cpu_us, r->iqs,
+           r->timed_out, r->link_lost);
     fflush(stdout);
     free(r->lat_us);
     r->lat_us = NULL;

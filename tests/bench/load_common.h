@@ -119,6 +119,7 @@ typedef struct {
 typedef struct {
     const char *mode;
     uint64_t sent, ok, failed, unexpected, received, bad;
+    uint64_t iqs;                      /* receive mode: iq gets answered */
     uint64_t t_begin, t_first, t_last; /* ns: go, first send/recv, last */
     uint64_t cpu_us;                   /* own CPU during the run */
     uint32_t *lat_us;                  /* per answered message */

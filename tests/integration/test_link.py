@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -408,6 +409,224 @@ class CommandLine(unittest.TestCase):
         rc, out = run_cli("--version")
         self.assertEqual(rc, 0)
         self.assertRegex(out, r"xmpp-sip-gateway \d+\.\d+")
+
+
+
+class HoldingRelay:
+    """A TCP relay between the gateway and Prosody's component port that
+    can hold either direction (what arrives is kept, not forwarded, until
+    released), cut every connection (new ones are refused until restore())
+    and tells what the gateway has written so far. Threads are daemons;
+    close() shuts every socket it opened."""
+
+    def __init__(self, upstream_port):
+        self.upstream = upstream_port
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind((HOST, 0))
+        self.lsock.listen(8)
+        self.port = self.lsock.getsockname()[1]
+        self.lock = threading.Lock()
+        self.blocked = False
+        self.conns = []
+        self.flowing = {"up": threading.Event(), "down": threading.Event()}
+        for e in self.flowing.values():
+            e.set()
+        self.from_gateway = bytearray()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            with self.lock:
+                blocked = self.blocked
+            if blocked:
+                c.close()
+                continue
+            try:
+                u = socket.create_connection((HOST, self.upstream), timeout=2)
+                u.settimeout(None)
+            except OSError:
+                c.close()
+                continue
+            pair = {"socks": (c, u), "dead": False}
+            with self.lock:
+                self.conns.append(pair)
+            threading.Thread(target=self._pump, args=(pair, c, u, "up"),
+                             daemon=True).start()
+            threading.Thread(target=self._pump, args=(pair, u, c, "down"),
+                             daemon=True).start()
+
+    def _pump(self, pair, src, dst, direction):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if direction == "up":
+                    with self.lock:
+                        self.from_gateway += data
+                while not self.flowing[direction].wait(0.05):
+                    if pair["dead"]:
+                        return
+                if pair["dead"]:
+                    return
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def hold(self, direction):
+        """'up': gateway -> Prosody; 'down': Prosody -> gateway."""
+        self.flowing[direction].clear()
+
+    def release(self, direction):
+        self.flowing[direction].set()
+
+    def written(self, text):
+        with self.lock:
+            return text.encode() in self.from_gateway
+
+    def cut(self):
+        with self.lock:
+            self.blocked = True
+            conns, self.conns = self.conns, []
+        for pair in conns:
+            pair["dead"] = True
+            for s in pair["socks"]:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                s.close()
+
+    def restore(self):
+        for e in self.flowing.values():
+            e.set()
+        with self.lock:
+            self.blocked = False
+
+    def close(self):
+        self.cut()
+        try:
+            self.lsock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.lsock.close()
+
+
+class Unconfirmed(unittest.TestCase):
+    """3.35-3.36 a SIP MESSAGE whose stanza was written but not confirmed
+    by the XMPP server (no answer yet to the ping behind it) is never
+    answered 2xx: 503 + Retry-After when the link drops, 504 when the
+    answer does not come within [xmpp] confirm_timeout_ms."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        cls.env = env = gwtest.Env(cls.__name__)
+        cls.relay = None
+        cls.ok = False
+        env.prosody = gwtest.Prosody(env).start()
+        cls.relay = HoldingRelay(env.prosody.component_port)
+        cls.sip_port = free_port(udp_too=True)
+        cfg = gwtest.default_gateway_config(env, env.prosody, cls.sip_port,
+                                            xmpp__port=cls.relay.port,
+                                            xmpp__confirm_timeout_ms=1500)
+        cls.gw = gwtest.Gateway(env, cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = None
+        if cls.gw.proc.alive():
+            rc = cls.gw.stop()
+        if cls.relay is not None:
+            cls.relay.close()
+        cls.env.close(keep=rc not in (None, 0))
+
+    def setUp(self):
+        self.relay.restore()
+        self.alice.drain()
+
+    def message(self, body, expect):
+        return self.sipp.start(gwtest.sipp_uac_message(body=body,
+                                                       expect=expect),
+                               remote=f"{HOST}:{self.sip_port}", timeout=15)
+
+    @staticmethod
+    def answers(run):
+        """The status of each answer SIPp received, in order (SIPp goes on
+        past an unexpected one and resends, so its exit code alone does
+        not say that the first answer was the expected one)."""
+        return [int(c) for c in re.findall(r"(?m)^SIP/2\.0 (\d{3}) ",
+                                           run.messages())]
+
+    def ups(self):
+        return len(re.findall(r"XMPP link up", self.gw.log()))
+
+    def test_3_35_link_lost_before_confirmation(self):
+        """3.35 the stanza is written, then the link drops before the
+        server's answer to the ping behind it: 503 with Retry-After, never
+        200; whether Prosody saw the stanza (answer held on its way back)
+        or not (held on its way there). The link comes back and the next
+        MESSAGE gets 200"""
+        for held in ("down", "up"):
+            with self.subTest(held=held):
+                ups = self.ups()
+                body = f"written, then cut ({held})"
+                self.relay.hold(held)
+                try:
+                    run = self.message(body, 503)
+                    gwtest.wait_for(lambda: self.relay.written(body), 10,
+                                    what="the stanza written to the relay")
+                    time.sleep(0.5)  # an answer now would be a 2xx too early
+                    self.assertIsNone(run.p.poll(), "answered before the "
+                                      "cut: " + run.messages()[-600:])
+                    self.relay.cut()
+                    self.assertEqual(run.wait(), 0, run.errors())
+                    self.assertEqual(self.answers(run)[0], 503,
+                                     run.messages()[-1200:])
+                    self.assertNotIn(200, self.answers(run))
+                    self.assertRegex(run.messages(), r"(?m)^SIP/2.0 503 .*"
+                                     r"(?:\r?\n(?!\r?\n).*)*\r?\n"
+                                     r"Retry-After: \d+")
+                finally:
+                    self.relay.cut()
+                    self.relay.restore()
+                    self.gw.proc.wait_log(r"XMPP link up", 15, count=ups + 1)
+                run = self.message(f"after the outage ({held})", 200)
+                self.assertEqual(run.wait(), 0, run.errors())
+                self.alice.wait(lambda s, h=held: body_of(s) ==
+                                f"after the outage ({h})",
+                                what="message after the outage")
+
+    def test_3_36_no_confirmation_in_time(self):
+        """3.36 the server's answers are held past confirm_timeout_ms
+        (1.5 s here) while the link stays up: 504 Server Time-out (RFC
+        3261 21.5.5; never 408 to a MESSAGE, RFC 4320 4.2), not 200; once
+        the answers flow again the next MESSAGE gets 200"""
+        self.relay.hold("down")
+        t = time.monotonic()
+        run = self.message("no answer in time", 504)
+        self.assertEqual(run.wait(), 0, run.errors())
+        self.assertEqual(self.answers(run)[0], 504, run.messages()[-1200:])
+        self.assertGreaterEqual(time.monotonic() - t, 1.4)
+        self.relay.release("down")
+        self.alice.wait(lambda s: body_of(s) == "no answer in time",
+                        what="the held message")
+        run = self.message("flowing again", 200)
+        self.assertEqual(run.wait(), 0, run.errors())
+        self.assertTrue(self.gw.proc.alive())
 
 
 if __name__ == "__main__":
