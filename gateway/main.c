@@ -9,8 +9,9 @@
  *   1. refuse new work (XMPP: service-unavailable/wait, SIP: 503)
  *   2. drain: wait up to 3 s for XMPP->SIP messages to get SIP answers,
  *      so their receipts or bounces still reach the senders
- *   3. close the XMPP stream (what was written is confirmed 200 to SIP,
- *      the rest 503)
+ *   3. close the XMPP stream (SIP MESSAGEs whose stanza the XMPP server
+ *      has not confirmed yet get 503 + Retry-After: never a 2xx for what
+ *      may be lost)
  *   4. un-REGISTER, shut the SIP stack down, quit.
  */
 #define G_LOG_DOMAIN "gw-main"
