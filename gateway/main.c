@@ -134,7 +134,7 @@ on_xmpp_stopped(gpointer data)
 {
     GwGateway *gw = data;
 
-    gw_sip_ua_stop(gw->sip, on_sip_stopped, gw);
+    gw_sip_ua_stop(gw->env.sip, on_sip_stopped, gw);
     return G_SOURCE_REMOVE;
 }
 
@@ -151,7 +151,7 @@ drain_tick(gpointer data)
         g_warning("stopping with %u XMPP->SIP messages unanswered; their "
                   "senders get an error if the XMPP link allows",
                   st.pending_sip);
-    gw_xmpp_link_stop(gw->xmpp, on_xmpp_stopped, gw);
+    gw_xmpp_link_stop(gw->env.xmpp, on_xmpp_stopped, gw);
     return G_SOURCE_REMOVE;
 }
 
@@ -160,12 +160,12 @@ on_stop_signal(gpointer data)
 {
     GwGateway *gw = data;
 
-    if (gw->stopping) {
+    if (gw->env.stopping) {
         g_warning("second stop signal: exiting at once");
         exit(1);
     }
     g_message("stopping");
-    gw->stopping = TRUE;
+    gw->env.stopping = TRUE;
     gw_call_bridge_shutdown(gw->calls);
     gw_pres_bridge_shutdown(gw->pres);
     drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
@@ -200,11 +200,11 @@ on_reload_signal(gpointer data)
                   "%s",
                   list);
     }
-    map_table_free(gw->map);
-    gw->map = map;
-    if (gw->config != gw->boot_config)
-        gw_config_free(gw->config);
-    gw->config = next;
+    map_table_free(gw->env.map);
+    gw->env.map = map;
+    if (gw->env.config != gw->boot_config)
+        gw_config_free(gw->env.config);
+    gw->env.config = next;
     set_log_level(next->log.level, 0);
     g_message("configuration reloaded: %u static entries, %u rules",
               map_table_get_n_static(map), map_table_get_n_rules(map));
@@ -263,7 +263,16 @@ static const GwCapsLimits caps_limits = {
 static void
 send_caps_query(GString *xml, gpointer data)
 {
-    gw_gateway_send_text(data, xml);
+    GwGateway *gw = data;
+
+    gw_xmpp_link_send_text(gw->env.xmpp, xml);
+}
+
+/* The call bridge's port to the presence bridge's directory. */
+static GPtrArray *
+get_resources(gpointer pres, const char *bare)
+{
+    return gw_pres_bridge_get_resources(pres, bare);
 }
 
 int
@@ -345,22 +354,22 @@ main(int argc, char **argv)
         gw_config_free(gw.boot_config);
         return rc;
     }
-    gw.config = gw.boot_config;
-    gw.map = gw_config_build_map(gw.config, &error);
-    for (guint i = 0; gw.config->warnings[i] != NULL; i++) {
+    gw.env.config = gw.boot_config;
+    gw.env.map = gw_config_build_map(gw.env.config, &error);
+    for (guint i = 0; gw.env.config->warnings[i] != NULL; i++) {
         if (check)
-            printf("warning: %s\n", gw.config->warnings[i]);
+            printf("warning: %s\n", gw.env.config->warnings[i]);
         else
-            g_warning("%s", gw.config->warnings[i]);
+            g_warning("%s", gw.env.config->warnings[i]);
     }
     if (check) {
         printf("%s: OK (%u static entries, %u rules)\n", config_path,
-               map_table_get_n_static(gw.map), map_table_get_n_rules(gw.map));
-        map_table_free(gw.map);
+               map_table_get_n_static(gw.env.map), map_table_get_n_rules(gw.env.map));
+        map_table_free(gw.env.map);
         gw_config_free(gw.boot_config);
         return 0;
     }
-    set_log_level(gw.config->log.level, verbose);
+    set_log_level(gw.env.config->log.level, verbose);
     xmlInitParser();
     /* libxml2 prints some errors (bad encodings) through a global handler
      * even with XML_PARSE_NOERROR: into our log, at debug */
@@ -374,47 +383,48 @@ main(int argc, char **argv)
     gw.loop = g_main_loop_new(NULL, FALSE);
     gw.xmpp_rate = gw_rate_limiter_new();
     gw.sip_rate = gw_rate_limiter_new();
-    gw.msg = gw_msg_bridge_new(&gw);
+    gw.msg = gw_msg_bridge_new(&gw.env, gw.xmpp_rate);
     gw.caps = gw_caps_new(&caps_limits, send_caps_query, &gw);
-    gw.pres = gw_pres_bridge_new(&gw);
-    gw.calls = gw_call_bridge_new(&gw, &error);
+    gw.pres = gw_pres_bridge_new(&gw.env, gw.caps, gw.caps_ver);
+    gw.calls = gw_call_bridge_new(&gw.env, gw.boot_config, get_resources,
+                                  gw.pres, &error);
     if (gw.calls == NULL) {
         g_critical("%s", error->message);
         rc = 2;
         goto out;
     }
-    gw.sip = gw_sip_ua_new(gw.boot_config, gw_router_sip_request, &gw,
+    gw.env.sip = gw_sip_ua_new(gw.boot_config, gw_router_sip_request, &gw,
                            &error);
-    if (gw.sip == NULL) {
+    if (gw.env.sip == NULL) {
         g_critical("%s", error->message);
         rc = 3;
         goto out;
     }
-    gw.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
+    gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
     g_unix_signal_add(SIGTERM, on_stop_signal, &gw);
     g_unix_signal_add(SIGINT, on_stop_signal, &gw);
     g_unix_signal_add(SIGHUP, on_reload_signal, &gw);
     g_message("xmpp-sip-gateway %s starting: component %s, SIP domain %s",
-              GW_VERSION, gw.config->xmpp.component_domain,
-              gw.config->sip.domain);
-    gw_sip_ua_start(gw.sip);
-    gw_xmpp_link_start(gw.xmpp);
+              GW_VERSION, gw.env.config->xmpp.component_domain,
+              gw.env.config->sip.domain);
+    gw_sip_ua_start(gw.env.sip);
+    gw_xmpp_link_start(gw.env.xmpp);
     g_main_loop_run(gw.loop);
 
 out:
     gw_call_bridge_free(gw.calls);
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);
-    gw_xmpp_link_free(gw.xmpp);
-    gw_sip_ua_free(gw.sip);
+    gw_xmpp_link_free(gw.env.xmpp);
+    gw_sip_ua_free(gw.env.sip);
     gw_msg_bridge_free(gw.msg);
     gw_rate_limiter_free(gw.xmpp_rate);
     gw_rate_limiter_free(gw.sip_rate);
-    map_table_free(gw.map);
+    map_table_free(gw.env.map);
     g_free(gw.caps_ver);
-    if (gw.config != gw.boot_config)
-        gw_config_free(gw.config);
+    if (gw.env.config != gw.boot_config)
+        gw_config_free(gw.env.config);
     gw_config_free(gw.boot_config);
     g_main_loop_unref(gw.loop);
     xmlCleanupParser();

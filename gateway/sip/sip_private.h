@@ -12,7 +12,8 @@
  * the dialog layer here is small: a dialog is a few strings and two CSeqs.
  *
  *   sip_agent.c         the agent: listening, what comes in goes where,
- *                       answering requests, the shared timer queue, stop
+ *                       the shared timer queue, sending, stop
+ *   sip_incoming.c      what the router sees of a request; answering it
  *   sip_leg.c           dialog state (RFC 3261 12) shared by subscriptions
  *                       and calls: the table, requests inside a dialog
  *   sip_subscription.c  SUBSCRIBE/NOTIFY: served (SIP watchers) and ours
@@ -192,6 +193,12 @@ struct GwSipRequest {
     GwSipDialog *dialog;    /* SUBSCRIBE */
     GwSipCall *call;        /* INVITE */
 };
+
+/* A URL as text (transfer full), NULL for NULL. */
+char *sip_url_text(const url_t *url);
+/* Is the Request-URI a valid SIP/SIPS/tel URI as RFC 3261 19.1 has it
+ * (map_uri_check())? FALSE and MAP_ERROR_MALFORMED if not. */
+gboolean sip_request_uri_ok(sip_t const *sip, GError **error);
 
 /* The strings a GwSipIncoming borrows. */
 typedef struct {

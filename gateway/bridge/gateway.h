@@ -1,0 +1,72 @@
+/* gateway/bridge/gateway.h: the daemon's shared context, and what a
+ * bridge may use of it.
+ *
+ * main.c owns one GwGateway. A bridge gets a GwBridgeEnv (the current
+ * configuration and address table, the two links) and the ports it needs
+ * (a rate limiter, the caps cache, the directory of XMPP resources), never
+ * the whole context: it reaches the network through the links alone and
+ * never calls back into the router or another bridge. */
+#pragma once
+
+#include <glib.h>
+
+#include "caps.h"
+#include "gw_config.h"
+#include "map.h"
+#include "ratelimit.h"
+#include "sip_ua.h"
+#include "xmpp_link.h"
+
+G_BEGIN_DECLS
+
+typedef struct GwMsgBridge GwMsgBridge;
+typedef struct GwPresBridge GwPresBridge;
+typedef struct GwCallBridge GwCallBridge;
+
+/* What every bridge reads. config and map are the current ones (SIGHUP
+ * swaps both): read them at each use, keep no pointer into them. */
+typedef struct {
+    GwConfig *config;
+    MapTable *map;
+    GwXmppLink *xmpp;
+    GwSipUa *sip;
+    gboolean stopping; /* new work is refused */
+} GwBridgeEnv;
+
+/* A port to the directory of XMPP users' available resources, as presence
+ * shows them: best first, (transfer full) array of GwPresResource*
+ * (presence_bridge.h). */
+typedef GPtrArray *(*GwResourcesFunc)(gpointer data, const char *bare);
+
+typedef struct {
+    GwBridgeEnv env;
+    /* The configuration the process started with: the links are built
+     * from it and keep pointers into it, so it lives as long as they do. */
+    GwConfig *boot_config;
+
+    GwMsgBridge *msg;
+    GwPresBridge *pres;
+    GwCallBridge *calls;
+    GwCaps *caps; /* XMPP users' clients' features (NULL: not tracked) */
+    GwRateLimiter *xmpp_rate;
+    GwRateLimiter *sip_rate;
+
+    char *caps_ver; /* XEP-0115 verification string of SIP contacts */
+    guint8 auth_secret[32]; /* for digest nonces; random per process */
+
+    GMainLoop *loop;
+} GwGateway;
+
+/* router.c: events from the links to the bridges */
+void gw_router_xmpp_stanza(xmpp_stanza_t *stanza, gpointer gateway);
+void gw_router_xmpp_state(gboolean up, gpointer gateway);
+void gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
+                           gpointer gateway);
+
+/* XEP-0115 node of the component's contacts. */
+#define GW_CAPS_NODE "https://xmpp-sip-gateway.invalid/caps"
+
+/* Computes gw->caps_ver from what disco#info answers for contacts. */
+void gw_router_init_caps(GwGateway *gw);
+
+G_END_DECLS

@@ -1,0 +1,78 @@
+/* gateway/bridge/presence_bridge.h: presence both ways.
+ *   A. SIP watchers of XMPP users: SUBSCRIBE/NOTIFY with PIDF, authorized
+ *      through the XMPP user's own subscription approval;
+ *   B. XMPP users watching SIP contacts: one SIP subscription per watched
+ *      address, shared by all its XMPP watchers; optional PUBLISH. */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "gateway.h"
+
+G_BEGIN_DECLS
+
+typedef struct GwPresBridge GwPresBridge;
+
+/* env: borrowed for the bridge's life; caps: the clients' features cache
+ * (NULL: not tracked); caps_ver: the XEP-0115 verification string of SIP
+ * contacts (borrowed). */
+GwPresBridge *gw_pres_bridge_new(const GwBridgeEnv *env, GwCaps *caps,
+                                 const char *caps_ver);
+void gw_pres_bridge_free(GwPresBridge *bridge);
+
+/* A <presence> addressed to a component JID. Available/unavailable
+ * presence to a JID whose subscription request she has not approved
+ * (pending or refused) is directed at that contact alone: it never
+ * changes what her other watchers see. */
+void gw_pres_bridge_from_xmpp(GwPresBridge *bridge, xmpp_stanza_t *stanza);
+
+/* A SUBSCRIBE from a trusted source; answers req exactly once. */
+void gw_pres_bridge_from_sip(GwPresBridge *bridge, GwSipRequest *req,
+                             const GwSipIncoming *in);
+
+/* The XMPP link came up: re-learn what a restart or outage lost. Probes
+ * the users we track; the resources from before that no presence confirms
+ * within a grace period (a few seconds) are dropped as gone during the
+ * outage, then SIP watchers are told the result. */
+void gw_pres_bridge_link_up(GwPresBridge *bridge);
+
+/* Ends every subscription properly on both sides (gateway stopping). */
+void gw_pres_bridge_shutdown(GwPresBridge *bridge);
+
+/* An available resource of an XMPP user, as the gateway last saw it. */
+typedef struct {
+    char *full;
+    int priority;
+    guint64 seq;           /* update order: higher is more recent */
+    GwCapsState caps;      /* what gateway/caps.c knows of it */
+    GHashTable *features;  /* (ref) feature vars when caps is KNOWN, or NULL */
+    gboolean unconfirmed;  /* from before a link outage, not yet confirmed
+                            * by a presence (see gw_pres_bridge_link_up) */
+} GwPresResource;
+
+void gw_pres_resource_free(GwPresResource *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
+
+/* The available resources of `bare` with a priority >= 0 (RFC 6121
+ * 8.5.2.1.1), best first: highest priority, then the most recent
+ * presence; those known only through directed presence included. Empty
+ * when the gateway has no presence of hers (she has no component contact
+ * and sent none directed, or is offline). Just after the XMPP link came
+ * back, until the grace period of gw_pres_bridge_link_up() ends, this may
+ * still list resources that left during the outage (the best guess until
+ * the probe answers are in): those are flagged unconfirmed. (transfer full)
+ * GwPresResource* */
+GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
+                                        const char *bare);
+
+typedef struct {
+    guint sip_watchers;  /* A: SIP subscriptions we serve */
+    guint xmpp_users;    /* users whose presence we track */
+    guint contacts;      /* B: SIP addresses with XMPP watchers */
+    guint sip_subscriptions; /* B: SIP subscriptions we hold */
+    guint64 notifies_sent;
+} GwPresStats;
+void gw_pres_bridge_get_stats(const GwPresBridge *bridge, GwPresStats *stats);
+
+G_END_DECLS

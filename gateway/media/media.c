@@ -1,0 +1,237 @@
+/* gateway/media/media.c: the media port. relay = rtpengine anchors the media
+ * through gateway/rtpengine.c; relay = none passes SDP through (answers
+ * still come from the main loop, like a relay's would). */
+#define G_LOG_DOMAIN "gw-media"
+
+#include "media.h"
+
+#include <string.h>
+
+#include "gw_error.h"
+#include "rtpengine.h"
+
+typedef struct {
+    GwMedia *media;
+    guint id;       /* ours */
+    guint rtpe_id;  /* rtpengine's request id */
+    char *sdp;      /* pass-through: the SDP to give back */
+    GwMediaSdpFunc func;
+    gpointer data;
+    guint source;
+} Pending;
+
+struct GwMedia {
+    GwRtpengine *rtpe; /* NULL: pass-through */
+    GwRtpengineSide sip_side;
+    GwRtpengineFlags flags;
+    guint next_id;
+    GHashTable *pending; /* id -> Pending* */
+};
+
+static void
+pending_free(gpointer p)
+{
+    Pending *q = p;
+
+    if (q->source != 0)
+        g_source_remove(q->source);
+    if (q->rtpe_id != 0 && q->media->rtpe != NULL)
+        gw_rtpengine_cancel(q->media->rtpe, q->rtpe_id);
+    g_free(q->sdp);
+    g_free(q);
+}
+
+static Pending *
+pending_new(GwMedia *m, GwMediaSdpFunc func, gpointer data)
+{
+    Pending *q = g_new0(Pending, 1);
+
+    q->media = m;
+    q->id = ++m->next_id;
+    if (q->id == 0)
+        q->id = ++m->next_id;
+    q->func = func;
+    q->data = data;
+    g_hash_table_insert(m->pending, GUINT_TO_POINTER(q->id), q);
+    return q;
+}
+
+/* Takes q out of the table (so the callback may cancel others freely)
+ * and runs its callback once. */
+static void
+finish(Pending *q, const char *sdp, const GError *error)
+{
+    GwMedia *m = q->media;
+
+    g_hash_table_steal(m->pending, GUINT_TO_POINTER(q->id));
+    q->rtpe_id = 0;
+    q->source = 0;
+    q->func(sdp, error, q->data);
+    pending_free(q);
+}
+
+/* ---- pass-through ------------------------------------------------------ */
+
+static gboolean
+deliver(gpointer data)
+{
+    Pending *q = data;
+
+    q->source = 0;
+    finish(q, q->sdp, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+static guint
+pass_through(GwMedia *m, const char *sdp, GwMediaSdpFunc func, gpointer data)
+{
+    Pending *q = pending_new(m, func, data);
+
+    q->sdp = g_strdup(sdp);
+    q->source = g_idle_add(deliver, q);
+    return q->id;
+}
+
+/* ---- rtpengine --------------------------------------------------------- */
+
+static void
+on_reply(GwRtpengine *rtpe, const GwBencode *reply, const GError *error,
+         gpointer data)
+{
+    Pending *q = data;
+    const char *sdp;
+    g_autoptr(GError) missing = NULL;
+
+    if (error != NULL) {
+        finish(q, NULL, error);
+        return;
+    }
+    sdp = gw_bencode_dict_get_string(reply, "sdp", NULL);
+    if (sdp == NULL) {
+        missing = g_error_new_literal(GW_ERROR, GW_ERROR_BAD_REQUEST,
+                                      "rtpengine answered without an SDP");
+        finish(q, NULL, missing);
+        return;
+    }
+    finish(q, sdp, NULL);
+}
+
+static void
+on_logged_reply(GwRtpengine *rtpe, const GwBencode *reply,
+                const GError *error, gpointer data)
+{
+    if (error != NULL)
+        g_info("rtpengine %s: %s", (const char *)data, error->message);
+}
+
+static GwRtpengineSide
+side_of(const GwMedia *m, GwMediaToward toward)
+{
+    return toward == GW_MEDIA_TOWARD_XMPP ? GW_RTPENGINE_SIDE_WEBRTC
+                                          : m->sip_side;
+}
+
+/* ---- the port ---------------------------------------------------------- */
+
+GwMedia *
+gw_media_new(const GwConfig *config, GError **error)
+{
+    GwMedia *m = g_new0(GwMedia, 1);
+
+    m->pending = g_hash_table_new_full(NULL, NULL, NULL, pending_free);
+    if (g_strcmp0(config->media.relay, "rtpengine") == 0) {
+        GwRtpengineConfig rc = { config->media.rtpengine_timeout_ms,
+                                 config->media.rtpengine_tries };
+        m->rtpe = gw_rtpengine_new(config->media.rtpengine, &rc, error);
+        if (m->rtpe == NULL) {
+            g_prefix_error(error, "[media] rtpengine: ");
+            gw_media_free(m);
+            return NULL;
+        }
+        m->sip_side = g_strcmp0(config->media.sip_profile, "sdes") == 0
+                          ? GW_RTPENGINE_SIDE_SIP_SDES
+                          : GW_RTPENGINE_SIDE_SIP;
+        /* play DTMF needs it in offer and answer (rtpengine.h) */
+        if (g_strcmp0(config->calls.dtmf, "rfc4733") == 0)
+            m->flags |= GW_RTPENGINE_FLAG_INJECT_DTMF;
+        g_message("media anchored by rtpengine at %s (SIP side %s)",
+                  config->media.rtpengine,
+                  m->sip_side == GW_RTPENGINE_SIDE_SIP_SDES ? "RTP/SAVP"
+                                                            : "RTP/AVP");
+    }
+    return m;
+}
+
+void
+gw_media_free(GwMedia *m)
+{
+    if (m == NULL)
+        return;
+    g_hash_table_unref(m->pending);
+    gw_rtpengine_free(m->rtpe);
+    g_free(m);
+}
+
+guint
+gw_media_offer(GwMedia *m, const char *call_id, const char *from_tag,
+               const char *sdp, GwMediaToward toward, GwMediaSdpFunc func,
+               gpointer user_data)
+{
+    Pending *q;
+
+    if (m->rtpe == NULL)
+        return pass_through(m, sdp, func, user_data);
+    q = pending_new(m, func, user_data);
+    q->rtpe_id = gw_rtpengine_offer(m->rtpe, call_id, from_tag, sdp,
+                                    side_of(m, toward), m->flags, on_reply,
+                                    q);
+    return q->id;
+}
+
+guint
+gw_media_answer(GwMedia *m, const char *call_id, const char *from_tag,
+                const char *to_tag, const char *sdp, GwMediaToward toward,
+                GwMediaSdpFunc func, gpointer user_data)
+{
+    Pending *q;
+
+    if (m->rtpe == NULL)
+        return pass_through(m, sdp, func, user_data);
+    q = pending_new(m, func, user_data);
+    q->rtpe_id = gw_rtpengine_answer(m->rtpe, call_id, from_tag, to_tag, sdp,
+                                     side_of(m, toward), m->flags, on_reply,
+                                     q);
+    return q->id;
+}
+
+void
+gw_media_dtmf(GwMedia *m, const char *call_id, const char *tag,
+              const char *digits, guint duration_ms)
+{
+    if (m->rtpe == NULL)
+        return;
+    for (const char *d = digits; *d != '\0'; d++) {
+        g_autoptr(GError) error = NULL;
+        if (gw_rtpengine_play_dtmf(m->rtpe, call_id, tag, *d, duration_ms, 0,
+                                   on_logged_reply, (gpointer) "play DTMF",
+                                   &error) == 0)
+            g_info("DTMF '%c' for %s not played: %s", *d, call_id,
+                   error->message);
+    }
+}
+
+void
+gw_media_delete(GwMedia *m, const char *call_id)
+{
+    if (m->rtpe != NULL)
+        gw_rtpengine_delete(m->rtpe, call_id, NULL, NULL, on_logged_reply,
+                            (gpointer) "delete");
+}
+
+void
+gw_media_cancel(GwMedia *m, guint id)
+{
+    if (id != 0)
+        g_hash_table_remove(m->pending, GUINT_TO_POINTER(id));
+}
+

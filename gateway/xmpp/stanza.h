@@ -1,0 +1,50 @@
+/* gateway/xmpp/stanza.h: building stanzas as XML text, and reading the
+ * parts of incoming libstrophe stanzas the bridges need. */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "error_map.h"
+#include "xml_text.h"
+
+G_BEGIN_DECLS
+
+
+/* A fresh stanza id (random UUID). (transfer full) */
+char *gw_stanza_new_id(void);
+
+/* An error reply to `orig` (message, presence or iq): from/to swapped, id
+ * and type='error' kept as RFC 6120 8.2 asks, with condition, type, the
+ * application-specific condition if any, and a human text. `from` overrides the reply's from (NULL: orig's to).
+ * (transfer full) */
+GString *gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
+                               const GwStanzaError *error, const char *text);
+/* The same for a stanza no longer at hand: element `name` ("message"...),
+ * its addresses and id (NULL ones are left out). (transfer full) */
+GString *gw_stanza_error_build(const char *name, const char *from,
+                               const char *to, const char *id,
+                               const GwStanzaError *error, const char *text);
+
+/* First child element with this name and namespace, or NULL (borrowed). */
+xmpp_stanza_t *gw_stanza_child(xmpp_stanza_t *stanza, const char *name,
+                               const char *ns);
+
+/* The RFC 6120 8.3.3 defined condition of an error stanza (the element in
+ * urn:ietf:params:xml:ns:xmpp-stanzas inside <error/> that is not <text/>),
+ * or NULL (borrowed). */
+const char *gw_stanza_error_condition(xmpp_stanza_t *stanza);
+
+/* Text of the first child element `name` (any xml:lang), (transfer full)
+ * or NULL. */
+char *gw_stanza_child_text(xmpp_stanza_t *stanza, const char *name);
+
+/* The element's xml:lang, however the parser spelled the name (expat may
+ * expand it to the XML namespace URI), or NULL (borrowed). */
+const char *gw_stanza_get_lang(xmpp_stanza_t *stanza);
+
+/* The first chat-state child (XEP-0085): "active", "composing", "paused",
+ * "inactive", "gone", or NULL (static string). */
+const char *gw_stanza_chat_state(xmpp_stanza_t *stanza);
+
+G_END_DECLS
