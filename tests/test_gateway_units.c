@@ -678,6 +678,51 @@ test_link_lost(void)
     link_down(link, cfg, &f);
 }
 
+/* The one builder: attributes escaped, NULL ones left out, from/to
+ * swapped for an iq result, receipts carry the id they acknowledge. */
+static void
+test_builder(void)
+{
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    xmpp_stanza_t *iq = xmpp_stanza_new_from_string(
+        ctx, "<iq type='get' id='q&amp;1' from='alice@example.com/x' "
+             "to='sip.example.com'><ping xmlns='urn:xmpp:ping'/></iq>");
+    GString *x;
+
+    x = gw_stanza_begin("message", "chat", "1001@sip.example.com",
+                        "a'b@example.com", NULL);
+    g_string_append(x, "<body>hi</body>");
+    gw_stanza_end(x, "message");
+    g_assert_cmpstr(x->str, ==,
+                    "<message type='chat' from='1001@sip.example.com' "
+                    "to='a&apos;b@example.com'><body>hi</body></message>");
+    g_string_free(x, TRUE);
+    x = gw_stanza_empty("presence", NULL, "a@b", "c@d", NULL);
+    g_assert_cmpstr(x->str, ==, "<presence from='a@b' to='c@d'/>");
+    g_string_free(x, TRUE);
+    x = gw_stanza_iq_result(iq);
+    g_assert_cmpstr(x->str, ==,
+                    "<iq type='result' from='sip.example.com' "
+                    "to='alice@example.com/x' id='q&amp;1'/>");
+    g_string_free(x, TRUE);
+    x = gw_stanza_iq_result_begin(iq);
+    g_string_append(x, "<query/>");
+    gw_stanza_end(x, "iq");
+    g_assert_true(g_str_has_suffix(x->str, "id='q&amp;1'><query/></iq>"));
+    g_string_free(x, TRUE);
+    x = gw_stanza_receipt("1001@sip.example.com", "alice@example.com/x",
+                          "m1");
+    g_assert_true(g_str_has_prefix(x->str,
+                                   "<message from='1001@sip.example.com' "
+                                   "to='alice@example.com/x' id='"));
+    g_assert_true(g_str_has_suffix(x->str,
+                                   "'><received xmlns='urn:xmpp:receipts' "
+                                   "id='m1'/></message>"));
+    g_string_free(x, TRUE);
+    xmpp_stanza_release(iq);
+    xmpp_ctx_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -689,6 +734,7 @@ main(int argc, char **argv)
     g_test_add_func("/stanza/escape", test_escape);
     g_test_add_func("/stanza/text-ok", test_text_ok);
     g_test_add_func("/stanza/error-reply", test_error_reply);
+    g_test_add_func("/stanza/builder", test_builder);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
     g_test_add_func("/pool/slots", test_pool);
     /* the link logs a lost stream as a warning, which is no failure */

@@ -23,6 +23,76 @@ gw_stanza_new_id(void)
     return g_strdup_printf("%s-%" G_GUINT64_FORMAT, prefix, ++counter);
 }
 
+static GString *
+stanza_head(const char *name, const char *type, const char *from,
+            const char *to, const char *id)
+{
+    GString *x = g_string_sized_new(256);
+
+    g_string_append_c(x, '<');
+    g_string_append(x, name);
+    gw_xml_append_attr(x, "type", type);
+    gw_xml_append_attr(x, "from", from);
+    gw_xml_append_attr(x, "to", to);
+    gw_xml_append_attr(x, "id", id);
+    return x;
+}
+
+GString *
+gw_stanza_begin(const char *name, const char *type, const char *from,
+                const char *to, const char *id)
+{
+    GString *x = stanza_head(name, type, from, to, id);
+
+    g_string_append_c(x, '>');
+    return x;
+}
+
+void
+gw_stanza_end(GString *x, const char *name)
+{
+    g_string_append(x, "</");
+    g_string_append(x, name);
+    g_string_append_c(x, '>');
+}
+
+GString *
+gw_stanza_empty(const char *name, const char *type, const char *from,
+                const char *to, const char *id)
+{
+    GString *x = stanza_head(name, type, from, to, id);
+
+    g_string_append(x, "/>");
+    return x;
+}
+
+GString *
+gw_stanza_iq_result(xmpp_stanza_t *iq)
+{
+    return gw_stanza_empty("iq", "result", xmpp_stanza_get_to(iq),
+                           xmpp_stanza_get_from(iq), xmpp_stanza_get_id(iq));
+}
+
+GString *
+gw_stanza_iq_result_begin(xmpp_stanza_t *iq)
+{
+    return gw_stanza_begin("iq", "result", xmpp_stanza_get_to(iq),
+                           xmpp_stanza_get_from(iq), xmpp_stanza_get_id(iq));
+}
+
+GString *
+gw_stanza_receipt(const char *from, const char *to, const char *received_id)
+{
+    g_autofree char *id = gw_stanza_new_id();
+    GString *x = gw_stanza_begin("message", NULL, from, to, id);
+
+    g_string_append(x, "<received xmlns='" GW_NS_RECEIPTS "'");
+    gw_xml_append_attr(x, "id", received_id);
+    g_string_append(x, "/>");
+    gw_stanza_end(x, "message");
+    return x;
+}
+
 GString *
 gw_stanza_error_reply(xmpp_stanza_t *orig, const char *from,
                       const GwStanzaError *error, const char *text)

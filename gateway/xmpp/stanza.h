@@ -14,6 +14,33 @@ G_BEGIN_DECLS
 /* A fresh stanza id (random UUID). (transfer full) */
 char *gw_stanza_new_id(void);
 
+/* ---- the one builder of outgoing stanzas -------------------------------
+ * Every stanza the gateway writes is text built here: names and values
+ * escaped, NULL attributes left out, `from` always set by the caller (a
+ * component must, RFC 6120 / XEP-0114).
+ *
+ *   x = gw_stanza_begin("message", "chat", from, to, id);   <message ...>
+ *   ... children appended (gw_xml_append_*) ...
+ *   gw_stanza_end(x, "message");                            </message>
+ */
+
+/* "<name type='..' from='..' to='..' id='..'>" (transfer full). */
+GString *gw_stanza_begin(const char *name, const char *type,
+                         const char *from, const char *to, const char *id);
+/* Appends "</name>". */
+void gw_stanza_end(GString *x, const char *name);
+/* "<name .../>": a stanza without children (transfer full). */
+GString *gw_stanza_empty(const char *name, const char *type,
+                         const char *from, const char *to, const char *id);
+/* The empty result to an iq get/set (RFC 6120 8.2.3): from/to swapped, the
+ * id kept (transfer full). */
+GString *gw_stanza_iq_result(xmpp_stanza_t *iq);
+/* The same, open for a payload: end it with gw_stanza_end(x, "iq"). */
+GString *gw_stanza_iq_result_begin(xmpp_stanza_t *iq);
+/* A XEP-0184 receipt for message `received_id` (transfer full). */
+GString *gw_stanza_receipt(const char *from, const char *to,
+                           const char *received_id);
+
 /* An error reply to `orig` (message, presence or iq): from/to swapped, id
  * and type='error' kept as RFC 6120 8.2 asks, with condition, type, the
  * application-specific condition if any, and a human text. `from` overrides the reply's from (NULL: orig's to).
