@@ -694,6 +694,12 @@ class Confirmed(NoOfflineStorage):
         self.assertEqual(status, 480, phrase)
         alice = gwtest.XmppClient(self.env, "alice", resource="c332").connect()
         try:
+            # her initial presence is queued before this ping on her
+            # stream: once the ping is answered Prosody has made her
+            # available (else the MESSAGE races her presence: 480)
+            alice.send_raw("<iq type='get' id='sync332' to='localhost'>"
+                           "<ping xmlns='urn:xmpp:ping'/></iq>")
+            alice.wait(lambda s: s.get("id") == "sync332", what="ping answer")
             status, phrase, _ = self.one("alice is here")
             self.assertEqual(status, 200, phrase)
             m = alice.wait(lambda s: body_of(s) == "alice is here",
