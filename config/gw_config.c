@@ -5,7 +5,9 @@
  * key exists for parsing, for `--help-config` and for the example-file test
  * at once. Unknown groups and keys are errors (a typo must not silently
  * fall back to a default); all problems are collected and reported
- * together, each as "FILE: [group] key: problem".
+ * together, each as "FILE: [group] key: problem".  What the loaded config
+ * allows (senders, destinations, watchers, trusted SIP sources) is asked
+ * through gw_policy.c.
  */
 #include "gw_config.h"
 
@@ -508,39 +510,6 @@ parse_rules(Ctx *c, const char *group, const char *name)
     return rules;
 }
 
-static gboolean
-parse_net(const char *text, GwNet *out)
-{
-    g_autofree char *addr = g_strdup(text);
-    char *slash = strchr(addr, '/');
-    struct in_addr v4;
-    struct in6_addr v6;
-    guint max, prefix;
-
-    if (slash != NULL)
-        *slash++ = '\0';
-    if (inet_pton(AF_INET, addr, &v4) == 1) {
-        memset(out->addr, 0, 10);
-        out->addr[10] = out->addr[11] = 0xff;
-        memcpy(out->addr + 12, &v4, 4);
-        max = 32;
-    } else if (inet_pton(AF_INET6, addr, &v6) == 1) {
-        memcpy(out->addr, &v6, 16);
-        max = 128;
-    } else {
-        return FALSE;
-    }
-    prefix = max;
-    if (slash != NULL) {
-        guint64 n;
-        if (!g_ascii_string_to_unsigned(slash, 10, 0, max, &n, NULL))
-            return FALSE;
-        prefix = (guint)n;
-    }
-    out->prefix = prefix + (128 - max);
-    return TRUE;
-}
-
 static void
 parse_trusted(Ctx *c, GwConfig *cfg)
 {
@@ -555,7 +524,7 @@ parse_trusted(Ctx *c, GwConfig *cfg)
 
         if (*item == '\0')
             continue;
-        if (!parse_net(item, &n)) {
+        if (!gw_net_parse(item, &n)) {
             problem(c, k, "'%.64s' is not an address or address/prefix",
                     item);
             continue;
@@ -835,96 +804,6 @@ gw_config_free(GwConfig *cfg)
     if (cfg->security.trusted_sip != NULL)
         g_ptr_array_unref(cfg->security.trusted_sip);
     g_free(cfg);
-}
-
-MapTable *
-gw_config_build_map(const GwConfig *cfg, GError **error)
-{
-    g_autofree char *rules_source =
-        g_strdup_printf("%s [mapping] rules", cfg->path);
-    MapConfig mc = {
-        .component_domain = cfg->xmpp.component_domain,
-        .sip_domain = cfg->mapping.sip_domain,
-        .trunk_domain = cfg->mapping.trunk_domain,
-        .numbers_as = cfg->mapping.numbers_as,
-        .default_country_code = cfg->mapping.default_country_code,
-        .international_prefix = cfg->mapping.international_prefix,
-        .national_prefix = cfg->mapping.national_prefix,
-        .foreign_domains = (const char *const *)cfg->mapping.foreign_domains,
-        .rules = (const char *const *)cfg->mapping.rules,
-        .rules_source = rules_source,
-        .static_data = cfg->mapping.static_data,
-        .static_len = -1,
-        .static_source = cfg->mapping.static_file,
-    };
-    return map_table_new(&mc, error);
-}
-
-static gboolean
-rules_allow(const GPtrArray *rules, const char *sender_bare, const char *dest)
-{
-    for (guint i = 0; rules != NULL && i < rules->len; i++) {
-        const GwAclRule *r = g_ptr_array_index(rules, i);
-        if (g_pattern_match_simple(r->sender, sender_bare) &&
-            g_pattern_match_simple(r->destination, dest))
-            return TRUE;
-    }
-    return FALSE;
-}
-
-gboolean
-gw_config_allows_message(const GwConfig *cfg, const char *sender_bare,
-                         const char *dest)
-{
-    return rules_allow(cfg->security.allow_messages, sender_bare, dest);
-}
-
-gboolean
-gw_config_allows_call(const GwConfig *cfg, const char *caller_bare,
-                      const char *dest)
-{
-    return rules_allow(cfg->calls.allow_calls, caller_bare, dest);
-}
-
-gboolean
-gw_config_allows_watcher(const GwConfig *cfg, const char *watcher_bare)
-{
-    char **p = cfg->presence.allow_watchers;
-
-    for (; p != NULL && *p != NULL; p++) {
-        /* "example.com" means every user of that domain */
-        if (strchr(*p, '@') == NULL && strcmp(*p, "*") != 0) {
-            const char *at = strrchr(watcher_bare, '@');
-            if (at != NULL && g_ascii_strcasecmp(at + 1, *p) == 0)
-                return TRUE;
-        } else if (g_pattern_match_simple(*p, watcher_bare)) {
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
-gboolean
-gw_config_trusts_sip_source(const GwConfig *cfg, const char *address)
-{
-    GwNet probe = { 0 };
-
-    if (address == NULL || !parse_net(address, &probe))
-        return FALSE;
-    for (guint i = 0; i < cfg->security.trusted_sip->len; i++) {
-        const GwNet *n = g_ptr_array_index(cfg->security.trusted_sip, i);
-        guint bits = n->prefix, full = bits / 8, rest = bits % 8;
-
-        if (memcmp(n->addr, probe.addr, full) != 0)
-            continue;
-        if (rest != 0) {
-            guint8 mask = (guint8)(0xff << (8 - rest));
-            if ((n->addr[full] & mask) != (probe.addr[full] & mask))
-                continue;
-        }
-        return TRUE;
-    }
-    return FALSE;
 }
 
 /* The text of a key in a config, for comparing across reloads. */

@@ -188,6 +188,10 @@ gboolean gw_config_allows_watcher(const GwConfig *config,
 gboolean gw_config_allows_call(const GwConfig *config,
                                const char *caller_bare, const char *dest);
 
+/* Parses "ADDR" or "ADDR/PREFIX" (IPv4 or IPv6) into a GwNet; FALSE if
+ * it is neither. */
+gboolean gw_net_parse(const char *text, GwNet *out);
+
 /* Is a SIP source address (textual IPv4/IPv6) trusted? */
 gboolean gw_config_trusts_sip_source(const GwConfig *config,
                                      const char *address);
