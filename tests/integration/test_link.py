@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -412,116 +411,6 @@ class CommandLine(unittest.TestCase):
 
 
 
-class HoldingRelay:
-    """A TCP relay between the gateway and Prosody's component port that
-    can hold either direction (what arrives is kept, not forwarded, until
-    released), cut every connection (new ones are refused until restore())
-    and tells what the gateway has written so far. Threads are daemons;
-    close() shuts every socket it opened."""
-
-    def __init__(self, upstream_port):
-        self.upstream = upstream_port
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind((HOST, 0))
-        self.lsock.listen(8)
-        self.port = self.lsock.getsockname()[1]
-        self.lock = threading.Lock()
-        self.blocked = False
-        self.conns = []
-        self.flowing = {"up": threading.Event(), "down": threading.Event()}
-        for e in self.flowing.values():
-            e.set()
-        self.from_gateway = bytearray()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            with self.lock:
-                blocked = self.blocked
-            if blocked:
-                c.close()
-                continue
-            try:
-                u = socket.create_connection((HOST, self.upstream), timeout=2)
-                u.settimeout(None)
-            except OSError:
-                c.close()
-                continue
-            pair = {"socks": (c, u), "dead": False}
-            with self.lock:
-                self.conns.append(pair)
-            threading.Thread(target=self._pump, args=(pair, c, u, "up"),
-                             daemon=True).start()
-            threading.Thread(target=self._pump, args=(pair, u, c, "down"),
-                             daemon=True).start()
-
-    def _pump(self, pair, src, dst, direction):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if direction == "up":
-                    with self.lock:
-                        self.from_gateway += data
-                while not self.flowing[direction].wait(0.05):
-                    if pair["dead"]:
-                        return
-                if pair["dead"]:
-                    return
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def hold(self, direction):
-        """'up': gateway -> Prosody; 'down': Prosody -> gateway."""
-        self.flowing[direction].clear()
-
-    def release(self, direction):
-        self.flowing[direction].set()
-
-    def written(self, text):
-        with self.lock:
-            return text.encode() in self.from_gateway
-
-    def cut(self):
-        with self.lock:
-            self.blocked = True
-            conns, self.conns = self.conns, []
-        for pair in conns:
-            pair["dead"] = True
-            for s in pair["socks"]:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-    def restore(self):
-        for e in self.flowing.values():
-            e.set()
-        with self.lock:
-            self.blocked = False
-
-    def close(self):
-        self.cut()
-        try:
-            self.lsock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.lsock.close()
-
-
 class Unconfirmed(unittest.TestCase):
     """3.35-3.36 a SIP MESSAGE whose stanza was written but not confirmed
     by the XMPP server (no answer yet to the ping behind it) is never
@@ -536,7 +425,7 @@ class Unconfirmed(unittest.TestCase):
         cls.relay = None
         cls.ok = False
         env.prosody = gwtest.Prosody(env).start()
-        cls.relay = HoldingRelay(env.prosody.component_port)
+        cls.relay = gwtest.ComponentRelay(env.prosody.component_port)
         cls.sip_port = free_port(udp_too=True)
         cfg = gwtest.default_gateway_config(env, env.prosody, cls.sip_port,
                                             xmpp__port=cls.relay.port,

@@ -5,10 +5,8 @@ presence_xml) and SIPp watchers/publishers. Cases are numbered 5.x."""
 import os
 import re
 import shutil
-import signal
 import socket
 import sys
-import threading
 import time
 import unittest
 
@@ -577,89 +575,6 @@ class SipWatcherRestart(unittest.TestCase):
             env.close()
 
 
-class LinkCutter:
-    """A TCP relay between the gateway and Prosody's component port that
-    the test can cut (open connections shut, new ones closed at once) and
-    restore: the component link goes down while Prosody and its c2s
-    sessions stay up, as in a network blip. Threads are daemons; close()
-    shuts every socket it opened."""
-
-    def __init__(self, upstream_port):
-        self.upstream = upstream_port
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind((HOST, 0))
-        self.lsock.listen(8)
-        self.port = self.lsock.getsockname()[1]
-        self.lock = threading.Lock()
-        self.blocked = False
-        self.conns = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.lsock.accept()
-            except OSError:
-                return
-            with self.lock:
-                blocked = self.blocked
-            if blocked:
-                c.close()
-                continue
-            try:
-                u = socket.create_connection((HOST, self.upstream), timeout=2)
-                u.settimeout(None)
-            except OSError:
-                c.close()
-                continue
-            with self.lock:
-                self.conns.append((c, u))
-            for a, b in ((c, u), (u, c)):
-                threading.Thread(target=self._pump, args=(a, b),
-                                 daemon=True).start()
-
-    @staticmethod
-    def _pump(src, dst):
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                dst.sendall(data)
-        except OSError:
-            pass
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cut(self):
-        with self.lock:
-            self.blocked = True
-            conns, self.conns = self.conns, []
-        for pair in conns:
-            for s in pair:
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-    def restore(self):
-        with self.lock:
-            self.blocked = False
-
-    def close(self):
-        self.cut()
-        try:
-            self.lsock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.lsock.close()
-
-
 class LinkOutage(unittest.TestCase):
     """5.8 a resource leaves while the component link is down: Prosody
     bounces her unavailable and answers the probe at link up only for the
@@ -695,7 +610,7 @@ class LinkOutage(unittest.TestCase):
         rc = None
         try:
             env.prosody = gwtest.Prosody(env).start()
-            cutter = LinkCutter(env.prosody.component_port)
+            cutter = gwtest.ComponentRelay(env.prosody.component_port)
             port = free_port(udp_too=True)
             cfg = gwtest.default_gateway_config(env, env.prosody, port,
                                                 xmpp__port=cutter.port)
