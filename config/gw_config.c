@@ -202,6 +202,14 @@ static const KeyDef keys[] = {
     { "limits", "max_rate_entries", K_UINT, "100000", 16, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_rate_entries),
       "senders the rate limiter tracks at once" },
 
+    /* [admin]: the operator's side: HTTP health and metrics, XEP-0050 commands */
+    { "admin", "http_listen", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(admin.http_listen),
+      "ADDRESS:PORT for GET /health and GET /metrics (Prometheus), e.g. 127.0.0.1:9464 (default: off)" },
+    { "admin", "http_allow", K_SPECIAL, "127.0.0.0/8;::1", 0, 0, FALSE, TRUE, FALSE, -1,
+      "source addresses/networks that may use it; others get 403 and nothing else" },
+    { "admin", "jids", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(admin.jids),
+      "bare JIDs allowed the XEP-0050 admin commands (statistics, calls, reload, log level, drain)" },
+
     /* [log] */
     { "log", "level", K_SPECIAL, "message", 0, 0, FALSE, TRUE, FALSE, -1,
       "message, info (one line per bridged message) or debug" },
@@ -510,15 +518,16 @@ parse_rules(Ctx *c, const char *group, const char *name)
     return rules;
 }
 
-static void
-parse_trusted(Ctx *c, GwConfig *cfg)
+/* A ';'-separated list of addresses or networks -> GPtrArray of GwNet*. */
+static GPtrArray *
+parse_nets(Ctx *c, const char *group, const char *name)
 {
-    const KeyDef *k = find_key("security", "trusted_sip_sources");
-    g_auto(GStrv) list =
-        g_key_file_get_string_list(c->kf, k->group, k->name, NULL, NULL);
+    const KeyDef *k = find_key(group, name);
+    g_autofree char *v = raw_value(c, k);
+    g_auto(GStrv) list = g_strsplit(v != NULL ? v : "", ";", -1);
+    GPtrArray *nets = g_ptr_array_new_with_free_func(net_free);
 
-    cfg->security.trusted_sip = g_ptr_array_new_with_free_func(net_free);
-    for (guint i = 0; list != NULL && list[i] != NULL; i++) {
+    for (guint i = 0; list[i] != NULL; i++) {
         g_autofree char *item = g_strstrip(g_strdup(list[i]));
         GwNet n = { 0 };
 
@@ -530,8 +539,9 @@ parse_trusted(Ctx *c, GwConfig *cfg)
             continue;
         }
         n.text = g_steal_pointer(&item);
-        g_ptr_array_add(cfg->security.trusted_sip, g_memdup2(&n, sizeof n));
+        g_ptr_array_add(nets, g_memdup2(&n, sizeof n));
     }
+    return nets;
 }
 
 static void
@@ -581,7 +591,8 @@ parse_special(Ctx *c, GwConfig *cfg)
     cfg->security.allow_messages = parse_rules(c, "security",
                                                "allow_messages");
     cfg->calls.allow_calls = parse_rules(c, "calls", "allow_calls");
-    parse_trusted(c, cfg);
+    cfg->security.trusted_sip = parse_nets(c, "security", "trusted_sip_sources");
+    cfg->admin.http_allow = parse_nets(c, "admin", "http_allow");
     cfg->calls.dtmf = parse_choice(c, "calls", "dtmf", "rfc4733", "info");
     cfg->media.relay = parse_choice(c, "media", "relay", "rtpengine", "none");
     cfg->media.sip_profile = parse_choice(c, "media", "sip_profile", "rtp",
@@ -648,9 +659,13 @@ validate(Ctx *c, GwConfig *cfg)
         cfg->sip.auth_username = g_strdup(cfg->sip.username);
     if (g_strcmp0(cfg->media.relay, "rtpengine") == 0 &&
         cfg->media.rtpengine != NULL &&
-        strrchr(cfg->media.rtpengine, ':') == NULL)
+        !gw_address_port_parse(cfg->media.rtpengine, NULL, NULL))
         problem(c, find_key("media", "rtpengine"),
-                "'%.64s' is not ADDRESS:PORT", cfg->media.rtpengine);
+                "'%.64s' is not IPv4:PORT or [IPv6]:PORT", cfg->media.rtpengine);
+    if (cfg->admin.http_listen != NULL &&
+        !gw_address_port_parse(cfg->admin.http_listen, NULL, NULL))
+        problem(c, find_key("admin", "http_listen"),
+                "'%.64s' is not IPv4:PORT or [IPv6]:PORT", cfg->admin.http_listen);
     if (cfg->security.sip_users_file != NULL) {
         gsize len = 0;
         g_autofree char *data = read_file(
@@ -803,6 +818,8 @@ gw_config_free(GwConfig *cfg)
     g_free(cfg->media.sip_profile);
     if (cfg->security.trusted_sip != NULL)
         g_ptr_array_unref(cfg->security.trusted_sip);
+    if (cfg->admin.http_allow != NULL)
+        g_ptr_array_unref(cfg->admin.http_allow);
     g_free(cfg);
 }
 

@@ -148,6 +148,12 @@ typedef struct {
     } limits;
 
     struct {
+        char *http_listen;     /* "ADDRESS:PORT" or NULL: no HTTP endpoint */
+        GPtrArray *http_allow; /* of GwNet*: who may use it */
+        char **jids;           /* XEP-0050 admin commands: bare JIDs */
+    } admin;
+
+    struct {
         char *level; /* "message", "info", "debug" */
         gboolean stanzas;
         guint sofia_level; /* 0..9 */
@@ -191,6 +197,20 @@ gboolean gw_config_allows_call(const GwConfig *config,
 /* Parses "ADDR" or "ADDR/PREFIX" (IPv4 or IPv6) into a GwNet; FALSE if
  * it is neither. */
 gboolean gw_net_parse(const char *text, GwNet *out);
+
+/* "IPv4:PORT" or "[IPv6]:PORT" (no names; port 1..65535). host and port
+ * may be NULL; *host is (transfer full), without brackets. */
+gboolean gw_address_port_parse(const char *text, char **host, guint16 *port);
+
+/* Is `address` (textual IPv4/IPv6) inside one of `nets` (of GwNet*)? */
+gboolean gw_net_list_contains(const GPtrArray *nets, const char *address);
+
+/* May `address` use the admin HTTP endpoint ([admin] http_allow)? */
+gboolean gw_config_allows_admin_http(const GwConfig *config,
+                                     const char *address);
+
+/* Is `bare_jid` one of [admin] jids? */
+gboolean gw_config_is_admin(const GwConfig *config, const char *bare_jid);
 
 /* Is a SIP source address (textual IPv4/IPv6) trusted? */
 gboolean gw_config_trusts_sip_source(const GwConfig *config,

@@ -1,7 +1,8 @@
 /* config/gw_policy.c: what a loaded GwConfig allows, asked by the bridges
  * and the SIP side on every request: which XMPP sender may message or call
  * which SIP destination, which XMPP users may watch, which SIP sources are
- * trusted (address prefixes), and the address table the config describes.
+ * trusted (address prefixes), who may use the admin side, and the address
+ * table the config describes; and the address syntaxes the keys use.
  * Pure: no I/O, no globals. */
 #include "gw_config.h"
 
@@ -110,14 +111,53 @@ gw_config_allows_watcher(const GwConfig *cfg, const char *watcher_bare)
 }
 
 gboolean
-gw_config_trusts_sip_source(const GwConfig *cfg, const char *address)
+gw_address_port_parse(const char *text, char **host, guint16 *port)
+{
+    g_autofree char *h = NULL;
+    const char *port_text;
+    guint64 n;
+    guint8 buf[16];
+    gboolean bracketed = text != NULL && text[0] == '[';
+
+    if (text == NULL)
+        return FALSE;
+    if (bracketed) {
+        const char *close = strchr(text, ']');
+
+        if (close == NULL || close[1] != ':')
+            return FALSE;
+        h = g_strndup(text + 1, (gsize)(close - text - 1));
+        port_text = close + 2;
+        if (inet_pton(AF_INET6, h, buf) != 1)
+            return FALSE;
+    } else {
+        const char *colon = strrchr(text, ':');
+
+        if (colon == NULL)
+            return FALSE;
+        h = g_strndup(text, (gsize)(colon - text));
+        port_text = colon + 1;
+        if (inet_pton(AF_INET, h, buf) != 1)
+            return FALSE;
+    }
+    if (!g_ascii_string_to_unsigned(port_text, 10, 1, 65535, &n, NULL))
+        return FALSE;
+    if (host != NULL)
+        *host = g_steal_pointer(&h);
+    if (port != NULL)
+        *port = (guint16)n;
+    return TRUE;
+}
+
+gboolean
+gw_net_list_contains(const GPtrArray *nets, const char *address)
 {
     GwNet probe = { 0 };
 
-    if (address == NULL || !gw_net_parse(address, &probe))
+    if (nets == NULL || address == NULL || !gw_net_parse(address, &probe))
         return FALSE;
-    for (guint i = 0; i < cfg->security.trusted_sip->len; i++) {
-        const GwNet *n = g_ptr_array_index(cfg->security.trusted_sip, i);
+    for (guint i = 0; i < nets->len; i++) {
+        const GwNet *n = g_ptr_array_index(nets, i);
         guint bits = n->prefix, full = bits / 8, rest = bits % 8;
 
         if (memcmp(n->addr, probe.addr, full) != 0)
@@ -128,6 +168,28 @@ gw_config_trusts_sip_source(const GwConfig *cfg, const char *address)
                 continue;
         }
         return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+gw_config_trusts_sip_source(const GwConfig *cfg, const char *address)
+{
+    return gw_net_list_contains(cfg->security.trusted_sip, address);
+}
+
+gboolean
+gw_config_allows_admin_http(const GwConfig *cfg, const char *address)
+{
+    return gw_net_list_contains(cfg->admin.http_allow, address);
+}
+
+gboolean
+gw_config_is_admin(const GwConfig *cfg, const char *bare_jid)
+{
+    for (char **p = cfg->admin.jids; bare_jid != NULL && p != NULL && *p != NULL; p++) {
+        if (g_ascii_strcasecmp(*p, bare_jid) == 0)
+            return TRUE;
     }
     return FALSE;
 }

@@ -220,6 +220,78 @@ test_trusted_sources(void)
 }
 
 static void
+test_admin(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) off = parse(MINIMAL, &error);
+    g_autoptr(GwConfig) on = NULL;
+    g_autoptr(GwConfig) bad = NULL;
+
+    g_assert_no_error(error);
+    g_assert_null(off->admin.http_listen);
+    /* loopback by default, nobody else */
+    g_assert_true(gw_config_allows_admin_http(off, "127.0.0.1"));
+    g_assert_true(gw_config_allows_admin_http(off, "::1"));
+    g_assert_false(gw_config_allows_admin_http(off, "192.0.2.1"));
+    g_assert_false(gw_config_is_admin(off, "admin@example.com"));
+
+    on = parse(MINIMAL "[admin]\nhttp_listen = [::1]:9464\n"
+                       "http_allow = 10.0.0.0/8\njids = Admin@example.com\n",
+               &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(on->admin.http_listen, ==, "[::1]:9464");
+    g_assert_true(gw_config_allows_admin_http(on, "10.1.2.3"));
+    g_assert_false(gw_config_allows_admin_http(on, "127.0.0.1"));
+    g_assert_true(gw_config_is_admin(on, "admin@example.com"));
+    g_assert_false(gw_config_is_admin(on, "alice@example.com"));
+
+    bad = parse(MINIMAL "[admin]\nhttp_listen = 127.0.0.1:94a64\n"
+                        "http_allow = nowhere\n",
+                &error);
+    g_assert_null(bad);
+    g_assert_nonnull(strstr(error->message, "[admin] http_listen"));
+    g_assert_nonnull(strstr(error->message, "[admin] http_allow"));
+}
+
+static void
+test_address_port(void)
+{
+    static const struct {
+        const char *text;
+        gboolean ok;
+        const char *host;
+        guint16 port;
+    } rows[] = {
+        { "127.0.0.1:9464", TRUE, "127.0.0.1", 9464 },
+        { "[::1]:2223", TRUE, "::1", 2223 },
+        { "[2001:db8::1]:1", TRUE, "2001:db8::1", 1 },
+        { "0.0.0.0:65535", TRUE, "0.0.0.0", 65535 },
+        { "127.0.0.1:0", FALSE, NULL, 0 },
+        { "127.0.0.1:65536", FALSE, NULL, 0 },
+        { "127.0.0.1:50a60", FALSE, NULL, 0 },
+        { "127.0.0.1", FALSE, NULL, 0 },
+        { "::1:9464", FALSE, NULL, 0 },      /* IPv6 needs brackets */
+        { "[127.0.0.1]:9464", FALSE, NULL, 0 }, /* IPv4 must not have them */
+        { "localhost:9464", FALSE, NULL, 0 }, /* no names */
+        { "[::1]9464", FALSE, NULL, 0 },
+        { "", FALSE, NULL, 0 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *host = NULL;
+        guint16 port = 0;
+        gboolean ok = gw_address_port_parse(rows[i].text, &host, &port);
+
+        g_assert_cmpint(ok, ==, rows[i].ok);
+        if (ok) {
+            g_assert_cmpstr(host, ==, rows[i].host);
+            g_assert_cmpuint(port, ==, rows[i].port);
+        }
+    }
+    g_assert_false(gw_address_port_parse(NULL, NULL, NULL));
+}
+
+static void
 test_mapping_errors_surface(void)
 {
     g_autoptr(GError) error = NULL;
@@ -274,6 +346,8 @@ main(int argc, char **argv)
     g_test_add_func("/config/acl", test_acl);
     g_test_add_func("/config/deprecated-keys", test_deprecated_keys);
     g_test_add_func("/config/trusted-sources", test_trusted_sources);
+    g_test_add_func("/config/admin", test_admin);
+    g_test_add_func("/config/address-port", test_address_port);
     g_test_add_func("/config/mapping-errors", test_mapping_errors_surface);
     g_test_add_func("/config/restart-keys", test_restart_keys);
     g_test_add_func("/config/reference", test_reference);

@@ -22,6 +22,7 @@
 #endif
 
 #include "rtpengine.h"
+#include "gw_config.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -431,33 +432,12 @@ parse_address(const char *address, GError **error)
 {
     g_autofree char *host = NULL;
     g_autoptr(GInetAddress) inet = NULL;
-    gboolean bracketed = address[0] == '[';
-    const char *port_text;
-    guint64 port;
+    guint16 port;
 
-    if (bracketed) {
-        const char *close = strchr(address, ']');
-
-        if (close == NULL || close[1] != ':')
-            return bad_address(address, error);
-        host = g_strndup(address + 1, (gsize)(close - address - 1));
-        port_text = close + 2;
-    } else {
-        const char *colon = strrchr(address, ':');
-
-        if (colon == NULL)
-            return bad_address(address, error);
-        host = g_strndup(address, (gsize)(colon - address));
-        port_text = colon + 1;
-    }
-    inet = g_inet_address_new_from_string(host);
-    /* an IPv6 address needs its brackets, an IPv4 one must not have them */
-    if (inet == NULL ||
-        bracketed !=
-            (g_inet_address_get_family(inet) == G_SOCKET_FAMILY_IPV6) ||
-        !g_ascii_string_to_unsigned(port_text, 10, 1, 65535, &port, NULL))
+    if (!gw_address_port_parse(address, &host, &port))
         return bad_address(address, error);
-    return g_inet_socket_address_new(inet, (guint16)port);
+    inet = g_inet_address_new_from_string(host);
+    return g_inet_socket_address_new(inet, port);
 }
 
 GwRtpengine *
