@@ -3,7 +3,8 @@
  *
  * Exit status: 0 normal stop; 1 --check-config found problems or --map
  * could not map; 2 the configuration is unusable (before any network
- * I/O); 3 the SIP listen address could not be bound.
+ * I/O); 3 the SIP listen address or [admin] http_listen could not be
+ * bound.
  *
  * Stop (SIGTERM/SIGINT):
  *   1. refuse new work (XMPP: service-unavailable/wait, SIP: 503)
@@ -24,12 +25,19 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "admin_http.h"
 #include "call_bridge.h"
 #include "message_bridge.h"
 #include "presence_bridge.h"
+#include "service.h"
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_journald;
+static double start_time; /* seconds since the epoch */
+
+/* The operator's side; NULL when off. */
+static GwAdminHttp *admin_http;
+static GwService *service;
 
 /* ---- logging ----------------------------------------------------------- */
 
@@ -166,6 +174,7 @@ on_stop_signal(gpointer data)
     }
     g_message("stopping");
     gw->env.stopping = TRUE;
+    gw_service_stopping(service);
     gw_call_bridge_shutdown(gw->calls);
     gw_pres_bridge_shutdown(gw->pres);
     drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
@@ -275,6 +284,73 @@ get_resources(gpointer pres, const char *bare)
     return gw_pres_bridge_get_resources(pres, bare);
 }
 
+/* ---- the operator's view: gauges, health, readiness ------------------- */
+
+static gint64
+resident_bytes(void)
+{
+    g_autofree char *statm = NULL;
+    unsigned long size = 0, resident = 0;
+
+    if (!g_file_get_contents("/proc/self/statm", &statm, NULL, NULL) ||
+        sscanf(statm, "%lu %lu", &size, &resident) != 2)
+        return -1;
+    return (gint64)resident * sysconf(_SC_PAGESIZE);
+}
+
+static void
+read_gauges(gpointer data, GwMetricsGauges *g)
+{
+    GwGateway *gw = data;
+    GwCallStats calls;
+    GwPresStats pres;
+    GwSipStats sip;
+    GwMsgStats msg;
+
+    g->xmpp_link_up = gw->env.xmpp != NULL && gw_xmpp_link_is_up(gw->env.xmpp);
+    g->sip_bound = gw->env.sip != NULL && !gw->env.stopping;
+    g->draining = gw->env.stopping;
+    gw_call_bridge_get_stats(gw->calls, &calls);
+    g->calls_active = calls.calls;
+    gw_pres_bridge_get_stats(gw->pres, &pres);
+    g->sip_watchers = pres.sip_watchers;
+    g->watched_contacts = pres.contacts;
+    if (gw->env.sip != NULL) {
+        gw_sip_ua_get_stats(gw->env.sip, &sip);
+        g->sip_dialogs = sip.dialogs;
+        g->sip_transactions = sip.requests;
+        g->sip_messages_in_flight = sip.messages_out;
+    }
+    gw_msg_bridge_get_stats(gw->msg, &msg);
+    g->xmpp_unconfirmed = msg.pending_xmpp;
+    g->resident_bytes = resident_bytes();
+    g->start_time_seconds = start_time;
+}
+
+static gboolean
+admin_allowed(gpointer data, const char *address)
+{
+    GwGateway *gw = data;
+
+    return gw_config_allows_admin_http(gw->env.config, address);
+}
+
+static gboolean
+service_ready(gpointer data, GString *status)
+{
+    GwGateway *gw = data;
+    GwMetricsGauges g;
+
+    gw_metrics_gauges_init(&g);
+    read_gauges(gw, &g);
+    g_string_append_printf(status, "XMPP %s, SIP %s, %" G_GINT64_FORMAT
+                           " calls, %" G_GINT64_FORMAT " SIP watchers",
+                           g.xmpp_link_up == 1 ? "up" : "down",
+                           g.sip_bound == 1 ? "bound" : "not bound",
+                           g.calls_active, g.sip_watchers);
+    return g.xmpp_link_up == 1 && g.sip_bound == 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,6 +456,7 @@ main(int argc, char **argv)
         memcpy(gw.auth_secret + i, &r, 4);
     }
 
+    start_time = (double)g_get_real_time() / G_USEC_PER_SEC;
     gw.loop = g_main_loop_new(NULL, FALSE);
     gw.xmpp_rate = gw_rate_limiter_new();
     gw.sip_rate = gw_rate_limiter_new();
@@ -402,6 +479,15 @@ main(int argc, char **argv)
     }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
+    if (gw.boot_config->admin.http_listen != NULL) {
+        GwAdminProbe probe = { read_gauges, admin_allowed, &gw };
+        admin_http = gw_admin_http_new(gw.boot_config->admin.http_listen, &probe, &error);
+        if (admin_http == NULL) {
+            g_critical("%s", error->message);
+            rc = 3;
+            goto out;
+        }
+    }
     g_unix_signal_add(SIGTERM, on_stop_signal, &gw);
     g_unix_signal_add(SIGINT, on_stop_signal, &gw);
     g_unix_signal_add(SIGHUP, on_reload_signal, &gw);
@@ -410,9 +496,12 @@ main(int argc, char **argv)
               gw.env.config->sip.domain);
     gw_sip_ua_start(gw.env.sip);
     gw_xmpp_link_start(gw.env.xmpp);
+    service = gw_service_new(service_ready, &gw);
     g_main_loop_run(gw.loop);
 
 out:
+    gw_service_free(service);
+    gw_admin_http_free(admin_http);
     gw_call_bridge_free(gw.calls);
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);

@@ -23,6 +23,7 @@
 
 #include "rtpengine.h"
 #include "gw_config.h"
+#include "metrics.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -58,6 +59,7 @@ struct _GwRtpengine {
     guint8 *buffer;        /* RECV_BUFFER bytes, for receiving */
     guint busy;            /* frames of ours on the stack that may call back */
     gboolean closing;      /* gw_rtpengine_free() was called */
+    int reachable;         /* -1 not asked yet, 0 last request timed out, 1 answered */
 };
 
 struct _Request {
@@ -68,6 +70,7 @@ struct _Request {
     char *dump; /* the request, rendered for g_debug */
     GBytes *datagram;
     guint sent; /* transmissions so far */
+    gint64 started; /* monotonic us, for /metrics */
     GSource *timer;
     GError *deferred; /* an error found while sending, delivered from the
                          loop like any other outcome */
@@ -158,6 +161,19 @@ request_finish(Request *req, const GwBencode *reply, const GError *error)
 
     g_assert((reply == NULL) != (error == NULL));
     request_detach(rtpe, req);
+    gw_metrics.rtpengine_requests++;
+    if (error != NULL && g_error_matches(error, GW_RTPENGINE_ERROR, GW_RTPENGINE_ERROR_TIMEOUT)) {
+        gw_metrics.rtpengine_timeouts++;
+        rtpe->reachable = 0;
+    } else {
+        if (error != NULL)
+            gw_metrics.rtpengine_failures++;
+        if (req->sent > 0) { /* an answer came: it is there */
+            rtpe->reachable = 1;
+            gw_histogram_observe(&gw_metrics.rtpengine_seconds,
+                                 (double)(g_get_monotonic_time() - req->started) / 1e6);
+        }
+    }
     req->callback(rtpe, reply, error, req->user_data);
     request_free(req);
 }
@@ -276,6 +292,7 @@ gw_rtpengine_send(GwRtpengine *rtpe, GwBencode *request,
         arm_timer(req, 0); /* report from the loop, never from here */
         return req->id;
     }
+    req->started = g_get_monotonic_time();
     transmit(req);
     arm_timer(req, rtpe->timeout_ms);
     return req->id;
@@ -473,6 +490,7 @@ gw_rtpengine_new(const char *address, const GwRtpengineConfig *config,
     g_socket_set_blocking(socket, FALSE);
 
     rtpe = g_new0(GwRtpengine, 1);
+    rtpe->reachable = -1;
     rtpe->address = g_strdup(address);
     rtpe->sockaddr = g_steal_pointer(&sockaddr);
     rtpe->socket = g_steal_pointer(&socket);
@@ -521,6 +539,12 @@ gw_rtpengine_get_address(const GwRtpengine *rtpe)
 {
     g_return_val_if_fail(rtpe != NULL, NULL);
     return rtpe->address;
+}
+
+int
+gw_rtpengine_get_reachable(const GwRtpengine *rtpe)
+{
+    return rtpe->reachable;
 }
 
 guint

@@ -100,6 +100,10 @@ const char *gw_rtpengine_get_address(const GwRtpengine *rtpe);
 /* Number of requests waiting for an answer. */
 guint gw_rtpengine_get_pending(const GwRtpengine *rtpe);
 
+/* 1 when the last request got an answer, 0 when it timed out, -1 before
+ * any. */
+int gw_rtpengine_get_reachable(const GwRtpengine *rtpe);
+
 /* Sends any request: `request` (consumed) must be a dictionary with a
  * "command" string. Returns the request id (never 0), for
  * gw_rtpengine_cancel(). */

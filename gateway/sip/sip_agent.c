@@ -235,13 +235,36 @@ sip_tcreate(GwSipUa *ua, nta_response_f *callback, gpointer magic,
         TAG_NEXT(ta_args(ta)));
     ta_end(ta);
     su_home_deinit(home);
+    if (orq != NULL)
+        gw_metrics.sip_sent[sip_metric_method(method)]++;
     return orq;
+}
+
+GwSipMethod
+sip_metric_method(sip_method_t method)
+{
+    switch (method) {
+    case sip_method_invite: return GW_SIP_INVITE;
+    case sip_method_ack: return GW_SIP_ACK;
+    case sip_method_bye: return GW_SIP_BYE;
+    case sip_method_cancel: return GW_SIP_CANCEL;
+    case sip_method_options: return GW_SIP_OPTIONS;
+    case sip_method_info: return GW_SIP_INFO;
+    case sip_method_message: return GW_SIP_MESSAGE;
+    case sip_method_subscribe: return GW_SIP_SUBSCRIBE;
+    case sip_method_notify: return GW_SIP_NOTIFY;
+    case sip_method_publish: return GW_SIP_PUBLISH;
+    case sip_method_register: return GW_SIP_REGISTER;
+    default: return GW_SIP_OTHER;
+    }
 }
 
 gboolean
 sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
              const char **phrase)
 {
+    gboolean internal = sip == NULL || (sip->sip_flags & SIP_NTA_MADE_IT);
+
     *status = nta_outgoing_status(orq);
     *phrase = sip && sip->sip_status ? sip->sip_status->st_phrase
                                      : sip_status_phrase(*status);
@@ -249,6 +272,10 @@ sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
         *phrase = "";
     if (*status < 200)
         return FALSE;
+    /* a 408 nta made itself is no answer at all: "timeout" */
+    gw_metrics.sip_outcome[sip_metric_method(nta_outgoing_method(orq))]
+                          [internal && *status == 408 ? GW_SIP_CLASS_N - 1
+                                                      : gw_metrics_sip_class(*status)]++;
     nta_outgoing_destroy(orq);
     return TRUE;
 }
@@ -351,12 +378,14 @@ on_agent_message(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg,
         msg_destroy(msg); /* a stray response: nothing of ours */
         return 0;
     }
+    gw_metrics.sip_received[sip_metric_method(sip->sip_request->rq_method)]++;
     if (sip->sip_request->rq_method == sip_method_ack) {
         msg_destroy(msg); /* nta matched it to none of ours */
         return 0;
     }
     if (sip->sip_cseq == NULL || sip->sip_call_id == NULL ||
         sip->sip_from == NULL || sip->sip_to == NULL || sip->sip_via == NULL) {
+        sip_count_answer(sip->sip_request->rq_method, 400);
         nta_msg_treply(agent, msg, 400, "Missing Headers", TAG_END());
         return 0;
     }
@@ -364,6 +393,7 @@ on_agent_message(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg,
         sip->sip_request->rq_url->url_type != url_sips &&
         sip->sip_request->rq_url->url_type != url_tel) {
         /* RFC 3261 8.2.2.1 */
+        sip_count_answer(sip->sip_request->rq_method, 416);
         nta_msg_treply(agent, msg, 416, "Unsupported URI Scheme", TAG_END());
         return 0;
     }
@@ -371,6 +401,7 @@ on_agent_message(nta_agent_magic_t *magic, nta_agent_t *agent, msg_t *msg,
         g_info("SIP %s (Call-ID %s) refused: Request-URI %s: 400",
                sip->sip_request->rq_method_name, sip->sip_call_id->i_id,
                error->message);
+        sip_count_answer(sip->sip_request->rq_method, 400);
         nta_msg_treply(agent, msg, 400, "Bad Request-URI", TAG_END());
         return 0;
     }

@@ -507,6 +507,7 @@ gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
     if (c->irq == NULL || (initial && c->state != CALL_INCOMING &&
                            c->state != CALL_EARLY))
         return; /* nothing to answer (CANCELled meanwhile ...) */
+    sip_count_answer(sip_method_invite, status);
     nta_incoming_treply(
         c->irq, status, phrase,
         TAG_IF(status < 300, SIPTAG_CONTACT_STR(sip_leg_contact(&c->leg))),
@@ -551,6 +552,7 @@ on_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
     if (sip != NULL && sip->sip_request != NULL &&
         sip->sip_request->rq_method == sip_method_cancel) {
         /* nta answered the CANCEL 200; the INVITE gets its 487 here */
+        sip_count_answer(sip_method_invite, 487);
         nta_incoming_treply(irq, SIP_487_REQUEST_CANCELLED, TAG_END());
         nta_incoming_destroy(irq);
         c->irq = NULL;
@@ -609,6 +611,7 @@ sip_call_request(GwSipCall *c, nta_incoming_t *irq, sip_t const *sip)
         sip_reply_now(ua, irq, SIP_200_OK, NULL);
         if (c->irq != NULL) {
             /* an INVITE or re-INVITE of theirs still unanswered */
+            sip_count_answer(sip_method_invite, 487);
             nta_incoming_treply(c->irq, SIP_487_REQUEST_CANCELLED,
                                 TAG_END());
             nta_incoming_destroy(c->irq);

@@ -254,6 +254,7 @@ sip_reply_now(GwSipUa *ua, nta_incoming_t *irq, int status,
     gboolean options_ok = status == 200 &&
                           nta_incoming_method(irq) == sip_method_options;
 
+    sip_count_answer(nta_incoming_method(irq), status);
     nta_incoming_treply(
         irq, status, phrase,
         TAG_IF(retry_after != NULL, SIPTAG_RETRY_AFTER_STR(retry_after)),
@@ -290,6 +291,7 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
     g_snprintf(ex, sizeof ex, "%d", expires);
     if (req->dialog != NULL && status < 300)
         contact = sip_leg_contact((const SipLeg *)req->dialog);
+    sip_count_answer(req->method, status);
     nta_incoming_treply(
         req->irq, status, phrase,
         TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),

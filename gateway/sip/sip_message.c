@@ -90,6 +90,7 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
         if (to != NULL)
             sip_to_tag(msg_home(msg), to, tag);
     }
+    sip_count_answer(sip_method_message, status);
     nta_msg_treply(
         ua->agent, msg, status, phrase, TAG_IF(to != NULL, SIPTAG_TO(to)),
         TAG_IF(tport != NULL, NTATAG_TPORT(tport)),

@@ -40,6 +40,7 @@
 #include <sofia-sip/tport.h>
 
 #include "dedup.h"
+#include "metrics.h"
 #include "sip_ua.h"
 
 G_BEGIN_DECLS
@@ -285,5 +286,13 @@ void sip_register_free(GwSipUa *ua);
 
 /* sip_publish.c */
 void sip_publish_remove_all(GwSipUa *ua);
+
+/* ---- counting for /metrics (sip_agent.c) -------------------------------- */
+GwSipMethod sip_metric_method(sip_method_t method);
+static inline void
+sip_count_answer(sip_method_t method, int status)
+{
+    gw_metrics.sip_answered[sip_metric_method(method)][gw_metrics_sip_class(status)]++;
+}
 
 G_END_DECLS
