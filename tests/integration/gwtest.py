@@ -23,6 +23,7 @@ import tempfile
 import threading
 import time
 import unittest
+import uuid
 import xml.etree.ElementTree as ET
 
 HOST = "127.0.0.1"
@@ -1070,3 +1071,72 @@ class ComponentRelay:
         except OSError:
             pass
         self.lsock.close()
+
+
+def sip_request(method, ruri, lport, to=None, from_uri=None, body="",
+                content_type="text/plain", extra="", to_tag=None,
+                call_id=None, cseq=1, source=HOST, contact=True):
+    """A SIP request as bytes, exactly as given (no checks)."""
+    data = body.encode()
+    to = to or ruri
+    from_uri = from_uri or f"sip:1001@{PBX_DOMAIN}"
+    call_id = call_id or uuid.uuid4().hex
+    branch = "z9hG4bK" + uuid.uuid4().hex[:16]
+    lines = [
+        f"{method} {ruri} SIP/2.0",
+        f"Via: SIP/2.0/UDP {source}:{lport};branch={branch};rport",
+        f"From: <{from_uri}>;tag=t{uuid.uuid4().hex[:8]}",
+        f"To: <{to}>" + (f";tag={to_tag}" if to_tag else ""),
+        f"Call-ID: {call_id}",
+        f"CSeq: {cseq} {method}",
+        "Max-Forwards: 70",
+    ]
+    if contact:
+        lines.append(f"Contact: <sip:1001@{source}:{lport}>")
+    if extra:
+        lines += extra.strip("\r\n").split("\r\n")
+    if data:
+        lines.append(f"Content-Type: {content_type}")
+    lines.append(f"Content-Length: {len(data)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
+class RawSip:
+    """A UDP socket speaking SIP by hand (bound to `source`)."""
+
+    def __init__(self, source=HOST):
+        self.source = source
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((source, 0))
+        self.sock.settimeout(5)
+        self.port = self.sock.getsockname()[1]
+
+    def send(self, data, dest):
+        self.sock.sendto(data, dest)
+
+    def final(self, data, dest, timeout=5):
+        """Sends a request; its final answer (text)."""
+        self.send(data, dest)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.sock.settimeout(max(0.05, end - time.monotonic()))
+            try:
+                text = self.sock.recv(65536).decode("utf-8", "replace")
+            except socket.timeout:
+                break
+            m = re.match(r"SIP/2.0 (\d+)", text)
+            if m and int(m.group(1)) >= 200:
+                return text
+        raise AssertionError("no final answer")
+
+    def close(self):
+        self.sock.close()
+
+
+def status_of(answer):
+    return int(answer.split(" ", 2)[1])
+
+
+def header(answer, name):
+    m = re.search(r"(?mi)^%s:\s*(.*?)\r?$" % re.escape(name), answer)
+    return m.group(1) if m else None
