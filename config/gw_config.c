@@ -321,6 +321,18 @@ raw_value(Ctx *c, const KeyDef *k)
 static char *
 resolve_path(Ctx *c, const char *p)
 {
+    static const char creds[] = "${CREDENTIALS_DIRECTORY}/";
+
+    /* systemd's LoadCredential= puts secrets in a directory named by the
+     * environment, readable by the service's (dynamic) user alone */
+    if (g_str_has_prefix(p, creds)) {
+        const char *dir = g_getenv("CREDENTIALS_DIRECTORY");
+        if (dir != NULL)
+            return g_build_filename(dir, p + strlen(creds), NULL);
+        problem(c, NULL, "'%.64s': CREDENTIALS_DIRECTORY is not set (the "
+                "service manager sets it with LoadCredential=)", p);
+        return g_strdup(p);
+    }
     if (g_path_is_absolute(p))
         return g_strdup(p);
     return g_build_filename(c->dir, p, NULL);

@@ -125,6 +125,27 @@ test_secret_sources(void)
                  &error);
     g_assert_no_error(error);
     g_assert_cmpstr(file->xmpp.secret, ==, "s3cret"); /* first line only */
+
+    /* systemd credentials: ${CREDENTIALS_DIRECTORY}/name */
+    {
+        const char *text = "[xmpp]\ncomponent_domain = sip.test\n"
+                           "secret_file = ${CREDENTIALS_DIRECTORY}/missing-xmpp\n"
+                           "[mapping]\nsip_domain = pbx.test\n";
+        g_autoptr(GwConfig) unset = NULL;
+
+        g_unsetenv("CREDENTIALS_DIRECTORY");
+        unset = parse(text, &error);
+        g_assert_null(unset);
+        g_assert_nonnull(strstr(error->message, "CREDENTIALS_DIRECTORY is not set"));
+        g_clear_error(&error);
+        g_setenv("CREDENTIALS_DIRECTORY", "/run/credentials/gw.service", TRUE);
+        unset = parse(text, &error);
+        g_assert_null(unset);
+        g_assert_nonnull(strstr(error->message,
+                                "cannot read '/run/credentials/gw.service/missing-xmpp'"));
+        g_clear_error(&error);
+        g_unsetenv("CREDENTIALS_DIRECTORY");
+    }
 }
 
 static void

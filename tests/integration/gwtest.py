@@ -414,8 +414,8 @@ class Gateway:
         self.sip_port = int(sip.rsplit(":", 1)[1].split(";")[0])
         write_keyfile(self.path, cfg)
 
-    def start(self, wait_xmpp=True):
-        env = dict(os.environ, G_MESSAGES_DEBUG="")
+    def start(self, wait_xmpp=True, extra_env=None):
+        env = dict(os.environ, G_MESSAGES_DEBUG="", **(extra_env or {}))
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
         self.proc = Proc(self.name, [gateway_binary(), "--config", self.path],
                          self.dir, env)

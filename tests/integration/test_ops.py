@@ -1,0 +1,308 @@
+#!/usr/bin/python3
+"""Issue 16: operations. Cases are numbered 16.x.
+
+Real peers: Prosody (the link whose state /health reports), promtool and
+a real Prometheus server scraping /metrics, systemd's own analyzer on the
+installed unit, and a service manager's notify socket (the datagrams
+systemd reads, received here as systemd would)."""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+from gwtest import (GW_SIP_DOMAIN, HOST, RawSip, free_port,  # noqa: E402
+                    sip_request, status_of, wait_for)
+
+
+def http_get(port, path, source=HOST, method="GET"):
+    """(status, headers dict lower-cased, body text)"""
+    c = http.client.HTTPConnection(HOST, port, timeout=5,
+                                   source_address=(source, 0))
+    try:
+        c.request(method, path)
+        r = c.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    finally:
+        c.close()
+
+
+def metric(text, name, **labels):
+    """The value of one sample in Prometheus text, or None."""
+    want = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    line = f"{name}{{{want}}}" if labels else name
+    for row in text.splitlines():
+        if row.startswith(line + " "):
+            return float(row.rsplit(" ", 1)[1])
+    return None
+
+
+class Prometheus:
+    """A real Prometheus scraping the gateway every second."""
+
+    def __init__(self, env, target_port):
+        self.dir = env.subdir("prometheus")
+        self.port = free_port()
+        cfg = os.path.join(self.dir, "prometheus.yml")
+        with open(cfg, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: gateway\n"
+                    f"    static_configs:\n      - targets: ['{HOST}:{target_port}']\n")
+        self.proc = gwtest.Proc("prometheus", [
+            "prometheus", f"--config.file={cfg}",
+            f"--storage.tsdb.path={os.path.join(self.dir, 'data')}",
+            f"--web.listen-address={HOST}:{self.port}"], self.dir)
+        env.procs.append(self.proc)
+        gwtest.wait_tcp(self.port, 30)
+
+    def query(self, expr):
+        url = (f"http://{HOST}:{self.port}/api/v1/query?"
+               + urllib.parse.urlencode({"query": expr}))
+        with urllib.request.urlopen(url, timeout=5) as r:
+            data = json.load(r)
+        return data["data"]["result"]
+
+    def value(self, expr):
+        """The first sample's value; None while there is none (or while
+        Prometheus still starts: its API answers 503 until ready)."""
+        try:
+            res = self.query(expr)
+        except (OSError, urllib.error.HTTPError):
+            return None
+        return float(res[0]["value"][1]) if res else None
+
+    def target_up(self):
+        url = f"http://{HOST}:{self.port}/api/v1/targets"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            data = json.load(r)
+        return [t["health"] for t in data["data"]["activeTargets"]]
+
+
+class AdminHttp(unittest.TestCase):
+    """16.1-16.4: /health and /metrics on [admin] http_listen."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.env = gwtest.Env(cls.__name__)
+        cls.env.prosody = gwtest.Prosody(cls.env).start()
+        cls.relay = gwtest.ComponentRelay(cls.env.prosody.component_port)
+        cls.sip_port = free_port(udp_too=True)
+        cls.http_port = free_port()
+        cfg = gwtest.default_gateway_config(
+            cls.env, cls.env.prosody, cls.sip_port,
+            xmpp__port=cls.relay.port,
+            admin__http_listen=f"{HOST}:{cls.http_port}",
+            admin__http_allow="127.0.0.1",
+            log__level="info", log__stanzas="false")
+        cls.gw = gwtest.Gateway(cls.env, cfg).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop()
+        cls.relay.close()
+        cls.env.close(keep=rc != 0)
+        if rc != 0:
+            raise AssertionError(f"gateway exited with {rc}")
+
+    def test_16_1_health_follows_the_link(self):
+        """16.1 /health: 200 'ok' with both links up; 503 naming the XMPP
+        link while it is down; 200 again once it is back"""
+        status, headers, body = http_get(self.http_port, "/health")
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body.startswith("ok\n"), body)
+        self.assertIn("xmpp: up", body)
+        self.assertIn("sip: bound", body)
+        self.relay.cut()
+        try:
+            wait_for(lambda: http_get(self.http_port, "/health")[0] == 503, 10,
+                     0.1, "503 while the link is cut")
+            status, _, body = http_get(self.http_port, "/health")
+            self.assertIn("xmpp: down", body)
+        finally:
+            self.relay.restore()
+        wait_for(lambda: http_get(self.http_port, "/health")[0] == 200, 15,
+                 0.1, "200 after the link is back")
+
+    def test_16_2_untrusted_source_learns_nothing(self):
+        """16.2 a source outside http_allow gets 403, no body, no Server
+        header; an allowed one gets no Server header either"""
+        for path in ("/health", "/metrics", "/nothing"):
+            with self.subTest(path=path):
+                status, headers, body = http_get(self.http_port, path,
+                                                 source="127.0.0.2")
+                self.assertEqual(status, 403)
+                self.assertEqual(body, "")
+                self.assertNotIn("server", headers)
+        status, headers, _ = http_get(self.http_port, "/metrics")
+        self.assertEqual(status, 200)
+        self.assertNotIn("server", headers)
+        self.assertEqual(http_get(self.http_port, "/metrics", method="POST")[0], 405)
+        self.assertEqual(http_get(self.http_port, "/nothing")[0], 404)
+
+    def test_16_3_promtool(self):
+        """16.3 promtool (Prometheus's own checker) accepts /metrics"""
+        if shutil.which("promtool") is None:
+            self.skipTest("promtool not installed")
+        status, headers, body = http_get(self.http_port, "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
+        p = subprocess.run(["promtool", "check", "metrics"], input=body.encode(),
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_16_4_prometheus_counts_what_was_sent(self):
+        """16.4 a real Prometheus scrapes the gateway; the SIP counters it
+        stores match the requests this test sent"""
+        if shutil.which("prometheus") is None:
+            self.skipTest("prometheus not installed")
+        _, _, before = http_get(self.http_port, "/metrics")
+        base_in = metric(before, "gw_sip_requests_received_total", method="OPTIONS")
+        base_ok = metric(before, "gw_sip_responses_sent_total", method="OPTIONS",
+                         **{"class": "2xx"})
+        raw = RawSip()
+        try:
+            n = 7
+            for _ in range(n):
+                answer = raw.final(sip_request("OPTIONS", f"sip:{HOST}:{self.sip_port}",
+                                               raw.port), (HOST, self.sip_port))
+                self.assertEqual(status_of(answer), 200, answer)
+        finally:
+            raw.close()
+        prom = Prometheus(self.env, self.http_port)
+        want_in, want_ok = base_in + n, base_ok + n
+        wait_for(lambda: prom.value('gw_sip_requests_received_total{method="OPTIONS"}')
+                 == want_in, 30, 0.5, "Prometheus to store the OPTIONS count")
+        self.assertEqual(prom.value(
+            'gw_sip_responses_sent_total{method="OPTIONS",class="2xx"}'), want_ok)
+        self.assertEqual(prom.value("gw_xmpp_link_up"), 1)
+        self.assertEqual(prom.target_up(), ["up"])
+        prom.proc.stop()
+
+
+class ServiceManager(unittest.TestCase):
+    """16.5: the sd_notify protocol as systemd speaks it: READY=1 once the
+    XMPP link is up, WATCHDOG=1 from the loop at least twice per
+    WatchdogSec, STOPPING=1 at SIGTERM."""
+
+    def test_16_5_notify(self):
+        """16.5 READY=1 after the link, WATCHDOG=1 often enough, STOPPING=1"""
+        env = gwtest.Env("ServiceManager")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        path = os.path.join(env.root, "notify.sock")
+        sock.bind(path)
+        sock.settimeout(0.2)
+        got = []
+
+        def read_all():
+            while True:
+                try:
+                    got.append((time.monotonic(), sock.recv(4096).decode()))
+                except socket.timeout:
+                    return
+
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            port = free_port(udp_too=True)
+            gw = gwtest.Gateway(env, gwtest.default_gateway_config(
+                env, env.prosody, port, log__level="message",
+                log__stanzas="false"))
+            t0 = time.monotonic()
+            gw.start(extra_env={"NOTIFY_SOCKET": path,
+                                "WATCHDOG_USEC": "400000"})
+            wait_for(lambda: read_all() or any("READY=1" in m for _, m in got),
+                     10, 0.05, "READY=1")
+            ready = [m for _, m in got if "READY=1" in m][0]
+            self.assertRegex(ready, r"STATUS=XMPP up, SIP bound")
+            time.sleep(1.2)
+            read_all()
+            dogs = [t for t, m in got if "WATCHDOG=1" in m and t > t0 + 0.5]
+            # at least twice per WatchdogSec (0.4 s): >= 4 in ~1.2 s
+            self.assertGreaterEqual(len(dogs), 4, got)
+            gw.proc.p.send_signal(signal.SIGTERM)
+            gw.proc.p.wait(10)
+            read_all()
+            self.assertTrue(any("STOPPING=1" in m for _, m in got), got)
+            self.assertEqual(gw.proc.p.returncode, 0)
+        finally:
+            sock.close()
+            env.close()
+
+
+class Install(unittest.TestCase):
+    """16.6: cmake --install with a prefix: the unit names that prefix,
+    systemd-analyze verifies it and rates its exposure OK (<= 3.0); an
+    existing configuration survives a reinstall."""
+
+    def install(self, prefix, destdir=None):
+        env = dict(os.environ)
+        if destdir:
+            env["DESTDIR"] = destdir
+        p = subprocess.run(["cmake", "--install", gwtest.build_dir(), "--prefix", prefix],
+                           capture_output=True, text=True, env=env, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return p.stdout
+
+    def test_16_6_install(self):
+        """16.6 the installed unit, its verification and exposure score"""
+        root = tempfile.mkdtemp(prefix="gwtest-install-")
+        try:
+            # /usr, as a distribution package would: into a DESTDIR
+            self.install("/usr", destdir=root)
+            unit = open(os.path.join(root, "lib/systemd/system/xmpp-sip-gateway.service")).read()
+            self.assertIn("ExecStart=/usr/bin/xmpp-sip-gateway --config "
+                          "/etc/xmpp-sip-gateway/gateway.conf", unit)
+            self.assertIn("Type=notify", unit)
+            self.assertIn("RestartPreventExitStatus=2", unit)
+            self.assertNotIn("/usr/local", unit)
+            conf = os.path.join(root, "etc/xmpp-sip-gateway/gateway.conf")
+            self.assertIn("secret_file = ${CREDENTIALS_DIRECTORY}/xmpp-secret",
+                          open(conf).read())
+            with open(conf, "a") as f:
+                f.write("# the operator's edit\n")
+            out = self.install("/usr", destdir=root)
+            self.assertIn("Keeping", out)
+            self.assertIn("# the operator's edit", open(conf).read())
+            # a real prefix on this machine, where the binary exists: verify
+            prefix = os.path.join(root, "opt")
+            self.install(prefix)
+            unit_path = os.path.join(prefix, "lib/systemd/system/xmpp-sip-gateway.service")
+            if shutil.which("systemd-analyze") is None:
+                self.skipTest("systemd-analyze not installed")
+            p = subprocess.run(["systemd-analyze", "verify", unit_path],
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            p = subprocess.run(["systemd-analyze", "security", "--offline=true",
+                                unit_path], capture_output=True, text=True, timeout=60)
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", p.stdout)
+            self.assertIsNotNone(m, p.stdout + p.stderr)
+            self.assertLessEqual(float(m.group(1)), 3.0, p.stdout)
+            # the installed configuration checks once its secret exists
+            creds = os.path.join(root, "creds")
+            os.makedirs(creds)
+            with open(os.path.join(creds, "xmpp-secret"), "w") as f:
+                f.write("s3cret\n")
+            p = subprocess.run([os.path.join(prefix, "bin/xmpp-sip-gateway"), "--config",
+                                os.path.join(prefix, "etc/xmpp-sip-gateway/gateway.conf"),
+                                "--check-config"], capture_output=True, text=True,
+                               env=dict(os.environ, CREDENTIALS_DIRECTORY=creds), timeout=30)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    gwtest.main()
