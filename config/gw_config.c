@@ -261,6 +261,7 @@ typedef struct {
     GwConfigReadFunc read_func;
     gpointer read_data;
     GPtrArray *warnings; /* of char*: kept in the config */
+    guint mapping_problems; /* of keys in [mapping] */
 } Ctx;
 
 G_GNUC_PRINTF(3, 4)
@@ -271,6 +272,8 @@ problem(Ctx *c, const KeyDef *k, const char *fmt, ...)
 
     if (c->problems->len > 0)
         g_string_append_c(c->problems, '\n');
+    if (k != NULL && strcmp(k->group, "mapping") == 0)
+        c->mapping_problems++;
     if (k != NULL)
         g_string_append_printf(c->problems, "%s: [%s] %s: ", c->path,
                                k->group, k->name);
@@ -620,10 +623,38 @@ valid_domain(const char *d)
                                                    &error);
 }
 
-static gboolean
-valid_sip_url(const char *u)
+/* A SIP URL as a key gives it: its scheme one of `schemes` ("sip:",
+ * "sips:" or "sip: or sips:"), host (Sofia's '*' for every address in a
+ * listen URL), port 1..65535, parameters. Reports the problem against the
+ * key. */
+static void
+check_sip_url(Ctx *c, const char *group, const char *name, const char *u,
+              const char *schemes)
 {
-    return g_str_has_prefix(u, "sip:") || g_str_has_prefix(u, "sips:");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *probe = NULL;
+    const char *scheme = g_str_has_prefix(u ? u : "", "sips:") ? "sips:" : "sip:";
+    const char *rest;
+
+    if (u == NULL)
+        return;
+    if (!g_str_has_prefix(u, scheme) || strstr(schemes, scheme) == NULL ||
+        (strcmp(scheme, "sip:") == 0 && g_str_has_prefix(schemes, "sips:"))) {
+        problem(c, find_key(group, name), "'%.64s' is not a %s URL", u, schemes);
+        return;
+    }
+    rest = u + strlen(scheme);
+    if (*rest == '*') /* Sofia: every local address */
+        probe = g_strconcat(scheme, "0.0.0.0", rest + 1, NULL);
+    if (!map_uri_check(probe != NULL ? probe : u, &error)) {
+        /* "uri 'X' host has a bad port (1 to 65535)": the reason, if any */
+        const char *why = strstr(error->message, "' ");
+        if (why != NULL && !g_str_has_prefix(why + 2, "is not"))
+            problem(c, find_key(group, name), "'%.64s': %s", u, why + 2);
+        else
+            problem(c, find_key(group, name), "'%.64s' is not a valid %s URL", u,
+                    schemes);
+    }
 }
 
 /* Checks across keys, after each key parsed on its own. */
@@ -637,31 +668,16 @@ validate(Ctx *c, GwConfig *cfg)
     if (cfg->xmpp.reconnect_max_ms < cfg->xmpp.reconnect_min_ms)
         problem(c, find_key("xmpp", "reconnect_max_ms"),
                 "is less than reconnect_min_ms");
-    if (cfg->sip.listen != NULL && !valid_sip_url(cfg->sip.listen))
-        problem(c, find_key("sip", "listen"),
-                "'%.64s' is not a sip: URL", cfg->sip.listen);
-    if (cfg->sip.listen_tls != NULL) {
-        if (!g_str_has_prefix(cfg->sip.listen_tls, "sips:"))
-            problem(c, find_key("sip", "listen_tls"),
-                    "'%.64s' is not a sips: URL", cfg->sip.listen_tls);
-        if (cfg->sip.tls_dir == NULL)
-            problem(c, find_key("sip", "listen_tls"), "needs tls_dir");
-    }
-    if (cfg->sip.outbound_proxy != NULL &&
-        !valid_sip_url(cfg->sip.outbound_proxy))
-        problem(c, find_key("sip", "outbound_proxy"),
-                "'%.64s' is not a sip: URL", cfg->sip.outbound_proxy);
-    if (cfg->sip.register_enabled) {
-        if (cfg->sip.registrar == NULL)
-            problem(c, find_key("sip", "registrar"),
-                    "is required when register = true");
-        else if (!valid_sip_url(cfg->sip.registrar))
-            problem(c, find_key("sip", "registrar"),
-                    "'%.64s' is not a sip: URL", cfg->sip.registrar);
-    }
-    if (cfg->presence.server != NULL && !valid_sip_url(cfg->presence.server))
-        problem(c, find_key("presence", "server"),
-                "'%.64s' is not a sip: URL", cfg->presence.server);
+    check_sip_url(c, "sip", "listen", cfg->sip.listen, "sip:");
+    check_sip_url(c, "sip", "listen_tls", cfg->sip.listen_tls, "sips:");
+    if (cfg->sip.listen_tls != NULL && cfg->sip.tls_dir == NULL)
+        problem(c, find_key("sip", "listen_tls"), "needs tls_dir");
+    check_sip_url(c, "sip", "outbound_proxy", cfg->sip.outbound_proxy, "sip: or sips:");
+    if (cfg->sip.register_enabled && cfg->sip.registrar == NULL)
+        problem(c, find_key("sip", "registrar"),
+                "is required when register = true");
+    check_sip_url(c, "sip", "registrar", cfg->sip.registrar, "sip: or sips:");
+    check_sip_url(c, "presence", "server", cfg->presence.server, "sip: or sips:");
     if (cfg->presence.max_expires < cfg->presence.min_expires)
         problem(c, find_key("presence", "max_expires"),
                 "is less than min_expires");
@@ -702,13 +718,18 @@ validate(Ctx *c, GwConfig *cfg)
                       cfg->mapping.static_file, &len);
     }
     /* the address table validates the [mapping] group as a whole, once
-     * each key is right on its own */
-    if (c->problems->len == 0 && cfg->xmpp.component_domain != NULL &&
-        cfg->mapping.sip_domain != NULL) {
+     * each of its keys is right on its own, whatever else is wrong: every
+     * problem is reported at once. Its messages name file, group and key
+     * themselves. */
+    if (c->mapping_problems == 0 && cfg->xmpp.component_domain != NULL &&
+        valid_domain(cfg->xmpp.component_domain) && cfg->mapping.sip_domain != NULL) {
         g_autoptr(GError) error = NULL;
         g_autoptr(MapTable) t = gw_config_build_map(cfg, &error);
-        if (t == NULL)
-            problem(c, NULL, "[mapping]: %s", error->message);
+        if (t == NULL) {
+            if (c->problems->len > 0)
+                g_string_append_c(c->problems, '\n');
+            g_string_append(c->problems, error->message);
+        }
     }
 }
 
@@ -749,7 +770,7 @@ gw_config_parse(const char *data, gsize len, const char *path,
     g_autoptr(GString) problems = g_string_new(NULL);
     g_autofree char *dir = g_path_get_dirname(path);
     g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-    Ctx c = { path, dir, kf, problems, read_func, user_data, warnings };
+    Ctx c = { path, dir, kf, problems, read_func, user_data, warnings, 0 };
 
     g_return_val_if_fail(data != NULL && path != NULL, NULL);
 

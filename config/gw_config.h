@@ -209,6 +209,12 @@ gboolean gw_net_list_contains(const GPtrArray *nets, const char *address);
 gboolean gw_config_allows_admin_http(const GwConfig *config,
                                      const char *address);
 
+/* What a valid configuration leaves closed that an operator most likely
+ * meant to open (no allow_messages, no trusted SIP source ...): one line
+ * each, "FILE: [group] key: ...". (transfer full) NULL-terminated, maybe
+ * empty. */
+char **gw_config_idle_warnings(const GwConfig *config);
+
 /* Is `bare_jid` one of [admin] jids? */
 gboolean gw_config_is_admin(const GwConfig *config, const char *bare_jid);
 

@@ -193,3 +193,31 @@ gw_config_is_admin(const GwConfig *cfg, const char *bare_jid)
     }
     return FALSE;
 }
+
+char **
+gw_config_idle_warnings(const GwConfig *cfg)
+{
+    GPtrArray *w = g_ptr_array_new();
+
+    if (cfg->security.allow_messages == NULL || cfg->security.allow_messages->len == 0)
+        g_ptr_array_add(w, g_strdup_printf(
+            "%s: [security] allow_messages is empty: no XMPP user may message "
+            "any SIP address", cfg->path));
+    if ((cfg->security.trusted_sip == NULL || cfg->security.trusted_sip->len == 0) &&
+        cfg->security.sip_users_file == NULL)
+        g_ptr_array_add(w, g_strdup_printf(
+            "%s: neither [security] trusted_sip_sources nor sip_users_file is "
+            "set: every SIP request is refused (403)", cfg->path));
+    if (cfg->calls.enabled &&
+        (cfg->calls.allow_calls == NULL || cfg->calls.allow_calls->len == 0))
+        g_ptr_array_add(w, g_strdup_printf(
+            "%s: [calls] allow_calls is empty: no XMPP user may call any SIP "
+            "address (SIP callers still reach XMPP users)", cfg->path));
+    if (cfg->presence.enabled &&
+        (cfg->presence.allow_watchers == NULL || cfg->presence.allow_watchers[0] == NULL))
+        g_ptr_array_add(w, g_strdup_printf(
+            "%s: [presence] allow_watchers is empty: no XMPP user may watch a "
+            "SIP contact's presence", cfg->path));
+    g_ptr_array_add(w, NULL);
+    return (char **)g_ptr_array_free(w, FALSE);
+}

@@ -432,11 +432,20 @@ main(int argc, char **argv)
     }
     gw.env.config = gw.boot_config;
     gw.env.map = gw_config_build_map(gw.env.config, &error);
-    for (guint i = 0; gw.env.config->warnings[i] != NULL; i++) {
-        if (check)
-            printf("warning: %s\n", gw.env.config->warnings[i]);
-        else
-            g_warning("%s", gw.env.config->warnings[i]);
+    {
+        g_auto(GStrv) idle = gw_config_idle_warnings(gw.env.config);
+        g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+        g_auto(GStrv) all = NULL;
+
+        g_strv_builder_addv(b, (const char **)gw.env.config->warnings);
+        g_strv_builder_addv(b, (const char **)idle);
+        all = g_strv_builder_end(b);
+        for (guint i = 0; all[i] != NULL; i++) {
+            if (check)
+                fprintf(stderr, "warning: %s\n", all[i]);
+            else
+                g_warning("%s", all[i]);
+        }
     }
     if (check) {
         printf("%s: OK (%u static entries, %u rules)\n", config_path,

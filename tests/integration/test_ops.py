@@ -242,6 +242,60 @@ class ServiceManager(unittest.TestCase):
             env.close()
 
 
+class CheckConfig(unittest.TestCase):
+    """16.7 --check-config as an operator meets it."""
+
+    def run_check(self, text):
+        d = tempfile.mkdtemp(prefix="gwtest-check-")
+        try:
+            path = os.path.join(d, "gw.conf")
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([gwtest.gateway_binary(), "--config", path,
+                                "--check-config"], capture_output=True,
+                               text=True, timeout=30)
+            return p.returncode, p.stdout, p.stderr
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def test_16_7_every_problem_once(self):
+        """16.7 a key typo, a port that is not a number, a port out of
+        range and a bad mapping rule are all reported, each once, and the
+        mapping's message does not repeat its file and group"""
+        rc, out, err = self.run_check(
+            "[xmpp]\ncomponent_domain = sip.test\nsecret = x\nporrt = 5347\n"
+            "[sip]\nlisten = sip:127.0.0.1:50a60\n"
+            "outbound_proxy = sip:proxy.test:99999\n"
+            "[mapping]\nsip_domain = pbx.test\nrules = garbage\n")
+        text = out + err
+        self.assertEqual(rc, 1, text)
+        for want in ("[xmpp] porrt: unknown key",
+                     "[sip] listen: 'sip:127.0.0.1:50a60'",
+                     "[sip] outbound_proxy: 'sip:proxy.test:99999': host has a bad port",
+                     "[mapping] rules:1: expected"):
+            self.assertEqual(text.count(want), 1, text)
+        self.assertNotIn("[mapping]: ", text)
+
+    def test_16_7_bridges_nothing(self):
+        """16.7 a valid config that opens nothing: exit 0, one warning per
+        closed door on stderr"""
+        rc, out, err = self.run_check(
+            "[xmpp]\ncomponent_domain = sip.test\nsecret = x\n"
+            "[mapping]\nsip_domain = pbx.test\n")
+        self.assertEqual(rc, 0, out + err)
+        self.assertIn("OK", out)
+        for want in ("allow_messages is empty", "trusted_sip_sources nor sip_users_file",
+                     "allow_calls is empty", "allow_watchers is empty"):
+            self.assertIn(want, err)
+        rc, out, err = self.run_check(
+            "[xmpp]\ncomponent_domain = sip.test\nsecret = x\n"
+            "[mapping]\nsip_domain = pbx.test\n"
+            "[security]\nallow_messages = *@x.test *\ntrusted_sip_sources = 127.0.0.1\n"
+            "[calls]\nallow_calls = *@x.test *\n"
+            "[presence]\nallow_watchers = x.test\n")
+        self.assertEqual((rc, err), (0, ""), out + err)
+
+
 class Install(unittest.TestCase):
     """16.6: cmake --install with a prefix: the unit names that prefix,
     systemd-analyze verifies it and rates its exposure OK (<= 3.0); an
