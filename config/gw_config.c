@@ -926,7 +926,21 @@ gw_config_print_reference(GString *out)
         [K_STRING] = "string", [K_PATH] = "path",
         [K_UINT] = "integer",  [K_DOUBLE] = "number",
         [K_BOOL] = "boolean",  [K_STRLIST] = "list (;-separated)",
-        [K_SPECIAL] = "see help",
+        [K_SPECIAL] = NULL, /* special_types below */
+    };
+    static const struct {
+        const char *group, *name, *type;
+    } special_types[] = {
+        { "sip", "transports", "list of udp, tcp" },
+        { "mapping", "numbers_as", "one of sip, tel" },
+        { "security", "allow_messages", "list of 'SENDER DESTINATION' glob pairs" },
+        { "security", "trusted_sip_sources", "list of addresses or address/prefix" },
+        { "admin", "http_allow", "list of addresses or address/prefix" },
+        { "calls", "allow_calls", "list of 'CALLER DESTINATION' glob pairs" },
+        { "calls", "dtmf", "one of rfc4733, info" },
+        { "media", "relay", "one of rtpengine, none" },
+        { "media", "sip_profile", "one of rtp, sdes" },
+        { "log", "level", "one of message, info, debug" },
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
@@ -935,14 +949,22 @@ gw_config_print_reference(GString *out)
             group = k->group;
             g_string_append_printf(out, "\n[%s]\n", group);
         }
+        const char *type = type_names[k->type];
+
+        for (gsize j = 0; type == NULL && j < G_N_ELEMENTS(special_types); j++)
+            if (strcmp(special_types[j].group, k->group) == 0 &&
+                strcmp(special_types[j].name, k->name) == 0)
+                type = special_types[j].type;
+        g_assert(type != NULL); /* every special key has its type above */
         g_string_append_printf(out, "  %-22s %s%s%s%s\n      %s\n", k->name,
-                               type_names[k->type],
+                               type,
                                k->required ? ", required" : "",
                                k->def ? ", default " : "",
                                k->def && !k->secret ? k->def : "", k->help);
-        if (k->type == K_UINT || k->type == K_DOUBLE)
-            g_string_append_printf(out, "      range %g to %g\n", k->min,
-                                   k->max);
+        if (k->type == K_UINT)
+            g_string_append_printf(out, "      range %.0f to %.0f\n", k->min, k->max);
+        else if (k->type == K_DOUBLE)
+            g_string_append_printf(out, "      range %.15g to %.15g\n", k->min, k->max);
         if (k->reloadable)
             g_string_append(out, "      changes on SIGHUP\n");
     }

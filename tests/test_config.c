@@ -352,6 +352,11 @@ test_reference(void)
     g_assert_nonnull(strstr(s->str, "[xmpp]"));
     g_assert_nonnull(strstr(s->str, "component_domain"));
     g_assert_nonnull(strstr(s->str, "allow_messages"));
+    /* numbers as numbers, every key with a type */
+    g_assert_null(strstr(s->str, "e+0"));
+    g_assert_nonnull(strstr(s->str, "range 10 to 3600000"));
+    g_assert_null(strstr(s->str, "see help"));
+    g_assert_nonnull(strstr(s->str, "one of message, info, debug"));
 }
 
 int
