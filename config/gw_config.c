@@ -177,7 +177,7 @@ static const KeyDef keys[] = {
       "unanswered calls give up after this long (SIP 480 / Jingle timeout)" },
     { "calls", "early_media", K_BOOL, "true", 0, 0, FALSE, TRUE, FALSE, OFF(calls.early_media),
       "on 183 with SDP, accept the Jingle session early so ringback and announcements are heard" },
-    { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, TRUE, FALSE, -1,
+    { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, FALSE, FALSE, -1,
       "XEP-0181 digits toward SIP as rfc4733 (in the media, via rtpengine) or info (SIP INFO dtmf-relay)" },
 
     /* [media] */
@@ -189,7 +189,7 @@ static const KeyDef keys[] = {
       "wait for each try of an ng request" },
     { "media", "rtpengine_tries", K_UINT, "3", 1, 10, FALSE, FALSE, FALSE, OFF(media.rtpengine_tries),
       "tries of an ng request before the call fails" },
-    { "media", "sip_profile", K_SPECIAL, "rtp", 0, 0, FALSE, TRUE, FALSE, -1,
+    { "media", "sip_profile", K_SPECIAL, "rtp", 0, 0, FALSE, FALSE, FALSE, -1,
       "what the SIP side speaks: rtp (RTP/AVP) or sdes (RTP/SAVP with a=crypto)" },
 
     /* [limits] */
@@ -910,12 +910,34 @@ gw_config_restart_keys(const GwConfig *a, const GwConfig *b)
         g_ptr_array_add(out, g_strdup("sip.password"));
     if (a->sip.transports != b->sip.transports)
         g_ptr_array_add(out, g_strdup("sip.transports"));
+    if (g_strcmp0(a->calls.dtmf, b->calls.dtmf) != 0)
+        g_ptr_array_add(out, g_strdup("calls.dtmf"));
+    if (g_strcmp0(a->media.relay, b->media.relay) != 0)
+        g_ptr_array_add(out, g_strdup("media.relay"));
+    if (g_strcmp0(a->media.sip_profile, b->media.sip_profile) != 0)
+        g_ptr_array_add(out, g_strdup("media.sip_profile"));
     if (out->len == 0) {
         g_ptr_array_free(out, TRUE);
         return NULL;
     }
     g_ptr_array_add(out, NULL);
     return (char **)g_ptr_array_free(out, FALSE);
+}
+
+void
+gw_config_apply_reloadable(GwConfig *running, const GwConfig *next)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+        const KeyDef *k = &keys[i];
+        gsize size = k->type == K_UINT     ? sizeof(guint)
+                     : k->type == K_DOUBLE ? sizeof(double)
+                     : k->type == K_BOOL   ? sizeof(gboolean)
+                                           : 0;
+
+        if (!k->reloadable || k->offset < 0 || size == 0)
+            continue;
+        memcpy((char *)running + k->offset, (const char *)next + k->offset, size);
+    }
 }
 
 void

@@ -222,6 +222,12 @@ gboolean gw_config_is_admin(const GwConfig *config, const char *bare_jid);
 gboolean gw_config_trusts_sip_source(const GwConfig *config,
                                      const char *address);
 
+/* The links keep the configuration they started with; on SIGHUP the
+ * reloadable numbers and switches ([xmpp] reconnect_*, [log] stanzas ...)
+ * are copied into it from `next`, so that they apply everywhere. Text and
+ * list keys are read from the current configuration by whoever uses them. */
+void gw_config_apply_reloadable(GwConfig *running, const GwConfig *next);
+
 /* Keys whose values differ between a and b and cannot change without a
  * restart; (transfer full) NULL-terminated "group.key" list, or NULL. */
 char **gw_config_restart_keys(const GwConfig *a, const GwConfig *b);

@@ -209,6 +209,7 @@ on_reload_signal(gpointer data)
                   "%s",
                   list);
     }
+    gw_config_apply_reloadable(gw->boot_config, next);
     map_table_free(gw->env.map);
     gw->env.map = map;
     if (gw->env.config != gw->boot_config)

@@ -51,10 +51,12 @@
 
 #define SIP_T4_MS 1
 /* A SUBSCRIBE or INVITE is a few KiB at most; a MESSAGE body may be up to
- * [limits] max_message_bytes: room for that plus the headers, or nta's
- * 413 */
+ * [limits] max_message_bytes, which SIGHUP may raise up to its maximum
+ * (256 KiB): room for that plus the headers, so that the bridge, which
+ * reads the current limit, answers 413 itself. It is a bound, not an
+ * allocation. */
 #define HEADER_ROOM 16384
-#define MIN_MAX_REQUEST 65536
+#define MAX_REQUEST (262144 + HEADER_ROOM)
 
 /* ---- Sofia's logs into GLib's --------------------------------------- */
 
@@ -611,8 +613,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         self->root, URL_STRING_MAKE(url), on_agent_message,
         (nta_agent_magic_t *)self, NTATAG_UA(1), NTATAG_MERGE_482(1),
         NTATAG_CLIENT_RPORT(1),
-        NTATAG_MAXSIZE(MAX(MIN_MAX_REQUEST,
-                           config->limits.max_message_bytes + HEADER_ROOM)),
+        NTATAG_MAXSIZE(MAX_REQUEST),
         NTATAG_UDP_MTU(config->sip.udp_mtu),
         NTATAG_SIP_T1X64(config->sip.transaction_timeout_ms),
         NTATAG_SIP_T4(SIP_T4_MS),

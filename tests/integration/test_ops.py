@@ -296,6 +296,29 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual((rc, err), (0, ""), out + err)
 
 
+class Reload(gwtest.GatewayTestCase):
+    """16.8 SIGHUP applies every reloadable key, also those the links read
+    ([log] stanzas), and names the keys that need a restart."""
+
+    gateway_overrides = {"log__stanzas": "false", "log__level": "debug"}
+
+    def test_16_8_reload_applies_stanza_log(self):
+        """16.8 [log] stanzas = true on SIGHUP: the next stanza is logged"""
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        alice.send_message(f"1001@{gwtest.COMPONENT}", "not logged")
+        time.sleep(0.5)
+        self.assertNotIn("SEND ", self.gw.log())
+        cfg = self.gw.cfg
+        cfg["log"]["stanzas"] = "true"
+        cfg["media"]["sip_profile"] = "sdes"  # needs a restart
+        gwtest.write_keyfile(self.gw.path, cfg)
+        os.kill(self.gw.proc.pid, signal.SIGHUP)
+        self.gw.proc.wait_log(r"configuration reloaded", 5)
+        self.assertIn("only after a restart: media.sip_profile", self.gw.log())
+        alice.send_message(f"1001@{gwtest.COMPONENT}", "logged now")
+        self.gw.proc.wait_log(r"SEND <", 5)
+
+
 class Install(unittest.TestCase):
     """16.6: cmake --install with a prefix: the unit names that prefix,
     systemd-analyze verifies it and rates its exposure OK (<= 3.0); an
