@@ -65,8 +65,8 @@ static const KeyDef keys[] = {
       "how long a SIP MESSAGE waits for the XMPP server to confirm its stanza (a ping answered behind it) before it is answered 504; below the sender's 32 s timer F" },
 
     /* [sip]: the SIP user agent */
-    { "sip", "listen", K_STRING, "sip:127.0.0.1:5060", 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen),
-      "SIP URL to listen on (Sofia syntax, e.g. sip:0.0.0.0:5060, sip:[::]:5060)" },
+    { "sip", "listen", K_STRING, "sip:127.0.0.1:5070", 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen),
+      "SIP URL to listen on (Sofia syntax, e.g. sip:0.0.0.0:5070, sip:[::]:5070); 5070, not 5060, leaves 5060 to a PBX or proxy on the same host" },
     { "sip", "transports", K_SPECIAL, "udp;tcp", 0, 0, FALSE, FALSE, FALSE, -1,
       "transports for listen: udp, tcp (tls comes from listen_tls)" },
     { "sip", "listen_tls", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(sip.listen_tls),

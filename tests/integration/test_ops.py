@@ -296,6 +296,35 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual((rc, err), (0, ""), out + err)
 
 
+class ExampleClaims(unittest.TestCase):
+    """16.9 what the example configuration's comments promise about dialled
+    numbers is what --map does."""
+
+    def test_16_9_numbers(self):
+        """16.9 555-0100 -> +15550100; 011 44 ... needs international_prefix"""
+        d = tempfile.mkdtemp(prefix="gwtest-example-")
+        try:
+            def mapped(prefix, number):
+                path = os.path.join(d, "gw.conf")
+                with open(path, "w") as f:
+                    f.write("[xmpp]\ncomponent_domain = sip.example.com\nsecret = x\n"
+                            "[mapping]\nsip_domain = pbx.example.com\n"
+                            f"default_country_code = 1\ninternational_prefix = {prefix}\n")
+                p = subprocess.run([gwtest.gateway_binary(), "--config", path, "--map",
+                                    number], capture_output=True, text=True, timeout=30)
+                m = re.search(r"^jid:\s+(\S+)@", p.stdout, re.M)
+                return m.group(1) if m else p.stdout + p.stderr
+            self.assertEqual(mapped("00", "555-0100"), "+15550100")
+            self.assertEqual(mapped("00", "(555) 123-4567"), "+15551234567")
+            self.assertEqual(mapped("00", "00 44 20 7946 0000"), "+442079460000")
+            self.assertEqual(mapped("011", "011 44 20 7946 0000"), "+442079460000")
+            example = open(os.path.join(os.path.dirname(__file__), "..", "..", "config",
+                                        "gateway.conf.example")).read()
+            self.assertIn('"555-0100" becomes +15550100', example)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class Reload(gwtest.GatewayTestCase):
     """16.8 SIGHUP applies every reloadable key, also those the links read
     ([log] stanzas), and names the keys that need a restart."""
