@@ -102,17 +102,8 @@ bounce(GwMsgBridge *b, xmpp_stanza_t *stanza, const GError *error)
 static void
 send_receipt(GwMsgBridge *b, const OutMsg *m)
 {
-    GString *x = g_string_sized_new(256);
-    g_autofree char *id = gw_stanza_new_id();
-
-    g_string_append(x, "<message");
-    gw_xml_append_attr(x, "from", m->to_jid);
-    gw_xml_append_attr(x, "to", m->from_full);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append(x, "><received xmlns='" GW_NS_RECEIPTS "'");
-    gw_xml_append_attr(x, "id", m->id);
-    g_string_append(x, "/></message>");
-    gw_xmpp_link_send_text(b->env->xmpp, x);
+    gw_xmpp_link_send_text(b->env->xmpp,
+                           gw_stanza_receipt(m->to_jid, m->from_full, m->id));
 }
 
 static void
@@ -456,13 +447,8 @@ static GString *
 build_chat(const MapResult *from, const MapResult *to, const char *id,
            const GwSipIncoming *in, const char *text, const char *state)
 {
-    GString *x = g_string_sized_new(256 + (text ? strlen(text) : 0));
+    GString *x = gw_stanza_begin("message", "chat", from->jid, to->jid, id);
 
-    g_string_append(x, "<message type='chat'");
-    gw_xml_append_attr(x, "from", from->jid);
-    gw_xml_append_attr(x, "to", to->jid);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append_c(x, '>');
     if (text != NULL) {
         g_string_append(x, "<body>");
         gw_xml_append_escaped(x, text);
@@ -479,7 +465,7 @@ build_chat(const MapResult *from, const MapResult *to, const char *id,
     }
     if (state != NULL)
         g_string_append_printf(x, "<%s xmlns='" GW_NS_CHATSTATES "'/>", state);
-    g_string_append(x, "</message>");
+    gw_stanza_end(x, "message");
     return x;
 }
 

@@ -364,12 +364,10 @@ write_pings(GwXmppLink *self, gint64 now)
                                      self->ping_prefix, ++self->ping_seq);
         b->ping_deadline =
             now + (gint64)self->config->xmpp.confirm_timeout_ms * 1000;
-        x = g_string_sized_new(160);
-        g_string_append(x, "<iq type='get'");
-        gw_xml_append_attr(x, "from", self->config->xmpp.component_domain);
-        gw_xml_append_attr(x, "to", b->domain);
-        gw_xml_append_attr(x, "id", b->ping_id);
-        g_string_append(x, "><ping xmlns='" GW_NS_PING "'/></iq>");
+        x = gw_stanza_begin("iq", "get", self->config->xmpp.component_domain,
+                            b->domain, b->ping_id);
+        g_string_append(x, "<ping xmlns='" GW_NS_PING "'/>");
+        gw_stanza_end(x, "iq");
         append_out(self, x->str, x->len);
         self->stats.pings_out++;
     }
