@@ -26,24 +26,22 @@
  * can no longer change the answer: it is logged. A MESSAGE whose fate is
  * unknown gets 503 or 504, never 2xx: its sender may send it again, so the
  * recipient may see it twice but never miss one answered 2xx.
+ *
+ * Bodies (text/plain in any charset, message/cpim, isComposing) are read
+ * and written by the pure core/msgbody.c; stanzas are built by stanza.c.
  */
 #define G_LOG_DOMAIN "gw-msg"
 
 #include "message_bridge.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
 #include <string.h>
 
 #include "error_map.h"
 #include "gw_error.h"
+#include "msgbody.h"
 #include "stanza.h"
 
-#define CT_TEXT "text/plain"
-#define CT_CPIM "message/cpim"
-#define CT_ISCOMPOSING "application/im-iscomposing+xml"
-#define ACCEPTED_TYPES CT_TEXT ", " CT_CPIM ", " CT_ISCOMPOSING
-#define NS_ISCOMPOSING "urn:ietf:params:xml:ns:im-iscomposing"
+#define ACCEPTED_TYPES GW_CT_TEXT ", " GW_CT_CPIM ", " GW_CT_ISCOMPOSING
 #define RECENT_MAX 4096
 
 struct GwMsgBridge {
@@ -104,17 +102,8 @@ bounce(GwMsgBridge *b, xmpp_stanza_t *stanza, const GError *error)
 static void
 send_receipt(GwMsgBridge *b, const OutMsg *m)
 {
-    GString *x = g_string_sized_new(256);
-    g_autofree char *id = gw_stanza_new_id();
-
-    g_string_append(x, "<message");
-    gw_xml_append_attr(x, "from", m->to_jid);
-    gw_xml_append_attr(x, "to", m->from_full);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append(x, "><received xmlns='" GW_NS_RECEIPTS "'");
-    gw_xml_append_attr(x, "id", m->id);
-    g_string_append(x, "/></message>");
-    gw_xmpp_link_send_text(b->env->xmpp, x);
+    gw_xmpp_link_send_text(b->env->xmpp,
+                           gw_stanza_receipt(m->to_jid, m->from_full, m->id));
 }
 
 static void
@@ -155,21 +144,6 @@ on_sip_result(int status, const char *phrase, gpointer data)
         }
     }
     out_msg_free(m);
-}
-
-/* RFC 3994 document for an XEP-0085 state. */
-static char *
-iscomposing_body(const char *chat_state)
-{
-    gboolean active = strcmp(chat_state, "composing") == 0;
-
-    return g_strdup_printf(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<isComposing xmlns=\"" NS_ISCOMPOSING "\">\n"
-        "  <state>%s</state>\n"
-        "  <contenttype>text/plain</contenttype>\n"
-        "</isComposing>\n",
-        active ? "active" : "idle");
 }
 
 /* Checks and maps an XMPP message; on success fills m. */
@@ -314,12 +288,12 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
     m->typing = body == NULL;
     b->stats.pending_sip++;
     if (m->typing) {
-        payload = iscomposing_body(chat_state);
+        payload = gw_msgbody_iscomposing_build(chat_state);
         gw_sip_ua_send_message(b->env->sip, sip_from, m->sip_to,
-                               CT_ISCOMPOSING, payload, on_sip_result, m);
+                               GW_CT_ISCOMPOSING, payload, on_sip_result, m);
     } else {
         gw_sip_ua_send_message(b->env->sip, sip_from, m->sip_to,
-                               CT_TEXT ";charset=UTF-8", body, on_sip_result,
+                               GW_CT_TEXT ";charset=UTF-8", body, on_sip_result,
                                m);
     }
 }
@@ -421,154 +395,6 @@ jid_domain(const char *jid)
     return g_strndup(d, strcspn(d, "/"));
 }
 
-/* Finds the end of a header block (blank line); sets *next past it. */
-static const char *
-find_blank_line(const char *p, const char *end, const char **next)
-{
-    for (const char *q = p; q < end; q++) {
-        if (*q != '\n')
-            continue;
-        if (q + 1 < end && q[1] == '\n') {
-            *next = q + 2;
-            return q;
-        }
-        if (q + 2 < end && q[1] == '\r' && q[2] == '\n') {
-            *next = q + 3;
-            return q;
-        }
-    }
-    return NULL;
-}
-
-/* The value of header `name` in a block, (transfer full) or NULL. */
-static char *
-header_value(const char *p, const char *end, const char *name)
-{
-    gsize n = strlen(name);
-
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (gsize)(end - p));
-        const char *stop = eol ? eol : end;
-        if ((gsize)(stop - p) > n && g_ascii_strncasecmp(p, name, n) == 0 &&
-            p[n] == ':') {
-            g_autofree char *v = g_strndup(p + n + 1, (gsize)(stop - p - n - 1));
-            return g_strdup(g_strstrip(v));
-        }
-        p = eol ? eol + 1 : end;
-    }
-    return NULL;
-}
-
-/* RFC 3862 message/cpim: message headers, blank line, MIME headers, blank
- * line, content. Yields the inner type (lower case, no parameters),
- * charset and content. */
-static gboolean
-unwrap_cpim(const char *body, gsize len, char **type, char **charset,
-            const char **content, gsize *content_len, GError **error)
-{
-    const char *end = body + len, *mime, *inner;
-    g_autofree char *ct = NULL;
-    char *semi;
-
-    if (find_blank_line(body, end, &mime) == NULL ||
-        find_blank_line(mime - 1, end, &inner) == NULL) {
-        g_set_error_literal(error, GW_ERROR, GW_ERROR_BAD_REQUEST,
-                            "message/cpim without header blocks");
-        return FALSE;
-    }
-    ct = header_value(mime, inner, "Content-Type");
-    if (ct == NULL) {
-        g_set_error_literal(error, GW_ERROR, GW_ERROR_BAD_REQUEST,
-                            "message/cpim without an inner Content-Type");
-        return FALSE;
-    }
-    *charset = NULL;
-    if ((semi = strchr(ct, ';')) != NULL) {
-        char *cs = strstr(semi, "charset=");
-        if (cs == NULL)
-            cs = strstr(semi, "CHARSET=");
-        if (cs != NULL) {
-            cs += 8;
-            *charset = g_strndup(cs + (*cs == '"'), strcspn(cs + (*cs == '"'),
-                                                             "\";, \t\r"));
-        }
-        *semi = '\0';
-    }
-    *type = g_ascii_strdown(g_strstrip(ct), -1);
-    *content = inner;
-    *content_len = (gsize)(end - inner);
-    return TRUE;
-}
-
-/* RFC 3994 state -> XEP-0085 element name. */
-static const char *
-parse_iscomposing(const char *body, gsize len, GError **error)
-{
-    xmlDoc *doc = xmlReadMemory(body, (int)len, NULL, NULL,
-                                XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                    XML_PARSE_NOWARNING);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    const char *state = NULL;
-
-    if (root != NULL && root->ns != NULL &&
-        xmlStrcmp(root->name, BAD_CAST "isComposing") == 0 &&
-        xmlStrcmp(root->ns->href, BAD_CAST NS_ISCOMPOSING) == 0) {
-        for (xmlNode *c = root->children; c != NULL; c = c->next) {
-            if (c->type == XML_ELEMENT_NODE &&
-                xmlStrcmp(c->name, BAD_CAST "state") == 0) {
-                xmlChar *v = xmlNodeGetContent(c);
-                g_autofree char *s = g_strstrip(g_strdup((char *)v));
-                xmlFree(v);
-                if (strcmp(s, "active") == 0)
-                    state = "composing";
-                else if (strcmp(s, "idle") == 0)
-                    state = "paused";
-                break;
-            }
-        }
-    }
-    if (doc != NULL)
-        xmlFreeDoc(doc);
-    if (state == NULL)
-        g_set_error_literal(error, GW_ERROR, GW_ERROR_BAD_REQUEST,
-                            "not an RFC 3994 isComposing document");
-    return state;
-}
-
-/* The body as UTF-8 XMPP can carry, (transfer full) or an error. */
-static char *
-text_body(const char *charset, const char *body, gsize len, GError **error)
-{
-    g_autofree char *converted = NULL;
-
-    if (charset != NULL && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-        g_ascii_strcasecmp(charset, "us-ascii") != 0) {
-        g_autoptr(GError) conv_error = NULL;
-        gsize out_len = 0;
-        converted = g_convert(body, (gssize)len, "UTF-8", charset, NULL,
-                              &out_len, &conv_error);
-        if (converted == NULL) {
-            g_set_error(error, GW_ERROR, GW_ERROR_UNSUPPORTED,
-                        "cannot convert charset '%.32s': %s", charset,
-                        conv_error->message);
-            return NULL;
-        }
-        body = converted;
-        len = out_len;
-    }
-    if (!g_utf8_validate(body, (gssize)len, NULL)) {
-        g_set_error_literal(error, GW_ERROR, GW_ERROR_BAD_REQUEST,
-                            "body is not valid UTF-8");
-        return NULL;
-    }
-    if (!gw_xml_text_ok(body, len)) {
-        g_set_error_literal(error, GW_ERROR, GW_ERROR_UNSUPPORTED,
-                            "body has characters XMPP cannot carry");
-        return NULL;
-    }
-    return g_strndup(body, len);
-}
-
 static void
 refuse(GwSipRequest *req, const GwSipIncoming *in, const GError *error)
 {
@@ -621,13 +447,8 @@ static GString *
 build_chat(const MapResult *from, const MapResult *to, const char *id,
            const GwSipIncoming *in, const char *text, const char *state)
 {
-    GString *x = g_string_sized_new(256 + (text ? strlen(text) : 0));
+    GString *x = gw_stanza_begin("message", "chat", from->jid, to->jid, id);
 
-    g_string_append(x, "<message type='chat'");
-    gw_xml_append_attr(x, "from", from->jid);
-    gw_xml_append_attr(x, "to", to->jid);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append_c(x, '>');
     if (text != NULL) {
         g_string_append(x, "<body>");
         gw_xml_append_escaped(x, text);
@@ -644,7 +465,7 @@ build_chat(const MapResult *from, const MapResult *to, const char *id,
     }
     if (state != NULL)
         g_string_append_printf(x, "<%s xmlns='" GW_NS_CHATSTATES "'/>", state);
-    g_string_append(x, "</message>");
+    gw_stanza_end(x, "message");
     return x;
 }
 
@@ -655,11 +476,9 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     const GwConfig *cfg = b->env->config;
     g_autoptr(GError) error = NULL;
     g_autoptr(MapResult) from = NULL, to = NULL;
-    g_autofree char *type = NULL, *charset = NULL, *text = NULL, *id = NULL;
-    g_autofree char *domain = NULL;
+    g_autoptr(GwMsgBody) content = NULL;
+    g_autofree char *id = NULL, *domain = NULL;
     g_autoptr(GString) xml = NULL;
-    const char *content = in->body, *state = NULL;
-    gsize content_len = in->body_len;
     InMsg *im;
 
     if (in->body_len > cfg->limits.max_message_bytes) {
@@ -678,28 +497,11 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
                             "MESSAGE body without Content-Type");
         goto refused;
     }
-    type = g_strdup(in->content_type);
-    charset = g_strdup(in->charset);
-    if (strcmp(type, CT_CPIM) == 0) {
-        g_clear_pointer(&type, g_free);
-        g_clear_pointer(&charset, g_free);
-        if (!unwrap_cpim(in->body, in->body_len, &type, &charset, &content,
-                         &content_len, &error))
-            goto refused;
-    }
-    if (strcmp(type, CT_TEXT) == 0) {
-        text = text_body(charset, content, content_len, &error);
-        if (text == NULL)
-            goto refused;
-    } else if (strcmp(type, CT_ISCOMPOSING) == 0) {
-        state = parse_iscomposing(content, content_len, &error);
-        if (state == NULL)
-            goto refused;
-    } else {
-        g_set_error(&error, GW_ERROR, GW_ERROR_UNSUPPORTED,
-                    "content type '%.64s' is not carried", type);
+    /* text/plain (any charset), message/cpim around it, isComposing */
+    content = gw_msgbody_read(in->content_type, in->charset, in->body,
+                              in->body_len, &error);
+    if (content == NULL)
         goto refused;
-    }
     if (!map_sip_parties(b, in, &from, &to, &error))
         goto refused;
     if (!gw_xmpp_link_is_up(b->env->xmpp)) {
@@ -715,7 +517,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     }
 
     id = gw_stanza_new_id();
-    xml = build_chat(from, to, id, in, text, state);
+    xml = build_chat(from, to, id, in, content->text, content->chat_state);
     domain = jid_domain(to->jid);
     im = g_new0(InMsg, 1);
     im->bridge = b;
@@ -731,7 +533,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     im->id = g_steal_pointer(&id);
     g_hash_table_insert(b->awaiting, im->id, im);
     b->stats.pending_xmpp++;
-    if (text != NULL)
+    if (content->text != NULL)
         remember(b, im->id, g_strconcat("SIP MESSAGE ", im->summary, NULL));
     return;
 

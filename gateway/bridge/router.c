@@ -93,18 +93,6 @@ gw_router_init_caps(GwGateway *gw)
     gw->caps_ver = g_base64_encode(digest, len);
 }
 
-static GString *
-iq_result_open(xmpp_stanza_t *iq)
-{
-    GString *x = g_string_sized_new(512);
-
-    g_string_append(x, "<iq type='result'");
-    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
-    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
-    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
-    return x;
-}
-
 static void
 reply_error(GwGateway *gw, xmpp_stanza_t *stanza, const char *condition,
             const char *text)
@@ -138,8 +126,8 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
             return;
         }
     }
-    x = iq_result_open(iq);
-    g_string_append(x, "><query xmlns='" GW_NS_DISCO_INFO "'");
+    x = gw_stanza_iq_result_begin(iq);
+    g_string_append(x, "<query xmlns='" GW_NS_DISCO_INFO "'");
     gw_xml_append_attr(x, "node", node);
     g_string_append_c(x, '>');
     if (local == NULL) {
@@ -157,7 +145,8 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
             g_string_append_printf(x, "<feature var='%s'/>",
                                    (const char *)g_ptr_array_index(f, i));
     }
-    g_string_append(x, "</query></iq>");
+    g_string_append(x, "</query>");
+    gw_stanza_end(x, "iq");
     send_text(gw, x);
 }
 
@@ -198,18 +187,17 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
         disco_info(gw, iq, q, local);
     } else if (strcmp(type, "get") == 0 &&
                strcmp(ns, GW_NS_DISCO_ITEMS) == 0) {
-        GString *x = iq_result_open(iq);
-        g_string_append(x, "><query xmlns='" GW_NS_DISCO_ITEMS "'/></iq>");
+        GString *x = gw_stanza_iq_result_begin(iq);
+        g_string_append(x, "<query xmlns='" GW_NS_DISCO_ITEMS "'/>");
+        gw_stanza_end(x, "iq");
         send_text(gw, x);
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_PING) == 0) {
-        GString *x = iq_result_open(iq);
-        g_string_append(x, "/>");
-        send_text(gw, x);
+        send_text(gw, gw_stanza_iq_result(iq));
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_VERSION) == 0 &&
                local == NULL) {
-        GString *x = iq_result_open(iq);
+        GString *x = gw_stanza_iq_result_begin(iq);
         struct utsname u;
-        g_string_append(x, "><query xmlns='" GW_NS_VERSION "'>"
+        g_string_append(x, "<query xmlns='" GW_NS_VERSION "'>"
                            "<name>xmpp-sip-gateway</name>"
                            "<version>" GW_VERSION "</version>");
         if (uname(&u) == 0) {
@@ -217,7 +205,8 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
             gw_xml_append_escaped(x, u.sysname);
             g_string_append(x, "</os>");
         }
-        g_string_append(x, "</query></iq>");
+        g_string_append(x, "</query>");
+        gw_stanza_end(x, "iq");
         send_text(gw, x);
     } else {
         reply_error(gw, iq, "service-unavailable", NULL);
@@ -236,12 +225,8 @@ route_presence(GwGateway *gw, xmpp_stanza_t *p)
     /* Prosody never answers probes for a component (notes/peers.md): the
      * component domain itself is always available. */
     if (local == NULL && type != NULL && strcmp(type, "probe") == 0) {
-        GString *x = g_string_sized_new(128);
-        g_string_append(x, "<presence");
-        gw_xml_append_attr(x, "from", to);
-        gw_xml_append_attr(x, "to", xmpp_stanza_get_from(p));
-        g_string_append(x, "/>");
-        send_text(gw, x);
+        send_text(gw, gw_stanza_empty("presence", NULL, to,
+                                      xmpp_stanza_get_from(p), NULL));
         return;
     }
     if (local != NULL)

@@ -639,14 +639,11 @@ query_start(GwCaps *caps, JidEntry *e, const char *from, const char *node,
     e->query = q;
     caps->stats.queries++;
 
-    x = g_string_sized_new(256);
-    g_string_append(x, "<iq type='get'");
-    gw_xml_append_attr(x, "from", from);
-    gw_xml_append_attr(x, "to", e->full);
-    gw_xml_append_attr(x, "id", q->id);
-    g_string_append(x, "><query xmlns='" GW_NS_DISCO_INFO "'");
+    x = gw_stanza_begin("iq", "get", from, e->full, q->id);
+    g_string_append(x, "<query xmlns='" GW_NS_DISCO_INFO "'");
     gw_xml_append_attr(x, "node", node);
-    g_string_append(x, "/></iq>");
+    g_string_append(x, "/>");
+    gw_stanza_end(x, "iq");
     g_debug("caps: asking %s for disco#info%s%s", e->full,
             node ? " of " : "", node ? node : "");
     caps->send(x, caps->user_data);

@@ -18,32 +18,10 @@
  * nothing of its own between the handshake and the closing tag in
  * component mode (no SM, no keepalive pings), so the two never interleave.
  *
- * Written is not taken: the server may still bounce a stanza, and what the
- * kernel holds dies with the connection. A stanza sent with
- * gw_xmpp_link_send_confirmed() is confirmed only when the server answers
- * a XEP-0199 ping to the stanza's domain written after it. The server
- * handles a stream in order (Prosody: one session, one stanza at a time;
- * ejabberd: one process per component connection, whose routing of a
- * stanza to a local user or to the s2s connection is done before it reads
- * the next one), so the answer comes after the stanza was routed and after
- * any error the server (or, over s2s, the remote server, whose answers
- * come back on one connection in order) returned for it while routing.
- * Errors that come later (a client that bounces it, a session that dies
- * with it unsent) are not covered. Batching: at most one ping in flight
- * per domain; stanzas queued meanwhile wait for the next, written in the
- * dispatch that reads the answer, or PING_GAP_US after the last ping if
- * that is later. So at low rates a ping and its answer go with every
- * stanza, under load one per batch of what queued during a round trip or
- * PING_GAP_US, whichever is longer. Answers to our pings (result or error alike) never reach the
- * stanza handler.
- *
- *   message A, B   ping#1 (covers A, B)   message C   <- answer #1: A, B
- *   confirmed;  ping#2 (covers C)  ...  <- answer #2: C confirmed
- *
- * Each waiting stanza has a deadline ([xmpp] confirm_timeout_ms, checked
- * every 0.1 s while any waits); a ping unanswered by then is given up so
- * that the stanzas behind it get a new one. A lost stream fails every
- * stanza not yet confirmed.
+ * Confirmation (gw_xmpp_link_send_confirmed()): a stanza is taken once
+ * the server answers a XEP-0199 ping written after it; xmpp_confirm.c
+ * keeps those barriers, this file writes their pings and hands it the
+ * answers (xmpp_link_private.h).
  *
  *   connecting --handshake ok--> up --socket error/stream error--> down
  *       ^                                                           |
@@ -51,7 +29,7 @@
  */
 #define G_LOG_DOMAIN "gw-xmpp"
 
-#include "xmpp_link.h"
+#include "xmpp_link_private.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -59,11 +37,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "gw_error.h"
-#include "stanza.h"
 
 typedef struct {
     guint64 end; /* absolute output offset at which the stanza is written */
@@ -71,72 +47,12 @@ typedef struct {
     gpointer data;
 } Pending;
 
-/* A stanza awaiting confirmation. */
-typedef struct {
-    GList node;     /* in its barrier's covered or waiting queue */
-    gint64 deadline; /* monotonic, us */
-    GwXmppConfirmFunc func;
-    gpointer data;
-} Waiter;
-
-/* The confirmation state of one destination domain. */
-typedef struct {
-    char *domain;   /* the key in GwXmppLink.barriers */
-    GQueue covered; /* Waiter: written before the ping in flight */
-    GQueue waiting; /* Waiter: queued after it, or while none is in flight */
-    char *ping_id;  /* the ping in flight, or NULL */
-    gint64 ping_deadline;
-    gint64 last_ping; /* when the last one was written (monotonic, us) */
-    gboolean ready; /* in GwXmppLink.ready: a ping to write */
-} Barrier;
-
-typedef struct {
+struct LinkSource {
     GSource base;
     GwXmppLink *link;
     gpointer tag;
     int tag_fd;
     GIOCondition ev;
-} LinkSource;
-
-struct GwXmppLink {
-    const GwConfig *config;
-    GwXmppStanzaFunc on_stanza;
-    GwXmppStateFunc on_state;
-    gpointer user_data;
-
-    xmpp_ctx_t *ctx;
-    xmpp_conn_t *conn;
-    LinkSource *source;
-    int fd;          /* last socket libstrophe created, or -1 */
-    gboolean priming;
-    gboolean up;     /* handshake done, stream live */
-    gboolean connecting;
-    gboolean stopping;
-    gboolean kick;
-    guint reconnect_id;
-    guint attempts;  /* failed attempts since the last success */
-    GCancellable *resolve_cancel;
-
-    GByteArray *out;   /* unwritten bytes are out->data[out_pos..] */
-    gsize out_pos;
-    guint64 out_total; /* bytes ever queued */
-    guint64 out_done;  /* bytes ever written */
-    GQueue pending;    /* of Pending*, by end */
-
-    GHashTable *barriers; /* domain (ASCII case-insensitive) -> Barrier */
-    GQueue ready;         /* of Barrier*: a ping to write at the next flush */
-    char *ping_prefix;    /* "gwcXXXXXXXX-": ids of our pings */
-    gsize ping_prefix_len;
-    guint64 ping_seq;
-    guint n_waiters;
-    gint64 next_expiry;   /* when to look for expired waiters next */
-    gint64 ping_due;      /* the next paced ping (0: none waits) */
-
-    GSourceFunc stop_done;
-    gpointer stop_data;
-    guint stop_timeout_id;
-
-    GwXmppStats stats;
 };
 
 /* ---- memory and logging adapters ------------------------------------- */
@@ -179,8 +95,6 @@ static xmpp_log_t strophe_logger;
 
 /* ---- output buffer ----------------------------------------------------- */
 
-static void fail_barriers(GwXmppLink *self);
-
 /* The stream is gone: what was not written never will be, and nothing
  * waiting can be confirmed any more. */
 static void
@@ -196,7 +110,7 @@ fail_pending(GwXmppLink *self)
     g_byte_array_set_size(self->out, 0);
     self->out_pos = 0;
     self->out_done = self->out_total;
-    fail_barriers(self);
+    gw_xmpp_confirm_fail_all(self);
 }
 
 static void
@@ -249,257 +163,14 @@ out_len(const GwXmppLink *self)
     return self->out->len - self->out_pos;
 }
 
-static void
-append_out(GwXmppLink *self, const char *xml, gsize len)
+void
+gw_xmpp_link_append(GwXmppLink *self, const char *xml, gsize len)
 {
     if (self->config->log.stanzas)
         g_debug("SEND %.*s", (int)MIN(len, 4096), xml);
     g_byte_array_append(self->out, (const guint8 *)xml, (guint)len);
     self->out_total += len;
     self->stats.stanzas_out++;
-}
-
-/* ---- confirmation barriers ---------------------------------------------- */
-
-/* Domains compare ASCII case-insensitively (RFC 7622 3.2: DNS labels). */
-static guint
-domain_hash(gconstpointer key)
-{
-    guint h = 5381;
-
-    for (const char *p = key; *p != '\0'; p++)
-        h = h * 33 + (guchar)g_ascii_tolower(*p);
-    return h;
-}
-
-static gboolean
-domain_equal(gconstpointer a, gconstpointer b)
-{
-    return g_ascii_strcasecmp(a, b) == 0;
-}
-
-static void
-barrier_free(Barrier *b)
-{
-    g_free(b->domain);
-    g_free(b->ping_id);
-    g_free(b);
-}
-
-static void
-mark_ready(GwXmppLink *self, Barrier *b)
-{
-    if (!b->ready) {
-        b->ready = TRUE;
-        g_queue_push_tail(&self->ready, b);
-    }
-}
-
-/* Drops a barrier that has nothing left to do. */
-static void
-barrier_maybe_drop(GwXmppLink *self, Barrier *b)
-{
-    if (b->ping_id == NULL && !b->ready && b->covered.length == 0 &&
-        b->waiting.length == 0) {
-        g_hash_table_remove(self->barriers, b->domain);
-        barrier_free(b);
-    }
-}
-
-/* Runs and frees the waiters of q (detached by the caller first: a
- * callback may queue new stanzas). */
-static void
-finish_waiters(GwXmppLink *self, GQueue *q, GwXmppOutcome outcome)
-{
-    GList *l;
-
-    while ((l = g_queue_pop_head_link(q)) != NULL) {
-        Waiter *w = l->data;
-
-        self->n_waiters--;
-        if (outcome == GW_XMPP_CONFIRMED)
-            self->stats.confirmed++;
-        w->func(outcome, w->data);
-        g_free(w);
-    }
-}
-
-/* One ping per ready domain, behind everything queued so far, but not
- * sooner than PING_GAP_US after the last one to that domain: under load
- * the answers come back within tens of microseconds, and a ping per
- * answer made the server route half a ping (two stanzas) per message at
- * 20,000/s. Paced, a ping covers what came in PING_GAP_US (at 20,000/s
- * ten messages); at 1,000/s evenly spaced the last ping is older than
- * that and nothing waits. */
-#define PING_GAP_US 500
-
-static void
-write_pings(GwXmppLink *self, gint64 now)
-{
-    GQueue later = G_QUEUE_INIT;
-    Barrier *b;
-
-    self->ping_due = 0;
-    while ((b = g_queue_pop_head(&self->ready)) != NULL) {
-        g_autoptr(GString) x = NULL;
-
-        if (b->ping_id != NULL || b->waiting.length == 0) {
-            b->ready = FALSE;
-            barrier_maybe_drop(self, b);
-            continue;
-        }
-        if (now < b->last_ping + PING_GAP_US) {
-            g_queue_push_tail(&later, b); /* still ready */
-            if (self->ping_due == 0 ||
-                b->last_ping + PING_GAP_US < self->ping_due)
-                self->ping_due = b->last_ping + PING_GAP_US;
-            continue;
-        }
-        b->ready = FALSE;
-        b->last_ping = now;
-        g_assert(b->covered.length == 0); /* no ping was in flight */
-        b->covered = b->waiting;
-        g_queue_init(&b->waiting);
-        b->ping_id = g_strdup_printf("%s%" G_GUINT64_FORMAT,
-                                     self->ping_prefix, ++self->ping_seq);
-        b->ping_deadline =
-            now + (gint64)self->config->xmpp.confirm_timeout_ms * 1000;
-        x = g_string_sized_new(160);
-        g_string_append(x, "<iq type='get'");
-        gw_xml_append_attr(x, "from", self->config->xmpp.component_domain);
-        gw_xml_append_attr(x, "to", b->domain);
-        gw_xml_append_attr(x, "id", b->ping_id);
-        g_string_append(x, "><ping xmlns='" GW_NS_PING "'/></iq>");
-        append_out(self, x->str, x->len);
-        self->stats.pings_out++;
-    }
-    self->ready = later;
-}
-
-/* The barrier whose ping `id` is, answered from `from` (NULL: the server
- * itself, which may leave it out). */
-static Barrier *
-find_ping(GwXmppLink *self, const char *id, const char *from)
-{
-    GHashTableIter it;
-    Barrier *b;
-
-    if (from != NULL) {
-        b = g_hash_table_lookup(self->barriers, from);
-        return b != NULL && g_strcmp0(b->ping_id, id) == 0 ? b : NULL;
-    }
-    g_hash_table_iter_init(&it, self->barriers);
-    while (g_hash_table_iter_next(&it, NULL, (gpointer *)&b))
-        if (g_strcmp0(b->ping_id, id) == 0)
-            return b;
-    return NULL;
-}
-
-/* An answer to one of our pings? Then it is consumed here (TRUE): the
- * stanzas it covers are confirmed, the next ping is due. */
-static gboolean
-take_ping_answer(GwXmppLink *self, xmpp_stanza_t *stanza)
-{
-    const char *id = xmpp_stanza_get_id(stanza);
-    const char *type, *from;
-    Barrier *b;
-    GQueue done;
-
-    if (id == NULL ||
-        strncmp(id, self->ping_prefix, self->ping_prefix_len) != 0 ||
-        g_strcmp0(xmpp_stanza_get_name(stanza), "iq") != 0)
-        return FALSE;
-    type = xmpp_stanza_get_type(stanza);
-    if (g_strcmp0(type, "result") != 0 && g_strcmp0(type, "error") != 0)
-        return FALSE;
-    from = xmpp_stanza_get_from(stanza);
-    b = find_ping(self, id, from);
-    if (b == NULL) {
-        /* given up after confirm_timeout_ms, or not from its domain */
-        g_debug("XMPP link: late or stray answer to ping %s from %s", id,
-                from ? from : "the server");
-        return TRUE;
-    }
-    if (self->config->log.stanzas)
-        g_debug("XMPP link: %s answered ping %s (%s): %u stanza(s) "
-                "confirmed",
-                b->domain, id, type, b->covered.length);
-    done = b->covered;
-    g_queue_init(&b->covered);
-    g_clear_pointer(&b->ping_id, g_free);
-    if (b->waiting.length > 0)
-        mark_ready(self, b);
-    else
-        barrier_maybe_drop(self, b);
-    finish_waiters(self, &done, GW_XMPP_CONFIRMED);
-    return TRUE;
-}
-
-/* Moves the waiters of q whose deadline has passed to late (q is in
- * queueing order, so they are at its head). */
-static void
-take_expired(GQueue *q, GQueue *late, gint64 now)
-{
-    GList *l;
-
-    while ((l = q->head) != NULL && ((Waiter *)l->data)->deadline <= now)
-        g_queue_push_tail_link(late, g_queue_pop_head_link(q));
-}
-
-static void
-expire_waiters(GwXmppLink *self, gint64 now)
-{
-    GQueue late = G_QUEUE_INIT;
-    GHashTableIter it;
-    Barrier *b;
-
-    g_hash_table_iter_init(&it, self->barriers);
-    while (g_hash_table_iter_next(&it, NULL, (gpointer *)&b)) {
-        take_expired(&b->covered, &late, now);
-        if (b->covered.length == 0)
-            take_expired(&b->waiting, &late, now);
-        if (b->ping_id != NULL && now >= b->ping_deadline) {
-            /* lost or very late: the stanzas behind it need their own */
-            g_info("XMPP link: no answer from %s to ping %s in %u ms",
-                   b->domain, b->ping_id,
-                   self->config->xmpp.confirm_timeout_ms);
-            g_assert(b->covered.length == 0); /* all queued before it */
-            g_clear_pointer(&b->ping_id, g_free);
-            if (b->waiting.length > 0)
-                mark_ready(self, b);
-        }
-        if (b->ping_id == NULL && !b->ready && b->covered.length == 0 &&
-            b->waiting.length == 0) {
-            g_hash_table_iter_remove(&it);
-            barrier_free(b);
-        }
-    }
-    if (late.length > 0)
-        g_info("XMPP link: %u stanza(s) not confirmed within %u ms",
-               late.length, self->config->xmpp.confirm_timeout_ms);
-    finish_waiters(self, &late, GW_XMPP_UNCONFIRMED);
-}
-
-static void
-fail_barriers(GwXmppLink *self)
-{
-    GQueue lost = G_QUEUE_INIT;
-    GHashTableIter it;
-    Barrier *b;
-
-    g_queue_clear(&self->ready);
-    self->ping_due = 0;
-    g_hash_table_iter_init(&it, self->barriers);
-    while (g_hash_table_iter_next(&it, NULL, (gpointer *)&b)) {
-        GList *l;
-        while ((l = g_queue_pop_head_link(&b->covered)) != NULL)
-            g_queue_push_tail_link(&lost, l);
-        while ((l = g_queue_pop_head_link(&b->waiting)) != NULL)
-            g_queue_push_tail_link(&lost, l);
-        g_hash_table_iter_remove(&it);
-        barrier_free(b);
-    }
-    finish_waiters(self, &lost, GW_XMPP_LOST);
 }
 
 /* ---- the GSource ------------------------------------------------------- */
@@ -534,9 +205,9 @@ source_prepare(GSource *src, gint *timeout)
         *timeout = 0;
         return TRUE;
     }
-    if (self->up && self->ping_due != 0) {
-        /* a paced ping (write_pings()) */
-        gint64 left = self->ping_due - g_get_monotonic_time();
+    if (self->up && self->confirm.ping_due != 0) {
+        /* a paced ping (gw_xmpp_confirm_write_pings()) */
+        gint64 left = self->confirm.ping_due - g_get_monotonic_time();
         if (left <= 0)
             return TRUE;
         *timeout = (gint)((left + 999) / 1000);
@@ -582,12 +253,12 @@ source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     }
     now = g_get_monotonic_time();
     if (self->up) {
-        if (self->n_waiters > 0 && now >= self->next_expiry) {
-            expire_waiters(self, now);
-            self->next_expiry = now + 100 * 1000;
+        if (self->confirm.n_waiters > 0 && now >= self->confirm.next_expiry) {
+            gw_xmpp_confirm_expire(self, now);
+            self->confirm.next_expiry = now + 100 * 1000;
         }
-        if (self->ready.length > 0)
-            write_pings(self, now);
+        if (self->confirm.ready.length > 0)
+            gw_xmpp_confirm_write_pings(self, now);
         if (out_len(self) > 0 && !flush_out(self))
             on_write_error(self);
     }
@@ -602,7 +273,7 @@ source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     {
         /* 0.1 s while stanzas await confirmation: their deadlines */
         gint64 period = self->connecting        ? 20 * 1000
-                        : self->n_waiters > 0 ? 100 * 1000
+                        : self->confirm.n_waiters > 0 ? 100 * 1000
                                               : G_USEC_PER_SEC;
         gint64 rt = g_source_get_ready_time(src);
         if (rt < 0 || rt <= now || rt > now + period)
@@ -840,7 +511,8 @@ on_any_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *userdata)
     GwXmppLink *self = userdata;
 
     self->stats.stanzas_in++;
-    if (self->ping_seq > 0 && take_ping_answer(self, stanza))
+    if (self->confirm.ping_seq > 0 &&
+        gw_xmpp_confirm_take_answer(self, stanza))
         return 1;
     if (self->on_stanza != NULL)
         self->on_stanza(stanza, self->user_data);
@@ -865,10 +537,7 @@ gw_xmpp_link_new(const GwConfig *config, GwXmppStanzaFunc on_stanza,
     self->fd = -1;
     self->out = g_byte_array_new();
     g_queue_init(&self->pending);
-    self->barriers = g_hash_table_new(domain_hash, domain_equal);
-    g_queue_init(&self->ready);
-    self->ping_prefix = g_strdup_printf("gwc%08x-", g_random_int());
-    self->ping_prefix_len = strlen(self->ping_prefix);
+    gw_xmpp_confirm_init(self);
     the_link = self;
 
     xmpp_initialize();
@@ -943,8 +612,9 @@ gw_xmpp_link_stop(GwXmppLink *self, GSourceFunc done, gpointer data)
     }
     self->stop_done = done;
     self->stop_data = data;
-    if (self->up && self->ready.length > 0)
-        write_pings(self, g_get_monotonic_time()); /* answers may still come */
+    if (self->up && self->confirm.ready.length > 0)
+        /* answers may still come */
+        gw_xmpp_confirm_write_pings(self, g_get_monotonic_time());
     if (self->up && out_len(self) > 0) {
         /* a last bounded attempt to write what was accepted */
         struct pollfd p = { .fd = self->fd, .events = POLLOUT };
@@ -988,7 +658,7 @@ gw_xmpp_link_send(GwXmppLink *self, const char *xml, gsize len,
 {
     if (!check_room(self, len, error))
         return FALSE;
-    append_out(self, xml, len);
+    gw_xmpp_link_append(self, xml, len);
     if (sent != NULL) {
         Pending *p = g_new(Pending, 1);
         p->end = self->out_total;
@@ -1004,35 +674,14 @@ gw_xmpp_link_send_confirmed(GwXmppLink *self, const char *xml, gsize len,
                             const char *domain, GwXmppConfirmFunc done,
                             gpointer user_data, GError **error)
 {
-    Barrier *b;
-    Waiter *w;
-
     g_return_val_if_fail(domain != NULL && *domain != '\0', FALSE);
     g_return_val_if_fail(done != NULL, FALSE);
     if (!check_room(self, len, error))
         return FALSE;
-    append_out(self, xml, len);
-    b = g_hash_table_lookup(self->barriers, domain);
-    if (b == NULL) {
-        b = g_new0(Barrier, 1);
-        b->domain = g_strdup(domain);
-        g_queue_init(&b->covered);
-        g_queue_init(&b->waiting);
-        g_hash_table_insert(self->barriers, b->domain, b);
-    }
-    w = g_new0(Waiter, 1);
-    w->node.data = w;
-    w->deadline = g_get_monotonic_time() +
-                  (gint64)self->config->xmpp.confirm_timeout_ms * 1000;
-    w->func = done;
-    w->data = user_data;
-    g_queue_push_tail_link(&b->waiting, &w->node);
-    self->n_waiters++;
-    if (b->ping_id == NULL)
-        mark_ready(self, b); /* else the answer to the one in flight */
+    gw_xmpp_link_append(self, xml, len);
+    gw_xmpp_confirm_add(self, domain, done, user_data);
     return TRUE;
 }
-
 
 void
 gw_xmpp_link_send_text(GwXmppLink *self, GString *xml)
@@ -1068,8 +717,7 @@ gw_xmpp_link_free(GwXmppLink *self)
     xmpp_ctx_free(self->ctx);
     xmpp_shutdown();
     g_byte_array_unref(self->out);
-    g_hash_table_unref(self->barriers);
-    g_free(self->ping_prefix);
+    gw_xmpp_confirm_clear(self);
     the_link = NULL;
     g_free(self);
 }
