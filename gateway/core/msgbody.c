@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "gw_error.h"
+#include "xml_read.h"
 #include "xml_text.h"
 
 void
@@ -146,10 +147,8 @@ gw_msgbody_iscomposing_read(const char *body, gsize len, GError **error)
     const char *state = NULL;
 
     g_return_val_if_fail(body != NULL || len == 0, NULL);
-    if (len > 0 && len <= G_MAXINT)
-        doc = xmlReadMemory(body, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                XML_PARSE_NOWARNING);
+    /* no DOCTYPE, no entities: as PIDF (core/xml_read.c) */
+    doc = gw_xml_read_untrusted(body, len, GW_MSGBODY_MAX_ISCOMPOSING, NULL);
     root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (root != NULL && root->ns != NULL &&
         xmlStrcmp(root->name, BAD_CAST "isComposing") == 0 &&

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
 #define GW_CT_CPIM "message/cpim"
 #define GW_CT_ISCOMPOSING "application/im-iscomposing+xml"
 #define GW_NS_ISCOMPOSING "urn:ietf:params:xml:ns:im-iscomposing"
+/* An isComposing document is a few hundred bytes (RFC 3994 section 4). */
+#define GW_MSGBODY_MAX_ISCOMPOSING 16384
 
 /* ---- the whole body ---------------------------------------------------- */
 

@@ -75,6 +75,7 @@
  * trimming, cut and tag check, so parse(build(parse(doc))) is stable.
  */
 #include "pidf.h"
+#include "xml_read.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -96,8 +97,6 @@
  * one escaped twice could otherwise outgrow GW_PIDF_MAX_INPUT. */
 #define MAX_STATUS 1024
 #define MAX_LANG 64
-#define PARSE_OPTIONS                                                          \
-    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
 static void
 xml_chars_free(xmlChar *p)
@@ -106,7 +105,6 @@ xml_chars_free(xmlChar *p)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlChar, xml_chars_free)
 
 /* clang-format off */
@@ -622,67 +620,19 @@ check_limits(const xmlNode *node, guint depth, guint *count, GError **error)
     return TRUE;
 }
 
-static void
-set_not_well_formed(const xmlParserCtxt *ctxt, GError **error)
-{
-    const xmlError *e = &ctxt->lastError;
-    g_autofree char *msg = g_strdup(e->message != NULL ? e->message : "");
-
-    g_strstrip(g_strdelimit(msg, "\r\n", ' '));
-    g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
-                "not well-formed xml at line %d: '%.64s'", e->line, msg);
-}
-
-/* SAX internalSubset: called at "<!DOCTYPE", before any declaration in it
- * is read, so no entity is ever declared, let alone expanded or fetched. */
-static void
-refuse_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
-               const xmlChar *system_id)
-{
-    xmlParserCtxt *ctxt = ctx;
-
-    *(gboolean *)ctxt->_private = TRUE;
-    xmlStopParser(ctxt);
-}
-
 /* The document, or NULL and a MALFORMED error. */
 static xmlDoc *
 read_doc(const char *xml, gsize len, GError **error)
 {
-    g_autoptr(xmlParserCtxt) ctxt = NULL;
-    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(GError) read_error = NULL;
+    g_autoptr(xmlDoc) doc = gw_xml_read_untrusted(xml, len, GW_PIDF_MAX_INPUT,
+                                                   &read_error);
     const xmlNode *root;
     guint count = 0;
-    gboolean doctype = FALSE;
 
-    if (len == 0) {
-        g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
-                    "empty document");
-        return NULL;
-    }
-    if (len > GW_PIDF_MAX_INPUT) {
-        g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
-                    "document of %" G_GSIZE_FORMAT " bytes exceeds the "
-                    "limit of %d",
-                    len, GW_PIDF_MAX_INPUT);
-        return NULL;
-    }
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
-                    "cannot create an xml parser");
-        return NULL;
-    }
-    ctxt->sax->internalSubset = refuse_doctype;
-    ctxt->_private = &doctype;
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, PARSE_OPTIONS);
-    if (doctype || (doc != NULL && (doc->intSubset || doc->extSubset))) {
-        g_set_error(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
-                    "document type declarations are not allowed");
-        return NULL;
-    }
-    if (doc == NULL || !ctxt->wellFormed) {
-        set_not_well_formed(ctxt, error);
+    if (doc == NULL) {
+        g_set_error_literal(error, GW_PIDF_ERROR, GW_PIDF_ERROR_MALFORMED,
+                            read_error->message);
         return NULL;
     }
     root = xmlDocGetRootElement(doc);
