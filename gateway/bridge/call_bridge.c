@@ -49,6 +49,7 @@
 #include "media.h"
 #include "presence_bridge.h"
 #include "stanza.h"
+#include "stanza_xml.h"
 
 #define NS_JMI "urn:xmpp:jingle-message:0"
 #define NS_JINGLE "urn:xmpp:jingle:1"
@@ -188,14 +189,10 @@ static void
 send_jmi(GwCallBridge *b, const char *from, const char *to, const char *sid,
          const char *element, const char *reason, const char *text)
 {
-    GString *x = g_string_sized_new(384);
     g_autofree char *id = g_strdup_printf("jm-%s-%s", element, sid);
+    GString *x = gw_stanza_begin("message", "chat", from, to, id);
 
-    g_string_append(x, "<message type='chat'");
-    gw_xml_append_attr(x, "from", from);
-    gw_xml_append_attr(x, "to", to);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append_printf(x, "><%s xmlns='" NS_JMI "'", element);
+    g_string_append_printf(x, "<%s xmlns='" NS_JMI "'", element);
     gw_xml_append_attr(x, "id", sid);
     if (reason != NULL) {
         g_string_append_printf(x, "><reason xmlns='" NS_JINGLE "'><%s/>",
@@ -209,7 +206,8 @@ send_jmi(GwCallBridge *b, const char *from, const char *to, const char *sid,
     } else {
         g_string_append(x, "/>");
     }
-    g_string_append(x, "<store xmlns='" NS_HINTS "'/></message>");
+    g_string_append(x, "<store xmlns='" NS_HINTS "'/>");
+    gw_stanza_end(x, "message");
     send_text(b, x);
 }
 
@@ -219,19 +217,14 @@ static void
 send_jingle(Call *c, const char *jingle_xml)
 {
     GwCallBridge *b = c->b;
-    GString *x = g_string_sized_new(strlen(jingle_xml) + 256);
     char *id = g_strdup_printf("gwj-%" G_GUINT64_FORMAT, ++b->next_iq);
     guint64 *serial = g_new(guint64, 1);
+    GString *x = gw_stanza_begin("iq", "set", c->gw_full, c->xmpp_full, id);
 
     *serial = c->serial;
     g_hash_table_insert(b->iq_ids, id, serial);
-    g_string_append(x, "<iq type='set'");
-    gw_xml_append_attr(x, "from", c->gw_full);
-    gw_xml_append_attr(x, "to", c->xmpp_full);
-    gw_xml_append_attr(x, "id", id);
-    g_string_append_c(x, '>');
     g_string_append(x, jingle_xml);
-    g_string_append(x, "</iq>");
+    gw_stanza_end(x, "iq");
     send_text(b, x);
 }
 
@@ -258,14 +251,7 @@ send_jingle_simple(Call *c, const char *action, const char *inner)
 static void
 iq_result(GwCallBridge *b, xmpp_stanza_t *iq)
 {
-    GString *x = g_string_sized_new(192);
-
-    g_string_append(x, "<iq type='result'");
-    gw_xml_append_attr(x, "from", xmpp_stanza_get_to(iq));
-    gw_xml_append_attr(x, "to", xmpp_stanza_get_from(iq));
-    gw_xml_append_attr(x, "id", xmpp_stanza_get_id(iq));
-    g_string_append(x, "/>");
-    send_text(b, x);
+    send_text(b, gw_stanza_iq_result(iq));
 }
 
 /* An iq error, with a Jingle-specific condition (XEP-0166 10) or none. */
@@ -279,16 +265,14 @@ iq_error(GwCallBridge *b, xmpp_stanza_t *iq, const char *condition,
     send_text(b, gw_stanza_error_reply(iq, NULL, &e, text));
 }
 
-static char *
-stanza_to_text(GwCallBridge *b, xmpp_stanza_t *s, gsize *len)
+/* The session a <jingle/> element carries, read from the stanza's own
+ * tree, or NULL and the error to answer with. */
+static JsdpSession *
+session_from_jingle(xmpp_stanza_t *jingle, GError **error)
 {
-    char *buf = NULL;
-    size_t n = 0;
+    g_autoptr(xmlNode) node = gw_xml_from_stanza(jingle, error);
 
-    if (xmpp_stanza_to_text(s, &buf, &n) != XMPP_EOK)
-        return NULL;
-    *len = n;
-    return buf; /* our libstrophe context allocates with GLib */
+    return node != NULL ? jsdp_session_from_jingle(node, error) : NULL;
 }
 
 /* The local part of a JID, unescaped: the ACL's destination. */
@@ -510,61 +494,6 @@ has_audio(const JsdpSession *s)
     return FALSE;
 }
 
-/* rtpengine's answers name m= sections differently (or not at all), and
- * drop the BUNDLE group (notes/media.md): the answer takes the offer's
- * content names in m= order (RFC 3264 keeps the order) and its group. */
-static void
-align_with_offer(JsdpSession *answer, const JsdpSession *offer)
-{
-    for (guint i = 0; i < answer->contents->len && i < offer->contents->len;
-         i++) {
-        JsdpContent *a = g_ptr_array_index(answer->contents, i);
-        const JsdpContent *o = g_ptr_array_index(offer->contents, i);
-        g_free(a->name);
-        a->name = g_strdup(o->name);
-        a->creator = o->creator;
-    }
-    if (answer->groups->len == 0) {
-        for (guint i = 0; i < offer->groups->len; i++) {
-            const JsdpGroup *og = g_ptr_array_index(offer->groups, i);
-            JsdpGroup *g = jsdp_group_new(og->semantics);
-            for (guint j = 0; j < og->names->len; j++)
-                g_ptr_array_add(g->names,
-                                g_strdup(g_ptr_array_index(og->names, j)));
-            g_ptr_array_add(answer->groups, g);
-        }
-    }
-}
-
-/* rtpengine rewrites SSRCs when it transcodes (INJECT_DTMF makes it decode
- * and re-encode): the SIP peer's a=ssrc must not reach the XMPP client,
- * whose libwebrtc binds the track to an announced SSRC and plays silence
- * when the media comes under another one (found by test_webrtc.py). */
-static void
-drop_sources(JsdpSession *s)
-{
-    for (guint i = 0; i < s->contents->len; i++) {
-        JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        if (ct->sources != NULL)
-            g_ptr_array_set_size(ct->sources, 0);
-        if (ct->ssrc_groups != NULL)
-            g_ptr_array_set_size(ct->ssrc_groups, 0);
-    }
-}
-
-/* Names contents that came without one (SDP without a=mid). */
-static void
-name_contents(JsdpSession *s)
-{
-    for (guint i = 0; i < s->contents->len; i++) {
-        JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        if (ct->name == NULL)
-            ct->name = g_strdup_printf("%s%u", ct->media ? ct->media : "m",
-                                       i);
-        ct->creator = JSDP_ROLE_INITIATOR;
-    }
-}
-
 static char *
 session_to_sdp(const JsdpSession *s, JsdpRole author, GError **error)
 {
@@ -673,16 +602,8 @@ on_propose(GwCallBridge *b, xmpp_stanza_t *msg, xmpp_stanza_t *propose)
         return;
     /* XEP-0184: the receipt tells Conversations that a device rings */
     if (gw_stanza_child(msg, "request", GW_NS_RECEIPTS) != NULL &&
-        xmpp_stanza_get_id(msg) != NULL) {
-        GString *x = g_string_sized_new(256);
-        g_string_append(x, "<message");
-        gw_xml_append_attr(x, "from", to);
-        gw_xml_append_attr(x, "to", from);
-        g_string_append(x, "><received xmlns='" GW_NS_RECEIPTS "'");
-        gw_xml_append_attr(x, "id", xmpp_stanza_get_id(msg));
-        g_string_append(x, "/></message>");
-        send_text(b, x);
-    }
+        xmpp_stanza_get_id(msg) != NULL)
+        send_text(b, gw_stanza_receipt(to, from, xmpp_stanza_get_id(msg)));
     if (g_hash_table_contains(b->calls, sid))
         return; /* a repeated propose */
     for (xmpp_stanza_t *d = xmpp_stanza_get_children(propose); d;
@@ -730,8 +651,7 @@ on_session_initiate(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j)
     const char *from = xmpp_stanza_get_from(iq);
     Call *c = sid ? g_hash_table_lookup(b->calls, sid) : NULL;
     g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL, *sdp = NULL;
-    gsize len = 0;
+    g_autofree char *sdp = NULL;
     JsdpSession *s;
     const char *reason = NULL;
 
@@ -744,12 +664,9 @@ on_session_initiate(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *j)
         iq_error(b, iq, "conflict", NULL, "a session with this sid exists");
         return;
     }
-    text = stanza_to_text(b, iq, &len);
-    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
-             : NULL;
+    s = session_from_jingle(j, &error);
     if (s == NULL) {
-        iq_error(b, iq, "bad-request", NULL,
-                 error ? error->message : "cannot read the session");
+        iq_error(b, iq, "bad-request", NULL, error->message);
         return;
     }
     if (c == NULL) {
@@ -847,8 +764,8 @@ on_out_accept_ready(const char *sdp, const GError *error, gpointer data)
         call_end(c, "failed-application", 0, perr->message);
         return;
     }
-    align_with_offer(ans, c->xmpp_session);
-    drop_sources(ans);
+    jsdp_session_align_answer(ans, c->xmpp_session);
+    jsdp_session_drop_sources(ans);
     jingle = session_to_jingle(ans, "session-accept", c);
     jsdp_session_free(ans);
     if (jingle == NULL) {
@@ -963,39 +880,6 @@ sip_info(gpointer data, const char *content_type, const char *body,
     }
 }
 
-/* The SDP with every direction attribute set to `dir` (and one added if
- * there was none) and the o= version set to `version`. (transfer full) */
-static char *
-sdp_with_direction(const char *sdp, const char *dir, guint version)
-{
-    g_auto(GStrv) lines = g_strsplit(sdp, "\n", -1);
-    GString *out = g_string_sized_new(strlen(sdp) + 32);
-    gboolean had = FALSE;
-
-    for (guint i = 0; lines[i] != NULL; i++) {
-        char *l = g_strchomp(lines[i]);
-        if (*l == '\0')
-            continue;
-        if (strcmp(l, "a=sendrecv") == 0 || strcmp(l, "a=sendonly") == 0 ||
-            strcmp(l, "a=recvonly") == 0 || strcmp(l, "a=inactive") == 0) {
-            g_string_append_printf(out, "a=%s\r\n", dir);
-            had = TRUE;
-        } else if (g_str_has_prefix(l, "o=")) {
-            g_auto(GStrv) f = g_strsplit(l, " ", 6);
-            if (g_strv_length(f) == 6)
-                g_string_append_printf(out, "%s %s %u %s %s %s\r\n", f[0],
-                                       f[1], version, f[3], f[4], f[5]);
-            else
-                g_string_append_printf(out, "%s\r\n", l);
-        } else {
-            g_string_append_printf(out, "%s\r\n", l);
-        }
-    }
-    if (!had)
-        g_string_append_printf(out, "a=%s\r\n", dir);
-    return g_string_free(out, FALSE);
-}
-
 static gboolean
 sdp_is_hold(const char *sdp)
 {
@@ -1089,15 +973,24 @@ sip_reinvite(gpointer data, const char *sdp)
 static void
 xmpp_hold(Call *c, gboolean hold)
 {
+    g_autoptr(GError) error = NULL;
     g_autofree char *sdp = NULL;
 
     if (hold == c->held_by_xmpp || c->state != ST_ACTIVE || c->sip == NULL ||
         c->sip_sdp_out == NULL)
         return;
+    /* we offer it: the initiator of this exchange, who sends on hold */
+    sdp = jsdp_sdp_set_direction(
+        c->sip_sdp_out, -1,
+        hold ? JSDP_SENDERS_INITIATOR : JSDP_SENDERS_BOTH,
+        JSDP_ROLE_INITIATOR, c->sdp_version + 1 + 1000, &error);
+    if (sdp == NULL) {
+        CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: no re-INVITE for %s: %s",
+                 c->sid, hold ? "hold" : "resume", error->message);
+        return;
+    }
     c->held_by_xmpp = hold;
     c->sdp_version++;
-    sdp = sdp_with_direction(c->sip_sdp_out, hold ? "sendonly" : "sendrecv",
-                             c->sdp_version + 1000);
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP side %s", c->sid,
              hold ? "holds" : "resumes");
     gw_sip_call_reinvite(c->sip, sdp);
@@ -1220,25 +1113,24 @@ static void
 send_propose(Call *c)
 {
     const JsdpSession *s = c->xmpp_session;
-    GString *x = g_string_sized_new(512);
+    g_autofree char *id = g_strconcat("jm-propose-", c->sid, NULL);
+    GString *x = gw_stanza_begin("message", "chat", c->gw_full,
+                                 c->xmpp_bare, id);
 
-    g_string_append(x, "<message type='chat'");
-    gw_xml_append_attr(x, "from", c->gw_full);
-    gw_xml_append_attr(x, "to", c->xmpp_bare);
-    g_string_append_printf(x, " id='jm-propose-%s'>", c->sid);
     g_string_append(x, "<propose xmlns='" NS_JMI "'");
     gw_xml_append_attr(x, "id", c->sid);
     g_string_append_c(x, '>');
     for (guint i = 0; i < s->contents->len; i++) {
         const JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        if (!ct->rejected && ct->media != NULL)
-            g_string_append_printf(x,
-                                   "<description xmlns='" NS_RTP
-                                   "' media='%s'/>",
-                                   ct->media);
+        if (!ct->rejected && ct->media != NULL) {
+            g_string_append(x, "<description xmlns='" NS_RTP "'");
+            gw_xml_append_attr(x, "media", ct->media);
+            g_string_append(x, "/>");
+        }
     }
-    g_string_append(x, "</propose><request xmlns='" GW_NS_RECEIPTS
-                       "'/><store xmlns='" NS_HINTS "'/></message>");
+    g_string_append(x, "</propose><request xmlns='" GW_NS_RECEIPTS "'/>"
+                       "<store xmlns='" NS_HINTS "'/>");
+    gw_stanza_end(x, "message");
     send_text(c->b, x);
 }
 
@@ -1381,8 +1273,9 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
         call_end(c, NULL, 488, NULL);
         return;
     }
-    name_contents(s);
-    drop_sources(s);
+    /* our offer: the gateway initiates the Jingle session */
+    jsdp_session_name_contents(s, JSDP_ROLE_INITIATOR);
+    jsdp_session_drop_sources(s);
     c->xmpp_session = s;
     c->media_ready = TRUE;
     c->state = ST_PROPOSED;
@@ -1451,20 +1344,16 @@ static void
 on_session_accept(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree char *text = NULL, *sdp = NULL;
-    gsize len = 0;
+    g_autofree char *sdp = NULL;
     g_autoptr(JsdpSession) s = NULL;
 
     if (c->dir != DIR_IN || c->state != ST_INVITING) {
         iq_error(b, iq, "unexpected-request", "out-of-order", NULL);
         return;
     }
-    text = stanza_to_text(b, iq, &len);
-    s = text ? jsdp_session_from_jingle_string(text, (gssize)len, &error)
-             : NULL;
+    s = session_from_jingle(jingle_of(iq), &error);
     if (s == NULL) {
-        iq_error(b, iq, "bad-request", NULL,
-                 error ? error->message : "cannot read the session");
+        iq_error(b, iq, "bad-request", NULL, error->message);
         return;
     }
     iq_result(b, iq);
