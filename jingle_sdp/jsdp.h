@@ -474,6 +474,44 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSsrcGroup, jsdp_ssrc_group_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpGroup, jsdp_group_free)
 
 
+/* ---- operations for a party that negotiates through a relay ----------
+ * The call bridge offers and answers through rtpengine, which rewrites
+ * each SDP; these put back what the rewriting loses. jsdp_ops.c. */
+
+/* Makes `answer` (a relay's rewrite of the answer to `offer`) match the
+ * offer: the i-th content takes the i-th offered content's name and
+ * creator (RFC 3264 6: an answer keeps the offer's m= order); names in the
+ * answer's own groups follow; an answer without groups takes the offer's
+ * (rtpengine drops a=group:BUNDLE, notes/media.md), each limited to the
+ * names the answer has, an emptied one left out. Contents past the shorter
+ * list are left alone. Both non-NULL; offer unchanged. */
+void jsdp_session_align_answer(JsdpSession *answer, const JsdpSession *offer);
+
+/* Empties every content's XEP-0339 sources and ssrc-groups (a=ssrc,
+ * a=ssrc-group): a relay that transcodes sends under SSRCs of its own, and
+ * a client that binds its track to an announced SSRC then plays nothing.
+ * s non-NULL. */
+void jsdp_session_drop_sources(JsdpSession *s);
+
+/* Sets every content's creator, and names each content that has no name
+ * "<media><index>" ("m<index>" without media), made unique with "-<k>"
+ * (k = 2, 3 ...) if another content already has that name. s non-NULL. */
+void jsdp_session_name_contents(JsdpSession *s, JsdpRole creator);
+
+/* SDP text (len -1: NUL-terminated) with every direction attribute
+ * (a=sendrecv/sendonly/recvonly/inactive, session or media level) saying
+ * `senders` as `author` writes it (JSDP_SENDERS_INITIATOR by the initiator:
+ * a=sendonly), and the session o= line's sess-version set to `version`
+ * (RFC 3264 8). A media section without a direction attribute, when the
+ * session part has none either, gets one after its last line; an SDP
+ * without media section gets one in its session part. Every other line is
+ * kept byte for byte, line ends included; added lines end as v= does.
+ * Returns owned text (g_free()), or NULL with JSDP_ERROR_MALFORMED when
+ * the text is not SDP (jsdp_sdp_check()). jsdp_sdp_edit.c. */
+char *jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
+                             JsdpRole author, guint64 version,
+                             GError **error);
+
 /* ---- small helpers -------------------------------------------------- */
 
 const char *jsdp_senders_to_string(JsdpSenders senders); /* static string */

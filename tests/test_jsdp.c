@@ -909,6 +909,263 @@ test_deterministic_and_null(void)
     jsdp_candidate_free(NULL);
 }
 
+/* ---- model operations (jsdp_ops.c) ---------------------------------- */
+
+#define OFFER_AV SDP_HEAD "a=group:BUNDLE 0 1\r\n" \
+    "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=mid:0\r\n" \
+    "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\na=mid:1\r\n"
+#define ANSWER_AUDIO "m=audio 30000 RTP/AVP 0\r\nc=IN IP4 192.0.2.5\r\n"
+#define ANSWER_VIDEO "m=video 30002 RTP/AVP 96\r\nc=IN IP4 192.0.2.5\r\na=rtpmap:96 VP8/90000\r\n"
+
+/* "name,name|SEMANTICS:name name;..." of a session: what alignment sets. */
+static char *
+names_and_groups(const JsdpSession *s)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        g_string_append_printf(out, "%s%s%s", i ? "," : "", c->name ? c->name : "(null)",
+                               c->creator == JSDP_ROLE_RESPONDER ? "/r" : "");
+    }
+    g_string_append_c(out, '|');
+    for (guint g = 0; g < s->groups->len; g++) {
+        const JsdpGroup *grp = g_ptr_array_index(s->groups, g);
+        g_string_append_printf(out, "%s%s:", g ? ";" : "", grp->semantics);
+        for (guint j = 0; j < grp->names->len; j++)
+            g_string_append_printf(out, "%s%s", j ? " " : "", (char *)g_ptr_array_index(grp->names, j));
+    }
+    return g_string_free(out, FALSE);
+}
+
+typedef struct {
+    const char *name;
+    const char *offer;
+    const char *answer;
+    const char *want; /* names_and_groups() of the aligned answer; the
+                       * first offered content is the responder's */
+} AlignCase;
+
+static const AlignCase align_cases[] = {
+    /* rtpengine's answer: no a=mid (names from media), no group */
+    {"relay-answer-no-mid", OFFER_AV, SDP_HEAD ANSWER_AUDIO ANSWER_VIDEO, "0/r,1|BUNDLE:0 1"},
+    /* its own mids, other than the offer's */
+    {"own-mids", OFFER_AV, SDP_HEAD ANSWER_AUDIO "a=mid:a\r\n" ANSWER_VIDEO "a=mid:v\r\n",
+     "0/r,1|BUNDLE:0 1"},
+    /* its own group follows the renaming, the offer's is not added */
+    {"own-group-renamed", OFFER_AV,
+     SDP_HEAD "a=group:LS v a\r\n" ANSWER_AUDIO "a=mid:a\r\n" ANSWER_VIDEO "a=mid:v\r\n",
+     "0/r,1|LS:1 0"},
+    /* names swapped between contents: each group entry follows its content */
+    {"swapped-names", OFFER_AV,
+     SDP_HEAD "a=group:BUNDLE 1 0\r\n" ANSWER_AUDIO "a=mid:1\r\n" ANSWER_VIDEO "a=mid:0\r\n",
+     "0/r,1|BUNDLE:0 1"},
+    /* fewer contents than offered: the copied group keeps only what exists */
+    {"shorter-answer", OFFER_AV, SDP_HEAD ANSWER_AUDIO, "0/r|BUNDLE:0"},
+    /* more contents than offered: the extra one keeps its name */
+    {"longer-answer",
+     SDP_HEAD "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=mid:x\r\n",
+     SDP_HEAD ANSWER_AUDIO ANSWER_VIDEO, "x/r,video|"},
+    /* an offer without group: none appears */
+    {"no-group", SDP_HEAD "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=mid:s1\r\n",
+     SDP_HEAD ANSWER_AUDIO, "s1/r|"},
+};
+
+static void
+test_align_answer(gconstpointer data)
+{
+    const AlignCase *ac = data;
+    g_autoptr(JsdpSession) offer = jsdp_session_from_sdp(ac->offer, -1, NULL, NULL);
+    JsdpSdpParseParams resp = {JSDP_ROLE_RESPONDER, JSDP_CLASSIC_ICE_HOST};
+    g_autoptr(JsdpSession) answer = jsdp_session_from_sdp(ac->answer, -1, &resp, NULL);
+    g_autoptr(JsdpSession) before = NULL;
+    g_autofree char *got = NULL;
+
+    g_assert_nonnull(offer);
+    g_assert_nonnull(answer);
+    ((JsdpContent *)offer->contents->pdata[0])->creator = JSDP_ROLE_RESPONDER;
+    before = jsdp_session_copy(answer);
+    jsdp_session_align_answer(answer, offer);
+    got = names_and_groups(answer);
+    g_assert_cmpstr(got, ==, ac->want);
+    /* nothing else changed: same model once names and groups are put back */
+    for (guint i = 0; i < answer->contents->len; i++) {
+        JsdpContent *a = answer->contents->pdata[i], *b = before->contents->pdata[i];
+        g_free(a->name);
+        a->name = g_strdup(b->name);
+        a->creator = b->creator;
+    }
+    g_ptr_array_set_size(answer->groups, 0);
+    g_ptr_array_set_size(before->groups, 0);
+    assert_equal(answer, before);
+}
+
+typedef struct {
+    const char *name;
+    const char *sdp;
+    const char *want; /* the same SDP without what the operation removes */
+} DropCase;
+
+#define SSRC_LINES "a=ssrc:11 cname:x\r\na=ssrc:12 cname:x\r\na=ssrc-group:FID 11 12\r\n"
+#define MSID_LINE "a=msid:stream track\r\n"
+#define M_VIDEO_C "m=video 49172 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\n"
+
+static const DropCase drop_cases[] = {
+    {"sources-and-groups", SDP_HEAD AUDIO SSRC_LINES MSID_LINE, SDP_HEAD AUDIO MSID_LINE},
+    {"every-content", SDP_HEAD AUDIO "a=mid:a\r\n" SSRC_LINES M_VIDEO_C "a=mid:v\r\n"
+                      "a=ssrc:99 cname:y\r\n",
+     SDP_HEAD AUDIO "a=mid:a\r\n" M_VIDEO_C "a=mid:v\r\n"},
+    {"nothing-to-drop", SDP_HEAD AUDIO, SDP_HEAD AUDIO},
+};
+
+static void
+test_drop_sources(gconstpointer data)
+{
+    const DropCase *dc = data;
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(dc->sdp, -1, NULL, NULL);
+    g_autoptr(JsdpSession) want = jsdp_session_from_sdp(dc->want, -1, NULL, NULL);
+
+    g_assert_nonnull(s);
+    g_assert_nonnull(want);
+    jsdp_session_drop_sources(s);
+    assert_equal(s, want);
+}
+
+typedef struct {
+    const char *name;
+    const char *sdp;
+    const char *unnamed; /* '1' per content whose name is taken away */
+    const char *want;    /* names_and_groups(), all creators initiator */
+} NameCase;
+
+#define M_AUDIO "m=audio 49170 RTP/AVP 0\r\n"
+#define M_VIDEO "m=video 49172 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+
+static const NameCase name_cases[] = {
+    {"all-unnamed", SDP_HEAD "c=IN IP4 192.0.2.1\r\n" M_AUDIO M_VIDEO, "11", "audio0,video1|"},
+    {"named-kept", SDP_HEAD "c=IN IP4 192.0.2.1\r\n" M_AUDIO "a=mid:a\r\n" M_VIDEO, "01",
+     "a,video1|"},
+    /* a later content already has the generated name */
+    {"collision", SDP_HEAD "c=IN IP4 192.0.2.1\r\n" M_AUDIO M_AUDIO "a=mid:audio0\r\n", "10",
+     "audio0-2,audio0|"},
+    {"none-unnamed", SDP_HEAD "c=IN IP4 192.0.2.1\r\n" M_AUDIO "a=mid:x\r\n", "0", "x|"},
+};
+
+static void
+test_name_contents(gconstpointer data)
+{
+    const NameCase *nc = data;
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(nc->sdp, -1, NULL, NULL);
+    g_autofree char *got = NULL;
+
+    g_assert_nonnull(s);
+    g_assert_cmpuint(strlen(nc->unnamed), ==, s->contents->len);
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *c = s->contents->pdata[i];
+        c->creator = JSDP_ROLE_RESPONDER;
+        if (nc->unnamed[i] == '1')
+            g_clear_pointer(&c->name, g_free);
+    }
+    jsdp_session_name_contents(s, JSDP_ROLE_INITIATOR);
+    got = names_and_groups(s);
+    g_assert_cmpstr(got, ==, nc->want);
+}
+
+/* ---- SDP text edits (jsdp_sdp_edit.c) ------------------------------- */
+
+#define RTPE_HEAD "v=0\r\no=- 1545997027 1 IN IP4 192.0.2.5\r\ns=rtpengine\r\nt=0 0\r\n"
+#define RTPE_HEAD_V(v) "v=0\r\no=- 1545997027 " v " IN IP4 192.0.2.5\r\ns=rtpengine\r\nt=0 0\r\n"
+#define RTPE_AUDIO "m=audio 30000 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.5\r\n" \
+    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+#define RTPE_VIDEO "m=video 30002 RTP/AVP 96\r\nc=IN IP4 192.0.2.5\r\na=rtpmap:96 VP8/90000\r\n"
+
+typedef struct {
+    const char *name;
+    const char *sdp;
+    JsdpSenders senders;
+    JsdpRole author;
+    guint64 version;
+    const char *want; /* NULL: JSDP_ERROR_MALFORMED */
+} DirectionCase;
+
+#define I JSDP_ROLE_INITIATOR
+#define R JSDP_ROLE_RESPONDER
+static const DirectionCase direction_cases[] = {
+    /* a hold re-INVITE from rtpengine's own answer */
+    {"hold", RTPE_HEAD RTPE_AUDIO "a=sendrecv\r\na=rtcp:30001\r\na=ptime:20\r\n",
+     JSDP_SENDERS_INITIATOR, I, 1001,
+     RTPE_HEAD_V("1001") RTPE_AUDIO "a=sendonly\r\na=rtcp:30001\r\na=ptime:20\r\n"},
+    {"resume", RTPE_HEAD_V("1001") RTPE_AUDIO "a=sendonly\r\na=rtcp:30001\r\n",
+     JSDP_SENDERS_BOTH, I, 1002, RTPE_HEAD_V("1002") RTPE_AUDIO "a=sendrecv\r\na=rtcp:30001\r\n"},
+    {"inactive", RTPE_HEAD RTPE_AUDIO "a=recvonly\r\n", JSDP_SENDERS_NONE, I, 2,
+     RTPE_HEAD_V("2") RTPE_AUDIO "a=inactive\r\n"},
+    /* the direction is the author's: the initiator sends = recvonly for the responder */
+    {"author-responder", RTPE_HEAD RTPE_AUDIO "a=sendrecv\r\n", JSDP_SENDERS_INITIATOR, R, 2,
+     RTPE_HEAD_V("2") RTPE_AUDIO "a=recvonly\r\n"},
+    /* none at all: one after the section's last line, blank lines kept after it */
+    {"added", RTPE_HEAD RTPE_AUDIO "a=ptime:20\r\n\r\n", JSDP_SENDERS_INITIATOR, I, 3,
+     RTPE_HEAD_V("3") RTPE_AUDIO "a=ptime:20\r\na=sendonly\r\n\r\n"},
+    /* per section: the one without gets one before the next m= */
+    {"added-per-section", RTPE_HEAD RTPE_AUDIO RTPE_VIDEO "a=sendrecv\r\n",
+     JSDP_SENDERS_INITIATOR, I, 4,
+     RTPE_HEAD_V("4") RTPE_AUDIO "a=sendonly\r\n" RTPE_VIDEO "a=sendonly\r\n"},
+    /* at session level: replaced there, the sections inherit it */
+    {"session-level", RTPE_HEAD "a=sendrecv\r\n" RTPE_AUDIO RTPE_VIDEO, JSDP_SENDERS_INITIATOR, I, 5,
+     RTPE_HEAD_V("5") "a=sendonly\r\n" RTPE_AUDIO RTPE_VIDEO},
+    {"no-media", RTPE_HEAD "c=IN IP4 192.0.2.5\r\n", JSDP_SENDERS_INITIATOR, I, 6,
+     RTPE_HEAD_V("6") "c=IN IP4 192.0.2.5\r\na=sendonly\r\n"},
+    /* LF line ends stay LF, the added line too */
+    {"lf", "v=0\no=- 7 7 IN IP4 192.0.2.5\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP4 192.0.2.5\n",
+     JSDP_SENDERS_INITIATOR, I, 8,
+     "v=0\no=- 7 8 IN IP4 192.0.2.5\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP4 192.0.2.5\na=sendonly\n"},
+    {"no-final-line-end", RTPE_HEAD RTPE_AUDIO "a=ptime:20", JSDP_SENDERS_INITIATOR, I, 9,
+     RTPE_HEAD_V("9") RTPE_AUDIO "a=ptime:20\r\na=sendonly\r\n"},
+    /* blanks and runs of spaces are kept; only the version field changes */
+    {"blanks-kept", "v=0\r\no=-  1545997027   7 IN IP4 192.0.2.5 \r\ns=a  b\r\nt=0 0\r\n"
+                    RTPE_AUDIO " a=sendrecv \r\na=rtcp:30001 \r\n",
+     JSDP_SENDERS_INITIATOR, I, 10,
+     "v=0\r\no=-  1545997027   10 IN IP4 192.0.2.5 \r\ns=a  b\r\nt=0 0\r\n"
+     RTPE_AUDIO "a=sendonly\r\na=rtcp:30001 \r\n"},
+    /* attributes that only start like a direction are not one */
+    {"not-a-direction", RTPE_HEAD RTPE_AUDIO "a=sendonly-ish\r\n", JSDP_SENDERS_NONE, I, 11,
+     RTPE_HEAD_V("11") RTPE_AUDIO "a=sendonly-ish\r\na=inactive\r\n"},
+    {"not-sdp", "hello\r\n", JSDP_SENDERS_INITIATOR, I, 1, NULL},
+    {"short-origin", "v=0\r\no=- 1 IN IP4\r\ns=-\r\n" RTPE_AUDIO, JSDP_SENDERS_INITIATOR, I, 1, NULL},
+};
+#undef I
+#undef R
+
+static void
+test_set_direction(gconstpointer data)
+{
+    const DirectionCase *dc = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got =
+        jsdp_sdp_set_direction(dc->sdp, -1, dc->senders, dc->author, dc->version, &error);
+
+    if (dc->want == NULL) {
+        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+        g_assert_null(got);
+        return;
+    }
+    g_assert_no_error(error);
+    g_assert_cmpstr(got, ==, dc->want);
+    /* and it is still SDP the translation reads */
+    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+}
+
+/* The length argument bounds the text: what follows is not read. */
+static void
+test_set_direction_len(void)
+{
+    const char *sdp = RTPE_HEAD RTPE_AUDIO "a=sendrecv\r\nGARBAGE";
+    g_autofree char *got = jsdp_sdp_set_direction(sdp, (gssize)(strlen(sdp) - 7),
+                                                  JSDP_SENDERS_INITIATOR, JSDP_ROLE_INITIATOR,
+                                                  12, NULL);
+
+    g_assert_cmpstr(got, ==, RTPE_HEAD_V("12") RTPE_AUDIO "a=sendonly\r\n");
+}
+
 /* ---- registration ----------------------------------------------------- */
 
 static gint
@@ -1104,6 +1361,28 @@ main(int argc, char **argv)
     g_test_add_func("/jsdp/api/rejected-and-actpass", test_rejected_and_actpass_warnings);
     g_test_add_func("/jsdp/api/deterministic-and-null", test_deterministic_and_null);
     g_test_add_func("/jsdp/api/xml-tree-forms", test_xml_tree_forms);
+
+    for (guint i = 0; i < G_N_ELEMENTS(align_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/align-answer/%s", align_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &align_cases[i], test_align_answer);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(drop_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/drop-sources/%s", drop_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &drop_cases[i], test_drop_sources);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/name-contents/%s", name_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &name_cases[i], test_name_contents);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(direction_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/sdp-edit/set-direction/%s", direction_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &direction_cases[i], test_set_direction);
+    }
+    g_test_add_func("/jsdp/sdp-edit/set-direction-len", test_set_direction_len);
 
     int rc = g_test_run();
     g_ptr_array_unref(keep);

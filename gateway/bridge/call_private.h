@@ -1,0 +1,265 @@
+/* gateway/bridge/call_private.h: what the call bridge's files share; no
+ * other file includes it.
+ *
+ *   call_bridge.c   the call table, the router's entry points, each call's
+ *                   life: states (the table below), timer, end, stats
+ *   call_wire.c     what the calls say on the XMPP side: JMI messages,
+ *                   Jingle iqs, iq answers; Jingle/SDP through libjsdp
+ *   call_out.c      the XMPP user calls SIP (JMI, or session-initiate)
+ *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
+ *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
+ *                   ways, trickled candidates
+ *
+ * One state machine per call. A call is created once admitted (a refused
+ * request never becomes one) and enters the first state of its direction
+ * at once (from CALL_NEW); gw_call_enter() checks each step against the
+ * table in call_bridge.c (any other is a bug: g_critical) and logs it at
+ * debug with the call's sid. Every end goes through gw_call_end(), which
+ * enters ENDED, tells both sides what they need from the state the call
+ * was in, deletes it in the relay and frees it.
+ *
+ *   XMPP user calls SIP (OUT)               SIP calls the XMPP user (IN)
+ *
+ *   <propose/>        session-initiate        INVITE
+ *       |              (without JMI)            |
+ *   OUT_PROCEEDING          |               IN_MEDIA_OFFER  relay: SIP offer
+ *       | session-initiate  |                   |  180       -> Jingle offer
+ *       v                   v                   +------------------+
+ *   OUT_MEDIA_OFFER  relay: Jingle offer     JMI client or        | every
+ *       |                   -> SIP offer     features unknown     | client
+ *       | INVITE                                |                  | known,
+ *   OUT_INVITING  (180: session-info         IN_PROPOSED          | none JMI
+ *       |          <ringing/>)                  | <proceed/>       |
+ *       +----------------+                      v                  |
+ *       | 183 + SDP      | 200               IN_INITIATING <-------+
+ *   OUT_EARLY_ANSWER     |                      |  session-initiate sent
+ *       | relay: answer  | (200 here too)       | session-accept
+ *       | session-accept v                  IN_MEDIA_ANSWER  relay: Jingle
+ *   OUT_EARLY       OUT_MEDIA_ANSWER            |          answer -> SIP
+ *       | 200            | relay: answer        | 200 OK
+ *       |                | session-accept       v
+ *       +-> OUT_ACTIVE <-+                   IN_ACTIVE
+ *
+ *   and from every state but CALL_NEW: ENDED (hang-up, decline, error,
+ *   timer, link down, shutdown)
+ *
+ * What would be booleans is derived from the state (the table's columns):
+ * whether the SIP side has its 2xx (the call counts as started, the timer
+ * is the maximum duration, hold and re-INVITEs are possible), whether the
+ * client has a Jingle session to terminate, whether the relay knows the
+ * call. Hold on each side is orthogonal to the state: two fields.
+ *
+ * A call is reached by its sid (the table), by the SIP call (its
+ * GwSipCallFuncs carry the Call; gw_sip_call_close() in call_free() stops
+ * them), by its relay request (carries the Call; the one request in flight
+ * is c->media_req, cancelled in call_free()) and by our Jingle iqs, whose
+ * ids carry the call's serial and sid ("gwj-<serial>-<n>-<sid>"): an
+ * answer for a call that has ended finds nothing, or another serial.
+ */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "call_bridge.h"
+#include "jsdp.h"
+#include "media.h"
+
+G_BEGIN_DECLS
+
+#define NS_JMI "urn:xmpp:jingle-message:0"
+#define NS_JINGLE "urn:xmpp:jingle:1"
+#define NS_RTP "urn:xmpp:jingle:apps:rtp:1"
+#define NS_RTP_INFO "urn:xmpp:jingle:apps:rtp:info:1"
+#define NS_RTP_MEDIA "urn:xmpp:jingle:apps:rtp:" /* + "audio", "video" */
+#define NS_DTLS "urn:xmpp:jingle:apps:dtls:0"
+#define NS_JINGLE_ERRORS "urn:xmpp:jingle:errors:1"
+#define NS_DTMF "urn:xmpp:jingle:dtmf:0"
+#define NS_HINTS "urn:xmpp:hints"
+#define GW_RESOURCE "sip"
+#define TAG_XMPP "x" /* the relay's tag of each party (media.h) */
+#define TAG_SIP "s"
+#define IQ_ID_PREFIX "gwj-"
+
+typedef enum {
+    DIR_OUT, /* the XMPP user calls SIP */
+    DIR_IN,  /* SIP calls the XMPP user */
+} CallDir;
+
+/* The diagram above; the table in call_bridge.c says more of each. */
+typedef enum {
+    CALL_NEW, /* being created: enters its first state at once */
+    OUT_PROCEEDING,
+    OUT_MEDIA_OFFER,
+    OUT_INVITING,
+    OUT_EARLY_ANSWER,
+    OUT_EARLY,
+    OUT_MEDIA_ANSWER,
+    OUT_ACTIVE,
+    IN_MEDIA_OFFER,
+    IN_PROPOSED,
+    IN_INITIATING,
+    IN_MEDIA_ANSWER,
+    IN_ACTIVE,
+    CALL_ENDED,
+    CALL_N_STATES
+} CallState;
+
+typedef struct Call Call;
+struct Call {
+    GwCallBridge *b;
+    guint64 serial; /* unique in the process; our iq ids carry it */
+    CallDir dir;
+    CallState state; /* only gw_call_enter() sets it */
+    char *sid;
+    char *xmpp_bare;  /* the XMPP user */
+    char *xmpp_full;  /* her client in the session (NULL before known) */
+    char *gw_full;    /* our side: 1001@component/sip */
+    char *sip_peer;   /* sip:1001@pbx */
+    char *sip_self;   /* the XMPP user's SIP identity */
+    GwSipCall *sip;
+    JsdpSession *xmpp_session; /* OUT: her session-initiate; IN: our offer */
+    char *x_sdp;       /* the XMPP party's SDP as the relay last had it */
+    char *sip_sdp_out; /* the SDP we last gave the SIP side */
+    guint sdp_version; /* o= version of our hold re-INVITEs, minus 1000 */
+    gboolean held_by_sip;
+    gboolean held_by_xmpp;
+    guint media_req; /* the relay request in flight, 0: none */
+    guint iq_seq;    /* our Jingle iqs so far */
+    guint timer_id;  /* no answer, then the maximum duration */
+};
+
+struct GwCallBridge {
+    const GwBridgeEnv *env;
+    GwResourcesFunc resources; /* her clients as presence shows them */
+    gpointer resources_data;
+    GwMedia *media;
+    GHashTable *calls;    /* sid -> Call* (owned) */
+    GHashTable *attempts; /* bare JID -> GArray of gint64 (last minute) */
+    guint64 next_serial;
+    gboolean stopping;
+    GwCallStats stats;
+};
+
+/* field values must never be NULL */
+#define CALL_LOG(level, c, ...)                                              \
+    g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL", (c)->sid, "GW_JID",  \
+                     (c)->xmpp_bare ? (c)->xmpp_bare : "-", "MESSAGE",      \
+                     __VA_ARGS__)
+
+/* ---- call_bridge.c: the table and each call's life ------------------ */
+
+const GwConfig *gw_call_config(const GwCallBridge *b);
+/* A new call in state CALL_NEW, in the table under `sid`. */
+Call *gw_call_new(GwCallBridge *b, CallDir dir, const char *sid);
+/* The call with this sid, or NULL (borrowed). */
+Call *gw_call_lookup(GwCallBridge *b, const char *sid);
+/* The one way a call's state changes; `why` goes to the debug log. */
+void gw_call_enter(Call *c, CallState state, const char *why);
+const char *gw_call_state_name(CallState state);
+/* Has the SIP side its 2xx (sent or received)? Derived from the state. */
+gboolean gw_call_answered(const Call *c);
+/* (Re)arms the call's one timer: no answer before gw_call_answered(),
+ * the maximum duration after. 0: none. */
+void gw_call_set_timer(Call *c, guint seconds);
+/* Ends the call on every side that still has it, then frees it.
+ * jingle_reason: what the XMPP side is told (NULL: it already knows);
+ * sip_status: for an unanswered incoming INVITE (0: it already knows). */
+void gw_call_end(Call *c, const char *jingle_reason, int sip_status,
+                 const char *text);
+/* Admission limits: live calls of this bare JID; an attempt counted
+ * (FALSE: over attempts_per_minute). */
+guint gw_call_count_of(GwCallBridge *b, const char *bare);
+gboolean gw_call_take_attempt(GwCallBridge *b, const char *bare);
+
+/* The relay, one request per call at a time: a new one cancels the one in
+ * flight. func gets the Call as user_data and starts with
+ * gw_call_media_done(). */
+void gw_call_media_offer(Call *c, const char *from_tag, const char *sdp,
+                         GwMediaToward toward, GwMediaSdpFunc func);
+void gw_call_media_answer(Call *c, const char *from_tag, const char *to_tag,
+                          const char *sdp, GwMediaToward toward,
+                          GwMediaSdpFunc func);
+Call *gw_call_media_done(gpointer user_data);
+
+/* ---- call_wire.c: the XMPP side ------------------------------------- */
+
+/* The Jingle initiator and responder of the call's session. */
+const char *gw_call_initiator(const Call *c);
+const char *gw_call_responder(const Call *c);
+/* A JMI message (XEP-0353: type chat, a store hint) with <element
+ * id=sid/>, and a <reason> when `reason` is set. */
+void gw_call_send_jmi(GwCallBridge *b, const char *from, const char *to,
+                      const char *sid, const char *element,
+                      const char *reason, const char *text);
+/* <reason [xmlns=ns]><condition/>[<text>text</text>]</reason>
+ * (transfer full); ns NULL inside <jingle/>, which it inherits. */
+char *gw_call_reason_build(const char *ns, const char *condition,
+                           const char *text);
+/* <jingle action sid initiator> with `inner` (NULL: empty), as text
+ * (transfer full). */
+char *gw_call_jingle_build(const char *action, const char *sid,
+                           const char *initiator, const char *inner);
+/* <iq type=set> carrying `payload`; no call waits for its answer unless
+ * the id is the call's (gw_call_send_jingle()). */
+void gw_call_send_iq_set(GwCallBridge *b, const char *from, const char *to,
+                         const char *id, const char *payload);
+/* An iq set from the call to its client carrying `jingle` (a whole
+ * <jingle/> element), with an id of the call: the answer comes back to
+ * gw_call_bridge_iq(). */
+void gw_call_send_jingle(Call *c, const char *jingle);
+/* gw_call_jingle_build() with the call's sid and initiator, sent. */
+void gw_call_send_jingle_action(Call *c, const char *action,
+                                const char *inner);
+void gw_call_iq_result(GwCallBridge *b, xmpp_stanza_t *iq);
+/* An iq error, with a Jingle condition (XEP-0166 10) or none. */
+void gw_call_iq_error(GwCallBridge *b, xmpp_stanza_t *iq,
+                      const char *condition, const char *jingle_condition,
+                      const char *text);
+/* Our iq id "gwj-<serial>-<n>-<sid>" read back: FALSE if not one of ours
+ * (*sid borrows from id). */
+gboolean gw_call_parse_iq_id(const char *id, guint64 *serial,
+                             const char **sid);
+/* The condition inside a <reason> child of `parent`, or NULL (borrowed). */
+const char *gw_call_reason_of(xmpp_stanza_t *parent);
+
+/* The session a <jingle/> element carries, read from the stanza's tree
+ * (stanza_xml.h), or NULL with the error to answer with (bad-request). */
+JsdpSession *gw_call_session_from_jingle(xmpp_stanza_t *jingle,
+                                         GError **error);
+char *gw_call_session_to_jingle(const Call *c, const JsdpSession *s,
+                                const char *action);
+char *gw_call_session_to_sdp(const JsdpSession *s, JsdpRole author,
+                             GError **error);
+JsdpSession *gw_call_session_from_sdp(const char *sdp, JsdpRole author,
+                                      GError **error);
+/* Has the session an audio content we carry? */
+gboolean gw_call_has_audio(const JsdpSession *s);
+
+/* ---- call_out.c, call_in.c, call_session.c -------------------------- */
+
+void gw_call_out_propose(GwCallBridge *b, xmpp_stanza_t *msg,
+                         xmpp_stanza_t *propose);
+void gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
+                          xmpp_stanza_t *jingle);
+
+void gw_call_in_invite(GwCallBridge *b, GwSipRequest *req,
+                       const GwSipIncoming *in);
+void gw_call_in_proceed(GwCallBridge *b, xmpp_stanza_t *msg,
+                        const char *sid);
+void gw_call_in_accept(GwCallBridge *b, xmpp_stanza_t *iq,
+                       xmpp_stanza_t *jingle, Call *c);
+
+/* SIP events of a call either way (GwSipCallFuncs) */
+void gw_call_sip_ended(gpointer data, int status, const char *reason);
+void gw_call_sip_info(gpointer data, const char *content_type,
+                      const char *body, gsize len);
+void gw_call_sip_reinvite(gpointer data, const char *sdp);
+/* Jingle in a call */
+void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
+                               xmpp_stanza_t *jingle, Call *c);
+void gw_call_session_info(GwCallBridge *b, xmpp_stanza_t *iq,
+                          xmpp_stanza_t *jingle, Call *c);
+void gw_call_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c);
+
+G_END_DECLS

@@ -1,0 +1,274 @@
+/* gateway/bridge/call_session.c: events inside a call, both ways.
+ *
+ *   XMPP client                 gateway                        SIP peer
+ *   session-terminate -------> ack; BYE (or CANCEL, or a final answer)
+ *             <--------------- session-terminate <------------ BYE, CANCEL
+ *   session-info <dtmf/> ----> ack; INFO dtmf-relay, or rtpengine plays
+ *                                   RFC 4733 events ([calls] dtmf)
+ *             <--------------- session-info <dtmf/> <--------- INFO
+ *   session-info <hold/> ----> ack; re-INVITE a=sendonly (o= version + 1)
+ *   session-info <active/> --> ack; re-INVITE a=sendrecv
+ *             <--------------- session-info <hold/>/<active/> <-- re-INVITE
+ *                              sendonly/inactive, sendrecv; the relay
+ *                              takes the offer, her last SDP answers it
+ *   transport-info ----------> ack (candidates left to ICE: below)
+ *
+ * Hold on each side is a field of its own (held_by_sip, held_by_xmpp),
+ * orthogonal to the call's state; all of this needs an answered call
+ * (gw_call_answered()).
+ */
+#define G_LOG_DOMAIN "gw-call"
+
+#include "call_private.h"
+
+#include <string.h>
+
+#include "error_map.h"
+
+/* ---- from the SIP side ------------------------------------------------- */
+
+void
+gw_call_sip_ended(gpointer data, int status, const char *reason)
+{
+    Call *c = data;
+
+    if (c->dir == DIR_IN && !gw_call_answered(c)) {
+        /* CANCEL before the answer */
+        gw_call_end(c, "cancel", 0, "the SIP caller hung up");
+        return;
+    }
+    gw_call_end(c, status == 0 ? "success" : gw_errmap_sip_to_jingle(status),
+                0, NULL);
+}
+
+void
+gw_call_sip_info(gpointer data, const char *content_type, const char *body,
+                 gsize len)
+{
+    Call *c = data;
+    g_autofree char *text = NULL;
+    const char *sig;
+
+    if (content_type == NULL || body == NULL ||
+        g_ascii_strcasecmp(content_type, "application/dtmf-relay") != 0)
+        return;
+    /* "Signal=5\r\nDuration=160\r\n" (not standardised; widely used) */
+    text = g_strndup(body, len);
+    sig = strstr(text, "Signal=");
+    if (sig != NULL && sig[7] != '\0' &&
+        strchr("0123456789*#ABCDabcd", sig[7]) != NULL) {
+        g_autofree char *inner = g_strdup_printf(
+            "<dtmf xmlns='" NS_DTMF "' code='%c' duration='250'/>", sig[7]);
+        gw_call_send_jingle_action(c, "session-info", inner);
+    }
+}
+
+static gboolean
+sdp_is_hold(const char *sdp)
+{
+    return sdp != NULL && (strstr(sdp, "a=sendonly") != NULL ||
+                           strstr(sdp, "a=inactive") != NULL);
+}
+
+static void
+tell_hold(Call *c, gboolean held)
+{
+    /* XEP-0167 7: Dino shows it; Conversations 2.12 ignores session-info */
+    gw_call_send_jingle_action(c, "session-info",
+                               held ? "<hold xmlns='" NS_RTP_INFO "'/>"
+                                    : "<active xmlns='" NS_RTP_INFO "'/>");
+}
+
+static void
+on_reinvite_answered(const char *sdp, const GError *error, gpointer data)
+{
+    Call *c = gw_call_media_done(data);
+
+    if (c->sip == NULL)
+        return;
+    if (error != NULL) {
+        gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+        return;
+    }
+    g_free(c->sip_sdp_out);
+    c->sip_sdp_out = g_strdup(sdp);
+    gw_sip_call_respond(c->sip, 200, "OK", sdp);
+}
+
+static void
+on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
+{
+    Call *c = gw_call_media_done(data);
+
+    if (error != NULL || c->x_sdp == NULL) {
+        if (c->sip != NULL)
+            gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+        return;
+    }
+    /* the XMPP leg does not renegotiate: its last SDP answers again */
+    gw_call_media_answer(c, TAG_SIP, TAG_XMPP, c->x_sdp, GW_MEDIA_TOWARD_SIP,
+                         on_reinvite_answered);
+}
+
+/* A re-INVITE from the SIP side (hold, resume, session refresh, new
+ * address): the relay takes the new offer; the XMPP leg keeps its
+ * session, and hears of a hold through session-info. */
+void
+gw_call_sip_reinvite(gpointer data, const char *sdp)
+{
+    Call *c = data;
+    gboolean hold;
+
+    if (c->sip == NULL)
+        return;
+    if (!gw_call_answered(c) || c->media_req != 0) {
+        gw_sip_call_respond(c->sip, 491, "Request Pending", NULL);
+        return;
+    }
+    if (sdp == NULL) {
+        /* an offerless re-INVITE: offer what we had */
+        gw_sip_call_respond(c->sip, 200, "OK", c->sip_sdp_out);
+        return;
+    }
+    if (!jsdp_sdp_check(sdp, -1, NULL)) {
+        /* the call goes on as it was */
+        gw_sip_call_respond(c->sip, 400, "Malformed SDP", NULL);
+        return;
+    }
+    hold = sdp_is_hold(sdp);
+    if (hold != c->held_by_sip) {
+        c->held_by_sip = hold;
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side %s", c->sid,
+                 hold ? "holds" : "resumes");
+        tell_hold(c, hold);
+    }
+    gw_call_media_offer(c, TAG_SIP, sdp, GW_MEDIA_TOWARD_XMPP,
+                        on_reinvite_offered);
+}
+
+/* ---- from the XMPP side ------------------------------------------------ */
+
+/* <hold/> or <active/> from the XMPP side: re-INVITE the SIP side with
+ * the SDP it has from us, sendonly (RFC 3264 8.4) or sendrecv, every
+ * other line as it was (it is the relay's SDP for a phone). */
+static void
+xmpp_hold(Call *c, gboolean hold)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *sdp = NULL;
+
+    if (hold == c->held_by_xmpp || !gw_call_answered(c) || c->sip == NULL ||
+        c->sip_sdp_out == NULL)
+        return;
+    /* we offer it: the initiator of this exchange, who sends on hold */
+    sdp = jsdp_sdp_set_direction(
+        c->sip_sdp_out, -1,
+        hold ? JSDP_SENDERS_INITIATOR : JSDP_SENDERS_BOTH,
+        JSDP_ROLE_INITIATOR, c->sdp_version + 1 + 1000, &error);
+    if (sdp == NULL) {
+        CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: no re-INVITE for %s: %s",
+                 c->sid, hold ? "hold" : "resume", error->message);
+        return;
+    }
+    c->sdp_version++;
+    c->held_by_xmpp = hold;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP side %s", c->sid,
+             hold ? "holds" : "resumes");
+    gw_sip_call_reinvite(c->sip, sdp);
+}
+
+void
+gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
+                          xmpp_stanza_t *jingle, Call *c)
+{
+    const char *r = gw_call_reason_of(jingle);
+
+    gw_call_iq_result(b, iq);
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s hangs up (%s)", c->sid,
+             xmpp_stanza_get_from(iq), r ? r : "no reason");
+    gw_call_end(c, NULL, gw_errmap_jingle_to_sip(r), NULL);
+}
+
+/* XEP-0181 <dtmf/>: as SIP INFO, or played by the relay (RFC 4733). */
+static void
+on_dtmf(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *p, Call *c)
+{
+    const char *code = xmpp_stanza_get_attribute(p, "code");
+    const char *dur = xmpp_stanza_get_attribute(p, "duration");
+    guint ms = dur ? (guint)CLAMP(g_ascii_strtoull(dur, NULL, 10), 40, 5000)
+                   : 250;
+
+    if (code == NULL || *code == '\0' ||
+        strspn(code, "0123456789*#ABCDabcd") != strlen(code)) {
+        gw_call_iq_error(b, iq, "bad-request", NULL, "bad DTMF code");
+        return;
+    }
+    gw_call_iq_result(b, iq);
+    if (!gw_call_answered(c) || c->sip == NULL)
+        return;
+    if (g_strcmp0(gw_call_config(b)->calls.dtmf, "info") == 0) {
+        for (const char *d = code; *d; d++) {
+            g_autofree char *body =
+                g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", *d, ms);
+            gw_sip_call_info(c->sip, "application/dtmf-relay", body);
+        }
+    } else {
+        gw_media_dtmf(b->media, c->sid, TAG_XMPP, code, ms);
+    }
+}
+
+void
+gw_call_session_info(GwCallBridge *b, xmpp_stanza_t *iq,
+                     xmpp_stanza_t *jingle, Call *c)
+{
+    xmpp_stanza_t *p = NULL;
+    const char *ns;
+
+    for (p = xmpp_stanza_get_children(jingle); p; p = xmpp_stanza_get_next(p))
+        if (xmpp_stanza_is_tag(p))
+            break;
+    if (p == NULL) {
+        gw_call_iq_result(b, iq); /* a ping (XEP-0166 7.2.13) */
+        return;
+    }
+    ns = xmpp_stanza_get_ns(p);
+    if (g_strcmp0(ns, NS_DTMF) == 0 &&
+        strcmp(xmpp_stanza_get_name(p), "dtmf") == 0) {
+        on_dtmf(b, iq, p, c);
+    } else if (g_strcmp0(ns, NS_RTP_INFO) == 0) {
+        const char *what = xmpp_stanza_get_name(p);
+        gw_call_iq_result(b, iq);
+        /* hold/active become re-INVITEs; ringing and mute inform only */
+        if (strcmp(what, "hold") == 0)
+            xmpp_hold(c, TRUE);
+        else if (strcmp(what, "active") == 0)
+            xmpp_hold(c, FALSE);
+    } else {
+        /* XEP-0166 7.2.13: unknown payloads */
+        gw_call_iq_error(b, iq, "feature-not-implemented", "unsupported-info",
+                         NULL);
+    }
+}
+
+/* transport-info: trickled candidates of the XMPP client.
+ *
+ * They are acknowledged and not passed on. The relay is a full ICE agent
+ * and learns the client's address from the client's own connectivity
+ * checks (a peer-reflexive candidate), which the client sends as soon as
+ * it has our session-accept or session-initiate. Passing the candidates
+ * on as rtpengine "fragment" offers was tried and measured with a real
+ * WebRTC client (tests/integration/test_webrtc.py): with rtpengine 10.5 a
+ * candidate arriving around or after ICE completion drops the learned pair
+ * or leaves the SIP leg without a sink toward the client, and a lone
+ * end-of-candidates shuts its ICE agent down; in each case the client
+ * hears nothing. Without fragments every flow works, Conversations-style
+ * trickle included. With relay = none there is nothing to pass them to:
+ * a SIP peer without trickle ICE takes the candidates of the offer. */
+void
+gw_call_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c)
+{
+    gw_call_iq_result(b, iq);
+    CALL_LOG(G_LOG_LEVEL_DEBUG, c,
+             "call %s: trickled candidates left to ICE (peer-reflexive)",
+             c->sid);
+}

@@ -1,0 +1,6 @@
+# Unit tests of the call bridge's parts: the libstrophe -> libxml2 tree
+# copy it reads Jingle through (libjsdp's own tests cover the SDP and model
+# operations, in test_jsdp.c).
+gw_add_unit_test(test_stanza_xml
+                 SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_stanza_xml.c
+                 LIBS gwxmpp jsdp)
