@@ -44,6 +44,28 @@ test_methods_and_classes(void)
     g_assert_cmpuint(gw_metrics_sip_class(700), ==, 6);
 }
 
+static void
+test_call_failures(void)
+{
+    static const struct {
+        const char *reason;
+        int status;
+        GwCallFailure want;
+    } rows[] = {
+        { "busy", 0, GW_CALL_BUSY },          { "decline", 603, GW_CALL_DECLINED },
+        { "timeout", 480, GW_CALL_NO_ANSWER }, { "cancel", 0, GW_CALL_CANCELLED },
+        { "gone", 0, GW_CALL_OFFLINE },       { "failed-application", 503, GW_CALL_MEDIA },
+        { "general-error", 0, GW_CALL_ERROR }, { "something-new", 0, GW_CALL_ERROR },
+        { NULL, 0, GW_CALL_CANCELLED },       { NULL, 486, GW_CALL_BUSY },
+        { NULL, 603, GW_CALL_DECLINED },      { NULL, 480, GW_CALL_OFFLINE },
+        { NULL, 404, GW_CALL_NOT_FOUND },     { NULL, 403, GW_CALL_FORBIDDEN },
+        { NULL, 488, GW_CALL_MEDIA },         { NULL, 500, GW_CALL_ERROR },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+        g_assert_cmpint(gw_metrics_call_failure(rows[i].reason, rows[i].status), ==,
+                        rows[i].want);
+}
+
 static gboolean
 has_line(const char *text, const char *line)
 {
@@ -138,5 +160,6 @@ main(int argc, char **argv)
     g_test_add_func("/metrics/outcomes", test_outcomes);
     g_test_add_func("/metrics/methods-and-classes", test_methods_and_classes);
     g_test_add_func("/metrics/render", test_render);
+    g_test_add_func("/metrics/call-failures", test_call_failures);
     return g_test_run();
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "error_map.h"
+#include "metrics.h"
 #include "stanza.h"
 
 /* ---- the state table --------------------------------------------------- */
@@ -99,6 +100,12 @@ gw_call_enter(Call *c, CallState state, const char *why)
                    states[c->state].name, states[state].name, why);
     CALL_LOG(G_LOG_LEVEL_DEBUG, c, "call %s: %s -> %s (%s)", c->sid,
              states[c->state].name, states[state].name, why);
+    if (state == OUT_ACTIVE || state == IN_ACTIVE) {
+        GwDirection d = c->dir == DIR_OUT ? GW_DIR_XMPP_TO_SIP : GW_DIR_SIP_TO_XMPP;
+        gw_metrics.calls_answered[d]++;
+        gw_histogram_observe(&gw_metrics.call_setup_seconds[d],
+                             (double)(g_get_monotonic_time() - c->created_us) / 1e6);
+    }
     c->state = state;
 }
 
@@ -126,6 +133,8 @@ gw_call_new(GwCallBridge *b, CallDir dir, const char *sid)
     c->dir = dir;
     c->state = CALL_NEW;
     c->sid = g_strdup(sid);
+    c->created_us = g_get_monotonic_time();
+    gw_metrics.calls_attempted[dir == DIR_OUT ? GW_DIR_XMPP_TO_SIP : GW_DIR_SIP_TO_XMPP]++;
     g_hash_table_insert(b->calls, c->sid, c);
     return c;
 }
@@ -300,10 +309,13 @@ gw_call_end(Call *c, const char *jingle_reason, int sip_status,
     }
     if (states[was].relay)
         gw_media_delete(b->media, c->sid);
-    if (states[was].answered)
+    if (states[was].answered) {
         b->stats.started++;
-    else
+    } else {
         b->stats.failed++;
+        gw_metrics.calls_failed[c->dir == DIR_OUT ? GW_DIR_XMPP_TO_SIP : GW_DIR_SIP_TO_XMPP]
+                               [gw_metrics_call_failure(jingle_reason, sip_status)]++;
+    }
     call_free(c);
 }
 
@@ -516,6 +528,52 @@ gw_call_bridge_free(GwCallBridge *b)
     g_hash_table_unref(b->calls);
     g_hash_table_unref(b->attempts);
     g_free(b);
+}
+
+static gint
+by_serial(gconstpointer a, gconstpointer b)
+{
+    const Call *x = *(Call *const *)a, *y = *(Call *const *)b;
+
+    return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+GPtrArray *
+gw_call_bridge_list(const GwCallBridge *b)
+{
+    g_autoptr(GPtrArray) calls = g_ptr_array_new();
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    gint64 now = g_get_monotonic_time();
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, b->calls);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        g_ptr_array_add(calls, v);
+    g_ptr_array_sort(calls, by_serial);
+    for (guint i = 0; i < calls->len; i++) {
+        const Call *c = g_ptr_array_index(calls, i);
+        g_ptr_array_add(out, g_strdup_printf(
+            "%s %s %s %s %s %" G_GINT64_FORMAT "s", c->sid,
+            c->dir == DIR_OUT ? "XMPP->SIP" : "SIP->XMPP",
+            c->xmpp_bare ? c->xmpp_bare : "-", c->sip_peer ? c->sip_peer : "-",
+            states[c->state].name, (now - c->created_us) / G_USEC_PER_SEC));
+    }
+    return out;
+}
+
+gboolean
+gw_call_bridge_hang_up(GwCallBridge *b, const char *sid)
+{
+    Call *c = gw_call_lookup(b, sid);
+
+    if (c == NULL)
+        return FALSE;
+    if (gw_call_answered(c))
+        gw_call_end(c, "success", 0, "ended by an operator");
+    else
+        gw_call_end(c, "cancel", 480, "ended by an operator");
+    return TRUE;
 }
 
 void

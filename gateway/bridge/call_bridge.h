@@ -41,6 +41,12 @@ void gw_call_bridge_link_down(GwCallBridge *bridge);
 /* Ends every call on both sides (gateway stopping). */
 void gw_call_bridge_shutdown(GwCallBridge *bridge);
 
+/* For operators: one line per call, "SID XMPP->SIP alice@example.com
+ * sip:1001@pbx STATE 12s" (transfer full, of char*), oldest first. */
+GPtrArray *gw_call_bridge_list(const GwCallBridge *bridge);
+/* An operator ends call `sid` on both sides; FALSE if there is none. */
+gboolean gw_call_bridge_hang_up(GwCallBridge *bridge, const char *sid);
+
 typedef struct {
     guint calls;        /* live */
     guint64 started;    /* calls set up (answered) */

@@ -127,6 +127,7 @@ struct Call {
     guint media_req; /* the relay request in flight, 0: none */
     guint iq_seq;    /* our Jingle iqs so far */
     guint timer_id;  /* no answer, then the maximum duration */
+    gint64 created_us; /* monotonic: call setup time for /metrics */
 };
 
 struct GwCallBridge {

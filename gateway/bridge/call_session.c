@@ -20,6 +20,7 @@
 #define G_LOG_DOMAIN "gw-call"
 
 #include "call_private.h"
+#include "metrics.h"
 
 #include <string.h>
 
@@ -60,6 +61,7 @@ gw_call_sip_info(gpointer data, const char *content_type, const char *body,
         g_autofree char *inner = g_strdup_printf(
             "<dtmf xmlns='" NS_DTMF "' code='%c' duration='250'/>", sig[7]);
         gw_call_send_jingle_action(c, "session-info", inner);
+        gw_metrics.dtmf[GW_DIR_SIP_TO_XMPP]++;
     }
 }
 
@@ -206,6 +208,7 @@ on_dtmf(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *p, Call *c)
     gw_call_iq_result(b, iq);
     if (!gw_call_answered(c) || c->sip == NULL)
         return;
+    gw_metrics.dtmf[GW_DIR_XMPP_TO_SIP] += strlen(code);
     if (g_strcmp0(gw_call_config(b)->calls.dtmf, "info") == 0) {
         for (const char *d = code; *d; d++) {
             g_autofree char *body =

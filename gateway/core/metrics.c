@@ -111,6 +111,49 @@ gw_metrics_outcome_of_sip(int status)
     return GW_OUT_TIMEOUT; /* no final answer at all */
 }
 
+GwCallFailure
+gw_metrics_call_failure(const char *jingle_reason, int sip_status)
+{
+    static const struct {
+        const char *reason;
+        GwCallFailure failure;
+    } jingle[] = {
+        { "busy", GW_CALL_BUSY },
+        { "decline", GW_CALL_DECLINED },
+        { "timeout", GW_CALL_NO_ANSWER },
+        { "expired", GW_CALL_NO_ANSWER },
+        { "cancel", GW_CALL_CANCELLED },
+        { "success", GW_CALL_CANCELLED }, /* hung up before the answer */
+        { "gone", GW_CALL_OFFLINE },
+        { "security-error", GW_CALL_FORBIDDEN },
+        { "failed-application", GW_CALL_MEDIA },
+        { "incompatible-parameters", GW_CALL_MEDIA },
+        { "media-error", GW_CALL_MEDIA },
+        { "unsupported-applications", GW_CALL_MEDIA },
+        { "failed-transport", GW_CALL_MEDIA },
+        { "unsupported-transports", GW_CALL_MEDIA },
+        { "connectivity-error", GW_CALL_MEDIA },
+    };
+
+    if (jingle_reason != NULL) {
+        for (gsize i = 0; i < G_N_ELEMENTS(jingle); i++)
+            if (strcmp(jingle[i].reason, jingle_reason) == 0)
+                return jingle[i].failure;
+        return GW_CALL_ERROR;
+    }
+    switch (sip_status) {
+    case 0: case 487: return GW_CALL_CANCELLED;
+    case 486: case 600: return GW_CALL_BUSY;
+    case 603: return GW_CALL_DECLINED;
+    case 408: return GW_CALL_NO_ANSWER;
+    case 480: case 410: return GW_CALL_OFFLINE;
+    case 404: case 484: case 604: return GW_CALL_NOT_FOUND;
+    case 401: case 403: case 407: return GW_CALL_FORBIDDEN;
+    case 415: case 488: case 606: return GW_CALL_MEDIA;
+    default: return GW_CALL_ERROR;
+    }
+}
+
 GwSipMethod
 gw_metrics_sip_method(const char *name)
 {

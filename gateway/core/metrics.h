@@ -157,6 +157,9 @@ void gw_metrics_reset(GwMetrics *m);
 
 GwOutcome gw_metrics_outcome_of_sip(int status);
 GwSipMethod gw_metrics_sip_method(const char *name);
+/* Why an unanswered call ended, from the Jingle reason it ended with (or
+ * NULL) and else the SIP status (or 0); neither: the caller gave up. */
+GwCallFailure gw_metrics_call_failure(const char *jingle_reason, int sip_status);
 /* 100..699 -> 0..5; anything else (no answer) -> 6 */
 guint gw_metrics_sip_class(int status);
 
