@@ -132,8 +132,12 @@ static const KeyDef keys[] = {
     { "security", "xmpp_burst", K_UINT, "50", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.xmpp_burst),
       "burst size of that bucket" },
     { "security", "sip_rate", K_DOUBLE, "200", 0.01, 1000000, FALSE, TRUE, FALSE, OFF(security.sip_rate),
-      "requests per second one SIP source address may send" },
+      "requests per second one untrusted SIP source address (digest users) may send" },
     { "security", "sip_burst", K_UINT, "500", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.sip_burst),
+      "burst size of that bucket" },
+    { "security", "trusted_sip_rate", K_DOUBLE, "20000", 0.01, 1000000, FALSE, TRUE, FALSE, OFF(security.trusted_sip_rate),
+      "requests per second one trusted SIP source (a proxy carrying everybody's traffic) may send" },
+    { "security", "trusted_sip_burst", K_UINT, "40000", 1, 1000000, FALSE, TRUE, FALSE, OFF(security.trusted_sip_burst),
       "burst size of that bucket" },
 
     /* [presence]: SUBSCRIBE/NOTIFY/PUBLISH with PIDF both ways */

@@ -99,8 +99,10 @@ typedef struct {
         GPtrArray *trusted_sip;    /* of GwNet* */
         double xmpp_rate;          /* messages/s per XMPP sender */
         guint xmpp_burst;
-        double sip_rate; /* requests/s per SIP source address */
+        double sip_rate; /* requests/s per untrusted SIP source address */
         guint sip_burst;
+        double trusted_sip_rate; /* requests/s per trusted SIP source */
+        guint trusted_sip_burst;
         char *sip_users_file;
         GwSipUsers *sip_users; /* NULL: untrusted sources get 403 */
         char *sip_auth_realm;

@@ -38,6 +38,7 @@
 
 #include "error_map.h"
 #include "gw_error.h"
+#include "metrics.h"
 #include "msgbody.h"
 #include "stanza.h"
 
@@ -64,6 +65,7 @@ typedef struct {
     char *sip_to;
     gboolean receipt;
     gboolean typing;
+    gint64 arrived_us; /* monotonic, for /metrics */
 } OutMsg;
 
 typedef struct {
@@ -71,6 +73,8 @@ typedef struct {
     GwSipRequest *req; /* NULL once answered */
     char *id;          /* of its stanza; the key in bridge->awaiting */
     char *summary;     /* "sip:x -> alice@example.com", for logs */
+    gint64 arrived_us; /* monotonic, for /metrics */
+    gboolean typing;   /* an isComposing, counted apart from messages */
 } InMsg;
 
 static void
@@ -81,6 +85,17 @@ out_msg_free(OutMsg *m)
     g_free(m->to_jid);
     g_free(m->sip_to);
     g_free(m);
+}
+
+/* For /metrics: a message (or a typing notification) ended with `status`,
+ * the SIP final answer it got or was given. */
+static void
+count(GwDirection dir, gboolean typing, int status, gint64 arrived_us)
+{
+    if (typing)
+        gw_metrics.typing[dir]++;
+    else
+        gw_metrics_message(dir, status, arrived_us, g_get_monotonic_time());
 }
 
 /* ---- XMPP -> SIP ------------------------------------------------------- */
@@ -125,6 +140,7 @@ on_sip_result(int status, const char *phrase, gpointer data)
     GwMsgBridge *b = m->bridge;
 
     b->stats.pending_sip--;
+    count(GW_DIR_XMPP_TO_SIP, m->typing, status, m->arrived_us);
     if (status >= 200 && status < 300) {
         b->stats.xmpp_to_sip_ok++;
         if (!m->typing)
@@ -213,6 +229,7 @@ admit_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza, const char *body,
                               cfg->security.xmpp_burst,
                               cfg->limits.max_rate_entries,
                               g_get_monotonic_time())) {
+        gw_metrics.rate_limited[GW_SIDE_XMPP]++;
         g_set_error(error, GW_ERROR, GW_ERROR_RATE_LIMITED,
                     "too many messages from %.64s; slow down", sender->jid);
         return FALSE;
@@ -269,7 +286,12 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
 
     m = g_new0(OutMsg, 1);
     m->bridge = b;
+    m->arrived_us = g_get_monotonic_time();
     if (!admit_xmpp(b, stanza, body, m, &sip_from, &error)) {
+        int status;
+
+        gw_errmap_from_gerror(error, NULL, &status, NULL);
+        count(GW_DIR_XMPP_TO_SIP, body == NULL, status, m->arrived_us);
         out_msg_free(m);
         if (body != NULL) {
             g_info("XMPP->SIP refused from %s to %s: %s",
@@ -318,6 +340,7 @@ remember(GwMsgBridge *b, const char *id, char *description)
 static void
 in_msg_answer(InMsg *im, int status, const char *phrase, guint retry_after)
 {
+    count(GW_DIR_SIP_TO_XMPP, im->typing, status, im->arrived_us);
     g_hash_table_remove(im->bridge->awaiting, im->id);
     gw_sip_request_respond(im->req, status, phrase, retry_after, NULL);
     im->req = NULL;
@@ -396,12 +419,14 @@ jid_domain(const char *jid)
 }
 
 static void
-refuse(GwSipRequest *req, const GwSipIncoming *in, const GError *error)
+refuse(GwSipRequest *req, const GwSipIncoming *in, const GError *error,
+       gboolean typing, gint64 arrived_us)
 {
     int status;
     const char *phrase;
 
     gw_errmap_from_gerror(error, NULL, &status, &phrase);
+    count(GW_DIR_SIP_TO_XMPP, typing, status, arrived_us);
     g_info("SIP->XMPP from %s (%s) to %s refused: %d %s: %s", in->from_uri,
            in->source, in->request_uri, status, phrase, error->message);
     gw_sip_request_respond(req, status, phrase,
@@ -480,6 +505,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     g_autofree char *id = NULL, *domain = NULL;
     g_autoptr(GString) xml = NULL;
     InMsg *im;
+    gint64 arrived_us = g_get_monotonic_time();
 
     if (in->body_len > cfg->limits.max_message_bytes) {
         g_set_error(&error, GW_ERROR, GW_ERROR_TOO_LARGE,
@@ -522,6 +548,8 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     im = g_new0(InMsg, 1);
     im->bridge = b;
     im->req = req;
+    im->arrived_us = arrived_us;
+    im->typing = content->text == NULL;
     im->summary = g_strdup_printf("%s -> %s (Call-ID %s)", in->from_uri,
                                   to->jid, in->call_id);
     if (!gw_xmpp_link_send_confirmed(b->env->xmpp, xml->str, xml->len, domain,
@@ -539,7 +567,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
 
 refused:
     b->stats.sip_to_xmpp_refused++;
-    refuse(req, in, error);
+    refuse(req, in, error, content != NULL && content->text == NULL, arrived_us);
 }
 
 /* ---- life cycle -------------------------------------------------------- */

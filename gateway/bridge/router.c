@@ -20,6 +20,7 @@
 #include "gateway.h"
 #include "gw_error.h"
 #include "message_bridge.h"
+#include "metrics.h"
 #include "presence_bridge.h"
 #include "sip_auth.h"
 #include "stanza.h"
@@ -276,6 +277,7 @@ authenticated(GwGateway *gw, GwSipRequest *req, const GwSipIncoming *in)
     const char *at, *colon;
 
     if (cfg->security.sip_users == NULL) {
+        gw_metrics.untrusted_refused++;
         g_info("SIP %s from untrusted source %s:%u (%s) refused with 403",
                in->method, in->source, in->source_port, in->from_uri);
         gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
@@ -295,6 +297,7 @@ authenticated(GwGateway *gw, GwSipRequest *req, const GwSipIncoming *in)
                     error->message);
             gw_sip_request_challenge(req, challenge);
         } else {
+            gw_metrics.untrusted_refused++;
             g_info("SIP %s from %s:%u refused: %s", in->method, in->source,
                    in->source_port, error->message);
             gw_sip_request_respond(req,
@@ -328,22 +331,26 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
 {
     GwGateway *gw = data;
     const GwConfig *cfg = gw->env.config;
+    gboolean trusted;
 
     if (gw->env.stopping) {
         gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
         return;
     }
-    if (!gw_rate_limiter_take(gw->sip_rate, in->source, cfg->security.sip_rate,
-                              cfg->security.sip_burst,
+    /* a trusted proxy carries everybody's traffic: a bucket of its own */
+    trusted = gw_config_trusts_sip_source(cfg, in->source);
+    if (!gw_rate_limiter_take(gw->sip_rate, in->source,
+                              trusted ? cfg->security.trusted_sip_rate : cfg->security.sip_rate,
+                              trusted ? cfg->security.trusted_sip_burst : cfg->security.sip_burst,
                               cfg->limits.max_rate_entries,
                               g_get_monotonic_time())) {
         g_info("SIP %s from %s over its rate; answered 503", in->method,
                in->source);
+        gw_metrics.rate_limited[GW_SIDE_SIP]++;
         gw_sip_request_respond(req, 503, "Rate Limit Exceeded", 1, NULL);
         return;
     }
-    if (!gw_config_trusts_sip_source(cfg, in->source) &&
-        !authenticated(gw, req, in))
+    if (!trusted && !authenticated(gw, req, in))
         return;
     gw_sip_request_set_trusted(req);
     if (strcmp(in->method, "MESSAGE") == 0)

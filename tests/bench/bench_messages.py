@@ -190,6 +190,7 @@ class Bench:
                 "trusted_sip_sources": HOST,
                 "xmpp_rate": 1000000, "xmpp_burst": 1000000,
                 "sip_rate": 1000000, "sip_burst": 1000000,
+                "trusted_sip_rate": 1000000, "trusted_sip_burst": 1000000,
             },
             "limits": {
                 "max_pending_sip": 100000, "max_pending_xmpp": 100000,

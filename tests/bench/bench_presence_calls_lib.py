@@ -337,6 +337,7 @@ class Runner:
                 "trusted_sip_sources": HOST,
                 "xmpp_rate": 1000000, "xmpp_burst": 1000000,
                 "sip_rate": 1000000, "sip_burst": 1000000,
+                "trusted_sip_rate": 1000000, "trusted_sip_burst": 1000000,
             },
             "log": {"level": level},
         }

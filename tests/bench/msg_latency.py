@@ -112,6 +112,7 @@ def main():
                     "[security]\nallow_messages = alice@localhost *\n"
                     f"trusted_sip_sources = {HOST}\n"
                     "sip_rate = 1000000\nsip_burst = 1000000\n"
+                    "trusted_sip_rate = 1000000\ntrusted_sip_burst = 1000000\n"
                     "[limits]\nmax_pending_xmpp = 100000\n"
                     "[log]\nlevel = message\n")
         log_path = os.path.join(d, "gateway.log")

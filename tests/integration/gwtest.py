@@ -377,6 +377,7 @@ def default_gateway_config(env, prosody, sip_port, **over):
             "trusted_sip_sources": "127.0.0.1",
             "xmpp_rate": 100000, "xmpp_burst": 100000,
             "sip_rate": 100000, "sip_burst": 100000,
+            "trusted_sip_rate": 100000, "trusted_sip_burst": 100000,
         },
         "limits": {"max_message_bytes": 65536},
         "media": {"relay": "none"},
