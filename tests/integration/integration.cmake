@@ -11,5 +11,15 @@ foreach(t messages link presence calls sip ops)
       ENVIRONMENT "GW_BINARY=$<TARGET_FILE:xmpp-sip-gateway>;PYTHONDONTWRITEBYTECODE=1")
   endif()
 endforeach()
+# The documentation against the program: docs/configuration.md's tables
+# against --help-config (scripts/gen-config-doc), links between the docs.
+# No servers, under a second: no loopback lock.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_docs.py)
+  add_test(NAME integration_docs
+           COMMAND ${GW_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_docs.py)
+  set_tests_properties(integration_docs PROPERTIES
+    LABELS "integration;docs" TIMEOUT 120
+    ENVIRONMENT "GW_BINARY=$<TARGET_FILE:xmpp-sip-gateway>;PYTHONDONTWRITEBYTECODE=1")
+endif()
 include(${CMAKE_CURRENT_LIST_DIR}/demo.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/webrtc.cmake OPTIONAL)
