@@ -33,6 +33,7 @@
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_journald;
+static int log_verbose; /* -v count: a floor that [log] level never lowers */
 static double start_time; /* seconds since the epoch */
 
 /* The operator's side; NULL when off. */
@@ -102,6 +103,7 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
 static void
 set_log_level(const char *name, int verbose)
 {
+    verbose = MAX(verbose, log_verbose);
     if (verbose >= 2 || g_strcmp0(name, "debug") == 0)
         log_threshold = G_LOG_LEVEL_DEBUG;
     else if (verbose == 1 || g_strcmp0(name, "info") == 0)
@@ -394,6 +396,7 @@ main(int argc, char **argv)
         argv[argc] = NULL;
     }
 
+    log_verbose = verbose;
     g_log_set_writer_func(log_writer, NULL, NULL);
     log_journald = g_log_writer_is_journald(fileno(stderr));
     set_log_level(NULL, verbose);

@@ -65,6 +65,34 @@ test_example_file(void)
     g_assert_no_error(error);
     g_assert_cmpstr(c->xmpp.secret, ==, "s3cret");
     g_assert_cmpstr(c->xmpp.component_domain, ==, "sip.example.com");
+
+    /* it says every key is listed: each key of the reference stands in its
+     * group, set or commented out */
+    {
+        g_autoptr(GString) ref = g_string_new(NULL);
+        g_auto(GStrv) lines = NULL;
+        g_autofree char *section = NULL;
+
+        gw_config_print_reference(ref);
+        lines = g_strsplit(ref->str, "\n", -1);
+        for (char **l = lines; *l != NULL; l++) {
+            if ((*l)[0] == '[') {
+                const char *start, *end;
+                g_autofree char *header = g_strconcat("\n", *l, "\n", NULL);
+                start = strstr(text, header);
+                g_assert_nonnull(start);
+                end = strstr(start + strlen(header), "\n[");
+                g_free(section);
+                section = end ? g_strndup(start, (gsize)(end - start)) : g_strdup(start);
+            } else if (g_str_has_prefix(*l, "  ") && (*l)[2] != ' ') {
+                g_autofree char *name = g_strndup(*l + 2, strcspn(*l + 2, " "));
+                g_autofree char *set = g_strconcat("\n", name, " =", NULL);
+                g_autofree char *commented = g_strconcat("\n#", name, " =", NULL);
+                if (strstr(section, set) == NULL && strstr(section, commented) == NULL)
+                    g_error("example file lacks key '%s'", name);
+            }
+        }
+    }
 }
 
 static void
