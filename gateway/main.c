@@ -315,6 +315,7 @@ read_gauges(gpointer data, GwMetricsGauges *g)
     g->draining = gw->env.stopping;
     gw_call_bridge_get_stats(gw->calls, &calls);
     g->calls_active = calls.calls;
+    g->rtpengine_reachable = calls.relay_reachable;
     gw_pres_bridge_get_stats(gw->pres, &pres);
     g->sip_watchers = pres.sip_watchers;
     g->watched_contacts = pres.contacts;
@@ -326,6 +327,11 @@ read_gauges(gpointer data, GwMetricsGauges *g)
     }
     gw_msg_bridge_get_stats(gw->msg, &msg);
     g->xmpp_unconfirmed = msg.pending_xmpp;
+    if (gw->env.xmpp != NULL) {
+        GwXmppStats x;
+        gw_xmpp_link_get_stats(gw->env.xmpp, &x);
+        g->xmpp_send_queue_bytes = (gint64)x.queued_bytes;
+    }
     g->resident_bytes = resident_bytes();
     g->start_time_seconds = start_time;
 }

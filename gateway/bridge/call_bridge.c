@@ -581,4 +581,5 @@ gw_call_bridge_get_stats(const GwCallBridge *b, GwCallStats *stats)
 {
     *stats = b->stats;
     stats->calls = g_hash_table_size(b->calls);
+    stats->relay_reachable = gw_media_relay_reachable(b->media);
 }

@@ -51,6 +51,7 @@ typedef struct {
     guint calls;        /* live */
     guint64 started;    /* calls set up (answered) */
     guint64 failed;
+    int relay_reachable; /* gw_media_relay_reachable() */
 } GwCallStats;
 void gw_call_bridge_get_stats(const GwCallBridge *bridge, GwCallStats *stats);
 

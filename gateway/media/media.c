@@ -26,7 +26,12 @@ struct GwMedia {
     GwRtpengineFlags flags;
     guint next_id;
     GHashTable *pending; /* id -> Pending* */
+    guint ping_timer;    /* keeps gw_media_relay_reachable() true when idle */
+    guint ping_id;       /* the ping in flight, 0: none */
 };
+
+/* How often an idle relay is pinged, so that /health knows it is there. */
+#define PING_INTERVAL_S 10
 
 static void
 pending_free(gpointer p)
@@ -133,6 +138,27 @@ side_of(const GwMedia *m, GwMediaToward toward)
 
 /* ---- the port ---------------------------------------------------------- */
 
+static void
+on_ping(GwRtpengine *rtpe, const GwBencode *reply, const GError *error,
+        gpointer data)
+{
+    GwMedia *m = data;
+
+    m->ping_id = 0;
+    if (error != NULL)
+        g_debug("rtpengine ping: %s", error->message);
+}
+
+static gboolean
+ping(gpointer data)
+{
+    GwMedia *m = data;
+
+    if (m->ping_id == 0)
+        m->ping_id = gw_rtpengine_ping(m->rtpe, on_ping, m);
+    return G_SOURCE_CONTINUE;
+}
+
 GwMedia *
 gw_media_new(const GwConfig *config, GError **error)
 {
@@ -158,6 +184,8 @@ gw_media_new(const GwConfig *config, GError **error)
                   config->media.rtpengine,
                   m->sip_side == GW_RTPENGINE_SIDE_SIP_SDES ? "RTP/SAVP"
                                                             : "RTP/AVP");
+        ping(m);
+        m->ping_timer = g_timeout_add_seconds(PING_INTERVAL_S, ping, m);
     }
     return m;
 }
@@ -167,6 +195,10 @@ gw_media_free(GwMedia *m)
 {
     if (m == NULL)
         return;
+    if (m->ping_timer != 0)
+        g_source_remove(m->ping_timer);
+    if (m->ping_id != 0)
+        gw_rtpengine_cancel(m->rtpe, m->ping_id);
     g_hash_table_unref(m->pending);
     gw_rtpengine_free(m->rtpe);
     g_free(m);
@@ -235,3 +267,8 @@ gw_media_cancel(GwMedia *m, guint id)
         g_hash_table_remove(m->pending, GUINT_TO_POINTER(id));
 }
 
+int
+gw_media_relay_reachable(const GwMedia *m)
+{
+    return m->rtpe != NULL ? gw_rtpengine_get_reachable(m->rtpe) : -1;
+}

@@ -53,4 +53,8 @@ void gw_media_delete(GwMedia *media, const char *call_id);
 /* The callback of request `id` will not run. */
 void gw_media_cancel(GwMedia *media, guint id);
 
+/* 1 when the relay answered its last request (a call's or the ping every
+ * 10 s), 0 when that timed out, -1 without a relay or before any answer. */
+int gw_media_relay_reachable(const GwMedia *media);
+
 G_END_DECLS

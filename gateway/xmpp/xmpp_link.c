@@ -30,6 +30,7 @@
 #define G_LOG_DOMAIN "gw-xmpp"
 
 #include "xmpp_link_private.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -171,6 +172,7 @@ gw_xmpp_link_append(GwXmppLink *self, const char *xml, gsize len)
     g_byte_array_append(self->out, (const guint8 *)xml, (guint)len);
     self->out_total += len;
     self->stats.stanzas_out++;
+    gw_metrics.xmpp_stanzas_out++;
 }
 
 /* ---- the GSource ------------------------------------------------------- */
@@ -360,6 +362,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
         self->connecting = FALSE;
         self->attempts = 0;
         self->stats.connects++;
+        gw_metrics.xmpp_link_ups++;
         g_message("XMPP link up: component %s at %s:%u",
                   cfg->xmpp.component_domain, cfg->xmpp.server,
                   cfg->xmpp.port);
@@ -378,11 +381,16 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                   self->stats.confirmed);
     } else if (stream_error != NULL &&
                stream_error->type == XMPP_SE_NOT_AUTHORIZED) {
+        /* ejabberd answers a component domain it does not serve with
+         * not-authorized too, not host-unknown */
         g_warning("XMPP server %s:%u refused the component handshake for "
-                  "%s (not-authorized: %s); check [xmpp] secret",
+                  "%s (not-authorized%s%s): check [xmpp] secret, and that "
+                  "the server has a component named %s",
                   cfg->xmpp.server, cfg->xmpp.port,
                   cfg->xmpp.component_domain,
-                  stream_error->text ? stream_error->text : "bad secret");
+                  stream_error->text ? ": " : "",
+                  stream_error->text ? stream_error->text : "",
+                  cfg->xmpp.component_domain);
     } else if (stream_error != NULL) {
         g_warning("XMPP server %s:%u closed the stream: %s%s%s",
                   cfg->xmpp.server, cfg->xmpp.port,
@@ -400,6 +408,8 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error,
                         : "connection refused, or closed before the "
                           "handshake completed");
     }
+    if (self->up)
+        gw_metrics.xmpp_link_downs++;
     go_down(self);
     if (self->stopping) {
         if (self->stop_done != NULL) {
@@ -511,6 +521,7 @@ on_any_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *userdata)
     GwXmppLink *self = userdata;
 
     self->stats.stanzas_in++;
+    gw_metrics.xmpp_stanzas_in++;
     if (self->confirm.ping_seq > 0 &&
         gw_xmpp_confirm_take_answer(self, stanza))
         return 1;
@@ -698,6 +709,7 @@ void
 gw_xmpp_link_get_stats(const GwXmppLink *self, GwXmppStats *stats)
 {
     *stats = self->stats;
+    stats->queued_bytes = out_len(self);
 }
 
 void

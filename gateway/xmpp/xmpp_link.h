@@ -83,6 +83,7 @@ typedef struct {
     guint64 pings_out;     /* confirmation pings written */
     guint64 confirmed;     /* stanzas confirmed by a ping's answer */
     guint connects;
+    gsize queued_bytes;    /* written by us, not yet by the kernel */
 } GwXmppStats;
 void gw_xmpp_link_get_stats(const GwXmppLink *link, GwXmppStats *stats);
 
