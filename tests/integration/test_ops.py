@@ -193,6 +193,86 @@ class AdminHttp(unittest.TestCase):
         prom.proc.stop()
 
 
+class Counters(gwtest.GatewayTestCase):
+    """16.10 /metrics counts what crossed: messages both ways by outcome,
+    refusals by their class, the relay's reachability."""
+
+    UAS = free_port(udp_too=True)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.http_port = free_port()
+        cls.env_rtpe = gwtest.Env("CountersRtpe")
+        cls.rtpe = gwtest.Rtpengine(cls.env_rtpe).start()
+        cls.gateway_overrides = {
+            "admin__http_listen": f"{HOST}:{cls.http_port}",
+            "sip__outbound_proxy": f"sip:{HOST}:{cls.UAS}",
+            "media__relay": "rtpengine", "media__rtpengine": cls.rtpe.address(),
+            "log__stanzas": "false"}
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.env_rtpe.close()
+
+    def metrics(self):
+        return http_get(self.http_port, "/metrics")[2]
+
+    def test_16_10_messages_both_ways(self):
+        """16.10 one delivered each way, one refused (404) and one
+        forbidden, each in its row; latency observed for each"""
+        before = self.metrics()
+
+        def delta(text, name, **labels):
+            return (metric(text, name, **labels) or 0) - (metric(before, name, **labels) or 0)
+
+        raw = RawSip()
+        try:
+            ok = raw.final(sip_request("MESSAGE", f"sip:alice@{GW_SIP_DOMAIN}", raw.port,
+                                       body="counted"), (HOST, self.sip_port))
+            self.assertEqual(status_of(ok), 200, ok)
+            nobody = raw.final(sip_request("MESSAGE", f"sip:nobody@elsewhere.test", raw.port,
+                                           body="x"), (HOST, self.sip_port))
+            self.assertEqual(status_of(nobody), 404, nobody)
+        finally:
+            raw.close()
+        uas = self.sipp.start(gwtest.sipp_uas_message(), port=self.UAS, timeout=10)
+        time.sleep(0.3)
+        self.alice.send_message(f"1001@{gwtest.COMPONENT}", "to SIP", receipt=True)
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        self.alice.wait(lambda s: s.find("{urn:xmpp:receipts}received") is not None,
+                        what="receipt")
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        mid = bob.send_message(f"1001@{gwtest.COMPONENT}", "not allowed")
+        bob.wait(lambda s: s.get("id") == mid, what="bob's bounce")
+        after = self.metrics()
+        m = "gw_messages_total"
+        self.assertEqual(delta(after, m, direction="sip_to_xmpp", outcome="delivered"), 1)
+        self.assertEqual(delta(after, m, direction="sip_to_xmpp", outcome="not_found"), 1)
+        self.assertEqual(delta(after, m, direction="xmpp_to_sip", outcome="delivered"), 1)
+        self.assertEqual(delta(after, m, direction="xmpp_to_sip", outcome="forbidden"), 1)
+        self.assertEqual(delta(after, "gw_message_seconds_count", direction="sip_to_xmpp"), 2)
+        self.assertEqual(delta(after, "gw_message_seconds_count", direction="xmpp_to_sip"), 2)
+        self.assertEqual(delta(after, "gw_sip_requests_received_total", method="MESSAGE"), 2)
+        self.assertEqual(delta(after, "gw_sip_requests_sent_total", method="MESSAGE"), 1)
+        self.assertEqual(delta(after, "gw_sip_responses_received_total", method="MESSAGE",
+                               **{"class": "2xx"}), 1)
+
+    def test_16_11_relay_reachability(self):
+        """16.11 /health reports rtpengine reachable (its ping answered),
+        then unreachable once it is stopped, without turning unhealthy"""
+        wait_for(lambda: "rtpengine: reachable" in http_get(self.http_port, "/health")[2],
+                 15, 0.2, "rtpengine reachable")
+        self.assertEqual(metric(self.metrics(), "gw_rtpengine_reachable"), 1)
+        self.rtpe.stop()
+        wait_for(lambda: "rtpengine: unreachable" in http_get(self.http_port, "/health")[2],
+                 20, 0.5, "rtpengine unreachable")
+        status, _, body = http_get(self.http_port, "/health")
+        self.assertEqual(status, 200, body)
+
+
 class ServiceManager(unittest.TestCase):
     """16.5: the sd_notify protocol as systemd speaks it: READY=1 once the
     XMPP link is up, WATCHDOG=1 from the loop at least twice per
