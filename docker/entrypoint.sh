@@ -117,7 +117,7 @@ default presence.state_file /var/lib/xmpp-sip-gateway/presence.state
 default admin.http_listen 127.0.0.1:9464
 if [ -n "${GW_SIP_REGISTRAR:-}" ]; then default sip.register true; fi
 
-if ! mkdir -p -m 0700 "$RUNDIR" 2>/dev/null || [ ! -w "$RUNDIR" ]; then
+if ! install -d -m 0700 "$RUNDIR" 2>/dev/null || [ ! -w "$RUNDIR" ]; then
   die "cannot write to GW_RUNTIME_DIR=$RUNDIR (uid $(id -u)): set it to a writable directory"
 fi
 cfg=$RUNDIR/gateway.conf

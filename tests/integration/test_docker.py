@@ -515,7 +515,7 @@ def main():
     xenv = XmppEnv(stack.ports["XMPP_C2S_PORT"])
     keep = False
     try:
-        lock = Lock(600)
+        lock = Lock(300)
         try:
             make_base_image(env, d)
             rc, out = run(["podman", "run", "--rm", "--network", "host",
@@ -561,7 +561,8 @@ def main():
         mid = alice.send_message("1001@sip.localhost", text1, receipt=True)
         try:
             alice.wait(lambda s: s.find(f"{{{NS_RECEIPTS}}}received")
-                       is not None, 20, "receipt")
+                       is not None and s.find(f"{{{NS_RECEIPTS}}}received")
+                       .get("id") == mid, 20, "receipt")
             got_receipt = True
         except AssertionError as e:
             got_receipt = str(e)
