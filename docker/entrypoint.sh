@@ -15,7 +15,7 @@
 #    GW_SIP_PASSWORD given directly are written to a file of mode 0600 in
 #    $GW_RUNTIME_DIR and removed from the gateway's environment.
 #    Defaults of the image (set the variable empty to leave the key out):
-#      GW_SIP_LISTEN=sip:0.0.0.0:5060
+#      GW_SIP_LISTEN=sip:0.0.0.0:5070
 #      GW_PRESENCE_STATE_FILE=/var/lib/xmpp-sip-gateway/presence.state
 #      GW_ADMIN_HTTP_LISTEN=127.0.0.1:9464   (only if the binary has the key)
 #      GW_SIP_REGISTER=true when GW_SIP_REGISTRAR is set
@@ -112,7 +112,7 @@ done < <(compgen -e)
 
 # defaults of the image, only where the variable is not set at all
 default() { if has_key "$1"; then v=$(var_of "$1"); [ -n "${!v+x}" ] || export "$v=$2"; fi; }
-default sip.listen "sip:0.0.0.0:5060"
+default sip.listen "sip:0.0.0.0:5070"
 default presence.state_file /var/lib/xmpp-sip-gateway/presence.state
 default admin.http_listen 127.0.0.1:9464
 if [ -n "${GW_SIP_REGISTRAR:-}" ]; then default sip.register true; fi
