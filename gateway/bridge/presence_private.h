@@ -47,10 +47,9 @@ struct GwPresUser {
     GHashTable *by_watcher; /* watcher JID -> SipWatch* (its watches,
                              * linked by same_next): an approval touches
                              * its own */
-    GQueue untold;          /* active watches owed their first active
-                             * NOTIFY and not queued for it:
+    GQueue untold;          /* her UNTOLD watches not in the NOTIFY queue:
                              * gw_pres_user_flush() walks these, not every
-                             * watch */
+                             * watch (presence_watchers.c) */
     GwSipPublication *pub;  /* B, or NULL */
     guint probe_id;         /* awaiting the answer to a probe: first
                              * active NOTIFYs wait */

@@ -33,6 +33,69 @@
 
 #include "pool.h"
 
+/* ---- the watch state machine -------------------------------------------
+ *
+ * One per served SUBSCRIBE dialog. Her authorization itself is kept per
+ * (watcher JID, her JID) apart (GwPresAuth, presence_state.c): it outlives
+ * the dialogs, and one answer moves every watch of that pair.
+ *
+ *            new SUBSCRIBE, answered 202
+ *                        |
+ *                        v
+ *                       NEW --- she refused before -----------------+
+ *                     /     \                                       |
+ *    no answer of hers       she approved before                    |
+ *                   v         v                                     |
+ *     ("pending")  PENDING --she approves--> UNTOLD ----------------+
+ *                   |                         |   (a fetch; or      |
+ *                   |                         |   ended before      |
+ *                   |     first active NOTIFY |   her state told)   |
+ *                   |                         v                     v
+ *                   |                       ACTIVE ---------------> ENDED
+ *                   |                (a NOTIFY per change)          ^
+ *                   +-----------------------------------------------+
+ *
+ *   PENDING  waiting for her authorization: told "pending"
+ *   UNTOLD   authorized, no active NOTIFY sent yet: waits for her state
+ *            (a probe's answer, the refresh after link up) in her untold
+ *            list, or for its turn in the NOTIFY queue
+ *   ACTIVE   told her state; each change of her aggregate queues it
+ *   ENDED    she refused or revoked (rejected), expiry or Expires: 0
+ *            (timeout), shutdown (probation), or the watcher is gone
+ *            (un-SUBSCRIBE, a NOTIFY answered 481...)
+ *
+ * A SUBSCRIBE with Expires: 0 (a fetch, RFC 6665 4.4.3) passes through
+ * PENDING or UNTOLD to ENDED at once.
+ *
+ * Two memberships ride on one intrusive link, as they never overlap: the
+ * bridge's NOTIFY queue (`queued`: an active NOTIFY is owed), and her
+ * untold list, which holds exactly her UNTOLD watches not queued. The
+ * link's place follows from the state and `queued` (list_of()); enter()
+ * and set_queued() move it, nothing else touches it.
+ */
+typedef enum {
+    WATCH_NEW,     /* just made (zeroed memory): nothing sent yet */
+    WATCH_PENDING,
+    WATCH_UNTOLD,
+    WATCH_ACTIVE,
+    WATCH_ENDED,
+} WatchState;
+
+static const char *const watch_state_names[] = {
+    [WATCH_NEW] = "NEW",       [WATCH_PENDING] = "PENDING",
+    [WATCH_UNTOLD] = "UNTOLD", [WATCH_ACTIVE] = "ACTIVE",
+    [WATCH_ENDED] = "ENDED",
+};
+
+#define TO(s) (1u << (s))
+static const guint8 watch_transitions[] = {
+    [WATCH_NEW] = TO(WATCH_PENDING) | TO(WATCH_UNTOLD) | TO(WATCH_ENDED),
+    [WATCH_PENDING] = TO(WATCH_UNTOLD) | TO(WATCH_ENDED),
+    [WATCH_UNTOLD] = TO(WATCH_ACTIVE) | TO(WATCH_ENDED),
+    [WATCH_ACTIVE] = TO(WATCH_ENDED),
+    [WATCH_ENDED] = 0,
+};
+
 typedef struct SipWatch SipWatch;
 
 struct SipWatch {
@@ -41,19 +104,84 @@ struct SipWatch {
     char *watcher_jid; /* 1001@component */
     GwPresUser *user;
     char *entity; /* sip:alice@gw: the presentity */
-    gboolean active;
-    gboolean told_active; /* an active NOTIFY has been sent */
     GSequenceIter *expiry; /* in the bridge's expiry order */
     gint64 expires_at; /* monotonic, us */
-    GList queued;      /* link in the bridge's NOTIFY queue, data == this */
-    gboolean in_queue;
-    guint index;       /* in user->watches */
+    GList link;        /* in list_of(this), data == this */
     SipWatch *same_next; /* the next watch of the same watcher JID */
-    GList untold_link;   /* in user->untold, data == this */
-    gboolean in_untold;
+    guint index;         /* in user->watches */
+    guint8 state;        /* WatchState */
+    guint8 queued;       /* in the bridge's NOTIFY queue */
 };
+/* 100,000 of them are in the memory budget (tests/bench/bench_presence.py):
+ * one 96-byte pool slot each (pool.h: 32-byte classes), 160 before the
+ * states replaced four booleans and the second link */
+G_STATIC_ASSERT(sizeof(SipWatch) <= 96);
 
 static const GwSipDialogFuncs watch_funcs;
+
+/* The list the watch's link is in, or NULL. */
+static GQueue *
+list_of(SipWatch *w)
+{
+    if (w->queued)
+        return &w->b->notify_queue;
+    if (w->state == WATCH_UNTOLD)
+        return &w->user->untold;
+    return NULL;
+}
+
+/* After a change of state or `queued`: the link follows (to the tail). */
+static void
+relink(SipWatch *w, GQueue *before)
+{
+    GQueue *after = list_of(w);
+
+    if (after == before)
+        return;
+    if (before != NULL)
+        g_queue_unlink(before, &w->link);
+    if (after != NULL) {
+        w->link.data = w;
+        g_queue_push_tail_link(after, &w->link);
+    }
+}
+
+static void
+set_queued(SipWatch *w, gboolean queued)
+{
+    GQueue *before = list_of(w);
+
+    w->queued = queued;
+    relink(w, before);
+}
+
+static gboolean
+is_authorized(const SipWatch *w)
+{
+    return w->state == WATCH_UNTOLD || w->state == WATCH_ACTIVE;
+}
+
+/* The one place a watch changes state; why: for the log. */
+static void
+enter(SipWatch *w, WatchState to, const char *why)
+{
+    WatchState from = (WatchState)w->state;
+    GQueue *before = list_of(w);
+
+    if (!(watch_transitions[from] & TO(to))) {
+        g_critical("SIP watch %s of %s: %s -> %s is not a transition (%s)",
+                   w->watcher_jid, w->user->bare, watch_state_names[from],
+                   watch_state_names[to], why);
+        return;
+    }
+    w->state = to;
+    if (to == WATCH_ENDED)
+        w->queued = FALSE;
+    relink(w, before);
+    g_debug("SIP watch %s of %s: %s -> %s (%s)", w->watcher_jid,
+            w->user->bare, watch_state_names[from], watch_state_names[to],
+            why);
+}
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -92,7 +220,7 @@ watch_remaining(const SipWatch *w)
  * older one and the last state always goes out (RFC 6665 leaves the rate
  * to the event package; RFC 3856 6.10 lets a presence agent hold
  * notifications back). Pending and terminating NOTIFYs never wait here;
- * watch_free() takes a watch out.
+ * ENDED takes a watch out.
  *
  * Between batches the loop must read the answers, and Sofia's tport reads
  * ONE datagram per main-loop turn (tport_recv_event: UDP gives again = 0).
@@ -113,61 +241,23 @@ watch_remaining(const SipWatch *w)
 #define NOTIFY_PRIORITY (G_PRIORITY_DEFAULT + 1)
 #define NOTIFY_GUARD_MS 50
 
-/* The watches' two intrusive queue memberships: the bridge's NOTIFY queue
- * and their user's untold queue. */
-static void
-link_out(GQueue *q, GList *link, gboolean *in)
-{
-    if (!*in)
-        return;
-    g_queue_unlink(q, link);
-    *in = FALSE;
-}
-
-static void
-link_in(GQueue *q, GList *link, gboolean *in, gpointer data)
-{
-    link->data = data;
-    g_queue_push_tail_link(q, link);
-    *in = TRUE;
-}
-
-static void
-untold_remove(SipWatch *w)
-{
-    link_out(&w->user->untold, &w->untold_link, &w->in_untold);
-}
-
-/* w is active, has not been told so, and is not in the NOTIFY queue. */
-static void
-untold_add(SipWatch *w)
-{
-    if (w->in_untold || w->in_queue || w->told_active || !w->active)
-        return;
-    link_in(&w->user->untold, &w->untold_link, &w->in_untold, w);
-}
-
-static void
-watch_unqueue(SipWatch *w)
-{
-    link_out(&w->b->notify_queue, &w->queued, &w->in_queue);
-}
-
+/* A NOTIFY with her current state (or "pending"); out of the queue. */
 static void
 watch_notify(SipWatch *w)
 {
     g_autofree char *doc = NULL;
 
-    watch_unqueue(w); /* it gets the current state now */
-    if (!w->active) {
+    set_queued(w, FALSE); /* it gets the current state now */
+    if (w->state == WATCH_PENDING) {
         gw_sip_dialog_notify(w->dlg, GW_SUB_PENDING, watch_remaining(w), NULL,
                              0, NULL, NULL);
     } else {
+        g_assert(is_authorized(w));
         doc = gw_pres_pidf_for(w->entity, agg_of(w->user));
         gw_sip_dialog_notify(w->dlg, GW_SUB_ACTIVE, watch_remaining(w), NULL,
                              0, GW_PRES_CT_PIDF, doc);
-        w->told_active = TRUE;
-        untold_remove(w);
+        if (w->state == WATCH_UNTOLD)
+            enter(w, WATCH_ACTIVE, "told her state");
     }
     w->b->stats.notifies_sent++;
 }
@@ -178,13 +268,12 @@ drain_batch(GwPresBridge *b)
     for (guint n = 0; n < NOTIFY_BATCH && b->notify_queue.head != NULL; n++) {
         SipWatch *w = b->notify_queue.head->data;
 
-        watch_unqueue(w);
         /* a first active NOTIFY still waits for the probe's answer:
          * gw_pres_user_flush() queues it again then */
-        if (w->active && (w->told_active || !user_waiting(w->user)))
+        if (w->state == WATCH_ACTIVE || !user_waiting(w->user))
             watch_notify(w);
         else
-            untold_add(w);
+            set_queued(w, FALSE); /* back in her untold list */
     }
     b->drained = TRUE;
 }
@@ -218,17 +307,17 @@ on_drain_guard(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* w owes an active NOTIFY with the user's then current state. */
+/* w (authorized) owes an active NOTIFY with the user's then current
+ * state. */
 static void
 watch_queue(SipWatch *w)
 {
     GwPresBridge *b = w->b;
 
-    untold_remove(w); /* so that gw_pres_user_flush() always ends, stopping
-                       * too */
-    if (w->in_queue || b->stopping)
+    g_assert(is_authorized(w));
+    if (w->queued || b->stopping)
         return;
-    link_in(&b->notify_queue, &w->queued, &w->in_queue, w);
+    set_queued(w, TRUE); /* out of her untold list */
     if (b->notify_id == 0) {
         b->notify_id = g_idle_add_full(NOTIFY_PRIORITY, on_drain, b, NULL);
         b->drained = FALSE;
@@ -271,12 +360,12 @@ gw_pres_user_free(gpointer p)
     g_free(u);
 }
 
-/* Active watchers that have not yet been told a state: tell them now that
- * it is known (or after the wait for a probe's answer). */
+/* Her UNTOLD watches: tell them now that her state is known (or after
+ * the wait for a probe's answer). */
 void
 gw_pres_user_flush(GwPresUser *u)
 {
-    if (user_waiting(u))
+    if (u->b->stopping || user_waiting(u))
         return;
     while (u->untold.head != NULL)
         watch_queue(u->untold.head->data); /* takes it out of untold */
@@ -287,8 +376,8 @@ gw_pres_user_changed(GwPresUser *u)
 {
     for (guint i = 0; i < u->watches->len; i++) {
         SipWatch *w = g_ptr_array_index(u->watches, i);
-        if (w->active)
-            watch_queue(w); /* the not yet told ones too: no flush */
+        if (is_authorized(w))
+            watch_queue(w); /* the UNTOLD ones too: no flush */
     }
 }
 
@@ -297,7 +386,7 @@ gw_pres_user_peek_authorized(const GwPresUser *u)
 {
     for (guint i = 0; i < u->watches->len; i++) {
         const SipWatch *w = g_ptr_array_index(u->watches, i);
-        if (w->active)
+        if (is_authorized(w))
             return w->watcher_jid;
     }
     return NULL;
@@ -335,10 +424,9 @@ watch_free(SipWatch *w)
     GwPresUser *u = w->user;
     SipWatch *head = g_hash_table_lookup(u->by_watcher, w->watcher_jid);
 
+    g_assert(w->state == WATCH_ENDED && !w->queued); /* out of the lists */
     if (w->expiry != NULL)
         g_sequence_remove(w->expiry); /* the timer copes with a stale head */
-    watch_unqueue(w); /* the drain source copes with an empty queue */
-    untold_remove(w);
     if (head == w) {
         if (w->same_next != NULL) /* the key string is w's: replace */
             g_hash_table_replace(u->by_watcher, w->same_next->watcher_jid,
@@ -370,13 +458,14 @@ watch_end(SipWatch *w, const char *reason, guint retry_after)
 {
     g_autofree char *doc = NULL;
 
-    if (w->active && strcmp(reason, "rejected") != 0)
+    if (is_authorized(w) && strcmp(reason, "rejected") != 0)
         doc = gw_pres_pidf_for(w->entity, agg_of(w->user));
     gw_sip_dialog_notify(w->dlg, GW_SUB_TERMINATED, 0, reason, retry_after,
                          doc ? GW_PRES_CT_PIDF : NULL, doc);
     gw_sip_dialog_close(w->dlg);
     g_info("SIP watcher %s of %s: subscription ended (%s)", w->watcher_jid,
            w->user->bare, reason);
+    enter(w, WATCH_ENDED, reason);
     watch_free(w);
 }
 
@@ -391,6 +480,7 @@ gw_pres_watches_end_all(GwPresUser *u, const char *reason, guint retry_after)
             continue;
         }
         gw_sip_dialog_close(w->dlg);
+        enter(w, WATCH_ENDED, "dropped: the bridge goes");
         watch_free(w);
     }
 }
@@ -464,6 +554,7 @@ on_watch_ended(gpointer data, int status, const char *reason,
 
     g_info("SIP watcher %s of %s gone (%d %s)", w->watcher_jid, w->user->bare,
            status, reason ? reason : "");
+    enter(w, WATCH_ENDED, "the watcher is gone");
     watch_free(w);
 }
 
@@ -477,9 +568,8 @@ gw_pres_watches_answer(GwPresUser *u, const char *watcher, gboolean granted)
     for (SipWatch *w = g_hash_table_lookup(u->by_watcher, watcher), *next;
          w != NULL; w = next) {
         next = w->same_next; /* watch_end() frees w */
-        if (granted && !w->active) {
-            w->active = TRUE;
-            untold_add(w);
+        if (granted && w->state == WATCH_PENDING) {
+            enter(w, WATCH_UNTOLD, "she approved");
             g_info("SIP watcher %s of %s: authorized", watcher, u->bare);
         } else if (!granted) {
             watch_end(w, "rejected", 0);
@@ -520,14 +610,13 @@ gw_pres_watch_start(GwPresUser *u, GwSipRequest *req, const GwSipIncoming *in,
 {
     GwPresBridge *b = u->b;
     GwPresAuth auth = gw_pres_auth_get(b, watcher, u->bare);
-    SipWatch *w = gw_pool_alloc0(sizeof *w);
+    SipWatch *w = gw_pool_alloc0(sizeof *w); /* WATCH_NEW */
 
     w->b = b;
     w->dlg = in->dialog;
     w->watcher_jid = gw_pool_strdup(watcher);
     w->user = u;
     w->entity = gw_pool_strdup(entity);
-    w->active = auth == GW_PRES_AUTH_GRANTED;
     w->index = u->watches->len;
     g_ptr_array_add(u->watches, w);
     w->same_next = g_hash_table_lookup(u->by_watcher, w->watcher_jid);
@@ -547,14 +636,17 @@ gw_pres_watch_start(GwPresUser *u, GwSipRequest *req, const GwSipIncoming *in,
         watch_end(w, "rejected", 0);
         return;
     }
+    if (auth == GW_PRES_AUTH_GRANTED)
+        enter(w, WATCH_UNTOLD, "she approved before");
+    else
+        enter(w, WATCH_PENDING, "no answer of hers");
     if (expires == 0) {
         /* a fetch (RFC 6665 4.4.3): one NOTIFY with the state, then over */
         watch_end(w, "timeout", 0);
         return;
     }
     watch_set_expiry(w, expires);
-    untold_add(w); /* if active: owed its first active NOTIFY */
-    if (!w->active) {
+    if (w->state == WATCH_PENDING) {
         watch_notify(w); /* pending */
         gw_pres_ask_authorization(b, w->watcher_jid, u->bare);
     } else if (gw_xmpp_directory_is_online(b->dir, u->bare)) {
