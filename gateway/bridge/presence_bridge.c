@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "pool.h"
-#include "stanza.h" /* gw_xml_append_*() */
+#include "stanza.h"
 
 /* ---- what every part uses ---------------------------------------------- */
 
@@ -39,16 +39,12 @@ void
 gw_pres_send_presence(GwPresBridge *b, const char *from, const char *to,
                       const char *type, const GwPresence *p)
 {
-    GString *x = g_string_sized_new(256);
+    GString *x;
 
-    g_string_append(x, "<presence");
-    gw_xml_append_attr(x, "from", from);
-    gw_xml_append_attr(x, "to", to);
     if (type == NULL && (p == NULL || p->show == GW_SHOW_OFFLINE))
         type = "unavailable";
-    gw_xml_append_attr(x, "type", type);
-    if (type == NULL && p != NULL) {
-        g_string_append_c(x, '>');
+    if (type == NULL) {
+        x = gw_stanza_begin("presence", NULL, from, to, NULL);
         /* XEP-0115: clients learn from caps that the contact takes calls
          * (Conversations shows no call button without them) */
         g_string_append(x, "<c xmlns='http://jabber.org/protocol/caps' "
@@ -65,14 +61,16 @@ gw_pres_send_presence(GwPresBridge *b, const char *from, const char *to,
             gw_xml_append_escaped(x, p->status);
             g_string_append(x, "</status>");
         }
-        g_string_append(x, "</presence>");
-    } else if (type != NULL && strcmp(type, "unavailable") == 0 && p &&
+        gw_stanza_end(x, "presence");
+    } else if (strcmp(type, "unavailable") == 0 && p != NULL &&
                p->status != NULL) {
-        g_string_append(x, "><status>");
+        x = gw_stanza_begin("presence", type, from, to, NULL);
+        g_string_append(x, "<status>");
         gw_xml_append_escaped(x, p->status);
-        g_string_append(x, "</status></presence>");
+        g_string_append(x, "</status>");
+        gw_stanza_end(x, "presence");
     } else {
-        g_string_append(x, "/>");
+        x = gw_stanza_empty("presence", type, from, to, NULL);
     }
     gw_xmpp_link_send_text(b->env->xmpp, x);
 }
