@@ -191,7 +191,8 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
 
     if (type == NULL || strcmp(type, "unavailable") == 0) {
         /* presence of an XMPP user, sent to a component contact that she
-         * approved, or directed to it (see "directed presence") */
+         * approved, or directed to it (xmpp_directory.c, "directed
+         * presence") */
         if (b->stopping)
             return;
         if (gw_pres_auth_is_broadcast(b, to_bare, from_bare))
