@@ -30,6 +30,7 @@
 #include "message_bridge.h"
 #include "presence_bridge.h"
 #include "service.h"
+#include "xmpp_directory.h"
 
 static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_journald;
@@ -280,11 +281,12 @@ send_caps_query(GString *xml, gpointer data)
     gw_xmpp_link_send_text(gw->env.xmpp, xml);
 }
 
-/* The call bridge's port to the presence bridge's directory. */
+/* The call bridge's port to the directory of XMPP resources, which the
+ * presence bridge feeds. */
 static GPtrArray *
-get_resources(gpointer pres, const char *bare)
+get_resources(gpointer directory, const char *bare)
 {
-    return gw_pres_bridge_get_resources(pres, bare);
+    return gw_xmpp_directory_get_resources(directory, bare);
 }
 
 /* ---- the operator's view: gauges, health, readiness ------------------- */
@@ -483,7 +485,8 @@ main(int argc, char **argv)
     gw.caps = gw_caps_new(&caps_limits, send_caps_query, &gw);
     gw.pres = gw_pres_bridge_new(&gw.env, gw.caps, gw.caps_ver);
     gw.calls = gw_call_bridge_new(&gw.env, gw.boot_config, get_resources,
-                                  gw.pres, &error);
+                                  gw_pres_bridge_get_directory(gw.pres),
+                                  &error);
     if (gw.calls == NULL) {
         g_critical("%s", error->message);
         rc = 2;

@@ -35,7 +35,7 @@ typedef struct {
 
 /* A port to the directory of XMPP users' available resources, as presence
  * shows them: best first, (transfer full) array of GwPresResource*
- * (presence_bridge.h). */
+ * (xmpp_directory.h). */
 typedef GPtrArray *(*GwResourcesFunc)(gpointer data, const char *bare);
 
 typedef struct {

@@ -2,13 +2,16 @@
  *   A. SIP watchers of XMPP users: SUBSCRIBE/NOTIFY with PIDF, authorized
  *      through the XMPP user's own subscription approval;
  *   B. XMPP users watching SIP contacts: one SIP subscription per watched
- *      address, shared by all its XMPP watchers; optional PUBLISH. */
+ *      address, shared by all its XMPP watchers; optional PUBLISH.
+ * It feeds the directory of XMPP users' resources (xmpp_directory.h),
+ * which the call bridge reads. */
 #pragma once
 
 #include <glib.h>
 #include <strophe.h>
 
 #include "gateway.h"
+#include "xmpp_directory.h"
 
 G_BEGIN_DECLS
 
@@ -34,34 +37,20 @@ void gw_pres_bridge_from_sip(GwPresBridge *bridge, GwSipRequest *req,
 /* The XMPP link came up: re-learn what a restart or outage lost. Probes
  * the users we track; the resources from before that no presence confirms
  * within a grace period (a few seconds) are dropped as gone during the
- * outage, then SIP watchers are told the result. */
+ * outage (gw_xmpp_directory_link_up()), then SIP watchers are told the
+ * result. */
 void gw_pres_bridge_link_up(GwPresBridge *bridge);
 
 /* Ends every subscription properly on both sides (gateway stopping). */
 void gw_pres_bridge_shutdown(GwPresBridge *bridge);
 
-/* An available resource of an XMPP user, as the gateway last saw it. */
-typedef struct {
-    char *full;
-    int priority;
-    guint64 seq;           /* update order: higher is more recent */
-    GwCapsState caps;      /* what gateway/caps.c knows of it */
-    GHashTable *features;  /* (ref) feature vars when caps is KNOWN, or NULL */
-    gboolean unconfirmed;  /* from before a link outage, not yet confirmed
-                            * by a presence (see gw_pres_bridge_link_up) */
-} GwPresResource;
+/* The directory of her resources (C), which the presence bridge feeds:
+ * for the call bridge's GwResourcesFunc port. Borrowed for the bridge's
+ * life. */
+GwXmppDirectory *gw_pres_bridge_get_directory(GwPresBridge *bridge);
 
-void gw_pres_resource_free(GwPresResource *r);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(GwPresResource, gw_pres_resource_free)
-
-/* The available resources of `bare` with a priority >= 0 (RFC 6121
- * 8.5.2.1.1), best first: highest priority, then the most recent
- * presence; those known only through directed presence included. Empty
- * when the gateway has no presence of hers (she has no component contact
- * and sent none directed, or is offline). Just after the XMPP link came
- * back, until the grace period of gw_pres_bridge_link_up() ends, this may
- * still list resources that left during the outage (the best guess until
- * the probe answers are in): those are flagged unconfirmed. (transfer full)
+/* The same as gw_xmpp_directory_get_resources() on the bridge's directory
+ * (kept while callers move to the directory). (transfer full)
  * GwPresResource* */
 GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
                                         const char *bare);

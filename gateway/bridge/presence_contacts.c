@@ -1,0 +1,457 @@
+/* gateway/bridge/presence_contacts.c: B. XMPP users watching SIP contacts
+ * (alice watches 1001@comp), and PUBLISH of theirs.
+ *
+ *   <presence type=subscribe> --> per [presence] allow_watchers:
+ *     subscribed + our own subscribe back (to learn when she is online),
+ *     or unsubscribed.
+ *   While at least one watcher of 1001 is online: one SIP SUBSCRIBE dialog
+ *   for sip:1001@pbx (through [presence] server), shared and counted.
+ *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
+ *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
+ *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
+ *   known state, and never make us ask her again once she answered.
+ *   Watchers are kept in [presence] state_file across restarts
+ *   (presence_state.c) and probed when the link comes up.
+ *
+ * Whether a watcher is online is the directory's (xmpp_directory.c).
+ */
+#define G_LOG_DOMAIN "gw-pres"
+
+#include "presence_private.h"
+
+#include <string.h>
+
+#include "pool.h"
+
+#define MAX_PIDF_BYTES 65536
+
+static const GwSipDialogFuncs contact_funcs;
+
+static void contact_ensure(GwPresContact *c);
+
+static gboolean
+watcher_online(GwPresBridge *b, const char *watcher)
+{
+    return gw_xmpp_directory_is_online(b->dir, watcher);
+}
+
+/* ---- the table and its watcher index ----------------------------------- */
+
+/* The watcher -> contacts index, so that a watcher's approval or coming
+ * online touches only its own contacts (walking every contact made the
+ * XMPP-watcher direction quadratic in the bench). */
+void
+gw_pres_contact_add_watcher(GwPresContact *c, const char *watcher)
+{
+    GwPresBridge *b = c->b;
+    GHashTable *set = g_hash_table_lookup(b->watching, watcher);
+
+    g_hash_table_add(c->watchers, gw_pool_strdup(watcher));
+    if (set == NULL) {
+        set = g_hash_table_new(NULL, NULL);
+        g_hash_table_insert(b->watching, g_strdup(watcher), set);
+    }
+    g_hash_table_add(set, c);
+}
+
+static void
+index_forget(GwPresBridge *b, const char *watcher, GwPresContact *c)
+{
+    GHashTable *set = g_hash_table_lookup(b->watching, watcher);
+
+    if (set != NULL && g_hash_table_remove(set, c) &&
+        g_hash_table_size(set) == 0)
+        g_hash_table_remove(b->watching, watcher);
+}
+
+static gboolean
+contact_remove_watcher(GwPresContact *c, const char *watcher)
+{
+    index_forget(c->b, watcher, c);
+    return g_hash_table_remove(c->watchers, watcher);
+}
+
+GwPresContact *
+gw_pres_contact_get(GwPresBridge *b, const char *jid, gboolean create)
+{
+    GwPresContact *c = g_hash_table_lookup(b->contacts, jid);
+    g_autoptr(MapResult) m = NULL;
+
+    if (c != NULL || !create)
+        return c;
+    if (g_hash_table_size(b->contacts) >=
+        b->env->config->presence.max_watched) {
+        g_warning("watched SIP contact table full (%u); not watching %s",
+                  g_hash_table_size(b->contacts), jid);
+        return NULL;
+    }
+    m = map_table_lookup_jid(b->env->map, jid, NULL);
+    if (m == NULL || m->kind == MAP_KIND_XMPP_USER)
+        return NULL;
+    /* long-lived: in the pool (pool.h), apart from transaction memory */
+    c = gw_pool_alloc0(sizeof *c);
+    c->b = b;
+    c->jid = gw_pool_strdup(m->jid);
+    c->sip_uri = gw_pool_strdup(m->sip_uri);
+    c->watchers = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                        (GDestroyNotify)gw_pool_free_str,
+                                        NULL);
+    g_hash_table_insert(b->contacts, c->jid, c);
+    return c;
+}
+
+void
+gw_pres_contact_free(gpointer p)
+{
+    GwPresContact *c = p;
+    GHashTableIter it;
+    gpointer k;
+
+    g_clear_handle_id(&c->retry_id, g_source_remove);
+    if (c->dlg != NULL)
+        gw_sip_dialog_close(c->dlg);
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        index_forget(c->b, k, c);
+    g_hash_table_unref(c->watchers);
+    g_clear_pointer(&c->last, gw_presence_free);
+    gw_pool_free_str(c->sip_uri);
+    gw_pool_free_str(c->jid);
+    gw_pool_free(c, sizeof *c);
+}
+
+static guint
+contact_online_watchers(const GwPresContact *c)
+{
+    GHashTableIter it;
+    gpointer k;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (watcher_online(c->b, k))
+            n++;
+    return n;
+}
+
+/* Sends the contact's presence to its online watchers (or one). */
+static void
+contact_broadcast(GwPresContact *c, const char *only)
+{
+    GHashTableIter it;
+    gpointer k;
+
+    if (only != NULL) {
+        gw_pres_send_presence(c->b, c->jid, only, NULL, c->last);
+        return;
+    }
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL))
+        if (watcher_online(c->b, k))
+            gw_pres_send_presence(c->b, c->jid, k, NULL, c->last);
+}
+
+/* ---- the shared SIP subscription --------------------------------------- */
+
+static void
+on_contact_notify(gpointer data, GwSubState state, const char *content_type,
+                  const char *body, gsize len)
+{
+    GwPresContact *c = data;
+    g_autoptr(GError) error = NULL;
+    GwPresence *p;
+
+    c->failures = 0;
+    if (state == GW_SUB_PENDING)
+        return; /* no state yet */
+    if (body == NULL || len == 0) {
+        /* e.g. Kamailio for an address that never published */
+        p = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+    } else if (content_type == NULL ||
+               strcmp(content_type, GW_PRES_CT_PIDF) != 0) {
+        g_warning("NOTIFY for %s with '%s', not PIDF: ignored", c->sip_uri,
+                  content_type ? content_type : "no type");
+        return;
+    } else if (len > MAX_PIDF_BYTES) {
+        g_warning("NOTIFY for %s with a %zu-byte PIDF: ignored", c->sip_uri,
+                  len);
+        return;
+    } else if ((p = gw_pidf_parse(body, len, &error)) == NULL) {
+        g_warning("NOTIFY for %s with a bad PIDF: %s: ignored", c->sip_uri,
+                  error->message);
+        return;
+    }
+    if (c->last != NULL && gw_presence_equal(c->last, p)) {
+        gw_presence_free(p);
+        return;
+    }
+    g_clear_pointer(&c->last, gw_presence_free);
+    c->last = p;
+    g_info("presence of %s is now %s", c->sip_uri,
+           gw_show_to_string(p->show));
+    contact_broadcast(c, NULL);
+}
+
+static gboolean
+contact_retry(gpointer data)
+{
+    GwPresContact *c = data;
+
+    c->retry_id = 0;
+    contact_ensure(c);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_contact_ended(gpointer data, int status, const char *reason,
+                 guint retry_after)
+{
+    GwPresContact *c = data;
+    guint delay;
+
+    c->dlg = NULL;
+    g_info("SIP subscription to %s ended (%d %s)", c->sip_uri, status,
+           reason ? reason : "");
+    if (c->last == NULL || c->last->show != GW_SHOW_OFFLINE) {
+        g_clear_pointer(&c->last, gw_presence_free);
+        c->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        contact_broadcast(c, NULL);
+    }
+    if (c->b->stopping || contact_online_watchers(c) == 0)
+        return;
+    /* RFC 6665 4.1.3: retry-after if given; otherwise back off */
+    if (retry_after > 0)
+        delay = retry_after;
+    else if (status == 0 && reason != NULL &&
+             (strcmp(reason, "deactivated") == 0 ||
+              strcmp(reason, "timeout") == 0))
+        delay = 1;
+    else
+        delay = MIN(300u, 5u << MIN(c->failures, 6u));
+    c->failures++;
+    g_clear_handle_id(&c->retry_id, g_source_remove);
+    c->retry_id = g_timeout_add_seconds(delay, contact_retry, c);
+}
+
+static const GwSipDialogFuncs contact_funcs = { on_contact_notify,
+                                                on_contact_ended };
+
+/* Subscribe or unsubscribe at SIP as the number of online watchers says. */
+static void
+contact_ensure(GwPresContact *c)
+{
+    GwPresBridge *b = c->b;
+    const GwConfig *cfg = b->env->config;
+    guint online = contact_online_watchers(c);
+
+    if (online > 0 && c->dlg == NULL && c->retry_id == 0 && !b->stopping) {
+        g_autofree char *from = g_strdup_printf("sip:%s@%s",
+                                                cfg->sip.username,
+                                                cfg->sip.domain);
+        g_info("subscribing to %s for %u XMPP watcher(s)", c->sip_uri,
+               online);
+        c->dlg = gw_sip_ua_subscribe(b->env->sip, from, c->sip_uri,
+                                     cfg->presence.server, "presence",
+                                     GW_PRES_CT_PIDF,
+                                     cfg->presence.subscribe_expires,
+                                     &contact_funcs, c);
+    } else if (online == 0 && c->dlg != NULL) {
+        g_info("no XMPP watcher of %s online: unsubscribing", c->sip_uri);
+        gw_sip_dialog_close(c->dlg);
+        c->dlg = NULL;
+        g_clear_pointer(&c->last, gw_presence_free);
+    } else if (online == 0) {
+        g_clear_handle_id(&c->retry_id, g_source_remove);
+    }
+}
+
+void
+gw_pres_contacts_watcher_state(GwPresBridge *b, const char *watcher)
+{
+    GHashTable *set = g_hash_table_lookup(b->watching, watcher);
+    gboolean online = watcher_online(b, watcher);
+    GList *contacts;
+
+    if (set == NULL)
+        return;
+    contacts = g_hash_table_get_keys(set);
+    for (GList *l = contacts; l != NULL; l = l->next) {
+        GwPresContact *c = l->data;
+        contact_ensure(c);
+        if (c->last != NULL && online)
+            contact_broadcast(c, watcher);
+    }
+    g_list_free(contacts);
+}
+
+/* ---- her presence stanzas to a contact --------------------------------- */
+
+void
+gw_pres_contact_subscribe(GwPresBridge *b, const char *contact_jid,
+                          const char *user)
+{
+    const GwConfig *cfg = b->env->config;
+    GwPresContact *c = NULL;
+
+    if (cfg->presence.enabled && gw_config_allows_watcher(cfg, user))
+        c = gw_pres_contact_get(b, contact_jid, TRUE);
+    if (c == NULL) {
+        g_info("presence subscription of %s to %s refused", user,
+               contact_jid);
+        gw_pres_send_presence(b, contact_jid, user, "unsubscribed", NULL);
+        return;
+    }
+    /* a new subscription of hers, not a client re-sending its request
+     * for one we approved: her fresh request reopens a refused one of
+     * ours (she cannot approve it otherwise: servers route a
+     * "subscribed" only in answer to a pending request) */
+    if (!g_hash_table_contains(c->watchers, user) &&
+        gw_pres_auth_get(b, c->jid, user) == GW_PRES_AUTH_REFUSED)
+        gw_pres_auth_set(b, c->jid, user, GW_PRES_AUTH_UNKNOWN);
+    gw_pres_contact_add_watcher(c, user);
+    gw_pres_state_schedule_save(b);
+    gw_pres_send_presence(b, c->jid, user, "subscribed", NULL);
+    g_info("%s now watches %s", user, c->sip_uri);
+    /* learn when she is online: subscribe back (XEP-0100 style) */
+    if (gw_pres_auth_get(b, c->jid, user) == GW_PRES_AUTH_GRANTED)
+        gw_pres_send_presence(b, c->jid, user, "probe", NULL);
+    else
+        gw_pres_ask_authorization(b, c->jid, user);
+    if (c->last != NULL)
+        contact_broadcast(c, user);
+    contact_ensure(c);
+}
+
+void
+gw_pres_contact_unsubscribe(GwPresBridge *b, const char *contact_jid,
+                            const char *user)
+{
+    GwPresContact *c = gw_pres_contact_get(b, contact_jid, FALSE);
+
+    if (c == NULL || !contact_remove_watcher(c, user))
+        return;
+    gw_pres_state_schedule_save(b);
+    gw_pres_send_presence(b, c->jid, user, "unavailable", NULL);
+    g_info("%s no longer watches %s", user, c->sip_uri);
+    if (g_hash_table_size(c->watchers) == 0)
+        g_hash_table_remove(b->contacts, c->jid); /* closes the dialog */
+    else
+        contact_ensure(c);
+}
+
+void
+gw_pres_contact_probe(GwPresBridge *b, const char *contact_jid,
+                      const char *user)
+{
+    GwPresContact *c = gw_pres_contact_get(b, contact_jid, FALSE);
+
+    if (c == NULL || !g_hash_table_contains(c->watchers, user)) {
+        /* a roster entry from before a lost state file: re-approve by
+         * policy, never silently cut a subscription we may have granted */
+        if (!gw_config_allows_watcher(b->env->config, user)) {
+            gw_pres_send_presence(b, contact_jid, user, "unsubscribed",
+                                  NULL);
+            return;
+        }
+        c = gw_pres_contact_get(b, contact_jid, TRUE);
+        if (c == NULL)
+            return;
+        gw_pres_contact_add_watcher(c, user);
+        gw_pres_state_schedule_save(b);
+    }
+    /* probes come when she logs in: her presence follows if we hold her
+     * approval; ask for it if we hold no answer (once: not at each login) */
+    gw_pres_ask_authorization(b, c->jid, user);
+    gw_pres_send_presence(b, c->jid, user, NULL, c->last);
+    contact_ensure(c);
+}
+
+/* Only the contact she approved: the others are as they were. */
+void
+gw_pres_contact_authorized(GwPresBridge *b, const char *contact,
+                           const char *user)
+{
+    GwPresContact *c = gw_pres_contact_get(b, contact, FALSE);
+
+    if (c != NULL && g_hash_table_contains(c->watchers, user)) {
+        contact_ensure(c);
+        if (c->last != NULL && watcher_online(b, user))
+            contact_broadcast(c, user);
+    }
+}
+
+/* ---- link up, shutdown ------------------------------------------------- */
+
+/* Are the watchers online? Their presence answers the probe; not from a
+ * contact with our request pending or refused: the answer would be
+ * "unsubscribed" (see gw_pres_bridge_link_up()), and she sends it no
+ * presence. */
+void
+gw_pres_contacts_link_up(GwPresBridge *b)
+{
+    GHashTableIter it, jt;
+    gpointer v, k;
+
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        GwPresContact *c = v;
+        g_hash_table_iter_init(&jt, c->watchers);
+        while (g_hash_table_iter_next(&jt, &k, NULL))
+            if (gw_pres_auth_is_broadcast(b, c->jid, k))
+                gw_pres_send_presence(b, c->jid, k, "probe", NULL);
+    }
+}
+
+void
+gw_pres_contacts_shutdown(GwPresBridge *b)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        GwPresContact *c = v;
+        g_clear_handle_id(&c->retry_id, g_source_remove);
+        if (c->dlg != NULL) {
+            gw_sip_dialog_close(c->dlg);
+            c->dlg = NULL;
+        }
+        /* the contact's presence is unknown while we are away */
+        if (c->last != NULL && c->last->show != GW_SHOW_OFFLINE) {
+            g_clear_pointer(&c->last, gw_presence_free);
+            contact_broadcast(c, NULL);
+        }
+    }
+}
+
+/* ---- PUBLISH ----------------------------------------------------------- */
+
+static char *
+entity_of(GwPresBridge *b, const char *bare)
+{
+    g_autoptr(MapResult) m = map_table_lookup_jid(b->env->map, bare, NULL);
+    return m != NULL ? g_strdup(m->sip_uri) : g_strconcat("xmpp:", bare, NULL);
+}
+
+void
+gw_pres_user_publish(GwPresBridge *b, const char *bare)
+{
+    const GwConfig *cfg = b->env->config;
+    g_autofree char *entity = NULL, *doc = NULL;
+    GwPresUser *u;
+
+    if (!cfg->presence.publish)
+        return;
+    entity = entity_of(b, bare);
+    if (!g_str_has_prefix(entity, "sip"))
+        return;
+    doc = gw_pres_pidf_for(entity,
+                           gw_xmpp_directory_peek_aggregate(b->dir, bare));
+    u = gw_pres_user_get(b, bare, TRUE);
+    if (u->pub == NULL)
+        u->pub = gw_sip_ua_publish(b->env->sip, entity, cfg->presence.server,
+                                   "presence", GW_PRES_CT_PIDF, doc,
+                                   cfg->presence.publish_expires);
+    else
+        gw_sip_publication_update(u->pub, doc);
+}
