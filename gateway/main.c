@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "admin.h"
 #include "admin_http.h"
 #include "call_bridge.h"
 #include "message_bridge.h"
@@ -185,10 +186,11 @@ on_stop_signal(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
+/* Re-reads the configuration file: TRUE and applied, or FALSE and the
+ * running one kept; `report` (may be NULL) says what happened. */
 static gboolean
-on_reload_signal(gpointer data)
+reload_config(GwGateway *gw, GString *report)
 {
-    GwGateway *gw = data;
     g_autoptr(GError) error = NULL;
     GwConfig *next = gw_config_load(gw->boot_config->path, &error);
     MapTable *map;
@@ -197,13 +199,17 @@ on_reload_signal(gpointer data)
     if (next == NULL) {
         g_warning("reload refused, keeping the running configuration:\n%s",
                   error->message);
-        return G_SOURCE_CONTINUE;
+        if (report != NULL)
+            g_string_append_printf(report, "Reload refused:\n%s", error->message);
+        return FALSE;
     }
     map = gw_config_build_map(next, &error);
     if (map == NULL) {
         g_warning("reload refused: %s", error->message);
+        if (report != NULL)
+            g_string_append_printf(report, "Reload refused: %s", error->message);
         gw_config_free(next);
-        return G_SOURCE_CONTINUE;
+        return FALSE;
     }
     restart = gw_config_restart_keys(gw->boot_config, next);
     if (restart != NULL) {
@@ -211,6 +217,8 @@ on_reload_signal(gpointer data)
         g_warning("reload: these changes take effect only after a restart: "
                   "%s",
                   list);
+        if (report != NULL)
+            g_string_append_printf(report, "Needs a restart: %s. ", list);
     }
     gw_config_apply_reloadable(gw->boot_config, next);
     map_table_free(gw->env.map);
@@ -221,6 +229,16 @@ on_reload_signal(gpointer data)
     set_log_level(next->log.level, 0);
     g_message("configuration reloaded: %u static entries, %u rules",
               map_table_get_n_static(map), map_table_get_n_rules(map));
+    if (report != NULL)
+        g_string_append_printf(report, "Configuration reloaded: %u static entries, %u rules.",
+                               map_table_get_n_static(map), map_table_get_n_rules(map));
+    return TRUE;
+}
+
+static gboolean
+on_reload_signal(gpointer data)
+{
+    reload_config(data, NULL);
     return G_SOURCE_CONTINUE;
 }
 
@@ -314,7 +332,7 @@ read_gauges(gpointer data, GwMetricsGauges *g)
 
     g->xmpp_link_up = gw->env.xmpp != NULL && gw_xmpp_link_is_up(gw->env.xmpp);
     g->sip_bound = gw->env.sip != NULL && !gw->env.stopping;
-    g->draining = gw->env.stopping;
+    g->draining = gw->env.stopping || gw->env.draining;
     gw_call_bridge_get_stats(gw->calls, &calls);
     g->calls_active = calls.calls;
     g->rtpengine_reachable = calls.relay_reachable;
@@ -344,6 +362,75 @@ admin_allowed(gpointer data, const char *address)
     GwGateway *gw = data;
 
     return gw_config_allows_admin_http(gw->env.config, address);
+}
+
+/* ---- the XEP-0050 commands' ports (bridge/admin.h) --------------------- */
+
+static GPtrArray *
+admin_list_calls(gpointer data)
+{
+    GwGateway *gw = data;
+
+    return gw_call_bridge_list(gw->calls);
+}
+
+static GPtrArray *
+admin_list_subscriptions(gpointer data)
+{
+    GwGateway *gw = data;
+
+    return gw_pres_bridge_list(gw->pres);
+}
+
+static gboolean
+admin_end_call(gpointer data, const char *id)
+{
+    GwGateway *gw = data;
+
+    return gw_call_bridge_hang_up(gw->calls, id);
+}
+
+static gboolean
+admin_reload(gpointer data, GString *report)
+{
+    return reload_config(data, report);
+}
+
+static void
+admin_log_level(gpointer data, const char *level)
+{
+    set_log_level(level, 0);
+}
+
+static void
+set_draining(GwGateway *gw, gboolean draining)
+{
+    if (gw->env.draining == draining)
+        return;
+    gw->env.draining = draining;
+    g_message(draining ? "draining: new calls and SIP watchers are refused"
+                       : "drain ended: new calls and SIP watchers are taken");
+}
+
+static void
+admin_drain(gpointer data, gboolean draining)
+{
+    set_draining(data, draining);
+}
+
+/* SIGUSR1 drains, SIGUSR2 ends the drain (also XEP-0050 drain/undrain). */
+static gboolean
+on_drain_signal(gpointer data)
+{
+    set_draining(data, TRUE);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_undrain_signal(gpointer data)
+{
+    set_draining(data, FALSE);
+    return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -513,6 +600,14 @@ main(int argc, char **argv)
     g_unix_signal_add(SIGTERM, on_stop_signal, &gw);
     g_unix_signal_add(SIGINT, on_stop_signal, &gw);
     g_unix_signal_add(SIGHUP, on_reload_signal, &gw);
+    g_unix_signal_add(SIGUSR1, on_drain_signal, &gw);
+    g_unix_signal_add(SIGUSR2, on_undrain_signal, &gw);
+    {
+        GwAdminPorts ports = { read_gauges, admin_list_calls, admin_list_subscriptions,
+                               admin_end_call, admin_reload, admin_log_level,
+                               admin_drain, &gw };
+        gw.admin = gw_admin_new(&gw.env, &ports);
+    }
     g_message("xmpp-sip-gateway %s starting: component %s, SIP domain %s",
               GW_VERSION, gw.env.config->xmpp.component_domain,
               gw.env.config->sip.domain);
@@ -523,6 +618,7 @@ main(int argc, char **argv)
 
 out:
     gw_service_free(service);
+    gw_admin_free(gw.admin);
     gw_admin_http_free(admin_http);
     gw_call_bridge_free(gw.calls);
     gw_pres_bridge_free(gw.pres);

@@ -57,6 +57,8 @@ admit_in(GwCallBridge *b, const GwSipIncoming *in, const MapResult *caller,
 
     if (!cfg->calls.enabled || b->stopping)
         return *phrase = "Service Unavailable", *why = "calls off", 503;
+    if (b->env->draining)
+        return *phrase = "Service Unavailable", *why = "draining", 503;
     if (caller == NULL || caller->kind == MAP_KIND_XMPP_USER)
         return *phrase = "Forbidden", *why = "caller not mappable", 403;
     if (callee == NULL || callee->kind != MAP_KIND_XMPP_USER)

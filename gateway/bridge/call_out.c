@@ -57,7 +57,7 @@ admit_out(GwCallBridge *b, const char *from, const char *to,
     *reason = "decline";
     caller = map_table_lookup_jid(b->env->map, from, NULL);
     callee = map_table_lookup_jid(b->env->map, to, error);
-    if (!cfg->calls.enabled || b->stopping) {
+    if (!cfg->calls.enabled || b->stopping || b->env->draining) {
         g_clear_error(error);
         g_set_error_literal(error, GW_ERROR, GW_ERROR_LINK_DOWN,
                             "calls are not bridged now");

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 typedef struct GwMsgBridge GwMsgBridge;
 typedef struct GwPresBridge GwPresBridge;
 typedef struct GwCallBridge GwCallBridge;
+typedef struct GwAdmin GwAdmin;
 
 /* What every bridge reads. config and map are the current ones (SIGHUP
  * swaps both): read them at each use, keep no pointer into them. */
@@ -31,6 +32,7 @@ typedef struct {
     GwXmppLink *xmpp;
     GwSipUa *sip;
     gboolean stopping; /* new work is refused */
+    gboolean draining; /* new calls and SIP watchers are refused (admin) */
 } GwBridgeEnv;
 
 /* A port to the directory of XMPP users' available resources, as presence
@@ -47,6 +49,7 @@ typedef struct {
     GwMsgBridge *msg;
     GwPresBridge *pres;
     GwCallBridge *calls;
+    GwAdmin *admin; /* XEP-0050 commands for [admin] jids */
     GwCaps *caps; /* XMPP users' clients' features (NULL: not tracked) */
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;

@@ -26,6 +26,7 @@
  */
 #define G_LOG_DOMAIN "gw-pres"
 
+#include "metrics.h"
 #include "presence_private.h"
 
 #include <string.h>
@@ -41,6 +42,7 @@ gw_pres_send_presence(GwPresBridge *b, const char *from, const char *to,
 {
     GString *x;
 
+    gw_metrics.presence_to_xmpp++;
     if (type == NULL && (p == NULL || p->show == GW_SHOW_OFFLINE))
         type = "unavailable";
     if (type == NULL) {
@@ -285,6 +287,11 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
                    "presence is not bridged");
         return;
     }
+    if (b->env->draining) {
+        /* a refresh above still works: only new watchers are refused */
+        sip_refuse(req, in, 503, "Service Unavailable", "draining");
+        return;
+    }
     if (in->event == NULL || g_ascii_strcasecmp(in->event, "presence") != 0) {
         sip_refuse(req, in, 489, "Bad Event", "only Event: presence");
         return;
@@ -496,4 +503,34 @@ gw_pres_bridge_get_stats(const GwPresBridge *b, GwPresStats *stats)
     while (g_hash_table_iter_next(&it, NULL, &v))
         if (((GwPresContact *)v)->dlg != NULL)
             stats->sip_subscriptions++;
+}
+
+GPtrArray *
+gw_pres_bridge_list(GwPresBridge *b)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, b->users);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        gw_pres_watches_describe(v, out);
+    g_hash_table_iter_init(&it, b->contacts);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const GwPresContact *c = v;
+        g_autoptr(GPtrArray) who = g_ptr_array_new();
+        GHashTableIter w;
+        gpointer bare;
+        g_autofree char *list = NULL;
+
+        g_hash_table_iter_init(&w, c->watchers);
+        while (g_hash_table_iter_next(&w, &bare, NULL))
+            g_ptr_array_add(who, bare);
+        g_ptr_array_add(who, NULL);
+        list = g_strjoinv(", ", (char **)who->pdata);
+        g_ptr_array_add(out, g_strdup_printf(
+            "SIP contact %s watched by %s: SIP subscription %s", c->sip_uri, list,
+            c->dlg != NULL ? "held" : c->retry_id != 0 ? "retrying" : "none"));
+    }
+    return out;
 }

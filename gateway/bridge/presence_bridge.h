@@ -64,4 +64,8 @@ typedef struct {
 } GwPresStats;
 void gw_pres_bridge_get_stats(const GwPresBridge *bridge, GwPresStats *stats);
 
+/* For operators: one line per SIP watch of an XMPP user and per watched
+ * SIP contact (transfer full, of char*). */
+GPtrArray *gw_pres_bridge_list(GwPresBridge *bridge);
+
 G_END_DECLS

@@ -132,6 +132,8 @@ void gw_pres_watches_answer(GwPresUser *u, const char *watcher,
                             gboolean granted);
 /* Ends her watches: with a terminating NOTIFY (reason, retry_after), or
  * quietly when reason is NULL (the bridge goes without a shutdown). */
+/* For operators: a line per watch of hers, appended to `out`. */
+void gw_pres_watches_describe(GwPresUser *u, GPtrArray *out);
 void gw_pres_watches_end_all(GwPresUser *u, const char *reason,
                              guint retry_after);
 

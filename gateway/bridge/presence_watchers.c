@@ -27,6 +27,7 @@
  */
 #define G_LOG_DOMAIN "gw-pres"
 
+#include "metrics.h"
 #include "presence_private.h"
 
 #include <string.h>
@@ -260,6 +261,7 @@ watch_notify(SipWatch *w)
             enter(w, WATCH_ACTIVE, "told her state");
     }
     w->b->stats.notifies_sent++;
+    gw_metrics.notify_sent++;
 }
 
 static void
@@ -655,5 +657,19 @@ gw_pres_watch_start(GwPresUser *u, GwSipRequest *req, const GwSipIncoming *in,
             watch_notify(w);
     } else {
         gw_pres_user_probe(b, u->bare, w->watcher_jid);
+    }
+}
+
+void
+gw_pres_watches_describe(GwPresUser *u, GPtrArray *out)
+{
+    gint64 now = g_get_monotonic_time();
+
+    for (guint i = 0; i < u->watches->len; i++) {
+        const SipWatch *w = g_ptr_array_index(u->watches, i);
+        g_ptr_array_add(out, g_strdup_printf(
+            "SIP watcher %s of %s: %s, %" G_GINT64_FORMAT " s left", w->watcher_jid,
+            u->bare, watch_state_names[w->state],
+            MAX(0, (w->expires_at - now) / G_USEC_PER_SEC)));
     }
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "admin.h"
 #include "call_bridge.h"
 #include "error_map.h"
 #include "gateway.h"
@@ -27,7 +28,7 @@
 
 /* The features we really implement, sorted as XEP-0115 wants them. */
 static const char *const domain_features[] = {
-    GW_NS_CHATSTATES, GW_NS_DISCO_INFO, GW_NS_VERSION, GW_NS_PING,
+    GW_NS_CHATSTATES, GW_NS_COMMANDS, GW_NS_DISCO_INFO, GW_NS_PING,
     GW_NS_RECEIPTS,
 };
 static const char *const user_features[] = {
@@ -151,6 +152,15 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
     send_text(gw, x);
 }
 
+static gboolean
+is_admin(GwGateway *gw, xmpp_stanza_t *stanza)
+{
+    const char *from = xmpp_stanza_get_from(stanza);
+    g_autofree char *bare = from != NULL ? g_strndup(from, strcspn(from, "/")) : NULL;
+
+    return bare != NULL && gw_config_is_admin(gw->env.config, bare);
+}
+
 static void
 route_iq(GwGateway *gw, xmpp_stanza_t *iq)
 {
@@ -164,6 +174,8 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
     if (gw->caps != NULL && gw_caps_iq(gw->caps, iq))
         return;
     if (gw_call_bridge_iq(gw->calls, iq))
+        return;
+    if (gw_admin_iq(gw->admin, iq))
         return;
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
         return; /* nobody waits for it */
@@ -195,7 +207,8 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_PING) == 0) {
         send_text(gw, gw_stanza_iq_result(iq));
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_VERSION) == 0 &&
-               local == NULL) {
+               local == NULL && is_admin(gw, iq)) {
+        /* the version only to operators: others learn nothing of it */
         GString *x = gw_stanza_iq_result_begin(iq);
         struct utsname u;
         g_string_append(x, "<query xmlns='" GW_NS_VERSION "'>"

@@ -222,6 +222,7 @@ on_notify_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
         return 0;
     d->orq = NULL;
     if (status >= 300) {
+        gw_metrics.notify_failed++;
         g_info("NOTIFY to %s answered %d %s: subscription ended",
                d->leg.remote, status, phrase);
         sub_end(d, status, phrase, 0);

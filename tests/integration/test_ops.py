@@ -273,6 +273,125 @@ class Counters(gwtest.GatewayTestCase):
         self.assertEqual(status, 200, body)
 
 
+NS_CMD = "http://jabber.org/protocol/commands"
+NS_DATA = "jabber:x:data"
+NS_ITEMS = "http://jabber.org/protocol/disco#items"
+
+
+class AdminCommands(gwtest.GatewayTestCase):
+    """16.12-16.14: XEP-0050 commands for [admin] jids from a real client
+    through Prosody; drain and undrain, also by signal."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.http_port = free_port()
+        cls.gateway_overrides = {
+            "admin__http_listen": f"{HOST}:{cls.http_port}",
+            "admin__jids": "alice@localhost", "log__stanzas": "false",
+            "log__level": "message"}
+        super().setUpClass()
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+        cls.bob = gwtest.XmppClient(cls.env, "bob").connect()
+
+    def iq(self, client, payload, type_="set"):
+        iid = "a" + os.urandom(4).hex()
+        client.send_raw(f"<iq type='{type_}' id='{iid}' to='{gwtest.COMPONENT}'>{payload}</iq>")
+        return client.wait(lambda s: s.get("id") == iid, what="iq answer " + iid)
+
+    def command(self, client, node, inner="", action="execute", sid=None):
+        attrs = f"node='{node}' action='{action}'" + (f" sessionid='{sid}'" if sid else "")
+        r = self.iq(client, f"<command xmlns='{NS_CMD}' {attrs}>{inner}</command>")
+        return r, r.find(f"{{{NS_CMD}}}command")
+
+    @staticmethod
+    def fields(cmd):
+        out = {}
+        for f in cmd.iter(f"{{{NS_DATA}}}field"):
+            out[f.get("var")] = [v.text or "" for v in f.findall(f"{{{NS_DATA}}}value")]
+        return out
+
+    def test_16_12_only_admins(self):
+        """16.12 the list and the commands for alice ([admin] jids);
+        forbidden for bob, also the version"""
+        r = self.iq(self.bob, f"<query xmlns='{NS_ITEMS}' node='{NS_CMD}'/>", "get")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r, _ = self.command(self.bob, "stats")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r = self.iq(self.alice, f"<query xmlns='{NS_ITEMS}' node='{NS_CMD}'/>", "get")
+        nodes = {i.get("node") for i in r.iter(f"{{{NS_ITEMS}}}item")}
+        self.assertTrue({"stats", "list-calls", "list-subscriptions", "end-call",
+                         "reload", "set-log-level", "drain", "undrain"} <= nodes, nodes)
+        r = self.iq(self.bob, "<query xmlns='jabber:iq:version'/>", "get")
+        self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
+        r = self.iq(self.alice, "<query xmlns='jabber:iq:version'/>", "get")
+        self.assertEqual(r.get("type"), "result")
+        r = self.iq(self.bob, "<query xmlns='http://jabber.org/protocol/disco#info'/>", "get")
+        feats = {f.get("var") for f in r.iter("{http://jabber.org/protocol/disco#info}feature")}
+        self.assertIn(NS_CMD, feats)
+        self.assertNotIn("jabber:iq:version", feats)
+
+    def test_16_13_commands(self):
+        """16.13 stats and lists complete at once; set-log-level asks for
+        its form, then completes; a bad session id and a cancel"""
+        r, cmd = self.command(self.alice, "stats")
+        self.assertEqual(cmd.get("status"), "completed", r)
+        f = self.fields(cmd)
+        self.assertEqual(f["xmpp_link_up"], ["1"])
+        self.assertIn("messages_sip_to_xmpp", f)
+        r, cmd = self.command(self.alice, "list-calls")
+        self.assertEqual(cmd.get("status"), "completed")
+        self.assertEqual(self.fields(cmd)["calls"], [])
+        r, cmd = self.command(self.alice, "list-subscriptions")
+        self.assertEqual(cmd.get("status"), "completed")
+        r, cmd = self.command(self.alice, "set-log-level")
+        self.assertEqual(cmd.get("status"), "executing")
+        sid = cmd.get("sessionid")
+        self.assertTrue(sid)
+        form = (f"<x xmlns='{NS_DATA}' type='submit'><field var='level'>"
+                "<value>info</value></field></x>")
+        r, _ = self.command(self.alice, "set-log-level", form, "complete", "nope")
+        self.assertEqual(gwtest.error_condition(r)[0], "bad-request")
+        r, cmd = self.command(self.alice, "set-log-level", form, "complete", sid)
+        self.assertEqual(cmd.get("status"), "completed", r)
+        self.gw.proc.wait_log(r"log level set to info by an operator", 5)
+        r, cmd = self.command(self.alice, "end-call")
+        self.assertEqual(cmd.get("status"), "executing")
+        r, cmd = self.command(self.alice, "end-call", "", "cancel", cmd.get("sessionid"))
+        self.assertEqual(cmd.get("status"), "canceled")
+        r, cmd = self.command(self.alice, "reload")
+        self.assertEqual(cmd.get("status"), "completed")
+        self.assertIn("reloaded", "".join(cmd.itertext()))
+
+    def subscribe(self):
+        raw = RawSip()
+        try:
+            return status_of(raw.final(sip_request(
+                "SUBSCRIBE", f"sip:alice@{GW_SIP_DOMAIN}", raw.port,
+                extra="Event: presence\r\nAccept: application/pidf+xml\r\nExpires: 60"),
+                (HOST, self.sip_port)))
+        finally:
+            raw.close()
+
+    def test_16_14_drain(self):
+        """16.14 drain (command, then SIGUSR1): new SIP watchers get 503,
+        /health 503 'draining'; undrain (command, then SIGUSR2) takes them
+        again"""
+        r, cmd = self.command(self.alice, "drain")
+        self.assertEqual(cmd.get("status"), "completed")
+        self.assertEqual(self.subscribe(), 503)
+        status, _, body = http_get(self.http_port, "/health")
+        self.assertEqual(status, 503, body)
+        self.assertIn("draining: yes", body)
+        r, cmd = self.command(self.alice, "undrain")
+        self.assertEqual(self.subscribe(), 202)
+        self.assertEqual(http_get(self.http_port, "/health")[0], 200)
+        os.kill(self.gw.proc.pid, signal.SIGUSR1)
+        wait_for(lambda: http_get(self.http_port, "/health")[0] == 503, 5, 0.05, "drain")
+        self.assertEqual(self.subscribe(), 503)
+        os.kill(self.gw.proc.pid, signal.SIGUSR2)
+        wait_for(lambda: http_get(self.http_port, "/health")[0] == 200, 5, 0.05, "undrain")
+
+
 class ServiceManager(unittest.TestCase):
     """16.5: the sd_notify protocol as systemd speaks it: READY=1 once the
     XMPP link is up, WATCHDOG=1 from the loop at least twice per
