@@ -21,6 +21,8 @@
 
 #include <string.h>
 
+#include "fixture.h"
+
 #include "gw_error.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -28,19 +30,13 @@
 static char *
 fixture_path(const char *name)
 {
-    return g_test_build_filename(G_TEST_DIST, "data", "msgbody", name, NULL);
+    return gw_fixture_path("msgbody", name);
 }
 
 static char *
 read_fixture(const char *name, gsize *len)
 {
-    g_autofree char *path = fixture_path(name);
-    g_autoptr(GError) error = NULL;
-    char *data = NULL;
-
-    if (!g_file_get_contents(path, &data, len, &error))
-        g_error("fixture %s: %s", name, error->message);
-    return data;
+    return gw_fixture_read("msgbody", name, len);
 }
 
 /* A copy of the fixture with no NUL after it, so that a read past `len`

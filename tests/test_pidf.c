@@ -14,24 +14,20 @@
 
 #include <string.h>
 
+#include "fixture.h"
+
 /* ---- helpers ---------------------------------------------------------- */
 
 static char *
 fixture_path(const char *name)
 {
-    return g_test_build_filename(G_TEST_DIST, "data", "pidf", name, NULL);
+    return gw_fixture_path("pidf", name);
 }
 
 static char *
 read_fixture(const char *name, gsize *len)
 {
-    g_autofree char *path = fixture_path(name);
-    g_autoptr(GError) error = NULL;
-    char *data = NULL;
-
-    if (!g_file_get_contents(path, &data, len, &error))
-        g_error("fixture %s: %s", name, error->message);
-    return data;
+    return gw_fixture_read("pidf", name, len);
 }
 
 static GwPresence *

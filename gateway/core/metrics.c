@@ -255,6 +255,34 @@ gauge(GString *out, const char *name, const char *help, gint64 v)
     sample(out, name, NULL, (guint64)v);
 }
 
+/* A counter family with one sample per direction. */
+static void
+per_direction(GString *out, const char *name, const char *help,
+              const guint64 v[GW_DIR_N])
+{
+    char l[64];
+
+    family(out, name, "counter", help);
+    for (guint d = 0; d < GW_DIR_N; d++) {
+        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
+        sample(out, name, l, v[d]);
+    }
+}
+
+/* A histogram family with one histogram per direction. */
+static void
+per_direction_histogram(GString *out, const char *name, const char *help,
+                        const GwHistogram h[GW_DIR_N])
+{
+    char l[64];
+
+    family(out, name, "histogram", help);
+    for (guint d = 0; d < GW_DIR_N; d++) {
+        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
+        histogram(out, name, l, &h[d]);
+    }
+}
+
 static void
 render_messages(const GwMetrics *m, GString *out)
 {
@@ -268,18 +296,11 @@ render_messages(const GwMetrics *m, GString *out)
                        dir_names[d], outcome_names[o]);
             sample(out, "gw_messages_total", l, m->messages[d][o]);
         }
-    family(out, "gw_message_seconds", "histogram",
-           "Time from a message's arrival to the answer its sender gets.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        histogram(out, "gw_message_seconds", l, &m->message_seconds[d]);
-    }
-    family(out, "gw_typing_notifications_total", "counter",
-           "Chat state (typing) notifications bridged.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        sample(out, "gw_typing_notifications_total", l, m->typing[d]);
-    }
+    per_direction_histogram(out, "gw_message_seconds",
+                            "Time from a message's arrival to the answer its sender gets.",
+                            m->message_seconds);
+    per_direction(out, "gw_typing_notifications_total",
+                  "Chat state (typing) notifications bridged.", m->typing);
 }
 
 static void
@@ -287,16 +308,8 @@ render_calls(const GwMetrics *m, GString *out)
 {
     char l[96];
 
-    family(out, "gw_calls_attempted_total", "counter", "Call attempts.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        sample(out, "gw_calls_attempted_total", l, m->calls_attempted[d]);
-    }
-    family(out, "gw_calls_answered_total", "counter", "Calls answered.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        sample(out, "gw_calls_answered_total", l, m->calls_answered[d]);
-    }
+    per_direction(out, "gw_calls_attempted_total", "Call attempts.", m->calls_attempted);
+    per_direction(out, "gw_calls_answered_total", "Calls answered.", m->calls_answered);
     family(out, "gw_calls_failed_total", "counter",
            "Call attempts that ended unanswered, by reason.");
     for (guint d = 0; d < GW_DIR_N; d++)
@@ -305,17 +318,10 @@ render_calls(const GwMetrics *m, GString *out)
                        dir_names[d], failure_names[r]);
             sample(out, "gw_calls_failed_total", l, m->calls_failed[d][r]);
         }
-    family(out, "gw_call_setup_seconds", "histogram",
-           "Time from a call's first request to its answer.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        histogram(out, "gw_call_setup_seconds", l, &m->call_setup_seconds[d]);
-    }
-    family(out, "gw_dtmf_digits_total", "counter", "DTMF digits bridged.");
-    for (guint d = 0; d < GW_DIR_N; d++) {
-        g_snprintf(l, sizeof(l), "direction=\"%s\"", dir_names[d]);
-        sample(out, "gw_dtmf_digits_total", l, m->dtmf[d]);
-    }
+    per_direction_histogram(out, "gw_call_setup_seconds",
+                            "Time from a call's first request to its answer.",
+                            m->call_setup_seconds);
+    per_direction(out, "gw_dtmf_digits_total", "DTMF digits bridged.", m->dtmf);
 }
 
 static void
