@@ -66,6 +66,7 @@ typedef struct {
     gboolean receipt;
     gboolean typing;
     gint64 arrived_us; /* monotonic, for /metrics */
+    char *call_id;     /* of our MESSAGE, for logs */
 } OutMsg;
 
 typedef struct {
@@ -73,6 +74,7 @@ typedef struct {
     GwSipRequest *req; /* NULL once answered */
     char *id;          /* of its stanza; the key in bridge->awaiting */
     char *summary;     /* "sip:x -> alice@example.com", for logs */
+    char *call_id;     /* of their MESSAGE, for logs */
     gint64 arrived_us; /* monotonic, for /metrics */
     gboolean typing;   /* an isComposing, counted apart from messages */
 } InMsg;
@@ -84,8 +86,18 @@ out_msg_free(OutMsg *m)
     g_free(m->from_full);
     g_free(m->to_jid);
     g_free(m->sip_to);
+    g_free(m->call_id);
     g_free(m);
 }
+
+/* A log line of one message, with its correlation ids as structured
+ * fields (journald fields; " CALL_ID=... STANZA_ID=..." on stderr): the
+ * SIP Call-ID and the XMPP stanza id, so that one message can be followed
+ * through both sides. Never NULL values. */
+#define MSG_LOG(level, call_id, stanza_id, ...)                                \
+    g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL_ID",                  \
+                     (call_id) ? (call_id) : "-", "GW_STANZA_ID",          \
+                     (stanza_id) ? (stanza_id) : "-", "MESSAGE", __VA_ARGS__)
 
 /* For /metrics: a message (or a typing notification) ended with `status`,
  * the SIP final answer it got or was given. */
@@ -144,18 +156,20 @@ on_sip_result(int status, const char *phrase, gpointer data)
     if (status >= 200 && status < 300) {
         b->stats.xmpp_to_sip_ok++;
         if (!m->typing)
-            g_info("XMPP->SIP %s -> %s: %d %s", m->from_full, m->sip_to,
-                   status, phrase);
+            MSG_LOG(G_LOG_LEVEL_INFO, m->call_id, m->id, "XMPP->SIP %s -> %s: %d %s",
+                    m->from_full, m->sip_to, status, phrase);
         if (m->receipt && m->id != NULL && !m->typing)
             send_receipt(b, m);
     } else {
         b->stats.xmpp_to_sip_failed++;
         if (m->typing) {
-            g_debug("typing notification %s -> %s: %d %s", m->from_full,
+            MSG_LOG(G_LOG_LEVEL_DEBUG, m->call_id, m->id,
+                    "typing notification %s -> %s: %d %s", m->from_full,
                     m->sip_to, status, phrase);
         } else {
-            g_info("XMPP->SIP %s -> %s failed: %d %s", m->from_full,
-                   m->sip_to, status, phrase);
+            MSG_LOG(G_LOG_LEVEL_INFO, m->call_id, m->id,
+                    "XMPP->SIP %s -> %s failed: %d %s", m->from_full,
+                    m->sip_to, status, phrase);
             send_bounce(b, m, status, phrase);
         }
     }
@@ -294,7 +308,8 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
         count(GW_DIR_XMPP_TO_SIP, body == NULL, status, m->arrived_us);
         out_msg_free(m);
         if (body != NULL) {
-            g_info("XMPP->SIP refused from %s to %s: %s",
+            MSG_LOG(G_LOG_LEVEL_INFO, NULL, xmpp_stanza_get_id(stanza),
+                   "XMPP->SIP refused from %s to %s: %s",
                    xmpp_stanza_get_from(stanza)
                        ? xmpp_stanza_get_from(stanza) : "?",
                    xmpp_stanza_get_to(stanza) ? xmpp_stanza_get_to(stanza)
@@ -311,12 +326,13 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
     b->stats.pending_sip++;
     if (m->typing) {
         payload = gw_msgbody_iscomposing_build(chat_state);
-        gw_sip_ua_send_message(b->env->sip, sip_from, m->sip_to,
-                               GW_CT_ISCOMPOSING, payload, on_sip_result, m);
+        m->call_id = g_strdup(gw_sip_ua_send_message(
+            b->env->sip, sip_from, m->sip_to, GW_CT_ISCOMPOSING, payload,
+            on_sip_result, m));
     } else {
-        gw_sip_ua_send_message(b->env->sip, sip_from, m->sip_to,
-                               GW_CT_TEXT ";charset=UTF-8", body, on_sip_result,
-                               m);
+        m->call_id = g_strdup(gw_sip_ua_send_message(
+            b->env->sip, sip_from, m->sip_to, GW_CT_TEXT ";charset=UTF-8", body,
+            on_sip_result, m));
     }
 }
 
@@ -358,7 +374,8 @@ on_outcome(GwXmppOutcome outcome, gpointer data)
         /* answered already: bounced before the server confirmed it */
     } else if (outcome == GW_XMPP_CONFIRMED) {
         b->stats.sip_to_xmpp_ok++;
-        g_info("SIP->XMPP %s: taken by the XMPP server", im->summary);
+        MSG_LOG(G_LOG_LEVEL_INFO, im->call_id, im->id,
+                "SIP->XMPP %s: taken by the XMPP server", im->summary);
         in_msg_answer(im, 200, "OK", 0);
     } else {
         g_autoptr(GError) error = NULL;
@@ -376,12 +393,14 @@ on_outcome(GwXmppOutcome outcome, gpointer data)
                 b->env->config->xmpp.confirm_timeout_ms);
         gw_errmap_from_gerror(error, NULL, &status, &phrase);
         b->stats.sip_to_xmpp_refused++;
-        g_warning("SIP->XMPP %s: %s; answered %d", im->summary,
+        MSG_LOG(G_LOG_LEVEL_WARNING, im->call_id, im->id,
+                "SIP->XMPP %s: %s; answered %d", im->summary,
                   error->message, status);
         in_msg_answer(im, status, phrase, status == 503 ? 5 : 0);
     }
     g_free(im->id);
     g_free(im->summary);
+    g_free(im->call_id);
     g_free(im);
 }
 
@@ -400,7 +419,8 @@ answer_bounce(GwMsgBridge *b, const char *id, xmpp_stanza_t *error,
         return FALSE;
     status = gw_errmap_xmpp_to_sip_message(condition, &phrase);
     b->stats.sip_to_xmpp_refused++;
-    g_info("SIP->XMPP %s: XMPP error '%s' from %s; answered %d %s",
+    MSG_LOG(G_LOG_LEVEL_INFO, im->call_id, im->id,
+            "SIP->XMPP %s: XMPP error '%s' from %s; answered %d %s",
            im->summary, condition ? condition : "unknown",
            xmpp_stanza_get_from(error) ? xmpp_stanza_get_from(error) : "?",
            status, phrase);
@@ -427,7 +447,8 @@ refuse(GwSipRequest *req, const GwSipIncoming *in, const GError *error,
 
     gw_errmap_from_gerror(error, NULL, &status, &phrase);
     count(GW_DIR_SIP_TO_XMPP, typing, status, arrived_us);
-    g_info("SIP->XMPP from %s (%s) to %s refused: %d %s: %s", in->from_uri,
+    MSG_LOG(G_LOG_LEVEL_INFO, in->call_id, NULL,
+            "SIP->XMPP from %s (%s) to %s refused: %d %s: %s", in->from_uri,
            in->source, in->request_uri, status, phrase, error->message);
     gw_sip_request_respond(req, status, phrase,
                            status == 503 ? 5 : 0,
@@ -550,11 +571,12 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     im->req = req;
     im->arrived_us = arrived_us;
     im->typing = content->text == NULL;
-    im->summary = g_strdup_printf("%s -> %s (Call-ID %s)", in->from_uri,
-                                  to->jid, in->call_id);
+    im->summary = g_strdup_printf("%s -> %s", in->from_uri, to->jid);
+    im->call_id = g_strdup(in->call_id);
     if (!gw_xmpp_link_send_confirmed(b->env->xmpp, xml->str, xml->len, domain,
                                      on_outcome, im, &error)) {
         g_free(im->summary);
+        g_free(im->call_id);
         g_free(im);
         goto refused;
     }

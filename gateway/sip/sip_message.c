@@ -306,7 +306,7 @@ on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     return 0;
 }
 
-void
+const char *
 gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
                        const char *to_uri, const char *content_type,
                        const char *body, GwSipResultFunc result,
@@ -334,6 +334,7 @@ gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
         /* reported from the loop, never inside the caller */
         o->idle_id = g_idle_add(out_failed_idle, o);
     }
+    return o->call_id;
 }
 
 void

@@ -93,8 +93,9 @@ void gw_sip_ua_stop(GwSipUa *ua, GSourceFunc done, gpointer data);
 
 /* Sends a MESSAGE (RFC 3428). `result` runs exactly once, later. Bodies
  * above [sip] udp_mtu go over TCP (RFC 3261 18.1.1), over UDP if TCP is
- * refused. Nothing is kept once it is answered. */
-void gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
+ * refused. Nothing is kept once it is answered. Returns its Call-ID, for
+ * logs (borrowed: valid until `result` has run). */
+const char *gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
                             const char *to_uri, const char *content_type,
                             const char *body, GwSipResultFunc result,
                             gpointer user_data);

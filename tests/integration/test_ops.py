@@ -260,6 +260,28 @@ class Counters(gwtest.GatewayTestCase):
         self.assertEqual(delta(after, "gw_sip_responses_received_total", method="MESSAGE",
                                **{"class": "2xx"}), 1)
 
+    def test_16_15_correlation_ids(self):
+        """16.15 -v lines carry the SIP Call-ID and the stanza id: the
+        MESSAGE's Call-ID and the id of the stanza alice received are on
+        one line; so are alice's stanza id and our MESSAGE's Call-ID"""
+        raw = RawSip()
+        try:
+            ok = raw.final(sip_request("MESSAGE", f"sip:alice@{GW_SIP_DOMAIN}", raw.port,
+                                       body="follow me", call_id="corr-test-1"),
+                           (HOST, self.sip_port))
+            self.assertEqual(status_of(ok), 200, ok)
+        finally:
+            raw.close()
+        got = self.alice.wait(lambda s: gwtest.body_of(s) == "follow me", what="message")
+        self.gw.proc.wait_log(r"CALL_ID=corr-test-1 STANZA_ID=" + re.escape(got.get("id")), 5)
+        uas = self.sipp.start(gwtest.sipp_uas_message(), port=self.UAS, timeout=10)
+        time.sleep(0.3)
+        self.alice.send_message(f"1001@{gwtest.COMPONENT}", "trace me", mid="corr-stanza-2")
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        self.gw.proc.wait_log(r"XMPP->SIP .* CALL_ID=\S+ STANZA_ID=corr-stanza-2", 5)
+        m = re.search(r"XMPP->SIP .* CALL_ID=(\S+) STANZA_ID=corr-stanza-2", self.gw.log())
+        self.assertIn("Call-ID: " + m.group(1), uas.messages())
+
     def test_16_11_relay_reachability(self):
         """16.11 /health reports rtpengine reachable (its ping answered),
         then unreachable once it is stopped, without turning unhealthy"""
@@ -271,6 +293,50 @@ class Counters(gwtest.GatewayTestCase):
                  20, 0.5, "rtpengine unreachable")
         status, _, body = http_get(self.http_port, "/health")
         self.assertEqual(status, 200, body)
+
+
+class RateBuckets(gwtest.GatewayTestCase):
+    """16.16 a trusted proxy has a bucket of its own: with sip_rate 1/s for
+    untrusted sources, the trusted source's burst of requests all pass,
+    while an untrusted source's second request gets 503 (and is counted)."""
+
+    gateway_overrides = {"security__sip_rate": 1, "security__sip_burst": 1,
+                         "log__stanzas": "false"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.users = os.path.join(tempfile.gettempdir(), f"gw-ops-users-{os.getpid()}")
+        with open(cls.users, "w") as f:
+            f.write("1001:pw1001\n")
+        cls.gateway_overrides = dict(cls.gateway_overrides,
+                                     security__sip_users_file=cls.users)
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        os.unlink(cls.users)
+
+    def test_16_16_trusted_bucket(self):
+        """16.16 20 OPTIONS from the trusted proxy: 200 each; from an
+        untrusted source: the first challenged, the second 503"""
+        raw = RawSip()
+        try:
+            for _ in range(20):
+                answer = raw.final(sip_request("OPTIONS", f"sip:{HOST}:{self.sip_port}",
+                                               raw.port), (HOST, self.sip_port))
+                self.assertEqual(status_of(answer), 200, answer)
+        finally:
+            raw.close()
+        untrusted = RawSip(source="127.0.0.2")
+        try:
+            got = [status_of(untrusted.final(
+                sip_request("OPTIONS", f"sip:{HOST}:{self.sip_port}", untrusted.port,
+                            source="127.0.0.2"), (HOST, self.sip_port)))
+                   for _ in range(2)]
+        finally:
+            untrusted.close()
+        self.assertEqual(got, [401, 503])
 
 
 NS_CMD = "http://jabber.org/protocol/commands"
