@@ -722,7 +722,7 @@ class Confirmed(NoOfflineStorage):
         status, phrase, _ = self.one("far away", to_user="bob",
                                      to_domain="gw2.localhost")
         self.assertEqual(status, 403, phrase)
-        self.gw.proc.wait_log(r"bob@elsewhere\.localhost .*XMPP error "
+        self.gw.proc.wait_log(r"bob@elsewhere\.localhost.*XMPP error "
                               r"'not-allowed'.*answered 403", 5)
 
 
