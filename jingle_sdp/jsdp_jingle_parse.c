@@ -297,25 +297,50 @@ trimmed(const char *s, char **heap)
     return *heap;
 }
 
+/* RFC 4733 7.1.1 (the audio/telephone-event registration): its one fmtp
+ * parameter, "events", is written in a=fmtp as the bare list ("0-15"),
+ * and without it events 0-15 are meant. */
 static gboolean
-parse_parameter(JParser *jp, const JsdpXNode *n, GPtrArray *params, GError **error)
+is_telephone_event(const JsdpPayloadType *pt)
+{
+    return pt != NULL && pt->name != NULL && g_ascii_strcasecmp(pt->name, "telephone-event") == 0;
+}
+
+/* A nameless fmtp item ("0-15") arrives in every form below, and each
+ * becomes the nameless parameter of the model (name ""):
+ *   name='' value='0-15'     Jitsi (lib-jitsi-meet), libjsdp itself
+ *   value='0-15'             Firefox SDP via MongooseIM (corpus)
+ *   name='0-15'              StanzaJS: sdp.js parseFmtp reads "0-15" as
+ *                            {"0-15": undefined} and jxt's parameterMap
+ *                            then writes no value attribute
+ *   name='events' value=...  Farstream (Gajim), telephone-event only:
+ *                            the media type's parameter name, whose a=fmtp
+ *                            form is the bare list (RFC 4733 7.1.1) */
+static gboolean
+parse_parameter(JParser *jp, const JsdpXNode *n, const JsdpPayloadType *pt, GPtrArray *params,
+                GError **error)
 {
     g_autofree char *name_heap = NULL, *value_heap = NULL;
+    const char *raw_value = peek_attr(n, "value");
     const char *name = trimmed(peek_attr(n, "name") ? peek_attr(n, "name") : "", &name_heap);
-    const char *value = trimmed(peek_attr(n, "value") ? peek_attr(n, "value") : "", &value_heap);
+    const char *value = trimmed(raw_value ? raw_value : "", &value_heap);
 
     if (params->len >= JSDP_MAX_ITEMS)
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: too many");
-    /* Nameless parameters (telephone-event "0-15") are seen both with
-     * name='' (Jitsi) and without name (Firefox via MongooseIM).  a=fmtp
-     * is "name=value;..." with spaces around items insignificant, so the
-     * same rules apply here to keep both sides equal. */
+    /* a=fmtp is "name=value;..." with spaces around items insignificant,
+     * so the same rules apply here to keep both sides equal. */
     if (*name == '\0' && *value == '\0') {
         jsdp_warn(jp->warnings, "empty <parameter/> dropped");
         return TRUE;
     }
     if (*name != '\0' && !jsdp_is_token(name, ";="))
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: bad name '%.32s'", name);
+    if (raw_value == NULL && *name != '\0') {
+        value = name;
+        name = "";
+    } else if (is_telephone_event(pt) && strcmp(name, "events") == 0) {
+        name = "";
+    }
     if (strpbrk(value, "\r\n") != NULL || (*name == '\0' && strchr(value, '=') != NULL))
         JFAIL(JSDP_ERROR_MALFORMED, "<parameter>: value '%.32s' cannot go into a=fmtp", value);
     if (strchr(value, ';') != NULL) {
@@ -440,7 +465,7 @@ parse_payload_type(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **err
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         gboolean ok = TRUE;
         if (is_el(k, "parameter", -1))
-            ok = parse_parameter(jp, k, pt->parameters, error);
+            ok = parse_parameter(jp, k, pt, pt->parameters, error);
         else if (is_el(k, "rtcp-fb", JSDP_XNS_RTCP_FB) || is_el(k, "rtcp-fb-trr-int", JSDP_XNS_RTCP_FB))
             ok = parse_rtcp_fb(k, pt->rtcp_fb, &pt->trr_int, error);
         else

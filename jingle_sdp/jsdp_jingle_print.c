@@ -304,6 +304,54 @@ print_parameters(Emitter *e, const GPtrArray *params)
     }
 }
 
+/* The fmtp items of a payload-type.  A nameless one ("0-15" of
+ * telephone-event, "111/111" of RFC 2198 red) has no form that every
+ * client reads right; what each does with <parameter>, read in its code:
+ *   Conversations  (iNPUTmice/Conversations@0677ddc5, xmpp/jingle/
+ *                  SessionDescription.java ~L189, stanzas/RtpDescription
+ *                  .java Parameter.toSdpString): a lone parameter becomes
+ *                  "id value" if its name is missing or empty, "id name=
+ *                  value" otherwise, and throws (call fails) without a
+ *                  value; with several, each needs name and value.  Before
+ *                  7bcb29c4 (June 2020) a missing name threw too.
+ *   StanzaJS       (stanza 12.22.1, jxt/Types.js createAttributeField and
+ *                  parameterMap, sdp 3.2.2 writeFmtp): an empty or missing
+ *                  name reads as undefined, printed "undefined=0-15"; only
+ *                  name='0-15' without value prints "0-15".
+ *   Gajim          (gajim/gajim@67350349, common/jingle_rtp.py
+ *                  __on_remote_codecs): add_optional_parameter(p["name"],
+ *                  str(p["value"])): a missing name is None, which the
+ *                  Farstream C call does not take, a missing value the
+ *                  text "None"; Farstream (fs-rtp-codec-specific.c,
+ *                  param_telephone_events) takes name "" or "events" as
+ *                  the events list.
+ *   Movim          (movim/movim@bf786260, Librairies/JingletoSDP.php
+ *                  ~L201): "name=" when a name attribute exists (PHP isset
+ *                  is true for an empty one), then the value: name='' gives
+ *                  "=0-15", name='0-15' "0-15=", no name "0-15".
+ *   Dino           (dino/dino@45723ac2, xep/0167_jingle_rtp/payload_type
+ *                  .vala): a map by name; no telephone-event, reads only
+ *                  useinbandfec: any form with a name is harmless.
+ * So: telephone-event's "0-15" is left out, the one form all five read
+ * right (RFC 4733 7.1.1: no events list means 0-15); any other nameless
+ * item is name='' value='...', right in Conversations and Farstream,
+ * harmless in Dino, misread but not fatal in StanzaJS and Movim, where
+ * name='...' would make Conversations fail and no name would fail Gajim.
+ * Our parser reads all of these forms (jsdp_jingle_parse.c). */
+static void
+print_fmtp_parameters(Emitter *e, const JsdpPayloadType *pt)
+{
+    for (guint i = 0; i < pt->parameters->len; i++) {
+        const JsdpParameter *p = g_ptr_array_index(pt->parameters, i);
+        if (jsdp_parameter_is_default(pt, p))
+            continue;
+        el_open(e, "parameter", NULL);
+        set_attr(e, "name", p->name);
+        set_attr(e, "value", p->value);
+        el_close(e, "parameter");
+    }
+}
+
 static void
 print_rtcp_fb(Emitter *e, const GPtrArray *fbs, gint64 trr_int)
 {
@@ -338,7 +386,7 @@ print_payload_types(Emitter *e, const JsdpContent *c)
         set_attr(e, "name", pt->name);
         if (pt->ptime != 0)
             set_uint(e, "ptime", pt->ptime);
-        print_parameters(e, pt->parameters);
+        print_fmtp_parameters(e, pt);
         print_rtcp_fb(e, pt->rtcp_fb, pt->trr_int);
         el_close(e, "payload-type");
     }

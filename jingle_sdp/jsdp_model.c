@@ -375,6 +375,13 @@ jsdp_payload_type_normalise(JsdpPayloadType *pt)
 }
 
 gboolean
+jsdp_parameter_is_default(const JsdpPayloadType *pt, const JsdpParameter *p)
+{
+    return *p->name == '\0' && g_strcmp0(p->value, "0-15") == 0 && pt->name != NULL &&
+           g_ascii_strcasecmp(pt->name, "telephone-event") == 0;
+}
+
+gboolean
 jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out)
 {
     guint64 v = 0;

@@ -254,6 +254,25 @@ rtcp_fb_equal(gconstpointer pa, gconstpointer pb)
     return g_strcmp0(a->type, b->type) == 0 && g_strcmp0(a->subtype, b->subtype) == 0;
 }
 
+/* The fmtp parameters of a and b, but for telephone-event's "0-15",
+ * which says what its absence says (jsdp_parameter_is_default()). */
+static gboolean
+fmtp_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
+{
+    g_autoptr(GPtrArray) pa = g_ptr_array_sized_new(a->parameters->len);
+    g_autoptr(GPtrArray) pb = g_ptr_array_sized_new(b->parameters->len);
+
+    for (guint i = 0; i < a->parameters->len; i++) {
+        if (!jsdp_parameter_is_default(a, g_ptr_array_index(a->parameters, i)))
+            g_ptr_array_add(pa, g_ptr_array_index(a->parameters, i));
+    }
+    for (guint i = 0; i < b->parameters->len; i++) {
+        if (!jsdp_parameter_is_default(b, g_ptr_array_index(b->parameters, i)))
+            g_ptr_array_add(pb, g_ptr_array_index(b->parameters, i));
+    }
+    return unordered_equal(pa, pb, parameter_equal);
+}
+
 static gboolean
 payload_type_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
 {
@@ -263,8 +282,7 @@ payload_type_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
            a->clockrate == b->clockrate && a->channels == b->channels &&
            a->ptime == b->ptime && a->maxptime == b->maxptime &&
            a->trr_int == b->trr_int &&
-           unordered_equal(a->parameters, b->parameters, parameter_equal) &&
-           unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal);
+           fmtp_equal(a, b) && unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal);
 }
 
 static gboolean

@@ -30,6 +30,12 @@ gboolean jsdp_static_payload_type(guint id, const char **name, guint *clockrate,
  * name='PCMU'/> end up equal. */
 void jsdp_payload_type_normalise(JsdpPayloadType *pt);
 
+/* RFC 4733 7.1.1: telephone-event's nameless fmtp "0-15" (its events
+ * list) says what leaving it out says.  The Jingle printer leaves it out,
+ * the one form every client reads (jsdp_jingle_print.c), and equality
+ * ignores it. */
+gboolean jsdp_parameter_is_default(const JsdpPayloadType *pt, const JsdpParameter *p);
+
 /* Strict number parsing: the whole string is decimal digits, in [min,max]. */
 gboolean jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out);
 

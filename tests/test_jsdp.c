@@ -7,6 +7,7 @@
  *   /jsdp/jingle-to-sdp/<case>     golden files (exact output)
  *   /jsdp/sdp-to-jingle/<case>     golden files (exact output)
  *   /jsdp/bad/<case>               malformed input -> expected error code
+ *   /jsdp/interop/<case>           forms other implementations send or read
  *   /jsdp/edge/<case>, /jsdp/api/… edge cases and API behaviour
  *
  * Per-file expectations (expected errors, the exact set of warnings, how the
@@ -909,6 +910,123 @@ test_deterministic_and_null(void)
     jsdp_candidate_free(NULL);
 }
 
+/* ---- interop: forms other implementations send and read ---------------
+ * Each case translates its input once (Jingle -> SDP, or SDP -> Jingle),
+ * looks for pieces of the output, and reads the output back. */
+
+typedef struct {
+    const char *name;
+    const char *input;    /* "<jingle ...>" or SDP */
+    JsdpRole role;        /* author of the SDP (read or printed) */
+    const char *want;     /* pieces of the output, '|' between them */
+    const char *unwanted; /* pieces it must not have, or NULL */
+} InteropCase;
+
+#define TE_PT(params) "<payload-type id='101' name='telephone-event' clockrate='8000'>" params \
+                      "</payload-type>"
+#define J_AUDIO(pts) J_OPEN J_DESC pts "</description>" J_ICE "</transport>" J_CLOSE
+#define SDP_TE(fmtp) SDP_HEAD "m=audio 9 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.1\r\n" \
+                     "a=rtpmap:101 telephone-event/8000\r\n" fmtp
+
+static const InteropCase interop_cases[] = {
+    /* nameless fmtp items, in every form they arrive in */
+    {"fmtp-nameless/stanzajs", J_AUDIO(TE_PT("<parameter name='0-16'/>")), JSDP_ROLE_INITIATOR,
+     "a=fmtp:101 0-16\r\n", "0-16="},
+    {"fmtp-nameless/no-name", J_AUDIO(TE_PT("<parameter value='0-16'/>")), JSDP_ROLE_INITIATOR,
+     "a=fmtp:101 0-16\r\n", NULL},
+    {"fmtp-nameless/empty-name", J_AUDIO(TE_PT("<parameter name='' value='0-16'/>")),
+     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", NULL},
+    {"fmtp-nameless/farstream-events", J_AUDIO(TE_PT("<parameter name='events' value='0-16'/>")),
+     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", "events="},
+    {"fmtp-nameless/events-only-for-telephone-event",
+     J_AUDIO("<payload-type id='96' name='x-codec' clockrate='8000'>"
+             "<parameter name='events' value='1'/></payload-type>"),
+     JSDP_ROLE_INITIATOR, "a=fmtp:96 events=1\r\n", NULL},
+    {"fmtp-nameless/red-stanzajs",
+     J_AUDIO("<payload-type id='63' name='red' clockrate='48000' channels='2'>"
+             "<parameter name='111/111'/></payload-type>"),
+     JSDP_ROLE_INITIATOR, "a=fmtp:63 111/111\r\n", NULL},
+    {"fmtp-nameless/explicit-empty-value-kept",
+     J_AUDIO("<payload-type id='96' name='x-codec' clockrate='8000'>"
+             "<parameter name='flag' value=''/></payload-type>"),
+     JSDP_ROLE_INITIATOR, "a=fmtp:96 flag=\r\n", NULL},
+    /* RFC 4733 7.1.1: "0-15" is what no list means: left out, the one form
+     * all clients read; any other list as name='' */
+    {"fmtp-nameless/te-default-left-out", SDP_TE("a=fmtp:101 0-15\r\n"), JSDP_ROLE_INITIATOR,
+     "name=\"telephone-event\"/>", "<parameter"},
+    {"fmtp-nameless/te-list-kept", SDP_TE("a=fmtp:101 0-16\r\n"), JSDP_ROLE_INITIATOR,
+     "<parameter name=\"\" value=\"0-16\"/>", NULL},
+    {"fmtp-nameless/red-kept",
+     SDP_HEAD "m=audio 9 RTP/AVP 63\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:63 red/48000/2\r\n"
+              "a=fmtp:63 111/111\r\n",
+     JSDP_ROLE_INITIATOR, "<parameter name=\"\" value=\"111/111\"/>", NULL},
+};
+
+static void
+check_pieces(const char *out, const char *list, gboolean present)
+{
+    g_auto(GStrv) pieces = NULL;
+
+    if (list == NULL)
+        return;
+    pieces = g_strsplit(list, "|", 0);
+    for (guint i = 0; pieces[i] != NULL; i++) {
+        if ((strstr(out, pieces[i]) != NULL) != present)
+            g_test_fail_printf("'%s' %s in:\n%s", pieces[i], present ? "not found" : "found", out);
+    }
+}
+
+static void
+test_interop(gconstpointer data)
+{
+    const InteropCase *ic = data;
+    JsdpSdpParseParams pp = {ic->role, JSDP_CLASSIC_ICE_HOST};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) s = NULL, back = NULL;
+    g_autofree char *out = NULL;
+
+    if (ic->input[0] == '<') {
+        JsdpSdpPrintParams sp = sdp_params_init;
+        sp.author = ic->role;
+        s = jsdp_session_from_jingle_string(ic->input, -1, &error);
+        g_assert_no_error(error);
+        out = jsdp_session_to_sdp(s, &sp, &error);
+        g_assert_no_error(error);
+        back = jsdp_session_from_sdp(out, -1, &pp, &error);
+    } else {
+        JsdpJinglePrintParams jp = {
+            .action = ic->role == JSDP_ROLE_RESPONDER ? "session-accept" : "session-initiate",
+            .sid = "x"};
+        s = jsdp_session_from_sdp(ic->input, -1, &pp, &error);
+        g_assert_no_error(error);
+        out = jsdp_session_to_jingle_string(s, &jp, &error);
+        g_assert_no_error(error);
+        back = jsdp_session_from_jingle_string(out, -1, &error);
+    }
+    g_assert_no_error(error); /* what we print, we read */
+    g_assert_nonnull(back);
+    check_pieces(out, ic->want, TRUE);
+    check_pieces(out, ic->unwanted, FALSE);
+}
+
+/* RFC 4733 7.1.1: telephone-event without its list and with "0-15" are
+ * the same; with another list they are not. */
+static void
+test_te_default_equal(void)
+{
+    g_autoptr(JsdpSession) none = jsdp_session_from_sdp(SDP_TE(""), -1, NULL, NULL);
+    g_autoptr(JsdpSession) dflt = jsdp_session_from_sdp(SDP_TE("a=fmtp:101 0-15\r\n"), -1, NULL, NULL);
+    g_autoptr(JsdpSession) other = jsdp_session_from_sdp(SDP_TE("a=fmtp:101 0-16\r\n"), -1, NULL, NULL);
+    JsdpSdpPrintParams sp = sdp_params_init;
+    g_autofree char *out = jsdp_session_to_sdp(dflt, &sp, NULL);
+
+    g_assert_true(jsdp_session_equal(none, dflt));
+    g_assert_false(jsdp_session_equal(none, other));
+    g_assert_false(jsdp_session_equal(dflt, other));
+    /* the SDP side keeps what it was given */
+    g_assert_nonnull(strstr(out, "a=fmtp:101 0-15\r\n"));
+}
+
 /* ---- model operations (jsdp_ops.c) ---------------------------------- */
 
 #define OFFER_AV SDP_HEAD "a=group:BUNDLE 0 1\r\n" \
@@ -1361,6 +1479,13 @@ main(int argc, char **argv)
     g_test_add_func("/jsdp/api/rejected-and-actpass", test_rejected_and_actpass_warnings);
     g_test_add_func("/jsdp/api/deterministic-and-null", test_deterministic_and_null);
     g_test_add_func("/jsdp/api/xml-tree-forms", test_xml_tree_forms);
+
+    for (guint i = 0; i < G_N_ELEMENTS(interop_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/interop/%s", interop_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &interop_cases[i], test_interop);
+    }
+    g_test_add_func("/jsdp/interop/te-default-equal", test_te_default_equal);
 
     for (guint i = 0; i < G_N_ELEMENTS(align_cases); i++) {
         char *path = g_strdup_printf("/jsdp/ops/align-answer/%s", align_cases[i].name);
