@@ -35,6 +35,11 @@
  *   XEP-0339  <source ssrc><parameter> <-> a=ssrc; <ssrc-group> <->
  *             a=ssrc-group.  <stream xmlns='urn:xmpp:jingle:apps:rtp:msid:0'
  *             id track> <-> a=msid (StanzaJS convention).
+ *   XEP-0343  a content without <description> whose ICE-UDP <transport>
+ *             has <sctpmap number protocol streams> (a WebRTC data
+ *             channel, as StanzaJS and Jitsi send it) <-> m=application
+ *             <port> UDP/DTLS/SCTP <protocol> + a=sctp-port (RFC 8841;
+ *             the older DTLS/SCTP + a=sctpmap form is read too).
  *
  * Classic SIP endpoints (no ICE): an m= section with only c= and a port
  * becomes, as JsdpSdpParseParams.classic says, a Raw-UDP transport or an
@@ -47,15 +52,20 @@
  * SDP fragments (RFC 8840 trickle-ice-sdpfrag, recognised by the absence of
  * a v= line): the m= lines only name the content (a=mid, else media);
  * their port, proto and formats are placeholders and never become a
- * description.  A session with a content that has no <description> (e.g.
- * transport-info, content-modify) prints as such a fragment.
+ * description.  A session with a content that has neither <description>
+ * nor data channel (e.g. transport-info, content-modify) prints as such a
+ * fragment, unless its action describes a session (session-initiate,
+ * session-accept, content-add, content-accept: never a fragment): there
+ * such a content is left out of the SDP with a warning, and the others
+ * are printed whole.
  *
  * Not carried (each produces a warning naming it, never dropped silently):
  *   SDP -> Jingle: i= u= e= p= z= k= r= lines, session-level b=, a=ice-lite,
  *     a=ice-options other than trickle, a=msid-semantic, extmap attributes,
  *     candidate extensions other than generation/network-id/tcptype (e.g.
- *     network-cost, ufrag), m=application and other non-RTP m= lines (the
- *     whole section is dropped, and its mid removed from groups), a=setup
+ *     network-cost, ufrag), non-RTP m= lines other than SCTP data
+ *     channels, e.g. m=image T.38 (the whole section is dropped, and its
+ *     mid removed from groups), a=max-message-size, a=setup
  *     without a fingerprint, any other unknown a= attribute (a=label,
  *     a=content, a=silenceSupp, a=rtcp-xr ...), an m= profile other than the
  *     one re-derived for printing (e.g. RTP/SAVPF with a fingerprint is
@@ -64,7 +74,11 @@
  *     Not warned because regenerated: v=, o=, s=, t= (from params), c= and
  *     the m= port and a=rtcp under ICE (derived from candidates), and
  *     a=ice-options:trickle (Jingle always trickles).
- *   Jingle -> SDP: content creator='responder' and disposition, the
+ *   Jingle -> SDP: content creator='responder' and disposition, contents
+ *     with an unknown <description> or <transport> (left out, with their
+ *     names taken out of groups; with an XEP-0343 <sctpmap> the data
+ *     channel is carried), the <sctpmap> streams count (RFC 8841 has
+ *     none), XEP-0343 <channel>s, the
  *     <description ssrc> attribute when no <source> carries that ssrc,
  *     <rtp-hdrext> <parameter>s, the <reason>, session-info payloads and other
  *     unknown children (Jitsi <ssrc-info>, <bridge-session>, <web-socket>),
@@ -122,6 +136,7 @@ GQuark jsdp_error_quark(void);
 #define JSDP_NS_GROUPING "urn:xmpp:jingle:apps:grouping:0"
 #define JSDP_NS_SSMA "urn:xmpp:jingle:apps:rtp:ssma:0"
 #define JSDP_NS_MSID "urn:xmpp:jingle:apps:rtp:msid:0"
+#define JSDP_NS_DTLS_SCTP "urn:xmpp:jingle:transports:dtls-sctp:1"
 
 /* ---- the model ------------------------------------------------------ */
 
@@ -256,7 +271,8 @@ typedef struct {
     gboolean end_of_candidates;
 } JsdpTransport;
 
-/* One <content/> = one m= section. */
+/* One <content/> = one m= section: an RTP one (has_description), a data
+ * channel (sctp_port), or in a transport fragment neither. */
 typedef struct {
     char *name; /* content name = a=mid */
     JsdpRole creator;
@@ -280,6 +296,11 @@ typedef struct {
     char *msid_stream;        /* a=msid; NULL if none */
     char *msid_track;         /* NULL if none */
     JsdpTransport *transport; /* NULL if none */
+    /* XEP-0343 data channel (has_description FALSE, media NULL): the
+     * transport's <sctpmap> <-> m=application ... UDP/DTLS/SCTP. */
+    guint sctp_port;     /* 1-65535; 0: not a data channel */
+    char *sctp_protocol; /* e.g. "webrtc-datachannel"; set with sctp_port */
+    guint sctp_streams;  /* <sctpmap streams>; 0 if none */
 } JsdpContent;
 
 typedef struct {
@@ -344,7 +365,8 @@ typedef struct {
  * an <iq> whose child it is (borrowed; never modified).  Returns a new
  * session (free with jsdp_session_free()) or NULL with error set:
  * MALFORMED (not jingle, bad attribute, limits), UNSUPPORTED (no content to
- * translate, e.g. session-terminate; unknown description/transport). */
+ * translate, e.g. session-terminate, or none left once the contents with an
+ * unknown description or transport are left out, each with a warning). */
 JsdpSession *jsdp_session_from_jingle(const xmlNode *jingle, GError **error);
 
 /* As above from XML text (len -1: NUL-terminated, at most JSDP_MAX_INPUT

@@ -11,6 +11,7 @@
 typedef struct {
     JsdpSession *session;
     GPtrArray *warnings;
+    GPtrArray *left_out; /* char*: names of contents we could not carry */
 } JParser;
 
 #define JFAIL(code, ...)                                                       \
@@ -232,6 +233,34 @@ parse_fingerprint(JParser *jp, const JsdpXNode *n, JsdpTransport *t, GError **er
     return TRUE;
 }
 
+/* XEP-0343 <sctpmap number protocol streams/>: the content is a WebRTC
+ * data channel.  The XEP's table names the port attribute "port", its
+ * examples (and StanzaJS, Jitsi) "number": both are read. */
+static gboolean
+parse_sctpmap(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
+{
+    static const char *const allowed[] = {"number", "port", "protocol", "streams", NULL};
+    const char *port_attr = peek_attr(n, "number") ? "number" : "port";
+    g_autofree char *protocol = NULL;
+    guint64 port = 0, streams = 0;
+
+    check_attrs(jp, n, allowed);
+    if (!attr_uint(n, port_attr, 1, 65535, TRUE, &port, error) ||
+        !attr_uint(n, "streams", 1, 65535, FALSE, &streams, error) ||
+        !attr_token(n, "protocol", TRUE, &protocol, error)) {
+        g_prefix_error(error, "content '%.32s': ", c->name);
+        return FALSE;
+    }
+    if (strlen(protocol) > 64)
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': <sctpmap>: protocol too long", c->name);
+    if (c->sctp_port != 0)
+        JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two <sctpmap>s", c->name);
+    c->sctp_port = (guint)port;
+    c->sctp_streams = (guint)streams;
+    c->sctp_protocol = g_steal_pointer(&protocol);
+    return TRUE;
+}
+
 static gboolean
 parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
 {
@@ -268,6 +297,9 @@ parse_transport(JParser *jp, const JsdpXNode *n, JsdpContent *c, GError **error)
                 return FALSE;
         } else if (ice && is_el(k, "gathering-complete", -1)) {
             t->end_of_candidates = TRUE;
+        } else if (is_el(k, "sctpmap", JSDP_XNS_DTLS_SCTP)) {
+            if (!parse_sctpmap(jp, k, c, error))
+                return FALSE;
         } else if (is_el(k, "rtcp-mux", -1)) {
             c->rtcp_mux = TRUE; /* Jitsi puts it in the transport */
         } else {
@@ -735,6 +767,7 @@ parse_content(JParser *jp, const JsdpXNode *n, GError **error)
     const char *senders = peek_attr(n, "senders");
     const char *disp = peek_attr(n, "disposition");
     const char *name = peek_attr(n, "name");
+    const JsdpXNode *other_description = NULL, *other_transport = NULL;
 
     check_attrs(jp, n, allowed);
     warn_text(jp, n);
@@ -743,7 +776,8 @@ parse_content(JParser *jp, const JsdpXNode *n, GError **error)
     if (!jsdp_is_token(name, NULL))
         JFAIL(JSDP_ERROR_UNSUPPORTED, "<content>: name '%.32s' cannot be an SDP mid", name);
     c->name = g_strdup(name);
-    if (jsdp_session_get_content(jp->session, c->name) != NULL)
+    if (jsdp_session_get_content(jp->session, c->name) != NULL ||
+        g_ptr_array_find_with_equal_func(jp->left_out, name, g_str_equal, NULL))
         JFAIL(JSDP_ERROR_MALFORMED, "<content>: duplicate name '%.32s'", c->name);
     if (creator != NULL && strcmp(creator, "initiator") != 0 && strcmp(creator, "responder") != 0)
         JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': bad creator '%.32s'", c->name, creator);
@@ -755,21 +789,46 @@ parse_content(JParser *jp, const JsdpXNode *n, GError **error)
                   c->name, disp);
     for (const JsdpXNode *k = n->children; k != NULL; k = k->next) {
         if (is_el(k, "description", JSDP_XNS_RTP)) {
-            if (c->has_description)
+            if (c->has_description || other_description != NULL)
                 JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two descriptions", c->name);
             if (!parse_description(jp, k, c, error))
                 return FALSE;
         } else if (is_el(k, "transport", JSDP_XNS_ICE_UDP) || is_el(k, "transport", JSDP_XNS_RAW_UDP)) {
-            if (c->transport != NULL)
+            if (c->transport != NULL || other_transport != NULL)
                 JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two transports", c->name);
             if (!parse_transport(jp, k, c, error))
                 return FALSE;
-        } else if (is_el(k, "description", -1) || is_el(k, "transport", -1)) {
-            JFAIL(JSDP_ERROR_UNSUPPORTED, "content '%.32s': unsupported <%s xmlns='%.64s'>",
-                  c->name, k->name, ns_of(k));
+        } else if (is_el(k, "description", -1)) {
+            if (c->has_description || other_description != NULL)
+                JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two descriptions", c->name);
+            other_description = k;
+        } else if (is_el(k, "transport", -1)) {
+            if (c->transport != NULL || other_transport != NULL)
+                JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': two transports", c->name);
+            other_transport = k;
         } else {
             warn_child(jp, n, k);
         }
+    }
+    /* An application or transport we do not know takes only its own
+     * content down: left out (the caller rejects it), or, on an XEP-0343
+     * data channel transport, carried as that data channel. */
+    if (other_transport != NULL || (other_description != NULL && c->sctp_port == 0)) {
+        const JsdpXNode *k = other_transport ? other_transport : other_description;
+        jsdp_warn(jp->warnings, "content '%.32s' left out: <%.32s xmlns='%.64s'> not carried by SDP",
+                  c->name, k->name, ns_of(k));
+        g_ptr_array_add(jp->left_out, g_strdup(c->name));
+        return TRUE;
+    }
+    if (other_description != NULL)
+        jsdp_warn(jp->warnings, "content '%.32s': <description xmlns='%.64s'> not carried by SDP "
+                  "(its XEP-0343 data channel is)", c->name, ns_of(other_description));
+    if (c->has_description && c->sctp_port != 0) {
+        /* one m= line is either RTP or SCTP */
+        jsdp_warn(jp->warnings, "content '%.32s': <sctpmap> of an RTP content not carried by SDP",
+                  c->name);
+        c->sctp_port = c->sctp_streams = 0;
+        g_clear_pointer(&c->sctp_protocol, g_free);
     }
     if (jp->session->contents->len >= JSDP_MAX_CONTENTS)
         JFAIL(JSDP_ERROR_MALFORMED, "<jingle>: more than %u contents", JSDP_MAX_CONTENTS);
@@ -843,17 +902,32 @@ copy_envelope(JParser *jp, const JsdpXNode *j, GError **error)
     return TRUE;
 }
 
+/* Every group names contents we have; those left out are taken out (and
+ * a group left empty with them). */
 static gboolean
-check_groups(JsdpSession *s, GError **error)
+check_groups(JParser *jp, GError **error)
 {
-    for (guint i = 0; i < s->groups->len; i++) {
+    JsdpSession *s = jp->session;
+
+    for (guint i = 0; i < s->groups->len;) {
         JsdpGroup *g = g_ptr_array_index(s->groups, i);
-        for (guint j = 0; j < g->names->len; j++) {
+        for (guint j = 0; j < g->names->len;) {
             const char *name = g_ptr_array_index(g->names, j);
-            if (jsdp_session_get_content(s, name) == NULL)
+            if (jsdp_session_get_content(s, name) != NULL) {
+                j++;
+                continue;
+            }
+            if (!g_ptr_array_find_with_equal_func(jp->left_out, name, g_str_equal, NULL))
                 JFAIL(JSDP_ERROR_MALFORMED, "<group semantics='%.16s'>: unknown content '%.32s'",
                       g->semantics, name);
+            jsdp_warn(jp->warnings, "content '%.32s' removed from group '%.16s' (left out)", name,
+                      g->semantics);
+            g_ptr_array_remove_index(g->names, j);
         }
+        if (g->names->len == 0)
+            g_ptr_array_remove_index(s->groups, i);
+        else
+            i++;
     }
     return TRUE;
 }
@@ -862,6 +936,7 @@ static JsdpSession *
 session_from_xnode(const JsdpXNode *node, GError **error)
 {
     g_autoptr(JsdpSession) session = NULL;
+    g_autoptr(GPtrArray) left_out = g_ptr_array_new_with_free_func(g_free);
     const JsdpXNode *j;
     JParser jp;
 
@@ -876,6 +951,7 @@ session_from_xnode(const JsdpXNode *node, GError **error)
     session = jsdp_session_new();
     jp.session = session;
     jp.warnings = session->warnings;
+    jp.left_out = left_out;
     if (!copy_envelope(&jp, j, error))
         return NULL;
     warn_text(&jp, j);
@@ -892,11 +968,14 @@ session_from_xnode(const JsdpXNode *node, GError **error)
     }
     if (session->contents->len == 0) {
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
-                    "jingle action '%.32s' carries no content to translate",
-                    session->action ? session->action : "");
+                    "jingle action '%.32s' carries no content to translate%s%.32s%s",
+                    session->action ? session->action : "",
+                    left_out->len > 0 ? " (left out: '" : "",
+                    left_out->len > 0 ? (const char *)g_ptr_array_index(left_out, 0) : "",
+                    left_out->len > 0 ? "')" : "");
         return NULL;
     }
-    if (!check_groups(session, error))
+    if (!check_groups(&jp, error))
         return NULL;
     return g_steal_pointer(&session);
 }

@@ -245,6 +245,18 @@ put_uint(char *dst, guint v)
     return i;
 }
 
+/* XEP-0343: the data channel's SCTP port and protocol. */
+static void
+print_sctpmap(Emitter *e, const JsdpContent *c)
+{
+    el_open(e, "sctpmap", JSDP_NS_DTLS_SCTP);
+    set_uint(e, "number", c->sctp_port);
+    set_attr(e, "protocol", c->sctp_protocol);
+    if (c->sctp_streams != 0)
+        set_uint(e, "streams", c->sctp_streams);
+    el_close(e, "sctpmap");
+}
+
 static void
 print_transport(JPrinter *jp, const JsdpContent *c, guint index)
 {
@@ -266,6 +278,8 @@ print_transport(JPrinter *jp, const JsdpContent *c, guint index)
         el_text(e, f->value);
         el_close(e, "fingerprint");
     }
+    if (c->sctp_port != 0)
+        print_sctpmap(e, c);
     if (t->setup == JSDP_SETUP_ACTPASS && g_strcmp0(jp->params->action, "session-accept") == 0)
         jsdp_warn(jp->params->warnings,
                   "content '%.32s': session-accept with setup 'actpass' (an answer must "
@@ -541,8 +555,13 @@ jsdp_session_to_jingle_string(const JsdpSession *s, const JsdpJinglePrintParams 
             set_attr(e, "senders", jsdp_senders_to_string(c->senders));
         if (c->has_description)
             print_description(e, c);
-        if (c->transport != NULL)
+        if (c->transport != NULL) {
             print_transport(&jp, c, i);
+        } else if (c->sctp_port != 0) {
+            el_open(e, "transport", JSDP_NS_ICE_UDP);
+            print_sctpmap(e, c);
+            el_close(e, "transport");
+        }
         el_close(e, "content");
         printed++;
     }

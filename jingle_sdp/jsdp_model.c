@@ -271,6 +271,7 @@ jsdp_content_free(JsdpContent *c)
     g_ptr_array_unref(c->ssrc_groups);
     g_free(c->msid_stream);
     g_free(c->msid_track);
+    g_free(c->sctp_protocol);
     jsdp_transport_free(c->transport);
     g_free(c);
 }
@@ -564,6 +565,9 @@ const char *
 jsdp_content_derive_proto(const JsdpContent *c)
 {
     gboolean fb = content_has_rtcp_fb(c);
+
+    if (c->sctp_port != 0)
+        return "UDP/DTLS/SCTP"; /* RFC 8841 (WebRTC, RFC 8831) */
 
     if (c->transport != NULL && c->transport->fingerprints->len > 0) {
         /* Legacy Chrome offered DTLS and required SDES under RTP/SAVPF. */

@@ -170,6 +170,9 @@ copy_content(gconstpointer src, gpointer unused)
     n->crypto_required = c->crypto_required;
     n->msid_stream = g_strdup(c->msid_stream);
     n->msid_track = g_strdup(c->msid_track);
+    n->sctp_port = c->sctp_port;
+    n->sctp_protocol = g_strdup(c->sctp_protocol);
+    n->sctp_streams = c->sctp_streams;
     copy_into(n->payload_types, c->payload_types, copy_payload_type);
     copy_into(n->bandwidths, c->bandwidths, copy_bandwidth);
     copy_into(n->rtcp_fb, c->rtcp_fb, copy_rtcp_fb);
@@ -400,7 +403,8 @@ content_equal(const JsdpContent *a, const JsdpContent *b)
 {
     if (g_strcmp0(a->name, b->name) != 0 || a->creator != b->creator ||
         a->senders != b->senders || a->rejected != b->rejected ||
-        a->has_description != b->has_description)
+        a->has_description != b->has_description || a->sctp_port != b->sctp_port ||
+        g_strcmp0(a->sctp_protocol, b->sctp_protocol) != 0 || a->sctp_streams != b->sctp_streams)
         return FALSE;
     if (a->has_description && !description_equal(a, b))
         return FALSE;

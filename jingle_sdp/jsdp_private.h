@@ -55,7 +55,8 @@ const char *jsdp_senders_to_direction(JsdpSenders senders, JsdpRole author);
 
 /* The m= profile printing derives for a content (RFC 5764, RFC 4585,
  * RFC 4568): UDP/TLS/RTP/SAVPF with a fingerprint, RTP/SAVP[F] when crypto
- * is required, else RTP/AVP[F]; F when any rtcp-fb is present. */
+ * is required, else RTP/AVP[F]; F when any rtcp-fb is present;
+ * UDP/DTLS/SCTP for a data channel (RFC 8841). */
 const char *jsdp_content_derive_proto(const JsdpContent *c);
 
 /* The candidate classic SDP uses for c=/port: by id, else the highest
@@ -166,6 +167,7 @@ typedef enum {
     JSDP_XNS_GROUPING,
     JSDP_XNS_SSMA,
     JSDP_XNS_MSID,
+    JSDP_XNS_DTLS_SCTP,
 } JsdpXNs;
 
 JsdpXNs jsdp_xns_intern(const char *uri);

@@ -323,7 +323,14 @@ jsdp_sdpp_parse_mline(Parser *p, const Line *line, const char *value, MediaState
     if (p->session->fragment)
         return TRUE; /* placeholder m= line (RFC 8840) */
     if (strstr(m->proto, "RTP/") == NULL) {
-        m->dropped = TRUE;
+        /* RFC 8841 UDP/DTLS/SCTP, TCP/DTLS/SCTP; DTLS/SCTP before it */
+        if (strcmp(m->media, "application") == 0 && g_str_has_suffix(m->proto, "DTLS/SCTP") &&
+            jsdp_is_token(f[3], NULL) && strlen(f[3]) <= 64) {
+            m->sctp = TRUE;
+            m->sctp_fmt = g_strdup(f[3]);
+        } else {
+            m->dropped = TRUE;
+        }
         return TRUE;
     }
     for (guint i = 3; i < nf; i++) {
@@ -736,6 +743,43 @@ parse_common_attr(Parser *p, const Line *line, const char *name, const char *val
     return TRUE;
 }
 
+/* RFC 8841 a=sctp-port:<port>, the older a=sctpmap:<port> <protocol>
+ * [<streams>] (draft-ietf-mmusic-sctp-sdp-05, Safari, XEP-0343's model). */
+static gboolean
+parse_sctp_attr(Parser *p, const Line *line, const char *name, const char *value, MediaState *m,
+                gboolean *handled, GError **error)
+{
+    guint64 n;
+
+    *handled = TRUE;
+    if (strcmp(name, "sctp-port") == 0) {
+        if (value == NULL || !jsdp_parse_uint(value, 1, 65535, &n))
+            FAIL(line, "bad a=sctp-port (1-65535)");
+        m->sctp_port = (guint)n;
+    } else if (strcmp(name, "sctpmap") == 0) {
+        g_auto(Split) f_sp = {0};
+        char **f = (jsdp_sdpp_split(&f_sp, value ? value : "", ' ', 0), f_sp.f);
+        if (f_sp.n < 2 || f_sp.n > 3 || !jsdp_parse_uint(f[0], 1, 65535, &n) ||
+            !jsdp_is_token(f[1], NULL) || strlen(f[1]) > 64)
+            FAIL(line, "a=sctpmap needs '<port> <protocol> [<streams>]'");
+        m->sctp_port = (guint)n;
+        g_free(m->sctp_protocol);
+        m->sctp_protocol = g_strdup(f[1]);
+        /* the SDP we print is RFC 8841's, which has no streams: keeping
+         * them would make this SDP differ from ours */
+        if (f[2] != NULL) {
+            if (!jsdp_parse_uint(f[2], 1, 65535, &n))
+                FAIL(line, "bad a=sctpmap streams (1-65535)");
+            jsdp_warn(p->session->warnings, "a=sctpmap streams dropped (RFC 8841 has none)");
+        }
+    } else if (strcmp(name, "max-message-size") == 0) {
+        jsdp_warn(p->session->warnings, "a=max-message-size not carried by Jingle");
+    } else {
+        *handled = FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 jsdp_sdpp_parse_media_attr(Parser *p, const Line *line, const char *name, const char *value,
                  MediaState *m, GError **error)
@@ -745,7 +789,7 @@ jsdp_sdpp_parse_media_attr(Parser *p, const Line *line, const char *name, const 
 
     /* The bulk of a WebRTC offer first (a shortcut, not a different
      * meaning: none of these is a common attribute). */
-    if (value != NULL && !m->dropped && !p->session->fragment) {
+    if (value != NULL && !m->dropped && !m->sctp && !p->session->fragment) {
         if (strcmp(name, "rtpmap") == 0)
             return parse_rtpmap(p, line, value, m, error);
         if (strcmp(name, "rtcp-fb") == 0)
@@ -788,6 +832,14 @@ jsdp_sdpp_parse_media_attr(Parser *p, const Line *line, const char *name, const 
     }
     if (p->session->fragment) {
         jsdp_warn(p->session->warnings, "a=%.32s in an SDP fragment ignored", name);
+        return TRUE;
+    }
+    if (m->sctp) {
+        if (!parse_sctp_attr(p, line, name, value, m, &handled, error))
+            return FALSE;
+        if (!handled)
+            jsdp_warn(p->session->warnings, "a=%.32s of a data channel not carried by Jingle",
+                      name);
         return TRUE;
     }
     if (value == NULL && strcmp(name, "rtcp-mux") == 0) {

@@ -29,6 +29,8 @@ media_state_clear(MediaState *m)
         g_ptr_array_unref(m->candidates);
     if (m->pending_fb)
         g_ptr_array_unref(m->pending_fb);
+    g_free(m->sctp_fmt);
+    g_free(m->sctp_protocol);
     memset(m, 0, sizeof(*m));
 }
 
@@ -128,6 +130,25 @@ build_transport(Parser *p, MediaState *m, GError **error)
     return TRUE;
 }
 
+/* An m=application data channel: port and protocol from a=sctp-port or
+ * a=sctpmap and the m= format (RFC 8841 10.1: sctp-port absent, 5000). */
+static void
+finish_datachannel(Parser *p, MediaState *m)
+{
+    JsdpContent *c = m->content;
+    guint64 fmt_port = 0;
+    gboolean legacy = jsdp_parse_uint(m->sctp_fmt, 1, 65535, &fmt_port);
+
+    c->has_description = FALSE;
+    g_clear_pointer(&c->media, g_free);
+    c->sctp_port = m->sctp_port != 0 ? m->sctp_port : legacy ? (guint)fmt_port : 5000;
+    c->sctp_protocol = g_strdup(m->sctp_protocol != NULL ? m->sctp_protocol
+                                : legacy ? "webrtc-datachannel" : m->sctp_fmt);
+    if (legacy && m->sctp_protocol == NULL)
+        jsdp_warn(p->session->warnings, "m=application %.32s without a=sctpmap: protocol "
+                  "'webrtc-datachannel' assumed", m->proto);
+}
+
 static gboolean
 finish_media(Parser *p, MediaState *m, GError **error)
 {
@@ -165,9 +186,16 @@ finish_media(Parser *p, MediaState *m, GError **error)
         }
     }
     c->rejected = m->port == 0 && !p->session->fragment;
+    if (m->sctp && !p->session->fragment)
+        finish_datachannel(p, m);
     dir = m->direction ? m->direction : p->sess.direction;
     c->senders = dir ? jsdp_senders_from_direction(dir, p->params->author) : JSDP_SENDERS_BOTH;
-    if (!p->session->fragment) {
+    if (m->sctp && c->senders != JSDP_SENDERS_BOTH) {
+        /* RFC 8841 gives an SCTP m= line no direction */
+        jsdp_warn(p->session->warnings, "a=%s of a data channel not carried by Jingle", dir);
+        c->senders = JSDP_SENDERS_BOTH;
+    }
+    if (!p->session->fragment && !m->sctp) {
         c->extmap_allow_mixed |= p->sess.extmap_allow_mixed;
         for (guint i = 0; i < c->payload_types->len; i++) {
             JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
@@ -186,7 +214,7 @@ finish_media(Parser *p, MediaState *m, GError **error)
          * does the keying and SDES is the optional extra. */
         c->crypto_required = strstr(m->proto, "SAVP") != NULL && strstr(m->proto, "TLS") == NULL &&
                              c->cryptos->len > 0;
-    } else {
+    } else if (p->session->fragment) {
         g_clear_pointer(&c->media, g_free);
     }
     if (!c->rejected && !build_transport(p, m, error))
@@ -337,7 +365,10 @@ parse_line(Parser *p, const Line *line, MediaState *m, gboolean *seen, GError **
             return m->dropped || jsdp_sdpp_parse_connection(line, line->text + 2, &m->conn,
                                                   p->session->warnings, error);
         case 'b':
-            return m->dropped || jsdp_sdpp_parse_bandwidth(line, line->text + 2, m->content, error);
+            if (m->sctp)
+                jsdp_warn(p->session->warnings, "b= of a data channel not carried by Jingle");
+            return m->dropped || m->sctp ||
+                   jsdp_sdpp_parse_bandwidth(line, line->text + 2, m->content, error);
         case 'i':
         case 'k':
             jsdp_warn(p->session->warnings, "media-level %c= not carried by Jingle", type);

@@ -50,6 +50,10 @@ typedef struct {
     GPtrArray *candidates;
     gboolean end_of_candidates;
     gboolean dropped; /* non-RTP section: warn and skip */
+    gboolean sctp;    /* a data channel (m=application .../SCTP) */
+    char *sctp_fmt;   /* its m= format: "webrtc-datachannel", or the port */
+    guint sctp_port;  /* a=sctp-port or a=sctpmap; 0 if none */
+    char *sctp_protocol; /* a=sctpmap's protocol */
     GPtrArray *pending_fb; /* rtcp-fb for '*' or a pt: resolved at the end */
 } MediaState;
 

@@ -346,6 +346,50 @@ mid_needed(const JsdpSession *s, guint index)
     return g_strcmp0(derived, c->name) != 0;
 }
 
+/* ICE credentials and DTLS of a content's transport (what precedes a=mid). */
+static void
+print_transport_attrs(Printer *pr, const JsdpContent *c, gboolean classic)
+{
+    const JsdpTransport *t = c->transport;
+
+    if (t != NULL && !classic && !c->rejected) {
+        line(pr, "a=ice-ufrag:%s", t->ufrag);
+        line(pr, "a=ice-pwd:%s", t->pwd);
+        line(pr, "a=ice-options:trickle");
+    }
+    if (t != NULL && !c->rejected)
+        print_dtls(pr, t);
+}
+
+/* XEP-0343 data channel -> RFC 8841 m=application section. */
+static void
+print_datachannel(Printer *pr, const JsdpContent *c)
+{
+    const JsdpTransport *t = c->transport;
+    gboolean classic = print_classic(pr, t);
+    const JsdpCandidate *def = jsdp_transport_default_candidate(
+        t, 1, classic ? pr->params->classic_candidate_id : NULL);
+    const char *addr = def ? def->ip : "0.0.0.0";
+
+    if (t != NULL && classic && !c->rejected)
+        warn_classic_losses(pr, c, def, NULL);
+    if (c->sctp_streams != 0)
+        jsdp_warn(pr->params->warnings,
+                  "content '%.32s': sctpmap streams not carried by SDP (RFC 8841 has none)",
+                  c->name);
+    if (c->senders != JSDP_SENDERS_BOTH)
+        jsdp_warn(pr->params->warnings,
+                  "content '%.32s': senders of a data channel not carried by SDP", c->name);
+    line(pr, "m=application %u UDP/DTLS/SCTP %s", c->rejected ? 0u : (def ? def->port : 9u),
+         c->sctp_protocol);
+    line(pr, "c=IN %s %s", addrtype(addr), addr);
+    print_transport_attrs(pr, c, classic);
+    line(pr, "a=mid:%s", c->name);
+    line(pr, "a=sctp-port:%u", c->sctp_port);
+    if (t != NULL && !classic && !c->rejected)
+        print_candidates(pr, t);
+}
+
 static gboolean
 print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
 {
@@ -356,6 +400,10 @@ print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
     const JsdpCandidate *rtcp = classic ? jsdp_transport_default_candidate(t, 2, NULL) : NULL;
     const char *addr = def ? def->ip : "0.0.0.0";
 
+    if (c->sctp_port != 0 && !c->has_description) {
+        print_datachannel(pr, c);
+        return TRUE;
+    }
     if (t != NULL && classic && !c->rejected)
         warn_classic_losses(pr, c, def, rtcp);
     if (c->payload_types->len == 0) {
@@ -379,13 +427,7 @@ print_content(Printer *pr, const JsdpContent *c, gboolean mid, GError **error)
         else
             line(pr, "a=rtcp:%u", rtcp->port);
     }
-    if (t != NULL && !classic && !c->rejected) {
-        line(pr, "a=ice-ufrag:%s", t->ufrag);
-        line(pr, "a=ice-pwd:%s", t->pwd);
-        line(pr, "a=ice-options:trickle");
-    }
-    if (t != NULL && !c->rejected)
-        print_dtls(pr, t);
+    print_transport_attrs(pr, c, classic);
     if (!classic || mid)
         line(pr, "a=mid:%s", c->name);
     print_description(pr, c);
@@ -404,7 +446,7 @@ print_fragment_content(Printer *pr, const JsdpContent *c)
     const JsdpCandidate *rtcp = raw ? jsdp_transport_default_candidate(t, 2, NULL) : NULL;
     const char *addr = def ? def->ip : "0.0.0.0";
 
-    if (c->has_description)
+    if (c->has_description || c->sctp_port != 0)
         jsdp_warn(pr->params->warnings,
                   "description of '%.32s' not printed in an SDP fragment", c->name);
     if (raw)
@@ -436,13 +478,76 @@ warn_unportable(const JsdpSdpPrintParams *params, const JsdpContent *c)
                   c->name);
 }
 
+/* XEP-0166 actions whose contents describe the session: never an SDP
+ * fragment, whatever one of their contents lacks. */
+static gboolean
+action_describes(const char *action)
+{
+    static const char *const actions[] = {"session-initiate", "session-accept", "content-add",
+                                          "content-accept"};
+
+    for (guint i = 0; action != NULL && i < G_N_ELEMENTS(actions); i++) {
+        if (strcmp(action, actions[i]) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Neither RTP nor data channel: only a transport (fragments carry these). */
+static gboolean
+transport_only(const JsdpContent *c)
+{
+    return !c->has_description && c->sctp_port == 0;
+}
+
+static gboolean
+is_left_out(const JsdpSession *s, const gboolean *left_out, const char *name)
+{
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        if (left_out[i] && g_strcmp0(c->name, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+print_groups(Printer *pr, const JsdpSession *s, const gboolean *left_out)
+{
+    for (guint i = 0; i < s->groups->len; i++) {
+        const JsdpGroup *g = g_ptr_array_index(s->groups, i);
+        gsize start = pr->out->len;
+        guint printed = 0;
+
+        append(pr->out, "a=group:%s", g->semantics);
+        for (guint j = 0; j < g->names->len; j++) {
+            const char *name = g_ptr_array_index(g->names, j);
+            if (left_out != NULL && is_left_out(s, left_out, name)) {
+                jsdp_warn(pr->params->warnings, "content '%.32s' removed from a=group:%.16s "
+                          "(left out)", name, g->semantics);
+                continue;
+            }
+            append(pr->out, " %s", name);
+            printed++;
+        }
+        if (printed == 0 && g->names->len > 0) {
+            pr->out->len = start; /* nothing left of it */
+            pr->out->str[start] = '\0';
+            continue;
+        }
+        jsdp_buf_append_len(pr->out, "\r\n", 2);
+    }
+}
+
 char *
 jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GError **error)
 {
     static const JsdpSdpPrintParams defaults = {0};
+    g_autofree gboolean *left_out = NULL;
     JsdpBuf out;
     Printer pr;
     gboolean fragment;
+    guint printed = 0;
 
     g_return_val_if_fail(s != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
@@ -452,12 +557,37 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
         g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED, "no content to print as SDP");
         return NULL;
     }
-    jsdp_buf_init(&out, 8192);
     pr.params = params;
-    pr.out = &out;
     fragment = s->fragment;
-    for (guint i = 0; i < s->contents->len; i++)
-        fragment |= !((JsdpContent *)g_ptr_array_index(s->contents, i))->has_description;
+    /* A transport-only content makes a fragment (transport-info), unless
+     * the action describes the session: then it is left out, and the
+     * others are printed whole (a data channel or an RTP content is never
+     * taken down by a neighbour). */
+    left_out = g_new0(gboolean, s->contents->len);
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        left_out[i] = transport_only(c) && !fragment;
+    }
+    if (!fragment && !action_describes(s->action)) {
+        for (guint i = 0; i < s->contents->len; i++)
+            fragment |= left_out[i];
+    }
+    if (fragment)
+        memset(left_out, 0, sizeof(gboolean) * s->contents->len);
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        if (left_out[i])
+            jsdp_warn(params->warnings, "content '%.32s' has no description: left out of the SDP "
+                      "of a %.32s", c->name, s->action);
+        printed += !left_out[i];
+    }
+    if (printed == 0) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_UNSUPPORTED,
+                    "no content with a description to print as SDP");
+        return NULL;
+    }
+    jsdp_buf_init(&out, 8192);
+    pr.out = &out;
     if (!fragment) {
         const char *oaddr = params->origin_address ? params->origin_address : "0.0.0.0";
         line(&pr, "v=0");
@@ -467,17 +597,11 @@ jsdp_session_to_sdp(const JsdpSession *s, const JsdpSdpPrintParams *params, GErr
         line(&pr, "s=%s", params->session_name ? params->session_name : "-");
         line(&pr, "t=0 0");
     }
-    {
-        for (guint i = 0; i < s->groups->len; i++) {
-            const JsdpGroup *g = g_ptr_array_index(s->groups, i);
-            append(&out, "a=group:%s", g->semantics);
-            for (guint j = 0; j < g->names->len; j++)
-                append(&out, " %s", (char *)g_ptr_array_index(g->names, j));
-            jsdp_buf_append_len(&out, "\r\n", 2);
-        }
-    }
+    print_groups(&pr, s, fragment ? NULL : left_out);
     for (guint i = 0; i < s->contents->len; i++) {
         const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        if (left_out[i])
+            continue;
         warn_unportable(params, c);
         if (fragment)
             print_fragment_content(&pr, c);

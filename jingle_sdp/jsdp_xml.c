@@ -75,6 +75,7 @@ jsdp_xns_intern(const char *uri)
         [JSDP_XNS_DTLS] = JSDP_NS_DTLS,         [JSDP_XNS_RTCP_FB] = JSDP_NS_RTCP_FB,
         [JSDP_XNS_HDREXT] = JSDP_NS_HDREXT,     [JSDP_XNS_GROUPING] = JSDP_NS_GROUPING,
         [JSDP_XNS_SSMA] = JSDP_NS_SSMA,         [JSDP_XNS_MSID] = JSDP_NS_MSID,
+        [JSDP_XNS_DTLS_SCTP] = JSDP_NS_DTLS_SCTP,
     };
 
     if (uri == NULL || strncmp(uri, "urn:xmpp:jingle:", 16) != 0)

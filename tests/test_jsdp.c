@@ -920,6 +920,7 @@ typedef struct {
     JsdpRole role;        /* author of the SDP (read or printed) */
     const char *want;     /* pieces of the output, '|' between them */
     const char *unwanted; /* pieces it must not have, or NULL */
+    const char *warning;  /* a warning of the parse or print, or NULL */
 } InteropCase;
 
 #define TE_PT(params) "<payload-type id='101' name='telephone-event' clockrate='8000'>" params \
@@ -927,39 +928,101 @@ typedef struct {
 #define J_AUDIO(pts) J_OPEN J_DESC pts "</description>" J_ICE "</transport>" J_CLOSE
 #define SDP_TE(fmtp) SDP_HEAD "m=audio 9 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.1\r\n" \
                      "a=rtpmap:101 telephone-event/8000\r\n" fmtp
+#define J_SI "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='x'>"
+#define J_OPUS_CONTENT "<content creator='initiator' name='a'>" J_DESC \
+    "<payload-type id='111' name='opus' clockrate='48000' channels='2'/></description>" \
+    J_ICE "</transport></content>"
+#define J_SCTPMAP "<sctpmap xmlns='urn:xmpp:jingle:transports:dtls-sctp:1' number='5000' " \
+                  "protocol='webrtc-datachannel' streams='1024'/>"
+#define J_FP "<fingerprint xmlns='urn:xmpp:jingle:apps:dtls:0' hash='sha-256' setup='actpass'>" \
+    "02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2" \
+    "</fingerprint>"
+#define SDP_FP "a=fingerprint:sha-256 02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:" \
+    "54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2\r\na=setup:actpass\r\n"
+#define OPUS_LINES "a=rtpmap:111 opus/48000/2\r\n"
 
 static const InteropCase interop_cases[] = {
     /* nameless fmtp items, in every form they arrive in */
     {"fmtp-nameless/stanzajs", J_AUDIO(TE_PT("<parameter name='0-16'/>")), JSDP_ROLE_INITIATOR,
-     "a=fmtp:101 0-16\r\n", "0-16="},
+     "a=fmtp:101 0-16\r\n", "0-16=", NULL},
     {"fmtp-nameless/no-name", J_AUDIO(TE_PT("<parameter value='0-16'/>")), JSDP_ROLE_INITIATOR,
-     "a=fmtp:101 0-16\r\n", NULL},
+     "a=fmtp:101 0-16\r\n", NULL, NULL},
     {"fmtp-nameless/empty-name", J_AUDIO(TE_PT("<parameter name='' value='0-16'/>")),
-     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", NULL},
+     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", NULL, NULL},
     {"fmtp-nameless/farstream-events", J_AUDIO(TE_PT("<parameter name='events' value='0-16'/>")),
-     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", "events="},
+     JSDP_ROLE_INITIATOR, "a=fmtp:101 0-16\r\n", "events=", NULL},
     {"fmtp-nameless/events-only-for-telephone-event",
      J_AUDIO("<payload-type id='96' name='x-codec' clockrate='8000'>"
              "<parameter name='events' value='1'/></payload-type>"),
-     JSDP_ROLE_INITIATOR, "a=fmtp:96 events=1\r\n", NULL},
+     JSDP_ROLE_INITIATOR, "a=fmtp:96 events=1\r\n", NULL, NULL},
     {"fmtp-nameless/red-stanzajs",
      J_AUDIO("<payload-type id='63' name='red' clockrate='48000' channels='2'>"
              "<parameter name='111/111'/></payload-type>"),
-     JSDP_ROLE_INITIATOR, "a=fmtp:63 111/111\r\n", NULL},
+     JSDP_ROLE_INITIATOR, "a=fmtp:63 111/111\r\n", NULL, NULL},
     {"fmtp-nameless/explicit-empty-value-kept",
      J_AUDIO("<payload-type id='96' name='x-codec' clockrate='8000'>"
              "<parameter name='flag' value=''/></payload-type>"),
-     JSDP_ROLE_INITIATOR, "a=fmtp:96 flag=\r\n", NULL},
+     JSDP_ROLE_INITIATOR, "a=fmtp:96 flag=\r\n", NULL, NULL},
     /* RFC 4733 7.1.1: "0-15" is what no list means: left out, the one form
      * all clients read; any other list as name='' */
     {"fmtp-nameless/te-default-left-out", SDP_TE("a=fmtp:101 0-15\r\n"), JSDP_ROLE_INITIATOR,
-     "name=\"telephone-event\"/>", "<parameter"},
+     "name=\"telephone-event\"/>", "<parameter", NULL},
     {"fmtp-nameless/te-list-kept", SDP_TE("a=fmtp:101 0-16\r\n"), JSDP_ROLE_INITIATOR,
-     "<parameter name=\"\" value=\"0-16\"/>", NULL},
+     "<parameter name=\"\" value=\"0-16\"/>", NULL, NULL},
     {"fmtp-nameless/red-kept",
      SDP_HEAD "m=audio 9 RTP/AVP 63\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:63 red/48000/2\r\n"
               "a=fmtp:63 111/111\r\n",
-     JSDP_ROLE_INITIATOR, "<parameter name=\"\" value=\"111/111\"/>", NULL},
+     JSDP_ROLE_INITIATOR, "<parameter name=\"\" value=\"111/111\"/>", NULL, NULL},
+    /* A session-initiate is never a transport fragment: a data channel
+     * (StanzaJS: no <description>, XEP-0343 <sctpmap>) is carried, a
+     * transport-only or unknown content is left out, alone */
+    {"session-initiate/datachannel-carried",
+     J_SI J_OPUS_CONTENT "<content creator='initiator' name='d'>" J_ICE J_FP J_SCTPMAP
+     "</transport></content><group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'>"
+     "<content name='a'/><content name='d'/></group></jingle>",
+     JSDP_ROLE_INITIATOR,
+     "v=0\r\n|a=group:BUNDLE a d\r\n|" OPUS_LINES "|m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+     "c=IN IP4 0.0.0.0\r\na=ice-ufrag:u\r\na=ice-pwd:p\r\na=ice-options:trickle\r\n" SDP_FP
+     "a=mid:d\r\na=sctp-port:5000\r\n",
+     "RTP/AVP 0\\r\\n", "sctpmap streams not carried by SDP"},
+    {"session-initiate/transport-only-left-out",
+     J_SI J_OPUS_CONTENT "<content creator='initiator' name='t'>" J_ICE "</transport></content>"
+     "<group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'>"
+     "<content name='a'/><content name='t'/></group></jingle>",
+     JSDP_ROLE_INITIATOR, "v=0\r\n|a=group:BUNDLE a\r\n|" OPUS_LINES, "a=mid:t", "'t' has no description"},
+    {"session-initiate/unknown-description-left-out",
+     J_SI J_OPUS_CONTENT "<content creator='initiator' name='f'>"
+     "<description xmlns='urn:xmpp:jingle:apps:file-transfer:5'/>"
+     "<transport xmlns='urn:xmpp:jingle:transports:s5b:1'/></content></jingle>",
+     JSDP_ROLE_INITIATOR, "v=0\r\n|" OPUS_LINES, "a=mid:f", "content 'f' left out"},
+    {"session-initiate/unknown-description-on-sctpmap",
+     J_SI "<content creator='initiator' name='f'>"
+     "<description xmlns='urn:xmpp:jingle:apps:file-transfer:5'/>" J_ICE J_FP J_SCTPMAP
+     "</transport></content></jingle>",
+     JSDP_ROLE_INITIATOR, "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n|a=sctp-port:5000",
+     NULL, "its XEP-0343 data channel is"},
+    {"session-initiate/sctpmap-port-attribute",
+     J_SI "<content creator='initiator' name='d'>" J_ICE J_FP
+     "<sctpmap xmlns='urn:xmpp:jingle:transports:dtls-sctp:1' port='5001' protocol='webrtc-datachannel'/>"
+     "</transport></content></jingle>",
+     JSDP_ROLE_INITIATOR, "a=sctp-port:5001\r\n", NULL, NULL},
+    {"transport-info/still-a-fragment",
+     "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='x'>"
+     "<content creator='initiator' name='t'>" J_ICE "</transport></content></jingle>",
+     JSDP_ROLE_INITIATOR, "a=mid:t\r\n|a=ice-ufrag:u\r\n", "v=0", NULL},
+    {"sdp/datachannel-rfc8841",
+     SDP_HEAD "a=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
+     ICE SDP_FP "a=mid:0\r\n" OPUS_LINES "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+     "c=IN IP4 0.0.0.0\r\n" ICE SDP_FP "a=mid:1\r\na=sctp-port:5000\r\na=max-message-size:262144\r\n",
+     JSDP_ROLE_INITIATOR,
+     "<content creator=\"initiator\" name=\"1\">\n    <transport|<sctpmap xmlns=\"urn:xmpp:jingle:"
+     "transports:dtls-sctp:1\" number=\"5000\" protocol=\"webrtc-datachannel\"/>|<content name=\"1\"/>",
+     "media=\"application\"", "a=max-message-size not carried by Jingle"},
+    {"sdp/datachannel-legacy",
+     SDP_HEAD "m=application 5000 DTLS/SCTP 5000\r\nc=IN IP4 192.0.2.1\r\n" ICE SDP_FP
+     "a=mid:data\r\na=sctpmap:5000 webrtc-datachannel 1024\r\n",
+     JSDP_ROLE_INITIATOR, "number=\"5000\" protocol=\"webrtc-datachannel\"/>", "streams=",
+     "a=sctpmap streams dropped"},
 };
 
 static void
@@ -983,11 +1046,13 @@ test_interop(gconstpointer data)
     JsdpSdpParseParams pp = {ic->role, JSDP_CLASSIC_ICE_HOST};
     g_autoptr(GError) error = NULL;
     g_autoptr(JsdpSession) s = NULL, back = NULL;
+    g_autoptr(GPtrArray) pw = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *out = NULL;
 
     if (ic->input[0] == '<') {
         JsdpSdpPrintParams sp = sdp_params_init;
         sp.author = ic->role;
+        sp.warnings = pw;
         s = jsdp_session_from_jingle_string(ic->input, -1, &error);
         g_assert_no_error(error);
         out = jsdp_session_to_sdp(s, &sp, &error);
@@ -996,7 +1061,8 @@ test_interop(gconstpointer data)
     } else {
         JsdpJinglePrintParams jp = {
             .action = ic->role == JSDP_ROLE_RESPONDER ? "session-accept" : "session-initiate",
-            .sid = "x"};
+            .sid = "x",
+            .warnings = pw};
         s = jsdp_session_from_sdp(ic->input, -1, &pp, &error);
         g_assert_no_error(error);
         out = jsdp_session_to_jingle_string(s, &jp, &error);
@@ -1007,6 +1073,16 @@ test_interop(gconstpointer data)
     g_assert_nonnull(back);
     check_pieces(out, ic->want, TRUE);
     check_pieces(out, ic->unwanted, FALSE);
+    if (ic->warning != NULL) {
+        gboolean found = FALSE;
+        const GPtrArray *w = jsdp_session_get_warnings(s);
+        for (guint i = 0; i < w->len && !found; i++)
+            found = strstr(g_ptr_array_index(w, i), ic->warning) != NULL;
+        for (guint i = 0; i < pw->len && !found; i++)
+            found = strstr(g_ptr_array_index(pw, i), ic->warning) != NULL;
+        if (!found)
+            g_test_fail_printf("no warning '%s'", ic->warning);
+    }
 }
 
 /* RFC 4733 7.1.1: telephone-event without its list and with "0-15" are
