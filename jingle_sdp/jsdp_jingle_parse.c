@@ -771,13 +771,19 @@ parse_content(JParser *jp, const JsdpXNode *n, GError **error)
 
     check_attrs(jp, n, allowed);
     warn_text(jp, n);
-    if (name == NULL || *name == '\0' || strlen(name) > 256)
-        JFAIL(JSDP_ERROR_MALFORMED, "<content>: bad or missing name");
-    if (!jsdp_is_token(name, NULL))
+    /* No name: StanzaJS takes it from the SDP's a=mid (Protocol.js
+     * convertIntermediateToRequest, name: media.mid) and has none for an
+     * SDP without a=mid.  XEP-0166 requires one, so it is named when all
+     * contents are read (name_unnamed()), "" until then. */
+    if (name == NULL)
+        name = "";
+    if (strlen(name) > 256)
+        JFAIL(JSDP_ERROR_MALFORMED, "<content>: bad name");
+    if (*name != '\0' && !jsdp_is_token(name, NULL))
         JFAIL(JSDP_ERROR_UNSUPPORTED, "<content>: name '%.32s' cannot be an SDP mid", name);
     c->name = g_strdup(name);
-    if (jsdp_session_get_content(jp->session, c->name) != NULL ||
-        g_ptr_array_find_with_equal_func(jp->left_out, name, g_str_equal, NULL))
+    if (*name != '\0' && (jsdp_session_get_content(jp->session, c->name) != NULL ||
+                          g_ptr_array_find_with_equal_func(jp->left_out, name, g_str_equal, NULL)))
         JFAIL(JSDP_ERROR_MALFORMED, "<content>: duplicate name '%.32s'", c->name);
     if (creator != NULL && strcmp(creator, "initiator") != 0 && strcmp(creator, "responder") != 0)
         JFAIL(JSDP_ERROR_MALFORMED, "content '%.32s': bad creator '%.32s'", c->name, creator);
@@ -902,6 +908,40 @@ copy_envelope(JParser *jp, const JsdpXNode *j, GError **error)
     return TRUE;
 }
 
+/* A content without name gets the one our SDP parser gives an m= line
+ * without a=mid: its media ("application" for a data channel), made unique
+ * with "-<k>" (k = 1, 2 ...) among all names. */
+static gboolean
+name_taken(const JParser *jp, const JsdpContent *self, const char *name)
+{
+    for (guint i = 0; i < jp->session->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(jp->session->contents, i);
+        if (c != self && strcmp(c->name, name) == 0)
+            return TRUE;
+    }
+    return g_ptr_array_find_with_equal_func(jp->left_out, name, g_str_equal, NULL);
+}
+
+static void
+name_unnamed(JParser *jp)
+{
+    JsdpSession *s = jp->session;
+
+    for (guint i = 0; i < s->contents->len; i++) {
+        JsdpContent *c = g_ptr_array_index(s->contents, i);
+        const char *base = c->media ? c->media : c->sctp_port ? "application" : "content";
+        if (*c->name != '\0')
+            continue;
+        g_free(c->name);
+        c->name = g_strdup(base);
+        for (guint k = 1; name_taken(jp, c, c->name); k++) {
+            g_free(c->name);
+            c->name = g_strdup_printf("%s-%u", base, k);
+        }
+        jsdp_warn(jp->warnings, "<content> without name: named '%.32s'", c->name);
+    }
+}
+
 /* Every group names contents we have; those left out are taken out (and
  * a group left empty with them). */
 static gboolean
@@ -975,6 +1015,7 @@ session_from_xnode(const JsdpXNode *node, GError **error)
                     left_out->len > 0 ? "')" : "");
         return NULL;
     }
+    name_unnamed(&jp);
     if (!check_groups(&jp, error))
         return NULL;
     return g_steal_pointer(&session);

@@ -545,8 +545,12 @@ static const BadCase bad_cases[] = {
     {"xml-wrong-namespace", TRUE, "<jingle xmlns='urn:xmpp:jingle:0'/>", JSDP_ERROR_UNSUPPORTED},
     {"xml-no-content", TRUE, "<jingle xmlns='urn:xmpp:jingle:1' action='session-terminate'/>",
      JSDP_ERROR_UNSUPPORTED},
-    {"xml-content-no-name", TRUE,
-     "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content creator='initiator'/></jingle>",
+    /* (a content without name is named: /jsdp/interop/content-without-name) */
+    {"xml-content-name-too-long", TRUE,
+     "<jingle xmlns='urn:xmpp:jingle:1' action='session-initiate'><content creator='initiator' name='"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'/></jingle>",
      JSDP_ERROR_MALFORMED},
     {"xml-bad-senders", TRUE,
      "<jingle xmlns='urn:xmpp:jingle:1' action='x'><content creator='initiator' name='a' senders='all'/></jingle>",
@@ -1010,6 +1014,22 @@ static const InteropCase interop_cases[] = {
      "<jingle xmlns='urn:xmpp:jingle:1' action='transport-info' sid='x'>"
      "<content creator='initiator' name='t'>" J_ICE "</transport></content></jingle>",
      JSDP_ROLE_INITIATOR, "a=mid:t\r\n|a=ice-ufrag:u\r\n", "v=0", NULL},
+    /* SDP without a=mid: StanzaJS sends <content> without name; named as
+     * our SDP parser names such an m= line, unique among explicit names */
+    {"content-without-name/named-from-media",
+     J_SI "<content creator='initiator'>" J_DESC
+     "<payload-type id='0' name='PCMU' clockrate='8000'/></description>" J_ICE
+     "</transport></content></jingle>",
+     JSDP_ROLE_INITIATOR, "a=mid:audio\r\n", NULL, "<content> without name: named 'audio'"},
+    {"content-without-name/unique",
+     J_SI "<content creator='initiator'>" J_DESC
+     "<payload-type id='0' name='PCMU' clockrate='8000'/></description>" J_ICE
+     "</transport></content><content creator='initiator' name='audio'>" J_DESC
+     "<payload-type id='8' name='PCMA' clockrate='8000'/></description>" J_ICE
+     "</transport></content><content creator='initiator'>" J_ICE J_FP J_SCTPMAP
+     "</transport></content></jingle>",
+     JSDP_ROLE_INITIATOR, "a=mid:audio-1\r\n|a=mid:audio\r\n|a=mid:application\r\n", NULL,
+     "named 'audio-1'"},
     {"sdp/datachannel-rfc8841",
      SDP_HEAD "a=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
      ICE SDP_FP "a=mid:0\r\n" OPUS_LINES "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
