@@ -434,6 +434,14 @@ print_description(Emitter *e, const JsdpContent *c)
 {
     el_open(e, "description", JSDP_NS_RTP);
     set_attr(e, "media", c->media);
+    /* XEP-0167's ssrc of the stream: its first source, the primary one in
+     * an SDP's order (RFC 5576 lists a=ssrc-group first, then the primary
+     * SSRC's lines).  StanzaJS reads its SSRC and its FID group's RTX SSRC
+     * only through it (Protocol.js convertContentToIntermediate: no
+     * rtpEncodingParameters, hence no a=ssrc-group:FID, without it); our
+     * parser takes it as said by the <source>. */
+    if (c->sources->len > 0)
+        set_uint(e, "ssrc", ((const JsdpSource *)g_ptr_array_index(c->sources, 0))->ssrc);
     print_payload_types(e, c);
     if (c->cryptos->len > 0) {
         el_open(e, "encryption", NULL);

@@ -1030,6 +1030,16 @@ static const InteropCase interop_cases[] = {
      "</transport></content></jingle>",
      JSDP_ROLE_INITIATOR, "a=mid:audio-1\r\n|a=mid:audio\r\n|a=mid:application\r\n", NULL,
      "named 'audio-1'"},
+    /* <description ssrc>: the first source (StanzaJS reads the FID group
+     * only through it) */
+    {"ssrc/description-ssrc-is-first-source",
+     SDP_HEAD "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\n"
+     "a=ssrc-group:FID 11 12\r\na=ssrc:11 cname:x\r\na=ssrc:12 cname:x\r\n",
+     JSDP_ROLE_INITIATOR,
+     "media=\"video\" ssrc=\"11\">|<ssrc-group xmlns=\"urn:xmpp:jingle:apps:rtp:ssma:0\" "
+     "semantics=\"FID\">", NULL, NULL},
+    {"ssrc/no-source-no-description-ssrc", SDP_HEAD AUDIO, JSDP_ROLE_INITIATOR,
+     "media=\"audio\">", "ssrc=", NULL},
     {"sdp/datachannel-rfc8841",
      SDP_HEAD "a=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
      ICE SDP_FP "a=mid:0\r\n" OPUS_LINES "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
