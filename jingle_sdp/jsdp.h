@@ -34,7 +34,10 @@
  *   XEP-0338  <group semantics><content name/> <-> a=group.
  *   XEP-0339  <source ssrc><parameter> <-> a=ssrc; <ssrc-group> <->
  *             a=ssrc-group.  <stream xmlns='urn:xmpp:jingle:apps:rtp:msid:0'
- *             id track> <-> a=msid (StanzaJS convention).
+ *             id track> <-> a=msid (StanzaJS convention).  An SSRC of an
+ *             FID group without <source> gets the cname of the group's
+ *             first one (RFC 4588 5.2; StanzaJS sends it so).  XEP-0167's
+ *             <description ssrc> is printed as the first source's.
  *   XEP-0343  a content without <description> whose ICE-UDP <transport>
  *             has <sctpmap number protocol streams> (a WebRTC data
  *             channel, as StanzaJS and Jitsi send it) <-> m=application

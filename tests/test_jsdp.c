@@ -944,6 +944,10 @@ typedef struct {
 #define SDP_FP "a=fingerprint:sha-256 02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:" \
     "54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2\r\na=setup:actpass\r\n"
 #define OPUS_LINES "a=rtpmap:111 opus/48000/2\r\n"
+#define J_SSMA(sem) "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='11'>" \
+    "<parameter name='cname' value='x'/></source>" \
+    "<ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='" sem "'>" \
+    "<source ssrc='11'/><source ssrc='12'/></ssrc-group>"
 
 static const InteropCase interop_cases[] = {
     /* nameless fmtp items, in every form they arrive in */
@@ -1040,6 +1044,15 @@ static const InteropCase interop_cases[] = {
      "semantics=\"FID\">", NULL, NULL},
     {"ssrc/no-source-no-description-ssrc", SDP_HEAD AUDIO, JSDP_ROLE_INITIATOR,
      "media=\"audio\">", "ssrc=", NULL},
+    /* RFC 4588 5.2: the RTX SSRC of an FID group has the original's cname
+     * (StanzaJS sends it in the group alone); not for other semantics */
+    {"ssrc/fid-rtx-gets-cname",
+     J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("FID")),
+     JSDP_ROLE_INITIATOR, "a=ssrc-group:FID 11 12\r\n|a=ssrc:11 cname:x\r\n|a=ssrc:12 cname:x\r\n",
+     NULL, NULL},
+    {"ssrc/sim-member-not-completed",
+     J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("SIM")),
+     JSDP_ROLE_INITIATOR, "a=ssrc-group:SIM 11 12\r\n|a=ssrc:11 cname:x\r\n", "a=ssrc:12", NULL},
     {"sdp/datachannel-rfc8841",
      SDP_HEAD "a=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
      ICE SDP_FP "a=mid:0\r\n" OPUS_LINES "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
