@@ -28,7 +28,8 @@
  *             (component 2 <-> a=rtcp).
  *   XEP-0320  <fingerprint hash setup> <-> a=fingerprint + a=setup.
  *   XEP-0293  <rtcp-fb>, <rtcp-fb-trr-int> <-> a=rtcp-fb (payload-level, and
- *             description-level <-> a=rtcp-fb:*).
+ *             description-level <-> a=rtcp-fb:*, which is printed into each
+ *             <payload-type>: the place every client reads).
  *   XEP-0294  <rtp-hdrext id uri senders> <-> a=extmap[/direction];
  *             <extmap-allow-mixed/> <-> a=extmap-allow-mixed.
  *   XEP-0338  <group semantics><content name/> <-> a=group.
@@ -419,6 +420,8 @@ char *jsdp_session_to_jingle_string(const JsdpSession *s,
 
 /* Semantic equality of what both formats carry: contents in order (name,
  * creator, senders, rejected, media and description, transport), groups.
+ * Feedback for all payload types (a=rtcp-fb:*) counts as each one's;
+ * telephone-event's fmtp "0-15" as none (RFC 4733 7.1.1).
  * Order-insensitive where SDP allows: fmtp parameters, rtcp-fb, extmaps,
  * candidates, fingerprints, crypto lines, sources, ssrc-groups, bandwidths
  * and groups; payload-type order is preference, so it counts.  Codec names

@@ -367,20 +367,61 @@ print_fmtp_parameters(Emitter *e, const JsdpPayloadType *pt)
 }
 
 static void
+print_one_rtcp_fb(Emitter *e, const JsdpRtcpFb *fb)
+{
+    el_open(e, "rtcp-fb", JSDP_NS_RTCP_FB);
+    set_attr(e, "type", fb->type);
+    set_attr(e, "subtype", fb->subtype);
+    el_close(e, "rtcp-fb");
+}
+
+static void
+print_trr_int(Emitter *e, gint64 trr_int)
+{
+    if (trr_int < 0)
+        return;
+    el_open(e, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB);
+    set_uint(e, "value", (guint64)trr_int);
+    el_close(e, "rtcp-fb-trr-int");
+}
+
+static void
 print_rtcp_fb(Emitter *e, const GPtrArray *fbs, gint64 trr_int)
 {
+    for (guint i = 0; i < fbs->len; i++)
+        print_one_rtcp_fb(e, g_ptr_array_index(fbs, i));
+    print_trr_int(e, trr_int);
+}
+
+static gboolean
+has_rtcp_fb(const GPtrArray *fbs, const JsdpRtcpFb *fb)
+{
     for (guint i = 0; i < fbs->len; i++) {
-        const JsdpRtcpFb *fb = g_ptr_array_index(fbs, i);
-        el_open(e, "rtcp-fb", JSDP_NS_RTCP_FB);
-        set_attr(e, "type", fb->type);
-        set_attr(e, "subtype", fb->subtype);
-        el_close(e, "rtcp-fb");
+        const JsdpRtcpFb *k = g_ptr_array_index(fbs, i);
+        if (strcmp(k->type, fb->type) == 0 && g_strcmp0(k->subtype, fb->subtype) == 0)
+            return TRUE;
     }
-    if (trr_int >= 0) {
-        el_open(e, "rtcp-fb-trr-int", JSDP_NS_RTCP_FB);
-        set_uint(e, "value", (guint64)trr_int);
-        el_close(e, "rtcp-fb-trr-int");
+    return FALSE;
+}
+
+/* XEP-0293 lets feedback for every payload type (a=rtcp-fb:*) be a child
+ * of <description>, but StanzaJS (Protocol.js convertContentToIntermediate)
+ * and Dino (xep/0167_jingle_rtp/payload_type.vala) read it only inside
+ * <payload-type>, where Conversations and Movim read it as well: so each
+ * payload type carries its own feedback and that of the content
+ * (RFC 4585 4.2: '*' applies to all the m= line's formats), and
+ * jsdp_session_equal() compares them so. */
+static void
+print_payload_rtcp_fb(Emitter *e, const JsdpContent *c, const JsdpPayloadType *pt)
+{
+    for (guint i = 0; i < pt->rtcp_fb->len; i++)
+        print_one_rtcp_fb(e, g_ptr_array_index(pt->rtcp_fb, i));
+    for (guint i = 0; i < c->rtcp_fb->len; i++) {
+        const JsdpRtcpFb *fb = g_ptr_array_index(c->rtcp_fb, i);
+        if (!has_rtcp_fb(pt->rtcp_fb, fb))
+            print_one_rtcp_fb(e, fb);
     }
+    print_trr_int(e, pt->trr_int >= 0 ? pt->trr_int : c->trr_int);
 }
 
 static void
@@ -401,7 +442,7 @@ print_payload_types(Emitter *e, const JsdpContent *c)
         if (pt->ptime != 0)
             set_uint(e, "ptime", pt->ptime);
         print_fmtp_parameters(e, pt);
-        print_rtcp_fb(e, pt->rtcp_fb, pt->trr_int);
+        print_payload_rtcp_fb(e, c, pt);
         el_close(e, "payload-type");
     }
 }
@@ -471,7 +512,8 @@ print_description(Emitter *e, const JsdpContent *c)
         el_empty(e, "rtcp-mux", NULL);
     if (c->rtcp_rsize)
         el_empty(e, "rtcp-reduced-size", NULL);
-    print_rtcp_fb(e, c->rtcp_fb, c->trr_int);
+    if (c->payload_types->len == 0) /* else in each <payload-type> */
+        print_rtcp_fb(e, c->rtcp_fb, c->trr_int);
     for (guint i = 0; i < c->hdrexts->len; i++) {
         const JsdpHdrext *h = g_ptr_array_index(c->hdrexts, i);
         el_open(e, "rtp-hdrext", JSDP_NS_HDREXT);

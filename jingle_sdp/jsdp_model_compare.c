@@ -276,16 +276,45 @@ fmtp_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
     return unordered_equal(pa, pb, parameter_equal);
 }
 
-static gboolean
-payload_type_equal(const JsdpPayloadType *a, const JsdpPayloadType *b)
+/* The feedback that applies to pt in content c: its own and the content's
+ * (a=rtcp-fb:*, RFC 4585 4.2), each once; the Jingle printer writes it so
+ * (jsdp_jingle_print.c print_payload_rtcp_fb). */
+static GPtrArray *
+effective_rtcp_fb(const JsdpContent *c, const JsdpPayloadType *pt)
 {
-    return a->id == b->id &&
-           (a->name == b->name ||
-            (a->name != NULL && b->name != NULL && g_ascii_strcasecmp(a->name, b->name) == 0)) &&
-           a->clockrate == b->clockrate && a->channels == b->channels &&
-           a->ptime == b->ptime && a->maxptime == b->maxptime &&
-           a->trr_int == b->trr_int &&
-           fmtp_equal(a, b) && unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal);
+    GPtrArray *all = g_ptr_array_sized_new(pt->rtcp_fb->len + c->rtcp_fb->len);
+
+    for (guint i = 0; i < pt->rtcp_fb->len; i++)
+        g_ptr_array_add(all, g_ptr_array_index(pt->rtcp_fb, i));
+    for (guint i = 0; i < c->rtcp_fb->len; i++) {
+        gpointer fb = g_ptr_array_index(c->rtcp_fb, i);
+        gboolean dup = FALSE;
+        for (guint j = 0; j < pt->rtcp_fb->len && !dup; j++)
+            dup = rtcp_fb_equal(fb, g_ptr_array_index(pt->rtcp_fb, j));
+        if (!dup)
+            g_ptr_array_add(all, fb);
+    }
+    return all;
+}
+
+static gboolean
+payload_type_equal(const JsdpContent *ca, const JsdpPayloadType *a, const JsdpContent *cb,
+                   const JsdpPayloadType *b)
+{
+    g_autoptr(GPtrArray) fa = NULL, fb = NULL;
+
+    if (!(a->id == b->id &&
+          (a->name == b->name ||
+           (a->name != NULL && b->name != NULL && g_ascii_strcasecmp(a->name, b->name) == 0)) &&
+          a->clockrate == b->clockrate && a->channels == b->channels && a->ptime == b->ptime &&
+          a->maxptime == b->maxptime &&
+          (a->trr_int >= 0 ? a->trr_int : ca->trr_int) ==
+              (b->trr_int >= 0 ? b->trr_int : cb->trr_int) &&
+          fmtp_equal(a, b)))
+        return FALSE;
+    fa = effective_rtcp_fb(ca, a);
+    fb = effective_rtcp_fb(cb, b);
+    return unordered_equal(fa, fb, rtcp_fb_equal);
 }
 
 static gboolean
@@ -381,17 +410,21 @@ description_equal(const JsdpContent *a, const JsdpContent *b)
     if (g_strcmp0(a->media, b->media) != 0 || a->payload_types->len != b->payload_types->len)
         return FALSE;
     for (guint i = 0; i < a->payload_types->len; i++) {
-        if (!payload_type_equal(g_ptr_array_index(a->payload_types, i),
+        if (!payload_type_equal(a, g_ptr_array_index(a->payload_types, i), b,
                                 g_ptr_array_index(b->payload_types, i)))
             return FALSE;
     }
+    /* Content-level feedback counts in each payload type; alone only
+     * where there is none. */
+    if (a->payload_types->len == 0 &&
+        (a->trr_int != b->trr_int || !unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal)))
+        return FALSE;
     return a->rtcp_mux == b->rtcp_mux && a->rtcp_rsize == b->rtcp_rsize &&
-           a->trr_int == b->trr_int && a->extmap_allow_mixed == b->extmap_allow_mixed &&
+           a->extmap_allow_mixed == b->extmap_allow_mixed &&
            a->crypto_required == b->crypto_required &&
            g_strcmp0(a->msid_stream, b->msid_stream) == 0 &&
            g_strcmp0(a->msid_track, b->msid_track) == 0 &&
            unordered_equal(a->bandwidths, b->bandwidths, bandwidth_equal) &&
-           unordered_equal(a->rtcp_fb, b->rtcp_fb, rtcp_fb_equal) &&
            unordered_equal(a->hdrexts, b->hdrexts, hdrext_equal) &&
            unordered_equal(a->cryptos, b->cryptos, crypto_equal) &&
            unordered_equal(a->sources, b->sources, source_equal) &&

@@ -944,6 +944,10 @@ typedef struct {
 #define SDP_FP "a=fingerprint:sha-256 02:1A:CC:54:27:AB:EB:9C:53:3F:3E:4B:65:2E:7D:46:3F:54:42:CD:" \
     "54:F1:7A:03:A2:7D:F9:B0:7F:46:19:B2\r\na=setup:actpass\r\n"
 #define OPUS_LINES "a=rtpmap:111 opus/48000/2\r\n"
+#define SDP_FB(fb) SDP_HEAD "m=video 9 RTP/AVPF 96 97\r\nc=IN IP4 192.0.2.1\r\n" \
+    "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 VP9/90000\r\n" fb
+#define J_FB(attrs) "<rtcp-fb xmlns=\"urn:xmpp:jingle:apps:rtp:rtcp-fb:0\" " attrs "/>"
+#define J_TRR "<rtcp-fb-trr-int xmlns=\"urn:xmpp:jingle:apps:rtp:rtcp-fb:0\" value=\"100\"/>"
 #define J_SSMA(sem) "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='11'>" \
     "<parameter name='cname' value='x'/></source>" \
     "<ssrc-group xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' semantics='" sem "'>" \
@@ -1053,6 +1057,14 @@ static const InteropCase interop_cases[] = {
     {"ssrc/sim-member-not-completed",
      J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("SIM")),
      JSDP_ROLE_INITIATOR, "a=ssrc-group:SIM 11 12\r\n|a=ssrc:11 cname:x\r\n", "a=ssrc:12", NULL},
+    /* a=rtcp-fb:* goes into each <payload-type> (StanzaJS and Dino read
+     * no other place) */
+    {"rtcp-fb/wildcard-in-each-payload-type", SDP_FB("a=rtcp-fb:* nack\r\na=rtcp-fb:97 nack\r\n"
+     "a=rtcp-fb:97 ccm fir\r\na=rtcp-fb:* trr-int 100\r\n"), JSDP_ROLE_INITIATOR,
+     "name=\"VP8\">\n        " J_FB("type=\"nack\"") "\n        " J_TRR "\n      </payload-type>|"
+     "name=\"VP9\">\n        " J_FB("type=\"nack\"") "\n        " J_FB("type=\"ccm\" subtype=\"fir\"")
+     "\n        " J_TRR "\n      </payload-type>",
+     "</payload-type>\n      <rtcp-fb", NULL},
     {"sdp/datachannel-rfc8841",
      SDP_HEAD "a=group:BUNDLE 0 1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n"
      ICE SDP_FP "a=mid:0\r\n" OPUS_LINES "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
@@ -1126,6 +1138,23 @@ test_interop(gconstpointer data)
         if (!found)
             g_test_fail_printf("no warning '%s'", ic->warning);
     }
+}
+
+/* RFC 4585 4.2: a=rtcp-fb:* is feedback for each format, so it equals
+ * the same lines per payload type (as Jingle carries it). */
+static void
+test_rtcp_fb_wildcard_equal(void)
+{
+    g_autoptr(JsdpSession) star = jsdp_session_from_sdp(
+        SDP_FB("a=rtcp-fb:* nack\r\na=rtcp-fb:97 nack\r\na=rtcp-fb:* trr-int 100\r\n"), -1, NULL, NULL);
+    g_autoptr(JsdpSession) each = jsdp_session_from_sdp(
+        SDP_FB("a=rtcp-fb:96 nack\r\na=rtcp-fb:97 nack\r\na=rtcp-fb:96 trr-int 100\r\n"
+               "a=rtcp-fb:97 trr-int 100\r\n"), -1, NULL, NULL);
+    g_autoptr(JsdpSession) one = jsdp_session_from_sdp(SDP_FB("a=rtcp-fb:96 nack\r\n"), -1, NULL, NULL);
+    g_autoptr(JsdpSession) star_only = jsdp_session_from_sdp(SDP_FB("a=rtcp-fb:* nack\r\n"), -1, NULL, NULL);
+
+    g_assert_true(jsdp_session_equal(star, each));
+    g_assert_false(jsdp_session_equal(one, star_only));
 }
 
 /* RFC 4733 7.1.1: telephone-event without its list and with "0-15" are
@@ -1605,6 +1634,7 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &interop_cases[i], test_interop);
     }
     g_test_add_func("/jsdp/interop/te-default-equal", test_te_default_equal);
+    g_test_add_func("/jsdp/interop/rtcp-fb-wildcard-equal", test_rtcp_fb_wildcard_equal);
 
     for (guint i = 0; i < G_N_ELEMENTS(align_cases); i++) {
         char *path = g_strdup_printf("/jsdp/ops/align-answer/%s", align_cases[i].name);
