@@ -448,18 +448,31 @@ print_payload_types(Emitter *e, const JsdpContent *c)
 }
 
 static void
+print_ssrc_group(Emitter *e, const JsdpSsrcGroup *g)
+{
+    el_open(e, "ssrc-group", JSDP_NS_SSMA);
+    set_attr(e, "semantics", g->semantics);
+    for (guint j = 0; j < g->ssrcs->len; j++) {
+        el_open(e, "source", NULL);
+        set_uint(e, "ssrc", g_array_index(g->ssrcs, guint32, j));
+        el_close(e, "source");
+    }
+    el_close(e, "ssrc-group");
+}
+
+static void
 print_sources(Emitter *e, const JsdpContent *c)
 {
-    for (guint i = 0; i < c->ssrc_groups->len; i++) {
-        const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
-        el_open(e, "ssrc-group", JSDP_NS_SSMA);
-        set_attr(e, "semantics", g->semantics);
-        for (guint j = 0; j < g->ssrcs->len; j++) {
-            el_open(e, "source", NULL);
-            set_uint(e, "ssrc", g_array_index(g->ssrcs, guint32, j));
-            el_close(e, "source");
+    /* FID groups first: their order means nothing (RFC 5576), but StanzaJS
+     * takes the first group for the FID one whatever it is
+     * (Protocol.js convertContentToIntermediate: "TODO: actually look for
+     * a FID one"), and would read a SIM or FEC-FR member as the RTX SSRC. */
+    for (guint pass = 0; pass < 2; pass++) {
+        for (guint i = 0; i < c->ssrc_groups->len; i++) {
+            const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
+            if ((strcmp(g->semantics, "FID") == 0) == (pass == 0))
+                print_ssrc_group(e, g);
         }
-        el_close(e, "ssrc-group");
     }
     for (guint i = 0; i < c->sources->len; i++) {
         const JsdpSource *src = g_ptr_array_index(c->sources, i);

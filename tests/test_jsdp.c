@@ -1057,6 +1057,14 @@ static const InteropCase interop_cases[] = {
     {"ssrc/sim-member-not-completed",
      J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("SIM")),
      JSDP_ROLE_INITIATOR, "a=ssrc-group:SIM 11 12\r\n|a=ssrc:11 cname:x\r\n", "a=ssrc:12", NULL},
+    /* FID groups first (StanzaJS takes the first group for the FID one) */
+    {"ssrc/fid-group-first",
+     SDP_HEAD "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\n"
+     "a=ssrc-group:SIM 1 2\r\na=ssrc-group:FID 1 3\r\na=ssrc:1 cname:x\r\n",
+     JSDP_ROLE_INITIATOR,
+     "semantics=\"FID\">\n        <source ssrc=\"1\"/>\n        <source ssrc=\"3\"/>\n"
+     "      </ssrc-group>\n      <ssrc-group xmlns=\"urn:xmpp:jingle:apps:rtp:ssma:0\" semantics=\"SIM\">",
+     NULL, NULL},
     /* a=rtcp-fb:* goes into each <payload-type> (StanzaJS and Dino read
      * no other place) */
     {"rtcp-fb/wildcard-in-each-payload-type", SDP_FB("a=rtcp-fb:* nack\r\na=rtcp-fb:97 nack\r\n"
