@@ -709,55 +709,6 @@ parse_description_child(JParser *jp, const JsdpXNode *d, const JsdpXNode *k, Jsd
     return TRUE;
 }
 
-static const char *
-source_cname(const JsdpContent *c, guint32 ssrc, gboolean *found)
-{
-    *found = FALSE;
-    for (guint i = 0; i < c->sources->len; i++) {
-        const JsdpSource *src = g_ptr_array_index(c->sources, i);
-        if (src->ssrc != ssrc)
-            continue;
-        *found = TRUE;
-        for (guint j = 0; j < src->parameters->len; j++) {
-            const JsdpParameter *p = g_ptr_array_index(src->parameters, j);
-            if (strcmp(p->name, "cname") == 0)
-                return p->value;
-        }
-    }
-    return NULL;
-}
-
-/* RFC 4588 5.2: an original stream and its retransmission stream (an
- * a=ssrc-group:FID pair) have the same RTCP CNAME.  StanzaJS sends the
- * RTX SSRC in the <ssrc-group> alone, without its <source>
- * (Protocol.js convertIntermediateToApplication), and its own exportToSDP
- * gives it the first source's cname: so does this, for an SSRC of an FID
- * group without <source>, when the group's first SSRC has a cname. */
-static void
-complete_fid_sources(JsdpContent *c)
-{
-    for (guint i = 0; i < c->ssrc_groups->len; i++) {
-        const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
-        const char *cname;
-        gboolean found;
-        if (strcmp(g->semantics, "FID") != 0 || g->ssrcs->len < 2)
-            continue;
-        cname = source_cname(c, g_array_index(g->ssrcs, guint32, 0), &found);
-        if (cname == NULL)
-            continue;
-        for (guint j = 1; j < g->ssrcs->len && c->sources->len < JSDP_MAX_ITEMS; j++) {
-            guint32 ssrc = g_array_index(g->ssrcs, guint32, j);
-            JsdpSource *src;
-            source_cname(c, ssrc, &found);
-            if (found)
-                continue;
-            src = jsdp_source_new(ssrc);
-            g_ptr_array_add(src->parameters, jsdp_parameter_new("cname", cname));
-            g_ptr_array_add(c->sources, src);
-        }
-    }
-}
-
 static gboolean
 parse_description(JParser *jp, const JsdpXNode *d, JsdpContent *c, GError **error)
 {
@@ -790,7 +741,7 @@ parse_description(JParser *jp, const JsdpXNode *d, JsdpContent *c, GError **erro
         if (pt->maxptime == 0)
             pt->maxptime = (guint)maxptime;
     }
-    complete_fid_sources(c);
+    jsdp_content_complete_fid_sources(c);
     if (ssrc != NULL) {
         guint64 v = 0;
         gboolean covered = FALSE;

@@ -375,6 +375,49 @@ jsdp_payload_type_normalise(JsdpPayloadType *pt)
         pt->channels = channels;
 }
 
+static const char *
+source_cname(const JsdpContent *c, guint32 ssrc, gboolean *found)
+{
+    *found = FALSE;
+    for (guint i = 0; i < c->sources->len; i++) {
+        const JsdpSource *src = g_ptr_array_index(c->sources, i);
+        if (src->ssrc != ssrc)
+            continue;
+        *found = TRUE;
+        for (guint j = 0; j < src->parameters->len; j++) {
+            const JsdpParameter *p = g_ptr_array_index(src->parameters, j);
+            if (strcmp(p->name, "cname") == 0)
+                return p->value;
+        }
+    }
+    return NULL;
+}
+
+void
+jsdp_content_complete_fid_sources(JsdpContent *c)
+{
+    for (guint i = 0; i < c->ssrc_groups->len; i++) {
+        const JsdpSsrcGroup *g = g_ptr_array_index(c->ssrc_groups, i);
+        const char *cname;
+        gboolean found;
+        if (strcmp(g->semantics, "FID") != 0 || g->ssrcs->len < 2)
+            continue;
+        cname = source_cname(c, g_array_index(g->ssrcs, guint32, 0), &found);
+        if (cname == NULL)
+            continue;
+        for (guint j = 1; j < g->ssrcs->len && c->sources->len < JSDP_MAX_ITEMS; j++) {
+            guint32 ssrc = g_array_index(g->ssrcs, guint32, j);
+            JsdpSource *src;
+            source_cname(c, ssrc, &found);
+            if (found)
+                continue;
+            src = jsdp_source_new(ssrc);
+            g_ptr_array_add(src->parameters, jsdp_parameter_new("cname", cname));
+            g_ptr_array_add(c->sources, src);
+        }
+    }
+}
+
 gboolean
 jsdp_parameter_is_default(const JsdpPayloadType *pt, const JsdpParameter *p)
 {

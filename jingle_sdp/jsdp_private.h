@@ -36,6 +36,15 @@ void jsdp_payload_type_normalise(JsdpPayloadType *pt);
  * ignores it. */
 gboolean jsdp_parameter_is_default(const JsdpPayloadType *pt, const JsdpParameter *p);
 
+/* RFC 4588 5.2: an original stream and its retransmission stream (an
+ * ssrc-group FID pair) have the same RTCP CNAME.  StanzaJS sends the RTX
+ * SSRC in the <ssrc-group> alone, without <source>
+ * (Protocol.js convertIntermediateToApplication), and its own exportToSDP
+ * gives it the first source's cname: both our parsers do the same for an
+ * SSRC of an FID group without <source> or a=ssrc, when the group's first
+ * SSRC has a cname, so that either side yields the same model. */
+void jsdp_content_complete_fid_sources(JsdpContent *c);
+
 /* Strict number parsing: the whole string is decimal digits, in [min,max]. */
 gboolean jsdp_parse_uint(const char *s, guint64 min, guint64 max, guint64 *out);
 

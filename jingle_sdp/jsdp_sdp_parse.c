@@ -214,6 +214,7 @@ finish_media(Parser *p, MediaState *m, GError **error)
          * does the keying and SDES is the optional extra. */
         c->crypto_required = strstr(m->proto, "SAVP") != NULL && strstr(m->proto, "TLS") == NULL &&
                              c->cryptos->len > 0;
+        jsdp_content_complete_fid_sources(c);
     } else if (p->session->fragment) {
         g_clear_pointer(&c->media, g_free);
     }

@@ -1054,6 +1054,11 @@ static const InteropCase interop_cases[] = {
      J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("FID")),
      JSDP_ROLE_INITIATOR, "a=ssrc-group:FID 11 12\r\n|a=ssrc:11 cname:x\r\n|a=ssrc:12 cname:x\r\n",
      NULL, NULL},
+    {"ssrc/fid-rtx-gets-cname-from-sdp",
+     SDP_HEAD "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\n"
+     "a=ssrc-group:FID 11 12\r\na=ssrc:11 cname:x\r\n",
+     JSDP_ROLE_INITIATOR, "<source xmlns=\"urn:xmpp:jingle:apps:rtp:ssma:0\" ssrc=\"12\">\n"
+     "        <parameter name=\"cname\" value=\"x\"/>", NULL, NULL},
     {"ssrc/sim-member-not-completed",
      J_AUDIO("<payload-type id='0' name='PCMU' clockrate='8000'/>" J_SSMA("SIM")),
      JSDP_ROLE_INITIATOR, "a=ssrc-group:SIM 11 12\r\n|a=ssrc:11 cname:x\r\n", "a=ssrc:12", NULL},
