@@ -145,6 +145,7 @@ typedef struct {
     struct {
         guint max_message_bytes;
         guint max_pending_sip;  /* XMPP->SIP MESSAGEs awaiting a response */
+        guint max_inflight_sip; /* ... at which XMPP input pauses */
         guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting the server */
         guint max_rate_entries; /* senders tracked by the rate limiter */
     } limits;

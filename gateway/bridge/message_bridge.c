@@ -152,6 +152,8 @@ on_sip_result(int status, const char *phrase, gpointer data)
     GwMsgBridge *b = m->bridge;
 
     b->stats.pending_sip--;
+    if (b->stats.pending_sip <= b->env->config->limits.max_inflight_sip / 2)
+        gw_xmpp_link_pause_input(b->env->xmpp, FALSE);
     count(GW_DIR_XMPP_TO_SIP, m->typing, status, m->arrived_us);
     if (status >= 200 && status < 300) {
         b->stats.xmpp_to_sip_ok++;
@@ -324,6 +326,8 @@ gw_msg_bridge_from_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza)
     m->receipt = gw_stanza_child(stanza, "request", GW_NS_RECEIPTS) != NULL;
     m->typing = body == NULL;
     b->stats.pending_sip++;
+    if (b->stats.pending_sip >= b->env->config->limits.max_inflight_sip)
+        gw_xmpp_link_pause_input(b->env->xmpp, TRUE);
     if (m->typing) {
         payload = gw_msgbody_iscomposing_build(chat_state);
         m->call_id = g_strdup(gw_sip_ua_send_message(

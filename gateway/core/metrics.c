@@ -395,6 +395,10 @@ render_rest(const GwMetrics *m, GString *out)
     family(out, "gw_xmpp_stanzas_total", "counter", "Stanzas over the component link.");
     sample(out, "gw_xmpp_stanzas_total", "direction=\"in\"", m->xmpp_stanzas_in);
     sample(out, "gw_xmpp_stanzas_total", "direction=\"out\"", m->xmpp_stanzas_out);
+    family(out, "gw_xmpp_input_pauses_total", "counter",
+           "Times the gateway stopped reading the XMPP stream because "
+           "[limits] max_inflight_sip requests awaited the SIP side.");
+    sample(out, "gw_xmpp_input_pauses_total", NULL, m->xmpp_input_pauses);
 
     family(out, "gw_rtpengine_requests_total", "counter",
            "rtpengine ng requests, by result.");

@@ -124,6 +124,7 @@ typedef struct {
 
     guint64 xmpp_link_ups, xmpp_link_downs;
     guint64 xmpp_stanzas_in, xmpp_stanzas_out;
+    guint64 xmpp_input_pauses; /* backpressure: reading the stream stopped */
 
     guint64 rtpengine_requests, rtpengine_failures, rtpengine_timeouts;
     GwHistogram rtpengine_seconds;

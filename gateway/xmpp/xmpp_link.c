@@ -215,7 +215,9 @@ source_prepare(GSource *src, gint *timeout)
         *timeout = (gint)((left + 999) / 1000);
     }
     if (s->tag != NULL) {
-        GIOCondition ev = G_IO_IN | G_IO_ERR | G_IO_HUP;
+        GIOCondition ev = G_IO_ERR | G_IO_HUP;
+        if (!(self->up && self->input_paused))
+            ev |= G_IO_IN;
         if (xmpp_conn_is_connecting(self->conn) ||
             xmpp_conn_send_queue_len(self->conn) > 0 ||
             (self->up && out_len(self) > 0))
@@ -239,6 +241,38 @@ fd_has_input(int fd)
 static void on_write_error(GwXmppLink *self);
 
 static gboolean
+input_wanted(LinkSource *s)
+{
+    GwXmppLink *self = s->link;
+
+    if (!self->up || !self->input_paused)
+        return TRUE;
+    return s->tag != NULL &&
+           (g_source_query_unix_fd(&s->base, s->tag) & (G_IO_ERR | G_IO_HUP));
+}
+
+void
+gw_xmpp_link_pause_input(GwXmppLink *self, gboolean paused)
+{
+    if (self->input_paused == paused)
+        return;
+    self->input_paused = paused;
+    if (paused) {
+        gw_metrics.xmpp_input_pauses++;
+        g_debug("XMPP input paused: the SIP side has too many requests in flight");
+    } else {
+        g_debug("XMPP input resumed");
+        self->kick = TRUE; /* read what waits at once */
+    }
+}
+
+gboolean
+gw_xmpp_link_input_paused(const GwXmppLink *self)
+{
+    return self->input_paused;
+}
+
+static gboolean
 source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     LinkSource *s = (LinkSource *)src;
@@ -246,8 +280,9 @@ source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
     gint64 now;
 
     self->kick = FALSE;
-    /* xmpp_run_once reads at most 4 KiB: drain what is there, bounded. */
-    for (int i = 0; i < 256; i++) {
+    /* xmpp_run_once reads at most 4 KiB: drain what is there, bounded;
+     * paused, only a closed or failed socket is read (to notice it) */
+    for (int i = 0; i < 256 && input_wanted(s); i++) {
         xmpp_run_once(self->ctx, 0);
         if (self->fd < 0 || xmpp_conn_is_disconnected(self->conn) ||
             !fd_has_input(self->fd))

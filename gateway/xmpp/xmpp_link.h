@@ -75,6 +75,13 @@ gboolean gw_xmpp_link_send_confirmed(GwXmppLink *link, const char *xml,
  * presence): logs and drops it when the link is down or full. Takes xml. */
 void gw_xmpp_link_send_text(GwXmppLink *link, GString *xml);
 
+/* Backpressure: stops (TRUE) or resumes (FALSE) reading the stream while
+ * the link is up. Writes, confirmation deadlines and the detection of a
+ * closed connection go on; the server's stanzas wait in its TCP window and
+ * then in the server, which stops sending. A handshake is always read. */
+void gw_xmpp_link_pause_input(GwXmppLink *link, gboolean paused);
+gboolean gw_xmpp_link_input_paused(const GwXmppLink *link);
+
 /* Counters for tests and benchmarks. */
 typedef struct {
     guint64 stanzas_in;

@@ -46,6 +46,8 @@ struct GwXmppLink {
     gboolean connecting;
     gboolean stopping;
     gboolean kick;
+    /* gw_xmpp_link_pause_input(): the stream is not read while up */
+    gboolean input_paused;
     guint reconnect_id;
     guint attempts; /* failed attempts since the last success */
     GCancellable *resolve_cancel;

@@ -633,6 +633,98 @@ def bodies(client, into):
             into.add(b)
 
 
+class SlowSipSide:
+    """A SIP side that holds the MESSAGEs it receives and answers them
+    only when told: the requests the gateway has in flight, seen from the
+    far side. Retransmissions of a held request are counted once."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((HOST, port))
+        self.sock.settimeout(0.1)
+        self.held = {}  # Call-ID -> (request text, source)
+        self.answering = False
+        self.answered = set()
+
+    def pump(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                data, src = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            text = data.decode("utf-8", "replace")
+            if not text.startswith("MESSAGE "):
+                continue
+            cid = gwtest.header(text, "Call-ID")
+            self.held.setdefault(cid, (text, src))
+            if self.answering:
+                self.answer(cid)
+
+    def answer(self, cid):
+        text, src = self.held[cid]
+        head = [f"{n}: {gwtest.header(text, n)}"
+                for n in ("Via", "From", "To", "Call-ID", "CSeq")]
+        head[2] += ";tag=slow"
+        self.sock.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(head) +
+                          "\r\nContent-Length: 0\r\n\r\n").encode(), src)
+        self.answered.add(cid)
+
+    def answer_all(self):
+        self.answering = True
+        for cid in list(self.held):
+            self.answer(cid)
+
+    def close(self):
+        self.sock.close()
+
+
+class Backpressure(gwtest.GatewayTestCase):
+    """19.1: at [limits] max_inflight_sip XMPP->SIP messages awaiting the
+    SIP side, the gateway stops reading the XMPP stream; the server holds
+    the rest (TCP flow control) and nothing is refused or lost."""
+    INFLIGHT = 10
+    gateway_overrides = {"sip__outbound_proxy": f"sip:{HOST}:{UAS_PORT}",
+                         "limits__max_inflight_sip": INFLIGHT}
+
+    def test_19_01_xmpp_input_pauses_while_sip_is_slow(self):
+        """19.1 200 messages at once to a SIP side that answers none for
+        2 s: it sees at most max_inflight_sip of them plus what one read
+        of the stream held (libstrophe parses 4 KiB per read); once it
+        answers, all 200 reach it and alice gets 200 receipts, no error"""
+        alice = gwtest.XmppClient(self.env, "alice", resource="bp").connect()
+        side = SlowSipSide(UAS_PORT)
+        try:
+            ids = [alice.send_message(f"1001@{COMPONENT}", "m%03d" % i,
+                                      receipt=True) for i in range(200)]
+            side.pump(2.0)
+            held = len(side.held)
+            self.assertGreaterEqual(held, self.INFLIGHT)
+            self.assertLessEqual(held, self.INFLIGHT + 30,
+                                 "the gateway kept reading the stream")
+            self.assertIn("XMPP input paused", self.gw.log())
+            side.answer_all()
+            end = time.monotonic() + 30
+            while len(side.answered) < 200 and time.monotonic() < end:
+                side.pump(0.2)
+            self.assertEqual(len(side.answered), 200)
+            got, errors = set(), []
+            end = time.monotonic() + 10
+            while len(got) < 200 and time.monotonic() < end:
+                s = alice.wait(timeout=max(0.1, end - time.monotonic()),
+                               what="receipts")
+                if s.get("type") == "error":
+                    errors.append(s.get("id"))
+                r = s.find(f"{{{NS_RECEIPTS}}}received")
+                if r is not None:
+                    got.add(r.get("id"))
+            self.assertEqual(errors, [])
+            self.assertEqual(got, set(ids))
+        finally:
+            side.close()
+            alice.close()
+
+
 class ProsodyNoOffline(gwtest.Prosody):
     """Prosody without offline storage. Prosody loads mod_offline unless
     it is disabled, and then stores a message to a user with no available
