@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "gw_log.h"
 #include "admin.h"
 #include "admin_http.h"
 #include "call_bridge.h"
@@ -33,7 +34,6 @@
 #include "service.h"
 #include "xmpp_directory.h"
 
-static GLogLevelFlags log_threshold = G_LOG_LEVEL_MESSAGE;
 static gboolean log_journald;
 static int log_verbose; /* -v count: a floor that [log] level never lowers */
 static double start_time; /* seconds since the epoch */
@@ -72,7 +72,7 @@ log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields,
     g_autoptr(GDateTime) now = NULL;
     g_autofree char *stamp = NULL;
 
-    if ((level & G_LOG_LEVEL_MASK) > log_threshold &&
+    if ((level & G_LOG_LEVEL_MASK) > gw_log_threshold &&
         !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
         return G_LOG_WRITER_HANDLED;
     if (log_journald)
@@ -107,11 +107,11 @@ set_log_level(const char *name, int verbose)
 {
     verbose = MAX(verbose, log_verbose);
     if (verbose >= 2 || g_strcmp0(name, "debug") == 0)
-        log_threshold = G_LOG_LEVEL_DEBUG;
+        gw_log_threshold = G_LOG_LEVEL_DEBUG;
     else if (verbose == 1 || g_strcmp0(name, "info") == 0)
-        log_threshold = G_LOG_LEVEL_INFO;
+        gw_log_threshold = G_LOG_LEVEL_INFO;
     else
-        log_threshold = G_LOG_LEVEL_MESSAGE;
+        gw_log_threshold = G_LOG_LEVEL_MESSAGE;
 }
 
 static void

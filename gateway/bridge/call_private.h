@@ -62,6 +62,7 @@
 #include <strophe.h>
 
 #include "call_bridge.h"
+#include "gw_log.h"
 #include "jsdp.h"
 #include "media.h"
 
@@ -144,9 +145,12 @@ struct GwCallBridge {
 
 /* field values must never be NULL */
 #define CALL_LOG(level, c, ...)                                              \
-    g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL", (c)->sid, "GW_JID",  \
-                     (c)->xmpp_bare ? (c)->xmpp_bare : "-", "MESSAGE",      \
-                     __VA_ARGS__)
+    do {                                                                     \
+        if (GW_LOG_ON(level))                                                \
+            g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL", (c)->sid,     \
+                             "GW_JID", (c)->xmpp_bare ? (c)->xmpp_bare : "-",\
+                             "MESSAGE", __VA_ARGS__);                        \
+    } while (0)
 
 /* ---- call_bridge.c: the table and each call's life ------------------ */
 

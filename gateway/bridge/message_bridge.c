@@ -38,6 +38,7 @@
 
 #include "error_map.h"
 #include "gw_error.h"
+#include "gw_log.h"
 #include "metrics.h"
 #include "msgbody.h"
 #include "stanza.h"
@@ -95,9 +96,13 @@ out_msg_free(OutMsg *m)
  * SIP Call-ID and the XMPP stanza id, so that one message can be followed
  * through both sides. Never NULL values. */
 #define MSG_LOG(level, call_id, stanza_id, ...)                                \
-    g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL_ID",                  \
-                     (call_id) ? (call_id) : "-", "GW_STANZA_ID",          \
-                     (stanza_id) ? (stanza_id) : "-", "MESSAGE", __VA_ARGS__)
+    do {                                                                   \
+        if (GW_LOG_ON(level))                                              \
+            g_log_structured(G_LOG_DOMAIN, (level), "GW_CALL_ID",          \
+                             (call_id) ? (call_id) : "-", "GW_STANZA_ID",  \
+                             (stanza_id) ? (stanza_id) : "-", "MESSAGE",   \
+                             __VA_ARGS__);                                 \
+    } while (0)
 
 /* For /metrics: a message (or a typing notification) ended with `status`,
  * the SIP final answer it got or was given. */
