@@ -110,6 +110,7 @@ fail_pending(GwXmppLink *self)
     }
     g_byte_array_set_size(self->out, 0);
     self->out_pos = 0;
+    self->out_blocked = FALSE;
     self->out_done = self->out_total;
     gw_xmpp_confirm_fail_all(self);
 }
@@ -138,8 +139,10 @@ flush_out(GwXmppLink *self)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                self->out_blocked = TRUE; /* poll for G_IO_OUT */
                 break;
+            }
             g_warning("XMPP link: write failed: %s", g_strerror(errno));
             return FALSE;
         }
@@ -150,6 +153,7 @@ flush_out(GwXmppLink *self)
     if (self->out_pos == self->out->len) {
         g_byte_array_set_size(self->out, 0);
         self->out_pos = 0;
+        self->out_blocked = FALSE;
     } else if (self->out_pos > 65536 && self->out_pos > self->out->len / 2) {
         g_byte_array_remove_range(self->out, 0, (guint)self->out_pos);
         self->out_pos = 0;
@@ -207,6 +211,14 @@ source_prepare(GSource *src, gint *timeout)
         *timeout = 0;
         return TRUE;
     }
+    /* Our output is written at once while the socket takes it: only a
+     * full socket is polled for G_IO_OUT. Toggling G_IO_OUT per write made
+     * each g_source_modify_unix_fd() wake the context (an eventfd write,
+     * read and an extra poll per message). */
+    if (self->up && out_len(self) > 0 && !self->out_blocked) {
+        *timeout = 0;
+        return TRUE;
+    }
     if (self->up && self->confirm.ping_due != 0) {
         /* a paced ping (gw_xmpp_confirm_write_pings()) */
         gint64 left = self->confirm.ping_due - g_get_monotonic_time();
@@ -240,15 +252,23 @@ fd_has_input(int fd)
 
 static void on_write_error(GwXmppLink *self);
 
+/* Should this dispatch run libstrophe (xmpp_run_once: a select() and a
+ * read)? While the link is up we write ourselves (flush_out) and
+ * libstrophe has no timers, so only for input: readable and not paused,
+ * or a closed or failed socket (paused too, to notice it). Before that,
+ * and when kicked (a write error, a disconnect), always. */
 static gboolean
-input_wanted(LinkSource *s)
+strophe_wanted(LinkSource *s, gboolean kicked)
 {
     GwXmppLink *self = s->link;
+    GIOCondition rev;
 
-    if (!self->up || !self->input_paused)
+    if (!self->up || kicked || s->tag == NULL)
         return TRUE;
-    return s->tag != NULL &&
-           (g_source_query_unix_fd(&s->base, s->tag) & (G_IO_ERR | G_IO_HUP));
+    rev = g_source_query_unix_fd(&s->base, s->tag);
+    if (rev & (G_IO_ERR | G_IO_HUP))
+        return TRUE;
+    return !self->input_paused && (rev & G_IO_IN);
 }
 
 void
@@ -261,8 +281,8 @@ gw_xmpp_link_pause_input(GwXmppLink *self, gboolean paused)
         gw_metrics.xmpp_input_pauses++;
         g_debug("XMPP input paused: the SIP side has too many requests in flight");
     } else {
+        /* the next prepare polls for input again */
         g_debug("XMPP input resumed");
-        self->kick = TRUE; /* read what waits at once */
     }
 }
 
@@ -277,16 +297,19 @@ source_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
     LinkSource *s = (LinkSource *)src;
     GwXmppLink *self = s->link;
+    gboolean kicked;
     gint64 now;
 
+    kicked = self->kick;
     self->kick = FALSE;
-    /* xmpp_run_once reads at most 4 KiB: drain what is there, bounded;
-     * paused, only a closed or failed socket is read (to notice it) */
-    for (int i = 0; i < 256 && input_wanted(s); i++) {
-        xmpp_run_once(self->ctx, 0);
-        if (self->fd < 0 || xmpp_conn_is_disconnected(self->conn) ||
-            !fd_has_input(self->fd))
-            break;
+    /* xmpp_run_once reads at most 4 KiB: drain what is there, bounded */
+    if (strophe_wanted(s, kicked)) {
+        for (int i = 0; i < 256; i++) {
+            xmpp_run_once(self->ctx, 0);
+            if (self->fd < 0 || xmpp_conn_is_disconnected(self->conn) ||
+                (self->up && self->input_paused) || !fd_has_input(self->fd))
+                break;
+        }
     }
     now = g_get_monotonic_time();
     if (self->up) {

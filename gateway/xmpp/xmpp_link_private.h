@@ -54,6 +54,7 @@ struct GwXmppLink {
 
     GByteArray *out; /* unwritten bytes are out->data[out_pos..] */
     gsize out_pos;
+    gboolean out_blocked; /* the socket took less than we had */
     guint64 out_total; /* bytes ever queued */
     guint64 out_done;  /* bytes ever written */
     GQueue pending;    /* of Pending*, by end */
