@@ -132,6 +132,7 @@ typedef struct {
         guint no_answer_s;
         gboolean early_media;
         char *dtmf; /* "rfc4733" or "info" */
+        guint dtmf_timeout_ms;
     } calls;
 
     struct {

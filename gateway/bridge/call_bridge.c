@@ -151,6 +151,7 @@ call_free(Call *c)
 {
     g_hash_table_remove(c->b->calls, c->sid);
     g_clear_handle_id(&c->timer_id, g_source_remove);
+    gw_call_dtmf_clear(c, FALSE);
     if (c->media_req != 0)
         gw_media_cancel(c->b->media, c->media_req);
     if (c->sip != NULL)
@@ -299,6 +300,7 @@ gw_call_end(Call *c, const char *jingle_reason, int sip_status,
              text ? text : "");
     gw_call_enter(c, CALL_ENDED,
                   jingle_reason ? jingle_reason : text ? text : "-");
+    gw_call_dtmf_clear(c, gw_xmpp_link_is_up(b->env->xmpp));
     if (jingle_reason != NULL && gw_xmpp_link_is_up(b->env->xmpp))
         tell_xmpp(c, states[was].tell, jingle_reason, text);
     if (c->sip != NULL) {

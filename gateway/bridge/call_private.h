@@ -43,6 +43,13 @@
  *   and from every state but CALL_NEW: ENDED (hang-up, decline, error,
  *   timer, link down, shutdown)
  *
+ * The one timer (gw_call_set_timer()): every state before the SIP
+ * side's 2xx ends at no_answer_s from the call's first request, every
+ * state after it at max_duration_s from the 2xx ([calls] max_duration_s
+ * = 0, "no limit", is the one exception, the operator's). Work inside a
+ * state has bounds of its own: the relay's request (rtpengine_timeout_ms
+ * x tries), SIP transactions, a XEP-0181 request (dtmf_timeout_ms).
+ *
  * What would be booleans is derived from the state (the table's columns):
  * whether the SIP side has its 2xx (the call counts as started, the timer
  * is the maximum duration, hold and re-INVITEs are possible), whether the
@@ -128,6 +135,11 @@ struct Call {
     guint iq_seq;    /* our Jingle iqs so far */
     guint timer_id;  /* no answer, then the maximum duration */
     gint64 created_us; /* monotonic: call setup time for /metrics */
+    /* XEP-0181 requests of the XMPP party, oldest first (DtmfJob*,
+     * call_session.c): one digit of the head in flight at a time */
+    GQueue dtmf;
+    guint dtmf_req;   /* its relay request, 1: the INFO out, 0: none */
+    guint dtmf_timer; /* dtmf_timeout_ms for the digit in flight */
 };
 
 struct GwCallBridge {
@@ -262,5 +274,9 @@ void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
 void gw_call_session_info(GwCallBridge *b, xmpp_stanza_t *iq,
                           xmpp_stanza_t *jingle, Call *c);
 void gw_call_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c);
+/* Drops the call's XEP-0181 requests, each answered with an error when
+ * `answer` (the XMPP side is still there), and stops waiting for the
+ * digit in flight. */
+void gw_call_dtmf_clear(Call *c, gboolean answer);
 
 G_END_DECLS

@@ -104,7 +104,7 @@ RINGING = gwtest.sipp_ok(status="180 Ringing",
 
 
 def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
-             early=False, info=False):
+             early=False, info=False, info_status="200 OK"):
     """SIPp UAS: INVITE -> (180) (183+SDP) -> final; then BYE."""
     sdp = sdp if sdp is not None else PLAIN_SDP
     body = sdp.replace("\n", "\r\n") if final == 200 else ""
@@ -146,8 +146,10 @@ def uas_call(final=200, reason="OK", ring=True, wait_bye=True, sdp=None,
   <recv request="ACK"/>
 """
     if info:
+        # info_status None: the INFO is never answered
         steps += """
-  <recv request="INFO"/>""" + gwtest.sipp_ok()
+  <recv request="INFO"/>""" + (gwtest.sipp_ok(status=info_status)
+                              if info_status else "")
     if final == 200 and wait_bye:
         steps += """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok()
@@ -966,6 +968,110 @@ class OutboundRtpengine(OutboundCases, CallsBase):
             self.gw.proc.wait_log(r"media relay failed: rtpengine at", 5)
         finally:
             self.rtpe.start()
+
+
+    def test_15_01_dtmf_refused_by_relay(self):
+        """15.1 dtmf = rfc4733: rtpengine refuses "play DTMF" before the
+        client sent RTP ("No SSRC context"): her <dtmf/> iq gets an error
+        with rtpengine's words, not a result; the call goes on"""
+        uas = self.uas(uas_call())
+        sid = "call1501"
+        gw_full = self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        self.alice.send_raw(
+            f"<iq type='set' to='{gw_full}' id='dt-{sid}'>"
+            f"<jingle xmlns='{NS_J}' action='session-info' sid='{sid}'>"
+            "<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code='12' duration='100'/>"
+            "</jingle></iq>")
+        r = self.alice.wait(lambda s: s.get("id") == f"dt-{sid}",
+                            what="dtmf answer")
+        self.assertEqual(r.get("type"), "error", gwtest.ET.tostring(r, "unicode"))
+        self.assertEqual(gwtest.error_condition(r)[0], "undefined-condition")
+        self.assertIn("SSRC", gwtest.ET.tostring(r, "unicode"))
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+
+class DtmfOutcome(CallsBase):
+    """15.2-15.4 dtmf = info: her <dtmf/> iq is answered with the INFO's
+    outcome; requests keep their order, one INFO at a time."""
+    relay = "none"
+
+    @classmethod
+    def extra_config(cls):
+        return {"calls__dtmf": "info", "calls__dtmf_timeout_ms": 1500}
+
+    def dtmf(self, gw_full, sid, iid, code):
+        self.alice.send_raw(
+            f"<iq type='set' to='{gw_full}' id='{iid}'>"
+            f"<jingle xmlns='{NS_J}' action='session-info' sid='{sid}'>"
+            f"<dtmf xmlns='urn:xmpp:jingle:dtmf:0' code='{code}' duration='100'/>"
+            "</jingle></iq>")
+
+    def call(self, sid, scenario):
+        uas = self.uas(scenario)
+        gw_full = self.place_call(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid), what="accept")
+        self.ack(acc)
+        time.sleep(0.3)
+        return uas, gw_full
+
+    def hang_up(self, uas, gw_full, sid):
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def test_15_02_info_refused(self):
+        """15.2 the SIP peer answers the INFO 488: an error, with its words"""
+        sid = "call1502"
+        uas, gw_full = self.call(sid, uas_call(
+            info=True, info_status="488 Not Acceptable Here"))
+        self.dtmf(gw_full, sid, "d1502", "7")
+        r = self.alice.wait(lambda s: s.get("id") == "d1502", what="answer")
+        self.assertEqual(r.get("type"), "error")
+        self.assertEqual(gwtest.error_condition(r)[0], "undefined-condition")
+        self.assertIn("488", gwtest.ET.tostring(r, "unicode"))
+        self.hang_up(uas, gw_full, sid)
+
+    def test_15_03_info_unanswered(self):
+        """15.3 the INFO gets no answer: an error after dtmf_timeout_ms"""
+        sid = "call1503"
+        uas, gw_full = self.call(sid, uas_call(info=True, info_status=None))
+        t0 = time.monotonic()
+        self.dtmf(gw_full, sid, "d1503", "9")
+        r = self.alice.wait(lambda s: s.get("id") == "d1503", timeout=10,
+                            what="answer")
+        took = time.monotonic() - t0
+        self.assertEqual(r.get("type"), "error")
+        self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
+        self.assertGreaterEqual(took, 1.3)
+        self.hang_up(uas, gw_full, sid)
+
+    def test_15_04_queued_in_order(self):
+        """15.4 two requests, three digits: INFOs go one at a time in
+        order (each after the last one's 200), results in order"""
+        sid = "call1504"
+        infos = ""
+        for _ in range(3):
+            infos += """
+  <recv request="INFO"/>
+  <pause milliseconds="200"/>""" + gwtest.sipp_ok()
+        scen = uas_call().replace('  <recv request="BYE"', infos + '\n  <recv request="BYE"')
+        uas, gw_full = self.call(sid, scen)
+        self.dtmf(gw_full, sid, "d1504a", "12")
+        self.dtmf(gw_full, sid, "d1504b", "#")
+        got = []
+        for _ in range(2):
+            r = self.alice.wait(lambda s: s.get("id", "").startswith("d1504"),
+                                what="answers")
+            got.append((r.get("id"), r.get("type")))
+        self.assertEqual(got, [("d1504a", "result"), ("d1504b", "result")])
+        self.hang_up(uas, gw_full, sid)
+        msgs = uas.messages()
+        sig = re.findall(r"Signal=(.)", msgs)
+        self.assertEqual(sig, ["1", "2", "#"])
 
 
 class InboundRtpengine(InboundCases, CallsBase):
