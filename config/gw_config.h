@@ -133,6 +133,8 @@ typedef struct {
         gboolean early_media;
         char *dtmf; /* "rfc4733" or "info" */
         guint dtmf_timeout_ms;
+        guint max_contents;
+        guint max_sdp_bytes;
     } calls;
 
     struct {

@@ -121,6 +121,17 @@ gw_call_config(const GwCallBridge *b)
     return b->env->config;
 }
 
+void
+gw_call_limits(const GwCallBridge *b, GwCallLimits *limits)
+{
+    const GwConfig *cfg = gw_call_config(b);
+
+    limits->max_contents = cfg->calls.max_contents;
+    limits->max_sdp_bytes = cfg->calls.max_sdp_bytes;
+    /* rtpengine's WebRTC profile: the XMPP leg is always DTLS-SRTP */
+    limits->dtls_required = g_strcmp0(cfg->media.relay, "rtpengine") == 0;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 Call *

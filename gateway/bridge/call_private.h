@@ -9,6 +9,9 @@
  *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
  *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
  *                   ways, trickled candidates
+ *   call_check.c    what a Jingle offer or answer must be before it
+ *                   reaches the relay and SIP: the XEPs' musts, the
+ *                   operator's bounds (a pure core, call_check.h)
  *
  * One state machine per call. A call is created once admitted (a refused
  * request never becomes one) and enters the first state of its direction
@@ -69,6 +72,7 @@
 #include <strophe.h>
 
 #include "call_bridge.h"
+#include "call_check.h"
 #include "jsdp.h"
 #include "media.h"
 
@@ -163,6 +167,8 @@ struct GwCallBridge {
 /* ---- call_bridge.c: the table and each call's life ------------------ */
 
 const GwConfig *gw_call_config(const GwCallBridge *b);
+/* What Jingle from the XMPP side may be (call_check.h), from the config. */
+void gw_call_limits(const GwCallBridge *b, GwCallLimits *limits);
 /* A new call in state CALL_NEW, in the table under `sid`. */
 Call *gw_call_new(GwCallBridge *b, CallDir dir, const char *sid);
 /* The call with this sid, or NULL (borrowed). */

@@ -70,9 +70,15 @@ def jingle_candidate(sid, initiator, port=40000, cid="c1"):
 </transport></content></jingle>"""
 
 
-def jingle_accept(sid, initiator, responder):
+def offered_name(si):
+    """The content name of the gateway's session-initiate: an answer
+    carries the offer's contents (XEP-0166 7.2.8)."""
+    return si.find(f"{{{NS_J}}}jingle/{{{NS_J}}}content").get("name")
+
+
+def jingle_accept(sid, initiator, responder, name):
     return f"""<jingle xmlns='{NS_J}' action='session-accept' sid='{sid}' initiator='{initiator}' responder='{responder}'>
-<content creator='initiator' name='audio0' senders='both'>
+<content creator='initiator' name='{name}' senders='both'>
 <description xmlns='{NS_RTP}' media='audio'>
 <payload-type id='0' name='PCMU' clockrate='8000'/>
 <payload-type id='101' name='telephone-event' clockrate='8000'/>
@@ -609,7 +615,8 @@ class InboundCases:
         si = a.wait(is_jingle("session-initiate", sid), what="session-initiate")
         self.ack(si)
         self.check_initiate(si)
-        self.set_jingle(gw_full, jingle_accept(sid, gw_full, a.jid), "sa-" + sid)
+        self.set_jingle(gw_full, jingle_accept(sid, gw_full, a.jid,
+                                                offered_name(si)), "sa-" + sid)
         return sid, gw_full
 
     def check_initiate(self, si):
@@ -790,7 +797,7 @@ Duration=160
         si, sid = self.direct_initiate(bob)
         gw_full = si.get("from")
         bob.send_raw(f"<iq type='set' to='{gw_full}' id='sa-{sid}'>"
-                     f"{jingle_accept(sid, gw_full, bob.jid)}</iq>")
+                     f"{jingle_accept(sid, gw_full, bob.jid, offered_name(si))}</iq>")
         r = bob.wait(lambda s: s.get("id") == f"sa-{sid}", what="accept ack")
         self.assertEqual(r.get("type"), "result")
         t = bob.wait(is_jingle("session-terminate", sid), what="terminate")
@@ -994,6 +1001,96 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertEqual(uas.wait(20), 0, uas.errors())
 
 
+    def refused_initiate(self, sid, jingle):
+        """A direct session-initiate the gateway must refuse: its iq error
+        (condition, text); no call remains."""
+        to = f"1002@{COMPONENT}/phone"
+        self.alice.send_raw(f"<iq type='set' to='{to}' id='si-{sid}'>{jingle}</iq>")
+        r = self.alice.wait(lambda s: s.get("id") == f"si-{sid}", what="answer")
+        self.assertEqual(r.get("type"), "error", gwtest.ET.tostring(r, "unicode"))
+        self.gw.proc.wait_log(rf"call {sid} from .* refused", 5)
+        self.assertNotIn(f"call {sid}: INVITE", self.gw.log())
+        return gwtest.error_condition(r)[0], gwtest.ET.tostring(r, "unicode")
+
+    def test_15_05_offer_without_fingerprint(self):
+        """15.5 an offer without a DTLS fingerprint (XEP-0320; the relay
+        speaks DTLS-SRTP to her) or without ICE ufrag/pwd (XEP-0176):
+        bad-request with a text, no INVITE"""
+        sid = "call1505"
+        offer = re.sub(r"<fingerprint .*?</fingerprint>", "",
+                       jingle_offer(sid, self.alice.jid), flags=re.S)
+        cond, text = self.refused_initiate(sid, offer)
+        self.assertEqual(cond, "bad-request")
+        self.assertIn("XEP-0320", text)
+        sid = "call1505b"
+        offer = jingle_offer(sid, self.alice.jid).replace(
+            " ufrag='Ab1c' pwd='ThisIsAnIcePasswordOf24c'", "")
+        cond, text = self.refused_initiate(sid, offer)
+        self.assertEqual(cond, "bad-request")
+        self.assertIn("XEP-0176", text)
+
+    def test_15_06_too_many_contents(self):
+        """15.6 40 audio contents in one offer (the relay's ports):
+        policy-violation, nothing reaches rtpengine or SIP"""
+        sid = "call1506"
+        offer = jingle_offer(sid, self.alice.jid)
+        m = re.search(r"<content .*?</content>", offer, flags=re.S)
+        many = "".join(m.group(0).replace("name='0'", f"name='{i}'")
+                       for i in range(40))
+        offer = offer.replace(m.group(0), many).replace(
+            "<content name='0'/>", "")
+        cond, text = self.refused_initiate(sid, offer)
+        self.assertEqual(cond, "policy-violation")
+        self.assertIn("40 contents", text)
+
+    def test_15_07_huge_fmtp(self):
+        """15.7 a 23 KB fmtp parameter: policy-violation (max_sdp_bytes)
+        before it can make an INVITE a proxy drops"""
+        sid = "call1507"
+        offer = jingle_offer(sid, self.alice.jid).replace(
+            "name='useinbandfec' value='1'",
+            "name='useinbandfec' value='" + "1" * 23 * 1024 + "'")
+        cond, text = self.refused_initiate(sid, offer)
+        self.assertEqual(cond, "policy-violation")
+        self.assertIn("bytes", text)
+
+    def test_15_08_invite_swallowed(self):
+        """15.8 the proxy takes the INVITE (100 Trying) and never answers:
+        nta has no timer for that (timer B stops at the 100, timer C is off
+        unless NTATAG_TIMER_C is set); the call ends at no_answer_s with
+        <timeout/> and a CANCEL"""
+        scen = """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="swallow">
+  <recv request="INVITE"/>
+""" + gwtest.sipp_ok(status="100 Trying") + """
+  <recv request="CANCEL" timeout="20000"/>""" + gwtest.sipp_ok() + """
+  <send><![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      CSeq: [cseq] INVITE
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="ACK"/>
+</scenario>
+"""
+        uas = self.uas(scen)
+        sid = "call1508"
+        t0 = time.monotonic()
+        self.place_call(sid)
+        t = self.alice.wait(is_jingle("session-terminate", sid), timeout=15,
+                            what="terminate")
+        took = time.monotonic() - t0
+        self.ack(t)
+        self.assertIsNotNone(t.find(f"{{{NS_J}}}jingle/{{{NS_J}}}reason/"
+                                    f"{{{NS_J}}}timeout"))
+        self.assertGreaterEqual(took, 5.0)  # no_answer_s = 6
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+
 class DtmfOutcome(CallsBase):
     """15.2-15.4 dtmf = info: her <dtmf/> iq is answered with the INFO's
     outcome; requests keep their order, one INFO at a time."""
@@ -1086,6 +1183,32 @@ class InboundRtpengine(InboundCases, CallsBase):
         fp = tr.find(f"{{{NS_DTLS}}}fingerprint")
         self.assertIsNotNone(fp)
         self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
+
+
+    def test_15_09_accept_actpass_refused(self):
+        """15.9 a session-accept whose fingerprint says actpass (an
+        answer never may: RFC 5763 5, dino#1072): bad-request, the SIP
+        caller gets 488, her session is terminated"""
+        uac = self.sipp.start(uac_call(final=488), remote=self.gw_target(),
+                              timeout=30)
+        a = self.alice
+        p = a.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        gw_full = p.get("from")
+        a.send_raw(f"<message type='chat' to='{gw_full}' id='jm-proceed-{sid}'>"
+                   f"<proceed xmlns='{NS_JMI}' id='{sid}'/></message>")
+        si = a.wait(is_jingle("session-initiate", sid), what="session-initiate")
+        self.ack(si)
+        acc = jingle_accept(sid, gw_full, a.jid, offered_name(si)).replace(
+            "setup='active'", "setup='actpass'")
+        a.send_raw(f"<iq type='set' to='{gw_full}' id='sa-{sid}'>{acc}</iq>")
+        r = a.wait(lambda s: s.get("id") == f"sa-{sid}", what="accept answer")
+        self.assertEqual(r.get("type"), "error")
+        self.assertEqual(gwtest.error_condition(r)[0], "bad-request")
+        self.assertIn("actpass", gwtest.ET.tostring(r, "unicode"))
+        t = a.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
 
 
 class LinkDrop(CallsBase):
