@@ -385,6 +385,7 @@ gw_call_in_accept(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *jingle,
         return;
     }
     gw_call_limits(b, &lim);
+    gw_call_session_for_sip(b, s);
     sdp = gw_call_session_to_sdp(s, JSDP_ROLE_RESPONDER, &error);
     if (!gw_call_check_answer(s, c->xmpp_session, &lim, &bad) ||
         (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &bad))) {

@@ -258,6 +258,7 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
         c = out_call_new(b, sid, from, caller, callee, g_strdup(to));
         gw_call_set_timer(c, gw_call_config(b)->calls.no_answer_s);
     }
+    gw_call_session_for_sip(b, s);
     sdp = gw_call_session_to_sdp(s, JSDP_ROLE_INITIATOR, &error);
     if (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &error)) {
         refuse_offer(b, iq, c, error);

@@ -252,6 +252,10 @@ char *gw_call_session_to_sdp(const JsdpSession *s, JsdpRole author,
                              GError **error);
 JsdpSession *gw_call_session_from_sdp(const char *sdp, JsdpRole author,
                                       GError **error);
+/* What of the client's session the SIP side gets, edited in place: with
+ * the relay, what a plain RTP phone cannot use goes
+ * (jsdp_session_drop_webrtc_extras()). */
+void gw_call_session_for_sip(const GwCallBridge *b, JsdpSession *s);
 /* Has the session an audio content we carry? */
 gboolean gw_call_has_audio(const JsdpSession *s);
 

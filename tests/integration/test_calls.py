@@ -62,6 +62,34 @@ def jingle_offer(sid, initiator, candidates=False):
 </jingle>"""
 
 
+# What Chrome's description adds (XEP-0294 header extensions, XEP-0293
+# feedback, XEP-0339 sources with msid) and a plain RTP phone cannot use.
+WEBRTC_EXTRAS = (
+    "<rtp-hdrext xmlns='urn:xmpp:jingle:apps:rtp:rtp-hdrext:0' id='1' "
+    "uri='urn:ietf:params:rtp-hdrext:ssrc-audio-level'/>"
+    "<rtp-hdrext xmlns='urn:xmpp:jingle:apps:rtp:rtp-hdrext:0' id='3' "
+    "uri='http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01'/>"
+    "<rtcp-fb xmlns='urn:xmpp:jingle:apps:rtp:rtcp-fb:0' type='transport-cc'/>"
+    "<source xmlns='urn:xmpp:jingle:apps:rtp:ssma:0' ssrc='2992613145'>"
+    "<parameter name='cname' value='Yd1zR3Wr1KmZ4kdf'/>"
+    "<parameter name='msid' value='stream0 track0'/></source>"
+    "<stream xmlns='urn:xmpp:jingle:apps:rtp:msid:0' id='stream0' track='track0'/>")
+# ... and none of it may reach the SIP side
+WEBRTC_LINES = ("a=extmap", "a=msid", "a=ssrc", "a=rtcp-fb", "transport-cc")
+
+
+def with_webrtc_extras(jingle):
+    """The description of every content, Chrome-style."""
+    return jingle.replace("<rtcp-mux/>\n</description>",
+                          "<rtcp-mux/>" + WEBRTC_EXTRAS + "</description>")
+
+
+def sip_message(msgs, first_line):
+    """The SIP message starting with first_line in a SIPp trace."""
+    m = msgs[msgs.index(first_line):]
+    return m[:m.index("-----")] if "-----" in m else m
+
+
 def jingle_candidate(sid, initiator, port=40000, cid="c1"):
     return f"""<jingle xmlns='{NS_J}' action='transport-info' sid='{sid}' initiator='{initiator}'>
 <content creator='initiator' name='0'>
@@ -1001,6 +1029,36 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertEqual(uas.wait(20), 0, uas.errors())
 
 
+    def test_15_10_no_webrtc_lines_toward_sip(self):
+        """15.10 a Chrome-style offer (extmap, msid, ssrc, rtcp-fb
+        transport-cc): the INVITE's RTP/AVP SDP has none of those lines;
+        the session-accept is WebRTC as ever"""
+        uas = self.uas(uas_call())
+        sid = "call1510"
+        gw_full = self.place_call_with(sid, with_webrtc_extras(
+            jingle_offer(sid, self.alice.jid)))
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.check_accept(acc)
+        invite = sip_message(uas.messages(), "INVITE sip:")
+        self.assertIn("RTP/AVP", invite)
+        for line in WEBRTC_LINES:
+            self.assertNotIn(line, invite)
+        self.assertIn("a=rtpmap:111 opus/48000/2", invite)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-terminate' "
+                        f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def place_call_with(self, sid, offer, callee="1001"):
+        """place_call() with this session-initiate."""
+        a = self.alice
+        self.propose(sid, f"{callee}@{COMPONENT}")
+        p = a.wait(jmi("proceed", sid), what="proceed")
+        gw_full = p.get("from")
+        self.set_jingle(gw_full, offer, "si-" + sid)
+        return gw_full
+
     def refused_initiate(self, sid, jingle):
         """A direct session-initiate the gateway must refuse: its iq error
         (condition, text); no call remains."""
@@ -1184,6 +1242,29 @@ class InboundRtpengine(InboundCases, CallsBase):
         self.assertIsNotNone(fp)
         self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
 
+
+    def test_15_11_no_webrtc_lines_in_200(self):
+        """15.11 SIP calls alice, her client answers Chrome-style: the 200
+        OK's SDP has no extmap, msid, ssrc or rtcp-fb"""
+        uac = self.sipp.start(uac_call(bye_after_ms=300),
+                              remote=self.gw_target(), timeout=30)
+        a = self.alice
+        p = a.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        gw_full = p.get("from")
+        a.send_raw(f"<message type='chat' to='{gw_full}' id='jm-proceed-{sid}'>"
+                   f"<proceed xmlns='{NS_JMI}' id='{sid}'/></message>")
+        si = a.wait(is_jingle("session-initiate", sid), what="session-initiate")
+        self.ack(si)
+        self.set_jingle(gw_full, with_webrtc_extras(
+            jingle_accept(sid, gw_full, a.jid, offered_name(si))), "sa-" + sid)
+        t = a.wait(is_jingle("session-terminate", sid), what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        ok = sip_message(uac.messages(), "SIP/2.0 200 OK")
+        self.assertIn("m=audio", ok)
+        for line in WEBRTC_LINES:
+            self.assertNotIn(line, ok)
 
     def test_15_09_accept_actpass_refused(self):
         """15.9 a session-accept whose fingerprint says actpass (an
