@@ -1087,6 +1087,22 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertEqual(cond, "bad-request")
         self.assertIn("XEP-0176", text)
 
+    def test_15_12_jmi_offer_refused_ends_call(self):
+        """15.12 after <propose/> and <proceed/>, a refused session-initiate
+        ends the call it had become (no timer left to run out, no INVITE)"""
+        sid = "call1512"
+        self.propose(sid)
+        p = self.alice.wait(jmi("proceed", sid), what="proceed")
+        offer = re.sub(r"<fingerprint .*?</fingerprint>", "",
+                       jingle_offer(sid, self.alice.jid), flags=re.S)
+        self.alice.send_raw(f"<iq type='set' to='{p.get('from')}' "
+                            f"id='si-{sid}'>{offer}</iq>")
+        r = self.alice.wait(lambda s: s.get("id") == f"si-{sid}", what="answer")
+        self.assertEqual(r.get("type"), "error")
+        self.assertEqual(gwtest.error_condition(r)[0], "bad-request")
+        self.gw.proc.wait_log(rf"call {sid} \(XMPP->SIP, out-proceeding\) ends", 5)
+        self.assertNotIn(f"call {sid}: INVITE", self.gw.log())
+
     def test_15_06_too_many_contents(self):
         """15.6 40 audio contents in one offer (the relay's ports):
         policy-violation, nothing reaches rtpengine or SIP"""
