@@ -226,7 +226,7 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
     const char *from = xmpp_stanza_get_from(iq);
     const char *to = xmpp_stanza_get_to(iq);
     Call *c = gw_call_lookup(b, sid);
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error = NULL, sdp_error = NULL;
     g_autoptr(MapResult) caller = NULL, callee = NULL;
     g_autoptr(JsdpSession) s = NULL;
     g_autofree char *sdp = NULL;
@@ -244,8 +244,12 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
         gw_call_iq_error(b, iq, "bad-request", NULL, error->message);
         return;
     }
+    /* checked before it becomes a call (a refused one never does) */
     gw_call_limits(b, &lim);
-    if (!gw_call_check_offer(s, &lim, &error)) {
+    gw_call_session_for_sip(b, s);
+    sdp = gw_call_session_to_sdp(s, JSDP_ROLE_INITIATOR, &sdp_error);
+    if (!gw_call_check_offer(s, &lim, &error) ||
+        (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &error))) {
         refuse_offer(b, iq, c, error);
         return;
     }
@@ -258,12 +262,6 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
         c = out_call_new(b, sid, from, caller, callee, g_strdup(to));
         gw_call_set_timer(c, gw_call_config(b)->calls.no_answer_s);
     }
-    gw_call_session_for_sip(b, s);
-    sdp = gw_call_session_to_sdp(s, JSDP_ROLE_INITIATOR, &error);
-    if (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &error)) {
-        refuse_offer(b, iq, c, error);
-        return;
-    }
     gw_call_iq_result(b, iq); /* ack at once (XEP-0166 6.3.2) */
     c->xmpp_session = g_steal_pointer(&s);
     gw_call_enter(c, OUT_MEDIA_OFFER, "session-initiate");
@@ -273,7 +271,7 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
         return;
     }
     if (sdp == NULL) {
-        gw_call_end(c, "failed-application", 0, error->message);
+        gw_call_end(c, "failed-application", 0, sdp_error->message);
         return;
     }
     c->x_sdp = g_strdup(sdp);

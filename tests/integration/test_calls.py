@@ -1068,6 +1068,8 @@ class OutboundRtpengine(OutboundCases, CallsBase):
         self.assertEqual(r.get("type"), "error", gwtest.ET.tostring(r, "unicode"))
         self.gw.proc.wait_log(rf"call {sid} from .* refused", 5)
         self.assertNotIn(f"call {sid}: INVITE", self.gw.log())
+        # refused before it became a call: no state machine to misstep
+        self.assertNotIn(f"call {sid}: new -> ", self.gw.log())
         return gwtest.error_condition(r)[0], gwtest.ET.tostring(r, "unicode")
 
     def test_15_05_offer_without_fingerprint(self):
