@@ -183,6 +183,12 @@ static const KeyDef keys[] = {
       "on 183 with SDP, accept the Jingle session early so ringback and announcements are heard" },
     { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, FALSE, FALSE, -1,
       "XEP-0181 digits toward SIP as rfc4733 (in the media, via rtpengine) or info (SIP INFO dtmf-relay)" },
+    { "calls", "dtmf_timeout_ms", K_UINT, "4000", 100, 60000, FALSE, TRUE, FALSE, OFF(calls.dtmf_timeout_ms),
+      "a XEP-0181 <dtmf/> is answered once its digits are sent (rtpengine's reply, or the INFO's final response); a digit without that outcome after this long: an error" },
+    { "calls", "max_contents", K_UINT, "4", 1, 32, FALSE, TRUE, FALSE, OFF(calls.max_contents),
+      "contents (m= lines) a Jingle offer or answer may have; more are refused (policy-violation): each takes ports in the relay" },
+    { "calls", "max_sdp_bytes", K_UINT, "8192", 1024, 60000, FALSE, TRUE, FALSE, OFF(calls.max_sdp_bytes),
+      "largest SDP a Jingle offer or answer may become; larger are refused (policy-violation) before they reach the relay and the SIP proxy" },
 
     /* [media] */
     { "media", "relay", K_SPECIAL, "rtpengine", 0, 0, FALSE, FALSE, FALSE, -1,

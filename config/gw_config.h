@@ -132,6 +132,9 @@ typedef struct {
         guint no_answer_s;
         gboolean early_media;
         char *dtmf; /* "rfc4733" or "info" */
+        guint dtmf_timeout_ms;
+        guint max_contents;
+        guint max_sdp_bytes;
     } calls;
 
     struct {

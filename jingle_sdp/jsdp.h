@@ -521,6 +521,16 @@ void jsdp_session_align_answer(JsdpSession *answer, const JsdpSession *offer);
  * s non-NULL. */
 void jsdp_session_drop_sources(JsdpSession *s);
 
+/* What a WebRTC description carries that a plain RTP/AVP peer (a desk
+ * phone, a PBX) cannot use, removed from every content: the sources and
+ * ssrc-groups (as jsdp_session_drop_sources()), a=msid, XEP-0294 header
+ * extensions (a=extmap, a=extmap-allow-mixed), XEP-0293 feedback
+ * (a=rtcp-fb, a=rtcp-fb-trr-int, per content and per payload type: RFC
+ * 4585 feedback needs the AVPF profile) and a=rtcp-rsize (RFC 5506: AVPF
+ * only). Codecs, fmtp, transport, direction and rtcp-mux stay. s
+ * non-NULL. */
+void jsdp_session_drop_webrtc_extras(JsdpSession *s);
+
 /* Sets every content's creator, and names each content that has no name
  * "<media><index>" ("m<index>" without media), made unique with "-<k>"
  * (k = 2, 3 ...) if another content already has that name. s non-NULL. */

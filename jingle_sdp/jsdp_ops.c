@@ -88,6 +88,36 @@ jsdp_session_drop_sources(JsdpSession *s)
     }
 }
 
+static void
+drop_content_extras(JsdpContent *c)
+{
+    g_clear_pointer(&c->msid_stream, g_free);
+    g_clear_pointer(&c->msid_track, g_free);
+    if (c->hdrexts != NULL)
+        g_ptr_array_set_size(c->hdrexts, 0);
+    c->extmap_allow_mixed = FALSE;
+    if (c->rtcp_fb != NULL)
+        g_ptr_array_set_size(c->rtcp_fb, 0);
+    c->trr_int = -1;
+    c->rtcp_rsize = FALSE;
+    for (guint k = 0; c->payload_types != NULL && k < c->payload_types->len;
+         k++) {
+        JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, k);
+        if (pt->rtcp_fb != NULL)
+            g_ptr_array_set_size(pt->rtcp_fb, 0);
+        pt->trr_int = -1;
+    }
+}
+
+void
+jsdp_session_drop_webrtc_extras(JsdpSession *s)
+{
+    g_return_if_fail(s != NULL);
+    jsdp_session_drop_sources(s);
+    for (guint i = 0; i < s->contents->len; i++)
+        drop_content_extras(g_ptr_array_index(s->contents, i));
+}
+
 /* Is `name` the name of a content other than the except-th? */
 static gboolean
 name_taken(const JsdpSession *s, const char *name, guint except)

@@ -1310,6 +1310,49 @@ test_drop_sources(gconstpointer data)
     assert_equal(s, want);
 }
 
+/* What Chrome's offer carries that a plain RTP/AVP phone cannot use
+ * (issue 15): gone; codecs, fmtp, mid, direction and rtcp-mux stay. */
+#define OPUS_AVPF                                                            \
+    "m=audio 49170 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 192.0.2.1\r\n"          \
+    "a=mid:0\r\na=sendrecv\r\na=rtcp-mux\r\n"                                  \
+    "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+#define WEBRTC_EXTRAS                                                        \
+    "a=extmap-allow-mixed\r\n"                                               \
+    "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"             \
+    "a=extmap:3 http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01\r\n" \
+    "a=rtcp-fb:111 transport-cc\r\na=rtcp-fb:* nack\r\na=rtcp-fb:111 trr-int 100\r\n" \
+    "a=rtcp-rsize\r\n" MSID_LINE SSRC_LINES
+
+static const DropCase webrtc_cases[] = {
+    {"chrome-audio", SDP_HEAD OPUS_AVPF WEBRTC_EXTRAS, SDP_HEAD OPUS_AVPF},
+    {"every-content", SDP_HEAD OPUS_AVPF WEBRTC_EXTRAS M_VIDEO_C "a=mid:v\r\n"
+                      "a=rtcp-fb:96 goog-remb\r\na=ssrc:99 cname:y\r\n",
+     SDP_HEAD OPUS_AVPF M_VIDEO_C "a=mid:v\r\n"},
+    {"nothing-to-drop", SDP_HEAD AUDIO, SDP_HEAD AUDIO},
+};
+
+static void
+test_drop_webrtc_extras(gconstpointer data)
+{
+    const DropCase *dc = data;
+    g_autoptr(JsdpSession) s = jsdp_session_from_sdp(dc->sdp, -1, NULL, NULL);
+    g_autoptr(JsdpSession) want = jsdp_session_from_sdp(dc->want, -1, NULL, NULL);
+    JsdpSdpPrintParams pp = {0};
+    g_autofree char *sdp = NULL;
+
+    g_assert_nonnull(s);
+    g_assert_nonnull(want);
+    jsdp_session_drop_webrtc_extras(s);
+    assert_equal(s, want);
+    sdp = jsdp_session_to_sdp(s, &pp, NULL);
+    g_assert_nonnull(sdp);
+    for (const char *const *l = (const char *const[]){"a=extmap", "a=msid",
+                                                       "a=ssrc", "a=rtcp-fb",
+                                                       "a=rtcp-rsize", NULL};
+         *l != NULL; l++)
+        g_assert_null(strstr(sdp, *l));
+}
+
 typedef struct {
     const char *name;
     const char *sdp;
@@ -1658,6 +1701,11 @@ main(int argc, char **argv)
         char *path = g_strdup_printf("/jsdp/ops/drop-sources/%s", drop_cases[i].name);
         g_ptr_array_add(keep, path);
         g_test_add_data_func(path, &drop_cases[i], test_drop_sources);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(webrtc_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/drop-webrtc-extras/%s", webrtc_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &webrtc_cases[i], test_drop_webrtc_extras);
     }
     for (guint i = 0; i < G_N_ELEMENTS(name_cases); i++) {
         char *path = g_strdup_printf("/jsdp/ops/name-contents/%s", name_cases[i].name);

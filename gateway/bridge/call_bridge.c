@@ -121,6 +121,17 @@ gw_call_config(const GwCallBridge *b)
     return b->env->config;
 }
 
+void
+gw_call_limits(const GwCallBridge *b, GwCallLimits *limits)
+{
+    const GwConfig *cfg = gw_call_config(b);
+
+    limits->max_contents = cfg->calls.max_contents;
+    limits->max_sdp_bytes = cfg->calls.max_sdp_bytes;
+    /* rtpengine's WebRTC profile: the XMPP leg is always DTLS-SRTP */
+    limits->dtls_required = g_strcmp0(cfg->media.relay, "rtpengine") == 0;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 Call *
@@ -151,6 +162,7 @@ call_free(Call *c)
 {
     g_hash_table_remove(c->b->calls, c->sid);
     g_clear_handle_id(&c->timer_id, g_source_remove);
+    gw_call_dtmf_clear(c, FALSE);
     if (c->media_req != 0)
         gw_media_cancel(c->b->media, c->media_req);
     if (c->sip != NULL)
@@ -299,6 +311,7 @@ gw_call_end(Call *c, const char *jingle_reason, int sip_status,
              text ? text : "");
     gw_call_enter(c, CALL_ENDED,
                   jingle_reason ? jingle_reason : text ? text : "-");
+    gw_call_dtmf_clear(c, gw_xmpp_link_is_up(b->env->xmpp));
     if (jingle_reason != NULL && gw_xmpp_link_is_up(b->env->xmpp))
         tell_xmpp(c, states[was].tell, jingle_reason, text);
     if (c->sip != NULL) {

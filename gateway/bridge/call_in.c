@@ -370,9 +370,10 @@ void
 gw_call_in_accept(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *jingle,
                   Call *c)
 {
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error = NULL, bad = NULL;
     g_autoptr(JsdpSession) s = NULL;
     g_autofree char *sdp = NULL;
+    GwCallLimits lim;
 
     if (c->state != IN_INITIATING) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order", NULL);
@@ -383,8 +384,18 @@ gw_call_in_accept(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *jingle,
         gw_call_iq_error(b, iq, "bad-request", NULL, error->message);
         return;
     }
-    gw_call_iq_result(b, iq);
+    gw_call_limits(b, &lim);
+    gw_call_session_for_sip(b, s);
     sdp = gw_call_session_to_sdp(s, JSDP_ROLE_RESPONDER, &error);
+    if (!gw_call_check_answer(s, c->xmpp_session, &lim, &bad) ||
+        (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &bad))) {
+        /* the session cannot go on: her error, then its end */
+        gw_call_iq_error(b, iq, gw_call_check_condition(bad), NULL,
+                         bad->message);
+        gw_call_end(c, "failed-application", 488, bad->message);
+        return;
+    }
+    gw_call_iq_result(b, iq);
     if (sdp == NULL) {
         gw_call_end(c, "failed-application", 488, error->message);
         return;

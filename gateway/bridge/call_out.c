@@ -196,6 +196,25 @@ refuse_initiate(GwCallBridge *b, xmpp_stanza_t *iq, const char *sid,
     b->stats.failed++;
 }
 
+/* A session-initiate call_check.c refuses: an iq error (bad-request,
+ * policy-violation) with its text; a JMI call admitted before ends
+ * (her client knows: the error ends its session). */
+static void
+refuse_offer(GwCallBridge *b, xmpp_stanza_t *iq, Call *c,
+             const GError *error)
+{
+    g_info("call %s from %s refused: %s",
+           xmpp_stanza_get_attribute(gw_stanza_child(iq, "jingle", NS_JINGLE),
+                                     "sid"),
+           xmpp_stanza_get_from(iq), error->message);
+    gw_call_iq_error(b, iq, gw_call_check_condition(error), NULL,
+                     error->message);
+    if (c != NULL)
+        gw_call_end(c, NULL, 0, error->message);
+    else
+        b->stats.failed++;
+}
+
 static void on_out_offer_done(const char *sdp, const GError *error,
                               gpointer data);
 
@@ -207,11 +226,12 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
     const char *from = xmpp_stanza_get_from(iq);
     const char *to = xmpp_stanza_get_to(iq);
     Call *c = gw_call_lookup(b, sid);
-    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) error = NULL, sdp_error = NULL;
     g_autoptr(MapResult) caller = NULL, callee = NULL;
     g_autoptr(JsdpSession) s = NULL;
     g_autofree char *sdp = NULL;
     const char *reason = NULL;
+    GwCallLimits lim;
 
     if (c != NULL && (c->dir != DIR_OUT || c->state != OUT_PROCEEDING ||
                       g_strcmp0(c->xmpp_full, from) != 0)) {
@@ -222,6 +242,15 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
     s = gw_call_session_from_jingle(jingle, &error);
     if (s == NULL) {
         gw_call_iq_error(b, iq, "bad-request", NULL, error->message);
+        return;
+    }
+    /* checked before it becomes a call (a refused one never does) */
+    gw_call_limits(b, &lim);
+    gw_call_session_for_sip(b, s);
+    sdp = gw_call_session_to_sdp(s, JSDP_ROLE_INITIATOR, &sdp_error);
+    if (!gw_call_check_offer(s, &lim, &error) ||
+        (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &error))) {
+        refuse_offer(b, iq, c, error);
         return;
     }
     if (c == NULL) {
@@ -241,10 +270,8 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
                     "no audio content to bridge");
         return;
     }
-    sdp = gw_call_session_to_sdp(c->xmpp_session, JSDP_ROLE_INITIATOR,
-                                 &error);
     if (sdp == NULL) {
-        gw_call_end(c, "failed-application", 0, error->message);
+        gw_call_end(c, "failed-application", 0, sdp_error->message);
         return;
     }
     c->x_sdp = g_strdup(sdp);
@@ -256,11 +283,20 @@ static void
 on_out_offer_done(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = gw_call_media_done(data);
+    g_autoptr(GError) big = NULL;
+    GwCallLimits lim;
 
     if (error != NULL) {
         CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: media relay failed: %s",
                  c->sid, error->message);
         gw_call_end(c, "failed-application", 0, "media relay unavailable");
+        return;
+    }
+    /* what the relay made of a checked offer is checked too: the INVITE
+     * must stay below what a proxy reads */
+    gw_call_limits(c->b, &lim);
+    if (!gw_call_check_sdp_size(sdp, &lim, &big)) {
+        gw_call_end(c, "failed-application", 0, big->message);
         return;
     }
     c->sip_sdp_out = g_strdup(sdp);

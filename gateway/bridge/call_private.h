@@ -9,6 +9,9 @@
  *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
  *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
  *                   ways, trickled candidates
+ *   call_check.c    what a Jingle offer or answer must be before it
+ *                   reaches the relay and SIP: the XEPs' musts, the
+ *                   operator's bounds (a pure core, call_check.h)
  *
  * One state machine per call. A call is created once admitted (a refused
  * request never becomes one) and enters the first state of its direction
@@ -43,6 +46,13 @@
  *   and from every state but CALL_NEW: ENDED (hang-up, decline, error,
  *   timer, link down, shutdown)
  *
+ * The one timer (gw_call_set_timer()): every state before the SIP
+ * side's 2xx ends at no_answer_s from the call's first request, every
+ * state after it at max_duration_s from the 2xx ([calls] max_duration_s
+ * = 0, "no limit", is the one exception, the operator's). Work inside a
+ * state has bounds of its own: the relay's request (rtpengine_timeout_ms
+ * x tries), SIP transactions, a XEP-0181 request (dtmf_timeout_ms).
+ *
  * What would be booleans is derived from the state (the table's columns):
  * whether the SIP side has its 2xx (the call counts as started, the timer
  * is the maximum duration, hold and re-INVITEs are possible), whether the
@@ -62,6 +72,7 @@
 #include <strophe.h>
 
 #include "call_bridge.h"
+#include "call_check.h"
 #include "gw_log.h"
 #include "jsdp.h"
 #include "media.h"
@@ -129,6 +140,11 @@ struct Call {
     guint iq_seq;    /* our Jingle iqs so far */
     guint timer_id;  /* no answer, then the maximum duration */
     gint64 created_us; /* monotonic: call setup time for /metrics */
+    /* XEP-0181 requests of the XMPP party, oldest first (DtmfJob*,
+     * call_session.c): one digit of the head in flight at a time */
+    GQueue dtmf;
+    guint dtmf_req;   /* its relay request, 1: the INFO out, 0: none */
+    guint dtmf_timer; /* dtmf_timeout_ms for the digit in flight */
 };
 
 struct GwCallBridge {
@@ -155,6 +171,8 @@ struct GwCallBridge {
 /* ---- call_bridge.c: the table and each call's life ------------------ */
 
 const GwConfig *gw_call_config(const GwCallBridge *b);
+/* What Jingle from the XMPP side may be (call_check.h), from the config. */
+void gw_call_limits(const GwCallBridge *b, GwCallLimits *limits);
 /* A new call in state CALL_NEW, in the table under `sid`. */
 Call *gw_call_new(GwCallBridge *b, CallDir dir, const char *sid);
 /* The call with this sid, or NULL (borrowed). */
@@ -238,6 +256,10 @@ char *gw_call_session_to_sdp(const JsdpSession *s, JsdpRole author,
                              GError **error);
 JsdpSession *gw_call_session_from_sdp(const char *sdp, JsdpRole author,
                                       GError **error);
+/* What of the client's session the SIP side gets, edited in place: with
+ * the relay, what a plain RTP phone cannot use goes
+ * (jsdp_session_drop_webrtc_extras()). */
+void gw_call_session_for_sip(const GwCallBridge *b, JsdpSession *s);
 /* Has the session an audio content we carry? */
 gboolean gw_call_has_audio(const JsdpSession *s);
 
@@ -266,5 +288,9 @@ void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
 void gw_call_session_info(GwCallBridge *b, xmpp_stanza_t *iq,
                           xmpp_stanza_t *jingle, Call *c);
 void gw_call_transport_info(GwCallBridge *b, xmpp_stanza_t *iq, Call *c);
+/* Drops the call's XEP-0181 requests, each answered with an error when
+ * `answer` (the XMPP side is still there), and stops waiting for the
+ * digit in flight. */
+void gw_call_dtmf_clear(Call *c, gboolean answer);
 
 G_END_DECLS

@@ -3,8 +3,9 @@
  *   XMPP client                 gateway                        SIP peer
  *   session-terminate -------> ack; BYE (or CANCEL, or a final answer)
  *             <--------------- session-terminate <------------ BYE, CANCEL
- *   session-info <dtmf/> ----> ack; INFO dtmf-relay, or rtpengine plays
- *                                   RFC 4733 events ([calls] dtmf)
+ *   session-info <dtmf/> ----> INFO dtmf-relay, or rtpengine plays
+ *                              RFC 4733 events ([calls] dtmf); the iq's
+ *                              answer waits for the outcome (below)
  *             <--------------- session-info <dtmf/> <--------- INFO
  *   session-info <hold/> ----> ack; re-INVITE a=sendonly (o= version + 1)
  *   session-info <active/> --> ack; re-INVITE a=sendrecv
@@ -191,7 +192,175 @@ gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
     gw_call_end(c, NULL, gw_errmap_jingle_to_sip(r), NULL);
 }
 
-/* XEP-0181 <dtmf/>: as SIP INFO, or played by the relay (RFC 4733). */
+/* ---- XEP-0181 <dtmf/> from the XMPP side --------------------------------
+ *
+ * Her iq is answered with the outcome, not on arrival: a result once
+ * every digit went out (rtpengine answered "play DTMF" ok, or the SIP
+ * INFO got a 2xx), an error when one was refused or got no outcome within
+ * dtmf_timeout_ms. Requests queue in arrival order; one digit is in
+ * flight at a time (RFC 4733 events must not overlap, and INFOs in a
+ * dialog are one non-INVITE transaction at a time here).
+ *
+ *   iq <dtmf code='12'/> --> queue --> '1': play DTMF / INFO --ok--> '2' ...
+ *                                        | refused, timeout     | last ok
+ *                                        v                      v
+ *                                   iq error, next request   iq result
+ */
+
+typedef struct {
+    xmpp_stanza_t *iq; /* a reference of ours: answered at the end */
+    char *code;
+    guint next;        /* index of the digit in flight (or to send) */
+    guint ms;
+} DtmfJob;
+
+static void dtmf_run(Call *c);
+
+static void
+dtmf_job_free(DtmfJob *j)
+{
+    xmpp_stanza_release(j->iq);
+    g_free(j->code);
+    g_free(j);
+}
+
+/* Stops waiting for the digit in flight (its outcome, its timer). */
+static void
+dtmf_stop_wait(Call *c)
+{
+    g_clear_handle_id(&c->dtmf_timer, g_source_remove);
+    if (c->dtmf_req == 0)
+        return;
+    if (g_strcmp0(gw_call_config(c->b)->calls.dtmf, "info") == 0) {
+        if (c->sip != NULL)
+            gw_sip_call_info_forget(c->sip);
+    } else {
+        gw_media_cancel(c->b->media, c->dtmf_req);
+    }
+    c->dtmf_req = 0;
+}
+
+/* The head request is over: answered (condition NULL: result), then the
+ * next one starts. */
+static void
+dtmf_done(Call *c, const char *condition, const char *text)
+{
+    DtmfJob *j = g_queue_pop_head(&c->dtmf);
+
+    dtmf_stop_wait(c);
+    if (condition == NULL) {
+        gw_call_iq_result(c->b, j->iq);
+    } else {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: DTMF '%s' failed: %s", c->sid,
+                 j->code, text);
+        gw_call_iq_error(c->b, j->iq, condition, NULL, text);
+    }
+    dtmf_job_free(j);
+    dtmf_run(c);
+}
+
+/* A digit's outcome: the next digit, or the request's answer. */
+static void
+dtmf_digit_done(Call *c, const char *failure)
+{
+    DtmfJob *j = g_queue_peek_head(&c->dtmf);
+    g_autofree char *text = NULL;
+
+    c->dtmf_req = 0;
+    g_clear_handle_id(&c->dtmf_timer, g_source_remove);
+    if (failure != NULL) {
+        text = g_strdup_printf("DTMF '%c' not sent: %s", j->code[j->next],
+                               failure);
+        dtmf_done(c, "undefined-condition", text);
+        return;
+    }
+    gw_metrics.dtmf[GW_DIR_XMPP_TO_SIP]++;
+    j->next++;
+    dtmf_run(c);
+}
+
+static void
+on_dtmf_played(const char *sdp, const GError *error, gpointer data)
+{
+    dtmf_digit_done(data, error != NULL ? error->message : NULL);
+}
+
+static void
+on_dtmf_info(int status, const char *phrase, gpointer data)
+{
+    g_autofree char *text = NULL;
+
+    if (status >= 200 && status < 300) {
+        dtmf_digit_done(data, NULL);
+        return;
+    }
+    text = g_strdup_printf("SIP INFO answered %d %s", status, phrase);
+    dtmf_digit_done(data, text);
+}
+
+static gboolean
+on_dtmf_timeout(gpointer data)
+{
+    Call *c = data;
+
+    c->dtmf_timer = 0;
+    dtmf_done(c, "service-unavailable", "DTMF: no outcome in time");
+    return G_SOURCE_REMOVE;
+}
+
+/* Sends the head request's next digit; FALSE if it could not go. */
+static gboolean
+dtmf_send(Call *c, DtmfJob *j)
+{
+    char d = j->code[j->next];
+
+    if (g_strcmp0(gw_call_config(c->b)->calls.dtmf, "info") == 0) {
+        g_autofree char *body =
+            g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", d, j->ms);
+        if (!gw_sip_call_info(c->sip, "application/dtmf-relay", body,
+                              on_dtmf_info, c))
+            return FALSE;
+        c->dtmf_req = 1; /* the SIP call's one INFO */
+    } else {
+        c->dtmf_req = gw_media_dtmf(c->b->media, c->sid, TAG_XMPP, d, j->ms,
+                                    on_dtmf_played, c);
+    }
+    c->dtmf_timer = g_timeout_add(gw_call_config(c->b)->calls.dtmf_timeout_ms,
+                                  on_dtmf_timeout, c);
+    return TRUE;
+}
+
+/* Works on the head request unless a digit is in flight. */
+static void
+dtmf_run(Call *c)
+{
+    DtmfJob *j;
+
+    if ((j = g_queue_peek_head(&c->dtmf)) == NULL || c->dtmf_req != 0)
+        return;
+    /* dtmf_done() runs the next request */
+    if (j->code[j->next] == '\0')
+        dtmf_done(c, NULL, NULL);
+    else if (!dtmf_send(c, j))
+        dtmf_done(c, "service-unavailable",
+                  "DTMF: the SIP side cannot take an INFO now");
+}
+
+void
+gw_call_dtmf_clear(Call *c, gboolean answer)
+{
+    DtmfJob *j;
+
+    dtmf_stop_wait(c);
+    while ((j = g_queue_pop_head(&c->dtmf)) != NULL) {
+        if (answer)
+            gw_call_iq_error(c->b, j->iq, "item-not-found", "unknown-session",
+                             "the call ended before its DTMF was sent");
+        dtmf_job_free(j);
+    }
+}
+
+/* XEP-0181 <dtmf/>: queued; answered by its outcome (above). */
 static void
 on_dtmf(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *p, Call *c)
 {
@@ -199,25 +368,29 @@ on_dtmf(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *p, Call *c)
     const char *dur = xmpp_stanza_get_attribute(p, "duration");
     guint ms = dur ? (guint)CLAMP(g_ascii_strtoull(dur, NULL, 10), 40, 5000)
                    : 250;
+    DtmfJob *j;
 
-    if (code == NULL || *code == '\0' ||
+    if (code == NULL || *code == '\0' || strlen(code) > 32 ||
         strspn(code, "0123456789*#ABCDabcd") != strlen(code)) {
         gw_call_iq_error(b, iq, "bad-request", NULL, "bad DTMF code");
         return;
     }
-    gw_call_iq_result(b, iq);
-    if (!gw_call_answered(c) || c->sip == NULL)
+    if (!gw_call_answered(c) || c->sip == NULL) {
+        gw_call_iq_error(b, iq, "unexpected-request", NULL,
+                         "DTMF needs an answered call");
         return;
-    gw_metrics.dtmf[GW_DIR_XMPP_TO_SIP] += strlen(code);
-    if (g_strcmp0(gw_call_config(b)->calls.dtmf, "info") == 0) {
-        for (const char *d = code; *d; d++) {
-            g_autofree char *body =
-                g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", *d, ms);
-            gw_sip_call_info(c->sip, "application/dtmf-relay", body);
-        }
-    } else {
-        gw_media_dtmf(b->media, c->sid, TAG_XMPP, code, ms);
     }
+    if (g_queue_get_length(&c->dtmf) >= 16) {
+        gw_call_iq_error(b, iq, "resource-constraint", NULL,
+                         "too many DTMF requests queued");
+        return;
+    }
+    j = g_new0(DtmfJob, 1);
+    j->iq = xmpp_stanza_clone(iq);
+    j->code = g_ascii_strup(code, -1);
+    j->ms = ms;
+    g_queue_push_tail(&c->dtmf, j);
+    dtmf_run(c);
 }
 
 void

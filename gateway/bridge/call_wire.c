@@ -220,6 +220,20 @@ gw_call_session_to_sdp(const JsdpSession *s, JsdpRole author, GError **error)
     return jsdp_session_to_sdp(s, &p, error);
 }
 
+void
+gw_call_session_for_sip(const GwCallBridge *b, JsdpSession *s)
+{
+    /* rtpengine makes the SIP leg RTP/AVP (or SAVP) but copies what it
+     * does not know: without this a desk phone's INVITE carried the
+     * client's a=extmap, a=msid, a=ssrc and rtcp-fb transport-cc (issue
+     * 15). rtpengine 10.5 has "strip extmap" but no way to remove the
+     * others (its "SDP-attr" manipulations came later), hence the model.
+     * With relay = none the SIP peer gets the client's SDP as it is: it
+     * must speak ICE + DTLS-SRTP itself, so it is WebRTC-capable. */
+    if (g_strcmp0(gw_call_config(b)->media.relay, "rtpengine") == 0)
+        jsdp_session_drop_webrtc_extras(s);
+}
+
 JsdpSession *
 gw_call_session_from_sdp(const char *sdp, JsdpRole author, GError **error)
 {

@@ -236,20 +236,46 @@ gw_media_answer(GwMedia *m, const char *call_id, const char *from_tag,
     return q->id;
 }
 
-void
-gw_media_dtmf(GwMedia *m, const char *call_id, const char *tag,
-              const char *digits, guint duration_ms)
+static void
+on_dtmf_reply(GwRtpengine *rtpe, const GwBencode *reply, const GError *error,
+              gpointer data)
 {
-    if (m->rtpe == NULL)
-        return;
-    for (const char *d = digits; *d != '\0'; d++) {
-        g_autoptr(GError) error = NULL;
-        if (gw_rtpengine_play_dtmf(m->rtpe, call_id, tag, *d, duration_ms, 0,
-                                   on_logged_reply, (gpointer) "play DTMF",
-                                   &error) == 0)
-            g_info("DTMF '%c' for %s not played: %s", *d, call_id,
-                   error->message);
+    finish(data, NULL, error);
+}
+
+static gboolean
+deliver_error(gpointer data)
+{
+    Pending *q = data;
+    g_autoptr(GError) error = g_error_new_literal(
+        GW_ERROR, GW_ERROR_UNSUPPORTED, "no relay to play DTMF");
+
+    q->source = 0;
+    finish(q, NULL, error);
+    return G_SOURCE_REMOVE;
+}
+
+guint
+gw_media_dtmf(GwMedia *m, const char *call_id, const char *tag, char digit,
+              guint duration_ms, GwMediaSdpFunc func, gpointer user_data)
+{
+    Pending *q = pending_new(m, func, user_data);
+    g_autoptr(GError) error = NULL;
+
+    if (m->rtpe == NULL) {
+        q->source = g_idle_add(deliver_error, q);
+        return q->id;
     }
+    q->rtpe_id = gw_rtpengine_play_dtmf(m->rtpe, call_id, tag, digit,
+                                        duration_ms, 0, on_dtmf_reply, q,
+                                        &error);
+    if (q->rtpe_id == 0) {
+        /* a digit outside the 16 events: the caller checked; still once */
+        g_info("DTMF '%c' for %s not played: %s", digit, call_id,
+               error->message);
+        q->source = g_idle_add(deliver_error, q);
+    }
+    return q->id;
 }
 
 void

@@ -43,9 +43,13 @@ guint gw_media_answer(GwMedia *media, const char *call_id,
                       const char *sdp, GwMediaToward toward,
                       GwMediaSdpFunc func, gpointer user_data);
 
-/* Plays RFC 4733 events toward the peer of party `tag`. */
-void gw_media_dtmf(GwMedia *media, const char *call_id, const char *tag,
-                   const char *digits, guint duration_ms);
+/* Plays one RFC 4733 event toward the peer of party `tag`; func gets
+ * sdp NULL and error NULL once the relay played it, or the relay's
+ * refusal (rtpengine: "No SSRC context present for DTMF injection" before
+ * the party sent RTP), a timeout, or "no relay" (relay = none). */
+guint gw_media_dtmf(GwMedia *media, const char *call_id, const char *tag,
+                    char digit, guint duration_ms, GwMediaSdpFunc func,
+                    gpointer user_data);
 
 /* Forgets the call (always sent, whatever path the call ended by). */
 void gw_media_delete(GwMedia *media, const char *call_id);

@@ -84,6 +84,9 @@ struct GwSipCall {
     CallState state;
     nta_outgoing_t *invite;  /* our INVITE or re-INVITE, until final */
     nta_outgoing_t *bye;     /* our BYE, until answered */
+    nta_outgoing_t *info;    /* our INFO, until answered (one at a time) */
+    GwSipInfoFunc info_func; /* told its final status */
+    gpointer info_data;
     nta_incoming_t *irq;     /* their INVITE or re-INVITE, until answered
                                 and (2xx) ACKed */
     guint32 invite_cseq;     /* of our INVITE in flight (for its ACK) */
@@ -139,6 +142,8 @@ call_free(GwSipCall *c)
         nta_outgoing_destroy(c->invite);
     if (c->bye != NULL)
         nta_outgoing_destroy(c->bye);
+    if (c->info != NULL)
+        nta_outgoing_destroy(c->info);
     if (c->irq != NULL)
         nta_incoming_destroy(c->irq);
     g_free(c->offer);
@@ -161,7 +166,8 @@ static void
 maybe_release(GwSipCall *c)
 {
     if (!c->closed || c->state != CALL_TERMINATED || c->invite != NULL ||
-        c->bye != NULL || c->irq != NULL || c->reap_id != 0 ||
+        c->bye != NULL || c->info != NULL || c->irq != NULL ||
+        c->reap_id != 0 ||
         c->fail_id != 0)
         return;
     c->reap_id = g_idle_add(reap, c);
@@ -696,16 +702,57 @@ send_bye(GwSipCall *c)
     }
 }
 
-void
-gw_sip_call_info(GwSipCall *c, const char *content_type, const char *body)
+static int
+on_info_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+               sip_t const *sip)
 {
-    if (c->state != CALL_CONFIRMED)
-        return;
-    /* nobody waits for its answer */
-    if (sip_leg_request(&c->leg, NULL, NULL, SIP_METHOD_INFO, 0, 0, NULL,
-                        SIPTAG_CONTENT_TYPE_STR(content_type),
-                        SIPTAG_PAYLOAD_STR(body), TAG_END()) == NULL)
+    GwSipCall *c = (GwSipCall *)magic;
+    GwSipInfoFunc func = c->info_func;
+    int status;
+    const char *phrase;
+
+    if (!sip_final_of(orq, sip, &status, &phrase))
+        return 0;
+    c->info = NULL;
+    c->info_func = NULL;
+    g_debug("call %s: INFO answered %d %s", c->leg.call_id, status, phrase);
+    if (!c->closed && func != NULL)
+        func(status, phrase, c->info_data);
+    maybe_release(c);
+    return 0;
+}
+
+gboolean
+gw_sip_call_info(GwSipCall *c, const char *content_type, const char *body,
+                 GwSipInfoFunc func, gpointer data)
+{
+    if (c->state != CALL_CONFIRMED || c->info != NULL)
+        return FALSE;
+    /* nta answers it 408 itself after timer F (64*T1) */
+    c->info = sip_leg_request(&c->leg, on_info_answer, c, SIP_METHOD_INFO,
+                              0, 0, NULL,
+                              SIPTAG_CONTENT_TYPE_STR(content_type),
+                              SIPTAG_PAYLOAD_STR(body), TAG_END());
+    if (c->info == NULL) {
         g_warning("call %s: INFO could not be sent", c->leg.call_id);
+        return FALSE;
+    }
+    c->info_func = func;
+    c->info_data = data;
+    return TRUE;
+}
+
+/* The owner no longer waits for the INFO's answer: nta forgets the
+ * transaction (a late answer is dropped), and another INFO may go. */
+void
+gw_sip_call_info_forget(GwSipCall *c)
+{
+    if (c->info != NULL)
+        nta_outgoing_destroy(c->info);
+    c->info = NULL;
+    c->info_func = NULL;
+    c->info_data = NULL;
+    maybe_release(c);
 }
 
 void

@@ -201,9 +201,19 @@ GwSipCall *gw_sip_request_take_call(GwSipRequest *req,
 /* Answers their INVITE (or a re-INVITE): 18x, 200 with sdp, or >= 300. */
 void gw_sip_call_respond(GwSipCall *call, int status, const char *phrase,
                          const char *sdp);
-/* Sends an INFO (DTMF relay ...) in an established call. */
-void gw_sip_call_info(GwSipCall *call, const char *content_type,
-                      const char *body);
+/* The final status of our INFO (408: no answer within timer F). */
+typedef void (*GwSipInfoFunc)(int status, const char *phrase,
+                              gpointer user_data);
+/* Sends an INFO (DTMF relay ...) in an established call; func (may be
+ * NULL) gets its final status, unless the call was closed or the owner
+ * called gw_sip_call_info_forget() first. One at a time: FALSE when the
+ * call is not established, another INFO is out, or it could not be sent
+ * (func will not run). */
+gboolean gw_sip_call_info(GwSipCall *call, const char *content_type,
+                          const char *body, GwSipInfoFunc func,
+                          gpointer user_data);
+/* Abandons the INFO out, if any: its func will not run. */
+void gw_sip_call_info_forget(GwSipCall *call);
 /* Sends a re-INVITE (hold/resume) in an established call; its outcome is
  * not reported: the dialog stays up whatever the answer. */
 void gw_sip_call_reinvite(GwSipCall *call, const char *sdp);

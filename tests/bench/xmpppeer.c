@@ -251,15 +251,17 @@ iq_result_to(const char *from_attr, const char *id)
     lc_out_append(&P.c.out, "'/>", 3);
 }
 
+/* The answer carries the offer's content (XEP-0166 7.2.8): `name` is
+ * the session-initiate's content name. */
 static void
-send_accept(const char *gw_full, const char *sid)
+send_accept(const char *gw_full, const char *sid, const char *name)
 {
     lc_out_printf(
         &P.c.out,
         "<iq type='set' from='%s' to='%s' id='sa-%s'>"
         "<jingle xmlns='" NS_J "' action='session-accept' sid='%s' "
         "initiator='%s' responder='%s'>"
-        "<content creator='initiator' name='audio0' senders='both'>"
+        "<content creator='initiator' name='%s' senders='both'>"
         "<description xmlns='" NS_RTP "' media='audio'>"
         "<payload-type id='0' name='PCMU' clockrate='8000'/>"
         "<payload-type id='101' name='telephone-event' clockrate='8000'/>"
@@ -272,7 +274,7 @@ send_accept(const char *gw_full, const char *sid)
         "ip='127.0.0.1' network='0' port='40010' priority='2130706431' "
         "protocol='udp' type='host'/>"
         "</transport></content></jingle></iq>",
-        P.full, gw_full, sid, sid, gw_full, P.full);
+        P.full, gw_full, sid, sid, gw_full, P.full, name);
     P.accepts_sent++;
 }
 
@@ -403,8 +405,14 @@ on_iq(const char *xml, size_t len)
     iq_result_to(from, id);
     P.iq_sets_acked++;
     if (strcmp(action, "session-initiate") == 0) {
+        size_t crest;
+        const char *ct = find_child_tag(j, rest, "<content", &crest);
+        char name[64] = "0";
+
+        if (ct != NULL)
+            attr_dup(ct, crest, "name", name, sizeof name);
         P.initiates++;
-        send_accept(from, sid);
+        send_accept(from, sid, name);
     } else if (strcmp(action, "session-accept") == 0) {
         int64_t n = out_index(sid);
         if (n >= 0 && P.out[n].state == 2) {
