@@ -145,7 +145,7 @@ static void
 send_propose(Call *c)
 {
     const JsdpSession *s = c->xmpp_session;
-    g_autofree char *id = g_strconcat("jm-propose-", c->sid, NULL);
+    g_autofree char *id = g_strconcat(PROPOSE_ID_PREFIX, c->sid, NULL);
     GString *x = gw_stanza_begin("message", "chat", c->gw_full,
                                  c->xmpp_bare, id);
 

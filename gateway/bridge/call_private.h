@@ -80,6 +80,7 @@ G_BEGIN_DECLS
 #define TAG_XMPP "x" /* the relay's tag of each party (media.h) */
 #define TAG_SIP "s"
 #define IQ_ID_PREFIX "gwj-"
+#define PROPOSE_ID_PREFIX "jm-propose-" /* + sid: our <propose/>'s id */
 
 typedef enum {
     DIR_OUT, /* the XMPP user calls SIP */
