@@ -41,7 +41,9 @@
  *       +-> OUT_ACTIVE <-+                   IN_ACTIVE
  *
  *   and from every state but CALL_NEW: ENDED (hang-up, decline, error,
- *   timer, link down, shutdown)
+ *   timer, link down, shutdown; and 480 at once when her presence says
+ *   no client of hers is online, from IN_MEDIA_OFFER, or when her server
+ *   bounces the propose, from IN_PROPOSED: issue 15)
  *
  * What would be booleans is derived from the state (the table's columns):
  * whether the SIP side has its 2xx (the call counts as started, the timer
