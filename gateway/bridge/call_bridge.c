@@ -53,8 +53,13 @@ static const struct {
                           TELL_TERMINATE, TRUE, FALSE },
     /* INVITE sent, await its answer */
     [OUT_INVITING] = { "out-inviting",
-                       TO(OUT_EARLY_ANSWER) | TO(OUT_MEDIA_ANSWER) | ENDS,
+                       TO(OUT_RINGING) | TO(OUT_EARLY_ANSWER) |
+                           TO(OUT_MEDIA_ANSWER) | ENDS,
                        TELL_TERMINATE, TRUE, FALSE },
+    /* 180 (or 183 without early media): she was told it rings, once */
+    [OUT_RINGING] = { "out-ringing",
+                      TO(OUT_EARLY_ANSWER) | TO(OUT_MEDIA_ANSWER) | ENDS,
+                      TELL_TERMINATE, TRUE, FALSE },
     /* 183 with SDP: the relay makes the session-accept (early media) */
     [OUT_EARLY_ANSWER] = { "out-early-answer",
                            TO(OUT_EARLY) | TO(OUT_MEDIA_ANSWER) | ENDS,

@@ -28,10 +28,12 @@
  *   OUT_MEDIA_OFFER  relay: Jingle offer     JMI client or        | every
  *       |                   -> SIP offer     features unknown     | client
  *       | INVITE                                |                  | known,
- *   OUT_INVITING  (180: session-info         IN_PROPOSED          | none JMI
- *       |          <ringing/>)                  | <proceed/>       |
- *       +----------------+                      v                  |
- *       | 183 + SDP      | 200               IN_INITIATING <-------+
+ *   OUT_INVITING                             IN_PROPOSED          | none JMI
+ *       | 180, 183 without early media          | <proceed/>       |
+ *   OUT_RINGING  (session-info <ringing/>,      v                  |
+ *       |         once: call_out.c)          IN_INITIATING <-------+
+ *       +----------------+  (OUT_INVITING       |
+ *       | 183 + SDP      | 200  may skip it)    |
  *   OUT_EARLY_ANSWER     |                      |  session-initiate sent
  *       | relay: answer  | (200 here too)       | session-accept
  *       | session-accept v                  IN_MEDIA_ANSWER  relay: Jingle
@@ -95,6 +97,7 @@ typedef enum {
     OUT_PROCEEDING,
     OUT_MEDIA_OFFER,
     OUT_INVITING,
+    OUT_RINGING,
     OUT_EARLY_ANSWER,
     OUT_EARLY,
     OUT_MEDIA_ANSWER,
