@@ -331,12 +331,15 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
  *   <proceed/> to the session-accept (JingleRtpConnection.java:1931-1949
  *   in getEndUserState()); it answers session-info and ignores it
  *   (deliverPacket()'s default, JingleRtpConnection.java:240-246).
- *   Conversations 0677ddc (2023-08). Later Conversations-family code
- *   also takes a XEP-0353 <ringing/> message, but only for a proposal
- *   not yet proceeded (JingleConnectionManager.deliverMessage():
- *   "ringing" -> updateProposedSessionDiscovered(DISCOVERED), the same
- *   RINGING as the receipt), which ours never is: we proceed at once,
- *   before the INVITE.
+ *   Conversations 0677ddc (2023-08). Later Conversations code (its fork
+ *   snikket-android 4b329a2, 2025-12) also takes a XEP-0353 <ringing/>
+ *   message, which its callee sends on a propose
+ *   (JingleRtpConnection.java:1684), but only for a proposal not yet
+ *   proceeded (JingleConnectionManager.java:539-542 ->
+ *   updateProposedSessionDiscovered(), which finds none after <proceed/>,
+ *   :1012-1025): the same RINGING as the receipt. Ours is proceeded at
+ *   once, before the INVITE; session-info still goes to deliverPacket()'s
+ *   default (JingleRtpConnection.java:155).
  *
  * So the SIP side's first 180, or 183 that brings no early media to her,
  * becomes one session-info <ringing/> (XEP-0167 7) and OUT_RINGING; a
