@@ -13,10 +13,13 @@ SIP calls an XMPP user:
   15.20 her server stores the propose (mod_offline): rings until
         no_answer_s, then 480 + <retract> (both stored for her)
 XMPP calls SIP:
-  15.30 180, 180 again, 183 without SDP: one session-info <ringing/>"""
+  15.30 180, 180 again, 183 without SDP: one session-info <ringing/>
+15.10-15.30 run twice: signalling only, and with rtpengine (no call left
+in it either)."""
 
 import os
 import re
+import socket
 import sys
 import time
 import unittest
@@ -57,10 +60,24 @@ class RingBase(CallsBase):
     def metrics(self):
         return http_get(self.http_port, "/metrics")[2]
 
+    def relay_calls(self):
+        """The ng "list" answer of our rtpengine (bencoded bytes)."""
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(1)
+        try:
+            s.sendto(b"l1 d7:command4:liste", (HOST, self.rtpe.port))
+            return s.recv(4096)
+        finally:
+            s.close()
+
     def wait_no_calls(self):
+        """None left in the gateway, nor in rtpengine when it has one."""
         wait_for = gwtest.wait_for
         wait_for(lambda: metric(self.metrics(), "gw_calls_active") == 0,
                  5, 0.1, "no call left")
+        if self.relay == "rtpengine":
+            wait_for(lambda: b"5:callsle" in self.relay_calls(), 5, 0.1,
+                     "no call left in rtpengine")
 
     def call_user(self, user, final, timeout=30):
         """SIPp calls user and expects `final`; seconds it took."""
@@ -184,6 +201,12 @@ class RingNoOfflineStorage(RingBase):
                         f"sid='{sid}'><reason><success/></reason></jingle>", "st-" + sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         self.wait_no_calls()
+
+
+class RingNoOfflineStorageRtpengine(RingNoOfflineStorage):
+    """The same with the media anchored in rtpengine: a call ended before
+    the propose (15.12) or on its bounce (15.10) leaves nothing in it."""
+    relay = "rtpengine"
 
 
 class RingOfflineStorage(RingBase):
