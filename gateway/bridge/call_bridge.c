@@ -338,8 +338,8 @@ on_jmi_reject(Call *c, xmpp_stanza_t *msg, xmpp_stanza_t *e)
     gw_call_end(c, NULL, r && strcmp(r, "busy") == 0 ? 486 : 603, NULL);
 }
 
-/* A <message type=error> with the id of our <propose/>
- * (PROPOSE_ID_PREFIX + sid, call_in.c): her server bounced it, nobody will ring (issue 15).
+/* A <message type=error> with the id of our <propose/> (PROPOSE_ID_PREFIX
+ * + sid, call_in.c): her server bounced it, nobody will ring (issue 15).
  * Prosody 0.12 without mod_offline answers a chat message to a user with
  * no available resource with service-unavailable from her bare JID, our
  * id, and none of our payload (mod_message.lua process_to_bare(),
