@@ -300,11 +300,13 @@ send_caps_query(GString *xml, gpointer data)
 }
 
 /* The call bridge's port to the directory of XMPP resources, which the
- * presence bridge feeds. */
+ * presence bridge feeds (and alone knows whether it is authoritative). */
 static GPtrArray *
-get_resources(gpointer directory, const char *bare)
+get_resources(gpointer pres, const char *bare, gboolean *known)
 {
-    return gw_xmpp_directory_get_resources(directory, bare);
+    *known = gw_pres_bridge_presence_known(pres, bare);
+    return gw_xmpp_directory_get_resources(gw_pres_bridge_get_directory(pres),
+                                           bare);
 }
 
 /* ---- the operator's view: gauges, health, readiness ------------------- */
@@ -572,8 +574,7 @@ main(int argc, char **argv)
     gw.caps = gw_caps_new(&caps_limits, send_caps_query, &gw);
     gw.pres = gw_pres_bridge_new(&gw.env, gw.caps, gw.caps_ver);
     gw.calls = gw_call_bridge_new(&gw.env, gw.boot_config, get_resources,
-                                  gw_pres_bridge_get_directory(gw.pres),
-                                  &error);
+                                  gw.pres, &error);
     if (gw.calls == NULL) {
         g_critical("%s", error->message);
         rc = 2;

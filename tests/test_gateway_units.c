@@ -17,6 +17,7 @@
 #include "pool.h"
 #include "ratelimit.h"
 #include "stanza.h"
+#include "xmpp_directory.h"
 #include "xmpp_link.h"
 
 static void
@@ -723,6 +724,74 @@ test_builder(void)
     xmpp_ctx_free(ctx);
 }
 
+/* Issue 15: a call ends at once when she has no client online only while
+ * the directory is current for her: her broadcast presence came since the
+ * link last came up and no refresh waits. */
+static void
+on_dir_updated(const char *bare, gboolean changed, gboolean was_online,
+               gpointer data)
+{
+    (void)bare, (void)changed, (void)was_online, (void)data;
+}
+
+static gboolean
+on_dir_probe(const char *bare, gpointer data)
+{
+    (void)bare, (void)data;
+    return TRUE;
+}
+
+static guint
+n_resources(GwXmppDirectory *d, const char *bare)
+{
+    g_autoptr(GPtrArray) r = gw_xmpp_directory_get_resources(d, bare);
+
+    return r->len;
+}
+
+static void
+test_directory_current(void)
+{
+    const char *bare = "alice@example.com", *full = "alice@example.com/pc";
+    const char *to = "1001@gw.example.com";
+    GwBridgeEnv env = { 0 }; /* no link: nothing is sent */
+    g_autoptr(GwXmppDirectory) d =
+        gw_xmpp_directory_new(&env, NULL, on_dir_updated, NULL);
+    xmpp_ctx_t *ctx = xmpp_ctx_new(NULL, NULL);
+    xmpp_stanza_t *on = xmpp_stanza_new_from_string(
+        ctx, "<presence from='alice@example.com/pc'/>");
+    xmpp_stanza_t *off = xmpp_stanza_new_from_string(
+        ctx, "<presence from='alice@example.com/pc' type='unavailable'/>");
+
+    /* never heard of, or heard before the link first came up */
+    g_assert_false(gw_xmpp_directory_is_current(d, bare));
+    gw_xmpp_directory_broadcast(d, full, bare, to, on, TRUE);
+    g_assert_false(gw_xmpp_directory_is_current(d, bare));
+    /* link up: her resource from before waits for her presence */
+    gw_xmpp_directory_link_up(d, on_dir_probe, NULL);
+    g_assert_false(gw_xmpp_directory_is_current(d, bare));
+    gw_xmpp_directory_broadcast(d, full, bare, to, on, TRUE);
+    g_assert_true(gw_xmpp_directory_is_current(d, bare));
+    g_assert_cmpuint(n_resources(d, bare), ==, 1);
+    /* she leaves: known to have no client online */
+    gw_xmpp_directory_broadcast(d, full, bare, to, off, FALSE);
+    g_assert_true(gw_xmpp_directory_is_current(d, bare));
+    g_assert_cmpuint(n_resources(d, bare), ==, 0);
+    /* the next link up: unknown until she is heard again */
+    gw_xmpp_directory_link_up(d, on_dir_probe, NULL);
+    g_assert_false(gw_xmpp_directory_is_current(d, bare));
+    gw_xmpp_directory_broadcast(d, bare, bare, to, off, FALSE);
+    g_assert_true(gw_xmpp_directory_is_current(d, bare));
+    /* she revokes the last JID her presence came to */
+    gw_xmpp_directory_forget(d, bare);
+    g_assert_false(gw_xmpp_directory_is_current(d, bare));
+    g_assert_false(gw_xmpp_directory_is_current(d, "bob@example.com"));
+    gw_xmpp_directory_stop(d);
+    xmpp_stanza_release(on);
+    xmpp_stanza_release(off);
+    xmpp_ctx_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -737,6 +806,7 @@ main(int argc, char **argv)
     g_test_add_func("/stanza/builder", test_builder);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
     g_test_add_func("/pool/slots", test_pool);
+    g_test_add_func("/directory/current", test_directory_current);
     /* the link logs a lost stream as a warning, which is no failure */
     g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
     g_test_add_func("/xmpp-link/confirm-batches", test_link_batches);

@@ -53,8 +53,13 @@ static const struct {
                           TELL_TERMINATE, TRUE, FALSE },
     /* INVITE sent, await its answer */
     [OUT_INVITING] = { "out-inviting",
-                       TO(OUT_EARLY_ANSWER) | TO(OUT_MEDIA_ANSWER) | ENDS,
+                       TO(OUT_RINGING) | TO(OUT_EARLY_ANSWER) |
+                           TO(OUT_MEDIA_ANSWER) | ENDS,
                        TELL_TERMINATE, TRUE, FALSE },
+    /* 180 (or 183 without early media): she was told it rings, once */
+    [OUT_RINGING] = { "out-ringing",
+                      TO(OUT_EARLY_ANSWER) | TO(OUT_MEDIA_ANSWER) | ENDS,
+                      TELL_TERMINATE, TRUE, FALSE },
     /* 183 with SDP: the relay makes the session-accept (early media) */
     [OUT_EARLY_ANSWER] = { "out-early-answer",
                            TO(OUT_EARLY) | TO(OUT_MEDIA_ANSWER) | ENDS,
@@ -346,27 +351,67 @@ on_jmi_reject(Call *c, xmpp_stanza_t *msg, xmpp_stanza_t *e)
     gw_call_end(c, NULL, r && strcmp(r, "busy") == 0 ? 486 : 603, NULL);
 }
 
+/* A <message type=error> with the id of our <propose/> (PROPOSE_ID_PREFIX
+ * + sid, call_in.c): her server bounced it, nobody will ring (issue 15).
+ * Prosody 0.12 without mod_offline answers a chat message to a user with
+ * no available resource with service-unavailable from her bare JID, our
+ * id, and none of our payload (mod_message.lua process_to_bare(),
+ * util/stanza.lua error_reply()); with mod_offline, or ejabberd's, it
+ * stores the propose (our <store/> hint, XEP-0334) and says nothing:
+ * then she rings until no_answer_s, for a device that may yet come.
+ * Only the JID we sent it to may end the call, as for our iqs (6.36):
+ * anyone can send the component an error with this id, and an error from
+ * one of her clients is that device's alone (the others still ring). */
+static void
+on_propose_bounced(GwCallBridge *b, xmpp_stanza_t *msg, const char *sid)
+{
+    Call *c = gw_call_lookup(b, sid);
+    const char *from = xmpp_stanza_get_from(msg);
+    const char *cond = gw_stanza_error_condition(msg);
+    g_autofree char *text = NULL;
+
+    if (c == NULL || c->dir != DIR_IN)
+        return;
+    /* JIDs compare case-blind here: her server may have prepped the
+     * address we mapped (RFC 7622) */
+    if (from == NULL || g_ascii_strcasecmp(from, c->xmpp_bare) != 0 ||
+        g_strcmp0(xmpp_stanza_get_to(msg), c->gw_full) != 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: error to our propose from "
+                 "%s, not %s: ignored", c->sid, from ? from : "-",
+                 c->xmpp_bare);
+        return;
+    }
+    if (c->state != IN_PROPOSED)
+        return; /* a device proceeded: the bounce is stale */
+    text = g_strdup_printf("her server bounced the propose (%s): nobody to "
+                           "ring", cond ? cond : "no condition");
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s", c->sid, text);
+    /* nobody got the propose: no <retract/> */
+    gw_call_end(c, NULL, 480, text);
+}
+
 gboolean
 gw_call_bridge_message(GwCallBridge *b, xmpp_stanza_t *msg)
 {
     xmpp_stanza_t *e = NULL;
     const char *name, *sid;
+    const char *id = xmpp_stanza_get_id(msg);
+    gboolean error = g_strcmp0(xmpp_stanza_get_type(msg), "error") == 0;
     Call *c;
 
+    /* a bounce carries our id, not always our payload */
+    if (error && id != NULL && g_str_has_prefix(id, PROPOSE_ID_PREFIX)) {
+        on_propose_bounced(b, msg, id + strlen(PROPOSE_ID_PREFIX));
+        return TRUE;
+    }
     for (e = xmpp_stanza_get_children(msg); e; e = xmpp_stanza_get_next(e))
         if (xmpp_stanza_is_tag(e) &&
             g_strcmp0(xmpp_stanza_get_ns(e), NS_JMI) == 0)
             break;
     if (e == NULL)
         return FALSE;
-    if (g_strcmp0(xmpp_stanza_get_type(msg), "error") == 0) {
-        /* our propose bounced: nobody to ring */
-        const char *id = xmpp_stanza_get_id(msg);
-        if (id != NULL && g_str_has_prefix(id, "jm-propose-") &&
-            (c = gw_call_lookup(b, id + 11)) != NULL)
-            gw_call_end(c, NULL, 480, NULL);
-        return TRUE;
-    }
+    if (error)
+        return TRUE; /* an error to another JMI message of ours */
     name = xmpp_stanza_get_name(e);
     sid = xmpp_stanza_get_attribute(e, "id");
     if (sid == NULL)

@@ -12,6 +12,13 @@
  *             <--------------- 200 OK (then ACK)     IN_ACTIVE
  *   <reject> -> 603/486; no answer -> 480 + <retract>; CANCEL -> <retract>
  *
+ *   Nobody to ring (issue 15), 480 at once instead of after no_answer_s:
+ *   her presence reaches the gateway, is current and shows no client
+ *   (gw_pres_bridge_presence_known(): no 180, no propose); or her server
+ *   bounces the propose (<message type=error> from her bare JID with our
+ *   id: call_bridge.c, on_propose_bounced(); no <retract>). A server that
+ *   stores the propose offline says nothing: it rings until no_answer_s.
+ *
  *   Without JMI (choose_direct()): when every available resource of hers
  *   is known (caps.c) and none advertises JMI, the session-initiate goes
  *   straight to the best one that has Jingle RTP (IN_MEDIA_OFFER ->
@@ -145,7 +152,7 @@ static void
 send_propose(Call *c)
 {
     const JsdpSession *s = c->xmpp_session;
-    g_autofree char *id = g_strconcat("jm-propose-", c->sid, NULL);
+    g_autofree char *id = g_strconcat(PROPOSE_ID_PREFIX, c->sid, NULL);
     GString *x = gw_stanza_begin("message", "chat", c->gw_full,
                                  c->xmpp_bare, id);
 
@@ -223,21 +230,27 @@ first_missing(GHashTable *features, const GPtrArray *req)
  * (required_features()): the best such (highest priority, then most
  * recent). Anything unknown or pending, or any JMI client: JMI, which
  * reaches every device. Returns that resource (transfer full) or NULL;
- * *why (transfer full) says why, for the log. */
+ * *why (transfer full) says why, for the log. *nobody: the gateway knows
+ * for sure that she has no available resource (issue 15: her presence
+ * reaches it and is current, gw_pres_bridge_presence_known()). */
 static char *
-choose_direct(Call *c, char **why)
+choose_direct(Call *c, char **why, gboolean *nobody)
 {
     GwCallBridge *b = c->b;
     g_autoptr(GPtrArray) res = NULL;
     g_autoptr(GPtrArray) req = required_features(c->xmpp_session);
     const GwPresResource *best = NULL;
     const char *lack = NULL, *lacking = NULL;
+    gboolean known = FALSE;
 
     res = b->resources != NULL
-              ? b->resources(b->resources_data, c->xmpp_bare)
+              ? b->resources(b->resources_data, c->xmpp_bare, &known)
               : g_ptr_array_new();
+    *nobody = known && res->len == 0;
     if (res->len == 0) {
-        *why = g_strdup("no available resource (priority >= 0) known");
+        *why = g_strdup(known ? "her presence says no client is online"
+                              : "no available resource (priority >= 0) "
+                                "known");
         return NULL;
     }
     for (guint i = 0; i < res->len; i++) {
@@ -287,6 +300,7 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
     Call *c = gw_call_media_done(data);
     g_autoptr(GError) perr = NULL;
     g_autofree char *direct = NULL, *why = NULL;
+    gboolean nobody = FALSE;
     JsdpSession *s;
 
     if (error != NULL) {
@@ -307,8 +321,17 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
     jsdp_session_name_contents(s, JSDP_ROLE_INITIATOR);
     jsdp_session_drop_sources(s);
     c->xmpp_session = s;
+    direct = choose_direct(c, &why, &nobody);
+    if (nobody) {
+        /* issue 15: a propose would ring nobody for no_answer_s (or be
+         * stored for a device that can no longer answer): 480 at once,
+         * before any 180 */
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s has no client online "
+                 "(%s): 480 at once, no propose", c->sid, c->xmpp_bare, why);
+        gw_call_end(c, NULL, 480, "the callee has no available resource");
+        return;
+    }
     gw_sip_call_respond(c->sip, 180, "Ringing", NULL);
-    direct = choose_direct(c, &why);
     if (direct == NULL) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: JMI propose to %s: %s",
                  c->sid, c->xmpp_bare, why);

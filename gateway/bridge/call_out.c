@@ -11,6 +11,8 @@
  *                              INVITE (RTP/AVP SDP) ----------> SIP
  *                                                    OUT_INVITING
  *             <--------------- session-info <ringing/>  <---- 180
+ *                              (once; 183 without early media too)
+ *                                                    OUT_RINGING
  *             <--------------- session-accept (early) <------ 183+SDP
  *                              answer(x, s, SDP) -----------> rtpengine
  *                                     OUT_EARLY_ANSWER, then OUT_EARLY
@@ -345,20 +347,57 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
              next == OUT_ACTIVE ? "answered" : "early media");
 }
 
+/* What her client shows while the SIP side rings (issue 15), read from
+ * the clients' code:
+ *
+ * - Dino shows "Calling..." from its session-initiate
+ *   (main/src/ui/call_window/call_window_controller.vala:287,
+ *   participant_widget.vala:127) and "Ringing..." on a Jingle
+ *   session-info <ringing xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>
+ *   (xmpp-vala/src/module/xep/0167_jingle_rtp/session_info_type.vala:44,
+ *   call_window_controller.vala:197-200, participant_widget.vala:129).
+ *   Its JMI module reads accept, proceed, propose, retract and reject,
+ *   not the XEP-0353 <ringing/> message
+ *   (xmpp-vala/src/module/xep/0353_jingle_message_initiation.vala:67-89).
+ *   dino 45723ac (2026-06).
+ * - Conversations shows RINGING from the receipt of its propose on
+ *   (parser/MessageParser.java:945-948, DeviceDiscoveryState DISCOVERED,
+ *   xmpp/jingle/JingleConnectionManager.java:997), and keeps it while
+ *   its session is PROCEED or SESSION_INITIALIZED(_PRE_APPROVED): from our
+ *   <proceed/> to the session-accept (JingleRtpConnection.java:1931-1949
+ *   in getEndUserState()); it answers session-info and ignores it
+ *   (deliverPacket()'s default, JingleRtpConnection.java:240-246).
+ *   Conversations 0677ddc (2023-08). Later Conversations code (its fork
+ *   snikket-android 4b329a2, 2025-12) also takes a XEP-0353 <ringing/>
+ *   message, which its callee sends on a propose
+ *   (JingleRtpConnection.java:1684), but only for a proposal not yet
+ *   proceeded (JingleConnectionManager.java:539-542 ->
+ *   updateProposedSessionDiscovered(), which finds none after <proceed/>,
+ *   :1012-1025): the same RINGING as the receipt. Ours is proceeded at
+ *   once, before the INVITE; session-info still goes to deliverPacket()'s
+ *   default (JingleRtpConnection.java:155).
+ *
+ * So the SIP side's first 180, or 183 that brings no early media to her,
+ * becomes one session-info <ringing/> (XEP-0167 7) and OUT_RINGING; a
+ * second 180 (forking, a re-sent 180) or one after early media says
+ * nothing new. No JMI <ringing/>: no client reads it after <proceed/>. */
 static void
 out_progress(gpointer data, int status, const char *phrase, const char *sdp)
 {
     Call *c = data;
+    gboolean early = sdp != NULL && gw_call_config(c->b)->calls.early_media;
 
-    if (gw_call_answered(c))
-        return;
-    /* XEP-0167 7: ringing (Dino shows it; Conversations waits for
-     * session-accept) */
-    if (status == 180 || (status == 183 && sdp == NULL))
+    if (c->state != OUT_INVITING && c->state != OUT_RINGING)
+        return; /* answered, or early media under way */
+    if (c->state == OUT_INVITING &&
+        (status == 180 || (status == 183 && !early))) {
+        gw_call_enter(c, OUT_RINGING, status == 180 ? "180" : "183");
         gw_call_send_jingle_action(c, "session-info",
                                    "<ringing xmlns='" NS_RTP_INFO "'/>");
-    if (sdp != NULL && gw_call_config(c->b)->calls.early_media &&
-        c->state == OUT_INVITING) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side rings (%d %s)",
+                 c->sid, status, phrase ? phrase : "");
+    }
+    if (early) {
         gw_call_enter(c, OUT_EARLY_ANSWER, "early media");
         gw_call_media_answer(c, TAG_XMPP, TAG_SIP, sdp, GW_MEDIA_TOWARD_XMPP,
                              on_out_answer_done);

@@ -31,10 +31,12 @@
  *   OUT_MEDIA_OFFER  relay: Jingle offer     JMI client or        | every
  *       |                   -> SIP offer     features unknown     | client
  *       | INVITE                                |                  | known,
- *   OUT_INVITING  (180: session-info         IN_PROPOSED          | none JMI
- *       |          <ringing/>)                  | <proceed/>       |
- *       +----------------+                      v                  |
- *       | 183 + SDP      | 200               IN_INITIATING <-------+
+ *   OUT_INVITING                             IN_PROPOSED          | none JMI
+ *       | 180, 183 without early media          | <proceed/>       |
+ *   OUT_RINGING  (session-info <ringing/>,      v                  |
+ *       |         once: call_out.c)          IN_INITIATING <-------+
+ *       +----------------+  (OUT_INVITING       |
+ *       | 183 + SDP      | 200  may skip it)    |
  *   OUT_EARLY_ANSWER     |                      |  session-initiate sent
  *       | relay: answer  | (200 here too)       | session-accept
  *       | session-accept v                  IN_MEDIA_ANSWER  relay: Jingle
@@ -44,7 +46,9 @@
  *       +-> OUT_ACTIVE <-+                   IN_ACTIVE
  *
  *   and from every state but CALL_NEW: ENDED (hang-up, decline, error,
- *   timer, link down, shutdown)
+ *   timer, link down, shutdown; and 480 at once when her presence says
+ *   no client of hers is online, from IN_MEDIA_OFFER, or when her server
+ *   bounces the propose, from IN_PROPOSED: issue 15)
  *
  * The one timer (gw_call_set_timer()): every state before the SIP
  * side's 2xx ends at no_answer_s from the call's first request, every
@@ -92,6 +96,7 @@ G_BEGIN_DECLS
 #define TAG_XMPP "x" /* the relay's tag of each party (media.h) */
 #define TAG_SIP "s"
 #define IQ_ID_PREFIX "gwj-"
+#define PROPOSE_ID_PREFIX "jm-propose-" /* + sid: our <propose/>'s id */
 
 typedef enum {
     DIR_OUT, /* the XMPP user calls SIP */
@@ -104,6 +109,7 @@ typedef enum {
     OUT_PROCEEDING,
     OUT_MEDIA_OFFER,
     OUT_INVITING,
+    OUT_RINGING,
     OUT_EARLY_ANSWER,
     OUT_EARLY,
     OUT_MEDIA_ANSWER,

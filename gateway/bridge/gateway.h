@@ -37,8 +37,11 @@ typedef struct {
 
 /* A port to the directory of XMPP users' available resources, as presence
  * shows them: best first, (transfer full) array of GwPresResource*
- * (xmpp_directory.h). */
-typedef GPtrArray *(*GwResourcesFunc)(gpointer data, const char *bare);
+ * (xmpp_directory.h). *known (not NULL) says whether the list is
+ * authoritative (gw_pres_bridge_presence_known()): TRUE, an empty list
+ * means she has no client online; FALSE, the gateway may just not know. */
+typedef GPtrArray *(*GwResourcesFunc)(gpointer data, const char *bare,
+                                      gboolean *known);
 
 typedef struct {
     GwBridgeEnv env;

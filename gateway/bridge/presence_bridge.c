@@ -488,6 +488,27 @@ gw_pres_bridge_get_resources(GwPresBridge *b, const char *bare)
     return gw_xmpp_directory_get_resources(b->dir, bare);
 }
 
+/* Her broadcast presence reaches us while she has approved one of our
+ * JIDs (RFC 6121 4.4.2: her server sends each change of every resource,
+ * and an unavailable when the last one leaves); it is current once a
+ * presence of hers came since the link came up (a probe's answer: her
+ * server answers one for a user without resources with an unavailable,
+ * RFC 6121 4.3.2) and no probe or refresh awaits answers. Anything less
+ * and an empty directory only means that we do not know. */
+gboolean
+gw_pres_bridge_presence_known(GwPresBridge *b, const char *bare)
+{
+    GwPresUser *u = gw_pres_user_get(b, bare, FALSE);
+
+    if (b->stopping || !gw_xmpp_link_is_up(b->env->xmpp))
+        return FALSE;
+    if (!gw_pres_auth_granted_elsewhere(b, bare, "")) /* "": any JID */
+        return FALSE;
+    if (u != NULL && u->probe_id != 0)
+        return FALSE;
+    return gw_xmpp_directory_is_current(b->dir, bare);
+}
+
 void
 gw_pres_bridge_get_stats(const GwPresBridge *b, GwPresStats *stats)
 {

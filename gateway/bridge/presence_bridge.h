@@ -55,6 +55,14 @@ GwXmppDirectory *gw_pres_bridge_get_directory(GwPresBridge *bridge);
 GPtrArray *gw_pres_bridge_get_resources(GwPresBridge *bridge,
                                         const char *bare);
 
+/* Does the gateway know her available resources for sure, so that none
+ * means she has no client online: she approved a component JID (her
+ * broadcast presence comes to us) and her presence came since the XMPP
+ * link came up, with no probe or refresh pending. FALSE when it may just
+ * not know (then ask her server: send to her bare JID). */
+gboolean gw_pres_bridge_presence_known(GwPresBridge *bridge,
+                                       const char *bare);
+
 typedef struct {
     guint sip_watchers;  /* A: SIP subscriptions we serve */
     guint xmpp_users;    /* users whose presence we track */

@@ -44,6 +44,9 @@ typedef struct {
     GwPresence *agg;       /* never NULL: offline when no resource */
     gboolean refreshing;   /* resources from before a link outage await
                             * confirmation: the aggregate waits */
+    guint heard_gen;       /* the directory's gen when her broadcast
+                            * presence last came (0: not since it was
+                            * forgotten): see gw_xmpp_directory_is_current */
     char *via; /* the component JID her last available presence came to */
 } XmppUser;
 
@@ -443,6 +446,7 @@ gw_xmpp_directory_broadcast(GwXmppDirectory *d, const char *full,
             caps_forget(d, full);
         return;
     }
+    u->heard_gen = d->gen;
     if (available) {
         g_hash_table_replace(u->resources, g_strdup(full), resource_new(d, p));
         directed_remove(u, full);
@@ -479,6 +483,7 @@ gw_xmpp_directory_forget(GwXmppDirectory *d, const char *bare)
 
     if (u == NULL)
         return;
+    u->heard_gen = 0; /* nothing tells us of her any more */
     g_hash_table_iter_init(&it, u->resources);
     while (g_hash_table_iter_next(&it, &k, NULL))
         caps_forget(d, k);
@@ -526,6 +531,15 @@ gw_xmpp_directory_is_refreshing(GwXmppDirectory *d, const char *bare)
     XmppUser *u = g_hash_table_lookup(d->users, bare);
 
     return u != NULL && u->refreshing;
+}
+
+gboolean
+gw_xmpp_directory_is_current(GwXmppDirectory *d, const char *bare)
+{
+    XmppUser *u = g_hash_table_lookup(d->users, bare);
+
+    return u != NULL && d->gen > 0 && u->heard_gen == d->gen &&
+           !u->refreshing;
 }
 
 const char *

@@ -94,6 +94,13 @@ gboolean gw_xmpp_directory_is_online(GwXmppDirectory *dir, const char *bare);
  * aggregate stays as it was meanwhile)? */
 gboolean gw_xmpp_directory_is_refreshing(GwXmppDirectory *dir,
                                          const char *bare);
+/* Has her broadcast presence (available or unavailable) come since the
+ * XMPP link last came up, with no refresh pending? Then her resources are
+ * what her server says now, not a guess from before an outage or from
+ * before a revocation (gw_xmpp_directory_forget() clears it). Whether her
+ * presence keeps coming takes her authorization: the presence bridge
+ * knows that (gw_pres_bridge_presence_known()). */
+gboolean gw_xmpp_directory_is_current(GwXmppDirectory *dir, const char *bare);
 /* The component JID her last available broadcast presence came to, or
  * NULL (borrowed). */
 const char *gw_xmpp_directory_peek_via(GwXmppDirectory *dir,

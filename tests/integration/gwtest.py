@@ -130,10 +130,16 @@ class Proc:
 
 
 def prosody_config(d, c2s_port, component_port, component, secret,
-                   log_level="info", extra=""):
+                   log_level="info", extra="", modules=(), disabled=()):
     """prosody.cfg.lua for a Prosody in directory d on HOST: plain c2s with
     PLAIN auth, the component, no s2s/TLS, rate limits out of the way.
-    extra: more global lines (before the hosts)."""
+    extra: more global lines (before the hosts); modules: more modules to
+    enable; disabled: more to disable, e.g. "offline", which Prosody 0.12
+    loads by itself (core/modulemanager.lua autoload_modules): without
+    it, a chat message to a user with no available resource bounces with
+    service-unavailable instead of being stored."""
+    more = "".join(f' "{m}";' for m in modules)
+    less = "".join(f' "{m}";' for m in disabled)
     return f"""
 run_as_root = true
 daemonize = false
@@ -154,8 +160,8 @@ authentication = "internal_plain"
 storage = "internal"
 limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
 {extra}
-modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts" }}
-modules_disabled = {{ "s2s"; "tls" }}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts";{more} }}
+modules_disabled = {{ "s2s"; "tls";{less} }}
 VirtualHost "{XMPP_DOMAIN}"
 Component "{component}"
   component_secret = "{secret}"
@@ -163,8 +169,11 @@ Component "{component}"
 
 
 class Prosody:
-    def __init__(self, env, secret=SECRET, component=COMPONENT, users=USERS):
+    def __init__(self, env, secret=SECRET, component=COMPONENT, users=USERS,
+                 modules=(), disabled=()):
         self.env = env
+        self.modules = tuple(modules)
+        self.disabled = tuple(disabled)
         self.dir = env.subdir("prosody")
         self.c2s = free_port()
         self.component_port = free_port()
@@ -183,7 +192,9 @@ class Prosody:
         d = self.dir
         with open(self.cfg, "w") as f:
             f.write(prosody_config(d, self.c2s, self.component_port,
-                                   self.component, self.secret))
+                                   self.component, self.secret,
+                                   modules=self.modules,
+                                   disabled=self.disabled))
         os.makedirs(os.path.join(d, "data"), exist_ok=True)
         os.makedirs(os.path.join(d, "certs"), exist_ok=True)
 
@@ -776,6 +787,8 @@ class GatewayTestCase(unittest.TestCase):
     """Starts Prosody and a gateway once per class."""
 
     gateway_overrides = {}
+    prosody_modules = ()   # more Prosody modules (prosody_config())
+    prosody_disabled = ()  # Prosody modules to disable
 
     @classmethod
     def setUpClass(cls):
@@ -783,7 +796,8 @@ class GatewayTestCase(unittest.TestCase):
             raise unittest.SkipTest("gateway binary not built: "
                                     + gateway_binary())
         cls.env = Env(cls.__name__)
-        cls.env.prosody = Prosody(cls.env).start()
+        cls.env.prosody = Prosody(cls.env, modules=cls.prosody_modules,
+                                  disabled=cls.prosody_disabled).start()
         cls.sip_port = free_port(udp_too=True)
         cls.gw = Gateway(cls.env, default_gateway_config(
             cls.env, cls.env.prosody, cls.sip_port,
