@@ -160,7 +160,7 @@ authentication = "internal_plain"
 storage = "internal"
 limits = {{ c2s = {{ rate = "100mb/s" }}, component = {{ rate = "100mb/s" }} }}
 {extra}
-modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix"; "receipts";{more} }}
+modules_enabled = {{ "roster"; "saslauth"; "disco"; "ping"; "presence"; "posix";{more} }}
 modules_disabled = {{ "s2s"; "tls";{less} }}
 VirtualHost "{XMPP_DOMAIN}"
 Component "{component}"
