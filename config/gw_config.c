@@ -179,6 +179,8 @@ static const KeyDef keys[] = {
       "established calls are hung up after this long (0: no limit)" },
     { "calls", "no_answer_s", K_UINT, "60", 5, 600, FALSE, TRUE, FALSE, OFF(calls.no_answer_s),
       "unanswered calls give up after this long (SIP 480 / Jingle timeout)" },
+    { "calls", "ring_offline", K_BOOL, "false", 0, 0, FALSE, TRUE, FALSE, OFF(calls.ring_offline),
+      "send the JMI propose even when her presence says no client is online (her server stores it; for clients woken by push); otherwise 480 at once" },
     { "calls", "early_media", K_BOOL, "true", 0, 0, FALSE, TRUE, FALSE, OFF(calls.early_media),
       "on 183 with SDP, accept the Jingle session early so ringback and announcements are heard" },
     { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, FALSE, FALSE, -1,

@@ -131,6 +131,7 @@ typedef struct {
         guint max_duration_s; /* 0: no limit */
         guint no_answer_s;
         gboolean early_media;
+        gboolean ring_offline; /* propose even when she is known offline */
         char *dtmf; /* "rfc4733" or "info" */
         guint dtmf_timeout_ms;
         guint max_contents;

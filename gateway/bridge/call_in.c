@@ -322,7 +322,7 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
     jsdp_session_drop_sources(s);
     c->xmpp_session = s;
     direct = choose_direct(c, &why, &nobody);
-    if (nobody) {
+    if (nobody && !gw_call_config(c->b)->calls.ring_offline) {
         /* issue 15: a propose would ring nobody for no_answer_s (or be
          * stored for a device that can no longer answer): 480 at once,
          * before any 180 */

@@ -233,6 +233,34 @@ class RingOfflineStorage(RingBase):
         carol.wait(jmi("retract", sid), what="stored retract")
 
 
+class RingOffline(RingOfflineStorage):
+    """[calls] ring_offline = true: the propose goes out even when her
+    presence says she has no client online, for her server to store (a
+    client that a push notification wakes)."""
+
+    @classmethod
+    def extra_config(cls):
+        return dict(super().extra_config(), calls__ring_offline="true")
+
+    def test_15_21_ring_offline_rings_until_no_answer(self):
+        """15.21 bob shares his presence, then goes offline; with
+        ring_offline the propose is stored and the call rings until
+        no_answer_s (480), where 15.12 gets 480 at once"""
+        bob = self.callee("bob", "r1521", JINGLE_AUDIO + [NS_JMI])
+        self.gw.proc.wait_log(re.escape(f"presence of {bob.bare} is now "), 5)
+        bob.close()
+        self.gw.proc.wait_log(re.escape(f"presence of {bob.bare} is now "
+                                        "offline"), 5)
+        took = self.call_user("bob", 480)
+        self.assertGreater(took, NO_ANSWER_S - 0.5, f"480 after {took:.1f} s")
+        self.assertNotIn("has no client online", self.gw.log())
+        sid = self.sid_of(r"call (\S+) not answered in time")
+        self.wait_no_calls()
+        bob = gwtest.XmppClient(self.env, "bob", resource="r1521b").connect()
+        self.addCleanup(bob.close)
+        bob.wait(jmi("propose", sid), what="stored propose")
+
+
 del CallsBase, RingBase  # only the concrete classes run
 
 if __name__ == "__main__":
