@@ -22,12 +22,11 @@ import re
 import socket
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 import test_calls  # noqa: E402
-from gwtest import COMPONENT, HOST, free_port  # noqa: E402
+from gwtest import HOST, free_port  # noqa: E402
 from test_calls import (JINGLE_AUDIO, NS_J, NS_JMI, RINGING,  # noqa: E402
                         CallsBase, is_jingle, jmi, uac_call, uas_call)
 from test_ops import http_get, metric  # noqa: E402
