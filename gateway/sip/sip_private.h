@@ -238,10 +238,14 @@ nta_outgoing_t *sip_tcreate(GwSipUa *ua, nta_response_f *callback,
                             const char *route, tag_type_t tag,
                             tag_value_t value, ...);
 /* The final answer to a request we sent: its status and phrase (the
- * peer's, else the standard one), the transaction let go. FALSE for a
+ * peer's, else the standard one; valid, as `sip` is, until the caller
+ * returns to the loop), the transaction let go. FALSE for a
  * provisional one (the transaction stays). */
 gboolean sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
                       const char **phrase);
+/* Destroys the transactions sip_final_of() let go (it defers that to the
+ * loop: their response stays readable until the callback returns). */
+void sip_finished_destroy_all(void);
 /* The answer to a 401/407 with [sip] credentials, for `method` to `uri`;
  * NULL when there is none to give (logged). Zero it before g_free(). */
 char *sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,

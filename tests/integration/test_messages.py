@@ -725,6 +725,98 @@ class Backpressure(gwtest.GatewayTestCase):
             alice.close()
 
 
+class TcpSipSide(threading.Thread):
+    """A SIP side over TCP that answers every MESSAGE at once with
+    `200 <phrase>` (framing by Content-Length)."""
+
+    def __init__(self, port, phrase):
+        super().__init__(daemon=True)
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind((HOST, port))
+        self.lsock.listen(4)
+        self.lsock.settimeout(0.2)
+        self.phrase = phrase
+        self.answered = 0
+        self.stop = False
+
+    def run(self):
+        conns, bufs = [], {}
+        while not self.stop:
+            try:
+                c, _ = self.lsock.accept()
+                conns.append(c)
+                bufs[c] = b""
+            except socket.timeout:
+                pass
+            for c in list(conns):
+                c.settimeout(0.01)
+                try:
+                    data = c.recv(65536)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    conns.remove(c)
+                    continue
+                bufs[c] += data
+                self.answer_whole(c, bufs)
+        for c in conns:
+            c.close()
+        self.lsock.close()
+
+    def answer_whole(self, c, bufs):
+        while b"\r\n\r\n" in bufs[c]:
+            head, rest = bufs[c].split(b"\r\n\r\n", 1)
+            text = head.decode("utf-8", "replace")
+            n = int(gwtest.header(text, "Content-Length") or 0)
+            if len(rest) < n:
+                return
+            bufs[c] = rest[n:]
+            lines = [f"{k}: {gwtest.header(text, k)}"
+                     for k in ("Via", "From", "To", "Call-ID", "CSeq")]
+            lines[2] += ";tag=tcp"
+            c.sendall((f"SIP/2.0 200 {self.phrase}\r\n" + "\r\n".join(lines)
+                       + "\r\nContent-Length: 0\r\n\r\n").encode())
+            self.answered += 1
+
+
+class OverTcp(gwtest.GatewayTestCase):
+    """19.2: MESSAGEs answered at once over TCP. nta frees a transaction
+    and its response together over TCP (no timer K): the gateway read the
+    reason phrase after that and crashed at 8,000 messages/s."""
+    TCP_PORT = free_port()
+    gateway_overrides = {
+        "sip__outbound_proxy": f"sip:{HOST}:{TCP_PORT};transport=tcp"}
+
+    def test_19_02_answers_over_tcp_read_safely(self):
+        """19.2 300 messages to a TCP SIP side answering '200 Fine by me'
+        at once: 300 receipts (under ASan: no use after free)"""
+        side = TcpSipSide(self.TCP_PORT, "Fine by me")
+        side.start()
+        alice = gwtest.XmppClient(self.env, "alice", resource="tcp").connect()
+        try:
+            ids = {alice.send_message(f"1001@{COMPONENT}", "t%03d" % i,
+                                      receipt=True) for i in range(300)}
+            got, end = set(), time.monotonic() + 30
+            while got != ids and time.monotonic() < end:
+                s = alice.wait(timeout=max(0.1, end - time.monotonic()),
+                               what="receipts")
+                self.assertNotEqual(s.get("type"), "error",
+                                    gwtest.ET.tostring(s, "unicode"))
+                r = s.find(f"{{{NS_RECEIPTS}}}received")
+                if r is not None:
+                    got.add(r.get("id"))
+            self.assertEqual(got, ids)
+            self.assertEqual(side.answered, 300)
+            self.assertTrue(self.gw.proc.alive())
+        finally:
+            side.stop = True
+            side.join(5)
+            alice.close()
+
+
 class NoOfflineStorage(gwtest.GatewayTestCase):
     """Prosody without offline storage. Prosody loads mod_offline unless
     it is disabled, and then stores a message to a user with no available
