@@ -143,7 +143,9 @@ class Bench:
 
     # ---- Prosody -------------------------------------------------------
 
-    def start_prosody(self):
+    def start_prosody(self, components=None):
+        """One Prosody for the bench; components: more {domain: secret}
+        beside the gateway's (bench_peer.py adds Kamailio's)."""
         d = os.path.join(self.root, "prosody")
         os.makedirs(os.path.join(d, "data"), exist_ok=True)
         os.makedirs(os.path.join(d, "certs"), exist_ok=True)
@@ -153,7 +155,8 @@ class Bench:
         with open(cfg, "w") as f:
             f.write(L.prosody_config(d, self.c2s_port, self.comp_port,
                                      COMPONENT, SECRET, log_level="warn",
-                                     extra=self.args.prosody_extra))
+                                     extra=self.args.prosody_extra) +
+                    L.prosody_components(components or {}))
         subprocess.run(["prosodyctl", "--config", cfg, "register", "alice",
                         XMPP_DOMAIN, ALICE_PW], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
