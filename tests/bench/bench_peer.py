@@ -247,8 +247,11 @@ class PeerBench:
                     uas_end.append(time.monotonic())
                 threading.Thread(target=watch_uas, daemon=True).start()
             if direction == "sip2xmpp":
+                # open loop: no cap on MESSAGEs awaiting their 200 (-l),
+                # so a peer that answers late is not offered less
                 uac = b.sipp("uac", "bench_msg_uac.xml", uac_port, count,
-                             ["-r", str(rate), "-rp", "1000", "-l", "2000"],
+                             ["-r", str(rate), "-rp", "1000",
+                              "-l", str(count)],
                              remote="%s:%d" % (HOST, sip_port),
                              timeout=limit)
                 procs.append(uac)
