@@ -83,7 +83,8 @@ class Kamailio:
     """Kamailio with kamailio-xmpp.cfg in the foreground (-DD -E), its own
     process group; stopped by signalling that group only."""
 
-    def __init__(self, bench, so, xmpp_port, sip_port, uas_port, shm_mib):
+    def __init__(self, bench, so, xmpp_port, sip_port, uas_port, shm_mib,
+                 transport="udp"):
         self.b = bench
         self.sip_port = sip_port
         d = os.path.join(bench.root, "kam%03d" % (bench.n + 1))
@@ -97,8 +98,12 @@ class Kamailio:
                 "-A", 'XMPP_DOMAIN="%s"' % KAM_DOMAIN,
                 "-A", "XMPP_PORT=%d" % xmpp_port,
                 "-A", 'XMPP_SECRET="%s"' % KAM_SECRET,
-                "-A", 'OUTBOUND="sip:%s:%d"' % (HOST, uas_port),
+                "-A", 'OUTBOUND="sip:%s:%d%s"' % (
+                    HOST, uas_port,
+                    ";transport=tcp" if transport == "tcp" else ""),
                 "-A", 'GWMAP="%s"' % gwmap]
+        if transport == "tcp":
+            argv += ["-l", "tcp:%s:%d" % (HOST, sip_port)]
         self.proc = bench.start("kamailio", argv, workdir=d)
         self.pid = self.proc.pid
 
@@ -198,20 +203,27 @@ class PeerBench:
         kam = None
         try:
             if direction == "xmpp2sip":
-                uas = b.sipp("uas", "bench_msg_uas.xml", uas_port, count, [],
-                             timeout=limit)
+                delay = self.args.uas_delay_ms
+                # -trace_counts: MESSAGEs received again before answered
+                uas = b.sipp("uas", "bench_msg_uas_slow.xml" if delay else
+                             "bench_msg_uas.xml", uas_port, count,
+                             ["-trace_counts"] +
+                             (["-d", str(delay)] if delay else []),
+                             timeout=limit, transport=self.args.sip_transport)
                 procs.append(uas)
                 time.sleep(0.1)
             before = L.tcp_established_to(b.comp_port)
             if peer == "gateway":
-                gw = b.start_gateway(b.comp_port, sip_port, uas_port)
+                gw = b.start_gateway(b.comp_port, sip_port, uas_port,
+                                     transport=self.args.sip_transport)
                 procs.append(gw)
                 b.wait_gateway_up(gw)
                 cpu_of = gw.cpu_total
                 domain = COMPONENT
             else:
                 kam = Kamailio(b, self.kam_so, b.comp_port, sip_port,
-                               uas_port, self.args.kam_shm)
+                               uas_port, self.args.kam_shm,
+                               self.args.sip_transport)
                 kam.wait_up(b.comp_port, before)
                 cpu_of = kam.cpu_total
                 domain = KAM_DOMAIN
@@ -285,7 +297,8 @@ class PeerBench:
             # the UAS, the peer's retransmissions of MESSAGEs already
             # answered, which SIPp counts as dead-call messages
             res["retrans"] = st.get("Retransmissions", 0) + (
-                st.get("DeadCallMsgs", 0) if direction == "xmpp2sip" else 0)
+                st.get("DeadCallMsgs", 0) + uas_retrans(sipp_proc.dir)
+                if direction == "xmpp2sip" else 0)
             if direction == "xmpp2sip":
                 done = st.get("SuccessfulCall", 0)
                 res["bounced"] = r.get("failed", 0)
@@ -358,6 +371,23 @@ class PeerBench:
         self.b.close()
 
 
+def uas_retrans(d):
+    """MESSAGEs the SIPp UAS received again before it answered them (the
+    last line of its -trace_counts CSV)."""
+    for name in os.listdir(d):
+        if not name.endswith("_counts.csv"):
+            continue
+        with open(os.path.join(d, name)) as f:
+            lines = [x for x in f.read().splitlines() if x.strip()]
+        if len(lines) >= 2:
+            row = dict(zip(lines[0].split(";"), lines[-1].split(";")))
+            try:
+                return int(row.get("0_MESSAGE_Retrans", "0") or 0)
+            except ValueError:
+                return 0
+    return 0
+
+
 def describe(r):
     if "error" in r:
         return "%-8s %6d/s: did not run" % (r["peer"], r["offered"])
@@ -396,13 +426,19 @@ def report(pb, args):
     if pb.no_kam_reason:
         add("Kamailio not run: %s. The gateway's figures alone, no ratio." %
             pb.no_kam_reason)
+    if args.sip_transport != "udp":
+        add("XMPP->SIP: the peers send to the SIPp UAS over %s" %
+            args.sip_transport.upper())
+    if args.uas_delay_ms:
+        add("XMPP->SIP: the SIPp UAS answers each MESSAGE after %d ms (a "
+            "slow far side)" % args.uas_delay_ms)
     add("gateway: [sip] listen (one address), log level default, %s; "
         "Kamailio 5.6 xmpp (fixed copy), children=4, -m %d -M 16" % (
             os.path.basename(os.path.abspath(args.build)), args.kam_shm))
     add("CPU us per delivered message; lost = not delivered within %g s "
         "after the last send; RSS: gateway VmHWM, Kamailio largest "
         "VmHWM / summed Pss; SIPp retrans: the UAC's own (SIP->XMPP), the "
-        "peer's repeated MESSAGEs at the UAS (XMPP->SIP)" % args.drain)
+        "peer's MESSAGEs received again at the UAS (XMPP->SIP)" % args.drain)
     add("")
     add("| direction | offered/s | peer | delivered | lost | achieved/s | "
         "CPU us/msg | Prosody us/msg | gw/Kam | peak RSS MiB | SIPp "
@@ -460,6 +496,13 @@ def main():
     ap.add_argument("--kam-shm", type=int, default=1024,
                     help="Kamailio's shared memory, MiB (default 1024; "
                     "256 runs out from ~29,000 transactions within 5 s)")
+    ap.add_argument("--uas-delay-ms", type=int, default=0,
+                    help="XMPP->SIP: the SIPp UAS answers each MESSAGE "
+                    "after this many ms (a slow far side; above T1, 500 "
+                    "ms, the peers retransmit)")
+    ap.add_argument("--sip-transport", choices=("udp", "tcp"),
+                    default="udp", help="XMPP->SIP: the transport from the "
+                    "peer to the SIPp UAS (TCP: no retransmissions)")
     ap.add_argument("--no-kamailio", action="store_true",
                     help="the gateway alone")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
