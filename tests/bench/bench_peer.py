@@ -32,7 +32,7 @@ prints the gateway's figures alone.
 Everything runs on 127.0.0.1 on ports picked free; every process is started
 here and stopped by its PID (Kamailio: its process group); every load is
 bounded in count and time; the whole bench stops starting steps after
---budget seconds (default 540; bench_peer.sh kills it at 600).
+--budget seconds (default 480; bench_peer.sh kills it at 600).
 
 Usage: tests/bench/bench_peer.sh [--quick] [--rates 2000,4000] ...
        /usr/bin/python3 tests/bench/bench_peer.py --build DIR [options]
@@ -488,7 +488,7 @@ def main():
                     help="2 s steps at 2000,8000,16000/s (<= 2 min)")
     ap.add_argument("--budget", type=float, default=None,
                     help="seconds after which no new step starts "
-                    "(default 540, --quick 100)")
+                    "(default 480, --quick 100)")
     # tm keeps each transaction 5 s after its final answer (wait timer),
     # ~9 KiB of shared memory each here: at 16,000/s that is ~700 MiB;
     # with -m 256 Kamailio refuses requests from ~29,000 transactions on
@@ -517,7 +517,7 @@ def main():
     args.drain = args.drain if args.drain is not None else (
         6.0 if args.quick else 12.0)
     args.budget = args.budget if args.budget is not None else (
-        100.0 if args.quick else 540.0)
+        100.0 if args.quick else 480.0)
     args.directions = [d for d in args.only.split(",") if d in DIRS]
     args.prosody_extra = ""  # what Bench reads
     pb = PeerBench(args)
