@@ -348,6 +348,8 @@ class PeerBench:
             log("%s, steps of %g s" % (DIRS[direction], self.args.secs))
             for rate in rates:
                 pair = {}
+                # listed at once: an interrupted bench reports what it has
+                self.rows.append((direction, rate, pair))
                 for peer in ("gateway", "kamailio"):
                     if peer == "kamailio" and self.kam_so is None:
                         continue
@@ -365,7 +367,6 @@ class PeerBench:
                                "offered": rate, "error": str(e)[:300]}
                     pair[peer] = res
                     log("  " + describe(res))
-                self.rows.append((direction, rate, pair))
 
     def close(self):
         self.b.close()
@@ -445,6 +446,8 @@ def report(pb, args):
         "retrans | others |")
     add("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for direction, rate, pair in pb.rows:
+        if not pair:
+            continue
         gw, kam = pair.get("gateway"), pair.get("kamailio")
         ratio = None
         if gw and kam and gw.get("us_peer") and kam.get("us_peer"):
