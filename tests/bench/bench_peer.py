@@ -286,9 +286,11 @@ class PeerBench:
             if peer == "gateway":
                 res["hwm_kib"] = hwm_kib(gw.pid)
                 res["alive"] = gw.alive()
+                res["exit"] = gw.status
             else:
                 res["hwm_kib"], res["pss_kib"] = kam.memory()
                 res["alive"] = kam.proc.alive()
+                res["exit"] = kam.proc.status
             load.wait(5)
             if sipp_proc.alive():
                 sipp_proc.stop()
@@ -392,7 +394,8 @@ def uas_retrans(d):
 def describe(r):
     if "error" in r:
         return "%-8s %6d/s: did not run" % (r["peer"], r["offered"])
-    mem = "HWM %.1f MiB" % ((r.get("hwm_kib") or 0) / 1024)
+    mem = "HWM %s MiB" % fmt(r.get("hwm_kib") and r["hwm_kib"] / 1024,
+                             "%.1f")
     if r.get("pss_kib") is not None:
         mem += " (largest process), Pss %.0f MiB (all)" % (
             r["pss_kib"] / 1024)
@@ -405,7 +408,8 @@ def describe(r):
                 fmt(r["us_peer"], "%.0f"), fmt(r["us_prosody"], "%.0f"),
                 r["prosody_share"] * 100, mem, r["retrans"], r["udp_drops"],
                 r["others_cores"] * 100,
-                "" if r["alive"] else "; the peer died") +
+                "" if r["alive"] else "; the peer died (exit status %s, "
+                "negative: the signal)" % r.get("exit")) +
             ("; %d shared-memory errors" % r["shm_errors"]
              if r.get("shm_errors") else ""))
 
@@ -459,9 +463,12 @@ def report(pb, args):
                 add("| %s | %d | %s | did not run | | | | | | | | |" % (
                     DIRS[direction], rate, name))
                 continue
-            mem = "%.1f" % ((r.get("hwm_kib") or 0) / 1024)
+            mem = "%.1f" % (r["hwm_kib"] / 1024) if r.get("hwm_kib") \
+                else "n/a"
             if r.get("pss_kib") is not None:
                 mem += " / %.0f" % (r["pss_kib"] / 1024)
+            if not r["alive"]:
+                mem += " (the peer died)"
             if r.get("shm_errors"):
                 mem += " (shm full: %d errors)" % r["shm_errors"]
             add("| %s | %d | %s | %d%s | %d | %.0f | %s | %s | %s | %s | %d "
