@@ -7,12 +7,14 @@ kam.localhost (Kamailio 5.6 with its xmpp module in component mode,
 tests/bench/kamailio-xmpp.cfg). For each direction and each offered rate R,
 a step on the gateway, then the same step on Kamailio, then the next rate:
   SIP->XMPP: a SIPp UAC sends R MESSAGEs/s for the step's seconds to the
-             peer's SIP port; c2sload (tests/bench/c2sload.c), logged in as
+             peer's SIP port, open loop (no cap on MESSAGEs awaiting their
+             200); c2sload (tests/bench/c2sload.c), logged in as
              alice@localhost, counts what Prosody delivers.
   XMPP->SIP: c2sload sends R <message>s/s (no receipt requests: one stanza
              per message, as Kamailio's module is measured) to
              1001@<peer's domain>; a SIPp UAS answers each MESSAGE 200 and
-             counts them.
+             counts them (--uas-delay-ms: after a delay, a slow far side;
+             --sip-transport tcp: the peers send to it over TCP).
 Each step starts a fresh peer (its peak RSS is the step's), waits for its
 component link, then offers the load; deliveries are awaited at most
 --drain seconds after the last send. Per step: offered rate, delivered,
