@@ -498,3 +498,63 @@ def sipp_rtts(d):
                     except ValueError:
                         pass
     return out
+
+
+def prosody_components(components):
+    """More Component sections for prosody_config()'s text (it ends with
+    the gateway's): {domain: secret}."""
+    return "".join('Component "%s"\n  component_secret = "%s"\n' % (d, s)
+                   for d, s in components.items())
+
+
+def group_pids(pgid):
+    """The live processes of a process group (a child started with
+    start_new_session=True and what it forked): [pid]."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                rest = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # rest[0] state, rest[1] ppid, rest[2] pgrp; zombies hold no CPU
+        if len(rest) > 2 and rest[2] == str(pgid) and rest[0] != "Z":
+            out.append(int(name))
+    return sorted(out)
+
+
+def group_cpu_s(pgid):
+    """CPU time of all processes (all threads) of a process group,
+    seconds (schedstat, ns precision)."""
+    return sum(proc_sched_s(p) or 0.0 for p in group_pids(pgid))
+
+
+def pss_kib(pid):
+    """Proportional set size (shared pages split among their users):
+    summed over processes, the memory they hold together."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def tcp_established_to(port):
+    """Established TCP connections on 127.0.0.1 whose remote port is
+    `port` (the client side of a connection to a local server)."""
+    n = 0
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for line in f:
+                cols = line.split()
+                if cols[3] == "01" and int(cols[2].split(":")[1], 16) == port:
+                    n += 1
+    except (OSError, ValueError, IndexError, StopIteration):
+        pass
+    return n
