@@ -261,59 +261,9 @@ sip_metric_method(sip_method_t method)
     }
 }
 
-/* Finished client transactions are destroyed after the callback that
- * read their final response returns: the response (`sip`, its reason
- * phrase, its body) lives in the transaction, and over a reliable
- * transport nta frees the two at once (no timer K), so a callback that
- * went on reading them read freed memory (a crash at 8,000 MESSAGEs/s
- * over TCP). Rebound to a callback that ignores what nta may still pass,
- * then destroyed from the loop, before any timer of ours runs. */
-static GPtrArray *finished; /* of nta_outgoing_t*, to destroy */
-static guint finished_idle;
-
-static int
-ignore_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
-                sip_t const *sip)
-{
-    (void)magic, (void)orq, (void)sip;
-    return 0;
-}
-
-void
-sip_finished_destroy_all(void)
-{
-    g_clear_handle_id(&finished_idle, g_source_remove);
-    if (finished == NULL)
-        return;
-    for (guint i = 0; i < finished->len; i++)
-        nta_outgoing_destroy(g_ptr_array_index(finished, i));
-    g_ptr_array_set_size(finished, 0);
-}
-
-static gboolean
-destroy_finished(gpointer data)
-{
-    (void)data;
-    finished_idle = 0;
-    sip_finished_destroy_all();
-    return G_SOURCE_REMOVE;
-}
-
-static void
-destroy_later(nta_outgoing_t *orq)
-{
-    if (finished == NULL)
-        finished = g_ptr_array_new();
-    nta_outgoing_bind(orq, ignore_response, NULL);
-    g_ptr_array_add(finished, orq);
-    if (finished_idle == 0)
-        finished_idle = g_idle_add_full(G_PRIORITY_HIGH, destroy_finished,
-                                        NULL, NULL);
-}
-
 gboolean
 sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
-             const char **phrase)
+             const char **phrase, nta_outgoing_t **done)
 {
     gboolean internal = sip == NULL || (sip->sip_flags & SIP_NTA_MADE_IT);
 
@@ -328,7 +278,7 @@ sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
     gw_metrics.sip_outcome[sip_metric_method(nta_outgoing_method(orq))]
                           [internal && *status == 408 ? GW_SIP_CLASS_N - 1
                                                       : gw_metrics_sip_class(*status)]++;
-    destroy_later(orq);
+    *done = orq; /* destroyed when the caller returns (SipDoneOrq) */
     return TRUE;
 }
 
@@ -793,7 +743,6 @@ gw_sip_ua_free(GwSipUa *self)
         sip_call_free_all(self);
         sip_message_fini(self);
     }
-    sip_finished_destroy_all();
     if (self->leg != NULL)
         nta_leg_destroy(self->leg);
     if (self->agent != NULL)

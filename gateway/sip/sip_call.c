@@ -331,8 +331,9 @@ on_invite_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     gboolean internal = sip == NULL || (sip->sip_flags & SIP_NTA_MADE_IT);
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase)) {
+    if (!sip_final_of(orq, sip, &status, &phrase, &done)) {
         g_autofree char *sdp = NULL;
         const GwSipCallFuncs *f = funcs_of(c);
 
@@ -675,8 +676,9 @@ on_bye_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     GwSipCall *c = (GwSipCall *)magic;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     c->bye = NULL;
     g_debug("call %s: BYE answered %d %s", c->leg.call_id, status, phrase);
@@ -710,8 +712,9 @@ on_info_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     GwSipInfoFunc func = c->info_func;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     c->info = NULL;
     c->info_func = NULL;

@@ -279,8 +279,9 @@ on_message_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     gboolean internal = sip == NULL || (sip->sip_flags & SIP_NTA_MADE_IT);
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     o->orq = NULL;
     if (status == 503 && internal && o->over_tcp && !o->tcp_refused) {

@@ -104,8 +104,9 @@ on_publish_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     GwSipPublication *p = (GwSipPublication *)magic;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     p->orq = NULL;
     if ((status == 401 || status == 407) && !p->auth_tried && sip != NULL) {

@@ -142,8 +142,9 @@ on_register_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     const GwConfig *cfg = r->ua->config;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     r->orq = NULL;
     if ((status == 401 || status == 407) && !r->auth_tried && sip != NULL) {

@@ -216,9 +216,10 @@ on_notify_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     GwSipDialog *d = (GwSipDialog *)magic;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
     PendingNotify *p;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     d->orq = NULL;
     if (status >= 300) {
@@ -348,9 +349,10 @@ on_subscribe_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     GwSipDialog *d = (GwSipDialog *)magic;
     int status;
     const char *phrase;
+    g_autoptr(SipDoneOrq) done = NULL;
     guint granted;
 
-    if (!sip_final_of(orq, sip, &status, &phrase))
+    if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     d->orq = NULL;
     if ((status == 401 || status == 407) && !d->auth_tried && sip != NULL &&
