@@ -76,4 +76,8 @@ guint gw_account_store_count(GwAccountStore *store);
 gboolean gw_account_key_load(const char *path,
                              guint8 key[GW_ACCOUNT_KEY_LEN], GError **error);
 
+/* Cryptographically random bytes (nonces, Contact tokens); FALSE when
+ * the system has none to give. */
+gboolean gw_account_random_bytes(guint8 *buf, gsize len);
+
 G_END_DECLS

@@ -334,6 +334,13 @@ gw_sip_registration_is_registered(const GwSipRegistration *r)
            (r->state == REG_REGISTERING && r->refresh);
 }
 
+gboolean
+gw_sip_registration_is_active(const GwSipRegistration *r)
+{
+    return r->state == REG_REGISTERING || r->state == REG_REGISTERED ||
+           r->state == REG_WAITING;
+}
+
 const char *
 gw_sip_registration_get_state(const GwSipRegistration *r)
 {

@@ -278,6 +278,9 @@ void gw_sip_registration_start(GwSipRegistration *reg);
 gboolean gw_sip_registration_stop(GwSipRegistration *reg);
 /* Registered (a binding the registrar confirmed and we refresh)? */
 gboolean gw_sip_registration_is_registered(const GwSipRegistration *reg);
+/* Registering, registered, or waiting to try again (not idle, stopping,
+ * refused or given up)? */
+gboolean gw_sip_registration_is_active(const GwSipRegistration *reg);
 /* Its state's name, for status lines ("registered", "refused" ...). */
 const char *gw_sip_registration_get_state(const GwSipRegistration *reg);
 /* Lets go at once: what is outstanding is abandoned, no more events. */
