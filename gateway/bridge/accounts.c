@@ -306,37 +306,39 @@ begin(GwAccounts *a, Account *acc)
     gw_sip_registration_start(acc->reg);
 }
 
-/* Starts up to a tick's share of the queue; TRUE when some are left. */
-static gboolean
+/* Starts up to a tick's share of the queue; how many it started. */
+static guint
 drain(GwAccounts *a)
 {
     double rate = a->env->config->accounts.register_rate;
-    guint n = rate >= 10 ? (guint)(rate / 10 + 0.5) : 1;
+    guint n = rate >= 10 ? (guint)(rate / 10 + 0.5) : 1, started = 0;
     Account *acc;
 
-    while (n > 0 && (acc = g_queue_pop_head(&a->queue)) != NULL) {
+    while (started < n && (acc = g_queue_pop_head(&a->queue)) != NULL) {
         acc->queued = FALSE;
         if (wanted(a, acc) &&
             (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))) {
             begin(a, acc);
-            n--;
+            started++;
         }
     }
-    return !g_queue_is_empty(&a->queue);
+    return started;
 }
 
+/* The timer runs while the queue has some, and one tick after the last
+ * start: what is queued right after a start waits its turn too. */
 static gboolean
 pace_tick(gpointer data)
 {
     GwAccounts *a = data;
 
-    if (drain(a))
+    if (drain(a) > 0 || !g_queue_is_empty(&a->queue))
         return G_SOURCE_CONTINUE;
     a->pace_id = 0;
     return G_SOURCE_REMOVE;
 }
 
-/* Queued for a paced start: at once when nothing waits, else behind the
+/* Queued for a paced start: at once when the pace allows, else behind the
  * others (rate >= 10: a tenth of it each 100 ms; slower: one per 1/rate). */
 static void
 enqueue(GwAccounts *a, Account *acc)
@@ -347,9 +349,11 @@ enqueue(GwAccounts *a, Account *acc)
         return;
     acc->queued = TRUE;
     g_queue_push_tail(&a->queue, acc);
-    if (a->pace_id == 0 && drain(a))
+    if (a->pace_id == 0) {
+        drain(a);
         a->pace_id = g_timeout_add(rate >= 10 ? 100 : (guint)(1000 / rate),
                                    pace_tick, a);
+    }
 }
 
 static void

@@ -27,6 +27,15 @@ is logged, so that REGISTERs can be counted.
   component, is probed at link up).
 - 17.9 register_when = online: her last resource going offline
   un-REGISTERs; coming back registers again.
+- 17.10 [accounts] realm set: only HA1 is stored (the database holds the
+  HA1 and no password), and Kamailio accepts the digest made from it.
+- 17.11 register_when = always and register_rate = 2: after a restart both
+  accounts register without any presence, their REGISTERs started at
+  least 0.4 s apart (paced), never both at once.
+- 17.12 a challenge for another realm than [accounts] realm cannot be
+  answered from an HA1: refused, and she is told why, once.
+- 17.13 a key_file that others may read: the gateway refuses to start,
+  naming the file.
 """
 
 import hashlib
@@ -312,6 +321,142 @@ class Accounts(unittest.TestCase):
         self.alice.send_raw("<presence/>")
         wait_for(lambda: self.binding("2001"), 10, 0.2,
                  "2001 bound again when she is back")
+
+
+class AccountsHa1(unittest.TestCase):
+    """17.10-17.12: passwords kept as HA1 ([accounts] realm), accounts
+    registered always, paced."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        cls.env = gwtest.Env(cls.__name__)
+        try:
+            env = cls.env
+            env.prosody = gwtest.Prosody(env).start()
+            cls.kam = Registrar(env).start()
+            cls.db = os.path.join(env.root, "accounts.sqlite")
+            cls.cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                accounts__enabled="true",
+                accounts__registrar=f"sip:{HOST}:{cls.kam.port}",
+                accounts__realm=PBX_DOMAIN,
+                accounts__database=cls.db,
+                accounts__allow=XMPP_DOMAIN,
+                accounts__register_when="always",
+                accounts__register_rate=2)
+            cls.gw = gwtest.Gateway(env, cls.cfg).start()
+            cls.alice = gwtest.XmppClient(env, "alice").connect()
+            cls.bob = gwtest.XmppClient(env, "bob").connect()
+        except BaseException:
+            cls.env.close(keep=True)
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
+        cls.env.close(keep=rc != 0)
+        if rc != 0:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+    binding = Accounts.binding
+
+    def test_17_10_ha1(self):
+        r = register(self.alice, "2001", PASSWORD)
+        self.assertEqual(r.get("type"), "result")
+        r = register(self.bob, "2002", SUBSCRIBERS["2002"])
+        self.assertEqual(r.get("type"), "result")
+        wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
+                 0.2, "2001 and 2002 bound")
+        ha1 = hashlib.md5(f"2001:{PBX_DOMAIN}:{PASSWORD}".encode()).hexdigest()
+        out = subprocess.run(["sqlite3", self.db, "SELECT secret_kind, "
+                              "CAST(secret AS TEXT), realm FROM accounts "
+                              "WHERE username = '2001'"],
+                             capture_output=True, text=True).stdout.strip()
+        self.assertEqual(out, f"2|{ha1}|{PBX_DOMAIN}")
+        for suffix in ("", "-wal"):
+            if os.path.exists(self.db + suffix):
+                with open(self.db + suffix, "rb") as f:
+                    self.assertNotIn(PASSWORD.encode(), f.read())
+        self.assertNotIn(PASSWORD, self.gw.log())
+
+    def test_17_11_always_paced_after_restart(self):
+        wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
+                 0.2, "2001 and 2002 bound")
+        self.assertEqual(self.gw.stop(), 0)
+        for c in (self.alice, self.bob):
+            c.send_raw("<presence type='unavailable'/>")
+        type(self).gw = gwtest.Gateway(self.env, self.cfg, name="gateway2")
+        self.gw.start()
+        wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
+                 0.2, "2001 and 2002 bound again, nobody online")
+        starts = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
+                            r"registration of sip:200[12]@\S+: idle -> "
+                            r"registering: start", self.gw.log())
+        self.assertEqual(len(starts), 2, starts)
+        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in starts]
+        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+        for c in (self.alice, self.bob):
+            c.send_raw("<presence/>")
+
+    def test_17_12_other_realm_refused(self):
+        self.bob.send_raw("<presence/>")
+        time.sleep(0.5)
+        self.bob.drain()
+        # a gateway whose HA1s are for another realm than the registrar's
+        env = self.env
+        cfg = gwtest.default_gateway_config(
+            env, env.prosody, free_port(udp_too=True),
+            xmpp__component_domain="sip2.localhost",
+            accounts__enabled="true",
+            accounts__registrar=f"sip:{HOST}:{self.kam.port}",
+            accounts__realm="other.realm",
+            accounts__database=os.path.join(env.root, "other.sqlite"),
+            accounts__allow=XMPP_DOMAIN)
+        # Prosody serves one component: this gateway takes its place
+        self.assertEqual(self.gw.stop(), 0)
+        gw = gwtest.Gateway(env, dict(cfg, xmpp=dict(
+            cfg["xmpp"], component_domain=COMPONENT)), name="gateway3")
+        gw.start()
+        try:
+            r = register(self.bob, "2002", SUBSCRIBERS["2002"])
+            self.assertEqual(r.get("type"), "result")
+            m = self.bob.wait(lambda s: s.tag == "message" and body_of(s),
+                              what="refusal message")
+            self.assertIn("other.realm", body_of(m))
+            time.sleep(3)
+            self.assertEqual([s for s in self.bob.drain()
+                              if s.tag == "message" and body_of(s)], [])
+        finally:
+            self.assertEqual(gw.stop(), 0)
+
+
+class AccountsKeyFile(unittest.TestCase):
+    """17.13 a key file open to others is refused at start-up."""
+
+    def test_17_13_key_file_mode(self):
+        env = gwtest.Env("AccountsKeyFile")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            key = os.path.join(env.root, "accounts.key")
+            with open(key, "wb") as f:
+                f.write(os.urandom(32))
+            os.chmod(key, 0o644)
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                accounts__enabled="true",
+                accounts__registrar=f"sip:{HOST}:5060",
+                accounts__key_file=key,
+                accounts__database=os.path.join(env.root, "a.sqlite"),
+                accounts__allow=XMPP_DOMAIN)
+            gw = gwtest.Gateway(env, cfg).start(wait_xmpp=False)
+            wait_for(lambda: not gw.proc.alive(), 10, 0.1, "gateway exit")
+            self.assertNotEqual(gw.proc.p.returncode, 0)
+            self.assertIn(key, gw.log())
+            self.assertIn("chmod 600", gw.log())
+        finally:
+            env.close()
 
 
 if __name__ == "__main__":
