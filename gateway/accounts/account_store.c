@@ -417,6 +417,8 @@ gw_account_store_list(GwAccountStore *s, GError **error)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         g_ptr_array_add(out, read_row(st));
     sqlite3_finalize(st);
+    /* a full read fills the page cache; it is not needed afterwards */
+    sqlite3_db_release_memory(s->db);
     if (rc != SQLITE_DONE) {
         fail(s, error, "read");
         return NULL;

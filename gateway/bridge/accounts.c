@@ -155,6 +155,18 @@ send_presence(GwAccounts *a, const char *to, const char *type)
     send_text(a, gw_stanza_empty("presence", type, domain_of(a), to, NULL));
 }
 
+/* A resource of hers available to the domain; the set exists only while
+ * she has one (most accounts, offline, have none). */
+static void
+add_resource(Account *acc, const char *full)
+{
+    if (acc->resources == NULL)
+        acc->resources = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
+    if (g_hash_table_size(acc->resources) < MAX_RESOURCES)
+        g_hash_table_add(acc->resources, g_strdup(full));
+}
+
 /* ---- registrations ----------------------------------------------------- */
 
 static gboolean
@@ -615,14 +627,10 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         acc->resources = g_steal_pointer(&old->resources);
         retire(a, old, same_aor);
     }
-    if (acc->resources == NULL)
-        acc->resources = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, NULL);
     /* she sent this from a client that is online now; its unavailable
      * presence comes once she approves the subscription asked below */
-    if (full != NULL && strchr(full, '/') != NULL &&
-        g_hash_table_size(acc->resources) < MAX_RESOURCES)
-        g_hash_table_add(acc->resources, g_strdup(full));
+    if (full != NULL && strchr(full, '/') != NULL)
+        add_resource(acc, full);
     g_hash_table_insert(a->by_jid, acc->jid, acc);
     g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
               acc->domain, old != NULL ? "changed" : "added",
@@ -692,15 +700,16 @@ gw_accounts_presence(GwAccounts *a, xmpp_stanza_t *p)
     if (acc == NULL || acc->always)
         return;
     if (type == NULL) {
-        if (g_hash_table_size(acc->resources) < MAX_RESOURCES)
-            g_hash_table_add(acc->resources, g_strdup(from));
+        add_resource(acc, from);
     } else if (strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0) {
         /* from her bare JID it says nothing of her resources: it is how
          * her server answers a probe or a subscription request while she
          * has not approved us yet (RFC 6121 4.3.2) */
-        if (strchr(from, '/') == NULL)
+        if (strchr(from, '/') == NULL || acc->resources == NULL)
             return;
         g_hash_table_remove(acc->resources, from);
+        if (g_hash_table_size(acc->resources) == 0)
+            g_clear_pointer(&acc->resources, g_hash_table_unref);
     } else {
         return; /* subscribed, unsubscribe ...: her server's business */
     }
@@ -748,7 +757,7 @@ gw_accounts_link_up(GwAccounts *a)
         Account *acc = v;
         if (acc->always)
             continue;
-        g_hash_table_remove_all(acc->resources);
+        g_clear_pointer(&acc->resources, g_hash_table_unref);
         send_presence(a, acc->jid, "probe");
     }
     g_clear_handle_id(&a->grace_id, g_source_remove);
@@ -791,8 +800,6 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
     for (guint i = 0; i < all->len; i++) {
         GwAccountRecord *rec = g_ptr_array_index(all, i);
         Account *acc = account_new(a, rec);
-        acc->resources = g_hash_table_new_full(g_str_hash, g_str_equal,
-                                               g_free, NULL);
         sealed += acc->kind == GW_SECRET_SEALED;
         g_hash_table_insert(a->by_jid, acc->jid, acc);
     }
