@@ -341,7 +341,8 @@ test_store_reopen(Fixture *f, gconstpointer data)
         g_autofree char *cmd = g_strdup_printf(
             "sqlite3 '%s' 'UPDATE schema_version SET version = 99' 2>/dev/null",
             f->path);
-        if (g_find_program_in_path("sqlite3") == NULL) {
+        g_autofree char *prog = g_find_program_in_path("sqlite3");
+        if (prog == NULL) {
             g_test_message("no sqlite3 program: newer-schema case skipped");
             return;
         }
