@@ -464,31 +464,53 @@ reg_get(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
     send_text(a, x);
 }
 
-/* A field of the query, legacy (<username/>) or from a submitted data
- * form (XEP-0077 4); (transfer full) or NULL. *too_long when larger than
- * MAX_FIELD_BYTES. */
+/* The text of element `e`, or NULL with *bad set when it holds elements
+ * (a field is text only) or more than MAX_FIELD_BYTES. (transfer full) */
 static char *
-field(xmpp_stanza_t *q, const char *name, gboolean *too_long)
+text_only(xmpp_stanza_t *e, gboolean *bad)
 {
-    char *v = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (xmpp_stanza_t *t = xmpp_stanza_get_children(e); t != NULL;
+         t = xmpp_stanza_get_next(t)) {
+        const char *s;
+        if (xmpp_stanza_is_tag(t)) {
+            *bad = TRUE;
+            return NULL;
+        }
+        s = xmpp_stanza_get_text_ptr(t);
+        if (s != NULL) {
+            if (out->len + strlen(s) > MAX_FIELD_BYTES) {
+                *bad = TRUE;
+                memset(out->str, 0, out->len);
+                return NULL;
+            }
+            g_string_append(out, s);
+        }
+    }
+    return g_strstrip(g_string_free(g_steal_pointer(&out), FALSE));
+}
+
+/* A field of the query, legacy (<username/>) or from a submitted data
+ * form (XEP-0077 4); (transfer full) or NULL. *bad when it is not plain
+ * text of at most MAX_FIELD_BYTES. */
+static char *
+field(xmpp_stanza_t *q, const char *name, gboolean *bad)
+{
+    xmpp_stanza_t *e = gw_stanza_child(q, name, NULL);
     xmpp_stanza_t *x = gw_stanza_child(q, "x", NS_DATA);
 
-    if (gw_stanza_child(q, name, NULL) != NULL)
-        v = gw_stanza_child_text(q, name);
+    if (e != NULL)
+        return text_only(e, bad);
     for (xmpp_stanza_t *f = x ? xmpp_stanza_get_children(x) : NULL;
-         v == NULL && f != NULL; f = xmpp_stanza_get_next(f))
+         f != NULL; f = xmpp_stanza_get_next(f))
         if (xmpp_stanza_is_tag(f) &&
             g_strcmp0(xmpp_stanza_get_name(f), "field") == 0 &&
-            g_strcmp0(xmpp_stanza_get_attribute(f, "var"), name) == 0)
-            v = gw_stanza_child_text(f, "value");
-    if (v != NULL && strlen(v) > MAX_FIELD_BYTES) {
-        *too_long = TRUE;
-        memset(v, 0, strlen(v));
-        g_clear_pointer(&v, g_free);
-    }
-    if (v != NULL)
-        g_strstrip(v);
-    return v;
+            g_strcmp0(xmpp_stanza_get_attribute(f, "var"), name) == 0) {
+            xmpp_stanza_t *v = gw_stanza_child(f, "value", NULL);
+            return v != NULL ? text_only(v, bad) : NULL;
+        }
+    return NULL;
 }
 
 static void
@@ -576,7 +598,7 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         const char *full)
 {
     const GwConfig *cfg = a->env->config;
-    gboolean too_long = FALSE;
+    gboolean bad = FALSE;
     g_autofree char *username = NULL, *password = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GwAccountRecord) rec = NULL;
@@ -591,10 +613,11 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         reg_remove(a, iq, bare);
         return;
     }
-    username = field(q, "username", &too_long);
-    password = field(q, "password", &too_long);
-    if (too_long) {
-        reply_error(a, iq, "not-acceptable", "a field is too long");
+    username = field(q, "username", &bad);
+    password = field(q, "password", &bad);
+    if (bad) {
+        reply_error(a, iq, "not-acceptable",
+                    "a field is too long or not plain text");
         goto out;
     }
     if (username == NULL || *username == '\0' || password == NULL ||

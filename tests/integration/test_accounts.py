@@ -36,6 +36,11 @@ is logged, so that REGISTERs can be counted.
   answered from an HA1: refused, and she is told why, once.
 - 17.13 a key_file that others may read: the gateway refuses to start,
   naming the file.
+- 17.14 what clients and peers may send: a registration as a submitted
+  data form (XEP-0077 section 4) registers; malformed queries (elements
+  inside the username, hundreds of children, a set from the bare server
+  domain, a result/error type, 2,000 registrations in a burst) get an
+  answer each or are ignored, and the gateway stays up.
 """
 
 import hashlib
@@ -457,6 +462,68 @@ class AccountsKeyFile(unittest.TestCase):
             self.assertIn("chmod 600", gw.log())
         finally:
             env.close()
+
+
+class AccountsInput(unittest.TestCase):
+    """17.14 data forms and malformed input."""
+
+    def test_17_14_forms_and_bad_input(self):
+        env = gwtest.Env("AccountsInput")
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = Registrar(env).start()
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                accounts__enabled="true",
+                accounts__registrar=f"sip:{HOST}:{kam.port}",
+                accounts__realm=PBX_DOMAIN,
+                accounts__database=os.path.join(env.root, "a.sqlite"),
+                accounts__allow=XMPP_DOMAIN,
+                log__stanzas="false", log__level="message")
+            gw = gwtest.Gateway(env, cfg).start()
+            alice = gwtest.XmppClient(env, "alice").connect()
+            form = ("<x xmlns='jabber:x:data' type='submit'>"
+                    "<field var='FORM_TYPE'><value>jabber:iq:register</value>"
+                    "</field><field var='username'><value>2001</value></field>"
+                    f"<field var='password'><value>{PASSWORD}</value></field>"
+                    "</x>")
+            r = iq(alice, f"<query xmlns='{NS_REG}'>{form}</query>")
+            self.assertEqual(r.get("type"), "result", ET_str(r))
+            wait_for(lambda: "2001" in kam.locations(), 10, 0.2, "2001 bound")
+            bad = [
+                f"<query xmlns='{NS_REG}'><username>20<b>0</b>1</username>"
+                "<password>x</password></query>",
+                f"<query xmlns='{NS_REG}'>" + "<junk/>" * 500 + "</query>",
+                f"<query xmlns='{NS_REG}'><username/><password/></query>",
+                f"<query xmlns='{NS_REG}'><username>{'9' * 70}</username>"
+                "<password>x</password></query>",
+            ]
+            for b in bad:
+                r = iq(alice, b)
+                self.assertEqual(r.get("type"), "error", b[:80])
+            # results and errors need no answer and change nothing
+            alice.send_raw(f"<iq type='result' id='x1' to='{COMPONENT}'>"
+                           f"<query xmlns='{NS_REG}'><remove/></query></iq>")
+            alice.send_raw(f"<iq type='error' id='x2' to='{COMPONENT}'>"
+                           f"<query xmlns='{NS_REG}'><remove/></query></iq>")
+            # a burst: each answered, the registrar not flooded
+            for i in range(2000):
+                alice.send_raw(f"<iq type='get' id='b{i}' to='{COMPONENT}'>"
+                               f"<query xmlns='{NS_REG}'/></iq>")
+            alice.wait(lambda s: s.get("id") == "b1999", 20,
+                       what="the last answer of the burst")
+            r = iq(alice, f"<query xmlns='{NS_REG}'/>", "get")
+            q = r.find(f"{{{NS_REG}}}query")
+            self.assertIsNotNone(q.find(f"{{{NS_REG}}}registered"))
+            self.assertTrue(gw.proc.alive())
+            self.assertEqual(gw.stop(), 0)
+        finally:
+            env.close()
+
+
+def ET_str(el):
+    import xml.etree.ElementTree as ET
+    return ET.tostring(el, "unicode")[:300]
 
 
 if __name__ == "__main__":
