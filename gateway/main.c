@@ -360,6 +360,13 @@ read_gauges(gpointer data, GwMetricsGauges *g)
     }
     gw_msg_bridge_get_stats(gw->msg, &msg);
     g->xmpp_unconfirmed = msg.pending_xmpp;
+    if (gw->accounts != NULL) {
+        GwAccountsStats acc;
+        gw_accounts_get_stats(gw->accounts, &acc);
+        g->accounts = acc.accounts;
+        g->accounts_registered = acc.registered;
+        g->accounts_refused = acc.refused;
+    }
     if (gw->env.xmpp != NULL) {
         GwXmppStats x;
         gw_xmpp_link_get_stats(gw->env.xmpp, &x);

@@ -15,7 +15,8 @@ is logged, so that REGISTERs can be counted.
 - 17.3 alice registers 2001/secret: result, and Kamailio's location table
   shows the gateway's Contact for 2001; the password is in neither the
   gateway's log (stanzas logged at debug) nor the database file.
-- 17.4 her get shows <registered/> and username 2001, never the password.
+- 17.4 her get shows <registered/> and username 2001, never the password;
+  /metrics counts the account, registered.
 - 17.5 bob asks for 2001: conflict.
 - 17.6 bob registers 2002 with a wrong password: exactly one message from
   the component domain with the SIP reason, and no REGISTER storm (at most
@@ -180,8 +181,10 @@ class Accounts(unittest.TestCase):
             f.write(os.urandom(32))
         os.chmod(cls.key, 0o600)
         cls.db = os.path.join(env.root, "accounts.sqlite")
+        cls.http = free_port()
         cls.cfg = gwtest.default_gateway_config(
             env, env.prosody, free_port(udp_too=True),
+            admin__http_listen=f"{HOST}:{cls.http}",
             accounts__enabled="true",
             accounts__registrar=f"sip:{HOST}:{cls.kam.port}",
             accounts__domain=PBX_DOMAIN,
@@ -265,6 +268,13 @@ class Accounts(unittest.TestCase):
         self.assertEqual(q.find(f"{{{NS_REG}}}username").text, "2001")
         pw = q.find(f"{{{NS_REG}}}password")
         self.assertTrue(pw is None or not (pw.text or "").strip())
+        # the operator's view: /metrics
+        import urllib.request
+        with urllib.request.urlopen(f"http://{HOST}:{self.http}/metrics",
+                                    timeout=5) as resp:
+            text = resp.read().decode()
+        self.assertIn("\ngw_accounts 1\n", text)
+        self.assertIn("\ngw_accounts_registered 1\n", text)
 
     def test_17_5_conflict(self):
         r = register(self.bob, "2001", PASSWORD)
