@@ -273,8 +273,11 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
         text = ev == GW_SIP_REG_REFUSED
             ? g_strdup_printf(
                   "Your SIP account sip:%s@%s was refused by %s: %d %s. "
-                  "Check the username and password and register again.",
-                  acc->username, acc->domain, registrar, status, phrase)
+                  "%s and register again.",
+                  acc->username, acc->domain, registrar, status, phrase,
+                  status == 404 || status == 484 || status == 604
+                      ? "The registrar does not know this user name: check it"
+                      : "Check the username and password")
             : g_strdup_printf(
                   "Your SIP account sip:%s@%s could not be registered at %s "
                   "(%d %s, %u tries). Register again to retry.",

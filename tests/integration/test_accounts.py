@@ -41,12 +41,15 @@ is logged, so that REGISTERs can be counted.
   data form (XEP-0077 section 4) registers; malformed queries (elements
   inside the username, hundreds of children, a set from the bare server
   domain, a result/error type, 2,000 registrations in a burst) get an
-  answer each or are ignored, and the gateway stays up.
+  answer each or are ignored, and the gateway stays up; killed (SIGKILL)
+  right after a registration was answered, the database passes SQLite's
+  integrity check and holds that account.
 """
 
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -526,7 +529,16 @@ class AccountsInput(unittest.TestCase):
             q = r.find(f"{{{NS_REG}}}query")
             self.assertIsNotNone(q.find(f"{{{NS_REG}}}registered"))
             self.assertTrue(gw.proc.alive())
-            self.assertEqual(gw.stop(), 0)
+            # a crash right after her answer loses nothing (synchronous=FULL)
+            r = register(alice, "2002", SUBSCRIBERS["2002"])
+            self.assertEqual(r.get("type"), "result")
+            gw.proc.stop(signal.SIGKILL)
+            out = subprocess.run(
+                ["sqlite3", os.path.join(env.root, "a.sqlite"),
+                 "PRAGMA integrity_check; SELECT username FROM accounts "
+                 "WHERE jid = 'alice@localhost'"],
+                capture_output=True, text=True).stdout.split()
+            self.assertEqual(out, ["ok", "2002"])
         finally:
             env.close()
 
