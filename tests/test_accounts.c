@@ -429,6 +429,17 @@ test_key_file(Fixture *f, gconstpointer data)
         }
     }
     {
+        /* systemd's credentials: the mode may show an ACL mask */
+        guint8 key[32];
+        g_unlink(path);
+        write_key(path, 32, 0640);
+        g_setenv("CREDENTIALS_DIRECTORY", f->dir, TRUE);
+        g_assert_true(gw_account_key_load(path, key, NULL));
+        g_setenv("CREDENTIALS_DIRECTORY", "/nonexistent", TRUE);
+        g_assert_false(gw_account_key_load(path, key, NULL));
+        g_unsetenv("CREDENTIALS_DIRECTORY");
+    }
+    {
         g_autoptr(GError) error = NULL;
         guint8 key[32];
         g_unlink(path);
