@@ -224,6 +224,32 @@ static const KeyDef keys[] = {
     { "admin", "jids", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(admin.jids),
       "bare JIDs allowed the XEP-0050 admin commands (statistics, calls, reload, log level, drain)" },
 
+    /* [accounts]: per-user SIP accounts (XEP-0077, docs/accounts.md) */
+    { "accounts", "enabled", K_BOOL, "false", 0, 0, FALSE, FALSE, FALSE, OFF(accounts.enabled),
+      "let XMPP users register their own SIP account (XEP-0077 at the component domain); the gateway then REGISTERs it on their behalf" },
+    { "accounts", "database", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.database),
+      "SQLite database of the accounts (default: accounts.sqlite beside [presence] state_file, else /var/lib/xmpp-sip-gateway/accounts.sqlite)" },
+    { "accounts", "key_file", K_PATH, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.key_file),
+      "file of 32 random bytes (e.g. head -c 32 /dev/urandom) that encrypts the passwords (AES-256-GCM); readable by the owner alone, else refused; needed unless realm is set" },
+    { "accounts", "realm", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.realm),
+      "the registrar's digest realm: when set, passwords are kept only as HA1 = MD5(user:realm:password) and challenges for another realm are refused" },
+    { "accounts", "registrar", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.registrar),
+      "where accounts REGISTER, e.g. sip:pbx.example.com (required when enabled)" },
+    { "accounts", "domain", K_STRING, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.domain),
+      "domain of the registered address of record sip:USERNAME@domain (default: [mapping] sip_domain)" },
+    { "accounts", "allow", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(accounts.allow),
+      "who may register: bare JID globs or domains, e.g. *@example.com;example.org (deny by default)" },
+    { "accounts", "register_when", K_SPECIAL, "online", 0, 0, FALSE, FALSE, FALSE, -1,
+      "online (REGISTER while she has an available resource) or always (so that the PBX keeps delivering while she is offline)" },
+    { "accounts", "register_expires", K_UINT, "3600", 60, 86400, FALSE, FALSE, FALSE, OFF(accounts.register_expires),
+      "registration lifetime asked for, seconds; refreshed at 70-85 % of the granted time (jitter spreads refreshes)" },
+    { "accounts", "register_rate", K_DOUBLE, "20", 0.1, 10000, FALSE, FALSE, FALSE, OFF(accounts.register_rate),
+      "REGISTERs started per second at most when many are due at once (start-up, XMPP link up), so the registrar is not flooded" },
+    { "accounts", "max_failures", K_UINT, "5", 1, 100, FALSE, FALSE, FALSE, OFF(accounts.max_failures),
+      "tries in a row that fail without an answer or with a server error (backing off 30 s, 60 s ... 1 h) before the account stops registering and its user is told; refusals (401/403 with her credentials, 404) stop at once" },
+    { "accounts", "max_accounts", K_UINT, "100000", 1, 10000000, FALSE, TRUE, FALSE, OFF(accounts.max_accounts),
+      "accounts the database may hold; more registrations are refused (resource-constraint)" },
+
     /* [log] */
     { "log", "level", K_SPECIAL, "message", 0, 0, FALSE, TRUE, FALSE, -1,
       "message, info (one line per bridged message) or debug" },
@@ -626,6 +652,8 @@ parse_special(Ctx *c, GwConfig *cfg)
     cfg->media.relay = parse_choice(c, "media", "relay", "rtpengine", "none");
     cfg->media.sip_profile = parse_choice(c, "media", "sip_profile", "rtp",
                                           "sdes");
+    cfg->accounts.register_when = parse_choice(c, "accounts", "register_when",
+                                               "online", "always");
 }
 
 static gboolean
@@ -669,6 +697,36 @@ check_sip_url(Ctx *c, const char *group, const char *name, const char *u,
             problem(c, find_key(group, name), "'%.64s' is not a valid %s URL", u,
                     schemes);
     }
+}
+
+/* [accounts]: a registrar, and a way to keep passwords (a key or a fixed
+ * realm); the database beside the presence state by default (systemd's
+ * StateDirectory= is /var/lib/xmpp-sip-gateway). */
+static void
+validate_accounts(Ctx *c, GwConfig *cfg)
+{
+    check_sip_url(c, "accounts", "registrar", cfg->accounts.registrar,
+                  "sip: or sips:");
+    if (cfg->accounts.domain == NULL && cfg->mapping.sip_domain != NULL)
+        cfg->accounts.domain = g_strdup(cfg->mapping.sip_domain);
+    if (cfg->accounts.domain != NULL && !valid_domain(cfg->accounts.domain))
+        problem(c, find_key("accounts", "domain"), "'%.64s' is not a domain name",
+                cfg->accounts.domain);
+    if (cfg->accounts.database == NULL) {
+        g_autofree char *dir = cfg->presence.state_file != NULL
+            ? g_path_get_dirname(cfg->presence.state_file)
+            : g_strdup("/var/lib/xmpp-sip-gateway");
+        cfg->accounts.database = g_build_filename(dir, "accounts.sqlite", NULL);
+    }
+    if (!cfg->accounts.enabled)
+        return;
+    if (cfg->accounts.registrar == NULL)
+        problem(c, find_key("accounts", "registrar"),
+                "is required when enabled = true");
+    if (cfg->accounts.key_file == NULL && cfg->accounts.realm == NULL)
+        problem(c, find_key("accounts", "key_file"),
+                "is required when enabled = true and no realm is set "
+                "(passwords are never kept in plain text)");
 }
 
 /* Checks across keys, after each key parsed on its own. */
@@ -723,6 +781,7 @@ validate(Ctx *c, GwConfig *cfg)
                         error->message);
         }
     }
+    validate_accounts(c, cfg);
     if (cfg->security.sip_auth_realm == NULL && cfg->sip.domain != NULL)
         cfg->security.sip_auth_realm = g_strdup(cfg->sip.domain);
     if (cfg->mapping.static_file != NULL) {
@@ -863,6 +922,7 @@ gw_config_free(GwConfig *cfg)
     g_free(cfg->calls.dtmf);
     g_free(cfg->media.relay);
     g_free(cfg->media.sip_profile);
+    g_free(cfg->accounts.register_when);
     if (cfg->security.trusted_sip != NULL)
         g_ptr_array_unref(cfg->security.trusted_sip);
     if (cfg->admin.http_allow != NULL)
@@ -930,6 +990,8 @@ gw_config_restart_keys(const GwConfig *a, const GwConfig *b)
         g_ptr_array_add(out, g_strdup("media.relay"));
     if (g_strcmp0(a->media.sip_profile, b->media.sip_profile) != 0)
         g_ptr_array_add(out, g_strdup("media.sip_profile"));
+    if (g_strcmp0(a->accounts.register_when, b->accounts.register_when) != 0)
+        g_ptr_array_add(out, g_strdup("accounts.register_when"));
     if (out->len == 0) {
         g_ptr_array_free(out, TRUE);
         return NULL;
@@ -976,6 +1038,7 @@ gw_config_print_reference(GString *out)
         { "calls", "dtmf", "one of rfc4733, info" },
         { "media", "relay", "one of rtpengine, none" },
         { "media", "sip_profile", "one of rtp, sdes" },
+        { "accounts", "register_when", "one of online, always" },
         { "log", "level", "one of message, info, debug" },
     };
 

@@ -161,6 +161,21 @@ typedef struct {
     } admin;
 
     struct {
+        gboolean enabled;    /* XEP-0077 at the component domain */
+        char *database;      /* SQLite file (default: the state directory) */
+        char *key_file;      /* 32 random bytes: AES-256-GCM of passwords */
+        char *realm;         /* set: passwords kept as HA1 for this realm */
+        char *registrar;     /* "sip:pbx.example.com" */
+        char *domain;        /* AOR domain (default: [mapping] sip_domain) */
+        char **allow;        /* JID / domain globs that may register */
+        char *register_when; /* "online" or "always" */
+        guint register_expires;
+        double register_rate; /* REGISTERs started per second, at most */
+        guint max_failures;  /* failed tries in a row before giving up */
+        guint max_accounts;
+    } accounts;
+
+    struct {
         char *level; /* "message", "info", "debug" */
         gboolean stanzas;
         guint sofia_level; /* 0..9 */
@@ -221,6 +236,11 @@ gboolean gw_config_allows_admin_http(const GwConfig *config,
  * each, "FILE: [group] key: ...". (transfer full) NULL-terminated, maybe
  * empty. */
 char **gw_config_idle_warnings(const GwConfig *config);
+
+/* May XMPP user `bare_jid` register a SIP account ([accounts] allow:
+ * globs over the bare JID; a pattern without '@' names a domain)? */
+gboolean gw_config_allows_account(const GwConfig *config,
+                                  const char *bare_jid);
 
 /* Is `bare_jid` one of [admin] jids? */
 gboolean gw_config_is_admin(const GwConfig *config, const char *bare_jid);

@@ -185,6 +185,24 @@ gw_config_allows_admin_http(const GwConfig *cfg, const char *address)
 }
 
 gboolean
+gw_config_allows_account(const GwConfig *cfg, const char *bare_jid)
+{
+    char **p = cfg->accounts.allow;
+    const char *at = bare_jid != NULL ? strrchr(bare_jid, '@') : NULL;
+
+    for (; at != NULL && p != NULL && *p != NULL; p++) {
+        /* "example.com" means every user of that domain */
+        if (strchr(*p, '@') == NULL && strcmp(*p, "*") != 0) {
+            if (g_ascii_strcasecmp(at + 1, *p) == 0)
+                return TRUE;
+        } else if (g_pattern_match_simple(*p, bare_jid)) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+gboolean
 gw_config_is_admin(const GwConfig *cfg, const char *bare_jid)
 {
     for (char **p = cfg->admin.jids; bare_jid != NULL && p != NULL && *p != NULL; p++) {

@@ -33,6 +33,7 @@
 #include "presence_bridge.h"
 #include "service.h"
 #include "xmpp_directory.h"
+#include "accounts.h"
 
 static gboolean log_journald;
 static int log_verbose; /* -v count: a floor that [log] level never lowers */
@@ -181,6 +182,7 @@ on_stop_signal(gpointer data)
     gw_service_stopping(service);
     gw_call_bridge_shutdown(gw->calls);
     gw_pres_bridge_shutdown(gw->pres);
+    gw_accounts_shutdown(gw->accounts);
     drain_deadline = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
     g_timeout_add(20, drain_tick, gw);
     return G_SOURCE_CONTINUE;
@@ -309,6 +311,15 @@ get_resources(gpointer pres, const char *bare, gboolean *known)
                                            bare);
 }
 
+/* The accounts' port to the directory: is she online (presence she sends
+ * to SIP contacts on the component)? */
+static gboolean
+accounts_online(gpointer pres, const char *bare)
+{
+    return gw_xmpp_directory_is_online(gw_pres_bridge_get_directory(pres),
+                                       bare);
+}
+
 /* ---- the operator's view: gauges, health, readiness ------------------- */
 
 static gint64
@@ -349,6 +360,13 @@ read_gauges(gpointer data, GwMetricsGauges *g)
     }
     gw_msg_bridge_get_stats(gw->msg, &msg);
     g->xmpp_unconfirmed = msg.pending_xmpp;
+    if (gw->accounts != NULL) {
+        GwAccountsStats acc;
+        gw_accounts_get_stats(gw->accounts, &acc);
+        g->accounts = acc.accounts;
+        g->accounts_registered = acc.registered;
+        g->accounts_refused = acc.refused;
+    }
     if (gw->env.xmpp != NULL) {
         GwXmppStats x;
         gw_xmpp_link_get_stats(gw->env.xmpp, &x);
@@ -587,6 +605,15 @@ main(int argc, char **argv)
         rc = 3;
         goto out;
     }
+    if (gw.boot_config->accounts.enabled) {
+        gw.accounts = gw_accounts_new(&gw.env, accounts_online, gw.pres,
+                                      &error);
+        if (gw.accounts == NULL) {
+            g_critical("%s", error->message);
+            rc = 2;
+            goto out;
+        }
+    }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
     if (gw.boot_config->admin.http_listen != NULL) {
@@ -613,6 +640,7 @@ main(int argc, char **argv)
               GW_VERSION, gw.env.config->xmpp.component_domain,
               gw.env.config->sip.domain);
     gw_sip_ua_start(gw.env.sip);
+    gw_accounts_start(gw.accounts);
     gw_xmpp_link_start(gw.env.xmpp);
     service = gw_service_new(service_ready, &gw);
     g_main_loop_run(gw.loop);
@@ -625,6 +653,7 @@ out:
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);
     gw_xmpp_link_free(gw.env.xmpp);
+    gw_accounts_free(gw.accounts); /* its registrations before the agent */
     gw_sip_ua_free(gw.env.sip);
     gw_msg_bridge_free(gw.msg);
     gw_rate_limiter_free(gw.xmpp_rate);

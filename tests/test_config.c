@@ -268,6 +268,47 @@ test_trusted_sources(void)
     g_assert_false(gw_config_trusts_sip_source(c, NULL));
 }
 
+/* [accounts]: off by default; a registrar and a way to keep passwords
+ * when on; the database beside the presence state; allow as globs or
+ * domains, deny by default. */
+static void
+test_accounts(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) off = parse(MINIMAL, &error);
+    g_autoptr(GwConfig) on = NULL;
+    g_autoptr(GwConfig) bad = NULL;
+
+    g_assert_no_error(error);
+    g_assert_false(off->accounts.enabled);
+    g_assert_cmpstr(off->accounts.database, ==,
+                    "/var/lib/xmpp-sip-gateway/accounts.sqlite");
+    g_assert_cmpstr(off->accounts.domain, ==, "pbx.test");
+    g_assert_cmpstr(off->accounts.register_when, ==, "online");
+    g_assert_false(gw_config_allows_account(off, "alice@example.com"));
+
+    on = parse(MINIMAL "[presence]\nstate_file = /srv/gw/presence.state\n"
+                       "[accounts]\nenabled = true\nregistrar = sip:pbx.test\n"
+                       "realm = pbx.test\nallow = example.com;bob@example.org\n"
+                       "register_when = always\n",
+               &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(on->accounts.database, ==, "/srv/gw/accounts.sqlite");
+    g_assert_cmpstr(on->accounts.register_when, ==, "always");
+    g_assert_true(gw_config_allows_account(on, "alice@example.com"));
+    g_assert_true(gw_config_allows_account(on, "bob@example.org"));
+    g_assert_false(gw_config_allows_account(on, "carol@example.org"));
+    g_assert_false(gw_config_allows_account(on, "alice@example.com.evil"));
+
+    bad = parse(MINIMAL "[accounts]\nenabled = true\nregister_when = never\n",
+                &error);
+    g_assert_null(bad);
+    g_assert_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "[accounts] registrar: is required"));
+    g_assert_nonnull(strstr(error->message, "[accounts] key_file: is required"));
+    g_assert_nonnull(strstr(error->message, "[accounts] register_when:"));
+}
+
 static void
 test_admin(void)
 {
@@ -393,6 +434,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/config/minimal", test_minimal);
     g_test_add_func("/config/example-file", test_example_file);
+    g_test_add_func("/config/accounts", test_accounts);
     g_test_add_func("/config/every-problem", test_every_problem_reported);
     g_test_add_func("/config/secret-sources", test_secret_sources);
     g_test_add_func("/config/register-needs-registrar",

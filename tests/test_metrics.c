@@ -125,6 +125,17 @@ test_render(void)
     g_assert_true(has_line(out->str, "gw_calls_active 0"));
     /* unknown gauges are left out, not rendered as -1 */
     g_assert_null(strstr(out->str, "gw_sip_watchers"));
+    g_assert_null(strstr(out->str, "gw_accounts")); /* [accounts] off */
+    {
+        g_autoptr(GString) on = g_string_new(NULL);
+        g.accounts = 3;
+        g.accounts_registered = 2;
+        g.accounts_refused = 1;
+        gw_metrics_render(&m, &g, "1.2.3", on);
+        g_assert_true(has_line(on->str, "gw_accounts 3"));
+        g_assert_true(has_line(on->str, "gw_accounts_registered 2"));
+        g_assert_true(has_line(on->str, "gw_accounts_refused 1"));
+    }
     g_assert_null(strstr(out->str, " -1\n"));
     g_assert_null(strstr(out->str, "process_start_time_seconds"));
     /* every sample line belongs to a family announced before it */

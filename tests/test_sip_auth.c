@@ -249,12 +249,42 @@ test_answer(void)
     }
 }
 
+/* Answering with HA1 (issue 17: accounts keep no password): the same
+ * answer as with the password, for its realm only. */
+static void
+test_answer_ha1(void)
+{
+    static const char ch[] =
+        "Digest realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
+        "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+        "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"";
+    g_autoptr(GError) error = NULL;
+    g_autofree char *ha1 = md5("Mufasa:testrealm@host.com:Circle Of Life");
+    g_autofree char *a = gw_sip_auth_answer_ha1(
+        ch, "Mufasa", "testrealm@host.com", ha1, "GET", "/dir/index.html",
+        "0a4f113b", 1, &error);
+    g_autofree char *b = gw_sip_auth_answer(ch, "Mufasa", "Circle Of Life",
+                                            "GET", "/dir/index.html",
+                                            "0a4f113b", 1, NULL);
+    g_autofree char *c = NULL;
+
+    g_assert_no_error(error);
+    g_assert_cmpstr(a, ==, b);
+    g_assert_nonnull(strstr(a, "response=\"6629fae49393a05397450978507c4ef1\""));
+    c = gw_sip_auth_answer_ha1(ch, "Mufasa", "other.realm", ha1, "GET",
+                               "/dir/index.html", "0a4f113b", 1, &error);
+    g_assert_null(c);
+    g_assert_error(error, GW_SIP_AUTH_ERROR, GW_SIP_AUTH_ERROR_DENIED);
+    g_assert_null(strstr(error->message, ha1));
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sip-auth/good", test_good);
     g_test_add_func("/sip-auth/answer", test_answer);
+    g_test_add_func("/sip-auth/answer-ha1", test_answer_ha1);
     g_test_add_func("/sip-auth/refusals", test_refusals);
     g_test_add_func("/sip-auth/ha1-entries", test_ha1_entries);
     g_test_add_func("/sip-auth/users-file-errors", test_users_file_errors);

@@ -23,6 +23,7 @@ typedef struct GwMsgBridge GwMsgBridge;
 typedef struct GwPresBridge GwPresBridge;
 typedef struct GwCallBridge GwCallBridge;
 typedef struct GwAdmin GwAdmin;
+typedef struct GwAccounts GwAccounts;
 
 /* What every bridge reads. config and map are the current ones (SIGHUP
  * swaps both): read them at each use, keep no pointer into them. */
@@ -53,6 +54,7 @@ typedef struct {
     GwPresBridge *pres;
     GwCallBridge *calls;
     GwAdmin *admin; /* XEP-0050 commands for [admin] jids */
+    GwAccounts *accounts; /* per-user SIP accounts, or NULL (disabled) */
     GwCaps *caps; /* XMPP users' clients' features (NULL: not tracked) */
     GwRateLimiter *xmpp_rate;
     GwRateLimiter *sip_rate;

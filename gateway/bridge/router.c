@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "accounts.h"
 #include "admin.h"
 #include "call_bridge.h"
 #include "error_map.h"
@@ -135,9 +136,18 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
     if (local == NULL) {
         g_string_append(x, "<identity category='gateway' type='sip' "
                            "name='XMPP-SIP gateway'/>");
-        for (gsize i = 0; i < G_N_ELEMENTS(domain_features); i++)
+        gboolean reg = gw_accounts_enabled(gw->accounts);
+        for (gsize i = 0; i < G_N_ELEMENTS(domain_features); i++) {
+            /* XEP-0077 where it sorts among them */
+            if (reg && strcmp(domain_features[i], GW_NS_REGISTER) > 0) {
+                g_string_append(x, "<feature var='" GW_NS_REGISTER "'/>");
+                reg = FALSE;
+            }
             g_string_append_printf(x, "<feature var='%s'/>",
                                    domain_features[i]);
+        }
+        if (reg)
+            g_string_append(x, "<feature var='" GW_NS_REGISTER "'/>");
     } else {
         g_autoptr(GPtrArray) f = contact_features(gw);
         /* one identity for every contact, so that one caps hash serves */
@@ -176,6 +186,8 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
     if (gw_call_bridge_iq(gw->calls, iq))
         return;
     if (gw_admin_iq(gw->admin, iq))
+        return;
+    if (gw_accounts_iq(gw->accounts, iq))
         return;
     if (type == NULL || (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
         return; /* nobody waits for it */
@@ -243,8 +255,17 @@ route_presence(GwGateway *gw, xmpp_stanza_t *p)
                                       xmpp_stanza_get_from(p), NULL));
         return;
     }
-    if (local != NULL)
-        gw_pres_bridge_from_xmpp(gw->pres, p);
+    if (local == NULL) {
+        /* account holders' presence and subscriptions to the domain */
+        gw_accounts_presence(gw->accounts, p);
+        return;
+    }
+    gw_pres_bridge_from_xmpp(gw->pres, p);
+    if (gw->accounts != NULL && xmpp_stanza_get_from(p) != NULL) {
+        g_autofree char *bare = map_jid_bare(xmpp_stanza_get_from(p), NULL);
+        if (bare != NULL)
+            gw_accounts_user_changed(gw->accounts, bare);
+    }
 }
 
 void
@@ -273,8 +294,10 @@ gw_router_xmpp_state(gboolean up, gpointer data)
     g_debug("XMPP link %s", up ? "up" : "down");
     if (!up)
         gw_call_bridge_link_down(gw->calls);
-    if (up && !gw->env.stopping)
+    if (up && !gw->env.stopping) {
         gw_pres_bridge_link_up(gw->pres);
+        gw_accounts_link_up(gw->accounts);
+    }
 }
 
 /* A request from an untrusted source: digest credentials of a configured

@@ -254,6 +254,18 @@ typedef struct {
     const char *phrase;
 } GErrorRow;
 
+/* gateway/accounts/account_codec.h's domain, by its quark's name: core
+ * depends on no other room */
+static GQuark
+account_error_quark(void)
+{
+    return g_quark_from_static_string("gw-account-error-quark");
+}
+enum { /* GwAccountError */
+    ACCOUNT_INVALID, ACCOUNT_DECRYPT, ACCOUNT_CONFLICT, ACCOUNT_NOT_FOUND,
+    ACCOUNT_FULL, ACCOUNT_STORE, ACCOUNT_KEY,
+};
+
 static const GErrorRow gerror_rows[] = {
     /* domain          code                     XMPP condition  type  SIP */
     { gw_error_quark, GW_ERROR_BAD_REQUEST, "bad-request", NULL, 400,
@@ -282,6 +294,17 @@ static const GErrorRow gerror_rows[] = {
       "Forbidden" },
     { map_error_quark, MAP_ERROR_NO_RULE, "item-not-found", NULL, 404,
       "Not Found" },
+    /* XEP-0077 3.1: a username or password the service cannot take */
+    { account_error_quark, ACCOUNT_INVALID, "not-acceptable", "modify", 400,
+      "Bad Request" },
+    { account_error_quark, ACCOUNT_CONFLICT, "conflict", NULL, 409,
+      "Conflict" },
+    { account_error_quark, ACCOUNT_NOT_FOUND, "item-not-found", NULL, 404,
+      "Not Found" },
+    { account_error_quark, ACCOUNT_FULL, "resource-constraint", "wait", 503,
+      "Service Unavailable" },
+    { account_error_quark, ACCOUNT_STORE, "internal-server-error", "wait",
+      500, "Server Internal Error" },
 };
 
 void

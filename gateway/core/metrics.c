@@ -191,6 +191,7 @@ gw_metrics_gauges_init(GwMetricsGauges *g)
     g->sip_dialogs = g->sip_transactions = g->sip_messages_in_flight = -1;
     g->xmpp_send_queue_bytes = g->xmpp_unconfirmed = g->resident_bytes = -1;
     g->draining = -1;
+    g->accounts = g->accounts_registered = g->accounts_refused = -1;
     g->start_time_seconds = -1;
 }
 
@@ -440,6 +441,13 @@ render_gauges(const GwMetricsGauges *g, GString *out)
     gauge(out, "gw_xmpp_unconfirmed_messages",
           "SIP MESSAGEs waiting for the XMPP server to confirm their stanza.",
           g->xmpp_unconfirmed);
+    gauge(out, "gw_accounts", "Per-user SIP accounts stored.", g->accounts);
+    gauge(out, "gw_accounts_registered",
+          "Per-user SIP accounts registered at the registrar.",
+          g->accounts_registered);
+    gauge(out, "gw_accounts_refused",
+          "Per-user SIP accounts refused or given up, until re-registered.",
+          g->accounts_refused);
     gauge(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
           g->resident_bytes);
     if (g->start_time_seconds >= 0) {

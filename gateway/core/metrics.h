@@ -146,6 +146,9 @@ typedef struct {
     gint64 xmpp_unconfirmed;     /* SIP MESSAGEs awaiting the XMPP server */
     gint64 resident_bytes;
     gint64 draining;             /* 0 or 1 */
+    gint64 accounts;             /* per-user SIP accounts stored (-1: off) */
+    gint64 accounts_registered;  /* ... registered at the registrar now */
+    gint64 accounts_refused;     /* ... refused or given up */
     double start_time_seconds;   /* since the epoch; < 0: not rendered */
 } GwMetricsGauges;
 

@@ -317,10 +317,11 @@ append_quoted(GString *out, const char *name, const char *value)
     g_string_append_c(out, '"');
 }
 
-char *
-gw_sip_auth_answer(const char *challenge, const char *user,
-                   const char *password, const char *method, const char *uri,
-                   const char *cnonce, guint nc, GError **error)
+/* One of password and ha1; `want_realm` (with ha1) the realm it is for. */
+static char *
+answer(const char *challenge, const char *user, const char *password,
+       const char *given_ha1, const char *want_realm, const char *method,
+       const char *uri, const char *cnonce, guint nc, GError **error)
 {
     g_autoptr(GHashTable) p = NULL;
     const char *realm, *nonce, *opaque, *qop, *alg;
@@ -368,9 +369,20 @@ gw_sip_auth_answer(const char *challenge, const char *user,
             return NULL;
         }
     }
-    a1 = g_strconcat(user, ":", realm, ":", password, NULL);
-    ha1 = md5_hex(a1);
-    memset(a1, 0, strlen(a1));
+    if (given_ha1 != NULL) {
+        /* HA1 holds the realm: it answers for that realm only */
+        if (want_realm == NULL || strcmp(realm, want_realm) != 0) {
+            g_set_error(error, GW_SIP_AUTH_ERROR, GW_SIP_AUTH_ERROR_DENIED,
+                        "challenge for realm '%.64s', credentials kept for "
+                        "'%.64s' only", realm, want_realm ? want_realm : "");
+            return NULL;
+        }
+        ha1 = g_strdup(given_ha1);
+    } else {
+        a1 = g_strconcat(user, ":", realm, ":", password, NULL);
+        ha1 = md5_hex(a1);
+        memset(a1, 0, strlen(a1));
+    }
     a2 = g_strconcat(method, ":", uri, NULL);
     ha2 = md5_hex(a2);
     g_snprintf(ncs, sizeof ncs, "%08x", nc);
@@ -394,4 +406,25 @@ gw_sip_auth_answer(const char *challenge, const char *user,
         append_quoted(out, "cnonce", cnonce);
     }
     return g_string_free(out, FALSE);
+}
+
+char *
+gw_sip_auth_answer(const char *challenge, const char *user,
+                   const char *password, const char *method, const char *uri,
+                   const char *cnonce, guint nc, GError **error)
+{
+    g_return_val_if_fail(password != NULL, NULL);
+    return answer(challenge, user, password, NULL, NULL, method, uri, cnonce,
+                  nc, error);
+}
+
+char *
+gw_sip_auth_answer_ha1(const char *challenge, const char *user,
+                       const char *realm, const char *ha1,
+                       const char *method, const char *uri,
+                       const char *cnonce, guint nc, GError **error)
+{
+    g_return_val_if_fail(ha1 != NULL && realm != NULL, NULL);
+    return answer(challenge, user, NULL, ha1, realm, method, uri, cnonce, nc,
+                  error);
 }

@@ -57,4 +57,12 @@ char *gw_sip_auth_answer(const char *challenge, const char *user,
                          const char *uri, const char *cnonce, guint nc,
                          GError **error);
 
+/* The same with HA1 = MD5(user:realm:password) instead of the password
+ * (lower-case hex), kept for `realm`: a challenge for another realm
+ * cannot be answered (GW_SIP_AUTH_ERROR_DENIED). */
+char *gw_sip_auth_answer_ha1(const char *challenge, const char *user,
+                             const char *realm, const char *ha1,
+                             const char *method, const char *uri,
+                             const char *cnonce, guint nc, GError **error);
+
 G_END_DECLS

@@ -19,7 +19,8 @@
  *   sip_subscription.c  SUBSCRIBE/NOTIFY: served (SIP watchers) and ours
  *   sip_call.c          INVITE dialogs both ways
  *   sip_message.c       MESSAGE: stateless server (the memo) and client
- *   sip_register.c      REGISTER of the gateway's address of record
+ *   sip_register.c      REGISTER: the gateway's address of record and
+ *                       each XMPP user's account (one engine)
  *   sip_publish.c       PUBLISH of XMPP users' presence
  *
  *   request in --> on_agent_message (sip_agent.c)
@@ -144,8 +145,6 @@ nta_outgoing_t *sip_leg_request(SipLeg *leg, nta_response_f *callback,
 
 /* ---- the agent (sip_agent.c) ------------------------------------------ */
 
-typedef struct SipRegistration SipRegistration;
-
 struct GwSipUa {
     const GwConfig *config;
     GwSipRequestFunc on_request;
@@ -171,7 +170,10 @@ struct GwSipUa {
     guint64 tag_salt;     /* our To tags of stateless answers */
     GHashTable *outs;     /* SipOut*: MESSAGEs we sent, not answered yet */
 
-    SipRegistration *reg; /* sip_register.c, or NULL */
+    GwSipRegistration *reg; /* the gateway's own (sip_register.c), or NULL */
+    char *reg_aor;          /* ... "user@domain", for its log lines */
+    SipTimer reg_retry;     /* ... after a refusal: again in 5 min */
+    void (*reg_stopped)(GwSipUa *ua);
     GHashTable *pubs;     /* GwSipPublication* set (sip_publish.c) */
 
     gboolean stopping;
@@ -286,8 +288,9 @@ int sip_call_request(GwSipCall *call, nta_incoming_t *irq, sip_t const *sip);
 void sip_call_refused(GwSipCall *call);
 void sip_call_free_all(GwSipUa *ua);
 
-/* sip_register.c */
+/* sip_register.c: the gateway's own registration */
 void sip_register_start(GwSipUa *ua);
+void sip_register_retry(SipTimer *t);
 /* Un-REGISTERs; `done` when answered (or at once if not registered). */
 void sip_register_stop(GwSipUa *ua, void (*done)(GwSipUa *ua));
 void sip_register_free(GwSipUa *ua);

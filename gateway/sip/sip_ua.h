@@ -223,6 +223,69 @@ void gw_sip_call_close(GwSipCall *call);
 /* The Call-ID, for logs and for rtpengine (borrowed). */
 const char *gw_sip_call_get_id(const GwSipCall *call);
 
+/* ---- registrations (RFC 3261 10) -------------------------------------- */
+
+/* One address of record kept registered at a registrar: the gateway's
+ * own, or an XMPP user's account (issue 17). A small record on the UA's
+ * timer queue, no stack handle: about 300 bytes with its strings. */
+typedef struct GwSipRegistration GwSipRegistration;
+
+typedef enum {
+    GW_SIP_REG_REGISTERED,   /* 2xx after a start or a failure: `seconds`
+                                granted; refreshes that succeed are quiet */
+    GW_SIP_REG_FAILED,       /* no answer, 5xx, 3xx ...: retried after
+                                `seconds` */
+    GW_SIP_REG_GAVE_UP,      /* max_failures such failures in a row: no
+                                timer any more, until started again */
+    GW_SIP_REG_REFUSED,      /* 401/407 after our credentials (or none to
+                                give), 403, 404, 484, 604: not retried */
+    GW_SIP_REG_UNREGISTERED, /* the un-REGISTER of a stop was answered */
+} GwSipRegEvent;
+
+typedef struct {
+    /* what happened; status and phrase of the answer that did it (408 for
+     * a timeout). May start, stop or free the registration. */
+    void (*event)(gpointer data, GwSipRegEvent ev, int status,
+                  const char *phrase, guint seconds);
+    /* the Authorization (or Proxy-Authorization) value answering a
+     * WWW-/Proxy-Authenticate `challenge` for `method` to `uri`
+     * (gw_sip_auth_answer()), (transfer full: it is zeroed and freed), or
+     * NULL and why (the REGISTER is then refused with that reason) */
+    char *(*authorize)(gpointer data, const char *challenge,
+                       const char *method, const char *uri, GError **error);
+} GwSipRegistrationFuncs;
+
+typedef struct {
+    const char *registrar;    /* Request-URI, e.g. "sip:pbx.example.com" */
+    const char *aor;          /* "sip:2001@pbx.example.com" */
+    const char *contact_user; /* user part of our Contact */
+    guint expires;            /* asked for, and the most taken */
+    guint max_failures;       /* 0: retry for ever */
+    guint retry_min_s, retry_max_s; /* backoff: doubling, +-20 % */
+} GwSipRegistrationParams;
+
+/* An idle registration (strings copied; funcs and data borrowed until
+ * it is freed). Free every registration before the UA. */
+GwSipRegistration *gw_sip_ua_registration_new(
+    GwSipUa *ua, const GwSipRegistrationParams *params,
+    const GwSipRegistrationFuncs *funcs, gpointer data);
+/* REGISTERs now (again after a refusal or giving up); nothing when it is
+ * registering or registered already. */
+void gw_sip_registration_start(GwSipRegistration *reg);
+/* Stops refreshing and un-REGISTERs (Expires: 0) a binding it may have
+ * made: TRUE, GW_SIP_REG_UNREGISTERED comes when that is answered; FALSE,
+ * there was none and it is idle now (no event). */
+gboolean gw_sip_registration_stop(GwSipRegistration *reg);
+/* Registered (a binding the registrar confirmed and we refresh)? */
+gboolean gw_sip_registration_is_registered(const GwSipRegistration *reg);
+/* Registering, registered, or waiting to try again (not idle, stopping,
+ * refused or given up)? */
+gboolean gw_sip_registration_is_active(const GwSipRegistration *reg);
+/* Its state's name, for status lines ("registered", "refused" ...). */
+const char *gw_sip_registration_get_state(const GwSipRegistration *reg);
+/* Lets go at once: what is outstanding is abandoned, no more events. */
+void gw_sip_registration_free(GwSipRegistration *reg);
+
 /* ---- introspection, for tests and benchmarks ------------------------- */
 
 typedef struct {

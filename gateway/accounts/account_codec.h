@@ -1,0 +1,74 @@
+/* gateway/accounts/account_codec.h: what an account's secret and names may
+ * be, and how a password is kept (issue 17): a pure core.
+ *
+ * A password is never stored as given. Either it is sealed with
+ * AES-256-GCM under the operator's key ([accounts] key_file), the JID and
+ * the address of record as associated data, so that a sealed blob copied
+ * to another row does not open; or, when the registrar's realm is fixed by
+ * configuration, only HA1 = MD5(user:realm:password) is kept, which is all
+ * that digest authentication (RFC 2617 3.2.2.2) needs.
+ *
+ *   sealed blob: "GW1" | nonce (12) | ciphertext (len of password) | tag (16)
+ *
+ * No I/O, no randomness of its own: the caller passes the nonce (random,
+ * never reused under one key). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define GW_ACCOUNT_ERROR (gw_account_error_quark())
+GQuark gw_account_error_quark(void);
+
+typedef enum {
+    GW_ACCOUNT_ERROR_INVALID,   /* a username, password or blob that is not
+                                   acceptable (XEP-0077 not-acceptable) */
+    GW_ACCOUNT_ERROR_DECRYPT,   /* the blob does not open: another key, or
+                                   altered */
+    GW_ACCOUNT_ERROR_CONFLICT,  /* the address of record is another JID's */
+    GW_ACCOUNT_ERROR_NOT_FOUND, /* no account for that JID */
+    GW_ACCOUNT_ERROR_FULL,      /* [accounts] max_accounts reached */
+    GW_ACCOUNT_ERROR_STORE,     /* the database failed (I/O, corruption) */
+    GW_ACCOUNT_ERROR_KEY,       /* the key file is unusable or unsafe */
+} GwAccountError;
+
+/* How a record keeps its password. Values are stored: never renumber. */
+typedef enum {
+    GW_SECRET_SEALED = 1, /* AES-256-GCM blob */
+    GW_SECRET_HA1 = 2,    /* 32 lower-case hex digits */
+} GwSecretKind;
+
+#define GW_ACCOUNT_KEY_LEN 32
+#define GW_ACCOUNT_NONCE_LEN 12
+#define GW_ACCOUNT_TAG_LEN 16
+#define GW_ACCOUNT_MAX_USERNAME 64
+#define GW_ACCOUNT_MAX_PASSWORD 128
+
+/* A SIP user part she may register: 1 to 64 characters of RFC 3261 25.1
+ * "user" without escapes (unreserved and & = + $ , ; ? /). */
+gboolean gw_account_check_username(const char *username, GError **error);
+/* A password: 1 to 128 bytes of UTF-8 without control characters. */
+gboolean gw_account_check_password(const char *password, GError **error);
+
+/* The associated data that binds a sealed blob to its row. (transfer full) */
+char *gw_account_aad(const char *jid, const char *username,
+                     const char *domain);
+
+/* Seals `password` (transfer full) with `key` and a fresh `nonce`. */
+GBytes *gw_account_seal(const guint8 key[GW_ACCOUNT_KEY_LEN],
+                        const guint8 nonce[GW_ACCOUNT_NONCE_LEN],
+                        const char *aad, const char *password,
+                        GError **error);
+/* Opens a sealed blob: the password (transfer full: zero it, then
+ * g_free()), or NULL and GW_ACCOUNT_ERROR_INVALID (not a blob of ours) or
+ * _DECRYPT (another key or aad, or altered). */
+char *gw_account_unseal(const guint8 key[GW_ACCOUNT_KEY_LEN],
+                        const guint8 *blob, gsize len, const char *aad,
+                        GError **error);
+
+/* HA1 = MD5(user:realm:password) in lower-case hex (transfer full). */
+char *gw_account_ha1(const char *user, const char *realm,
+                     const char *password);
+
+G_END_DECLS

@@ -1,0 +1,917 @@
+/* gateway/bridge/accounts.c: per-user SIP accounts (see accounts.h).
+ *
+ *   XEP-0077 set (allowed JID, username, password)
+ *     -> record (password sealed or HA1) -> database (one transaction)
+ *     -> result to her, subscription request from the domain
+ *     -> wanted? (always, or she is online) -> start queue (paced)
+ *     -> REGISTER sip:registrar  From/To sip:USERNAME@domain
+ *                                Contact <sip:acc-TOKEN@gateway>
+ *        <- 401 challenge: answered with her credentials (unsealed for
+ *           that moment only, or her HA1)
+ *        <- 2xx registered; refreshed by the SIP agent
+ *        <- refused / given up: one <message> to her, no retry until she
+ *           registers again
+ *   her last resource gone (online) / <remove/> -> un-REGISTER
+ *
+ * An account is a compact record: its strings, its sealed secret, the
+ * resources she has shown the domain, and a registration record while
+ * one is wanted.
+ */
+#define G_LOG_DOMAIN "gw-accounts"
+
+#include "accounts.h"
+
+#include <string.h>
+
+#include "account_codec.h"
+#include "account_store.h"
+#include "error_map.h"
+#include "map.h"
+#include "sip_auth.h"
+#include "stanza.h"
+#include "xmpp_link.h"
+
+#define NS_DATA "jabber:x:data"
+/* longest text of a field she may send: larger is not-acceptable before
+ * anything else is looked at */
+#define MAX_FIELD_BYTES 1024
+#define MAX_RESOURCES 32
+#define PROBE_GRACE_MS 5000
+#define RETRY_MIN_S 30
+#define RETRY_MAX_S 3600
+
+typedef struct {
+    GwAccounts *owner;
+    char *jid;      /* bare, canonical: the table's key */
+    char *username;
+    char *domain;
+    char *contact;  /* user part of our Contact */
+    char *realm;    /* HA1's realm, or NULL */
+    guint8 *secret; /* sealed blob or HA1 hex, NUL after it; zeroed */
+    gsize secret_len;
+    GwSipRegistration *reg; /* from the first time it is wanted */
+    GHashTable *resources;  /* her full JIDs shown available to the domain */
+    guint8 kind;            /* GwSecretKind */
+    gboolean always : 1;    /* register_when = always */
+    gboolean queued : 1;    /* in the start queue */
+    gboolean refused : 1;   /* refused or given up: until she registers anew */
+    gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
+} Account;
+
+struct GwAccounts {
+    GwBridgeEnv *env;
+    GwOnlineFunc online;
+    gpointer online_data;
+    GwAccountStore *store;
+    guint8 key[GW_ACCOUNT_KEY_LEN];
+    gboolean have_key;
+    GHashTable *by_jid;  /* jid -> Account* (owned) */
+    GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
+    GQueue queue;        /* Account*: waiting for their paced start */
+    guint pace_id;
+    guint grace_id;
+    guint free_id;
+    GPtrArray *doomed;   /* Account*: freed on the next idle */
+    gboolean started;
+    gboolean stopping;
+};
+
+/* ---- records ----------------------------------------------------------- */
+
+static void
+account_free(gpointer p)
+{
+    Account *acc = p;
+
+    if (acc == NULL)
+        return;
+    gw_sip_registration_free(acc->reg);
+    if (acc->secret != NULL)
+        memset(acc->secret, 0, acc->secret_len);
+    g_free(acc->secret);
+    g_free(acc->jid);
+    g_free(acc->username);
+    g_free(acc->domain);
+    g_free(acc->contact);
+    g_free(acc->realm);
+    if (acc->resources != NULL)
+        g_hash_table_unref(acc->resources);
+    g_free(acc);
+}
+
+static Account *
+account_new(GwAccounts *a, const GwAccountRecord *rec)
+{
+    Account *acc = g_new0(Account, 1);
+    gsize len = 0;
+    const guint8 *s = g_bytes_get_data(rec->secret, &len);
+    const char *when = rec->register_when ? rec->register_when
+                                          : a->env->config->accounts.register_when;
+
+    acc->owner = a;
+    acc->jid = g_strdup(rec->jid);
+    acc->username = g_strdup(rec->username);
+    acc->domain = g_strdup(rec->domain);
+    acc->contact = g_strdup(rec->contact);
+    acc->realm = g_strdup(rec->realm);
+    acc->kind = (guint8)rec->kind;
+    acc->secret = g_malloc0(len + 1);
+    if (len > 0)
+        memcpy(acc->secret, s, len);
+    acc->secret_len = len;
+    acc->always = g_strcmp0(when, "always") == 0;
+    return acc;
+}
+
+static const char *
+domain_of(GwAccounts *a)
+{
+    return a->env->config->xmpp.component_domain;
+}
+
+static void
+send_text(GwAccounts *a, GString *x)
+{
+    gw_xmpp_link_send_text(a->env->xmpp, x);
+}
+
+/* One <message> from the component domain to her bare JID. */
+static void
+tell_user(GwAccounts *a, const char *bare, const char *text)
+{
+    g_autofree char *id = gw_stanza_new_id();
+    GString *x = gw_stanza_begin("message", "chat", domain_of(a), bare, id);
+
+    g_string_append(x, "<body>");
+    gw_xml_append_escaped(x, text);
+    g_string_append(x, "</body>");
+    gw_stanza_end(x, "message");
+    send_text(a, x);
+}
+
+static void
+send_presence(GwAccounts *a, const char *to, const char *type)
+{
+    send_text(a, gw_stanza_empty("presence", type, domain_of(a), to, NULL));
+}
+
+/* A resource of hers available to the domain; the set exists only while
+ * she has one (most accounts, offline, have none). */
+static void
+add_resource(Account *acc, const char *full)
+{
+    if (acc->resources == NULL)
+        acc->resources = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                               g_free, NULL);
+    if (g_hash_table_size(acc->resources) < MAX_RESOURCES)
+        g_hash_table_add(acc->resources, g_strdup(full));
+}
+
+/* ---- registrations ----------------------------------------------------- */
+
+static gboolean
+wanted(GwAccounts *a, Account *acc)
+{
+    if (acc->leaving || acc->refused || a->stopping || !a->started)
+        return FALSE;
+    if (acc->always)
+        return TRUE;
+    if (acc->resources != NULL && g_hash_table_size(acc->resources) > 0)
+        return TRUE;
+    return a->online != NULL && a->online(a->online_data, acc->jid);
+}
+
+static char *
+on_authorize(gpointer data, const char *challenge, const char *method,
+             const char *uri, GError **error)
+{
+    Account *acc = data;
+    GwAccounts *a = acc->owner;
+    g_autofree char *aad = NULL;
+    char *password, *answer;
+    char cnonce[17];
+    guint8 r[8];
+
+    if (!gw_account_random_bytes(r, sizeof r)) {
+        g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
+                            "no random bytes for a cnonce");
+        return NULL;
+    }
+    for (guint i = 0; i < sizeof r; i++)
+        g_snprintf(cnonce + 2 * i, 3, "%02x", r[i]);
+    if (acc->kind == GW_SECRET_HA1)
+        return gw_sip_auth_answer_ha1(challenge, acc->username, acc->realm,
+                                      (const char *)acc->secret, method, uri,
+                                      cnonce, 1, error);
+    if (!a->have_key) {
+        g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
+                            "no [accounts] key_file to open the password");
+        return NULL;
+    }
+    aad = gw_account_aad(acc->jid, acc->username, acc->domain);
+    password = gw_account_unseal(a->key, acc->secret, acc->secret_len, aad,
+                                 error);
+    if (password == NULL)
+        return NULL;
+    answer = gw_sip_auth_answer(challenge, acc->username, password, method,
+                                uri, cnonce, 1, error);
+    memset(password, 0, strlen(password));
+    g_free(password);
+    return answer;
+}
+
+static gboolean
+free_doomed(gpointer data)
+{
+    GwAccounts *a = data;
+
+    a->free_id = 0;
+    g_ptr_array_set_size(a->doomed, 0);
+    return G_SOURCE_REMOVE;
+}
+
+/* Not inside the callback that reports its last event: on the next idle. */
+static void
+doom(GwAccounts *a, Account *acc)
+{
+    g_hash_table_steal(a->leaving, acc);
+    g_ptr_array_add(a->doomed, acc);
+    if (a->free_id == 0)
+        a->free_id = g_idle_add(free_doomed, a);
+}
+
+static void reconsider(GwAccounts *a, Account *acc);
+
+static void
+on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
+             guint seconds)
+{
+    Account *acc = data;
+    GwAccounts *a = acc->owner;
+    const char *registrar = a->env->config->accounts.registrar;
+    g_autofree char *text = NULL;
+
+    switch (ev) {
+    case GW_SIP_REG_REGISTERED:
+        g_info("account of %s: sip:%s@%s registered at %s for %u s",
+               acc->jid, acc->username, acc->domain, registrar, seconds);
+        if (!wanted(a, acc)) /* she left meanwhile */
+            reconsider(a, acc);
+        break;
+    case GW_SIP_REG_FAILED:
+        g_info("account of %s: REGISTER of sip:%s@%s failed (%d %s), again "
+               "in %u s", acc->jid, acc->username, acc->domain, status,
+               phrase, seconds);
+        break;
+    case GW_SIP_REG_REFUSED:
+    case GW_SIP_REG_GAVE_UP:
+        acc->refused = TRUE;
+        g_message("account of %s: registration of sip:%s@%s %s: %d %s",
+                  acc->jid, acc->username, acc->domain,
+                  ev == GW_SIP_REG_REFUSED ? "refused" : "given up", status,
+                  phrase);
+        text = ev == GW_SIP_REG_REFUSED
+            ? g_strdup_printf(
+                  "Your SIP account sip:%s@%s was refused by %s: %d %s. "
+                  "%s and register again.",
+                  acc->username, acc->domain, registrar, status, phrase,
+                  status == 404 || status == 484 || status == 604
+                      ? "The registrar does not know this user name: check it"
+                      : "Check the username and password")
+            : g_strdup_printf(
+                  "Your SIP account sip:%s@%s could not be registered at %s "
+                  "(%d %s, %u tries). Register again to retry.",
+                  acc->username, acc->domain, registrar, status, phrase,
+                  a->env->config->accounts.max_failures);
+        tell_user(a, acc->jid, text);
+        break;
+    case GW_SIP_REG_UNREGISTERED:
+        g_info("account of %s: sip:%s@%s unregistered (%d %s)", acc->jid,
+               acc->username, acc->domain, status, phrase);
+        if (acc->leaving)
+            doom(a, acc);
+        else
+            reconsider(a, acc);
+        break;
+    }
+}
+
+static const GwSipRegistrationFuncs reg_funcs = { on_reg_event, on_authorize };
+
+static void
+begin(GwAccounts *a, Account *acc)
+{
+    const GwConfig *cfg = a->env->config;
+
+    if (acc->reg == NULL) {
+        g_autofree char *aor = g_strdup_printf("sip:%s@%s", acc->username,
+                                               acc->domain);
+        GwSipRegistrationParams p = {
+            .registrar = cfg->accounts.registrar,
+            .aor = aor,
+            .contact_user = acc->contact,
+            .expires = cfg->accounts.register_expires,
+            .max_failures = cfg->accounts.max_failures,
+            .retry_min_s = RETRY_MIN_S,
+            .retry_max_s = RETRY_MAX_S,
+        };
+        acc->reg = gw_sip_ua_registration_new(a->env->sip, &p, &reg_funcs,
+                                              acc);
+    }
+    gw_sip_registration_start(acc->reg);
+}
+
+/* Starts up to a tick's share of the queue; how many it started. */
+static guint
+drain(GwAccounts *a)
+{
+    double rate = a->env->config->accounts.register_rate;
+    guint n = rate >= 10 ? (guint)(rate / 10 + 0.5) : 1, started = 0;
+    Account *acc;
+
+    while (started < n && (acc = g_queue_pop_head(&a->queue)) != NULL) {
+        acc->queued = FALSE;
+        if (wanted(a, acc) &&
+            (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))) {
+            begin(a, acc);
+            started++;
+        }
+    }
+    return started;
+}
+
+/* The timer runs while the queue has some, and one tick after the last
+ * start: what is queued right after a start waits its turn too. */
+static gboolean
+pace_tick(gpointer data)
+{
+    GwAccounts *a = data;
+
+    if (drain(a) > 0 || !g_queue_is_empty(&a->queue))
+        return G_SOURCE_CONTINUE;
+    a->pace_id = 0;
+    return G_SOURCE_REMOVE;
+}
+
+/* Queued for a paced start: at once when the pace allows, else behind the
+ * others (rate >= 10: a tenth of it each 100 ms; slower: one per 1/rate). */
+static void
+enqueue(GwAccounts *a, Account *acc)
+{
+    double rate = a->env->config->accounts.register_rate;
+
+    if (acc->queued)
+        return;
+    acc->queued = TRUE;
+    g_queue_push_tail(&a->queue, acc);
+    if (a->pace_id == 0) {
+        drain(a);
+        a->pace_id = g_timeout_add(rate >= 10 ? 100 : (guint)(1000 / rate),
+                                   pace_tick, a);
+    }
+}
+
+static void
+dequeue(GwAccounts *a, Account *acc)
+{
+    if (acc->queued) {
+        g_queue_remove(&a->queue, acc);
+        acc->queued = FALSE;
+    }
+}
+
+/* Registers or un-REGISTERs as her account is wanted or not. */
+static void
+reconsider(GwAccounts *a, Account *acc)
+{
+    if (wanted(a, acc)) {
+        if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
+            enqueue(a, acc);
+        return;
+    }
+    dequeue(a, acc);
+    if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
+        gw_sip_registration_stop(acc->reg);
+}
+
+/* Out of the table. Its binding (if any) is taken back first unless
+ * `hand_over` (the same AOR registers anew at once: an un-REGISTER
+ * racing the new REGISTER of the same Contact could remove it). */
+static void
+retire(GwAccounts *a, Account *acc, gboolean hand_over)
+{
+    g_hash_table_steal(a->by_jid, acc->jid);
+    dequeue(a, acc);
+    acc->leaving = TRUE;
+    if (hand_over) /* not one more event from it */
+        g_clear_pointer(&acc->reg, gw_sip_registration_free);
+    if (!hand_over && acc->reg != NULL &&
+        gw_sip_registration_stop(acc->reg)) {
+        g_hash_table_add(a->leaving, acc); /* until UNREGISTERED */
+        return;
+    }
+    g_ptr_array_add(a->doomed, acc);
+    if (a->free_id == 0)
+        a->free_id = g_idle_add(free_doomed, a);
+}
+
+/* ---- XEP-0077 ---------------------------------------------------------- */
+
+static void
+reply_error(GwAccounts *a, xmpp_stanza_t *iq, const char *condition,
+            const char *text)
+{
+    GwStanzaError e = { condition, gw_errmap_condition_type(condition), NULL,
+                        NULL };
+    send_text(a, gw_stanza_error_reply(iq, NULL, &e, text));
+}
+
+static void
+reply_gerror(GwAccounts *a, xmpp_stanza_t *iq, const GError *error)
+{
+    GwStanzaError e;
+
+    gw_errmap_from_gerror(error, &e, NULL, NULL);
+    send_text(a, gw_stanza_error_reply(iq, NULL, &e, error->message));
+}
+
+static void
+reg_get(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
+{
+    Account *acc = g_hash_table_lookup(a->by_jid, bare);
+    GString *x;
+
+    if (!gw_config_allows_account(a->env->config, bare)) {
+        reply_error(a, iq, "not-allowed", "this JID may not register here");
+        return;
+    }
+    x = gw_stanza_iq_result_begin(iq);
+    g_string_append(x, "<query xmlns='" GW_NS_REGISTER "'>");
+    if (acc != NULL) {
+        /* XEP-0077 3.1 would echo the password: never */
+        g_string_append(x, "<registered/><username>");
+        gw_xml_append_escaped(x, acc->username);
+        g_string_append(x, "</username><password/>");
+    } else {
+        g_autofree char *text = g_strdup_printf(
+            "Enter the user name (extension) and password of your SIP "
+            "account in %s; the gateway registers it at %s for you.",
+            a->env->config->accounts.domain,
+            a->env->config->accounts.registrar);
+        g_string_append(x, "<instructions>");
+        gw_xml_append_escaped(x, text);
+        g_string_append(x, "</instructions><username/><password/>");
+    }
+    g_string_append(x, "</query>");
+    gw_stanza_end(x, "iq");
+    send_text(a, x);
+}
+
+/* The text of element `e`, or NULL with *bad set when it holds elements
+ * (a field is text only) or more than MAX_FIELD_BYTES. (transfer full) */
+static char *
+text_only(xmpp_stanza_t *e, gboolean *bad)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (xmpp_stanza_t *t = xmpp_stanza_get_children(e); t != NULL;
+         t = xmpp_stanza_get_next(t)) {
+        const char *s;
+        if (xmpp_stanza_is_tag(t)) {
+            *bad = TRUE;
+            return NULL;
+        }
+        s = xmpp_stanza_get_text_ptr(t);
+        if (s != NULL) {
+            if (out->len + strlen(s) > MAX_FIELD_BYTES) {
+                *bad = TRUE;
+                memset(out->str, 0, out->len);
+                return NULL;
+            }
+            g_string_append(out, s);
+        }
+    }
+    return g_strstrip(g_string_free(g_steal_pointer(&out), FALSE));
+}
+
+/* A field of the query, legacy (<username/>) or from a submitted data
+ * form (XEP-0077 4); (transfer full) or NULL. *bad when it is not plain
+ * text of at most MAX_FIELD_BYTES. */
+static char *
+field(xmpp_stanza_t *q, const char *name, gboolean *bad)
+{
+    xmpp_stanza_t *e = gw_stanza_child(q, name, NULL);
+    xmpp_stanza_t *x = gw_stanza_child(q, "x", NS_DATA);
+
+    if (e != NULL)
+        return text_only(e, bad);
+    for (xmpp_stanza_t *f = x ? xmpp_stanza_get_children(x) : NULL;
+         f != NULL; f = xmpp_stanza_get_next(f))
+        if (xmpp_stanza_is_tag(f) &&
+            g_strcmp0(xmpp_stanza_get_name(f), "field") == 0 &&
+            g_strcmp0(xmpp_stanza_get_attribute(f, "var"), name) == 0) {
+            xmpp_stanza_t *v = gw_stanza_child(f, "value", NULL);
+            return v != NULL ? text_only(v, bad) : NULL;
+        }
+    return NULL;
+}
+
+static void
+scrub(char *s)
+{
+    if (s != NULL)
+        memset(s, 0, strlen(s));
+}
+
+static GwAccountRecord *
+build_record(GwAccounts *a, const char *bare, const char *username,
+             const char *password, const Account *old, GError **error)
+{
+    const GwConfig *cfg = a->env->config;
+    g_autoptr(GwAccountRecord) rec = g_new0(GwAccountRecord, 1);
+
+    rec->jid = g_strdup(bare);
+    rec->username = g_strdup(username);
+    rec->domain = g_strdup(cfg->accounts.domain);
+    rec->created = g_get_real_time() / G_USEC_PER_SEC;
+    if (old != NULL) {
+        rec->contact = g_strdup(old->contact); /* her binding stays hers */
+    } else {
+        guint8 t[8];
+        GString *c = g_string_new("acc-");
+        if (!gw_account_random_bytes(t, sizeof t)) {
+            g_string_free(c, TRUE);
+            g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
+                                "no random bytes");
+            return NULL;
+        }
+        for (guint i = 0; i < sizeof t; i++)
+            g_string_append_printf(c, "%02x", t[i]);
+        rec->contact = g_string_free(c, FALSE);
+    }
+    if (cfg->accounts.realm != NULL) {
+        g_autofree char *ha1 = gw_account_ha1(username, cfg->accounts.realm,
+                                              password);
+        rec->kind = GW_SECRET_HA1;
+        rec->realm = g_strdup(cfg->accounts.realm);
+        rec->secret = g_bytes_new(ha1, strlen(ha1));
+        scrub(ha1);
+    } else {
+        g_autofree char *aad = gw_account_aad(bare, username, rec->domain);
+        guint8 nonce[GW_ACCOUNT_NONCE_LEN];
+        if (!gw_account_random_bytes(nonce, sizeof nonce)) {
+            g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
+                                "no random bytes");
+            return NULL;
+        }
+        rec->kind = GW_SECRET_SEALED;
+        rec->secret = gw_account_seal(a->key, nonce, aad, password, error);
+        if (rec->secret == NULL)
+            return NULL;
+    }
+    return g_steal_pointer(&rec);
+}
+
+static void
+reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
+{
+    Account *acc = g_hash_table_lookup(a->by_jid, bare);
+    g_autoptr(GError) error = NULL;
+
+    if (acc == NULL) {
+        reply_error(a, iq, "item-not-found", "no account to remove");
+        return;
+    }
+    if (!gw_account_store_delete(a->store, bare, &error)) {
+        g_warning("account of %s: not deleted: %s", bare, error->message);
+        reply_gerror(a, iq, error);
+        return;
+    }
+    g_message("account of %s: sip:%s@%s removed", bare, acc->username,
+              acc->domain);
+    retire(a, acc, FALSE);
+    send_text(a, gw_stanza_iq_result(iq));
+    /* XEP-0077 3.2: the registration and the subscription go together */
+    send_presence(a, bare, "unsubscribe");
+    send_presence(a, bare, "unsubscribed");
+}
+
+static void
+reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
+        const char *full)
+{
+    const GwConfig *cfg = a->env->config;
+    gboolean bad = FALSE;
+    g_autofree char *username = NULL, *password = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountRecord) rec = NULL;
+    Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
+    gboolean same_aor;
+
+    if (!gw_config_allows_account(cfg, bare)) {
+        reply_error(a, iq, "not-allowed", "this JID may not register here");
+        return;
+    }
+    if (gw_stanza_child(q, "remove", NULL) != NULL) {
+        reg_remove(a, iq, bare);
+        return;
+    }
+    username = field(q, "username", &bad);
+    password = field(q, "password", &bad);
+    if (bad) {
+        reply_error(a, iq, "not-acceptable",
+                    "a field is too long or not plain text");
+        goto out;
+    }
+    if (username == NULL || *username == '\0' || password == NULL ||
+        *password == '\0') {
+        reply_error(a, iq, "bad-request", "username and password are required");
+        goto out;
+    }
+    if (!gw_account_check_username(username, &error) ||
+        !gw_account_check_password(password, &error)) {
+        reply_gerror(a, iq, error);
+        goto out;
+    }
+    rec = build_record(a, bare, username, password, old, &error);
+    if (rec == NULL || !gw_account_store_put(a->store, rec,
+                                             cfg->accounts.max_accounts,
+                                             &error)) {
+        if (!g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT) &&
+            !g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_FULL))
+            g_warning("account of %s: not stored: %s", bare, error->message);
+        else
+            g_info("account of %s: refused: %s", bare, error->message);
+        reply_gerror(a, iq, error);
+        goto out;
+    }
+    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
+               strcmp(old->domain, rec->domain) == 0;
+    acc = account_new(a, rec);
+    if (old != NULL) {
+        /* she counts as online where she was */
+        acc->resources = g_steal_pointer(&old->resources);
+        retire(a, old, same_aor);
+    }
+    /* she sent this from a client that is online now; its unavailable
+     * presence comes once she approves the subscription asked below */
+    if (full != NULL && strchr(full, '/') != NULL)
+        add_resource(acc, full);
+    g_hash_table_insert(a->by_jid, acc->jid, acc);
+    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
+              acc->domain, old != NULL ? "changed" : "added",
+              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
+    send_text(a, gw_stanza_iq_result(iq));
+    if (old == NULL)
+        send_presence(a, bare, "subscribe");
+    reconsider(a, acc);
+out:
+    scrub(password);
+}
+
+gboolean
+gw_accounts_iq(GwAccounts *a, xmpp_stanza_t *iq)
+{
+    const char *type = xmpp_stanza_get_type(iq);
+    const char *to = xmpp_stanza_get_to(iq);
+    const char *from = xmpp_stanza_get_from(iq);
+    xmpp_stanza_t *q;
+    g_autofree char *bare = NULL;
+
+    if (a == NULL || type == NULL || to == NULL ||
+        g_ascii_strcasecmp(to, domain_of(a)) != 0 ||
+        (q = gw_stanza_child(iq, "query", GW_NS_REGISTER)) == NULL)
+        return FALSE;
+    if (strcmp(type, "get") != 0 && strcmp(type, "set") != 0)
+        return TRUE; /* nobody waits for it */
+    bare = from != NULL ? map_jid_bare(from, NULL) : NULL;
+    if (bare == NULL || strchr(bare, '@') == NULL) {
+        reply_error(a, iq, "bad-request", "a user's JID may register");
+        return TRUE;
+    }
+    if (a->stopping) {
+        reply_error(a, iq, "service-unavailable", "the gateway is stopping");
+        return TRUE;
+    }
+    if (strcmp(type, "get") == 0)
+        reg_get(a, iq, bare);
+    else
+        reg_set(a, iq, q, bare, from);
+    return TRUE;
+}
+
+/* ---- presence ---------------------------------------------------------- */
+
+void
+gw_accounts_presence(GwAccounts *a, xmpp_stanza_t *p)
+{
+    const char *type = xmpp_stanza_get_type(p);
+    const char *from = xmpp_stanza_get_from(p);
+    g_autofree char *bare = NULL;
+    Account *acc;
+
+    if (a == NULL || from == NULL || (bare = map_jid_bare(from, NULL)) == NULL)
+        return;
+    acc = g_hash_table_lookup(a->by_jid, bare);
+    if (type != NULL && strcmp(type, "subscribe") == 0) {
+        /* the gateway is a contact of those who may have an account */
+        if (acc != NULL || gw_config_allows_account(a->env->config, bare)) {
+            send_presence(a, bare, "subscribed");
+            send_presence(a, bare, NULL);
+        } else {
+            send_presence(a, bare, "unsubscribed");
+        }
+        return;
+    }
+    if (acc == NULL || acc->always)
+        return;
+    if (type == NULL) {
+        add_resource(acc, from);
+    } else if (strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0) {
+        /* from her bare JID it says nothing of her resources: it is how
+         * her server answers a probe or a subscription request while she
+         * has not approved us yet (RFC 6121 4.3.2) */
+        if (strchr(from, '/') == NULL || acc->resources == NULL)
+            return;
+        g_hash_table_remove(acc->resources, from);
+        if (g_hash_table_size(acc->resources) == 0)
+            g_clear_pointer(&acc->resources, g_hash_table_unref);
+    } else {
+        return; /* subscribed, unsubscribe ...: her server's business */
+    }
+    if (a->grace_id == 0)
+        reconsider(a, acc);
+}
+
+void
+gw_accounts_user_changed(GwAccounts *a, const char *bare)
+{
+    Account *acc;
+
+    if (a == NULL || a->grace_id != 0 ||
+        (acc = g_hash_table_lookup(a->by_jid, bare)) == NULL)
+        return;
+    reconsider(a, acc);
+}
+
+static gboolean
+grace_over(gpointer data)
+{
+    GwAccounts *a = data;
+    GHashTableIter it;
+    gpointer v;
+
+    a->grace_id = 0;
+    g_hash_table_iter_init(&it, a->by_jid);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        reconsider(a, v);
+    return G_SOURCE_REMOVE;
+}
+
+void
+gw_accounts_link_up(GwAccounts *a)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    if (a == NULL || a->stopping)
+        return;
+    /* what she showed before the outage is forgotten; her server answers
+     * the probes with what is true now, for those who approved us */
+    g_hash_table_iter_init(&it, a->by_jid);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        Account *acc = v;
+        if (acc->always)
+            continue;
+        g_clear_pointer(&acc->resources, g_hash_table_unref);
+        send_presence(a, acc->jid, "probe");
+    }
+    g_clear_handle_id(&a->grace_id, g_source_remove);
+    a->grace_id = g_timeout_add(PROBE_GRACE_MS, grace_over, a);
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+GwAccounts *
+gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
+                GError **error)
+{
+    const GwConfig *cfg = env->config;
+    GwAccounts *a = g_new0(GwAccounts, 1);
+    g_autoptr(GPtrArray) all = NULL;
+    guint sealed = 0;
+
+    a->env = env;
+    a->online = online;
+    a->online_data = online_data;
+    a->by_jid = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                      account_free);
+    a->leaving = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+                                       account_free, NULL);
+    a->doomed = g_ptr_array_new_with_free_func(account_free);
+    g_queue_init(&a->queue);
+    if (cfg->accounts.key_file != NULL) {
+        if (!gw_account_key_load(cfg->accounts.key_file, a->key, error)) {
+            gw_accounts_free(a);
+            return NULL;
+        }
+        a->have_key = TRUE;
+    }
+    a->store = gw_account_store_open(cfg->accounts.database, error);
+    if (a->store == NULL ||
+        (all = gw_account_store_list(a->store, error)) == NULL) {
+        gw_accounts_free(a);
+        return NULL;
+    }
+    for (guint i = 0; i < all->len; i++) {
+        GwAccountRecord *rec = g_ptr_array_index(all, i);
+        Account *acc = account_new(a, rec);
+        sealed += acc->kind == GW_SECRET_SEALED;
+        g_hash_table_insert(a->by_jid, acc->jid, acc);
+    }
+    if (sealed > 0 && !a->have_key)
+        g_warning("%u accounts keep a sealed password but no [accounts] "
+                  "key_file is set: they cannot answer challenges", sealed);
+    g_message("accounts: %u in %s, registered at %s (%s)",
+              g_hash_table_size(a->by_jid), cfg->accounts.database,
+              cfg->accounts.registrar, cfg->accounts.register_when);
+    return a;
+}
+
+void
+gw_accounts_start(GwAccounts *a)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    if (a == NULL)
+        return;
+    a->started = TRUE;
+    g_hash_table_iter_init(&it, a->by_jid);
+    while (g_hash_table_iter_next(&it, NULL, &v))
+        reconsider(a, v);
+}
+
+void
+gw_accounts_shutdown(GwAccounts *a)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    if (a == NULL)
+        return;
+    a->stopping = TRUE;
+    g_clear_handle_id(&a->pace_id, g_source_remove);
+    g_clear_handle_id(&a->grace_id, g_source_remove);
+    g_hash_table_iter_init(&it, a->by_jid);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        Account *acc = v;
+        acc->queued = FALSE;
+        if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
+            gw_sip_registration_stop(acc->reg);
+    }
+    g_queue_clear(&a->queue);
+}
+
+void
+gw_accounts_free(GwAccounts *a)
+{
+    if (a == NULL)
+        return;
+    g_clear_handle_id(&a->pace_id, g_source_remove);
+    g_clear_handle_id(&a->grace_id, g_source_remove);
+    g_clear_handle_id(&a->free_id, g_source_remove);
+    g_queue_clear(&a->queue);
+    g_hash_table_destroy(a->by_jid);
+    g_hash_table_destroy(a->leaving);
+    g_ptr_array_unref(a->doomed);
+    gw_account_store_close(a->store);
+    memset(a->key, 0, sizeof a->key);
+    g_free(a);
+}
+
+gboolean
+gw_accounts_enabled(const GwAccounts *a)
+{
+    return a != NULL;
+}
+
+void
+gw_accounts_get_stats(const GwAccounts *a, GwAccountsStats *s)
+{
+    GHashTableIter it;
+    gpointer v;
+
+    memset(s, 0, sizeof *s);
+    if (a == NULL)
+        return;
+    s->accounts = g_hash_table_size(a->by_jid);
+    s->queued = g_queue_get_length((GQueue *)&a->queue);
+    g_hash_table_iter_init(&it, a->by_jid);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const Account *acc = v;
+        s->registered += acc->reg != NULL &&
+                         gw_sip_registration_is_registered(acc->reg);
+        s->refused += acc->refused;
+    }
+}

@@ -1,0 +1,74 @@
+/* gateway/bridge/accounts.h: per-user SIP accounts (issue 17, part 1):
+ * XEP-0077 in-band registration at the component domain, the accounts
+ * database (gateway/accounts/), and the REGISTERs made on each user's
+ * behalf (gw_sip_ua_registration_new()).
+ *
+ *   iq jabber:iq:register (to the domain) --> gw_accounts_iq()
+ *      get: fields, or <registered/> + username; set: store + register;
+ *      <remove/>: un-REGISTER + delete
+ *   presence to the domain ------------------> gw_accounts_presence()
+ *   her presence to any component JID -------> gw_accounts_user_changed()
+ *      (the directory's view, through the online port)
+ *   registration refused / given up ---------> one <message> to her
+ *
+ * Who is online decides, with [accounts] register_when = online, whether
+ * her account is registered. REGISTERs due at once (start-up, link up)
+ * start at [accounts] register_rate per second at most. Nothing here
+ * blocks but the database, a local file written per user action. */
+#pragma once
+
+#include <glib.h>
+#include <strophe.h>
+
+#include "gateway.h"
+
+G_BEGIN_DECLS
+
+#define GW_NS_REGISTER "jabber:iq:register"
+
+typedef struct GwAccounts GwAccounts;
+
+/* Has `bare` an available resource, as the directory of XMPP resources
+ * knows it (presence she sends to SIP contacts on the component)? */
+typedef gboolean (*GwOnlineFunc)(gpointer data, const char *bare);
+
+/* Opens the database and reads the key ([accounts] key_file) and every
+ * account; NULL and an error naming the file when that fails. env and the
+ * port borrowed for the module's life. Registrations begin at
+ * gw_accounts_start(). */
+GwAccounts *gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online,
+                            gpointer online_data, GError **error);
+void gw_accounts_free(GwAccounts *accounts);
+
+/* The SIP agent is up: accounts registered whatever her presence
+ * (register_when = always) start, paced. */
+void gw_accounts_start(GwAccounts *accounts);
+/* The gateway stops: every registered account is un-REGISTERed (its
+ * answer is not awaited beyond the SIP agent's own stop). */
+void gw_accounts_shutdown(GwAccounts *accounts);
+
+/* An iq for XEP-0077 at the component domain: answers it, TRUE; FALSE for
+ * anything else. */
+gboolean gw_accounts_iq(GwAccounts *accounts, xmpp_stanza_t *iq);
+/* Presence addressed to the component domain itself (not a probe): her
+ * resources, and subscription requests and answers. */
+void gw_accounts_presence(GwAccounts *accounts, xmpp_stanza_t *presence);
+/* Her presence to a component JID was handled by the presence bridge:
+ * whether she is online may have changed. */
+void gw_accounts_user_changed(GwAccounts *accounts, const char *bare);
+/* The XMPP link came up: account holders are probed, then registrations
+ * follow what their presence says. */
+void gw_accounts_link_up(GwAccounts *accounts);
+
+/* disco#info of the domain lists jabber:iq:register (enabled). */
+gboolean gw_accounts_enabled(const GwAccounts *accounts);
+
+typedef struct {
+    guint accounts;
+    guint registered;
+    guint refused;   /* refused or given up, until she registers again */
+    guint queued;    /* waiting for their paced start */
+} GwAccountsStats;
+void gw_accounts_get_stats(const GwAccounts *accounts, GwAccountsStats *stats);
+
+G_END_DECLS

@@ -1,0 +1,472 @@
+/* Unit tests of gateway/accounts/: what usernames and passwords may be,
+ * sealing and opening passwords (AES-256-GCM) and HA1, table-driven; the
+ * SQLite store: migrations, one AOR per JID and one JID per AOR, limits,
+ * and no password bytes anywhere in the database files; the key file's
+ * checks. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+#include "account_codec.h"
+#include "account_store.h"
+
+static const guint8 key_a[32] = "0123456789abcdef0123456789abcde";
+static const guint8 key_b[32] = "fedcba9876543210fedcba987654321";
+static const guint8 nonce[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+
+/* ---- names and passwords ---------------------------------------------- */
+
+static const struct {
+    const char *username;
+    gboolean ok;
+} usernames[] = {
+    { "2001", TRUE },
+    { "alice.smith", TRUE },
+    { "+15551234567", TRUE },
+    { "a-b_c!~*'()&=+$,;?/", TRUE },
+    { "", FALSE },
+    { "has space", FALSE },
+    { "at@sign", FALSE },
+    { "colon:", FALSE },
+    { "new\nline", FALSE },
+    { "<x>", FALSE },
+    { "%41", FALSE }, /* escapes are not taken: the AOR is written as given */
+    { "1234567890123456789012345678901234567890123456789012345678901234", TRUE },
+    { "12345678901234567890123456789012345678901234567890123456789012345", FALSE },
+};
+
+static void
+test_usernames(void)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(usernames); i++) {
+        g_autoptr(GError) error = NULL;
+        gboolean ok = gw_account_check_username(usernames[i].username, &error);
+        if (ok != usernames[i].ok)
+            g_error("username '%s': expected %s", usernames[i].username,
+                    usernames[i].ok ? "ok" : "refused");
+        g_assert_true(ok == (error == NULL));
+        if (!ok)
+            g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID);
+    }
+}
+
+static const struct {
+    const char *password;
+    gboolean ok;
+} passwords[] = {
+    { "secret", TRUE },
+    { "pässwörd ✓", TRUE },
+    { "with space and \"quotes\"", TRUE },
+    { "", FALSE },
+    { "tab\there", FALSE },
+    { "nl\n", FALSE },
+    { "\xff\xfe", FALSE },
+};
+
+static void
+test_passwords(void)
+{
+    g_autofree char *long_ok = g_strnfill(GW_ACCOUNT_MAX_PASSWORD, 'x');
+    g_autofree char *too_long = g_strnfill(GW_ACCOUNT_MAX_PASSWORD + 1, 'x');
+    g_autoptr(GError) error = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(passwords); i++) {
+        g_autoptr(GError) e = NULL;
+        gboolean ok = gw_account_check_password(passwords[i].password, &e);
+        g_assert_true(ok == passwords[i].ok);
+        /* an error never quotes the password */
+        if (e != NULL && *passwords[i].password != '\0')
+            g_assert_null(strstr(e->message, passwords[i].password));
+    }
+    g_assert_true(gw_account_check_password(long_ok, NULL));
+    g_assert_false(gw_account_check_password(too_long, &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID);
+}
+
+/* ---- sealing ----------------------------------------------------------- */
+
+static const char *const sealed_passwords[] = {
+    "s", "secret", "pässwörd ✓",
+    "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+};
+
+static void
+test_seal_roundtrip(void)
+{
+    g_autofree char *aad = gw_account_aad("alice@example.com", "2001",
+                                          "pbx.example.com");
+
+    for (gsize i = 0; i < G_N_ELEMENTS(sealed_passwords); i++) {
+        const char *pw = sealed_passwords[i];
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GBytes) blob = gw_account_seal(key_a, nonce, aad, pw, &error);
+        gsize len;
+        const guint8 *b;
+        g_autofree char *back = NULL;
+
+        g_assert_no_error(error);
+        b = g_bytes_get_data(blob, &len);
+        g_assert_cmpuint(len, ==, 3 + 12 + strlen(pw) + 16);
+        /* the password is nowhere in the blob */
+        g_assert_null(memmem(b, len, pw, strlen(pw)));
+        back = gw_account_unseal(key_a, b, len, aad, &error);
+        g_assert_no_error(error);
+        g_assert_cmpstr(back, ==, pw);
+    }
+}
+
+/* What must not open: another key, another row, a flipped bit anywhere,
+ * a truncated blob, something that is not ours. */
+static void
+test_seal_refusals(void)
+{
+    g_autofree char *aad = gw_account_aad("alice@example.com", "2001", "pbx");
+    g_autofree char *other = gw_account_aad("mallory@example.com", "2001", "pbx");
+    g_autoptr(GBytes) blob = gw_account_seal(key_a, nonce, aad, "secret", NULL);
+    gsize len;
+    const guint8 *b = g_bytes_get_data(blob, &len);
+    static const struct {
+        const char *what;
+        int code;
+    } cases[] = {
+        { "other key", GW_ACCOUNT_ERROR_DECRYPT },
+        { "other row", GW_ACCOUNT_ERROR_DECRYPT },
+        { "flipped bits", GW_ACCOUNT_ERROR_DECRYPT },
+        { "truncated", GW_ACCOUNT_ERROR_INVALID },
+        { "not ours", GW_ACCOUNT_ERROR_INVALID },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        char *pw = NULL;
+        if (i == 0)
+            pw = gw_account_unseal(key_b, b, len, aad, &error);
+        else if (i == 1)
+            pw = gw_account_unseal(key_a, b, len, other, &error);
+        else if (i == 2) {
+            for (gsize at = 3; at < len; at++) {
+                g_autofree guint8 *copy = g_memdup2(b, len);
+                g_autoptr(GError) e = NULL;
+                copy[at] ^= 0x01;
+                g_assert_null(gw_account_unseal(key_a, copy, len, aad, &e));
+                g_assert_error(e, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_DECRYPT);
+            }
+            pw = gw_account_unseal(key_b, b, len, aad, &error);
+        } else if (i == 3)
+            pw = gw_account_unseal(key_a, b, 20, aad, &error);
+        else
+            pw = gw_account_unseal(key_a, (const guint8 *)"GW2xxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                                   32, aad, &error);
+        g_assert_null(pw);
+        if (!g_error_matches(error, GW_ACCOUNT_ERROR, cases[i].code))
+            g_error("%s: wrong error", cases[i].what);
+    }
+}
+
+/* HA1 against RFC 2617 3.5's example and known values. */
+static void
+test_ha1(void)
+{
+    static const struct {
+        const char *user, *realm, *password, *ha1;
+    } rows[] = {
+        { "Mufasa", "testrealm@host.com", "Circle Of Life",
+          "939e7578ed9e3c518a452acee763bce9" },
+        { "2001", "pbx.localhost", "secret", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *h = gw_account_ha1(rows[i].user, rows[i].realm,
+                                            rows[i].password);
+        g_autofree char *a1 = g_strdup_printf("%s:%s:%s", rows[i].user,
+                                              rows[i].realm, rows[i].password);
+        g_autofree char *want = g_compute_checksum_for_string(G_CHECKSUM_MD5,
+                                                              a1, -1);
+        g_assert_cmpuint(strlen(h), ==, 32);
+        g_assert_cmpstr(h, ==, rows[i].ha1 ? rows[i].ha1 : want);
+    }
+}
+
+/* ---- the store --------------------------------------------------------- */
+
+typedef struct {
+    char *dir;
+    char *path;
+} Fixture;
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+    f->dir = g_dir_make_tmp("gw-accounts-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+    f->path = g_build_filename(f->dir, "accounts.sqlite", NULL);
+}
+
+static void
+rm_rf(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+        g_autofree char *p = g_build_filename(dir, name, NULL);
+        g_unlink(p);
+    }
+    g_rmdir(dir);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+    rm_rf(f->dir);
+    g_free(f->dir);
+    g_free(f->path);
+}
+
+static GwAccountRecord *
+record(const char *jid, const char *username, const char *password)
+{
+    GwAccountRecord *r = g_new0(GwAccountRecord, 1);
+    g_autofree char *aad = NULL;
+
+    r->jid = g_strdup(jid);
+    r->username = g_strdup(username);
+    r->domain = g_strdup("pbx.test");
+    r->contact = g_strdup_printf("acc-%s", username);
+    r->kind = GW_SECRET_SEALED;
+    aad = gw_account_aad(jid, username, r->domain);
+    r->secret = gw_account_seal(key_a, nonce, aad, password, NULL);
+    r->created = 1700000000;
+    return r;
+}
+
+static void
+test_store_basics(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountStore) s = gw_account_store_open(f->path, &error);
+    g_autoptr(GwAccountRecord) alice = record("alice@example.com", "2001", "secret");
+    g_autoptr(GwAccountRecord) got = NULL;
+    g_autoptr(GPtrArray) all = NULL;
+    struct stat st;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(gw_account_store_get_version(s), ==,
+                     GW_ACCOUNT_SCHEMA_VERSION);
+    g_assert_cmpint(g_stat(f->path, &st), ==, 0);
+    g_assert_cmpuint(st.st_mode & 0077, ==, 0); /* owner only */
+
+    g_assert_true(gw_account_store_put(s, alice, 10, &error));
+    g_assert_no_error(error);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(got->username, ==, "2001");
+    g_assert_cmpstr(got->domain, ==, "pbx.test");
+    g_assert_cmpstr(got->contact, ==, "acc-2001");
+    g_assert_cmpint(got->kind, ==, GW_SECRET_SEALED);
+    g_assert_true(g_bytes_equal(got->secret, alice->secret));
+    g_assert_null(got->realm);
+
+    /* her second registration replaces her first (new username) */
+    g_free(alice->username);
+    alice->username = g_strdup("2002");
+    g_assert_true(gw_account_store_put(s, alice, 10, &error));
+    g_clear_pointer(&got, gw_account_record_free);
+    got = gw_account_store_get(s, "alice@example.com", NULL);
+    g_assert_cmpstr(got->username, ==, "2002");
+    g_assert_cmpstr(got->contact, ==, "acc-2001"); /* kept: her binding */
+    g_assert_cmpuint(gw_account_store_count(s), ==, 1);
+
+    all = gw_account_store_list(s, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(all->len, ==, 1);
+
+    g_assert_true(gw_account_store_delete(s, "alice@example.com", &error));
+    g_assert_false(gw_account_store_delete(s, "alice@example.com", &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    g_assert_null(gw_account_store_get(s, "alice@example.com", &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND);
+}
+
+/* One JID per AOR; max_accounts; nothing half-written on a refusal. */
+static void
+test_store_conflicts(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountStore) s = gw_account_store_open(f->path, &error);
+    g_autoptr(GwAccountRecord) alice = record("alice@example.com", "2001", "a");
+    g_autoptr(GwAccountRecord) bob = record("bob@example.com", "2001", "b");
+    g_autoptr(GwAccountRecord) carol = record("carol@example.com", "2003", "c");
+
+    g_assert_true(gw_account_store_put(s, alice, 2, NULL));
+    g_assert_false(gw_account_store_put(s, bob, 2, &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT);
+    g_clear_error(&error);
+    /* the same AOR in another domain is another AOR */
+    g_free(bob->domain);
+    bob->domain = g_strdup("other.test");
+    g_free(bob->contact);
+    bob->contact = g_strdup("acc-bob");
+    g_assert_true(gw_account_store_put(s, bob, 2, &error));
+    g_assert_no_error(error);
+    g_assert_false(gw_account_store_put(s, carol, 2, &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_FULL);
+    g_clear_error(&error);
+    /* an existing account may still change at the limit */
+    g_assert_true(gw_account_store_put(s, alice, 2, &error));
+    g_assert_cmpuint(gw_account_store_count(s), ==, 2);
+}
+
+/* Reopening keeps everything; the schema is not migrated twice; a newer
+ * schema is refused. */
+static void
+test_store_reopen(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountRecord) alice = record("alice@example.com", "2001", "a");
+    GwAccountStore *s = gw_account_store_open(f->path, &error);
+
+    g_assert_true(gw_account_store_put(s, alice, 10, NULL));
+    gw_account_store_close(s);
+    s = gw_account_store_open(f->path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(gw_account_store_count(s), ==, 1);
+    g_assert_cmpuint(gw_account_store_get_version(s), ==,
+                     GW_ACCOUNT_SCHEMA_VERSION);
+    gw_account_store_close(s);
+    {
+        /* a later gateway wrote version 99 */
+        g_autofree char *cmd = g_strdup_printf(
+            "sqlite3 '%s' 'UPDATE schema_version SET version = 99' 2>/dev/null",
+            f->path);
+        g_autofree char *prog = g_find_program_in_path("sqlite3");
+        if (prog == NULL) {
+            g_test_message("no sqlite3 program: newer-schema case skipped");
+            return;
+        }
+        g_assert_cmpint(system(cmd), ==, 0);
+    }
+    s = gw_account_store_open(f->path, &error);
+    g_assert_null(s);
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE);
+    g_assert_nonnull(strstr(error->message, "newer"));
+}
+
+static gboolean
+file_contains(const char *path, const char *needle)
+{
+    g_autofree char *data = NULL;
+    gsize len = 0;
+
+    if (!g_file_get_contents(path, &data, &len, NULL))
+        return FALSE;
+    return memmem(data, len, needle, strlen(needle)) != NULL;
+}
+
+/* The database file (and its WAL) never holds a password: written,
+ * rewritten, deleted, checkpointed. */
+static void
+test_store_no_password_bytes(Fixture *f, gconstpointer data)
+{
+    static const char *const pws[] = { "correct-horse-battery", "Tr0ub4dor&3",
+                                       "second-password-xyz" };
+    g_autoptr(GwAccountStore) s = gw_account_store_open(f->path, NULL);
+    g_autofree char *wal = g_strconcat(f->path, "-wal", NULL);
+    g_autoptr(GwAccountRecord) a = record("alice@example.com", "2001", pws[0]);
+    g_autoptr(GwAccountRecord) b = record("bob@example.com", "2002", pws[1]);
+    g_autoptr(GwAccountRecord) a2 = record("alice@example.com", "2001", pws[2]);
+
+    g_assert_true(gw_account_store_put(s, a, 10, NULL));
+    g_assert_true(gw_account_store_put(s, b, 10, NULL));
+    g_assert_true(gw_account_store_put(s, a2, 10, NULL));
+    g_assert_true(gw_account_store_delete(s, "bob@example.com", NULL));
+    for (gsize i = 0; i < G_N_ELEMENTS(pws); i++) {
+        g_assert_false(file_contains(f->path, pws[i]));
+        g_assert_false(file_contains(wal, pws[i]));
+    }
+    g_clear_pointer(&s, gw_account_store_close); /* checkpoint */
+    for (gsize i = 0; i < G_N_ELEMENTS(pws); i++)
+        g_assert_false(file_contains(f->path, pws[i]));
+    /* ... while the names are there, so the search itself works */
+    g_assert_true(file_contains(f->path, "alice@example.com"));
+}
+
+static void
+write_key(const char *path, gsize len, int mode)
+{
+    g_autofree char *k = g_strnfill(len, 'k');
+    g_assert_true(g_file_set_contents(path, k, (gssize)len, NULL));
+    g_assert_cmpint(g_chmod(path, mode), ==, 0);
+}
+
+static void
+test_key_file(Fixture *f, gconstpointer data)
+{
+    g_autofree char *path = g_build_filename(f->dir, "key", NULL);
+    static const struct {
+        gsize len;
+        int mode;
+        gboolean ok;
+    } rows[] = {
+        { 32, 0600, TRUE },  { 32, 0400, TRUE },  { 32, 0640, FALSE },
+        { 32, 0604, FALSE }, { 31, 0600, FALSE }, { 33, 0600, FALSE },
+        { 0, 0600, FALSE },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        guint8 key[32] = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_unlink(path);
+        write_key(path, rows[i].len, rows[i].mode);
+        g_assert_true(gw_account_key_load(path, key, &error) == rows[i].ok);
+        if (!rows[i].ok) {
+            g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY);
+            g_assert_nonnull(strstr(error->message, path));
+        } else {
+            g_assert_cmpint(key[0], ==, 'k');
+        }
+    }
+    {
+        /* systemd's credentials: the mode may show an ACL mask */
+        guint8 key[32];
+        g_unlink(path);
+        write_key(path, 32, 0640);
+        g_setenv("CREDENTIALS_DIRECTORY", f->dir, TRUE);
+        g_assert_true(gw_account_key_load(path, key, NULL));
+        g_setenv("CREDENTIALS_DIRECTORY", "/nonexistent", TRUE);
+        g_assert_false(gw_account_key_load(path, key, NULL));
+        g_unsetenv("CREDENTIALS_DIRECTORY");
+    }
+    {
+        g_autoptr(GError) error = NULL;
+        guint8 key[32];
+        g_unlink(path);
+        g_assert_false(gw_account_key_load(path, key, &error));
+        g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY);
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/accounts/codec/usernames", test_usernames);
+    g_test_add_func("/accounts/codec/passwords", test_passwords);
+    g_test_add_func("/accounts/codec/seal-roundtrip", test_seal_roundtrip);
+    g_test_add_func("/accounts/codec/seal-refusals", test_seal_refusals);
+    g_test_add_func("/accounts/codec/ha1", test_ha1);
+    g_test_add("/accounts/store/basics", Fixture, NULL, fixture_set_up,
+               test_store_basics, fixture_tear_down);
+    g_test_add("/accounts/store/conflicts", Fixture, NULL, fixture_set_up,
+               test_store_conflicts, fixture_tear_down);
+    g_test_add("/accounts/store/reopen", Fixture, NULL, fixture_set_up,
+               test_store_reopen, fixture_tear_down);
+    g_test_add("/accounts/store/no-password-bytes", Fixture, NULL,
+               fixture_set_up, test_store_no_password_bytes,
+               fixture_tear_down);
+    g_test_add("/accounts/store/key-file", Fixture, NULL, fixture_set_up,
+               test_key_file, fixture_tear_down);
+    return g_test_run();
+}
