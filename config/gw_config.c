@@ -211,7 +211,7 @@ static const KeyDef keys[] = {
       "XMPP->SIP messages awaiting a SIP response; more are refused (resource-constraint)" },
     { "limits", "max_inflight_sip", K_UINT, "1000", 1, 1000000, FALSE, TRUE, FALSE, OFF(limits.max_inflight_sip),
       "XMPP->SIP messages awaiting a SIP response at which the gateway stops reading the XMPP stream until half are answered (backpressure on the XMPP server)" },
-    { "limits", "max_pending_xmpp", K_UINT, "20000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
+    { "limits", "max_pending_xmpp", K_UINT, "6000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
       "SIP->XMPP messages awaiting their write to the XMPP stream; more get 503" },
     { "limits", "max_rate_entries", K_UINT, "100000", 16, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_rate_entries),
       "senders the rate limiter tracks at once" },

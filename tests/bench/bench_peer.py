@@ -217,7 +217,8 @@ class PeerBench:
             before = L.tcp_established_to(b.comp_port)
             if peer == "gateway":
                 gw = b.start_gateway(b.comp_port, sip_port, uas_port,
-                                     transport=self.args.sip_transport)
+                                     transport=self.args.sip_transport,
+                                     default_limits=True)
                 procs.append(gw)
                 b.wait_gateway_up(gw)
                 cpu_of = gw.cpu_total
