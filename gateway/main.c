@@ -616,6 +616,9 @@ main(int argc, char **argv)
     }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
+    gw_xmpp_link_set_busy_func(gw.env.xmpp,
+                               (GwXmppBusyFunc)gw_sip_ua_input_pending,
+                               gw.env.sip);
     if (gw.boot_config->admin.http_listen != NULL) {
         GwAdminProbe probe = { read_gauges, admin_allowed, &gw };
         admin_http = gw_admin_http_new(gw.boot_config->admin.http_listen, &probe, &error);

@@ -31,6 +31,7 @@
 #endif
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -483,7 +484,7 @@ no_spin_prepare(GSource *gs)
  * (bench). Sofia has no accessor for the socket: find the UDP sockets
  * bound to our listen port among the open fds. */
 static void
-raise_udp_rcvbuf(guint port)
+raise_udp_rcvbuf(GwSipUa *self, guint port)
 {
     for (int fd = 3; fd < 1024; fd++) {
         int type = 0, size = 4 << 20;
@@ -505,7 +506,28 @@ raise_udp_rcvbuf(guint port)
         if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
                        sizeof size) != 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+        if (self->n_udp_fds < G_N_ELEMENTS(self->udp_fds))
+            self->udp_fds[self->n_udp_fds++] = fd;
     }
+}
+
+gboolean
+gw_sip_ua_input_pending(GwSipUa *self)
+{
+    struct pollfd p[G_N_ELEMENTS(self->udp_fds)];
+
+    if (self->n_udp_fds == 0)
+        return FALSE;
+    if (self->stopping)
+        return FALSE;
+    for (guint i = 0; i < self->n_udp_fds; i++)
+        p[i] = (struct pollfd){ .fd = self->udp_fds[i], .events = POLLIN };
+    if (poll(p, self->n_udp_fds, 0) <= 0)
+        return FALSE;
+    for (guint i = 0; i < self->n_udp_fds; i++)
+        if (p[i].revents & POLLIN) /* not POLLNVAL: a socket Sofia closed */
+            return TRUE;
+    return FALSE;
 }
 
 /* Host and port of a listen URL ("sip:host:port;params"); 5060 (5061
@@ -650,7 +672,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
         return NULL;
     }
     make_contacts(self);
-    raise_udp_rcvbuf(self->listen_port);
+    raise_udp_rcvbuf(self, self->listen_port);
     sip_message_init(self);
 #ifdef GW_HAVE_MALLINFO2
     self->trim_id = g_timeout_add_seconds(HEAP_TRIM_PERIOD_S, heap_trim_tick,

@@ -157,6 +157,8 @@ struct GwSipUa {
     char *listen_host;    /* "127.0.0.1", "[::1]"; "0.0.0.0": every one */
     guint listen_port;
     guint tls_port;       /* 0: no TLS */
+    int udp_fds[4];       /* our UDP sockets (raise_udp_rcvbuf), -1: none */
+    guint n_udp_fds;
 
     GHashTable *requests; /* GwSipRequest* set: awaiting an answer */
     GHashTable *dialogs;  /* SipLeg.key -> SipLeg* */

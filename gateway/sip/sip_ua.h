@@ -296,4 +296,8 @@ typedef struct {
 } GwSipStats;
 void gw_sip_ua_get_stats(const GwSipUa *ua, GwSipStats *stats);
 
+/* Have our UDP sockets datagrams waiting (a poll, no read)? The XMPP
+ * link asks before a write, to write once for all that they bring. */
+gboolean gw_sip_ua_input_pending(GwSipUa *ua);
+
 G_END_DECLS

@@ -158,6 +158,7 @@ flush_out(GwXmppLink *self)
         self->out_done += (guint64)n;
         self->stats.bytes_out += (guint64)n;
     }
+    self->held_since = 0;
     if (self->out_pos == self->out->len) {
         g_byte_array_set_size(self->out, 0);
         self->out_pos = 0;
@@ -207,6 +208,11 @@ sync_fd(LinkSource *s)
     }
 }
 
+/* What the link holds back while SIP input waits (gw_xmpp_link_set_busy_func) */
+#define FLUSH_BATCH (32 * 1024)
+/* ... and at most this long (whatever the other side says) */
+#define FLUSH_HOLD_US 1000
+
 static gboolean
 source_prepare(GSource *src, gint *timeout)
 {
@@ -225,7 +231,18 @@ source_prepare(GSource *src, gint *timeout)
      * read and an extra poll per message). */
     if (self->up && out_len(self) > 0 && !self->out_blocked) {
         *timeout = 0;
-        return TRUE;
+        /* more SIP input first (its stanzas join this write), unless a
+         * ping is due or enough waits */
+        gint64 now = g_get_monotonic_time();
+
+        if (self->held_since == 0)
+            self->held_since = now;
+        if (self->busy == NULL || out_len(self) >= FLUSH_BATCH ||
+            now - self->held_since >= FLUSH_HOLD_US ||
+            (self->confirm.ping_due != 0 && self->confirm.ping_due <= now) ||
+            !self->busy(self->busy_data))
+            return TRUE;
+        return FALSE;
     }
     if (self->up && self->confirm.ping_due != 0) {
         /* a paced ping (gw_xmpp_confirm_write_pings()) */
@@ -249,6 +266,14 @@ source_prepare(GSource *src, gint *timeout)
         }
     }
     return FALSE;
+}
+
+void
+gw_xmpp_link_set_busy_func(GwXmppLink *self, GwXmppBusyFunc busy,
+                           gpointer data)
+{
+    self->busy = busy;
+    self->busy_data = data;
 }
 
 static gboolean

@@ -82,6 +82,14 @@ void gw_xmpp_link_send_text(GwXmppLink *link, GString *xml);
 void gw_xmpp_link_pause_input(GwXmppLink *link, gboolean paused);
 gboolean gw_xmpp_link_input_paused(const GwXmppLink *link);
 
+/* Write coalescing: while `busy` says that more input waits elsewhere
+ * (SIP datagrams, each of which may add a stanza), the link holds what
+ * it has to write, up to 32 KiB, and writes it once that input is read.
+ * NULL: every loop turn writes. */
+typedef gboolean (*GwXmppBusyFunc)(gpointer data);
+void gw_xmpp_link_set_busy_func(GwXmppLink *link, GwXmppBusyFunc busy,
+                                gpointer data);
+
 /* Counters for tests and benchmarks. */
 typedef struct {
     guint64 stanzas_in;

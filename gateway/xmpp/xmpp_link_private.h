@@ -55,6 +55,9 @@ struct GwXmppLink {
     GByteArray *out; /* unwritten bytes are out->data[out_pos..] */
     gsize out_pos;
     gboolean out_blocked; /* the socket took less than we had */
+    GwXmppBusyFunc busy;  /* gw_xmpp_link_set_busy_func() */
+    gint64 held_since;    /* monotonic: output first held back, 0: none */
+    gpointer busy_data;
     guint64 out_total; /* bytes ever queued */
     guint64 out_done;  /* bytes ever written */
     GQueue pending;    /* of Pending*, by end */
