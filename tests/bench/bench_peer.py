@@ -319,7 +319,11 @@ class PeerBench:
                 res["sipp_failed"] = st.get("FailedCall", 0)
                 res["rate"] = r.get("rate", 0.0)
             res["delivered"] = done
-            res["lost"] = max(0, count - done)
+            # refused: the sender got an error (SIPp a non-2xx final, the
+            # XMPP client an error stanza); lost: neither that nor delivery
+            res["refused"] = (res.get("bounced", 0) if direction == "xmpp2sip"
+                              else res.get("sipp_failed", 0))
+            res["lost"] = max(0, count - done - res["refused"])
             res["extra"] = max(0, done - count)
             wall = t_end - t0
             res["wall"] = wall
@@ -402,11 +406,11 @@ def describe(r):
     if r.get("pss_kib") is not None:
         mem += " (largest process), Pss %.0f MiB (all)" % (
             r["pss_kib"] / 1024)
-    return ("%-8s %-9s %6d/s: %d/%d delivered, %d lost%s at %.0f/s; CPU "
+    return ("%-8s %-9s %6d/s: %d/%d delivered, %d refused, %d lost%s at %.0f/s; CPU "
             "us/msg %s, prosody %s (%.0f%% of a core); %s; SIPp retrans %d; "
             "UDP drops %d; others %.0f%%%s" % (
                 r["peer"], DIRS[r["direction"]], r["offered"], r["delivered"],
-                r["count"], r["lost"],
+                r["count"], r.get("refused", 0), r["lost"],
                 ", %d extra" % r["extra"] if r["extra"] else "", r["rate"],
                 fmt(r["us_peer"], "%.0f"), fmt(r["us_prosody"], "%.0f"),
                 r["prosody_share"] * 100, mem, r["retrans"], r["udp_drops"],
@@ -443,15 +447,16 @@ def report(pb, args):
     add("gateway: [sip] listen (one address), log level default, %s; "
         "Kamailio 5.6 xmpp (fixed copy), children=4, -m %d -M 16" % (
             os.path.basename(os.path.abspath(args.build)), args.kam_shm))
-    add("CPU us per delivered message; lost = not delivered within %g s "
-        "after the last send; RSS: gateway VmHWM, Kamailio largest "
+    add("CPU us per delivered message; refused = the sender got an error "
+        "(a SIP final non-2xx, an XMPP error); lost = neither that nor "
+        "delivered within %g s after the last send; RSS: gateway VmHWM, Kamailio largest "
         "VmHWM / summed Pss; SIPp retrans: the UAC's own (SIP->XMPP), the "
         "peer's MESSAGEs received again at the UAS (XMPP->SIP)" % args.drain)
     add("")
-    add("| direction | offered/s | peer | delivered | lost | achieved/s | "
+    add("| direction | offered/s | peer | delivered | refused | lost | achieved/s | "
         "CPU us/msg | Prosody us/msg | gw/Kam | peak RSS MiB | SIPp "
         "retrans | others |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for direction, rate, pair in pb.rows:
         if not pair:
             continue
@@ -463,7 +468,7 @@ def report(pb, args):
             if r is None:
                 continue
             if "error" in r:
-                add("| %s | %d | %s | did not run | | | | | | | | |" % (
+                add("| %s | %d | %s | did not run | | | | | | | | | |" % (
                     DIRS[direction], rate, name))
                 continue
             mem = "%.1f" % (r["hwm_kib"] / 1024) if r.get("hwm_kib") \
@@ -474,10 +479,11 @@ def report(pb, args):
                 mem += " (the peer died)"
             if r.get("shm_errors"):
                 mem += " (shm full: %d errors)" % r["shm_errors"]
-            add("| %s | %d | %s | %d%s | %d | %.0f | %s | %s | %s | %s | %d "
+            add("| %s | %d | %s | %d%s | %d | %d | %.0f | %s | %s | %s | %s | %d "
                 "| %.0f%% |" % (
                     DIRS[direction], rate, name, r["delivered"],
-                    " (+%d)" % r["extra"] if r["extra"] else "", r["lost"],
+                    " (+%d)" % r["extra"] if r["extra"] else "",
+                    r.get("refused", 0), r["lost"],
                     r["rate"], fmt(r["us_peer"]), fmt(r["us_prosody"]),
                     fmt(ratio, "%.2f") if name == "gateway" else "",
                     mem, r["retrans"], r["others_cores"] * 100))
