@@ -151,6 +151,18 @@ copy_transport(const JsdpTransport *t)
     return n;
 }
 
+JsdpTransport *
+jsdp_transport_copy(const JsdpTransport *t)
+{
+    return copy_transport(t);
+}
+
+JsdpPayloadType *
+jsdp_payload_type_copy(const JsdpPayloadType *p)
+{
+    return copy_payload_type(p, NULL);
+}
+
 static gpointer
 copy_content(gconstpointer src, gpointer unused)
 {
