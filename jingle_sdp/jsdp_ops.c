@@ -110,6 +110,30 @@ bundle_head(const JsdpSession *answer, const JsdpGroup *g)
     return NULL;
 }
 
+/* The offer's definitions of the payload types c answers (a refused m=
+ * line may come without a=rtpmap: rtpengine 10.5), the offer's first if
+ * it answers none of them. */
+static void
+take_offered_codecs(JsdpContent *c, const JsdpContent *o)
+{
+    GPtrArray *pts = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)jsdp_payload_type_free);
+
+    for (guint i = 0; i < c->payload_types->len; i++) {
+        const JsdpPayloadType *a = g_ptr_array_index(c->payload_types, i);
+        for (guint k = 0; k < o->payload_types->len; k++) {
+            const JsdpPayloadType *op = g_ptr_array_index(o->payload_types, k);
+            if (op->id == a->id)
+                g_ptr_array_add(pts, jsdp_payload_type_copy(op));
+        }
+    }
+    if (pts->len == 0)
+        g_ptr_array_add(pts, jsdp_payload_type_copy(
+                                 g_ptr_array_index(o->payload_types, 0)));
+    g_ptr_array_unref(c->payload_types);
+    c->payload_types = pts;
+}
+
 /* Rejected content c kept, silent, on the head's transport. */
 static void
 ride_on(JsdpContent *c, const JsdpContent *head, const JsdpSession *offer)
@@ -122,12 +146,8 @@ ride_on(JsdpContent *c, const JsdpContent *head, const JsdpSession *offer)
     c->transport = jsdp_transport_copy(head->transport);
     g_ptr_array_set_size(c->transport->candidates, 0);
     c->rtcp_mux = head->rtcp_mux;
-    if (c->payload_types->len > 0 || o == NULL)
-        return;
-    for (guint i = 0; i < o->payload_types->len; i++)
-        g_ptr_array_add(c->payload_types,
-                        jsdp_payload_type_copy(
-                            g_ptr_array_index(o->payload_types, i)));
+    if (o != NULL && o->payload_types->len > 0)
+        take_offered_codecs(c, o);
 }
 
 /* The group's live contents: accepted and sending one way at least. */

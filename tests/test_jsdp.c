@@ -1297,6 +1297,8 @@ unbundle_summary(const JsdpSession *s)
             g_assert_nonnull(c->transport);
             g_assert_cmpstr(c->transport->ufrag, ==, first->transport->ufrag);
             g_assert_cmpuint(c->payload_types->len, >, 0);
+            for (guint k = 0; k < c->payload_types->len; k++)
+                g_assert_nonnull(((JsdpPayloadType *)c->payload_types->pdata[k])->name);
         }
     }
     groups = names_and_groups(s);
@@ -1311,6 +1313,9 @@ static const AlignCase unbundle_cases[] = {
     /* an audio-only phone: video kept, silent, on the audio bundle */
     {"audio-only-phone", OFFER_AV, SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO_0,
      "0:b,1:n|BUNDLE:0 1"},
+    /* rtpengine 10.5's answer: port 0 without a=rtpmap; the offer's VP8 */
+    {"relay-refused-no-rtpmap", OFFER_AV,
+     SDP_HEAD ANSWER_AUDIO ANSWER_ICE "m=video 0 RTP/AVP 96\r\n", "0:b,1:n|BUNDLE:0 1"},
     /* a video phone: two live contents, two ports, no group */
     {"video-phone", OFFER_AV, SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO ANSWER_ICE,
      "0:b,1:b|"},
