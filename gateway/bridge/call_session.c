@@ -102,15 +102,19 @@ static void
 on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = gw_call_media_done(data);
+    g_autofree char *declined = NULL;
 
     if (error != NULL || c->x_sdp == NULL) {
         if (c->sip != NULL)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    /* the XMPP leg does not renegotiate: its last SDP answers again */
-    gw_call_media_answer(c, TAG_SIP, TAG_XMPP, c->x_sdp, GW_MEDIA_TOWARD_SIP,
-                         on_reinvite_answered);
+    /* the XMPP leg does not renegotiate: its last SDP answers again, a
+     * stream the SIP side adds declined (call_content.c) */
+    declined = gw_call_answer_declining_new(c, sdp);
+    gw_call_media_answer(c, TAG_SIP, TAG_XMPP,
+                         declined != NULL ? declined : c->x_sdp,
+                         GW_MEDIA_TOWARD_SIP, on_reinvite_answered);
 }
 
 /* A re-INVITE from the SIP side (hold, resume, session refresh, new
