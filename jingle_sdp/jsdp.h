@@ -435,6 +435,8 @@ const GPtrArray *jsdp_session_get_warnings(const JsdpSession *s);
 
 /* Deep copy (owned). */
 JsdpSession *jsdp_session_copy(const JsdpSession *s);
+/* (transfer full) a deep copy of one content. */
+JsdpContent *jsdp_content_copy(const JsdpContent *c);
 
 /* Look-up by content name (borrowed; NULL if none). */
 JsdpContent *jsdp_session_get_content(const JsdpSession *s, const char *name);

@@ -208,6 +208,13 @@ copy_group(gconstpointer src, gpointer unused)
     return n;
 }
 
+JsdpContent *
+jsdp_content_copy(const JsdpContent *c)
+{
+    g_return_val_if_fail(c != NULL, NULL);
+    return copy_content(c, NULL);
+}
+
 JsdpSession *
 jsdp_session_copy(const JsdpSession *s)
 {

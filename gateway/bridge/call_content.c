@@ -15,9 +15,8 @@
  * has its transaction's timeout; 408 and 481 end the call (sip_call.c),
  * so nothing here waits without a timer. Hold re-INVITEs (call_session.c)
  * share the SIP answer callback: an answer with no change pending is
- * theirs. What is not here yet: content-remove toward SIP, and a SIP
- * re-INVITE adding video toward her (call_session.c answers its new
- * m= lines port 0, RFC 3264 8.1). */
+ * theirs. The other way (the phone adds video) is further down. Not
+ * here yet: content-remove (either way). */
 #define G_LOG_DOMAIN "gw-call"
 
 #include "call_private.h"
@@ -256,41 +255,202 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
     add_clear(c);
 }
 
-/* A SIP re-INVITE with more m= lines than her session (the phone turns
- * its camera on): her last SDP answers, the new lines port 0 (RFC 3264
- * 8.1: declined; a content-add toward her is not done yet). NULL when
- * nothing is new or the SDPs cannot be read: then her SDP as it is. */
-char *
-gw_call_answer_declining_new(Call *c, const char *relay_offer)
+/* The relay's offer of a SIP re-INVITE as a model named like her
+ * session (RFC 3264 6: the i-th answers the i-th; the relay names its own
+ * way), the m= lines her session lacks named anew; NULL when nothing is
+ * new or an SDP cannot be read. *her_out: her last SDP as a model. */
+static JsdpSession *
+grown_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
 {
-    g_autoptr(JsdpSession) offer = NULL, ans = NULL;
+    g_autoptr(JsdpSession) offer = NULL, her = NULL;
 
     if (c->x_sdp == NULL || relay_offer == NULL)
         return NULL;
     offer = gw_call_session_from_sdp(relay_offer, our_role(c), NULL);
-    ans = gw_call_session_from_sdp(c->x_sdp, her_role(c), NULL);
-    if (offer == NULL || ans == NULL ||
-        offer->contents->len <= ans->contents->len)
+    her = gw_call_session_from_sdp(c->x_sdp, her_role(c), NULL);
+    if (offer == NULL || her == NULL ||
+        offer->contents->len <= her->contents->len)
         return NULL;
-    /* RFC 3264 6: the i-th answered the i-th; the relay's names differ */
     for (guint i = 0; i < offer->contents->len; i++) {
         JsdpContent *o = g_ptr_array_index(offer->contents, i);
         g_free(o->name);
-        o->name = i < ans->contents->len
+        o->name = i < her->contents->len
                       ? g_strdup(((JsdpContent *)g_ptr_array_index(
-                                      ans->contents, i))->name)
+                                      her->contents, i))->name)
                       : NULL;
     }
     jsdp_session_name_contents(offer, our_role(c));
+    jsdp_session_drop_sources(offer);
+    *her_out = g_steal_pointer(&her);
+    return g_steal_pointer(&offer);
+}
+
+char *
+gw_call_answer_declining_new(Call *c, const char *relay_offer)
+{
+    g_autoptr(JsdpSession) offer = NULL, her = NULL;
+
+    offer = grown_offer(c, relay_offer, &her);
+    if (offer == NULL)
+        return NULL;
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side adds %u stream(s): "
              "declined (port 0)", c->sid,
-             offer->contents->len - ans->contents->len);
-    jsdp_session_complete_answer(ans, offer);
-    return gw_call_session_to_sdp(ans, her_role(c), NULL);
+             offer->contents->len - her->contents->len);
+    jsdp_session_complete_answer(her, offer);
+    return gw_call_session_to_sdp(her, her_role(c), NULL);
+}
+
+/* ---- the SIP side adds a stream: content-add toward her ---------------
+ *
+ *   XMPP client                 gateway                        SIP peer
+ *             <--------------- content-add <-- relay offer <-- re-INVITE
+ *                                                              (+ video)
+ *   content-accept ----------> ack; her SDP + the taken contents answer
+ *                              through the relay --------------> 200
+ *   content-reject ----------> ack; the new lines port 0 ------> 200
+ *   (nothing in sip_add_s) --> content-remove (retract); port 0 -> 200
+ *
+ * The phone's INVITE transaction waits for her (a person may have to
+ * say yes); SIP_ADD_WAIT_S bounds it well inside its 32 s (64*T1). */
+#define SIP_ADD_WAIT_S 20
+
+static void
+sip_add_clear(Call *c)
+{
+    g_clear_pointer(&c->sip_add, jsdp_session_free);
+    g_clear_handle_id(&c->sip_add_timer, g_source_remove);
+    c->sip_add_first = 0;
+}
+
+/* the new contents of the pending SIP offer, as Jingle `action` */
+static char *
+new_contents_jingle(Call *c, const char *action, gboolean stubs)
+{
+    g_autoptr(JsdpSession) part = jsdp_session_new();
+    g_autoptr(GString) x = NULL;
+
+    if (stubs) {
+        x = g_string_new(NULL);
+        for (guint i = c->sip_add_first; i < c->sip_add->contents->len; i++)
+            append_stub(x, g_ptr_array_index(c->sip_add->contents, i));
+        return gw_call_jingle_build(action, c->sid, gw_call_initiator(c),
+                                    x->str);
+    }
+    for (guint i = c->sip_add_first; i < c->sip_add->contents->len; i++)
+        g_ptr_array_add(part->contents,
+                        jsdp_content_copy(
+                            g_ptr_array_index(c->sip_add->contents, i)));
+    return gw_call_session_to_jingle(c, part, action);
+}
+
+/* Her SDP answering the pending offer: her last contents, the new ones
+ * she took (`took`, NULL: none) and port 0 for the rest. */
+static void
+answer_sip_add(Call *c, const JsdpSession *took)
+{
+    g_autoptr(JsdpSession) her =
+        gw_call_session_from_sdp(c->x_sdp, her_role(c), NULL);
+    g_autofree char *sdp = NULL;
+
+    if (her != NULL && took != NULL)
+        for (guint i = 0; i < took->contents->len; i++)
+            g_ptr_array_add(her->contents,
+                            jsdp_content_copy(
+                                g_ptr_array_index(took->contents, i)));
+    if (her != NULL) {
+        jsdp_session_complete_answer(her, c->sip_add);
+        sdp = gw_call_session_to_sdp(her, her_role(c), NULL);
+    }
+    sip_add_clear(c);
+    if (sdp == NULL) {
+        gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
+        return;
+    }
+    if (took != NULL && took->contents->len > 0) {
+        g_free(c->x_sdp);
+        c->x_sdp = g_strdup(sdp);
+    }
+    gw_call_media_answer(c, TAG_SIP, TAG_XMPP, sdp, GW_MEDIA_TOWARD_SIP,
+                         gw_call_reinvite_relay_answered);
+}
+
+static gboolean
+on_sip_add_timeout(gpointer data)
+{
+    Call *c = data;
+    g_autofree char *j = NULL;
+
+    c->sip_add_timer = 0;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: no answer to our content-add in "
+             "%d s: retracted, declined toward SIP", c->sid, SIP_ADD_WAIT_S);
+    j = new_contents_jingle(c, "content-remove", TRUE);
+    gw_call_send_jingle(c, j);
+    answer_sip_add(c, NULL);
+    return G_SOURCE_REMOVE;
+}
+
+gboolean
+gw_call_content_offer(Call *c, const char *relay_offer)
+{
+    g_autoptr(JsdpSession) her = NULL;
+    g_autofree char *j = NULL;
+    JsdpSession *offer;
+
+    if (c->add_offer != NULL || c->sip_add != NULL || c->xmpp_full == NULL)
+        return FALSE;
+    offer = grown_offer(c, relay_offer, &her);
+    if (offer == NULL)
+        return FALSE;
+    c->sip_add = offer;
+    c->sip_add_first = her->contents->len;
+    j = new_contents_jingle(c, "content-add", FALSE);
+    if (j == NULL) {
+        sip_add_clear(c);
+        return FALSE;
+    }
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side adds %u stream(s): "
+             "content-add to her", c->sid,
+             offer->contents->len - c->sip_add_first);
+    gw_call_send_jingle(c, j);
+    c->sip_add_timer = g_timeout_add_seconds(SIP_ADD_WAIT_S,
+                                             on_sip_add_timeout, c);
+    return TRUE;
+}
+
+void
+gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
+                       xmpp_stanza_t *jingle, Call *c, gboolean accept)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsdpSession) took = NULL;
+    GwCallLimits lim;
+
+    if (c->sip_add == NULL || c->sip == NULL) {
+        gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
+                         "no content-add of ours is pending");
+        return;
+    }
+    if (accept) {
+        took = gw_call_session_from_jingle(jingle, &error);
+        gw_call_limits(b, &lim);
+        if (took != NULL)
+            gw_call_session_for_sip(b, took);
+        if (took == NULL ||
+            !gw_call_check_answer(took, c->sip_add, &lim, &error)) {
+            gw_call_iq_error(b, iq, gw_call_check_condition(error), NULL,
+                             error->message);
+            return;
+        }
+    }
+    gw_call_iq_result(b, iq);
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client %s the stream(s) the "
+             "SIP side adds", c->sid, accept ? "takes" : "refuses");
+    answer_sip_add(c, took);
 }
 
 void
 gw_call_content_forget(Call *c)
 {
     add_clear(c);
+    sip_add_clear(c);
 }

@@ -158,6 +158,12 @@ struct Call {
     guint add_first;
     char *add_sdp;
     char *add_sip_sdp;
+    /* a stream the SIP side adds, offered to her as content-add: the
+     * relay's offer (new contents from sip_add_first), her time to
+     * answer; NULL/0: none */
+    JsdpSession *sip_add;
+    guint sip_add_first;
+    guint sip_add_timer;
 };
 
 struct GwCallBridge {
@@ -306,6 +312,16 @@ void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
 void gw_call_sip_reinvite_answered(gpointer data, int status,
                                    const char *sdp);
 void gw_call_content_forget(Call *c);
+/* A SIP re-INVITE's relay offer with m= lines her session lacks: a
+ * content-add of them to her (TRUE), answered by her content-accept or
+ * content-reject (gw_call_content_answer()) or, after 20 s, retracted
+ * and declined. FALSE: nothing new, or a change is under way. */
+gboolean gw_call_content_offer(Call *c, const char *relay_offer);
+void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
+                            xmpp_stanza_t *jingle, Call *c, gboolean accept);
+/* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
+void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
+                                     gpointer data);
 /* Her last SDP answering a relay offer with more m= lines (a SIP
  * re-INVITE adding video), the new ones port 0; NULL if none is new
  * (transfer full). */

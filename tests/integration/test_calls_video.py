@@ -23,8 +23,9 @@ SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
   18.11 her client accepts audio only: the 200 OK answers video port 0
-  18.12 the phone re-INVITEs adding video: declined (port 0), the call
-        goes on (a content-add toward her is not done yet)"""
+  18.12 the phone re-INVITEs adding video: content-add to her client,
+        which rejects it: 200 OK with video port 0
+  18.13 as 18.12, she takes it (content-accept): 200 OK with live video"""
 
 import os
 import re
@@ -459,14 +460,35 @@ class VideoInbound(CallsBase):
         self.assertTrue(all(m[1] != "0" for m in ms), ok)
         self.assertEqual({m[2] for m in ms}, {"RTP/AVP"}, ok)
 
-    def test_18_12_sip_reinvite_adds_video(self):
-        """18.12 an audio call; the phone re-INVITEs adding video: the
-        200 OK declines it (m=video port 0), audio goes on, her client
-        hears nothing of it"""
+    def sip_adds_video(self, take):
+        """An audio call; the phone re-INVITEs adding video: her client
+        gets a content-add and takes it (content-accept) or not."""
         uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
                               remote=self.gw_target(), timeout=30)
         sid, gw_full, si = self.offer_to_alice(media=("audio",))
         self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        cs = contents(add)
+        self.assertEqual([media_of(c) for c in cs], ["video"])
+        tr = cs[0].find(f"{{{NS_ICE}}}transport")
+        self.assertIsNotNone(tr.find(f"{{{NS_DTLS}}}fingerprint"))
+        self.assertEqual(cs[0].get("creator"), "initiator")
+        name = cs[0].get("name")
+        if take:
+            body = (f"<content creator='initiator' name='{name}' "
+                    f"senders='both'>{VIDEO_DESC}"
+                    f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                    "</content>")
+            action = "content-accept"
+        else:
+            body = (f"<content creator='initiator' name='{name}' "
+                    f"senders='both'><description xmlns='{NS_RTP}' "
+                    "media='video'/></content>")
+            action = "content-reject"
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='{action}' "
+                        f"sid='{sid}'>{body}</jingle>", "cr-" + sid)
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -477,7 +499,20 @@ class VideoInbound(CallsBase):
         ms = m_lines(ok[ok.index("v=0"):])
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
+        return ms, ok
+
+    def test_18_12_sip_reinvite_adds_video_refused(self):
+        """18.12 an audio call; the phone re-INVITEs adding video: her
+        client gets a content-add and rejects it: the 200 OK declines
+        video (port 0), audio goes on"""
+        ms, ok = self.sip_adds_video(take=False)
         self.assertEqual(ms[1][1], "0", ok)
+
+    def test_18_13_sip_reinvite_adds_video_taken(self):
+        """18.13 as 18.12, her client takes it (content-accept): the 200 OK
+        carries live video on a relay port"""
+        ms, ok = self.sip_adds_video(take=True)
+        self.assertNotEqual(ms[1][1], "0", ok)
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
