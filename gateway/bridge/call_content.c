@@ -15,8 +15,10 @@
  * has its transaction's timeout; 408 and 481 end the call (sip_call.c),
  * so nothing here waits without a timer. Hold re-INVITEs (call_session.c)
  * share the SIP answer callback: an answer with no change pending is
- * theirs. The other way (the phone adds video) is further down. Not
- * here yet: content-remove (either way). */
+ * theirs. Her content-remove rides on it; the other way (the phone adds
+ * video) is further down. Not here yet: a SIP re-INVITE that drops a
+ * stream (port 0) reaches her as no content-remove: her last SDP
+ * answers it, the dropped line at port 0 (the relay's). */
 #define G_LOG_DOMAIN "gw-call"
 
 #include "call_private.h"
@@ -253,6 +255,69 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
         send_reject(c, left, 0, "the SIP side refused it (port 0)");
     }
     add_clear(c);
+}
+
+/* ---- her content-remove: the stream goes, port 0 toward SIP ----------
+ *
+ *   content-remove (video) --> ack; her SDP with that m= line at port 0
+ *                              (RFC 3264 8.2) through the relay -> re-INVITE
+ *
+ * It rides on the content-add machinery above with no added content: the
+ * answer updates what each side last had and tells her nothing. All her
+ * contents removed ends the session (XEP-0166 7.2.3: a session without
+ * content). */
+void
+gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
+                       xmpp_stanza_t *jingle, Call *c)
+{
+    g_autoptr(JsdpSession) her = NULL;
+    g_autofree char *sdp = NULL;
+    guint live = 0, named = 0;
+
+    if (!gw_call_answered(c) || c->sip == NULL || c->x_sdp == NULL ||
+        c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
+        gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
+                         "the call is not answered or is changing");
+        return;
+    }
+    her = gw_call_session_from_sdp(c->x_sdp, her_role(c), NULL);
+    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle);
+         e != NULL && her != NULL; e = xmpp_stanza_get_next(e)) {
+        JsdpContent *ct;
+        if (!xmpp_stanza_is_tag(e) ||
+            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
+            continue;
+        ct = jsdp_session_get_content(
+            her, xmpp_stanza_get_attribute(e, "name"));
+        if (ct == NULL) {
+            gw_call_iq_error(b, iq, "bad-request", NULL,
+                             "no such content in the session");
+            return;
+        }
+        ct->rejected = TRUE;
+        named++;
+    }
+    if (her == NULL || named == 0) {
+        gw_call_iq_error(b, iq, "bad-request", NULL, "no content named");
+        return;
+    }
+    gw_call_iq_result(b, iq);
+    for (guint i = 0; i < her->contents->len; i++)
+        live += !((JsdpContent *)g_ptr_array_index(her->contents, i))->rejected;
+    if (live == 0) {
+        gw_call_end(c, "success", 0, "every content removed");
+        return;
+    }
+    sdp = gw_call_session_to_sdp(her, her_role(c), NULL);
+    if (sdp == NULL)
+        return; /* the call goes on as it was */
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client removes %u "
+             "content(s)", c->sid, named);
+    c->add_first = her->contents->len; /* nothing added */
+    c->add_offer = g_steal_pointer(&her);
+    c->add_sdp = g_steal_pointer(&sdp);
+    gw_call_media_offer(c, TAG_XMPP, c->add_sdp, GW_MEDIA_TOWARD_SIP,
+                        on_add_offered);
 }
 
 /* The relay's offer of a SIP re-INVITE as a model named like her

@@ -312,6 +312,9 @@ void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
 void gw_call_sip_reinvite_answered(gpointer data, int status,
                                    const char *sdp);
 void gw_call_content_forget(Call *c);
+/* Her content-remove: the streams go toward SIP (re-INVITE, port 0). */
+void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
+                            xmpp_stanza_t *jingle, Call *c);
 /* A SIP re-INVITE's relay offer with m= lines her session lacks: a
  * content-add of them to her (TRUE), answered by her content-accept or
  * content-reject (gw_call_content_answer()) or, after 20 s, retracted

@@ -19,6 +19,7 @@ XMPP calls SIP:
         phone's answer -> content-accept
   18.5  content-add to a phone that refuses video (port 0): content-reject
   18.6  content-add before the answer: unexpected-request
+  18.7  content-remove of video: a re-INVITE with video at port 0
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -331,6 +332,31 @@ class VideoOutbound(CallsBase):
                             what="terminate")
         self.ack(t)
         uas.wait(20)
+
+    def test_18_07_content_remove_video(self):
+        """18.7 an audio+video call to a video phone; her client removes
+        video (content-remove): acked, a re-INVITE with m=video port 0,
+        audio goes on"""
+        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
+        sid = "call1807"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1'/></jingle>",
+                        "cr-" + sid)
+        time.sleep(1.0)
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        reinvite = msgs[msgs.index("INVITE sip:", msgs.index("ACK sip:")):]
+        reinvite = reinvite[:reinvite.index("-----")]
+        ms = m_lines(reinvite)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], reinvite)
+        self.assertNotEqual(ms[0][1], "0", reinvite)
+        self.assertEqual(ms[1][1], "0", reinvite)
 
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
