@@ -52,11 +52,15 @@ camera, 320x240 at 15 fps; audio and video on separate rtpengine ports):
 Trap (seen here, rtpengine 10.5 + baresip 1.0): baresip sends one VP8
 keyframe when its stream starts, often before the browser's ICE/DTLS
 through rtpengine is up; the browser then asks for one with RTCP PLI
-(a=rtcp-fb:* nack pli is in baresip's answer), rtpengine forwards the PLIs
-to baresip's RTCP port, and baresip makes no keyframe for them (its
-video_debug: n_keyframes=1). The browser's first frame then comes with
-baresip's periodic keyframe, about 8.8 s in; the cases wait up to 15 s
-for it. The log line gives the seconds each side took and the PLI count.
+(a=rtcp-fb:* nack pli is in baresip's answer; about 5 a second),
+rtpengine forwards them to baresip's RTCP port (its log: "Forward to sink
+endpoint"; baresip's RTCP session sees rtpengine, RTT < 1 ms), yet no
+keyframe comes before baresip's periodic one, about 8.7 s in. So the
+browser's first frame comes at 0.2-0.4 s when the first keyframe makes it
+and at about 8.7 s when it does not; the cases wait up to 15 s. The log
+line gives the seconds each side took and the PLI count;
+GW_VIDEO_DEBUG=1 adds baresip's video_debug (its rx n_keyframes counts
+the keyframes it received).
 The video cases run with [calls] dtmf = info unless GW_VIDEO_DTMF says
 otherwise (rfc4733 behaves the same).
 
@@ -848,6 +852,8 @@ class WebRtcCalls(unittest.TestCase):
         self.hold(t0)
         st = b.call("state")
         shown, sent, dbg = self.phone_video_frames(phone)
+        if os.environ.get("GW_VIDEO_DEBUG"):
+            log(dbg)
         self.hang_up(case, sid, "browser", ev0, phone)
         v = st.get("video") or {}
         counters = " ".join(re.findall(r"n_\w+=\d+", dbg))
