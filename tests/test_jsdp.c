@@ -1409,6 +1409,23 @@ test_complete_answer(gconstpointer data)
     g_assert_cmpstr(got, ==, ac->want);
 }
 
+/* jsdp_content_copy(): every content of a rich video SDP copied into
+ * a copy of its session with the contents taken out gives the session */
+static void
+test_content_copy(void)
+{
+    g_autofree char *text = read_data("sdp/chrome-video-offer-rtx-red-ulpfec.sdp");
+    g_autoptr(JsdpSession) s = NULL, rebuilt = NULL;
+
+    s = jsdp_session_from_sdp(text, -1, NULL, NULL);
+    g_assert_nonnull(s);
+    rebuilt = jsdp_session_copy(s);
+    g_ptr_array_set_size(rebuilt->contents, 0);
+    for (guint i = 0; i < s->contents->len; i++)
+        g_ptr_array_add(rebuilt->contents, jsdp_content_copy(s->contents->pdata[i]));
+    assert_equal(rebuilt, s);
+}
+
 typedef struct {
     const char *name;
     const char *sdp;
@@ -1832,6 +1849,7 @@ main(int argc, char **argv)
         g_ptr_array_add(keep, path);
         g_test_add_data_func(path, &unbundle_cases[i], test_unbundle_answer);
     }
+    g_test_add_func("/jsdp/ops/content-copy", test_content_copy);
     for (guint i = 0; i < G_N_ELEMENTS(complete_cases); i++) {
         char *path = g_strdup_printf("/jsdp/ops/complete-answer/%s", complete_cases[i].name);
         g_ptr_array_add(keep, path);

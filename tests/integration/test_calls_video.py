@@ -26,7 +26,9 @@ SIP calls XMPP:
   18.11 her client accepts audio only: the 200 OK answers video port 0
   18.12 the phone re-INVITEs adding video: content-add to her client,
         which rejects it: 200 OK with video port 0
-  18.13 as 18.12, she takes it (content-accept): 200 OK with live video"""
+  18.13 as 18.12, she takes it (content-accept): 200 OK with live video
+  18.14 as 18.12, she never answers: retracted (content-remove) after
+        20 s, 200 OK with video port 0"""
 
 import os
 import re
@@ -418,7 +420,7 @@ def reinviting_uac(first_sdp, re_sdp):
   <pause milliseconds="500"/>
 """ + req("INVITE", 2, second) + """
   <recv response="100" optional="true"/>
-  <recv response="200" timeout="10000"/>
+  <recv response="200" timeout="30000"/>
 """ + req("ACK", 2, retrans="") + """
   <pause milliseconds="300"/>
 """ + req("BYE", 3) + """
@@ -485,6 +487,33 @@ class VideoInbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertTrue(all(m[1] != "0" for m in ms), ok)
         self.assertEqual({m[2] for m in ms}, {"RTP/AVP"}, ok)
+
+    def test_18_14_sip_reinvite_adds_video_unanswered(self):
+        """18.14 as 18.12, her client never answers the content-add: after
+        20 s a content-remove retracts it and the 200 OK declines video"""
+        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
+                              remote=self.gw_target(), timeout=45)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        t0 = time.monotonic()
+        rm = self.alice.wait(is_jingle("content-remove", sid), timeout=25,
+                             what="content-remove")
+        self.ack(rm)
+        self.assertGreater(time.monotonic() - t0, 15)
+        self.assertEqual([c.get("name") for c in contents(rm)],
+                         [c.get("name") for c in contents(add)])
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(45), 0, uac.errors())
+        msgs = uac.messages()
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[1] == "0" for m in ms], [False, True], ok)
 
     def sip_adds_video(self, take):
         """An audio call; the phone re-INVITEs adding video: her client
