@@ -435,6 +435,8 @@ const GPtrArray *jsdp_session_get_warnings(const JsdpSession *s);
 
 /* Deep copy (owned). */
 JsdpSession *jsdp_session_copy(const JsdpSession *s);
+/* (transfer full) a deep copy of one content. */
+JsdpContent *jsdp_content_copy(const JsdpContent *c);
 
 /* Look-up by content name (borrowed; NULL if none). */
 JsdpContent *jsdp_session_get_content(const JsdpSession *s, const char *name);
@@ -514,6 +516,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpGroup, jsdp_group_free)
  * names the answer has, an emptied one left out. Contents past the shorter
  * list are left alone. Both non-NULL; offer unchanged. */
 void jsdp_session_align_answer(JsdpSession *answer, const JsdpSession *offer);
+
+/* Fits an aligned answer (jsdp_session_align_answer()) to a relay that
+ * gives each m= section a port of its own and does not demultiplex
+ * BUNDLE (rtpengine before mr14). In each BUNDLE group of the answer:
+ * - a content the answer rejected (port 0: an audio-only phone's answer
+ *   to video) is kept, senders 'none', on a copy of the transport of the
+ *   group's first accepted content (it rides on that bundle and never
+ *   gets a port), its codecs the offer's when it has none: an offerer may
+ *   insist that the answer carries every offered media (Conversations
+ *   ends the session with security-error otherwise);
+ * - with two or more accepted contents that are not 'none', the group is
+ *   removed (each keeps its own port and transport) and the contents
+ *   kept by the rule above become rejected again (left out of Jingle).
+ * Both non-NULL; offer unchanged. */
+void jsdp_session_unbundle_answer(JsdpSession *answer, const JsdpSession *offer);
+
+/* Makes a Jingle answer a complete SDP answer (RFC 3264 6: one m= per
+ * offered m=, in the offer's order, port 0 for a refused one): the
+ * answer's contents are put in the order of the offer's, and each
+ * offered RTP content the answer leaves out (XEP-0166 7.2.8: a client
+ * accepts only what it takes, e.g. audio of an audio+video offer) is
+ * added rejected, with the offer's name, media, creator and first
+ * payload type (an m= line needs one) and a copy of the offer's
+ * transport (which gives the profile: UDP/TLS/RTP/SAVPF ...). Contents
+ * that are not in the offer stay after the others. Both non-NULL. */
+void jsdp_session_complete_answer(JsdpSession *answer, const JsdpSession *offer);
 
 /* Empties every content's XEP-0339 sources and ssrc-groups (a=ssrc,
  * a=ssrc-group): a relay that transcodes sends under SSRCs of its own, and

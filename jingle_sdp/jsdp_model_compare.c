@@ -151,6 +151,18 @@ copy_transport(const JsdpTransport *t)
     return n;
 }
 
+JsdpTransport *
+jsdp_transport_copy(const JsdpTransport *t)
+{
+    return copy_transport(t);
+}
+
+JsdpPayloadType *
+jsdp_payload_type_copy(const JsdpPayloadType *p)
+{
+    return copy_payload_type(p, NULL);
+}
+
 static gpointer
 copy_content(gconstpointer src, gpointer unused)
 {
@@ -194,6 +206,13 @@ copy_group(gconstpointer src, gpointer unused)
     for (guint i = 0; i < g->names->len; i++)
         g_ptr_array_add(n->names, g_strdup(g_ptr_array_index(g->names, i)));
     return n;
+}
+
+JsdpContent *
+jsdp_content_copy(const JsdpContent *c)
+{
+    g_return_val_if_fail(c != NULL, NULL);
+    return copy_content(c, NULL);
 }
 
 JsdpSession *

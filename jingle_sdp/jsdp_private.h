@@ -149,6 +149,10 @@ gsize jsdp_text_check(const char *s, gsize len);
  * without spaces (and without the given extra characters). */
 gboolean jsdp_is_token(const char *s, const char *forbidden);
 
+/* Deep copies (jsdp_model_compare.c), for the operations in jsdp_ops.c. */
+JsdpTransport *jsdp_transport_copy(const JsdpTransport *t);
+JsdpPayloadType *jsdp_payload_type_copy(const JsdpPayloadType *p);
+
 /* For the fuzz targets: a copy without rejected contents (and their names
  * in groups), i.e. what the Jingle printer is expected to carry. */
 JsdpSession *jsdp_session_copy_without_rejected(const JsdpSession *s);

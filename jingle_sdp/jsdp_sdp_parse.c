@@ -199,7 +199,13 @@ finish_media(Parser *p, MediaState *m, GError **error)
         c->extmap_allow_mixed |= p->sess.extmap_allow_mixed;
         for (guint i = 0; i < c->payload_types->len; i++) {
             JsdpPayloadType *pt = g_ptr_array_index(c->payload_types, i);
-            if (!m->has_rtpmap[pt->id] && pt->id >= 96) {
+            if (!m->has_rtpmap[pt->id] && pt->id >= 96 && c->rejected) {
+                /* RFC 3264 6: a refused stream's attributes mean nothing;
+                 * rtpengine 10.5 answers port 0 without its a=rtpmap */
+                jsdp_warn(p->session->warnings,
+                          "dynamic payload type %u of refused '%.32s' has no a=rtpmap",
+                          pt->id, c->name);
+            } else if (!m->has_rtpmap[pt->id] && pt->id >= 96) {
                 g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
                             "sdp line %u: dynamic payload type %u has no a=rtpmap: '%.64s'",
                             m->mline->number, pt->id, m->mline->text);

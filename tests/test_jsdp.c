@@ -1279,6 +1279,153 @@ test_align_answer(gconstpointer data)
     assert_equal(answer, before);
 }
 
+/* jsdp_session_unbundle_answer(): "name:state,...|groups" where state is
+ * "x" rejected, "n" senders none (then riding: the first content's
+ * transport credentials, no candidates), "b" otherwise. */
+static char *
+unbundle_summary(const JsdpSession *s)
+{
+    GString *out = g_string_new(NULL);
+    g_autofree char *groups = NULL;
+    const JsdpContent *first = s->contents->pdata[0];
+
+    for (guint i = 0; i < s->contents->len; i++) {
+        const JsdpContent *c = g_ptr_array_index(s->contents, i);
+        char st = c->rejected ? 'x' : c->senders == JSDP_SENDERS_NONE ? 'n' : 'b';
+        g_string_append_printf(out, "%s%s:%c", i ? "," : "", c->name, st);
+        if (st == 'n' && i > 0 && !c->rejected) {
+            g_assert_nonnull(c->transport);
+            g_assert_cmpstr(c->transport->ufrag, ==, first->transport->ufrag);
+            g_assert_cmpuint(c->payload_types->len, >, 0);
+            for (guint k = 0; k < c->payload_types->len; k++)
+                g_assert_nonnull(((JsdpPayloadType *)c->payload_types->pdata[k])->name);
+        }
+    }
+    groups = names_and_groups(s);
+    g_string_append(out, strchr(groups, '|'));
+    return g_string_free(out, FALSE);
+}
+
+#define ANSWER_ICE "a=ice-ufrag:rtpe\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+#define ANSWER_VIDEO_0 "m=video 0 RTP/AVP 96\r\nc=IN IP4 192.0.2.5\r\na=rtpmap:96 VP8/90000\r\n"
+
+static const AlignCase unbundle_cases[] = {
+    /* an audio-only phone: video kept, silent, on the audio bundle */
+    {"audio-only-phone", OFFER_AV, SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO_0,
+     "0:b,1:n|BUNDLE:0 1"},
+    /* rtpengine 10.5's answer: port 0 without a=rtpmap; the offer's VP8 */
+    {"relay-refused-no-rtpmap", OFFER_AV,
+     SDP_HEAD ANSWER_AUDIO ANSWER_ICE "m=video 0 RTP/AVP 96\r\n", "0:b,1:n|BUNDLE:0 1"},
+    /* a video phone: two live contents, two ports, no group */
+    {"video-phone", OFFER_AV, SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO ANSWER_ICE,
+     "0:b,1:b|"},
+    /* video answered inactive: one live content, the group stays */
+    {"video-inactive", OFFER_AV,
+     SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO ANSWER_ICE "a=inactive\r\n",
+     "0:b,1:n|BUNDLE:0 1"},
+    /* no BUNDLE offered (Dino): a rejected content stays rejected */
+    {"no-bundle", SDP_HEAD "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=mid:a\r\n"
+                  "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\na=mid:v\r\n",
+     SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO_0, "a:b,v:x|"},
+    /* two live and one rejected: the group goes, the rejected one too */
+    {"two-live-one-rejected",
+     SDP_HEAD "a=group:BUNDLE 0 1 2\r\n"
+     "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.1\r\na=mid:0\r\n"
+     "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\na=mid:1\r\n"
+     "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.1\r\na=rtpmap:96 VP8/90000\r\na=mid:2\r\n",
+     SDP_HEAD ANSWER_AUDIO ANSWER_ICE ANSWER_VIDEO ANSWER_ICE ANSWER_VIDEO_0, "0:b,1:b,2:x|"},
+    /* everything rejected: no head, nothing changes */
+    {"all-rejected", OFFER_AV,
+     SDP_HEAD "m=audio 0 RTP/AVP 0\r\nc=IN IP4 192.0.2.5\r\n" ANSWER_VIDEO_0,
+     "0:x,1:x|BUNDLE:0 1"},
+};
+
+static void
+test_unbundle_answer(gconstpointer data)
+{
+    const AlignCase *ac = data;
+    g_autoptr(JsdpSession) offer = jsdp_session_from_sdp(ac->offer, -1, NULL, NULL);
+    JsdpSdpParseParams resp = {JSDP_ROLE_RESPONDER, JSDP_CLASSIC_ICE_HOST};
+    g_autoptr(JsdpSession) answer = jsdp_session_from_sdp(ac->answer, -1, &resp, NULL);
+    g_autoptr(JsdpSession) offer_before = NULL;
+    g_autofree char *got = NULL, *sdp = NULL;
+
+    g_assert_nonnull(offer);
+    g_assert_nonnull(answer);
+    offer_before = jsdp_session_copy(offer);
+    jsdp_session_align_answer(answer, offer);
+    jsdp_session_unbundle_answer(answer, offer);
+    got = unbundle_summary(answer);
+    g_assert_cmpstr(got, ==, ac->want);
+    assert_equal(offer, offer_before);
+    /* what it made still prints */
+    sdp = jsdp_session_to_sdp(answer, NULL, NULL);
+    g_assert_nonnull(sdp);
+}
+
+#define ANSWER_A0 "m=audio 9 RTP/AVP 0\r\nc=IN IP4 192.0.2.7\r\na=mid:0\r\n"
+#define ANSWER_V1 "m=video 9 RTP/AVP 96\r\nc=IN IP4 192.0.2.7\r\na=rtpmap:96 VP8/90000\r\na=mid:1\r\n"
+
+/* jsdp_session_complete_answer(): want as unbundle_summary(), then the
+ * m= lines of the printed SDP ("m=video 0 RTP/AVP 96;..."). */
+static const AlignCase complete_cases[] = {
+    /* her client took audio only (XEP-0166 7.2.8): video port 0 */
+    {"audio-only-accept", OFFER_AV, SDP_HEAD ANSWER_A0,
+     "0:b,1:x|;m=audio 9 RTP/AVP 0;m=video 0 RTP/AVP 96"},
+    /* contents in another order: the offer's */
+    {"reordered", OFFER_AV, SDP_HEAD ANSWER_V1 ANSWER_A0,
+     "0:b,1:b|;m=audio 9 RTP/AVP 0;m=video 9 RTP/AVP 96"},
+    {"complete", OFFER_AV, SDP_HEAD ANSWER_A0 ANSWER_V1,
+     "0:b,1:b|;m=audio 9 RTP/AVP 0;m=video 9 RTP/AVP 96"},
+    /* a content that is not in the offer stays, last */
+    {"not-offered", OFFER_AV,
+     SDP_HEAD "m=audio 9 RTP/AVP 8\r\nc=IN IP4 192.0.2.7\r\na=mid:z\r\n" ANSWER_A0,
+     "0:b,1:x,z:b|;m=audio 9 RTP/AVP 0;m=video 0 RTP/AVP 96;m=audio 9 RTP/AVP 8"},
+};
+
+static void
+test_complete_answer(gconstpointer data)
+{
+    const AlignCase *ac = data;
+    g_autoptr(JsdpSession) offer = jsdp_session_from_sdp(ac->offer, -1, NULL, NULL);
+    JsdpSdpParseParams resp = {JSDP_ROLE_RESPONDER, JSDP_CLASSIC_ICE_HOST};
+    g_autoptr(JsdpSession) answer = jsdp_session_from_sdp(ac->answer, -1, &resp, NULL);
+    g_autofree char *got = NULL, *sdp = NULL, *summary = NULL;
+    g_auto(GStrv) lines = NULL;
+    GString *all = NULL;
+
+    g_assert_nonnull(offer);
+    g_assert_nonnull(answer);
+    jsdp_session_complete_answer(answer, offer);
+    sdp = jsdp_session_to_sdp(answer, NULL, NULL);
+    g_assert_nonnull(sdp);
+    summary = unbundle_summary(answer);
+    all = g_string_new(summary);
+    lines = g_strsplit(sdp, "\r\n", -1);
+    for (guint i = 0; lines[i]; i++)
+        if (g_str_has_prefix(lines[i], "m="))
+            g_string_append_printf(all, ";%s", lines[i]);
+    got = g_string_free(all, FALSE);
+    g_assert_cmpstr(got, ==, ac->want);
+}
+
+/* jsdp_content_copy(): every content of a rich video SDP copied into
+ * a copy of its session with the contents taken out gives the session */
+static void
+test_content_copy(void)
+{
+    g_autofree char *text = read_data("sdp/chrome-video-offer-rtx-red-ulpfec.sdp");
+    g_autoptr(JsdpSession) s = NULL, rebuilt = NULL;
+
+    s = jsdp_session_from_sdp(text, -1, NULL, NULL);
+    g_assert_nonnull(s);
+    rebuilt = jsdp_session_copy(s);
+    g_ptr_array_set_size(rebuilt->contents, 0);
+    for (guint i = 0; i < s->contents->len; i++)
+        g_ptr_array_add(rebuilt->contents, jsdp_content_copy(s->contents->pdata[i]));
+    assert_equal(rebuilt, s);
+}
+
 typedef struct {
     const char *name;
     const char *sdp;
@@ -1696,6 +1843,17 @@ main(int argc, char **argv)
         char *path = g_strdup_printf("/jsdp/ops/align-answer/%s", align_cases[i].name);
         g_ptr_array_add(keep, path);
         g_test_add_data_func(path, &align_cases[i], test_align_answer);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(unbundle_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/unbundle-answer/%s", unbundle_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &unbundle_cases[i], test_unbundle_answer);
+    }
+    g_test_add_func("/jsdp/ops/content-copy", test_content_copy);
+    for (guint i = 0; i < G_N_ELEMENTS(complete_cases); i++) {
+        char *path = g_strdup_printf("/jsdp/ops/complete-answer/%s", complete_cases[i].name);
+        g_ptr_array_add(keep, path);
+        g_test_add_data_func(path, &complete_cases[i], test_complete_answer);
     }
     for (guint i = 0; i < G_N_ELEMENTS(drop_cases); i++) {
         char *path = g_strdup_printf("/jsdp/ops/drop-sources/%s", drop_cases[i].name);

@@ -173,6 +173,7 @@ call_free(Call *c)
     if (c->sip != NULL)
         gw_sip_call_close(c->sip); /* no more SIP callbacks */
     jsdp_session_free(c->xmpp_session);
+    gw_call_content_forget(c);
     g_free(c->sid);
     g_free(c->xmpp_bare);
     g_free(c->xmpp_full);
@@ -509,9 +510,17 @@ gw_call_bridge_iq(GwCallBridge *b, xmpp_stanza_t *iq)
         gw_call_transport_info(b, iq, c);
     else if (strcmp(action, "session-info") == 0)
         gw_call_session_info(b, iq, j, c);
-    else /* content-add, transport-replace ...: not bridged */
+    else if (strcmp(action, "content-add") == 0)
+        gw_call_content_add(b, iq, j, c);
+    else if (strcmp(action, "content-remove") == 0)
+        gw_call_content_remove(b, iq, j, c);
+    else if (strcmp(action, "content-accept") == 0 ||
+             strcmp(action, "content-reject") == 0)
+        gw_call_content_answer(b, iq, j, c,
+                               strcmp(action, "content-accept") == 0);
+    else /* transport-replace, content-modify ...: not bridged */
         gw_call_iq_error(b, iq, "feature-not-implemented", "unsupported-info",
-                         "this gateway carries audio calls only");
+                         "not bridged to SIP");
     return TRUE;
 }
 

@@ -52,6 +52,7 @@ static const GwSipCallFuncs in_sip_funcs = {
     .ended = gw_call_sip_ended,
     .info = gw_call_sip_info,
     .reinvite = gw_call_sip_reinvite,
+    .reinvite_answered = gw_call_sip_reinvite_answered,
 };
 
 /* Why an INVITE is refused, or 0. */
@@ -310,9 +311,9 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
         return;
     }
     s = gw_call_session_from_sdp(sdp, JSDP_ROLE_INITIATOR, &perr);
-    if (s == NULL || !gw_call_has_audio(s)) {
+    if (s == NULL || !gw_call_has_media(s)) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: offer not usable: %s",
-                 c->sid, perr ? perr->message : "no audio");
+                 c->sid, perr ? perr->message : "no audio or video");
         jsdp_session_free(s);
         gw_call_end(c, NULL, 488, NULL);
         return;
@@ -409,6 +410,9 @@ gw_call_in_accept(GwCallBridge *b, xmpp_stanza_t *iq, xmpp_stanza_t *jingle,
     }
     gw_call_limits(b, &lim);
     gw_call_session_for_sip(b, s);
+    /* what she left out of our offer (video, for an audio-only client)
+     * is answered port 0: the SIP answer has every offered m= line */
+    jsdp_session_complete_answer(s, c->xmpp_session);
     sdp = gw_call_session_to_sdp(s, JSDP_ROLE_RESPONDER, &error);
     if (!gw_call_check_answer(s, c->xmpp_session, &lim, &bad) ||
         (sdp != NULL && !gw_call_check_sdp_size(sdp, &lim, &bad))) {

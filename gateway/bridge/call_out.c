@@ -120,13 +120,13 @@ out_call_new(GwCallBridge *b, const char *sid, const char *from,
 }
 
 static gboolean
-proposes_audio(xmpp_stanza_t *propose)
+proposes_media(xmpp_stanza_t *propose)
 {
     for (xmpp_stanza_t *d = xmpp_stanza_get_children(propose); d;
          d = xmpp_stanza_get_next(d))
         if (xmpp_stanza_is_tag(d) &&
             g_strcmp0(xmpp_stanza_get_ns(d), NS_RTP) == 0 &&
-            g_strcmp0(xmpp_stanza_get_attribute(d, "media"), "audio") == 0)
+            gw_call_is_bridged_media(xmpp_stanza_get_attribute(d, "media")))
             return TRUE;
     return FALSE;
 }
@@ -153,9 +153,9 @@ gw_call_out_propose(GwCallBridge *b, xmpp_stanza_t *msg,
                                                  xmpp_stanza_get_id(msg)));
     if (gw_call_lookup(b, sid) != NULL)
         return; /* a repeated propose */
-    if (!proposes_audio(propose))
+    if (!proposes_media(propose))
         g_set_error_literal(&error, GW_ERROR, GW_ERROR_UNSUPPORTED,
-                            "only audio calls are bridged");
+                            "only audio and video calls are bridged");
     else
         admit_out(b, from, to, &caller, &callee, &reason, &error);
     if (error != NULL) {
@@ -267,9 +267,9 @@ gw_call_out_initiate(GwCallBridge *b, xmpp_stanza_t *iq,
     gw_call_iq_result(b, iq); /* ack at once (XEP-0166 6.3.2) */
     c->xmpp_session = g_steal_pointer(&s);
     gw_call_enter(c, OUT_MEDIA_OFFER, "session-initiate");
-    if (!gw_call_has_audio(c->xmpp_session)) {
+    if (!gw_call_has_media(c->xmpp_session)) {
         gw_call_end(c, "unsupported-applications", 0,
-                    "no audio content to bridge");
+                    "no audio or video content to bridge");
         return;
     }
     if (sdp == NULL) {
@@ -334,6 +334,8 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
         return;
     }
     jsdp_session_align_answer(ans, c->xmpp_session);
+    if (gw_call_relay_unbundles(c->b))
+        jsdp_session_unbundle_answer(ans, c->xmpp_session);
     jsdp_session_drop_sources(ans);
     jingle = gw_call_session_to_jingle(c, ans, "session-accept");
     if (jingle == NULL) {
@@ -440,4 +442,5 @@ static const GwSipCallFuncs out_sip_funcs = {
     .ended = gw_call_sip_ended,
     .info = gw_call_sip_info,
     .reinvite = gw_call_sip_reinvite,
+    .reinvite_answered = gw_call_sip_reinvite_answered,
 };

@@ -151,6 +151,19 @@ struct Call {
     GQueue dtmf;
     guint dtmf_req;   /* its relay request, 1: the INFO out, 0: none */
     guint dtmf_timer; /* dtmf_timeout_ms for the digit in flight */
+    /* a content-add of her client under way (call_content.c): her SDP
+     * with the added contents from index add_first, as a model and as
+     * text, and the relay's SDP of the re-INVITE; NULL: none */
+    JsdpSession *add_offer;
+    guint add_first;
+    char *add_sdp;
+    char *add_sip_sdp;
+    /* a stream the SIP side adds, offered to her as content-add: the
+     * relay's offer (new contents from sip_add_first), her time to
+     * answer; NULL/0: none */
+    JsdpSession *sip_add;
+    guint sip_add_first;
+    guint sip_add_timer;
 };
 
 struct GwCallBridge {
@@ -266,8 +279,12 @@ JsdpSession *gw_call_session_from_sdp(const char *sdp, JsdpRole author,
  * the relay, what a plain RTP phone cannot use goes
  * (jsdp_session_drop_webrtc_extras()). */
 void gw_call_session_for_sip(const GwCallBridge *b, JsdpSession *s);
-/* Has the session an audio content we carry? */
-gboolean gw_call_has_audio(const JsdpSession *s);
+/* Audio and video are bridged (issue 18); has_media: a content of
+ * either, not rejected. */
+gboolean gw_call_is_bridged_media(const char *media);
+/* The relay needs answers without BUNDLE of live contents (call_wire.c). */
+gboolean gw_call_relay_unbundles(const GwCallBridge *b);
+gboolean gw_call_has_media(const JsdpSession *s);
 
 /* ---- call_out.c, call_in.c, call_session.c -------------------------- */
 
@@ -288,6 +305,30 @@ void gw_call_sip_ended(gpointer data, int status, const char *reason);
 void gw_call_sip_info(gpointer data, const char *content_type,
                       const char *body, gsize len);
 void gw_call_sip_reinvite(gpointer data, const char *sdp);
+/* call_content.c: her content-add -> re-INVITE; its answer (every
+ * re-INVITE's: hold ones are ignored there); the call's change dropped */
+void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
+                         xmpp_stanza_t *jingle, Call *c);
+void gw_call_sip_reinvite_answered(gpointer data, int status,
+                                   const char *sdp);
+void gw_call_content_forget(Call *c);
+/* Her content-remove: the streams go toward SIP (re-INVITE, port 0). */
+void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
+                            xmpp_stanza_t *jingle, Call *c);
+/* A SIP re-INVITE's relay offer with m= lines her session lacks: a
+ * content-add of them to her (TRUE), answered by her content-accept or
+ * content-reject (gw_call_content_answer()) or, after 20 s, retracted
+ * and declined. FALSE: nothing new, or a change is under way. */
+gboolean gw_call_content_offer(Call *c, const char *relay_offer);
+void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
+                            xmpp_stanza_t *jingle, Call *c, gboolean accept);
+/* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
+void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
+                                     gpointer data);
+/* Her last SDP answering a relay offer with more m= lines (a SIP
+ * re-INVITE adding video), the new ones port 0; NULL if none is new
+ * (transfer full). */
+char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
                                xmpp_stanza_t *jingle, Call *c);

@@ -82,8 +82,9 @@ tell_hold(Call *c, gboolean held)
                                     : "<active xmlns='" NS_RTP_INFO "'/>");
 }
 
-static void
-on_reinvite_answered(const char *sdp, const GError *error, gpointer data)
+void
+gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
+                                gpointer data)
 {
     Call *c = gw_call_media_done(data);
 
@@ -102,15 +103,22 @@ static void
 on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = gw_call_media_done(data);
+    g_autofree char *declined = NULL;
 
     if (error != NULL || c->x_sdp == NULL) {
         if (c->sip != NULL)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    /* the XMPP leg does not renegotiate: its last SDP answers again */
-    gw_call_media_answer(c, TAG_SIP, TAG_XMPP, c->x_sdp, GW_MEDIA_TOWARD_SIP,
-                         on_reinvite_answered);
+    /* a stream the SIP side adds goes to her as content-add, her answer
+     * answers (call_content.c); otherwise her last SDP answers again,
+     * a new stream declined if that cannot be */
+    if (gw_call_content_offer(c, sdp))
+        return;
+    declined = gw_call_answer_declining_new(c, sdp);
+    gw_call_media_answer(c, TAG_SIP, TAG_XMPP,
+                         declined != NULL ? declined : c->x_sdp,
+                         GW_MEDIA_TOWARD_SIP, gw_call_reinvite_relay_answered);
 }
 
 /* A re-INVITE from the SIP side (hold, resume, session refresh, new

@@ -220,6 +220,16 @@ gw_call_session_to_sdp(const JsdpSession *s, JsdpRole author, GError **error)
     return jsdp_session_to_sdp(s, &p, error);
 }
 
+/* rtpengine 10.5 gives each m= section its own port and knows no BUNDLE
+ * (its bundle support came in mr14: "bundle accept/offer/require"): an
+ * answer toward her client must not bundle two live contents onto one
+ * port (jsdp_session_unbundle_answer()). */
+gboolean
+gw_call_relay_unbundles(const GwCallBridge *b)
+{
+    return g_strcmp0(gw_call_config(b)->media.relay, "rtpengine") == 0;
+}
+
 void
 gw_call_session_for_sip(const GwCallBridge *b, JsdpSession *s)
 {
@@ -243,11 +253,18 @@ gw_call_session_from_sdp(const char *sdp, JsdpRole author, GError **error)
 }
 
 gboolean
-gw_call_has_audio(const JsdpSession *s)
+gw_call_is_bridged_media(const char *media)
+{
+    /* issue 18: video too; nothing else (data channels, text) */
+    return g_strcmp0(media, "audio") == 0 || g_strcmp0(media, "video") == 0;
+}
+
+gboolean
+gw_call_has_media(const JsdpSession *s)
 {
     for (guint i = 0; i < s->contents->len; i++) {
         const JsdpContent *ct = g_ptr_array_index(s->contents, i);
-        if (!ct->rejected && g_strcmp0(ct->media, "audio") == 0)
+        if (!ct->rejected && gw_call_is_bridged_media(ct->media))
             return TRUE;
     }
     return FALSE;

@@ -305,10 +305,16 @@ static void
 on_reinvite_answer(GwSipCall *c, int status, const char *phrase,
                    sip_t const *sip)
 {
+    const GwSipCallFuncs *f = funcs_of(c);
+
     c->reinvite_out = FALSE;
     if (status < 300) {
+        g_autofree char *sdp = payload_of(sip);
+
         sip_leg_refresh_target(&c->leg, sip); /* the ACK goes there */
         send_ack(c);
+        if (f != NULL && f->reinvite_answered != NULL)
+            f->reinvite_answered(c->data, status, sdp);
         return;
     }
     if (status == 481 || status == 408) {
@@ -321,6 +327,8 @@ on_reinvite_answer(GwSipCall *c, int status, const char *phrase,
     }
     g_info("call %s: re-INVITE refused: %d %s (the call goes on)",
            c->leg.call_id, status, phrase);
+    if (f != NULL && f->reinvite_answered != NULL)
+        f->reinvite_answered(c->data, status, NULL);
 }
 
 static int
@@ -758,13 +766,13 @@ gw_sip_call_info_forget(GwSipCall *c)
     maybe_release(c);
 }
 
-void
+gboolean
 gw_sip_call_reinvite(GwSipCall *c, const char *sdp)
 {
     if (c->state != CALL_CONFIRMED || c->invite != NULL) {
         g_info("call %s: re-INVITE not sent: %s", c->leg.call_id,
                c->invite != NULL ? "another one is out" : "not confirmed");
-        return;
+        return FALSE;
     }
     g_free(c->offer);
     c->offer = g_strdup(sdp);
@@ -773,7 +781,9 @@ gw_sip_call_reinvite(GwSipCall *c, const char *sdp)
     if (!send_invite(c, NULL, FALSE, TRUE)) {
         c->reinvite_out = FALSE;
         g_warning("call %s: re-INVITE could not be sent", c->leg.call_id);
+        return FALSE;
     }
+    return TRUE;
 }
 
 /* RFC 3261 9.1: no final answer 64*T1 after the CANCEL: the INVITE is

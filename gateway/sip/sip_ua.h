@@ -185,6 +185,10 @@ typedef struct {
                  gsize len);
     /* a re-INVITE offer in the call; answer with gw_sip_call_respond() */
     void (*reinvite)(gpointer data, const char *sdp);
+    /* our re-INVITE's final answer while the dialog stays: 2xx with its
+     * SDP (NULL if none; the ACK has been sent), or a refusal (>= 300,
+     * sdp NULL). 408 and 481 end the call instead (ended). */
+    void (*reinvite_answered)(gpointer data, int status, const char *sdp);
 } GwSipCallFuncs;
 
 /* Places a call. (transfer full) handle. */
@@ -214,9 +218,11 @@ gboolean gw_sip_call_info(GwSipCall *call, const char *content_type,
                           gpointer user_data);
 /* Abandons the INFO out, if any: its func will not run. */
 void gw_sip_call_info_forget(GwSipCall *call);
-/* Sends a re-INVITE (hold/resume) in an established call; its outcome is
- * not reported: the dialog stays up whatever the answer. */
-void gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
+/* Sends a re-INVITE (hold/resume, a stream added) in an established
+ * call; the dialog stays up whatever the answer, which goes to
+ * reinvite_answered. FALSE (nothing sent, no answer will come) when the
+ * call is not confirmed or another INVITE is out. */
+gboolean gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
 /* The owner lets go: no more callbacks. A call still up is hung up (BYE)
  * or cancelled first. */
 void gw_sip_call_close(GwSipCall *call);

@@ -28,7 +28,10 @@
   cores being full) is named the bottleneck.
 
 Everything on 127.0.0.1, every run bounded, processes stopped by PID.
-Usage: tests/bench/bench_calls.sh [--repeat 3] [--only s,m,x] ...
+With --video (issue 18) every offer carries audio and video both ways
+(call_uac_video.xml, call_uas_video.xml, xmpppeer --video) and the peers
+accept both: two m= lines, two rtpengine streams per call.
+Usage: tests/bench/bench_calls.sh [--repeat 3] [--only s,m,x] [--video] ...
 """
 
 import argparse
@@ -69,6 +72,10 @@ class CallsBench:
         self.started = time.monotonic()
         self.rtpe = None
         self.results = []
+        # --video (issue 18): audio + video offers both ways, accepted both
+        v = "_video" if args.video else ""
+        self.uac_xml = f"call_uac{v}.xml"
+        self.uas_xml = f"call_uas{v}.xml"
 
     def over_budget(self):
         return time.monotonic() - self.started > self.args.budget
@@ -105,7 +112,8 @@ class CallsBench:
         rtpe = self.start_rtpengine()
         peer = self.r.start("xmpppeer", [
             self.peer_bin, "--secret", L.SECRET, "--domain", COMPONENT,
-            "--life", str(self.args.budget + 300)],
+            "--life", str(self.args.budget + 300)]
+            + (["--video"] if self.args.video else []),
             stdout=subprocess.PIPE, stdin=subprocess.PIPE)
         line = peer.next_line("LISTEN", 10)
         if line is None:
@@ -217,7 +225,7 @@ class CallsBench:
                "rtpengine": L.drops_total(rtpe.pid)}
         snap = self.cpu_snapshot(procs)
         limit = max(100, int(rate * (hold_ms / 1000.0 + 2) * 2))
-        uac = self.sipp("uac", "call_uac.xml", count, [
+        uac = self.sipp("uac", self.uac_xml, count, [
             "-s", "alice", "-r", str(rate), "-rp", "1000",
             "-l", str(limit), "-d", str(hold_ms),
             "-trace_rtt", "-rtt_freq", "1"],
@@ -327,7 +335,7 @@ class CallsBench:
         a = self.args
         # warm-up: first-call allocations (libxml2, regexes, rtpengine's
         # certificate ...) are not per-call costs
-        warm = self.sipp("warm", "call_uac.xml", 100, [
+        warm = self.sipp("warm", self.uac_xml, 100, [
             "-s", "alice", "-r", "50", "-d", "0"],
             remote=f"{HOST}:{sip_port}", timeout=60)
         warm.wait(60)
@@ -337,7 +345,7 @@ class CallsBench:
         st0 = peer.ask("stats", "STATS", 5)
         setup_s = n / rate
         hold_ms = int((setup_s + 20 + (10 if a.heap else 0)) * 1000)
-        uac = self.sipp("held", "call_uac.xml", n, [
+        uac = self.sipp("held", self.uac_xml, n, [
             "-s", "alice", "-r", str(rate), "-l", str(n + 10),
             "-d", str(hold_ms)],
             remote=f"{HOST}:{sip_port}", timeout=int(setup_s + hold_ms /
@@ -389,7 +397,7 @@ class CallsBench:
 
     def run_x2s(self, rate, count, hold_ms):
         uas_port = L.free_port(udp_too=True)
-        uas = self.sipp("uas", "call_uas.xml", count, [], port=uas_port,
+        uas = self.sipp("uas", self.uas_xml, count, [], port=uas_port,
                         timeout=int(count / rate + hold_ms / 1000 + 90))
         time.sleep(0.2)
         stack = self.start_stack(outbound_proxy=f"sip:{HOST}:{uas_port}")
@@ -555,6 +563,10 @@ def main():
     ap.add_argument("--budget", type=float, default=900,
                     help="seconds after which no new run starts")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--video", action="store_true",
+                    help="issue 18: every call offers audio + video (VP8, "
+                         "H264, RTX) and both are accepted; each SIP peer "
+                         "gets two m= lines, rtpengine two streams")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     L.VERBOSE = args.verbose

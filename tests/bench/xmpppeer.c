@@ -70,6 +70,8 @@ static char *opt_callee = NULL;
 static double opt_accept_timeout = 20;
 static double opt_life = 600;
 
+static gboolean opt_video;
+
 static GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &opt_port,
       "TCP port on 127.0.0.1 (0: pick a free one)", "P" },
@@ -91,6 +93,9 @@ static GOptionEntry entries[] = {
       "seconds to wait for the gateway", "S" },
     { "life", 0, 0, G_OPTION_ARG_DOUBLE, &opt_life,
       "exit after this many seconds whatever happens", "S" },
+    { "video", 0, 0, G_OPTION_ARG_NONE, &opt_video,
+      "calls with video (issue 18): proposes and initiates audio + video "
+      "(VP8, H264, RTX as Chrome offers), accepts an offered video", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -253,8 +258,20 @@ iq_result_to(const char *from_attr, const char *id)
 
 /* The answer carries the offer's content (XEP-0166 7.2.8): `name` is
  * the session-initiate's content name. */
+/* A video description, Chrome's codecs (issue 18). */
+#define VIDEO_DESC                                                           \
+    "<description xmlns='" NS_RTP "' media='video'>"                         \
+    "<payload-type id='96' name='VP8' clockrate='90000'/>"                   \
+    "<payload-type id='97' name='rtx' clockrate='90000'>"                    \
+    "<parameter name='apt' value='96'/></payload-type>"                      \
+    "<payload-type id='102' name='H264' clockrate='90000'>"                  \
+    "<parameter name='packetization-mode' value='1'/>"                       \
+    "<parameter name='profile-level-id' value='42e01f'/></payload-type>"     \
+    "<rtcp-mux/></description>"
+
 static void
-send_accept(const char *gw_full, const char *sid, const char *name)
+send_accept(const char *gw_full, const char *sid, const char *name,
+            const char *video_name)
 {
     lc_out_printf(
         &P.c.out,
@@ -273,8 +290,23 @@ send_accept(const char *gw_full, const char *sid, const char *name)
         "<candidate component='1' foundation='1' generation='0' id='a1' "
         "ip='127.0.0.1' network='0' port='40010' priority='2130706431' "
         "protocol='udp' type='host'/>"
-        "</transport></content></jingle></iq>",
+        "</transport></content>",
         P.full, gw_full, sid, sid, gw_full, P.full, name);
+    if (video_name != NULL)
+        lc_out_printf(
+            &P.c.out,
+            "<content creator='initiator' name='%s' senders='both'>"
+            VIDEO_DESC
+            "<transport xmlns='" NS_ICE "' ufrag='Vv9y' "
+            "pwd='VideoIcePasswordOf24char'>"
+            "<fingerprint xmlns='" NS_DTLS "' hash='sha-256' "
+            "setup='active'>" FP "</fingerprint>"
+            "<candidate component='1' foundation='1' generation='0' id='a2' "
+            "ip='127.0.0.1' network='0' port='40012' priority='2130706431' "
+            "protocol='udp' type='host'/>"
+            "</transport></content>",
+            video_name);
+    lc_out_printf(&P.c.out, "</jingle></iq>");
     P.accepts_sent++;
 }
 
@@ -300,10 +332,21 @@ send_initiate(const char *gw_full, const char *sid)
         "<candidate component='1' foundation='1' generation='0' id='c1' "
         "ip='127.0.0.1' network='0' port='40000' priority='2130706431' "
         "protocol='udp' type='host'/>"
-        "</transport></content>"
-        "<group xmlns='urn:xmpp:jingle:apps:grouping:0' semantics='BUNDLE'>"
-        "<content name='0'/></group></jingle></iq>",
+        "</transport></content>",
         P.full, gw_full, sid, sid, P.full);
+    if (opt_video) /* bundled on audio's transport, as Chrome offers */
+        lc_out_printf(
+            &P.c.out,
+            "<content creator='initiator' name='1' senders='both'>" VIDEO_DESC
+            "<transport xmlns='" NS_ICE "' ufrag='Ab1c' "
+            "pwd='ThisIsAnIcePasswordOf24c'>"
+            "<fingerprint xmlns='" NS_DTLS "' hash='sha-256' "
+            "setup='actpass'>" FP "</fingerprint></transport></content>");
+    lc_out_printf(&P.c.out,
+                  "<group xmlns='urn:xmpp:jingle:apps:grouping:0' "
+                  "semantics='BUNDLE'><content name='0'/>%s</group>"
+                  "</jingle></iq>",
+                  opt_video ? "<content name='1'/>" : "");
 }
 
 static void
@@ -407,12 +450,21 @@ on_iq(const char *xml, size_t len)
     if (strcmp(action, "session-initiate") == 0) {
         size_t crest;
         const char *ct = find_child_tag(j, rest, "<content", &crest);
-        char name[64] = "0";
+        const char *ct2 = NULL;
+        char name[64] = "0", name2[64] = "";
+        size_t crest2 = 0;
 
-        if (ct != NULL)
+        if (ct != NULL) {
             attr_dup(ct, crest, "name", name, sizeof name);
+            ct2 = find_child_tag(ct + 1, crest - 1, "<content", &crest2);
+        }
+        /* --video: a second content (the offered video) accepted too */
+        if (opt_video && ct2 != NULL &&
+            attr_dup(ct2, crest2, "name", name2, sizeof name2) &&
+            strcmp(name2, name) == 0)
+            name2[0] = '\0'; /* a group's <content name/>, not a content */
         P.initiates++;
-        send_accept(from, sid, name);
+        send_accept(from, sid, name, name2[0] ? name2 : NULL);
     } else if (strcmp(action, "session-accept") == 0) {
         int64_t n = out_index(sid);
         if (n >= 0 && P.out[n].state == 2) {
@@ -459,9 +511,12 @@ calls_tick(uint64_t now)
                       "id='jm-propose-bo-%" PRIu64 "'>"
                       "<propose xmlns='" NS_JMI "' id='bo-%" PRIu64 "'>"
                       "<description xmlns='" NS_RTP "' media='audio'/>"
+                      "%s"
                       "</propose><request xmlns='urn:xmpp:receipts'/>"
                       "<store xmlns='urn:xmpp:hints'/></message>",
-                      P.full, P.callee, P.out_sent, P.out_sent);
+                      P.full, P.callee, P.out_sent, P.out_sent,
+                      opt_video ? "<description xmlns='" NS_RTP
+                                  "' media='video'/>" : "");
         P.out_sent++;
     }
     /* hang-ups (linear scan of the live ones; N is at most a few 10k) */

@@ -842,9 +842,12 @@ class Baresip:
     records both directions (sndfile), driven over ctrl_tcp (netstring
     JSON: commands, answers and UA events)."""
 
-    def __init__(self, env, user, registrar_port, wav, password="gwpass"):
+    def __init__(self, env, user, registrar_port, wav, password="gwpass",
+                 video=False):
+        """video: VP8 both ways, fakevideo as camera (a test picture) and
+        as display (counts the decoded frames: video_debug)."""
         self.env = env
-        self.dir = env.subdir("baresip")
+        self.dir = env.subdir("baresip" + ("-video" if video else ""))
         self.rec_dir = os.path.join(self.dir, "rec")
         os.makedirs(self.rec_dir, exist_ok=True)
         self.user = user
@@ -875,12 +878,22 @@ module_app ctrl_tcp.so
 ctrl_tcp_listen {HOST}:{self.ctrl_port}
 snd_path {self.rec_dir}
 """)
+            if video:
+                f.write("""module vp8.so
+module fakevideo.so
+video_source fakevideo,nil
+video_display fakevideo,nil
+video_size 320x240
+video_bitrate 300000
+video_fps 15
+""")
         with open(os.path.join(self.dir, "accounts"), "w") as f:
             f.write(f"<sip:{user}@{PBX_DOMAIN}>;auth_user={user};"
                     f"auth_pass={password};"
                     f"outbound=\"sip:{HOST}:{registrar_port};transport=udp\";"
                     f"regint=600;answermode=auto;"
-                    f"audio_codecs=PCMU,PCMA\n")
+                    f"audio_codecs=PCMU,PCMA"
+                    + (";video_codecs=VP8" if video else "") + "\n")
         with open(os.path.join(self.dir, "contacts"), "w") as f:
             f.write("")
         self.proc = None

@@ -41,6 +41,28 @@ it transcodes PCMU -> PCMU):
 7.4 as 7.1, XEP-0181 "37" played by rtpengine as RFC 4733, "0*" from
     RTCDTMFSender; baresip hangs up.
 7.5 as 7.2; the browser hangs up.
+Issue 18, video (a second phone, 1002: baresip with VP8 and fakevideo, a
+test picture as camera and a frame-counting display; the browser's fake
+camera, 320x240 at 15 fps; audio and video on separate rtpengine ports):
+18.20 the browser calls 1002 with audio and video; each side decodes the
+      other's frames (getStats inbound-rtp video framesDecoded > 0;
+      baresip's video_debug "vidisp ... frames" > 0); the seconds from the
+      call being placed to the first decoded frame on each side are logged.
+18.21 as 18.20, 1002 calls the browser, which answers with its camera.
+Trap (seen here, rtpengine 10.5 + baresip 1.0): baresip sends one VP8
+keyframe when its stream starts, often before the browser's ICE/DTLS
+through rtpengine is up; the browser then asks for one with RTCP PLI
+(a=rtcp-fb:* nack pli is in baresip's answer; about 5 a second),
+rtpengine forwards them to baresip's RTCP port (its log: "Forward to sink
+endpoint"; baresip's RTCP session sees rtpengine, RTT < 1 ms), yet no
+keyframe comes before baresip's periodic one, about 8.7 s in. So the
+browser's first frame comes at 0.2-0.4 s when the first keyframe makes it
+and at about 8.7 s when it does not; the cases wait up to 15 s. The log
+line gives the seconds each side took and the PLI count;
+GW_VIDEO_DEBUG=1 adds baresip's video_debug (its rx n_keyframes counts
+the keyframes it received).
+The video cases run with [calls] dtmf = info unless GW_VIDEO_DTMF says
+otherwise (rfc4733 behaves the same).
 
 Skipped (with the reason) only when Chromium cannot start.
 Environment: GW_BINARY (the gateway), GW_WEBRTC_DIR (where node_modules and
@@ -52,6 +74,7 @@ import fcntl
 import hashlib
 import json
 import math
+import re
 import os
 import shutil
 import socket
@@ -84,6 +107,7 @@ MIN_TONE_SHARE = 0.6  # of the recording's energy at the expected frequency
 
 USER = "alice"
 PHONE = "1001"
+VIDEO_PHONE = "1002"      # baresip with VP8 and fakevideo (issue 18)
 SIP_PASSWORD = "gwpass"   # gwtest.Kamailio accepts it for every user
 
 
@@ -490,6 +514,11 @@ class WebRtcCalls(unittest.TestCase):
         cls.phone = gwtest.Baresip(env, PHONE, cls.kam.port, cls.phone_wav,
                                    password=SIP_PASSWORD).start()
         cls.kam.proc.wait_log(rf"REGISTERED sip:{PHONE}@{PBX_DOMAIN}", 10)
+        cls.video_phone = gwtest.Baresip(env, VIDEO_PHONE, cls.kam.port,
+                                         cls.phone_wav, password=SIP_PASSWORD,
+                                         video=True).start()
+        cls.kam.proc.wait_log(rf"REGISTERED sip:{VIDEO_PHONE}@{PBX_DOMAIN}",
+                              10)
         ready = cls.browser.wait_ready(30)
         if not ready:
             why = cls.browser.fatal or "no answer in 30 s"
@@ -535,7 +564,7 @@ class WebRtcCalls(unittest.TestCase):
         env = getattr(cls, "env", None)
         if env is None:
             return
-        for name in ("browser", "phone"):
+        for name in ("browser", "phone", "video_phone"):
             obj = getattr(cls, name, None)
             if obj is not None:
                 try:
@@ -572,13 +601,14 @@ class WebRtcCalls(unittest.TestCase):
             self.browser.call("reset")
         except AssertionError:
             pass
-        if self.phone.event_types().count("CALL_ESTABLISHED") > \
-                self.phone.event_types().count("CALL_CLOSED"):
-            try:
-                self.phone.command("hangup")
-                self.phone.wait_event("CALL_CLOSED", 5, len(self.phone.events) - 1)
-            except AssertionError:
-                pass
+        for phone in (self.phone, self.video_phone):
+            if phone.event_types().count("CALL_ESTABLISHED") > \
+                    phone.event_types().count("CALL_CLOSED"):
+                try:
+                    phone.command("hangup")
+                    phone.wait_event("CALL_CLOSED", 5, len(phone.events) - 1)
+                except AssertionError:
+                    pass
 
     # -- helpers
 
@@ -672,10 +702,10 @@ class WebRtcCalls(unittest.TestCase):
             f"(browser {st.get('dtlsRole')}, {st.get('srtpCipher')}), "
             f"{'/'.join(sorted(set(st.get('codecs') or [])))}")
 
-    def hang_up(self, case, sid, by, ev0):
+    def hang_up(self, case, sid, by, ev0, phone=None):
         """Ends the call from the browser (session-terminate -> BYE) or
         from baresip (BYE -> session-terminate); both sides must see it."""
-        b, phone = self.browser, self.phone
+        b, phone = self.browser, phone or self.phone
         if by == "browser":
             b.call("hangup")
             phone.wait_event("CALL_CLOSED", 10, ev0)
@@ -777,6 +807,87 @@ class WebRtcCalls(unittest.TestCase):
             f"received {st.get('packetsReceived', 0)}")
         self.note_refusals(case, bev0)
         self.check_recordings(case, recs0)
+
+    # -- issue 18: video both ways ---------------------------------------------
+
+    def first_frames(self, t0, phone, log0, timeout=15):
+        """Seconds from t0 to the first decoded frame on each side: the
+        browser's getStats framesDecoded, baresip's "receiving with
+        resolution" (its decoder's first picture); None if none came."""
+        got = {"browser": None, "baresip": None}
+        rx = re.compile(r"video: receiving with resolution (\d+) x (\d+)")
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and None in got.values():
+            if got["browser"] is None:
+                st = self.browser.call("state") or {}
+                if (st.get("video") or {}).get("framesDecoded", 0) > 0:
+                    got["browser"] = time.monotonic() - t0
+            if got["baresip"] is None and rx.search(phone.proc.log()[log0:]):
+                got["baresip"] = time.monotonic() - t0
+            time.sleep(0.05)
+        return got
+
+    def phone_video_frames(self, phone):
+        """baresip's video_debug: frames its display got, its camera's."""
+        text = json.dumps(phone.command("video_debug"))
+        disp = re.search(r"vidisp: \S+ \d+ x \d+ frames=(\d+)", text)
+        src = re.search(r"source: \S+ \d+ x \d+, fps=[\d.]+ frames=(\d+)",
+                        text)
+        return (int(disp.group(1)) if disp else 0,
+                int(src.group(1)) if src else 0, text)
+
+    def video_call(self, case, direction):
+        b, phone = self.browser, self.video_phone
+        t0 = time.monotonic()
+        ev0 = len(phone.events)
+        log0 = len(phone.proc.log())
+        if direction == "browser":
+            sid = b.call("call", f"{VIDEO_PHONE}@{COMPONENT}", True,
+                         timeout=20)
+        else:
+            phone.command("dial", f"sip:{USER}@{GW_SIP_DOMAIN}")
+            sid = b.call("answerNext", 15000, True, timeout=20)
+        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
+        first = self.first_frames(t0, phone, log0)
+        self.hold(t0)
+        st = b.call("state")
+        shown, sent, dbg = self.phone_video_frames(phone)
+        if os.environ.get("GW_VIDEO_DEBUG"):
+            log(dbg)
+        self.hang_up(case, sid, "browser", ev0, phone)
+        v = st.get("video") or {}
+        counters = " ".join(re.findall(r"n_\w+=\d+", dbg))
+        log(f"{case} first decoded frame after the call was placed: browser "
+            f"{first['browser'] and round(first['browser'], 2)} s, baresip "
+            f"{first['baresip'] and round(first['baresip'], 2)} s; browser "
+            f"decoded {v.get('framesDecoded', 0)} frames "
+            f"({v.get('frameWidth')} px wide, {v.get('decoder')}), encoded "
+            f"{v.get('framesEncoded', 0)}; baresip displayed {shown} frames, "
+            f"its camera made {sent}; browser PLI sent "
+            f"{v.get('pliSent')}, received {v.get('pliReceived')}; baresip "
+            f"{counters}; codecs "
+            f"{'/'.join(sorted(set(st.get('codecs') or [])))}")
+        self.check_transport(st, case)
+        with self.subTest(f"{case} video toward the browser"):
+            self.assertGreater(v.get("framesDecoded", 0), 0,
+                               f"the browser decoded no frame: {st}")
+        with self.subTest(f"{case} video toward baresip"):
+            self.assertGreater(shown, 0,
+                               f"baresip displayed no frame: {dbg}")
+        return first
+
+    def test_18_20_browser_video_calls_phone(self):
+        """18.20 the browser calls a video phone (1002: baresip, VP8,
+        fakevideo) with its fake camera: each side decodes the other's
+        frames (getStats framesDecoded, baresip video_debug)"""
+        self.use_dtmf_mode(os.environ.get("GW_VIDEO_DTMF", "info"))
+        self.video_call("18.20", "browser")
+
+    def test_18_21_video_phone_calls_browser(self):
+        """18.21 the video phone calls alice; the browser answers with
+        its camera: frames decoded each way"""
+        self.use_dtmf_mode(os.environ.get("GW_VIDEO_DTMF", "info"))
+        self.video_call("18.21", "phone")
 
     # -- [calls] dtmf = info ---------------------------------------------------
 

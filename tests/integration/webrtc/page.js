@@ -47,7 +47,7 @@ function report(type, data) {
 
 // XEP-0353 for StanzaJS's registry: message.jmi = {type, id, media, reason}
 function defineJMI(client) {
-    const { attribute, childAttribute, childDoubleEnum } = XMPP.JXT;
+    const { attribute, childAttribute, childDoubleEnum, multipleChildAttribute } = XMPP.JXT;
     const defs = ['propose', 'proceed', 'accept', 'reject', 'retract',
         'finish', 'ringing'].map(el => ({
         element: el,
@@ -58,6 +58,8 @@ function defineJMI(client) {
         fields: {
             id: attribute('id'),
             media: childAttribute(NS_RTP, 'description', 'media'),
+            // every <description media/> (audio and video: issue 18)
+            medias: multipleChildAttribute(NS_RTP, 'description', 'media'),
             reason: childDoubleEnum(NS_JINGLE, ['reason'], REASONS)
         }
     }));
@@ -296,8 +298,31 @@ const T = {
         });
     },
 
+    // A stream with her microphone and, for a video call, the fake
+    // camera (--use-fake-device-for-media-stream: a test picture)
+    async mediaStream(video) {
+        if (!video) return this.stream;
+        if (!this.camera) {
+            const cam = await navigator.mediaDevices.getUserMedia({
+                audio: false, video: { width: 320, height: 240, frameRate: 15 }
+            });
+            this.camera = cam.getVideoTracks()[0];
+        }
+        return new MediaStream([...this.stream.getAudioTracks(), this.camera]);
+    },
+
     onTrack(session, track, stream) {
         report('track', { sid: session.sid, kind: track.kind, inStream: !!stream });
+        if (track.kind === 'video') {
+            // decoded for a sink: a playing <video> element
+            const v = document.createElement('video');
+            v.srcObject = new MediaStream([track]);
+            v.autoplay = true;
+            v.muted = true;
+            document.body.appendChild(v);
+            v.play().catch(e => report('error', { where: 'play video', message: String(e) }));
+            return;
+        }
         if (track.kind !== 'audio' || this.recorder) return;
         // an SDP without a=msid (rtpengine's) gives a track in no stream:
         // play it in one of our own
@@ -314,7 +339,7 @@ const T = {
     },
 
     // ---- XMPP -> SIP: JMI propose, proceed, session-initiate
-    async call(to) {
+    async call(to, video) {
         const sid = 'w' + Math.random().toString(36).slice(2, 12);
         const id = 'jm-propose-' + sid;
         const receipt = this.waitMessage(
@@ -327,7 +352,9 @@ const T = {
             to,
             id,
             type: 'chat',
-            jmi: { type: 'propose', id: sid, media: 'audio' },
+            // medias, not media: with both fields defined StanzaJS
+            // exports no <description/> from media alone
+            jmi: { type: 'propose', id: sid, medias: video ? ['audio', 'video'] : ['audio'] },
             receipt: { type: 'request' },
             storeHint: {}
         });
@@ -338,7 +365,8 @@ const T = {
             throw new Error('the call was refused: ' + answer.jmi.type + ' ' +
                 JSON.stringify(answer.jmi.reason || null));
         }
-        const session = this.client.jingle.createMediaSession(answer.from, sid, this.stream);
+        const session = this.client.jingle.createMediaSession(
+            answer.from, sid, await this.mediaStream(video));
         this.session = session;
         await session.start();
         report('initiated', { sid, peer: answer.from });
@@ -346,7 +374,7 @@ const T = {
     },
 
     // ---- SIP -> XMPP: propose from the gateway, proceed, accept
-    async answerNext(ms) {
+    async answerNext(ms, video) {
         let p = this.proposals.shift();
         if (!p) {
             p = await this.waitMessage(m => m.jmi && m.jmi.type === 'propose', ms, 'propose');
@@ -370,8 +398,9 @@ const T = {
         });
         const session = await incoming;
         this.session = session;
-        for (const track of this.stream.getTracks()) {
-            session.addTrack(track, this.stream);
+        const local = await this.mediaStream(video);
+        for (const track of local.getTracks()) {
+            session.addTrack(track, local);
         }
         await session.accept();
         report('answered', { sid, from: p.from });
@@ -459,6 +488,21 @@ const T = {
                     out.dtlsState = r.dtlsState;
                     out.dtlsRole = r.dtlsRole;
                     out.srtpCipher = r.srtpCipher;
+                }
+                // issue 18: video each way
+                if (r.type === 'inbound-rtp' && r.kind === 'video') {
+                    out.video = out.video || {};
+                    out.video.framesDecoded = (out.video.framesDecoded || 0) + (r.framesDecoded || 0);
+                    out.video.packetsReceived = (out.video.packetsReceived || 0) + r.packetsReceived;
+                    out.video.frameWidth = r.frameWidth;
+                    out.video.decoder = r.decoderImplementation;
+                    out.video.pliSent = r.pliCount;
+                }
+                if (r.type === 'outbound-rtp' && r.kind === 'video') {
+                    out.video = out.video || {};
+                    out.video.framesEncoded = r.framesEncoded;
+                    out.video.packetsSent = r.packetsSent;
+                    out.video.pliReceived = r.pliCount;
                 }
                 if (r.type === 'codec' && r.mimeType) {
                     out.codecs = (out.codecs || []).concat([r.mimeType]);

@@ -1,0 +1,582 @@
+#!/usr/bin/python3
+"""Issue 18, video calls: Jingle video contents <-> SIP video m= lines
+through a real rtpengine, against real Prosody and SIPp phones. Cases are
+numbered 18.x, on the helpers of test_calls.py (6.x); the real browser and
+the real video phone are test_webrtc.py (18.20 on).
+
+rtpengine 10.5 gives each m= line a port of its own and knows no BUNDLE
+(it came in mr14): toward her client two live contents are never bundled;
+a video the phone refuses (port 0) stays in the session-accept,
+senders='none', on the audio bundle (Conversations ends a session whose
+accept lacks an offered media).
+
+XMPP calls SIP:
+  18.1  audio+video to a video phone: two m= lines, two ports, no BUNDLE
+  18.2  audio+video to an audio-only phone (video port 0): the accept
+        keeps video, senders='none', bundled on audio
+  18.3  a propose of video alone is proceeded (no longer refused)
+  18.4  content-add of video in an audio call: re-INVITE with video; the
+        phone's answer -> content-accept
+  18.5  content-add to a phone that refuses video (port 0): content-reject
+  18.6  content-add before the answer: unexpected-request
+  18.7  content-remove of video: a re-INVITE with video at port 0
+SIP calls XMPP:
+  18.10 an INVITE with audio+video: propose with both, session-initiate
+        with two contents; both accepted -> 200 OK with two live m= lines
+  18.11 her client accepts audio only: the 200 OK answers video port 0
+  18.12 the phone re-INVITEs adding video: content-add to her client,
+        which rejects it: 200 OK with video port 0
+  18.13 as 18.12, she takes it (content-accept): 200 OK with live video
+  18.14 as 18.12, she never answers: retracted (content-remove) after
+        20 s, 200 OK with video port 0"""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+import test_calls  # noqa: E402
+from gwtest import COMPONENT  # noqa: E402
+from test_calls import (FP, NS_DTLS, NS_ICE, NS_J, NS_JMI, NS_RTP,  # noqa: E402
+                        CallsBase, is_jingle, jmi, uac_call, uas_call)
+
+NS_GROUP = "urn:xmpp:jingle:apps:grouping:0"
+NS_FB = "urn:xmpp:jingle:apps:rtp:rtcp-fb:0"
+
+VIDEO_DESC = f"""<description xmlns='{NS_RTP}' media='video'>
+<payload-type id='96' name='VP8' clockrate='90000'>
+<rtcp-fb xmlns='{NS_FB}' type='nack'/><rtcp-fb xmlns='{NS_FB}' type='nack' subtype='pli'/>
+<rtcp-fb xmlns='{NS_FB}' type='ccm' subtype='fir'/><rtcp-fb xmlns='{NS_FB}' type='transport-cc'/>
+</payload-type>
+<payload-type id='97' name='rtx' clockrate='90000'><parameter name='apt' value='96'/></payload-type>
+<payload-type id='102' name='H264' clockrate='90000'>
+<parameter name='level-asymmetry-allowed' value='1'/><parameter name='packetization-mode' value='1'/>
+<parameter name='profile-level-id' value='42e01f'/>
+<rtcp-fb xmlns='{NS_FB}' type='nack' subtype='pli'/></payload-type>
+<payload-type id='103' name='rtx' clockrate='90000'><parameter name='apt' value='102'/></payload-type>
+<payload-type id='116' name='red' clockrate='90000'/>
+<payload-type id='117' name='ulpfec' clockrate='90000'/>
+<rtcp-mux/>
+</description>"""
+
+AUDIO_DESC = f"""<description xmlns='{NS_RTP}' media='audio'>
+<payload-type id='111' name='opus' clockrate='48000' channels='2'><parameter name='useinbandfec' value='1'/></payload-type>
+<payload-type id='0' name='PCMU' clockrate='8000'/>
+<payload-type id='101' name='telephone-event' clockrate='8000'/>
+<rtcp-mux/>
+</description>"""
+
+
+def transport(ufrag="Ab1c", pwd="ThisIsAnIcePasswordOf24c", setup="actpass"):
+    return (f"<transport xmlns='{NS_ICE}' ufrag='{ufrag}' pwd='{pwd}'>"
+            f"<fingerprint xmlns='{NS_DTLS}' hash='sha-256' setup='{setup}'>"
+            f"{FP}</fingerprint></transport>")
+
+
+def av_offer(sid, initiator, video=True, audio=True):
+    """Chrome/Conversations style: audio '0' and video '1', BUNDLE 0 1."""
+    contents, names = "", ""
+    if audio:
+        contents += (f"<content creator='initiator' name='0' senders='both'>"
+                     f"{AUDIO_DESC}{transport()}</content>")
+        names += "<content name='0'/>"
+    if video:
+        contents += (f"<content creator='initiator' name='1' senders='both'>"
+                     f"{VIDEO_DESC}{transport()}</content>")
+        names += "<content name='1'/>"
+    return (f"<jingle xmlns='{NS_J}' action='session-initiate' sid='{sid}' "
+            f"initiator='{initiator}'>{contents}"
+            f"<group xmlns='{NS_GROUP}' semantics='BUNDLE'>{names}</group>"
+            "</jingle>")
+
+
+AUDIO_M = """m=audio 6000 RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=sendrecv
+"""
+SDP_HEAD = """v=0
+o=phone 1 1 IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+"""
+VIDEO_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 6002 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=sendrecv
+"""
+AUDIO_ONLY_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 0 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+"""
+
+
+def contents(stanza):
+    return stanza.findall(f"{{{NS_J}}}jingle/{{{NS_J}}}content")
+
+
+def media_of(content):
+    d = content.find(f"{{{NS_RTP}}}description")
+    return d.get("media") if d is not None else None
+
+
+def m_lines(sdp):
+    return re.findall(r"^m=(\w+) (\d+) (\S+)", sdp, re.M)
+
+
+def sip_body(msgs, first_line):
+    m = msgs[msgs.index(first_line):]
+    m = m[:m.index("-----")] if "-----" in m else m
+    return m
+
+
+def reinvited_uas(first_sdp, re_sdp):
+    """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then a re-INVITE from
+    the gateway answered 200 (re_sdp); then BYE."""
+    first = first_sdp.replace("\n", "\r\n")
+    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
+    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="uas re-INVITE">
+  <recv request="INVITE" rrs="true"/>
+""" + test_calls.RINGING + f"""
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{first}]]></send>
+  <recv request="ACK"/>
+  <recv request="INVITE" timeout="20000"/>
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{second}]]></send>
+  <recv request="ACK"/>
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
+"""
+
+
+AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
+
+
+def content_add(sid, initiator, name="1", senders="both"):
+    return (f"<jingle xmlns='{NS_J}' action='content-add' sid='{sid}' "
+            f"initiator='{initiator}'><content creator='initiator' "
+            f"name='{name}' senders='{senders}'>{VIDEO_DESC}{transport()}"
+            "</content></jingle>")
+
+
+class VideoOutbound(CallsBase):
+    """XMPP -> SIP with video, rtpengine anchoring both m= lines."""
+    relay = "rtpengine"
+
+    def place_av(self, sid, video=True, audio=True):
+        a = self.alice
+        media = (["audio"] if audio else []) + (["video"] if video else [])
+        descs = "".join(f"<description xmlns='{NS_RTP}' media='{m}'/>"
+                        for m in media)
+        a.send_raw(f"<message type='chat' to='1001@{COMPONENT}' "
+                   f"id='jm-propose-{sid}'><propose xmlns='{NS_JMI}' "
+                   f"id='{sid}'>{descs}</propose></message>")
+        p = a.wait(jmi("proceed", sid), what="proceed")
+        gw_full = p.get("from")
+        self.set_jingle(gw_full, av_offer(sid, a.jid, video, audio),
+                        "si-" + sid)
+        return gw_full
+
+    def hang_up(self, gw_full, sid):
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='session-terminate' sid='{sid}'><reason>"
+                        "<success/></reason></jingle>", "st-" + sid)
+
+    def test_18_01_video_phone(self):
+        """18.1 audio+video to a video phone: the INVITE has two plain
+        m= lines on two ports without WebRTC lines; the accept two
+        contents on two transports, no BUNDLE"""
+        uas = self.uas(uas_call(sdp=VIDEO_PHONE_SDP))
+        sid = "call1801"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        invite = sip_body(uas.messages(), "INVITE sip:")
+        ms = m_lines(invite)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], invite)
+        self.assertEqual({m[2] for m in ms}, {"RTP/AVP"}, invite)
+        self.assertNotEqual(ms[0][1], ms[1][1], "one port per m= line")
+        self.assertIn("VP8/90000", invite)
+        self.assertIn("H264/90000", invite)
+        self.assertIn("profile-level-id=42e01f", invite)
+        self.assertIn("apt=96", invite)  # RTX as offered
+        for line in ("a=extmap", "a=ssrc", "a=rtcp-fb", "a=fingerprint",
+                     "a=ice-ufrag", "a=group"):
+            self.assertNotIn(line, invite)
+        cs = contents(acc)
+        self.assertEqual([media_of(c) for c in cs], ["audio", "video"])
+        self.assertEqual([c.get("name") for c in cs], ["0", "1"])
+        ports = set()
+        for c in cs:
+            self.assertNotEqual(c.get("senders"), "none")
+            tr = c.find(f"{{{NS_ICE}}}transport")
+            self.assertIsNotNone(tr.find(f"{{{NS_DTLS}}}fingerprint"))
+            cands = tr.findall(f"{{{NS_ICE}}}candidate")
+            self.assertTrue(cands)
+            ports.add(cands[0].get("port"))
+        self.assertEqual(len(ports), 2, "each content its own relay port")
+        self.assertIsNone(acc.find(f"{{{NS_J}}}jingle/{{{NS_GROUP}}}group"),
+                          "rtpengine 10.5 cannot demultiplex a bundle")
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def test_18_02_audio_only_phone(self):
+        """18.2 audio+video to an audio-only phone (video port 0): the
+        accept keeps the video content, senders='none', on the audio
+        bundle; audio is live"""
+        uas = self.uas(uas_call(sdp=AUDIO_ONLY_PHONE_SDP))
+        sid = "call1802"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        cs = contents(acc)
+        self.assertEqual([media_of(c) for c in cs], ["audio", "video"])
+        self.assertNotEqual(cs[0].get("senders"), "none")
+        self.assertEqual(cs[1].get("senders"), "none")
+        ta = cs[0].find(f"{{{NS_ICE}}}transport")
+        tv = cs[1].find(f"{{{NS_ICE}}}transport")
+        self.assertEqual(ta.get("ufrag"), tv.get("ufrag"))
+        self.assertFalse(tv.findall(f"{{{NS_ICE}}}candidate"))
+        grp = acc.find(f"{{{NS_J}}}jingle/{{{NS_GROUP}}}group")
+        self.assertIsNotNone(grp)
+        self.assertEqual([c.get("name") for c in grp], ["0", "1"])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+    def add_video(self, sid, re_sdp):
+        uas = self.uas(reinvited_uas(AUDIO_ONLY_SDP, re_sdp))
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.assertEqual([media_of(c) for c in contents(acc)], ["audio"])
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid), "ca-" + sid)
+        r = self.alice.wait(lambda s: is_jingle("content-accept", sid)(s) or
+                            is_jingle("content-reject", sid)(s),
+                            what="content-accept or -reject")
+        self.ack(r)
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        reinvite = msgs[msgs.index("INVITE sip:", msgs.index("ACK sip:")):]
+        return r, reinvite[:reinvite.index("-----")]
+
+    def test_18_04_content_add_video(self):
+        """18.4 content-add of video in an audio call: a re-INVITE with
+        audio and video; the phone takes it -> content-accept with the
+        relay's ICE/DTLS transport for video"""
+        r, reinvite = self.add_video("call1804", VIDEO_PHONE_SDP)
+        self.assertEqual([m[0] for m in m_lines(reinvite)],
+                         ["audio", "video"], reinvite)
+        self.assertTrue(all(m[1] != "0" for m in m_lines(reinvite)))
+        self.assertNotIn("a=rtcp-fb", reinvite)
+        j = r.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("action"), "content-accept")
+        cs = contents(r)
+        self.assertEqual([(c.get("name"), media_of(c)) for c in cs],
+                         [("1", "video")])
+        tr = cs[0].find(f"{{{NS_ICE}}}transport")
+        self.assertIn(tr.find(f"{{{NS_DTLS}}}fingerprint").get("setup"),
+                      ("active", "passive"))
+        self.assertTrue(tr.findall(f"{{{NS_ICE}}}candidate"))
+
+    def test_18_05_content_add_refused(self):
+        """18.5 content-add to an audio-only phone (video port 0):
+        content-reject naming her content, media and senders; the call
+        goes on"""
+        r, _ = self.add_video("call1805", AUDIO_ONLY_PHONE_SDP)
+        j = r.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("action"), "content-reject")
+        cs = contents(r)
+        self.assertEqual([(c.get("name"), media_of(c), c.get("senders"),
+                           c.get("creator")) for c in cs],
+                         [("1", "video", "both", "initiator")])
+
+    def test_18_06_content_add_before_answer(self):
+        """18.6 content-add before the phone answers: unexpected-request"""
+        uas = self.uas(uas_call(sdp=AUDIO_ONLY_SDP, ring=True, final=486,
+                                reason="Busy Here"))
+        sid = "call1806"
+        gw_full = self.place_av(sid, video=False)
+        iid = "ca-" + sid
+        self.alice.send_raw(f"<iq type='set' to='{gw_full}' id='{iid}'>"
+                            f"{content_add(sid, self.alice.jid)}</iq>")
+        r = self.alice.wait(lambda s: s.get("id") == iid, what="answer")
+        self.assertEqual(r.get("type"), "error")
+        self.assertIsNotNone(r.find("error/{urn:ietf:params:xml:ns:"
+                                    "xmpp-stanzas}unexpected-request"))
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        uas.wait(20)
+
+    def test_18_07_content_remove_video(self):
+        """18.7 an audio+video call to a video phone; her client removes
+        video (content-remove): acked, a re-INVITE with m=video port 0,
+        audio goes on"""
+        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
+        sid = "call1807"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1'/></jingle>",
+                        "cr-" + sid)
+        time.sleep(1.0)
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        reinvite = msgs[msgs.index("INVITE sip:", msgs.index("ACK sip:")):]
+        reinvite = reinvite[:reinvite.index("-----")]
+        ms = m_lines(reinvite)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], reinvite)
+        self.assertNotEqual(ms[0][1], "0", reinvite)
+        self.assertEqual(ms[1][1], "0", reinvite)
+
+    def test_18_03_video_only_propose(self):
+        """18.3 a propose of video alone is proceeded, the call goes"""
+        uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+"""))
+        sid = "call1803"
+        gw_full = self.place_av(sid, audio=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.assertEqual([media_of(c) for c in contents(acc)], ["video"])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+
+
+def reinviting_uac(first_sdp, re_sdp):
+    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; a re-INVITE (re_sdp)
+    -> 200 -> ACK; BYE."""
+    user, gw = "alice", test_calls.GW_SIP_DOMAIN
+    pbx = test_calls.PBX_DOMAIN
+    first = first_sdp.replace("\n", "\r\n")
+    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
+    hdr = (f"      From: <sip:1001@{pbx}>;tag=[pid]SIPpTag00[call_number]\n"
+           f"      To: <sip:{user}@{gw}>")
+
+    def req(method, cseq, body=None, retrans=' retrans="500"', to_tag=True):
+        ctype = ("      Content-Type: application/sdp\n" if body else "")
+        return f"""
+  <send{retrans}><![CDATA[
+      {method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+{hdr}{"[peer_tag_param]" if to_tag else ""}
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+      Contact: <sip:1001@[local_ip]:[local_port]>
+      Max-Forwards: 70
+{ctype}      Content-Length: [len]
+
+{body or ""}]]></send>
+"""
+    steps = f"""
+  <send retrans="500"><![CDATA[
+      INVITE sip:{user}@{gw} SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+{hdr}
+      Call-ID: [call_id]
+      CSeq: 1 INVITE
+      Contact: <sip:1001@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{first}]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="180"/>
+  <recv response="200" rrs="true" timeout="30000"/>
+""" + req("ACK", 1, retrans="") + """
+  <pause milliseconds="500"/>
+""" + req("INVITE", 2, second) + """
+  <recv response="100" optional="true"/>
+  <recv response="200" timeout="30000"/>
+""" + req("ACK", 2, retrans="") + """
+  <pause milliseconds="300"/>
+""" + req("BYE", 3) + """
+  <recv response="200"/>
+"""
+    return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac re-INVITE">{steps}</scenario>\n'
+
+
+class VideoInbound(CallsBase):
+    """SIP -> XMPP with video; SIPp calls the gateway directly."""
+    relay = "rtpengine"
+    use_proxy = False
+
+    def offer_to_alice(self, media=("audio", "video")):
+        a = self.alice
+        p = a.wait(jmi("propose"), what="propose")
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        media = [d.get("media") for d in
+                 p.findall(f"{{{NS_JMI}}}propose/{{{NS_RTP}}}description")]
+        self.assertEqual(media, list(media))
+        gw_full = p.get("from")
+        a.send_raw(f"<message type='chat' to='{gw_full}' id='jm-pr-{sid}'>"
+                   f"<proceed xmlns='{NS_JMI}' id='{sid}'/></message>")
+        si = a.wait(is_jingle("session-initiate", sid),
+                    what="session-initiate")
+        self.ack(si)
+        return sid, gw_full, si
+
+    def accept(self, sid, gw_full, si, video=True):
+        body = ""
+        for c in contents(si):
+            if media_of(c) == "video" and not video:
+                continue
+            desc = AUDIO_DESC if media_of(c) == "audio" else VIDEO_DESC
+            body += (f"<content creator='initiator' name='{c.get('name')}' "
+                     f"senders='both'>{desc}{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                     "</content>")
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='session-accept' sid='{sid}' "
+                        f"responder='{self.alice.jid}'>{body}</jingle>",
+                        "sa-" + sid)
+
+    def call(self, video):
+        uac = self.sipp.start(uac_call(sdp=VIDEO_PHONE_SDP, bye_after_ms=500),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        cs = contents(si)
+        self.assertEqual([media_of(c) for c in cs], ["audio", "video"])
+        for c in cs:
+            tr = c.find(f"{{{NS_ICE}}}transport")
+            self.assertIsNotNone(tr.find(f"{{{NS_DTLS}}}fingerprint"))
+        self.accept(sid, gw_full, si, video)
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        ok = sip_body(uac.messages(), "SIP/2.0 200 OK")
+        return m_lines(ok[ok.index("v=0"):]), ok
+
+    def test_18_10_sip_video_call(self):
+        """18.10 INVITE audio+video: propose and initiate with both;
+        accepted both -> 200 OK with two live plain m= lines"""
+        ms, ok = self.call(video=True)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertTrue(all(m[1] != "0" for m in ms), ok)
+        self.assertEqual({m[2] for m in ms}, {"RTP/AVP"}, ok)
+
+    def test_18_14_sip_reinvite_adds_video_unanswered(self):
+        """18.14 as 18.12, her client never answers the content-add: after
+        20 s a content-remove retracts it and the 200 OK declines video"""
+        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
+                              remote=self.gw_target(), timeout=45)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        t0 = time.monotonic()
+        rm = self.alice.wait(is_jingle("content-remove", sid), timeout=25,
+                             what="content-remove")
+        self.ack(rm)
+        self.assertGreater(time.monotonic() - t0, 15)
+        self.assertEqual([c.get("name") for c in contents(rm)],
+                         [c.get("name") for c in contents(add)])
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(45), 0, uac.errors())
+        msgs = uac.messages()
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[1] == "0" for m in ms], [False, True], ok)
+
+    def sip_adds_video(self, take):
+        """An audio call; the phone re-INVITEs adding video: her client
+        gets a content-add and takes it (content-accept) or not."""
+        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        cs = contents(add)
+        self.assertEqual([media_of(c) for c in cs], ["video"])
+        tr = cs[0].find(f"{{{NS_ICE}}}transport")
+        self.assertIsNotNone(tr.find(f"{{{NS_DTLS}}}fingerprint"))
+        self.assertEqual(cs[0].get("creator"), "initiator")
+        name = cs[0].get("name")
+        if take:
+            body = (f"<content creator='initiator' name='{name}' "
+                    f"senders='both'>{VIDEO_DESC}"
+                    f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                    "</content>")
+            action = "content-accept"
+        else:
+            body = (f"<content creator='initiator' name='{name}' "
+                    f"senders='both'><description xmlns='{NS_RTP}' "
+                    "media='video'/></content>")
+            action = "content-reject"
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='{action}' "
+                        f"sid='{sid}'>{body}</jingle>", "cr-" + sid)
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        msgs = uac.messages()
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertNotEqual(ms[0][1], "0", ok)
+        return ms, ok
+
+    def test_18_12_sip_reinvite_adds_video_refused(self):
+        """18.12 an audio call; the phone re-INVITEs adding video: her
+        client gets a content-add and rejects it: the 200 OK declines
+        video (port 0), audio goes on"""
+        ms, ok = self.sip_adds_video(take=False)
+        self.assertEqual(ms[1][1], "0", ok)
+
+    def test_18_13_sip_reinvite_adds_video_taken(self):
+        """18.13 as 18.12, her client takes it (content-accept): the 200 OK
+        carries live video on a relay port"""
+        ms, ok = self.sip_adds_video(take=True)
+        self.assertNotEqual(ms[1][1], "0", ok)
+
+    def test_18_11_xmpp_accepts_audio_only(self):
+        """18.11 her client accepts audio only: the 200 OK answers video
+        with port 0 (RFC 3264 6)"""
+        ms, ok = self.call(video=False)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertNotEqual(ms[0][1], "0", ok)
+        self.assertEqual(ms[1][1], "0", ok)
+
+
+if __name__ == "__main__":
+    gwtest.main()
