@@ -66,6 +66,8 @@ struct GwAccounts {
     guint8 key[GW_ACCOUNT_KEY_LEN];
     gboolean have_key;
     GHashTable *by_jid;  /* jid -> Account* (owned) */
+    GHashTable *by_contact; /* Contact user part -> Account* (by_jid's) */
+    GHashTable *by_aor;  /* "username@domain" (owned key) -> Account* */
     GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
     GQueue queue;        /* Account*: waiting for their paced start */
     guint pace_id;
@@ -121,6 +123,34 @@ account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
     return acc;
+}
+
+static char *
+aor_key(const char *user, const char *host)
+{
+    g_autofree char *h = g_ascii_strdown(host, -1);
+    return g_strconcat(user, "@", h, NULL);
+}
+
+/* Into the tables (by_jid owns it) / out of them (not freed). */
+static void
+index_add(GwAccounts *a, Account *acc)
+{
+    g_hash_table_insert(a->by_jid, acc->jid, acc);
+    g_hash_table_replace(a->by_contact, acc->contact, acc);
+    g_hash_table_replace(a->by_aor, aor_key(acc->username, acc->domain), acc);
+}
+
+static void
+index_steal(GwAccounts *a, Account *acc)
+{
+    g_autofree char *k = aor_key(acc->username, acc->domain);
+
+    if (g_hash_table_lookup(a->by_contact, acc->contact) == acc)
+        g_hash_table_remove(a->by_contact, acc->contact);
+    if (g_hash_table_lookup(a->by_aor, k) == acc)
+        g_hash_table_remove(a->by_aor, k);
+    g_hash_table_steal(a->by_jid, acc->jid);
 }
 
 static const char *
@@ -218,6 +248,110 @@ on_authorize(gpointer data, const char *challenge, const char *method,
     memset(password, 0, strlen(password));
     g_free(password);
     return answer;
+}
+
+/* ---- traffic follows the account ------------------------------------- */
+
+/* The account a request target names: its Contact user (whatever host:
+ * the token is ours alone; *by_contact TRUE) or its AOR. */
+static Account *
+account_for_uri(GwAccounts *a, const char *uri, gboolean *by_contact)
+{
+    g_autofree char *user = NULL, *host = NULL, *k = NULL;
+    Account *acc;
+
+    if (a == NULL || uri == NULL || !gw_account_uri_user_host(uri, &user, &host))
+        return NULL;
+    if (g_str_has_prefix(user, "acc-") &&
+        (acc = g_hash_table_lookup(a->by_contact, user)) != NULL) {
+        *by_contact = TRUE;
+        return acc;
+    }
+    k = aor_key(user, host);
+    *by_contact = FALSE;
+    return g_hash_table_lookup(a->by_aor, k);
+}
+
+static MapResult *
+account_result(const Account *acc)
+{
+    MapResult *m = g_new0(MapResult, 1);
+
+    m->jid = g_strdup(acc->jid);
+    m->sip_uri = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
+    m->kind = MAP_KIND_XMPP_USER;
+    m->rule = g_strdup("account");
+    return m;
+}
+
+static MapResult *
+port_jid(gpointer data, const char *jid)
+{
+    GwAccounts *a = data;
+    g_autofree char *bare = map_jid_bare(jid, NULL);
+    Account *acc = bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+
+    return acc != NULL ? account_result(acc) : NULL;
+}
+
+static MapResult *
+port_sip(gpointer data, const char *uri)
+{
+    gboolean contact;
+    Account *acc = account_for_uri(data, uri, &contact);
+
+    return acc != NULL ? account_result(acc) : NULL;
+}
+
+void
+gw_accounts_port(GwAccounts *a, GwAccountsPort *port)
+{
+    memset(port, 0, sizeof *port);
+    if (a == NULL)
+        return;
+    port->jid = port_jid;
+    port->sip = port_sip;
+    port->data = a;
+}
+
+char *
+gw_accounts_sip_authorize(gpointer data, const char *from_uri,
+                          const char *challenge, const char *method,
+                          const char *uri, gboolean *owned, GError **error)
+{
+    GwAccounts *a = data;
+    gboolean contact;
+    Account *acc = account_for_uri(a, from_uri, &contact);
+
+    *owned = acc != NULL && !contact;
+    if (!*owned)
+        return NULL;
+    return on_authorize(acc, challenge, method, uri, error);
+}
+
+GwAccountsTarget
+gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
+{
+    gboolean contact = FALSE;
+
+    if (account_for_uri(a, request_uri, &contact) != NULL ||
+        account_for_uri(a, to_uri, &contact) != NULL)
+        return contact ? GW_ACCOUNTS_TARGET_CONTACT : GW_ACCOUNTS_TARGET_AOR;
+    return GW_ACCOUNTS_TARGET_NONE;
+}
+
+gboolean
+gw_accounts_from_registrar(GwAccounts *a, const char *source)
+{
+    g_autofree char *host = NULL;
+
+    if (a == NULL || source == NULL)
+        return FALSE;
+    host = gw_account_registrar_host(a->env->config->accounts.registrar);
+    /* an address, as written: a name would need a lookup here (list it in
+     * [security] trusted_sip_sources instead) */
+    return host != NULL && g_hostname_is_ip_address(host) &&
+           g_ascii_strcasecmp(host, source) == 0;
 }
 
 static gboolean
@@ -400,7 +534,7 @@ reconsider(GwAccounts *a, Account *acc)
 static void
 retire(GwAccounts *a, Account *acc, gboolean hand_over)
 {
-    g_hash_table_steal(a->by_jid, acc->jid);
+    index_steal(a, acc);
     dequeue(a, acc);
     acc->leaving = TRUE;
     if (hand_over) /* not one more event from it */
@@ -657,7 +791,7 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
      * presence comes once she approves the subscription asked below */
     if (full != NULL && strchr(full, '/') != NULL)
         add_resource(acc, full);
-    g_hash_table_insert(a->by_jid, acc->jid, acc);
+    index_add(a, acc);
     g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
               acc->domain, old != NULL ? "changed" : "added",
               acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
@@ -806,6 +940,8 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
     a->online_data = online_data;
     a->by_jid = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                       account_free);
+    a->by_contact = g_hash_table_new(g_str_hash, g_str_equal);
+    a->by_aor = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->leaving = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                        account_free, NULL);
     a->doomed = g_ptr_array_new_with_free_func(account_free);
@@ -827,7 +963,7 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
         GwAccountRecord *rec = g_ptr_array_index(all, i);
         Account *acc = account_new(a, rec);
         sealed += acc->kind == GW_SECRET_SEALED;
-        g_hash_table_insert(a->by_jid, acc->jid, acc);
+        index_add(a, acc);
     }
     if (sealed > 0 && !a->have_key)
         g_warning("%u accounts keep a sealed password but no [accounts] "
@@ -882,6 +1018,8 @@ gw_accounts_free(GwAccounts *a)
     g_clear_handle_id(&a->grace_id, g_source_remove);
     g_clear_handle_id(&a->free_id, g_source_remove);
     g_queue_clear(&a->queue);
+    g_hash_table_destroy(a->by_contact);
+    g_hash_table_destroy(a->by_aor);
     g_hash_table_destroy(a->by_jid);
     g_hash_table_destroy(a->leaving);
     g_ptr_array_unref(a->doomed);

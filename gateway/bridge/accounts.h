@@ -60,6 +60,31 @@ void gw_accounts_user_changed(GwAccounts *accounts, const char *bare);
  * follow what their presence says. */
 void gw_accounts_link_up(GwAccounts *accounts);
 
+/* ---- traffic follows the account ---- */
+
+/* Fills the bridges' port (GwBridgeEnv.accounts); all NULL when a is. */
+void gw_accounts_port(GwAccounts *accounts, GwAccountsPort *port);
+/* A GwSipAuthorizeFunc (data: the GwAccounts): a challenge to a request
+ * From her AOR is answered with her credentials, unsealed for that
+ * moment only (or her HA1). */
+char *gw_accounts_sip_authorize(gpointer data, const char *from_uri,
+                                const char *challenge, const char *method,
+                                const char *uri, gboolean *owned,
+                                GError **error);
+typedef enum {
+    GW_ACCOUNTS_TARGET_NONE,
+    GW_ACCOUNTS_TARGET_AOR,     /* sip:2001@pbx: her AOR */
+    GW_ACCOUNTS_TARGET_CONTACT, /* sip:acc-TOKEN@gateway: the Contact */
+} GwAccountsTarget;
+/* Whom an incoming request is for: an account's Contact or AOR (the
+ * Request-URI, else To), or none (accounts may be NULL). */
+GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
+                                    const char *request_uri,
+                                    const char *to_uri);
+/* Is `source` (a textual address) the [accounts] registrar's, written as
+ * an IP address in its URI? */
+gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source);
+
 /* disco#info of the domain lists jabber:iq:register (enabled). */
 gboolean gw_accounts_enabled(const GwAccounts *accounts);
 

@@ -257,11 +257,11 @@ accepts_pidf(const char *accept)
 static MapResult *
 map_presentity(GwPresBridge *b, const GwSipIncoming *in)
 {
-    MapResult *t = map_table_lookup_sip(b->env->map, in->request_uri, NULL);
+    MapResult *t = gw_env_lookup_target_sip(b->env, in->request_uri, NULL);
 
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
         g_clear_pointer(&t, map_result_free);
-        t = map_table_lookup_sip(b->env->map, in->to_uri, NULL);
+        t = gw_env_lookup_target_sip(b->env, in->to_uri, NULL);
     }
     if (t != NULL && t->kind != MAP_KIND_XMPP_USER)
         g_clear_pointer(&t, map_result_free);

@@ -368,6 +368,7 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     GwGateway *gw = data;
     const GwConfig *cfg = gw->env.config;
     gboolean trusted;
+    GwAccountsTarget target;
 
     if (gw->env.stopping) {
         gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
@@ -375,6 +376,20 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     /* a trusted proxy carries everybody's traffic: a bucket of its own */
     trusted = gw_config_trusts_sip_source(cfg, in->source);
+    /* issue 17: what is for an account comes from her registrar (or a
+     * trusted proxy); her Contact is nobody else's to reach */
+    target = gw_accounts_target(gw->accounts, in->request_uri, in->to_uri);
+    if (!trusted && target != GW_ACCOUNTS_TARGET_NONE &&
+        gw_accounts_from_registrar(gw->accounts, in->source))
+        trusted = TRUE;
+    if (!trusted && target == GW_ACCOUNTS_TARGET_CONTACT) {
+        gw_metrics.untrusted_refused++;
+        g_info("SIP %s from %s:%u to an account's Contact refused with 403: "
+               "not its registrar nor trusted", in->method, in->source,
+               in->source_port);
+        gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
+        return;
+    }
     if (!gw_rate_limiter_take(gw->sip_rate, in->source,
                               trusted ? cfg->security.trusted_sip_rate : cfg->security.sip_rate,
                               trusted ? cfg->security.trusted_sip_burst : cfg->security.sip_burst,

@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""Issue 17, part 2: traffic follows the account. Cases are numbered 17.x.
+
+Real peers: Prosody with slixmpp clients; Kamailio 5.6 as the PBX, both
+registrar (auth_db over a db_text subscriber table: 2001, 2002) and proxy:
+what is for extension 1002 (a SIPp UAS) is authenticated with
+proxy_authorize against the same table and logged ("AUTH-OK <method>
+from=<$fU> au=<$au>") before it goes there; what SIPp sends for
+2001 goes where 2001 is registered (lookup("location")): the Contact the
+gateway registered for alice. The gateway trusts no SIP source by
+configuration: only the registrar's address, for the accounts' traffic.
+
+- 17.20 a MESSAGE from SIPp to sip:2001@pbx through Kamailio reaches
+  alice's bare JID as a chat message from 1001@component.
+- 17.21 alice messages 1002@component: it leaves From sip:2001@pbx,
+  Kamailio's proxy challenge is answered with her credentials (Kamailio
+  logs AUTH-OK from=2001 au=2001) and the UAS gets it; her password is
+  not in the gateway's log.
+- 17.22 an INVITE from SIPp to sip:2001@pbx through Kamailio gives alice
+  a JMI propose; her reject becomes 603 at the caller.
+- 17.23 alice calls 1002@component: the INVITE leaves From sip:2001@pbx,
+  authenticated as 2001 at Kamailio; the UAS's 486 ends her call.
+- 17.24 a SUBSCRIBE for sip:2001@pbx through Kamailio is served as a
+  watcher of alice: 2xx, and a NOTIFY with her presence.
+- 17.25 a MESSAGE to her Contact (sip:acc-TOKEN@gateway) from a source
+  that is neither the registrar nor trusted: 403, and alice gets nothing.
+- 17.26 bob has no account: his message to 1002 leaves as his mapped
+  identity (sip:bob@gw.localhost), not as an account.
+"""
+
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+import test_accounts  # noqa: E402
+import test_calls  # noqa: E402
+import test_presence  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    XMPP_DOMAIN, body_of, free_port, wait_for)
+from test_accounts import PASSWORD, approve_component, register  # noqa: E402
+
+NS_JMI = test_calls.NS_JMI
+NS_J = test_calls.NS_J
+
+
+class Pbx(test_accounts.Registrar):
+    """The registrar of test_accounts, also a proxy: requests for 1002 are
+    authenticated as their From user and go to the UAS; requests for a
+    registered extension go to its Contact. (Not by source port: the
+    gateway sends an INVITE too large for UDP over TCP, from any port.)"""
+
+    def __init__(self, env, uas_port):
+        super().__init__(env)
+        self.uas_port = uas_port
+
+    def write_config(self):
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        text = text.replace('loadmodule "tm.so"',
+                            'loadmodule "tm.so"\nloadmodule "rr.so"')
+        route = f"""xlog("L_NOTICE", "REQ $rm $ru from=$fu to=$tu src=$si:$sp\\n");
+    if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if (has_totag()) {{ loose_route(); t_relay(); exit; }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if ($rU == "1002") {{
+        if (!proxy_authorize("$fd", "subscriber")) {{
+            proxy_challenge("$fd", "0");
+            exit;
+        }}
+        if ($au != $fU) {{ sl_send_reply("403", "Not Your Identity"); exit; }}
+        xlog("L_NOTICE", "AUTH-OK $rm from=$fU au=$au to=$rU\\n");
+        consume_credentials();
+        $du = "sip:{HOST}:{self.uas_port}";
+        t_relay();
+        exit;
+    }}
+    if (!lookup("location")) {{ sl_send_reply("404", "Not Registered"); exit; }}
+    xlog("L_NOTICE", "TO-CONTACT $rm $ru\\n");
+    t_relay();"""
+        text = text.replace('sl_send_reply("404", "Not Here");', route)
+        # requests for 2001 also come in as REGISTERs do: 'exit' above
+        with open(self.cfg, "w") as f:
+            f.write(text)
+
+
+def uac_to_2001(method_scenario):
+    """A test_calls / test_presence scenario aimed at sip:2001@pbx."""
+    return method_scenario.replace(f"@{GW_SIP_DOMAIN}", f"@{PBX_DOMAIN}")
+
+
+class AccountsTraffic(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        cls.env = gwtest.Env(cls.__name__)
+        try:
+            cls.start_world()
+        except BaseException:
+            cls.env.close(keep=True)
+            raise
+
+    @classmethod
+    def start_world(cls):
+        env = cls.env
+        env.prosody = gwtest.Prosody(env).start()
+        cls.uas_port = free_port(udp_too=True)
+        gw_port = free_port(udp_too=True)
+        cls.kam = Pbx(env, cls.uas_port).start()
+        key = os.path.join(env.root, "accounts.key")
+        with open(key, "wb") as f:
+            f.write(os.urandom(32))
+        os.chmod(key, 0o600)
+        kam = f"sip:{HOST}:{cls.kam.port}"
+        cls.cfg = gwtest.default_gateway_config(
+            env, env.prosody, gw_port,
+            sip__outbound_proxy=kam,
+            security__trusted_sip_sources="192.0.2.1",
+            calls__allow_calls=f"alice@{XMPP_DOMAIN} *;bob@{XMPP_DOMAIN} *",
+            security__allow_messages=f"alice@{XMPP_DOMAIN} *;"
+                                     f"bob@{XMPP_DOMAIN} *",
+            presence__allow_watchers=f"alice@{XMPP_DOMAIN}",
+            accounts__enabled="true",
+            accounts__registrar=kam,
+            accounts__domain=PBX_DOMAIN,
+            accounts__key_file=key,
+            accounts__database=os.path.join(env.root, "accounts.sqlite"),
+            accounts__allow=f"alice@{XMPP_DOMAIN}",
+            accounts__register_expires=120)
+        cls.gw = gwtest.Gateway(env, cls.cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+        cls.bob = gwtest.XmppClient(env, "bob").connect()
+        r = register(cls.alice, "2001", PASSWORD)
+        assert r.get("type") == "result", r
+        approve_component(cls.alice)
+        cls.contact = wait_for(lambda: cls.binding(), 10, 0.2,
+                               "2001 in Kamailio's location table")
+
+    @classmethod
+    def binding(cls):
+        return test_accounts.Accounts.binding(cls, "2001")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
+        if rc != 0:
+            print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
+        cls.env.close(keep=rc != 0)
+        if rc != 0:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+    def setUp(self):
+        self.alice.drain()
+        self.bob.drain()
+
+    def kam_to(self):
+        return f"{HOST}:{self.kam.port}"
+
+    def auth_ok(self, method, user):
+        return re.findall(r"AUTH-OK %s from=%s au=%s " % (method, user, user),
+                          self.kam.proc.log())
+
+    def uas(self, scenario):
+        run = self.sipp.start(scenario, port=self.uas_port, timeout=30)
+        time.sleep(0.3)
+        return run
+
+    def test_17_20_message_to_her_aor(self):
+        uac = self.sipp.start(gwtest.sipp_uac_message(
+            to_user="2001", to_domain=PBX_DOMAIN, body="hello 2001"),
+            remote=self.kam_to())
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            body_of(s) == "hello 2001", what="the message")
+        self.assertEqual(m.get("from").split("/")[0], f"1001@{COMPONENT}")
+        self.assertEqual(m.get("to").split("/")[0], f"alice@{XMPP_DOMAIN}")
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        self.assertIn("TO-CONTACT MESSAGE sip:acc-", self.kam.proc.log())
+
+    def test_17_21_message_leaves_as_her_aor(self):
+        before = len(self.auth_ok("MESSAGE", "2001"))
+        uas = self.uas(gwtest.sipp_uas_message())
+        self.alice.send_message(f"1002@{COMPONENT}", "to the desk")
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertRegex(msgs, r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertIn("to the desk", msgs)
+        self.assertEqual(len(self.auth_ok("MESSAGE", "2001")), before + 1)
+        self.assertNotIn(PASSWORD, self.gw.log())
+
+    def test_17_22_invite_to_her_aor(self):
+        uac = self.sipp.start(
+            uac_to_2001(test_calls.uac_call(user="2001", final=603)),
+            remote=self.kam_to(), timeout=30)
+        p = self.alice.wait(test_calls.jmi("propose"), what="propose")
+        self.assertTrue(p.get("from").startswith(f"1001@{COMPONENT}/"))
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        self.alice.send_raw(
+            f"<message type='chat' to='{p.get('from')}'><reject "
+            f"xmlns='{NS_JMI}' id='{sid}'><reason xmlns='{NS_J}'><decline/>"
+            "</reason></reject></message>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertIn("TO-CONTACT INVITE sip:acc-", self.kam.proc.log())
+
+    def test_17_23_call_leaves_as_her_aor(self):
+        before = len(self.auth_ok("INVITE", "2001"))
+        uas = self.uas(test_calls.uas_call(final=486, reason="Busy Here",
+                                           ring=False))
+        a, sid = self.alice, "acc-call-1"
+        a.send_raw(
+            f"<message type='chat' to='1002@{COMPONENT}' id='jm-{sid}'>"
+            f"<propose xmlns='{NS_JMI}' id='{sid}'><description "
+            f"xmlns='{test_calls.NS_RTP}' media='audio'/></propose></message>")
+        p = a.wait(test_calls.jmi("proceed", sid), what="proceed")
+        gw_full = p.get("from")
+        iid = "si-" + sid
+        a.send_raw(f"<iq type='set' to='{gw_full}' id='{iid}'>"
+                   f"{test_calls.jingle_offer(sid, a.jid, candidates=True)}"
+                   "</iq>")
+        a.wait(lambda s: s.get("id") == iid, what="ack of the initiate")
+        a.wait(test_calls.is_jingle("session-terminate", sid), timeout=20,
+               what="terminate after 486")
+        self.assertEqual(uas.wait(30), 0, uas.errors())
+        self.assertRegex(uas.messages(),
+                         r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertEqual(len(self.auth_ok("INVITE", "2001")), before + 1)
+
+    def test_17_24_subscribe_to_her_aor(self):
+        run = self.sipp.start(uac_to_2001(test_presence.watcher_scenario(
+            2, user="2001", unsubscribe=False, final_notify=False)),
+            remote=self.kam_to(), timeout=30)
+        # she is asked as for any SIP watcher, and approves
+        s = self.alice.wait(lambda s: s.tag == "presence" and
+                            s.get("type") == "subscribe" and
+                            s.get("from") == f"1001@{COMPONENT}",
+                            what="subscribe request")
+        self.alice.send_raw(f"<presence to='{s.get('from')}' "
+                            "type='subscribed'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        bodies = test_presence.notify_bodies(run)
+        self.assertRegex(bodies[0][0], r"^pending")
+        self.assertRegex(bodies[1][0], r"^active")
+        self.assertIn("<basic>open</basic>", bodies[1][1])
+        self.assertIn("TO-CONTACT SUBSCRIBE sip:acc-", self.kam.proc.log())
+
+    def test_17_25_contact_from_anybody_refused(self):
+        raw = gwtest.RawSip(source="127.0.0.2")
+        try:
+            user = re.match(r"sip:(acc-[0-9a-f]+)@", self.contact).group(1)
+            answer = raw.final(gwtest.sip_request(
+                "MESSAGE", f"sip:{user}@{HOST}:{self.gw.sip_port}", raw.port,
+                body="not from the registrar", source="127.0.0.2"),
+                (HOST, self.gw.sip_port))
+        finally:
+            raw.close()
+        self.assertEqual(gwtest.status_of(answer), 403)
+        time.sleep(0.5)
+        self.assertEqual([s for s in self.alice.drain()
+                          if body_of(s) == "not from the registrar"], [])
+
+    def test_17_26_no_account_uses_mapping(self):
+        uas = self.uas(gwtest.sipp_uas_message())
+        self.bob.send_message(f"1002@{COMPONENT}", "from bob")
+        # Kamailio challenges bob's mapped identity too; the gateway has
+        # no [sip] credentials and no account for it: 407 comes back
+        m = self.bob.wait(lambda s: s.tag == "message" and
+                          s.get("type") == "error", what="bounce")
+        self.assertIsNotNone(m)
+        uas.stop()
+        self.assertRegex(self.kam.proc.log(),
+                         r"REQ MESSAGE sip:1002@\S+ from=sip:bob@%s" %
+                         re.escape(GW_SIP_DOMAIN))
+
+
+if __name__ == "__main__":
+    gwtest.main()
