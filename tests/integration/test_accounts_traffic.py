@@ -26,6 +26,11 @@ configuration: only the registrar's address, for the accounts' traffic.
   that is neither the registrar nor trusted: 403, and alice gets nothing.
 - 17.26 bob has no account: his message to 1002 leaves as his mapped
   identity (sip:bob@gw.localhost), not as an account.
+- 17.27 XEP-0100: disco#info of the domain shows identity gateway/sip and
+  jabber:iq:gateway; a get gives <desc/> and <prompt/>; a set turns
+  "+1 (555) 123-4567", "1002", "sip:bob@other.net" (an allowed foreign
+  domain) into JIDs on the component; a foreign domain not allowed is
+  forbidden, words are not-acceptable, no prompt is bad-request.
 """
 
 import os
@@ -126,6 +131,7 @@ class AccountsTraffic(unittest.TestCase):
             security__allow_messages=f"alice@{XMPP_DOMAIN} *;"
                                      f"bob@{XMPP_DOMAIN} *",
             presence__allow_watchers=f"alice@{XMPP_DOMAIN}",
+            mapping__foreign_domains="other.net",
             accounts__enabled="true",
             accounts__registrar=kam,
             accounts__domain=PBX_DOMAIN,
@@ -276,6 +282,38 @@ class AccountsTraffic(unittest.TestCase):
         self.assertRegex(self.kam.proc.log(),
                          r"REQ MESSAGE sip:1002@\S+ from=sip:bob@%s" %
                          re.escape(GW_SIP_DOMAIN))
+
+    def test_17_27_gateway_prompt(self):
+        ns, info = "jabber:iq:gateway", test_accounts.NS_INFO
+        r = test_accounts.iq(self.bob, f"<query xmlns='{info}'/>", "get")
+        q = r.find(f"{{{info}}}query")
+        ident = q.find(f"{{{info}}}identity")
+        self.assertEqual((ident.get("category"), ident.get("type")),
+                         ("gateway", "sip"))
+        self.assertIn(ns, {f.get("var") for f in q.iter(f"{{{info}}}feature")})
+        r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'/>", "get")
+        q = r.find(f"{{{ns}}}query")
+        self.assertEqual(q.find(f"{{{ns}}}prompt").text,
+                         "Phone number or SIP address")
+        self.assertTrue(q.find(f"{{{ns}}}desc").text)
+        for text, jid in (("+1 (555) 123-4567", f"+15551234567@{COMPONENT}"),
+                          ("1002", f"1002@{COMPONENT}"),
+                          ("sip:bob@other.net", f"bob\\40other.net@{COMPONENT}"),
+                          (f"sip:1002@{PBX_DOMAIN}", f"1002@{COMPONENT}")):
+            r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'><prompt>"
+                                 f"{text}</prompt></query>")
+            self.assertEqual(r.get("type"), "result", text)
+            self.assertEqual(r.find(f"{{{ns}}}query/{{{ns}}}jid").text, jid)
+        for payload, cond in (("<prompt>sip:bob@evil.org</prompt>", "forbidden"),
+                              ("<prompt>hello world</prompt>", "not-acceptable"),
+                              ("", "bad-request")):
+            r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'>{payload}"
+                                 "</query>")
+            self.assertEqual(gwtest.error_condition(r)[0], cond, payload)
+        # a contact of the component is not the gateway
+        r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'/>", "get",
+                             to=f"1002@{COMPONENT}")
+        self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
 
 
 if __name__ == "__main__":
