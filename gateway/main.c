@@ -311,6 +311,33 @@ get_resources(gpointer pres, const char *bare, gboolean *known)
                                            bare);
 }
 
+/* Account holders' own commands (admin.c) on the accounts module. */
+static gboolean
+own_account_status(gpointer accounts, const char *bare, GwAccountStatus *st)
+{
+    return gw_accounts_status(accounts, bare, st);
+}
+
+static gboolean
+own_account_password(gpointer accounts, const char *bare, const char *pw,
+                     GError **error)
+{
+    return gw_accounts_change_password(accounts, bare, pw, error);
+}
+
+static gboolean
+own_account_when(gpointer accounts, const char *bare, const char *when,
+                 GError **error)
+{
+    return gw_accounts_set_register_when(accounts, bare, when, error);
+}
+
+static gboolean
+own_account_unregister(gpointer accounts, const char *bare, GError **error)
+{
+    return gw_accounts_unregister(accounts, bare, error);
+}
+
 /* The accounts' port to the directory: is she online (presence she sends
  * to SIP contacts on the component)? */
 static gboolean
@@ -637,7 +664,11 @@ main(int argc, char **argv)
     {
         GwAdminPorts ports = { read_gauges, admin_list_calls, admin_list_subscriptions,
                                admin_end_call, admin_reload, admin_log_level,
-                               admin_drain, &gw };
+                               admin_drain, &gw, { NULL } };
+        if (gw.accounts != NULL)
+            ports.accounts = (GwAdminAccountPorts){
+                own_account_status, own_account_password, own_account_when,
+                own_account_unregister, gw.accounts };
         gw.admin = gw_admin_new(&gw.env, &ports);
     }
     g_message("xmpp-sip-gateway %s starting: component %s, SIP domain %s",

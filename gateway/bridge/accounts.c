@@ -53,6 +53,7 @@ typedef struct {
     GHashTable *resources;  /* her full JIDs shown available to the domain */
     guint8 kind;            /* GwSecretKind */
     gboolean always : 1;    /* register_when = always */
+    gboolean own_when : 1;  /* she chose register_when (else the config's) */
     gboolean queued : 1;    /* in the start queue */
     gboolean refused : 1;   /* refused or given up: until she registers anew */
     gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
@@ -122,6 +123,7 @@ account_new(GwAccounts *a, const GwAccountRecord *rec)
         memcpy(acc->secret, s, len);
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
+    acc->own_when = rec->register_when != NULL;
     return acc;
 }
 
@@ -668,6 +670,8 @@ build_record(GwAccounts *a, const char *bare, const char *username,
     rec->username = g_strdup(username);
     rec->domain = g_strdup(cfg->accounts.domain);
     rec->created = g_get_real_time() / G_USEC_PER_SEC;
+    if (old != NULL && old->own_when) /* her choice stays hers too */
+        rec->register_when = g_strdup(old->always ? "always" : "online");
     if (old != NULL) {
         rec->contact = g_strdup(old->contact); /* her binding stays hers */
     } else {
@@ -730,6 +734,53 @@ reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
     send_presence(a, bare, "unsubscribed");
 }
 
+/* Stores her account (new, or replacing hers: another username or
+ * password) and swaps the record in the tables; the caller answers her and
+ * reconsiders it. NULL and why (conflict, full, store, key). `full`: the
+ * client that asked, counted as online (or NULL). */
+static Account *
+store_account(GwAccounts *a, const char *bare, const char *username,
+              const char *password, const char *full, GError **error)
+{
+    const GwConfig *cfg = a->env->config;
+    g_autoptr(GwAccountRecord) rec = NULL;
+    Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
+    gboolean same_aor;
+
+    rec = build_record(a, bare, username, password, old, error);
+    if (rec == NULL || !gw_account_store_put(a->store, rec,
+                                             cfg->accounts.max_accounts,
+                                             error)) {
+        if (rec == NULL ||
+            (!g_error_matches(*error, GW_ACCOUNT_ERROR,
+                              GW_ACCOUNT_ERROR_CONFLICT) &&
+             !g_error_matches(*error, GW_ACCOUNT_ERROR,
+                              GW_ACCOUNT_ERROR_FULL)))
+            g_warning("account of %s: not stored: %s", bare,
+                      (*error)->message);
+        else
+            g_info("account of %s: refused: %s", bare, (*error)->message);
+        return NULL;
+    }
+    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
+               strcmp(old->domain, rec->domain) == 0;
+    acc = account_new(a, rec);
+    if (old != NULL) {
+        /* she counts as online where she was */
+        acc->resources = g_steal_pointer(&old->resources);
+        retire(a, old, same_aor);
+    }
+    /* she sent this from a client that is online now; its unavailable
+     * presence comes once she approves the subscription asked for */
+    if (full != NULL && strchr(full, '/') != NULL)
+        add_resource(acc, full);
+    index_add(a, acc);
+    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
+              acc->domain, old != NULL ? "changed" : "added",
+              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
+    return acc;
+}
+
 static void
 reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         const char *full)
@@ -738,9 +789,7 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
     gboolean bad = FALSE;
     g_autofree char *username = NULL, *password = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GwAccountRecord) rec = NULL;
     Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
-    gboolean same_aor;
 
     if (!gw_config_allows_account(cfg, bare)) {
         reply_error(a, iq, "not-allowed", "this JID may not register here");
@@ -767,40 +816,134 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         reply_gerror(a, iq, error);
         goto out;
     }
-    rec = build_record(a, bare, username, password, old, &error);
-    if (rec == NULL || !gw_account_store_put(a->store, rec,
-                                             cfg->accounts.max_accounts,
-                                             &error)) {
-        if (!g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT) &&
-            !g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_FULL))
-            g_warning("account of %s: not stored: %s", bare, error->message);
-        else
-            g_info("account of %s: refused: %s", bare, error->message);
+    acc = store_account(a, bare, username, password, full, &error);
+    if (acc == NULL) {
         reply_gerror(a, iq, error);
         goto out;
     }
-    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
-               strcmp(old->domain, rec->domain) == 0;
-    acc = account_new(a, rec);
-    if (old != NULL) {
-        /* she counts as online where she was */
-        acc->resources = g_steal_pointer(&old->resources);
-        retire(a, old, same_aor);
-    }
-    /* she sent this from a client that is online now; its unavailable
-     * presence comes once she approves the subscription asked below */
-    if (full != NULL && strchr(full, '/') != NULL)
-        add_resource(acc, full);
-    index_add(a, acc);
-    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
-              acc->domain, old != NULL ? "changed" : "added",
-              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
     send_text(a, gw_stanza_iq_result(iq));
     if (old == NULL)
         send_presence(a, bare, "subscribe");
     reconsider(a, acc);
 out:
     scrub(password);
+}
+
+/* ---- her own commands (XEP-0050, through the admin module's port) ---- */
+
+static Account *
+her_account(GwAccounts *a, const char *bare, GError **error)
+{
+    Account *acc = a != NULL && bare != NULL
+                       ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+
+    if (acc == NULL)
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND,
+                    "you have no SIP account here");
+    return acc;
+}
+
+void
+gw_account_status_clear(GwAccountStatus *st)
+{
+    g_clear_pointer(&st->aor, g_free);
+    g_clear_pointer(&st->registrar, g_free);
+    g_clear_pointer(&st->state, g_free);
+}
+
+gboolean
+gw_accounts_status(GwAccounts *a, const char *bare, GwAccountStatus *st)
+{
+    Account *acc = her_account(a, bare, NULL);
+
+    memset(st, 0, sizeof *st);
+    if (acc == NULL)
+        return FALSE;
+    st->aor = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
+    st->registrar = g_strdup(a->env->config->accounts.registrar);
+    st->register_when = acc->always ? "always" : "online";
+    if (acc->refused)
+        st->state = g_strdup("refused: register again or change the "
+                             "password");
+    else if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
+        st->state = g_strdup(gw_sip_registration_get_state(acc->reg));
+    else if (acc->queued)
+        st->state = g_strdup("waiting to register");
+    else
+        st->state = g_strdup(acc->always ? "not registered"
+                                         : "not registered while you are "
+                                           "offline");
+    return TRUE;
+}
+
+gboolean
+gw_accounts_change_password(GwAccounts *a, const char *bare,
+                            const char *password, GError **error)
+{
+    Account *acc = her_account(a, bare, error), *now;
+    g_autofree char *username = NULL;
+
+    if (acc == NULL)
+        return FALSE;
+    if (a->stopping) {
+        g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE,
+                            "the gateway is stopping");
+        return FALSE;
+    }
+    if (!gw_account_check_password(password, error))
+        return FALSE;
+    username = g_strdup(acc->username);
+    now = store_account(a, bare, username, password, NULL, error);
+    if (now == NULL)
+        return FALSE;
+    reconsider(a, now); /* a refusal is forgotten: she tries anew */
+    return TRUE;
+}
+
+gboolean
+gw_accounts_set_register_when(GwAccounts *a, const char *bare,
+                              const char *when, GError **error)
+{
+    Account *acc = her_account(a, bare, error);
+    g_autoptr(GwAccountRecord) rec = NULL;
+
+    if (acc == NULL)
+        return FALSE;
+    if (g_strcmp0(when, "online") != 0 && g_strcmp0(when, "always") != 0) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "register_when is online or always, not '%.16s'",
+                    when ? when : "");
+        return FALSE;
+    }
+    rec = gw_account_store_get(a->store, bare, error);
+    if (rec == NULL)
+        return FALSE;
+    g_free(rec->register_when);
+    rec->register_when = g_strdup(when);
+    if (!gw_account_store_put(a->store, rec, a->env->config->accounts.max_accounts,
+                              error))
+        return FALSE;
+    acc->always = strcmp(when, "always") == 0;
+    acc->own_when = TRUE;
+    g_message("account of %s: register_when = %s", bare, when);
+    if (a->grace_id == 0)
+        reconsider(a, acc);
+    return TRUE;
+}
+
+gboolean
+gw_accounts_unregister(GwAccounts *a, const char *bare, GError **error)
+{
+    Account *acc = her_account(a, bare, error);
+
+    if (acc == NULL || !gw_account_store_delete(a->store, bare, error))
+        return FALSE;
+    g_message("account of %s: sip:%s@%s removed (command)", bare,
+              acc->username, acc->domain);
+    retire(a, acc, FALSE);
+    send_presence(a, bare, "unsubscribe");
+    send_presence(a, bare, "unsubscribed");
+    return TRUE;
 }
 
 gboolean

@@ -85,6 +85,32 @@ GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
  * an IP address in its URI? */
 gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source);
 
+/* ---- her own commands (XEP-0050 through the admin module) ---- */
+
+typedef struct {
+    char *aor;                 /* "sip:2001@pbx.example.com" */
+    char *registrar;
+    char *state;               /* "registered", "refused: ..." */
+    const char *register_when; /* "online" or "always" (static) */
+} GwAccountStatus;
+void gw_account_status_clear(GwAccountStatus *status);
+/* Her account's status (fills status: clear it after); FALSE when she
+ * has none. */
+gboolean gw_accounts_status(GwAccounts *accounts, const char *bare,
+                            GwAccountStatus *status);
+/* A new password for her account: sealed (or HA1) and stored at once, and
+ * her AOR REGISTERed anew with it (a refusal is forgotten). FALSE and
+ * GW_ACCOUNT_ERROR: NOT_FOUND, INVALID (the password), STORE, KEY. */
+gboolean gw_accounts_change_password(GwAccounts *accounts, const char *bare,
+                                     const char *password, GError **error);
+/* Her own register_when ("online" or "always"), stored, acted on now. */
+gboolean gw_accounts_set_register_when(GwAccounts *accounts,
+                                       const char *bare, const char *when,
+                                       GError **error);
+/* As XEP-0077 <remove/>: un-REGISTERed and deleted. */
+gboolean gw_accounts_unregister(GwAccounts *accounts, const char *bare,
+                                GError **error);
+
 /* disco#info of the domain lists jabber:iq:register (enabled). */
 gboolean gw_accounts_enabled(const GwAccounts *accounts);
 

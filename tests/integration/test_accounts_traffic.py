@@ -31,6 +31,19 @@ configuration: only the registrar's address, for the accounts' traffic.
   "+1 (555) 123-4567", "1002", "sip:bob@other.net" (an allowed foreign
   domain) into JIDs on the component; a foreign domain not allowed is
   forbidden, words are not-acceptable, no prompt is bad-request.
+- 17.28 ad-hoc commands (XEP-0050) for account holders: alice lists the
+  four account-* commands and none of the operators'; bob (no account,
+  not an operator) is forbidden to list or run them.
+- 17.29 account-status: a result form with her AOR and "registered".
+- 17.30 account-password: a form with a text-private field; a wrong
+  password submitted is used at once (the next REGISTER is refused: she
+  is told, once, with 401), the right one registers her again; neither is
+  in the gateway's log.
+- 17.31 account-register-when: a list-single form (online/always) with
+  her value; "always" is kept and shown by the status.
+- 17.32 account-unregister: confirm unchecked changes nothing; checked,
+  her binding goes from Kamailio's location table and her commands are
+  gone (forbidden).
 """
 
 import os
@@ -48,6 +61,9 @@ from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
                     XMPP_DOMAIN, body_of, free_port, wait_for)
 from test_accounts import PASSWORD, approve_component, register  # noqa: E402
 
+NS_CMD = "http://jabber.org/protocol/commands"
+NS_ITEMS = "http://jabber.org/protocol/disco#items"
+NS_DATA = "jabber:x:data"
 NS_JMI = test_calls.NS_JMI
 NS_J = test_calls.NS_J
 
@@ -314,6 +330,102 @@ class AccountsTraffic(unittest.TestCase):
         r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'/>", "get",
                              to=f"1002@{COMPONENT}")
         self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
+
+    # ---- ad-hoc commands ------------------------------------------------
+
+    def command(self, client, node, fields=None, sid=None, action=None):
+        """One <command/> request; fields (var -> value) as a submitted
+        form. The answer."""
+        attrs = f" node='{node}'"
+        if sid:
+            attrs += f" sessionid='{sid}'"
+        if action or sid:
+            attrs += f" action='{action or 'complete'}'"
+        else:
+            attrs += " action='execute'"
+        form = ""
+        if fields is not None:
+            form = f"<x xmlns='{NS_DATA}' type='submit'>" + "".join(
+                f"<field var='{k}'><value>{v}</value></field>"
+                for k, v in fields.items()) + "</x>"
+        return test_accounts.iq(
+            client, f"<command xmlns='{NS_CMD}'{attrs}>{form}</command>")
+
+    def run_form(self, node, fields):
+        r = self.command(self.alice, node)
+        c = r.find(f"{{{NS_CMD}}}command")
+        self.assertEqual(c.get("status"), "executing", node)
+        done = self.command(self.alice, node, fields, sid=c.get("sessionid"))
+        self.assertEqual(done.get("type"), "result", test_accounts.ET_str(done))
+        return r, done.find(f"{{{NS_CMD}}}command")
+
+    def status_fields(self):
+        r = self.command(self.alice, "account-status")
+        c = r.find(f"{{{NS_CMD}}}command")
+        self.assertEqual(c.get("status"), "completed")
+        return {f.get("var"): f.findtext(f"{{{NS_DATA}}}value")
+                for f in c.iter(f"{{{NS_DATA}}}field")}
+
+    def test_17_28_commands_listed(self):
+        q = f"<query xmlns='{NS_ITEMS}' node='{NS_CMD}'/>"
+        r = test_accounts.iq(self.alice, q, "get")
+        nodes = [i.get("node") for i in r.iter(f"{{{NS_ITEMS}}}item")]
+        self.assertEqual(nodes, ["account-status", "account-password",
+                                 "account-register-when",
+                                 "account-unregister"])
+        r = test_accounts.iq(self.bob, q, "get")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r = self.command(self.bob, "account-status")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r = self.command(self.alice, "stats")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+
+    def test_17_29_status(self):
+        f = wait_for(lambda: (lambda f: f if f.get("state") == "registered"
+                              else None)(self.status_fields()), 10, 0.2,
+                     "registered")
+        self.assertEqual(f["aor"], f"sip:2001@{PBX_DOMAIN}")
+        self.assertEqual(f["registrar"], f"sip:{HOST}:{self.kam.port}")
+
+    def test_17_30_change_password(self):
+        wrong = "Wrong-pw-2001"
+        first, c = self.run_form("account-password", {"password": wrong})
+        field = first.find(f".//{{{NS_DATA}}}field[@var='password']")
+        self.assertEqual(field.get("type"), "text-private")
+        self.assertEqual(c.get("status"), "completed")
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            s.get("from") == COMPONENT and body_of(s),
+                            timeout=15, what="refusal message")
+        self.assertIn("401", body_of(m))
+        self.assertTrue(self.status_fields()["state"].startswith("refused"))
+        self.run_form("account-password", {"password": PASSWORD})
+        wait_for(lambda: self.status_fields()["state"] == "registered", 10,
+                 0.2, "registered again with the right password")
+        self.assertEqual([s for s in self.alice.drain() if s.tag == "message"
+                          and s.get("from") == COMPONENT and body_of(s)], [])
+        log = self.gw.log()
+        self.assertNotIn(wrong, log)
+        self.assertNotIn(PASSWORD, log)
+
+    def test_17_31_register_when(self):
+        first, _ = self.run_form("account-register-when",
+                                 {"register_when": "always"})
+        field = first.find(f".//{{{NS_DATA}}}field[@var='register_when']")
+        self.assertEqual(field.get("type"), "list-single")
+        self.assertEqual(field.findtext(f"{{{NS_DATA}}}value"), "online")
+        self.assertIn("always", self.status_fields()["register_when"])
+        self.run_form("account-register-when", {"register_when": "online"})
+        self.assertIn("online", self.status_fields()["register_when"])
+
+    def test_17_32_unregister(self):
+        _, c = self.run_form("account-unregister", {"confirm": "0"})
+        self.assertIn("Nothing changed", c.findtext(f"{{{NS_CMD}}}note"))
+        self.assertIsNotNone(self.binding())
+        _, c = self.run_form("account-unregister", {"confirm": "1"})
+        self.assertIn("removed", c.findtext(f"{{{NS_CMD}}}note"))
+        wait_for(lambda: self.binding() is None, 10, 0.2, "2001 unbound")
+        r = self.command(self.alice, "account-status")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
 
 
 if __name__ == "__main__":
