@@ -336,9 +336,18 @@ gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
 {
     gboolean contact = FALSE;
 
+    g_autofree char *user = NULL, *host = NULL;
+
     if (account_for_uri(a, request_uri, &contact) != NULL ||
         account_for_uri(a, to_uri, &contact) != NULL)
         return contact ? GW_ACCOUNTS_TARGET_CONTACT : GW_ACCOUNTS_TARGET_AOR;
+    /* a Contact of ours no account has any more (removed, or a binding
+     * left from another database): never the address table's, where
+     * acc-... could map to an XMPP user of that name */
+    if (a != NULL && request_uri != NULL &&
+        gw_account_uri_user_host(request_uri, &user, &host) &&
+        g_str_has_prefix(user, "acc-"))
+        return GW_ACCOUNTS_TARGET_GONE;
     return GW_ACCOUNTS_TARGET_NONE;
 }
 

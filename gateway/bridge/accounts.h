@@ -75,6 +75,7 @@ typedef enum {
     GW_ACCOUNTS_TARGET_NONE,
     GW_ACCOUNTS_TARGET_AOR,     /* sip:2001@pbx: her AOR */
     GW_ACCOUNTS_TARGET_CONTACT, /* sip:acc-TOKEN@gateway: the Contact */
+    GW_ACCOUNTS_TARGET_GONE,    /* sip:acc-...: a Contact nobody has now */
 } GwAccountsTarget;
 /* Whom an incoming request is for: an account's Contact or AOR (the
  * Request-URI, else To), or none (accounts may be NULL). */

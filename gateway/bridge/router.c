@@ -461,6 +461,13 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     if (!trusted && !authenticated(gw, req, in))
         return;
+    if (target == GW_ACCOUNTS_TARGET_GONE) {
+        g_info("SIP %s from %s:%u to %s: no account has that Contact now; "
+               "404", in->method, in->source, in->source_port,
+               in->request_uri);
+        gw_sip_request_respond(req, 404, "No Such Account", 0, NULL);
+        return;
+    }
     gw_sip_request_set_trusted(req);
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);

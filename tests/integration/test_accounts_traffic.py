@@ -43,7 +43,8 @@ configuration: only the registrar's address, for the accounts' traffic.
   her value; "always" is kept and shown by the status.
 - 17.32 account-unregister: confirm unchecked changes nothing; checked,
   her binding goes from Kamailio's location table and her commands are
-  gone (forbidden).
+  gone (forbidden); a request to her old Contact from the registrar's
+  address is answered 404 (never mapped as a user named acc-...).
 """
 
 import os
@@ -426,6 +427,16 @@ class AccountsTraffic(unittest.TestCase):
         wait_for(lambda: self.binding() is None, 10, 0.2, "2001 unbound")
         r = self.command(self.alice, "account-status")
         self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        # her old Contact is nobody's now, not the address table's either
+        raw = gwtest.RawSip()
+        try:
+            user = re.match(r"sip:(acc-[0-9a-f]+)@", self.contact).group(1)
+            answer = raw.final(gwtest.sip_request(
+                "MESSAGE", f"sip:{user}@{HOST}:{self.gw.sip_port}", raw.port,
+                body="stale"), (HOST, self.gw.sip_port))
+        finally:
+            raw.close()
+        self.assertEqual(gwtest.status_of(answer), 404)
 
 
 if __name__ == "__main__":
