@@ -47,6 +47,7 @@ typedef struct {
     char *domain;
     char *contact;  /* user part of our Contact */
     char *realm;    /* HA1's realm, or NULL */
+    char *reg_realm; /* her registrar's realm when not her domain, or NULL */
     guint8 *secret; /* sealed blob or HA1 hex, NUL after it; zeroed */
     gsize secret_len;
     GwSipRegistration *reg; /* from the first time it is wanted */
@@ -97,6 +98,7 @@ account_free(gpointer p)
     g_free(acc->domain);
     g_free(acc->contact);
     g_free(acc->realm);
+    g_free(acc->reg_realm);
     if (acc->resources != NULL)
         g_hash_table_unref(acc->resources);
     g_free(acc);
@@ -231,6 +233,14 @@ on_authorize(gpointer data, const char *challenge, const char *method,
     }
     for (guint i = 0; i < sizeof r; i++)
         g_snprintf(cnonce + 2 * i, 3, "%02x", r[i]);
+    if (strcmp(method, "REGISTER") == 0) {
+        /* the realm her registrar asks in: the only one her other
+         * requests' challenges are answered for */
+        g_autofree char *realm = gw_sip_auth_challenge_realm(challenge);
+        g_clear_pointer(&acc->reg_realm, g_free);
+        if (realm != NULL && g_ascii_strcasecmp(realm, acc->domain) != 0)
+            acc->reg_realm = g_steal_pointer(&realm);
+    }
     if (acc->kind == GW_SECRET_HA1)
         return gw_sip_auth_answer_ha1(challenge, acc->username, acc->realm,
                                       (const char *)acc->secret, method, uri,
@@ -325,9 +335,23 @@ gw_accounts_sip_authorize(gpointer data, const char *from_uri,
     gboolean contact;
     Account *acc = account_for_uri(a, from_uri, &contact);
 
+    g_autofree char *realm = NULL;
+    const char *want;
+
     *owned = acc != NULL && !contact;
     if (!*owned)
         return NULL;
+    /* her digest goes to her PBX's realm only, not to whoever else on the
+     * path challenges (a response is an offline guess at her password) */
+    want = acc->reg_realm != NULL ? acc->reg_realm : acc->domain;
+    realm = gw_sip_auth_challenge_realm(challenge);
+    if (realm == NULL || g_ascii_strcasecmp(realm, want) != 0) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "a challenge for realm '%.64s': her credentials answer "
+                    "her registrar's realm '%.64s' only",
+                    realm ? realm : "", want);
+        return NULL;
+    }
     return on_authorize(acc, challenge, method, uri, error);
 }
 

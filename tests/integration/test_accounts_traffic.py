@@ -41,7 +41,11 @@ configuration: only the registrar's address, for the accounts' traffic.
   in the gateway's log.
 - 17.31 account-register-when: a list-single form (online/always) with
   her value; "always" is kept and shown by the status.
-- 17.32 account-unregister: confirm unchecked changes nothing; checked,
+- 17.32 a challenge for another realm than her registrar's (a proxy
+  asking for realm other.realm) is not answered with her credentials:
+  Kamailio never sees a Proxy-Authorization for it, and her message
+  bounces.
+- 17.33 account-unregister: confirm unchecked changes nothing; checked,
   her binding goes from Kamailio's location table and her commands are
   gone (forbidden); a request to her old Contact from the registrar's
   address is answered 404 (never mapped as a user named acc-...).
@@ -89,6 +93,15 @@ class Pbx(test_accounts.Registrar):
     if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
     if (has_totag()) {{ loose_route(); t_relay(); exit; }}
     if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if ($rU == "1003") {{
+        if (is_present_hf("Proxy-Authorization")) {{
+            xlog("L_NOTICE", "ANSWERED-OTHER-REALM $rm from=$fU\n");
+            sl_send_reply("403", "Not For You");
+            exit;
+        }}
+        proxy_challenge("other.realm", "0");
+        exit;
+    }}
     if ($rU == "1002") {{
         if (!proxy_authorize("$fd", "subscriber")) {{
             proxy_challenge("$fd", "0");
@@ -332,6 +345,14 @@ class AccountsTraffic(unittest.TestCase):
                              to=f"1002@{COMPONENT}")
         self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
 
+    def test_17_32_other_realm_not_answered(self):
+        self.alice.send_message(f"1003@{COMPONENT}", "to another realm")
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            s.get("type") == "error", what="bounce")
+        self.assertIsNotNone(m)
+        self.assertNotIn("ANSWERED-OTHER-REALM", self.kam.proc.log())
+        self.gw.proc.wait_log(r"challenge for realm 'other.realm'", 5)
+
     # ---- ad-hoc commands ------------------------------------------------
 
     def command(self, client, node, fields=None, sid=None, action=None):
@@ -418,7 +439,7 @@ class AccountsTraffic(unittest.TestCase):
         self.run_form("account-register-when", {"register_when": "online"})
         self.assertIn("online", self.status_fields()["register_when"])
 
-    def test_17_32_unregister(self):
+    def test_17_33_unregister(self):
         _, c = self.run_form("account-unregister", {"confirm": "0"})
         self.assertIn("Nothing changed", c.findtext(f"{{{NS_CMD}}}note"))
         self.assertIsNotNone(self.binding())
