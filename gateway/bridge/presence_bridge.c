@@ -521,9 +521,12 @@ gw_pres_bridge_get_stats(const GwPresBridge *b, GwPresStats *stats)
     stats->contacts = g_hash_table_size(b->contacts);
     stats->sip_subscriptions = 0;
     g_hash_table_iter_init(&it, b->contacts);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        if (((GwPresContact *)v)->dlg != NULL)
-            stats->sip_subscriptions++;
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const GwPresContact *c = v;
+        stats->sip_subscriptions += (c->dlg != NULL) +
+                                    (c->own != NULL ? g_hash_table_size(c->own)
+                                                    : 0);
+    }
 }
 
 GPtrArray *

@@ -45,7 +45,11 @@ configuration: only the registrar's address, for the accounts' traffic.
   asking for realm other.realm) is not answered with her credentials:
   Kamailio never sees a Proxy-Authorization for it, and her message
   bounces.
-- 17.33 account-unregister: confirm unchecked changes nothing; checked,
+- 17.33 alice watches 1002@component: the SUBSCRIBE leaves From
+  sip:2001@pbx, authenticated as 2001 at Kamailio (AUTH-OK SUBSCRIBE),
+  and the notifier's NOTIFY becomes her presence of 1002; her
+  unsubscribe un-SUBSCRIBEs that dialog.
+- 17.34 account-unregister: confirm unchecked changes nothing; checked,
   her binding goes from Kamailio's location table and her commands are
   gone (forbidden); a request to her old Contact from the registrar's
   address is answered 404 (never mapped as a user named acc-...).
@@ -353,6 +357,42 @@ class AccountsTraffic(unittest.TestCase):
         self.assertNotIn("ANSWERED-OTHER-REALM", self.kam.proc.log())
         self.gw.proc.wait_log(r"challenge for realm 'other.realm'", 5)
 
+    def test_17_33_subscription_as_her_aor(self):
+        ok = gwtest.sipp_ok
+        before = len(self.auth_ok("SUBSCRIBE", "2001"))
+        notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="notifier behind the PBX">
+  <recv request="SUBSCRIBE" rrs="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>
+    </action>
+  </recv>
+  {ok(status="202 Accepted", to_tag="n1", headers=(
+      "Contact: <sip:notifier@[local_ip]:[local_port]>", "Expires: 600"))}
+  {test_presence.notifier_notify(1, "n1", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:1002@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>at the desk</note></tuple></presence>')}
+  <recv response="200"/>
+  <recv request="SUBSCRIBE" timeout="15000"/>
+  {ok(headers=("Expires: 0",))}
+</scenario>
+"""
+        run = self.uas(notifier)
+        contact = f"1002@{COMPONENT}"
+        a = self.alice
+        a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+        a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        a.wait(lambda s: s.tag == "presence" and s.get("from") == contact
+               and (s.findtext("{jabber:client}status") or
+                    s.findtext("status") or "") == "at the desk",
+               timeout=15, what="1002's presence")
+        a.send_raw(f"<presence to='{contact}' type='unsubscribe'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        self.assertRegex(run.messages(),
+                         r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertEqual(len(self.auth_ok("SUBSCRIBE", "2001")), before + 1)
+
     # ---- ad-hoc commands ------------------------------------------------
 
     def command(self, client, node, fields=None, sid=None, action=None):
@@ -439,7 +479,7 @@ class AccountsTraffic(unittest.TestCase):
         self.run_form("account-register-when", {"register_when": "online"})
         self.assertIn("online", self.status_fields()["register_when"])
 
-    def test_17_33_unregister(self):
+    def test_17_34_unregister(self):
         _, c = self.run_form("account-unregister", {"confirm": "0"})
         self.assertIn("Nothing changed", c.findtext(f"{{{NS_CMD}}}note"))
         self.assertIsNotNone(self.binding())
