@@ -622,10 +622,12 @@ gw_pres_contacts_shutdown(GwPresBridge *b)
 
 /* ---- PUBLISH ----------------------------------------------------------- */
 
+/* Her address: her account's AOR (published as her extension, with her
+ * credentials), else what [mapping] gives her. */
 static char *
 entity_of(GwPresBridge *b, const char *bare)
 {
-    g_autoptr(MapResult) m = map_table_lookup_jid(b->env->map, bare, NULL);
+    g_autoptr(MapResult) m = gw_env_lookup_user_jid(b->env, bare, NULL);
     return m != NULL ? g_strdup(m->sip_uri) : g_strconcat("xmpp:", bare, NULL);
 }
 

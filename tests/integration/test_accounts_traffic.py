@@ -49,7 +49,9 @@ configuration: only the registrar's address, for the accounts' traffic.
   sip:2001@pbx, authenticated as 2001 at Kamailio (AUTH-OK SUBSCRIBE),
   and the notifier's NOTIFY becomes her presence of 1002; her
   unsubscribe un-SUBSCRIBEs that dialog.
-- 17.34 account-unregister: confirm unchecked changes nothing; checked,
+- 17.34 [presence] publish: her presence is PUBLISHed as sip:2001@pbx,
+  authenticated as 2001 at Kamailio (PUBLISH-OK from=2001 au=2001).
+- 17.35 account-unregister: confirm unchecked changes nothing; checked,
   her binding goes from Kamailio's location table and her commands are
   gone (forbidden); a request to her old Contact from the registrar's
   address is answered 404 (never mapped as a user named acc-...).
@@ -97,6 +99,16 @@ class Pbx(test_accounts.Registrar):
     if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
     if (has_totag()) {{ loose_route(); t_relay(); exit; }}
     if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if (is_method("PUBLISH")) {{
+        if (!proxy_authorize("$fd", "subscriber")) {{
+            proxy_challenge("$fd", "0");
+            exit;
+        }}
+        xlog("L_NOTICE", "PUBLISH-OK from=$fU au=$au\n");
+        append_to_reply("SIP-ETag: e$fU$cs\r\nExpires: 600\r\n");
+        sl_send_reply("200", "OK");
+        exit;
+    }}
     if ($rU == "1003") {{
         if (is_present_hf("Proxy-Authorization")) {{
             xlog("L_NOTICE", "ANSWERED-OTHER-REALM $rm from=$fU\n");
@@ -166,6 +178,7 @@ class AccountsTraffic(unittest.TestCase):
                                      f"bob@{XMPP_DOMAIN} *",
             presence__allow_watchers=f"alice@{XMPP_DOMAIN}",
             mapping__foreign_domains="other.net",
+            presence__publish="true",
             accounts__enabled="true",
             accounts__registrar=kam,
             accounts__domain=PBX_DOMAIN,
@@ -393,6 +406,13 @@ class AccountsTraffic(unittest.TestCase):
                          r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
         self.assertEqual(len(self.auth_ok("SUBSCRIBE", "2001")), before + 1)
 
+    def test_17_34_publish_as_her_aor(self):
+        self.alice.send_raw("<presence><show>away</show>"
+                            "<status>publish check</status></presence>")
+        wait_for(lambda: "PUBLISH-OK from=2001 au=2001" in
+                 self.kam.proc.log(), 10, 0.2, "her PUBLISH, authenticated")
+        self.alice.send_raw("<presence/>")
+
     # ---- ad-hoc commands ------------------------------------------------
 
     def command(self, client, node, fields=None, sid=None, action=None):
@@ -479,7 +499,7 @@ class AccountsTraffic(unittest.TestCase):
         self.run_form("account-register-when", {"register_when": "online"})
         self.assertIn("online", self.status_fields()["register_when"])
 
-    def test_17_34_unregister(self):
+    def test_17_35_unregister(self):
         _, c = self.run_form("account-unregister", {"confirm": "0"})
         self.assertIn("Nothing changed", c.findtext(f"{{{NS_CMD}}}note"))
         self.assertIsNotNone(self.binding())
