@@ -272,7 +272,8 @@ account_for_uri(GwAccounts *a, const char *uri, gboolean *by_contact)
     g_autofree char *user = NULL, *host = NULL, *k = NULL;
     Account *acc;
 
-    if (a == NULL || uri == NULL || !gw_account_uri_user_host(uri, &user, &host))
+    if (a == NULL || uri == NULL ||
+        !gw_account_uri_user_host(uri, &user, &host))
         return NULL;
     if (g_str_has_prefix(user, "acc-") &&
         (acc = g_hash_table_lookup(a->by_contact, user)) != NULL) {
@@ -953,8 +954,8 @@ gw_accounts_set_register_when(GwAccounts *a, const char *bare,
         return FALSE;
     g_free(rec->register_when);
     rec->register_when = g_strdup(when);
-    if (!gw_account_store_put(a->store, rec, a->env->config->accounts.max_accounts,
-                              error))
+    if (!gw_account_store_put(a->store, rec,
+                              a->env->config->accounts.max_accounts, error))
         return FALSE;
     acc->always = strcmp(when, "always") == 0;
     acc->own_when = TRUE;

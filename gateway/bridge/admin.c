@@ -350,7 +350,8 @@ cmd_account_status(GwAdmin *a, GHashTable *form, Reply *r)
 static void
 cmd_account_password(GwAdmin *a, GHashTable *form, Reply *r)
 {
-    const char *pw = form != NULL ? g_hash_table_lookup(form, "password") : NULL;
+    const char *pw =
+        form != NULL ? g_hash_table_lookup(form, "password") : NULL;
     g_autoptr(GError) error = NULL;
 
     if (form == NULL) {
@@ -415,7 +416,8 @@ cmd_account_when(GwAdmin *a, GHashTable *form, Reply *r)
     }
     note(r, "info", strcmp(when, "always") == 0
                         ? "Your account is now registered always."
-                        : "Your account is now registered while you are online.");
+                        : "Your account is now registered while you are "
+                          "online.");
 }
 
 static gboolean
@@ -453,7 +455,8 @@ cmd_account_unregister(GwAdmin *a, GHashTable *form, Reply *r)
         note(r, "info", "Nothing changed.");
         return;
     }
-    if (!a->ports.accounts.unregister(a->ports.accounts.data, r->bare, &error)) {
+    if (!a->ports.accounts.unregister(a->ports.accounts.data, r->bare,
+                                      &error)) {
         fail(r, account_condition(error), error);
         return;
     }

@@ -196,7 +196,8 @@ gateway_prompt(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
         return;
     }
     if (strlen(text) > PROMPT_MAX_BYTES) {
-        reply_error(gw, iq, "not-acceptable", "that is too long for an address");
+        reply_error(gw, iq, "not-acceptable",
+                    "that is too long for an address");
         return;
     }
     m = map_table_lookup_prompt(gw->env.map, text, &error);
