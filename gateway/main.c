@@ -311,6 +311,33 @@ get_resources(gpointer pres, const char *bare, gboolean *known)
                                            bare);
 }
 
+/* Account holders' own commands (admin.c) on the accounts module. */
+static gboolean
+own_account_status(gpointer accounts, const char *bare, GwAccountStatus *st)
+{
+    return gw_accounts_status(accounts, bare, st);
+}
+
+static gboolean
+own_account_password(gpointer accounts, const char *bare, const char *pw,
+                     GError **error)
+{
+    return gw_accounts_change_password(accounts, bare, pw, error);
+}
+
+static gboolean
+own_account_when(gpointer accounts, const char *bare, const char *when,
+                 GError **error)
+{
+    return gw_accounts_set_register_when(accounts, bare, when, error);
+}
+
+static gboolean
+own_account_unregister(gpointer accounts, const char *bare, GError **error)
+{
+    return gw_accounts_unregister(accounts, bare, error);
+}
+
 /* The accounts' port to the directory: is she online (presence she sends
  * to SIP contacts on the component)? */
 static gboolean
@@ -613,6 +640,10 @@ main(int argc, char **argv)
             rc = 2;
             goto out;
         }
+        /* traffic follows the account (bridges read the port from env) */
+        gw_accounts_port(gw.accounts, &gw.env.accounts);
+        gw_sip_ua_set_authorizer(gw.env.sip, gw_accounts_sip_authorize,
+                                 gw.accounts);
     }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
@@ -636,7 +667,11 @@ main(int argc, char **argv)
     {
         GwAdminPorts ports = { read_gauges, admin_list_calls, admin_list_subscriptions,
                                admin_end_call, admin_reload, admin_log_level,
-                               admin_drain, &gw };
+                               admin_drain, &gw, { NULL } };
+        if (gw.accounts != NULL)
+            ports.accounts = (GwAdminAccountPorts){
+                own_account_status, own_account_password, own_account_when,
+                own_account_unregister, gw.accounts };
         gw.admin = gw_admin_new(&gw.env, &ports);
     }
     g_message("xmpp-sip-gateway %s starting: component %s, SIP domain %s",
@@ -656,6 +691,9 @@ out:
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);
     gw_xmpp_link_free(gw.env.xmpp);
+    if (gw.env.sip != NULL)
+        gw_sip_ua_set_authorizer(gw.env.sip, NULL, NULL);
+    memset(&gw.env.accounts, 0, sizeof gw.env.accounts);
     gw_accounts_free(gw.accounts); /* its registrations before the agent */
     gw_sip_ua_free(gw.env.sip);
     gw_msg_bridge_free(gw.msg);

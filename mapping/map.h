@@ -188,6 +188,22 @@ MapResult *map_table_lookup_sip(const MapTable *table, const char *uri,
 MapResult *map_table_lookup_any(const MapTable *table, const char *address,
                                 GError **error);
 
+/* What a user types into a client's "add contact" box for the gateway
+ * (XEP-0100 jabber:iq:gateway prompt) -> the contact's result on the
+ * component, never an XMPP user:
+ *   "1002" (digits only, at most MAP_PROMPT_EXTENSION_DIGITS) -> the
+ *     extension 1002@component (sip:1002@sip_domain);
+ *   "+1 (555) 123-4567", "0044 20 7946 0000" -> +E164@component;
+ *   "sip:bob@other.net", "bob@other.net" (no scheme: a SIP address) ->
+ *     bob\40other.net@component where foreign_domains allows it;
+ *   "1002@component" -> itself.
+ * Returns (transfer full) or NULL and MAP_ERROR: MALFORMED (empty, or
+ * neither a number nor an address), NOT_PERMITTED (a foreign domain not
+ * allowed), NO_RULE (nothing maps it, or it is an XMPP user's address). */
+#define MAP_PROMPT_EXTENSION_DIGITS 6
+MapResult *map_table_lookup_prompt(const MapTable *table, const char *text,
+                                   GError **error);
+
 /* Dialled number or tel: URI -> E.164 "+15551234567" using the table's
  * country code and prefixes. (transfer full) or NULL and MAP_ERROR:
  * MALFORMED (not a number, more than 15 digits, a tel: local number

@@ -714,6 +714,57 @@ map_table_lookup_any(const MapTable *t, const char *address, GError **error)
     return map_table_lookup_jid(t, a, error);
 }
 
+static MapResult *
+prompt_lookup(const MapTable *t, const char *a, GError **error)
+{
+    const char *at = strchr(a, '@');
+    gsize n = strspn(a, "0123456789");
+
+    if (map_is_uri(a))
+        return map_table_lookup_sip(t, a, error);
+    if (a[n] == '\0' && n <= MAP_PROMPT_EXTENSION_DIGITS) {
+        /* a PBX extension, not a number to put a country code on */
+        g_autofree char *jid = g_strconcat(a, "@", t->component_domain, NULL);
+        return map_table_lookup_jid(t, jid, error);
+    }
+    if (looks_dialled(a))
+        return map_table_lookup_any(t, a, error);
+    if (at != NULL && strchr(at + 1, '@') == NULL && at != a) {
+        g_autofree char *uri = NULL;
+        if (g_ascii_strcasecmp(at + 1, t->component_domain) == 0)
+            return map_table_lookup_jid(t, a, error);
+        uri = g_strconcat("sip:", a, NULL);
+        return map_table_lookup_sip(t, uri, error);
+    }
+    g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED,
+                "'%.64s' is neither a phone number nor a SIP address", a);
+    return NULL;
+}
+
+MapResult *
+map_table_lookup_prompt(const MapTable *t, const char *text, GError **error)
+{
+    g_autofree char *a = NULL;
+    MapResult *r;
+
+    g_return_val_if_fail(t != NULL, NULL);
+    g_return_val_if_fail(text != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    a = g_strstrip(g_strdup(text));
+    if (a[0] == '\0') {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_MALFORMED, "empty address");
+        return NULL;
+    }
+    r = prompt_lookup(t, a, error);
+    if (r != NULL && r->kind == MAP_KIND_XMPP_USER) {
+        g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
+                    "'%.64s' is an XMPP user's address, not a SIP one", a);
+        map_result_free(r);
+        return NULL;
+    }
+    return r;
+}
+
 char *
 map_table_normalize_number(const MapTable *t, const char *dialled,
                            GError **error)

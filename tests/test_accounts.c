@@ -448,6 +448,57 @@ test_key_file(Fixture *f, gconstpointer data)
     }
 }
 
+/* The targets traffic-follows-the-account looks at (issue 17 part 2). */
+static void
+test_uri_user_host(void)
+{
+    static const struct {
+        const char *uri, *user, *host;
+    } rows[] = {
+        { "sip:2001@pbx.example.com", "2001", "pbx.example.com" },
+        { "sip:2001@pbx.example.com:5060;transport=udp", "2001",
+          "pbx.example.com" },
+        { "<sips:acc-5f0c@192.0.2.10:5070>", "acc-5f0c", "192.0.2.10" },
+        { "Desk <sip:2001@PBX.example.com>;tag=x", "2001",
+          "PBX.example.com" },
+        { "sip:2001@[2001:db8::1]:5060", "2001", "[2001:db8::1]" },
+        { "sip:2001@[2001:db8::1", NULL, NULL },
+        { "sip:pbx.example.com", NULL, NULL },   /* no user part */
+        { "tel:+15551234567", NULL, NULL },
+        { "sip:u:pw@pbx.example.com", NULL, NULL },
+        { "sip:u;p=1@pbx.example.com", NULL, NULL },
+        { "sip:2001@", NULL, NULL },
+        { "sip:@pbx", NULL, NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *user = NULL, *host = NULL;
+        gboolean ok = gw_account_uri_user_host(rows[i].uri, &user, &host);
+        g_assert_cmpint(ok, ==, rows[i].user != NULL);
+        g_assert_cmpstr(user, ==, rows[i].user);
+        g_assert_cmpstr(host, ==, rows[i].host);
+    }
+}
+
+static void
+test_registrar_host(void)
+{
+    static const char *const rows[][2] = {
+        { "sip:192.0.2.5:5060", "192.0.2.5" },
+        { "sip:192.0.2.5", "192.0.2.5" },
+        { "sips:[2001:db8::1]:5061", "2001:db8::1" },
+        { "sip:pbx.example.com;transport=tcp", "pbx.example.com" },
+        { "sip:registrar@192.0.2.7", "192.0.2.7" },
+        { "sip:[2001:db8::1", NULL },
+        { "sip:", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *h = gw_account_registrar_host(rows[i][0]);
+        g_assert_cmpstr(h, ==, rows[i][1]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -457,6 +508,8 @@ main(int argc, char **argv)
     g_test_add_func("/accounts/codec/seal-roundtrip", test_seal_roundtrip);
     g_test_add_func("/accounts/codec/seal-refusals", test_seal_refusals);
     g_test_add_func("/accounts/codec/ha1", test_ha1);
+    g_test_add_func("/accounts/codec/uri-user-host", test_uri_user_host);
+    g_test_add_func("/accounts/codec/registrar-host", test_registrar_host);
     g_test_add("/accounts/store/basics", Fixture, NULL, fixture_set_up,
                test_store_basics, fixture_tear_down);
     g_test_add("/accounts/store/conflicts", Fixture, NULL, fixture_set_up,

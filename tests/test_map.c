@@ -1079,6 +1079,61 @@ test_lookup_foreign_none(void)
                     "sip:+15551234567@pbx.example.com;user=phone");
 }
 
+/* XEP-0100 prompts: what users type, as the gateway answers it */
+static void
+test_lookup_prompt(void)
+{
+    static const char *const rules[] = {
+        "*@example.com = sip:*@gw.example.com", NULL };
+    static const char *const foreign[] = { "other.net", NULL };
+    MapConfig config = {
+        .component_domain = "sip.example.com",
+        .sip_domain = "pbx.example.com",
+        .default_country_code = "1",
+        .international_prefix = "011",
+        .foreign_domains = foreign,
+        .rules = rules,
+        .rules_source = "test rules",
+    };
+    static const struct {
+        const char *text, *jid;
+        int code; /* when jid is NULL */
+    } rows[] = {
+        { "+1 (555) 123-4567", "+15551234567@sip.example.com", 0 },
+        { "  555-0100 ", "+15550100@sip.example.com", 0 },
+        { "011 44 20 7946 0000", "+442079460000@sip.example.com", 0 },
+        { "1002", "1002@sip.example.com", 0 },
+        { "tel:+15551234567", "+15551234567@sip.example.com", 0 },
+        { "sip:1002@pbx.example.com", "1002@sip.example.com", 0 },
+        { "sip:bob@other.net", "bob\\40other.net@sip.example.com", 0 },
+        { "bob@other.net", "bob\\40other.net@sip.example.com", 0 },
+        { "1002@sip.example.com", "1002@sip.example.com", 0 },
+        { "sip:bob@evil.org", NULL, MAP_ERROR_NOT_PERMITTED },
+        { "", NULL, MAP_ERROR_MALFORMED },
+        { "   ", NULL, MAP_ERROR_MALFORMED },
+        { "hello world", NULL, MAP_ERROR_MALFORMED },
+        { "sip:alice@gw.example.com", NULL, MAP_ERROR_NO_RULE },
+        { "alice@gw.example.com", NULL, MAP_ERROR_NO_RULE },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MapTable) t = map_table_new(&config, &error);
+
+    g_assert_no_error(error);
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(MapResult) r = map_table_lookup_prompt(t, rows[i].text,
+                                                         &error);
+        if (rows[i].jid != NULL) {
+            g_assert_no_error(error);
+            g_assert_cmpstr(r->jid, ==, rows[i].jid);
+            g_assert_cmpint(r->kind, !=, MAP_KIND_XMPP_USER);
+        } else {
+            g_assert_null(r);
+            g_assert_error(error, MAP_ERROR, rows[i].code);
+            g_clear_error(&error);
+        }
+    }
+}
+
 /* ---- configuration --------------------------------------------------- */
 
 typedef struct {
@@ -1381,6 +1436,7 @@ main(int argc, char **argv)
     g_test_add_func("/map/lookup/numbers-as-tel", test_lookup_numbers_as_tel);
     g_test_add_func("/map/lookup/foreign-any", test_lookup_foreign_any);
     g_test_add_func("/map/lookup/foreign-none", test_lookup_foreign_none);
+    g_test_add_func("/map/lookup/prompt", test_lookup_prompt);
     ADD_CASES("/map/config/", config_cases, test_config);
     g_test_add_func("/map/config/required", test_config_required);
 

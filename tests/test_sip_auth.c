@@ -278,10 +278,29 @@ test_answer_ha1(void)
     g_assert_null(strstr(error->message, ha1));
 }
 
+static void
+test_challenge_realm(void)
+{
+    static const char *const rows[][2] = {
+        { "Digest realm=\"pbx.example.com\", nonce=\"n\"", "pbx.example.com" },
+        { "Digest nonce=\"n\", realm=\"a b\", qop=\"auth\"", "a b" },
+        { "digest realm=x, nonce=y", "x" },
+        { "Digest nonce=\"n\"", NULL },
+        { "Basic realm=\"x\"", NULL },
+        { "", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *r = gw_sip_auth_challenge_realm(rows[i][0]);
+        g_assert_cmpstr(r, ==, rows[i][1]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sip-auth/challenge-realm", test_challenge_realm);
     g_test_add_func("/sip-auth/good", test_good);
     g_test_add_func("/sip-auth/answer", test_answer);
     g_test_add_func("/sip-auth/answer-ha1", test_answer_ha1);

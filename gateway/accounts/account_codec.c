@@ -162,3 +162,60 @@ gw_account_ha1(const char *user, const char *realm, const char *password)
     g_checksum_update(md5, (const guchar *)password, (gssize)strlen(password));
     return g_strdup(g_checksum_get_string(md5));
 }
+
+/* ---- addresses ---------------------------------------------------------- */
+
+gboolean
+gw_account_uri_user_host(const char *uri, char **user, char **host)
+{
+    const char *p, *at, *end;
+
+    g_return_val_if_fail(uri != NULL, FALSE);
+    p = strchr(uri, '<');
+    p = p != NULL ? p + 1 : uri;
+    if (g_ascii_strncasecmp(p, "sip:", 4) == 0)
+        p += 4;
+    else if (g_ascii_strncasecmp(p, "sips:", 5) == 0)
+        p += 5;
+    else
+        return FALSE;
+    at = strchr(p, '@');
+    if (at == NULL || at == p || memchr(p, ';', (gsize)(at - p)) != NULL ||
+        memchr(p, ':', (gsize)(at - p)) != NULL)
+        return FALSE;
+    if (at[1] == '[') { /* an IPv6 reference, kept as written */
+        end = strchr(at + 1, ']');
+        if (end == NULL)
+            return FALSE;
+        end++;
+    } else {
+        end = at + 1 + strcspn(at + 1, ":;>?");
+    }
+    if (end == at + 1)
+        return FALSE;
+    *user = g_strndup(p, (gsize)(at - p));
+    *host = g_strndup(at + 1, (gsize)(end - at - 1));
+    return TRUE;
+}
+
+char *
+gw_account_registrar_host(const char *registrar)
+{
+    const char *r = registrar;
+    gsize n;
+
+    if (r == NULL)
+        return NULL;
+    if (g_ascii_strncasecmp(r, "sips:", 5) == 0)
+        r += 5;
+    else if (g_ascii_strncasecmp(r, "sip:", 4) == 0)
+        r += 4;
+    if (strchr(r, '@') != NULL)
+        r = strchr(r, '@') + 1;
+    if (*r == '[') {
+        n = strcspn(r + 1, "]");
+        return r[1 + n] == ']' && n > 0 ? g_strndup(r + 1, n) : NULL;
+    }
+    n = strcspn(r, ":;>?");
+    return n > 0 ? g_strndup(r, n) : NULL;
+}

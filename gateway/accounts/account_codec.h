@@ -71,4 +71,17 @@ char *gw_account_unseal(const guint8 key[GW_ACCOUNT_KEY_LEN],
 char *gw_account_ha1(const char *user, const char *realm,
                      const char *password);
 
+/* User part and host of a SIP URI as a request names its target:
+ * "sip:2001@pbx.example.com;transport=udp",
+ * "<sips:acc-5f0c@192.0.2.10:5070>", "Desk <sip:2001@pbx>"; an IPv6 host
+ * keeps its brackets. FALSE (nothing set) for other schemes, no user part,
+ * a user with a password ("u:pw@h") or parameters, or no host. Both
+ * (transfer full). */
+gboolean gw_account_uri_user_host(const char *uri, char **user, char **host);
+
+/* The host of a registrar URI ("sip:192.0.2.5:5060" -> "192.0.2.5",
+ * "sip:[2001:db8::1]:5060" -> "2001:db8::1", "sip:pbx.example.com" ->
+ * "pbx.example.com"), (transfer full), or NULL. */
+char *gw_account_registrar_host(const char *registrar);
+
 G_END_DECLS

@@ -47,12 +47,14 @@ typedef struct {
     char *domain;
     char *contact;  /* user part of our Contact */
     char *realm;    /* HA1's realm, or NULL */
+    char *reg_realm; /* her registrar's realm when not her domain, or NULL */
     guint8 *secret; /* sealed blob or HA1 hex, NUL after it; zeroed */
     gsize secret_len;
     GwSipRegistration *reg; /* from the first time it is wanted */
     GHashTable *resources;  /* her full JIDs shown available to the domain */
     guint8 kind;            /* GwSecretKind */
     gboolean always : 1;    /* register_when = always */
+    gboolean own_when : 1;  /* she chose register_when (else the config's) */
     gboolean queued : 1;    /* in the start queue */
     gboolean refused : 1;   /* refused or given up: until she registers anew */
     gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
@@ -66,6 +68,8 @@ struct GwAccounts {
     guint8 key[GW_ACCOUNT_KEY_LEN];
     gboolean have_key;
     GHashTable *by_jid;  /* jid -> Account* (owned) */
+    GHashTable *by_contact; /* Contact user part -> Account* (by_jid's) */
+    GHashTable *by_aor;  /* "username@domain" (owned key) -> Account* */
     GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
     GQueue queue;        /* Account*: waiting for their paced start */
     guint pace_id;
@@ -94,6 +98,7 @@ account_free(gpointer p)
     g_free(acc->domain);
     g_free(acc->contact);
     g_free(acc->realm);
+    g_free(acc->reg_realm);
     if (acc->resources != NULL)
         g_hash_table_unref(acc->resources);
     g_free(acc);
@@ -120,7 +125,36 @@ account_new(GwAccounts *a, const GwAccountRecord *rec)
         memcpy(acc->secret, s, len);
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
+    acc->own_when = rec->register_when != NULL;
     return acc;
+}
+
+static char *
+aor_key(const char *user, const char *host)
+{
+    g_autofree char *h = g_ascii_strdown(host, -1);
+    return g_strconcat(user, "@", h, NULL);
+}
+
+/* Into the tables (by_jid owns it) / out of them (not freed). */
+static void
+index_add(GwAccounts *a, Account *acc)
+{
+    g_hash_table_insert(a->by_jid, acc->jid, acc);
+    g_hash_table_replace(a->by_contact, acc->contact, acc);
+    g_hash_table_replace(a->by_aor, aor_key(acc->username, acc->domain), acc);
+}
+
+static void
+index_steal(GwAccounts *a, Account *acc)
+{
+    g_autofree char *k = aor_key(acc->username, acc->domain);
+
+    if (g_hash_table_lookup(a->by_contact, acc->contact) == acc)
+        g_hash_table_remove(a->by_contact, acc->contact);
+    if (g_hash_table_lookup(a->by_aor, k) == acc)
+        g_hash_table_remove(a->by_aor, k);
+    g_hash_table_steal(a->by_jid, acc->jid);
 }
 
 static const char *
@@ -199,6 +233,14 @@ on_authorize(gpointer data, const char *challenge, const char *method,
     }
     for (guint i = 0; i < sizeof r; i++)
         g_snprintf(cnonce + 2 * i, 3, "%02x", r[i]);
+    if (strcmp(method, "REGISTER") == 0) {
+        /* the realm her registrar asks in: the only one her other
+         * requests' challenges are answered for */
+        g_autofree char *realm = gw_sip_auth_challenge_realm(challenge);
+        g_clear_pointer(&acc->reg_realm, g_free);
+        if (realm != NULL && g_ascii_strcasecmp(realm, acc->domain) != 0)
+            acc->reg_realm = g_steal_pointer(&realm);
+    }
     if (acc->kind == GW_SECRET_HA1)
         return gw_sip_auth_answer_ha1(challenge, acc->username, acc->realm,
                                       (const char *)acc->secret, method, uri,
@@ -218,6 +260,134 @@ on_authorize(gpointer data, const char *challenge, const char *method,
     memset(password, 0, strlen(password));
     g_free(password);
     return answer;
+}
+
+/* ---- traffic follows the account ------------------------------------- */
+
+/* The account a request target names: its Contact user (whatever host:
+ * the token is ours alone; *by_contact TRUE) or its AOR. */
+static Account *
+account_for_uri(GwAccounts *a, const char *uri, gboolean *by_contact)
+{
+    g_autofree char *user = NULL, *host = NULL, *k = NULL;
+    Account *acc;
+
+    if (a == NULL || uri == NULL ||
+        !gw_account_uri_user_host(uri, &user, &host))
+        return NULL;
+    if (g_str_has_prefix(user, "acc-") &&
+        (acc = g_hash_table_lookup(a->by_contact, user)) != NULL) {
+        *by_contact = TRUE;
+        return acc;
+    }
+    k = aor_key(user, host);
+    *by_contact = FALSE;
+    return g_hash_table_lookup(a->by_aor, k);
+}
+
+static MapResult *
+account_result(const Account *acc)
+{
+    MapResult *m = g_new0(MapResult, 1);
+
+    m->jid = g_strdup(acc->jid);
+    m->sip_uri = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
+    m->kind = MAP_KIND_XMPP_USER;
+    m->rule = g_strdup("account");
+    return m;
+}
+
+static MapResult *
+port_jid(gpointer data, const char *jid)
+{
+    GwAccounts *a = data;
+    g_autofree char *bare = map_jid_bare(jid, NULL);
+    Account *acc = bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+
+    return acc != NULL ? account_result(acc) : NULL;
+}
+
+static MapResult *
+port_sip(gpointer data, const char *uri)
+{
+    gboolean contact;
+    Account *acc = account_for_uri(data, uri, &contact);
+
+    return acc != NULL ? account_result(acc) : NULL;
+}
+
+void
+gw_accounts_port(GwAccounts *a, GwAccountsPort *port)
+{
+    memset(port, 0, sizeof *port);
+    if (a == NULL)
+        return;
+    port->jid = port_jid;
+    port->sip = port_sip;
+    port->data = a;
+}
+
+char *
+gw_accounts_sip_authorize(gpointer data, const char *from_uri,
+                          const char *challenge, const char *method,
+                          const char *uri, gboolean *owned, GError **error)
+{
+    GwAccounts *a = data;
+    gboolean contact;
+    Account *acc = account_for_uri(a, from_uri, &contact);
+
+    g_autofree char *realm = NULL;
+    const char *want;
+
+    *owned = acc != NULL && !contact;
+    if (!*owned)
+        return NULL;
+    /* her digest goes to her PBX's realm only, not to whoever else on the
+     * path challenges (a response is an offline guess at her password) */
+    want = acc->reg_realm != NULL ? acc->reg_realm : acc->domain;
+    realm = gw_sip_auth_challenge_realm(challenge);
+    if (realm == NULL || g_ascii_strcasecmp(realm, want) != 0) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "a challenge for realm '%.64s': her credentials answer "
+                    "her registrar's realm '%.64s' only",
+                    realm ? realm : "", want);
+        return NULL;
+    }
+    return on_authorize(acc, challenge, method, uri, error);
+}
+
+GwAccountsTarget
+gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
+{
+    gboolean contact = FALSE;
+
+    g_autofree char *user = NULL, *host = NULL;
+
+    if (account_for_uri(a, request_uri, &contact) != NULL ||
+        account_for_uri(a, to_uri, &contact) != NULL)
+        return contact ? GW_ACCOUNTS_TARGET_CONTACT : GW_ACCOUNTS_TARGET_AOR;
+    /* a Contact of ours no account has any more (removed, or a binding
+     * left from another database): never the address table's, where
+     * acc-... could map to an XMPP user of that name */
+    if (a != NULL && request_uri != NULL &&
+        gw_account_uri_user_host(request_uri, &user, &host) &&
+        g_str_has_prefix(user, "acc-"))
+        return GW_ACCOUNTS_TARGET_GONE;
+    return GW_ACCOUNTS_TARGET_NONE;
+}
+
+gboolean
+gw_accounts_from_registrar(GwAccounts *a, const char *source)
+{
+    g_autofree char *host = NULL;
+
+    if (a == NULL || source == NULL)
+        return FALSE;
+    host = gw_account_registrar_host(a->env->config->accounts.registrar);
+    /* an address, as written: a name would need a lookup here (list it in
+     * [security] trusted_sip_sources instead) */
+    return host != NULL && g_hostname_is_ip_address(host) &&
+           g_ascii_strcasecmp(host, source) == 0;
 }
 
 static gboolean
@@ -400,7 +570,7 @@ reconsider(GwAccounts *a, Account *acc)
 static void
 retire(GwAccounts *a, Account *acc, gboolean hand_over)
 {
-    g_hash_table_steal(a->by_jid, acc->jid);
+    index_steal(a, acc);
     dequeue(a, acc);
     acc->leaving = TRUE;
     if (hand_over) /* not one more event from it */
@@ -534,6 +704,8 @@ build_record(GwAccounts *a, const char *bare, const char *username,
     rec->username = g_strdup(username);
     rec->domain = g_strdup(cfg->accounts.domain);
     rec->created = g_get_real_time() / G_USEC_PER_SEC;
+    if (old != NULL && old->own_when) /* her choice stays hers too */
+        rec->register_when = g_strdup(old->always ? "always" : "online");
     if (old != NULL) {
         rec->contact = g_strdup(old->contact); /* her binding stays hers */
     } else {
@@ -596,6 +768,53 @@ reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
     send_presence(a, bare, "unsubscribed");
 }
 
+/* Stores her account (new, or replacing hers: another username or
+ * password) and swaps the record in the tables; the caller answers her and
+ * reconsiders it. NULL and why (conflict, full, store, key). `full`: the
+ * client that asked, counted as online (or NULL). */
+static Account *
+store_account(GwAccounts *a, const char *bare, const char *username,
+              const char *password, const char *full, GError **error)
+{
+    const GwConfig *cfg = a->env->config;
+    g_autoptr(GwAccountRecord) rec = NULL;
+    Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
+    gboolean same_aor;
+
+    rec = build_record(a, bare, username, password, old, error);
+    if (rec == NULL || !gw_account_store_put(a->store, rec,
+                                             cfg->accounts.max_accounts,
+                                             error)) {
+        if (rec == NULL ||
+            (!g_error_matches(*error, GW_ACCOUNT_ERROR,
+                              GW_ACCOUNT_ERROR_CONFLICT) &&
+             !g_error_matches(*error, GW_ACCOUNT_ERROR,
+                              GW_ACCOUNT_ERROR_FULL)))
+            g_warning("account of %s: not stored: %s", bare,
+                      (*error)->message);
+        else
+            g_info("account of %s: refused: %s", bare, (*error)->message);
+        return NULL;
+    }
+    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
+               strcmp(old->domain, rec->domain) == 0;
+    acc = account_new(a, rec);
+    if (old != NULL) {
+        /* she counts as online where she was */
+        acc->resources = g_steal_pointer(&old->resources);
+        retire(a, old, same_aor);
+    }
+    /* she sent this from a client that is online now; its unavailable
+     * presence comes once she approves the subscription asked for */
+    if (full != NULL && strchr(full, '/') != NULL)
+        add_resource(acc, full);
+    index_add(a, acc);
+    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
+              acc->domain, old != NULL ? "changed" : "added",
+              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
+    return acc;
+}
+
 static void
 reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         const char *full)
@@ -604,9 +823,7 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
     gboolean bad = FALSE;
     g_autofree char *username = NULL, *password = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GwAccountRecord) rec = NULL;
     Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
-    gboolean same_aor;
 
     if (!gw_config_allows_account(cfg, bare)) {
         reply_error(a, iq, "not-allowed", "this JID may not register here");
@@ -633,40 +850,134 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         reply_gerror(a, iq, error);
         goto out;
     }
-    rec = build_record(a, bare, username, password, old, &error);
-    if (rec == NULL || !gw_account_store_put(a->store, rec,
-                                             cfg->accounts.max_accounts,
-                                             &error)) {
-        if (!g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT) &&
-            !g_error_matches(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_FULL))
-            g_warning("account of %s: not stored: %s", bare, error->message);
-        else
-            g_info("account of %s: refused: %s", bare, error->message);
+    acc = store_account(a, bare, username, password, full, &error);
+    if (acc == NULL) {
         reply_gerror(a, iq, error);
         goto out;
     }
-    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
-               strcmp(old->domain, rec->domain) == 0;
-    acc = account_new(a, rec);
-    if (old != NULL) {
-        /* she counts as online where she was */
-        acc->resources = g_steal_pointer(&old->resources);
-        retire(a, old, same_aor);
-    }
-    /* she sent this from a client that is online now; its unavailable
-     * presence comes once she approves the subscription asked below */
-    if (full != NULL && strchr(full, '/') != NULL)
-        add_resource(acc, full);
-    g_hash_table_insert(a->by_jid, acc->jid, acc);
-    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
-              acc->domain, old != NULL ? "changed" : "added",
-              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
     send_text(a, gw_stanza_iq_result(iq));
     if (old == NULL)
         send_presence(a, bare, "subscribe");
     reconsider(a, acc);
 out:
     scrub(password);
+}
+
+/* ---- her own commands (XEP-0050, through the admin module's port) ---- */
+
+static Account *
+her_account(GwAccounts *a, const char *bare, GError **error)
+{
+    Account *acc = a != NULL && bare != NULL
+                       ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+
+    if (acc == NULL)
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND,
+                    "you have no SIP account here");
+    return acc;
+}
+
+void
+gw_account_status_clear(GwAccountStatus *st)
+{
+    g_clear_pointer(&st->aor, g_free);
+    g_clear_pointer(&st->registrar, g_free);
+    g_clear_pointer(&st->state, g_free);
+}
+
+gboolean
+gw_accounts_status(GwAccounts *a, const char *bare, GwAccountStatus *st)
+{
+    Account *acc = her_account(a, bare, NULL);
+
+    memset(st, 0, sizeof *st);
+    if (acc == NULL)
+        return FALSE;
+    st->aor = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
+    st->registrar = g_strdup(a->env->config->accounts.registrar);
+    st->register_when = acc->always ? "always" : "online";
+    if (acc->refused)
+        st->state = g_strdup("refused: register again or change the "
+                             "password");
+    else if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
+        st->state = g_strdup(gw_sip_registration_get_state(acc->reg));
+    else if (acc->queued)
+        st->state = g_strdup("waiting to register");
+    else
+        st->state = g_strdup(acc->always ? "not registered"
+                                         : "not registered while you are "
+                                           "offline");
+    return TRUE;
+}
+
+gboolean
+gw_accounts_change_password(GwAccounts *a, const char *bare,
+                            const char *password, GError **error)
+{
+    Account *acc = her_account(a, bare, error), *now;
+    g_autofree char *username = NULL;
+
+    if (acc == NULL)
+        return FALSE;
+    if (a->stopping) {
+        g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE,
+                            "the gateway is stopping");
+        return FALSE;
+    }
+    if (!gw_account_check_password(password, error))
+        return FALSE;
+    username = g_strdup(acc->username);
+    now = store_account(a, bare, username, password, NULL, error);
+    if (now == NULL)
+        return FALSE;
+    reconsider(a, now); /* a refusal is forgotten: she tries anew */
+    return TRUE;
+}
+
+gboolean
+gw_accounts_set_register_when(GwAccounts *a, const char *bare,
+                              const char *when, GError **error)
+{
+    Account *acc = her_account(a, bare, error);
+    g_autoptr(GwAccountRecord) rec = NULL;
+
+    if (acc == NULL)
+        return FALSE;
+    if (g_strcmp0(when, "online") != 0 && g_strcmp0(when, "always") != 0) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "register_when is online or always, not '%.16s'",
+                    when ? when : "");
+        return FALSE;
+    }
+    rec = gw_account_store_get(a->store, bare, error);
+    if (rec == NULL)
+        return FALSE;
+    g_free(rec->register_when);
+    rec->register_when = g_strdup(when);
+    if (!gw_account_store_put(a->store, rec,
+                              a->env->config->accounts.max_accounts, error))
+        return FALSE;
+    acc->always = strcmp(when, "always") == 0;
+    acc->own_when = TRUE;
+    g_message("account of %s: register_when = %s", bare, when);
+    if (a->grace_id == 0)
+        reconsider(a, acc);
+    return TRUE;
+}
+
+gboolean
+gw_accounts_unregister(GwAccounts *a, const char *bare, GError **error)
+{
+    Account *acc = her_account(a, bare, error);
+
+    if (acc == NULL || !gw_account_store_delete(a->store, bare, error))
+        return FALSE;
+    g_message("account of %s: sip:%s@%s removed (command)", bare,
+              acc->username, acc->domain);
+    retire(a, acc, FALSE);
+    send_presence(a, bare, "unsubscribe");
+    send_presence(a, bare, "unsubscribed");
+    return TRUE;
 }
 
 gboolean
@@ -806,6 +1117,8 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
     a->online_data = online_data;
     a->by_jid = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                       account_free);
+    a->by_contact = g_hash_table_new(g_str_hash, g_str_equal);
+    a->by_aor = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     a->leaving = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                        account_free, NULL);
     a->doomed = g_ptr_array_new_with_free_func(account_free);
@@ -827,7 +1140,7 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
         GwAccountRecord *rec = g_ptr_array_index(all, i);
         Account *acc = account_new(a, rec);
         sealed += acc->kind == GW_SECRET_SEALED;
-        g_hash_table_insert(a->by_jid, acc->jid, acc);
+        index_add(a, acc);
     }
     if (sealed > 0 && !a->have_key)
         g_warning("%u accounts keep a sealed password but no [accounts] "
@@ -882,6 +1195,8 @@ gw_accounts_free(GwAccounts *a)
     g_clear_handle_id(&a->grace_id, g_source_remove);
     g_clear_handle_id(&a->free_id, g_source_remove);
     g_queue_clear(&a->queue);
+    g_hash_table_destroy(a->by_contact);
+    g_hash_table_destroy(a->by_aor);
     g_hash_table_destroy(a->by_jid);
     g_hash_table_destroy(a->leaving);
     g_ptr_array_unref(a->doomed);

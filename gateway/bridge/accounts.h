@@ -60,6 +60,58 @@ void gw_accounts_user_changed(GwAccounts *accounts, const char *bare);
  * follow what their presence says. */
 void gw_accounts_link_up(GwAccounts *accounts);
 
+/* ---- traffic follows the account ---- */
+
+/* Fills the bridges' port (GwBridgeEnv.accounts); all NULL when a is. */
+void gw_accounts_port(GwAccounts *accounts, GwAccountsPort *port);
+/* A GwSipAuthorizeFunc (data: the GwAccounts): a challenge to a request
+ * From her AOR is answered with her credentials, unsealed for that
+ * moment only (or her HA1). */
+char *gw_accounts_sip_authorize(gpointer data, const char *from_uri,
+                                const char *challenge, const char *method,
+                                const char *uri, gboolean *owned,
+                                GError **error);
+typedef enum {
+    GW_ACCOUNTS_TARGET_NONE,
+    GW_ACCOUNTS_TARGET_AOR,     /* sip:2001@pbx: her AOR */
+    GW_ACCOUNTS_TARGET_CONTACT, /* sip:acc-TOKEN@gateway: the Contact */
+    GW_ACCOUNTS_TARGET_GONE,    /* sip:acc-...: a Contact nobody has now */
+} GwAccountsTarget;
+/* Whom an incoming request is for: an account's Contact or AOR (the
+ * Request-URI, else To), or none (accounts may be NULL). */
+GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
+                                    const char *request_uri,
+                                    const char *to_uri);
+/* Is `source` (a textual address) the [accounts] registrar's, written as
+ * an IP address in its URI? */
+gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source);
+
+/* ---- her own commands (XEP-0050 through the admin module) ---- */
+
+typedef struct {
+    char *aor;                 /* "sip:2001@pbx.example.com" */
+    char *registrar;
+    char *state;               /* "registered", "refused: ..." */
+    const char *register_when; /* "online" or "always" (static) */
+} GwAccountStatus;
+void gw_account_status_clear(GwAccountStatus *status);
+/* Her account's status (fills status: clear it after); FALSE when she
+ * has none. */
+gboolean gw_accounts_status(GwAccounts *accounts, const char *bare,
+                            GwAccountStatus *status);
+/* A new password for her account: sealed (or HA1) and stored at once, and
+ * her AOR REGISTERed anew with it (a refusal is forgotten). FALSE and
+ * GW_ACCOUNT_ERROR: NOT_FOUND, INVALID (the password), STORE, KEY. */
+gboolean gw_accounts_change_password(GwAccounts *accounts, const char *bare,
+                                     const char *password, GError **error);
+/* Her own register_when ("online" or "always"), stored, acted on now. */
+gboolean gw_accounts_set_register_when(GwAccounts *accounts,
+                                       const char *bare, const char *when,
+                                       GError **error);
+/* As XEP-0077 <remove/>: un-REGISTERed and deleted. */
+gboolean gw_accounts_unregister(GwAccounts *accounts, const char *bare,
+                                GError **error);
+
 /* disco#info of the domain lists jabber:iq:register (enabled). */
 gboolean gw_accounts_enabled(const GwAccounts *accounts);
 

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "account_codec.h"
 #include "gw_config.h"
 #include "map.h"
 #include "stanza.h"
@@ -38,12 +39,15 @@ typedef struct {
     GString *body;      /* children of <command/> */
     char *error;        /* a defined condition: answer with an error instead */
     const char *error_text;
+    const char *bare;   /* the requester's bare JID */
+    char *error_owned;  /* error_text's storage when built */
 } Reply;
 
 typedef struct Command Command;
 struct Command {
     const char *node;
     const char *name;
+    gboolean own; /* on the requester's own SIP account (account holders) */
     /* `form`: the submitted fields (var -> first value), NULL at the first
      * step. Fills r; sets r->status "executing" to ask for a form. */
     void (*run)(GwAdmin *a, GHashTable *form, Reply *r);
@@ -298,15 +302,185 @@ cmd_undrain(GwAdmin *a, GHashTable *form, Reply *r)
     note(r, "info", "New calls and subscriptions are taken again.");
 }
 
+/* ---- her own SIP account (issue 17) ------------------------------------ */
+
+static void
+fail(Reply *r, const char *condition, const GError *error)
+{
+    r->error = g_strdup(condition);
+    r->error_owned = g_strdup(error->message);
+    r->error_text = r->error_owned;
+}
+
+/* A condition for what the accounts module said. */
+static const char *
+account_condition(const GError *error)
+{
+    if (error->domain != GW_ACCOUNT_ERROR)
+        return "internal-server-error";
+    switch (error->code) {
+    case GW_ACCOUNT_ERROR_INVALID: return "not-acceptable";
+    case GW_ACCOUNT_ERROR_NOT_FOUND: return "item-not-found";
+    default: return "internal-server-error";
+    }
+}
+
+static void
+cmd_account_status(GwAdmin *a, GHashTable *form, Reply *r)
+{
+    GwAccountStatus st;
+
+    if (!a->ports.accounts.status(a->ports.accounts.data, r->bare, &st)) {
+        r->error = g_strdup("item-not-found");
+        r->error_text = "you have no SIP account here";
+        return;
+    }
+    form_begin(r->body, "result", "Your SIP account");
+    form_field(r->body, "aor", "SIP address", "text-single", st.aor);
+    form_field(r->body, "state", "Registration", "text-single", st.state);
+    form_field(r->body, "register_when", "Registered", "text-single",
+               strcmp(st.register_when, "always") == 0
+                   ? "always (also while you are offline)"
+                   : "while you are online");
+    form_field(r->body, "registrar", "Registrar", "text-single", st.registrar);
+    g_string_append(r->body, "</x>");
+    gw_account_status_clear(&st);
+}
+
+static void
+cmd_account_password(GwAdmin *a, GHashTable *form, Reply *r)
+{
+    const char *pw =
+        form != NULL ? g_hash_table_lookup(form, "password") : NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (form == NULL) {
+        r->status = "executing";
+        g_string_append(r->body, "<actions execute='complete'><complete/></actions>");
+        form_begin(r->body, "form", "Change the password of your SIP account");
+        g_string_append(r->body,
+                        "<instructions>The password your PBX now expects for "
+                        "your extension. The gateway registers with it at "
+                        "once.</instructions>"
+                        "<field var='password' type='text-private' "
+                        "label='New password'><required/></field></x>");
+        return;
+    }
+    if (pw == NULL || *pw == '\0') {
+        r->error = g_strdup("bad-request");
+        r->error_text = "a password is required";
+        return;
+    }
+    if (!a->ports.accounts.change_password(a->ports.accounts.data, r->bare, pw,
+                                           &error)) {
+        fail(r, account_condition(error), error);
+        return;
+    }
+    note(r, "info", "Password changed; your account registers with it now.");
+}
+
+static void
+cmd_account_when(GwAdmin *a, GHashTable *form, Reply *r)
+{
+    const char *when = form != NULL ? g_hash_table_lookup(form, "register_when")
+                                    : NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (form == NULL) {
+        GwAccountStatus st;
+        if (!a->ports.accounts.status(a->ports.accounts.data, r->bare, &st)) {
+            r->error = g_strdup("item-not-found");
+            r->error_text = "you have no SIP account here";
+            return;
+        }
+        r->status = "executing";
+        g_string_append(r->body, "<actions execute='complete'><complete/></actions>");
+        form_begin(r->body, "form", "When to register your SIP account");
+        g_string_append(r->body,
+                        "<field var='register_when' type='list-single' "
+                        "label='Register'><value>");
+        g_string_append(r->body, st.register_when);
+        g_string_append(r->body,
+                        "</value><option label='While I am online'><value>"
+                        "online</value></option><option label='Always (calls "
+                        "and messages reach my server while I am offline)'>"
+                        "<value>always</value></option><required/></field>"
+                        "</x>");
+        gw_account_status_clear(&st);
+        return;
+    }
+    if (!a->ports.accounts.set_register_when(a->ports.accounts.data, r->bare,
+                                             when, &error)) {
+        fail(r, account_condition(error), error);
+        return;
+    }
+    note(r, "info", strcmp(when, "always") == 0
+                        ? "Your account is now registered always."
+                        : "Your account is now registered while you are "
+                          "online.");
+}
+
+static gboolean
+form_true(const char *v)
+{
+    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+static void
+cmd_account_unregister(GwAdmin *a, GHashTable *form, Reply *r)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (form == NULL) {
+        GwAccountStatus st;
+        g_autofree char *label = NULL;
+        if (!a->ports.accounts.status(a->ports.accounts.data, r->bare, &st)) {
+            r->error = g_strdup("item-not-found");
+            r->error_text = "you have no SIP account here";
+            return;
+        }
+        label = g_strdup_printf("Remove my SIP account %s", st.aor);
+        r->status = "executing";
+        g_string_append(r->body, "<actions execute='complete'><complete/></actions>");
+        form_begin(r->body, "form", "Unregister your SIP account");
+        g_string_append(r->body,
+                        "<instructions>The gateway stops registering it and "
+                        "forgets it and its password.</instructions>");
+        form_field(r->body, "confirm", label, "boolean", "0");
+        g_string_append(r->body, "</x>");
+        gw_account_status_clear(&st);
+        return;
+    }
+    if (!form_true(g_hash_table_lookup(form, "confirm"))) {
+        note(r, "info", "Nothing changed.");
+        return;
+    }
+    if (!a->ports.accounts.unregister(a->ports.accounts.data, r->bare,
+                                      &error)) {
+        fail(r, account_condition(error), error);
+        return;
+    }
+    note(r, "info", "Your SIP account was removed.");
+}
+
 static const Command commands[] = {
-    { "stats", "Statistics", cmd_stats },
-    { "list-calls", "List calls in progress", cmd_list_calls },
-    { "list-subscriptions", "List presence subscriptions", cmd_list_subscriptions },
-    { "end-call", "End a call", cmd_end_call },
-    { "reload", "Reload the configuration", cmd_reload },
-    { "set-log-level", "Set the log level", cmd_log_level },
-    { "drain", "Drain: refuse new calls and subscriptions", cmd_drain },
-    { "undrain", "Undrain: take new calls and subscriptions", cmd_undrain },
+    { "stats", "Statistics", FALSE, cmd_stats },
+    { "list-calls", "List calls in progress", FALSE, cmd_list_calls },
+    { "list-subscriptions", "List presence subscriptions", FALSE,
+      cmd_list_subscriptions },
+    { "end-call", "End a call", FALSE, cmd_end_call },
+    { "reload", "Reload the configuration", FALSE, cmd_reload },
+    { "set-log-level", "Set the log level", FALSE, cmd_log_level },
+    { "drain", "Drain: refuse new calls and subscriptions", FALSE, cmd_drain },
+    { "undrain", "Undrain: take new calls and subscriptions", FALSE,
+      cmd_undrain },
+    { "account-status", "SIP account: status", TRUE, cmd_account_status },
+    { "account-password", "SIP account: change password", TRUE,
+      cmd_account_password },
+    { "account-register-when", "SIP account: when to register", TRUE,
+      cmd_account_when },
+    { "account-unregister", "SIP account: unregister", TRUE,
+      cmd_account_unregister },
 };
 
 static const Command *
@@ -381,23 +555,46 @@ send_error(GwAdmin *a, xmpp_stanza_t *iq, const char *condition,
     gw_xmpp_link_send_text(a->env->xmpp, gw_stanza_error_reply(iq, NULL, &e, text));
 }
 
-static gboolean
-requester_is_admin(GwAdmin *a, xmpp_stanza_t *iq)
+/* Who asks: an operator, an account holder (her own commands), both or
+ * neither. */
+typedef struct {
+    char *bare;
+    gboolean admin;
+    gboolean holder;
+} Requester;
+
+static void
+requester_read(GwAdmin *a, xmpp_stanza_t *iq, Requester *who)
 {
     const char *from = xmpp_stanza_get_from(iq);
-    g_autofree char *bare = from != NULL ? g_strndup(from, strcspn(from, "/")) : NULL;
+    GwAccountStatus st;
 
-    return bare != NULL && gw_config_is_admin(a->env->config, bare);
+    who->bare = from != NULL ? map_jid_bare(from, NULL) : NULL;
+    who->admin = who->bare != NULL &&
+                 gw_config_is_admin(a->env->config, who->bare);
+    who->holder = who->bare != NULL && a->ports.accounts.status != NULL &&
+                  a->ports.accounts.status(a->ports.accounts.data, who->bare,
+                                           &st);
+    if (who->holder)
+        gw_account_status_clear(&st);
+}
+
+static gboolean
+may_run(const Requester *who, const Command *cmd)
+{
+    return cmd->own ? who->holder : who->admin;
 }
 
 static void
-list_commands(GwAdmin *a, xmpp_stanza_t *iq)
+list_commands(GwAdmin *a, xmpp_stanza_t *iq, const Requester *who)
 {
     GString *x = gw_stanza_iq_result_begin(iq);
     const char *to = xmpp_stanza_get_to(iq);
 
     g_string_append(x, "<query xmlns='" GW_NS_DISCO_ITEMS "' node='" GW_NS_COMMANDS "'>");
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (!may_run(who, &commands[i]))
+            continue;
         g_string_append(x, "<item");
         gw_xml_append_attr(x, "jid", to);
         gw_xml_append_attr(x, "node", commands[i].node);
@@ -410,18 +607,24 @@ list_commands(GwAdmin *a, xmpp_stanza_t *iq)
 }
 
 static void
-execute(GwAdmin *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
+execute(GwAdmin *a, xmpp_stanza_t *iq, xmpp_stanza_t *command,
+        const Requester *who)
 {
     const char *node = xmpp_stanza_get_attribute(command, "node");
     const char *action = xmpp_stanza_get_attribute(command, "action");
     const char *sid = xmpp_stanza_get_attribute(command, "sessionid");
     const Command *cmd = find_command(node);
     g_autoptr(GHashTable) form = NULL;
-    Reply r = { "completed", g_string_new(NULL), NULL, NULL };
+    Reply r = { "completed", g_string_new(NULL), NULL, NULL, who->bare, NULL };
     GString *x;
 
     if (cmd == NULL) {
         send_error(a, iq, "item-not-found", NULL, "no such command");
+        goto out;
+    }
+    if (!may_run(who, cmd)) {
+        /* an account holder's commands act on her own account only */
+        send_error(a, iq, "forbidden", NULL, NULL);
         goto out;
     }
     if (action == NULL)
@@ -472,6 +675,7 @@ execute(GwAdmin *a, xmpp_stanza_t *iq, xmpp_stanza_t *command)
 out:
     g_string_free(r.body, TRUE);
     g_free(r.error);
+    g_free(r.error_owned);
 }
 
 gboolean
@@ -480,28 +684,28 @@ gw_admin_iq(GwAdmin *a, xmpp_stanza_t *iq)
     const char *type = xmpp_stanza_get_type(iq);
     const char *to = xmpp_stanza_get_to(iq);
     xmpp_stanza_t *q;
+    Requester who = { NULL, FALSE, FALSE };
+    gboolean list = FALSE;
 
     /* the commands live on the component's own JID, not its contacts' */
     if (a == NULL || type == NULL || to == NULL || strchr(to, '@') != NULL)
         return FALSE;
     if (strcmp(type, "get") == 0 &&
         (q = gw_stanza_child(iq, "query", GW_NS_DISCO_ITEMS)) != NULL &&
-        g_strcmp0(xmpp_stanza_get_attribute(q, "node"), GW_NS_COMMANDS) == 0) {
-        if (requester_is_admin(a, iq))
-            list_commands(a, iq);
-        else
-            send_error(a, iq, "forbidden", NULL, NULL);
-        return TRUE;
-    }
-    if (strcmp(type, "set") == 0 &&
-        (q = gw_stanza_child(iq, "command", GW_NS_COMMANDS)) != NULL) {
-        if (requester_is_admin(a, iq))
-            execute(a, iq, q);
-        else
-            send_error(a, iq, "forbidden", NULL, NULL);
-        return TRUE;
-    }
-    return FALSE;
+        g_strcmp0(xmpp_stanza_get_attribute(q, "node"), GW_NS_COMMANDS) == 0)
+        list = TRUE;
+    else if (strcmp(type, "set") != 0 ||
+             (q = gw_stanza_child(iq, "command", GW_NS_COMMANDS)) == NULL)
+        return FALSE;
+    requester_read(a, iq, &who);
+    if (!who.admin && !who.holder)
+        send_error(a, iq, "forbidden", NULL, NULL);
+    else if (list)
+        list_commands(a, iq, &who);
+    else
+        execute(a, iq, q, &who);
+    g_free(who.bare);
+    return TRUE;
 }
 
 GwAdmin *

@@ -1,9 +1,13 @@
 /* gateway/bridge/admin.h: XEP-0050 ad-hoc commands for the operators named
  * in [admin] jids (in the manner of XEP-0133): statistics, the calls and
  * subscriptions in progress, ending a call, reloading the configuration,
- * the log level, drain and undrain. Everyone else gets forbidden.
+ * the log level, drain and undrain. Holders of a per-user SIP account
+ * (issue 17) get four commands on their own account, whoever they are:
+ * its status, a new password, register_when, unregister. Everyone else
+ * gets forbidden.
  *
- *   disco#items node=commands --> the list (admins), forbidden (others)
+ *   disco#items node=commands --> the list (admins, account holders: what
+ *                                 each may run), forbidden (others)
  *   <command node=X action=execute> --> completed with a data form
  *                                   \-> executing + a form to fill
  *   <command sessionid=S action=complete|cancel + submitted form>
@@ -17,6 +21,7 @@
 #include <glib.h>
 #include <strophe.h>
 
+#include "accounts.h"
 #include "gateway.h"
 #include "metrics.h"
 
@@ -26,6 +31,19 @@ G_BEGIN_DECLS
 #define GW_NS_DATA "jabber:x:data"
 
 typedef struct GwAdmin GwAdmin;
+
+/* Her own SIP account (issue 17), for the commands account holders get:
+ * each acts on the requester's bare JID alone. All NULL: accounts
+ * disabled (nobody has one). */
+typedef struct {
+    gboolean (*status)(gpointer data, const char *bare, GwAccountStatus *st);
+    gboolean (*change_password)(gpointer data, const char *bare,
+                                const char *password, GError **error);
+    gboolean (*set_register_when)(gpointer data, const char *bare,
+                                  const char *when, GError **error);
+    gboolean (*unregister)(gpointer data, const char *bare, GError **error);
+    gpointer data;
+} GwAdminAccountPorts;
 
 typedef struct {
     /* fills what it knows (g initialised to unknown) */
@@ -42,6 +60,7 @@ typedef struct {
     /* refuse new calls and subscriptions (TRUE) or take them again */
     void (*set_draining)(gpointer data, gboolean draining);
     gpointer data;
+    GwAdminAccountPorts accounts;
 } GwAdminPorts;
 
 GwAdmin *gw_admin_new(GwBridgeEnv *env, const GwAdminPorts *ports);

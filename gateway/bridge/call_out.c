@@ -57,7 +57,7 @@ admit_out(GwCallBridge *b, const char *from, const char *to,
     g_autofree char *dest = NULL;
 
     *reason = "decline";
-    caller = map_table_lookup_jid(b->env->map, from, NULL);
+    caller = gw_env_lookup_user_jid(b->env, from, NULL);
     callee = map_table_lookup_jid(b->env->map, to, error);
     if (!cfg->calls.enabled || b->stopping || b->env->draining) {
         g_clear_error(error);

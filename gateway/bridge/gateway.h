@@ -25,6 +25,19 @@ typedef struct GwCallBridge GwCallBridge;
 typedef struct GwAdmin GwAdmin;
 typedef struct GwAccounts GwAccounts;
 
+/* A port to per-user SIP accounts (accounts.c, issue 17): traffic
+ * follows the account. Each returns (transfer full) an XMPP_USER result
+ * (rule "account") or NULL when no account answers; NULL functions (or
+ * accounts disabled) mean none ever does.
+ *   jid: her JID (bare or full) -> her AOR, the identity she sends as;
+ *   sip: a Request-URI or To -> her bare JID, when it is the Contact the
+ *        gateway registered for her (acc-TOKEN user part) or her AOR. */
+typedef struct {
+    MapResult *(*jid)(gpointer data, const char *jid);
+    MapResult *(*sip)(gpointer data, const char *uri);
+    gpointer data;
+} GwAccountsPort;
+
 /* What every bridge reads. config and map are the current ones (SIGHUP
  * swaps both): read them at each use, keep no pointer into them. */
 typedef struct {
@@ -32,9 +45,20 @@ typedef struct {
     MapTable *map;
     GwXmppLink *xmpp;
     GwSipUa *sip;
+    GwAccountsPort accounts; /* all NULL: no accounts */
     gboolean stopping; /* new work is refused */
     gboolean draining; /* new calls and SIP watchers are refused (admin) */
 } GwBridgeEnv;
+
+/* An XMPP user (the sender of a message, the caller, ...) as SIP knows
+ * her: her account's AOR when she has one, else the address table.
+ * (transfer full) or NULL and a MAP_ERROR as map_table_lookup_jid(). */
+MapResult *gw_env_lookup_user_jid(const GwBridgeEnv *env, const char *jid,
+                                  GError **error);
+/* The target of an incoming request (Request-URI or To): the account
+ * whose Contact or AOR it is, else the address table. */
+MapResult *gw_env_lookup_target_sip(const GwBridgeEnv *env, const char *uri,
+                                    GError **error);
 
 /* A port to the directory of XMPP users' available resources, as presence
  * shows them: best first, (transfer full) array of GwPresResource*

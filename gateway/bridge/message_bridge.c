@@ -207,7 +207,7 @@ admit_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza, const char *body,
                             "the gateway is shutting down; try again soon");
         return FALSE;
     }
-    sender = map_table_lookup_jid(env->map, from, &map_error);
+    sender = gw_env_lookup_user_jid(env, from, &map_error);
     if (sender == NULL || sender->kind != MAP_KIND_XMPP_USER) {
         g_set_error(error, GW_ERROR, GW_ERROR_FORBIDDEN,
                     "sender '%.64s' has no SIP identity%s%s", from,
@@ -481,10 +481,10 @@ map_sip_parties(GwMsgBridge *b, const GwSipIncoming *in, MapResult **from,
                       : e1->message);
         return FALSE;
     }
-    t = map_table_lookup_sip(b->env->map, in->request_uri, &e1);
+    t = gw_env_lookup_target_sip(b->env, in->request_uri, &e1);
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
         g_clear_pointer(&t, map_result_free);
-        t = map_table_lookup_sip(b->env->map, in->to_uri, &e2);
+        t = gw_env_lookup_target_sip(b->env, in->to_uri, &e2);
     }
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
         /* RFC 3261 21.4.5: 404 also for a domain we do not serve */

@@ -257,11 +257,11 @@ accepts_pidf(const char *accept)
 static MapResult *
 map_presentity(GwPresBridge *b, const GwSipIncoming *in)
 {
-    MapResult *t = map_table_lookup_sip(b->env->map, in->request_uri, NULL);
+    MapResult *t = gw_env_lookup_target_sip(b->env, in->request_uri, NULL);
 
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
         g_clear_pointer(&t, map_result_free);
-        t = map_table_lookup_sip(b->env->map, in->to_uri, NULL);
+        t = gw_env_lookup_target_sip(b->env, in->to_uri, NULL);
     }
     if (t != NULL && t->kind != MAP_KIND_XMPP_USER)
         g_clear_pointer(&t, map_result_free);
@@ -521,9 +521,12 @@ gw_pres_bridge_get_stats(const GwPresBridge *b, GwPresStats *stats)
     stats->contacts = g_hash_table_size(b->contacts);
     stats->sip_subscriptions = 0;
     g_hash_table_iter_init(&it, b->contacts);
-    while (g_hash_table_iter_next(&it, NULL, &v))
-        if (((GwPresContact *)v)->dlg != NULL)
-            stats->sip_subscriptions++;
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        const GwPresContact *c = v;
+        stats->sip_subscriptions += (c->dlg != NULL) +
+                                    (c->own != NULL ? g_hash_table_size(c->own)
+                                                    : 0);
+    }
 }
 
 GPtrArray *

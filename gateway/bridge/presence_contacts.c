@@ -6,6 +6,11 @@
  *     or unsubscribed.
  *   While at least one watcher of 1001 is online: one SIP SUBSCRIBE dialog
  *   for sip:1001@pbx (through [presence] server), shared and counted.
+ *   A watcher with a per-user SIP account (issue 17) watches as herself:
+ *   a dialog of her own From her AOR (sip:2001@pbx, challenges answered
+ *   with her credentials by the SIP agent), whose NOTIFYs go to her
+ *   alone; a PBX may show an extension's state to its own extensions
+ *   only.
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
  *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
@@ -33,6 +38,56 @@ static gboolean
 watcher_online(GwPresBridge *b, const char *watcher)
 {
     return gw_xmpp_directory_is_online(b->dir, watcher);
+}
+
+/* Her own subscription to a contact (a watcher with an account). */
+typedef struct {
+    GwPresContact *c;
+    char *watcher;   /* bare JID */
+    GwSipDialog *dlg;
+    GwPresence *last; /* NULL: unknown */
+    guint retry_id;
+    guint failures;
+} OwnSub;
+
+static void
+own_free(gpointer p)
+{
+    OwnSub *o = p;
+
+    g_clear_handle_id(&o->retry_id, g_source_remove);
+    if (o->dlg != NULL)
+        gw_sip_dialog_close(o->dlg);
+    g_clear_pointer(&o->last, gw_presence_free);
+    g_free(o->watcher);
+    g_free(o);
+}
+
+static OwnSub *
+own_get(const GwPresContact *c, const char *watcher)
+{
+    return c->own != NULL ? g_hash_table_lookup(c->own, watcher) : NULL;
+}
+
+/* Her AOR when she has an account (transfer full), else NULL. */
+static char *
+account_aor(GwPresBridge *b, const char *watcher)
+{
+    const GwAccountsPort *port = &b->env->accounts;
+    g_autoptr(MapResult) m = NULL;
+
+    if (port->jid == NULL || (m = port->jid(port->data, watcher)) == NULL)
+        return NULL;
+    return g_strdup(m->sip_uri);
+}
+
+/* What the contact looks like to this watcher. */
+static const GwPresence *
+last_for(const GwPresContact *c, const char *watcher)
+{
+    const OwnSub *o = own_get(c, watcher);
+
+    return o != NULL ? o->last : c->last;
 }
 
 /* ---- the table and its watcher index ----------------------------------- */
@@ -110,6 +165,8 @@ gw_pres_contact_free(gpointer p)
     g_clear_handle_id(&c->retry_id, g_source_remove);
     if (c->dlg != NULL)
         gw_sip_dialog_close(c->dlg);
+    if (c->own != NULL)
+        g_hash_table_destroy(c->own);
     g_hash_table_iter_init(&it, c->watchers);
     while (g_hash_table_iter_next(&it, &k, NULL))
         index_forget(c->b, k, c);
@@ -120,6 +177,7 @@ gw_pres_contact_free(gpointer p)
     gw_pool_free(c, sizeof *c);
 }
 
+/* Online watchers served by the shared dialog (those without their own). */
 static guint
 contact_online_watchers(const GwPresContact *c)
 {
@@ -129,12 +187,13 @@ contact_online_watchers(const GwPresContact *c)
 
     g_hash_table_iter_init(&it, c->watchers);
     while (g_hash_table_iter_next(&it, &k, NULL))
-        if (watcher_online(c->b, k))
+        if (own_get(c, k) == NULL && watcher_online(c->b, k))
             n++;
     return n;
 }
 
-/* Sends the contact's presence to its online watchers (or one). */
+/* Sends the contact's presence to one watcher (as she sees it), or to
+ * every online watcher of the shared dialog. */
 static void
 contact_broadcast(GwPresContact *c, const char *only)
 {
@@ -142,13 +201,57 @@ contact_broadcast(GwPresContact *c, const char *only)
     gpointer k;
 
     if (only != NULL) {
-        gw_pres_send_presence(c->b, c->jid, only, NULL, c->last);
+        gw_pres_send_presence(c->b, c->jid, only, NULL, last_for(c, only));
         return;
     }
     g_hash_table_iter_init(&it, c->watchers);
     while (g_hash_table_iter_next(&it, &k, NULL))
-        if (watcher_online(c->b, k))
+        if (own_get(c, k) == NULL && watcher_online(c->b, k))
             gw_pres_send_presence(c->b, c->jid, k, NULL, c->last);
+}
+
+/* A NOTIFY's presence (transfer full), or NULL: nothing to change. */
+static GwPresence *
+read_notify(const GwPresContact *c, GwSubState state,
+            const char *content_type, const char *body, gsize len)
+{
+    g_autoptr(GError) error = NULL;
+    GwPresence *p;
+
+    if (state == GW_SUB_PENDING)
+        return NULL; /* no state yet */
+    if (body == NULL || len == 0)
+        /* e.g. Kamailio for an address that never published */
+        return gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+    if (content_type == NULL || strcmp(content_type, GW_PRES_CT_PIDF) != 0) {
+        g_warning("NOTIFY for %s with '%s', not PIDF: ignored", c->sip_uri,
+                  content_type ? content_type : "no type");
+        return NULL;
+    }
+    if (len > MAX_PIDF_BYTES) {
+        g_warning("NOTIFY for %s with a %zu-byte PIDF: ignored", c->sip_uri,
+                  len);
+        return NULL;
+    }
+    if ((p = gw_pidf_parse(body, len, &error)) == NULL) {
+        g_warning("NOTIFY for %s with a bad PIDF: %s: ignored", c->sip_uri,
+                  error->message);
+        return NULL;
+    }
+    return p;
+}
+
+/* RFC 6665 4.1.3: retry-after if given; otherwise back off. */
+static guint
+retry_delay(int status, const char *reason, guint retry_after,
+            guint failures)
+{
+    if (retry_after > 0)
+        return retry_after;
+    if (status == 0 && reason != NULL &&
+        (strcmp(reason, "deactivated") == 0 || strcmp(reason, "timeout") == 0))
+        return 1;
+    return MIN(300u, 5u << MIN(failures, 6u));
 }
 
 /* ---- the shared SIP subscription --------------------------------------- */
@@ -158,29 +261,11 @@ on_contact_notify(gpointer data, GwSubState state, const char *content_type,
                   const char *body, gsize len)
 {
     GwPresContact *c = data;
-    g_autoptr(GError) error = NULL;
     GwPresence *p;
 
     c->failures = 0;
-    if (state == GW_SUB_PENDING)
-        return; /* no state yet */
-    if (body == NULL || len == 0) {
-        /* e.g. Kamailio for an address that never published */
-        p = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
-    } else if (content_type == NULL ||
-               strcmp(content_type, GW_PRES_CT_PIDF) != 0) {
-        g_warning("NOTIFY for %s with '%s', not PIDF: ignored", c->sip_uri,
-                  content_type ? content_type : "no type");
+    if ((p = read_notify(c, state, content_type, body, len)) == NULL)
         return;
-    } else if (len > MAX_PIDF_BYTES) {
-        g_warning("NOTIFY for %s with a %zu-byte PIDF: ignored", c->sip_uri,
-                  len);
-        return;
-    } else if ((p = gw_pidf_parse(body, len, &error)) == NULL) {
-        g_warning("NOTIFY for %s with a bad PIDF: %s: ignored", c->sip_uri,
-                  error->message);
-        return;
-    }
     if (c->last != NULL && gw_presence_equal(c->last, p)) {
         gw_presence_free(p);
         return;
@@ -219,15 +304,7 @@ on_contact_ended(gpointer data, int status, const char *reason,
     }
     if (c->b->stopping || contact_online_watchers(c) == 0)
         return;
-    /* RFC 6665 4.1.3: retry-after if given; otherwise back off */
-    if (retry_after > 0)
-        delay = retry_after;
-    else if (status == 0 && reason != NULL &&
-             (strcmp(reason, "deactivated") == 0 ||
-              strcmp(reason, "timeout") == 0))
-        delay = 1;
-    else
-        delay = MIN(300u, 5u << MIN(c->failures, 6u));
+    delay = retry_delay(status, reason, retry_after, c->failures);
     c->failures++;
     g_clear_handle_id(&c->retry_id, g_source_remove);
     c->retry_id = g_timeout_add_seconds(delay, contact_retry, c);
@@ -236,13 +313,123 @@ on_contact_ended(gpointer data, int status, const char *reason,
 static const GwSipDialogFuncs contact_funcs = { on_contact_notify,
                                                 on_contact_ended };
 
+/* ---- her own subscription (a watcher with an account) ------------------ */
+
+static void
+on_own_notify(gpointer data, GwSubState state, const char *content_type,
+              const char *body, gsize len)
+{
+    OwnSub *o = data;
+    GwPresence *p;
+
+    o->failures = 0;
+    if ((p = read_notify(o->c, state, content_type, body, len)) == NULL)
+        return;
+    if (o->last != NULL && gw_presence_equal(o->last, p)) {
+        gw_presence_free(p);
+        return;
+    }
+    g_clear_pointer(&o->last, gw_presence_free);
+    o->last = p;
+    g_info("presence of %s for %s is now %s", o->c->sip_uri, o->watcher,
+           gw_show_to_string(p->show));
+    if (watcher_online(o->c->b, o->watcher))
+        gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL, o->last);
+}
+
+static gboolean
+own_retry(gpointer data)
+{
+    OwnSub *o = data;
+
+    o->retry_id = 0;
+    contact_ensure(o->c);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
+{
+    OwnSub *o = data;
+
+    o->dlg = NULL;
+    g_info("SIP subscription of %s to %s ended (%d %s)", o->watcher,
+           o->c->sip_uri, status, reason ? reason : "");
+    if (o->last == NULL || o->last->show != GW_SHOW_OFFLINE) {
+        g_clear_pointer(&o->last, gw_presence_free);
+        o->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        if (watcher_online(o->c->b, o->watcher))
+            gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL,
+                                  o->last);
+    }
+    if (o->c->b->stopping)
+        return;
+    o->retry_id = g_timeout_add_seconds(
+        retry_delay(status, reason, retry_after, o->failures), own_retry, o);
+    o->failures++;
+}
+
+static const GwSipDialogFuncs own_funcs = { on_own_notify, on_own_ended };
+
+/* Each online watcher with an account has her own dialog; the others'
+ * go (she went offline, stopped watching, or has no account now). */
+static void
+own_ensure(GwPresContact *c)
+{
+    GwPresBridge *b = c->b;
+    const GwConfig *cfg = b->env->config;
+    GHashTableIter it;
+    gpointer k, v;
+
+    if (c->own != NULL) {
+        g_hash_table_iter_init(&it, c->own);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            g_autofree char *aor = NULL;
+            if (!b->stopping && g_hash_table_contains(c->watchers, k) &&
+                watcher_online(b, k) && (aor = account_aor(b, k)) != NULL)
+                continue;
+            g_info("%s's own subscription to %s ends", (char *)k, c->sip_uri);
+            g_hash_table_iter_remove(&it); /* un-SUBSCRIBEs */
+        }
+    }
+    if (b->stopping)
+        return;
+    g_hash_table_iter_init(&it, c->watchers);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        OwnSub *o = own_get(c, k);
+        g_autofree char *aor = NULL;
+
+        if ((o != NULL && (o->dlg != NULL || o->retry_id != 0)) ||
+            !watcher_online(b, k) || (aor = account_aor(b, k)) == NULL)
+            continue;
+        if (o == NULL) {
+            if (c->own == NULL)
+                c->own = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                               own_free);
+            o = g_new0(OwnSub, 1);
+            o->c = c;
+            o->watcher = g_strdup(k);
+            g_hash_table_insert(c->own, o->watcher, o);
+        }
+        g_info("subscribing to %s as %s for %s", c->sip_uri, aor, o->watcher);
+        o->dlg = gw_sip_ua_subscribe(b->env->sip, aor, c->sip_uri,
+                                     cfg->presence.server, "presence",
+                                     GW_PRES_CT_PIDF,
+                                     cfg->presence.subscribe_expires,
+                                     &own_funcs, o);
+    }
+}
+
 /* Subscribe or unsubscribe at SIP as the number of online watchers says. */
 static void
 contact_ensure(GwPresContact *c)
 {
     GwPresBridge *b = c->b;
     const GwConfig *cfg = b->env->config;
-    guint online = contact_online_watchers(c);
+    guint online;
+
+    own_ensure(c);
+    online = contact_online_watchers(c);
 
     if (online > 0 && c->dlg == NULL && c->retry_id == 0 && !b->stopping) {
         g_autofree char *from = g_strdup_printf("sip:%s@%s",
@@ -278,7 +465,7 @@ gw_pres_contacts_watcher_state(GwPresBridge *b, const char *watcher)
     for (GList *l = contacts; l != NULL; l = l->next) {
         GwPresContact *c = l->data;
         contact_ensure(c);
-        if (c->last != NULL && online)
+        if (last_for(c, watcher) != NULL && online)
             contact_broadcast(c, watcher);
     }
     g_list_free(contacts);
@@ -317,9 +504,9 @@ gw_pres_contact_subscribe(GwPresBridge *b, const char *contact_jid,
         gw_pres_send_presence(b, c->jid, user, "probe", NULL);
     else
         gw_pres_ask_authorization(b, c->jid, user);
-    if (c->last != NULL)
-        contact_broadcast(c, user);
     contact_ensure(c);
+    if (last_for(c, user) != NULL)
+        contact_broadcast(c, user);
 }
 
 void
@@ -362,7 +549,7 @@ gw_pres_contact_probe(GwPresBridge *b, const char *contact_jid,
     /* probes come when she logs in: her presence follows if we hold her
      * approval; ask for it if we hold no answer (once: not at each login) */
     gw_pres_ask_authorization(b, c->jid, user);
-    gw_pres_send_presence(b, c->jid, user, NULL, c->last);
+    gw_pres_send_presence(b, c->jid, user, NULL, last_for(c, user));
     contact_ensure(c);
 }
 
@@ -375,7 +562,7 @@ gw_pres_contact_authorized(GwPresBridge *b, const char *contact,
 
     if (c != NULL && g_hash_table_contains(c->watchers, user)) {
         contact_ensure(c);
-        if (c->last != NULL && watcher_online(b, user))
+        if (last_for(c, user) != NULL && watcher_online(b, user))
             contact_broadcast(c, user);
     }
 }
@@ -416,6 +603,15 @@ gw_pres_contacts_shutdown(GwPresBridge *b)
             gw_sip_dialog_close(c->dlg);
             c->dlg = NULL;
         }
+        if (c->own != NULL) {
+            /* her own dialogs: un-SUBSCRIBEd, unavailable to her */
+            GHashTableIter ot;
+            gpointer ok;
+            g_hash_table_iter_init(&ot, c->own);
+            while (g_hash_table_iter_next(&ot, &ok, NULL))
+                gw_pres_send_presence(b, c->jid, ok, "unavailable", NULL);
+            g_clear_pointer(&c->own, g_hash_table_destroy);
+        }
         /* the contact's presence is unknown while we are away */
         if (c->last != NULL && c->last->show != GW_SHOW_OFFLINE) {
             g_clear_pointer(&c->last, gw_presence_free);
@@ -426,10 +622,12 @@ gw_pres_contacts_shutdown(GwPresBridge *b)
 
 /* ---- PUBLISH ----------------------------------------------------------- */
 
+/* Her address: her account's AOR (published as her extension, with her
+ * credentials), else what [mapping] gives her. */
 static char *
 entity_of(GwPresBridge *b, const char *bare)
 {
-    g_autoptr(MapResult) m = map_table_lookup_jid(b->env->map, bare, NULL);
+    g_autoptr(MapResult) m = gw_env_lookup_user_jid(b->env, bare, NULL);
     return m != NULL ? g_strdup(m->sip_uri) : g_strconcat("xmpp:", bare, NULL);
 }
 

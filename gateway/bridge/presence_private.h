@@ -61,10 +61,13 @@ struct GwPresContact {
     char *jid;            /* 1001@component */
     char *sip_uri;        /* sip:1001@pbx */
     GHashTable *watchers; /* bare JID -> NULL */
-    GwSipDialog *dlg;
+    GwSipDialog *dlg;     /* shared by the watchers without an account */
     GwPresence *last;     /* NULL: unknown */
     guint retry_id;
     guint failures;
+    GHashTable *own;      /* watcher with a SIP account (issue 17) -> her
+                             own subscription (presence_contacts.c), or
+                             NULL */
 };
 
 struct GwPresBridge {

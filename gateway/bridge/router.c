@@ -29,8 +29,8 @@
 
 /* The features we really implement, sorted as XEP-0115 wants them. */
 static const char *const domain_features[] = {
-    GW_NS_CHATSTATES, GW_NS_COMMANDS, GW_NS_DISCO_INFO, GW_NS_PING,
-    GW_NS_RECEIPTS,
+    GW_NS_CHATSTATES, GW_NS_COMMANDS, GW_NS_DISCO_INFO, GW_NS_GATEWAY,
+    GW_NS_PING, GW_NS_RECEIPTS,
 };
 static const char *const user_features[] = {
     GW_NS_CHATSTATES, GW_NS_DISCO_INFO, GW_NS_PING, GW_NS_RECEIPTS,
@@ -162,6 +162,63 @@ disco_info(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
     send_text(gw, x);
 }
 
+/* XEP-0100 6.3: what a client shows in its "add contact" box for the
+ * gateway, and the JID for what she typed there:
+ *   get -> <desc/> <prompt>Phone number or SIP address</prompt>
+ *   set <prompt>+1 (555) 123-4567</prompt> -> <jid>+15551234567@domain</jid>
+ * XEP-0100 defines no errors of its own: RFC 6120 conditions say what is
+ * wrong with the text. */
+#define PROMPT_MAX_BYTES 256
+
+static void
+gateway_prompt(GwGateway *gw, xmpp_stanza_t *iq, xmpp_stanza_t *query,
+               gboolean set)
+{
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(MapResult) m = NULL;
+    GString *x;
+
+    if (!set) {
+        x = gw_stanza_iq_result_begin(iq);
+        g_string_append(x, "<query xmlns='" GW_NS_GATEWAY "'><desc>Enter the "
+                           "phone number, extension or SIP address of the "
+                           "person you would like to contact.</desc>"
+                           "<prompt>Phone number or SIP address</prompt>"
+                           "</query>");
+        gw_stanza_end(x, "iq");
+        send_text(gw, x);
+        return;
+    }
+    text = gw_stanza_child_text(query, "prompt");
+    if (text == NULL) {
+        reply_error(gw, iq, "bad-request", "a <prompt/> is required");
+        return;
+    }
+    if (strlen(text) > PROMPT_MAX_BYTES) {
+        reply_error(gw, iq, "not-acceptable",
+                    "that is too long for an address");
+        return;
+    }
+    m = map_table_lookup_prompt(gw->env.map, text, &error);
+    if (m == NULL) {
+        reply_error(gw, iq,
+                    g_error_matches(error, MAP_ERROR, MAP_ERROR_MALFORMED)
+                        ? "not-acceptable"
+                    : g_error_matches(error, MAP_ERROR,
+                                      MAP_ERROR_NOT_PERMITTED)
+                        ? "forbidden" : "item-not-found",
+                    error->message);
+        return;
+    }
+    x = gw_stanza_iq_result_begin(iq);
+    g_string_append(x, "<query xmlns='" GW_NS_GATEWAY "'><jid>");
+    gw_xml_append_escaped(x, m->jid);
+    g_string_append(x, "</jid></query>");
+    gw_stanza_end(x, "iq");
+    send_text(gw, x);
+}
+
 static gboolean
 is_admin(GwGateway *gw, xmpp_stanza_t *stanza)
 {
@@ -216,6 +273,8 @@ route_iq(GwGateway *gw, xmpp_stanza_t *iq)
         g_string_append(x, "<query xmlns='" GW_NS_DISCO_ITEMS "'/>");
         gw_stanza_end(x, "iq");
         send_text(gw, x);
+    } else if (strcmp(ns, GW_NS_GATEWAY) == 0 && local == NULL) {
+        gateway_prompt(gw, iq, q, strcmp(type, "set") == 0);
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_PING) == 0) {
         send_text(gw, gw_stanza_iq_result(iq));
     } else if (strcmp(type, "get") == 0 && strcmp(ns, GW_NS_VERSION) == 0 &&
@@ -368,6 +427,7 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     GwGateway *gw = data;
     const GwConfig *cfg = gw->env.config;
     gboolean trusted;
+    GwAccountsTarget target;
 
     if (gw->env.stopping) {
         gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
@@ -375,6 +435,20 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     /* a trusted proxy carries everybody's traffic: a bucket of its own */
     trusted = gw_config_trusts_sip_source(cfg, in->source);
+    /* issue 17: what is for an account comes from her registrar (or a
+     * trusted proxy); her Contact is nobody else's to reach */
+    target = gw_accounts_target(gw->accounts, in->request_uri, in->to_uri);
+    if (!trusted && target != GW_ACCOUNTS_TARGET_NONE &&
+        gw_accounts_from_registrar(gw->accounts, in->source))
+        trusted = TRUE;
+    if (!trusted && target == GW_ACCOUNTS_TARGET_CONTACT) {
+        gw_metrics.untrusted_refused++;
+        g_info("SIP %s from %s:%u to an account's Contact refused with 403: "
+               "not its registrar nor trusted", in->method, in->source,
+               in->source_port);
+        gw_sip_request_respond(req, 403, "Source Not Trusted", 0, NULL);
+        return;
+    }
     if (!gw_rate_limiter_take(gw->sip_rate, in->source,
                               trusted ? cfg->security.trusted_sip_rate : cfg->security.sip_rate,
                               trusted ? cfg->security.trusted_sip_burst : cfg->security.sip_burst,
@@ -388,6 +462,13 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     }
     if (!trusted && !authenticated(gw, req, in))
         return;
+    if (target == GW_ACCOUNTS_TARGET_GONE) {
+        g_info("SIP %s from %s:%u to %s: no account has that Contact now; "
+               "404", in->method, in->source, in->source_port,
+               in->request_uri);
+        gw_sip_request_respond(req, 404, "No Such Account", 0, NULL);
+        return;
+    }
     gw_sip_request_set_trusted(req);
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);

@@ -428,3 +428,15 @@ gw_sip_auth_answer_ha1(const char *challenge, const char *user,
     return answer(challenge, user, NULL, ha1, realm, method, uri, cnonce, nc,
                   error);
 }
+
+char *
+gw_sip_auth_challenge_realm(const char *challenge)
+{
+    g_autoptr(GHashTable) p = NULL;
+
+    if (challenge == NULL ||
+        g_ascii_strncasecmp(challenge, "Digest ", 7) != 0 ||
+        (p = parse_params(challenge + 7, NULL)) == NULL)
+        return NULL;
+    return g_strdup(g_hash_table_lookup(p, "realm"));
+}

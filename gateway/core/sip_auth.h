@@ -65,4 +65,8 @@ char *gw_sip_auth_answer_ha1(const char *challenge, const char *user,
                              const char *method, const char *uri,
                              const char *cnonce, guint nc, GError **error);
 
+/* The realm a Digest challenge (a WWW-/Proxy-Authenticate value) names,
+ * (transfer full), or NULL when it names none or is not Digest. */
+char *gw_sip_auth_challenge_realm(const char *challenge);
+
 G_END_DECLS

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 #define GW_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define GW_NS_PING "urn:xmpp:ping"
 #define GW_NS_VERSION "jabber:iq:version"
+#define GW_NS_GATEWAY "jabber:iq:gateway" /* XEP-0100 6.3 */
 #define GW_NS_NICK "http://jabber.org/protocol/nick"
 
 /* Appends text escaped for XML attribute values and character data. */

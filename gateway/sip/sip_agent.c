@@ -283,6 +283,14 @@ sip_final_of(nta_outgoing_t *orq, sip_t const *sip, int *status,
     return TRUE;
 }
 
+void
+gw_sip_ua_set_authorizer(GwSipUa *ua, GwSipAuthorizeFunc func, gpointer data)
+{
+    g_return_if_fail(ua != NULL);
+    ua->authorizer = func;
+    ua->authorizer_data = data;
+}
+
 char *
 sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,
                   const char *method, const char *uri)
@@ -295,9 +303,31 @@ sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,
     char *answer;
     char cnonce[17];
 
-    if (cfg->sip.password == NULL || cfg->sip.auth_username == NULL ||
-        au == NULL)
+    if (au == NULL)
         return NULL;
+    if (ua->authorizer != NULL && sip->sip_from != NULL) {
+        /* her AOR (an account) is answered with her credentials and
+         * never with the gateway's */
+        gboolean owned = FALSE;
+        char *from = url_as_string(home, sip->sip_from->a_url);
+        answer = from == NULL ? NULL : ua->authorizer(
+            ua->authorizer_data, from,
+            sip_header_as_string(home, (sip_header_t const *)au), method,
+            uri, &owned, &error);
+        if (owned) {
+            su_home_deinit(home);
+            if (answer == NULL)
+                g_warning("%s to %s: %d challenge not answered for an "
+                          "account: %s", method, uri, status,
+                          error ? error->message : "no credentials");
+            return answer;
+        }
+        g_clear_error(&error);
+    }
+    if (cfg->sip.password == NULL || cfg->sip.auth_username == NULL) {
+        su_home_deinit(home);
+        return NULL;
+    }
     sip_random_token(cnonce);
     answer = gw_sip_auth_answer(
         sip_header_as_string(home, (sip_header_t const *)au),

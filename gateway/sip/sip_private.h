@@ -149,6 +149,8 @@ struct GwSipUa {
     const GwConfig *config;
     GwSipRequestFunc on_request;
     gpointer user_data;
+    GwSipAuthorizeFunc authorizer; /* accounts' credentials, or NULL */
+    gpointer authorizer_data;
 
     su_root_t *root;
     nta_agent_t *agent;

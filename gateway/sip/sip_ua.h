@@ -91,6 +91,18 @@ void gw_sip_ua_start(GwSipUa *ua);
  * when that is finished (bounded: a few seconds at most). */
 void gw_sip_ua_stop(GwSipUa *ua, GSourceFunc done, gpointer data);
 
+/* Answers a 401/407 to a request we sent From `from_uri` when that is an
+ * account's AOR (issue 17): *owned TRUE and the Authorization value
+ * ((transfer full); zeroed and freed by the caller), or NULL and why.
+ * *owned FALSE: not an account's; [sip] credentials answer as before. */
+typedef char *(*GwSipAuthorizeFunc)(gpointer data, const char *from_uri,
+                                    const char *challenge, const char *method,
+                                    const char *uri, gboolean *owned,
+                                    GError **error);
+/* Sets the one authorizer (func and data borrowed while the UA lives). */
+void gw_sip_ua_set_authorizer(GwSipUa *ua, GwSipAuthorizeFunc func,
+                              gpointer data);
+
 /* Sends a MESSAGE (RFC 3428). `result` runs exactly once, later. Bodies
  * above [sip] udp_mtu go over TCP (RFC 3261 18.1.1), over UDP if TCP is
  * refused. Nothing is kept once it is answered. Returns its Call-ID, for

@@ -87,12 +87,15 @@ strophe_log(void *userdata, xmpp_log_level_t level, const char *area,
     /* libstrophe's DEBUG level dumps every stanza: only when asked for. */
     if (level == XMPP_LEVEL_DEBUG && !self->config->log.stanzas)
         return;
-    /* XEP-0077 carries a user's SIP password in clear text: such a stanza
-     * is never dumped (STYLE: secrets never in logs) */
-    if (strstr(msg, "jabber:iq:register") != NULL) {
+    /* XEP-0077 and the account-password command (XEP-0050, whose every
+     * request names its node) carry a user's SIP password in clear text:
+     * such a stanza is never dumped (STYLE: secrets never in logs) */
+    if (strstr(msg, "jabber:iq:register") != NULL ||
+        strstr(msg, "account-password") != NULL) {
         g_log_structured("strophe", G_LOG_LEVEL_DEBUG, "GW_AREA", area,
-                         "MESSAGE", "%.5s[a jabber:iq:register stanza: not "
-                         "logged, it may carry a password]", msg);
+                         "MESSAGE", "%.5s[a jabber:iq:register or "
+                         "account-password stanza: not logged, it may carry "
+                         "a password]", msg);
         return;
     }
     g_log_structured("strophe", level >= XMPP_LEVEL_ERROR ? G_LOG_LEVEL_INFO

@@ -1,0 +1,524 @@
+#!/usr/bin/python3
+"""Issue 17, part 2: traffic follows the account. Cases are numbered 17.x.
+
+Real peers: Prosody with slixmpp clients; Kamailio 5.6 as the PBX, both
+registrar (auth_db over a db_text subscriber table: 2001, 2002) and proxy:
+what is for extension 1002 (a SIPp UAS) is authenticated with
+proxy_authorize against the same table and logged ("AUTH-OK <method>
+from=<$fU> au=<$au>") before it goes there; what SIPp sends for
+2001 goes where 2001 is registered (lookup("location")): the Contact the
+gateway registered for alice. The gateway trusts no SIP source by
+configuration: only the registrar's address, for the accounts' traffic.
+
+- 17.20 a MESSAGE from SIPp to sip:2001@pbx through Kamailio reaches
+  alice's bare JID as a chat message from 1001@component.
+- 17.21 alice messages 1002@component: it leaves From sip:2001@pbx,
+  Kamailio's proxy challenge is answered with her credentials (Kamailio
+  logs AUTH-OK from=2001 au=2001) and the UAS gets it; her password is
+  not in the gateway's log.
+- 17.22 an INVITE from SIPp to sip:2001@pbx through Kamailio gives alice
+  a JMI propose; her reject becomes 603 at the caller.
+- 17.23 alice calls 1002@component: the INVITE leaves From sip:2001@pbx,
+  authenticated as 2001 at Kamailio; the UAS's 486 ends her call.
+- 17.24 a SUBSCRIBE for sip:2001@pbx through Kamailio is served as a
+  watcher of alice: 2xx, and a NOTIFY with her presence.
+- 17.25 a MESSAGE to her Contact (sip:acc-TOKEN@gateway) from a source
+  that is neither the registrar nor trusted: 403, and alice gets nothing.
+- 17.26 bob has no account: his message to 1002 leaves as his mapped
+  identity (sip:bob@gw.localhost), not as an account.
+- 17.27 XEP-0100: disco#info of the domain shows identity gateway/sip and
+  jabber:iq:gateway; a get gives <desc/> and <prompt/>; a set turns
+  "+1 (555) 123-4567", "1002", "sip:bob@other.net" (an allowed foreign
+  domain) into JIDs on the component; a foreign domain not allowed is
+  forbidden, words are not-acceptable, no prompt is bad-request.
+- 17.28 ad-hoc commands (XEP-0050) for account holders: alice lists the
+  four account-* commands and none of the operators'; bob (no account,
+  not an operator) is forbidden to list or run them.
+- 17.29 account-status: a result form with her AOR and "registered".
+- 17.30 account-password: a form with a text-private field; a wrong
+  password submitted is used at once (the next REGISTER is refused: she
+  is told, once, with 401), the right one registers her again; neither is
+  in the gateway's log.
+- 17.31 account-register-when: a list-single form (online/always) with
+  her value; "always" is kept and shown by the status.
+- 17.32 a challenge for another realm than her registrar's (a proxy
+  asking for realm other.realm) is not answered with her credentials:
+  Kamailio never sees a Proxy-Authorization for it, and her message
+  bounces.
+- 17.33 alice watches 1002@component: the SUBSCRIBE leaves From
+  sip:2001@pbx, authenticated as 2001 at Kamailio (AUTH-OK SUBSCRIBE),
+  and the notifier's NOTIFY becomes her presence of 1002; her
+  unsubscribe un-SUBSCRIBEs that dialog.
+- 17.34 [presence] publish: her presence is PUBLISHed as sip:2001@pbx,
+  authenticated as 2001 at Kamailio (PUBLISH-OK from=2001 au=2001).
+- 17.35 account-unregister: confirm unchecked changes nothing; checked,
+  her binding goes from Kamailio's location table and her commands are
+  gone (forbidden); a request to her old Contact from the registrar's
+  address is answered 404 (never mapped as a user named acc-...).
+"""
+
+import os
+import re
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import gwtest  # noqa: E402
+import test_accounts  # noqa: E402
+import test_calls  # noqa: E402
+import test_presence  # noqa: E402
+from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
+                    XMPP_DOMAIN, body_of, free_port, wait_for)
+from test_accounts import PASSWORD, approve_component, register  # noqa: E402
+
+NS_CMD = "http://jabber.org/protocol/commands"
+NS_ITEMS = "http://jabber.org/protocol/disco#items"
+NS_DATA = "jabber:x:data"
+NS_JMI = test_calls.NS_JMI
+NS_J = test_calls.NS_J
+
+
+class Pbx(test_accounts.Registrar):
+    """The registrar of test_accounts, also a proxy: requests for 1002 are
+    authenticated as their From user and go to the UAS; requests for a
+    registered extension go to its Contact. (Not by source port: the
+    gateway sends an INVITE too large for UDP over TCP, from any port.)"""
+
+    def __init__(self, env, uas_port):
+        super().__init__(env)
+        self.uas_port = uas_port
+
+    def write_config(self):
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        text = text.replace('loadmodule "tm.so"',
+                            'loadmodule "tm.so"\nloadmodule "rr.so"')
+        route = f"""xlog("L_NOTICE", "REQ $rm $ru from=$fu to=$tu src=$si:$sp\\n");
+    if (is_method("ACK")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if (has_totag()) {{ loose_route(); t_relay(); exit; }}
+    if (is_method("CANCEL")) {{ if (t_check_trans()) t_relay(); exit; }}
+    if (is_method("PUBLISH")) {{
+        if (!proxy_authorize("$fd", "subscriber")) {{
+            proxy_challenge("$fd", "0");
+            exit;
+        }}
+        xlog("L_NOTICE", "PUBLISH-OK from=$fU au=$au\n");
+        append_to_reply("SIP-ETag: e$fU$cs\r\nExpires: 600\r\n");
+        sl_send_reply("200", "OK");
+        exit;
+    }}
+    if ($rU == "1003") {{
+        if (is_present_hf("Proxy-Authorization")) {{
+            xlog("L_NOTICE", "ANSWERED-OTHER-REALM $rm from=$fU\n");
+            sl_send_reply("403", "Not For You");
+            exit;
+        }}
+        proxy_challenge("other.realm", "0");
+        exit;
+    }}
+    if ($rU == "1002") {{
+        if (!proxy_authorize("$fd", "subscriber")) {{
+            proxy_challenge("$fd", "0");
+            exit;
+        }}
+        if ($au != $fU) {{ sl_send_reply("403", "Not Your Identity"); exit; }}
+        xlog("L_NOTICE", "AUTH-OK $rm from=$fU au=$au to=$rU\\n");
+        consume_credentials();
+        $du = "sip:{HOST}:{self.uas_port}";
+        t_relay();
+        exit;
+    }}
+    if (!lookup("location")) {{ sl_send_reply("404", "Not Registered"); exit; }}
+    xlog("L_NOTICE", "TO-CONTACT $rm $ru\\n");
+    t_relay();"""
+        text = text.replace('sl_send_reply("404", "Not Here");', route)
+        # requests for 2001 also come in as REGISTERs do: 'exit' above
+        with open(self.cfg, "w") as f:
+            f.write(text)
+
+
+def uac_to_2001(method_scenario):
+    """A test_calls / test_presence scenario aimed at sip:2001@pbx."""
+    return method_scenario.replace(f"@{GW_SIP_DOMAIN}", f"@{PBX_DOMAIN}")
+
+
+class AccountsTraffic(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        cls.env = gwtest.Env(cls.__name__)
+        try:
+            cls.start_world()
+        except BaseException:
+            cls.env.close(keep=True)
+            raise
+
+    @classmethod
+    def start_world(cls):
+        env = cls.env
+        env.prosody = gwtest.Prosody(env).start()
+        cls.uas_port = free_port(udp_too=True)
+        gw_port = free_port(udp_too=True)
+        cls.kam = Pbx(env, cls.uas_port).start()
+        key = os.path.join(env.root, "accounts.key")
+        with open(key, "wb") as f:
+            f.write(os.urandom(32))
+        os.chmod(key, 0o600)
+        kam = f"sip:{HOST}:{cls.kam.port}"
+        cls.cfg = gwtest.default_gateway_config(
+            env, env.prosody, gw_port,
+            sip__outbound_proxy=kam,
+            security__trusted_sip_sources="192.0.2.1",
+            calls__allow_calls=f"alice@{XMPP_DOMAIN} *;bob@{XMPP_DOMAIN} *",
+            security__allow_messages=f"alice@{XMPP_DOMAIN} *;"
+                                     f"bob@{XMPP_DOMAIN} *",
+            presence__allow_watchers=f"alice@{XMPP_DOMAIN}",
+            mapping__foreign_domains="other.net",
+            presence__publish="true",
+            accounts__enabled="true",
+            accounts__registrar=kam,
+            accounts__domain=PBX_DOMAIN,
+            accounts__key_file=key,
+            accounts__database=os.path.join(env.root, "accounts.sqlite"),
+            accounts__allow=f"alice@{XMPP_DOMAIN}",
+            accounts__register_expires=120)
+        cls.gw = gwtest.Gateway(env, cls.cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+        cls.bob = gwtest.XmppClient(env, "bob").connect()
+        r = register(cls.alice, "2001", PASSWORD)
+        assert r.get("type") == "result", r
+        approve_component(cls.alice)
+        cls.contact = wait_for(lambda: cls.binding(), 10, 0.2,
+                               "2001 in Kamailio's location table")
+
+    @classmethod
+    def binding(cls):
+        return test_accounts.Accounts.binding(cls, "2001")
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
+        if rc != 0:
+            print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
+        cls.env.close(keep=rc != 0)
+        if rc != 0:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+    def setUp(self):
+        self.alice.drain()
+        self.bob.drain()
+
+    def kam_to(self):
+        return f"{HOST}:{self.kam.port}"
+
+    def auth_ok(self, method, user):
+        return re.findall(r"AUTH-OK %s from=%s au=%s " % (method, user, user),
+                          self.kam.proc.log())
+
+    def uas(self, scenario):
+        run = self.sipp.start(scenario, port=self.uas_port, timeout=30)
+        time.sleep(0.3)
+        return run
+
+    def test_17_20_message_to_her_aor(self):
+        uac = self.sipp.start(gwtest.sipp_uac_message(
+            to_user="2001", to_domain=PBX_DOMAIN, body="hello 2001"),
+            remote=self.kam_to())
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            body_of(s) == "hello 2001", what="the message")
+        self.assertEqual(m.get("from").split("/")[0], f"1001@{COMPONENT}")
+        self.assertEqual(m.get("to").split("/")[0], f"alice@{XMPP_DOMAIN}")
+        self.assertEqual(uac.wait(), 0, uac.errors())
+        self.assertIn("TO-CONTACT MESSAGE sip:acc-", self.kam.proc.log())
+
+    def test_17_21_message_leaves_as_her_aor(self):
+        before = len(self.auth_ok("MESSAGE", "2001"))
+        uas = self.uas(gwtest.sipp_uas_message())
+        self.alice.send_message(f"1002@{COMPONENT}", "to the desk")
+        self.assertEqual(uas.wait(), 0, uas.errors())
+        msgs = uas.messages()
+        self.assertRegex(msgs, r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertIn("to the desk", msgs)
+        self.assertEqual(len(self.auth_ok("MESSAGE", "2001")), before + 1)
+        self.assertNotIn(PASSWORD, self.gw.log())
+
+    def test_17_22_invite_to_her_aor(self):
+        uac = self.sipp.start(
+            uac_to_2001(test_calls.uac_call(user="2001", final=603)),
+            remote=self.kam_to(), timeout=30)
+        p = self.alice.wait(test_calls.jmi("propose"), what="propose")
+        self.assertTrue(p.get("from").startswith(f"1001@{COMPONENT}/"))
+        sid = p.find(f"{{{NS_JMI}}}propose").get("id")
+        self.alice.send_raw(
+            f"<message type='chat' to='{p.get('from')}'><reject "
+            f"xmlns='{NS_JMI}' id='{sid}'><reason xmlns='{NS_J}'><decline/>"
+            "</reason></reject></message>")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertIn("TO-CONTACT INVITE sip:acc-", self.kam.proc.log())
+
+    def test_17_23_call_leaves_as_her_aor(self):
+        before = len(self.auth_ok("INVITE", "2001"))
+        uas = self.uas(test_calls.uas_call(final=486, reason="Busy Here",
+                                           ring=False))
+        a, sid = self.alice, "acc-call-1"
+        a.send_raw(
+            f"<message type='chat' to='1002@{COMPONENT}' id='jm-{sid}'>"
+            f"<propose xmlns='{NS_JMI}' id='{sid}'><description "
+            f"xmlns='{test_calls.NS_RTP}' media='audio'/></propose></message>")
+        p = a.wait(test_calls.jmi("proceed", sid), what="proceed")
+        gw_full = p.get("from")
+        iid = "si-" + sid
+        a.send_raw(f"<iq type='set' to='{gw_full}' id='{iid}'>"
+                   f"{test_calls.jingle_offer(sid, a.jid, candidates=True)}"
+                   "</iq>")
+        a.wait(lambda s: s.get("id") == iid, what="ack of the initiate")
+        a.wait(test_calls.is_jingle("session-terminate", sid), timeout=20,
+               what="terminate after 486")
+        self.assertEqual(uas.wait(30), 0, uas.errors())
+        self.assertRegex(uas.messages(),
+                         r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertEqual(len(self.auth_ok("INVITE", "2001")), before + 1)
+
+    def test_17_24_subscribe_to_her_aor(self):
+        run = self.sipp.start(uac_to_2001(test_presence.watcher_scenario(
+            2, user="2001", unsubscribe=False, final_notify=False)),
+            remote=self.kam_to(), timeout=30)
+        # she is asked as for any SIP watcher, and approves
+        s = self.alice.wait(lambda s: s.tag == "presence" and
+                            s.get("type") == "subscribe" and
+                            s.get("from") == f"1001@{COMPONENT}",
+                            what="subscribe request")
+        self.alice.send_raw(f"<presence to='{s.get('from')}' "
+                            "type='subscribed'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        bodies = test_presence.notify_bodies(run)
+        self.assertRegex(bodies[0][0], r"^pending")
+        self.assertRegex(bodies[1][0], r"^active")
+        self.assertIn("<basic>open</basic>", bodies[1][1])
+        self.assertIn("TO-CONTACT SUBSCRIBE sip:acc-", self.kam.proc.log())
+
+    def test_17_25_contact_from_anybody_refused(self):
+        raw = gwtest.RawSip(source="127.0.0.2")
+        try:
+            user = re.match(r"sip:(acc-[0-9a-f]+)@", self.contact).group(1)
+            answer = raw.final(gwtest.sip_request(
+                "MESSAGE", f"sip:{user}@{HOST}:{self.gw.sip_port}", raw.port,
+                body="not from the registrar", source="127.0.0.2"),
+                (HOST, self.gw.sip_port))
+        finally:
+            raw.close()
+        self.assertEqual(gwtest.status_of(answer), 403)
+        time.sleep(0.5)
+        self.assertEqual([s for s in self.alice.drain()
+                          if body_of(s) == "not from the registrar"], [])
+
+    def test_17_26_no_account_uses_mapping(self):
+        uas = self.uas(gwtest.sipp_uas_message())
+        self.bob.send_message(f"1002@{COMPONENT}", "from bob")
+        # Kamailio challenges bob's mapped identity too; the gateway has
+        # no [sip] credentials and no account for it: 407 comes back
+        m = self.bob.wait(lambda s: s.tag == "message" and
+                          s.get("type") == "error", what="bounce")
+        self.assertIsNotNone(m)
+        uas.stop()
+        self.assertRegex(self.kam.proc.log(),
+                         r"REQ MESSAGE sip:1002@\S+ from=sip:bob@%s" %
+                         re.escape(GW_SIP_DOMAIN))
+
+    def test_17_27_gateway_prompt(self):
+        ns, info = "jabber:iq:gateway", test_accounts.NS_INFO
+        r = test_accounts.iq(self.bob, f"<query xmlns='{info}'/>", "get")
+        q = r.find(f"{{{info}}}query")
+        ident = q.find(f"{{{info}}}identity")
+        self.assertEqual((ident.get("category"), ident.get("type")),
+                         ("gateway", "sip"))
+        self.assertIn(ns, {f.get("var") for f in q.iter(f"{{{info}}}feature")})
+        r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'/>", "get")
+        q = r.find(f"{{{ns}}}query")
+        self.assertEqual(q.find(f"{{{ns}}}prompt").text,
+                         "Phone number or SIP address")
+        self.assertTrue(q.find(f"{{{ns}}}desc").text)
+        for text, jid in (("+1 (555) 123-4567", f"+15551234567@{COMPONENT}"),
+                          ("1002", f"1002@{COMPONENT}"),
+                          ("sip:bob@other.net", f"bob\\40other.net@{COMPONENT}"),
+                          (f"sip:1002@{PBX_DOMAIN}", f"1002@{COMPONENT}")):
+            r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'><prompt>"
+                                 f"{text}</prompt></query>")
+            self.assertEqual(r.get("type"), "result", text)
+            self.assertEqual(r.find(f"{{{ns}}}query/{{{ns}}}jid").text, jid)
+        for payload, cond in (("<prompt>sip:bob@evil.org</prompt>", "forbidden"),
+                              ("<prompt>hello world</prompt>", "not-acceptable"),
+                              ("", "bad-request")):
+            r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'>{payload}"
+                                 "</query>")
+            self.assertEqual(gwtest.error_condition(r)[0], cond, payload)
+        # a contact of the component is not the gateway
+        r = test_accounts.iq(self.bob, f"<query xmlns='{ns}'/>", "get",
+                             to=f"1002@{COMPONENT}")
+        self.assertEqual(gwtest.error_condition(r)[0], "service-unavailable")
+
+    def test_17_32_other_realm_not_answered(self):
+        self.alice.send_message(f"1003@{COMPONENT}", "to another realm")
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            s.get("type") == "error", what="bounce")
+        self.assertIsNotNone(m)
+        self.assertNotIn("ANSWERED-OTHER-REALM", self.kam.proc.log())
+        self.gw.proc.wait_log(r"challenge for realm 'other.realm'", 5)
+
+    def test_17_33_subscription_as_her_aor(self):
+        ok = gwtest.sipp_ok
+        before = len(self.auth_ok("SUBSCRIBE", "2001"))
+        notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="notifier behind the PBX">
+  <recv request="SUBSCRIBE" rrs="true">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>
+    </action>
+  </recv>
+  {ok(status="202 Accepted", to_tag="n1", headers=(
+      "Contact: <sip:notifier@[local_ip]:[local_port]>", "Expires: 600"))}
+  {test_presence.notifier_notify(1, "n1", '<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="sip:1002@pbx.localhost"><tuple id="x"><status><basic>open</basic></status><note>at the desk</note></tuple></presence>')}
+  <recv response="200"/>
+  <recv request="SUBSCRIBE" timeout="15000"/>
+  {ok(headers=("Expires: 0",))}
+</scenario>
+"""
+        run = self.uas(notifier)
+        contact = f"1002@{COMPONENT}"
+        a = self.alice
+        a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+        a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        a.wait(lambda s: s.tag == "presence" and s.get("from") == contact
+               and (s.findtext("{jabber:client}status") or
+                    s.findtext("status") or "") == "at the desk",
+               timeout=15, what="1002's presence")
+        a.send_raw(f"<presence to='{contact}' type='unsubscribe'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+        self.assertRegex(run.messages(),
+                         r"From: <sip:2001@%s>" % re.escape(PBX_DOMAIN))
+        self.assertEqual(len(self.auth_ok("SUBSCRIBE", "2001")), before + 1)
+
+    def test_17_34_publish_as_her_aor(self):
+        self.alice.send_raw("<presence><show>away</show>"
+                            "<status>publish check</status></presence>")
+        wait_for(lambda: "PUBLISH-OK from=2001 au=2001" in
+                 self.kam.proc.log(), 10, 0.2, "her PUBLISH, authenticated")
+        self.alice.send_raw("<presence/>")
+
+    # ---- ad-hoc commands ------------------------------------------------
+
+    def command(self, client, node, fields=None, sid=None, action=None):
+        """One <command/> request; fields (var -> value) as a submitted
+        form. The answer."""
+        attrs = f" node='{node}'"
+        if sid:
+            attrs += f" sessionid='{sid}'"
+        if action or sid:
+            attrs += f" action='{action or 'complete'}'"
+        else:
+            attrs += " action='execute'"
+        form = ""
+        if fields is not None:
+            form = f"<x xmlns='{NS_DATA}' type='submit'>" + "".join(
+                f"<field var='{k}'><value>{v}</value></field>"
+                for k, v in fields.items()) + "</x>"
+        return test_accounts.iq(
+            client, f"<command xmlns='{NS_CMD}'{attrs}>{form}</command>")
+
+    def run_form(self, node, fields):
+        r = self.command(self.alice, node)
+        c = r.find(f"{{{NS_CMD}}}command")
+        self.assertEqual(c.get("status"), "executing", node)
+        done = self.command(self.alice, node, fields, sid=c.get("sessionid"))
+        self.assertEqual(done.get("type"), "result", test_accounts.ET_str(done))
+        return r, done.find(f"{{{NS_CMD}}}command")
+
+    def status_fields(self):
+        r = self.command(self.alice, "account-status")
+        c = r.find(f"{{{NS_CMD}}}command")
+        self.assertEqual(c.get("status"), "completed")
+        return {f.get("var"): f.findtext(f"{{{NS_DATA}}}value")
+                for f in c.iter(f"{{{NS_DATA}}}field")}
+
+    def test_17_28_commands_listed(self):
+        q = f"<query xmlns='{NS_ITEMS}' node='{NS_CMD}'/>"
+        r = test_accounts.iq(self.alice, q, "get")
+        nodes = [i.get("node") for i in r.iter(f"{{{NS_ITEMS}}}item")]
+        self.assertEqual(nodes, ["account-status", "account-password",
+                                 "account-register-when",
+                                 "account-unregister"])
+        r = test_accounts.iq(self.bob, q, "get")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r = self.command(self.bob, "account-status")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        r = self.command(self.alice, "stats")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+
+    def test_17_29_status(self):
+        f = wait_for(lambda: (lambda f: f if f.get("state") == "registered"
+                              else None)(self.status_fields()), 10, 0.2,
+                     "registered")
+        self.assertEqual(f["aor"], f"sip:2001@{PBX_DOMAIN}")
+        self.assertEqual(f["registrar"], f"sip:{HOST}:{self.kam.port}")
+
+    def test_17_30_change_password(self):
+        wrong = "Wrong-pw-2001"
+        first, c = self.run_form("account-password", {"password": wrong})
+        field = first.find(f".//{{{NS_DATA}}}field[@var='password']")
+        self.assertEqual(field.get("type"), "text-private")
+        self.assertEqual(c.get("status"), "completed")
+        m = self.alice.wait(lambda s: s.tag == "message" and
+                            s.get("from") == COMPONENT and body_of(s),
+                            timeout=15, what="refusal message")
+        self.assertIn("401", body_of(m))
+        self.assertTrue(self.status_fields()["state"].startswith("refused"))
+        self.run_form("account-password", {"password": PASSWORD})
+        wait_for(lambda: self.status_fields()["state"] == "registered", 10,
+                 0.2, "registered again with the right password")
+        self.assertEqual([s for s in self.alice.drain() if s.tag == "message"
+                          and s.get("from") == COMPONENT and body_of(s)], [])
+        log = self.gw.log()
+        self.assertNotIn(wrong, log)
+        self.assertNotIn(PASSWORD, log)
+
+    def test_17_31_register_when(self):
+        first, _ = self.run_form("account-register-when",
+                                 {"register_when": "always"})
+        field = first.find(f".//{{{NS_DATA}}}field[@var='register_when']")
+        self.assertEqual(field.get("type"), "list-single")
+        self.assertEqual(field.findtext(f"{{{NS_DATA}}}value"), "online")
+        self.assertIn("always", self.status_fields()["register_when"])
+        self.run_form("account-register-when", {"register_when": "online"})
+        self.assertIn("online", self.status_fields()["register_when"])
+
+    def test_17_35_unregister(self):
+        _, c = self.run_form("account-unregister", {"confirm": "0"})
+        self.assertIn("Nothing changed", c.findtext(f"{{{NS_CMD}}}note"))
+        self.assertIsNotNone(self.binding())
+        _, c = self.run_form("account-unregister", {"confirm": "1"})
+        self.assertIn("removed", c.findtext(f"{{{NS_CMD}}}note"))
+        wait_for(lambda: self.binding() is None, 10, 0.2, "2001 unbound")
+        r = self.command(self.alice, "account-status")
+        self.assertEqual(gwtest.error_condition(r)[0], "forbidden")
+        # her old Contact is nobody's now, not the address table's either
+        raw = gwtest.RawSip()
+        try:
+            user = re.match(r"sip:(acc-[0-9a-f]+)@", self.contact).group(1)
+            answer = raw.final(gwtest.sip_request(
+                "MESSAGE", f"sip:{user}@{HOST}:{self.gw.sip_port}", raw.port,
+                body="stale"), (HOST, self.gw.sip_port))
+        finally:
+            raw.close()
+        self.assertEqual(gwtest.status_of(answer), 404)
+
+
+if __name__ == "__main__":
+    gwtest.main()
