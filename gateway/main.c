@@ -667,7 +667,7 @@ main(int argc, char **argv)
     {
         GwAdminPorts ports = { read_gauges, admin_list_calls, admin_list_subscriptions,
                                admin_end_call, admin_reload, admin_log_level,
-                               admin_drain, &gw, { NULL } };
+                               admin_drain, &gw, { 0 } };
         if (gw.accounts != NULL)
             ports.accounts = (GwAdminAccountPorts){
                 own_account_status, own_account_password, own_account_when,
