@@ -19,66 +19,15 @@
  */
 #define G_LOG_DOMAIN "gw-accounts"
 
-#include "accounts.h"
+#include "accounts_private.h"
 
 #include <string.h>
 
-#include "account_codec.h"
-#include "account_store.h"
 #include "error_map.h"
 #include "map.h"
 #include "sip_auth.h"
 #include "stanza.h"
 #include "xmpp_link.h"
-
-#define NS_DATA "jabber:x:data"
-/* longest text of a field she may send: larger is not-acceptable before
- * anything else is looked at */
-#define MAX_FIELD_BYTES 1024
-#define MAX_RESOURCES 32
-#define PROBE_GRACE_MS 5000
-#define RETRY_MIN_S 30
-#define RETRY_MAX_S 3600
-
-typedef struct {
-    GwAccounts *owner;
-    char *jid;      /* bare, canonical: the table's key */
-    char *username;
-    char *domain;
-    char *contact;  /* user part of our Contact */
-    char *realm;    /* HA1's realm, or NULL */
-    char *reg_realm; /* her registrar's realm when not her domain, or NULL */
-    guint8 *secret; /* sealed blob or HA1 hex, NUL after it; zeroed */
-    gsize secret_len;
-    GwSipRegistration *reg; /* from the first time it is wanted */
-    GHashTable *resources;  /* her full JIDs shown available to the domain */
-    guint8 kind;            /* GwSecretKind */
-    gboolean always : 1;    /* register_when = always */
-    gboolean own_when : 1;  /* she chose register_when (else the config's) */
-    gboolean queued : 1;    /* in the start queue */
-    gboolean refused : 1;   /* refused or given up: until she registers anew */
-    gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
-} Account;
-
-struct GwAccounts {
-    GwBridgeEnv *env;
-    GwOnlineFunc online;
-    gpointer online_data;
-    GwAccountStore *store;
-    guint8 key[GW_ACCOUNT_KEY_LEN];
-    gboolean have_key;
-    GHashTable *by_jid;  /* jid -> Account* (owned) */
-    GHashTable *by_contact; /* Contact user part -> Account* (by_jid's) */
-    GHashTable *by_aor;  /* "username@domain" (owned key) -> Account* */
-    GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
-    GQueue queue;        /* Account*: waiting for their paced start */
-    guint pace_id;
-    guint grace_id;
-    guint free_id;
-    GPtrArray *doomed;   /* Account*: freed on the next idle */
-    gboolean started;
-    gboolean stopping;
-};
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -104,8 +53,8 @@ account_free(gpointer p)
     g_free(acc);
 }
 
-static Account *
-account_new(GwAccounts *a, const GwAccountRecord *rec)
+Account *
+acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
 {
     Account *acc = g_new0(Account, 1);
     gsize len = 0;
@@ -137,8 +86,8 @@ aor_key(const char *user, const char *host)
 }
 
 /* Into the tables (by_jid owns it) / out of them (not freed). */
-static void
-index_add(GwAccounts *a, Account *acc)
+void
+acc_index_add(GwAccounts *a, Account *acc)
 {
     g_hash_table_insert(a->by_jid, acc->jid, acc);
     g_hash_table_replace(a->by_contact, acc->contact, acc);
@@ -157,14 +106,14 @@ index_steal(GwAccounts *a, Account *acc)
     g_hash_table_steal(a->by_jid, acc->jid);
 }
 
-static const char *
-domain_of(GwAccounts *a)
+const char *
+acc_domain_of(GwAccounts *a)
 {
     return a->env->config->xmpp.component_domain;
 }
 
-static void
-send_text(GwAccounts *a, GString *x)
+void
+acc_send_text(GwAccounts *a, GString *x)
 {
     gw_xmpp_link_send_text(a->env->xmpp, x);
 }
@@ -174,25 +123,25 @@ static void
 tell_user(GwAccounts *a, const char *bare, const char *text)
 {
     g_autofree char *id = gw_stanza_new_id();
-    GString *x = gw_stanza_begin("message", "chat", domain_of(a), bare, id);
+    GString *x = gw_stanza_begin("message", "chat", acc_domain_of(a), bare, id);
 
     g_string_append(x, "<body>");
     gw_xml_append_escaped(x, text);
     g_string_append(x, "</body>");
     gw_stanza_end(x, "message");
-    send_text(a, x);
+    acc_send_text(a, x);
 }
 
-static void
-send_presence(GwAccounts *a, const char *to, const char *type)
+void
+acc_send_presence(GwAccounts *a, const char *to, const char *type)
 {
-    send_text(a, gw_stanza_empty("presence", type, domain_of(a), to, NULL));
+    acc_send_text(a, gw_stanza_empty("presence", type, acc_domain_of(a), to, NULL));
 }
 
 /* A resource of hers available to the domain; the set exists only while
  * she has one (most accounts, offline, have none). */
-static void
-add_resource(Account *acc, const char *full)
+void
+acc_add_resource(Account *acc, const char *full)
 {
     if (acc->resources == NULL)
         acc->resources = g_hash_table_new_full(g_str_hash, g_str_equal,
@@ -410,7 +359,6 @@ doom(GwAccounts *a, Account *acc)
         a->free_id = g_idle_add(free_doomed, a);
 }
 
-static void reconsider(GwAccounts *a, Account *acc);
 
 static void
 on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
@@ -426,7 +374,7 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
         g_info("account of %s: sip:%s@%s registered at %s for %u s",
                acc->jid, acc->username, acc->domain, registrar, seconds);
         if (!wanted(a, acc)) /* she left meanwhile */
-            reconsider(a, acc);
+            acc_reconsider(a, acc);
         break;
     case GW_SIP_REG_FAILED:
         g_info("account of %s: REGISTER of sip:%s@%s failed (%d %s), again "
@@ -461,7 +409,7 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
         if (acc->leaving)
             doom(a, acc);
         else
-            reconsider(a, acc);
+            acc_reconsider(a, acc);
         break;
     }
 }
@@ -551,8 +499,8 @@ dequeue(GwAccounts *a, Account *acc)
 }
 
 /* Registers or un-REGISTERs as her account is wanted or not. */
-static void
-reconsider(GwAccounts *a, Account *acc)
+void
+acc_reconsider(GwAccounts *a, Account *acc)
 {
     if (wanted(a, acc)) {
         if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
@@ -567,8 +515,8 @@ reconsider(GwAccounts *a, Account *acc)
 /* Out of the table. Its binding (if any) is taken back first unless
  * `hand_over` (the same AOR registers anew at once: an un-REGISTER
  * racing the new REGISTER of the same Contact could remove it). */
-static void
-retire(GwAccounts *a, Account *acc, gboolean hand_over)
+void
+acc_retire(GwAccounts *a, Account *acc, gboolean hand_over)
 {
     index_steal(a, acc);
     dequeue(a, acc);
@@ -583,432 +531,6 @@ retire(GwAccounts *a, Account *acc, gboolean hand_over)
     g_ptr_array_add(a->doomed, acc);
     if (a->free_id == 0)
         a->free_id = g_idle_add(free_doomed, a);
-}
-
-/* ---- XEP-0077 ---------------------------------------------------------- */
-
-static void
-reply_error(GwAccounts *a, xmpp_stanza_t *iq, const char *condition,
-            const char *text)
-{
-    GwStanzaError e = { condition, gw_errmap_condition_type(condition), NULL,
-                        NULL };
-    send_text(a, gw_stanza_error_reply(iq, NULL, &e, text));
-}
-
-static void
-reply_gerror(GwAccounts *a, xmpp_stanza_t *iq, const GError *error)
-{
-    GwStanzaError e;
-
-    gw_errmap_from_gerror(error, &e, NULL, NULL);
-    send_text(a, gw_stanza_error_reply(iq, NULL, &e, error->message));
-}
-
-static void
-reg_get(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
-{
-    Account *acc = g_hash_table_lookup(a->by_jid, bare);
-    GString *x;
-
-    if (!gw_config_allows_account(a->env->config, bare)) {
-        reply_error(a, iq, "not-allowed", "this JID may not register here");
-        return;
-    }
-    x = gw_stanza_iq_result_begin(iq);
-    g_string_append(x, "<query xmlns='" GW_NS_REGISTER "'>");
-    if (acc != NULL) {
-        /* XEP-0077 3.1 would echo the password: never */
-        g_string_append(x, "<registered/><username>");
-        gw_xml_append_escaped(x, acc->username);
-        g_string_append(x, "</username><password/>");
-    } else {
-        g_autofree char *text = g_strdup_printf(
-            "Enter the user name (extension) and password of your SIP "
-            "account in %s; the gateway registers it at %s for you.",
-            a->env->config->accounts.domain,
-            a->env->config->accounts.registrar);
-        g_string_append(x, "<instructions>");
-        gw_xml_append_escaped(x, text);
-        g_string_append(x, "</instructions><username/><password/>");
-    }
-    g_string_append(x, "</query>");
-    gw_stanza_end(x, "iq");
-    send_text(a, x);
-}
-
-/* The text of element `e`, or NULL with *bad set when it holds elements
- * (a field is text only) or more than MAX_FIELD_BYTES. (transfer full) */
-static char *
-text_only(xmpp_stanza_t *e, gboolean *bad)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-
-    for (xmpp_stanza_t *t = xmpp_stanza_get_children(e); t != NULL;
-         t = xmpp_stanza_get_next(t)) {
-        const char *s;
-        if (xmpp_stanza_is_tag(t)) {
-            *bad = TRUE;
-            return NULL;
-        }
-        s = xmpp_stanza_get_text_ptr(t);
-        if (s != NULL) {
-            if (out->len + strlen(s) > MAX_FIELD_BYTES) {
-                *bad = TRUE;
-                memset(out->str, 0, out->len);
-                return NULL;
-            }
-            g_string_append(out, s);
-        }
-    }
-    return g_strstrip(g_string_free(g_steal_pointer(&out), FALSE));
-}
-
-/* A field of the query, legacy (<username/>) or from a submitted data
- * form (XEP-0077 4); (transfer full) or NULL. *bad when it is not plain
- * text of at most MAX_FIELD_BYTES. */
-static char *
-field(xmpp_stanza_t *q, const char *name, gboolean *bad)
-{
-    xmpp_stanza_t *e = gw_stanza_child(q, name, NULL);
-    xmpp_stanza_t *x = gw_stanza_child(q, "x", NS_DATA);
-
-    if (e != NULL)
-        return text_only(e, bad);
-    for (xmpp_stanza_t *f = x ? xmpp_stanza_get_children(x) : NULL;
-         f != NULL; f = xmpp_stanza_get_next(f))
-        if (xmpp_stanza_is_tag(f) &&
-            g_strcmp0(xmpp_stanza_get_name(f), "field") == 0 &&
-            g_strcmp0(xmpp_stanza_get_attribute(f, "var"), name) == 0) {
-            xmpp_stanza_t *v = gw_stanza_child(f, "value", NULL);
-            return v != NULL ? text_only(v, bad) : NULL;
-        }
-    return NULL;
-}
-
-static void
-scrub(char *s)
-{
-    if (s != NULL)
-        memset(s, 0, strlen(s));
-}
-
-static GwAccountRecord *
-build_record(GwAccounts *a, const char *bare, const char *username,
-             const char *password, const Account *old, GError **error)
-{
-    const GwConfig *cfg = a->env->config;
-    g_autoptr(GwAccountRecord) rec = g_new0(GwAccountRecord, 1);
-
-    rec->jid = g_strdup(bare);
-    rec->username = g_strdup(username);
-    rec->domain = g_strdup(cfg->accounts.domain);
-    rec->created = g_get_real_time() / G_USEC_PER_SEC;
-    if (old != NULL && old->own_when) /* her choice stays hers too */
-        rec->register_when = g_strdup(old->always ? "always" : "online");
-    if (old != NULL) {
-        rec->contact = g_strdup(old->contact); /* her binding stays hers */
-    } else {
-        guint8 t[8];
-        GString *c = g_string_new("acc-");
-        if (!gw_account_random_bytes(t, sizeof t)) {
-            g_string_free(c, TRUE);
-            g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
-                                "no random bytes");
-            return NULL;
-        }
-        for (guint i = 0; i < sizeof t; i++)
-            g_string_append_printf(c, "%02x", t[i]);
-        rec->contact = g_string_free(c, FALSE);
-    }
-    if (cfg->accounts.realm != NULL) {
-        g_autofree char *ha1 = gw_account_ha1(username, cfg->accounts.realm,
-                                              password);
-        rec->kind = GW_SECRET_HA1;
-        rec->realm = g_strdup(cfg->accounts.realm);
-        rec->secret = g_bytes_new(ha1, strlen(ha1));
-        scrub(ha1);
-    } else {
-        g_autofree char *aad = gw_account_aad(bare, username, rec->domain);
-        guint8 nonce[GW_ACCOUNT_NONCE_LEN];
-        if (!gw_account_random_bytes(nonce, sizeof nonce)) {
-            g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
-                                "no random bytes");
-            return NULL;
-        }
-        rec->kind = GW_SECRET_SEALED;
-        rec->secret = gw_account_seal(a->key, nonce, aad, password, error);
-        if (rec->secret == NULL)
-            return NULL;
-    }
-    return g_steal_pointer(&rec);
-}
-
-static void
-reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
-{
-    Account *acc = g_hash_table_lookup(a->by_jid, bare);
-    g_autoptr(GError) error = NULL;
-
-    if (acc == NULL) {
-        reply_error(a, iq, "item-not-found", "no account to remove");
-        return;
-    }
-    if (!gw_account_store_delete(a->store, bare, &error)) {
-        g_warning("account of %s: not deleted: %s", bare, error->message);
-        reply_gerror(a, iq, error);
-        return;
-    }
-    g_message("account of %s: sip:%s@%s removed", bare, acc->username,
-              acc->domain);
-    retire(a, acc, FALSE);
-    send_text(a, gw_stanza_iq_result(iq));
-    /* XEP-0077 3.2: the registration and the subscription go together */
-    send_presence(a, bare, "unsubscribe");
-    send_presence(a, bare, "unsubscribed");
-}
-
-/* Stores her account (new, or replacing hers: another username or
- * password) and swaps the record in the tables; the caller answers her and
- * reconsiders it. NULL and why (conflict, full, store, key). `full`: the
- * client that asked, counted as online (or NULL). */
-static Account *
-store_account(GwAccounts *a, const char *bare, const char *username,
-              const char *password, const char *full, GError **error)
-{
-    const GwConfig *cfg = a->env->config;
-    g_autoptr(GwAccountRecord) rec = NULL;
-    Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
-    gboolean same_aor;
-
-    rec = build_record(a, bare, username, password, old, error);
-    if (rec == NULL || !gw_account_store_put(a->store, rec,
-                                             cfg->accounts.max_accounts,
-                                             error)) {
-        if (rec == NULL ||
-            (!g_error_matches(*error, GW_ACCOUNT_ERROR,
-                              GW_ACCOUNT_ERROR_CONFLICT) &&
-             !g_error_matches(*error, GW_ACCOUNT_ERROR,
-                              GW_ACCOUNT_ERROR_FULL)))
-            g_warning("account of %s: not stored: %s", bare,
-                      (*error)->message);
-        else
-            g_info("account of %s: refused: %s", bare, (*error)->message);
-        return NULL;
-    }
-    same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
-               strcmp(old->domain, rec->domain) == 0;
-    acc = account_new(a, rec);
-    if (old != NULL) {
-        /* she counts as online where she was */
-        acc->resources = g_steal_pointer(&old->resources);
-        retire(a, old, same_aor);
-    }
-    /* she sent this from a client that is online now; its unavailable
-     * presence comes once she approves the subscription asked for */
-    if (full != NULL && strchr(full, '/') != NULL)
-        add_resource(acc, full);
-    index_add(a, acc);
-    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
-              acc->domain, old != NULL ? "changed" : "added",
-              acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
-    return acc;
-}
-
-static void
-reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
-        const char *full)
-{
-    const GwConfig *cfg = a->env->config;
-    gboolean bad = FALSE;
-    g_autofree char *username = NULL, *password = NULL;
-    g_autoptr(GError) error = NULL;
-    Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
-
-    if (!gw_config_allows_account(cfg, bare)) {
-        reply_error(a, iq, "not-allowed", "this JID may not register here");
-        return;
-    }
-    if (gw_stanza_child(q, "remove", NULL) != NULL) {
-        reg_remove(a, iq, bare);
-        return;
-    }
-    username = field(q, "username", &bad);
-    password = field(q, "password", &bad);
-    if (bad) {
-        reply_error(a, iq, "not-acceptable",
-                    "a field is too long or not plain text");
-        goto out;
-    }
-    if (username == NULL || *username == '\0' || password == NULL ||
-        *password == '\0') {
-        reply_error(a, iq, "bad-request", "username and password are required");
-        goto out;
-    }
-    if (!gw_account_check_username(username, &error) ||
-        !gw_account_check_password(password, &error)) {
-        reply_gerror(a, iq, error);
-        goto out;
-    }
-    acc = store_account(a, bare, username, password, full, &error);
-    if (acc == NULL) {
-        reply_gerror(a, iq, error);
-        goto out;
-    }
-    send_text(a, gw_stanza_iq_result(iq));
-    if (old == NULL)
-        send_presence(a, bare, "subscribe");
-    reconsider(a, acc);
-out:
-    scrub(password);
-}
-
-/* ---- her own commands (XEP-0050, through the admin module's port) ---- */
-
-static Account *
-her_account(GwAccounts *a, const char *bare, GError **error)
-{
-    Account *acc = a != NULL && bare != NULL
-                       ? g_hash_table_lookup(a->by_jid, bare) : NULL;
-
-    if (acc == NULL)
-        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND,
-                    "you have no SIP account here");
-    return acc;
-}
-
-void
-gw_account_status_clear(GwAccountStatus *st)
-{
-    g_clear_pointer(&st->aor, g_free);
-    g_clear_pointer(&st->registrar, g_free);
-    g_clear_pointer(&st->state, g_free);
-}
-
-gboolean
-gw_accounts_status(GwAccounts *a, const char *bare, GwAccountStatus *st)
-{
-    Account *acc = her_account(a, bare, NULL);
-
-    memset(st, 0, sizeof *st);
-    if (acc == NULL)
-        return FALSE;
-    st->aor = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
-    st->registrar = g_strdup(a->env->config->accounts.registrar);
-    st->register_when = acc->always ? "always" : "online";
-    if (acc->refused)
-        st->state = g_strdup("refused: register again or change the "
-                             "password");
-    else if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
-        st->state = g_strdup(gw_sip_registration_get_state(acc->reg));
-    else if (acc->queued)
-        st->state = g_strdup("waiting to register");
-    else
-        st->state = g_strdup(acc->always ? "not registered"
-                                         : "not registered while you are "
-                                           "offline");
-    return TRUE;
-}
-
-gboolean
-gw_accounts_change_password(GwAccounts *a, const char *bare,
-                            const char *password, GError **error)
-{
-    Account *acc = her_account(a, bare, error), *now;
-    g_autofree char *username = NULL;
-
-    if (acc == NULL)
-        return FALSE;
-    if (a->stopping) {
-        g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE,
-                            "the gateway is stopping");
-        return FALSE;
-    }
-    if (!gw_account_check_password(password, error))
-        return FALSE;
-    username = g_strdup(acc->username);
-    now = store_account(a, bare, username, password, NULL, error);
-    if (now == NULL)
-        return FALSE;
-    reconsider(a, now); /* a refusal is forgotten: she tries anew */
-    return TRUE;
-}
-
-gboolean
-gw_accounts_set_register_when(GwAccounts *a, const char *bare,
-                              const char *when, GError **error)
-{
-    Account *acc = her_account(a, bare, error);
-    g_autoptr(GwAccountRecord) rec = NULL;
-
-    if (acc == NULL)
-        return FALSE;
-    if (g_strcmp0(when, "online") != 0 && g_strcmp0(when, "always") != 0) {
-        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
-                    "register_when is online or always, not '%.16s'",
-                    when ? when : "");
-        return FALSE;
-    }
-    rec = gw_account_store_get(a->store, bare, error);
-    if (rec == NULL)
-        return FALSE;
-    g_free(rec->register_when);
-    rec->register_when = g_strdup(when);
-    if (!gw_account_store_put(a->store, rec,
-                              a->env->config->accounts.max_accounts, error))
-        return FALSE;
-    acc->always = strcmp(when, "always") == 0;
-    acc->own_when = TRUE;
-    g_message("account of %s: register_when = %s", bare, when);
-    if (a->grace_id == 0)
-        reconsider(a, acc);
-    return TRUE;
-}
-
-gboolean
-gw_accounts_unregister(GwAccounts *a, const char *bare, GError **error)
-{
-    Account *acc = her_account(a, bare, error);
-
-    if (acc == NULL || !gw_account_store_delete(a->store, bare, error))
-        return FALSE;
-    g_message("account of %s: sip:%s@%s removed (command)", bare,
-              acc->username, acc->domain);
-    retire(a, acc, FALSE);
-    send_presence(a, bare, "unsubscribe");
-    send_presence(a, bare, "unsubscribed");
-    return TRUE;
-}
-
-gboolean
-gw_accounts_iq(GwAccounts *a, xmpp_stanza_t *iq)
-{
-    const char *type = xmpp_stanza_get_type(iq);
-    const char *to = xmpp_stanza_get_to(iq);
-    const char *from = xmpp_stanza_get_from(iq);
-    xmpp_stanza_t *q;
-    g_autofree char *bare = NULL;
-
-    if (a == NULL || type == NULL || to == NULL ||
-        g_ascii_strcasecmp(to, domain_of(a)) != 0 ||
-        (q = gw_stanza_child(iq, "query", GW_NS_REGISTER)) == NULL)
-        return FALSE;
-    if (strcmp(type, "get") != 0 && strcmp(type, "set") != 0)
-        return TRUE; /* nobody waits for it */
-    bare = from != NULL ? map_jid_bare(from, NULL) : NULL;
-    if (bare == NULL || strchr(bare, '@') == NULL) {
-        reply_error(a, iq, "bad-request", "a user's JID may register");
-        return TRUE;
-    }
-    if (a->stopping) {
-        reply_error(a, iq, "service-unavailable", "the gateway is stopping");
-        return TRUE;
-    }
-    if (strcmp(type, "get") == 0)
-        reg_get(a, iq, bare);
-    else
-        reg_set(a, iq, q, bare, from);
-    return TRUE;
 }
 
 /* ---- presence ---------------------------------------------------------- */
@@ -1027,17 +549,17 @@ gw_accounts_presence(GwAccounts *a, xmpp_stanza_t *p)
     if (type != NULL && strcmp(type, "subscribe") == 0) {
         /* the gateway is a contact of those who may have an account */
         if (acc != NULL || gw_config_allows_account(a->env->config, bare)) {
-            send_presence(a, bare, "subscribed");
-            send_presence(a, bare, NULL);
+            acc_send_presence(a, bare, "subscribed");
+            acc_send_presence(a, bare, NULL);
         } else {
-            send_presence(a, bare, "unsubscribed");
+            acc_send_presence(a, bare, "unsubscribed");
         }
         return;
     }
     if (acc == NULL || acc->always)
         return;
     if (type == NULL) {
-        add_resource(acc, from);
+        acc_add_resource(acc, from);
     } else if (strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0) {
         /* from her bare JID it says nothing of her resources: it is how
          * her server answers a probe or a subscription request while she
@@ -1051,7 +573,7 @@ gw_accounts_presence(GwAccounts *a, xmpp_stanza_t *p)
         return; /* subscribed, unsubscribe ...: her server's business */
     }
     if (a->grace_id == 0)
-        reconsider(a, acc);
+        acc_reconsider(a, acc);
 }
 
 void
@@ -1062,7 +584,7 @@ gw_accounts_user_changed(GwAccounts *a, const char *bare)
     if (a == NULL || a->grace_id != 0 ||
         (acc = g_hash_table_lookup(a->by_jid, bare)) == NULL)
         return;
-    reconsider(a, acc);
+    acc_reconsider(a, acc);
 }
 
 static gboolean
@@ -1075,7 +597,7 @@ grace_over(gpointer data)
     a->grace_id = 0;
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v))
-        reconsider(a, v);
+        acc_reconsider(a, v);
     return G_SOURCE_REMOVE;
 }
 
@@ -1095,7 +617,7 @@ gw_accounts_link_up(GwAccounts *a)
         if (acc->always)
             continue;
         g_clear_pointer(&acc->resources, g_hash_table_unref);
-        send_presence(a, acc->jid, "probe");
+        acc_send_presence(a, acc->jid, "probe");
     }
     g_clear_handle_id(&a->grace_id, g_source_remove);
     a->grace_id = g_timeout_add(PROBE_GRACE_MS, grace_over, a);
@@ -1138,9 +660,9 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
     }
     for (guint i = 0; i < all->len; i++) {
         GwAccountRecord *rec = g_ptr_array_index(all, i);
-        Account *acc = account_new(a, rec);
+        Account *acc = acc_account_new(a, rec);
         sealed += acc->kind == GW_SECRET_SEALED;
-        index_add(a, acc);
+        acc_index_add(a, acc);
     }
     if (sealed > 0 && !a->have_key)
         g_warning("%u accounts keep a sealed password but no [accounts] "
@@ -1162,7 +684,7 @@ gw_accounts_start(GwAccounts *a)
     a->started = TRUE;
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v))
-        reconsider(a, v);
+        acc_reconsider(a, v);
 }
 
 void
