@@ -16,9 +16,8 @@
  * so nothing here waits without a timer. Hold re-INVITEs (call_session.c)
  * share the SIP answer callback: an answer with no change pending is
  * theirs. Her content-remove rides on it; the other way (the phone adds
- * video) is further down. Not here yet: a SIP re-INVITE that drops a
- * stream (port 0) reaches her as no content-remove: her last SDP
- * answers it, the dropped line at port 0 (the relay's). */
+ * video) is further down. A SIP re-INVITE that drops a stream (port 0)
+ * reaches her as content-remove, further down. */
 #define G_LOG_DOMAIN "gw-call"
 
 #include "call_private.h"
@@ -322,10 +321,10 @@ gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
 
 /* The relay's offer of a SIP re-INVITE as a model named like her
  * session (RFC 3264 6: the i-th answers the i-th; the relay names its own
- * way), the m= lines her session lacks named anew; NULL when nothing is
- * new or an SDP cannot be read. *her_out: her last SDP as a model. */
+ * way), the m= lines her session lacks named anew; NULL when an SDP
+ * cannot be read. *her_out: her last SDP as a model. */
 static JsdpSession *
-grown_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
+named_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
 {
     g_autoptr(JsdpSession) offer = NULL, her = NULL;
 
@@ -333,8 +332,7 @@ grown_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
         return NULL;
     offer = gw_call_session_from_sdp(relay_offer, our_role(c), NULL);
     her = gw_call_session_from_sdp(c->x_sdp, her_role(c), NULL);
-    if (offer == NULL || her == NULL ||
-        offer->contents->len <= her->contents->len)
+    if (offer == NULL || her == NULL)
         return NULL;
     for (guint i = 0; i < offer->contents->len; i++) {
         JsdpContent *o = g_ptr_array_index(offer->contents, i);
@@ -346,6 +344,20 @@ grown_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
     }
     jsdp_session_name_contents(offer, our_role(c));
     jsdp_session_drop_sources(offer);
+    *her_out = g_steal_pointer(&her);
+    return g_steal_pointer(&offer);
+}
+
+/* named_offer() when the offer has m= lines her session lacks, else
+ * NULL. */
+static JsdpSession *
+grown_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
+{
+    g_autoptr(JsdpSession) offer = NULL, her = NULL;
+
+    offer = named_offer(c, relay_offer, &her);
+    if (offer == NULL || offer->contents->len <= her->contents->len)
+        return NULL;
     *her_out = g_steal_pointer(&her);
     return g_steal_pointer(&offer);
 }
@@ -363,6 +375,72 @@ gw_call_answer_declining_new(Call *c, const char *relay_offer)
              offer->contents->len - her->contents->len);
     jsdp_session_complete_answer(her, offer);
     return gw_call_session_to_sdp(her, her_role(c), NULL);
+}
+
+/* ---- the SIP side drops a stream: content-remove toward her ---------
+ *
+ *   XMPP client                 gateway                        SIP peer
+ *             <--------------- content-remove <-- relay offer <-- re-INVITE
+ *                              (<success/>)      (video port 0)  m=video 0
+ *   ack                        her last SDP, that line port 0,
+ *                              answers through the relay ------> 200 m=video 0
+ *
+ * XEP-0166 7.2.5; the stubs carry name, creator, senders and the media
+ * (Conversations requires a description in a content-remove). What the
+ * clients do with it, read in their sources: Gajim drops the content;
+ * Dino answers feature-not-implemented and keeps the call; Conversations
+ * (2.12, Snikket 2025) takes a content-remove only as the retraction of
+ * a pending content-add and otherwise ends the session
+ * (failed-application). The creator of a content added during the call
+ * is not in her SDP: the original session's, else the initiator. */
+static void
+send_remove(Call *c, GString *stubs)
+{
+    g_autofree char *reason = gw_call_reason_build(
+        NULL, "success", "the SIP side dropped the stream");
+
+    g_string_append(stubs, reason);
+    gw_call_send_jingle_action(c, "content-remove", stubs->str);
+}
+
+char *
+gw_call_answer_dropping(Call *c, const char *relay_offer)
+{
+    g_autoptr(JsdpSession) offer = NULL, her = NULL;
+    g_autoptr(GString) stubs = g_string_new(NULL);
+    g_autofree char *sdp = NULL;
+    guint n = 0;
+
+    if (c->add_offer != NULL || c->sip_add != NULL || c->xmpp_full == NULL)
+        return NULL;
+    offer = named_offer(c, relay_offer, &her);
+    for (guint i = 0; offer != NULL && i < her->contents->len &&
+                      i < offer->contents->len; i++) {
+        JsdpContent *h = g_ptr_array_index(her->contents, i);
+        const JsdpContent *o = g_ptr_array_index(offer->contents, i);
+        const JsdpContent *first =
+            c->xmpp_session != NULL
+                ? jsdp_session_get_content(c->xmpp_session, h->name)
+                : NULL;
+        if (!o->rejected || h->rejected)
+            continue;
+        h->rejected = TRUE; /* RFC 3264 8.2: answered port 0 */
+        h->creator = first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
+        append_stub(stubs, h);
+        n++;
+    }
+    if (n == 0)
+        return NULL;
+    jsdp_session_complete_answer(her, offer); /* a line added too: port 0 */
+    sdp = gw_call_session_to_sdp(her, her_role(c), NULL);
+    if (sdp == NULL)
+        return NULL;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side drops %u "
+             "stream(s): content-remove to her", c->sid, n);
+    send_remove(c, stubs);
+    g_free(c->x_sdp);
+    c->x_sdp = g_strdup(sdp);
+    return g_steal_pointer(&sdp);
 }
 
 /* ---- the SIP side adds a stream: content-add toward her ---------------

@@ -329,6 +329,11 @@ void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
  * re-INVITE adding video), the new ones port 0; NULL if none is new
  * (transfer full). */
 char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
+/* A relay offer (a SIP re-INVITE) with port 0 for m= lines live in her
+ * session: a content-remove of them to her, her SDP with them port 0
+ * (which becomes her last) answering it; NULL if none is dropped or a
+ * change is under way (transfer full). */
+char *gw_call_answer_dropping(Call *c, const char *relay_offer);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
                                xmpp_stanza_t *jingle, Call *c);

@@ -28,7 +28,10 @@ SIP calls XMPP:
         which rejects it: 200 OK with video port 0
   18.13 as 18.12, she takes it (content-accept): 200 OK with live video
   18.14 as 18.12, she never answers: retracted (content-remove) after
-        20 s, 200 OK with video port 0"""
+        20 s, 200 OK with video port 0
+  18.15 an audio+video call; the phone re-INVITEs with video port 0:
+        content-remove to her client, 200 OK with m=video 0, audio goes
+        on"""
 
 import os
 import re
@@ -568,6 +571,41 @@ class VideoInbound(CallsBase):
         carries live video on a relay port"""
         ms, ok = self.sip_adds_video(take=True)
         self.assertNotEqual(ms[1][1], "0", ok)
+
+    def test_18_15_sip_reinvite_drops_video(self):
+        """18.15 an audio+video call; the phone re-INVITEs with video at
+        port 0: her client gets a content-remove of the video content
+        (with a reason), the 200 OK answers m=video 0, audio goes on (its
+        relay port unchanged, no terminate before the phone's BYE)"""
+        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP,
+                                             AUDIO_ONLY_PHONE_SDP),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        video = [c for c in contents(si) if media_of(c) == "video"][0]
+        rm = self.alice.wait(lambda s: is_jingle("content-remove", sid)(s) or
+                             is_jingle("session-terminate", sid)(s),
+                             what="content-remove")
+        self.ack(rm)
+        j = rm.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("action"), "content-remove")
+        self.assertEqual([(c.get("name"), c.get("creator"), media_of(c))
+                          for c in contents(rm)],
+                         [(video.get("name"), "initiator", "video")])
+        self.assertIsNotNone(j.find(f"{{{NS_J}}}reason/{{{NS_J}}}success"))
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        msgs = uac.messages()
+        first = sip_body(msgs, "SIP/2.0 200 OK")
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertEqual(ms[1][1], "0", ok)
+        self.assertEqual(ms[0][1], m_lines(first[first.index("v=0"):])[0][1],
+                         "audio keeps its relay port")
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
