@@ -20,6 +20,9 @@ XMPP calls SIP:
   18.5  content-add to a phone that refuses video (port 0): content-reject
   18.6  content-add before the answer: unexpected-request
   18.7  content-remove of video: a re-INVITE with video at port 0
+  18.16 content-add retracted (content-remove) while its re-INVITE is
+        out, the phone takes video: a second re-INVITE drops it, she
+        hears nothing more of it, the call goes on
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -176,6 +179,63 @@ def reinvited_uas(first_sdp, re_sdp):
 
 
 AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
+
+
+def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
+    """SIPp UAS: INVITE -> 200 (first_sdp); a re-INVITE answered 100 at
+    once and 200 (re_sdp) after delay_ms; a second re-INVITE answered 200
+    (re2_sdp); then BYE."""
+    def ok(sdp, version):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
+        body = body.replace("\n", "\r\n")
+        return f"""
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{body}]]></send>
+  <recv request="ACK"/>"""
+    trying = """
+  <send><![CDATA[
+      SIP/2.0 100 Trying
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+]]></send>"""
+    first = first_sdp.replace("\n", "\r\n")
+    return """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="uas slow re-INVITE">
+  <recv request="INVITE" rrs="true"/>
+""" + test_calls.RINGING + f"""
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{first}]]></send>
+  <recv request="ACK"/>
+  <recv request="INVITE" timeout="20000"/>{trying}
+  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}
+  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
+"""
 
 
 def content_add(sid, initiator, name="1", senders="both"):
@@ -362,6 +422,52 @@ class VideoOutbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], reinvite)
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
+
+    def test_18_16_content_add_retracted(self):
+        """18.16 her content-add of video is retracted (content-remove)
+        while our re-INVITE is out; the phone then takes video: a second
+        re-INVITE drops it (m=video 0), she hears nothing more of it (no
+        content-accept or -reject), the call stays up and hangs up clean"""
+        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
+                                          AUDIO_ONLY_PHONE_SDP))
+        sid = "call1816"
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid), "ca-" + sid)
+        time.sleep(0.5)  # the re-INVITE is out, unanswered (2 s)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1' "
+                        f"senders='both'><description xmlns='{NS_RTP}' "
+                        "media='video'/></content></jingle>", "cr-" + sid)
+        time.sleep(3.5)  # the answer, the second re-INVITE and its answer
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and
+                             j.get("action", "").startswith("content-"),
+                             "nothing more for her: "
+                             + gwtest.ET.tostring(s, "unicode")[:300])
+            self.assertFalse(j is not None and
+                             j.get("action") == "session-terminate",
+                             "the call goes on")
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        invites = [i for i in range(len(msgs))
+                   if msgs.startswith("INVITE sip:", i)]
+        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
+        re1 = msgs[invites[1]:]
+        re1 = re1[:re1.index("-----")]
+        re2 = msgs[invites[2]:]
+        re2 = re2[:re2.index("-----")]
+        self.assertEqual([m[0] for m in m_lines(re1)], ["audio", "video"])
+        self.assertTrue(all(m[1] != "0" for m in m_lines(re1)), re1)
+        ms = m_lines(re2)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
+        self.assertNotEqual(ms[0][1], "0", re2)
+        self.assertEqual(ms[1][1], "0", re2)
 
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
