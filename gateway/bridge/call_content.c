@@ -265,6 +265,7 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
         add_fail(c, error != NULL ? "media relay failed" : perr->message);
         return;
     }
+    gw_call_note_x_relay_sdp(c, sdp);
     jsdp_session_align_answer(ans, c->add_offer);
     jsdp_session_drop_sources(ans);
     took = jsdp_session_new();
@@ -524,17 +525,30 @@ send_remove(Call *c, GString *stubs)
     gw_call_send_jingle_action(c, "content-remove", stubs->str);
 }
 
+/* Was the i-th stream live in the relay's last SDP toward her? Her own
+ * SDP keeps a stream the SIP side refused (an audio-only phone's answer
+ * to video, a refused content-add): that one she never had live. */
+static gboolean
+was_live(const JsdpSession *before, guint i)
+{
+    return before != NULL && i < before->contents->len &&
+           !((const JsdpContent *)g_ptr_array_index(before->contents, i))
+                ->rejected;
+}
+
 char *
 gw_call_answer_dropping(Call *c, const char *relay_offer)
 {
-    g_autoptr(JsdpSession) offer = NULL, her = NULL;
+    g_autoptr(JsdpSession) offer = NULL, her = NULL, before = NULL;
     g_autoptr(GString) stubs = g_string_new(NULL);
     g_autofree char *sdp = NULL;
-    guint n = 0;
+    guint n = 0, quiet = 0;
 
     if (c->add_offer != NULL || c->sip_add != NULL || c->xmpp_full == NULL)
         return NULL;
     offer = named_offer(c, relay_offer, &her);
+    if (c->x_relay_sdp != NULL)
+        before = gw_call_session_from_sdp(c->x_relay_sdp, our_role(c), NULL);
     for (guint i = 0; offer != NULL && i < her->contents->len &&
                       i < offer->contents->len; i++) {
         JsdpContent *h = g_ptr_array_index(her->contents, i);
@@ -546,19 +560,28 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
         if (!o->rejected || h->rejected)
             continue;
         h->rejected = TRUE; /* RFC 3264 8.2: answered port 0 */
+        if (!was_live(before, i)) {
+            quiet++; /* the SIP side refused it before: not hers */
+            continue;
+        }
         h->creator = first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
         append_stub(stubs, h);
         n++;
     }
-    if (n == 0)
+    /* a line added in the same offer: declined here (port 0), unless
+     * nothing she had live goes: then it is a content-add to her */
+    if (n + quiet == 0 ||
+        (n == 0 && offer->contents->len > her->contents->len))
         return NULL;
-    jsdp_session_complete_answer(her, offer); /* a line added too: port 0 */
+    jsdp_session_complete_answer(her, offer);
     sdp = gw_call_session_to_sdp(her, her_role(c), NULL);
     if (sdp == NULL)
         return NULL;
-    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side drops %u "
-             "stream(s): content-remove to her", c->sid, n);
-    send_remove(c, stubs);
+    if (n > 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side drops %u "
+                 "stream(s): content-remove to her", c->sid, n);
+        send_remove(c, stubs);
+    }
     g_free(c->x_sdp);
     c->x_sdp = g_strdup(sdp);
     return g_steal_pointer(&sdp);

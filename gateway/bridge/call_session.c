@@ -118,6 +118,7 @@ on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
      * content-add, her answer answers (call_content.c); otherwise her
      * last SDP answers again, a new stream declined if that cannot be */
     answer = gw_call_answer_dropping(c, sdp);
+    gw_call_note_x_relay_sdp(c, sdp);
     if (answer == NULL && gw_call_content_offer(c, sdp))
         return;
     if (answer == NULL)

@@ -23,6 +23,8 @@ XMPP calls SIP:
   18.16 content-add retracted (content-remove) while its re-INVITE is
         out, the phone takes video: a second re-INVITE drops it, she
         hears nothing more of it, the call goes on
+  18.17 as 18.2, then the phone re-INVITEs with video still at port 0:
+        no content-remove to her (she never had that video live)
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -468,6 +470,71 @@ class VideoOutbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
         self.assertNotEqual(ms[0][1], "0", re2)
         self.assertEqual(ms[1][1], "0", re2)
+
+    def test_18_17_phone_refreshes_refused_video(self):
+        """18.17 audio+video to an audio-only phone (video port 0, as
+        18.2); the phone then re-INVITEs with video still at port 0 (a
+        session refresh): no content-remove to her (she never had live
+        video from it), the 200 OK keeps m=video 0, the call goes on"""
+        re_sdp = AUDIO_ONLY_PHONE_SDP.replace("o=phone 1 1", "o=phone 1 2")
+        scen = uas_call(sdp=AUDIO_ONLY_PHONE_SDP, wait_bye=False).replace(
+            "</scenario>", """
+  <pause milliseconds="800"/>
+  <send retrans="500"><![CDATA[
+      INVITE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 10 INVITE
+      Contact: <sip:[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+""" + re_sdp.replace("\n", "\r\n") + """]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200" timeout="10000"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 10 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""").replace(
+            '<recv request="INVITE" rrs="true"/>',
+            '<recv request="INVITE" rrs="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" '
+            'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
+            'header="To:" assign_to="to_hdr"/></action></recv>')
+        uas = self.uas(scen)
+        sid = "call1817"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.assertEqual(contents(acc)[1].get("senders"), "none")
+        time.sleep(2.0)  # the phone's re-INVITE and its 200
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and j.get("action") in
+                             ("content-remove", "session-terminate"),
+                             gwtest.ET.tostring(s, "unicode")[:300])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        ok = msgs[msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 10 INVITE")
+                             - 400):]
+        ok = sip_body(ok, "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertEqual(ms[1][1], "0", ok)
 
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
