@@ -46,6 +46,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 import test_calls  # noqa: E402
+import test_calls_ring  # noqa: E402
 from gwtest import COMPONENT  # noqa: E402
 from test_calls import (FP, NS_DTLS, NS_ICE, NS_J, NS_JMI, NS_RTP,  # noqa: E402
                         CallsBase, is_jingle, jmi, uac_call, uas_call)
@@ -250,6 +251,18 @@ def content_add(sid, initiator, name="1", senders="both"):
 class VideoOutbound(CallsBase):
     """XMPP -> SIP with video, rtpengine anchoring both m= lines."""
     relay = "rtpengine"
+    # /metrics on: no call left in the gateway nor in rtpengine (18.16),
+    # as test_calls_ring checks it
+    _ring = test_calls_ring.RingNoOfflineStorage
+    metrics = _ring.metrics
+    relay_calls = _ring.relay_calls
+    wait_no_calls = _ring.wait_no_calls
+
+    @classmethod
+    def extra_config(cls):
+        cls.http_port = gwtest.free_port()
+        return {"admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
+                "admin__http_allow": "127.0.0.1"}
 
     def place_av(self, sid, video=True, audio=True):
         a = self.alice
@@ -456,6 +469,7 @@ class VideoOutbound(CallsBase):
                              "the call goes on")
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
         msgs = uas.messages()
         invites = [i for i in range(len(msgs))
                    if msgs.startswith("INVITE sip:", i)]
