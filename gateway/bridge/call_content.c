@@ -525,6 +525,11 @@ send_remove(Call *c, GString *stubs)
     gw_call_send_jingle_action(c, "content-remove", stubs->str);
 }
 
+/* TODO(#18): a re-INVITE turning a dropped line on again (the same m=
+ * slot with a port, RFC 3264 8.1 reuse) is answered from her SDP, which
+ * has it at port 0: declined. A content-add to her for a reused slot
+ * (grown_offer() only sees appended lines) would carry it. */
+
 /* Was the i-th stream live in the relay's last SDP toward her? Her own
  * SDP keeps a stream the SIP side refused (an audio-only phone's answer
  * to video, a refused content-add): that one she never had live. */
