@@ -18,7 +18,7 @@
  * share the SIP answer callback: an answer with no change pending is
  * theirs. Her content-remove rides on it; the other way (the phone adds
  * video) is further down. A SIP re-INVITE that drops a stream (port 0)
- * reaches her as content-remove, further down. */
+ * reaches her as content-modify senders='none', further down. */
 #define G_LOG_DOMAIN "gw-call"
 
 #include "call_private.h"
@@ -499,30 +499,30 @@ gw_call_answer_declining_new(Call *c, const char *relay_offer)
     return gw_call_session_to_sdp(her, her_role(c), NULL);
 }
 
-/* ---- the SIP side drops a stream: content-remove toward her ---------
+/* ---- the SIP side drops a stream: content-modify toward her ---------
  *
  *   XMPP client                 gateway                        SIP peer
- *             <--------------- content-remove <-- relay offer <-- re-INVITE
- *                              (<success/>)      (video port 0)  m=video 0
+ *             <--------------- content-modify <-- relay offer <-- re-INVITE
+ *                              senders='none'    (video port 0)  m=video 0
  *   ack                        her last SDP, that line port 0,
  *                              answers through the relay ------> 200 m=video 0
  *
- * XEP-0166 7.2.5; the stubs carry name, creator, senders and the media
- * (Conversations requires a description in a content-remove). What the
- * clients do with it, read in their sources: Gajim drops the content;
- * Dino answers feature-not-implemented and keeps the call; Conversations
- * (2.12, Snikket 2025) takes a content-remove only as the retraction of
- * a pending content-add and otherwise ends the session
- * (failed-application). The creator of a content added during the call
- * is not in her SDP: the original session's, else the initiator. */
+ * XEP-0166 7.2.6: the content stays, nobody sends on it. Not
+ * content-remove (7.2.5), although that is what the SIP side did: what
+ * the clients do with a content-remove, read in their sources, is Gajim
+ * drops the content, Dino answers feature-not-implemented and keeps the
+ * call, and Conversations (2.12, Snikket 2025: JingleRtpConnection
+ * receiveContentRemove) takes it only as the retraction of a pending
+ * content-add and otherwise ends the whole call (failed-application).
+ * Conversations acks a content-modify and goes on (its default branch),
+ * so a phone that turns its video off never ends her call. The stubs
+ * carry name, creator and the media; the creator of a content added
+ * during the call is not in her SDP: the original session's, else the
+ * initiator. */
 static void
-send_remove(Call *c, GString *stubs)
+send_dropped(Call *c, GString *stubs)
 {
-    g_autofree char *reason = gw_call_reason_build(
-        NULL, "success", "the SIP side dropped the stream");
-
-    g_string_append(stubs, reason);
-    gw_call_send_jingle_action(c, "content-remove", stubs->str);
+    gw_call_send_jingle_action(c, "content-modify", stubs->str);
 }
 
 /* TODO(#18): a re-INVITE turning a dropped line on again (the same m=
@@ -570,7 +570,12 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
             continue;
         }
         h->creator = first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
-        append_stub(stubs, h);
+        {
+            JsdpSenders kept = h->senders;
+            h->senders = JSDP_SENDERS_NONE; /* what the stub says */
+            append_stub(stubs, h);
+            h->senders = kept;
+        }
         n++;
     }
     /* a line added in the same offer: declined here (port 0), unless
@@ -584,8 +589,8 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
         return NULL;
     if (n > 0) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side drops %u "
-                 "stream(s): content-remove to her", c->sid, n);
-        send_remove(c, stubs);
+                 "stream(s): content-modify senders='none' to her", c->sid, n);
+        send_dropped(c, stubs);
     }
     g_free(c->x_sdp);
     c->x_sdp = g_strdup(sdp);
