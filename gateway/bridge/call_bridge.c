@@ -182,6 +182,7 @@ call_free(Call *c)
     g_free(c->sip_self);
     g_free(c->x_sdp);
     g_free(c->sip_sdp_out);
+    g_free(c->x_relay_sdp);
     g_free(c);
 }
 
@@ -252,6 +253,13 @@ gw_call_media_done(gpointer user_data)
 
     c->media_req = 0;
     return c;
+}
+
+void
+gw_call_note_x_relay_sdp(Call *c, const char *sdp)
+{
+    g_free(c->x_relay_sdp);
+    c->x_relay_sdp = g_strdup(sdp);
 }
 
 /* ---- timer and end ----------------------------------------------------- */

@@ -310,6 +310,7 @@ on_in_offer_done(const char *sdp, const GError *error, gpointer data)
         gw_call_end(c, NULL, 503, NULL);
         return;
     }
+    gw_call_note_x_relay_sdp(c, sdp);
     s = gw_call_session_from_sdp(sdp, JSDP_ROLE_INITIATOR, &perr);
     if (s == NULL || !gw_call_has_media(s)) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: offer not usable: %s",

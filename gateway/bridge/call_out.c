@@ -325,6 +325,7 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
         gw_call_end(c, "failed-application", 0, "media relay failed");
         return;
     }
+    gw_call_note_x_relay_sdp(c, sdp);
     if (c->state == OUT_ACTIVE)
         return;
     next = c->state == OUT_EARLY_ANSWER ? OUT_EARLY : OUT_ACTIVE;

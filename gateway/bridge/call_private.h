@@ -139,6 +139,10 @@ struct Call {
     JsdpSession *xmpp_session; /* OUT: her session-initiate; IN: our offer */
     char *x_sdp;       /* the XMPP party's SDP as the relay last had it */
     char *sip_sdp_out; /* the SDP we last gave the SIP side */
+    /* the relay's last SDP toward her (its offer or answer for the SIP
+     * side): which streams she was given live (a port), so that only
+     * those can be dropped by a content-remove (call_content.c) */
+    char *x_relay_sdp;
     guint sdp_version; /* o= version of our hold re-INVITEs, minus 1000 */
     gboolean held_by_sip;
     gboolean held_by_xmpp;
@@ -223,6 +227,8 @@ void gw_call_media_answer(Call *c, const char *from_tag, const char *to_tag,
                           const char *sdp, GwMediaToward toward,
                           GwMediaSdpFunc func);
 Call *gw_call_media_done(gpointer user_data);
+/* Keeps a copy of the relay's SDP toward her as c->x_relay_sdp. */
+void gw_call_note_x_relay_sdp(Call *c, const char *sdp);
 
 /* ---- call_wire.c: the XMPP side ------------------------------------- */
 
@@ -329,6 +335,12 @@ void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
  * re-INVITE adding video), the new ones port 0; NULL if none is new
  * (transfer full). */
 char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
+/* A relay offer (a SIP re-INVITE) with port 0 for m= lines her SDP has
+ * at a port: her SDP with them port 0 (which becomes her last) answering
+ * it, and a content-remove to her of those the relay had given her live
+ * (c->x_relay_sdp); NULL if there are none or a change is under way
+ * (transfer full). */
+char *gw_call_answer_dropping(Call *c, const char *relay_offer);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
                                xmpp_stanza_t *jingle, Call *c);

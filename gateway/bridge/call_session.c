@@ -12,6 +12,9 @@
  *             <--------------- session-info <hold/>/<active/> <-- re-INVITE
  *                              sendonly/inactive, sendrecv; the relay
  *                              takes the offer, her last SDP answers it
+ *             <--------------- content-remove, content-add <-- re-INVITE
+ *                              dropping (port 0) or adding a stream
+ *                              (call_content.c)
  *   transport-info ----------> ack (candidates left to ICE: below)
  *
  * Hold on each side is a field of its own (held_by_sip, held_by_xmpp),
@@ -103,21 +106,25 @@ static void
 on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = gw_call_media_done(data);
-    g_autofree char *declined = NULL;
+    g_autofree char *answer = NULL;
 
     if (error != NULL || c->x_sdp == NULL) {
         if (c->sip != NULL)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    /* a stream the SIP side adds goes to her as content-add, her answer
-     * answers (call_content.c); otherwise her last SDP answers again,
-     * a new stream declined if that cannot be */
-    if (gw_call_content_offer(c, sdp))
+    /* a stream the SIP side drops goes to her as content-remove, and
+     * her SDP without it answers; one it adds goes to her as
+     * content-add, her answer answers (call_content.c); otherwise her
+     * last SDP answers again, a new stream declined if that cannot be */
+    answer = gw_call_answer_dropping(c, sdp);
+    gw_call_note_x_relay_sdp(c, sdp);
+    if (answer == NULL && gw_call_content_offer(c, sdp))
         return;
-    declined = gw_call_answer_declining_new(c, sdp);
+    if (answer == NULL)
+        answer = gw_call_answer_declining_new(c, sdp);
     gw_call_media_answer(c, TAG_SIP, TAG_XMPP,
-                         declined != NULL ? declined : c->x_sdp,
+                         answer != NULL ? answer : c->x_sdp,
                          GW_MEDIA_TOWARD_SIP, gw_call_reinvite_relay_answered);
 }
 

@@ -20,6 +20,11 @@ XMPP calls SIP:
   18.5  content-add to a phone that refuses video (port 0): content-reject
   18.6  content-add before the answer: unexpected-request
   18.7  content-remove of video: a re-INVITE with video at port 0
+  18.16 content-add retracted (content-remove) while its re-INVITE is
+        out, the phone takes video: a second re-INVITE drops it, she
+        hears nothing more of it, the call goes on
+  18.17 as 18.2, then the phone re-INVITEs with video still at port 0:
+        no content-remove to her (she never had that video live)
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -28,7 +33,11 @@ SIP calls XMPP:
         which rejects it: 200 OK with video port 0
   18.13 as 18.12, she takes it (content-accept): 200 OK with live video
   18.14 as 18.12, she never answers: retracted (content-remove) after
-        20 s, 200 OK with video port 0"""
+        20 s, 200 OK with video port 0
+  18.15 an audio+video call; the phone re-INVITEs with video port 0:
+        content-modify senders='none' to her client (a content-remove
+        ends a Conversations call), 200 OK with m=video 0, audio goes
+        on"""
 
 import os
 import re
@@ -38,6 +47,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 import test_calls  # noqa: E402
+import test_calls_ring  # noqa: E402
 from gwtest import COMPONENT  # noqa: E402
 from test_calls import (FP, NS_DTLS, NS_ICE, NS_J, NS_JMI, NS_RTP,  # noqa: E402
                         CallsBase, is_jingle, jmi, uac_call, uas_call)
@@ -175,6 +185,63 @@ def reinvited_uas(first_sdp, re_sdp):
 AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
 
 
+def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
+    """SIPp UAS: INVITE -> 200 (first_sdp); a re-INVITE answered 100 at
+    once and 200 (re_sdp) after delay_ms; a second re-INVITE answered 200
+    (re2_sdp); then BYE."""
+    def ok(sdp, version):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
+        body = body.replace("\n", "\r\n")
+        return f"""
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{body}]]></send>
+  <recv request="ACK"/>"""
+    trying = """
+  <send><![CDATA[
+      SIP/2.0 100 Trying
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+]]></send>"""
+    first = first_sdp.replace("\n", "\r\n")
+    return """<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="uas slow re-INVITE">
+  <recv request="INVITE" rrs="true"/>
+""" + test_calls.RINGING + f"""
+  <send><![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag01[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+{first}]]></send>
+  <recv request="ACK"/>
+  <recv request="INVITE" timeout="20000"/>{trying}
+  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}
+  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
+"""
+
+
 def content_add(sid, initiator, name="1", senders="both"):
     return (f"<jingle xmlns='{NS_J}' action='content-add' sid='{sid}' "
             f"initiator='{initiator}'><content creator='initiator' "
@@ -185,6 +252,18 @@ def content_add(sid, initiator, name="1", senders="both"):
 class VideoOutbound(CallsBase):
     """XMPP -> SIP with video, rtpengine anchoring both m= lines."""
     relay = "rtpengine"
+    # /metrics on: no call left in the gateway nor in rtpengine (18.16),
+    # as test_calls_ring checks it
+    _ring = test_calls_ring.RingNoOfflineStorage
+    metrics = _ring.metrics
+    relay_calls = _ring.relay_calls
+    wait_no_calls = _ring.wait_no_calls
+
+    @classmethod
+    def extra_config(cls):
+        cls.http_port = gwtest.free_port()
+        return {"admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
+                "admin__http_allow": "127.0.0.1"}
 
     def place_av(self, sid, video=True, audio=True):
         a = self.alice
@@ -359,6 +438,118 @@ class VideoOutbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], reinvite)
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
+
+    def test_18_16_content_add_retracted(self):
+        """18.16 her content-add of video is retracted (content-remove)
+        while our re-INVITE is out; the phone then takes video: a second
+        re-INVITE drops it (m=video 0), she hears nothing more of it (no
+        content-accept or -reject), the call stays up and hangs up clean"""
+        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
+                                          AUDIO_ONLY_PHONE_SDP))
+        sid = "call1816"
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid), "ca-" + sid)
+        time.sleep(0.5)  # the re-INVITE is out, unanswered (2 s)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1' "
+                        f"senders='both'><description xmlns='{NS_RTP}' "
+                        "media='video'/></content></jingle>", "cr-" + sid)
+        time.sleep(3.5)  # the answer, the second re-INVITE and its answer
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and
+                             j.get("action", "").startswith("content-"),
+                             "nothing more for her: "
+                             + gwtest.ET.tostring(s, "unicode")[:300])
+            self.assertFalse(j is not None and
+                             j.get("action") == "session-terminate",
+                             "the call goes on")
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
+        msgs = uas.messages()
+        invites = [i for i in range(len(msgs))
+                   if msgs.startswith("INVITE sip:", i)]
+        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
+        re1 = msgs[invites[1]:]
+        re1 = re1[:re1.index("-----")]
+        re2 = msgs[invites[2]:]
+        re2 = re2[:re2.index("-----")]
+        self.assertEqual([m[0] for m in m_lines(re1)], ["audio", "video"])
+        self.assertTrue(all(m[1] != "0" for m in m_lines(re1)), re1)
+        ms = m_lines(re2)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
+        self.assertNotEqual(ms[0][1], "0", re2)
+        self.assertEqual(ms[1][1], "0", re2)
+
+    def test_18_17_phone_refreshes_refused_video(self):
+        """18.17 audio+video to an audio-only phone (video port 0, as
+        18.2); the phone then re-INVITEs with video still at port 0 (a
+        session refresh): no content-remove to her (she never had live
+        video from it), the 200 OK keeps m=video 0, the call goes on"""
+        re_sdp = AUDIO_ONLY_PHONE_SDP.replace("o=phone 1 1", "o=phone 1 2")
+        scen = uas_call(sdp=AUDIO_ONLY_PHONE_SDP, wait_bye=False).replace(
+            "</scenario>", """
+  <pause milliseconds="800"/>
+  <send retrans="500"><![CDATA[
+      INVITE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 10 INVITE
+      Contact: <sip:[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+""" + re_sdp.replace("\n", "\r\n") + """]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200" timeout="10000"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: 10 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""").replace(
+            '<recv request="INVITE" rrs="true"/>',
+            '<recv request="INVITE" rrs="true"><action>'
+            '<ereg regexp=".*" search_in="hdr" header="From:" '
+            'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
+            'header="To:" assign_to="to_hdr"/></action></recv>')
+        uas = self.uas(scen)
+        sid = "call1817"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.assertEqual(contents(acc)[1].get("senders"), "none")
+        time.sleep(2.0)  # the phone's re-INVITE and its 200
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and j.get("action") in
+                             ("content-remove", "session-terminate"),
+                             gwtest.ET.tostring(s, "unicode")[:300])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        ok = msgs[msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 10 INVITE")
+                             - 400):]
+        ok = sip_body(ok, "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertEqual(ms[1][1], "0", ok)
 
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
@@ -568,6 +759,42 @@ class VideoInbound(CallsBase):
         carries live video on a relay port"""
         ms, ok = self.sip_adds_video(take=True)
         self.assertNotEqual(ms[1][1], "0", ok)
+
+    def test_18_15_sip_reinvite_drops_video(self):
+        """18.15 an audio+video call; the phone re-INVITEs with video at
+        port 0: her client gets a content-modify of the video content with
+        senders='none' (not content-remove, which Conversations takes as
+        the end of the call), the 200 OK answers m=video 0, audio goes on
+        (its relay port unchanged, no terminate before the phone's BYE)"""
+        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP,
+                                             AUDIO_ONLY_PHONE_SDP),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        video = [c for c in contents(si) if media_of(c) == "video"][0]
+        rm = self.alice.wait(lambda s: is_jingle("content-modify", sid)(s) or
+                             is_jingle("content-remove", sid)(s) or
+                             is_jingle("session-terminate", sid)(s),
+                             what="content-modify")
+        self.ack(rm)
+        j = rm.find(f"{{{NS_J}}}jingle")
+        self.assertEqual(j.get("action"), "content-modify")
+        self.assertEqual([(c.get("name"), c.get("creator"), c.get("senders"),
+                           media_of(c)) for c in contents(rm)],
+                         [(video.get("name"), "initiator", "none", "video")])
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        msgs = uac.messages()
+        first = sip_body(msgs, "SIP/2.0 200 OK")
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
+        self.assertEqual(ms[1][1], "0", ok)
+        self.assertEqual(ms[0][1], m_lines(first[first.index("v=0"):])[0][1],
+                         "audio keeps its relay port")
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
