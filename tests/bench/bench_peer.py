@@ -42,6 +42,7 @@ Usage: tests/bench/bench_peer.sh [--quick] [--rates 2000,4000] ...
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -316,7 +317,8 @@ class PeerBench:
             else:
                 done = r.get("received", 0)
                 res["bad"] = r.get("bad", 0)
-                res["sipp_failed"] = st.get("FailedCall", 0)
+                res["sipp_failed"] = (st.get("FailedCall", 0) +
+                                      uac_refused(sipp_proc.dir))
                 res["rate"] = r.get("rate", 0.0)
             res["delivered"] = done
             # refused: the sender got an error (SIPp a non-2xx final, the
@@ -379,6 +381,23 @@ class PeerBench:
 
     def close(self):
         self.b.close()
+
+
+def uac_refused(d):
+    """MESSAGEs the SIPp UAC got a final error for (a 503 when the peer
+    is full): SIPp logs each as an unexpected message and goes on waiting
+    for its 200, so its FailedCall counter never sees them. Distinct
+    Call-IDs in its error log."""
+    ids = set()
+    for name in os.listdir(d):
+        if not name.startswith("errors"):
+            continue
+        with open(os.path.join(d, name), errors="replace") as f:
+            for line in f:
+                m = re.search(r"unexpected message for Call-Id '([^']+)'", line)
+                if m:
+                    ids.add(m.group(1))
+    return len(ids)
 
 
 def uas_retrans(d):
