@@ -159,9 +159,10 @@ def approve_component(client):
     client.send_raw(f"<presence type='subscribed' to='{COMPONENT}'/>")
 
 
-class Accounts(unittest.TestCase):
-    """One world for the cases, in order: Prosody, Kamailio, the gateway
-    with [accounts] enabled, key_file sealing the passwords."""
+class AccountsWorld(unittest.TestCase):
+    """Starts its world once per class (start_world(): Prosody, Kamailio,
+    the gateway with [accounts]) and stops it, keeping the logs when
+    something failed or the gateway did not stop cleanly."""
 
     @classmethod
     def setUpClass(cls):
@@ -173,6 +174,20 @@ class Accounts(unittest.TestCase):
         except BaseException:
             cls.env.close(keep=True)
             raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
+        if rc != 0:
+            print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
+        cls.env.close(keep=rc != 0)
+        if rc != 0:
+            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+
+
+class Accounts(AccountsWorld):
+    """One world for the cases, in order: Prosody, Kamailio, the gateway
+    with [accounts] enabled, key_file sealing the passwords."""
 
     @classmethod
     def start_world(cls):
@@ -200,15 +215,6 @@ class Accounts(unittest.TestCase):
         cls.alice = gwtest.XmppClient(env, "alice").connect()
         cls.bob = gwtest.XmppClient(env, "bob").connect()
         cls.carol = gwtest.XmppClient(env, "carol").connect()
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
-        if rc != 0:
-            print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
-        cls.env.close(keep=rc != 0)
-        if rc != 0:
-            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
 
     def binding(self, user):
         """Our Contact for `user` in Kamailio's location table, or None."""
@@ -341,42 +347,28 @@ class Accounts(unittest.TestCase):
                  "2001 bound again when she is back")
 
 
-class AccountsHa1(unittest.TestCase):
+class AccountsHa1(AccountsWorld):
     """17.10-17.12: passwords kept as HA1 ([accounts] realm), accounts
     registered always, paced."""
 
     @classmethod
-    def setUpClass(cls):
-        if not os.path.exists(gwtest.gateway_binary()):
-            raise unittest.SkipTest("gateway binary not built")
-        cls.env = gwtest.Env(cls.__name__)
-        try:
-            env = cls.env
-            env.prosody = gwtest.Prosody(env).start()
-            cls.kam = Registrar(env).start()
-            cls.db = os.path.join(env.root, "accounts.sqlite")
-            cls.cfg = gwtest.default_gateway_config(
-                env, env.prosody, free_port(udp_too=True),
-                accounts__enabled="true",
-                accounts__registrar=f"sip:{HOST}:{cls.kam.port}",
-                accounts__realm=PBX_DOMAIN,
-                accounts__database=cls.db,
-                accounts__allow=XMPP_DOMAIN,
-                accounts__register_when="always",
-                accounts__register_rate=2)
-            cls.gw = gwtest.Gateway(env, cls.cfg).start()
-            cls.alice = gwtest.XmppClient(env, "alice").connect()
-            cls.bob = gwtest.XmppClient(env, "bob").connect()
-        except BaseException:
-            cls.env.close(keep=True)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
-        cls.env.close(keep=rc != 0)
-        if rc != 0:
-            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
+    def start_world(cls):
+        env = cls.env
+        env.prosody = gwtest.Prosody(env).start()
+        cls.kam = Registrar(env).start()
+        cls.db = os.path.join(env.root, "accounts.sqlite")
+        cls.cfg = gwtest.default_gateway_config(
+            env, env.prosody, free_port(udp_too=True),
+            accounts__enabled="true",
+            accounts__registrar=f"sip:{HOST}:{cls.kam.port}",
+            accounts__realm=PBX_DOMAIN,
+            accounts__database=cls.db,
+            accounts__allow=XMPP_DOMAIN,
+            accounts__register_when="always",
+            accounts__register_rate=2)
+        cls.gw = gwtest.Gateway(env, cls.cfg).start()
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+        cls.bob = gwtest.XmppClient(env, "bob").connect()
 
     binding = Accounts.binding
 

@@ -61,7 +61,6 @@ import os
 import re
 import sys
 import time
-import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
@@ -144,18 +143,7 @@ def uac_to_2001(method_scenario):
     return method_scenario.replace(f"@{GW_SIP_DOMAIN}", f"@{PBX_DOMAIN}")
 
 
-class AccountsTraffic(unittest.TestCase):
-
-    @classmethod
-    def setUpClass(cls):
-        if not os.path.exists(gwtest.gateway_binary()):
-            raise unittest.SkipTest("gateway binary not built")
-        cls.env = gwtest.Env(cls.__name__)
-        try:
-            cls.start_world()
-        except BaseException:
-            cls.env.close(keep=True)
-            raise
+class AccountsTraffic(test_accounts.AccountsWorld):
 
     @classmethod
     def start_world(cls):
@@ -199,15 +187,6 @@ class AccountsTraffic(unittest.TestCase):
     @classmethod
     def binding(cls):
         return test_accounts.Accounts.binding(cls, "2001")
-
-    @classmethod
-    def tearDownClass(cls):
-        rc = cls.gw.stop() if cls.gw.proc and cls.gw.proc.alive() else 0
-        if rc != 0:
-            print(f"gateway exited with {rc}; log:\n" + cls.gw.log()[-4000:])
-        cls.env.close(keep=rc != 0)
-        if rc != 0:
-            raise AssertionError(f"gateway did not stop cleanly (exit {rc})")
 
     def setUp(self):
         self.alice.drain()
