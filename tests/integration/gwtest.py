@@ -542,14 +542,16 @@ def assert_digest(test, msgs, method, nonce, header="Authorization",
                      md5(f"{ha1}:{nonce}:{p['nc']}:{p['cnonce']}:auth:{ha2}"))
 
 
-def sipp_ok(send_attrs="", status="200 OK", to_tag="", headers=()):
-    """SIPp scenario step: answer the last request, no body (200 OK by
-    default: an in-dialog INFO, BYE, CANCEL, NOTIFY ...). send_attrs: e.g.
+def sipp_ok(send_attrs="", status="200 OK", to_tag="", headers=(), sdp=None):
+    """SIPp scenario step: answer the last request (200 OK by default: an
+    in-dialog INFO, BYE, CANCEL, NOTIFY ...), without a body, or with
+    `sdp` and our Contact (an answer to an INVITE). send_attrs: e.g.
     ' next="2"'; to_tag: our tag for a dialog-creating answer; headers:
     more header lines (SIPp keywords allowed)."""
     more = "".join(f"      {h}\n" for h in headers)
     tag = f";tag={to_tag}" if to_tag else ""
-    return f"""
+    if sdp is None:
+        return f"""
   <send{send_attrs}><![CDATA[
       SIP/2.0 {status}
       [last_Via:]
@@ -560,6 +562,20 @@ def sipp_ok(send_attrs="", status="200 OK", to_tag="", headers=()):
 {more}      Content-Length: 0
 
   ]]></send>
+"""
+    return f"""
+  <send{send_attrs}><![CDATA[
+      SIP/2.0 {status}
+      [last_Via:]
+      [last_From:]
+      [last_To:]{tag}
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[local_ip]:[local_port]>
+{more}      Content-Type: application/sdp
+      Content-Length: [len]
+
+{sdp}]]></send>
 """
 
 

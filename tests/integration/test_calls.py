@@ -469,20 +469,7 @@ class OutboundCases:
   <recv request="INVITE">
     <action><ereg regexp="a={direction}" search_in="body" check_it="true" assign_to="d"/>
     <log message="[$d]"/></action>
-  </recv>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{plain_crlf}]]></send>
-  <recv request="ACK"/>
+  </recv>""" + gwtest.sipp_ok(sdp=plain_crlf) + """  <recv request="ACK"/>
 """
         scen = uas_call(info=True).replace('  <recv request="BYE"', reinv + '  <recv request="BYE"')
         uas = self.uas(scen)

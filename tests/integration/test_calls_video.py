@@ -142,42 +142,20 @@ def sip_body(msgs, first_line):
     return m
 
 
+# our To tag in a dialog-creating SIPp answer
+TAG = "[pid]SIPpTag01[call_number]"
+
+
 def reinvited_uas(first_sdp, re_sdp):
     """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then a re-INVITE from
     the gateway answered 200 (re_sdp); then BYE."""
     first = first_sdp.replace("\n", "\r\n")
     second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
-    return f"""<?xml version="1.0" encoding="UTF-8" ?>
+    return """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="uas re-INVITE">
   <recv request="INVITE" rrs="true"/>
-""" + test_calls.RINGING + f"""
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{first}]]></send>
-  <recv request="ACK"/>
-  <recv request="INVITE" timeout="20000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{second}]]></send>
-  <recv request="ACK"/>
+""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + """  <recv request="ACK"/>
+  <recv request="INVITE" timeout="20000"/>""" + gwtest.sipp_ok(sdp=second) + """  <recv request="ACK"/>
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
 """
 
@@ -192,20 +170,7 @@ def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
     def ok(sdp, version):
         body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
         body = body.replace("\n", "\r\n")
-        return f"""
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{body}]]></send>
-  <recv request="ACK"/>"""
+        return gwtest.sipp_ok(sdp=body) + """  <recv request="ACK"/>"""
     trying = """
   <send><![CDATA[
       SIP/2.0 100 Trying
@@ -221,20 +186,7 @@ def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
     return """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="uas slow re-INVITE">
   <recv request="INVITE" rrs="true"/>
-""" + test_calls.RINGING + f"""
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-{first}]]></send>
-  <recv request="ACK"/>
+""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + f"""  <recv request="ACK"/>
   <recv request="INVITE" timeout="20000"/>{trying}
   <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}
   <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}
