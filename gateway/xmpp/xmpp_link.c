@@ -233,11 +233,11 @@ source_prepare(GSource *src, gint *timeout)
      * each g_source_modify_unix_fd() wake the context (an eventfd write,
      * read and an extra poll per message). */
     if (self->up && out_len(self) > 0 && !self->out_blocked) {
-        *timeout = 0;
         /* more SIP input first (its stanzas join this write), unless a
          * ping is due or enough waits */
         gint64 now = g_get_monotonic_time();
 
+        *timeout = 0;
         if (self->held_since == 0)
             self->held_since = now;
         if (self->busy == NULL || out_len(self) >= FLUSH_BATCH ||
@@ -260,7 +260,7 @@ source_prepare(GSource *src, gint *timeout)
             ev |= G_IO_IN;
         if (xmpp_conn_is_connecting(self->conn) ||
             xmpp_conn_send_queue_len(self->conn) > 0 ||
-            (self->up && out_len(self) > 0))
+            (self->up && self->out_blocked))
             ev |= G_IO_OUT;
         /* modify only on change: every call wakes the context */
         if (ev != s->ev) {
@@ -320,12 +320,6 @@ gw_xmpp_link_pause_input(GwXmppLink *self, gboolean paused)
         /* the next prepare polls for input again */
         g_debug("XMPP input resumed");
     }
-}
-
-gboolean
-gw_xmpp_link_input_paused(const GwXmppLink *self)
-{
-    return self->input_paused;
 }
 
 static gboolean

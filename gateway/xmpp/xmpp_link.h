@@ -80,7 +80,6 @@ void gw_xmpp_link_send_text(GwXmppLink *link, GString *xml);
  * closed connection go on; the server's stanzas wait in its TCP window and
  * then in the server, which stops sending. A handshake is always read. */
 void gw_xmpp_link_pause_input(GwXmppLink *link, gboolean paused);
-gboolean gw_xmpp_link_input_paused(const GwXmppLink *link);
 
 /* Write coalescing: while `busy` says that more input waits elsewhere
  * (SIP datagrams, each of which may add a stanza), the link holds what
