@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import queue
+import random
 import re
 import shutil
 import signal
@@ -50,22 +51,42 @@ def gateway_binary():
         build_dir(), "gateway", "xmpp-sip-gateway"))
 
 
+_handed_out = set()
+_port_rng = random.Random()
+
+
 def free_port(udp_too=False):
-    """A port free for TCP (and UDP when asked) on HOST."""
-    for _ in range(200):
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.bind((HOST, 0))
-        port = t.getsockname()[1]
-        ok = True
+    """A port free for TCP (and UDP when asked) on HOST, taken at random
+    below the kernel's ephemeral range (ip_local_port_range, 32768-60999
+    here). A port from bind(0) is an ephemeral one: between our check and
+    the server's bind, any outgoing connection on the machine (a parallel
+    test's client, or wait_tcp's own connect, which can self-connect to
+    a port nobody listens on yet) may take it as its source port, and
+    the server then fails to listen (baresip went on without its control
+    port, a 10 s timeout in CI). Ports below the range are only ever
+    taken by an explicit bind. A port stays ours for the process's life
+    (never handed out twice), and +40 above it stays below the range for
+    baresip's RTP port range. rtpengine takes its ranges from 30000 up
+    (RtpEngine below)."""
+    for _ in range(500):
+        port = _port_rng.randrange(10000, 29900)
+        if port in _handed_out:
+            continue
+        socks = [(socket.SOCK_STREAM, socket.socket(socket.AF_INET,
+                                                    socket.SOCK_STREAM))]
         if udp_too:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append((socket.SOCK_DGRAM, socket.socket(
+                socket.AF_INET, socket.SOCK_DGRAM)))
+        ok = True
+        for _kind, sock in socks:
             try:
-                u.bind((HOST, port))
+                sock.bind((HOST, port))
             except OSError:
                 ok = False
-            u.close()
-        t.close()
+        for _kind, sock in socks:
+            sock.close()
         if ok:
+            _handed_out.add(port)
             return port
     raise RuntimeError("no free port")
 
@@ -324,7 +345,6 @@ class Rtpengine:
     """rtpengine in userspace mode (notes/peers.md), ng on a free port."""
 
     def __init__(self, env):
-        import random
         self.env = env
         self.dir = env.subdir("rtpengine")
         self.port = free_port(udp_too=True)
