@@ -152,6 +152,7 @@ typedef struct {
         guint max_inflight_sip; /* ... at which XMPP input pauses */
         guint max_pending_xmpp; /* SIP->XMPP MESSAGEs awaiting the server */
         guint max_rate_entries; /* senders tracked by the rate limiter */
+        guint wakeup_window_us; /* gateway/ops/loop_pace.h */
     } limits;
 
     struct {

@@ -31,6 +31,7 @@
 #include "call_bridge.h"
 #include "message_bridge.h"
 #include "presence_bridge.h"
+#include "loop_pace.h"
 #include "service.h"
 #include "xmpp_directory.h"
 #include "accounts.h"
@@ -229,6 +230,7 @@ reload_config(GwGateway *gw, GString *report)
         gw_config_free(gw->env.config);
     gw->env.config = next;
     set_log_level(next->log.level, 0);
+    gw_loop_pace_set(NULL, next->limits.wakeup_window_us);
     g_message("configuration reloaded: %u static entries, %u rules",
               map_table_get_n_static(map), map_table_get_n_rules(map));
     if (report != NULL)
@@ -681,6 +683,7 @@ main(int argc, char **argv)
     gw_accounts_start(gw.accounts);
     gw_xmpp_link_start(gw.env.xmpp);
     service = gw_service_new(service_ready, &gw);
+    gw_loop_pace_set(NULL, gw.env.config->limits.wakeup_window_us);
     g_main_loop_run(gw.loop);
 
 out:
