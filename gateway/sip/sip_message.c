@@ -329,7 +329,7 @@ gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
     o->ruri = g_strdup(to_uri);
     o->content_type = g_strdup(content_type);
     o->body = g_strdup(body != NULL ? body : "");
-    o->cseq = g_random_int_range(1, 1 << 20);
+    o->cseq = 1 + (guint32)(sip_random64() % ((1u << 20) - 1));
     g_hash_table_add(ua->outs, o);
     if (ua->stopping || !out_send(o, NULL, FALSE, FALSE)) {
         /* reported from the loop, never inside the caller */

@@ -262,7 +262,9 @@ char *sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,
                         const char *method, const char *uri);
 /* "<uri>" for a header value. */
 char *sip_name_addr(const char *uri);
-/* A new random token of 16 hex digits (tags, Call-IDs). */
+/* 64 cryptographically random bits (getrandom, batched). */
+guint64 sip_random64(void);
+/* A new random token: 16 hex digits of sip_random64() (tags, Call-IDs). */
 void sip_random_token(char out[17]);
 
 /* ---- the roles --------------------------------------------------------- */
