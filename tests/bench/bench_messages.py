@@ -168,9 +168,10 @@ class Bench:
     # ---- the gateway ---------------------------------------------------
 
     def start_gateway(self, xmpp_port, sip_port, uas_port, name="gateway",
-                      transport="udp", default_limits=False):
+                      transport="udp", default_limits=False, settings=()):
         """default_limits: keep [limits] as shipped (the peer bench), not
-        raised out of the way of the highest rates (this bench)."""
+        raised out of the way of the highest rates (this bench).
+        settings: "group.key=value" strings set last (tuning runs)."""
         d = os.path.join(self.root, "gw%03d" % (self.n + 1))
         os.makedirs(d, exist_ok=True)
         conf = os.path.join(d, "gateway.conf")
@@ -204,6 +205,10 @@ class Bench:
         }
         if default_limits:
             del groups["limits"]
+        for setting in settings:
+            name, value = setting.split("=", 1)
+            group, key = name.split(".", 1)
+            groups.setdefault(group, {})[key] = value
         with open(conf, "w") as f:
             for g, keys in groups.items():
                 f.write("[%s]\n" % g)

@@ -219,10 +219,12 @@ class PeerBench:
             if peer == "gateway":
                 gw = b.start_gateway(b.comp_port, sip_port, uas_port,
                                      transport=self.args.sip_transport,
-                                     default_limits=True)
+                                     default_limits=True,
+                                     settings=self.args.gw_set)
                 procs.append(gw)
                 b.wait_gateway_up(gw)
                 cpu_of = gw.cpu_total
+                sys_of = lambda: L.proc_stime(gw.pid) or 0.0  # noqa: E731
                 domain = COMPONENT
             else:
                 kam = Kamailio(b, self.kam_so, b.comp_port, sip_port,
@@ -230,6 +232,7 @@ class PeerBench:
                                self.args.sip_transport)
                 kam.wait_up(b.comp_port, before)
                 cpu_of = kam.cpu_total
+                sys_of = lambda: L.group_stime(kam.pid)  # noqa: E731
                 domain = KAM_DOMAIN
             argv = [b.c2sload, "--port", str(b.c2s_port), "--user", "alice",
                     "--password", ALICE_PW, "--timeout", str(limit),
@@ -249,7 +252,8 @@ class PeerBench:
             if load.next_line("READY", 20) is None:
                 raise RuntimeError("c2sload not ready: " +
                                    load.log_text()[-1500:])
-            cpu0 = {"peer": cpu_of(), "prosody": b.prosody.cpu_total()}
+            cpu0 = {"peer": cpu_of(), "prosody": b.prosody.cpu_total(),
+                    "sys": sys_of()}
             busy0 = machine_busy()
             t0 = time.monotonic()
             load.send_line("go")
@@ -280,7 +284,8 @@ class PeerBench:
                 uas.wait(drain)
                 t_end = time.monotonic()
                 sipp_proc = uas
-            cpu1 = {"peer": cpu_of(), "prosody": b.prosody.cpu_total()}
+            cpu1 = {"peer": cpu_of(), "prosody": b.prosody.cpu_total(),
+                    "sys": sys_of()}
             busy1 = machine_busy()
             if line is None:
                 raise RuntimeError("c2sload gave no result: " +
@@ -332,6 +337,9 @@ class PeerBench:
             res["cpu_peer"] = cpu1["peer"] - cpu0["peer"]
             res["cpu_prosody"] = cpu1["prosody"] - cpu0["prosody"]
             res["us_peer"] = res["cpu_peer"] * 1e6 / done if done else None
+            # the kernel's part (clock ticks: coarse over a short step)
+            res["us_sys"] = ((cpu1["sys"] - cpu0["sys"]) * 1e6 / done
+                             if done else None)
             res["us_prosody"] = (res["cpu_prosody"] * 1e6 / done
                                  if done else None)
             machine = ((busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1) *
@@ -426,12 +434,13 @@ def describe(r):
         mem += " (largest process), Pss %.0f MiB (all)" % (
             r["pss_kib"] / 1024)
     return ("%-8s %-9s %6d/s: %d/%d delivered, %d refused, %d lost%s at %.0f/s; CPU "
-            "us/msg %s, prosody %s (%.0f%% of a core); %s; SIPp retrans %d; "
+            "us/msg %s (kernel %s), prosody %s (%.0f%% of a core); %s; SIPp retrans %d; "
             "UDP drops %d; others %.0f%%%s" % (
                 r["peer"], DIRS[r["direction"]], r["offered"], r["delivered"],
                 r["count"], r.get("refused", 0), r["lost"],
                 ", %d extra" % r["extra"] if r["extra"] else "", r["rate"],
-                fmt(r["us_peer"], "%.0f"), fmt(r["us_prosody"], "%.0f"),
+                fmt(r["us_peer"], "%.0f"), fmt(r.get("us_sys"), "%.0f"),
+                fmt(r["us_prosody"], "%.0f"),
                 r["prosody_share"] * 100, mem, r["retrans"], r["udp_drops"],
                 r["others_cores"] * 100,
                 "" if r["alive"] else "; the peer died (exit status %s, "
@@ -463,31 +472,39 @@ def report(pb, args):
     if args.uas_delay_ms:
         add("XMPP->SIP: the SIPp UAS answers each MESSAGE after %d ms (a "
             "slow far side)" % args.uas_delay_ms)
-    add("gateway: [sip] listen (one address), log level default, %s; "
+    add("gateway: [sip] listen (one address), log level default, %s%s; "
         "Kamailio 5.6 xmpp (fixed copy), children=4, -m %d -M 16" % (
-            os.path.basename(os.path.abspath(args.build)), args.kam_shm))
+            os.path.basename(os.path.abspath(args.build)),
+            "".join(", " + x for x in args.gw_set), args.kam_shm))
     add("CPU us per delivered message; refused = the sender got an error "
         "(a SIP final non-2xx, an XMPP error); lost = neither that nor "
         "delivered within %g s after the last send; RSS: gateway VmHWM, Kamailio largest "
         "VmHWM / summed Pss; SIPp retrans: the UAC's own (SIP->XMPP), the "
         "peer's MESSAGEs received again at the UAS (XMPP->SIP)" % args.drain)
     add("")
+    add("kernel: of the CPU us/msg, the part in the kernel (stime: system "
+        "calls and the loopback network work done in them); floor: the "
+        "gateway's kernel part over Kamailio's whole cost, the lowest "
+        "gw/Kam the gateway could reach with a user space costing nothing")
+    add("")
     add("| direction | offered/s | peer | delivered | refused | lost | achieved/s | "
-        "CPU us/msg | Prosody us/msg | gw/Kam | peak RSS MiB | SIPp "
+        "CPU us/msg | kernel | Prosody us/msg | gw/Kam | floor | peak RSS MiB | SIPp "
         "retrans | others |")
-    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for direction, rate, pair in pb.rows:
         if not pair:
             continue
         gw, kam = pair.get("gateway"), pair.get("kamailio")
-        ratio = None
+        ratio = floor = None
         if gw and kam and gw.get("us_peer") and kam.get("us_peer"):
             ratio = gw["us_peer"] / kam["us_peer"]
+            if gw.get("us_sys") is not None:
+                floor = gw["us_sys"] / kam["us_peer"]
         for name, r in (("gateway", gw), ("Kamailio", kam)):
             if r is None:
                 continue
             if "error" in r:
-                add("| %s | %d | %s | did not run | | | | | | | | | |" % (
+                add("| %s | %d | %s | did not run | | | | | | | | | | | |" % (
                     DIRS[direction], rate, name))
                 continue
             mem = "%.1f" % (r["hwm_kib"] / 1024) if r.get("hwm_kib") \
@@ -498,13 +515,15 @@ def report(pb, args):
                 mem += " (the peer died)"
             if r.get("shm_errors"):
                 mem += " (shm full: %d errors)" % r["shm_errors"]
-            add("| %s | %d | %s | %d%s | %d | %d | %.0f | %s | %s | %s | %s | %d "
-                "| %.0f%% |" % (
+            add("| %s | %d | %s | %d%s | %d | %d | %.0f | %s | %s | %s | %s | %s "
+                "| %s | %d | %.0f%% |" % (
                     DIRS[direction], rate, name, r["delivered"],
                     " (+%d)" % r["extra"] if r["extra"] else "",
                     r.get("refused", 0), r["lost"],
-                    r["rate"], fmt(r["us_peer"]), fmt(r["us_prosody"]),
+                    r["rate"], fmt(r["us_peer"]), fmt(r.get("us_sys")),
+                    fmt(r["us_prosody"]),
                     fmt(ratio, "%.2f") if name == "gateway" else "",
+                    fmt(floor, "%.2f") if name == "gateway" else "",
                     mem, r["retrans"], r["others_cores"] * 100))
     add("")
     add("elapsed: %.0f s" % (time.monotonic() - pb.started))
@@ -543,6 +562,10 @@ def main():
                     "peer to the SIPp UAS (TCP: no retransmissions)")
     ap.add_argument("--no-kamailio", action="store_true",
                     help="the gateway alone")
+    ap.add_argument("--gw-set", action="append", default=[],
+                    metavar="GROUP.KEY=VALUE",
+                    help="a gateway setting for tuning runs (repeatable), "
+                    "e.g. limits.wakeup_window_us=0")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()

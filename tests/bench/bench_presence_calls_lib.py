@@ -47,6 +47,18 @@ def proc_cpu(pid):
         return None
 
 
+def proc_stime(pid):
+    """Time in the kernel (stime: system calls, and the network stack's
+    work done for them) of a live process, all threads, seconds; None
+    when gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            rest = f.read().rsplit(")", 1)[1].split()
+        return int(rest[12]) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def proc_sched_s(pid):
     """Time on CPU of all threads (ns precision, schedstat), seconds."""
     total = 0
@@ -529,6 +541,11 @@ def group_cpu_s(pgid):
     """CPU time of all processes (all threads) of a process group,
     seconds (schedstat, ns precision)."""
     return sum(proc_sched_s(p) or 0.0 for p in group_pids(pgid))
+
+
+def group_stime(pgid):
+    """proc_stime() summed over a process group."""
+    return sum(proc_stime(p) or 0.0 for p in group_pids(pgid))
 
 
 def pss_kib(pid):
