@@ -182,7 +182,7 @@ const KeyDef gw_config_keys[] = {
       "XMPP->SIP messages awaiting a SIP response; more are refused (resource-constraint)" },
     { "limits", "max_inflight_sip", K_UINT, "1000", 1, 1000000, FALSE, TRUE, FALSE, OFF(limits.max_inflight_sip),
       "XMPP->SIP messages awaiting a SIP response at which the gateway stops reading the XMPP stream until half are answered (backpressure on the XMPP server)" },
-    { "limits", "max_pending_xmpp", K_UINT, "6000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
+    { "limits", "max_pending_xmpp", K_UINT, "10000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
       "SIP->XMPP messages awaiting their write to the XMPP stream; more get 503" },
     { "limits", "wakeup_window_us", K_UINT, "1000", 0, 20000, FALSE, TRUE, FALSE, OFF(limits.wakeup_window_us),
       "under load the loop wakes at most once per this many microseconds and handles what arrived meanwhile together (each event waits at most this long); an idle loop wakes at the first event; 0: wake for every event" },
