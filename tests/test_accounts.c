@@ -499,6 +499,129 @@ test_registrar_host(void)
     }
 }
 
+/* What she may type as a registrar of her own, and what it becomes. */
+static void
+test_registrar_parse(void)
+{
+    static const struct {
+        const char *text, *uri, *host;
+        guint port;    /* the port matched against the operator's list */
+    } rows[] = {
+        { "pbx2.example.com", "sip:pbx2.example.com", "pbx2.example.com",
+          5060 },
+        { "PBX2.Example.com:5080", "sip:pbx2.example.com:5080",
+          "pbx2.example.com", 5080 },
+        { "sip:192.0.2.5:5060;transport=TCP",
+          "sip:192.0.2.5:5060;transport=tcp", "192.0.2.5", 5060 },
+        { "sips:pbx.example.com", "sips:pbx.example.com", "pbx.example.com",
+          5061 },
+        { "sip:pbx.example.com;transport=tls",
+          "sip:pbx.example.com;transport=tls", "pbx.example.com", 5061 },
+        { "[2001:DB8::5]:5062", "sip:[2001:db8::5]:5062", "2001:db8::5",
+          5062 },
+        { "sip:localhost", "sip:localhost", "localhost", 5060 },
+        /* refused */
+        { "", NULL, NULL, 0 },
+        { "sip:", NULL, NULL, 0 },
+        { "sip:2001@pbx.example.com", NULL, NULL, 0 },
+        { "sip:u:pw@pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com:0", NULL, NULL, 0 },
+        { "pbx.example.com:65536", NULL, NULL, 0 },
+        { "pbx.example.com:50a", NULL, NULL, 0 },
+        { "pbx.example.com:", NULL, NULL, 0 },
+        { "pbx.example.com;lr", NULL, NULL, 0 },
+        { "pbx.example.com;transport=sctp", NULL, NULL, 0 },
+        { "pbx.example.com;transport=tcp;transport=udp", NULL, NULL, 0 },
+        { "sip:pbx.example.com?Route=x", NULL, NULL, 0 },
+        { "pbx example.com", NULL, NULL, 0 },
+        { "<sip:pbx.example.com>", NULL, NULL, 0 },
+        { "192.0.2.999", NULL, NULL, 0 },   /* no address, and no name */
+        { "pbx_2.example.com", NULL, NULL, 0 },
+        { "-pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com.", NULL, NULL, 0 },
+        { "pbx..example.com", NULL, NULL, 0 },
+        { "[2001:db8::5", NULL, NULL, 0 },
+        { "[192.0.2.5]", NULL, NULL, 0 },
+        { "2001:db8::5", NULL, NULL, 0 },   /* IPv6 needs its brackets */
+        { "http://pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com\n", NULL, NULL, 0 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        GwAccountRegistrar r = { 0 };
+        g_autoptr(GError) error = NULL;
+        gboolean ok = gw_account_registrar_parse(rows[i].text, &r, &error);
+        if (ok != (rows[i].uri != NULL))
+            g_error("registrar '%s': expected %s", rows[i].text,
+                    rows[i].uri ? "ok" : "refused");
+        g_assert_true(ok == (error == NULL));
+        if (!ok) {
+            g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID);
+            g_assert_null(r.uri);
+            continue;
+        }
+        g_assert_cmpstr(r.uri, ==, rows[i].uri);
+        g_assert_cmpstr(r.host, ==, rows[i].host);
+        g_assert_cmpuint(gw_account_registrar_port(&r), ==, rows[i].port);
+        gw_account_registrar_clear(&r);
+    }
+    {
+        g_autofree char *huge = g_strnfill(300, 'a');
+        GwAccountRegistrar r = { 0 };
+        g_assert_false(gw_account_registrar_parse(huge, &r, NULL));
+    }
+}
+
+static void
+test_domain_normalize(void)
+{
+    static const char *const rows[][2] = {
+        { "pbx2.example.com", "pbx2.example.com" },
+        { "PBX2.Example.COM", "pbx2.example.com" },
+        { "192.0.2.5", "192.0.2.5" },
+        { "[2001:DB8::5]", "[2001:db8::5]" },
+        { "pbx2.example.com:5060", NULL },
+        { "", NULL },
+        { "user@pbx2.example.com", NULL },
+        { "2001:db8::5", NULL },
+        { "pbx 2", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *d = gw_account_domain_normalize(rows[i][0], &error);
+        g_assert_cmpstr(d, ==, rows[i][1]);
+        g_assert_true((d == NULL) == (error != NULL));
+    }
+}
+
+/* Her extensions are her PBX's: the table's host becomes her domain, and
+ * back. */
+static void
+test_uri_swap_domain(void)
+{
+    static const char *const table[] = { "pbx.example.com",
+                                         "trunk.example.com", NULL };
+    static const char *const rows[][3] = {
+        { "sip:1002@pbx.example.com", "pbx2.test", "sip:1002@pbx2.test" },
+        { "sip:1002@PBX.example.com", "pbx2.test", "sip:1002@pbx2.test" },
+        { "sips:1002@pbx.example.com", "pbx2.test", "sips:1002@pbx2.test" },
+        { "sip:+15551234567@trunk.example.com;user=phone", "pbx2.test",
+          "sip:+15551234567@pbx2.test;user=phone" },
+        { "sip:1002@pbx.example.com:5070", "pbx2.test", NULL },
+        { "sip:bob@other.net", "pbx2.test", NULL },
+        { "tel:+15551234567", "pbx2.test", NULL },
+        { "sip:pbx.example.com", "pbx2.test", NULL },
+        { "sip:1002@pbx.example.com.evil", "pbx2.test", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *u = gw_account_uri_swap_domain(rows[i][0], table,
+                                                        rows[i][1]);
+        g_assert_cmpstr(u, ==, rows[i][2]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,6 +633,10 @@ main(int argc, char **argv)
     g_test_add_func("/accounts/codec/ha1", test_ha1);
     g_test_add_func("/accounts/codec/uri-user-host", test_uri_user_host);
     g_test_add_func("/accounts/codec/registrar-host", test_registrar_host);
+    g_test_add_func("/accounts/codec/registrar-parse", test_registrar_parse);
+    g_test_add_func("/accounts/codec/domain-normalize",
+                    test_domain_normalize);
+    g_test_add_func("/accounts/codec/uri-swap-domain", test_uri_swap_domain);
     g_test_add("/accounts/store/basics", Fixture, NULL, fixture_set_up,
                test_store_basics, fixture_tear_down);
     g_test_add("/accounts/store/conflicts", Fixture, NULL, fixture_set_up,
