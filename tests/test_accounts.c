@@ -8,6 +8,8 @@
 
 #include <glib/gstdio.h>
 
+#include <sqlite3.h>
+
 #include "account_codec.h"
 #include "account_store.h"
 
@@ -95,7 +97,7 @@ static void
 test_seal_roundtrip(void)
 {
     g_autofree char *aad = gw_account_aad("alice@example.com", "2001",
-                                          "pbx.example.com");
+                                          "pbx.example.com", NULL);
 
     for (gsize i = 0; i < G_N_ELEMENTS(sealed_passwords); i++) {
         const char *pw = sealed_passwords[i];
@@ -121,8 +123,13 @@ test_seal_roundtrip(void)
 static void
 test_seal_refusals(void)
 {
-    g_autofree char *aad = gw_account_aad("alice@example.com", "2001", "pbx");
-    g_autofree char *other = gw_account_aad("mallory@example.com", "2001", "pbx");
+    g_autofree char *aad = gw_account_aad("alice@example.com", "2001", "pbx",
+                                          NULL);
+    g_autofree char *other = gw_account_aad("mallory@example.com", "2001",
+                                            "pbx", NULL);
+    /* the same row pointed at another registrar (schema 2) */
+    g_autofree char *moved = gw_account_aad("alice@example.com", "2001", "pbx",
+                                            "sip:192.0.2.66");
     g_autoptr(GBytes) blob = gw_account_seal(key_a, nonce, aad, "secret", NULL);
     gsize len;
     const guint8 *b = g_bytes_get_data(blob, &len);
@@ -132,6 +139,7 @@ test_seal_refusals(void)
     } cases[] = {
         { "other key", GW_ACCOUNT_ERROR_DECRYPT },
         { "other row", GW_ACCOUNT_ERROR_DECRYPT },
+        { "other registrar", GW_ACCOUNT_ERROR_DECRYPT },
         { "flipped bits", GW_ACCOUNT_ERROR_DECRYPT },
         { "truncated", GW_ACCOUNT_ERROR_INVALID },
         { "not ours", GW_ACCOUNT_ERROR_INVALID },
@@ -144,7 +152,9 @@ test_seal_refusals(void)
             pw = gw_account_unseal(key_b, b, len, aad, &error);
         else if (i == 1)
             pw = gw_account_unseal(key_a, b, len, other, &error);
-        else if (i == 2) {
+        else if (i == 2)
+            pw = gw_account_unseal(key_a, b, len, moved, &error);
+        else if (i == 3) {
             for (gsize at = 3; at < len; at++) {
                 g_autofree guint8 *copy = g_memdup2(b, len);
                 g_autoptr(GError) e = NULL;
@@ -153,7 +163,7 @@ test_seal_refusals(void)
                 g_assert_error(e, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_DECRYPT);
             }
             pw = gw_account_unseal(key_b, b, len, aad, &error);
-        } else if (i == 3)
+        } else if (i == 4)
             pw = gw_account_unseal(key_a, b, 20, aad, &error);
         else
             pw = gw_account_unseal(key_a, (const guint8 *)"GW2xxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
@@ -235,7 +245,7 @@ record(const char *jid, const char *username, const char *password)
     r->domain = g_strdup("pbx.test");
     r->contact = g_strdup_printf("acc-%s", username);
     r->kind = GW_SECRET_SEALED;
-    aad = gw_account_aad(jid, username, r->domain);
+    aad = gw_account_aad(jid, username, r->domain, NULL);
     r->secret = gw_account_seal(key_a, nonce, aad, password, NULL);
     r->created = 1700000000;
     return r;
@@ -352,6 +362,62 @@ test_store_reopen(Fixture *f, gconstpointer data)
     g_assert_null(s);
     g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE);
     g_assert_nonnull(strstr(error->message, "newer"));
+}
+
+/* A database of schema 1 (as the gateway before allow_custom_registrar
+ * wrote it) opens migrated in place: its accounts kept, with no registrar
+ * of their own; a registrar is then stored and read back; one AOR is
+ * still one JID's whatever registrar another JID names. */
+static void
+test_store_migrate_v1(Fixture *f, gconstpointer data)
+{
+    static const char v1[] =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE accounts ("
+        "  id INTEGER PRIMARY KEY, jid TEXT NOT NULL UNIQUE,"
+        "  username TEXT NOT NULL, domain TEXT NOT NULL,"
+        "  contact TEXT NOT NULL UNIQUE, secret_kind INTEGER NOT NULL,"
+        "  secret BLOB NOT NULL, realm TEXT, register_when TEXT,"
+        "  created INTEGER NOT NULL, UNIQUE (username, domain));"
+        "INSERT INTO accounts (jid, username, domain, contact, secret_kind,"
+        "  secret, realm, register_when, created) VALUES ('old@example.com',"
+        "  '2009', 'pbx.test', 'acc-old', 2, 'ffffffffffffffffffffffffffff"
+        "ffff', 'pbx.test', 'always', 1600000000);";
+    sqlite3 *db = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountStore) s = NULL;
+    g_autoptr(GwAccountRecord) old = NULL, got = NULL;
+    g_autoptr(GwAccountRecord) bob = record("bob@example.com", "2010", "b");
+    g_autoptr(GwAccountRecord) carol = record("carol@example.com", "2010", "c");
+
+    g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_exec(db, v1, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(db);
+
+    s = gw_account_store_open(f->path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(gw_account_store_get_version(s), ==, 2);
+    old = gw_account_store_get(s, "old@example.com", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(old->username, ==, "2009");
+    g_assert_cmpstr(old->register_when, ==, "always");
+    g_assert_null(old->registrar);
+
+    bob->registrar = g_strdup("sip:192.0.2.7:5080");
+    bob->domain = (g_free(bob->domain), g_strdup("pbx2.test"));
+    g_assert_true(gw_account_store_put(s, bob, 10, &error));
+    g_clear_pointer(&s, gw_account_store_close);
+    s = gw_account_store_open(f->path, &error);
+    g_assert_no_error(error);
+    got = gw_account_store_get(s, "bob@example.com", &error);
+    g_assert_cmpstr(got->registrar, ==, "sip:192.0.2.7:5080");
+    g_assert_cmpstr(got->domain, ==, "pbx2.test");
+    /* sip:2010@pbx2.test is bob's, at whichever registrar carol names */
+    carol->domain = (g_free(carol->domain), g_strdup("pbx2.test"));
+    carol->registrar = g_strdup("sip:192.0.2.8");
+    g_assert_false(gw_account_store_put(s, carol, 10, &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT);
 }
 
 static gboolean
@@ -643,6 +709,8 @@ main(int argc, char **argv)
                test_store_conflicts, fixture_tear_down);
     g_test_add("/accounts/store/reopen", Fixture, NULL, fixture_set_up,
                test_store_reopen, fixture_tear_down);
+    g_test_add("/accounts/store/migrate-v1", Fixture, NULL, fixture_set_up,
+               test_store_migrate_v1, fixture_tear_down);
     g_test_add("/accounts/store/no-password-bytes", Fixture, NULL,
                fixture_set_up, test_store_no_password_bytes,
                fixture_tear_down);

@@ -63,9 +63,12 @@ gw_account_check_password(const char *p, GError **error)
 }
 
 char *
-gw_account_aad(const char *jid, const char *username, const char *domain)
+gw_account_aad(const char *jid, const char *username, const char *domain,
+               const char *registrar)
 {
-    return g_strdup_printf("%s\n%s@%s", jid, username, domain);
+    return g_strdup_printf("%s\n%s@%s%s%s", jid, username, domain,
+                           registrar != NULL ? "\n" : "",
+                           registrar != NULL ? registrar : "");
 }
 
 GBytes *

@@ -51,9 +51,12 @@ gboolean gw_account_check_username(const char *username, GError **error);
 /* A password: 1 to 128 bytes of UTF-8 without control characters. */
 gboolean gw_account_check_password(const char *password, GError **error);
 
-/* The associated data that binds a sealed blob to its row. (transfer full) */
+/* The associated data that binds a sealed blob to its row: her JID, her
+ * AOR and her own registrar, if any (NULL: [accounts] registrar, as rows
+ * before schema 2 were sealed), so that a row altered to send her digest
+ * elsewhere does not open. (transfer full) */
 char *gw_account_aad(const char *jid, const char *username,
-                     const char *domain);
+                     const char *domain, const char *registrar);
 
 /* Seals `password` (transfer full) with `key` and a fresh `nonce`. */
 GBytes *gw_account_seal(const guint8 key[GW_ACCOUNT_KEY_LEN],

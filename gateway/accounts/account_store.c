@@ -35,6 +35,10 @@ static const char *const migrations[] = {
     "  register_when TEXT,"
     "  created INTEGER NOT NULL,"
     "  UNIQUE (username, domain));",
+    /* 1 -> 2: a registrar of her own ([accounts] allow_custom_registrar);
+     * NULL, as every account had before, is [accounts] registrar. Her
+     * domain was kept per row already. */
+    "ALTER TABLE accounts ADD COLUMN registrar TEXT;",
 };
 
 void
@@ -45,6 +49,7 @@ gw_account_record_free(GwAccountRecord *rec)
     g_free(rec->jid);
     g_free(rec->username);
     g_free(rec->domain);
+    g_free(rec->registrar);
     g_free(rec->contact);
     g_free(rec->realm);
     g_free(rec->register_when);
@@ -263,10 +268,11 @@ gw_account_store_put(GwAccountStore *s, const GwAccountRecord *rec,
 {
     static const char sql[] =
         "INSERT INTO accounts (jid, username, domain, contact, secret_kind,"
-        " secret, realm, register_when, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        " secret, realm, register_when, created, registrar)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         " ON CONFLICT (jid) DO UPDATE SET username = ?2, domain = ?3,"
-        " secret_kind = ?5, secret = ?6, realm = ?7, register_when = ?8";
+        " secret_kind = ?5, secret = ?6, realm = ?7, register_when = ?8,"
+        " registrar = ?10";
     sqlite3_stmt *st = NULL;
     gint64 owner;
     gsize len = 0;
@@ -310,6 +316,7 @@ gw_account_store_put(GwAccountStore *s, const GwAccountRecord *rec,
     sqlite3_bind_text(st, 7, rec->realm, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, rec->register_when, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, rec->created);
+    sqlite3_bind_text(st, 10, rec->registrar, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -347,11 +354,12 @@ read_row(sqlite3_stmt *st)
     r->realm = column_text(st, 7);
     r->register_when = column_text(st, 8);
     r->created = sqlite3_column_int64(st, 9);
+    r->registrar = column_text(st, 10);
     return r;
 }
 
 #define COLUMNS "id, jid, username, domain, contact, secret_kind, secret," \
-                " realm, register_when, created"
+                " realm, register_when, created, registrar"
 
 GwAccountRecord *
 gw_account_store_get(GwAccountStore *s, const char *jid, GError **error)

@@ -3,7 +3,7 @@
  * passwords in it ([accounts] key_file).
  *
  * One row per JID; one JID per address of record (UNIQUE(username,
- * domain)). The schema is versioned (table schema_version) and migrated
+ * domain)), whatever registrar each names. The schema is versioned (table schema_version) and migrated
  * forward at open, each step in its own transaction. Every write is one
  * transaction; the file is in WAL mode with synchronous=FULL: an account
  * confirmed to its user survives a crash or a power loss (NORMAL would
@@ -23,13 +23,16 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes. */
-#define GW_ACCOUNT_SCHEMA_VERSION 1
+#define GW_ACCOUNT_SCHEMA_VERSION 2
 
 typedef struct {
     gint64 id;           /* row id (0 for a new record) */
     char *jid;           /* bare JID, lower case */
     char *username;      /* the AOR's user part, also the digest user */
     char *domain;        /* the AOR's domain */
+    char *registrar;     /* her own registrar (normalised URI, [accounts]
+                            allow_custom_registrar), or NULL: [accounts]
+                            registrar (schema 2) */
     char *contact;       /* the user part of the Contact we register for
                             her: a random token, stable across restarts */
     GwSecretKind kind;

@@ -199,7 +199,7 @@ on_authorize(gpointer data, const char *challenge, const char *method,
                             "no [accounts] key_file to open the password");
         return NULL;
     }
-    aad = gw_account_aad(acc->jid, acc->username, acc->domain);
+    aad = gw_account_aad(acc->jid, acc->username, acc->domain, NULL);
     password = gw_account_unseal(a->key, acc->secret, acc->secret_len, aad,
                                  error);
     if (password == NULL)

@@ -167,7 +167,7 @@ build_record(GwAccounts *a, const char *bare, const char *username,
         rec->secret = g_bytes_new(ha1, strlen(ha1));
         scrub(ha1);
     } else {
-        g_autofree char *aad = gw_account_aad(bare, username, rec->domain);
+        g_autofree char *aad = gw_account_aad(bare, username, rec->domain, NULL);
         guint8 nonce[GW_ACCOUNT_NONCE_LEN];
         if (!gw_account_random_bytes(nonce, sizeof nonce)) {
             g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
