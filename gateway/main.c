@@ -644,6 +644,7 @@ main(int argc, char **argv)
         gw_accounts_port(gw.accounts, &gw.env.accounts);
         gw_sip_ua_set_authorizer(gw.env.sip, gw_accounts_sip_authorize,
                                  gw.accounts);
+        gw_sip_ua_set_hop(gw.env.sip, gw_accounts_sip_hop, gw.accounts);
     }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
@@ -691,8 +692,10 @@ out:
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);
     gw_xmpp_link_free(gw.env.xmpp);
-    if (gw.env.sip != NULL)
+    if (gw.env.sip != NULL) {
         gw_sip_ua_set_authorizer(gw.env.sip, NULL, NULL);
+        gw_sip_ua_set_hop(gw.env.sip, NULL, NULL);
+    }
     memset(&gw.env.accounts, 0, sizeof gw.env.accounts);
     gw_accounts_free(gw.accounts); /* its registrations before the agent */
     gw_sip_ua_free(gw.env.sip);

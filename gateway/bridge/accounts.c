@@ -45,6 +45,7 @@ account_free(gpointer p)
     g_free(acc->jid);
     g_free(acc->username);
     g_free(acc->domain);
+    g_free(acc->registrar);
     g_free(acc->contact);
     g_free(acc->realm);
     g_free(acc->reg_realm);
@@ -66,6 +67,7 @@ acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->jid = g_strdup(rec->jid);
     acc->username = g_strdup(rec->username);
     acc->domain = g_strdup(rec->domain);
+    acc->registrar = g_strdup(rec->registrar);
     acc->contact = g_strdup(rec->contact);
     acc->realm = g_strdup(rec->realm);
     acc->kind = (guint8)rec->kind;
@@ -75,7 +77,31 @@ acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
     acc->own_when = rec->register_when != NULL;
+    if (rec->registrar != NULL && !acc_registrar_allowed(a, rec->registrar)) {
+        /* the operator took it off the list since: nothing goes there */
+        acc->blocked = TRUE;
+        acc->refused = TRUE;
+    }
     return acc;
+}
+
+gboolean
+acc_registrar_allowed(GwAccounts *a, const char *uri)
+{
+    GwAccountRegistrar r = { 0 };
+    gboolean ok = gw_account_registrar_parse(uri, &r, NULL) &&
+                  gw_config_allows_registrar(a->env->config, r.host,
+                                             gw_account_registrar_port(&r));
+
+    gw_account_registrar_clear(&r);
+    return ok;
+}
+
+const char *
+acc_registrar(GwAccounts *a, const Account *acc)
+{
+    return acc->registrar != NULL ? acc->registrar
+                                  : a->env->config->accounts.registrar;
 }
 
 static char *
@@ -190,6 +216,11 @@ on_authorize(gpointer data, const char *challenge, const char *method,
         if (realm != NULL && g_ascii_strcasecmp(realm, acc->domain) != 0)
             acc->reg_realm = g_steal_pointer(&realm);
     }
+    if (acc->blocked) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "her registrar %.64s is no longer allowed", acc->registrar);
+        return NULL;
+    }
     if (acc->kind == GW_SECRET_HA1)
         return gw_sip_auth_answer_ha1(challenge, acc->username, acc->realm,
                                       (const char *)acc->secret, method, uri,
@@ -199,7 +230,8 @@ on_authorize(gpointer data, const char *challenge, const char *method,
                             "no [accounts] key_file to open the password");
         return NULL;
     }
-    aad = gw_account_aad(acc->jid, acc->username, acc->domain, NULL);
+    aad = gw_account_aad(acc->jid, acc->username, acc->domain,
+                         acc->registrar);
     password = gw_account_unseal(a->key, acc->secret, acc->secret_len, aad,
                                  error);
     if (password == NULL)
@@ -246,14 +278,31 @@ account_result(const Account *acc)
     return m;
 }
 
+static Account *
+account_of_jid(GwAccounts *a, const char *jid)
+{
+    g_autofree char *bare = map_jid_bare(jid, NULL);
+
+    return bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+}
+
+/* While her registrar is not allowed she is not her AOR: what she sends
+ * goes as [mapping] names her, if at all. */
 static MapResult *
 port_jid(gpointer data, const char *jid)
 {
-    GwAccounts *a = data;
-    g_autofree char *bare = map_jid_bare(jid, NULL);
-    Account *acc = bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+    Account *acc = account_of_jid(data, jid);
 
-    return acc != NULL ? account_result(acc) : NULL;
+    return acc != NULL && !acc->blocked ? account_result(acc) : NULL;
+}
+
+static char *
+port_domain(gpointer data, const char *jid)
+{
+    Account *acc = account_of_jid(data, jid);
+
+    return acc != NULL && acc->registrar != NULL && !acc->blocked
+               ? g_strdup(acc->domain) : NULL;
 }
 
 static MapResult *
@@ -273,6 +322,7 @@ gw_accounts_port(GwAccounts *a, GwAccountsPort *port)
         return;
     port->jid = port_jid;
     port->sip = port_sip;
+    port->domain = port_domain;
     port->data = a;
 }
 
@@ -305,6 +355,17 @@ gw_accounts_sip_authorize(gpointer data, const char *from_uri,
     return on_authorize(acc, challenge, method, uri, error);
 }
 
+const char *
+gw_accounts_sip_hop(gpointer data, const char *from)
+{
+    gboolean contact;
+    Account *acc = account_for_uri(data, from, &contact);
+
+    /* her own registrar is where all she sends goes (and only there) */
+    return acc != NULL && !contact && acc->registrar != NULL && !acc->blocked
+               ? acc->registrar : NULL;
+}
+
 GwAccountsTarget
 gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
 {
@@ -326,13 +387,25 @@ gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
 }
 
 gboolean
-gw_accounts_from_registrar(GwAccounts *a, const char *source)
+gw_accounts_from_registrar(GwAccounts *a, const char *source,
+                           const char *request_uri, const char *to_uri)
 {
     g_autofree char *host = NULL;
+    gboolean contact = FALSE;
+    Account *acc;
 
     if (a == NULL || source == NULL)
         return FALSE;
-    host = gw_account_registrar_host(a->env->config->accounts.registrar);
+    acc = account_for_uri(a, request_uri, &contact);
+    if (acc == NULL)
+        acc = account_for_uri(a, to_uri, &contact);
+    if (acc == NULL)
+        return FALSE;
+    /* a registrar of her own vouches for her Contact alone: it is hers,
+     * not the operator's, and speaks for nobody else */
+    if (acc->registrar != NULL && (!contact || acc->blocked))
+        return FALSE;
+    host = gw_account_registrar_host(acc_registrar(a, acc));
     /* an address, as written: a name would need a lookup here (list it in
      * [security] trusted_sip_sources instead) */
     return host != NULL && g_hostname_is_ip_address(host) &&
@@ -366,7 +439,7 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
 {
     Account *acc = data;
     GwAccounts *a = acc->owner;
-    const char *registrar = a->env->config->accounts.registrar;
+    const char *registrar = acc_registrar(a, acc);
     g_autofree char *text = NULL;
 
     switch (ev) {
@@ -425,13 +498,15 @@ begin(GwAccounts *a, Account *acc)
         g_autofree char *aor = g_strdup_printf("sip:%s@%s", acc->username,
                                                acc->domain);
         GwSipRegistrationParams p = {
-            .registrar = cfg->accounts.registrar,
+            .registrar = acc_registrar(a, acc),
             .aor = aor,
             .contact_user = acc->contact,
             .expires = cfg->accounts.register_expires,
             .max_failures = cfg->accounts.max_failures,
             .retry_min_s = RETRY_MIN_S,
             .retry_max_s = RETRY_MAX_S,
+            /* her own registrar is her outbound proxy too */
+            .direct = acc->registrar != NULL,
         };
         acc->reg = gw_sip_ua_registration_new(a->env->sip, &p, &reg_funcs,
                                               acc);
@@ -614,6 +689,14 @@ gw_accounts_link_up(GwAccounts *a)
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Account *acc = v;
+        if (acc->blocked && !acc->told) {
+            g_autofree char *text = g_strdup_printf(
+                "Your SIP account sip:%s@%s is not registered: this gateway "
+                "no longer allows its registrar %s. Register again.",
+                acc->username, acc->domain, acc->registrar);
+            acc->told = TRUE;
+            tell_user(a, acc->jid, text);
+        }
         if (acc->always)
             continue;
         g_clear_pointer(&acc->resources, g_hash_table_unref);
@@ -662,6 +745,11 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
         GwAccountRecord *rec = g_ptr_array_index(all, i);
         Account *acc = acc_account_new(a, rec);
         sealed += acc->kind == GW_SECRET_SEALED;
+        if (acc->blocked)
+            g_warning("account of %s: sip:%s@%s is not registered: "
+                      "[accounts] allow_custom_registrar no longer allows "
+                      "its registrar %s", acc->jid, acc->username,
+                      acc->domain, acc->registrar);
         acc_index_add(a, acc);
     }
     if (sealed > 0 && !a->have_key)

@@ -82,9 +82,17 @@ typedef enum {
 GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
                                     const char *request_uri,
                                     const char *to_uri);
-/* Is `source` (a textual address) the [accounts] registrar's, written as
- * an IP address in its URI? */
-gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source);
+/* Is `source` (a textual address) the registrar of the account the
+ * request is for, written as an IP address in its URI? [accounts]
+ * registrar vouches for its accounts' Contacts and AORs; a registrar of
+ * her own for her Contact alone. */
+gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source,
+                                    const char *request_uri,
+                                    const char *to_uri);
+/* A GwSipHopFunc (data: the GwAccounts): her own registrar for what is
+ * sent From her AOR, or NULL ([accounts] registrar's accounts and
+ * everybody else: [sip] outbound_proxy as before). */
+const char *gw_accounts_sip_hop(gpointer data, const char *from);
 
 /* ---- her own commands (XEP-0050 through the admin module) ---- */
 

@@ -23,6 +23,8 @@ typedef struct {
     char *jid;      /* bare, canonical: the table's key */
     char *username;
     char *domain;
+    char *registrar; /* her own ([accounts] allow_custom_registrar), or
+                        NULL: [accounts] registrar */
     char *contact;  /* user part of our Contact */
     char *realm;    /* HA1's realm, or NULL */
     char *reg_realm; /* her registrar's realm when not her domain, or NULL */
@@ -36,6 +38,9 @@ typedef struct {
     gboolean queued : 1;    /* in the start queue */
     gboolean refused : 1;   /* refused or given up: until she registers anew */
     gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
+    gboolean blocked : 1;   /* her registrar is no longer allowed: never
+                               registered, nothing sent as her */
+    gboolean told : 1;      /* told so, once a process */
 } Account;
 
 struct GwAccounts {
@@ -61,6 +66,10 @@ struct GwAccounts {
 /* accounts.c, for accounts_iq.c: a record into an Account, the indexes,
  * the registration decision, and what goes to her */
 Account *acc_account_new(GwAccounts *a, const GwAccountRecord *rec);
+/* Her registrar: her own, else [accounts] registrar (borrowed). */
+const char *acc_registrar(GwAccounts *a, const Account *acc);
+/* Does [accounts] allow_custom_registrar allow registrar `uri` now? */
+gboolean acc_registrar_allowed(GwAccounts *a, const char *uri);
 void acc_add_resource(Account *acc, const char *full);
 const char *acc_domain_of(GwAccounts *a);
 void acc_index_add(GwAccounts *a, Account *acc);

@@ -31,10 +31,14 @@ typedef struct GwAccounts GwAccounts;
  * accounts disabled) mean none ever does.
  *   jid: her JID (bare or full) -> her AOR, the identity she sends as;
  *   sip: a Request-URI or To -> her bare JID, when it is the Contact the
- *        gateway registered for her (acc-TOKEN user part) or her AOR. */
+ *        gateway registered for her (acc-TOKEN user part) or her AOR;
+ *   domain: her JID -> her AOR's domain (transfer full) when she is on a
+ *        registrar of her own ([accounts] allow_custom_registrar), else
+ *        NULL: the component's extensions and numbers are her PBX's. */
 typedef struct {
     MapResult *(*jid)(gpointer data, const char *jid);
     MapResult *(*sip)(gpointer data, const char *uri);
+    char *(*domain)(gpointer data, const char *jid);
     gpointer data;
 } GwAccountsPort;
 

@@ -439,7 +439,8 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
      * trusted proxy); her Contact is nobody else's to reach */
     target = gw_accounts_target(gw->accounts, in->request_uri, in->to_uri);
     if (!trusted && target != GW_ACCOUNTS_TARGET_NONE &&
-        gw_accounts_from_registrar(gw->accounts, in->source))
+        gw_accounts_from_registrar(gw->accounts, in->source,
+                                   in->request_uri, in->to_uri))
         trusted = TRUE;
     if (!trusted && target == GW_ACCOUNTS_TARGET_CONTACT) {
         gw_metrics.untrusted_refused++;
