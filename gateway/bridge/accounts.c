@@ -386,30 +386,45 @@ gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
     return GW_ACCOUNTS_TARGET_NONE;
 }
 
-gboolean
-gw_accounts_from_registrar(GwAccounts *a, const char *source,
-                           const char *request_uri, const char *to_uri)
+/* Is `source` the address `registrar` is written with? (An address, as
+ * written: a name would need a lookup here; list it in [security]
+ * trusted_sip_sources instead.) */
+static gboolean
+is_registrar_address(const char *registrar, const char *source)
 {
-    g_autofree char *host = NULL;
+    g_autofree char *host = gw_account_registrar_host(registrar);
+
+    return host != NULL && g_hostname_is_ip_address(host) &&
+           g_ascii_strcasecmp(host, source) == 0;
+}
+
+GwAccountsSource
+gw_accounts_source(GwAccounts *a, const char *source,
+                   const char *request_uri, const char *to_uri)
+{
     gboolean contact = FALSE;
     Account *acc;
 
     if (a == NULL || source == NULL)
-        return FALSE;
+        return GW_ACCOUNTS_SOURCE_OTHER;
+    /* a registrar of her own vouches for her Contact alone, as the
+     * Request-URI (where its lookup put it): it is hers, not the
+     * operator's, and speaks for nobody else, also not through a To */
     acc = account_for_uri(a, request_uri, &contact);
+    if (acc != NULL && acc->registrar != NULL)
+        return contact && !acc->blocked &&
+                       is_registrar_address(acc->registrar, source)
+                   ? GW_ACCOUNTS_SOURCE_HER_REGISTRAR
+                   : GW_ACCOUNTS_SOURCE_OTHER;
     if (acc == NULL)
         acc = account_for_uri(a, to_uri, &contact);
-    if (acc == NULL)
-        return FALSE;
-    /* a registrar of her own vouches for her Contact alone: it is hers,
-     * not the operator's, and speaks for nobody else */
-    if (acc->registrar != NULL && (!contact || acc->blocked))
-        return FALSE;
-    host = gw_account_registrar_host(acc_registrar(a, acc));
-    /* an address, as written: a name would need a lookup here (list it in
-     * [security] trusted_sip_sources instead) */
-    return host != NULL && g_hostname_is_ip_address(host) &&
-           g_ascii_strcasecmp(host, source) == 0;
+    if (acc != NULL && acc->registrar != NULL)
+        return GW_ACCOUNTS_SOURCE_OTHER;
+    /* the operator's registrar, for its accounts (and for a Contact
+     * nobody has any more: 404) */
+    return is_registrar_address(a->env->config->accounts.registrar, source)
+               ? GW_ACCOUNTS_SOURCE_REGISTRAR
+               : GW_ACCOUNTS_SOURCE_OTHER;
 }
 
 static gboolean

@@ -82,11 +82,19 @@ typedef enum {
 GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
                                     const char *request_uri,
                                     const char *to_uri);
-/* Is `source` (a textual address) the registrar of the account the
- * request is for, written as an IP address in its URI? [accounts]
- * registrar vouches for its accounts' Contacts and AORs; a registrar of
- * her own for her Contact alone. */
-gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source,
+typedef enum {
+    GW_ACCOUNTS_SOURCE_OTHER,
+    GW_ACCOUNTS_SOURCE_REGISTRAR,     /* [accounts] registrar, for its
+                                         accounts' Contacts and AORs:
+                                         trusted as the operator's */
+    GW_ACCOUNTS_SOURCE_HER_REGISTRAR, /* her own registrar, for her Contact
+                                         as the Request-URI: let in, and
+                                         nothing more */
+} GwAccountsSource;
+/* Who `source` (a textual address) is for a request for an account: the
+ * registrar of the account the request is for, written as an IP address
+ * in its URI, or another. */
+GwAccountsSource gw_accounts_source(GwAccounts *accounts, const char *source,
                                     const char *request_uri,
                                     const char *to_uri);
 /* A GwSipHopFunc (data: the GwAccounts): her own registrar for what is
