@@ -329,6 +329,38 @@ test_store_conflicts(Fixture *f, gconstpointer data)
     g_assert_cmpuint(gw_account_store_count(s), ==, 2);
 }
 
+/* A refusal is kept across a reopen; a put carries the record's (a new
+ * registration has none: forgotten); _NOT_FOUND for nobody. */
+static void
+test_store_refused(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountRecord) alice = record("alice@example.com", "2001", "a");
+    g_autoptr(GwAccountRecord) got = NULL;
+    GwAccountStore *s = gw_account_store_open(f->path, &error);
+
+    g_assert_true(gw_account_store_put(s, alice, 10, NULL));
+    g_assert_true(gw_account_store_set_refused(s, "alice@example.com",
+                                               "403 Forbidden", &error));
+    g_assert_false(gw_account_store_set_refused(s, "nobody@example.com",
+                                                "403 Forbidden", &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    gw_account_store_close(s);
+    s = gw_account_store_open(f->path, &error);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_cmpstr(got->refused, ==, "403 Forbidden");
+    g_assert_true(gw_account_store_put(s, got, 10, NULL)); /* kept */
+    g_clear_pointer(&got, gw_account_record_free);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_cmpstr(got->refused, ==, "403 Forbidden");
+    g_assert_true(gw_account_store_put(s, alice, 10, NULL)); /* anew */
+    g_clear_pointer(&got, gw_account_record_free);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_null(got->refused);
+    gw_account_store_close(s);
+}
+
 /* Reopening keeps everything; the schema is not migrated twice; a newer
  * schema is refused. */
 static void
@@ -397,12 +429,14 @@ test_store_migrate_v1(Fixture *f, gconstpointer data)
 
     s = gw_account_store_open(f->path, &error);
     g_assert_no_error(error);
-    g_assert_cmpuint(gw_account_store_get_version(s), ==, 2);
+    g_assert_cmpuint(gw_account_store_get_version(s), ==,
+                     GW_ACCOUNT_SCHEMA_VERSION);
     old = gw_account_store_get(s, "old@example.com", &error);
     g_assert_no_error(error);
     g_assert_cmpstr(old->username, ==, "2009");
     g_assert_cmpstr(old->register_when, ==, "always");
     g_assert_null(old->registrar);
+    g_assert_null(old->refused);
 
     bob->registrar = g_strdup("sip:192.0.2.7:5080");
     bob->domain = (g_free(bob->domain), g_strdup("pbx2.test"));
@@ -711,6 +745,8 @@ main(int argc, char **argv)
                test_store_reopen, fixture_tear_down);
     g_test_add("/accounts/store/migrate-v1", Fixture, NULL, fixture_set_up,
                test_store_migrate_v1, fixture_tear_down);
+    g_test_add("/accounts/store/refused", Fixture, NULL, fixture_set_up,
+               test_store_refused, fixture_tear_down);
     g_test_add("/accounts/store/no-password-bytes", Fixture, NULL,
                fixture_set_up, test_store_no_password_bytes,
                fixture_tear_down);

@@ -23,7 +23,7 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes. */
-#define GW_ACCOUNT_SCHEMA_VERSION 2
+#define GW_ACCOUNT_SCHEMA_VERSION 3
 
 typedef struct {
     gint64 id;           /* row id (0 for a new record) */
@@ -39,6 +39,9 @@ typedef struct {
     GBytes *secret;      /* sealed blob, or the HA1 hex */
     char *realm;         /* HA1's realm, or NULL */
     char *register_when; /* "online", "always", or NULL: the config's */
+    char *refused;       /* why her registrar refused her ("403
+                            Forbidden"), kept until she registers anew or
+                            changes her password; NULL: not (schema 3) */
     gint64 created;      /* unix seconds */
 } GwAccountRecord;
 
@@ -67,6 +70,10 @@ gboolean gw_account_store_put(GwAccountStore *store,
 /* Her account (transfer full), or NULL and _NOT_FOUND / _STORE. */
 GwAccountRecord *gw_account_store_get(GwAccountStore *store, const char *jid,
                                       GError **error);
+/* Records (or, NULL, forgets) that her registrar refused her account;
+ * _NOT_FOUND if she has none. */
+gboolean gw_account_store_set_refused(GwAccountStore *store, const char *jid,
+                                      const char *refused, GError **error);
 /* Deletes her account; _NOT_FOUND if there was none. */
 gboolean gw_account_store_delete(GwAccountStore *store, const char *jid,
                                  GError **error);

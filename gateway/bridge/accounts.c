@@ -77,6 +77,9 @@ acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
     acc->own_when = rec->register_when != NULL;
+    /* refused before a restart: she was told then, and her registrar
+     * would say the same now */
+    acc->refused = rec->refused != NULL;
     if (rec->registrar != NULL && !acc_registrar_allowed(a, rec->registrar)) {
         /* the operator took it off the list since: nothing goes there */
         acc->blocked = TRUE;
@@ -448,6 +451,21 @@ doom(GwAccounts *a, Account *acc)
 }
 
 
+/* A refusal is kept with her account, so that a restart neither asks her
+ * registrar again nor tells her again; registering anew or a new
+ * password forgets it. Giving up after failures is not kept: those are
+ * the network's, and a restart may well get through. */
+static void
+remember_refusal(GwAccounts *a, Account *acc, int status, const char *phrase)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *why = g_strdup_printf("%d %.100s", status, phrase);
+
+    if (!gw_account_store_set_refused(a->store, acc->jid, why, &error))
+        g_warning("account of %s: refusal not stored: %s", acc->jid,
+                  error->message);
+}
+
 static void
 on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
              guint seconds)
@@ -490,6 +508,8 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
                   acc->username, acc->domain, registrar, status, phrase,
                   a->env->config->accounts.max_failures);
         tell_user(a, acc->jid, text);
+        if (ev == GW_SIP_REG_REFUSED && !acc->leaving)
+            remember_refusal(a, acc, status, phrase);
         break;
     case GW_SIP_REG_UNREGISTERED:
         g_info("account of %s: sip:%s@%s unregistered (%d %s)", acc->jid,

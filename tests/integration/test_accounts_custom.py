@@ -36,14 +36,17 @@ allows 127.0.0.2 at #2's port, and pbx*.example.com.
   refused (403).
 - 17.46 a restart un-REGISTERs bob at #2 and registers him there again.
 - 17.47 the database began at schema 1 (written here, with carol's
-  account, as the gateway before this key wrote it): it is at schema 2
-  with a registrar column, and carol's 2002 (register_when = always) is
-  registered at #1.
+  account, as the gateway before this key wrote it): it is at schema 3
+  with registrar and refused columns, and carol's 2002 (register_when =
+  always) is registered at #1.
 - 17.48 [accounts] realm without key_file cannot allow custom registrars:
   --check-config refuses it, naming key_file.
 - 17.49 the operator takes #2 off the list and restarts: bob is told once
   that his registrar is no longer allowed, and #2 gets no REGISTER from
   the gateway any more; alice stays registered at #1.
+- 17.50 a refusal is kept: carol registers 2002 with a wrong password and
+  is told once; after a restart #1 gets no REGISTER for 2002 and she is
+  not told again; registering with the right password registers her.
 """
 
 import hashlib
@@ -163,10 +166,12 @@ class AccountsCustom(test_accounts.AccountsWorld):
         cls.sipp = gwtest.Sipp(env)
         cls.alice = gwtest.XmppClient(env, "alice").connect()
         cls.bob = gwtest.XmppClient(env, "bob").connect()
+        cls.carol = gwtest.XmppClient(env, "carol").connect()
 
     def setUp(self):
         self.alice.drain()
         self.bob.drain()
+        self.carol.drain()
 
     def binding(self, kam, user):
         return kam.binding(user)
@@ -328,9 +333,10 @@ class AccountsCustom(test_accounts.AccountsWorld):
     def test_17_47_migrated_from_schema_1(self):
         with sqlite3.connect(self.db) as db:
             self.assertEqual(db.execute(
-                "SELECT version FROM schema_version").fetchone()[0], 2)
+                "SELECT version FROM schema_version").fetchone()[0], 3)
             cols = [r[1] for r in db.execute("PRAGMA table_info(accounts)")]
             self.assertIn("registrar", cols)
+            self.assertIn("refused", cols)
             row = db.execute("SELECT username, registrar FROM accounts "
                              f"WHERE jid = 'carol@{XMPP_DOMAIN}'").fetchone()
         self.assertEqual(row, ("2002", None))
@@ -374,6 +380,33 @@ class AccountsCustom(test_accounts.AccountsWorld):
         self.assertIsNone(self.binding(self.kam2, "3001"))
         self.assertEqual([s for s in self.bob.drain()
                           if "no longer allows" in (body_of(s) or "")], [])
+
+    def test_17_50_refusal_kept_across_restart(self):
+        def told(s):
+            return s.tag == "message" and s.get("from") == COMPONENT and \
+                "refused" in (body_of(s) or "")
+        r = register(self.carol, "2002", "wrong-password")
+        self.assertEqual(r.get("type"), "result", r)
+        m = self.carol.wait(told, what="told of the refusal")
+        self.assertIn("401", body_of(m))
+        with sqlite3.connect(self.db) as db:
+            row = db.execute("SELECT refused FROM accounts WHERE jid = "
+                             f"'carol@{XMPP_DOMAIN}'").fetchone()
+        self.assertRegex(row[0], r"^401 ")
+        self.assertEqual(self.gw.stop(), 0)
+        before = self.kam1.registers("2002")
+        self.gw.start()
+        time.sleep(3)
+        self.assertEqual(self.kam1.registers("2002"), before)
+        self.assertEqual([s for s in self.carol.drain() if told(s)], [])
+        r = register(self.carol, "2002", "other")
+        self.assertEqual(r.get("type"), "result", r)
+        wait_for(lambda: self.binding(self.kam1, "2002"), 10, 0.2,
+                 "2002 registered with the right password")
+        with sqlite3.connect(self.db) as db:
+            row = db.execute("SELECT refused FROM accounts WHERE jid = "
+                             f"'carol@{XMPP_DOMAIN}'").fetchone()
+        self.assertIsNone(row[0])
 
 
 if __name__ == "__main__":
