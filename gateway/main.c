@@ -160,6 +160,9 @@ drain_tick(gpointer data)
     gw_msg_bridge_get_stats(gw->msg, &st);
     if (st.pending_sip > 0 && g_get_monotonic_time() < drain_deadline)
         return G_SOURCE_CONTINUE;
+    /* the accounts' paced un-REGISTERs, bounded by their own deadline */
+    if (!gw_accounts_stopped(gw->accounts))
+        return G_SOURCE_CONTINUE;
     if (st.pending_sip > 0)
         g_warning("stopping with %u XMPP->SIP messages unanswered; their "
                   "senders get an error if the XMPP link allows",

@@ -514,6 +514,10 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
     case GW_SIP_REG_UNREGISTERED:
         g_info("account of %s: sip:%s@%s unregistered (%d %s)", acc->jid,
                acc->username, acc->domain, status, phrase);
+        if (acc->stop_unreg && a->unregistering > 0) {
+            acc->stop_unreg = FALSE;
+            a->unregistering--;
+        }
         if (acc->leaving)
             doom(a, acc);
         else
@@ -559,6 +563,16 @@ drain(GwAccounts *a)
 
     while (started < n && (acc = g_queue_pop_head(&a->queue)) != NULL) {
         acc->queued = FALSE;
+        if (a->stopping) {
+            /* only an un-REGISTER that goes out counts against the pace */
+            if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg) &&
+                gw_sip_registration_stop(acc->reg)) {
+                acc->stop_unreg = TRUE;
+                a->unregistering++;
+                started++;
+            }
+            continue;
+        }
         if (wanted(a, acc) &&
             (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))) {
             begin(a, acc);
@@ -608,10 +622,13 @@ dequeue(GwAccounts *a, Account *acc)
     }
 }
 
-/* Registers or un-REGISTERs as her account is wanted or not. */
+/* Registers or un-REGISTERs as her account is wanted or not. While
+ * stopping, the paced stop alone un-REGISTERs. */
 void
 acc_reconsider(GwAccounts *a, Account *acc)
 {
+    if (a->stopping)
+        return;
     if (wanted(a, acc)) {
         if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
             enqueue(a, acc);
@@ -818,17 +835,47 @@ gw_accounts_shutdown(GwAccounts *a)
 
     if (a == NULL)
         return;
-    a->stopping = TRUE;
+    /* the starts waiting for their turn never come; the un-REGISTERs take
+     * their place, at the same pace, so that a stop with thousands of
+     * accounts does not flood the registrars either */
     g_clear_handle_id(&a->pace_id, g_source_remove);
     g_clear_handle_id(&a->grace_id, g_source_remove);
+    for (GList *l = a->queue.head; l != NULL; l = l->next)
+        ((Account *)l->data)->queued = FALSE;
+    g_queue_clear(&a->queue);
+    a->stopping = TRUE;
+    a->stop_deadline = g_get_monotonic_time() +
+                       STOP_UNREGISTER_MS * (gint64)1000;
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Account *acc = v;
-        acc->queued = FALSE;
         if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
-            gw_sip_registration_stop(acc->reg);
+            enqueue(a, acc);
     }
+}
+
+gboolean
+gw_accounts_stopped(GwAccounts *a)
+{
+    guint left;
+
+    if (a == NULL || !a->stopping ||
+        (g_queue_is_empty(&a->queue) && a->unregistering == 0))
+        return TRUE;
+    if (g_get_monotonic_time() < a->stop_deadline)
+        return FALSE;
+    /* out of time: the rest keep their bindings until they expire (a
+     * restart replaces them: the Contact is the same) */
+    left = g_queue_get_length(&a->queue);
+    g_warning("stop: %u accounts not un-REGISTERed and %u un-REGISTERs "
+              "unanswered after %d s; their bindings expire at the "
+              "registrar", left, a->unregistering, STOP_UNREGISTER_MS / 1000);
+    for (GList *l = a->queue.head; l != NULL; l = l->next)
+        ((Account *)l->data)->queued = FALSE;
     g_queue_clear(&a->queue);
+    g_clear_handle_id(&a->pace_id, g_source_remove);
+    a->unregistering = 0;
+    return TRUE;
 }
 
 void

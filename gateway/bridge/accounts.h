@@ -43,9 +43,12 @@ void gw_accounts_free(GwAccounts *accounts);
 /* The SIP agent is up: accounts registered whatever her presence
  * (register_when = always) start, paced. */
 void gw_accounts_start(GwAccounts *accounts);
-/* The gateway stops: every registered account is un-REGISTERed (its
- * answer is not awaited beyond the SIP agent's own stop). */
+/* The gateway stops: every registered account is un-REGISTERed, paced
+ * at [accounts] register_rate, for STOP_UNREGISTER_MS (8 s) at most. */
 void gw_accounts_shutdown(GwAccounts *accounts);
+/* Are the stop's un-REGISTERs sent and answered, or out of time (then
+ * the rest are left, logged once)? TRUE also for NULL. */
+gboolean gw_accounts_stopped(GwAccounts *accounts);
 
 /* An iq for XEP-0077 at the component domain: answers it, TRUE; FALSE for
  * anything else. */

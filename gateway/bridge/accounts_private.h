@@ -17,6 +17,9 @@
 #define PROBE_GRACE_MS 5000
 #define RETRY_MIN_S 30
 #define RETRY_MAX_S 3600
+/* how long the stop may pace un-REGISTERs (systemd's TimeoutStopSec=15
+ * must still cover the XMPP link and the SIP agent after it) */
+#define STOP_UNREGISTER_MS 8000
 
 typedef struct {
     GwAccounts *owner;
@@ -41,6 +44,7 @@ typedef struct {
     gboolean blocked : 1;   /* her registrar is no longer allowed: never
                                registered, nothing sent as her */
     gboolean told : 1;      /* told so, once a process */
+    gboolean stop_unreg : 1; /* un-REGISTERed by the paced stop */
 } Account;
 
 struct GwAccounts {
@@ -54,13 +58,16 @@ struct GwAccounts {
     GHashTable *by_contact; /* Contact user part -> Account* (by_jid's) */
     GHashTable *by_aor;  /* "username@domain" (owned key) -> Account* */
     GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
-    GQueue queue;        /* Account*: waiting for their paced start */
+    GQueue queue;        /* Account*: waiting for their paced start, or
+                            (stopping) their paced un-REGISTER */
     guint pace_id;
     guint grace_id;
     guint free_id;
     GPtrArray *doomed;   /* Account*: freed on the next idle */
     gboolean started;
     gboolean stopping;
+    gint64 stop_deadline;  /* monotonic: the paced stop ends */
+    guint unregistering;   /* the stop's un-REGISTERs awaiting answers */
 };
 
 /* accounts.c, for accounts_iq.c: a record into an Account, the indexes,

@@ -33,9 +33,11 @@ is logged, so that REGISTERs can be counted.
   un-REGISTERs; coming back registers again.
 - 17.10 [accounts] realm set: only HA1 is stored (the database holds the
   HA1 and no password), and Kamailio accepts the digest made from it.
-- 17.11 register_when = always and register_rate = 2: after a restart both
-  accounts register without any presence, their REGISTERs started at
-  least 0.4 s apart (paced), never both at once.
+- 17.11 register_when = always and register_rate = 2: the stop
+  un-REGISTERs both accounts at that pace too (at least 0.4 s apart, both
+  bindings gone, exit 0); after a restart both accounts register without
+  any presence, their REGISTERs started at least 0.4 s apart (paced),
+  never both at once.
 - 17.12 a challenge for another realm than [accounts] realm cannot be
   answered from an HA1: refused, and she is told why, once.
 - 17.13 a key_file that others may read: the gateway refuses to start,
@@ -425,6 +427,14 @@ class AccountsHa1(AccountsWorld):
         wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
                  0.2, "2001 and 2002 bound")
         self.assertEqual(self.gw.stop(), 0)
+        self.assertIsNone(self.binding("2001"))
+        self.assertIsNone(self.binding("2002"))
+        stops = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
+                           r"registration of sip:200[12]@\S+: \S+ -> "
+                           r"unregistering: stop", self.gw.log())
+        self.assertEqual(len(stops), 2, stops)
+        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in stops]
+        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
         for c in (self.alice, self.bob):
             c.send_raw("<presence type='unavailable'/>")
         type(self).gw = gwtest.Gateway(self.env, self.cfg, name="gateway2")
