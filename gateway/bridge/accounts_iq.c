@@ -353,12 +353,28 @@ store_account(GwAccounts *a, const char *bare, const char *username,
     return acc;
 }
 
+/* Is `domain` one the operator's side answers for? An AOR there on a
+ * registrar of her own would take over requests the operator's PBX
+ * routes to that AOR. */
+static gboolean
+is_operators_domain(const GwConfig *cfg, const char *domain)
+{
+    const char *const own[] = { cfg->accounts.domain, cfg->mapping.sip_domain,
+                                cfg->mapping.trunk_domain, cfg->sip.domain,
+                                cfg->xmpp.component_domain };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(own); i++)
+        if (own[i] != NULL && g_ascii_strcasecmp(own[i], domain) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 /* Where she registers, from the form's registrar and domain (either may
  * be NULL or empty): *registrar her own (normalised; (transfer full)) or
  * NULL for [accounts] registrar, *domain her AOR's (transfer full). FALSE
  * and the condition to answer with, and why: not-allowed (no registrar of
- * her own allowed here, or not that one), bad-request (it does not read
- * as a registrar or a domain). */
+ * her own allowed here, or not that one, or a domain of the operator's
+ * with it), bad-request (it does not read as a registrar or a domain). */
 static gboolean
 choose_registrar(GwAccounts *a, const char *text, const char *domain_text,
                  char **registrar, char **domain, const char **condition,
@@ -421,6 +437,13 @@ choose_registrar(GwAccounts *a, const char *text, const char *domain_text,
     if (dom == NULL) /* the registrar's host, an IPv6 one in brackets */
         dom = strchr(r.host, ':') != NULL ? g_strdup_printf("[%s]", r.host)
                                           : g_strdup(r.host);
+    if (is_operators_domain(cfg, dom)) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "domain %.64s is this gateway's own: its accounts "
+                    "register at %.64s", dom, cfg->accounts.registrar);
+        gw_account_registrar_clear(&r);
+        return FALSE;
+    }
     *registrar = g_steal_pointer(&r.uri);
     *domain = g_steal_pointer(&dom);
     gw_account_registrar_clear(&r);

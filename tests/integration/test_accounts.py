@@ -423,30 +423,30 @@ class AccountsHa1(AccountsWorld):
                     self.assertNotIn(PASSWORD.encode(), f.read())
         self.assertNotIn(PASSWORD, self.gw.log())
 
+    def assert_paced(self, change):
+        """The two accounts' registrations made `change` (a state change
+        in the gateway's log) at least 0.4 s apart (register_rate = 2)."""
+        seen = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
+                          r"registration of sip:200[12]@\S+: " + change,
+                          self.gw.log())
+        self.assertEqual(len(seen), 2, seen)
+        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in seen]
+        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+
     def test_17_11_always_paced_after_restart(self):
         wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
                  0.2, "2001 and 2002 bound")
         self.assertEqual(self.gw.stop(), 0)
         self.assertIsNone(self.binding("2001"))
         self.assertIsNone(self.binding("2002"))
-        stops = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
-                           r"registration of sip:200[12]@\S+: \S+ -> "
-                           r"unregistering: stop", self.gw.log())
-        self.assertEqual(len(stops), 2, stops)
-        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in stops]
-        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+        self.assert_paced(r"\S+ -> unregistering: stop")
         for c in (self.alice, self.bob):
             c.send_raw("<presence type='unavailable'/>")
         type(self).gw = gwtest.Gateway(self.env, self.cfg, name="gateway2")
         self.gw.start()
         wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
                  0.2, "2001 and 2002 bound again, nobody online")
-        starts = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
-                            r"registration of sip:200[12]@\S+: idle -> "
-                            r"registering: start", self.gw.log())
-        self.assertEqual(len(starts), 2, starts)
-        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in starts]
-        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+        self.assert_paced(r"idle -> registering: start")
         for c in (self.alice, self.bob):
             c.send_raw("<presence/>")
 

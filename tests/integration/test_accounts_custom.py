@@ -18,7 +18,8 @@ allows 127.0.0.2 at #2's port, and pbx*.example.com.
   list (127.0.0.3, and 127.0.0.2 at another port: UDP sockets listening
   there get no datagram) is not-allowed; one that does not read as a
   registrar (a user part, port 99999) is bad-request; a domain of her own
-  at the default registrar is not-allowed.
+  at the default registrar, or the operator's domain at hers, is
+  not-allowed.
 - 17.42 alice registers 2001 at the default (legacy fields): #1 has her
   binding. bob registers 3001 at #2 through the form: #2's location table
   has his binding, #1 never hears of 3001; his get shows <registered/>,
@@ -228,6 +229,12 @@ class AccountsCustom(test_accounts.AccountsWorld):
             self.assertEqual(error_condition(r)[0], "bad-request", bad)
         r = iq(self.bob, form({"username": "3001", "password": BOB_PASSWORD,
                                "domain": PBX2_DOMAIN}))
+        self.assertEqual(error_condition(r)[0], "not-allowed")
+        # the operator's domain at a registrar of his own: he would take
+        # over what the operator's PBX sends to that AOR
+        r = iq(self.bob, form({"username": "2003", "password": BOB_PASSWORD,
+                               "registrar": self.registrar2,
+                               "domain": PBX_DOMAIN}))
         self.assertEqual(error_condition(r)[0], "not-allowed")
         r = iq(self.bob, f"<query xmlns='{NS_REG}'/>", "get")
         self.assertIsNone(r.find(f"{{{NS_REG}}}query/{{{NS_REG}}}registered"))
