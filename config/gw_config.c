@@ -407,9 +407,12 @@ check_sip_url(Ctx *c, const char *group, const char *name, const char *u,
 /* [accounts]: a registrar, and a way to keep passwords (a key or a fixed
  * realm); the database beside the presence state by default (systemd's
  * StateDirectory= is /var/lib/xmpp-sip-gateway). */
+static void check_registrar_globs(Ctx *c, GwConfig *cfg);
+
 static void
 validate_accounts(Ctx *c, GwConfig *cfg)
 {
+    check_registrar_globs(c, cfg);
     check_sip_url(c, "accounts", "registrar", cfg->accounts.registrar,
                   "sip: or sips:");
     if (cfg->accounts.domain == NULL && cfg->mapping.sip_domain != NULL)
@@ -432,6 +435,40 @@ validate_accounts(Ctx *c, GwConfig *cfg)
         problem(c, gw_config_find_key("accounts", "key_file"),
                 "is required when enabled = true and no realm is set "
                 "(passwords are never kept in plain text)");
+    /* a registrar of her own asks in a realm nobody knows beforehand: an
+     * HA1 for [accounts] realm cannot answer it, and a password may be
+     * kept only sealed */
+    if (cfg->accounts.allow_custom_registrar != NULL &&
+        cfg->accounts.key_file == NULL)
+        problem(c, gw_config_find_key("accounts", "allow_custom_registrar"),
+                "needs key_file: with realm alone passwords are kept as HA1 "
+                "for that realm, which another registrar's challenge cannot "
+                "use");
+}
+
+/* [accounts] allow_custom_registrar: each pattern well formed, kept in
+ * lower case (hosts are matched without case). */
+static void
+check_registrar_globs(Ctx *c, GwConfig *cfg)
+{
+    char **p = cfg->accounts.allow_custom_registrar;
+
+    for (; p != NULL && *p != NULL; p++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *host = NULL;
+        gint port;
+        char *low;
+        if (!gw_registrar_glob_parse(*p, &host, &port, &error)) {
+            problem(c, gw_config_find_key("accounts", "allow_custom_registrar"),
+                    "%s", error->message);
+            continue;
+        }
+        low = g_ascii_strdown(*p, -1);
+        g_free(*p);
+        *p = low;
+    }
+    if (p == cfg->accounts.allow_custom_registrar)
+        g_clear_pointer(&cfg->accounts.allow_custom_registrar, g_strfreev);
 }
 
 /* Checks across keys, after each key parsed on its own. */

@@ -169,6 +169,9 @@ typedef struct {
         char *registrar;     /* "sip:pbx.example.com" */
         char *domain;        /* AOR domain (default: [mapping] sip_domain) */
         char **allow;        /* JID / domain globs that may register */
+        char **allow_custom_registrar; /* registrar host[:port] globs a
+                                          user may name (lower case);
+                                          NULL: only `registrar` */
         char *register_when; /* "online" or "always" */
         guint register_expires;
         double register_rate; /* REGISTERs started per second, at most */
@@ -242,6 +245,24 @@ char **gw_config_idle_warnings(const GwConfig *config);
  * globs over the bare JID; a pattern without '@' names a domain)? */
 gboolean gw_config_allows_account(const GwConfig *config,
                                   const char *bare_jid);
+
+/* One pattern of [accounts] allow_custom_registrar: "HOSTGLOB",
+ * "HOSTGLOB:PORT", "HOSTGLOB:*", "[IPV6GLOB]:PORT". In a host glob '*'
+ * stands for any run of characters within one label (it never crosses a
+ * '.' or ':', so 127.0.0.* is no 127.0.0.1.evil.example) and '?' for one;
+ * a glob of nothing but wildcards and dots names no host and is refused.
+ * *host_glob (transfer full, lower case, no brackets), *port: 0 (none
+ * written: 5060 and 5061), -1 ('*': any) or the port. FALSE and
+ * GW_CONFIG_ERROR_INVALID with why (nothing set). */
+gboolean gw_registrar_glob_parse(const char *text, char **host_glob,
+                                 gint *port, GError **error);
+
+/* May a user name a registrar at host:port ([accounts]
+ * allow_custom_registrar)? host lower case (an IPv6 address without
+ * brackets), port the one it is reached on (5060, or 5061 with TLS, when
+ * none is written). Empty list: never. */
+gboolean gw_config_allows_registrar(const GwConfig *config, const char *host,
+                                    guint16 port);
 
 /* Is `bare_jid` one of [admin] jids? */
 gboolean gw_config_is_admin(const GwConfig *config, const char *bare_jid);

@@ -212,6 +212,8 @@ const KeyDef gw_config_keys[] = {
       "domain of the registered address of record sip:USERNAME@domain (default: [mapping] sip_domain)" },
     { "accounts", "allow", K_STRLIST, NULL, 0, 0, FALSE, TRUE, FALSE, OFF(accounts.allow),
       "who may register: bare JID globs or domains, e.g. *@example.com;example.org (deny by default)" },
+    { "accounts", "allow_custom_registrar", K_STRLIST, NULL, 0, 0, FALSE, FALSE, FALSE, OFF(accounts.allow_custom_registrar),
+      "registrars a user may name in the XEP-0077 form instead of registrar: HOST, HOST:PORT, HOST:* or [IPV6]:PORT globs, * within one label (pbx*.example.com;192.0.2.*:5080); no port written: 5060 and 5061 only. Empty (the default): no registrar field, and a registration naming one is refused. Needs key_file" },
     { "accounts", "register_when", K_SPECIAL, "online", 0, 0, FALSE, FALSE, FALSE, -1,
       "online (REGISTER while she has an available resource) or always (so that the PBX keeps delivering while she is offline)" },
     { "accounts", "register_expires", K_UINT, "3600", 60, 86400, FALSE, FALSE, FALSE, OFF(accounts.register_expires),

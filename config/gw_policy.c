@@ -202,6 +202,108 @@ gw_config_allows_account(const GwConfig *cfg, const char *bare_jid)
     return FALSE;
 }
 
+/* '*' any run within a label, '?' one character of it: a label's
+ * separators ('.', ':') match only themselves. */
+static gboolean
+host_glob_match(const char *g, const char *h)
+{
+    const char *star = NULL, *resume = NULL;
+
+    while (*h != '\0') {
+        if (*g == '*') {
+            star = g++;
+            resume = h;
+        } else if (*g != '\0' &&
+                   (*g == *h || (*g == '?' && *h != '.' && *h != ':'))) {
+            g++;
+            h++;
+        } else if (star != NULL && *resume != '.' && *resume != ':') {
+            g = star + 1;
+            h = ++resume;
+        } else {
+            return FALSE;
+        }
+    }
+    while (*g == '*')
+        g++;
+    return *g == '\0';
+}
+
+gboolean
+gw_registrar_glob_parse(const char *text, char **host_glob, gint *port,
+                        GError **error)
+{
+    g_autofree char *t = g_ascii_strdown(text != NULL ? text : "", -1);
+    const char *colon, *p;
+    g_autofree char *host = NULL;
+    guint64 n = 0;
+    gint out_port = 0;
+    gboolean v6 = t[0] == '[', literal = FALSE;
+
+    if (v6) {
+        const char *close = strchr(t, ']');
+        if (close == NULL)
+            goto bad;
+        host = g_strndup(t + 1, (gsize)(close - t - 1));
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close[1] != '\0' && colon == NULL)
+            goto bad;
+    } else {
+        colon = strchr(t, ':');
+        host = g_strndup(t, colon != NULL ? (gsize)(colon - t) : strlen(t));
+    }
+    if (colon != NULL) {
+        if (strcmp(colon + 1, "*") == 0)
+            out_port = -1;
+        else if (g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &n, NULL))
+            out_port = (gint)n;
+        else
+            goto bad;
+    }
+    if (*host == '\0')
+        goto bad;
+    for (p = host; *p != '\0'; p++) {
+        if (!(g_ascii_isalnum(*p) || *p == '-' || *p == '.' || *p == '*' ||
+              *p == '?' || (v6 && *p == ':')))
+            goto bad;
+        literal = literal || g_ascii_isalnum(*p) || *p == '-';
+    }
+    if (!literal) {
+        g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID,
+                    "'%.64s' names no host (wildcards only): allow "
+                    "registrars by name or address", text);
+        return FALSE;
+    }
+    *host_glob = g_steal_pointer(&host);
+    *port = out_port;
+    return TRUE;
+bad:
+    g_set_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID,
+                "'%.64s' is not HOST, HOST:PORT, HOST:* or [IPV6]:PORT (a "
+                "host glob of letters, digits, '-', '.', '*', '?')",
+                text != NULL ? text : "");
+    return FALSE;
+}
+
+gboolean
+gw_config_allows_registrar(const GwConfig *cfg, const char *host,
+                           guint16 port)
+{
+    for (char **p = cfg->accounts.allow_custom_registrar;
+         host != NULL && p != NULL && *p != NULL; p++) {
+        g_autofree char *glob = NULL;
+        gint want;
+        if (!gw_registrar_glob_parse(*p, &glob, &want, NULL))
+            continue; /* refused at load: cannot happen */
+        if (want == 0 ? port != 5060 && port != 5061
+                      : want > 0 && port != (guint16)want)
+            continue;
+        if (host_glob_match(glob, host))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 gboolean
 gw_config_is_admin(const GwConfig *cfg, const char *bare_jid)
 {

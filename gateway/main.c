@@ -161,6 +161,9 @@ drain_tick(gpointer data)
     gw_msg_bridge_get_stats(gw->msg, &st);
     if (st.pending_sip > 0 && g_get_monotonic_time() < drain_deadline)
         return G_SOURCE_CONTINUE;
+    /* the accounts' paced un-REGISTERs, bounded by their own deadline */
+    if (!gw_accounts_stopped(gw->accounts))
+        return G_SOURCE_CONTINUE;
     if (st.pending_sip > 0)
         g_warning("stopping with %u XMPP->SIP messages unanswered; their "
                   "senders get an error if the XMPP link allows",
@@ -646,6 +649,7 @@ main(int argc, char **argv)
         gw_accounts_port(gw.accounts, &gw.env.accounts);
         gw_sip_ua_set_authorizer(gw.env.sip, gw_accounts_sip_authorize,
                                  gw.accounts);
+        gw_sip_ua_set_hop(gw.env.sip, gw_accounts_sip_hop, gw.accounts);
     }
     gw.env.xmpp = gw_xmpp_link_new(gw.boot_config, gw_router_xmpp_stanza,
                                gw_router_xmpp_state, &gw);
@@ -694,8 +698,10 @@ out:
     gw_pres_bridge_free(gw.pres);
     gw_caps_free(gw.caps);
     gw_xmpp_link_free(gw.env.xmpp);
-    if (gw.env.sip != NULL)
+    if (gw.env.sip != NULL) {
         gw_sip_ua_set_authorizer(gw.env.sip, NULL, NULL);
+        gw_sip_ua_set_hop(gw.env.sip, NULL, NULL);
+    }
     memset(&gw.env.accounts, 0, sizeof gw.env.accounts);
     gw_accounts_free(gw.accounts); /* its registrations before the agent */
     gw_sip_ua_free(gw.env.sip);

@@ -8,6 +8,8 @@
 
 #include <glib/gstdio.h>
 
+#include <sqlite3.h>
+
 #include "account_codec.h"
 #include "account_store.h"
 
@@ -95,7 +97,7 @@ static void
 test_seal_roundtrip(void)
 {
     g_autofree char *aad = gw_account_aad("alice@example.com", "2001",
-                                          "pbx.example.com");
+                                          "pbx.example.com", NULL);
 
     for (gsize i = 0; i < G_N_ELEMENTS(sealed_passwords); i++) {
         const char *pw = sealed_passwords[i];
@@ -121,8 +123,13 @@ test_seal_roundtrip(void)
 static void
 test_seal_refusals(void)
 {
-    g_autofree char *aad = gw_account_aad("alice@example.com", "2001", "pbx");
-    g_autofree char *other = gw_account_aad("mallory@example.com", "2001", "pbx");
+    g_autofree char *aad = gw_account_aad("alice@example.com", "2001", "pbx",
+                                          NULL);
+    g_autofree char *other = gw_account_aad("mallory@example.com", "2001",
+                                            "pbx", NULL);
+    /* the same row pointed at another registrar (schema 2) */
+    g_autofree char *moved = gw_account_aad("alice@example.com", "2001", "pbx",
+                                            "sip:192.0.2.66");
     g_autoptr(GBytes) blob = gw_account_seal(key_a, nonce, aad, "secret", NULL);
     gsize len;
     const guint8 *b = g_bytes_get_data(blob, &len);
@@ -132,6 +139,7 @@ test_seal_refusals(void)
     } cases[] = {
         { "other key", GW_ACCOUNT_ERROR_DECRYPT },
         { "other row", GW_ACCOUNT_ERROR_DECRYPT },
+        { "other registrar", GW_ACCOUNT_ERROR_DECRYPT },
         { "flipped bits", GW_ACCOUNT_ERROR_DECRYPT },
         { "truncated", GW_ACCOUNT_ERROR_INVALID },
         { "not ours", GW_ACCOUNT_ERROR_INVALID },
@@ -144,7 +152,9 @@ test_seal_refusals(void)
             pw = gw_account_unseal(key_b, b, len, aad, &error);
         else if (i == 1)
             pw = gw_account_unseal(key_a, b, len, other, &error);
-        else if (i == 2) {
+        else if (i == 2)
+            pw = gw_account_unseal(key_a, b, len, moved, &error);
+        else if (i == 3) {
             for (gsize at = 3; at < len; at++) {
                 g_autofree guint8 *copy = g_memdup2(b, len);
                 g_autoptr(GError) e = NULL;
@@ -153,7 +163,7 @@ test_seal_refusals(void)
                 g_assert_error(e, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_DECRYPT);
             }
             pw = gw_account_unseal(key_b, b, len, aad, &error);
-        } else if (i == 3)
+        } else if (i == 4)
             pw = gw_account_unseal(key_a, b, 20, aad, &error);
         else
             pw = gw_account_unseal(key_a, (const guint8 *)"GW2xxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
@@ -235,7 +245,7 @@ record(const char *jid, const char *username, const char *password)
     r->domain = g_strdup("pbx.test");
     r->contact = g_strdup_printf("acc-%s", username);
     r->kind = GW_SECRET_SEALED;
-    aad = gw_account_aad(jid, username, r->domain);
+    aad = gw_account_aad(jid, username, r->domain, NULL);
     r->secret = gw_account_seal(key_a, nonce, aad, password, NULL);
     r->created = 1700000000;
     return r;
@@ -319,6 +329,38 @@ test_store_conflicts(Fixture *f, gconstpointer data)
     g_assert_cmpuint(gw_account_store_count(s), ==, 2);
 }
 
+/* A refusal is kept across a reopen; a put carries the record's (a new
+ * registration has none: forgotten); _NOT_FOUND for nobody. */
+static void
+test_store_refused(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountRecord) alice = record("alice@example.com", "2001", "a");
+    g_autoptr(GwAccountRecord) got = NULL;
+    GwAccountStore *s = gw_account_store_open(f->path, &error);
+
+    g_assert_true(gw_account_store_put(s, alice, 10, NULL));
+    g_assert_true(gw_account_store_set_refused(s, "alice@example.com",
+                                               "403 Forbidden", &error));
+    g_assert_false(gw_account_store_set_refused(s, "nobody@example.com",
+                                                "403 Forbidden", &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    gw_account_store_close(s);
+    s = gw_account_store_open(f->path, &error);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_cmpstr(got->refused, ==, "403 Forbidden");
+    g_assert_true(gw_account_store_put(s, got, 10, NULL)); /* kept */
+    g_clear_pointer(&got, gw_account_record_free);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_cmpstr(got->refused, ==, "403 Forbidden");
+    g_assert_true(gw_account_store_put(s, alice, 10, NULL)); /* anew */
+    g_clear_pointer(&got, gw_account_record_free);
+    got = gw_account_store_get(s, "alice@example.com", &error);
+    g_assert_null(got->refused);
+    gw_account_store_close(s);
+}
+
 /* Reopening keeps everything; the schema is not migrated twice; a newer
  * schema is refused. */
 static void
@@ -352,6 +394,64 @@ test_store_reopen(Fixture *f, gconstpointer data)
     g_assert_null(s);
     g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_STORE);
     g_assert_nonnull(strstr(error->message, "newer"));
+}
+
+/* A database of schema 1 (as the gateway before allow_custom_registrar
+ * wrote it) opens migrated in place: its accounts kept, with no registrar
+ * of their own; a registrar is then stored and read back; one AOR is
+ * still one JID's whatever registrar another JID names. */
+static void
+test_store_migrate_v1(Fixture *f, gconstpointer data)
+{
+    static const char v1[] =
+        "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+        "INSERT INTO schema_version VALUES (1);"
+        "CREATE TABLE accounts ("
+        "  id INTEGER PRIMARY KEY, jid TEXT NOT NULL UNIQUE,"
+        "  username TEXT NOT NULL, domain TEXT NOT NULL,"
+        "  contact TEXT NOT NULL UNIQUE, secret_kind INTEGER NOT NULL,"
+        "  secret BLOB NOT NULL, realm TEXT, register_when TEXT,"
+        "  created INTEGER NOT NULL, UNIQUE (username, domain));"
+        "INSERT INTO accounts (jid, username, domain, contact, secret_kind,"
+        "  secret, realm, register_when, created) VALUES ('old@example.com',"
+        "  '2009', 'pbx.test', 'acc-old', 2, 'ffffffffffffffffffffffffffff"
+        "ffff', 'pbx.test', 'always', 1600000000);";
+    sqlite3 *db = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwAccountStore) s = NULL;
+    g_autoptr(GwAccountRecord) old = NULL, got = NULL;
+    g_autoptr(GwAccountRecord) bob = record("bob@example.com", "2010", "b");
+    g_autoptr(GwAccountRecord) carol = record("carol@example.com", "2010", "c");
+
+    g_assert_cmpint(sqlite3_open(f->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint(sqlite3_exec(db, v1, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close(db);
+
+    s = gw_account_store_open(f->path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(gw_account_store_get_version(s), ==,
+                     GW_ACCOUNT_SCHEMA_VERSION);
+    old = gw_account_store_get(s, "old@example.com", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(old->username, ==, "2009");
+    g_assert_cmpstr(old->register_when, ==, "always");
+    g_assert_null(old->registrar);
+    g_assert_null(old->refused);
+
+    bob->registrar = g_strdup("sip:192.0.2.7:5080");
+    bob->domain = (g_free(bob->domain), g_strdup("pbx2.test"));
+    g_assert_true(gw_account_store_put(s, bob, 10, &error));
+    g_clear_pointer(&s, gw_account_store_close);
+    s = gw_account_store_open(f->path, &error);
+    g_assert_no_error(error);
+    got = gw_account_store_get(s, "bob@example.com", &error);
+    g_assert_cmpstr(got->registrar, ==, "sip:192.0.2.7:5080");
+    g_assert_cmpstr(got->domain, ==, "pbx2.test");
+    /* sip:2010@pbx2.test is bob's, at whichever registrar carol names */
+    carol->domain = (g_free(carol->domain), g_strdup("pbx2.test"));
+    carol->registrar = g_strdup("sip:192.0.2.8");
+    g_assert_false(gw_account_store_put(s, carol, 10, &error));
+    g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_CONFLICT);
 }
 
 static gboolean
@@ -499,6 +599,129 @@ test_registrar_host(void)
     }
 }
 
+/* What she may type as a registrar of her own, and what it becomes. */
+static void
+test_registrar_parse(void)
+{
+    static const struct {
+        const char *text, *uri, *host;
+        guint port;    /* the port matched against the operator's list */
+    } rows[] = {
+        { "pbx2.example.com", "sip:pbx2.example.com", "pbx2.example.com",
+          5060 },
+        { "PBX2.Example.com:5080", "sip:pbx2.example.com:5080",
+          "pbx2.example.com", 5080 },
+        { "sip:192.0.2.5:5060;transport=TCP",
+          "sip:192.0.2.5:5060;transport=tcp", "192.0.2.5", 5060 },
+        { "sips:pbx.example.com", "sips:pbx.example.com", "pbx.example.com",
+          5061 },
+        { "sip:pbx.example.com;transport=tls",
+          "sip:pbx.example.com;transport=tls", "pbx.example.com", 5061 },
+        { "[2001:DB8::5]:5062", "sip:[2001:db8::5]:5062", "2001:db8::5",
+          5062 },
+        { "sip:localhost", "sip:localhost", "localhost", 5060 },
+        /* refused */
+        { "", NULL, NULL, 0 },
+        { "sip:", NULL, NULL, 0 },
+        { "sip:2001@pbx.example.com", NULL, NULL, 0 },
+        { "sip:u:pw@pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com:0", NULL, NULL, 0 },
+        { "pbx.example.com:65536", NULL, NULL, 0 },
+        { "pbx.example.com:50a", NULL, NULL, 0 },
+        { "pbx.example.com:", NULL, NULL, 0 },
+        { "pbx.example.com;lr", NULL, NULL, 0 },
+        { "pbx.example.com;transport=sctp", NULL, NULL, 0 },
+        { "pbx.example.com;transport=tcp;transport=udp", NULL, NULL, 0 },
+        { "sip:pbx.example.com?Route=x", NULL, NULL, 0 },
+        { "pbx example.com", NULL, NULL, 0 },
+        { "<sip:pbx.example.com>", NULL, NULL, 0 },
+        { "192.0.2.999", NULL, NULL, 0 },   /* no address, and no name */
+        { "pbx_2.example.com", NULL, NULL, 0 },
+        { "-pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com.", NULL, NULL, 0 },
+        { "pbx..example.com", NULL, NULL, 0 },
+        { "[2001:db8::5", NULL, NULL, 0 },
+        { "[192.0.2.5]", NULL, NULL, 0 },
+        { "2001:db8::5", NULL, NULL, 0 },   /* IPv6 needs its brackets */
+        { "http://pbx.example.com", NULL, NULL, 0 },
+        { "pbx.example.com\n", NULL, NULL, 0 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        GwAccountRegistrar r = { 0 };
+        g_autoptr(GError) error = NULL;
+        gboolean ok = gw_account_registrar_parse(rows[i].text, &r, &error);
+        if (ok != (rows[i].uri != NULL))
+            g_error("registrar '%s': expected %s", rows[i].text,
+                    rows[i].uri ? "ok" : "refused");
+        g_assert_true(ok == (error == NULL));
+        if (!ok) {
+            g_assert_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID);
+            g_assert_null(r.uri);
+            continue;
+        }
+        g_assert_cmpstr(r.uri, ==, rows[i].uri);
+        g_assert_cmpstr(r.host, ==, rows[i].host);
+        g_assert_cmpuint(gw_account_registrar_port(&r), ==, rows[i].port);
+        gw_account_registrar_clear(&r);
+    }
+    {
+        g_autofree char *huge = g_strnfill(300, 'a');
+        GwAccountRegistrar r = { 0 };
+        g_assert_false(gw_account_registrar_parse(huge, &r, NULL));
+    }
+}
+
+static void
+test_domain_normalize(void)
+{
+    static const char *const rows[][2] = {
+        { "pbx2.example.com", "pbx2.example.com" },
+        { "PBX2.Example.COM", "pbx2.example.com" },
+        { "192.0.2.5", "192.0.2.5" },
+        { "[2001:DB8::5]", "[2001:db8::5]" },
+        { "pbx2.example.com:5060", NULL },
+        { "", NULL },
+        { "user@pbx2.example.com", NULL },
+        { "2001:db8::5", NULL },
+        { "pbx 2", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autofree char *d = gw_account_domain_normalize(rows[i][0], &error);
+        g_assert_cmpstr(d, ==, rows[i][1]);
+        g_assert_true((d == NULL) == (error != NULL));
+    }
+}
+
+/* Her extensions are her PBX's: the table's host becomes her domain, and
+ * back. */
+static void
+test_uri_swap_domain(void)
+{
+    static const char *const table[] = { "pbx.example.com",
+                                         "trunk.example.com", NULL };
+    static const char *const rows[][3] = {
+        { "sip:1002@pbx.example.com", "pbx2.test", "sip:1002@pbx2.test" },
+        { "sip:1002@PBX.example.com", "pbx2.test", "sip:1002@pbx2.test" },
+        { "sips:1002@pbx.example.com", "pbx2.test", "sips:1002@pbx2.test" },
+        { "sip:+15551234567@trunk.example.com;user=phone", "pbx2.test",
+          "sip:+15551234567@pbx2.test;user=phone" },
+        { "sip:1002@pbx.example.com:5070", "pbx2.test", NULL },
+        { "sip:bob@other.net", "pbx2.test", NULL },
+        { "tel:+15551234567", "pbx2.test", NULL },
+        { "sip:pbx.example.com", "pbx2.test", NULL },
+        { "sip:1002@pbx.example.com.evil", "pbx2.test", NULL },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+        g_autofree char *u = gw_account_uri_swap_domain(rows[i][0], table,
+                                                        rows[i][1]);
+        g_assert_cmpstr(u, ==, rows[i][2]);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,12 +733,20 @@ main(int argc, char **argv)
     g_test_add_func("/accounts/codec/ha1", test_ha1);
     g_test_add_func("/accounts/codec/uri-user-host", test_uri_user_host);
     g_test_add_func("/accounts/codec/registrar-host", test_registrar_host);
+    g_test_add_func("/accounts/codec/registrar-parse", test_registrar_parse);
+    g_test_add_func("/accounts/codec/domain-normalize",
+                    test_domain_normalize);
+    g_test_add_func("/accounts/codec/uri-swap-domain", test_uri_swap_domain);
     g_test_add("/accounts/store/basics", Fixture, NULL, fixture_set_up,
                test_store_basics, fixture_tear_down);
     g_test_add("/accounts/store/conflicts", Fixture, NULL, fixture_set_up,
                test_store_conflicts, fixture_tear_down);
     g_test_add("/accounts/store/reopen", Fixture, NULL, fixture_set_up,
                test_store_reopen, fixture_tear_down);
+    g_test_add("/accounts/store/migrate-v1", Fixture, NULL, fixture_set_up,
+               test_store_migrate_v1, fixture_tear_down);
+    g_test_add("/accounts/store/refused", Fixture, NULL, fixture_set_up,
+               test_store_refused, fixture_tear_down);
     g_test_add("/accounts/store/no-password-bytes", Fixture, NULL,
                fixture_set_up, test_store_no_password_bytes,
                fixture_tear_down);

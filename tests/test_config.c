@@ -309,6 +309,76 @@ test_accounts(void)
     g_assert_nonnull(strstr(error->message, "[accounts] register_when:"));
 }
 
+/* [accounts] allow_custom_registrar: host globs within a label, ports as
+ * written (none: 5060/5061), refused without key_file and when a pattern
+ * names no host. */
+static void
+test_custom_registrar(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GwConfig) off = parse(MINIMAL, &error);
+    g_autoptr(GwConfig) on = NULL;
+    g_autoptr(GwConfig) bad = NULL;
+    static const struct {
+        const char *host;
+        guint port;
+        gboolean ok;
+    } rows[] = {
+        { "pbx1.example.com", 5060, TRUE },
+        { "pbx-east.example.com", 5061, TRUE },
+        { "pbx.example.com", 5060, TRUE },   /* '*' may be empty */
+        { "pbx1.example.com", 5080, FALSE }, /* no port written: 5060/1 */
+        { "pbx1.evil.example.com", 5060, FALSE }, /* not across a '.' */
+        { "pbx1.example.com.evil", 5060, FALSE },
+        { "xpbx1.example.com", 5060, FALSE },
+        { "127.0.0.5", 5082, TRUE },
+        { "127.0.0.5", 5060, FALSE },
+        { "127.0.0.1.evil.example", 5082, FALSE },
+        { "192.0.2.7", 6000, TRUE },         /* :* any port */
+        { "2001:db8::5", 5062, TRUE },
+        { "2001:db8::6", 5062, FALSE },
+        { NULL, 5060, FALSE },
+    };
+
+    g_assert_no_error(error);
+    g_assert_null(off->accounts.allow_custom_registrar);
+    g_assert_false(gw_config_allows_registrar(off, "pbx1.example.com", 5060));
+    on = parse(MINIMAL "[accounts]\nenabled = true\nregistrar = sip:pbx.test\n"
+                       "key_file = /k\nallow_custom_registrar = "
+                       "PBX*.example.com; 127.0.0.*:5082;192.0.2.7:*;"
+                       "[2001:DB8::5]:5062\n", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(on->accounts.allow_custom_registrar[0], ==,
+                    "pbx*.example.com");
+    for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+        if (gw_config_allows_registrar(on, rows[i].host,
+                                       (guint16)rows[i].port) != rows[i].ok)
+            g_error("registrar %s:%u: expected %s", rows[i].host,
+                    rows[i].port, rows[i].ok ? "allowed" : "refused");
+
+    bad = parse(MINIMAL "[accounts]\nenabled = true\nregistrar = sip:pbx.test\n"
+                        "realm = pbx.test\n"
+                        "allow_custom_registrar = *.*;pbx:0;a b;[::1;"
+                        "pbx.example.com\n", &error);
+    g_assert_null(bad);
+    g_assert_error(error, GW_CONFIG_ERROR, GW_CONFIG_ERROR_INVALID);
+    g_assert_nonnull(strstr(error->message, "'*.*' names no host"));
+    g_assert_nonnull(strstr(error->message, "'pbx:0' is not HOST"));
+    g_assert_nonnull(strstr(error->message, "'a b' is not HOST"));
+    g_assert_nonnull(strstr(error->message, "'[::1' is not HOST"));
+    g_assert_nonnull(strstr(error->message,
+                            "[accounts] allow_custom_registrar: needs "
+                            "key_file"));
+    g_clear_error(&error);
+    /* an empty list is the default: nothing allowed, nothing needed */
+    g_clear_pointer(&on, gw_config_free);
+    on = parse(MINIMAL "[accounts]\nenabled = true\nregistrar = sip:pbx.test\n"
+                       "realm = pbx.test\nallow_custom_registrar =\n",
+               &error);
+    g_assert_no_error(error);
+    g_assert_null(on->accounts.allow_custom_registrar);
+}
+
 static void
 test_admin(void)
 {
@@ -435,6 +505,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/minimal", test_minimal);
     g_test_add_func("/config/example-file", test_example_file);
     g_test_add_func("/config/accounts", test_accounts);
+    g_test_add_func("/config/custom-registrar", test_custom_registrar);
     g_test_add_func("/config/every-problem", test_every_problem_reported);
     g_test_add_func("/config/secret-sources", test_secret_sources);
     g_test_add_func("/config/register-needs-registrar",

@@ -51,9 +51,12 @@ gboolean gw_account_check_username(const char *username, GError **error);
 /* A password: 1 to 128 bytes of UTF-8 without control characters. */
 gboolean gw_account_check_password(const char *password, GError **error);
 
-/* The associated data that binds a sealed blob to its row. (transfer full) */
+/* The associated data that binds a sealed blob to its row: her JID, her
+ * AOR and her own registrar, if any (NULL: [accounts] registrar, as rows
+ * before schema 2 were sealed), so that a row altered to send her digest
+ * elsewhere does not open. (transfer full) */
 char *gw_account_aad(const char *jid, const char *username,
-                     const char *domain);
+                     const char *domain, const char *registrar);
 
 /* Seals `password` (transfer full) with `key` and a fresh `nonce`. */
 GBytes *gw_account_seal(const guint8 key[GW_ACCOUNT_KEY_LEN],
@@ -78,6 +81,47 @@ char *gw_account_ha1(const char *user, const char *realm,
  * a user with a password ("u:pw@h") or parameters, or no host. Both
  * (transfer full). */
 gboolean gw_account_uri_user_host(const char *uri, char **user, char **host);
+
+/* ---- a registrar of her own ([accounts] allow_custom_registrar) ---- */
+
+/* A registrar she names, as read from what she typed. */
+typedef struct {
+    char *uri;    /* normalised: "sip:pbx2.example.com:5080;transport=tcp" */
+    char *host;   /* lower case; an IPv6 address without brackets */
+    guint16 port; /* as written; 0: none (RFC 3263 finds it) */
+    gboolean tls; /* sips:, or transport=tls */
+} GwAccountRegistrar;
+
+void gw_account_registrar_clear(GwAccountRegistrar *reg);
+
+/* Reads a registrar as a user types it: "pbx2.example.com",
+ * "pbx2.example.com:5080", "sip:192.0.2.5:5060;transport=tcp",
+ * "sips:[2001:db8::5]". The host is a DNS name (LDH labels, the last not
+ * all digits), an IPv4 address or a bracketed IPv6 address; the only
+ * parameter taken is transport (udp, tcp, tls); no user part, password,
+ * headers or spaces, at most 255 bytes. FALSE and
+ * GW_ACCOUNT_ERROR_INVALID (nothing set) otherwise. Fills `out` (clear it
+ * after). */
+gboolean gw_account_registrar_parse(const char *text,
+                                    GwAccountRegistrar *out, GError **error);
+
+/* The port a registrar is reached on when none is written (RFC 3263's
+ * defaults: 5061 for TLS, else 5060), for matching it against the
+ * operator's list. */
+guint16 gw_account_registrar_port(const GwAccountRegistrar *reg);
+
+/* The AOR domain she names: a DNS name or an address (IPv6 in brackets),
+ * no port; lower case (transfer full), or NULL and
+ * GW_ACCOUNT_ERROR_INVALID. */
+char *gw_account_domain_normalize(const char *domain, GError **error);
+
+/* `uri` (sip: or sips:, as the address table writes it:
+ * "sip:1002@pbx.example.com;user=phone") with its host[:port] replaced by
+ * `to` when that host[:port] is one of `from` (NULL-terminated, compared
+ * without case): "sip:1002@pbx2.example.com;user=phone" (transfer full);
+ * NULL when it is none of them, or not such a URI. */
+char *gw_account_uri_swap_domain(const char *uri, const char *const *from,
+                                 const char *to);
 
 /* The host of a registrar URI ("sip:192.0.2.5:5060" -> "192.0.2.5",
  * "sip:[2001:db8::1]:5060" -> "2001:db8::1", "sip:pbx.example.com" ->

@@ -35,6 +35,13 @@ static const char *const migrations[] = {
     "  register_when TEXT,"
     "  created INTEGER NOT NULL,"
     "  UNIQUE (username, domain));",
+    /* 1 -> 2: a registrar of her own ([accounts] allow_custom_registrar);
+     * NULL, as every account had before, is [accounts] registrar. Her
+     * domain was kept per row already. */
+    "ALTER TABLE accounts ADD COLUMN registrar TEXT;",
+    /* 2 -> 3: a refusal survives a restart (she is told once, not at
+     * every start) */
+    "ALTER TABLE accounts ADD COLUMN refused TEXT;",
 };
 
 void
@@ -45,9 +52,11 @@ gw_account_record_free(GwAccountRecord *rec)
     g_free(rec->jid);
     g_free(rec->username);
     g_free(rec->domain);
+    g_free(rec->registrar);
     g_free(rec->contact);
     g_free(rec->realm);
     g_free(rec->register_when);
+    g_free(rec->refused);
     if (rec->secret != NULL)
         g_bytes_unref(rec->secret);
     g_free(rec);
@@ -263,10 +272,11 @@ gw_account_store_put(GwAccountStore *s, const GwAccountRecord *rec,
 {
     static const char sql[] =
         "INSERT INTO accounts (jid, username, domain, contact, secret_kind,"
-        " secret, realm, register_when, created)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        " secret, realm, register_when, created, registrar, refused)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
         " ON CONFLICT (jid) DO UPDATE SET username = ?2, domain = ?3,"
-        " secret_kind = ?5, secret = ?6, realm = ?7, register_when = ?8";
+        " secret_kind = ?5, secret = ?6, realm = ?7, register_when = ?8,"
+        " registrar = ?10, refused = ?11";
     sqlite3_stmt *st = NULL;
     gint64 owner;
     gsize len = 0;
@@ -310,6 +320,8 @@ gw_account_store_put(GwAccountStore *s, const GwAccountRecord *rec,
     sqlite3_bind_text(st, 7, rec->realm, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, rec->register_when, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, rec->created);
+    sqlite3_bind_text(st, 10, rec->registrar, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, rec->refused, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -347,11 +359,13 @@ read_row(sqlite3_stmt *st)
     r->realm = column_text(st, 7);
     r->register_when = column_text(st, 8);
     r->created = sqlite3_column_int64(st, 9);
+    r->registrar = column_text(st, 10);
+    r->refused = column_text(st, 11);
     return r;
 }
 
 #define COLUMNS "id, jid, username, domain, contact, secret_kind, secret," \
-                " realm, register_when, created"
+                " realm, register_when, created, registrar, refused"
 
 GwAccountRecord *
 gw_account_store_get(GwAccountStore *s, const char *jid, GError **error)
@@ -378,27 +392,45 @@ gw_account_store_get(GwAccountStore *s, const char *jid, GError **error)
     return r;
 }
 
-gboolean
-gw_account_store_delete(GwAccountStore *s, const char *jid, GError **error)
+/* One statement on her row (its own transaction): ?1 her JID, ?2 `text`
+ * if the statement has it. _NOT_FOUND when she has no row. */
+static gboolean
+change_row(GwAccountStore *s, const char *sql, const char *jid,
+           const char *text, GError **error)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    /* one statement: its own transaction */
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM accounts WHERE jid = ?1", -1,
-                           &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail(s, error, "prepare");
     sqlite3_bind_text(st, 1, jid, -1, SQLITE_STATIC);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return fail(s, error, "delete");
+        return fail(s, error, "write");
     if (sqlite3_changes(s->db) == 0) {
         g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_NOT_FOUND,
                     "%.64s has no account", jid);
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+gw_account_store_delete(GwAccountStore *s, const char *jid, GError **error)
+{
+    return change_row(s, "DELETE FROM accounts WHERE jid = ?1", jid, NULL,
+                      error);
+}
+
+gboolean
+gw_account_store_set_refused(GwAccountStore *s, const char *jid,
+                             const char *refused, GError **error)
+{
+    return change_row(s, "UPDATE accounts SET refused = ?2 WHERE jid = ?1",
+                      jid, refused, error);
 }
 
 GPtrArray *

@@ -3,7 +3,7 @@
  * passwords in it ([accounts] key_file).
  *
  * One row per JID; one JID per address of record (UNIQUE(username,
- * domain)). The schema is versioned (table schema_version) and migrated
+ * domain)), whatever registrar each names. The schema is versioned (table schema_version) and migrated
  * forward at open, each step in its own transaction. Every write is one
  * transaction; the file is in WAL mode with synchronous=FULL: an account
  * confirmed to its user survives a crash or a power loss (NORMAL would
@@ -23,19 +23,25 @@
 G_BEGIN_DECLS
 
 /* The schema this build writes. */
-#define GW_ACCOUNT_SCHEMA_VERSION 1
+#define GW_ACCOUNT_SCHEMA_VERSION 3
 
 typedef struct {
     gint64 id;           /* row id (0 for a new record) */
     char *jid;           /* bare JID, lower case */
     char *username;      /* the AOR's user part, also the digest user */
     char *domain;        /* the AOR's domain */
+    char *registrar;     /* her own registrar (normalised URI, [accounts]
+                            allow_custom_registrar), or NULL: [accounts]
+                            registrar (schema 2) */
     char *contact;       /* the user part of the Contact we register for
                             her: a random token, stable across restarts */
     GwSecretKind kind;
     GBytes *secret;      /* sealed blob, or the HA1 hex */
     char *realm;         /* HA1's realm, or NULL */
     char *register_when; /* "online", "always", or NULL: the config's */
+    char *refused;       /* why her registrar refused her ("403
+                            Forbidden"), kept until she registers anew or
+                            changes her password; NULL: not (schema 3) */
     gint64 created;      /* unix seconds */
 } GwAccountRecord;
 
@@ -64,6 +70,10 @@ gboolean gw_account_store_put(GwAccountStore *store,
 /* Her account (transfer full), or NULL and _NOT_FOUND / _STORE. */
 GwAccountRecord *gw_account_store_get(GwAccountStore *store, const char *jid,
                                       GError **error);
+/* Records (or, NULL, forgets) that her registrar refused her account;
+ * _NOT_FOUND if she has none. */
+gboolean gw_account_store_set_refused(GwAccountStore *store, const char *jid,
+                                      const char *refused, GError **error);
 /* Deletes her account; _NOT_FOUND if there was none. */
 gboolean gw_account_store_delete(GwAccountStore *store, const char *jid,
                                  GError **error);

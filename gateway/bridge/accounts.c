@@ -45,6 +45,7 @@ account_free(gpointer p)
     g_free(acc->jid);
     g_free(acc->username);
     g_free(acc->domain);
+    g_free(acc->registrar);
     g_free(acc->contact);
     g_free(acc->realm);
     g_free(acc->reg_realm);
@@ -66,6 +67,7 @@ acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->jid = g_strdup(rec->jid);
     acc->username = g_strdup(rec->username);
     acc->domain = g_strdup(rec->domain);
+    acc->registrar = g_strdup(rec->registrar);
     acc->contact = g_strdup(rec->contact);
     acc->realm = g_strdup(rec->realm);
     acc->kind = (guint8)rec->kind;
@@ -75,7 +77,34 @@ acc_account_new(GwAccounts *a, const GwAccountRecord *rec)
     acc->secret_len = len;
     acc->always = g_strcmp0(when, "always") == 0;
     acc->own_when = rec->register_when != NULL;
+    /* refused before a restart: she was told then, and her registrar
+     * would say the same now */
+    acc->refused = rec->refused != NULL;
+    if (rec->registrar != NULL && !acc_registrar_allowed(a, rec->registrar)) {
+        /* the operator took it off the list since: nothing goes there */
+        acc->blocked = TRUE;
+        acc->refused = TRUE;
+    }
     return acc;
+}
+
+gboolean
+acc_registrar_allowed(GwAccounts *a, const char *uri)
+{
+    GwAccountRegistrar r = { 0 };
+    gboolean ok = gw_account_registrar_parse(uri, &r, NULL) &&
+                  gw_config_allows_registrar(a->env->config, r.host,
+                                             gw_account_registrar_port(&r));
+
+    gw_account_registrar_clear(&r);
+    return ok;
+}
+
+const char *
+acc_registrar(GwAccounts *a, const Account *acc)
+{
+    return acc->registrar != NULL ? acc->registrar
+                                  : a->env->config->accounts.registrar;
 }
 
 static char *
@@ -190,6 +219,11 @@ on_authorize(gpointer data, const char *challenge, const char *method,
         if (realm != NULL && g_ascii_strcasecmp(realm, acc->domain) != 0)
             acc->reg_realm = g_steal_pointer(&realm);
     }
+    if (acc->blocked) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "her registrar %.64s is no longer allowed", acc->registrar);
+        return NULL;
+    }
     if (acc->kind == GW_SECRET_HA1)
         return gw_sip_auth_answer_ha1(challenge, acc->username, acc->realm,
                                       (const char *)acc->secret, method, uri,
@@ -199,7 +233,8 @@ on_authorize(gpointer data, const char *challenge, const char *method,
                             "no [accounts] key_file to open the password");
         return NULL;
     }
-    aad = gw_account_aad(acc->jid, acc->username, acc->domain);
+    aad = gw_account_aad(acc->jid, acc->username, acc->domain,
+                         acc->registrar);
     password = gw_account_unseal(a->key, acc->secret, acc->secret_len, aad,
                                  error);
     if (password == NULL)
@@ -246,14 +281,31 @@ account_result(const Account *acc)
     return m;
 }
 
+static Account *
+account_of_jid(GwAccounts *a, const char *jid)
+{
+    g_autofree char *bare = map_jid_bare(jid, NULL);
+
+    return bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+}
+
+/* While her registrar is not allowed she is not her AOR: what she sends
+ * goes as [mapping] names her, if at all. */
 static MapResult *
 port_jid(gpointer data, const char *jid)
 {
-    GwAccounts *a = data;
-    g_autofree char *bare = map_jid_bare(jid, NULL);
-    Account *acc = bare != NULL ? g_hash_table_lookup(a->by_jid, bare) : NULL;
+    Account *acc = account_of_jid(data, jid);
 
-    return acc != NULL ? account_result(acc) : NULL;
+    return acc != NULL && !acc->blocked ? account_result(acc) : NULL;
+}
+
+static char *
+port_domain(gpointer data, const char *jid)
+{
+    Account *acc = account_of_jid(data, jid);
+
+    return acc != NULL && acc->registrar != NULL && !acc->blocked
+               ? g_strdup(acc->domain) : NULL;
 }
 
 static MapResult *
@@ -273,6 +325,7 @@ gw_accounts_port(GwAccounts *a, GwAccountsPort *port)
         return;
     port->jid = port_jid;
     port->sip = port_sip;
+    port->domain = port_domain;
     port->data = a;
 }
 
@@ -305,6 +358,17 @@ gw_accounts_sip_authorize(gpointer data, const char *from_uri,
     return on_authorize(acc, challenge, method, uri, error);
 }
 
+const char *
+gw_accounts_sip_hop(gpointer data, const char *from)
+{
+    gboolean contact;
+    Account *acc = account_for_uri(data, from, &contact);
+
+    /* her own registrar is where all she sends goes (and only there) */
+    return acc != NULL && !contact && acc->registrar != NULL && !acc->blocked
+               ? acc->registrar : NULL;
+}
+
 GwAccountsTarget
 gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
 {
@@ -325,18 +389,45 @@ gw_accounts_target(GwAccounts *a, const char *request_uri, const char *to_uri)
     return GW_ACCOUNTS_TARGET_NONE;
 }
 
-gboolean
-gw_accounts_from_registrar(GwAccounts *a, const char *source)
+/* Is `source` the address `registrar` is written with? (An address, as
+ * written: a name would need a lookup here; list it in [security]
+ * trusted_sip_sources instead.) */
+static gboolean
+is_registrar_address(const char *registrar, const char *source)
 {
-    g_autofree char *host = NULL;
+    g_autofree char *host = gw_account_registrar_host(registrar);
 
-    if (a == NULL || source == NULL)
-        return FALSE;
-    host = gw_account_registrar_host(a->env->config->accounts.registrar);
-    /* an address, as written: a name would need a lookup here (list it in
-     * [security] trusted_sip_sources instead) */
     return host != NULL && g_hostname_is_ip_address(host) &&
            g_ascii_strcasecmp(host, source) == 0;
+}
+
+GwAccountsSource
+gw_accounts_source(GwAccounts *a, const char *source,
+                   const char *request_uri, const char *to_uri)
+{
+    gboolean contact = FALSE;
+    Account *acc;
+
+    if (a == NULL || source == NULL)
+        return GW_ACCOUNTS_SOURCE_OTHER;
+    /* a registrar of her own vouches for her Contact alone, as the
+     * Request-URI (where its lookup put it): it is hers, not the
+     * operator's, and speaks for nobody else, also not through a To */
+    acc = account_for_uri(a, request_uri, &contact);
+    if (acc != NULL && acc->registrar != NULL)
+        return contact && !acc->blocked &&
+                       is_registrar_address(acc->registrar, source)
+                   ? GW_ACCOUNTS_SOURCE_HER_REGISTRAR
+                   : GW_ACCOUNTS_SOURCE_OTHER;
+    if (acc == NULL)
+        acc = account_for_uri(a, to_uri, &contact);
+    if (acc != NULL && acc->registrar != NULL)
+        return GW_ACCOUNTS_SOURCE_OTHER;
+    /* the operator's registrar, for its accounts (and for a Contact
+     * nobody has any more: 404) */
+    return is_registrar_address(a->env->config->accounts.registrar, source)
+               ? GW_ACCOUNTS_SOURCE_REGISTRAR
+               : GW_ACCOUNTS_SOURCE_OTHER;
 }
 
 static gboolean
@@ -360,13 +451,28 @@ doom(GwAccounts *a, Account *acc)
 }
 
 
+/* A refusal is kept with her account, so that a restart neither asks her
+ * registrar again nor tells her again; registering anew or a new
+ * password forgets it. Giving up after failures is not kept: those are
+ * the network's, and a restart may well get through. */
+static void
+remember_refusal(GwAccounts *a, Account *acc, int status, const char *phrase)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *why = g_strdup_printf("%d %.100s", status, phrase);
+
+    if (!gw_account_store_set_refused(a->store, acc->jid, why, &error))
+        g_warning("account of %s: refusal not stored: %s", acc->jid,
+                  error->message);
+}
+
 static void
 on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
              guint seconds)
 {
     Account *acc = data;
     GwAccounts *a = acc->owner;
-    const char *registrar = a->env->config->accounts.registrar;
+    const char *registrar = acc_registrar(a, acc);
     g_autofree char *text = NULL;
 
     switch (ev) {
@@ -402,10 +508,16 @@ on_reg_event(gpointer data, GwSipRegEvent ev, int status, const char *phrase,
                   acc->username, acc->domain, registrar, status, phrase,
                   a->env->config->accounts.max_failures);
         tell_user(a, acc->jid, text);
+        if (ev == GW_SIP_REG_REFUSED && !acc->leaving)
+            remember_refusal(a, acc, status, phrase);
         break;
     case GW_SIP_REG_UNREGISTERED:
         g_info("account of %s: sip:%s@%s unregistered (%d %s)", acc->jid,
                acc->username, acc->domain, status, phrase);
+        if (acc->stop_unreg && a->unregistering > 0) {
+            acc->stop_unreg = FALSE;
+            a->unregistering--;
+        }
         if (acc->leaving)
             doom(a, acc);
         else
@@ -425,13 +537,15 @@ begin(GwAccounts *a, Account *acc)
         g_autofree char *aor = g_strdup_printf("sip:%s@%s", acc->username,
                                                acc->domain);
         GwSipRegistrationParams p = {
-            .registrar = cfg->accounts.registrar,
+            .registrar = acc_registrar(a, acc),
             .aor = aor,
             .contact_user = acc->contact,
             .expires = cfg->accounts.register_expires,
             .max_failures = cfg->accounts.max_failures,
             .retry_min_s = RETRY_MIN_S,
             .retry_max_s = RETRY_MAX_S,
+            /* her own registrar is her outbound proxy too */
+            .direct = acc->registrar != NULL,
         };
         acc->reg = gw_sip_ua_registration_new(a->env->sip, &p, &reg_funcs,
                                               acc);
@@ -449,6 +563,16 @@ drain(GwAccounts *a)
 
     while (started < n && (acc = g_queue_pop_head(&a->queue)) != NULL) {
         acc->queued = FALSE;
+        if (a->stopping) {
+            /* only an un-REGISTER that goes out counts against the pace */
+            if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg) &&
+                gw_sip_registration_stop(acc->reg)) {
+                acc->stop_unreg = TRUE;
+                a->unregistering++;
+                started++;
+            }
+            continue;
+        }
         if (wanted(a, acc) &&
             (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))) {
             begin(a, acc);
@@ -498,10 +622,13 @@ dequeue(GwAccounts *a, Account *acc)
     }
 }
 
-/* Registers or un-REGISTERs as her account is wanted or not. */
+/* Registers or un-REGISTERs as her account is wanted or not. While
+ * stopping, the paced stop alone un-REGISTERs. */
 void
 acc_reconsider(GwAccounts *a, Account *acc)
 {
+    if (a->stopping)
+        return;
     if (wanted(a, acc)) {
         if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
             enqueue(a, acc);
@@ -614,6 +741,14 @@ gw_accounts_link_up(GwAccounts *a)
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Account *acc = v;
+        if (acc->blocked && !acc->told) {
+            g_autofree char *text = g_strdup_printf(
+                "Your SIP account sip:%s@%s is not registered: this gateway "
+                "no longer allows its registrar %s. Register again.",
+                acc->username, acc->domain, acc->registrar);
+            acc->told = TRUE;
+            tell_user(a, acc->jid, text);
+        }
         if (acc->always)
             continue;
         g_clear_pointer(&acc->resources, g_hash_table_unref);
@@ -662,6 +797,11 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
         GwAccountRecord *rec = g_ptr_array_index(all, i);
         Account *acc = acc_account_new(a, rec);
         sealed += acc->kind == GW_SECRET_SEALED;
+        if (acc->blocked)
+            g_warning("account of %s: sip:%s@%s is not registered: "
+                      "[accounts] allow_custom_registrar no longer allows "
+                      "its registrar %s", acc->jid, acc->username,
+                      acc->domain, acc->registrar);
         acc_index_add(a, acc);
     }
     if (sealed > 0 && !a->have_key)
@@ -695,17 +835,47 @@ gw_accounts_shutdown(GwAccounts *a)
 
     if (a == NULL)
         return;
-    a->stopping = TRUE;
+    /* the starts waiting for their turn never come; the un-REGISTERs take
+     * their place, at the same pace, so that a stop with thousands of
+     * accounts does not flood the registrars either */
     g_clear_handle_id(&a->pace_id, g_source_remove);
     g_clear_handle_id(&a->grace_id, g_source_remove);
+    for (GList *l = a->queue.head; l != NULL; l = l->next)
+        ((Account *)l->data)->queued = FALSE;
+    g_queue_clear(&a->queue);
+    a->stopping = TRUE;
+    a->stop_deadline = g_get_monotonic_time() +
+                       STOP_UNREGISTER_MS * (gint64)1000;
     g_hash_table_iter_init(&it, a->by_jid);
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         Account *acc = v;
-        acc->queued = FALSE;
         if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
-            gw_sip_registration_stop(acc->reg);
+            enqueue(a, acc);
     }
+}
+
+gboolean
+gw_accounts_stopped(GwAccounts *a)
+{
+    guint left;
+
+    if (a == NULL || !a->stopping ||
+        (g_queue_is_empty(&a->queue) && a->unregistering == 0))
+        return TRUE;
+    if (g_get_monotonic_time() < a->stop_deadline)
+        return FALSE;
+    /* out of time: the rest keep their bindings until they expire (a
+     * restart replaces them: the Contact is the same) */
+    left = g_queue_get_length(&a->queue);
+    g_warning("stop: %u accounts not un-REGISTERed and %u un-REGISTERs "
+              "unanswered after %d s; their bindings expire at the "
+              "registrar", left, a->unregistering, STOP_UNREGISTER_MS / 1000);
+    for (GList *l = a->queue.head; l != NULL; l = l->next)
+        ((Account *)l->data)->queued = FALSE;
     g_queue_clear(&a->queue);
+    g_clear_handle_id(&a->pace_id, g_source_remove);
+    a->unregistering = 0;
+    return TRUE;
 }
 
 void

@@ -43,9 +43,12 @@ void gw_accounts_free(GwAccounts *accounts);
 /* The SIP agent is up: accounts registered whatever her presence
  * (register_when = always) start, paced. */
 void gw_accounts_start(GwAccounts *accounts);
-/* The gateway stops: every registered account is un-REGISTERed (its
- * answer is not awaited beyond the SIP agent's own stop). */
+/* The gateway stops: every registered account is un-REGISTERed, paced
+ * at [accounts] register_rate, for STOP_UNREGISTER_MS (8 s) at most. */
 void gw_accounts_shutdown(GwAccounts *accounts);
+/* Are the stop's un-REGISTERs sent and answered, or out of time (then
+ * the rest are left, logged once)? TRUE also for NULL. */
+gboolean gw_accounts_stopped(GwAccounts *accounts);
 
 /* An iq for XEP-0077 at the component domain: answers it, TRUE; FALSE for
  * anything else. */
@@ -82,9 +85,25 @@ typedef enum {
 GwAccountsTarget gw_accounts_target(GwAccounts *accounts,
                                     const char *request_uri,
                                     const char *to_uri);
-/* Is `source` (a textual address) the [accounts] registrar's, written as
- * an IP address in its URI? */
-gboolean gw_accounts_from_registrar(GwAccounts *accounts, const char *source);
+typedef enum {
+    GW_ACCOUNTS_SOURCE_OTHER,
+    GW_ACCOUNTS_SOURCE_REGISTRAR,     /* [accounts] registrar, for its
+                                         accounts' Contacts and AORs:
+                                         trusted as the operator's */
+    GW_ACCOUNTS_SOURCE_HER_REGISTRAR, /* her own registrar, for her Contact
+                                         as the Request-URI: let in, and
+                                         nothing more */
+} GwAccountsSource;
+/* Who `source` (a textual address) is for a request for an account: the
+ * registrar of the account the request is for, written as an IP address
+ * in its URI, or another. */
+GwAccountsSource gw_accounts_source(GwAccounts *accounts, const char *source,
+                                    const char *request_uri,
+                                    const char *to_uri);
+/* A GwSipHopFunc (data: the GwAccounts): her own registrar for what is
+ * sent From her AOR, or NULL ([accounts] registrar's accounts and
+ * everybody else: [sip] outbound_proxy as before). */
+const char *gw_accounts_sip_hop(gpointer data, const char *from);
 
 /* ---- her own commands (XEP-0050 through the admin module) ---- */
 

@@ -2,7 +2,10 @@
  * about her account.
  *
  *   jabber:iq:register get     -> instructions and fields, or
- *                                 <registered/> with her username
+ *                                 <registered/> with her username; where
+ *                                 [accounts] allow_custom_registrar
+ *                                 permits, also a data form (XEP-0004)
+ *                                 with a registrar and a domain
  *   jabber:iq:register set     -> record -> database -> REGISTER (accounts.c)
  *   jabber:iq:register remove  -> un-REGISTER, then deleted
  *   her ad-hoc commands (admin.c's port): status, change password,
@@ -44,9 +47,83 @@ reply_gerror(GwAccounts *a, xmpp_stanza_t *iq, const GError *error)
 }
 
 static void
+append_field(GString *x, const char *type, const char *var,
+             const char *label, const char *desc, const char *value,
+             gboolean required)
+{
+    g_string_append_printf(x, "<field type='%s' var='%s'", type, var);
+    if (label != NULL) {
+        g_string_append(x, " label='");
+        gw_xml_append_escaped(x, label);
+        g_string_append_c(x, '\'');
+    }
+    g_string_append_c(x, '>');
+    if (desc != NULL) {
+        g_string_append(x, "<desc>");
+        gw_xml_append_escaped(x, desc);
+        g_string_append(x, "</desc>");
+    }
+    if (required)
+        g_string_append(x, "<required/>");
+    if (value != NULL) {
+        g_string_append(x, "<value>");
+        gw_xml_append_escaped(x, value);
+        g_string_append(x, "</value>");
+    }
+    g_string_append(x, "</field>");
+}
+
+/* (transfer full) What she is told, with the registrars she may name. */
+static char *
+instructions(GwAccounts *a)
+{
+    const GwConfig *cfg = a->env->config;
+    g_autofree char *globs = NULL;
+
+    if (cfg->accounts.allow_custom_registrar == NULL)
+        return g_strdup_printf(
+            "Enter the user name (extension) and password of your SIP "
+            "account in %s; the gateway registers it at %s for you.",
+            cfg->accounts.domain, cfg->accounts.registrar);
+    globs = g_strjoinv(", ", cfg->accounts.allow_custom_registrar);
+    return g_strdup_printf(
+        "Enter the user name (extension) and password of your SIP account. "
+        "Leave the registrar empty for %s in domain %s, or name your own "
+        "registrar (sip:host[:port]), one of: %s (no port written: 5060 or "
+        "5061); its domain is the registrar's host unless you give one.",
+        cfg->accounts.registrar, cfg->accounts.domain, globs);
+}
+
+/* XEP-0077 4 / XEP-0004: the fields as a form, filled with her account's
+ * values where she has one (never the password). */
+static void
+append_form(GwAccounts *a, GString *x, const Account *acc)
+{
+    g_autofree char *text = instructions(a);
+    g_autofree char *desc = g_strdup_printf(
+        "sip:host[:port]; empty: %s", a->env->config->accounts.registrar);
+
+    g_string_append(x, "<x xmlns='" NS_DATA "' type='form'>"
+                       "<title>SIP account</title><instructions>");
+    gw_xml_append_escaped(x, text);
+    g_string_append(x, "</instructions>");
+    append_field(x, "hidden", "FORM_TYPE", NULL, NULL, GW_NS_REGISTER, FALSE);
+    append_field(x, "text-single", "username", "User name (extension)", NULL,
+                 acc != NULL ? acc->username : NULL, TRUE);
+    append_field(x, "text-private", "password", "Password", NULL, NULL, TRUE);
+    append_field(x, "text-single", "registrar", "Registrar", desc,
+                 acc != NULL ? acc_registrar(a, acc) : NULL, FALSE);
+    append_field(x, "text-single", "domain", "SIP domain",
+                 "empty: the registrar's host",
+                 acc != NULL ? acc->domain : NULL, FALSE);
+    g_string_append(x, "</x>");
+}
+
+static void
 reg_get(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
 {
     Account *acc = g_hash_table_lookup(a->by_jid, bare);
+    gboolean custom = a->env->config->accounts.allow_custom_registrar != NULL;
     GString *x;
 
     if (!gw_config_allows_account(a->env->config, bare)) {
@@ -61,15 +138,15 @@ reg_get(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
         gw_xml_append_escaped(x, acc->username);
         g_string_append(x, "</username><password/>");
     } else {
-        g_autofree char *text = g_strdup_printf(
-            "Enter the user name (extension) and password of your SIP "
-            "account in %s; the gateway registers it at %s for you.",
-            a->env->config->accounts.domain,
-            a->env->config->accounts.registrar);
+        g_autofree char *text = instructions(a);
         g_string_append(x, "<instructions>");
         gw_xml_append_escaped(x, text);
         g_string_append(x, "</instructions><username/><password/>");
     }
+    /* the registrar and domain exist only as form fields (XEP-0077 4):
+     * legacy clients register at the default */
+    if (custom)
+        append_form(a, x, acc);
     g_string_append(x, "</query>");
     gw_stanza_end(x, "iq");
     acc_send_text(a, x);
@@ -106,13 +183,10 @@ text_only(xmpp_stanza_t *e, gboolean *bad)
  * form (XEP-0077 4); (transfer full) or NULL. *bad when it is not plain
  * text of at most MAX_FIELD_BYTES. */
 static char *
-field(xmpp_stanza_t *q, const char *name, gboolean *bad)
+form_field(xmpp_stanza_t *q, const char *name, gboolean *bad)
 {
-    xmpp_stanza_t *e = gw_stanza_child(q, name, NULL);
     xmpp_stanza_t *x = gw_stanza_child(q, "x", NS_DATA);
 
-    if (e != NULL)
-        return text_only(e, bad);
     for (xmpp_stanza_t *f = x ? xmpp_stanza_get_children(x) : NULL;
          f != NULL; f = xmpp_stanza_get_next(f))
         if (xmpp_stanza_is_tag(f) &&
@@ -124,6 +198,14 @@ field(xmpp_stanza_t *q, const char *name, gboolean *bad)
     return NULL;
 }
 
+static char *
+field(xmpp_stanza_t *q, const char *name, gboolean *bad)
+{
+    xmpp_stanza_t *e = gw_stanza_child(q, name, NULL);
+
+    return e != NULL ? text_only(e, bad) : form_field(q, name, bad);
+}
+
 static void
 scrub(char *s)
 {
@@ -131,16 +213,20 @@ scrub(char *s)
         memset(s, 0, strlen(s));
 }
 
+/* `registrar` her own (normalised) or NULL for [accounts] registrar, and
+ * `domain` her AOR's. */
 static GwAccountRecord *
 build_record(GwAccounts *a, const char *bare, const char *username,
-             const char *password, const Account *old, GError **error)
+             const char *password, const char *registrar, const char *domain,
+             const Account *old, GError **error)
 {
     const GwConfig *cfg = a->env->config;
     g_autoptr(GwAccountRecord) rec = g_new0(GwAccountRecord, 1);
 
     rec->jid = g_strdup(bare);
     rec->username = g_strdup(username);
-    rec->domain = g_strdup(cfg->accounts.domain);
+    rec->domain = g_strdup(domain);
+    rec->registrar = g_strdup(registrar);
     rec->created = g_get_real_time() / G_USEC_PER_SEC;
     if (old != NULL && old->own_when) /* her choice stays hers too */
         rec->register_when = g_strdup(old->always ? "always" : "online");
@@ -159,7 +245,9 @@ build_record(GwAccounts *a, const char *bare, const char *username,
             g_string_append_printf(c, "%02x", t[i]);
         rec->contact = g_string_free(c, FALSE);
     }
-    if (cfg->accounts.realm != NULL) {
+    /* an HA1 is for [accounts] realm, the default registrar's: her own
+     * registrar's realm is not known beforehand */
+    if (cfg->accounts.realm != NULL && registrar == NULL) {
         g_autofree char *ha1 = gw_account_ha1(username, cfg->accounts.realm,
                                               password);
         rec->kind = GW_SECRET_HA1;
@@ -167,8 +255,14 @@ build_record(GwAccounts *a, const char *bare, const char *username,
         rec->secret = g_bytes_new(ha1, strlen(ha1));
         scrub(ha1);
     } else {
-        g_autofree char *aad = gw_account_aad(bare, username, rec->domain);
+        g_autofree char *aad = gw_account_aad(bare, username, rec->domain,
+                                              registrar);
         guint8 nonce[GW_ACCOUNT_NONCE_LEN];
+        if (!a->have_key) { /* the configuration asks for it: not reached */
+            g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
+                                "no [accounts] key_file to seal the password");
+            return NULL;
+        }
         if (!gw_account_random_bytes(nonce, sizeof nonce)) {
             g_set_error_literal(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_KEY,
                                 "no random bytes");
@@ -212,14 +306,16 @@ reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
  * client that asked, counted as online (or NULL). */
 static Account *
 store_account(GwAccounts *a, const char *bare, const char *username,
-              const char *password, const char *full, GError **error)
+              const char *password, const char *registrar,
+              const char *domain, const char *full, GError **error)
 {
     const GwConfig *cfg = a->env->config;
     g_autoptr(GwAccountRecord) rec = NULL;
     Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
     gboolean same_aor;
 
-    rec = build_record(a, bare, username, password, old, error);
+    rec = build_record(a, bare, username, password, registrar, domain, old,
+                       error);
     if (rec == NULL || !gw_account_store_put(a->store, rec,
                                              cfg->accounts.max_accounts,
                                              error)) {
@@ -234,8 +330,11 @@ store_account(GwAccounts *a, const char *bare, const char *username,
             g_info("account of %s: refused: %s", bare, (*error)->message);
         return NULL;
     }
+    /* the same binding at the same registrar is handed over; anywhere
+     * else the old one is taken back first */
     same_aor = old != NULL && strcmp(old->username, rec->username) == 0 &&
-               strcmp(old->domain, rec->domain) == 0;
+               strcmp(old->domain, rec->domain) == 0 &&
+               g_strcmp0(old->registrar, rec->registrar) == 0;
     acc = acc_account_new(a, rec);
     if (old != NULL) {
         /* she counts as online where she was */
@@ -247,10 +346,108 @@ store_account(GwAccounts *a, const char *bare, const char *username,
     if (full != NULL && strchr(full, '/') != NULL)
         acc_add_resource(acc, full);
     acc_index_add(a, acc);
-    g_message("account of %s: sip:%s@%s %s (%s)", bare, acc->username,
-              acc->domain, old != NULL ? "changed" : "added",
+    g_message("account of %s: sip:%s@%s at %s %s (%s)", bare, acc->username,
+              acc->domain, acc_registrar(a, acc),
+              old != NULL ? "changed" : "added",
               acc->kind == GW_SECRET_HA1 ? "HA1" : "sealed");
     return acc;
+}
+
+/* Is `domain` one the operator's side answers for? An AOR there on a
+ * registrar of her own would take over requests the operator's PBX
+ * routes to that AOR. */
+static gboolean
+is_operators_domain(const GwConfig *cfg, const char *domain)
+{
+    const char *const own[] = { cfg->accounts.domain, cfg->mapping.sip_domain,
+                                cfg->mapping.trunk_domain, cfg->sip.domain,
+                                cfg->xmpp.component_domain };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(own); i++)
+        if (own[i] != NULL && g_ascii_strcasecmp(own[i], domain) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+/* Where she registers, from the form's registrar and domain (either may
+ * be NULL or empty): *registrar her own (normalised; (transfer full)) or
+ * NULL for [accounts] registrar, *domain her AOR's (transfer full). FALSE
+ * and the condition to answer with, and why: not-allowed (no registrar of
+ * her own allowed here, or not that one, or a domain of the operator's
+ * with it), bad-request (it does not read as a registrar or a domain). */
+static gboolean
+choose_registrar(GwAccounts *a, const char *text, const char *domain_text,
+                 char **registrar, char **domain, const char **condition,
+                 GError **error)
+{
+    const GwConfig *cfg = a->env->config;
+    GwAccountRegistrar r = { 0 }, dflt = { 0 };
+    g_autofree char *dom = NULL;
+    gboolean is_default = FALSE;
+
+    *condition = "not-allowed";
+    if (text != NULL && *text != '\0' &&
+        g_ascii_strcasecmp(text, cfg->accounts.registrar) != 0) {
+        if (cfg->accounts.allow_custom_registrar == NULL) {
+            g_set_error_literal(error, GW_ACCOUNT_ERROR,
+                                GW_ACCOUNT_ERROR_INVALID,
+                                "this gateway registers every account at its "
+                                "own registrar: leave the registrar empty");
+            return FALSE;
+        }
+        if (!gw_account_registrar_parse(text, &r, error)) {
+            *condition = "bad-request";
+            return FALSE;
+        }
+        is_default = gw_account_registrar_parse(cfg->accounts.registrar,
+                                                &dflt, NULL) &&
+                     strcmp(dflt.uri, r.uri) == 0;
+        gw_account_registrar_clear(&dflt);
+        if (!is_default &&
+            !gw_config_allows_registrar(cfg, r.host,
+                                        gw_account_registrar_port(&r))) {
+            g_autofree char *globs =
+                g_strjoinv(", ", cfg->accounts.allow_custom_registrar);
+            g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                        "registrar %.64s is not one this gateway may "
+                        "register at (allowed: %.200s)", r.uri, globs);
+            gw_account_registrar_clear(&r);
+            return FALSE;
+        }
+    }
+    if (domain_text != NULL && *domain_text != '\0' &&
+        (dom = gw_account_domain_normalize(domain_text, error)) == NULL) {
+        *condition = "bad-request";
+        gw_account_registrar_clear(&r);
+        return FALSE;
+    }
+    if (r.uri == NULL || is_default) {
+        gw_account_registrar_clear(&r);
+        if (dom != NULL && g_ascii_strcasecmp(dom, cfg->accounts.domain) != 0) {
+            g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                        "%.64s serves domain %.64s only: name your own "
+                        "registrar for domain %.64s", cfg->accounts.registrar,
+                        cfg->accounts.domain, dom);
+            return FALSE;
+        }
+        *registrar = NULL;
+        *domain = g_strdup(cfg->accounts.domain);
+        return TRUE;
+    }
+    if (dom == NULL) /* the registrar's host, an IPv6 one in brackets */
+        dom = strchr(r.host, ':') != NULL ? g_strdup_printf("[%s]", r.host)
+                                          : g_strdup(r.host);
+    if (is_operators_domain(cfg, dom)) {
+        g_set_error(error, GW_ACCOUNT_ERROR, GW_ACCOUNT_ERROR_INVALID,
+                    "domain %.64s is this gateway's own: its accounts "
+                    "register at %.64s", dom, cfg->accounts.registrar);
+        gw_account_registrar_clear(&r);
+        return FALSE;
+    }
+    *registrar = g_steal_pointer(&r.uri);
+    *domain = g_steal_pointer(&dom);
+    gw_account_registrar_clear(&r);
+    return TRUE;
 }
 
 static void
@@ -260,6 +457,9 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
     const GwConfig *cfg = a->env->config;
     gboolean bad = FALSE;
     g_autofree char *username = NULL, *password = NULL;
+    g_autofree char *registrar_text = NULL, *domain_text = NULL;
+    g_autofree char *registrar = NULL, *domain = NULL;
+    const char *condition;
     g_autoptr(GError) error = NULL;
     Account *old = g_hash_table_lookup(a->by_jid, bare), *acc;
 
@@ -273,6 +473,8 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
     }
     username = field(q, "username", &bad);
     password = field(q, "password", &bad);
+    registrar_text = form_field(q, "registrar", &bad);
+    domain_text = form_field(q, "domain", &bad);
     if (bad) {
         reply_error(a, iq, "not-acceptable",
                     "a field is too long or not plain text");
@@ -288,7 +490,16 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
         reply_gerror(a, iq, error);
         goto out;
     }
-    acc = store_account(a, bare, username, password, full, &error);
+    /* nothing is stored, and nothing sent, for a registrar not allowed */
+    if (!choose_registrar(a, registrar_text, domain_text, &registrar,
+                          &domain, &condition, &error)) {
+        g_info("account of %s: registrar refused (%s): %s", bare, condition,
+               error->message);
+        reply_error(a, iq, condition, error->message);
+        goto out;
+    }
+    acc = store_account(a, bare, username, password, registrar, domain, full,
+                        &error);
     if (acc == NULL) {
         reply_gerror(a, iq, error);
         goto out;
@@ -332,9 +543,12 @@ gw_accounts_status(GwAccounts *a, const char *bare, GwAccountStatus *st)
     if (acc == NULL)
         return FALSE;
     st->aor = g_strdup_printf("sip:%s@%s", acc->username, acc->domain);
-    st->registrar = g_strdup(a->env->config->accounts.registrar);
+    st->registrar = g_strdup(acc_registrar(a, acc));
     st->register_when = acc->always ? "always" : "online";
-    if (acc->refused)
+    if (acc->blocked)
+        st->state = g_strdup("refused: this registrar is no longer allowed; "
+                             "register again");
+    else if (acc->refused)
         st->state = g_strdup("refused: register again or change the "
                              "password");
     else if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
@@ -353,7 +567,7 @@ gw_accounts_change_password(GwAccounts *a, const char *bare,
                             const char *password, GError **error)
 {
     Account *acc = her_account(a, bare, error), *now;
-    g_autofree char *username = NULL;
+    g_autofree char *username = NULL, *registrar = NULL, *domain = NULL;
 
     if (acc == NULL)
         return FALSE;
@@ -365,7 +579,10 @@ gw_accounts_change_password(GwAccounts *a, const char *bare,
     if (!gw_account_check_password(password, error))
         return FALSE;
     username = g_strdup(acc->username);
-    now = store_account(a, bare, username, password, NULL, error);
+    registrar = g_strdup(acc->registrar);
+    domain = g_strdup(acc->domain);
+    now = store_account(a, bare, username, password, registrar, domain, NULL,
+                        error);
     if (now == NULL)
         return FALSE;
     acc_reconsider(a, now); /* a refusal is forgotten: she tries anew */

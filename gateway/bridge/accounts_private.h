@@ -17,12 +17,17 @@
 #define PROBE_GRACE_MS 5000
 #define RETRY_MIN_S 30
 #define RETRY_MAX_S 3600
+/* how long the stop may pace un-REGISTERs (systemd's TimeoutStopSec=15
+ * must still cover the XMPP link and the SIP agent after it) */
+#define STOP_UNREGISTER_MS 8000
 
 typedef struct {
     GwAccounts *owner;
     char *jid;      /* bare, canonical: the table's key */
     char *username;
     char *domain;
+    char *registrar; /* her own ([accounts] allow_custom_registrar), or
+                        NULL: [accounts] registrar */
     char *contact;  /* user part of our Contact */
     char *realm;    /* HA1's realm, or NULL */
     char *reg_realm; /* her registrar's realm when not her domain, or NULL */
@@ -36,6 +41,10 @@ typedef struct {
     gboolean queued : 1;    /* in the start queue */
     gboolean refused : 1;   /* refused or given up: until she registers anew */
     gboolean leaving : 1;   /* removed: goes when its un-REGISTER is answered */
+    gboolean blocked : 1;   /* her registrar is no longer allowed: never
+                               registered, nothing sent as her */
+    gboolean told : 1;      /* told so, once a process */
+    gboolean stop_unreg : 1; /* un-REGISTERed by the paced stop */
 } Account;
 
 struct GwAccounts {
@@ -49,18 +58,25 @@ struct GwAccounts {
     GHashTable *by_contact; /* Contact user part -> Account* (by_jid's) */
     GHashTable *by_aor;  /* "username@domain" (owned key) -> Account* */
     GHashTable *leaving; /* Account* (owned): un-REGISTER in flight */
-    GQueue queue;        /* Account*: waiting for their paced start */
+    GQueue queue;        /* Account*: waiting for their paced start, or
+                            (stopping) their paced un-REGISTER */
     guint pace_id;
     guint grace_id;
     guint free_id;
     GPtrArray *doomed;   /* Account*: freed on the next idle */
     gboolean started;
     gboolean stopping;
+    gint64 stop_deadline;  /* monotonic: the paced stop ends */
+    guint unregistering;   /* the stop's un-REGISTERs awaiting answers */
 };
 
 /* accounts.c, for accounts_iq.c: a record into an Account, the indexes,
  * the registration decision, and what goes to her */
 Account *acc_account_new(GwAccounts *a, const GwAccountRecord *rec);
+/* Her registrar: her own, else [accounts] registrar (borrowed). */
+const char *acc_registrar(GwAccounts *a, const Account *acc);
+/* Does [accounts] allow_custom_registrar allow registrar `uri` now? */
+gboolean acc_registrar_allowed(GwAccounts *a, const char *uri);
 void acc_add_resource(Account *acc, const char *full);
 const char *acc_domain_of(GwAccounts *a);
 void acc_index_add(GwAccounts *a, Account *acc);

@@ -102,12 +102,16 @@ gw_call_in_invite(GwCallBridge *b, GwSipRequest *req,
     int status;
     Call *c;
 
-    caller = map_table_lookup_sip(b->env->map, in->from_uri, NULL);
     callee = gw_env_lookup_target_sip(b->env, in->request_uri, NULL);
     if (callee == NULL || callee->kind != MAP_KIND_XMPP_USER) {
         g_clear_pointer(&callee, map_result_free);
         callee = gw_env_lookup_target_sip(b->env, in->to_uri, NULL);
     }
+    caller = gw_env_lookup_peer_sip(
+        b->env,
+        callee != NULL && callee->kind == MAP_KIND_XMPP_USER ? callee->jid
+                                                             : NULL,
+        in->from_uri, NULL);
     status = admit_in(b, in, caller, callee, &phrase, &why, &sdp_error);
     if (status != 0) {
         g_info("INVITE from %s to %s refused: %d %s (%s)", in->from_uri,

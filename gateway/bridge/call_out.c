@@ -114,7 +114,7 @@ out_call_new(GwCallBridge *b, const char *sid, const char *from,
     c->xmpp_full = g_strdup(from);
     c->xmpp_bare = g_strdup(caller->jid);
     c->gw_full = gw_full;
-    c->sip_peer = g_strdup(callee->sip_uri);
+    c->sip_peer = gw_env_peer_uri(b->env, caller->jid, callee->sip_uri);
     c->sip_self = g_strdup(caller->sip_uri);
     return c;
 }

@@ -31,10 +31,14 @@ typedef struct GwAccounts GwAccounts;
  * accounts disabled) mean none ever does.
  *   jid: her JID (bare or full) -> her AOR, the identity she sends as;
  *   sip: a Request-URI or To -> her bare JID, when it is the Contact the
- *        gateway registered for her (acc-TOKEN user part) or her AOR. */
+ *        gateway registered for her (acc-TOKEN user part) or her AOR;
+ *   domain: her JID -> her AOR's domain (transfer full) when she is on a
+ *        registrar of her own ([accounts] allow_custom_registrar), else
+ *        NULL: the component's extensions and numbers are her PBX's. */
 typedef struct {
     MapResult *(*jid)(gpointer data, const char *jid);
     MapResult *(*sip)(gpointer data, const char *uri);
+    char *(*domain)(gpointer data, const char *jid);
     gpointer data;
 } GwAccountsPort;
 
@@ -59,6 +63,20 @@ MapResult *gw_env_lookup_user_jid(const GwBridgeEnv *env, const char *jid,
  * whose Contact or AOR it is, else the address table. */
 MapResult *gw_env_lookup_target_sip(const GwBridgeEnv *env, const char *uri,
                                     GError **error);
+/* The SIP URI of the other party of a request `sender_jid` sends, from the
+ * table's `uri` (transfer full): for an account on a registrar of her own
+ * an extension or number on [mapping] sip_domain or trunk_domain is on
+ * her domain (sip:1002@pbx.example.com -> sip:1002@pbx2.example.com);
+ * else `uri` as it is. */
+char *gw_env_peer_uri(const GwBridgeEnv *env, const char *sender_jid,
+                      const char *uri);
+/* The other party of a request from SIP for `target_jid` (its From), in
+ * the table; for an account on a registrar of her own a From on her
+ * domain is read as on [mapping] sip_domain, the reverse of
+ * gw_env_peer_uri(). target_jid may be NULL. */
+MapResult *gw_env_lookup_peer_sip(const GwBridgeEnv *env,
+                                  const char *target_jid, const char *uri,
+                                  GError **error);
 
 /* A port to the directory of XMPP users' available resources, as presence
  * shows them: best first, (transfer full) array of GwPresResource*

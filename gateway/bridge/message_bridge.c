@@ -263,7 +263,7 @@ admit_xmpp(GwMsgBridge *b, xmpp_stanza_t *stanza, const char *body,
     }
     m->from_full = g_strdup(from);
     m->to_jid = g_strdup(target->jid);
-    m->sip_to = g_strdup(target->sip_uri);
+    m->sip_to = gw_env_peer_uri(env, sender->jid, target->sip_uri);
     *sip_from = g_strdup(sender->sip_uri);
     return TRUE;
 }
@@ -471,22 +471,26 @@ map_sip_parties(GwMsgBridge *b, const GwSipIncoming *in, MapResult **from,
                 MapResult **to, GError **error)
 {
     g_autoptr(MapResult) f = NULL, t = NULL;
-    g_autoptr(GError) e1 = NULL, e2 = NULL;
+    g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
 
-    f = map_table_lookup_sip(b->env->map, in->from_uri, &e1);
-    if (f == NULL || f->kind == MAP_KIND_XMPP_USER) {
-        g_set_error(error, GW_ERROR, GW_ERROR_FORBIDDEN,
-                    "sender '%.64s' %s", in->from_uri,
-                    f ? "claims an XMPP user's identity"
-                      : e1->message);
-        return FALSE;
-    }
     t = gw_env_lookup_target_sip(b->env, in->request_uri, &e1);
     if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
         g_clear_pointer(&t, map_result_free);
         t = gw_env_lookup_target_sip(b->env, in->to_uri, &e2);
     }
-    if (t == NULL || t->kind != MAP_KIND_XMPP_USER) {
+    if (t != NULL && t->kind != MAP_KIND_XMPP_USER)
+        g_clear_pointer(&t, map_result_free);
+    /* the sender first (403 before 404), read for her when she is known */
+    f = gw_env_lookup_peer_sip(b->env, t != NULL ? t->jid : NULL,
+                               in->from_uri, &e3);
+    if (f == NULL || f->kind == MAP_KIND_XMPP_USER) {
+        g_set_error(error, GW_ERROR, GW_ERROR_FORBIDDEN,
+                    "sender '%.64s' %s", in->from_uri,
+                    f ? "claims an XMPP user's identity"
+                      : e3->message);
+        return FALSE;
+    }
+    if (t == NULL) {
         /* RFC 3261 21.4.5: 404 also for a domain we do not serve */
         g_set_error(error, MAP_ERROR, MAP_ERROR_NO_RULE,
                     "'%.64s' is not an XMPP user%s%s", in->to_uri,

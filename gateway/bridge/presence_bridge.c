@@ -309,14 +309,15 @@ gw_pres_bridge_from_sip(GwPresBridge *b, GwSipRequest *req,
         return;
     }
     expires = MIN(expires, cfg->presence.max_expires);
-    watcher = map_table_lookup_sip(b->env->map, in->from_uri, &error);
+    target = map_presentity(b, in);
+    watcher = gw_env_lookup_peer_sip(b->env, target ? target->jid : NULL,
+                                     in->from_uri, &error);
     if (watcher == NULL || watcher->kind == MAP_KIND_XMPP_USER) {
         sip_refuse(req, in, 403, "Forbidden",
                    watcher ? "watcher claims an XMPP user's identity"
                            : error->message);
         return;
     }
-    target = map_presentity(b, in);
     if (target == NULL) {
         sip_refuse(req, in, 404, "Not Found", "not an XMPP user");
         return;

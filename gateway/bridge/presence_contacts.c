@@ -397,7 +397,7 @@ own_ensure(GwPresContact *c)
     g_hash_table_iter_init(&it, c->watchers);
     while (g_hash_table_iter_next(&it, &k, NULL)) {
         OwnSub *o = own_get(c, k);
-        g_autofree char *aor = NULL;
+        g_autofree char *aor = NULL, *to = NULL;
 
         if ((o != NULL && (o->dlg != NULL || o->retry_id != 0)) ||
             !watcher_online(b, k) || (aor = account_aor(b, k)) == NULL)
@@ -411,8 +411,10 @@ own_ensure(GwPresContact *c)
             o->watcher = g_strdup(k);
             g_hash_table_insert(c->own, o->watcher, o);
         }
-        g_info("subscribing to %s as %s for %s", c->sip_uri, aor, o->watcher);
-        o->dlg = gw_sip_ua_subscribe(b->env->sip, aor, c->sip_uri,
+        /* on her own PBX, its extension of that name */
+        to = gw_env_peer_uri(b->env, o->watcher, c->sip_uri);
+        g_info("subscribing to %s as %s for %s", to, aor, o->watcher);
+        o->dlg = gw_sip_ua_subscribe(b->env->sip, aor, to,
                                      cfg->presence.server, "presence",
                                      GW_PRES_CT_PIDF,
                                      cfg->presence.subscribe_expires,

@@ -426,8 +426,9 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
 {
     GwGateway *gw = data;
     const GwConfig *cfg = gw->env.config;
-    gboolean trusted;
+    gboolean trusted, vouched = FALSE;
     GwAccountsTarget target;
+    GwAccountsSource by = GW_ACCOUNTS_SOURCE_OTHER;
 
     if (gw->env.stopping) {
         gw_sip_request_respond(req, 503, "Gateway Shutting Down", 5, NULL);
@@ -438,10 +439,15 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
     /* issue 17: what is for an account comes from her registrar (or a
      * trusted proxy); her Contact is nobody else's to reach */
     target = gw_accounts_target(gw->accounts, in->request_uri, in->to_uri);
-    if (!trusted && target != GW_ACCOUNTS_TARGET_NONE &&
-        gw_accounts_from_registrar(gw->accounts, in->source))
+    if (!trusted && target != GW_ACCOUNTS_TARGET_NONE)
+        by = gw_accounts_source(gw->accounts, in->source, in->request_uri,
+                                in->to_uri);
+    if (by == GW_ACCOUNTS_SOURCE_REGISTRAR)
         trusted = TRUE;
-    if (!trusted && target == GW_ACCOUNTS_TARGET_CONTACT) {
+    /* a registrar a user named gets her requests in, not the operator's
+     * trust: the untrusted rate, no Server header */
+    vouched = trusted || by == GW_ACCOUNTS_SOURCE_HER_REGISTRAR;
+    if (!vouched && target == GW_ACCOUNTS_TARGET_CONTACT) {
         gw_metrics.untrusted_refused++;
         g_info("SIP %s from %s:%u to an account's Contact refused with 403: "
                "not its registrar nor trusted", in->method, in->source,
@@ -460,7 +466,7 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
         gw_sip_request_respond(req, 503, "Rate Limit Exceeded", 1, NULL);
         return;
     }
-    if (!trusted && !authenticated(gw, req, in))
+    if (!vouched && !authenticated(gw, req, in))
         return;
     if (target == GW_ACCOUNTS_TARGET_GONE) {
         g_info("SIP %s from %s:%u to %s: no account has that Contact now; "
@@ -469,7 +475,8 @@ gw_router_sip_request(GwSipRequest *req, const GwSipIncoming *in,
         gw_sip_request_respond(req, 404, "No Such Account", 0, NULL);
         return;
     }
-    gw_sip_request_set_trusted(req);
+    if (by != GW_ACCOUNTS_SOURCE_HER_REGISTRAR)
+        gw_sip_request_set_trusted(req);
     if (strcmp(in->method, "MESSAGE") == 0)
         gw_msg_bridge_from_sip(gw->msg, req, in);
     else if (strcmp(in->method, "INVITE") == 0)

@@ -331,6 +331,29 @@ gw_sip_ua_set_authorizer(GwSipUa *ua, GwSipAuthorizeFunc func, gpointer data)
     ua->authorizer_data = data;
 }
 
+void
+gw_sip_ua_set_hop(GwSipUa *ua, GwSipHopFunc func, gpointer data)
+{
+    g_return_if_fail(ua != NULL);
+    ua->hop = func;
+    ua->hop_data = data;
+}
+
+const char *
+sip_account_hop(GwSipUa *ua, const char *from)
+{
+    return ua->hop != NULL && from != NULL ? ua->hop(ua->hop_data, from)
+                                           : NULL;
+}
+
+const char *
+sip_next_hop(GwSipUa *ua, const char *from)
+{
+    const char *own = sip_account_hop(ua, from);
+
+    return own != NULL ? own : ua->config->sip.outbound_proxy;
+}
+
 char *
 sip_digest_answer(GwSipUa *ua, sip_t const *sip, int status,
                   const char *method, const char *uri)

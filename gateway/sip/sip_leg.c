@@ -212,8 +212,9 @@ sip_leg_request(SipLeg *leg, nta_response_f *callback, gpointer magic,
             g_string_free(rest, TRUE);
         }
     } else {
-        /* no route set: as every request, through the outbound proxy */
-        hop = ua->config->sip.outbound_proxy;
+        /* no route set: as every request, through the outbound proxy
+         * (or her own registrar) */
+        hop = sip_next_hop(ua, leg->local);
     }
     if (cseq == 0)
         cseq = ++leg->lseq;

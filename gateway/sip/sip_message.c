@@ -295,7 +295,7 @@ out_send(SipOut *o, const char *auth, gboolean proxy_auth, gboolean udp)
     if (udp)
         estimate = 0; /* as nta decides */
     o->orq = sip_tcreate(
-        ua, on_message_answer, o, cfg->sip.outbound_proxy, estimate,
+        ua, on_message_answer, o, sip_next_hop(ua, o->from), estimate,
         &o->over_tcp, SIP_METHOD_MESSAGE, o->ruri, NULL,
         SIPTAG_CALL_ID_STR(o->call_id), SIPTAG_CSEQ_STR(cseq),
         SIPTAG_FROM_STR(o->from), SIPTAG_TO_STR(o->to),

@@ -151,6 +151,8 @@ struct GwSipUa {
     gpointer user_data;
     GwSipAuthorizeFunc authorizer; /* accounts' credentials, or NULL */
     gpointer authorizer_data;
+    GwSipHopFunc hop;              /* accounts' own registrars, or NULL */
+    gpointer hop_data;
 
     su_root_t *root;
     nta_agent_t *agent;
@@ -243,6 +245,14 @@ nta_outgoing_t *sip_tcreate(GwSipUa *ua, nta_response_f *callback,
                             const char *name, const char *ruri,
                             const char *route, tag_type_t tag,
                             tag_value_t value, ...);
+/* An account's own registrar for a request From `from` (gw_sip_ua_set_hop),
+ * or NULL. */
+const char *sip_account_hop(GwSipUa *ua, const char *from);
+/* The first hop of a request From `from` outside a dialog's route set:
+ * her own registrar, else [sip] outbound_proxy, else NULL (the
+ * Request-URI decides). */
+const char *sip_next_hop(GwSipUa *ua, const char *from);
+
 /* The final answer to a request we sent: its status and phrase (the
  * peer's, else the standard one). FALSE for a provisional one (the
  * transaction stays). TRUE: the transaction is let go through *done, a

@@ -160,7 +160,9 @@ gw_sip_ua_publish(GwSipUa *ua, const char *aor, const char *route,
 
     p->ua = ua;
     p->aor = g_strdup(aor);
-    p->route = g_strdup(route);
+    /* her own registrar, if she has one, before the presence server */
+    p->route = g_strdup(sip_account_hop(ua, aor) != NULL
+                            ? sip_account_hop(ua, aor) : route);
     p->event = g_strdup(event);
     p->content_type = g_strdup(content_type);
     p->body = g_strdup(body);

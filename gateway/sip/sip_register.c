@@ -59,6 +59,8 @@ struct GwSipRegistration {
     guint8 state;    /* RegState */
     gboolean auth_tried : 1;
     gboolean refresh : 1; /* the REGISTER out refreshes a binding */
+    gboolean direct : 1;  /* straight to the registrar, never through
+                             [sip] outbound_proxy */
     guint expires;
     guint max_failures; /* 0: for ever */
     guint retry_min_s, retry_max_s;
@@ -89,7 +91,6 @@ static gboolean
 send_register(GwSipRegistration *r, guint expires, const char *auth,
               gboolean proxy_auth)
 {
-    const GwConfig *cfg = r->ua->config;
     g_autofree char *from = g_strdup_printf("<%s>;tag=%s", r->aor, r->tag);
     g_autofree char *to = sip_name_addr(r->aor);
     char cseq[32], ex[16];
@@ -97,7 +98,8 @@ send_register(GwSipRegistration *r, guint expires, const char *auth,
     g_snprintf(cseq, sizeof cseq, "%u REGISTER", ++r->cseq);
     g_snprintf(ex, sizeof ex, "%u", expires);
     r->orq = sip_tcreate(
-        r->ua, on_register_answer, r, cfg->sip.outbound_proxy, 0, NULL,
+        r->ua, on_register_answer, r,
+        r->direct ? NULL : r->ua->config->sip.outbound_proxy, 0, NULL,
         SIP_METHOD_REGISTER, r->registrar, NULL,
         SIPTAG_CALL_ID_STR(r->call_id), SIPTAG_CSEQ_STR(cseq),
         SIPTAG_FROM_STR(from), SIPTAG_TO_STR(to),
@@ -269,6 +271,7 @@ gw_sip_ua_registration_new(GwSipUa *ua, const GwSipRegistrationParams *p,
     r->aor = g_strdup(p->aor);
     r->registrar = g_strdup(p->registrar);
     r->expires = p->expires;
+    r->direct = p->direct;
     r->max_failures = p->max_failures;
     r->retry_min_s = MAX(p->retry_min_s, 1u);
     r->retry_max_s = MAX(p->retry_max_s, r->retry_min_s);

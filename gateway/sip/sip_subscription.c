@@ -410,8 +410,11 @@ gw_sip_ua_subscribe(GwSipUa *ua, const char *from, const char *to,
     d->state = SUB_NEW;
     d->expires = expires;
     d->leg.target = gw_pool_strdup(to);
-    /* a pre-loaded route: the presence server, or else the outbound proxy */
-    if (route == NULL)
+    /* a pre-loaded route: her own registrar, the presence server, or else
+     * the outbound proxy */
+    if (sip_account_hop(ua, from) != NULL)
+        route = sip_account_hop(ua, from);
+    else if (route == NULL)
         route = ua->config->sip.outbound_proxy;
     if (route != NULL) {
         g_autofree char *r = g_strdup_printf(

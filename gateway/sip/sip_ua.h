@@ -103,6 +103,15 @@ typedef char *(*GwSipAuthorizeFunc)(gpointer data, const char *from_uri,
 void gw_sip_ua_set_authorizer(GwSipUa *ua, GwSipAuthorizeFunc func,
                               gpointer data);
 
+/* Where a request From `from` (a URI or name-addr) goes first when that
+ * is an account on a registrar of her own (issue 17): her registrar's URI
+ * (borrowed: used at once), which then replaces [sip] outbound_proxy and
+ * a [presence] server route for everything she sends (her REGISTERs go
+ * there by GwSipRegistrationParams.direct); NULL for everybody else. */
+typedef const char *(*GwSipHopFunc)(gpointer data, const char *from);
+/* Sets the one hop port (func and data borrowed while the UA lives). */
+void gw_sip_ua_set_hop(GwSipUa *ua, GwSipHopFunc func, gpointer data);
+
 /* Sends a MESSAGE (RFC 3428). `result` runs exactly once, later. Bodies
  * above [sip] udp_mtu go over TCP (RFC 3261 18.1.1), over UDP if TCP is
  * refused. Nothing is kept once it is answered. Returns its Call-ID, for
@@ -280,6 +289,9 @@ typedef struct {
     guint expires;            /* asked for, and the most taken */
     guint max_failures;       /* 0: retry for ever */
     guint retry_min_s, retry_max_s; /* backoff: doubling, +-20 % */
+    gboolean direct;          /* straight to the registrar (a registrar of
+                                 her own), not through [sip]
+                                 outbound_proxy */
 } GwSipRegistrationParams;
 
 /* An idle registration (strings copied; funcs and data borrowed until

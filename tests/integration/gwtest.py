@@ -101,10 +101,10 @@ def wait_for(pred, timeout=10.0, step=0.02, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
-def wait_tcp(port, timeout=10.0):
+def wait_tcp(port, timeout=10.0, host=HOST):
     def up():
         try:
-            with socket.create_connection((HOST, port), timeout=0.2):
+            with socket.create_connection((host, port), timeout=0.2):
                 return True
         except OSError:
             return False
@@ -237,13 +237,17 @@ class Kamailio:
     """Kamailio as registrar (digest with a fixed password) and proxy."""
 
     def __init__(self, env, gw_sip_port=None, password="gwpass",
-                 presence=False, record_route=False):
+                 presence=False, record_route=False, name="kamailio",
+                 host=HOST):
         self.env = env
+        # another loopback address (127.0.0.2 ...) for a second PBX that
+        # must be told apart from the first by its source address
+        self.host = host
         self.presence = presence
         # stay in the path of dialogs (Record-Route): in-dialog requests
         # both ways then come through Kamailio too
         self.record_route = record_route
-        self.dir = env.subdir("kamailio")
+        self.dir = env.subdir(name)
         self.port = free_port(udp_too=True)
         self.password = password
         self.gw_sip_port = gw_sip_port
@@ -329,10 +333,11 @@ request_route {{
         self.proc = Proc("kamailio", [
             "kamailio", "-DD", "-E", "-f", self.cfg, "-m", "256", "-M", "16",
             "-Y", self.dir, "-P", os.path.join(self.dir, "kamailio.pid"),
-            "-l", f"udp:{HOST}:{self.port}", "-l", f"tcp:{HOST}:{self.port}"],
+            "-l", f"udp:{self.host}:{self.port}",
+            "-l", f"tcp:{self.host}:{self.port}"],
             self.dir)
         self.env.procs.append(self.proc)
-        wait_tcp(self.port)
+        wait_tcp(self.port, host=self.host)
         return self
 
     def stop(self):

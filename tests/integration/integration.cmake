@@ -2,7 +2,7 @@
 # started on loopback by the scripts themselves. Python from Debian
 # (/usr/bin/python3) for python3-slixmpp.
 set(GW_PYTHON /usr/bin/python3 CACHE FILEPATH "Python with slixmpp")
-foreach(t messages link presence calls calls_ring calls_field calls_video sip ops accounts accounts_traffic)
+foreach(t messages link presence calls calls_ring calls_field calls_video sip ops accounts accounts_traffic accounts_custom)
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.py)
     add_test(NAME integration_${t}
              COMMAND ${GW_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/integration/test_${t}.py)

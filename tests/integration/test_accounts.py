@@ -8,10 +8,13 @@ read with kamcmd (ul.dump) on a ctl socket, and every REGISTER it receives
 is logged, so that REGISTERs can be counted.
 
 - 17.1 disco#info of the component lists jabber:iq:register; a get gives
-  instructions, username and password fields.
+  instructions, username and password fields, and no data form (no
+  [accounts] allow_custom_registrar: no registrar field).
 - 17.2 refusals: a JID outside [accounts] allow (not-allowed), a missing
   password (bad-request), a username no SIP user part can be and an
-  oversized field (not-acceptable), all without a crash.
+  oversized field (not-acceptable), a form naming a registrar while the
+  key is absent (not-allowed, and a UDP socket listening there gets no
+  datagram), all without a crash.
 - 17.3 alice registers 2001/secret: result, and Kamailio's location table
   shows the gateway's Contact for 2001; the password is in neither the
   gateway's log (stanzas logged at debug) nor the database file.
@@ -30,9 +33,11 @@ is logged, so that REGISTERs can be counted.
   un-REGISTERs; coming back registers again.
 - 17.10 [accounts] realm set: only HA1 is stored (the database holds the
   HA1 and no password), and Kamailio accepts the digest made from it.
-- 17.11 register_when = always and register_rate = 2: after a restart both
-  accounts register without any presence, their REGISTERs started at
-  least 0.4 s apart (paced), never both at once.
+- 17.11 register_when = always and register_rate = 2: the stop
+  un-REGISTERs both accounts at that pace too (at least 0.4 s apart, both
+  bindings gone, exit 0); after a restart both accounts register without
+  any presence, their REGISTERs started at least 0.4 s apart (paced),
+  never both at once.
 - 17.12 a challenge for another realm than [accounts] realm cannot be
   answered from an HA1: refused, and she is told why, once.
 - 17.13 a key_file that others may read: the gateway refuses to start,
@@ -50,6 +55,7 @@ import hashlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -68,7 +74,13 @@ SUBSCRIBERS = {"2001": PASSWORD, "2002": "other"}
 
 class Registrar(gwtest.Kamailio):
     """Kamailio as the PBX's registrar: digest against auth_db (db_text),
-    usrloc in memory, a ctl socket for kamcmd."""
+    usrloc in memory, a ctl socket for kamcmd. `domain` and `subscribers`
+    make another PBX (a registrar of her own)."""
+
+    def __init__(self, env, domain=PBX_DOMAIN, subscribers=None, **kw):
+        super().__init__(env, **kw)
+        self.domain = domain
+        self.subscribers = subscribers or SUBSCRIBERS
 
     def write_config(self):
         mods = "/usr/lib/x86_64-linux-gnu/kamailio/modules/"
@@ -80,11 +92,11 @@ class Registrar(gwtest.Kamailio):
         with open(os.path.join(db, "subscriber"), "w") as f:
             f.write("id(int,auto) username(string) domain(string) "
                     "password(string) ha1(string) ha1b(string) \n")
-            for i, (u, p) in enumerate(SUBSCRIBERS.items(), 1):
-                ha1 = hashlib.md5(f"{u}:{PBX_DOMAIN}:{p}".encode()).hexdigest()
-                ha1b = hashlib.md5(
-                    f"{u}@{PBX_DOMAIN}:{PBX_DOMAIN}:{p}".encode()).hexdigest()
-                f.write(f"{i}:{u}:{PBX_DOMAIN}:{p}:{ha1}:{ha1b}\n")
+            d = self.domain
+            for i, (u, p) in enumerate(self.subscribers.items(), 1):
+                ha1 = hashlib.md5(f"{u}:{d}:{p}".encode()).hexdigest()
+                ha1b = hashlib.md5(f"{u}@{d}:{d}:{p}".encode()).hexdigest()
+                f.write(f"{i}:{u}:{d}:{p}:{ha1}:{ha1b}\n")
         self.ctl = os.path.join(self.dir, "kamailio_ctl")
         with open(self.cfg, "w") as f:
             f.write(f"""#!KAMAILIO
@@ -93,7 +105,7 @@ log_stderror=yes
 fork=yes
 children=2
 auto_aliases=no
-alias="{PBX_DOMAIN}"
+alias="{self.domain}"
 mpath="{mods}"
 loadmodule "tm.so"
 loadmodule "sl.so"
@@ -134,6 +146,15 @@ request_route {{
         r = subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}", "ul.dump"],
                            capture_output=True, text=True, timeout=5)
         return r.stdout
+
+    def binding(self, user):
+        """Our Contact for `user` in the location table, or None."""
+        m = re.search(r"AoR: %s\b(.*?)(?=AoR:|\Z)" % re.escape(user),
+                      self.locations(), re.S)
+        if m is None:
+            return None
+        c = re.search(r"Address: (sip:acc-[0-9a-f]+@[^\s]+)", m.group(1))
+        return c.group(1) if c else None
 
     def registers(self, user):
         return len(re.findall(r"REGISTER-IN %s " % re.escape(user),
@@ -218,13 +239,7 @@ class Accounts(AccountsWorld):
 
     def binding(self, user):
         """Our Contact for `user` in Kamailio's location table, or None."""
-        dump = self.kam.locations()
-        m = re.search(r"AoR: %s\b(.*?)(?=AoR:|\Z)" % re.escape(user), dump,
-                      re.S)
-        if m is None:
-            return None
-        c = re.search(r"Address: (sip:acc-[0-9a-f]+@[^\s]+)", m.group(1))
-        return c.group(1) if c else None
+        return self.kam.binding(user)
 
     def test_17_1_disco_and_fields(self):
         r = iq(self.alice, f"<query xmlns='{NS_INFO}'/>", "get")
@@ -239,6 +254,8 @@ class Accounts(AccountsWorld):
         self.assertIsNotNone(q.find(f"{{{NS_REG}}}username"))
         self.assertIsNotNone(q.find(f"{{{NS_REG}}}password"))
         self.assertIsNone(q.find(f"{{{NS_REG}}}registered"))
+        self.assertIsNone(q.find("{jabber:x:data}x"))
+        self.assertNotIn("registrar'", gwtest.ET.tostring(r).decode())
 
     def test_17_2_refusals(self):
         r = register(self.carol, "2003", "x")
@@ -252,6 +269,21 @@ class Accounts(AccountsWorld):
         self.assertEqual(error_condition(r), ("not-acceptable", "modify"))
         r = iq(self.bob, f"<query xmlns='{NS_REG}'><remove/></query>")
         self.assertEqual(error_condition(r)[0], "item-not-found")
+        trap = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        trap.bind(("127.0.0.3", 0))
+        trap.settimeout(2)
+        try:
+            r = iq(self.bob, f"<query xmlns='{NS_REG}'><x xmlns='jabber:x:"
+                             "data' type='submit'><field var='username'>"
+                             "<value>2002</value></field><field var='passwo"
+                             "rd'><value>other</value></field><field var='r"
+                             "egistrar'><value>sip:127.0.0.3:"
+                             f"{trap.getsockname()[1]}</value></field></x>"
+                             "</query>")
+            self.assertEqual(error_condition(r), ("not-allowed", "cancel"))
+            self.assertRaises(socket.timeout, trap.recv, 65536)
+        finally:
+            trap.close()
         self.assertTrue(self.gw.proc.alive())
 
     def test_17_3_register(self):
@@ -391,22 +423,30 @@ class AccountsHa1(AccountsWorld):
                     self.assertNotIn(PASSWORD.encode(), f.read())
         self.assertNotIn(PASSWORD, self.gw.log())
 
+    def assert_paced(self, change):
+        """The two accounts' registrations made `change` (a state change
+        in the gateway's log) at least 0.4 s apart (register_rate = 2)."""
+        seen = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
+                          r"registration of sip:200[12]@\S+: " + change,
+                          self.gw.log())
+        self.assertEqual(len(seen), 2, seen)
+        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in seen]
+        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+
     def test_17_11_always_paced_after_restart(self):
         wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
                  0.2, "2001 and 2002 bound")
         self.assertEqual(self.gw.stop(), 0)
+        self.assertIsNone(self.binding("2001"))
+        self.assertIsNone(self.binding("2002"))
+        self.assert_paced(r"\S+ -> unregistering: stop")
         for c in (self.alice, self.bob):
             c.send_raw("<presence type='unavailable'/>")
         type(self).gw = gwtest.Gateway(self.env, self.cfg, name="gateway2")
         self.gw.start()
         wait_for(lambda: self.binding("2001") and self.binding("2002"), 10,
                  0.2, "2001 and 2002 bound again, nobody online")
-        starts = re.findall(r"(\d\d):(\d\d):(\d\d\.\d+) gw-sip DEBUG: "
-                            r"registration of sip:200[12]@\S+: idle -> "
-                            r"registering: start", self.gw.log())
-        self.assertEqual(len(starts), 2, starts)
-        t = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in starts]
-        self.assertGreaterEqual(abs(t[1] - t[0]), 0.4, t)
+        self.assert_paced(r"idle -> registering: start")
         for c in (self.alice, self.bob):
             c.send_raw("<presence/>")
 

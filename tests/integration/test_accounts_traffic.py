@@ -84,8 +84,8 @@ class Pbx(test_accounts.Registrar):
     registered extension go to its Contact. (Not by source port: the
     gateway sends an INVITE too large for UDP over TCP, from any port.)"""
 
-    def __init__(self, env, uas_port):
-        super().__init__(env)
+    def __init__(self, env, uas_port, **kw):
+        super().__init__(env, **kw)
         self.uas_port = uas_port
 
     def write_config(self):
