@@ -518,13 +518,13 @@ a=rtpmap:96 VP8/90000
         self.assertEqual(uas.wait(20), 0, uas.errors())
 
 
-def reinviting_uac(first_sdp, re_sdp):
-    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; a re-INVITE (re_sdp)
-    -> 200 -> ACK; BYE."""
+def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
+    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; then each of re_sdps
+    in a re-INVITE (o= version 2, 3 ...) -> 200 -> ACK, pause_ms apart;
+    BYE."""
     user, gw = "alice", test_calls.GW_SIP_DOMAIN
     pbx = test_calls.PBX_DOMAIN
     first = first_sdp.replace("\n", "\r\n")
-    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
     hdr = (f"      From: <sip:1001@{pbx}>;tag=[pid]SIPpTag00[call_number]\n"
            f"      To: <sip:{user}@{gw}>")
 
@@ -559,14 +559,20 @@ def reinviting_uac(first_sdp, re_sdp):
   <recv response="100" optional="true"/>
   <recv response="180"/>
   <recv response="200" rrs="true" timeout="30000"/>
-""" + req("ACK", 1, retrans="") + """
-  <pause milliseconds="500"/>
-""" + req("INVITE", 2, second) + """
+""" + req("ACK", 1, retrans="")
+    cseq = 1
+    for sdp in re_sdps:
+        cseq += 1
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {cseq}")
+        steps += f"""
+  <pause milliseconds="{pause_ms}"/>
+""" + req("INVITE", cseq, body.replace("\n", "\r\n")) + """
   <recv response="100" optional="true"/>
   <recv response="200" timeout="30000"/>
-""" + req("ACK", 2, retrans="") + """
+""" + req("ACK", cseq, retrans="")
+    steps += """
   <pause milliseconds="300"/>
-""" + req("BYE", 3) + """
+""" + req("BYE", cseq + 1) + """
   <recv response="200"/>
 """
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac re-INVITE">{steps}</scenario>\n'
