@@ -174,6 +174,7 @@ call_free(Call *c)
         gw_sip_call_close(c->sip); /* no more SIP callbacks */
     jsdp_session_free(c->xmpp_session);
     gw_call_content_forget(c);
+    gw_call_content_sip_forget(c);
     g_free(c->sid);
     g_free(c->xmpp_bare);
     g_free(c->xmpp_full);

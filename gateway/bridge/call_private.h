@@ -9,6 +9,10 @@
  *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
  *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
  *                   ways, trickled candidates
+ *   call_content.c  her client adds or removes contents (content-add,
+ *                   content-remove -> re-INVITE)
+ *   call_content_sip.c  the SIP side drops, adds or turns on again a
+ *                   stream (re-INVITE -> content-modify, content-add)
  *   call_check.c    what a Jingle offer or answer must be before it
  *                   reaches the relay and SIP: the XEPs' musts, the
  *                   operator's bounds (a pure core, call_check.h)
@@ -311,6 +315,14 @@ void gw_call_sip_ended(gpointer data, int status, const char *reason);
 void gw_call_sip_info(gpointer data, const char *content_type,
                       const char *body, gsize len);
 void gw_call_sip_reinvite(gpointer data, const char *sdp);
+/* call_content.c: her role in the Jingle session, which is also the
+ * author of her SDP, and ours */
+JsdpRole gw_call_her_role(const Call *c);
+JsdpRole gw_call_our_role(const Call *c);
+/* <content creator name senders><description media/><transport/>: what
+ * Conversations compares a content-reject with (name, media, senders of
+ * its content-add: ContentAddition.summary()), appended to x */
+void gw_call_append_stub(GString *x, const JsdpContent *ct);
 /* call_content.c: her content-add -> re-INVITE; its answer (every
  * re-INVITE's: hold ones are ignored there); the call's change dropped */
 void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
@@ -321,6 +333,8 @@ void gw_call_content_forget(Call *c);
 /* Her content-remove: the streams go toward SIP (re-INVITE, port 0). */
 void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c);
+/* call_content_sip.c: the SIP side's changes. */
+void gw_call_content_sip_forget(Call *c);
 /* A SIP re-INVITE's relay offer with m= lines her session lacks: a
  * content-add of them to her (TRUE), answered by her content-accept or
  * content-reject (gw_call_content_answer()) or, after 20 s, retracted
