@@ -450,9 +450,10 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
     const char *from = xmpp_stanza_get_from(iq);
     const char *sid = NULL;
     guint64 serial = 0;
+    guint seq = 0;
     Call *c;
 
-    if (!gw_call_parse_iq_id(id, &serial, &sid))
+    if (!gw_call_parse_iq_id(id, &serial, &seq, &sid))
         return;
     c = gw_call_lookup(b, sid);
     if (c == NULL || c->serial != serial)
@@ -462,6 +463,16 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
     if (c->xmpp_full != NULL && g_strcmp0(from, c->xmpp_full) != 0) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: answer %s from %s, not %s: "
                  "ignored", c->sid, id, from ? from : "-", c->xmpp_full);
+        return;
+    }
+    if (seq != 0 && seq == c->modify_seq) {
+        /* our content-modify: a client that cannot take it keeps the
+         * call (call_content_sip.c) */
+        const char *cond = gw_stanza_error_condition(iq);
+        gboolean err = g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0;
+
+        gw_call_content_modify_answered(
+            c, err ? (cond != NULL ? cond : "no condition") : NULL);
         return;
     }
     if (g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {

@@ -147,7 +147,7 @@ gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
     GwCallLimits lim;
 
     if (!gw_call_answered(c) || c->sip == NULL || c->x_sdp == NULL ||
-        c->add_offer != NULL || c->media_req != 0) {
+        c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
                          "the call is not answered or is changing");
         return;

@@ -72,32 +72,88 @@ gw_call_answer_declining_new(Call *c, const char *relay_offer)
  *
  *   XMPP client                 gateway                        SIP peer
  *             <--------------- content-modify <-- relay offer <-- re-INVITE
- *                              senders='none'    (video port 0)  m=video 0
+ *                              senders=her role  (video port 0)  m=video 0
  *   ack                        her last SDP, that line port 0,
  *                              answers through the relay ------> 200 m=video 0
  *
- * XEP-0166 7.2.6: the content stays, nobody sends on it. Not
- * content-remove (7.2.5), although that is what the SIP side did: what
- * the clients do with a content-remove, read in their sources, is Gajim
+ * XEP-0166 7.2.6: the content stays; we stop sending on it. Not
+ * content-remove (7.2.5), although that is what the SIP side did: Gajim
  * drops the content, Dino answers feature-not-implemented and keeps the
- * call, and Conversations (2.12, Snikket 2025: JingleRtpConnection
- * receiveContentRemove) takes it only as the retraction of a pending
+ * call, and Conversations (JingleRtpConnection receiveContentRemove, 2.12
+ * to Snikket 2.19.5) takes one only as the retraction of a pending
  * content-add and otherwise ends the whole call (failed-application).
- * Conversations acks a content-modify and goes on (its default branch),
- * so a phone that turns its video off never ends her call. The stubs
- * carry name, creator and the media; the creator of a content added
- * during the call is not in her SDP: the original session's, else the
- * initiator. */
-static void
-send_dropped(Call *c, GString *stubs)
+ *
+ * Not senders='none' either: Conversations since late 2023 (read in
+ * Snikket 2.19.5: receiveContentModify, RtpContentMap
+ * checkSenderModification) takes a content-modify of a live content only
+ * from 'both' to "she alone sends" and back, renegotiating its
+ * PeerConnection locally on the same transport; any other change ends the
+ * call (failed-application). Conversations 2.12.8 acks any content-modify
+ * and ignores it. Dino (call_peer_state.vala senders_modify_incoming)
+ * ignores a change of her own sending and takes "the other side sends
+ * again" as video unmuted. So the stub says senders = her role: she may
+ * go on sending, the relay has nowhere to forward it (the cost is her
+ * upstream video until the phone turns it on again, below). The stubs
+ * carry name, creator and the media. Her content is parked as she had it
+ * live (c->parked): what turns it on again. */
+static JsdpSenders
+her_alone(const Call *c)
 {
-    gw_call_send_jingle_action(c, "content-modify", stubs->str);
+    return gw_call_her_role(c) == JSDP_ROLE_INITIATOR
+               ? JSDP_SENDERS_INITIATOR
+               : JSDP_SENDERS_RESPONDER;
 }
 
-/* TODO(#18): a re-INVITE turning a dropped line on again (the same m=
- * slot with a port, RFC 3264 8.1 reuse) is answered from her SDP, which
- * has it at port 0: declined. A content-add to her for a reused slot
- * (grown_offer() only sees appended lines) would carry it. */
+/* The creator of content `name`: the original session's, else the
+ * initiator. */
+static JsdpRole
+content_creator(const Call *c, const char *name)
+{
+    const JsdpContent *first =
+        c->xmpp_session != NULL
+            ? jsdp_session_get_content(c->xmpp_session, name)
+            : NULL;
+
+    return first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
+}
+
+/* The stub of her content `h` saying `senders`, appended to x. */
+static void
+append_modify_stub(const Call *c, GString *x, const JsdpContent *h,
+                   JsdpSenders senders)
+{
+    g_autoptr(JsdpContent) stub = jsdp_content_new();
+
+    stub->name = g_strdup(h->name);
+    stub->media = g_strdup(h->media);
+    stub->creator = content_creator(c, h->name);
+    stub->senders = senders;
+    gw_call_append_stub(x, stub);
+}
+
+/* Sends a content-modify of `stubs`; its answer comes to
+ * gw_call_content_modify_answered(). */
+static void
+send_modify(Call *c, const GString *stubs)
+{
+    gw_call_send_jingle_action(c, "content-modify", stubs->str);
+    c->modify_seq = c->iq_seq;
+}
+
+/* Keeps a copy of her live content `h` in c->parked, replacing one of
+ * the same name. */
+static void
+park(Call *c, const JsdpContent *h)
+{
+    JsdpContent *old;
+
+    if (c->parked == NULL)
+        c->parked = jsdp_session_new();
+    old = jsdp_session_get_content(c->parked, h->name);
+    if (old != NULL)
+        g_ptr_array_remove(c->parked->contents, old); /* frees it */
+    g_ptr_array_add(c->parked->contents, jsdp_content_copy(h));
+}
 
 /* Was the i-th stream live in the relay's last SDP toward her? Her own
  * SDP keeps a stream the SIP side refused (an audio-only phone's answer
@@ -115,6 +171,8 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
 {
     g_autoptr(JsdpSession) offer = NULL, her = NULL, before = NULL;
     g_autoptr(GString) stubs = g_string_new(NULL);
+    g_autoptr(GPtrArray) gone =
+        g_ptr_array_new_with_free_func((GDestroyNotify)jsdp_content_free);
     g_autofree char *sdp = NULL;
     guint n = 0, quiet = 0;
 
@@ -122,29 +180,22 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
         return NULL;
     offer = named_offer(c, relay_offer, &her);
     if (c->x_relay_sdp != NULL)
-        before = gw_call_session_from_sdp(c->x_relay_sdp, gw_call_our_role(c), NULL);
+        before = gw_call_session_from_sdp(c->x_relay_sdp,
+                                          gw_call_our_role(c), NULL);
     for (guint i = 0; offer != NULL && i < her->contents->len &&
                       i < offer->contents->len; i++) {
         JsdpContent *h = g_ptr_array_index(her->contents, i);
         const JsdpContent *o = g_ptr_array_index(offer->contents, i);
-        const JsdpContent *first =
-            c->xmpp_session != NULL
-                ? jsdp_session_get_content(c->xmpp_session, h->name)
-                : NULL;
         if (!o->rejected || h->rejected)
             continue;
-        h->rejected = TRUE; /* RFC 3264 8.2: answered port 0 */
         if (!was_live(before, i)) {
+            h->rejected = TRUE; /* RFC 3264 8.2: answered port 0 */
             quiet++; /* the SIP side refused it before: not hers */
             continue;
         }
-        h->creator = first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
-        {
-            JsdpSenders kept = h->senders;
-            h->senders = JSDP_SENDERS_NONE; /* what the stub says */
-            gw_call_append_stub(stubs, h);
-            h->senders = kept;
-        }
+        g_ptr_array_add(gone, jsdp_content_copy(h)); /* as she had it */
+        h->rejected = TRUE;
+        append_modify_stub(c, stubs, h, her_alone(c));
         n++;
     }
     /* a line added in the same offer: declined here (port 0), unless
@@ -158,9 +209,12 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
         return NULL;
     if (n > 0) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side drops %u "
-                 "stream(s): content-modify senders='none' to her", c->sid, n);
-        send_dropped(c, stubs);
+                 "stream(s): content-modify senders='%s' to her", c->sid, n,
+                 jsdp_senders_to_string(her_alone(c)));
+        send_modify(c, stubs);
     }
+    for (guint i = 0; i < gone->len; i++)
+        park(c, g_ptr_array_index(gone, i));
     g_free(c->x_sdp);
     c->x_sdp = g_strdup(sdp);
     return g_steal_pointer(&sdp);
@@ -179,11 +233,13 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
  * The phone's INVITE transaction waits for her (a person may have to
  * say yes); SIP_ADD_WAIT_S bounds it well inside its 32 s (64*T1). */
 #define SIP_ADD_WAIT_S 20
+#define SIP_ON_WAIT_S 10 /* a content-modify turning one on (below) */
 
 static void
 sip_add_clear(Call *c)
 {
     g_clear_pointer(&c->sip_add, jsdp_session_free);
+    g_clear_pointer(&c->sip_on, g_strfreev);
     g_clear_handle_id(&c->sip_add_timer, g_source_remove);
     c->sip_add_first = 0;
 }
@@ -209,17 +265,48 @@ new_contents_jingle(Call *c, const char *action, gboolean stubs)
     return gw_call_session_to_jingle(c, part, action);
 }
 
+/* Her contents of c->sip_on put back in `her` as she had them live
+ * (c->parked, which forgets them); how many. */
+static guint
+unpark(Call *c, JsdpSession *her)
+{
+    guint n = 0;
+
+    for (guint k = 0; c->sip_on != NULL && c->sip_on[k] != NULL; k++) {
+        JsdpContent *h = jsdp_session_get_content(her, c->sip_on[k]);
+        JsdpContent *p = c->parked != NULL
+                             ? jsdp_session_get_content(c->parked,
+                                                        c->sip_on[k])
+                             : NULL;
+        guint at;
+        if (h == NULL || p == NULL ||
+            !g_ptr_array_find(her->contents, h, &at))
+            continue;
+        g_ptr_array_remove_index(her->contents, at); /* frees h */
+        g_ptr_array_insert(her->contents, (gint)at, jsdp_content_copy(p));
+        g_ptr_array_remove(c->parked->contents, p); /* frees p */
+        n++;
+    }
+    return n;
+}
+
 /* Her SDP answering the pending offer: her last contents, the new ones
- * she took (`took`, NULL: none) and port 0 for the rest. */
+ * she took (`took`, NULL: none), the dropped ones turned on again when
+ * `on`, and port 0 for the rest. */
 static void
-answer_sip_add(Call *c, const JsdpSession *took)
+answer_sip_add(Call *c, const JsdpSession *took, gboolean on)
 {
     g_autoptr(JsdpSession) her =
         gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
     g_autofree char *sdp = NULL;
+    guint changed = 0;
 
+    /* a parked content is given back before the SDP exists: it is
+     * forgotten either way, and never half-way */
+    if (her != NULL && on)
+        changed += unpark(c, her);
     if (her != NULL && took != NULL)
-        for (guint i = 0; i < took->contents->len; i++)
+        for (guint i = 0; i < took->contents->len; i++, changed++)
             g_ptr_array_add(her->contents,
                             jsdp_content_copy(
                                 g_ptr_array_index(took->contents, i)));
@@ -232,12 +319,27 @@ answer_sip_add(Call *c, const JsdpSession *took)
         gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    if (took != NULL && took->contents->len > 0) {
+    if (changed > 0) {
         g_free(c->x_sdp);
         c->x_sdp = g_strdup(sdp);
     }
     gw_call_media_answer(c, TAG_SIP, TAG_XMPP, sdp, GW_MEDIA_TOWARD_SIP,
                          gw_call_reinvite_relay_answered);
+}
+
+/* content-modify of the contents of c->sip_on saying `senders`. */
+static void
+send_on_modify(Call *c, JsdpSenders senders)
+{
+    g_autoptr(GString) x = g_string_new(NULL);
+
+    for (guint k = 0; c->sip_on[k] != NULL; k++) {
+        const JsdpContent *o =
+            jsdp_session_get_content(c->sip_add, c->sip_on[k]);
+        if (o != NULL)
+            append_modify_stub(c, x, o, senders);
+    }
+    send_modify(c, x);
 }
 
 static gboolean
@@ -247,11 +349,20 @@ on_sip_add_timeout(gpointer data)
     g_autofree char *j = NULL;
 
     c->sip_add_timer = 0;
+    if (c->sip_on != NULL) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: no answer to our "
+                 "content-modify in %d s: back to senders='%s', declined "
+                 "toward SIP", c->sid, SIP_ON_WAIT_S,
+                 jsdp_senders_to_string(her_alone(c)));
+        send_on_modify(c, her_alone(c));
+        answer_sip_add(c, NULL, FALSE);
+        return G_SOURCE_REMOVE;
+    }
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: no answer to our content-add in "
              "%d s: retracted, declined toward SIP", c->sid, SIP_ADD_WAIT_S);
     j = new_contents_jingle(c, "content-remove", TRUE);
     gw_call_send_jingle(c, j);
-    answer_sip_add(c, NULL);
+    answer_sip_add(c, NULL, FALSE);
     return G_SOURCE_REMOVE;
 }
 
@@ -291,7 +402,7 @@ gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
     g_autoptr(JsdpSession) took = NULL;
     GwCallLimits lim;
 
-    if (c->sip_add == NULL || c->sip == NULL) {
+    if (c->sip_add == NULL || c->sip_on != NULL || c->sip == NULL) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
                          "no content-add of ours is pending");
         return;
@@ -311,11 +422,93 @@ gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
     gw_call_iq_result(b, iq);
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client %s the stream(s) the "
              "SIP side adds", c->sid, accept ? "takes" : "refuses");
-    answer_sip_add(c, took);
+    answer_sip_add(c, took, FALSE);
+}
+
+/* ---- the SIP side turns a dropped stream on again ---------------------
+ *
+ *   XMPP client                 gateway                        SIP peer
+ *             <--------------- content-modify <-- relay offer <-- re-INVITE
+ *                              senders='both'   (video on a     m=video
+ *                                                port again)    6002, the
+ *                                                               same slot
+ *   result ------------------> her SDP, that line as she had it
+ *                              before the drop (c->parked),
+ *                              answers through the relay ------> 200, video
+ *   error -------------------> her last SDP (port 0) ----------> 200 m=video 0
+ *   (nothing in SIP_ON_WAIT_S) content-modify back to her alone; port 0
+ *
+ * RFC 3264 8.1 lets an offerer reuse a port-0 m= line for a new stream;
+ * a phone turning its camera on again after 18.15 does exactly that. Why
+ * content-modify on the content she still has, not a content-add under a
+ * fresh name, from the clients' sources: Conversations keeps a dropped
+ * content in its session (it never removes one), answers a content-add
+ * of video when it already has video with content-reject
+ * (receiveContentAdd: only an audio-only call takes video), and ends the
+ * call on a content-add that reuses a name; it takes a content-modify
+ * from "she alone sends" back to 'both' and renegotiates on the same
+ * transport. Dino takes "the other side sends again" as video unmuted.
+ * That works because rtpengine keeps the stream's port, ICE credentials
+ * and fingerprint toward her across the port-0 interval (seen with 10.5:
+ * its offer for the reused slot repeats them), so her transport is still
+ * the one she has. Her answer to our content-modify is an iq result or
+ * error, given by the client itself (no person asked): SIP_ON_WAIT_S
+ * bounds it, well inside the phone's INVITE transaction. */
+
+gboolean
+gw_call_content_turn_on(Call *c, const char *relay_offer)
+{
+    g_autoptr(JsdpSession) offer = NULL, her = NULL;
+    g_autoptr(GPtrArray) names = NULL;
+
+    if (c->add_offer != NULL || c->sip_add != NULL || c->xmpp_full == NULL ||
+        c->parked == NULL)
+        return FALSE;
+    offer = named_offer(c, relay_offer, &her);
+    if (offer == NULL || offer->contents->len > her->contents->len)
+        return FALSE; /* new lines: a content-add (above) declines it */
+    names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < offer->contents->len; i++) {
+        const JsdpContent *h = g_ptr_array_index(her->contents, i);
+        const JsdpContent *o = g_ptr_array_index(offer->contents, i);
+        if (!o->rejected && h->rejected &&
+            jsdp_session_get_content(c->parked, h->name) != NULL)
+            g_ptr_array_add(names, g_strdup(h->name));
+    }
+    if (names->len == 0)
+        return FALSE;
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the SIP side turns %u dropped "
+             "stream(s) on again: content-modify senders='both' to her",
+             c->sid, names->len);
+    g_ptr_array_add(names, NULL);
+    c->sip_on = (GStrv)g_ptr_array_free(g_steal_pointer(&names), FALSE);
+    c->sip_add = g_steal_pointer(&offer);
+    c->sip_add_first = c->sip_add->contents->len; /* nothing new */
+    send_on_modify(c, JSDP_SENDERS_BOTH);
+    c->sip_add_timer = g_timeout_add_seconds(SIP_ON_WAIT_S,
+                                             on_sip_add_timeout, c);
+    return TRUE;
+}
+
+void
+gw_call_content_modify_answered(Call *c, const char *error_condition)
+{
+    c->modify_seq = 0;
+    if (error_condition != NULL)
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client refused our "
+                 "content-modify (%s): the call goes on", c->sid,
+                 error_condition);
+    if (c->sip_on == NULL)
+        return; /* a drop's: nothing waits for it */
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client %s the stream(s) the "
+             "SIP side turns on again", c->sid,
+             error_condition == NULL ? "takes" : "refuses");
+    answer_sip_add(c, NULL, error_condition == NULL);
 }
 
 void
 gw_call_content_sip_forget(Call *c)
 {
     sip_add_clear(c);
+    g_clear_pointer(&c->parked, jsdp_session_free);
 }

@@ -172,6 +172,14 @@ struct Call {
     JsdpSession *sip_add;
     guint sip_add_first;
     guint sip_add_timer;
+    /* the SIP side turning a dropped stream on again (call_content_sip.c):
+     * her contents the SIP side dropped, as she had them live (by name;
+     * NULL: none), the names a pending content-modify turns on (sip_add
+     * holds the relay's offer; NULL: none), and the iq count of our
+     * content-modify awaiting her answer (0: none) */
+    JsdpSession *parked;
+    GStrv sip_on;
+    guint modify_seq;
 };
 
 struct GwCallBridge {
@@ -269,8 +277,8 @@ void gw_call_iq_error(GwCallBridge *b, xmpp_stanza_t *iq,
                       const char *condition, const char *jingle_condition,
                       const char *text);
 /* Our iq id "gwj-<serial>-<n>-<sid>" read back: FALSE if not one of ours
- * (*sid borrows from id). */
-gboolean gw_call_parse_iq_id(const char *id, guint64 *serial,
+ * (*sid borrows from id; *seq is n, the call's iq count). */
+gboolean gw_call_parse_iq_id(const char *id, guint64 *serial, guint *seq,
                              const char **sid);
 /* The condition inside a <reason> child of `parent`, or NULL (borrowed). */
 const char *gw_call_reason_of(xmpp_stanza_t *parent);
@@ -345,15 +353,25 @@ void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
 /* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
 void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
                                      gpointer data);
+/* A SIP re-INVITE's relay offer turning on again a stream the SIP side
+ * dropped (RFC 3264 8.1: its m= line at a port again): a content-modify
+ * senders='both' to her (TRUE), whose answer gives the 200 the stream
+ * (gw_call_content_modify_answered()) or, after 10 s, port 0. FALSE:
+ * nothing to turn on, a change is under way, or the offer adds lines. */
+gboolean gw_call_content_turn_on(Call *c, const char *relay_offer);
+/* Her answer to our content-modify (c->modify_seq): error_condition NULL
+ * for a result. Never ends the call. */
+void gw_call_content_modify_answered(Call *c, const char *error_condition);
 /* Her last SDP answering a relay offer with more m= lines (a SIP
  * re-INVITE adding video), the new ones port 0; NULL if none is new
  * (transfer full). */
 char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
 /* A relay offer (a SIP re-INVITE) with port 0 for m= lines her SDP has
  * at a port: her SDP with them port 0 (which becomes her last) answering
- * it, and a content-remove to her of those the relay had given her live
- * (c->x_relay_sdp); NULL if there are none or a change is under way
- * (transfer full). */
+ * it, and a content-modify to her (she alone sends) of those the relay
+ * had given her live (c->x_relay_sdp), which are parked for turning on
+ * again; NULL if there are none or a change is under way (transfer
+ * full). */
 char *gw_call_answer_dropping(Call *c, const char *relay_offer);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,

@@ -12,9 +12,9 @@
  *             <--------------- session-info <hold/>/<active/> <-- re-INVITE
  *                              sendonly/inactive, sendrecv; the relay
  *                              takes the offer, her last SDP answers it
- *             <--------------- content-remove, content-add <-- re-INVITE
- *                              dropping (port 0) or adding a stream
- *                              (call_content.c)
+ *             <--------------- content-modify, content-add <-- re-INVITE
+ *                              dropping (port 0), turning on again or
+ *                              adding a stream (call_content_sip.c)
  *   transport-info ----------> ack (candidates left to ICE: below)
  *
  * Hold on each side is a field of its own (held_by_sip, held_by_xmpp),
@@ -113,13 +113,15 @@ on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    /* a stream the SIP side drops goes to her as content-remove, and
-     * her SDP without it answers; one it adds goes to her as
-     * content-add, her answer answers (call_content.c); otherwise her
-     * last SDP answers again, a new stream declined if that cannot be */
+    /* a stream the SIP side drops goes to her as content-modify, and
+     * her SDP without it answers; one it turns on again goes to her as
+     * content-modify, one it adds as content-add, and her answer answers
+     * (call_content_sip.c); otherwise her last SDP answers again, a new
+     * stream declined if that cannot be */
     answer = gw_call_answer_dropping(c, sdp);
     gw_call_note_x_relay_sdp(c, sdp);
-    if (answer == NULL && gw_call_content_offer(c, sdp))
+    if (answer == NULL && (gw_call_content_turn_on(c, sdp) ||
+                           gw_call_content_offer(c, sdp)))
         return;
     if (answer == NULL)
         answer = gw_call_answer_declining_new(c, sdp);

@@ -721,9 +721,11 @@ class VideoInbound(CallsBase):
     def test_18_15_sip_reinvite_drops_video(self):
         """18.15 an audio+video call; the phone re-INVITEs with video at
         port 0: her client gets a content-modify of the video content with
-        senders='none' (not content-remove, which Conversations takes as
-        the end of the call), the 200 OK answers m=video 0, audio goes on
-        (its relay port unchanged, no terminate before the phone's BYE)"""
+        senders='responder', she alone sends (not content-remove, which
+        Conversations takes as the end of the call, nor senders='none',
+        which Conversations since 2.13 does), the 200 OK answers m=video 0,
+        audio goes on (its relay port unchanged, no terminate before the
+        phone's BYE)"""
         uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP,
                                              AUDIO_ONLY_PHONE_SDP),
                               remote=self.gw_target(), timeout=30)
@@ -739,7 +741,8 @@ class VideoInbound(CallsBase):
         self.assertEqual(j.get("action"), "content-modify")
         self.assertEqual([(c.get("name"), c.get("creator"), c.get("senders"),
                            media_of(c)) for c in contents(rm)],
-                         [(video.get("name"), "initiator", "none", "video")])
+                         [(video.get("name"), "initiator", "responder",
+                           "video")])
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -753,6 +756,139 @@ class VideoInbound(CallsBase):
         self.assertEqual(ms[1][1], "0", ok)
         self.assertEqual(ms[0][1], m_lines(first[first.index("v=0"):])[0][1],
                          "audio keeps its relay port")
+
+    def her_side(self, sid, on_modify="result"):
+        """Her client until the call ends: acks every Jingle set of ours,
+        a content-modify as on_modify says ("result", "error": an iq
+        error, "silent": no answer to one turning a stream on); returns
+        the sets in order."""
+        got = []
+        end = time.monotonic() + 45
+        while time.monotonic() < end:
+            s = self.alice.wait(lambda s: s.get("type") == "set" and
+                                s.find(f"{{{NS_J}}}jingle") is not None,
+                                timeout=max(0.1, end - time.monotonic()),
+                                what="jingle set")
+            j = s.find(f"{{{NS_J}}}jingle")
+            got.append(s)
+            turning_on = (j.get("action") == "content-modify" and
+                          {c.get("senders") for c in contents(s)} == {"both"})
+            if turning_on and on_modify == "error":
+                self.alice.send_raw(
+                    f"<iq type='error' to='{s.get('from')}' "
+                    f"id='{s.get('id')}'><error type='cancel'>"
+                    "<feature-not-implemented xmlns='urn:ietf:params:xml:"
+                    "ns:xmpp-stanzas'/></error></iq>")
+            elif not (turning_on and on_modify == "silent"):
+                self.ack(s)
+            if j.get("action") == "session-terminate":
+                self.assertEqual(j.get("sid"), sid)
+                return got
+        self.fail("no session-terminate")
+
+    def modifies(self, sets):
+        """(name, creator, senders, media) of each content-modify."""
+        return [[(c.get("name"), c.get("creator"), c.get("senders"),
+                  media_of(c)) for c in contents(s)] for s in sets
+                if s.find(f"{{{NS_J}}}jingle").get("action") ==
+                "content-modify"]
+
+    def reinvite_oks(self, uac, count):
+        """The m= lines of the 200 OK to each re-INVITE (CSeq 2 ...)."""
+        msgs = uac.messages()
+        out = []
+        for cseq in range(2, 2 + count):
+            at = msgs.index("SIP/2.0 200 OK",
+                            msgs.index(f"CSeq: {cseq} INVITE") - 400)
+            ok = sip_body(msgs[at:], "SIP/2.0 200 OK")
+            self.assertIn(f"CSeq: {cseq} INVITE", ok)
+            out.append(m_lines(ok[ok.index("v=0"):]))
+        return out
+
+    def relay_offers_toward_her(self, sid):
+        """(video port, ice-ufrag) of each of rtpengine's offers toward
+        her (its log: the SDP of each 'offer' response for the call)."""
+        with open(self.rtpe.proc.log_path, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        out = []
+        for m in re.finditer(r"\[" + re.escape(sid) + r"\]: \[control\] "
+                             r"Response dump for 'offer'[^{]*\{ \"sdp\": "
+                             r"\"(.*?)\"[,}]", log, re.S):
+            sdp = m.group(1)
+            if "UDP/TLS/RTP/SAVPF" not in sdp:
+                continue  # toward the phone
+            video = sdp[sdp.index("m=video"):]
+            ufrag = re.search(r"a=ice-ufrag:(\S+)", video)
+            out.append((m_lines(video)[0][1],
+                        ufrag.group(1) if ufrag else None))
+        return out
+
+    def test_18_22_phone_turns_video_on_again(self):
+        """18.22 an audio+video call; the phone turns video off (m=video
+        0) and on again (the same m= slot at a port, RFC 3264 8.1), twice:
+        each off is a content-modify senders='responder' to her, each on a
+        content-modify senders='both'; she acks, and each 200 OK to an on
+        carries live video; rtpengine kept the video port and ICE
+        credentials toward her (what makes content-modify enough); the
+        call goes on to the phone's BYE"""
+        uac = self.sipp.start(reinviting_uac(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP,
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP), remote=self.gw_target(),
+            timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
+            "name")
+        sets = self.her_side(sid)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        off = [(name, "initiator", "responder", "video")]
+        on = [(name, "initiator", "both", "video")]
+        self.assertEqual(self.modifies(sets), [off, on, off, on])
+        oks = self.reinvite_oks(uac, 4)
+        for i, ms in enumerate(oks):
+            self.assertEqual([m[0] for m in ms], ["audio", "video"], ms)
+            self.assertNotEqual(ms[0][1], "0", ms)
+            self.assertEqual(ms[1][1] == "0", i % 2 == 0, (i, oks))
+        offers = self.relay_offers_toward_her(sid)
+        self.assertEqual(len(offers), 5, offers)
+        live = [o for o in offers if o[0] != "0"]
+        self.assertEqual(len(live), 3, offers)
+        self.assertEqual(len(set(live)), 1,
+                         "the same video port and ufrag toward her")
+
+    def test_18_23_phone_turns_video_on_refused(self):
+        """18.23 as 18.22, once: her client answers the content-modify
+        turning video on with an iq error: the 200 OK keeps m=video 0 and
+        the call goes on (an error to a content-modify never ends it)"""
+        uac = self.sipp.start(reinviting_uac(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP),
+            remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        sets = self.her_side(sid, on_modify="error")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
+                         [["responder"], ["both"]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, True], oks)
+
+    def test_18_24_phone_turns_video_on_unanswered(self):
+        """18.24 as 18.23, her client never answers the content-modify:
+        after 10 s a content-modify back to senders='responder' and a
+        200 OK with m=video 0"""
+        uac = self.sipp.start(reinviting_uac(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP),
+            remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        t0 = time.monotonic()
+        sets = self.her_side(sid, on_modify="silent")
+        self.assertGreater(time.monotonic() - t0, 9)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
+                         [["responder"], ["both"], ["responder"]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, True], oks)
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
