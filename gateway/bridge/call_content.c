@@ -36,6 +36,40 @@ gw_call_our_role(const Call *c)
     return c->dir == DIR_OUT ? JSDP_ROLE_RESPONDER : JSDP_ROLE_INITIATOR;
 }
 
+/* ---- who created each content (XEP-0166 7: creator) -----------------
+ *
+ * Her SDP cannot say (SDP has no creator), so contents added during the
+ * call are noted here when they are taken: hers with the creator her
+ * content-add gave (Dino writes 'initiator' whatever its role), ours
+ * with our role. Every later stub naming them (content-modify,
+ * content-reject) repeats it: Dino answers a content-modify whose
+ * creator differs from the content's with bad-request. */
+void
+gw_call_note_creator(Call *c, const char *name, JsdpRole creator)
+{
+    if (c->creators == NULL)
+        c->creators = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                            g_free, NULL);
+    g_hash_table_insert(c->creators, g_strdup(name),
+                        GINT_TO_POINTER(creator + 1));
+}
+
+JsdpRole
+gw_call_content_creator(const Call *c, const char *name)
+{
+    gpointer v = c->creators != NULL && name != NULL
+                     ? g_hash_table_lookup(c->creators, name)
+                     : NULL;
+    const JsdpContent *first =
+        c->xmpp_session != NULL
+            ? jsdp_session_get_content(c->xmpp_session, name)
+            : NULL;
+
+    if (v != NULL)
+        return (JsdpRole)(GPOINTER_TO_INT(v) - 1);
+    return first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
+}
+
 static void
 add_clear(Call *c)
 {
@@ -238,7 +272,7 @@ tell_outcome(Call *c, const JsdpSession *took, JsdpSession *left)
             JsdpContent *ct = g_ptr_array_index(left->contents, i);
             const JsdpContent *o =
                 jsdp_session_get_content(c->add_offer, ct->name);
-            ct->creator = gw_call_her_role(c);
+            ct->creator = o != NULL ? o->creator : gw_call_her_role(c);
             ct->senders = o != NULL ? o->senders : ct->senders;
         }
         send_reject(c, left, 0, "the SIP side refused it (port 0)");
@@ -277,9 +311,13 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
             jsdp_content_free(ct); /* retracted, refused: nothing to do */
         else if (o != NULL && o->rejected) /* retracted, taken */
             g_ptr_array_add(drop->contents, ct);
-        else
-            g_ptr_array_add(ct->rejected ? left->contents : took->contents,
-                            ct);
+        else if (ct->rejected)
+            g_ptr_array_add(left->contents, ct);
+        else {
+            g_ptr_array_add(took->contents, ct);
+            if (o != NULL) /* as her content-add said */
+                gw_call_note_creator(c, ct->name, o->creator);
+        }
     }
     g_free(c->x_sdp);
     c->x_sdp = g_steal_pointer(&c->add_sdp);
@@ -443,4 +481,5 @@ void
 gw_call_content_forget(Call *c)
 {
     add_clear(c);
+    g_clear_pointer(&c->creators, g_hash_table_destroy);
 }

@@ -104,19 +104,6 @@ her_alone(const Call *c)
                : JSDP_SENDERS_RESPONDER;
 }
 
-/* The creator of content `name`: the original session's, else the
- * initiator. */
-static JsdpRole
-content_creator(const Call *c, const char *name)
-{
-    const JsdpContent *first =
-        c->xmpp_session != NULL
-            ? jsdp_session_get_content(c->xmpp_session, name)
-            : NULL;
-
-    return first != NULL ? first->creator : JSDP_ROLE_INITIATOR;
-}
-
 /* The stub of her content `h` saying `senders`, appended to x. */
 static void
 append_modify_stub(const Call *c, GString *x, const JsdpContent *h,
@@ -126,7 +113,7 @@ append_modify_stub(const Call *c, GString *x, const JsdpContent *h,
 
     stub->name = g_strdup(h->name);
     stub->media = g_strdup(h->media);
-    stub->creator = content_creator(c, h->name);
+    stub->creator = gw_call_content_creator(c, h->name);
     stub->senders = senders;
     gw_call_append_stub(x, stub);
 }
@@ -305,11 +292,15 @@ answer_sip_add(Call *c, const JsdpSession *took, gboolean on)
      * forgotten either way, and never half-way */
     if (her != NULL && on)
         changed += unpark(c, her);
-    if (her != NULL && took != NULL)
-        for (guint i = 0; i < took->contents->len; i++, changed++)
-            g_ptr_array_add(her->contents,
-                            jsdp_content_copy(
-                                g_ptr_array_index(took->contents, i)));
+    for (guint i = 0; her != NULL && took != NULL && i < took->contents->len;
+         i++, changed++) {
+        const JsdpContent *t = g_ptr_array_index(took->contents, i);
+        const JsdpContent *o = jsdp_session_get_content(c->sip_add, t->name);
+        g_ptr_array_add(her->contents, jsdp_content_copy(t));
+        /* ours, as our content-add said (named_offer()) */
+        gw_call_note_creator(c, t->name,
+                             o != NULL ? o->creator : gw_call_our_role(c));
+    }
     if (her != NULL) {
         jsdp_session_complete_answer(her, c->sip_add);
         sdp = gw_call_session_to_sdp(her, gw_call_her_role(c), NULL);

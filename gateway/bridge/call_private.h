@@ -180,6 +180,9 @@ struct Call {
     JsdpSession *parked;
     GStrv sip_on;
     guint modify_seq;
+    /* the creator of each content added during the call (name ->
+     * JsdpRole + 1; NULL: none), call_content.c */
+    GHashTable *creators;
 };
 
 struct GwCallBridge {
@@ -331,6 +334,10 @@ JsdpRole gw_call_our_role(const Call *c);
  * Conversations compares a content-reject with (name, media, senders of
  * its content-add: ContentAddition.summary()), appended to x */
 void gw_call_append_stub(GString *x, const JsdpContent *ct);
+/* The creator of content `name`: as noted when it was added during the
+ * call, else as in the session's first offer, else the initiator. */
+void gw_call_note_creator(Call *c, const char *name, JsdpRole creator);
+JsdpRole gw_call_content_creator(const Call *c, const char *name);
 /* call_content.c: her content-add -> re-INVITE; its answer (every
  * re-INVITE's: hold ones are ignored there); the call's change dropped */
 void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,

@@ -146,18 +146,71 @@ def sip_body(msgs, first_line):
 TAG = "[pid]SIPpTag01[call_number]"
 
 
-def reinvited_uas(first_sdp, re_sdp):
-    """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then a re-INVITE from
-    the gateway answered 200 (re_sdp); then BYE."""
+def reinvited_uas(first_sdp, *re_sdps):
+    """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then each re-INVITE
+    from the gateway answered 200 (re_sdps in turn, o= version 2, 3
+    ...); then BYE."""
     first = first_sdp.replace("\n", "\r\n")
-    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
+    steps = ""
+    for version, sdp in enumerate(re_sdps, 2):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
+        steps += ("""
+  <recv request="INVITE" timeout="20000"/>"""
+                  + gwtest.sipp_ok(sdp=body.replace("\n", "\r\n"))
+                  + """  <recv request="ACK"/>""")
     return """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="uas re-INVITE">
   <recv request="INVITE" rrs="true"/>
-""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + """  <recv request="ACK"/>
-  <recv request="INVITE" timeout="20000"/>""" + gwtest.sipp_ok(sdp=second) + """  <recv request="ACK"/>
+""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + """  <recv request="ACK"/>""" + steps + """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
 """
+
+
+def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
+    """SIPp UAS, the phone her call reaches: INVITE -> 180 -> 200
+    (first_sdp); then each of re_sdps in a re-INVITE of the phone's own
+    (CSeq 10, 11 ...; o= version 2, 3 ...) -> 200 -> ACK, pause_ms
+    apart; then BYE."""
+    steps = ""
+    for k, sdp in enumerate(re_sdps):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {k + 2}")
+        steps += f"""
+  <pause milliseconds="{pause_ms}"/>
+  <send retrans="500"><![CDATA[
+      INVITE [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: {10 + k} INVITE
+      Contact: <sip:[local_ip]:[local_port]>
+      Max-Forwards: 70
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+""" + body.replace("\n", "\r\n") + f"""]]></send>
+  <recv response="100" optional="true"/>
+  <recv response="200" timeout="25000"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: {10 + k} ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>"""
+    return uas_call(sdp=first_sdp, wait_bye=False).replace(
+        "</scenario>", steps + """
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""").replace(
+        '<recv request="INVITE" rrs="true"/>',
+        '<recv request="INVITE" rrs="true"><action>'
+        '<ereg regexp=".*" search_in="hdr" header="From:" '
+        'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
+        'header="To:" assign_to="to_hdr"/></action></recv>')
 
 
 AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
@@ -201,7 +254,65 @@ def content_add(sid, initiator, name="1", senders="both"):
             "</content></jingle>")
 
 
-class VideoOutbound(CallsBase):
+class HerClient:
+    """Her client through a whole call, for the CallsBase classes."""
+
+    def her_side(self, sid, on_modify="result", on_add="ack", until=None):
+        """Her client until the call ends (or until(sets) is true): acks
+        every Jingle set of ours,
+        a content-modify as on_modify says ("result", "error": an iq
+        error, "silent": no answer to one turning a stream on), a
+        content-add as on_add says ("ack"; "accept": then a
+        content-accept of it, creator and name as it said); returns the
+        sets in order."""
+        got = []
+        end = time.monotonic() + 45
+        while time.monotonic() < end:
+            s = self.alice.wait(lambda s: s.get("type") == "set" and
+                                s.find(f"{{{NS_J}}}jingle") is not None,
+                                timeout=max(0.1, end - time.monotonic()),
+                                what="jingle set")
+            j = s.find(f"{{{NS_J}}}jingle")
+            got.append(s)
+            turning_on = (j.get("action") == "content-modify" and
+                          {c.get("senders") for c in contents(s)} == {"both"})
+            if turning_on and on_modify == "error":
+                self.alice.send_raw(
+                    f"<iq type='error' to='{s.get('from')}' "
+                    f"id='{s.get('id')}'><error type='cancel'>"
+                    "<feature-not-implemented xmlns='urn:ietf:params:xml:"
+                    "ns:xmpp-stanzas'/></error></iq>")
+            elif not (turning_on and on_modify == "silent"):
+                self.ack(s)
+            if j.get("action") == "content-add" and on_add == "accept":
+                body = "".join(
+                    f"<content creator='{c.get('creator')}' "
+                    f"name='{c.get('name')}' senders='both'>{VIDEO_DESC}"
+                    f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                    "</content>" for c in contents(s))
+                self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
+                                f"action='content-accept' sid='{sid}'>"
+                                f"{body}</jingle>", "cacc-" + s.get("id"))
+            if j.get("action") == "session-terminate":
+                self.assertEqual(j.get("sid"), sid)
+                return got
+            if until is not None and until(got):
+                return got
+        self.fail("no session-terminate")
+
+    @staticmethod
+    def actions(sets, action):
+        """(name, creator, senders, media) of the contents of each set
+        of `action` (senders left out: 'both', XEP-0166 7)."""
+        return [[(c.get("name"), c.get("creator"), c.get("senders", "both"),
+                  media_of(c)) for c in contents(s)] for s in sets
+                if s.find(f"{{{NS_J}}}jingle").get("action") == action]
+
+    def modifies(self, sets):
+        return self.actions(sets, "content-modify")
+
+
+class VideoOutbound(HerClient, CallsBase):
     """XMPP -> SIP with video, rtpengine anchoring both m= lines."""
     relay = "rtpengine"
     # /metrics on: no call left in the gateway nor in rtpengine (18.16),
@@ -215,7 +326,9 @@ class VideoOutbound(CallsBase):
     def extra_config(cls):
         cls.http_port = gwtest.free_port()
         return {"admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
-                "admin__http_allow": "127.0.0.1"}
+                "admin__http_allow": "127.0.0.1",
+                # more calls of hers in a minute than the default 10
+                "calls__attempts_per_minute": 100}
 
     def place_av(self, sid, video=True, audio=True):
         a = self.alice
@@ -443,43 +556,7 @@ class VideoOutbound(CallsBase):
         18.2); the phone then re-INVITEs with video still at port 0 (a
         session refresh): no content-remove to her (she never had live
         video from it), the 200 OK keeps m=video 0, the call goes on"""
-        re_sdp = AUDIO_ONLY_PHONE_SDP.replace("o=phone 1 1", "o=phone 1 2")
-        scen = uas_call(sdp=AUDIO_ONLY_PHONE_SDP, wait_bye=False).replace(
-            "</scenario>", """
-  <pause milliseconds="800"/>
-  <send retrans="500"><![CDATA[
-      INVITE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 10 INVITE
-      Contact: <sip:[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-""" + re_sdp.replace("\n", "\r\n") + """]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="200" timeout="10000"/>
-  <send><![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 10 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
-</scenario>""").replace(
-            '<recv request="INVITE" rrs="true"/>',
-            '<recv request="INVITE" rrs="true"><action>'
-            '<ereg regexp=".*" search_in="hdr" header="From:" '
-            'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
-            'header="To:" assign_to="to_hdr"/></action></recv>')
+        scen = uas_reinviting(AUDIO_ONLY_PHONE_SDP, AUDIO_ONLY_PHONE_SDP)
         uas = self.uas(scen)
         sid = "call1817"
         gw_full = self.place_av(sid)
@@ -503,6 +580,30 @@ class VideoOutbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertEqual(ms[1][1], "0", ok)
 
+    def test_18_26_phone_adds_then_drops_video_creator(self):
+        """18.26 she calls with audio (we are the responder); the phone
+        re-INVITEs adding video: our content-add names creator='responder'
+        (the side that added it); she takes it; the phone then drops it:
+        the content-modify names creator='responder' too (Dino answers a
+        creator other than the content's with bad-request)"""
+        uas = self.uas(uas_reinviting(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
+                                      AUDIO_ONLY_PHONE_SDP))
+        sid = "call1826"
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        sets = self.her_side(sid, on_add="accept",
+                             until=lambda sets: self.modifies(sets))
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        name = adds[0][0][0]
+        self.assertEqual(adds[0], [(name, "responder", "both", "video")])
+        self.assertEqual(self.modifies(sets),
+                         [[(name, "responder", "initiator", "video")]])
+
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
         uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
@@ -521,7 +622,8 @@ a=rtpmap:96 VP8/90000
 def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
     """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; then each of re_sdps
     in a re-INVITE (o= version 2, 3 ...) -> 200 -> ACK, pause_ms apart;
-    BYE."""
+    BYE. A re_sdps item ("answer", sdp) waits for the gateway's re-INVITE
+    instead and answers it 200 with sdp."""
     user, gw = "alice", test_calls.GW_SIP_DOMAIN
     pbx = test_calls.PBX_DOMAIN
     first = first_sdp.replace("\n", "\r\n")
@@ -561,9 +663,17 @@ def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
   <recv response="200" rrs="true" timeout="30000"/>
 """ + req("ACK", 1, retrans="")
     cseq = 1
-    for sdp in re_sdps:
+    for version, sdp in enumerate(re_sdps, 2):
+        if isinstance(sdp, tuple):
+            body = sdp[1].replace("o=phone 1 1", f"o=phone 1 {version}")
+            steps += """
+  <recv request="INVITE" timeout="20000"/>""" + gwtest.sipp_ok(
+                sdp=body.replace("\n", "\r\n")) + """
+  <recv request="ACK"/>
+"""
+            continue
         cseq += 1
-        body = sdp.replace("o=phone 1 1", f"o=phone 1 {cseq}")
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
         steps += f"""
   <pause milliseconds="{pause_ms}"/>
 """ + req("INVITE", cseq, body.replace("\n", "\r\n")) + """
@@ -578,7 +688,7 @@ def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac re-INVITE">{steps}</scenario>\n'
 
 
-class VideoInbound(CallsBase):
+class VideoInbound(HerClient, CallsBase):
     """SIP -> XMPP with video; SIPp calls the gateway directly."""
     relay = "rtpengine"
     use_proxy = False
@@ -652,8 +762,10 @@ class VideoInbound(CallsBase):
                              what="content-remove")
         self.ack(rm)
         self.assertGreater(time.monotonic() - t0, 15)
-        self.assertEqual([c.get("name") for c in contents(rm)],
-                         [c.get("name") for c in contents(add)])
+        self.assertEqual([(c.get("name"), c.get("creator"))
+                          for c in contents(rm)],
+                         [(c.get("name"), c.get("creator"))
+                          for c in contents(add)])
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -757,42 +869,6 @@ class VideoInbound(CallsBase):
         self.assertEqual(ms[0][1], m_lines(first[first.index("v=0"):])[0][1],
                          "audio keeps its relay port")
 
-    def her_side(self, sid, on_modify="result"):
-        """Her client until the call ends: acks every Jingle set of ours,
-        a content-modify as on_modify says ("result", "error": an iq
-        error, "silent": no answer to one turning a stream on); returns
-        the sets in order."""
-        got = []
-        end = time.monotonic() + 45
-        while time.monotonic() < end:
-            s = self.alice.wait(lambda s: s.get("type") == "set" and
-                                s.find(f"{{{NS_J}}}jingle") is not None,
-                                timeout=max(0.1, end - time.monotonic()),
-                                what="jingle set")
-            j = s.find(f"{{{NS_J}}}jingle")
-            got.append(s)
-            turning_on = (j.get("action") == "content-modify" and
-                          {c.get("senders") for c in contents(s)} == {"both"})
-            if turning_on and on_modify == "error":
-                self.alice.send_raw(
-                    f"<iq type='error' to='{s.get('from')}' "
-                    f"id='{s.get('id')}'><error type='cancel'>"
-                    "<feature-not-implemented xmlns='urn:ietf:params:xml:"
-                    "ns:xmpp-stanzas'/></error></iq>")
-            elif not (turning_on and on_modify == "silent"):
-                self.ack(s)
-            if j.get("action") == "session-terminate":
-                self.assertEqual(j.get("sid"), sid)
-                return got
-        self.fail("no session-terminate")
-
-    def modifies(self, sets):
-        """(name, creator, senders, media) of each content-modify."""
-        return [[(c.get("name"), c.get("creator"), c.get("senders"),
-                  media_of(c)) for c in contents(s)] for s in sets
-                if s.find(f"{{{NS_J}}}jingle").get("action") ==
-                "content-modify"]
-
     def reinvite_oks(self, uac, count):
         """The m= lines of the 200 OK to each re-INVITE (CSeq 2 ...)."""
         msgs = uac.messages()
@@ -889,6 +965,33 @@ class VideoInbound(CallsBase):
                          [["responder"], ["both"], ["responder"]])
         oks = self.reinvite_oks(uac, 2)
         self.assertEqual([m[1] == "0" for m in oks[1]], [False, True], oks)
+
+    def test_18_25_creator_of_her_content_add(self):
+        """18.25 the phone calls her with audio (we are the initiator);
+        she adds video with creator='responder' (her role): the
+        content-accept, and the content-modify when the phone drops that
+        video and turns it on again, all name creator='responder'"""
+        uac = self.sipp.start(reinviting_uac(
+            AUDIO_ONLY_SDP, ("answer", VIDEO_PHONE_SDP),
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, pause_ms=800),
+            remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-add' sid='{sid}'>"
+                        "<content creator='responder' name='v1' "
+                        f"senders='both'>{VIDEO_DESC}"
+                        f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                        "</content></jingle>", "ca-" + sid)
+        sets = self.her_side(sid)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertEqual(self.actions(sets, "content-accept"),
+                         [[("v1", "responder", "both", "video")]])
+        self.assertEqual(self.modifies(sets),
+                         [[("v1", "responder", "responder", "video")],
+                          [("v1", "responder", "both", "video")]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, False], oks)
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
