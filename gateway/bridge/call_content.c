@@ -76,7 +76,15 @@ add_clear(Call *c)
     g_clear_pointer(&c->add_offer, jsdp_session_free);
     g_clear_pointer(&c->add_sdp, g_free);
     g_clear_pointer(&c->add_sip_sdp, g_free);
-    c->add_first = 0;
+    g_clear_pointer(&c->add_names, g_strfreev);
+}
+
+/* Is `name` one of the contents her pending content-add adds? */
+static gboolean
+is_added(const Call *c, const char *name)
+{
+    return c->add_names != NULL && name != NULL &&
+           g_strv_contains((const char *const *)c->add_names, name);
 }
 
 /* <content creator name senders><description media/><transport/>: what
@@ -120,41 +128,71 @@ add_fail(Call *c, const char *why)
 {
     g_autoptr(JsdpSession) live = jsdp_session_new();
 
-    for (guint i = c->add_first;
+    for (guint i = 0;
          c->add_offer != NULL && i < c->add_offer->contents->len; i++) {
         const JsdpContent *ct = g_ptr_array_index(c->add_offer->contents, i);
-        if (!ct->rejected)
+        if (is_added(c, ct->name) && !ct->rejected)
             g_ptr_array_add(live->contents, jsdp_content_copy(ct));
     }
     send_reject(c, live, 0, why);
     add_clear(c);
 }
 
-/* Her last SDP as a model, her added contents after its own. NULL + error
- * if they cannot be carried. */
+/* Is her content `ct` (the i-th of her last SDP) gone: removed by her
+ * (port 0 in her SDP) or refused by the SIP side (port 0 in the relay's
+ * last SDP toward her, `relay`)? Its name may then be added again. */
+static gboolean
+is_gone(const JsdpContent *ct, const JsdpSession *relay, guint i)
+{
+    return ct->rejected ||
+           (relay != NULL && i < relay->contents->len &&
+            ((const JsdpContent *)g_ptr_array_index(relay->contents, i))
+                ->rejected);
+}
+
+/* Her last SDP as a model with her added contents: one named like a
+ * content of hers that is gone takes its m= line (RFC 3264 8.1: a port-0
+ * line may be reused; XEP-0166 7.2.1 only forbids the name of a content
+ * the session has), the others go after. NULL + error if they cannot be
+ * carried. */
 static JsdpSession *
 grown_session(Call *c, const JsdpSession *added, GError **error)
 {
-    JsdpSession *s = gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), error);
+    g_autoptr(JsdpSession) s =
+        gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), error);
+    g_autoptr(JsdpSession) relay =
+        c->x_relay_sdp != NULL
+            ? gw_call_session_from_sdp(c->x_relay_sdp, gw_call_our_role(c),
+                                       NULL)
+            : NULL;
 
     if (s == NULL)
         return NULL;
     for (guint i = 0; i < added->contents->len; i++) {
         const JsdpContent *ct = g_ptr_array_index(added->contents, i);
-        if (jsdp_session_get_content(s, ct->name) != NULL) {
+        JsdpContent *old = jsdp_session_get_content(s, ct->name);
+        guint at = 0;
+        if (old != NULL && (!g_ptr_array_find(s->contents, old, &at) ||
+                            !is_gone(old, relay, at))) {
             g_set_error(error, GW_ERROR, GW_ERROR_BAD_REQUEST,
                         "content '%.32s' exists", ct->name);
-            jsdp_session_free(s);
             return NULL;
         }
     }
-    {
-        g_autoptr(JsdpSession) copy = jsdp_session_copy(added);
-        while (copy->contents->len > 0)
-            g_ptr_array_add(s->contents,
-                            g_ptr_array_steal_index(copy->contents, 0));
+    for (guint i = 0; i < added->contents->len; i++) {
+        const JsdpContent *ct = g_ptr_array_index(added->contents, i);
+        JsdpContent *old = jsdp_session_get_content(s, ct->name);
+        guint at;
+        if (old == NULL || !g_ptr_array_find(s->contents, old, &at)) {
+            g_ptr_array_add(s->contents, jsdp_content_copy(ct));
+            continue;
+        }
+        CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her content '%s' again, "
+                 "on the m= line of the one that went", c->sid, ct->name);
+        g_ptr_array_remove_index(s->contents, at); /* frees old */
+        g_ptr_array_insert(s->contents, (gint)at, jsdp_content_copy(ct));
     }
-    return s;
+    return g_steal_pointer(&s);
 }
 
 static gboolean
@@ -207,7 +245,15 @@ gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
         send_reject(c, added, 0, error->message);
         return;
     }
-    c->add_first = grown->contents->len - added->contents->len;
+    {
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        for (guint i = 0; i < added->contents->len; i++)
+            g_ptr_array_add(names, g_strdup(((JsdpContent *)
+                g_ptr_array_index(added->contents, i))->name));
+        g_ptr_array_add(names, NULL);
+        c->add_names = (GStrv)g_ptr_array_free(g_steal_pointer(&names),
+                                               FALSE);
+    }
     c->add_offer = g_steal_pointer(&grown);
     c->add_sdp = g_steal_pointer(&sdp);
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: her client adds %u content(s)",
@@ -303,10 +349,15 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
     took = jsdp_session_new();
     left = jsdp_session_new();
     drop = jsdp_session_new();
-    while (ans->contents->len > c->add_first) {
-        JsdpContent *ct = g_ptr_array_steal_index(ans->contents, c->add_first);
-        const JsdpContent *o =
-            jsdp_session_get_content(c->add_offer, ct->name);
+    for (guint i = 0; i < ans->contents->len;) {
+        JsdpContent *ct = g_ptr_array_index(ans->contents, i);
+        const JsdpContent *o;
+        if (!is_added(c, ct->name)) {
+            i++;
+            continue;
+        }
+        ct = g_ptr_array_steal_index(ans->contents, i);
+        o = jsdp_session_get_content(c->add_offer, ct->name);
         if (o != NULL && o->rejected && ct->rejected)
             jsdp_content_free(ct); /* retracted, refused: nothing to do */
         else if (o != NULL && o->rejected) /* retracted, taken */
@@ -363,7 +414,7 @@ start_remove(Call *c, JsdpSession *her, guint n)
         return; /* the call goes on as it was */
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %u content(s) of hers go: "
              "port 0 toward SIP", c->sid, n);
-    c->add_first = her->contents->len; /* nothing added */
+    /* nothing added: add_names stays NULL */
     c->add_offer = g_steal_pointer(&owned);
     c->add_sdp = g_steal_pointer(&sdp);
     gw_call_media_offer(c, TAG_XMPP, c->add_sdp, GW_MEDIA_TOWARD_SIP,
@@ -402,7 +453,7 @@ retract_pending(Call *c, xmpp_stanza_t *jingle)
 {
     g_autoptr(GPtrArray) hit = g_ptr_array_new();
 
-    if (c->add_offer == NULL || c->add_first >= c->add_offer->contents->len)
+    if (c->add_offer == NULL || c->add_names == NULL)
         return FALSE; /* no content-add pending (maybe a removal) */
     for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle); e != NULL;
          e = xmpp_stanza_get_next(e)) {
@@ -411,9 +462,9 @@ retract_pending(Call *c, xmpp_stanza_t *jingle)
         if (!xmpp_stanza_is_tag(e) ||
             g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
             continue;
-        for (guint i = c->add_first; i < c->add_offer->contents->len; i++) {
+        for (guint i = 0; i < c->add_offer->contents->len; i++) {
             JsdpContent *ct = g_ptr_array_index(c->add_offer->contents, i);
-            if (g_strcmp0(ct->name, name) == 0) {
+            if (is_added(c, ct->name) && g_strcmp0(ct->name, name) == 0) {
                 g_ptr_array_add(hit, ct);
                 found = TRUE;
             }

@@ -160,10 +160,11 @@ struct Call {
     guint dtmf_req;   /* its relay request, 1: the INFO out, 0: none */
     guint dtmf_timer; /* dtmf_timeout_ms for the digit in flight */
     /* a content-add of her client under way (call_content.c): her SDP
-     * with the added contents from index add_first, as a model and as
-     * text, and the relay's SDP of the re-INVITE; NULL: none */
+     * with the added contents, as a model and as text, the names of
+     * those (NULL when none is added: her content-remove), and the
+     * relay's SDP of the re-INVITE; NULL: none */
     JsdpSession *add_offer;
-    guint add_first;
+    GStrv add_names;
     char *add_sdp;
     char *add_sip_sdp;
     /* a stream the SIP side adds, offered to her as content-add: the

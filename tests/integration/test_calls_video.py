@@ -604,6 +604,46 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertEqual(self.modifies(sets),
                          [[(name, "responder", "initiator", "video")]])
 
+    def test_18_27_readd_under_removed_name(self):
+        """18.27 an audio+video call; she removes video (content '1'), then
+        adds video again under the same name: the removed one is gone, so
+        the re-INVITE reuses its m= slot (RFC 3264 8.1) at a port and she
+        gets a content-accept of '1'"""
+        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+                                     VIDEO_PHONE_SDP))
+        sid = "call1827"
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1'/></jingle>",
+                        "cr-" + sid)
+        time.sleep(1.0)  # its re-INVITE and answer
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid, name="1"),
+                        "ca-" + sid)
+        r = self.alice.wait(lambda s: is_jingle("content-accept", sid)(s) or
+                            is_jingle("content-reject", sid)(s),
+                            what="content-accept or -reject")
+        self.ack(r)
+        self.assertEqual(r.find(f"{{{NS_J}}}jingle").get("action"),
+                         "content-accept")
+        self.assertEqual([(c.get("name"), c.get("creator"), media_of(c))
+                          for c in contents(r)],
+                         [("1", "initiator", "video")])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        invites = [i for i in range(len(msgs))
+                   if msgs.startswith("INVITE sip:", i)]
+        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
+        re2 = msgs[invites[2]:]
+        re2 = re2[:re2.index("-----")]
+        ms = m_lines(re2)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
+        self.assertTrue(all(m[1] != "0" for m in ms), re2)
+
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
         uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
