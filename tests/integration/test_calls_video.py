@@ -25,6 +25,12 @@ XMPP calls SIP:
         hears nothing more of it, the call goes on
   18.17 as 18.2, then the phone re-INVITEs with video still at port 0:
         no content-remove to her (she never had that video live)
+  18.26 the phone adds video to her audio call, then drops it: our
+        content-add and content-modify name creator='responder'
+  18.27 she removes video, then adds video under the same name: the
+        re-INVITE reuses the m= line, content-accept
+  18.28 as 18.16, the phone refuses the video: no second re-INVITE,
+        nothing more for her
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -35,9 +41,20 @@ SIP calls XMPP:
   18.14 as 18.12, she never answers: retracted (content-remove) after
         20 s, 200 OK with video port 0
   18.15 an audio+video call; the phone re-INVITEs with video port 0:
-        content-modify senders='none' to her client (a content-remove
-        ends a Conversations call), 200 OK with m=video 0, audio goes
-        on"""
+        content-modify senders='responder' to her client (a content-remove
+        ends a Conversations call; not senders='none', which
+        Conversations since 2.13 ends the call on), 200 OK with m=video
+        0, audio goes on
+  18.22 the phone turns video off and on again (the same m= line at a
+        port), twice: content-modify 'responder' / 'both', each 200 OK
+        to an on has live video, rtpengine kept her video transport
+  18.23 as 18.22 once, she answers the content-modify with an error:
+        m=video 0, the call goes on
+  18.24 as 18.23, no answer: after 10 s content-modify back, m=video 0
+  18.25 she adds video with creator='responder': content-accept and
+        content-modify name it
+  18.29 one re-INVITE drops video and adds another video line:
+        content-modify of the dropped one, the new line port 0"""
 
 import os
 import re
@@ -216,10 +233,10 @@ def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
 AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
 
 
-def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
+def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp=None, delay_ms=2000):
     """SIPp UAS: INVITE -> 200 (first_sdp); a re-INVITE answered 100 at
     once and 200 (re_sdp) after delay_ms; a second re-INVITE answered 200
-    (re2_sdp); then BYE."""
+    (re2_sdp; None: there is none); then BYE."""
     def ok(sdp, version):
         body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
         body = body.replace("\n", "\r\n")
@@ -241,8 +258,8 @@ def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
   <recv request="INVITE" rrs="true"/>
 """ + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + f"""  <recv request="ACK"/>
   <recv request="INVITE" timeout="20000"/>{trying}
-  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}
-  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}
+  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}""" + ("" if re2_sdp is None else f"""
+  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}""") + """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
 """
 
@@ -644,6 +661,39 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
         self.assertTrue(all(m[1] != "0" for m in ms), re2)
 
+    def test_18_28_retracted_and_refused(self):
+        """18.28 as 18.16, but the phone refuses the video (port 0): no
+        second re-INVITE, she hears nothing of it (no content-accept or
+        -reject of what she withdrew), the call goes on and ends clean"""
+        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP,
+                                          AUDIO_ONLY_PHONE_SDP))
+        sid = "call1828"
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid), "ca-" + sid)
+        time.sleep(0.5)  # the re-INVITE is out, unanswered (2 s)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-remove' sid='{sid}'>"
+                        "<content creator='initiator' name='1' "
+                        f"senders='both'><description xmlns='{NS_RTP}' "
+                        "media='video'/></content></jingle>", "cr-" + sid)
+        time.sleep(2.5)  # the phone's answer
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and j.get("action") in
+                             ("content-accept", "content-reject",
+                              "content-remove", "content-modify",
+                              "session-terminate"),
+                             gwtest.ET.tostring(s, "unicode")[:300])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
+        msgs = uas.messages()
+        self.assertEqual(msgs.count("INVITE sip:"), 2,
+                         "the INVITE and one re-INVITE")
+
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
         uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
@@ -1032,6 +1082,32 @@ class VideoInbound(HerClient, CallsBase):
                           [("v1", "responder", "both", "video")]])
         oks = self.reinvite_oks(uac, 2)
         self.assertEqual([m[1] == "0" for m in oks[1]], [False, False], oks)
+
+    def test_18_29_reinvite_drops_and_adds(self):
+        """18.29 an audio+video call; one re-INVITE of the phone drops its
+        video (port 0) and adds another video m= line: her client gets
+        the content-modify of the dropped one (she alone sends) and no
+        content-add (Conversations refuses video into a call that has
+        video); the 200 OK answers the new line port 0, audio goes on"""
+        drop_add = AUDIO_ONLY_PHONE_SDP + """m=video 6004 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=sendrecv
+"""
+        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP, drop_add),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
+            "name")
+        sets = self.her_side(sid)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertEqual(self.modifies(sets),
+                         [[(name, "initiator", "responder", "video")]])
+        self.assertEqual(self.actions(sets, "content-add"), [])
+        oks = self.reinvite_oks(uac, 1)
+        self.assertEqual([(m[0], m[1] == "0") for m in oks[0]],
+                         [("audio", False), ("video", True),
+                          ("video", True)], oks)
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
