@@ -188,37 +188,31 @@ def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
     (first_sdp); then each of re_sdps in a re-INVITE of the phone's own
     (CSeq 10, 11 ...; o= version 2, 3 ...) -> 200 -> ACK, pause_ms
     apart; then BYE."""
+    def req(method, cseq, body=None, retrans=""):
+        ctype = "      Content-Type: application/sdp\n" if body else ""
+        contact = ("      Contact: <sip:[local_ip]:[local_port]>\n"
+                   if method == "INVITE" else "")
+        return f"""
+  <send{retrans}><![CDATA[
+      {method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+{contact}      Max-Forwards: 70
+{ctype}      Content-Length: [len]
+
+{body or ""}]]></send>"""
     steps = ""
     for k, sdp in enumerate(re_sdps):
         body = sdp.replace("o=phone 1 1", f"o=phone 1 {k + 2}")
         steps += f"""
-  <pause milliseconds="{pause_ms}"/>
-  <send retrans="500"><![CDATA[
-      INVITE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: {10 + k} INVITE
-      Contact: <sip:[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-""" + body.replace("\n", "\r\n") + f"""]]></send>
+  <pause milliseconds="{pause_ms}"/>""" + req(
+            "INVITE", 10 + k, body.replace("\n", "\r\n"),
+            ' retrans="500"') + """
   <recv response="100" optional="true"/>
-  <recv response="200" timeout="25000"/>
-  <send><![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: {10 + k} ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>"""
+  <recv response="200" timeout="25000"/>""" + req("ACK", 10 + k)
     return uas_call(sdp=first_sdp, wait_bye=False).replace(
         "</scenario>", steps + """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
@@ -496,12 +490,18 @@ class VideoOutbound(HerClient, CallsBase):
         self.ack(t)
         uas.wait(20)
 
-    def test_18_07_content_remove_video(self):
-        """18.7 an audio+video call to a video phone; her client removes
-        video (content-remove): acked, a re-INVITE with m=video port 0,
-        audio goes on"""
-        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
-        sid = "call1807"
+    def invites(self, uas, count):
+        """The INVITEs the SIPp phone got (its trace), `count` of them."""
+        msgs = uas.messages()
+        at = [i for i in range(len(msgs)) if msgs.startswith("INVITE sip:", i)]
+        self.assertEqual(len(at), count, "the INVITE and its re-INVITEs")
+        return [msgs[i:msgs.index("-----", i)] for i in at]
+
+    def remove_video(self, sid, scenario):
+        """An audio+video call to the SIPp `scenario`; her content-remove
+        of video ('1'), its re-INVITE answered. Returns (the SIPp run, our
+        full JID)."""
+        uas = self.uas(scenario)
         gw_full = self.place_av(sid)
         acc = self.alice.wait(is_jingle("session-accept", sid),
                               what="session-accept")
@@ -510,7 +510,16 @@ class VideoOutbound(HerClient, CallsBase):
                         f"action='content-remove' sid='{sid}'>"
                         "<content creator='initiator' name='1'/></jingle>",
                         "cr-" + sid)
-        time.sleep(1.0)
+        time.sleep(1.0)  # its re-INVITE and answer
+        return uas, gw_full
+
+    def test_18_07_content_remove_video(self):
+        """18.7 an audio+video call to a video phone; her client removes
+        video (content-remove): acked, a re-INVITE with m=video port 0,
+        audio goes on"""
+        sid = "call1807"
+        uas, gw_full = self.remove_video(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         msgs = uas.messages()
@@ -521,14 +530,11 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
 
-    def test_18_16_content_add_retracted(self):
-        """18.16 her content-add of video is retracted (content-remove)
-        while our re-INVITE is out; the phone then takes video: a second
-        re-INVITE drops it (m=video 0), she hears nothing more of it (no
-        content-accept or -reject), the call stays up and hangs up clean"""
-        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
-                                          AUDIO_ONLY_PHONE_SDP))
-        sid = "call1816"
+    def retract_while_out(self, sid, scenario):
+        """An audio call to the SIPp `scenario` (a slow_reinvited_uas());
+        her content-add of video, retracted by her content-remove while
+        its re-INVITE is out. Returns (the SIPp run, our full JID)."""
+        uas = self.uas(scenario)
         gw_full = self.place_av(sid, video=False)
         acc = self.alice.wait(is_jingle("session-accept", sid),
                               what="session-accept")
@@ -540,6 +546,16 @@ class VideoOutbound(HerClient, CallsBase):
                         "<content creator='initiator' name='1' "
                         f"senders='both'><description xmlns='{NS_RTP}' "
                         "media='video'/></content></jingle>", "cr-" + sid)
+        return uas, gw_full
+
+    def test_18_16_content_add_retracted(self):
+        """18.16 her content-add of video is retracted (content-remove)
+        while our re-INVITE is out; the phone then takes video: a second
+        re-INVITE drops it (m=video 0), she hears nothing more of it (no
+        content-accept or -reject), the call stays up and hangs up clean"""
+        sid = "call1816"
+        uas, gw_full = self.retract_while_out(sid, slow_reinvited_uas(
+            AUDIO_ONLY_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
         time.sleep(3.5)  # the answer, the second re-INVITE and its answer
         for s in self.alice.drain():
             j = s.find(f"{{{NS_J}}}jingle")
@@ -553,14 +569,7 @@ class VideoOutbound(HerClient, CallsBase):
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         self.wait_no_calls()
-        msgs = uas.messages()
-        invites = [i for i in range(len(msgs))
-                   if msgs.startswith("INVITE sip:", i)]
-        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
-        re1 = msgs[invites[1]:]
-        re1 = re1[:re1.index("-----")]
-        re2 = msgs[invites[2]:]
-        re2 = re2[:re2.index("-----")]
+        _, re1, re2 = self.invites(uas, 3)
         self.assertEqual([m[0] for m in m_lines(re1)], ["audio", "video"])
         self.assertTrue(all(m[1] != "0" for m in m_lines(re1)), re1)
         ms = m_lines(re2)
@@ -626,18 +635,9 @@ class VideoOutbound(HerClient, CallsBase):
         adds video again under the same name: the removed one is gone, so
         the re-INVITE reuses its m= slot (RFC 3264 8.1) at a port and she
         gets a content-accept of '1'"""
-        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
-                                     VIDEO_PHONE_SDP))
         sid = "call1827"
-        gw_full = self.place_av(sid)
-        acc = self.alice.wait(is_jingle("session-accept", sid),
-                              what="session-accept")
-        self.ack(acc)
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
-                        f"action='content-remove' sid='{sid}'>"
-                        "<content creator='initiator' name='1'/></jingle>",
-                        "cr-" + sid)
-        time.sleep(1.0)  # its re-INVITE and answer
+        uas, gw_full = self.remove_video(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP))
         self.set_jingle(gw_full, content_add(sid, self.alice.jid, name="1"),
                         "ca-" + sid)
         r = self.alice.wait(lambda s: is_jingle("content-accept", sid)(s) or
@@ -651,12 +651,7 @@ class VideoOutbound(HerClient, CallsBase):
                          [("1", "initiator", "video")])
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
-        msgs = uas.messages()
-        invites = [i for i in range(len(msgs))
-                   if msgs.startswith("INVITE sip:", i)]
-        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
-        re2 = msgs[invites[2]:]
-        re2 = re2[:re2.index("-----")]
+        re2 = self.invites(uas, 3)[2]
         ms = m_lines(re2)
         self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
         self.assertTrue(all(m[1] != "0" for m in ms), re2)
@@ -665,20 +660,9 @@ class VideoOutbound(HerClient, CallsBase):
         """18.28 as 18.16, but the phone refuses the video (port 0): no
         second re-INVITE, she hears nothing of it (no content-accept or
         -reject of what she withdrew), the call goes on and ends clean"""
-        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP,
-                                          AUDIO_ONLY_PHONE_SDP))
         sid = "call1828"
-        gw_full = self.place_av(sid, video=False)
-        acc = self.alice.wait(is_jingle("session-accept", sid),
-                              what="session-accept")
-        self.ack(acc)
-        self.set_jingle(gw_full, content_add(sid, self.alice.jid), "ca-" + sid)
-        time.sleep(0.5)  # the re-INVITE is out, unanswered (2 s)
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
-                        f"action='content-remove' sid='{sid}'>"
-                        "<content creator='initiator' name='1' "
-                        f"senders='both'><description xmlns='{NS_RTP}' "
-                        "media='video'/></content></jingle>", "cr-" + sid)
+        uas, gw_full = self.retract_while_out(sid, slow_reinvited_uas(
+            AUDIO_ONLY_SDP, AUDIO_ONLY_PHONE_SDP))
         time.sleep(2.5)  # the phone's answer
         for s in self.alice.drain():
             j = s.find(f"{{{NS_J}}}jingle")
@@ -690,9 +674,7 @@ class VideoOutbound(HerClient, CallsBase):
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         self.wait_no_calls()
-        msgs = uas.messages()
-        self.assertEqual(msgs.count("INVITE sip:"), 2,
-                         "the INVITE and one re-INVITE")
+        self.invites(uas, 2)  # the INVITE and one re-INVITE
 
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
@@ -989,6 +971,21 @@ class VideoInbound(HerClient, CallsBase):
                         ufrag.group(1) if ufrag else None))
         return out
 
+    def av_call_reinvited(self, *re_sdps, on_modify="result"):
+        """The SIPp phone calls her with audio+video, she takes both, then
+        the phone re-INVITEs with each of re_sdps; her client as
+        her_side(on_modify) until the phone's BYE. Returns (the SIPp run,
+        her Jingle sets, the name of the video content, the sid)."""
+        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP, *re_sdps),
+                              remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
+            "name")
+        sets = self.her_side(sid, on_modify=on_modify)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        return uac, sets, name, sid
+
     def test_18_22_phone_turns_video_on_again(self):
         """18.22 an audio+video call; the phone turns video off (m=video
         0) and on again (the same m= slot at a port, RFC 3264 8.1), twice:
@@ -997,16 +994,9 @@ class VideoInbound(HerClient, CallsBase):
         carries live video; rtpengine kept the video port and ICE
         credentials toward her (what makes content-modify enough); the
         call goes on to the phone's BYE"""
-        uac = self.sipp.start(reinviting_uac(
-            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP,
-            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP), remote=self.gw_target(),
-            timeout=40)
-        sid, gw_full, si = self.offer_to_alice()
-        self.accept(sid, gw_full, si)
-        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
-            "name")
-        sets = self.her_side(sid)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
+        uac, sets, name, sid = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+            VIDEO_PHONE_SDP)
         off = [(name, "initiator", "responder", "video")]
         on = [(name, "initiator", "both", "video")]
         self.assertEqual(self.modifies(sets), [off, on, off, on])
@@ -1026,13 +1016,8 @@ class VideoInbound(HerClient, CallsBase):
         """18.23 as 18.22, once: her client answers the content-modify
         turning video on with an iq error: the 200 OK keeps m=video 0 and
         the call goes on (an error to a content-modify never ends it)"""
-        uac = self.sipp.start(reinviting_uac(
-            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP),
-            remote=self.gw_target(), timeout=30)
-        sid, gw_full, si = self.offer_to_alice()
-        self.accept(sid, gw_full, si)
-        sets = self.her_side(sid, on_modify="error")
-        self.assertEqual(uac.wait(30), 0, uac.errors())
+        uac, sets, _, _ = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, on_modify="error")
         self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
                          [["responder"], ["both"]])
         oks = self.reinvite_oks(uac, 2)
@@ -1042,15 +1027,10 @@ class VideoInbound(HerClient, CallsBase):
         """18.24 as 18.23, her client never answers the content-modify:
         after 10 s a content-modify back to senders='responder' and a
         200 OK with m=video 0"""
-        uac = self.sipp.start(reinviting_uac(
-            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP),
-            remote=self.gw_target(), timeout=40)
-        sid, gw_full, si = self.offer_to_alice()
-        self.accept(sid, gw_full, si)
         t0 = time.monotonic()
-        sets = self.her_side(sid, on_modify="silent")
+        uac, sets, _, _ = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, on_modify="silent")
         self.assertGreater(time.monotonic() - t0, 9)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
         self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
                          [["responder"], ["both"], ["responder"]])
         oks = self.reinvite_oks(uac, 2)
@@ -1093,14 +1073,7 @@ class VideoInbound(HerClient, CallsBase):
 a=rtpmap:96 VP8/90000
 a=sendrecv
 """
-        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP, drop_add),
-                              remote=self.gw_target(), timeout=30)
-        sid, gw_full, si = self.offer_to_alice()
-        self.accept(sid, gw_full, si)
-        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
-            "name")
-        sets = self.her_side(sid)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
+        uac, sets, name, _ = self.av_call_reinvited(drop_add)
         self.assertEqual(self.modifies(sets),
                          [[(name, "initiator", "responder", "video")]])
         self.assertEqual(self.actions(sets, "content-add"), [])
