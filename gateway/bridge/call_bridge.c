@@ -110,6 +110,7 @@ gw_call_enter(Call *c, CallState state, const char *why)
         gw_metrics.calls_answered[d]++;
         gw_histogram_observe(&gw_metrics.call_setup_seconds[d],
                              (double)(g_get_monotonic_time() - c->created_us) / 1e6);
+        gw_call_video_started(c); /* a keyframe if video is live */
     }
     c->state = state;
 }
@@ -168,6 +169,7 @@ call_free(Call *c)
     g_hash_table_remove(c->b->calls, c->sid);
     g_clear_handle_id(&c->timer_id, g_source_remove);
     gw_call_dtmf_clear(c, FALSE);
+    gw_call_video_forget(c);
     if (c->media_req != 0)
         gw_media_cancel(c->b->media, c->media_req);
     if (c->sip != NULL)

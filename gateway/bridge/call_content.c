@@ -375,6 +375,8 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
     g_free(c->sip_sdp_out);
     c->sip_sdp_out = g_steal_pointer(&c->add_sip_sdp);
     tell_outcome(c, took, left);
+    if (took->contents->len > 0)
+        gw_call_video_started(c); /* a keyframe for her, if video */
     add_clear(c);
     if (drop->contents->len > 0)
         drop_retracted(c, drop);

@@ -313,6 +313,7 @@ answer_sip_add(Call *c, const JsdpSession *took, gboolean on)
     if (changed > 0) {
         g_free(c->x_sdp);
         c->x_sdp = g_strdup(sdp);
+        gw_call_video_started(c); /* a keyframe for her, if video */
     }
     gw_call_media_answer(c, TAG_SIP, TAG_XMPP, sdp, GW_MEDIA_TOWARD_SIP,
                          gw_call_reinvite_relay_answered);

@@ -184,6 +184,12 @@ struct Call {
     /* the creator of each content added during the call (name ->
      * JsdpRole + 1; NULL: none), call_content.c */
     GHashTable *creators;
+    /* RFC 5168 keyframe requests toward SIP when video starts
+     * (call_session.c): the timer of the next, how many are left, and
+     * whether its INFO awaits an answer */
+    guint pfu_timer;
+    guint pfu_left;
+    gboolean pfu_in_flight;
 };
 
 struct GwCallBridge {
@@ -381,6 +387,11 @@ char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
  * again; NULL if there are none or a change is under way (transfer
  * full). */
 char *gw_call_answer_dropping(Call *c, const char *relay_offer);
+/* Video toward her starts (the call's 2xx, or video taken during the
+ * call): the phone is asked for a keyframe (RFC 5168 INFO) a little later,
+ * twice; _forget stops that. */
+void gw_call_video_started(Call *c);
+void gw_call_video_forget(Call *c);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
                                xmpp_stanza_t *jingle, Call *c);

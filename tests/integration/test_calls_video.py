@@ -54,7 +54,11 @@ SIP calls XMPP:
   18.25 she adds video with creator='responder': content-accept and
         content-modify name it
   18.29 one re-INVITE drops video and adds another video line:
-        content-modify of the dropped one, the new line port 0"""
+        content-modify of the dropped one, the new line port 0
+[calls] video_fast_update (off in the classes above):
+  18.30 audio+video to a video phone: two INFO picture_fast_update
+        (RFC 5168) at 0.5 s and 2 s
+  18.31 audio+video to an audio-only phone: no INFO"""
 
 import os
 import re
@@ -339,7 +343,9 @@ class VideoOutbound(HerClient, CallsBase):
         return {"admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
                 "admin__http_allow": "127.0.0.1",
                 # more calls of hers in a minute than the default 10
-                "calls__attempts_per_minute": 100}
+                "calls__attempts_per_minute": 100,
+                # no RFC 5168 INFO in these scenarios (VideoFastUpdate)
+                "calls__video_fast_update": False}
 
     def place_av(self, sid, video=True, audio=True):
         a = self.alice
@@ -765,6 +771,11 @@ class VideoInbound(HerClient, CallsBase):
     relay = "rtpengine"
     use_proxy = False
 
+    @classmethod
+    def extra_config(cls):
+        # no RFC 5168 INFO in these scenarios (VideoFastUpdate)
+        return {"calls__video_fast_update": False}
+
     def offer_to_alice(self, media=("audio", "video")):
         a = self.alice
         p = a.wait(jmi("propose"), what="propose")
@@ -1089,6 +1100,58 @@ a=sendrecv
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
         self.assertEqual(ms[1][1], "0", ok)
+
+
+def uas_fast_updated(sdp, infos):
+    """SIPp UAS: INVITE -> 180 -> 200 (sdp); `infos` INFOs answered 200;
+    then BYE."""
+    steps = "".join("""
+  <recv request="INFO" timeout="5000"/>""" + gwtest.sipp_ok() for _ in
+                    range(infos))
+    return uas_call(sdp=sdp, wait_bye=False).replace(
+        "</scenario>", steps + """
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""")
+
+
+class VideoFastUpdate(HerClient, CallsBase):
+    """[calls] video_fast_update (on by default): RFC 5168 keyframe
+    requests toward the phone when video starts, since rtpengine drops
+    her client's RTCP PLI and FIR on the way to an RTP/AVP leg."""
+    relay = "rtpengine"
+
+    def call_for(self, sid, seconds, video=True):
+        gw_full = VideoOutbound.place_av(self, sid, video=video)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        time.sleep(seconds)
+        VideoOutbound.hang_up(self, gw_full, sid)
+
+    def test_18_30_fast_update_to_video_phone(self):
+        """18.30 audio+video to a video phone: 0.5 s and 2 s after its
+        200 OK the phone gets an INFO application/media_control+xml with
+        <picture_fast_update/>, two in all"""
+        uas = self.uas(uas_fast_updated(VIDEO_PHONE_SDP, 2))
+        t0 = time.monotonic()
+        self.call_for("call1830", 3.0)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        infos = [i for i in range(len(msgs)) if msgs.startswith("INFO sip:", i)]
+        self.assertEqual(len(infos), 2, msgs[-3000:])
+        for i in infos:
+            info = msgs[i:msgs.index("-----", i)]
+            self.assertIn("Content-Type: application/media_control+xml", info)
+            self.assertIn("<picture_fast_update/>", info)
+        self.assertLess(time.monotonic() - t0, 10)
+
+    def test_18_31_no_fast_update_to_audio_only_phone(self):
+        """18.31 audio+video to an audio-only phone (video port 0): no
+        INFO in 3 s"""
+        uas = self.uas(uas_fast_updated(AUDIO_ONLY_PHONE_SDP, 0))
+        self.call_for("call1831", 3.0)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.assertNotIn("INFO sip:", uas.messages())
 
 
 if __name__ == "__main__":
