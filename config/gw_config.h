@@ -132,6 +132,7 @@ typedef struct {
         guint no_answer_s;
         gboolean early_media;
         gboolean ring_offline; /* propose even when she is known offline */
+        gboolean video_fast_update; /* RFC 5168 INFO when video starts */
         char *dtmf; /* "rfc4733" or "info" */
         guint dtmf_timeout_ms;
         guint max_contents;

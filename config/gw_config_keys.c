@@ -154,6 +154,8 @@ const KeyDef gw_config_keys[] = {
       "send the JMI propose even when her presence says no client is online (her server stores it; for clients woken by push); otherwise 480 at once" },
     { "calls", "early_media", K_BOOL, "true", 0, 0, FALSE, TRUE, FALSE, OFF(calls.early_media),
       "on 183 with SDP, accept the Jingle session early so ringback and announcements are heard" },
+    { "calls", "video_fast_update", K_BOOL, "true", 0, 0, FALSE, TRUE, FALSE, OFF(calls.video_fast_update),
+      "with rtpengine, ask the SIP side for a video keyframe (RFC 5168 INFO picture_fast_update) 0.5 s and 2 s after video starts: rtpengine drops her client's RTCP keyframe requests on the way to an RTP/AVP phone" },
     { "calls", "dtmf", K_SPECIAL, "rfc4733", 0, 0, FALSE, FALSE, FALSE, -1,
       "XEP-0181 digits toward SIP as rfc4733 (in the media, via rtpengine) or info (SIP INFO dtmf-relay)" },
     { "calls", "dtmf_timeout_ms", K_UINT, "4000", 100, 60000, FALSE, TRUE, FALSE, OFF(calls.dtmf_timeout_ms),

@@ -110,6 +110,7 @@ gw_call_enter(Call *c, CallState state, const char *why)
         gw_metrics.calls_answered[d]++;
         gw_histogram_observe(&gw_metrics.call_setup_seconds[d],
                              (double)(g_get_monotonic_time() - c->created_us) / 1e6);
+        gw_call_video_started(c); /* a keyframe if video is live */
     }
     c->state = state;
 }
@@ -168,12 +169,14 @@ call_free(Call *c)
     g_hash_table_remove(c->b->calls, c->sid);
     g_clear_handle_id(&c->timer_id, g_source_remove);
     gw_call_dtmf_clear(c, FALSE);
+    gw_call_video_forget(c);
     if (c->media_req != 0)
         gw_media_cancel(c->b->media, c->media_req);
     if (c->sip != NULL)
         gw_sip_call_close(c->sip); /* no more SIP callbacks */
     jsdp_session_free(c->xmpp_session);
     gw_call_content_forget(c);
+    gw_call_content_sip_forget(c);
     g_free(c->sid);
     g_free(c->xmpp_bare);
     g_free(c->xmpp_full);
@@ -449,9 +452,10 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
     const char *from = xmpp_stanza_get_from(iq);
     const char *sid = NULL;
     guint64 serial = 0;
+    guint seq = 0;
     Call *c;
 
-    if (!gw_call_parse_iq_id(id, &serial, &sid))
+    if (!gw_call_parse_iq_id(id, &serial, &seq, &sid))
         return;
     c = gw_call_lookup(b, sid);
     if (c == NULL || c->serial != serial)
@@ -461,6 +465,16 @@ on_iq_answer(GwCallBridge *b, xmpp_stanza_t *iq)
     if (c->xmpp_full != NULL && g_strcmp0(from, c->xmpp_full) != 0) {
         CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: answer %s from %s, not %s: "
                  "ignored", c->sid, id, from ? from : "-", c->xmpp_full);
+        return;
+    }
+    if (seq != 0 && seq == c->modify_seq) {
+        /* our content-modify: a client that cannot take it keeps the
+         * call (call_content_sip.c) */
+        const char *cond = gw_stanza_error_condition(iq);
+        gboolean err = g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0;
+
+        gw_call_content_modify_answered(
+            c, err ? (cond != NULL ? cond : "no condition") : NULL);
         return;
     }
     if (g_strcmp0(xmpp_stanza_get_type(iq), "error") == 0) {

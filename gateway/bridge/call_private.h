@@ -9,6 +9,10 @@
  *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
  *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
  *                   ways, trickled candidates
+ *   call_content.c  her client adds or removes contents (content-add,
+ *                   content-remove -> re-INVITE)
+ *   call_content_sip.c  the SIP side drops, adds or turns on again a
+ *                   stream (re-INVITE -> content-modify, content-add)
  *   call_check.c    what a Jingle offer or answer must be before it
  *                   reaches the relay and SIP: the XEPs' musts, the
  *                   operator's bounds (a pure core, call_check.h)
@@ -156,10 +160,11 @@ struct Call {
     guint dtmf_req;   /* its relay request, 1: the INFO out, 0: none */
     guint dtmf_timer; /* dtmf_timeout_ms for the digit in flight */
     /* a content-add of her client under way (call_content.c): her SDP
-     * with the added contents from index add_first, as a model and as
-     * text, and the relay's SDP of the re-INVITE; NULL: none */
+     * with the added contents, as a model and as text, the names of
+     * those (NULL when none is added: her content-remove), and the
+     * relay's SDP of the re-INVITE; NULL: none */
     JsdpSession *add_offer;
-    guint add_first;
+    GStrv add_names;
     char *add_sdp;
     char *add_sip_sdp;
     /* a stream the SIP side adds, offered to her as content-add: the
@@ -168,6 +173,23 @@ struct Call {
     JsdpSession *sip_add;
     guint sip_add_first;
     guint sip_add_timer;
+    /* the SIP side turning a dropped stream on again (call_content_sip.c):
+     * her contents the SIP side dropped, as she had them live (by name;
+     * NULL: none), the names a pending content-modify turns on (sip_add
+     * holds the relay's offer; NULL: none), and the iq count of our
+     * content-modify awaiting her answer (0: none) */
+    JsdpSession *parked;
+    GStrv sip_on;
+    guint modify_seq;
+    /* the creator of each content added during the call (name ->
+     * JsdpRole + 1; NULL: none), call_content.c */
+    GHashTable *creators;
+    /* RFC 5168 keyframe requests toward SIP when video starts
+     * (call_session.c): the timer of the next, how many are left, and
+     * whether its INFO awaits an answer */
+    guint pfu_timer;
+    guint pfu_left;
+    gboolean pfu_in_flight;
 };
 
 struct GwCallBridge {
@@ -265,8 +287,8 @@ void gw_call_iq_error(GwCallBridge *b, xmpp_stanza_t *iq,
                       const char *condition, const char *jingle_condition,
                       const char *text);
 /* Our iq id "gwj-<serial>-<n>-<sid>" read back: FALSE if not one of ours
- * (*sid borrows from id). */
-gboolean gw_call_parse_iq_id(const char *id, guint64 *serial,
+ * (*sid borrows from id; *seq is n, the call's iq count). */
+gboolean gw_call_parse_iq_id(const char *id, guint64 *serial, guint *seq,
                              const char **sid);
 /* The condition inside a <reason> child of `parent`, or NULL (borrowed). */
 const char *gw_call_reason_of(xmpp_stanza_t *parent);
@@ -311,6 +333,18 @@ void gw_call_sip_ended(gpointer data, int status, const char *reason);
 void gw_call_sip_info(gpointer data, const char *content_type,
                       const char *body, gsize len);
 void gw_call_sip_reinvite(gpointer data, const char *sdp);
+/* call_content.c: her role in the Jingle session, which is also the
+ * author of her SDP, and ours */
+JsdpRole gw_call_her_role(const Call *c);
+JsdpRole gw_call_our_role(const Call *c);
+/* <content creator name senders><description media/><transport/>: what
+ * Conversations compares a content-reject with (name, media, senders of
+ * its content-add: ContentAddition.summary()), appended to x */
+void gw_call_append_stub(GString *x, const JsdpContent *ct);
+/* The creator of content `name`: as noted when it was added during the
+ * call, else as in the session's first offer, else the initiator. */
+void gw_call_note_creator(Call *c, const char *name, JsdpRole creator);
+JsdpRole gw_call_content_creator(const Call *c, const char *name);
 /* call_content.c: her content-add -> re-INVITE; its answer (every
  * re-INVITE's: hold ones are ignored there); the call's change dropped */
 void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
@@ -321,6 +355,8 @@ void gw_call_content_forget(Call *c);
 /* Her content-remove: the streams go toward SIP (re-INVITE, port 0). */
 void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c);
+/* call_content_sip.c: the SIP side's changes. */
+void gw_call_content_sip_forget(Call *c);
 /* A SIP re-INVITE's relay offer with m= lines her session lacks: a
  * content-add of them to her (TRUE), answered by her content-accept or
  * content-reject (gw_call_content_answer()) or, after 20 s, retracted
@@ -331,16 +367,31 @@ void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
 /* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
 void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
                                      gpointer data);
+/* A SIP re-INVITE's relay offer turning on again a stream the SIP side
+ * dropped (RFC 3264 8.1: its m= line at a port again): a content-modify
+ * senders='both' to her (TRUE), whose answer gives the 200 the stream
+ * (gw_call_content_modify_answered()) or, after 10 s, port 0. FALSE:
+ * nothing to turn on, a change is under way, or the offer adds lines. */
+gboolean gw_call_content_turn_on(Call *c, const char *relay_offer);
+/* Her answer to our content-modify (c->modify_seq): error_condition NULL
+ * for a result. Never ends the call. */
+void gw_call_content_modify_answered(Call *c, const char *error_condition);
 /* Her last SDP answering a relay offer with more m= lines (a SIP
  * re-INVITE adding video), the new ones port 0; NULL if none is new
  * (transfer full). */
 char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
 /* A relay offer (a SIP re-INVITE) with port 0 for m= lines her SDP has
  * at a port: her SDP with them port 0 (which becomes her last) answering
- * it, and a content-remove to her of those the relay had given her live
- * (c->x_relay_sdp); NULL if there are none or a change is under way
- * (transfer full). */
+ * it, and a content-modify to her (she alone sends) of those the relay
+ * had given her live (c->x_relay_sdp), which are parked for turning on
+ * again; NULL if there are none or a change is under way (transfer
+ * full). */
 char *gw_call_answer_dropping(Call *c, const char *relay_offer);
+/* Video toward her starts (the call's 2xx, or video taken during the
+ * call): the phone is asked for a keyframe (RFC 5168 INFO) a little later,
+ * twice; _forget stops that. */
+void gw_call_video_started(Call *c);
+void gw_call_video_forget(Call *c);
 /* Jingle in a call */
 void gw_call_session_terminate(GwCallBridge *b, xmpp_stanza_t *iq,
                                xmpp_stanza_t *jingle, Call *c);

@@ -12,9 +12,9 @@
  *             <--------------- session-info <hold/>/<active/> <-- re-INVITE
  *                              sendonly/inactive, sendrecv; the relay
  *                              takes the offer, her last SDP answers it
- *             <--------------- content-remove, content-add <-- re-INVITE
- *                              dropping (port 0) or adding a stream
- *                              (call_content.c)
+ *             <--------------- content-modify, content-add <-- re-INVITE
+ *                              dropping (port 0), turning on again or
+ *                              adding a stream (call_content_sip.c)
  *   transport-info ----------> ack (candidates left to ICE: below)
  *
  * Hold on each side is a field of its own (held_by_sip, held_by_xmpp),
@@ -113,13 +113,15 @@ on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
             gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
-    /* a stream the SIP side drops goes to her as content-remove, and
-     * her SDP without it answers; one it adds goes to her as
-     * content-add, her answer answers (call_content.c); otherwise her
-     * last SDP answers again, a new stream declined if that cannot be */
+    /* a stream the SIP side drops goes to her as content-modify, and
+     * her SDP without it answers; one it turns on again goes to her as
+     * content-modify, one it adds as content-add, and her answer answers
+     * (call_content_sip.c); otherwise her last SDP answers again, a new
+     * stream declined if that cannot be */
     answer = gw_call_answer_dropping(c, sdp);
     gw_call_note_x_relay_sdp(c, sdp);
-    if (answer == NULL && gw_call_content_offer(c, sdp))
+    if (answer == NULL && (gw_call_content_turn_on(c, sdp) ||
+                           gw_call_content_offer(c, sdp)))
         return;
     if (answer == NULL)
         answer = gw_call_answer_declining_new(c, sdp);
@@ -332,6 +334,7 @@ dtmf_send(Call *c, DtmfJob *j)
     if (g_strcmp0(gw_call_config(c->b)->calls.dtmf, "info") == 0) {
         g_autofree char *body =
             g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", d, j->ms);
+        gw_call_video_forget(c); /* a picture_fast_update is not waited for */
         if (!gw_sip_call_info(c->sip, "application/dtmf-relay", body,
                               on_dtmf_info, c))
             return FALSE;
@@ -439,6 +442,116 @@ gw_call_session_info(GwCallBridge *b, xmpp_stanza_t *iq,
         gw_call_iq_error(b, iq, "feature-not-implemented", "unsupported-info",
                          NULL);
     }
+}
+
+/* ---- a keyframe from the phone when her video starts -------------------
+ *
+ * rtpengine 10.5 strips every RTCP feedback message (PLI, FIR, NACK: the
+ * RTPFB and PSFB packets) on its way to an RTP/AVP leg
+ * (media_socket.c: UDP/TLS/RTP/SAVPF -> RTP/AVP is __sh_savpf2avp, whose
+ * rtcp_filter is rtcp_avpf2avp_filter; RFC 4585 feedback needs AVPF), and
+ * the SIP leg is RTP/AVP because plain phones refuse RTP/AVPF. So when the
+ * phone's first keyframe goes out before her ICE/DTLS through the relay is
+ * up, her client's PLIs never reach the phone, and she sees nothing until
+ * the phone's next periodic keyframe (baresip 1.0: about 8.7 s; issue 18).
+ * The SIP way to ask for one is RFC 5168 (INFO with
+ * application/media_control+xml <picture_fast_update/>), which desk
+ * phones and baresip (call.c, sipsess_info_handler) take ([calls]
+ * video_fast_update, on by default). We cannot see
+ * when her transport comes up, so the request goes PFU_FIRST_MS after the
+ * video starts (the call's 2xx, or video taken during the call) and once
+ * more PFU_NEXT_MS later, for a slower ICE; a phone without RFC 5168
+ * answers an error, which changes nothing. Its INFO never delays a DTMF
+ * one (dtmf_send() forgets it). */
+#define PFU_FIRST_MS 500
+#define PFU_NEXT_MS 1500
+#define PFU_SENDS 2
+
+static const char pfu_body[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\" ?>\r\n"
+    "<media_control><vc_primitive><to_encoder><picture_fast_update/>"
+    "</to_encoder></vc_primitive></media_control>\r\n";
+
+/* Is the i-th m= line of `s` live video (at a port)? */
+static gboolean
+live_video_at(const JsdpSession *s, guint i)
+{
+    const JsdpContent *ct = s != NULL && i < s->contents->len
+                                ? g_ptr_array_index(s->contents, i)
+                                : NULL;
+
+    return ct != NULL && !ct->rejected && g_strcmp0(ct->media, "video") == 0;
+}
+
+/* Does video flow between her and the phone: an m= line live both in
+ * the SDP we last gave the SIP side and in the relay's last SDP toward
+ * her (each says one leg: an audio-only phone's port 0 is only in the
+ * latter when she called, her refusal only in the former when it did)? */
+static gboolean
+video_flows(const Call *c)
+{
+    g_autoptr(JsdpSession) sip = NULL, her = NULL;
+
+    if (c->sip_sdp_out == NULL || c->x_relay_sdp == NULL)
+        return FALSE;
+    sip = gw_call_session_from_sdp(c->sip_sdp_out, JSDP_ROLE_RESPONDER, NULL);
+    her = gw_call_session_from_sdp(c->x_relay_sdp, JSDP_ROLE_RESPONDER, NULL);
+    for (guint i = 0; sip != NULL && i < sip->contents->len; i++)
+        if (live_video_at(sip, i) && live_video_at(her, i))
+            return TRUE;
+    return FALSE;
+}
+
+static void
+on_pfu_answer(int status, const char *phrase, gpointer data)
+{
+    Call *c = data;
+
+    c->pfu_in_flight = FALSE;
+    CALL_LOG(G_LOG_LEVEL_DEBUG, c, "call %s: picture_fast_update answered "
+             "%d %s", c->sid, status, phrase);
+}
+
+static gboolean
+on_pfu_timer(gpointer data)
+{
+    Call *c = data;
+
+    c->pfu_timer = 0;
+    if (!gw_call_config(c->b)->calls.video_fast_update || c->sip == NULL ||
+        c->dtmf_req != 0 || c->pfu_in_flight ||
+        !video_flows(c) ||
+        !gw_sip_call_info(c->sip, "application/media_control+xml", pfu_body,
+                          on_pfu_answer, c))
+        return G_SOURCE_REMOVE; /* busy or no video: the phone's own
+                                 * keyframes will do */
+    c->pfu_in_flight = TRUE;
+    CALL_LOG(G_LOG_LEVEL_DEBUG, c, "call %s: INFO picture_fast_update",
+             c->sid);
+    if (--c->pfu_left > 0)
+        c->pfu_timer = g_timeout_add(PFU_NEXT_MS, on_pfu_timer, c);
+    return G_SOURCE_REMOVE;
+}
+
+void
+gw_call_video_started(Call *c)
+{
+    /* without the relay the SIP side is WebRTC-capable (AVPF): her RTCP
+     * reaches it as it is */
+    if (g_strcmp0(gw_call_config(c->b)->media.relay, "rtpengine") != 0)
+        return;
+    g_clear_handle_id(&c->pfu_timer, g_source_remove);
+    c->pfu_left = PFU_SENDS;
+    c->pfu_timer = g_timeout_add(PFU_FIRST_MS, on_pfu_timer, c);
+}
+
+void
+gw_call_video_forget(Call *c)
+{
+    g_clear_handle_id(&c->pfu_timer, g_source_remove);
+    if (c->pfu_in_flight && c->sip != NULL)
+        gw_sip_call_info_forget(c->sip);
+    c->pfu_in_flight = FALSE;
 }
 
 /* transport-info: trickled candidates of the XMPP client.

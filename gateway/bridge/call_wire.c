@@ -131,10 +131,12 @@ gw_call_send_jingle_action(Call *c, const char *action, const char *inner)
 }
 
 gboolean
-gw_call_parse_iq_id(const char *id, guint64 *serial, const char **sid)
+gw_call_parse_iq_id(const char *id, guint64 *serial, guint *seq,
+                    const char **sid)
 {
     const char *p;
     char *end = NULL;
+    guint64 n;
 
     if (id == NULL || !g_str_has_prefix(id, IQ_ID_PREFIX))
         return FALSE;
@@ -144,9 +146,10 @@ gw_call_parse_iq_id(const char *id, guint64 *serial, const char **sid)
     *serial = g_ascii_strtoull(p, &end, 10);
     if (*end != '-' || !g_ascii_isdigit(end[1]))
         return FALSE;
-    g_ascii_strtoull(end + 1, &end, 10); /* our count of the call's iqs */
-    if (*end != '-' || end[1] == '\0')
+    n = g_ascii_strtoull(end + 1, &end, 10); /* our count of its iqs */
+    if (*end != '-' || end[1] == '\0' || n > G_MAXUINT)
         return FALSE;
+    *seq = (guint)n;
     *sid = end + 1;
     return TRUE;
 }

@@ -25,6 +25,12 @@ XMPP calls SIP:
         hears nothing more of it, the call goes on
   18.17 as 18.2, then the phone re-INVITEs with video still at port 0:
         no content-remove to her (she never had that video live)
+  18.26 the phone adds video to her audio call, then drops it: our
+        content-add and content-modify name creator='responder'
+  18.27 she removes video, then adds video under the same name: the
+        re-INVITE reuses the m= line, content-accept
+  18.28 as 18.16, the phone refuses the video: no second re-INVITE,
+        nothing more for her
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -35,9 +41,24 @@ SIP calls XMPP:
   18.14 as 18.12, she never answers: retracted (content-remove) after
         20 s, 200 OK with video port 0
   18.15 an audio+video call; the phone re-INVITEs with video port 0:
-        content-modify senders='none' to her client (a content-remove
-        ends a Conversations call), 200 OK with m=video 0, audio goes
-        on"""
+        content-modify senders='responder' to her client (a content-remove
+        ends a Conversations call; not senders='none', which
+        Conversations since 2.13 ends the call on), 200 OK with m=video
+        0, audio goes on
+  18.22 the phone turns video off and on again (the same m= line at a
+        port), twice: content-modify 'responder' / 'both', each 200 OK
+        to an on has live video, rtpengine kept her video transport
+  18.23 as 18.22 once, she answers the content-modify with an error:
+        m=video 0, the call goes on
+  18.24 as 18.23, no answer: after 10 s content-modify back, m=video 0
+  18.25 she adds video with creator='responder': content-accept and
+        content-modify name it
+  18.29 one re-INVITE drops video and adds another video line:
+        content-modify of the dropped one, the new line port 0
+[calls] video_fast_update (off in the classes above):
+  18.30 audio+video to a video phone: two INFO picture_fast_update
+        (RFC 5168) at 0.5 s and 2 s
+  18.31 audio+video to an audio-only phone: no INFO"""
 
 import os
 import re
@@ -146,27 +167,74 @@ def sip_body(msgs, first_line):
 TAG = "[pid]SIPpTag01[call_number]"
 
 
-def reinvited_uas(first_sdp, re_sdp):
-    """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then a re-INVITE from
-    the gateway answered 200 (re_sdp); then BYE."""
+def reinvited_uas(first_sdp, *re_sdps):
+    """SIPp UAS: INVITE -> 180 -> 200 (first_sdp), then each re-INVITE
+    from the gateway answered 200 (re_sdps in turn, o= version 2, 3
+    ...); then BYE."""
     first = first_sdp.replace("\n", "\r\n")
-    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
+    steps = ""
+    for version, sdp in enumerate(re_sdps, 2):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
+        steps += ("""
+  <recv request="INVITE" timeout="20000"/>"""
+                  + gwtest.sipp_ok(sdp=body.replace("\n", "\r\n"))
+                  + """  <recv request="ACK"/>""")
     return """<?xml version="1.0" encoding="UTF-8" ?>
 <scenario name="uas re-INVITE">
   <recv request="INVITE" rrs="true"/>
-""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + """  <recv request="ACK"/>
-  <recv request="INVITE" timeout="20000"/>""" + gwtest.sipp_ok(sdp=second) + """  <recv request="ACK"/>
+""" + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + """  <recv request="ACK"/>""" + steps + """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
 """
+
+
+def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
+    """SIPp UAS, the phone her call reaches: INVITE -> 180 -> 200
+    (first_sdp); then each of re_sdps in a re-INVITE of the phone's own
+    (CSeq 10, 11 ...; o= version 2, 3 ...) -> 200 -> ACK, pause_ms
+    apart; then BYE."""
+    def req(method, cseq, body=None, retrans=""):
+        ctype = "      Content-Type: application/sdp\n" if body else ""
+        contact = ("      Contact: <sip:[local_ip]:[local_port]>\n"
+                   if method == "INVITE" else "")
+        return f"""
+  <send{retrans}><![CDATA[
+      {method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
+      To: [$from_hdr]
+      Call-ID: [call_id]
+      CSeq: {cseq} {method}
+{contact}      Max-Forwards: 70
+{ctype}      Content-Length: [len]
+
+{body or ""}]]></send>"""
+    steps = ""
+    for k, sdp in enumerate(re_sdps):
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {k + 2}")
+        steps += f"""
+  <pause milliseconds="{pause_ms}"/>""" + req(
+            "INVITE", 10 + k, body.replace("\n", "\r\n"),
+            ' retrans="500"') + """
+  <recv response="100" optional="true"/>
+  <recv response="200" timeout="25000"/>""" + req("ACK", 10 + k)
+    return uas_call(sdp=first_sdp, wait_bye=False).replace(
+        "</scenario>", steps + """
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""").replace(
+        '<recv request="INVITE" rrs="true"/>',
+        '<recv request="INVITE" rrs="true"><action>'
+        '<ereg regexp=".*" search_in="hdr" header="From:" '
+        'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
+        'header="To:" assign_to="to_hdr"/></action></recv>')
 
 
 AUDIO_ONLY_SDP = SDP_HEAD + AUDIO_M
 
 
-def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
+def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp=None, delay_ms=2000):
     """SIPp UAS: INVITE -> 200 (first_sdp); a re-INVITE answered 100 at
     once and 200 (re_sdp) after delay_ms; a second re-INVITE answered 200
-    (re2_sdp); then BYE."""
+    (re2_sdp; None: there is none); then BYE."""
     def ok(sdp, version):
         body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
         body = body.replace("\n", "\r\n")
@@ -188,8 +256,8 @@ def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp, delay_ms=2000):
   <recv request="INVITE" rrs="true"/>
 """ + test_calls.RINGING + gwtest.sipp_ok(sdp=first, to_tag=TAG) + f"""  <recv request="ACK"/>
   <recv request="INVITE" timeout="20000"/>{trying}
-  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}
-  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}
+  <pause milliseconds="{delay_ms}"/>{ok(re_sdp, 2)}""" + ("" if re2_sdp is None else f"""
+  <recv request="INVITE" timeout="20000"/>{ok(re2_sdp, 3)}""") + """
   <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """</scenario>
 """
 
@@ -201,7 +269,65 @@ def content_add(sid, initiator, name="1", senders="both"):
             "</content></jingle>")
 
 
-class VideoOutbound(CallsBase):
+class HerClient:
+    """Her client through a whole call, for the CallsBase classes."""
+
+    def her_side(self, sid, on_modify="result", on_add="ack", until=None):
+        """Her client until the call ends (or until(sets) is true): acks
+        every Jingle set of ours,
+        a content-modify as on_modify says ("result", "error": an iq
+        error, "silent": no answer to one turning a stream on), a
+        content-add as on_add says ("ack"; "accept": then a
+        content-accept of it, creator and name as it said); returns the
+        sets in order."""
+        got = []
+        end = time.monotonic() + 45
+        while time.monotonic() < end:
+            s = self.alice.wait(lambda s: s.get("type") == "set" and
+                                s.find(f"{{{NS_J}}}jingle") is not None,
+                                timeout=max(0.1, end - time.monotonic()),
+                                what="jingle set")
+            j = s.find(f"{{{NS_J}}}jingle")
+            got.append(s)
+            turning_on = (j.get("action") == "content-modify" and
+                          {c.get("senders") for c in contents(s)} == {"both"})
+            if turning_on and on_modify == "error":
+                self.alice.send_raw(
+                    f"<iq type='error' to='{s.get('from')}' "
+                    f"id='{s.get('id')}'><error type='cancel'>"
+                    "<feature-not-implemented xmlns='urn:ietf:params:xml:"
+                    "ns:xmpp-stanzas'/></error></iq>")
+            elif not (turning_on and on_modify == "silent"):
+                self.ack(s)
+            if j.get("action") == "content-add" and on_add == "accept":
+                body = "".join(
+                    f"<content creator='{c.get('creator')}' "
+                    f"name='{c.get('name')}' senders='both'>{VIDEO_DESC}"
+                    f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                    "</content>" for c in contents(s))
+                self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
+                                f"action='content-accept' sid='{sid}'>"
+                                f"{body}</jingle>", "cacc-" + s.get("id"))
+            if j.get("action") == "session-terminate":
+                self.assertEqual(j.get("sid"), sid)
+                return got
+            if until is not None and until(got):
+                return got
+        self.fail("no session-terminate")
+
+    @staticmethod
+    def actions(sets, action):
+        """(name, creator, senders, media) of the contents of each set
+        of `action` (senders left out: 'both', XEP-0166 7)."""
+        return [[(c.get("name"), c.get("creator"), c.get("senders", "both"),
+                  media_of(c)) for c in contents(s)] for s in sets
+                if s.find(f"{{{NS_J}}}jingle").get("action") == action]
+
+    def modifies(self, sets):
+        return self.actions(sets, "content-modify")
+
+
+class VideoOutbound(HerClient, CallsBase):
     """XMPP -> SIP with video, rtpengine anchoring both m= lines."""
     relay = "rtpengine"
     # /metrics on: no call left in the gateway nor in rtpengine (18.16),
@@ -215,7 +341,11 @@ class VideoOutbound(CallsBase):
     def extra_config(cls):
         cls.http_port = gwtest.free_port()
         return {"admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
-                "admin__http_allow": "127.0.0.1"}
+                "admin__http_allow": "127.0.0.1",
+                # more calls of hers in a minute than the default 10
+                "calls__attempts_per_minute": 100,
+                # no RFC 5168 INFO in these scenarios (VideoFastUpdate)
+                "calls__video_fast_update": False}
 
     def place_av(self, sid, video=True, audio=True):
         a = self.alice
@@ -366,12 +496,18 @@ class VideoOutbound(CallsBase):
         self.ack(t)
         uas.wait(20)
 
-    def test_18_07_content_remove_video(self):
-        """18.7 an audio+video call to a video phone; her client removes
-        video (content-remove): acked, a re-INVITE with m=video port 0,
-        audio goes on"""
-        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
-        sid = "call1807"
+    def invites(self, uas, count):
+        """The INVITEs the SIPp phone got (its trace), `count` of them."""
+        msgs = uas.messages()
+        at = [i for i in range(len(msgs)) if msgs.startswith("INVITE sip:", i)]
+        self.assertEqual(len(at), count, "the INVITE and its re-INVITEs")
+        return [msgs[i:msgs.index("-----", i)] for i in at]
+
+    def remove_video(self, sid, scenario):
+        """An audio+video call to the SIPp `scenario`; her content-remove
+        of video ('1'), its re-INVITE answered. Returns (the SIPp run, our
+        full JID)."""
+        uas = self.uas(scenario)
         gw_full = self.place_av(sid)
         acc = self.alice.wait(is_jingle("session-accept", sid),
                               what="session-accept")
@@ -380,7 +516,16 @@ class VideoOutbound(CallsBase):
                         f"action='content-remove' sid='{sid}'>"
                         "<content creator='initiator' name='1'/></jingle>",
                         "cr-" + sid)
-        time.sleep(1.0)
+        time.sleep(1.0)  # its re-INVITE and answer
+        return uas, gw_full
+
+    def test_18_07_content_remove_video(self):
+        """18.7 an audio+video call to a video phone; her client removes
+        video (content-remove): acked, a re-INVITE with m=video port 0,
+        audio goes on"""
+        sid = "call1807"
+        uas, gw_full = self.remove_video(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         msgs = uas.messages()
@@ -391,14 +536,11 @@ class VideoOutbound(CallsBase):
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
 
-    def test_18_16_content_add_retracted(self):
-        """18.16 her content-add of video is retracted (content-remove)
-        while our re-INVITE is out; the phone then takes video: a second
-        re-INVITE drops it (m=video 0), she hears nothing more of it (no
-        content-accept or -reject), the call stays up and hangs up clean"""
-        uas = self.uas(slow_reinvited_uas(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
-                                          AUDIO_ONLY_PHONE_SDP))
-        sid = "call1816"
+    def retract_while_out(self, sid, scenario):
+        """An audio call to the SIPp `scenario` (a slow_reinvited_uas());
+        her content-add of video, retracted by her content-remove while
+        its re-INVITE is out. Returns (the SIPp run, our full JID)."""
+        uas = self.uas(scenario)
         gw_full = self.place_av(sid, video=False)
         acc = self.alice.wait(is_jingle("session-accept", sid),
                               what="session-accept")
@@ -410,6 +552,16 @@ class VideoOutbound(CallsBase):
                         "<content creator='initiator' name='1' "
                         f"senders='both'><description xmlns='{NS_RTP}' "
                         "media='video'/></content></jingle>", "cr-" + sid)
+        return uas, gw_full
+
+    def test_18_16_content_add_retracted(self):
+        """18.16 her content-add of video is retracted (content-remove)
+        while our re-INVITE is out; the phone then takes video: a second
+        re-INVITE drops it (m=video 0), she hears nothing more of it (no
+        content-accept or -reject), the call stays up and hangs up clean"""
+        sid = "call1816"
+        uas, gw_full = self.retract_while_out(sid, slow_reinvited_uas(
+            AUDIO_ONLY_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP))
         time.sleep(3.5)  # the answer, the second re-INVITE and its answer
         for s in self.alice.drain():
             j = s.find(f"{{{NS_J}}}jingle")
@@ -423,14 +575,7 @@ class VideoOutbound(CallsBase):
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         self.wait_no_calls()
-        msgs = uas.messages()
-        invites = [i for i in range(len(msgs))
-                   if msgs.startswith("INVITE sip:", i)]
-        self.assertEqual(len(invites), 3, "INVITE and two re-INVITEs")
-        re1 = msgs[invites[1]:]
-        re1 = re1[:re1.index("-----")]
-        re2 = msgs[invites[2]:]
-        re2 = re2[:re2.index("-----")]
+        _, re1, re2 = self.invites(uas, 3)
         self.assertEqual([m[0] for m in m_lines(re1)], ["audio", "video"])
         self.assertTrue(all(m[1] != "0" for m in m_lines(re1)), re1)
         ms = m_lines(re2)
@@ -443,43 +588,7 @@ class VideoOutbound(CallsBase):
         18.2); the phone then re-INVITEs with video still at port 0 (a
         session refresh): no content-remove to her (she never had live
         video from it), the 200 OK keeps m=video 0, the call goes on"""
-        re_sdp = AUDIO_ONLY_PHONE_SDP.replace("o=phone 1 1", "o=phone 1 2")
-        scen = uas_call(sdp=AUDIO_ONLY_PHONE_SDP, wait_bye=False).replace(
-            "</scenario>", """
-  <pause milliseconds="800"/>
-  <send retrans="500"><![CDATA[
-      INVITE [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 10 INVITE
-      Contact: <sip:[local_ip]:[local_port]>
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-""" + re_sdp.replace("\n", "\r\n") + """]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="200" timeout="10000"/>
-  <send><![CDATA[
-      ACK [next_url] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: [$to_hdr];tag=[pid]SIPpTag01[call_number]
-      To: [$from_hdr]
-      Call-ID: [call_id]
-      CSeq: 10 ACK
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
-</scenario>""").replace(
-            '<recv request="INVITE" rrs="true"/>',
-            '<recv request="INVITE" rrs="true"><action>'
-            '<ereg regexp=".*" search_in="hdr" header="From:" '
-            'assign_to="from_hdr"/><ereg regexp=".*" search_in="hdr" '
-            'header="To:" assign_to="to_hdr"/></action></recv>')
+        scen = uas_reinviting(AUDIO_ONLY_PHONE_SDP, AUDIO_ONLY_PHONE_SDP)
         uas = self.uas(scen)
         sid = "call1817"
         gw_full = self.place_av(sid)
@@ -503,6 +612,76 @@ class VideoOutbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertEqual(ms[1][1], "0", ok)
 
+    def test_18_26_phone_adds_then_drops_video_creator(self):
+        """18.26 she calls with audio (we are the responder); the phone
+        re-INVITEs adding video: our content-add names creator='responder'
+        (the side that added it); she takes it; the phone then drops it:
+        the content-modify names creator='responder' too (Dino answers a
+        creator other than the content's with bad-request)"""
+        uas = self.uas(uas_reinviting(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
+                                      AUDIO_ONLY_PHONE_SDP))
+        sid = "call1826"
+        gw_full = self.place_av(sid, video=False)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        sets = self.her_side(sid, on_add="accept",
+                             until=lambda sets: self.modifies(sets))
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        name = adds[0][0][0]
+        self.assertEqual(adds[0], [(name, "responder", "both", "video")])
+        self.assertEqual(self.modifies(sets),
+                         [[(name, "responder", "initiator", "video")]])
+
+    def test_18_27_readd_under_removed_name(self):
+        """18.27 an audio+video call; she removes video (content '1'), then
+        adds video again under the same name: the removed one is gone, so
+        the re-INVITE reuses its m= slot (RFC 3264 8.1) at a port and she
+        gets a content-accept of '1'"""
+        sid = "call1827"
+        uas, gw_full = self.remove_video(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP))
+        self.set_jingle(gw_full, content_add(sid, self.alice.jid, name="1"),
+                        "ca-" + sid)
+        r = self.alice.wait(lambda s: is_jingle("content-accept", sid)(s) or
+                            is_jingle("content-reject", sid)(s),
+                            what="content-accept or -reject")
+        self.ack(r)
+        self.assertEqual(r.find(f"{{{NS_J}}}jingle").get("action"),
+                         "content-accept")
+        self.assertEqual([(c.get("name"), c.get("creator"), media_of(c))
+                          for c in contents(r)],
+                         [("1", "initiator", "video")])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        re2 = self.invites(uas, 3)[2]
+        ms = m_lines(re2)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], re2)
+        self.assertTrue(all(m[1] != "0" for m in ms), re2)
+
+    def test_18_28_retracted_and_refused(self):
+        """18.28 as 18.16, but the phone refuses the video (port 0): no
+        second re-INVITE, she hears nothing of it (no content-accept or
+        -reject of what she withdrew), the call goes on and ends clean"""
+        sid = "call1828"
+        uas, gw_full = self.retract_while_out(sid, slow_reinvited_uas(
+            AUDIO_ONLY_SDP, AUDIO_ONLY_PHONE_SDP))
+        time.sleep(2.5)  # the phone's answer
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and j.get("action") in
+                             ("content-accept", "content-reject",
+                              "content-remove", "content-modify",
+                              "session-terminate"),
+                             gwtest.ET.tostring(s, "unicode")[:300])
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
+        self.invites(uas, 2)  # the INVITE and one re-INVITE
+
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
         uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
@@ -518,13 +697,14 @@ a=rtpmap:96 VP8/90000
         self.assertEqual(uas.wait(20), 0, uas.errors())
 
 
-def reinviting_uac(first_sdp, re_sdp):
-    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; a re-INVITE (re_sdp)
-    -> 200 -> ACK; BYE."""
+def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
+    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; then each of re_sdps
+    in a re-INVITE (o= version 2, 3 ...) -> 200 -> ACK, pause_ms apart;
+    BYE. A re_sdps item ("answer", sdp) waits for the gateway's re-INVITE
+    instead and answers it 200 with sdp."""
     user, gw = "alice", test_calls.GW_SIP_DOMAIN
     pbx = test_calls.PBX_DOMAIN
     first = first_sdp.replace("\n", "\r\n")
-    second = re_sdp.replace("o=phone 1 1", "o=phone 1 2").replace("\n", "\r\n")
     hdr = (f"      From: <sip:1001@{pbx}>;tag=[pid]SIPpTag00[call_number]\n"
            f"      To: <sip:{user}@{gw}>")
 
@@ -559,23 +739,42 @@ def reinviting_uac(first_sdp, re_sdp):
   <recv response="100" optional="true"/>
   <recv response="180"/>
   <recv response="200" rrs="true" timeout="30000"/>
-""" + req("ACK", 1, retrans="") + """
-  <pause milliseconds="500"/>
-""" + req("INVITE", 2, second) + """
+""" + req("ACK", 1, retrans="")
+    cseq = 1
+    for version, sdp in enumerate(re_sdps, 2):
+        if isinstance(sdp, tuple):
+            body = sdp[1].replace("o=phone 1 1", f"o=phone 1 {version}")
+            steps += """
+  <recv request="INVITE" timeout="20000"/>""" + gwtest.sipp_ok(
+                sdp=body.replace("\n", "\r\n")) + """
+  <recv request="ACK"/>
+"""
+            continue
+        cseq += 1
+        body = sdp.replace("o=phone 1 1", f"o=phone 1 {version}")
+        steps += f"""
+  <pause milliseconds="{pause_ms}"/>
+""" + req("INVITE", cseq, body.replace("\n", "\r\n")) + """
   <recv response="100" optional="true"/>
   <recv response="200" timeout="30000"/>
-""" + req("ACK", 2, retrans="") + """
+""" + req("ACK", cseq, retrans="")
+    steps += """
   <pause milliseconds="300"/>
-""" + req("BYE", 3) + """
+""" + req("BYE", cseq + 1) + """
   <recv response="200"/>
 """
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac re-INVITE">{steps}</scenario>\n'
 
 
-class VideoInbound(CallsBase):
+class VideoInbound(HerClient, CallsBase):
     """SIP -> XMPP with video; SIPp calls the gateway directly."""
     relay = "rtpengine"
     use_proxy = False
+
+    @classmethod
+    def extra_config(cls):
+        # no RFC 5168 INFO in these scenarios (VideoFastUpdate)
+        return {"calls__video_fast_update": False}
 
     def offer_to_alice(self, media=("audio", "video")):
         a = self.alice
@@ -646,8 +845,10 @@ class VideoInbound(CallsBase):
                              what="content-remove")
         self.ack(rm)
         self.assertGreater(time.monotonic() - t0, 15)
-        self.assertEqual([c.get("name") for c in contents(rm)],
-                         [c.get("name") for c in contents(add)])
+        self.assertEqual([(c.get("name"), c.get("creator"))
+                          for c in contents(rm)],
+                         [(c.get("name"), c.get("creator"))
+                          for c in contents(add)])
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -715,9 +916,11 @@ class VideoInbound(CallsBase):
     def test_18_15_sip_reinvite_drops_video(self):
         """18.15 an audio+video call; the phone re-INVITEs with video at
         port 0: her client gets a content-modify of the video content with
-        senders='none' (not content-remove, which Conversations takes as
-        the end of the call), the 200 OK answers m=video 0, audio goes on
-        (its relay port unchanged, no terminate before the phone's BYE)"""
+        senders='responder', she alone sends (not content-remove, which
+        Conversations takes as the end of the call, nor senders='none',
+        which Conversations since 2.13 does), the 200 OK answers m=video 0,
+        audio goes on (its relay port unchanged, no terminate before the
+        phone's BYE)"""
         uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP,
                                              AUDIO_ONLY_PHONE_SDP),
                               remote=self.gw_target(), timeout=30)
@@ -733,7 +936,8 @@ class VideoInbound(CallsBase):
         self.assertEqual(j.get("action"), "content-modify")
         self.assertEqual([(c.get("name"), c.get("creator"), c.get("senders"),
                            media_of(c)) for c in contents(rm)],
-                         [(video.get("name"), "initiator", "none", "video")])
+                         [(video.get("name"), "initiator", "responder",
+                           "video")])
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -748,6 +952,147 @@ class VideoInbound(CallsBase):
         self.assertEqual(ms[0][1], m_lines(first[first.index("v=0"):])[0][1],
                          "audio keeps its relay port")
 
+    def reinvite_oks(self, uac, count):
+        """The m= lines of the 200 OK to each re-INVITE (CSeq 2 ...)."""
+        msgs = uac.messages()
+        out = []
+        for cseq in range(2, 2 + count):
+            at = msgs.index("SIP/2.0 200 OK",
+                            msgs.index(f"CSeq: {cseq} INVITE") - 400)
+            ok = sip_body(msgs[at:], "SIP/2.0 200 OK")
+            self.assertIn(f"CSeq: {cseq} INVITE", ok)
+            out.append(m_lines(ok[ok.index("v=0"):]))
+        return out
+
+    def relay_offers_toward_her(self, sid):
+        """(video port, ice-ufrag) of each of rtpengine's offers toward
+        her (its log: the SDP of each 'offer' response for the call)."""
+        with open(self.rtpe.proc.log_path, "rb") as f:
+            log = f.read().decode("utf-8", "replace")
+        out = []
+        for m in re.finditer(r"\[" + re.escape(sid) + r"\]: \[control\] "
+                             r"Response dump for 'offer'[^{]*\{ \"sdp\": "
+                             r"\"(.*?)\"[,}]", log, re.S):
+            sdp = m.group(1)
+            if "UDP/TLS/RTP/SAVPF" not in sdp:
+                continue  # toward the phone
+            video = sdp[sdp.index("m=video"):]
+            ufrag = re.search(r"a=ice-ufrag:(\S+)", video)
+            out.append((m_lines(video)[0][1],
+                        ufrag.group(1) if ufrag else None))
+        return out
+
+    def av_call_reinvited(self, *re_sdps, on_modify="result"):
+        """The SIPp phone calls her with audio+video, she takes both, then
+        the phone re-INVITEs with each of re_sdps; her client as
+        her_side(on_modify) until the phone's BYE. Returns (the SIPp run,
+        her Jingle sets, the name of the video content, the sid)."""
+        uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP, *re_sdps),
+                              remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si)
+        name = [c for c in contents(si) if media_of(c) == "video"][0].get(
+            "name")
+        sets = self.her_side(sid, on_modify=on_modify)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        return uac, sets, name, sid
+
+    def test_18_22_phone_turns_video_on_again(self):
+        """18.22 an audio+video call; the phone turns video off (m=video
+        0) and on again (the same m= slot at a port, RFC 3264 8.1), twice:
+        each off is a content-modify senders='responder' to her, each on a
+        content-modify senders='both'; she acks, and each 200 OK to an on
+        carries live video; rtpengine kept the video port and ICE
+        credentials toward her (what makes content-modify enough); the
+        call goes on to the phone's BYE"""
+        uac, sets, name, sid = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+            VIDEO_PHONE_SDP)
+        off = [(name, "initiator", "responder", "video")]
+        on = [(name, "initiator", "both", "video")]
+        self.assertEqual(self.modifies(sets), [off, on, off, on])
+        oks = self.reinvite_oks(uac, 4)
+        for i, ms in enumerate(oks):
+            self.assertEqual([m[0] for m in ms], ["audio", "video"], ms)
+            self.assertNotEqual(ms[0][1], "0", ms)
+            self.assertEqual(ms[1][1] == "0", i % 2 == 0, (i, oks))
+        offers = self.relay_offers_toward_her(sid)
+        self.assertEqual(len(offers), 5, offers)
+        live = [o for o in offers if o[0] != "0"]
+        self.assertEqual(len(live), 3, offers)
+        self.assertEqual(len(set(live)), 1,
+                         "the same video port and ufrag toward her")
+
+    def test_18_23_phone_turns_video_on_refused(self):
+        """18.23 as 18.22, once: her client answers the content-modify
+        turning video on with an iq error: the 200 OK keeps m=video 0 and
+        the call goes on (an error to a content-modify never ends it)"""
+        uac, sets, _, _ = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, on_modify="error")
+        self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
+                         [["responder"], ["both"]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, True], oks)
+
+    def test_18_24_phone_turns_video_on_unanswered(self):
+        """18.24 as 18.23, her client never answers the content-modify:
+        after 10 s a content-modify back to senders='responder' and a
+        200 OK with m=video 0"""
+        t0 = time.monotonic()
+        uac, sets, _, _ = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, on_modify="silent")
+        self.assertGreater(time.monotonic() - t0, 9)
+        self.assertEqual([[m[2] for m in x] for x in self.modifies(sets)],
+                         [["responder"], ["both"], ["responder"]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, True], oks)
+
+    def test_18_25_creator_of_her_content_add(self):
+        """18.25 the phone calls her with audio (we are the initiator);
+        she adds video with creator='responder' (her role): the
+        content-accept, and the content-modify when the phone drops that
+        video and turns it on again, all name creator='responder'"""
+        uac = self.sipp.start(reinviting_uac(
+            AUDIO_ONLY_SDP, ("answer", VIDEO_PHONE_SDP),
+            AUDIO_ONLY_PHONE_SDP, VIDEO_PHONE_SDP, pause_ms=800),
+            remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-add' sid='{sid}'>"
+                        "<content creator='responder' name='v1' "
+                        f"senders='both'>{VIDEO_DESC}"
+                        f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                        "</content></jingle>", "ca-" + sid)
+        sets = self.her_side(sid)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        self.assertEqual(self.actions(sets, "content-accept"),
+                         [[("v1", "responder", "both", "video")]])
+        self.assertEqual(self.modifies(sets),
+                         [[("v1", "responder", "responder", "video")],
+                          [("v1", "responder", "both", "video")]])
+        oks = self.reinvite_oks(uac, 2)
+        self.assertEqual([m[1] == "0" for m in oks[1]], [False, False], oks)
+
+    def test_18_29_reinvite_drops_and_adds(self):
+        """18.29 an audio+video call; one re-INVITE of the phone drops its
+        video (port 0) and adds another video m= line: her client gets
+        the content-modify of the dropped one (she alone sends) and no
+        content-add (Conversations refuses video into a call that has
+        video); the 200 OK answers the new line port 0, audio goes on"""
+        drop_add = AUDIO_ONLY_PHONE_SDP + """m=video 6004 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=sendrecv
+"""
+        uac, sets, name, _ = self.av_call_reinvited(drop_add)
+        self.assertEqual(self.modifies(sets),
+                         [[(name, "initiator", "responder", "video")]])
+        self.assertEqual(self.actions(sets, "content-add"), [])
+        oks = self.reinvite_oks(uac, 1)
+        self.assertEqual([(m[0], m[1] == "0") for m in oks[0]],
+                         [("audio", False), ("video", True),
+                          ("video", True)], oks)
+
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
         with port 0 (RFC 3264 6)"""
@@ -755,6 +1100,58 @@ class VideoInbound(CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
         self.assertEqual(ms[1][1], "0", ok)
+
+
+def uas_fast_updated(sdp, infos):
+    """SIPp UAS: INVITE -> 180 -> 200 (sdp); `infos` INFOs answered 200;
+    then BYE."""
+    steps = "".join("""
+  <recv request="INFO" timeout="5000"/>""" + gwtest.sipp_ok() for _ in
+                    range(infos))
+    return uas_call(sdp=sdp, wait_bye=False).replace(
+        "</scenario>", steps + """
+  <recv request="BYE" timeout="20000"/>""" + gwtest.sipp_ok() + """
+</scenario>""")
+
+
+class VideoFastUpdate(HerClient, CallsBase):
+    """[calls] video_fast_update (on by default): RFC 5168 keyframe
+    requests toward the phone when video starts, since rtpengine drops
+    her client's RTCP PLI and FIR on the way to an RTP/AVP leg."""
+    relay = "rtpengine"
+
+    def call_for(self, sid, seconds, video=True):
+        gw_full = VideoOutbound.place_av(self, sid, video=video)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        time.sleep(seconds)
+        VideoOutbound.hang_up(self, gw_full, sid)
+
+    def test_18_30_fast_update_to_video_phone(self):
+        """18.30 audio+video to a video phone: 0.5 s and 2 s after its
+        200 OK the phone gets an INFO application/media_control+xml with
+        <picture_fast_update/>, two in all"""
+        uas = self.uas(uas_fast_updated(VIDEO_PHONE_SDP, 2))
+        t0 = time.monotonic()
+        self.call_for("call1830", 3.0)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        infos = [i for i in range(len(msgs)) if msgs.startswith("INFO sip:", i)]
+        self.assertEqual(len(infos), 2, msgs[-3000:])
+        for i in infos:
+            info = msgs[i:msgs.index("-----", i)]
+            self.assertIn("Content-Type: application/media_control+xml", info)
+            self.assertIn("<picture_fast_update/>", info)
+        self.assertLess(time.monotonic() - t0, 10)
+
+    def test_18_31_no_fast_update_to_audio_only_phone(self):
+        """18.31 audio+video to an audio-only phone (video port 0): no
+        INFO in 3 s"""
+        uas = self.uas(uas_fast_updated(AUDIO_ONLY_PHONE_SDP, 0))
+        self.call_for("call1831", 3.0)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.assertNotIn("INFO sip:", uas.messages())
 
 
 if __name__ == "__main__":

@@ -52,13 +52,16 @@ camera, 320x240 at 15 fps; audio and video on separate rtpengine ports):
 Trap (seen here, rtpengine 10.5 + baresip 1.0): baresip sends one VP8
 keyframe when its stream starts, often before the browser's ICE/DTLS
 through rtpengine is up; the browser then asks for one with RTCP PLI
-(a=rtcp-fb:* nack pli is in baresip's answer; about 5 a second),
-rtpengine forwards them to baresip's RTCP port (its log: "Forward to sink
-endpoint"; baresip's RTCP session sees rtpengine, RTT < 1 ms), yet no
-keyframe comes before baresip's periodic one, about 8.7 s in. So the
-browser's first frame comes at 0.2-0.4 s when the first keyframe makes it
-and at about 8.7 s when it does not; the cases wait up to 15 s. The log
-line gives the seconds each side took and the PLI count;
+(about 5 a second), but rtpengine strips every RTCP feedback message on
+its way to an RTP/AVP leg (rtcp_avpf2avp_filter: a packet sniffed on lo
+showed the browser's RR+PLI leave rtpengine toward baresip as the RR
+alone), so without help no keyframe came before baresip's periodic one,
+about 8.7 s in. The gateway's RFC 5168 INFO picture_fast_update ([calls]
+video_fast_update, 0.5 s and 2 s after video starts) makes baresip send
+one (call.c: video_update_picture): the browser's first frame now comes
+at 0.2-0.4 s when the first keyframe makes it and at about 0.7 s when it
+does not; the cases still wait up to 15 s. The log line gives the seconds
+each side took and the PLI count;
 GW_VIDEO_DEBUG=1 adds baresip's video_debug (its rx n_keyframes counts
 the keyframes it received).
 The video cases run with [calls] dtmf = info unless GW_VIDEO_DTMF says
