@@ -578,6 +578,18 @@ char *jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
                              JsdpRole author, guint64 version,
                              GError **error);
 
+/* RFC 3264 8 for a dialog's SDPs: `next` (the SDP about to be sent) with
+ * its session o= line replaced by `prev`'s (the last SDP sent in the
+ * dialog: the same username, sess-id and address throughout), whose
+ * sess-version is prev's when every other line of next equals prev's
+ * (byte for byte, line ends included) and prev's + 1 when anything else
+ * changed. The o= line keeps next's line end; every other line of next
+ * keeps its bytes. prev NULL (the first SDP): a copy of next. Owned text,
+ * or NULL with JSDP_ERROR_MALFORMED when either is not SDP
+ * (jsdp_sdp_check()) or has no o= line. jsdp_sdp_edit.c. */
+char *jsdp_sdp_follow_origin(const char *prev, const char *next,
+                             GError **error);
+
 /* ---- small helpers -------------------------------------------------- */
 
 const char *jsdp_senders_to_string(JsdpSenders senders); /* static string */

@@ -219,3 +219,110 @@ jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
     }
     return out.str;
 }
+
+/* The session-level o= line of lines (before the first m=), or -1. */
+static gint
+origin_index(GArray *lines)
+{
+    for (guint i = 0; i < lines->len; i++) {
+        const Line *l = &g_array_index(lines, Line, i);
+        if (has_type(l, 'm'))
+            break;
+        if (has_type(l, 'o'))
+            return (gint)i;
+    }
+    return -1;
+}
+
+/* Are two SDPs the same but for their o= lines (byte for byte, line ends
+ * included)? */
+static gboolean
+same_but_origin(GArray *a, gint oa, GArray *b, gint ob)
+{
+    guint i = 0, j = 0;
+
+    for (;;) {
+        if ((gint)i == oa)
+            i++;
+        if ((gint)j == ob)
+            j++;
+        if (i >= a->len || j >= b->len)
+            return i >= a->len && j >= b->len;
+        const Line *x = &g_array_index(a, Line, i++);
+        const Line *y = &g_array_index(b, Line, j++);
+        if (x->len + x->end_len != y->len + y->end_len ||
+            memcmp(x->start, y->start, x->len + x->end_len) != 0)
+            return FALSE;
+    }
+}
+
+/* The third field (sess-version) of an o= line jsdp_sdp_check() passed. */
+static guint64
+origin_version(const Line *l)
+{
+    gsize n;
+    const char *t = trimmed(l, &n), *p = t + 2, *e = t + n;
+    char digits[24];
+    gsize k = 0;
+
+    for (guint field = 0; field < 2; field++) {
+        while (p < e && *p == ' ')
+            p++;
+        while (p < e && *p != ' ')
+            p++;
+    }
+    while (p < e && *p == ' ')
+        p++;
+    while (p < e && *p != ' ' && k + 1 < sizeof digits)
+        digits[k++] = *p++;
+    digits[k] = '\0';
+    return g_ascii_strtoull(digits, NULL, 10);
+}
+
+char *
+jsdp_sdp_follow_origin(const char *prev, const char *next, GError **error)
+{
+    g_autoptr(GArray) pl = NULL, nl = NULL;
+    gsize plen, nlen;
+    gint po, no;
+    JsdpBuf out;
+
+    g_return_val_if_fail(next != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    nlen = strlen(next);
+    if (!jsdp_sdp_check(next, (gssize)nlen, error))
+        return NULL;
+    if (prev == NULL)
+        return g_strdup(next);
+    plen = strlen(prev);
+    if (!jsdp_sdp_check(prev, (gssize)plen, error))
+        return NULL;
+    pl = split_lines(prev, plen);
+    nl = split_lines(next, nlen);
+    po = origin_index(pl);
+    no = origin_index(nl);
+    if (po < 0 || no < 0) {
+        g_set_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED,
+                    "SDP without a session o= line");
+        return NULL;
+    }
+    const Line *porig = &g_array_index(pl, Line, po);
+    const Line *norig = &g_array_index(nl, Line, no);
+    guint64 version = origin_version(porig);
+    if (!same_but_origin(pl, po, nl, no))
+        version++;
+    jsdp_buf_init(&out, nlen + 32);
+    for (guint i = 0; i < nl->len; i++) {
+        const Line *l = &g_array_index(nl, Line, i);
+        if ((gint)i == no) {
+            /* the previous o= with the next's line end */
+            Line o = { porig->start, porig->len, 0 };
+            append_origin(&out, &o, version);
+            jsdp_buf_append_len(&out, norig->start + norig->len,
+                                norig->end_len);
+        } else {
+            append_line(&out, l);
+        }
+    }
+    return out.str;
+}

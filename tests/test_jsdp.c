@@ -1635,6 +1635,60 @@ test_set_direction_len(void)
     g_assert_cmpstr(got, ==, RTPE_HEAD_V("12") RTPE_AUDIO "a=sendonly\r\n");
 }
 
+/* jsdp_sdp_follow_origin(): RFC 3264 8 across a dialog's SDPs. */
+typedef struct {
+    const char *name;
+    const char *prev, *next;
+    const char *want; /* NULL: JSDP_ERROR_MALFORMED */
+} FollowCase;
+
+#define OTHER_HEAD(v) "v=0\r\no=jsdp 77 " v " IN IP4 198.51.100.7\r\ns=rtpengine\r\nt=0 0\r\n"
+static const FollowCase follow_cases[] = {
+    /* the first SDP of the dialog goes as it is */
+    {"first", NULL, RTPE_HEAD RTPE_AUDIO, RTPE_HEAD RTPE_AUDIO},
+    /* the same SDP again (a refresh, a repeated answer): the same version */
+    {"unchanged", RTPE_HEAD_V("5") RTPE_AUDIO, RTPE_HEAD RTPE_AUDIO, RTPE_HEAD_V("5") RTPE_AUDIO},
+    /* video added: the next version */
+    {"changed", RTPE_HEAD_V("5") RTPE_AUDIO, RTPE_HEAD RTPE_AUDIO RTPE_VIDEO,
+     RTPE_HEAD_V("6") RTPE_AUDIO RTPE_VIDEO},
+    /* the next SDP's own o= (another username, sess-id, address) yields to
+     * the dialog's: only the version moves */
+    {"origin-kept", RTPE_HEAD_V("2") RTPE_AUDIO, OTHER_HEAD("1") RTPE_AUDIO RTPE_VIDEO,
+     RTPE_HEAD_V("3") RTPE_AUDIO RTPE_VIDEO},
+    {"origin-kept-unchanged", RTPE_HEAD_V("2") RTPE_AUDIO, OTHER_HEAD("9") RTPE_AUDIO,
+     RTPE_HEAD_V("2") RTPE_AUDIO},
+    /* a port change alone is a change */
+    {"port", RTPE_HEAD RTPE_AUDIO,
+     RTPE_HEAD "m=audio 30010 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.5\r\n"
+     "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n",
+     RTPE_HEAD_V("2") "m=audio 30010 RTP/AVP 0 101\r\nc=IN IP4 192.0.2.5\r\n"
+     "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"},
+    /* line ends are bytes too; the o= line keeps the next's */
+    {"lf-next", RTPE_HEAD RTPE_AUDIO,
+     "v=0\no=- 1545997027 1 IN IP4 192.0.2.5\ns=rtpengine\nt=0 0\nm=audio 30000 RTP/AVP 0\n",
+     "v=0\no=- 1545997027 2 IN IP4 192.0.2.5\ns=rtpengine\nt=0 0\nm=audio 30000 RTP/AVP 0\n"},
+    {"not-sdp-next", RTPE_HEAD RTPE_AUDIO, "hello\r\n", NULL},
+    {"not-sdp-prev", "hello\r\n", RTPE_HEAD RTPE_AUDIO, NULL},
+};
+#undef OTHER_HEAD
+
+static void
+test_follow_origin(gconstpointer data)
+{
+    const FollowCase *fc = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = jsdp_sdp_follow_origin(fc->prev, fc->next, &error);
+
+    if (fc->want == NULL) {
+        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+        g_assert_null(got);
+        return;
+    }
+    g_assert_no_error(error);
+    g_assert_cmpstr(got, ==, fc->want);
+    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+}
+
 /* ---- registration ----------------------------------------------------- */
 
 static gint
@@ -1876,6 +1930,11 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &direction_cases[i], test_set_direction);
     }
     g_test_add_func("/jsdp/sdp-edit/set-direction-len", test_set_direction_len);
+    for (gsize i = 0; i < G_N_ELEMENTS(follow_cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/jsdp/sdp-edit/follow-origin/%s", follow_cases[i].name);
+        g_test_add_data_func(path, &follow_cases[i], test_follow_origin);
+    }
 
     int rc = g_test_run();
     g_ptr_array_unref(keep);

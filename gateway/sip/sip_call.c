@@ -35,6 +35,7 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/url.h>
 
+#include "jsdp.h"
 #include "pool.h"
 
 /* room for the target and the route set learnt later */
@@ -90,7 +91,9 @@ struct GwSipCall {
     nta_incoming_t *irq;     /* their INVITE or re-INVITE, until answered
                                 and (2xx) ACKed */
     guint32 invite_cseq;     /* of our INVITE in flight (for its ACK) */
-    char *offer;             /* our INVITE's SDP (resent after a challenge) */
+    char *sdp_sent;          /* the last SDP sent in the dialog, as sent:
+                                our INVITE's (resent after a challenge) or
+                                our answer (RFC 3264 8: sdp_to_send()) */
     SipTimer cancel_guard;   /* a CANCELled INVITE's final answer is due */
     guint reap_id;
     guint fail_id;           /* reports an INVITE that could not be sent */
@@ -146,7 +149,7 @@ call_free(GwSipCall *c)
         nta_outgoing_destroy(c->info);
     if (c->irq != NULL)
         nta_incoming_destroy(c->irq);
-    g_free(c->offer);
+    g_free(c->sdp_sent);
     sip_leg_free(&c->leg, c->size);
 }
 
@@ -215,6 +218,29 @@ payload_of(sip_t const *sip)
     return g_strndup(sip->sip_payload->pl_data, sip->sip_payload->pl_len);
 }
 
+/* RFC 3264 8: `sdp` as this dialog sends it next, with the dialog's o=
+ * line (the first SDP's username, sess-id and address) whose version moves
+ * on by one when anything else changed; kept as the last one sent.
+ * Whoever wrote the SDP (the relay, a hold edit, the translation) need not
+ * know what the dialog sent before. */
+static const char *
+sdp_to_send(GwSipCall *c, const char *sdp)
+{
+    g_autoptr(GError) error = NULL;
+    char *next;
+
+    g_return_val_if_fail(sdp != NULL, c->sdp_sent);
+    next = jsdp_sdp_follow_origin(c->sdp_sent, sdp, &error);
+    if (next == NULL) {
+        g_warning("call %s: SDP sent with its own o= line: %s",
+                  c->leg.call_id, error != NULL ? error->message : "?");
+        next = g_strdup(sdp);
+    }
+    g_free(c->sdp_sent);
+    c->sdp_sent = next;
+    return next;
+}
+
 /* ---- ours: INVITE ------------------------------------------------------ */
 
 static gboolean
@@ -225,9 +251,9 @@ send_invite(GwSipCall *c, const char *auth, gboolean proxy_auth,
 
     c->invite = sip_leg_request(
         &c->leg, on_invite_answer, c, SIP_METHOD_INVITE, 0,
-        udp ? 0 : strlen(c->offer) + strlen(c->leg.remote) * 2 + 400,
+        udp ? 0 : strlen(c->sdp_sent) + strlen(c->leg.remote) * 2 + 400,
         &over_tcp, SIPTAG_CONTENT_TYPE_STR("application/sdp"),
-        SIPTAG_PAYLOAD_STR(c->offer),
+        SIPTAG_PAYLOAD_STR(c->sdp_sent),
         TAG_IF(auth != NULL && !proxy_auth, SIPTAG_AUTHORIZATION_STR(auth)),
         TAG_IF(auth != NULL && proxy_auth,
                SIPTAG_PROXY_AUTHORIZATION_STR(auth)),
@@ -279,7 +305,7 @@ gw_sip_ua_invite(GwSipUa *ua, const char *from, const char *to,
     c->funcs = funcs;
     c->data = data;
     c->state = CALL_CALLING;
-    c->offer = g_strdup(sdp);
+    sdp_to_send(c, sdp);
     c->leg.target = gw_pool_strdup(to);
     g_info("call %s: INVITE %s from %s", c->leg.call_id, to, from);
     if (!send_invite(c, NULL, FALSE, FALSE))
@@ -522,6 +548,8 @@ gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
     if (c->irq == NULL || (initial && c->state != CALL_INCOMING &&
                            c->state != CALL_EARLY))
         return; /* nothing to answer (CANCELled meanwhile ...) */
+    if (sdp != NULL)
+        sdp = sdp_to_send(c, sdp);
     sip_count_answer(sip_method_invite, status);
     nta_incoming_treply(
         c->irq, status, phrase,
@@ -774,8 +802,7 @@ gw_sip_call_reinvite(GwSipCall *c, const char *sdp)
                c->invite != NULL ? "another one is out" : "not confirmed");
         return FALSE;
     }
-    g_free(c->offer);
-    c->offer = g_strdup(sdp);
+    sdp_to_send(c, sdp);
     c->reinvite_out = TRUE;
     c->auth_tried = FALSE;
     if (!send_invite(c, NULL, FALSE, TRUE)) {

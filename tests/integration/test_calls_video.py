@@ -69,7 +69,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 import test_calls  # noqa: E402
 import test_calls_ring  # noqa: E402
-from gwtest import COMPONENT  # noqa: E402
+from gwtest import COMPONENT, wait_for  # noqa: E402
 from test_calls import (FP, NS_DTLS, NS_ICE, NS_J, NS_JMI, NS_RTP,  # noqa: E402
                         CallsBase, is_jingle, jmi, uac_call, uas_call)
 
@@ -964,6 +964,36 @@ class VideoInbound(HerClient, CallsBase):
             out.append(m_lines(ok[ok.index("v=0"):]))
         return out
 
+    def our_sdps(self, uac, count):
+        """The SDP of the gateway's 200 OK to the INVITE and to each of
+        `count` re-INVITEs (CSeq 1, 2 ...), as the phone got them."""
+        msgs = uac.messages()
+        out = []
+        for cseq in range(1, 2 + count):
+            at = msgs.index("SIP/2.0 200 OK", max(
+                0, msgs.index(f"CSeq: {cseq} INVITE") - 400))
+            ok = sip_body(msgs[at:], "SIP/2.0 200 OK")
+            self.assertIn(f"CSeq: {cseq} INVITE", ok)
+            out.append(ok[ok.index("v=0"):])
+        return out
+
+    def assert_origin_followed(self, sdps):
+        """RFC 3264 8 across the SDPs the gateway sent in one dialog: one
+        o= username, sess-id and address throughout; the version one more
+        than the previous SDP's exactly when anything else changed."""
+        prev = None
+        for i, sdp in enumerate(sdps):
+            o = re.search(r"(?m)^o=(\S+) (\S+) (\d+) (.*?)\r?$", sdp)
+            self.assertIsNotNone(o, sdp)
+            rest = re.sub(r"(?m)^o=.*\n", "", sdp)
+            if prev is not None:
+                self.assertEqual((o[1], o[2], o[4]), prev[0],
+                                 "o= of SDP %d: %s" % (i, sdps))
+                self.assertEqual(int(o[3]),
+                                 prev[1] + (0 if rest == prev[2] else 1),
+                                 "o= version of SDP %d: %s" % (i, sdps))
+            prev = ((o[1], o[2], o[4]), int(o[3]), rest)
+
     def relay_offers_toward_her(self, sid):
         """(video port, ice-ufrag) of each of rtpengine's offers toward
         her (its log: the SDP of each 'offer' response for the call)."""
@@ -1016,6 +1046,10 @@ class VideoInbound(HerClient, CallsBase):
             self.assertEqual([m[0] for m in ms], ["audio", "video"], ms)
             self.assertNotEqual(ms[0][1], "0", ms)
             self.assertEqual(ms[1][1] == "0", i % 2 == 0, (i, oks))
+        # each 200 OK changed the SDP: its o= version rose by one each
+        # time, with the dialog's username, sess-id and address (RFC 3264
+        # 8; phones may ignore an SDP whose version did not move)
+        self.assert_origin_followed(self.our_sdps(uac, 4))
         offers = self.relay_offers_toward_her(sid)
         self.assertEqual(len(offers), 5, offers)
         live = [o for o in offers if o[0] != "0"]
@@ -1058,6 +1092,12 @@ class VideoInbound(HerClient, CallsBase):
             remote=self.gw_target(), timeout=40)
         sid, gw_full, si = self.offer_to_alice(media=("audio",))
         self.accept(sid, gw_full, si)
+        # the call is answered once the phone has ACKed the 200 (before,
+        # a content-add gets <out-of-order/> type='wait', as XEP-0166
+        # says; a user adding video takes longer than this)
+        wait_for(lambda: re.search(r"ACK sip:.*?CSeq: 1 ACK",
+                                   uac.messages(), re.S), 10,
+                 what="the phone's ACK")
         self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
                         f"action='content-add' sid='{sid}'>"
                         "<content creator='responder' name='v1' "
