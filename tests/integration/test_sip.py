@@ -319,8 +319,21 @@ class WatcherRefresh(unittest.TestCase):
                 return next((l for l in text.splitlines() if uri in l), "")
             wait_for(lambda: "Online" in shown(), 15, what="Online")
             # two in-dialog refreshes (a To tag) through Kamailio
-            kam.proc.wait_log(r"SUBSCRIBE \S+ from-tag=\S+ to-tag=[^<\s]+ "
-                              r"expires=[1-9]", 30, count=2)
+            try:
+                kam.proc.wait_log(r"SUBSCRIBE \S+ from-tag=\S+ "
+                                  r"to-tag=[^<\s]+ expires=[1-9]", 30,
+                                  count=2)
+            except AssertionError as e:
+                # what the proxy saw of the subscription, and the
+                # gateway's side of it (a CI failure under load, stop 22)
+                seen = [l for l in kam.proc.log().splitlines()
+                        if "SUBSCRIBE" in l or "NOTIFY" in l]
+                raise AssertionError(
+                    "%s\nKamailio:\n%s\ngateway:\n%s" % (
+                        e, "\n".join(seen[-20:]),
+                        "\n".join(l for l in gw.log().splitlines()
+                                  if "1013" in l or "SUBSCRIBE" in l
+                                  or "subscri" in l)[-4000:])) from e
             alice.send_raw("<presence><show>dnd</show></presence>")
             wait_for(lambda: "Busy" in shown(), 15, what="Busy after refresh")
             alice.send_raw("<presence/>")
