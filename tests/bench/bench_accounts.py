@@ -13,10 +13,17 @@
     register_rate), sampled from /metrics every 0.25 s;
   - memory: the gateway's RSS with the N accounts registered, against the
     same gateway with an empty database (per account = delta / N); and
-    with --settle s more, once the transactions are gone.
+    with --settle s more, once the transactions are gone;
+  - refreshes (--expires S, default 3600: not watched; e.g. --expires 60):
+    the bindings are asked for S seconds, so every account refreshes
+    within S; the bench then watches 1.5 x S more and prints the most
+    REGISTERs sent within any 1 s (the spread: refreshes fall at 70-85%
+    of the granted time, jittered), the least accounts registered at any
+    sample (a lapse shows there) and the RSS after the refresh round.
 
 Every process is started here and stopped by its PID.
 Usage: tests/bench/bench_accounts.py [-n 10000] [--rate 200] [--settle 40]
+                                     [--expires 60]
 """
 
 import argparse
@@ -41,10 +48,24 @@ def rss_kib(pid):
 
 
 def metric(port, name):
+    """A sample of /metrics by its name with labels, e.g.
+    'gw_sip_requests_sent_total{method="REGISTER"}'."""
     with urllib.request.urlopen(f"http://{HOST}:{port}/metrics",
                                 timeout=5) as r:
-        m = re.search(r"(?m)^%s (\d+)$" % name, r.read().decode())
+        m = re.search(r"(?m)^%s (\d+)$" % re.escape(name), r.read().decode())
     return int(m.group(1)) if m else 0
+
+
+def most_within(samples, secs=1.0):
+    """The largest rise of a counter within any `secs`: samples are
+    (time, value) in time order."""
+    best = 0
+    for i, (t, n) in enumerate(samples):
+        j = i
+        while j + 1 < len(samples) and samples[j + 1][0] - t <= secs:
+            j += 1
+        best = max(best, samples[j][1] - n)
+    return best
 
 
 def fill(db, n, users):
@@ -68,6 +89,9 @@ def main():
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--settle", type=float, default=40)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--expires", type=int, default=3600,
+                    help="register_expires; below 3600 the refresh round "
+                    "is watched (1.5 x this many seconds)")
     args = ap.parse_args()
     users = [str(100000 + i) for i in range(args.n)]
     test_accounts.SUBSCRIBERS.clear()
@@ -89,7 +113,7 @@ def main():
             accounts__allow=XMPP_DOMAIN,
             accounts__register_when="always",
             accounts__register_rate=args.rate,
-            accounts__register_expires=3600,
+            accounts__register_expires=args.expires,
             log__level="message", log__stanzas="false")
         # an empty database first: the baseline (and the schema made)
         gw = gwtest.Gateway(env, cfg, name="gateway-empty").start()
@@ -115,14 +139,22 @@ def main():
         refused = metric(http, "gw_accounts_refused")
         registered = metric(http, "gw_accounts_registered")
         # most registrations completed within any 1 s (the pacing)
-        best = 0
-        for i, (t, n) in enumerate(samples):
-            j = i
-            while j + 1 < len(samples) and samples[j + 1][0] - t <= 1.0:
-                j += 1
-            best = max(best, samples[j][1] - n)
-        auth = len(re.findall(r"REGISTER-IN \d+ expires=3600 contact=\S+ "
-                              r"auth=\d+", kam.proc.log()))
+        best = most_within(samples)
+        refresh = None
+        if args.expires < 3600 and done is not None:
+            # the refresh round: REGISTERs sent over time, and whether any
+            # binding lapsed (registered below N at a sample)
+            sent_name = 'gw_sip_requests_sent_total{method="REGISTER"}'
+            sent, low = [], args.n
+            t1 = time.monotonic()
+            while time.monotonic() - t1 < 1.5 * args.expires:
+                sent.append((time.monotonic() - t1, metric(http, sent_name)))
+                low = min(low, metric(http, "gw_accounts_registered"))
+                time.sleep(0.25)
+            refresh = (most_within(sent), sent[-1][1] - sent[0][1], low,
+                       rss_kib(gw.proc.pid))
+        auth = len(re.findall(r"REGISTER-IN \d+ expires=%d contact=\S+ "
+                              r"auth=\d+" % args.expires, kam.proc.log()))
         rc = gw.stop()
         print(f"accounts: {args.n}, register_rate {args.rate}/s")
         print(f"all registered after: "
@@ -136,6 +168,12 @@ def main():
               f"after {args.settle:.0f} s more: {settled / 1024:.1f} MiB")
         print(f"per account (settled - empty) / N: "
               f"{(settled - base) * 1024 / args.n:.0f} bytes")
+        if refresh is not None:
+            print(f"refresh round ({args.expires} s bindings, watched "
+                  f"{1.5 * args.expires:.0f} s): {refresh[1]} REGISTERs, "
+                  f"at most {refresh[0]} within 1 s; accounts registered at "
+                  f"every sample: at least {refresh[2]} of {args.n}; "
+                  f"RSS after: {refresh[3] / 1024:.1f} MiB")
         print(f"gateway exit: {rc}")
     finally:
         env.close()
