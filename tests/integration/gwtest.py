@@ -214,6 +214,8 @@ class Prosody:
         with open(self.cfg, "w") as f:
             f.write(prosody_config(d, self.c2s, self.component_port,
                                    self.component, self.secret,
+                                   log_level=os.environ.get(
+                                       "GW_PROSODY_LOG_LEVEL", "info"),
                                    modules=self.modules,
                                    disabled=self.disabled))
         os.makedirs(os.path.join(d, "data"), exist_ok=True)
