@@ -191,8 +191,9 @@ Component "{component}"
 
 class Prosody:
     def __init__(self, env, secret=SECRET, component=COMPONENT, users=USERS,
-                 modules=(), disabled=()):
+                 modules=(), disabled=(), log_level="info"):
         self.env = env
+        self.log_level = os.environ.get("GW_PROSODY_LOG_LEVEL", log_level)
         self.modules = tuple(modules)
         self.disabled = tuple(disabled)
         self.dir = env.subdir("prosody")
@@ -214,8 +215,7 @@ class Prosody:
         with open(self.cfg, "w") as f:
             f.write(prosody_config(d, self.c2s, self.component_port,
                                    self.component, self.secret,
-                                   log_level=os.environ.get(
-                                       "GW_PROSODY_LOG_LEVEL", "info"),
+                                   log_level=self.log_level,
                                    modules=self.modules,
                                    disabled=self.disabled))
         os.makedirs(os.path.join(d, "data"), exist_ok=True)
@@ -233,6 +233,9 @@ class Prosody:
         if self.proc is not None:
             self.proc.stop()
             self.proc = None
+
+    def log_path(self):
+        return os.path.join(self.dir, "prosody-file.log")
 
 
 class Kamailio:
@@ -832,6 +835,7 @@ class GatewayTestCase(unittest.TestCase):
     gateway_overrides = {}
     prosody_modules = ()   # more Prosody modules (prosody_config())
     prosody_disabled = ()  # Prosody modules to disable
+    prosody_log_level = "info"  # "debug" logs each stanza it routes
 
     @classmethod
     def setUpClass(cls):
@@ -840,7 +844,8 @@ class GatewayTestCase(unittest.TestCase):
                                     + gateway_binary())
         cls.env = Env(cls.__name__)
         cls.env.prosody = Prosody(cls.env, modules=cls.prosody_modules,
-                                  disabled=cls.prosody_disabled).start()
+                                  disabled=cls.prosody_disabled,
+                                  log_level=cls.prosody_log_level).start()
         cls.sip_port = free_port(udp_too=True)
         cls.gw = Gateway(cls.env, default_gateway_config(
             cls.env, cls.env.prosody, cls.sip_port,

@@ -884,6 +884,40 @@ class Confirmed(NoOfflineStorage):
                               r"'not-allowed'.*answered 403", 5)
 
 
+def stanza_ids(gateway_log, call_ids):
+    """Call-ID -> the stanza id the gateway gave its MESSAGE (from its
+    'taken by the XMPP server' log lines)."""
+    want = set(call_ids)
+    found = {}
+    for m in re.finditer(r"taken by the XMPP server CALL_ID=(\S+) "
+                         r"STANZA_ID=(\S+)", gateway_log):
+        if m.group(1) in want:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def cut_by_sigterm(prosody_log, stanza_ids_by_call):
+    """Of the stanza ids given, those Prosody (debug log) was routing when
+    its SIGTERM handler ran and never sent to a session: a message that is
+    the last stanza it logged as received from the component before
+    'Received SIGTERM', with no 'Sending[c2s]' of it anywhere."""
+    ids = set(stanza_ids_by_call.values())
+    cut = set()
+    last = None
+    for line in prosody_log.splitlines():
+        m = re.search(r"Received\[component\]: <(\w+)", line)
+        if m:
+            i = re.search(r" id='([^']+)'", line)
+            last = i.group(1) if m.group(1) == "message" and i else None
+        elif "Received SIGTERM" in line and last is not None:
+            if last in ids and not re.search(
+                    r"Sending\[c2s\]: <message [^>]*id='%s'" % re.escape(last),
+                    prosody_log):
+                cut.add(last)
+            last = None
+    return sorted(cut)
+
+
 class ProsodyRestartUnderLoad(NoOfflineStorage):
     """3.34 Prosody (without offline storage) stops for ~5 s and comes
     back in the middle of SIP->XMPP load: no MESSAGE is answered 2xx and
@@ -891,6 +925,9 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
     RATE = int(os.environ.get("GW_TEST_RATE", "1000"))  # MESSAGEs/s
     SECONDS = 14.0  # of load; Prosody down from 4 s to 9 s
     gateway_overrides = {"log__level": "info", "log__stanzas": "false"}
+    # each stanza Prosody routes, to tell its own drop at SIGTERM
+    # (cut_by_sigterm()) from a 2xx of ours for what it never routed
+    prosody_log_level = "debug"
 
     def test_3_34_prosody_restart_under_load(self):
         """3.34 1,000 MESSAGEs/s (GW_TEST_RATE) for 14 s from a UDP
@@ -901,7 +938,9 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         (480: alice's session closed before the component's, or not back
         yet; 504 unconfirmed); none went unanswered. Before the fix 2-3
         per run were answered 200 and lost (written to the socket, never
-        read by Prosody)"""
+        read by Prosody). One exception, Prosody's own: the message it was
+        routing when its SIGTERM hook ran, dropped by it after it had
+        picked alice's session (cut_by_sigterm(); about 1 run in 10-20)"""
         env = self.env
         sip = SipClient(self.gw_target(), tag="r")
         alices = [gwtest.XmppClient(env, "alice", resource="load1").connect()]
@@ -948,9 +987,26 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         for c, (status, _, _) in finals.items():
             counts = by_phase.setdefault(phase[c], {})
             counts[status] = counts.get(status, 0) + 1
-        lost = [sip.body_of[c] for c, (st, _, _) in finals.items()
+        lost = [c for c, (st, _, _) in finals.items()
                 if st is not None and 200 <= st < 300
                 and sip.body_of[c] not in received]
+        # Prosody 0.12 (epoll backend) runs its SIGTERM handler from a Lua
+        # debug hook, at whatever instruction it is on: when that is the
+        # routing of one of our messages to alice, her session is closed
+        # under it and the message dropped (its send() replaced by a
+        # no-op), and the ping behind it is still answered. Such a message
+        # is Prosody's loss, not a 2xx of ours for what it did not route:
+        # it is the one message it was routing when the signal came and
+        # never sent to a session (its log shows both).
+        with open(self.env.prosody.log_path(), errors="replace") as f:
+            prosody_log = f.read()
+        excused = cut_by_sigterm(prosody_log,
+                                 stanza_ids(self.gw.log(), lost))
+        if excused:
+            print(f"3.34: {len(excused)} message(s) dropped by Prosody at "
+                  f"SIGTERM (routed when its signal hook ran): {excused}")
+        lost = [sip.body_of[c] for c in lost
+                if stanza_ids(self.gw.log(), [c]).get(c) not in excused]
         no_retry = [c for c, (st, _, ra) in finals.items()
                     if st == 503 and not ra]
         other = {c: f for c, f in finals.items()
@@ -959,6 +1015,8 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         summary = (f"{len(ids)} sent; statuses by phase {by_phase}; "
                    f"{len(received)} bodies at alice; times {when}")
         print("\n3.34: " + summary)
+        self.assertLessEqual(len(excused), 1, "more than the one message "
+                             "Prosody was routing when SIGTERM came")
         self.assertEqual(lost[:20], [], f"{len(lost)} answered 2xx and "
                          "never delivered; " + summary)
         self.assertEqual(no_retry, [], "503 without Retry-After")
