@@ -651,8 +651,9 @@ acc_reconsider(GwAccounts *a, Account *acc)
  * her credentials a 401/407 would go unanswered (her publication would
  * stay until it expired) or, worse, the gateway's own [sip] credentials
  * would answer for her AOR. So a copy of them answers SUBSCRIBE and
- * PUBLISH challenges for PARTING_S more; nothing new is sent as that
- * AOR, since the port no longer names it. */
+ * PUBLISH challenges for as long as a request and its answered repeat
+ * may take (twice [sip] transaction_timeout_ms, timer F); nothing new is
+ * sent as that AOR, since the port no longer names it. */
 typedef struct {
     GwAccounts *owner;
     char *key;
@@ -704,7 +705,9 @@ part(GwAccounts *a, const Account *acc)
     pt->owner = a;
     pt->key = aor_key(acc->username, acc->domain);
     pt->acc = c;
-    pt->timer_id = g_timeout_add_seconds(PARTING_S, parting_over, pt);
+    pt->timer_id = g_timeout_add_seconds(
+        2 * a->env->config->sip.transaction_timeout_ms / 1000 + 1, parting_over,
+        pt);
     g_hash_table_replace(a->parting, pt->key, pt);
 }
 

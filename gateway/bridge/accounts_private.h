@@ -20,10 +20,6 @@
 /* how long the stop may pace un-REGISTERs (systemd's TimeoutStopSec=15
  * must still cover the XMPP link and the SIP agent after it) */
 #define STOP_UNREGISTER_MS 8000
-/* how long a removed (or replaced) AOR's credentials still answer the
- * challenges to what ends her subscriptions and publication as that AOR:
- * nta's transaction timeout (64 * T1) */
-#define PARTING_S 32
 
 typedef struct {
     GwAccounts *owner;
@@ -69,7 +65,7 @@ struct GwAccounts {
     guint free_id;
     GPtrArray *doomed;   /* Account*: freed on the next idle */
     GHashTable *parting; /* "username@domain" -> Parting*: a removed AOR's
-                            credentials, PARTING_S long (owned) */
+                            credentials, for a while (owned) */
     GwAccountChangedFunc changed; /* her AOR came, changed or went */
     gpointer changed_data;
     gboolean started;
