@@ -10,7 +10,10 @@
  *   a dialog of her own From her AOR (sip:2001@pbx, challenges answered
  *   with her credentials by the SIP agent), whose NOTIFYs go to her
  *   alone; a PBX may show an extension's state to its own extensions
- *   only.
+ *   only. When her account comes or goes (or changes AOR) her place moves
+ *   at once: her own dialog made and the shared one left, or the
+ *   reverse, carrying over what she was told; her publication moves to
+ *   her new address (the old one removed).
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
  *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
