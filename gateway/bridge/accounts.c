@@ -29,7 +29,7 @@
 #include "stanza.h"
 #include "xmpp_link.h"
 
-static Account *parting_for(GwAccounts *a, const char *uri, const char *method);
+static Account *parting_for(GwAccounts *a, const char *uri);
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -344,7 +344,7 @@ gw_accounts_sip_authorize(gpointer data, const char *from_uri,
     const char *want;
 
     if (acc == NULL)
-        acc = parting_for(a, from_uri, method);
+        acc = parting_for(a, from_uri);
     *owned = acc != NULL && !contact;
     if (!*owned)
         return NULL;
@@ -650,10 +650,11 @@ acc_reconsider(GwAccounts *a, Account *acc)
  * a transaction that was in flight. Their challenges are hers; without
  * her credentials a 401/407 would go unanswered (her publication would
  * stay until it expired) or, worse, the gateway's own [sip] credentials
- * would answer for her AOR. So a copy of them answers SUBSCRIBE and
- * PUBLISH challenges for as long as a request and its answered repeat
- * may take (twice [sip] transaction_timeout_ms, timer F); nothing new is
- * sent as that AOR, since the port no longer names it. */
+ * would answer for her AOR. So a copy of them answers the challenges to
+ * requests From that AOR (whatever the method: a message in flight too)
+ * for as long as a request and its answered repeat may take (twice [sip]
+ * transaction_timeout_ms, timer F); nothing new is sent as that AOR,
+ * since the port no longer names it. */
 typedef struct {
     GwAccounts *owner;
     char *key;
@@ -711,15 +712,14 @@ part(GwAccounts *a, const Account *acc)
     g_hash_table_replace(a->parting, pt->key, pt);
 }
 
-/* The parting copy for a SUBSCRIBE or PUBLISH From `uri`, or NULL. */
+/* The parting copy for a request From `uri`, or NULL. */
 static Account *
-parting_for(GwAccounts *a, const char *uri, const char *method)
+parting_for(GwAccounts *a, const char *uri)
 {
     g_autofree char *user = NULL, *host = NULL, *k = NULL;
     Parting *pt;
 
     if (a == NULL || uri == NULL ||
-        (strcmp(method, "SUBSCRIBE") != 0 && strcmp(method, "PUBLISH") != 0) ||
         !gw_account_uri_user_host(uri, &user, &host))
         return NULL;
     k = aor_key(user, host);
