@@ -77,6 +77,9 @@ and has no account when the world starts; [presence] publish is on.
   from the presentity table) and one as sip:alice@gw takes over.
 - 17.53 the same through the ad-hoc account-unregister after she
   registers again.
+- 17.54 bob (no account) watches 1002 too: her registering leaves the
+  shared dialog to him (not un-SUBSCRIBEd), her removal rejoins it (no
+  new SUBSCRIBE); each of 1002's changes reaches each of them once.
 """
 
 import os
@@ -612,7 +615,7 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
             env, env.prosody, free_port(udp_too=True),
             sip__outbound_proxy=kam,
             presence__server=kam,
-            presence__allow_watchers=f"alice@{XMPP_DOMAIN}",
+            presence__allow_watchers=f"alice@{XMPP_DOMAIN};bob@{XMPP_DOMAIN}",
             presence__publish="true",
             accounts__enabled="true",
             accounts__registrar=kam,
@@ -649,10 +652,11 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
             s.get("from", "").split("/")[0] == self.CONTACT and
             self.status_of(s) == note, timeout=15, what=what)
 
-    def no_presence_of_contact(self, seconds=1.5):
+    def no_presence_of_contact(self, seconds=1.5, client=None):
         """Nothing of 1002 reaches her for a while (no repeat)."""
         time.sleep(seconds)
-        got = [s for s in self.alice.drain() if s.tag == "presence" and
+        client = client or self.alice
+        got = [s for s in client.drain() if s.tag == "presence" and
                s.get("from", "").split("/")[0] == self.CONTACT and
                s.get("type") in (None, "unavailable")]
         self.assertEqual([test_accounts.ET_str(s) for s in got], [],
@@ -661,7 +665,7 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
     def publishes(self, frm, **kw):
         return self.kam.pres("PUBLISH", frm, **kw)
 
-    def switch_to_account(self, first):
+    def switch_to_account(self, first, shared_kept=False):
         """She registers 2001; her subscription moves to her AOR."""
         kam = self.kam
         subs = len(kam.pres("SUBSCRIBE", "2001", "1002", dialog=False))
@@ -680,10 +684,14 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
         own = kam.pres("SUBSCRIBE", "2001", "1002", dialog=False)[-1]
         self.assertEqual(own["au"], "2001")
         self.assertNotEqual(own["expires"], "0")
-        # the shared dialog was hers alone: un-SUBSCRIBEd
-        wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
-                                      dialog=True, expires="0")) > unsubs,
-                 10, 0.1, "the shared dialog un-SUBSCRIBEd")
+        if shared_kept:  # others watch through it
+            time.sleep(1)
+            self.assertEqual(len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=True, expires="0")), unsubs)
+        else:  # the shared dialog was hers alone: un-SUBSCRIBEd
+            wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=True, expires="0")) > unsubs,
+                     10, 0.1, "the shared dialog un-SUBSCRIBEd")
         # her publication as her AOR, authenticated, at once
         wait_for(lambda: len(self.publishes("2001", dialog=False)) > pubs,
                  10, 0.1, "a PUBLISH as 2001")
@@ -693,7 +701,7 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
                  "2001" in kam.presentities(), 10, 0.2,
                  "2001 in the presentity table")
 
-    def switch_back(self, removal):
+    def switch_back(self, removal, shared_kept=False):
         """She removes the account (removal() does); her own dialog is
         un-SUBSCRIBEd, the shared one made again, her publication as
         2001 removed and one as alice@gw made."""
@@ -709,9 +717,14 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
         wait_for(lambda: len(kam.pres("SUBSCRIBE", "2001", "1002",
                                       dialog=True, expires="0")) > unsubs,
                  10, 0.1, "her own dialog un-SUBSCRIBEd")
-        wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
-                                      dialog=False)) > shared, 10, 0.1,
-                 "the shared dialog again")
+        if shared_kept:  # she rejoins the one bob keeps
+            time.sleep(1)
+            self.assertEqual(len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=False)), shared)
+        else:
+            wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=False)) > shared, 10, 0.1,
+                     "the shared dialog again")
         # her publication as 2001: removed with its entity tag, answered
         # with her credentials although the account is gone
         wait_for(lambda: any(p["au"] == "2001" for p in
@@ -784,6 +797,46 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
                         s.get("from", "").split("/")[0] == self.CONTACT and
                         s.get("type") == "unavailable", timeout=15,
                         what="1002 unavailable through the shared dialog")
+
+    def test_17_54_shared_dialog_kept_for_others(self):
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        try:
+            self.publish("open", "for the two of them")
+            self.wait_note("for the two of them", "1002 before bob")
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='subscribe'/>")
+            bob.wait(lambda s: s.get("type") == "subscribe" and
+                     s.get("from") == self.CONTACT, what="subscribe back")
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='subscribed'/>")
+            bob.wait(lambda s: s.tag == "presence" and
+                     s.get("from", "").split("/")[0] == self.CONTACT and
+                     self.status_of(s) == "for the two of them", timeout=15,
+                     what="1002 for bob")
+            time.sleep(0.5)
+            bob.drain()  # what his subscription brought him
+            self.switch_to_account(first=False, shared_kept=True)
+            self.no_presence_of_contact(0.1, client=bob)
+            self.no_presence_of_contact()
+            for note in ("each once", "each once again"):
+                self.publish("open", note)
+                self.wait_note(note, "1002 through her own dialog")
+                bob.wait(lambda s, n=note: s.tag == "presence" and
+                         self.status_of(s) == n, timeout=15,
+                         what="1002 for bob through the shared dialog")
+                self.no_presence_of_contact()
+                self.no_presence_of_contact(0.1, client=bob)
+                if note == "each once":
+                    self.switch_back(lambda: self.assertEqual(
+                        register_remove(self.alice).get("type"), "result"),
+                        shared_kept=True)
+                    self.no_presence_of_contact()
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='unsubscribe'/>")
+        finally:
+            bob.close()
+
+
+def register_remove(client):
+    return test_accounts.iq(client, f"<query xmlns='{test_accounts.NS_REG}'>"
+                            "<remove/></query>")
 
 
 if __name__ == "__main__":
