@@ -352,6 +352,14 @@ accounts_online(gpointer pres, const char *bare)
                                        bare);
 }
 
+/* The accounts' changes to the presence bridge: her subscriptions and
+ * publication follow her AOR at once. */
+static void
+accounts_changed(gpointer pres, const char *bare)
+{
+    gw_pres_bridge_account_changed(pres, bare);
+}
+
 /* ---- the operator's view: gauges, health, readiness ------------------- */
 
 static gint64
@@ -647,6 +655,7 @@ main(int argc, char **argv)
         }
         /* traffic follows the account (bridges read the port from env) */
         gw_accounts_port(gw.accounts, &gw.env.accounts);
+        gw_accounts_set_changed(gw.accounts, accounts_changed, gw.pres);
         gw_sip_ua_set_authorizer(gw.env.sip, gw_accounts_sip_authorize,
                                  gw.accounts);
         gw_sip_ua_set_hop(gw.env.sip, gw_accounts_sip_hop, gw.accounts);

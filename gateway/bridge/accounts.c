@@ -29,6 +29,8 @@
 #include "stanza.h"
 #include "xmpp_link.h"
 
+static Account *parting_for(GwAccounts *a, const char *uri);
+
 /* ---- records ----------------------------------------------------------- */
 
 static void
@@ -335,12 +337,14 @@ gw_accounts_sip_authorize(gpointer data, const char *from_uri,
                           const char *uri, gboolean *owned, GError **error)
 {
     GwAccounts *a = data;
-    gboolean contact;
+    gboolean contact = FALSE;
     Account *acc = account_for_uri(a, from_uri, &contact);
 
     g_autofree char *realm = NULL;
     const char *want;
 
+    if (acc == NULL)
+        acc = parting_for(a, from_uri);
     *owned = acc != NULL && !contact;
     if (!*owned)
         return NULL;
@@ -639,6 +643,107 @@ acc_reconsider(GwAccounts *a, Account *acc)
         gw_sip_registration_stop(acc->reg);
 }
 
+/* ---- a removed AOR's parting --------------------------------------- */
+
+/* What was sent as her old AOR ends after her account: an un-SUBSCRIBE of
+ * her own dialogs, the removal of her publication (presence bridge), and
+ * a transaction that was in flight. Their challenges are hers; without
+ * her credentials a 401/407 would go unanswered (her publication would
+ * stay until it expired) or, worse, the gateway's own [sip] credentials
+ * would answer for her AOR. So a copy of them answers the challenges to
+ * requests From that AOR (whatever the method: a message in flight too)
+ * for as long as a request and its answered repeat may take (twice [sip]
+ * transaction_timeout_ms, timer F); nothing new is sent as that AOR,
+ * since the port no longer names it. */
+typedef struct {
+    GwAccounts *owner;
+    char *key;
+    Account *acc; /* a copy: names, realm, secret; no registration */
+    guint timer_id;
+} Parting;
+
+static void
+parting_free(gpointer p)
+{
+    Parting *pt = p;
+
+    g_clear_handle_id(&pt->timer_id, g_source_remove);
+    account_free(pt->acc);
+    g_free(pt->key);
+    g_free(pt);
+}
+
+static gboolean
+parting_over(gpointer data)
+{
+    Parting *pt = data;
+
+    pt->timer_id = 0;
+    g_hash_table_remove(pt->owner->parting, pt->key); /* frees pt */
+    return G_SOURCE_REMOVE;
+}
+
+static void
+part(GwAccounts *a, const Account *acc)
+{
+    Parting *pt = g_new0(Parting, 1);
+    Account *c = g_new0(Account, 1);
+
+    c->owner = a;
+    c->jid = g_strdup(acc->jid);
+    c->username = g_strdup(acc->username);
+    c->domain = g_strdup(acc->domain);
+    c->registrar = g_strdup(acc->registrar);
+    c->contact = g_strdup(acc->contact);
+    c->realm = g_strdup(acc->realm);
+    c->reg_realm = g_strdup(acc->reg_realm);
+    c->secret = g_malloc0(acc->secret_len + 1);
+    memcpy(c->secret, acc->secret, acc->secret_len);
+    c->secret_len = acc->secret_len;
+    c->kind = acc->kind;
+    c->blocked = acc->blocked;
+    c->leaving = TRUE;
+    pt->owner = a;
+    pt->key = aor_key(acc->username, acc->domain);
+    pt->acc = c;
+    pt->timer_id = g_timeout_add_seconds(
+        2 * a->env->config->sip.transaction_timeout_ms / 1000 + 1, parting_over,
+        pt);
+    g_hash_table_replace(a->parting, pt->key, pt);
+}
+
+/* The parting copy for a request From `uri`, or NULL. */
+static Account *
+parting_for(GwAccounts *a, const char *uri)
+{
+    g_autofree char *user = NULL, *host = NULL, *k = NULL;
+    Parting *pt;
+
+    if (a == NULL || uri == NULL ||
+        !gw_account_uri_user_host(uri, &user, &host))
+        return NULL;
+    k = aor_key(user, host);
+    pt = g_hash_table_lookup(a->parting, k);
+    return pt != NULL ? pt->acc : NULL;
+}
+
+void
+gw_accounts_set_changed(GwAccounts *a, GwAccountChangedFunc changed,
+                        gpointer data)
+{
+    if (a == NULL)
+        return;
+    a->changed = changed;
+    a->changed_data = data;
+}
+
+void
+acc_changed(GwAccounts *a, const char *bare)
+{
+    if (a->changed != NULL && !a->stopping)
+        a->changed(a->changed_data, bare);
+}
+
 /* Out of the table. Its binding (if any) is taken back first unless
  * `hand_over` (the same AOR registers anew at once: an un-REGISTER
  * racing the new REGISTER of the same Contact could remove it). */
@@ -648,6 +753,8 @@ acc_retire(GwAccounts *a, Account *acc, gboolean hand_over)
     index_steal(a, acc);
     dequeue(a, acc);
     acc->leaving = TRUE;
+    if (!hand_over)
+        part(a, acc);
     if (hand_over) /* not one more event from it */
         g_clear_pointer(&acc->reg, gw_sip_registration_free);
     if (!hand_over && acc->reg != NULL &&
@@ -779,6 +886,8 @@ gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online, gpointer online_data,
     a->leaving = g_hash_table_new_full(g_direct_hash, g_direct_equal,
                                        account_free, NULL);
     a->doomed = g_ptr_array_new_with_free_func(account_free);
+    a->parting =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, parting_free);
     g_queue_init(&a->queue);
     if (cfg->accounts.key_file != NULL) {
         if (!gw_account_key_load(cfg->accounts.key_file, a->key, error)) {
@@ -892,6 +1001,7 @@ gw_accounts_free(GwAccounts *a)
     g_hash_table_destroy(a->by_jid);
     g_hash_table_destroy(a->leaving);
     g_ptr_array_unref(a->doomed);
+    g_hash_table_destroy(a->parting);
     gw_account_store_close(a->store);
     memset(a->key, 0, sizeof a->key);
     g_free(a);

@@ -32,6 +32,11 @@ typedef struct GwAccounts GwAccounts;
  * knows it (presence she sends to SIP contacts on the component)? */
 typedef gboolean (*GwOnlineFunc)(gpointer data, const char *bare);
 
+/* Her account was made, replaced (another AOR or registrar) or removed,
+ * by her request: `bare` is her JID. The AOR the accounts port gives her
+ * (GwAccountsPort.jid) is already the new one. */
+typedef void (*GwAccountChangedFunc)(gpointer data, const char *bare);
+
 /* Opens the database and reads the key ([accounts] key_file) and every
  * account; NULL and an error naming the file when that fails. env and the
  * port borrowed for the module's life. Registrations begin at
@@ -39,6 +44,10 @@ typedef gboolean (*GwOnlineFunc)(gpointer data, const char *bare);
 GwAccounts *gw_accounts_new(GwBridgeEnv *env, GwOnlineFunc online,
                             gpointer online_data, GError **error);
 void gw_accounts_free(GwAccounts *accounts);
+/* The listener of account changes (main.c wires the presence bridge's
+ * subscriptions and publication to it), or NULL. */
+void gw_accounts_set_changed(GwAccounts *accounts, GwAccountChangedFunc changed,
+                             gpointer data);
 
 /* The SIP agent is up: accounts registered whatever her presence
  * (register_when = always) start, paced. */

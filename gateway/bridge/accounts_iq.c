@@ -298,6 +298,7 @@ reg_remove(GwAccounts *a, xmpp_stanza_t *iq, const char *bare)
     /* XEP-0077 3.2: the registration and the subscription go together */
     acc_send_presence(a, bare, "unsubscribe");
     acc_send_presence(a, bare, "unsubscribed");
+    acc_changed(a, bare);
 }
 
 /* Stores her account (new, or replacing hers: another username or
@@ -508,6 +509,7 @@ reg_set(GwAccounts *a, xmpp_stanza_t *iq, xmpp_stanza_t *q, const char *bare,
     if (old == NULL)
         acc_send_presence(a, bare, "subscribe");
     acc_reconsider(a, acc);
+    acc_changed(a, bare);
 out:
     scrub(password);
 }
@@ -632,6 +634,7 @@ gw_accounts_unregister(GwAccounts *a, const char *bare, GError **error)
     acc_retire(a, acc, FALSE);
     acc_send_presence(a, bare, "unsubscribe");
     acc_send_presence(a, bare, "unsubscribed");
+    acc_changed(a, bare);
     return TRUE;
 }
 

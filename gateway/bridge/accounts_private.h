@@ -64,6 +64,10 @@ struct GwAccounts {
     guint grace_id;
     guint free_id;
     GPtrArray *doomed;   /* Account*: freed on the next idle */
+    GHashTable *parting; /* "username@domain" -> Parting*: a removed AOR's
+                            credentials, for a while (owned) */
+    GwAccountChangedFunc changed; /* her AOR came, changed or went */
+    gpointer changed_data;
     gboolean started;
     gboolean stopping;
     gint64 stop_deadline;  /* monotonic: the paced stop ends */
@@ -82,6 +86,9 @@ const char *acc_domain_of(GwAccounts *a);
 void acc_index_add(GwAccounts *a, Account *acc);
 void acc_reconsider(GwAccounts *a, Account *acc);
 void acc_retire(GwAccounts *a, Account *acc, gboolean hand_over);
+/* Her account was made, replaced or removed: the port's listener is told
+ * (what she sends as her AOR follows it). */
+void acc_changed(GwAccounts *a, const char *bare);
 void acc_send_presence(GwAccounts *a, const char *to, const char *type);
 void acc_send_text(GwAccounts *a, GString *x);
 

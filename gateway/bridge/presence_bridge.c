@@ -220,6 +220,22 @@ gw_pres_bridge_from_xmpp(GwPresBridge *b, xmpp_stanza_t *p)
     }
 }
 
+/* Her account came, changed or went (main.c wires the accounts' port to
+ * this): her subscriptions to SIP contacts and her publication move to
+ * the address she now is, at once. */
+void
+gw_pres_bridge_account_changed(GwPresBridge *b, const char *bare)
+{
+    g_autofree char *canon = map_jid_bare(bare, NULL);
+
+    if (canon == NULL || b->stopping)
+        return;
+    g_info("account of %s changed: her subscriptions and publication follow",
+           canon);
+    gw_pres_contacts_account_changed(b, canon);
+    gw_pres_user_publish_moved(b, canon);
+}
+
 /* ---- SUBSCRIBE: admission (the watch itself: presence_watchers.c) ------ */
 
 static void

@@ -41,6 +41,12 @@ void gw_pres_bridge_from_sip(GwPresBridge *bridge, GwSipRequest *req,
  * result. */
 void gw_pres_bridge_link_up(GwPresBridge *bridge);
 
+/* Her per-user SIP account (issue 17) was made, replaced or removed (the
+ * accounts' GwAccountChangedFunc, wired in main.c): her own SUBSCRIBEs
+ * From her AOR replace her place in the shared ones, or the reverse, and
+ * her publication moves to her new address, at once. */
+void gw_pres_bridge_account_changed(GwPresBridge *bridge, const char *bare);
+
 /* Ends every subscription properly on both sides (gateway stopping). */
 void gw_pres_bridge_shutdown(GwPresBridge *bridge);
 

@@ -10,7 +10,10 @@
  *   a dialog of her own From her AOR (sip:2001@pbx, challenges answered
  *   with her credentials by the SIP agent), whose NOTIFYs go to her
  *   alone; a PBX may show an extension's state to its own extensions
- *   only.
+ *   only. When her account comes or goes (or changes AOR) her place moves
+ *   at once: her own dialog made and the shared one left, or the
+ *   reverse, carrying over what she was told; her publication moves to
+ *   her new address (the old one removed).
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
  *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
@@ -44,6 +47,7 @@ watcher_online(GwPresBridge *b, const char *watcher)
 typedef struct {
     GwPresContact *c;
     char *watcher;   /* bare JID */
+    char *aor;       /* her AOR it subscribes as */
     GwSipDialog *dlg;
     GwPresence *last; /* NULL: unknown */
     guint retry_id;
@@ -59,6 +63,7 @@ own_free(gpointer p)
     if (o->dlg != NULL)
         gw_sip_dialog_close(o->dlg);
     g_clear_pointer(&o->last, gw_presence_free);
+    g_free(o->aor);
     g_free(o->watcher);
     g_free(o);
 }
@@ -371,8 +376,9 @@ on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
 
 static const GwSipDialogFuncs own_funcs = { on_own_notify, on_own_ended };
 
-/* Each online watcher with an account has her own dialog; the others'
- * go (she went offline, stopped watching, or has no account now). */
+/* Each online watcher with an account has her own dialog, as her AOR;
+ * the others' go (she went offline, stopped watching, has no account now,
+ * or another AOR). */
 static void
 own_ensure(GwPresContact *c)
 {
@@ -384,9 +390,11 @@ own_ensure(GwPresContact *c)
     if (c->own != NULL) {
         g_hash_table_iter_init(&it, c->own);
         while (g_hash_table_iter_next(&it, &k, &v)) {
+            const OwnSub *o = v;
             g_autofree char *aor = NULL;
             if (!b->stopping && g_hash_table_contains(c->watchers, k) &&
-                watcher_online(b, k) && (aor = account_aor(b, k)) != NULL)
+                watcher_online(b, k) && (aor = account_aor(b, k)) != NULL &&
+                strcmp(aor, o->aor) == 0)
                 continue;
             g_info("%s's own subscription to %s ends", (char *)k, c->sip_uri);
             g_hash_table_iter_remove(&it); /* un-SUBSCRIBEs */
@@ -411,6 +419,8 @@ own_ensure(GwPresContact *c)
             o->watcher = g_strdup(k);
             g_hash_table_insert(c->own, o->watcher, o);
         }
+        g_free(o->aor);
+        o->aor = g_strdup(aor);
         /* on her own PBX, its extension of that name */
         to = gw_env_peer_uri(b->env, o->watcher, c->sip_uri);
         g_info("subscribing to %s as %s for %s", to, aor, o->watcher);
@@ -470,6 +480,63 @@ gw_pres_contacts_watcher_state(GwPresBridge *b, const char *watcher)
         if (last_for(c, watcher) != NULL && online)
             contact_broadcast(c, watcher);
     }
+    g_list_free(contacts);
+}
+
+/* ---- her account came or went (issue 17) ------------------------------ */
+
+/* Her subscriptions follow her account at once, not at her next presence
+ * change: with one (or another AOR), each contact she watches gets a
+ * SUBSCRIBE of hers From her AOR and the shared dialog serves her no more
+ * (un-SUBSCRIBEd when she was its last online watcher); without one, her
+ * own dialog is un-SUBSCRIBEd and the shared one serves her again (made
+ * when none is held). What she was last told of the contact is carried
+ * over, so the new dialog's first NOTIFY reaches her only when it says
+ * something else: no repeated <presence>, and none lost. */
+static void
+contact_account_changed(GwPresContact *c, const char *watcher)
+{
+    GwPresBridge *b = c->b;
+    const GwPresence *seen = last_for(c, watcher);
+    g_autoptr(GwPresence) told = seen != NULL ? gw_presence_copy(seen) : NULL;
+    gboolean was_own = own_get(c, watcher) != NULL;
+    gboolean had_dlg = c->dlg != NULL;
+    OwnSub *o;
+
+    contact_ensure(c);
+    if (!watcher_online(b, watcher))
+        return;
+    o = own_get(c, watcher);
+    if (o != NULL) {
+        /* a new dialog of hers: she knows what the contact looked like */
+        if (o->last == NULL && told != NULL)
+            o->last = g_steal_pointer(&told);
+        return;
+    }
+    if (!was_own)
+        return;
+    if (c->last == NULL) {
+        /* the shared dialog is new and hers alone: its first NOTIFY
+         * tells her only a change (others waiting get it whatever it
+         * says) */
+        if (!had_dlg && c->dlg != NULL && contact_online_watchers(c) == 1)
+            c->last = g_steal_pointer(&told);
+    } else if (told == NULL || !gw_presence_equal(told, c->last)) {
+        contact_broadcast(c, watcher);
+    }
+}
+
+void
+gw_pres_contacts_account_changed(GwPresBridge *b, const char *watcher)
+{
+    GHashTable *set = g_hash_table_lookup(b->watching, watcher);
+    GList *contacts;
+
+    if (set == NULL)
+        return;
+    contacts = g_hash_table_get_keys(set);
+    for (GList *l = contacts; l != NULL; l = l->next)
+        contact_account_changed(l->data, watcher);
     g_list_free(contacts);
 }
 
@@ -648,10 +715,44 @@ gw_pres_user_publish(GwPresBridge *b, const char *bare)
     doc = gw_pres_pidf_for(entity,
                            gw_xmpp_directory_peek_aggregate(b->dir, bare));
     u = gw_pres_user_get(b, bare, TRUE);
-    if (u->pub == NULL)
+    if (u->pub != NULL && g_strcmp0(u->pub_entity, entity) != 0) {
+        /* her account came or went: the old address's publication is
+         * removed (Expires: 0, SIP-If-Match), the new one starts */
+        g_info("presence of %s: publication as %s removed, now as %s", bare,
+               u->pub_entity, entity);
+        gw_sip_publication_remove(g_steal_pointer(&u->pub));
+    }
+    if (u->pub == NULL) {
         u->pub = gw_sip_ua_publish(b->env->sip, entity, cfg->presence.server,
                                    "presence", GW_PRES_CT_PIDF, doc,
                                    cfg->presence.publish_expires);
-    else
+        g_free(u->pub_entity);
+        u->pub_entity = g_steal_pointer(&entity);
+    } else {
         gw_sip_publication_update(u->pub, doc);
+    }
+}
+
+/* Her account came or went: a publication of hers moves to the address
+ * she is now (a fresh PUBLISH as it, with her credentials for an AOR),
+ * the old one removed. Without a publication nothing is due: her next
+ * presence publishes. */
+void
+gw_pres_user_publish_moved(GwPresBridge *b, const char *bare)
+{
+    GwPresUser *u = gw_pres_user_get(b, bare, FALSE);
+    g_autofree char *entity = NULL;
+
+    if (u == NULL || u->pub == NULL || !b->env->config->presence.publish)
+        return;
+    entity = entity_of(b, bare);
+    if (g_strcmp0(entity, u->pub_entity) == 0)
+        return;
+    if (!g_str_has_prefix(entity, "sip")) {
+        /* no SIP address now: nothing is published as her */
+        gw_sip_publication_remove(g_steal_pointer(&u->pub));
+        g_clear_pointer(&u->pub_entity, g_free);
+        return;
+    }
+    gw_pres_user_publish(b, bare);
 }

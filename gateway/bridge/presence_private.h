@@ -51,6 +51,7 @@ struct GwPresUser {
                              * gw_pres_user_flush() walks these, not every
                              * watch (presence_watchers.c) */
     GwSipPublication *pub;  /* B, or NULL */
+    char *pub_entity;       /* the address pub publishes as */
     guint probe_id;         /* awaiting the answer to a probe: first
                              * active NOTIFYs wait */
 };
@@ -160,10 +161,15 @@ void gw_pres_contact_authorized(GwPresBridge *b, const char *contact,
 void gw_pres_contacts_watcher_state(GwPresBridge *b, const char *watcher);
 /* Link up: probes the watchers (are they online?). */
 void gw_pres_contacts_link_up(GwPresBridge *b);
+/* Her account came or went: her own dialogs and the shared ones follow
+ * at once (presence_contacts.c). */
+void gw_pres_contacts_account_changed(GwPresBridge *b, const char *watcher);
 /* Gateway stopping: SIP subscriptions closed, watchers told "unknown". */
 void gw_pres_contacts_shutdown(GwPresBridge *b);
 /* PUBLISHes her aggregate, if [presence] publish. */
 void gw_pres_user_publish(GwPresBridge *b, const char *bare);
+/* Her account came or went: her publication moves to her new address. */
+void gw_pres_user_publish_moved(GwPresBridge *b, const char *bare);
 
 /* ---- presence_state.c (D) ---------------------------------------------- */
 

@@ -355,6 +355,7 @@ gw_pres_user_free(gpointer p)
     g_assert(u->watches->len == 0);
     if (u->pub != NULL)
         gw_sip_publication_remove(u->pub);
+    g_free(u->pub_entity);
     g_clear_handle_id(&u->probe_id, g_source_remove);
     g_ptr_array_unref(u->watches);
     g_hash_table_unref(u->by_watcher);

@@ -8,7 +8,11 @@
  *   412 (the server forgot our entity tag): the initial PUBLISH again
  *   401/407: answered once per challenge with [sip] credentials
  *   other failures: logged, tried again after 60 s
- *   remove: PUBLISH Expires: 0 with SIP-If-Match; nobody waits for it
+ *   remove: PUBLISH Expires: 0 with SIP-If-Match (RFC 3903 4.5), no body;
+ *     a 401/407 answered once, then the handle goes with the answer (or
+ *     nta's timeout); an initial PUBLISH in flight is waited for first,
+ *     since its answer brings the entity tag to remove. At the agent's
+ *     end: sent, not waited for.
  */
 #define G_LOG_DOMAIN "gw-sip"
 
@@ -32,7 +36,13 @@ struct GwSipPublication {
     guint32 cseq;
     gboolean auth_tried;
     gboolean dirty;    /* a newer document waits for the one in flight */
+    gboolean removing; /* removed: goes with the answer to its Expires: 0 */
+    gboolean remove_sent;
 };
+
+static void pub_free(GwSipPublication *p);
+static void send_remove(GwSipPublication *p, const char *auth,
+                        gboolean proxy_auth);
 
 static int on_publish_answer(nta_outgoing_magic_t *magic,
                              nta_outgoing_t *orq, sip_t const *sip);
@@ -97,6 +107,42 @@ on_timer(SipTimer *t)
         publish_now(p, FALSE);
 }
 
+/* An answer while removing: to the PUBLISH that was in flight (its entity
+ * tag is the one to remove), or to the removal itself. */
+static void
+on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
+                 const char *phrase)
+{
+    if (!p->remove_sent) {
+        if (status < 300 && sip->sip_etag != NULL &&
+            sip->sip_etag->g_value != NULL) {
+            g_free(p->etag);
+            p->etag = g_strdup(sip->sip_etag->g_value);
+            send_remove(p, NULL, FALSE);
+        } else {
+            pub_free(p);
+        }
+        return;
+    }
+    if ((status == 401 || status == 407) && !p->auth_tried && sip != NULL) {
+        g_autofree char *auth =
+            sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
+        p->auth_tried = TRUE;
+        if (auth != NULL) {
+            send_remove(p, auth, status == 407);
+            memset(auth, 0, strlen(auth));
+            return;
+        }
+    }
+    /* 412: the server had forgotten it already */
+    if (status >= 300 && status != 412)
+        g_info("removal of the presence publication of %s: %d %s", p->aor,
+               status, phrase);
+    else
+        g_info("presence publication of %s removed", p->aor);
+    pub_free(p);
+}
+
 static int
 on_publish_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
                   sip_t const *sip)
@@ -109,6 +155,10 @@ on_publish_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
     p->orq = NULL;
+    if (p->removing) {
+        on_remove_answer(p, sip, status, phrase);
+        return 0;
+    }
     if ((status == 401 || status == 407) && !p->auth_tried && sip != NULL) {
         g_autofree char *auth =
             sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
@@ -204,22 +254,52 @@ pub_free(GwSipPublication *p)
     g_free(p);
 }
 
+/* PUBLISH Expires: 0 with SIP-If-Match and no body (RFC 3903 4.5);
+ * freed when answered, or now when it cannot be sent. */
+static void
+send_remove(GwSipPublication *p, const char *auth, gboolean proxy_auth)
+{
+    p->remove_sent = TRUE;
+    send_publish(p, 0, NULL, auth, proxy_auth, TRUE);
+    if (p->orq == NULL)
+        pub_free(p);
+}
+
 void
 gw_sip_publication_remove(GwSipPublication *p)
 {
-    if (p == NULL)
+    if (p == NULL || p->removing)
         return;
+    p->removing = TRUE;
+    p->auth_tried = FALSE;
+    sip_timer_disarm(&p->timer);
+    if (p->orq != NULL && p->etag == NULL)
+        return; /* its answer brings the entity tag (on_remove_answer) */
+    if (p->orq != NULL) {
+        nta_outgoing_destroy(p->orq);
+        p->orq = NULL;
+    }
     if (p->etag != NULL)
-        send_publish(p, 0, NULL, NULL, FALSE, FALSE);
-    pub_free(p);
+        send_remove(p, NULL, FALSE);
+    else
+        pub_free(p);
 }
 
+/* The agent goes: removals are sent, no answer is waited for. */
 void
 sip_publish_remove_all(GwSipUa *ua)
 {
     GList *all = g_hash_table_get_keys(ua->pubs);
 
-    for (GList *l = all; l != NULL; l = l->next)
-        gw_sip_publication_remove(l->data);
+    for (GList *l = all; l != NULL; l = l->next) {
+        GwSipPublication *p = l->data;
+        if (p->orq != NULL) {
+            nta_outgoing_destroy(p->orq);
+            p->orq = NULL;
+        }
+        if (!p->removing && p->etag != NULL)
+            send_publish(p, 0, NULL, NULL, FALSE, FALSE);
+        pub_free(p);
+    }
     g_list_free(all);
 }

@@ -178,7 +178,9 @@ GwSipPublication *gw_sip_ua_publish(GwSipUa *ua, const char *aor,
                                     const char *body, guint expires);
 /* Replaces the published document. */
 void gw_sip_publication_update(GwSipPublication *pub, const char *body);
-/* Removes the publication (Expires: 0) and frees the handle. */
+/* Removes the publication (Expires: 0 with SIP-If-Match, a challenge
+ * answered once) and lets the handle go: the caller must not use it
+ * again; it is freed with the answer. */
 void gw_sip_publication_remove(GwSipPublication *pub);
 
 /* ---- calls (INVITE dialogs), SDP passed through untouched ------------ */

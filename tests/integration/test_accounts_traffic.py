@@ -55,10 +55,36 @@ configuration: only the registrar's address, for the accounts' traffic.
   her binding goes from Kamailio's location table and her commands are
   gone (forbidden); a request to her old Contact from the registrar's
   address is answered 404 (never mapped as a user named acc-...).
+
+AccountsPresenceSwitch: Kamailio is registrar and presence server
+(presence, presence_xml; requests From an extension 200x authenticated
+with proxy_authorize, each SUBSCRIBE and PUBLISH logged as "PRES <method>
+from=<user> to=<user> totag=<tag> expires=<s> ifmatch=<etag> au=<user>"),
+a SIPp client PUBLISHes 1002's presence; alice watches 1002@component
+and has no account when the world starts; [presence] publish is on.
+
+- 17.51 alice registers 2001 while she watches 1002 through the shared
+  dialog: Kamailio sees at once a SUBSCRIBE for 1002 From 2001,
+  authenticated as 2001, and the shared dialog (From the gateway, hers
+  alone) un-SUBSCRIBEd; she gets no repeated <presence> of 1002, and
+  1002's next PUBLISH reaches her. Her publication moves: the one as
+  sip:alice@gw is removed (Expires: 0, SIP-If-Match) and a fresh PUBLISH
+  as 2001, authenticated, is in Kamailio's presentity table.
+- 17.52 she removes the account (XEP-0077 <remove/>): her dialog is
+  un-SUBSCRIBEd, a shared one From the gateway made again, no repeated
+  <presence>, and 1002's next change reaches her; the publication as
+  2001 is removed (Expires: 0 with its entity tag, authenticated: gone
+  from the presentity table) and one as sip:alice@gw takes over.
+- 17.53 the same through the ad-hoc account-unregister after she
+  registers again.
+- 17.54 bob (no account) watches 1002 too: her registering leaves the
+  shared dialog to him (not un-SUBSCRIBEd), her removal rejoins it (no
+  new SUBSCRIBE); each of 1002's changes reaches each of them once.
 """
 
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -497,6 +523,320 @@ class AccountsTraffic(test_accounts.AccountsWorld):
         finally:
             raw.close()
         self.assertEqual(gwtest.status_of(answer), 404)
+
+
+class PresencePbx(test_accounts.Registrar):
+    """test_accounts' registrar, also the presence server (presence,
+    presence_xml) for its domain and the gateway's: SUBSCRIBE and PUBLISH
+    From an extension 200x are authenticated against the subscriber table
+    (the ones out of a dialog), every one is logged."""
+
+    def write_config(self):
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        text = text.replace('loadmodule "ctl.so"', f'''loadmodule "ctl.so"
+loadmodule "presence.so"
+loadmodule "presence_xml.so"
+modparam("presence", "subs_db_mode", 0)
+modparam("presence", "publ_cache", 2)
+modparam("presence", "server_address", "sip:{HOST}:{self.port}")
+modparam("presence_xml", "force_active", 1)
+modparam("presence_xml", "integrated_xcap_server", 1)''')
+        text = text.replace(f'alias="{self.domain}"',
+                            f'alias="{self.domain}"\nalias="{GW_SIP_DOMAIN}"')
+        route = """if (is_method("SUBSCRIBE|PUBLISH")) {
+        if (!has_totag() && $fU =~ "^200[0-9]$") {
+            if (!proxy_authorize("$fd", "subscriber")) {
+                proxy_challenge("$fd", "0");
+                exit;
+            }
+            if ($au != $fU) { sl_send_reply("403", "Not Your Identity"); exit; }
+        }
+        xlog("L_NOTICE", "PRES $rm from=$fU to=$tU totag=$tt expires=$hdr(Expires) ifmatch=$hdr(SIP-If-Match) au=$au\\n");
+        consume_credentials();
+        if (!t_newtran()) { sl_reply_error(); exit; }
+        if (is_method("PUBLISH")) handle_publish(); else handle_subscribe();
+        t_release();
+        exit;
+    }
+    sl_send_reply("404", "Not Here");"""
+        text = text.replace('sl_send_reply("404", "Not Here");', route)
+        with open(self.cfg, "w") as f:
+            f.write(text)
+
+    def pres(self, method, frm, to=None, dialog=None, expires=None):
+        """Kamailio's log lines for `method` From user `frm` (to `to`):
+        dialog True only in-dialog, False only out of one; expires as
+        logged (a string), or any. The lines' fields as dicts."""
+        out = []
+        for m in re.finditer(r"PRES (\S+) from=(\S*) to=(\S*) totag=(\S*) "
+                             r"expires=(\S*) ifmatch=(\S*) au=(\S*)",
+                             self.proc.log()):
+            d = dict(zip(("method", "from", "to", "totag", "expires",
+                          "ifmatch", "au"), m.groups()))
+            for k in d:
+                d[k] = "" if d[k] == "<null>" else d[k]
+            if d["method"] != method or d["from"] != frm:
+                continue
+            if to is not None and d["to"] != to:
+                continue
+            if dialog is not None and bool(d["totag"]) != dialog:
+                continue
+            if expires is not None and d["expires"] != expires:
+                continue
+            out.append(d)
+        return out
+
+    def presentities(self):
+        r = subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}",
+                            "presence.presentity_list"],
+                           capture_output=True, text=True, timeout=5)
+        return r.stdout
+
+
+class AccountsPresenceSwitch(test_accounts.AccountsWorld):
+    """17.51-17.53: her subscriptions and publication follow her account
+    at once (see the module's docstring)."""
+
+    CONTACT = f"1002@{COMPONENT}"
+
+    @classmethod
+    def start_world(cls):
+        env = cls.env
+        env.prosody = gwtest.Prosody(env).start()
+        cls.kam = PresencePbx(env).start()
+        key = os.path.join(env.root, "accounts.key")
+        with open(key, "wb") as f:
+            f.write(os.urandom(32))
+        os.chmod(key, 0o600)
+        kam = f"sip:{HOST}:{cls.kam.port}"
+        cls.cfg = gwtest.default_gateway_config(
+            env, env.prosody, free_port(udp_too=True),
+            sip__outbound_proxy=kam,
+            presence__server=kam,
+            presence__allow_watchers=f"alice@{XMPP_DOMAIN};bob@{XMPP_DOMAIN}",
+            presence__publish="true",
+            accounts__enabled="true",
+            accounts__registrar=kam,
+            accounts__domain=PBX_DOMAIN,
+            accounts__key_file=key,
+            accounts__database=os.path.join(env.root, "accounts.sqlite"),
+            accounts__allow=f"alice@{XMPP_DOMAIN}",
+            accounts__register_expires=120)
+        cls.gw = gwtest.Gateway(env, cls.cfg).start()
+        cls.sipp = gwtest.Sipp(env)
+        cls.etag = None
+        cls.alice = gwtest.XmppClient(env, "alice").connect()
+
+    def setUp(self):
+        self.alice.drain()
+
+    def publish(self, basic, note):
+        """1002's phone PUBLISHes at Kamailio (modifying its own
+        publication after the first)."""
+        run = self.sipp.start(test_presence.publish_scenario(
+            "1002", basic, note, etag=type(self).etag),
+            remote=f"{HOST}:{self.kam.port}", timeout=10)
+        self.assertEqual(run.wait(), 0, run.errors())
+        m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
+        if m:
+            type(self).etag = m[-1]
+
+    def status_of(self, s):
+        return s.findtext("{jabber:client}status") or s.findtext("status")
+
+    def wait_note(self, note, what):
+        return self.alice.wait(
+            lambda s: s.tag == "presence" and
+            s.get("from", "").split("/")[0] == self.CONTACT and
+            self.status_of(s) == note, timeout=15, what=what)
+
+    def no_presence_of_contact(self, seconds=1.5, client=None):
+        """Nothing of 1002 reaches her for a while (no repeat)."""
+        time.sleep(seconds)
+        client = client or self.alice
+        got = [s for s in client.drain() if s.tag == "presence" and
+               s.get("from", "").split("/")[0] == self.CONTACT and
+               s.get("type") in (None, "unavailable")]
+        self.assertEqual([test_accounts.ET_str(s) for s in got], [],
+                         "a repeated presence of 1002")
+
+    def publishes(self, frm, **kw):
+        return self.kam.pres("PUBLISH", frm, **kw)
+
+    def switch_to_account(self, first, shared_kept=False):
+        """She registers 2001; her subscription moves to her AOR."""
+        kam = self.kam
+        subs = len(kam.pres("SUBSCRIBE", "2001", "1002", dialog=False))
+        unsubs = len(kam.pres("SUBSCRIBE", "gateway", "1002", dialog=True,
+                              expires="0"))
+        pubs = len(self.publishes("2001", dialog=False))
+        time.sleep(0.5)
+        self.alice.drain()  # what she was told before the switch
+        r = register(self.alice, "2001", PASSWORD)
+        self.assertEqual(r.get("type"), "result")
+        if first:
+            approve_component(self.alice)
+        wait_for(lambda: len(kam.pres("SUBSCRIBE", "2001", "1002",
+                                      dialog=False)) > subs, 10, 0.1,
+                 "her own SUBSCRIBE for 1002")
+        own = kam.pres("SUBSCRIBE", "2001", "1002", dialog=False)[-1]
+        self.assertEqual(own["au"], "2001")
+        self.assertNotEqual(own["expires"], "0")
+        if shared_kept:  # others watch through it
+            time.sleep(1)
+            self.assertEqual(len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=True, expires="0")), unsubs)
+        else:  # the shared dialog was hers alone: un-SUBSCRIBEd
+            wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=True, expires="0")) > unsubs,
+                     10, 0.1, "the shared dialog un-SUBSCRIBEd")
+        # her publication as her AOR, authenticated, at once
+        wait_for(lambda: len(self.publishes("2001", dialog=False)) > pubs,
+                 10, 0.1, "a PUBLISH as 2001")
+        pub = self.publishes("2001", dialog=False)[-1]
+        self.assertEqual(pub["au"], "2001")
+        wait_for(lambda: f"sip:2001@{PBX_DOMAIN}" in kam.presentities() or
+                 "2001" in kam.presentities(), 10, 0.2,
+                 "2001 in the presentity table")
+
+    def switch_back(self, removal, shared_kept=False):
+        """She removes the account (removal() does); her own dialog is
+        un-SUBSCRIBEd, the shared one made again, her publication as
+        2001 removed and one as alice@gw made."""
+        kam = self.kam
+        unsubs = len(kam.pres("SUBSCRIBE", "2001", "1002", dialog=True,
+                              expires="0"))
+        shared = len(kam.pres("SUBSCRIBE", "gateway", "1002", dialog=False))
+        unpubs = len(self.publishes("2001", expires="0"))
+        mapped = len(self.publishes("alice", dialog=False))
+        time.sleep(0.5)
+        self.alice.drain()  # what she was told before the switch
+        removal()
+        wait_for(lambda: len(kam.pres("SUBSCRIBE", "2001", "1002",
+                                      dialog=True, expires="0")) > unsubs,
+                 10, 0.1, "her own dialog un-SUBSCRIBEd")
+        if shared_kept:  # she rejoins the one bob keeps
+            time.sleep(1)
+            self.assertEqual(len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=False)), shared)
+        else:
+            wait_for(lambda: len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                          dialog=False)) > shared, 10, 0.1,
+                     "the shared dialog again")
+        # her publication as 2001: removed with its entity tag, answered
+        # with her credentials although the account is gone
+        wait_for(lambda: any(p["au"] == "2001" for p in
+                             self.publishes("2001", expires="0")[unpubs:]),
+                 10, 0.1, "the PUBLISH removing 2001's, authenticated")
+        removed = [p for p in self.publishes("2001", expires="0")[unpubs:]
+                   if p["au"] == "2001"][-1]
+        self.assertTrue(removed["ifmatch"], removed)
+        wait_for(lambda: "2001" not in kam.presentities(), 10, 0.2,
+                 "2001 gone from the presentity table")
+        wait_for(lambda: len(self.publishes("alice", dialog=False)) > mapped,
+                 10, 0.1, "a PUBLISH as alice@gw again")
+
+    def test_17_51_account_takes_over_subscription(self):
+        a, kam = self.alice, self.kam
+        self.publish("open", "before the account")
+        a.send_raw(f"<presence to='{self.CONTACT}' type='subscribe'/>")
+        a.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == self.CONTACT, what="subscribe back")
+        a.send_raw(f"<presence to='{self.CONTACT}' type='subscribed'/>")
+        self.wait_note("before the account", "1002 through the shared dialog")
+        self.assertEqual(len(kam.pres("SUBSCRIBE", "gateway", "1002",
+                                      dialog=False)), 1)
+        self.assertEqual(kam.pres("SUBSCRIBE", "2001", "1002"), [])
+        # her presence is published as her mapped address
+        wait_for(lambda: self.publishes("alice", dialog=False), 10, 0.1,
+                 "a PUBLISH as alice@gw")
+        mapped_removed = len(self.publishes("alice", expires="0"))
+        self.switch_to_account(first=True)
+        # the publication as alice@gw was removed, with its entity tag
+        wait_for(lambda: len(self.publishes("alice", expires="0")) >
+                 mapped_removed, 10, 0.1, "alice@gw's publication removed")
+        self.assertTrue(self.publishes("alice", expires="0")[-1]["ifmatch"])
+        self.no_presence_of_contact()
+        self.publish("open", "on her own account")
+        self.wait_note("on her own account", "1002 through her own dialog")
+        self.assertIn("2001", self.kam.locations())
+
+    def test_17_52_removal_back_to_shared(self):
+        def remove():
+            r = test_accounts.iq(self.alice, f"<query xmlns='{test_accounts.NS_REG}'>"
+                                 "<remove/></query>")
+            self.assertEqual(r.get("type"), "result")
+        self.switch_back(remove)
+        self.no_presence_of_contact()
+        self.publish("open", "back on the shared dialog")
+        self.wait_note("back on the shared dialog", "1002 after the removal")
+
+    def test_17_53_unregister_command(self):
+        self.switch_to_account(first=False)
+        self.no_presence_of_contact()
+        self.publish("open", "hers again")
+        self.wait_note("hers again", "1002 through her own dialog again")
+
+        def unregister():
+            cmd = f"<command xmlns='{NS_CMD}' node='account-unregister' " \
+                  "action='execute'/>"
+            r = test_accounts.iq(self.alice, cmd)
+            sid = r.find(f"{{{NS_CMD}}}command").get("sessionid")
+            r = test_accounts.iq(
+                self.alice, f"<command xmlns='{NS_CMD}' node="
+                f"'account-unregister' sessionid='{sid}' action='complete'>"
+                f"<x xmlns='{NS_DATA}' type='submit'><field var='confirm'>"
+                "<value>1</value></field></x></command>")
+            self.assertEqual(r.get("type"), "result")
+        self.switch_back(unregister)
+        self.no_presence_of_contact()
+        self.publish("closed", "gone home")
+        self.alice.wait(lambda s: s.tag == "presence" and
+                        s.get("from", "").split("/")[0] == self.CONTACT and
+                        s.get("type") == "unavailable", timeout=15,
+                        what="1002 unavailable through the shared dialog")
+
+    def test_17_54_shared_dialog_kept_for_others(self):
+        bob = gwtest.XmppClient(self.env, "bob").connect()
+        try:
+            self.publish("open", "for the two of them")
+            self.wait_note("for the two of them", "1002 before bob")
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='subscribe'/>")
+            bob.wait(lambda s: s.get("type") == "subscribe" and
+                     s.get("from") == self.CONTACT, what="subscribe back")
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='subscribed'/>")
+            bob.wait(lambda s: s.tag == "presence" and
+                     s.get("from", "").split("/")[0] == self.CONTACT and
+                     self.status_of(s) == "for the two of them", timeout=15,
+                     what="1002 for bob")
+            time.sleep(0.5)
+            bob.drain()  # what his subscription brought him
+            self.switch_to_account(first=False, shared_kept=True)
+            self.no_presence_of_contact(0.1, client=bob)
+            self.no_presence_of_contact()
+            for note in ("each once", "each once again"):
+                self.publish("open", note)
+                self.wait_note(note, "1002 through her own dialog")
+                bob.wait(lambda s, n=note: s.tag == "presence" and
+                         self.status_of(s) == n, timeout=15,
+                         what="1002 for bob through the shared dialog")
+                self.no_presence_of_contact()
+                self.no_presence_of_contact(0.1, client=bob)
+                if note == "each once":
+                    self.switch_back(lambda: self.assertEqual(
+                        register_remove(self.alice).get("type"), "result"),
+                        shared_kept=True)
+                    self.no_presence_of_contact()
+            bob.send_raw(f"<presence to='{self.CONTACT}' type='unsubscribe'/>")
+        finally:
+            bob.close()
+
+
+def register_remove(client):
+    return test_accounts.iq(client, f"<query xmlns='{test_accounts.NS_REG}'>"
+                            "<remove/></query>")
 
 
 if __name__ == "__main__":
