@@ -31,6 +31,12 @@ XMPP calls SIP:
         re-INVITE reuses the m= line, content-accept
   18.28 as 18.16, the phone refuses the video: no second re-INVITE,
         nothing more for her
+  18.32 as 18.2, then the phone turns video on (the port-0 slot at a
+        port): content-add to her under a fresh name; she accepts: 200 OK
+        with live video, rtpengine has both video legs; the phone then
+        drops it and turns it on again: content-modify of that name
+  18.33 as 18.32, she rejects it: 200 OK m=video 0; the phone's refresh
+        offering it again gets no second content-add
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -55,6 +61,12 @@ SIP calls XMPP:
         content-modify name it
   18.29 one re-INVITE drops video and adds another video line:
         content-modify of the dropped one, the new line port 0
+  18.34 after a drop, one re-INVITE turns video on again and adds another
+        video line: content-modify 'both' and content-add together; she
+        takes both: one 200 OK, every line live
+  18.35 as 18.34, she rejects the added line: it alone is port 0
+  18.36 as 18.34, no answer to the content-modify: after 10 s back to
+        'responder'; the 200 OK has the added line live, the other port 0
 [calls] video_fast_update (off in the classes above):
   18.30 audio+video to a video phone: two INFO picture_fast_update
         (RFC 5168) at 0.5 s and 2 s
