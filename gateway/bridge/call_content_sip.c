@@ -160,7 +160,9 @@ gw_call_answer_declining_new(Call *c, const char *relay_offer)
     decline_reused(her, added);
     jsdp_session_complete_answer(her, offer);
     sdp = gw_call_session_to_sdp(her, gw_call_her_role(c), NULL);
-    if (sdp != NULL) { /* her SDP as the relay now has it */
+    /* her SDP as the relay now has it, unless her own change under way
+     * replaces it when answered */
+    if (sdp != NULL && c->add_offer == NULL && c->sip_add == NULL) {
         g_free(c->x_sdp);
         c->x_sdp = g_strdup(sdp);
     }
