@@ -1,6 +1,7 @@
 /* gateway/bridge/call_content_sip.c: the SIP side changes its streams
  * during a call (issue 18): a re-INVITE that drops a stream (port 0),
- * adds one (a new m= line) or turns a dropped one on again. Her own
+ * adds one (a new m= line, or a port for a slot she never had live) or
+ * turns a dropped one on again, or both of the last two. Her own
  * changes (content-add, content-remove) are call_content.c.
  *
  * A change from the SIP side reaches this file through the relay's offer
