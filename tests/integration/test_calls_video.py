@@ -67,6 +67,9 @@ SIP calls XMPP:
   18.35 as 18.34, she rejects the added line: it alone is port 0
   18.36 as 18.34, no answer to the content-modify: after 10 s back to
         'responder'; the 200 OK has the added line live, the other port 0
+  18.37 she took audio only (18.11): a refresh offering video again is
+        not offered to her; after video at port 0 a port for it is a
+        content-add (a name she never had), taken: live video
 [calls] video_fast_update (off in the classes above):
   18.30 audio+video to a video phone: two INFO picture_fast_update
         (RFC 5168) at 0.5 s and 2 s
@@ -1400,6 +1403,33 @@ a=sendrecv
         self.assertEqual([(m[0], m[1] == "0") for m in oks[1]],
                          [("audio", False), ("video", True),
                           ("video", False)], oks)
+
+    def test_18_37_phone_turns_on_video_she_refused(self):
+        """18.37 the phone calls her with audio+video, she accepts audio
+        only (as 18.11); the phone refreshes the session offering video
+        again: not offered to her (she said no to it), m=video 0; it
+        then sets video to port 0 and later gives that slot a port (its
+        user turning the camera on): a content-add to her under a name
+        her session never had (not our offer's); she takes it: live
+        video in the 200 OK"""
+        uac = self.sipp.start(reinviting_uac(
+            VIDEO_PHONE_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+            VIDEO_PHONE_SDP), remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si, video=False)
+        names = [c.get("name") for c in contents(si)]
+        sets = self.her_side(sid, on_add="accept")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        self.assertEqual(adds[0][0][1:], ("initiator", "both", "video"))
+        self.assertNotIn(adds[0][0][0], names)
+        self.assertEqual(self.modifies(sets), [])
+        oks = self.reinvite_oks(uac, 3)
+        self.assertEqual([[(m[0], m[1] == "0") for m in ms] for ms in oks],
+                         [[("audio", False), ("video", True)],
+                          [("audio", False), ("video", True)],
+                          [("audio", False), ("video", False)]])
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
