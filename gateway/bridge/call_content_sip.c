@@ -585,10 +585,12 @@ gw_call_content_offer(Call *c, const char *relay_offer)
     for (guint k = 0; k < added->len; k++) {
         guint i = g_array_index(added, guint, k);
         JsdpContent *o = g_ptr_array_index(offer->contents, i);
+        char *name;
         if (i >= her->contents->len)
             continue;
+        name = fresh_name(c, offer, her, i); /* reads o->name */
         g_free(o->name);
-        o->name = fresh_name(c, offer, her, i);
+        o->name = name;
         CALL_LOG(G_LOG_LEVEL_INFO, c,
                  "call %s: the SIP side gives m= line "
                  "%u a port, which it had at port 0 toward her: '%s' to "
