@@ -155,8 +155,7 @@ gw_call_answer_declining_new(Call *c, const char *relay_offer)
     if (offer == NULL || new_streams(c, offer, her, added, NULL) == 0)
         return NULL;
     CALL_LOG(G_LOG_LEVEL_INFO, c,
-             "call %s: the SIP side adds %u stream(s): "
-             "declined (port 0)",
+             "call %s: the SIP side adds %u stream(s): declined (port 0)",
              c->sid, added->len);
     decline_reused(her, added);
     jsdp_session_complete_answer(her, offer);
@@ -497,8 +496,7 @@ sip_answered(Call *c)
 {
     if (c->sip_add_timer != 0 || c->sip_on_timer != 0) {
         CALL_LOG(G_LOG_LEVEL_INFO, c,
-                 "call %s: the re-INVITE waits for her "
-                 "answer to our %s",
+                 "call %s: the re-INVITE waits for her answer to our %s",
                  c->sid,
                  c->sip_add_timer != 0 ? "content-add" : "content-modify");
         return;
@@ -544,8 +542,8 @@ on_sip_on_timeout(gpointer data)
 
     c->sip_on_timer = 0;
     CALL_LOG(G_LOG_LEVEL_INFO, c,
-             "call %s: no answer to our content-modify "
-             "in %d s: back to senders='%s', declined toward SIP",
+             "call %s: no answer to our content-modify in %d s: back "
+             "to senders='%s', declined toward SIP",
              c->sid, SIP_ON_WAIT_S, jsdp_senders_to_string(her_alone(c)));
     send_on_modify(c, her_alone(c));
     c->sip_on_taken = FALSE;
@@ -592,9 +590,8 @@ gw_call_content_offer(Call *c, const char *relay_offer)
         g_free(o->name);
         o->name = name;
         CALL_LOG(G_LOG_LEVEL_INFO, c,
-                 "call %s: the SIP side gives m= line "
-                 "%u a port, which it had at port 0 toward her: '%s' to "
-                 "her",
+                 "call %s: the SIP side gives m= line %u a port, which "
+                 "it had at port 0 toward her: '%s' to her",
                  c->sid, i, o->name);
     }
     c->sip_new = names_at(offer, added);
@@ -609,9 +606,8 @@ gw_call_content_offer(Call *c, const char *relay_offer)
     }
     if (c->sip_on != NULL) {
         CALL_LOG(G_LOG_LEVEL_INFO, c,
-                 "call %s: the SIP side turns %u "
-                 "dropped stream(s) on again: content-modify senders='both' "
-                 "to her",
+                 "call %s: the SIP side turns %u dropped stream(s) on "
+                 "again: content-modify senders='both' to her",
                  c->sid, on->len);
         send_on_modify(c, JSDP_SENDERS_BOTH);
         c->sip_on_timer =
@@ -619,8 +615,8 @@ gw_call_content_offer(Call *c, const char *relay_offer)
     }
     if (j != NULL) {
         CALL_LOG(G_LOG_LEVEL_INFO, c,
-                 "call %s: the SIP side adds %u "
-                 "stream(s): content-add to her",
+                 "call %s: the SIP side adds %u stream(s): content-add "
+                 "to her",
                  c->sid, added->len);
         gw_call_send_jingle(c, j);
         c->sip_add_timer =
