@@ -167,19 +167,25 @@ struct Call {
     GStrv add_names;
     char *add_sdp;
     char *add_sip_sdp;
-    /* a stream the SIP side adds, offered to her as content-add: the
-     * relay's offer (new contents from sip_add_first), her time to
-     * answer; NULL/0: none */
+    /* a SIP re-INVITE changing her streams, waiting for her
+     * (call_content_sip.c): the relay's offer named like her session
+     * (NULL: none under way); the names of its streams new to her,
+     * offered in a content-add (new m= lines, or a port-0 slot of one she
+     * never had live reused: RFC 3264 8.1), and of those dropped before
+     * that it turns on again, in a content-modify (NULL: none); what she
+     * took of the added ones and whether she took those turned on; one
+     * timer for each answer still awaited (0: answered or none) */
     JsdpSession *sip_add;
-    guint sip_add_first;
-    guint sip_add_timer;
-    /* the SIP side turning a dropped stream on again (call_content_sip.c):
-     * her contents the SIP side dropped, as she had them live (by name;
-     * NULL: none), the names a pending content-modify turns on (sip_add
-     * holds the relay's offer; NULL: none), and the iq count of our
-     * content-modify awaiting her answer (0: none) */
-    JsdpSession *parked;
+    GStrv sip_new;
     GStrv sip_on;
+    JsdpSession *sip_took;
+    gboolean sip_on_taken;
+    guint sip_add_timer;
+    guint sip_on_timer;
+    /* her contents the SIP side dropped, as she had them live (by name;
+     * NULL: none), what a re-INVITE may turn on again, and the iq count
+     * of our content-modify awaiting her answer (0: none) */
+    JsdpSession *parked;
     guint modify_seq;
     /* the creator of each content added during the call (name ->
      * JsdpRole + 1; NULL: none), call_content.c */
@@ -357,27 +363,26 @@ void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c);
 /* call_content_sip.c: the SIP side's changes. */
 void gw_call_content_sip_forget(Call *c);
-/* A SIP re-INVITE's relay offer with m= lines her session lacks: a
- * content-add of them to her (TRUE), answered by her content-accept or
- * content-reject (gw_call_content_answer()) or, after 20 s, retracted
- * and declined. FALSE: nothing new, or a change is under way. */
+/* A SIP re-INVITE's relay offer with streams new to her (m= lines her
+ * session lacks, or a port-0 slot she never had live now at a port) or
+ * turning on again streams the SIP side dropped: a content-add of the
+ * new ones and a content-modify senders='both' of the others to her
+ * (TRUE); the re-INVITE is answered once each of her answers is in
+ * (gw_call_content_answer(), gw_call_content_modify_answered()) or its
+ * time is up (20 s: the content-add retracted; 10 s: a content-modify
+ * back), what she did not take at port 0. FALSE: nothing new, or a
+ * change is under way. */
 gboolean gw_call_content_offer(Call *c, const char *relay_offer);
 void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c, gboolean accept);
 /* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
 void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
                                      gpointer data);
-/* A SIP re-INVITE's relay offer turning on again a stream the SIP side
- * dropped (RFC 3264 8.1: its m= line at a port again): a content-modify
- * senders='both' to her (TRUE), whose answer gives the 200 the stream
- * (gw_call_content_modify_answered()) or, after 10 s, port 0. FALSE:
- * nothing to turn on, a change is under way, or the offer adds lines. */
-gboolean gw_call_content_turn_on(Call *c, const char *relay_offer);
 /* Her answer to our content-modify (c->modify_seq): error_condition NULL
  * for a result. Never ends the call. */
 void gw_call_content_modify_answered(Call *c, const char *error_condition);
-/* Her last SDP answering a relay offer with more m= lines (a SIP
- * re-INVITE adding video), the new ones port 0; NULL if none is new
+/* Her last SDP answering a relay offer with streams new to her (as
+ * gw_call_content_offer() finds them) at port 0; NULL if none is new
  * (transfer full). */
 char *gw_call_answer_declining_new(Call *c, const char *relay_offer);
 /* A relay offer (a SIP re-INVITE) with port 0 for m= lines her SDP has

@@ -115,16 +115,18 @@ on_reinvite_offered(const char *sdp, const GError *error, gpointer data)
     }
     /* a stream the SIP side drops goes to her as content-modify, and
      * her SDP without it answers; one it turns on again goes to her as
-     * content-modify, one it adds as content-add, and her answer answers
-     * (call_content_sip.c); otherwise her last SDP answers again, a new
-     * stream declined if that cannot be */
+     * content-modify, one new to her as content-add, and her answers
+     * answer (call_content_sip.c); otherwise her last SDP answers again,
+     * a new stream declined if that cannot be. Each compares the offer
+     * with the relay's previous one toward her: noted after. */
     answer = gw_call_answer_dropping(c, sdp);
-    gw_call_note_x_relay_sdp(c, sdp);
-    if (answer == NULL && (gw_call_content_turn_on(c, sdp) ||
-                           gw_call_content_offer(c, sdp)))
+    if (answer == NULL && gw_call_content_offer(c, sdp)) {
+        gw_call_note_x_relay_sdp(c, sdp);
         return;
+    }
     if (answer == NULL)
         answer = gw_call_answer_declining_new(c, sdp);
+    gw_call_note_x_relay_sdp(c, sdp);
     gw_call_media_answer(c, TAG_SIP, TAG_XMPP,
                          answer != NULL ? answer : c->x_sdp,
                          GW_MEDIA_TOWARD_SIP, gw_call_reinvite_relay_answered);

@@ -31,6 +31,12 @@ XMPP calls SIP:
         re-INVITE reuses the m= line, content-accept
   18.28 as 18.16, the phone refuses the video: no second re-INVITE,
         nothing more for her
+  18.32 as 18.2, then the phone turns video on (the port-0 slot at a
+        port): content-add to her under a fresh name; she accepts: 200 OK
+        with live video, rtpengine has both video legs; the phone then
+        drops it and turns it on again: content-modify of that name
+  18.33 as 18.32, she rejects it: 200 OK m=video 0; the phone's refresh
+        offering it again gets no second content-add
 SIP calls XMPP:
   18.10 an INVITE with audio+video: propose with both, session-initiate
         with two contents; both accepted -> 200 OK with two live m= lines
@@ -55,6 +61,15 @@ SIP calls XMPP:
         content-modify name it
   18.29 one re-INVITE drops video and adds another video line:
         content-modify of the dropped one, the new line port 0
+  18.34 after a drop, one re-INVITE turns video on again and adds another
+        video line: content-modify 'both' and content-add together; she
+        takes both: one 200 OK, every line live
+  18.35 as 18.34, she rejects the added line: it alone is port 0
+  18.36 as 18.34, no answer to the content-modify: after 10 s back to
+        'responder'; the 200 OK has the added line live, the other port 0
+  18.37 she took audio only (18.11): a refresh offering video again is
+        not offered to her; after video at port 0 a port for it is a
+        content-add (a name she never had), taken: live video
 [calls] video_fast_update (off in the classes above):
   18.30 audio+video to a video phone: two INFO picture_fast_update
         (RFC 5168) at 0.5 s and 2 s
@@ -62,6 +77,7 @@ SIP calls XMPP:
 
 import os
 import re
+import socket
 import sys
 import time
 
@@ -269,6 +285,58 @@ def content_add(sid, initiator, name="1", senders="both"):
             "</content></jingle>")
 
 
+def bdecode(b, i=0):
+    """(value, next index) of the bencoded item at b[i] (rtpengine's ng
+    answers): dicts with str keys, strings as bytes."""
+    c = b[i:i + 1]
+    if c == b"d":
+        d, i = {}, i + 1
+        while b[i:i + 1] != b"e":
+            k, i = bdecode(b, i)
+            d[k.decode()], i = bdecode(b, i)
+        return d, i + 1
+    if c == b"l":
+        out, i = [], i + 1
+        while b[i:i + 1] != b"e":
+            v, i = bdecode(b, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    j = b.index(b":", i)
+    n = int(b[i:j])
+    return b[j + 1:j + 1 + n], j + 1 + n
+
+
+def relay_query(port, call_id):
+    """rtpengine's ng "query" answer for call_id, decoded."""
+    cid = call_id.encode()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    try:
+        s.sendto(b"q1 d7:command5:query7:call-id%d:%se" % (len(cid), cid),
+                 (gwtest.HOST, port))
+        data = s.recv(65536)
+    finally:
+        s.close()
+    return bdecode(data, data.index(b" ") + 1)[0]
+
+
+def relay_video(port, call_id):
+    """{tag: (local port, the peer's port)} of the RTP stream of the
+    video of each of rtpengine's call legs (tags "s": the phone's, "x":
+    hers), from its ng "query"."""
+    out = {}
+    for tag, leg in relay_query(port, call_id).get("tags", {}).items():
+        for m in leg.get("medias", []):
+            if m.get("type") == b"video" and m.get("streams"):
+                st = m["streams"][0]
+                out[tag] = (st.get("local port", 0),
+                            st.get("endpoint", {}).get("port", 0))
+    return out
+
+
 class HerClient:
     """Her client through a whole call, for the CallsBase classes."""
 
@@ -278,8 +346,8 @@ class HerClient:
         a content-modify as on_modify says ("result", "error": an iq
         error, "silent": no answer to one turning a stream on), a
         content-add as on_add says ("ack"; "accept": then a
-        content-accept of it, creator and name as it said); returns the
-        sets in order."""
+        content-accept of it, creator and name as it said; "reject": a
+        content-reject of it); returns the sets in order."""
         got = []
         end = time.monotonic() + 45
         while time.monotonic() < end:
@@ -289,31 +357,63 @@ class HerClient:
                                 what="jingle set")
             j = s.find(f"{{{NS_J}}}jingle")
             got.append(s)
-            turning_on = (j.get("action") == "content-modify" and
-                          {c.get("senders") for c in contents(s)} == {"both"})
-            if turning_on and on_modify == "error":
-                self.alice.send_raw(
-                    f"<iq type='error' to='{s.get('from')}' "
-                    f"id='{s.get('id')}'><error type='cancel'>"
-                    "<feature-not-implemented xmlns='urn:ietf:params:xml:"
-                    "ns:xmpp-stanzas'/></error></iq>")
-            elif not (turning_on and on_modify == "silent"):
-                self.ack(s)
-            if j.get("action") == "content-add" and on_add == "accept":
-                body = "".join(
-                    f"<content creator='{c.get('creator')}' "
-                    f"name='{c.get('name')}' senders='both'>{VIDEO_DESC}"
-                    f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
-                    "</content>" for c in contents(s))
-                self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
-                                f"action='content-accept' sid='{sid}'>"
-                                f"{body}</jingle>", "cacc-" + s.get("id"))
+            self.answer_set(s, sid, on_modify, on_add)
             if j.get("action") == "session-terminate":
                 self.assertEqual(j.get("sid"), sid)
                 return got
             if until is not None and until(got):
                 return got
         self.fail("no session-terminate")
+
+    def her_until(self, sid, done, on_modify="result", on_add="ack",
+                  timeout=40):
+        """Her client as her_side() says until done() is true; the sets
+        she got, in order."""
+        got = []
+        end = time.monotonic() + timeout
+        while not done():
+            self.assertLess(time.monotonic(), end, "her_until: not done")
+            try:
+                s = self.alice.wait(lambda s: s.get("type") == "set" and
+                                    s.find(f"{{{NS_J}}}jingle") is not None,
+                                    timeout=0.3, what="jingle set")
+            except AssertionError:
+                continue
+            got.append(s)
+            self.answer_set(s, sid, on_modify, on_add)
+        return got
+
+    def answer_set(self, s, sid, on_modify="result", on_add="ack"):
+        """Her client's answer to our Jingle set s, as her_side() says."""
+        j = s.find(f"{{{NS_J}}}jingle")
+        turning_on = (j.get("action") == "content-modify" and
+                      {c.get("senders") for c in contents(s)} == {"both"})
+        if turning_on and on_modify == "error":
+            self.alice.send_raw(
+                f"<iq type='error' to='{s.get('from')}' "
+                f"id='{s.get('id')}'><error type='cancel'>"
+                "<feature-not-implemented xmlns='urn:ietf:params:xml:"
+                "ns:xmpp-stanzas'/></error></iq>")
+        elif not (turning_on and on_modify == "silent"):
+            self.ack(s)
+        if j.get("action") == "content-add" and on_add == "reject":
+            body = "".join(
+                f"<content creator='{c.get('creator')}' "
+                f"name='{c.get('name')}' senders='both'>"
+                f"<description xmlns='{NS_RTP}' media='{media_of(c)}'/>"
+                "</content>" for c in contents(s))
+            self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
+                            f"action='content-reject' sid='{sid}'>"
+                            f"{body}</jingle>", "crej-" + s.get("id"))
+        if j.get("action") == "content-add" and on_add == "accept":
+            body = "".join(
+                f"<content creator='{c.get('creator')}' "
+                f"name='{c.get('name')}' senders='both'>{VIDEO_DESC}"
+                f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                "</content>" for c in contents(s))
+            self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
+                            f"action='content-accept' sid='{sid}'>"
+                            f"{body}</jingle>", "cacc-" + s.get("id"))
 
     @staticmethod
     def actions(sets, action):
@@ -682,6 +782,107 @@ class VideoOutbound(HerClient, CallsBase):
         self.wait_no_calls()
         self.invites(uas, 2)  # the INVITE and one re-INVITE
 
+    def phone_turns_video_on(self, sid, on_add, *re_sdps):
+        """She calls an audio-only phone with audio+video (video port 0,
+        as 18.2); the phone then re-INVITEs with each of re_sdps (the
+        first turning that video slot on: RFC 3264 8.1); her client as
+        her_side(on_add) until the phone has ACKed the last 200. Returns
+        (the SIPp run, her Jingle sets, the m= lines of our 200 OK to
+        each re-INVITE, our full JID)."""
+        n = len(re_sdps)
+        uas = self.uas(uas_reinviting(AUDIO_ONLY_PHONE_SDP, *re_sdps))
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.assertEqual([(c.get("name"), c.get("senders", "both"))
+                          for c in contents(acc)],
+                         [("0", "both"), ("1", "none")])
+        sets = self.her_until(sid, lambda: f"CSeq: {10 + n - 1} ACK"
+                              in uas.messages(), on_add=on_add)
+        return uas, sets, self.uas_oks(uas, n), gw_full
+
+    def uas_oks(self, uas, count):
+        """The m= lines of our 200 OK to each of the phone's `count`
+        re-INVITEs (CSeq 10 ...)."""
+        msgs = uas.messages()
+        out = []
+        for cseq in range(10, 10 + count):
+            at = msgs.index("SIP/2.0 200 OK",
+                            msgs.index(f"CSeq: {cseq} INVITE") - 400)
+            ok = sip_body(msgs[at:], "SIP/2.0 200 OK")
+            self.assertIn(f"CSeq: {cseq} INVITE", ok)
+            out.append(m_lines(ok[ok.index("v=0"):]))
+        return out
+
+    def test_18_32_phone_turns_never_live_video_on(self):
+        """18.32 audio+video to an audio-only phone (video port 0, as
+        18.2); the phone's user then turns video on: a re-INVITE with the
+        same m=video slot at a port (RFC 3264 8.1). She never had that
+        video live, so it reaches her as a content-add of video from us
+        (creator 'responder', senders both) under a name her session does
+        not have ('1' stays hers: Conversations ends the call on a reused
+        name); she accepts: the 200 OK has live video on an rtpengine
+        port, and rtpengine carries what the phone sends on it. The phone
+        then drops it and turns it on again: content-modify of the new
+        name, 'initiator' then 'both' (as 18.22)"""
+        sid = "call1832"
+        uas, sets, oks, gw_full = self.phone_turns_video_on(
+            sid, "accept", VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+            VIDEO_PHONE_SDP)
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        name = adds[0][0][0]
+        self.assertEqual(adds[0], [(name, "responder", "both", "video")])
+        self.assertNotIn(name, ("0", "1"))
+        add = [s for s in sets
+               if s.find(f"{{{NS_J}}}jingle").get("action") == "content-add"]
+        tr = contents(add[0])[0].find(f"{{{NS_ICE}}}transport")
+        self.assertIsNotNone(tr.find(f"{{{NS_DTLS}}}fingerprint"))
+        self.assertEqual(self.modifies(sets),
+                         [[(name, "responder", "initiator", "video")],
+                          [(name, "responder", "both", "video")]])
+        self.assertEqual([[(m[0], m[1] == "0") for m in ms] for ms in oks],
+                         [[("audio", False), ("video", False)],
+                          [("audio", False), ("video", True)],
+                          [("audio", False), ("video", False)]])
+        self.assertEqual(len({ms[0][1] for ms in oks}), 1,
+                         "audio keeps its relay port")
+        # rtpengine has the video on both legs: toward the phone on the
+        # port of our 200 OK, from the phone's 6002, and toward her on a
+        # port of its own with ICE and DTLS-SRTP
+        port = int(oks[2][1][1])
+        video = relay_video(self.rtpe.port, sid)
+        self.assertEqual(video["s"], (port, 6002), video)
+        self.assertNotEqual(video["x"][0], 0, video)
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
+
+    def test_18_33_phone_turns_never_live_video_on_refused(self):
+        """18.33 as 18.32, she rejects the content-add (content-reject):
+        the 200 OK keeps m=video 0, audio goes on on its port; the phone
+        then refreshes the session offering that video again: no second
+        content-add (the relay had it live toward her: she said no), m=video
+        0 again, and no terminate"""
+        sid = "call1833"
+        uas, sets, oks, gw_full = self.phone_turns_video_on(
+            sid, "reject", VIDEO_PHONE_SDP, VIDEO_PHONE_SDP)
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        self.assertEqual(adds[0][0][1:], ("responder", "both", "video"))
+        self.assertEqual(self.modifies(sets), [])
+        for s in sets:
+            self.assertNotIn(s.find(f"{{{NS_J}}}jingle").get("action"),
+                             ("content-remove", "session-terminate"))
+        self.assertEqual([[(m[0], m[1] == "0") for m in ms] for ms in oks],
+                         [[("audio", False), ("video", True)]] * 2)
+        self.assertEqual(len({ms[0][1] for ms in oks}), 1,
+                         "audio keeps its relay port")
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.wait_no_calls()
+
     def test_18_03_video_only_propose(self):
         """18.3 a propose of video alone is proceeded, the call goes"""
         uas = self.uas(uas_call(sdp=SDP_HEAD + """m=video 6002 RTP/AVP 96
@@ -1012,18 +1213,19 @@ class VideoInbound(HerClient, CallsBase):
                         ufrag.group(1) if ufrag else None))
         return out
 
-    def av_call_reinvited(self, *re_sdps, on_modify="result"):
+    def av_call_reinvited(self, *re_sdps, on_modify="result", on_add="ack"):
         """The SIPp phone calls her with audio+video, she takes both, then
         the phone re-INVITEs with each of re_sdps; her client as
-        her_side(on_modify) until the phone's BYE. Returns (the SIPp run,
-        her Jingle sets, the name of the video content, the sid)."""
+        her_side(on_modify, on_add) until the phone's BYE. Returns (the
+        SIPp run, her Jingle sets, the name of the video content, the
+        sid)."""
         uac = self.sipp.start(reinviting_uac(VIDEO_PHONE_SDP, *re_sdps),
                               remote=self.gw_target(), timeout=40)
         sid, gw_full, si = self.offer_to_alice()
         self.accept(sid, gw_full, si)
         name = [c for c in contents(si) if media_of(c) == "video"][0].get(
             "name")
-        sets = self.her_side(sid, on_modify=on_modify)
+        sets = self.her_side(sid, on_modify=on_modify, on_add=on_add)
         self.assertEqual(uac.wait(30), 0, uac.errors())
         return uac, sets, name, sid
 
@@ -1132,6 +1334,102 @@ a=sendrecv
         self.assertEqual([(m[0], m[1] == "0") for m in oks[0]],
                          [("audio", False), ("video", True),
                           ("video", True)], oks)
+
+    def on_and_add(self, on_modify, on_add):
+        """An audio+video call; the phone drops its video (port 0), then
+        one re-INVITE turns that slot on again and adds a second video
+        m= line: her client gets the content-modify senders='both' of
+        the dropped one and a content-add of the new one, answers each as
+        on_modify / on_add say. Returns (her content-modifies, her
+        content-adds, the m= lines of the 200 OK to each re-INVITE, the
+        seconds the second re-INVITE took to its 200)."""
+        on_add_sdp = VIDEO_PHONE_SDP + """m=video 6004 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=sendrecv
+"""
+        t0 = time.monotonic()
+        uac, sets, name, _ = self.av_call_reinvited(
+            AUDIO_ONLY_PHONE_SDP, on_add_sdp, on_modify=on_modify,
+            on_add=on_add)
+        self.assertLess(time.monotonic() - t0, 40)
+        self.assertEqual(self.modifies(sets)[:2],
+                         [[(name, "initiator", "responder", "video")],
+                          [(name, "initiator", "both", "video")]])
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        self.assertEqual(adds[0][0][1:], ("initiator", "both", "video"))
+        self.assertNotEqual(adds[0][0][0], name)
+        # both went out together, before either answer came back
+        acts = [s.find(f"{{{NS_J}}}jingle").get("action") for s in sets]
+        at = acts.index("content-add")
+        self.assertEqual(acts[at - 1], "content-modify", acts)
+        oks = self.reinvite_oks(uac, 2)
+        for ms in oks:
+            self.assertNotEqual(ms[0][1], "0", oks)
+        self.assertEqual(oks[0][0][1], oks[1][0][1], "audio keeps its port")
+        return self.modifies(sets), adds, oks
+
+    def test_18_34_reinvite_turns_on_and_adds(self):
+        """18.34 an audio+video call; the phone drops its video, then one
+        re-INVITE turns it on again (the same slot at a port) and adds a
+        second video line: she gets the content-modify senders='both' of
+        the first and a content-add of the second (our creator, a name of
+        its own), acks the one and accepts the other: one 200 OK, every
+        line live"""
+        _, _, oks = self.on_and_add("result", "accept")
+        self.assertEqual([(m[0], m[1] == "0") for m in oks[1]],
+                         [("audio", False), ("video", False),
+                          ("video", False)], oks)
+
+    def test_18_35_reinvite_turns_on_and_adds_refused(self):
+        """18.35 as 18.34, she takes the video turned on and rejects the
+        added line (content-reject): the 200 OK has the first video live,
+        the new line at port 0"""
+        _, _, oks = self.on_and_add("result", "reject")
+        self.assertEqual([(m[0], m[1] == "0") for m in oks[1]],
+                         [("audio", False), ("video", False),
+                          ("video", True)], oks)
+
+    def test_18_36_reinvite_turns_on_unanswered_and_adds(self):
+        """18.36 as 18.34, she never answers the content-modify but takes
+        the added line: after 10 s the content-modify goes back to her
+        alone, and the one 200 OK has the new line live, the turned-on
+        one at port 0"""
+        t0 = time.monotonic()
+        modifies, _, oks = self.on_and_add("silent", "accept")
+        self.assertGreater(time.monotonic() - t0, 9)
+        self.assertEqual([m[0][2] for m in modifies],
+                         ["responder", "both", "responder"])
+        self.assertEqual([(m[0], m[1] == "0") for m in oks[1]],
+                         [("audio", False), ("video", True),
+                          ("video", False)], oks)
+
+    def test_18_37_phone_turns_on_video_she_refused(self):
+        """18.37 the phone calls her with audio+video, she accepts audio
+        only (as 18.11); the phone refreshes the session offering video
+        again: not offered to her (she said no to it), m=video 0; it
+        then sets video to port 0 and later gives that slot a port (its
+        user turning the camera on): a content-add to her under a name
+        her session never had (not our offer's); she takes it: live
+        video in the 200 OK"""
+        uac = self.sipp.start(reinviting_uac(
+            VIDEO_PHONE_SDP, VIDEO_PHONE_SDP, AUDIO_ONLY_PHONE_SDP,
+            VIDEO_PHONE_SDP), remote=self.gw_target(), timeout=40)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si, video=False)
+        names = [c.get("name") for c in contents(si)]
+        sets = self.her_side(sid, on_add="accept")
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        adds = self.actions(sets, "content-add")
+        self.assertEqual(len(adds), 1, adds)
+        self.assertEqual(adds[0][0][1:], ("initiator", "both", "video"))
+        self.assertNotIn(adds[0][0][0], names)
+        self.assertEqual(self.modifies(sets), [])
+        oks = self.reinvite_oks(uac, 3)
+        self.assertEqual([[(m[0], m[1] == "0") for m in ms] for ms in oks],
+                         [[("audio", False), ("video", True)],
+                          [("audio", False), ("video", True)],
+                          [("audio", False), ("video", False)]])
 
     def test_18_11_xmpp_accepts_audio_only(self):
         """18.11 her client accepts audio only: the 200 OK answers video
