@@ -157,7 +157,12 @@ class CallsBench:
                 "-buff_size", "4194304",
                 "-max_recv_loops", "10000", "-max_sched_loops", "10000",
                 "-trace_stat", "-stf", stf, "-fd", "1",
-                "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+                "-trace_err", "-error_file", os.path.join(d, "errors.log"),
+                # answer INFO/UPDATE/NOTIFY 200, as phones do: the
+                # gateway's picture_fast_update INFOs (RFC 5168) to a
+                # video phone were left unanswered and retransmitted for
+                # timer F (32 s), ~5 KiB per held video call
+                "-aa"]
         argv += extra
         if remote:
             argv.append(remote)
