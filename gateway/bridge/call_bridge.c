@@ -536,11 +536,13 @@ gw_call_bridge_iq(GwCallBridge *b, xmpp_stanza_t *iq)
         gw_call_content_add(b, iq, j, c);
     else if (strcmp(action, "content-remove") == 0)
         gw_call_content_remove(b, iq, j, c);
+    else if (strcmp(action, "content-modify") == 0)
+        gw_call_content_modify(b, iq, j, c);
     else if (strcmp(action, "content-accept") == 0 ||
              strcmp(action, "content-reject") == 0)
         gw_call_content_answer(b, iq, j, c,
                                strcmp(action, "content-accept") == 0);
-    else /* transport-replace, content-modify ...: not bridged */
+    else /* transport-replace ...: not bridged */
         gw_call_iq_error(b, iq, "feature-not-implemented", "unsupported-info",
                          "not bridged to SIP");
     return TRUE;

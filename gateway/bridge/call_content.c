@@ -1,5 +1,6 @@
 /* gateway/bridge/call_content.c: her client changes the contents of a
- * call (issue 18: she turns her camera on in an audio call, or off).
+ * call (issue 18: she turns her camera on in an audio call, or off;
+ * in a video content, off and on: content-modify, below).
  * The SIP side's changes are call_content_sip.c.
  *
  *   XMPP client                 gateway                        SIP peer
@@ -23,6 +24,8 @@
 #include "call_private.h"
 #include "gw_error.h"
 #include "xml_text.h"
+
+#include <string.h>
 
 JsdpRole
 gw_call_her_role(const Call *c)
@@ -404,23 +407,32 @@ on_add_answered(const char *sdp, const GError *error, gpointer data)
  * refused needs nothing, and she hears nothing more of it (no
  * content-accept or -reject of a content-add she withdrew). */
 
-/* Sends her session `her` (transfer full), some contents marked
- * rejected, to the relay and in a re-INVITE. */
+/* Sends her session `her` (transfer full), changed in place (contents
+ * marked rejected, or other senders), to the relay and in a re-INVITE;
+ * `what` goes to the log. */
 static void
-start_remove(Call *c, JsdpSession *her, guint n)
+start_change(Call *c, JsdpSession *her, const char *what)
 {
     g_autoptr(JsdpSession) owned = her;
     g_autofree char *sdp = gw_call_session_to_sdp(her, gw_call_her_role(c), NULL);
 
     if (sdp == NULL)
         return; /* the call goes on as it was */
-    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %u content(s) of hers go: "
-             "port 0 toward SIP", c->sid, n);
+    CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: %s", c->sid, what);
     /* nothing added: add_names stays NULL */
     c->add_offer = g_steal_pointer(&owned);
     c->add_sdp = g_steal_pointer(&sdp);
     gw_call_media_offer(c, TAG_XMPP, c->add_sdp, GW_MEDIA_TOWARD_SIP,
                         on_add_offered);
+}
+
+static void
+start_remove(Call *c, JsdpSession *her, guint n)
+{
+    g_autofree char *what =
+        g_strdup_printf("%u content(s) of hers go: port 0 toward SIP", n);
+
+    start_change(c, her, what);
 }
 
 /* The contents of `drop` (by name), which the SIP side took after she
@@ -530,9 +542,211 @@ gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
     start_remove(c, g_steal_pointer(&her), named);
 }
 
+/* ---- her content-modify: who sends in a live content ---------------
+ *
+ *   content-modify (video,   --> ack; her SDP with that m= line's
+ *   senders=<the peer's role>)   direction (a=recvonly: she only
+ *                                receives) through the relay -> re-INVITE
+ *
+ * Dino sends it when she takes video without her camera (senders = our
+ * role), and when she turns her camera on in a video content she has
+ * (her role, or 'both'); it ignores our answer. It rides on the
+ * content-add machinery like her content-remove: the SIP side's 2xx
+ * makes her changed SDP the call's, a refusal (488 ...) leaves the call
+ * as it was (she has her iq result: the call goes on). One change at a
+ * time as for content-add and content-remove (unexpected-request while
+ * one is under way). During setup (Dino sends it right after its
+ * session-accept) it is noted in c->her_modify and applied once the
+ * dialog is up (gw_call_content_modify_flush()): the ACK of our 2xx, or
+ * the relay's answer to theirs; the ACK has timer H, the 2xx the call's
+ * timer, so nothing waits without one. */
+
+static gboolean
+senders_parse(const char *s, JsdpSenders *out)
+{
+    static const JsdpSenders all[] = {
+        JSDP_SENDERS_BOTH,
+        JSDP_SENDERS_INITIATOR,
+        JSDP_SENDERS_RESPONDER,
+        JSDP_SENDERS_NONE,
+    };
+
+    for (guint i = 0; s != NULL && i < G_N_ELEMENTS(all); i++) {
+        if (strcmp(s, jsdp_senders_to_string(all[i])) == 0) {
+            *out = all[i];
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Is her content `name` live (in her last SDP at a port, and in the
+ * relay's last SDP toward her)? */
+static gboolean
+is_live(const Call *c, const JsdpSession *her, const char *name)
+{
+    g_autoptr(JsdpSession) relay =
+        c->x_relay_sdp != NULL ? gw_call_session_from_sdp(
+                                     c->x_relay_sdp, gw_call_our_role(c), NULL)
+                               : NULL;
+    JsdpContent *ct = name != NULL ? jsdp_session_get_content(her, name) : NULL;
+    guint at = 0;
+
+    return ct != NULL && g_ptr_array_find(her->contents, ct, &at) &&
+           !is_gone(ct, relay, at);
+}
+
+/* Her session with the senders of `want` (name -> JsdpSenders + 1):
+ * re-INVITE if any changed. */
+static void
+apply_modify(Call *c, GHashTable *want)
+{
+    JsdpSession *her =
+        gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
+    GHashTableIter it;
+    gpointer k, v;
+    guint n = 0;
+
+    g_hash_table_iter_init(&it, want);
+    while (her != NULL && g_hash_table_iter_next(&it, &k, &v)) {
+        JsdpContent *ct = jsdp_session_get_content(her, k);
+        JsdpSenders to = (JsdpSenders)(GPOINTER_TO_INT(v) - 1);
+        if (ct == NULL || ct->rejected || ct->senders == to)
+            continue;
+        CALL_LOG(G_LOG_LEVEL_INFO, c,
+                 "call %s: her content '%s': senders '%s' -> '%s'", c->sid,
+                 ct->name, jsdp_senders_to_string(ct->senders),
+                 jsdp_senders_to_string(to));
+        ct->senders = to;
+        n++;
+    }
+    if (n == 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c,
+                 "call %s: her content-modify changes nothing: no re-INVITE",
+                 c->sid);
+        jsdp_session_free(her);
+        return;
+    }
+    start_change(c, her,
+                 "her content-modify: re-INVITE with the new direction(s)");
+}
+
+/* Does her content-modify name only contents of our content-add that
+ * waits for her (c->sip_new)? Dino sends one before its content-accept
+ * when she takes video without her camera; the senders of her
+ * content-accept then make our answer to the SIP side. */
+static gboolean
+names_sip_new(const Call *c, xmpp_stanza_t *jingle)
+{
+    guint n = 0;
+
+    if (c->sip_add == NULL || c->sip_new == NULL)
+        return FALSE;
+    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle); e != NULL;
+         e = xmpp_stanza_get_next(e)) {
+        const char *name = xmpp_stanza_get_attribute(e, "name");
+        if (!xmpp_stanza_is_tag(e) ||
+            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
+            continue;
+        if (name == NULL ||
+            !g_strv_contains((const char *const *)c->sip_new, name))
+            return FALSE;
+        n++;
+    }
+    return n > 0;
+}
+
+void
+gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
+                       xmpp_stanza_t *jingle, Call *c)
+{
+    g_autoptr(JsdpSession) her = NULL;
+    g_autoptr(GHashTable) want =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    gboolean setup = !gw_call_answered(c) || c->sip == NULL ||
+                     !gw_sip_call_is_confirmed(c->sip);
+
+    if (names_sip_new(c, jingle)) {
+        gw_call_iq_result(b, iq);
+        CALL_LOG(G_LOG_LEVEL_INFO, c,
+                 "call %s: her content-modify of our pending content-add: "
+                 "her content-accept says who sends",
+                 c->sid);
+        return;
+    }
+    if (c->x_sdp == NULL ||
+        (!setup &&
+         (c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0))) {
+        gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
+                         "the call is not accepted or is changing");
+        return;
+    }
+    her = gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
+    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle);
+         e != NULL && her != NULL; e = xmpp_stanza_get_next(e)) {
+        const char *name = xmpp_stanza_get_attribute(e, "name");
+        JsdpSenders to;
+        if (!xmpp_stanza_is_tag(e) ||
+            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
+            continue;
+        if (!is_live(c, her, name)) {
+            gw_call_iq_error(b, iq, "item-not-found", NULL,
+                             "no such live content in the session");
+            return;
+        }
+        if (!senders_parse(xmpp_stanza_get_attribute(e, "senders"), &to)) {
+            gw_call_iq_error(b, iq, "bad-request", NULL,
+                             "content-modify without valid senders");
+            return;
+        }
+        g_hash_table_insert(want, g_strdup(name), GINT_TO_POINTER(to + 1));
+    }
+    if (her == NULL || g_hash_table_size(want) == 0) {
+        gw_call_iq_error(b, iq, "bad-request", NULL, "no content named");
+        return;
+    }
+    gw_call_iq_result(b, iq);
+    if (!setup) {
+        apply_modify(c, want);
+        return;
+    }
+    CALL_LOG(G_LOG_LEVEL_INFO, c,
+             "call %s: her content-modify during setup: applied once the "
+             "dialog is up",
+             c->sid);
+    if (c->her_modify == NULL)
+        c->her_modify =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, want);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            g_hash_table_insert(c->her_modify, g_strdup(k), v);
+    }
+}
+
+void
+gw_call_content_modify_flush(Call *c)
+{
+    g_autoptr(GHashTable) want = g_steal_pointer(&c->her_modify);
+
+    if (want == NULL || c->sip == NULL || c->x_sdp == NULL)
+        return;
+    if (c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
+        CALL_LOG(G_LOG_LEVEL_INFO, c,
+                 "call %s: her content-modify during setup dropped: another "
+                 "change is under way",
+                 c->sid);
+        return;
+    }
+    apply_modify(c, want);
+}
+
 void
 gw_call_content_forget(Call *c)
 {
     add_clear(c);
+    g_clear_pointer(&c->her_modify, g_hash_table_destroy);
     g_clear_pointer(&c->creators, g_hash_table_destroy);
 }

@@ -44,6 +44,7 @@ in_acked(gpointer data)
     Call *c = data;
 
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: established", c->sid);
+    gw_call_content_modify_flush(c); /* her content-modify during setup */
 }
 
 /* SIP callbacks carry the Call itself (call_free() stops them). */

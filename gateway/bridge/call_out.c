@@ -326,8 +326,10 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
         return;
     }
     gw_call_note_x_relay_sdp(c, sdp);
-    if (c->state == OUT_ACTIVE)
+    if (c->state == OUT_ACTIVE) {
+        gw_call_content_modify_flush(c); /* hers during setup */
         return;
+    }
     next = c->state == OUT_EARLY_ANSWER ? OUT_EARLY : OUT_ACTIVE;
     ans = gw_call_session_from_sdp(sdp, JSDP_ROLE_RESPONDER, &perr);
     if (ans == NULL) {
@@ -348,6 +350,8 @@ on_out_answer_done(const char *sdp, const GError *error, gpointer data)
     gw_call_enter(c, next, "session-accept sent");
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: session-accept sent (%s)", c->sid,
              next == OUT_ACTIVE ? "answered" : "early media");
+    if (next == OUT_ACTIVE)
+        gw_call_content_modify_flush(c); /* hers during setup */
 }
 
 /* What her client shows while the SIP side rings (issue 15), read from

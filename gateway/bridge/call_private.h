@@ -9,8 +9,9 @@
  *   call_in.c       SIP calls the XMPP user (JMI, or session-initiate)
  *   call_session.c  in a call: hang-ups, DTMF, hold and re-INVITEs both
  *                   ways, trickled candidates
- *   call_content.c  her client adds or removes contents (content-add,
- *                   content-remove -> re-INVITE)
+ *   call_content.c  her client adds, removes or modifies contents
+ *                   (content-add, content-remove, content-modify ->
+ *                   re-INVITE)
  *   call_content_sip.c  the SIP side drops, adds or turns on again a
  *                   stream (re-INVITE -> content-modify, content-add)
  *   call_check.c    what a Jingle offer or answer must be before it
@@ -190,6 +191,10 @@ struct Call {
     /* the creator of each content added during the call (name ->
      * JsdpRole + 1; NULL: none), call_content.c */
     GHashTable *creators;
+    /* her content-modify received while the call is set up, applied
+     * once the SIP dialog is up (name -> JsdpSenders + 1; NULL: none),
+     * call_content.c */
+    GHashTable *her_modify;
     /* RFC 5168 keyframe requests toward SIP when video starts
      * (call_session.c): the timer of the next, how many are left, and
      * whether its INFO awaits an answer */
@@ -358,6 +363,12 @@ void gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
 void gw_call_sip_reinvite_answered(gpointer data, int status,
                                    const char *sdp);
 void gw_call_content_forget(Call *c);
+/* Her content-modify: the senders of live contents change, toward SIP
+ * a re-INVITE with their direction; during setup it waits for the
+ * dialog (gw_call_content_modify_flush(), once it is up). */
+void gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
+                            xmpp_stanza_t *jingle, Call *c);
+void gw_call_content_modify_flush(Call *c);
 /* Her content-remove: the streams go toward SIP (re-INVITE, port 0). */
 void gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c);

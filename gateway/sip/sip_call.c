@@ -133,6 +133,12 @@ gw_sip_call_get_id(const GwSipCall *c)
     return c->leg.call_id;
 }
 
+gboolean
+gw_sip_call_is_confirmed(const GwSipCall *c)
+{
+    return c->state == CALL_CONFIRMED;
+}
+
 /* ---- life ------------------------------------------------------------- */
 
 static void

@@ -251,6 +251,9 @@ gboolean gw_sip_call_reinvite(GwSipCall *call, const char *sdp);
 void gw_sip_call_close(GwSipCall *call);
 /* The Call-ID, for logs and for rtpengine (borrowed). */
 const char *gw_sip_call_get_id(const GwSipCall *call);
+/* Is the dialog up (our 2xx ACKed, or theirs ACKed by us)? Before, no
+ * re-INVITE can go (gw_sip_call_reinvite()). */
+gboolean gw_sip_call_is_confirmed(const GwSipCall *call);
 
 /* ---- registrations (RFC 3261 10) -------------------------------------- */
 

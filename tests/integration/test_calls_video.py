@@ -20,6 +20,12 @@ XMPP calls SIP:
   18.5  content-add to a phone that refuses video (port 0): content-reject
   18.6  content-add before the answer: unexpected-request
   18.7  content-remove of video: a re-INVITE with video at port 0
+  18.40 her content-modify: she only receives video (senders = the
+        phone's role): acked, a re-INVITE with m=video a=recvonly
+  18.41 as 18.40, then back to 'both': a second re-INVITE, a=sendrecv
+  18.42 content-modify of an unknown content: item-not-found, no
+        re-INVITE
+  18.43 as 18.40, the phone answers 488: the call goes on as it was
   18.16 content-add retracted (content-remove) while its re-INVITE is
         out, the phone takes video: a second re-INVITE drops it, she
         hears nothing more of it, the call goes on
@@ -70,6 +76,11 @@ SIP calls XMPP:
   18.37 she took audio only (18.11): a refresh offering video again is
         not offered to her; after video at port 0 a port for it is a
         content-add (a name she never had), taken: live video
+  18.44 her content-modify right after her session-accept (she takes
+        video without her camera): applied once the call is up, one
+        re-INVITE with m=video a=recvonly
+  18.45 her content-modify of our pending content-add (Dino taking video
+        without her camera), then content-accept: 200 OK a=recvonly
 [calls] video_fast_update (off in the classes above):
   18.30 audio+video to a video phone: two INFO picture_fast_update
         (RFC 5168) at 0.5 s and 2 s
@@ -154,6 +165,11 @@ t=0 0
 VIDEO_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 6002 RTP/AVP 96
 a=rtpmap:96 VP8/90000
 a=sendrecv
+"""
+# the phone's answer to her receiving video only (18.40)
+VIDEO_SENDONLY_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 6002 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=sendonly
 """
 AUDIO_ONLY_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 0 RTP/AVP 96
 a=rtpmap:96 VP8/90000
@@ -636,6 +652,128 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
 
+    def modify(self, gw_full, sid, senders, name="1", iid=None):
+        """Her content-modify of content `name` (video) to `senders`;
+        the answer (result or error)."""
+        iid = iid or f"cm-{sid}-{senders}"
+        self.alice.send_raw(
+            f"<iq type='set' to='{gw_full}' id='{iid}'><jingle "
+            f"xmlns='{NS_J}' action='content-modify' sid='{sid}'>"
+            f"<content creator='initiator' name='{name}' "
+            f"senders='{senders}'/></jingle></iq>")
+        return self.alice.wait(lambda s: s.get("id") == iid,
+                               what=f"answer {iid}")
+
+    @staticmethod
+    def video_direction(sdp):
+        """The video m= line's port and direction attribute."""
+        video = sdp[sdp.index("m=video"):]
+        d = re.findall(r"^a=(sendrecv|sendonly|recvonly|inactive)", video,
+                       re.M)
+        return m_lines(video)[0][1], d[0] if d else "sendrecv"
+
+    def modify_call(self, sid, scenario, *senders):
+        """An audio+video call to the SIPp `scenario`; her content-modify
+        of video to each of `senders` in turn, each answered result.
+        Returns (the SIPp run, our full JID)."""
+        uas = self.uas(scenario)
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        for who in senders:
+            r = self.modify(gw_full, sid, who)
+            self.assertEqual(r.get("type"), "result",
+                             gwtest.ET.tostring(r, "unicode"))
+            time.sleep(1.0)  # its re-INVITE and answer
+        return uas, gw_full
+
+    def no_end_for_her(self):
+        for s in self.alice.drain():
+            j = s.find(f"{{{NS_J}}}jingle")
+            self.assertFalse(j is not None and
+                             j.get("action") == "session-terminate",
+                             "the call goes on")
+
+    def test_18_40_content_modify_receive_only(self):
+        """18.40 an audio+video call; she takes video without her camera
+        (content-modify senders='responder', the phone's role, as Dino
+        sends it): iq result, a re-INVITE whose video line has a port and
+        a=recvonly (she only receives), audio untouched; the call goes
+        on"""
+        sid = "call1840"
+        uas, gw_full = self.modify_call(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, VIDEO_SENDONLY_PHONE_SDP), "responder")
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        _, re1 = self.invites(uas, 2)
+        ms = m_lines(re1)
+        self.assertEqual([m[0] for m in ms], ["audio", "video"], re1)
+        self.assertNotEqual(ms[0][1], "0", re1)
+        self.assertEqual(self.video_direction(re1)[1], "recvonly", re1)
+        self.assertNotEqual(self.video_direction(re1)[0], "0", re1)
+        audio = re1[re1.index("m=audio"):re1.index("m=video")]
+        self.assertNotIn("recvonly", audio, re1)
+        self.assertNotIn("sendonly", audio, re1)
+
+    def test_18_41_content_modify_back_to_both(self):
+        """18.41 as 18.40, then she turns her camera on (content-modify
+        senders='both'): a second re-INVITE with video a=sendrecv"""
+        sid = "call1841"
+        uas, gw_full = self.modify_call(sid, reinvited_uas(
+            VIDEO_PHONE_SDP, VIDEO_PHONE_SDP, VIDEO_PHONE_SDP),
+            "responder", "both")
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        _, re1, re2 = self.invites(uas, 3)
+        self.assertEqual(self.video_direction(re1)[1], "recvonly", re1)
+        port, d = self.video_direction(re2)
+        self.assertNotEqual(port, "0", re2)
+        self.assertEqual(d, "sendrecv", re2)
+
+    def test_18_42_content_modify_unknown(self):
+        """18.42 content-modify of a content the session lacks:
+        item-not-found; a content-modify changing nothing ('both' as it
+        is): result; no re-INVITE for either"""
+        sid = "call1842"
+        uas = self.uas(reinvited_uas(VIDEO_PHONE_SDP))
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        r = self.modify(gw_full, sid, "responder", name="nope")
+        self.assertEqual(r.get("type"), "error")
+        self.assertIsNotNone(r.find("error/{urn:ietf:params:xml:ns:"
+                                    "xmpp-stanzas}item-not-found"))
+        r = self.modify(gw_full, sid, "both")
+        self.assertEqual(r.get("type"), "result")
+        time.sleep(1.0)
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        self.invites(uas, 1)
+
+    def test_18_43_content_modify_refused(self):
+        """18.43 as 18.40, the phone answers the re-INVITE 488: the call
+        goes on as it was (a content-modify back to 'both' then changes
+        nothing: no second re-INVITE); the hang-up is clean"""
+        sid = "call1843"
+        scen = reinvited_uas(VIDEO_PHONE_SDP).replace(
+            """  <recv request="BYE" timeout="20000"/>""",
+            """  <recv request="INVITE" timeout="20000"/>"""
+            + gwtest.sipp_ok(status="488 Not Acceptable Here")
+            + """  <recv request="ACK"/>
+  <recv request="BYE" timeout="20000"/>""")
+        uas, gw_full = self.modify_call(sid, scen, "responder", "both")
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        _, re1 = self.invites(uas, 2)
+        self.assertEqual(self.video_direction(re1)[1], "recvonly", re1)
+        self.wait_no_calls()
+
     def retract_while_out(self, sid, scenario):
         """An audio call to the SIPp `scenario` (a slow_reinvited_uas());
         her content-add of video, retracted by her content-remove while
@@ -992,7 +1130,9 @@ class VideoInbound(HerClient, CallsBase):
         self.ack(si)
         return sid, gw_full, si
 
-    def accept(self, sid, gw_full, si, video=True):
+    def accept(self, sid, gw_full, si, video=True, wait=True):
+        """Her session-accept of si; wait: for its ack (else sent and
+        left: the ack comes later)."""
         body = ""
         for c in contents(si):
             if media_of(c) == "video" and not video:
@@ -1001,10 +1141,13 @@ class VideoInbound(HerClient, CallsBase):
             body += (f"<content creator='initiator' name='{c.get('name')}' "
                      f"senders='both'>{desc}{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
                      "</content>")
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
-                        f"action='session-accept' sid='{sid}' "
-                        f"responder='{self.alice.jid}'>{body}</jingle>",
-                        "sa-" + sid)
+        jingle = (f"<jingle xmlns='{NS_J}' action='session-accept' "
+                  f"sid='{sid}' responder='{self.alice.jid}'>{body}</jingle>")
+        if not wait:
+            self.alice.send_raw(f"<iq type='set' to='{gw_full}' "
+                                f"id='sa-{sid}'>{jingle}</iq>")
+            return
+        self.set_jingle(gw_full, jingle, "sa-" + sid)
 
     def call(self, video):
         uac = self.sipp.start(uac_call(sdp=VIDEO_PHONE_SDP, bye_after_ms=500),
@@ -1100,6 +1243,88 @@ class VideoInbound(HerClient, CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
         return ms, ok
+
+    def test_18_44_content_modify_during_setup(self):
+        """18.44 the phone calls her with audio+video; her client accepts
+        and at once sends content-modify senders='initiator' (the phone's
+        role: she takes video without her camera, as Dino does right
+        after its session-accept): iq result, the call is set up as
+        usual, then one re-INVITE to the phone with video a=recvonly"""
+        uac = self.sipp.start(
+            reinviting_uac(VIDEO_PHONE_SDP,
+                           ("answer", VIDEO_SENDONLY_PHONE_SDP)),
+            remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice()
+        self.accept(sid, gw_full, si, wait=False)
+        iid = "cm-" + sid
+        name = [c.get("name") for c in contents(si)
+                if media_of(c) == "video"][0]
+        self.alice.send_raw(
+            f"<iq type='set' to='{gw_full}' id='{iid}'><jingle "
+            f"xmlns='{NS_J}' action='content-modify' sid='{sid}'>"
+            f"<content creator='initiator' name='{name}' "
+            "senders='initiator'/></jingle></iq>")
+        for i in ("sa-" + sid, iid):
+            r = self.alice.wait(lambda s: s.get("id") == i, what="answer")
+            self.assertEqual(r.get("type"), "result",
+                             gwtest.ET.tostring(r, "unicode"))
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        msgs = uac.messages()
+        ok = sip_body(msgs, "SIP/2.0 200 OK")
+        self.assertTrue(all(m[1] != "0" for m in
+                            m_lines(ok[ok.index("v=0"):])), ok)
+        at = [i for i in range(len(msgs)) if msgs.startswith("INVITE ", i)]
+        self.assertEqual(len(at), 2, "its INVITE and our re-INVITE")
+        reinvite = sip_body(msgs[at[1]:], "INVITE ")
+        self.assertIn("m=video", reinvite)
+        video = reinvite[reinvite.index("m=video"):]
+        self.assertNotEqual(m_lines(video)[0][1], "0", reinvite)
+        self.assertIn("a=recvonly", video, reinvite)
+        audio = reinvite[reinvite.index("m=audio"):reinvite.index("m=video")]
+        self.assertIn("a=sendrecv", audio, reinvite)
+
+    def test_18_45_content_modify_of_our_content_add(self):
+        """18.45 an audio call; the phone re-INVITEs adding video: her
+        client takes it without her camera as Dino does, a content-modify
+        senders='initiator' (our role) of our pending content-add, then
+        content-accept saying the same: iq result for both, the 200 OK
+        has live video a=recvonly (she only receives), no re-INVITE of
+        ours"""
+        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        name = contents(add)[0].get("name")
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-modify' sid='{sid}'>"
+                        f"<content creator='initiator' name='{name}' "
+                        "senders='initiator'/></jingle>", "cm-" + sid)
+        body = (f"<content creator='initiator' name='{name}' "
+                f"senders='initiator'>{VIDEO_DESC}"
+                f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+                "</content>")
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='content-accept' sid='{sid}'>{body}"
+                        "</jingle>", "cacc-" + sid)
+        t = self.alice.wait(is_jingle("session-terminate", sid),
+                            what="terminate")
+        self.ack(t)
+        self.assertEqual(uac.wait(30), 0, uac.errors())
+        msgs = uac.messages()
+        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
+        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        video = ok[ok.index("m=video"):]
+        self.assertNotEqual(m_lines(video)[0][1], "0", ok)
+        self.assertIn("a=recvonly", video, ok)
+        self.assertEqual(
+            len([i for i in range(len(msgs)) if msgs.startswith("INVITE ", i)]),
+            2, "its two INVITEs, none of ours")
 
     def test_18_12_sip_reinvite_adds_video_refused(self):
         """18.12 an audio call; the phone re-INVITEs adding video: her
