@@ -187,7 +187,7 @@ const KeyDef gw_config_keys[] = {
     { "limits", "max_pending_xmpp", K_UINT, "10000", 1, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_pending_xmpp),
       "SIP->XMPP messages awaiting their write to the XMPP stream; more get 503" },
     { "limits", "wakeup_window_us", K_UINT, "1000", 0, 20000, FALSE, TRUE, FALSE, OFF(limits.wakeup_window_us),
-      "under load the loop wakes at most once per this many microseconds and handles what arrived meanwhile together (each event waits at most this long); an idle loop wakes at the first event; 0: wake for every event" },
+      "while busy (4 wakeups within one window) the loop wakes at most once per this many microseconds and handles what arrived meanwhile together (each event waits at most this long); a loop that is not busy wakes at the first event; 0: wake for every event" },
     { "limits", "max_rate_entries", K_UINT, "100000", 16, 10000000, FALSE, TRUE, FALSE, OFF(limits.max_rate_entries),
       "senders the rate limiter tracks at once" },
 

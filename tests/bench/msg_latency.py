@@ -11,7 +11,7 @@ gateway's own. Everything on 127.0.0.1, processes stopped by PID, the run
 bounded by --secs (at most 60) plus 10 s.
 
   /usr/bin/python3 tests/bench/msg_latency.py --build build-bench \
-      [--rate 1000] [--secs 10]
+      [--rate 1000] [--secs 10] [--wakeup-window-us N]
 
 Prints one line: answered, statuses, p50/p90/p99/max in us, gateway CPU
 per message (utime+stime from /proc around the run) and the confirmation
@@ -82,6 +82,9 @@ def main():
     ap.add_argument("--build", default="build-bench")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--secs", type=float, default=10)
+    ap.add_argument("--wakeup-window-us", type=int, default=None,
+                    help="[limits] wakeup_window_us (default: the "
+                    "gateway's own)")
     args = ap.parse_args()
     secs = min(max(args.secs, 1.0), 60.0)
     count = int(args.rate * secs)
@@ -114,7 +117,9 @@ def main():
                     "sip_rate = 1000000\nsip_burst = 1000000\n"
                     "trusted_sip_rate = 1000000\ntrusted_sip_burst = 1000000\n"
                     "[limits]\nmax_pending_xmpp = 100000\n"
-                    "[log]\nlevel = message\n")
+                    + (f"wakeup_window_us = {args.wakeup_window_us}\n"
+                       if args.wakeup_window_us is not None else "")
+                    + "[log]\nlevel = message\n")
         log_path = os.path.join(d, "gateway.log")
         with open(log_path, "w") as log:
             gw = subprocess.Popen(
