@@ -753,10 +753,10 @@ acc_retire(GwAccounts *a, Account *acc, gboolean hand_over)
     index_steal(a, acc);
     dequeue(a, acc);
     acc->leaving = TRUE;
-    if (!hand_over)
-        part(a, acc);
     if (hand_over) /* not one more event from it */
         g_clear_pointer(&acc->reg, gw_sip_registration_free);
+    else
+        part(a, acc);
     if (!hand_over && acc->reg != NULL &&
         gw_sip_registration_stop(acc->reg)) {
         g_hash_table_add(a->leaving, acc); /* until UNREGISTERED */

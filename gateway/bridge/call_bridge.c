@@ -265,6 +265,22 @@ gw_call_note_x_relay_sdp(Call *c, const char *sdp)
     c->x_relay_sdp = g_strdup(sdp);
 }
 
+JsdpSession *
+gw_call_x_relay_session(const Call *c)
+{
+    return c->x_relay_sdp != NULL
+               ? gw_call_session_from_sdp(c->x_relay_sdp, gw_call_our_role(c),
+                                          NULL)
+               : NULL;
+}
+
+const JsdpContent *
+gw_call_nth_content(const JsdpSession *s, guint i)
+{
+    return s != NULL && i < s->contents->len ? g_ptr_array_index(s->contents, i)
+                                             : NULL;
+}
+
 /* ---- timer and end ----------------------------------------------------- */
 
 static gboolean

@@ -23,6 +23,7 @@
 
 #include "call_private.h"
 #include "gw_error.h"
+#include "stanza.h"
 #include "xml_text.h"
 
 #include <string.h>
@@ -141,16 +142,24 @@ add_fail(Call *c, const char *why)
     add_clear(c);
 }
 
+/* Is a change of the call's streams under way: hers (a content-add or
+ * -remove, add_offer), the SIP side's (sip_add), or a relay request
+ * (media_req)? One at a time. */
+static gboolean
+changing(const Call *c)
+{
+    return c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0;
+}
+
 /* Is her content `ct` (the i-th of her last SDP) gone: removed by her
  * (port 0 in her SDP) or refused by the SIP side (port 0 in the relay's
  * last SDP toward her, `relay`)? Its name may then be added again. */
 static gboolean
 is_gone(const JsdpContent *ct, const JsdpSession *relay, guint i)
 {
-    return ct->rejected ||
-           (relay != NULL && i < relay->contents->len &&
-            ((const JsdpContent *)g_ptr_array_index(relay->contents, i))
-                ->rejected);
+    const JsdpContent *r = gw_call_nth_content(relay, i);
+
+    return ct->rejected || (r != NULL && r->rejected);
 }
 
 /* Her last SDP as a model with her added contents: one named like a
@@ -163,11 +172,7 @@ grown_session(Call *c, const JsdpSession *added, GError **error)
 {
     g_autoptr(JsdpSession) s =
         gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), error);
-    g_autoptr(JsdpSession) relay =
-        c->x_relay_sdp != NULL
-            ? gw_call_session_from_sdp(c->x_relay_sdp, gw_call_our_role(c),
-                                       NULL)
-            : NULL;
+    g_autoptr(JsdpSession) relay = gw_call_x_relay_session(c);
 
     if (s == NULL)
         return NULL;
@@ -222,7 +227,7 @@ gw_call_content_add(GwCallBridge *b, xmpp_stanza_t *iq,
     GwCallLimits lim;
 
     if (!gw_call_answered(c) || c->sip == NULL || c->x_sdp == NULL ||
-        c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
+        changing(c)) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
                          "the call is not answered or is changing");
         return;
@@ -469,13 +474,10 @@ retract_pending(Call *c, xmpp_stanza_t *jingle)
 
     if (c->add_offer == NULL || c->add_names == NULL)
         return FALSE; /* no content-add pending (maybe a removal) */
-    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle); e != NULL;
-         e = xmpp_stanza_get_next(e)) {
+    for (xmpp_stanza_t *e = gw_stanza_child(jingle, "content", NULL); e != NULL;
+         e = gw_stanza_next(e, "content", NULL)) {
         const char *name = xmpp_stanza_get_attribute(e, "name");
         gboolean found = FALSE;
-        if (!xmpp_stanza_is_tag(e) ||
-            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
-            continue;
         for (guint i = 0; i < c->add_offer->contents->len; i++) {
             JsdpContent *ct = g_ptr_array_index(c->add_offer->contents, i);
             if (is_added(c, ct->name) && g_strcmp0(ct->name, name) == 0) {
@@ -506,18 +508,15 @@ gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
         return;
     }
     if (!gw_call_answered(c) || c->sip == NULL || c->x_sdp == NULL ||
-        c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
+        changing(c)) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
                          "the call is not answered or is changing");
         return;
     }
     her = gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
-    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle);
-         e != NULL && her != NULL; e = xmpp_stanza_get_next(e)) {
+    for (xmpp_stanza_t *e = gw_stanza_child(jingle, "content", NULL);
+         e != NULL && her != NULL; e = gw_stanza_next(e, "content", NULL)) {
         JsdpContent *ct;
-        if (!xmpp_stanza_is_tag(e) ||
-            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
-            continue;
         ct = jsdp_session_get_content(
             her, xmpp_stanza_get_attribute(e, "name"));
         if (ct == NULL) {
@@ -585,10 +584,7 @@ senders_parse(const char *s, JsdpSenders *out)
 static gboolean
 is_live(const Call *c, const JsdpSession *her, const char *name)
 {
-    g_autoptr(JsdpSession) relay =
-        c->x_relay_sdp != NULL ? gw_call_session_from_sdp(
-                                     c->x_relay_sdp, gw_call_our_role(c), NULL)
-                               : NULL;
+    g_autoptr(JsdpSession) relay = gw_call_x_relay_session(c);
     JsdpContent *ct = name != NULL ? jsdp_session_get_content(her, name) : NULL;
     guint at = 0;
 
@@ -642,12 +638,9 @@ names_sip_new(const Call *c, xmpp_stanza_t *jingle)
 
     if (c->sip_add == NULL || c->sip_new == NULL)
         return FALSE;
-    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle); e != NULL;
-         e = xmpp_stanza_get_next(e)) {
+    for (xmpp_stanza_t *e = gw_stanza_child(jingle, "content", NULL); e != NULL;
+         e = gw_stanza_next(e, "content", NULL)) {
         const char *name = xmpp_stanza_get_attribute(e, "name");
-        if (!xmpp_stanza_is_tag(e) ||
-            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
-            continue;
         if (name == NULL ||
             !g_strv_contains((const char *const *)c->sip_new, name))
             return FALSE;
@@ -674,21 +667,16 @@ gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
                  c->sid);
         return;
     }
-    if (c->x_sdp == NULL ||
-        (!setup &&
-         (c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0))) {
+    if (c->x_sdp == NULL || (!setup && changing(c))) {
         gw_call_iq_error(b, iq, "unexpected-request", "out-of-order",
                          "the call is not accepted or is changing");
         return;
     }
     her = gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
-    for (xmpp_stanza_t *e = xmpp_stanza_get_children(jingle);
-         e != NULL && her != NULL; e = xmpp_stanza_get_next(e)) {
+    for (xmpp_stanza_t *e = gw_stanza_child(jingle, "content", NULL);
+         e != NULL && her != NULL; e = gw_stanza_next(e, "content", NULL)) {
         const char *name = xmpp_stanza_get_attribute(e, "name");
         JsdpSenders to;
-        if (!xmpp_stanza_is_tag(e) ||
-            g_strcmp0(xmpp_stanza_get_name(e), "content") != 0)
-            continue;
         if (!is_live(c, her, name)) {
             gw_call_iq_error(b, iq, "item-not-found", NULL,
                              "no such live content in the session");
@@ -733,7 +721,7 @@ gw_call_content_modify_flush(Call *c)
 
     if (want == NULL || c->sip == NULL || c->x_sdp == NULL)
         return;
-    if (c->add_offer != NULL || c->sip_add != NULL || c->media_req != 0) {
+    if (changing(c)) {
         CALL_LOG(G_LOG_LEVEL_INFO, c,
                  "call %s: her content-modify during setup dropped: another "
                  "change is under way",

@@ -40,25 +40,6 @@ named_offer(Call *c, const char *relay_offer, JsdpSession **her_out)
     return g_steal_pointer(&offer);
 }
 
-/* The relay's last SDP toward her as a model, or NULL. */
-static JsdpSession *
-relay_before(const Call *c)
-{
-    return c->x_relay_sdp != NULL
-               ? gw_call_session_from_sdp(c->x_relay_sdp, gw_call_our_role(c),
-                                          NULL)
-               : NULL;
-}
-
-/* Was the i-th stream at port 0 in the relay's last SDP toward her? */
-static gboolean
-was_dead(const JsdpSession *before, guint i)
-{
-    return before != NULL && i < before->contents->len &&
-           ((const JsdpContent *)g_ptr_array_index(before->contents, i))
-               ->rejected;
-}
-
 /* Which streams of `offer` (named_offer()) are new to her, by index
  * (`added`): its m= lines past her session, and a slot of hers that the
  * relay's last SDP toward her had at port 0 and the offer has at a port
@@ -73,12 +54,12 @@ static guint
 new_streams(const Call *c, const JsdpSession *offer, const JsdpSession *her,
             GArray *added, GArray *on)
 {
-    g_autoptr(JsdpSession) before = relay_before(c);
+    g_autoptr(JsdpSession) before = gw_call_x_relay_session(c);
 
     for (guint i = 0; i < offer->contents->len; i++) {
         const JsdpContent *o = g_ptr_array_index(offer->contents, i);
-        const JsdpContent *h =
-            i < her->contents->len ? g_ptr_array_index(her->contents, i) : NULL;
+        const JsdpContent *h = gw_call_nth_content(her, i);
+        const JsdpContent *b = gw_call_nth_content(before, i);
         gboolean parked;
         if (o->rejected)
             continue;
@@ -90,7 +71,7 @@ new_streams(const Call *c, const JsdpSession *offer, const JsdpSession *her,
                  jsdp_session_get_content(c->parked, h->name) != NULL;
         if (parked && h->rejected && on != NULL)
             g_array_append_val(on, i);
-        else if (!parked && was_dead(before, i))
+        else if (!parked && b != NULL && b->rejected)
             g_array_append_val(added, i);
     }
     return added->len + (on != NULL ? on->len : 0);
@@ -249,9 +230,9 @@ park(Call *c, const JsdpContent *h)
 static gboolean
 was_live(const JsdpSession *before, guint i)
 {
-    return before != NULL && i < before->contents->len &&
-           !((const JsdpContent *)g_ptr_array_index(before->contents, i))
-                ->rejected;
+    const JsdpContent *b = gw_call_nth_content(before, i);
+
+    return b != NULL && !b->rejected;
 }
 
 char *
@@ -271,7 +252,7 @@ gw_call_answer_dropping(Call *c, const char *relay_offer)
     if (offer == NULL)
         return NULL;
     new_streams(c, offer, her, added, NULL);
-    before = relay_before(c);
+    before = gw_call_x_relay_session(c);
     for (guint i = 0; i < her->contents->len && i < offer->contents->len; i++) {
         JsdpContent *h = g_ptr_array_index(her->contents, i);
         const JsdpContent *o = g_ptr_array_index(offer->contents, i);

@@ -262,6 +262,12 @@ void gw_call_media_answer(Call *c, const char *from_tag, const char *to_tag,
 Call *gw_call_media_done(gpointer user_data);
 /* Keeps a copy of the relay's SDP toward her as c->x_relay_sdp. */
 void gw_call_note_x_relay_sdp(Call *c, const char *sdp);
+/* c->x_relay_sdp as a session (ours: our role its author), or NULL
+ * (transfer full). */
+JsdpSession *gw_call_x_relay_session(const Call *c);
+/* The i-th content (m= line) of `s`, or NULL past its end or without s
+ * (borrowed). */
+const JsdpContent *gw_call_nth_content(const JsdpSession *s, guint i);
 
 /* ---- call_wire.c: the XMPP side ------------------------------------- */
 

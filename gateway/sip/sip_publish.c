@@ -107,12 +107,26 @@ on_timer(SipTimer *t)
         publish_now(p, FALSE);
 }
 
+/* The Authorization for a 401/407 to our PUBLISH, once per challenged
+ * request (NULL: not a challenge, tried already, or no credentials); the
+ * caller wipes it. */
+static char *
+challenge_answer(GwSipPublication *p, sip_t const *sip, int status)
+{
+    if ((status != 401 && status != 407) || p->auth_tried || sip == NULL)
+        return NULL;
+    p->auth_tried = TRUE;
+    return sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
+}
+
 /* An answer while removing: to the PUBLISH that was in flight (its entity
  * tag is the one to remove), or to the removal itself. */
 static void
 on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
                  const char *phrase)
 {
+    g_autofree char *auth = NULL;
+
     if (!p->remove_sent) {
         if (status < 300 && sip->sip_etag != NULL &&
             sip->sip_etag->g_value != NULL) {
@@ -124,15 +138,11 @@ on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
         }
         return;
     }
-    if ((status == 401 || status == 407) && !p->auth_tried && sip != NULL) {
-        g_autofree char *auth =
-            sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
-        p->auth_tried = TRUE;
-        if (auth != NULL) {
-            send_remove(p, auth, status == 407);
-            memset(auth, 0, strlen(auth));
-            return;
-        }
+    auth = challenge_answer(p, sip, status);
+    if (auth != NULL) {
+        send_remove(p, auth, status == 407);
+        memset(auth, 0, strlen(auth));
+        return;
     }
     /* 412: the server had forgotten it already */
     if (status >= 300 && status != 412)
@@ -151,6 +161,7 @@ on_publish_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
     int status;
     const char *phrase;
     g_autoptr(SipDoneOrq) done = NULL;
+    g_autofree char *auth = NULL;
 
     if (!sip_final_of(orq, sip, &status, &phrase, &done))
         return 0;
@@ -159,16 +170,12 @@ on_publish_answer(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
         on_remove_answer(p, sip, status, phrase);
         return 0;
     }
-    if ((status == 401 || status == 407) && !p->auth_tried && sip != NULL) {
-        g_autofree char *auth =
-            sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
-        p->auth_tried = TRUE;
-        if (auth != NULL) {
-            send_publish(p, p->expires, p->body, auth, status == 407, TRUE);
-            memset(auth, 0, strlen(auth));
-            if (p->orq != NULL)
-                return 0;
-        }
+    auth = challenge_answer(p, sip, status);
+    if (auth != NULL) {
+        send_publish(p, p->expires, p->body, auth, status == 407, TRUE);
+        memset(auth, 0, strlen(auth));
+        if (p->orq != NULL)
+            return 0;
     }
     if (status == 412 && p->etag != NULL) {
         /* the server lost our state: publish anew */

@@ -137,11 +137,11 @@ gw_stanza_error_build(const char *name, const char *from, const char *to,
     return out;
 }
 
-xmpp_stanza_t *
-gw_stanza_child(xmpp_stanza_t *stanza, const char *name, const char *ns)
+/* `c` or the first sibling after it that is element name/ns, or NULL. */
+static xmpp_stanza_t *
+element_from(xmpp_stanza_t *c, const char *name, const char *ns)
 {
-    for (xmpp_stanza_t *c = xmpp_stanza_get_children(stanza); c != NULL;
-         c = xmpp_stanza_get_next(c)) {
+    for (; c != NULL; c = xmpp_stanza_get_next(c)) {
         const char *cn, *cns;
         if (!xmpp_stanza_is_tag(c))
             continue;
@@ -152,6 +152,18 @@ gw_stanza_child(xmpp_stanza_t *stanza, const char *name, const char *ns)
             return c;
     }
     return NULL;
+}
+
+xmpp_stanza_t *
+gw_stanza_child(xmpp_stanza_t *stanza, const char *name, const char *ns)
+{
+    return element_from(xmpp_stanza_get_children(stanza), name, ns);
+}
+
+xmpp_stanza_t *
+gw_stanza_next(xmpp_stanza_t *child, const char *name, const char *ns)
+{
+    return element_from(xmpp_stanza_get_next(child), name, ns);
 }
 
 const char *

@@ -53,9 +53,14 @@ GString *gw_stanza_error_build(const char *name, const char *from,
                                const char *to, const char *id,
                                const GwStanzaError *error, const char *text);
 
-/* First child element with this name and namespace, or NULL (borrowed). */
+/* First child element with this name and namespace (ns NULL: any), or
+ * NULL (borrowed). */
 xmpp_stanza_t *gw_stanza_child(xmpp_stanza_t *stanza, const char *name,
                                const char *ns);
+/* The next sibling element after `child` with this name and namespace,
+ * or NULL (borrowed): with gw_stanza_child(), a walk of those children. */
+xmpp_stanza_t *gw_stanza_next(xmpp_stanza_t *child, const char *name,
+                              const char *ns);
 
 /* The RFC 6120 8.3.3 defined condition of an error stanza (the element in
  * urn:ietf:params:xml:ns:xmpp-stanzas inside <error/> that is not <text/>),
