@@ -161,6 +161,16 @@ request_route {{
                               self.proc.log()))
 
 
+def write_key(env, mode=0o600):
+    """A fresh [accounts] key_file (32 random bytes) in env's directory,
+    with `mode`; its path."""
+    key = os.path.join(env.root, "accounts.key")
+    with open(key, "wb") as f:
+        f.write(os.urandom(32))
+    os.chmod(key, mode)
+    return key
+
+
 def iq(client, payload, type_="set", to=COMPONENT):
     iid = "r" + os.urandom(4).hex()
     client.send_raw(f"<iq type='{type_}' id='{iid}' to='{to}'>{payload}</iq>")
@@ -215,10 +225,7 @@ class Accounts(AccountsWorld):
         env = cls.env
         env.prosody = gwtest.Prosody(env).start()
         cls.kam = Registrar(env).start()
-        cls.key = os.path.join(env.root, "accounts.key")
-        with open(cls.key, "wb") as f:
-            f.write(os.urandom(32))
-        os.chmod(cls.key, 0o600)
+        cls.key = write_key(env)
         cls.db = os.path.join(env.root, "accounts.sqlite")
         cls.http = free_port()
         cls.cfg = gwtest.default_gateway_config(
@@ -489,10 +496,7 @@ class AccountsKeyFile(unittest.TestCase):
         env = gwtest.Env("AccountsKeyFile")
         try:
             env.prosody = gwtest.Prosody(env).start()
-            key = os.path.join(env.root, "accounts.key")
-            with open(key, "wb") as f:
-                f.write(os.urandom(32))
-            os.chmod(key, 0o644)
+            key = write_key(env, 0o644)
             cfg = gwtest.default_gateway_config(
                 env, env.prosody, free_port(udp_too=True),
                 accounts__enabled="true",

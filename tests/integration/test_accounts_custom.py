@@ -140,10 +140,7 @@ class AccountsCustom(test_accounts.AccountsWorld):
         cls.kam2 = Pbx(env, cls.uas_port, name="kamailio2", host=HOST2,
                        domain=PBX2_DOMAIN,
                        subscribers={"3001": BOB_PASSWORD}).start()
-        key = os.path.join(env.root, "accounts.key")
-        with open(key, "wb") as f:
-            f.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        key = test_accounts.write_key(env)
         cls.db = os.path.join(env.root, "accounts.sqlite")
         with sqlite3.connect(cls.db) as db:
             db.executescript(SCHEMA_1)

@@ -178,10 +178,7 @@ class AccountsTraffic(test_accounts.AccountsWorld):
         cls.uas_port = free_port(udp_too=True)
         gw_port = free_port(udp_too=True)
         cls.kam = Pbx(env, cls.uas_port).start()
-        key = os.path.join(env.root, "accounts.key")
-        with open(key, "wb") as f:
-            f.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        key = test_accounts.write_key(env)
         kam = f"sip:{HOST}:{cls.kam.port}"
         cls.cfg = gwtest.default_gateway_config(
             env, env.prosody, gw_port,
@@ -606,10 +603,7 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
         env = cls.env
         env.prosody = gwtest.Prosody(env).start()
         cls.kam = PresencePbx(env).start()
-        key = os.path.join(env.root, "accounts.key")
-        with open(key, "wb") as f:
-            f.write(os.urandom(32))
-        os.chmod(key, 0o600)
+        key = test_accounts.write_key(env)
         kam = f"sip:{HOST}:{cls.kam.port}"
         cls.cfg = gwtest.default_gateway_config(
             env, env.prosody, free_port(udp_too=True),

@@ -294,6 +294,25 @@ def slow_reinvited_uas(first_sdp, re_sdp, re2_sdp=None, delay_ms=2000):
 """
 
 
+def jingle(action, sid, body):
+    """A Jingle element of `action` in session `sid` around `body`."""
+    return f"<jingle xmlns='{NS_J}' action='{action}' sid='{sid}'>{body}</jingle>"
+
+
+def modify_stub(name, senders, creator="initiator"):
+    """A content-modify's <content/> of `name` to `senders`."""
+    return (f"<content creator='{creator}' name='{name}' "
+            f"senders='{senders}'/>")
+
+
+def video_taken(creator, name, senders="both"):
+    """Her content-accept's <content/> taking video `name`."""
+    return (f"<content creator='{creator}' name='{name}' senders='{senders}'>"
+            f"{VIDEO_DESC}"
+            f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
+            "</content>")
+
+
 def content_add(sid, initiator, name="1", senders="both"):
     return (f"<jingle xmlns='{NS_J}' action='content-add' sid='{sid}' "
             f"initiator='{initiator}'><content creator='initiator' "
@@ -364,31 +383,32 @@ class HerClient:
         content-add as on_add says ("ack"; "accept": then a
         content-accept of it, creator and name as it said; "reject": a
         content-reject of it); returns the sets in order."""
-        got = []
-        end = time.monotonic() + 45
-        while time.monotonic() < end:
-            s = self.alice.wait(lambda s: s.get("type") == "set" and
-                                s.find(f"{{{NS_J}}}jingle") is not None,
-                                timeout=max(0.1, end - time.monotonic()),
-                                what="jingle set")
-            j = s.find(f"{{{NS_J}}}jingle")
-            got.append(s)
-            self.answer_set(s, sid, on_modify, on_add)
+        def over(got):
+            if not got:
+                return False
+            j = got[-1].find(f"{{{NS_J}}}jingle")
             if j.get("action") == "session-terminate":
                 self.assertEqual(j.get("sid"), sid)
-                return got
-            if until is not None and until(got):
-                return got
-        self.fail("no session-terminate")
+                return True
+            return until is not None and until(got)
+        return self.her_sets(sid, over, on_modify, on_add, 45,
+                             "no session-terminate")
 
     def her_until(self, sid, done, on_modify="result", on_add="ack",
                   timeout=40):
         """Her client as her_side() says until done() is true; the sets
         she got, in order."""
+        return self.her_sets(sid, lambda got: done(), on_modify, on_add,
+                             timeout, "her_until: not done")
+
+    def her_sets(self, sid, over, on_modify, on_add, timeout, why):
+        """Her client answering each Jingle set of ours (answer_set())
+        until over(sets so far) is true, `timeout` s at most (failing
+        with `why`); the sets, in order."""
         got = []
         end = time.monotonic() + timeout
-        while not done():
-            self.assertLess(time.monotonic(), end, "her_until: not done")
+        while not over(got):
+            self.assertLess(time.monotonic(), end, why)
             try:
                 s = self.alice.wait(lambda s: s.get("type") == "set" and
                                     s.find(f"{{{NS_J}}}jingle") is not None,
@@ -418,18 +438,26 @@ class HerClient:
                 f"name='{c.get('name')}' senders='both'>"
                 f"<description xmlns='{NS_RTP}' media='{media_of(c)}'/>"
                 "</content>" for c in contents(s))
-            self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
-                            f"action='content-reject' sid='{sid}'>"
-                            f"{body}</jingle>", "crej-" + s.get("id"))
+            self.set_jingle(s.get("from"),
+                            jingle("content-reject", sid, body),
+                            "crej-" + s.get("id"))
         if j.get("action") == "content-add" and on_add == "accept":
-            body = "".join(
-                f"<content creator='{c.get('creator')}' "
-                f"name='{c.get('name')}' senders='both'>{VIDEO_DESC}"
-                f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
-                "</content>" for c in contents(s))
-            self.set_jingle(s.get("from"), f"<jingle xmlns='{NS_J}' "
-                            f"action='content-accept' sid='{sid}'>"
-                            f"{body}</jingle>", "cacc-" + s.get("id"))
+            body = "".join(video_taken(c.get("creator"), c.get("name"))
+                           for c in contents(s))
+            self.set_jingle(s.get("from"),
+                            jingle("content-accept", sid, body),
+                            "cacc-" + s.get("id"))
+
+    def modify(self, gw_full, sid, senders, name="1", iid=None):
+        """Her content-modify of content `name` (video) to `senders`;
+        the answer (result or error)."""
+        iid = iid or f"cm-{sid}-{senders}"
+        self.alice.send_raw(
+            f"<iq type='set' to='{gw_full}' id='{iid}'>"
+            f"{jingle('content-modify', sid, modify_stub(name, senders))}"
+            "</iq>")
+        return self.alice.wait(lambda s: s.get("id") == iid,
+                               what=f"answer {iid}")
 
     @staticmethod
     def actions(sets, action):
@@ -651,18 +679,6 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], reinvite)
         self.assertNotEqual(ms[0][1], "0", reinvite)
         self.assertEqual(ms[1][1], "0", reinvite)
-
-    def modify(self, gw_full, sid, senders, name="1", iid=None):
-        """Her content-modify of content `name` (video) to `senders`;
-        the answer (result or error)."""
-        iid = iid or f"cm-{sid}-{senders}"
-        self.alice.send_raw(
-            f"<iq type='set' to='{gw_full}' id='{iid}'><jingle "
-            f"xmlns='{NS_J}' action='content-modify' sid='{sid}'>"
-            f"<content creator='initiator' name='{name}' "
-            f"senders='{senders}'/></jingle></iq>")
-        return self.alice.wait(lambda s: s.get("id") == iid,
-                               what=f"answer {iid}")
 
     @staticmethod
     def video_direction(sdp):
@@ -1256,18 +1272,17 @@ class VideoInbound(HerClient, CallsBase):
             remote=self.gw_target(), timeout=30)
         sid, gw_full, si = self.offer_to_alice()
         self.accept(sid, gw_full, si, wait=False)
-        iid = "cm-" + sid
         name = [c.get("name") for c in contents(si)
                 if media_of(c) == "video"][0]
-        self.alice.send_raw(
-            f"<iq type='set' to='{gw_full}' id='{iid}'><jingle "
-            f"xmlns='{NS_J}' action='content-modify' sid='{sid}'>"
-            f"<content creator='initiator' name='{name}' "
-            "senders='initiator'/></jingle></iq>")
-        for i in ("sa-" + sid, iid):
-            r = self.alice.wait(lambda s: s.get("id") == i, what="answer")
-            self.assertEqual(r.get("type"), "result",
-                             gwtest.ET.tostring(r, "unicode"))
+        # sent before the session-accept's answer, as Dino does
+        r = self.modify(gw_full, sid, "initiator", name=name,
+                        iid="cm-" + sid)
+        self.assertEqual(r.get("type"), "result",
+                         gwtest.ET.tostring(r, "unicode"))
+        r = self.alice.wait(lambda s: s.get("id") == "sa-" + sid,
+                            what="answer")
+        self.assertEqual(r.get("type"), "result",
+                         gwtest.ET.tostring(r, "unicode"))
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
@@ -1301,17 +1316,13 @@ class VideoInbound(HerClient, CallsBase):
                               what="content-add")
         self.ack(add)
         name = contents(add)[0].get("name")
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
-                        f"action='content-modify' sid='{sid}'>"
-                        f"<content creator='initiator' name='{name}' "
-                        "senders='initiator'/></jingle>", "cm-" + sid)
-        body = (f"<content creator='initiator' name='{name}' "
-                f"senders='initiator'>{VIDEO_DESC}"
-                f"{transport('Zz9y', 'AnotherIcePasswordOf24ch', 'active')}"
-                "</content>")
-        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
-                        f"action='content-accept' sid='{sid}'>{body}"
-                        "</jingle>", "cacc-" + sid)
+        self.set_jingle(gw_full, jingle("content-modify", sid,
+                                        modify_stub(name, "initiator")),
+                        "cm-" + sid)
+        self.set_jingle(gw_full, jingle("content-accept", sid,
+                                        video_taken("initiator", name,
+                                                    "initiator")),
+                        "cacc-" + sid)
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)

@@ -1000,13 +1000,13 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         # never sent to a session (its log shows both).
         with open(self.env.prosody.log_path(), errors="replace") as f:
             prosody_log = f.read()
-        excused = cut_by_sigterm(prosody_log,
-                                 stanza_ids(self.gw.log(), lost))
+        lost_ids = stanza_ids(self.gw.log(), lost)
+        excused = cut_by_sigterm(prosody_log, lost_ids)
         if excused:
             print(f"3.34: {len(excused)} message(s) dropped by Prosody at "
                   f"SIGTERM (routed when its signal hook ran): {excused}")
         lost = [sip.body_of[c] for c in lost
-                if stanza_ids(self.gw.log(), [c]).get(c) not in excused]
+                if lost_ids.get(c) not in excused]
         no_retry = [c for c, (st, _, ra) in finals.items()
                     if st == 503 and not ra]
         other = {c: f for c, f in finals.items()
