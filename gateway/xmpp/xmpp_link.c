@@ -31,6 +31,7 @@
 
 #include "xmpp_link_private.h"
 #include "metrics.h"
+#include "strophe_quiet.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -608,13 +609,14 @@ on_any_stanza(xmpp_conn_t *conn, xmpp_stanza_t *stanza, void *userdata)
 {
     GwXmppLink *self = userdata;
 
+    gw_strophe_quiet_handler_enter(stanza, !self->config->log.stanzas);
     self->stats.stanzas_in++;
     gw_metrics.xmpp_stanzas_in++;
-    if (self->confirm.ping_seq > 0 &&
-        gw_xmpp_confirm_take_answer(self, stanza))
-        return 1;
-    if (self->on_stanza != NULL)
+    if (!(self->confirm.ping_seq > 0 &&
+          gw_xmpp_confirm_take_answer(self, stanza)) &&
+        self->on_stanza != NULL)
         self->on_stanza(stanza, self->user_data);
+    gw_strophe_quiet_handler_leave();
     return 1;
 }
 
