@@ -896,26 +896,49 @@ def stanza_ids(gateway_log, call_ids):
     return found
 
 
-def cut_by_sigterm(prosody_log, stanza_ids_by_call):
-    """Of the stanza ids given, those Prosody (debug log) was routing when
-    its SIGTERM handler ran and never sent to a session: a message that is
-    the last stanza it logged as received from the component before
-    'Received SIGTERM', with no 'Sending[c2s]' of it anywhere."""
-    ids = set(stanza_ids_by_call.values())
-    cut = set()
-    last = None
-    for line in prosody_log.splitlines():
-        m = re.search(r"Received\[component\]: <(\w+)", line)
+def taken_at_stop(prosody_log, stanza_ids_by_call, near=50):
+    """Of the stanza ids given, those Prosody's debug log shows it took
+    from the component in its first life, among the last `near` stanzas it
+    took before it went down: Prosody had the message (the 2xx was true)
+    and lost it in its own shutdown. Returns {stanza id: what its log
+    shows}: 'never sent to a session' (its SIGTERM hook ran while routing
+    it, or the routing was cut by the shutdown) or 'sent to a session
+    that closed' (written to alice's connection as it was torn down)."""
+    lines = prosody_log.splitlines()
+    end = len(lines)
+    for i, line in enumerate(lines):
+        if "Shutdown complete" in line or "Exiting with status" in line:
+            end = i
+            break
+    taken = []  # ids of the messages it took from the component, in order
+    for i in range(end):
+        m = re.search(r"Received\[component\]: <message [^>]*id='([^']+)'",
+                      lines[i])
         if m:
-            i = re.search(r" id='([^']+)'", line)
-            last = i.group(1) if m.group(1) == "message" and i else None
-        elif "Received SIGTERM" in line and last is not None:
-            if last in ids and not re.search(
-                    r"Sending\[c2s\]: <message [^>]*id='%s'" % re.escape(last),
-                    prosody_log):
-                cut.add(last)
-            last = None
-    return sorted(cut)
+            taken.append(m.group(1))
+    last = set(taken[-near:])
+    first_life = "\n".join(lines[:end])
+    if "Received SIGTERM" not in first_life:
+        return {}
+    out = {}
+    for sid in set(stanza_ids_by_call.values()):
+        if sid in last:
+            sent = re.search(r"Sending\[c2s\]: <message [^>]*id='%s'"
+                             % re.escape(sid), first_life)
+            out[sid] = ("sent to a session that closed" if sent
+                        else "never sent to a session")
+    return out
+
+
+def prosody_lines_about(prosody_log, stanza_id, around=6):
+    """The lines of Prosody's log around each mention of a stanza id (what
+    a failure prints, so that CI's output tells whose loss it was)."""
+    lines = prosody_log.splitlines()
+    hits = [i for i, line in enumerate(lines) if stanza_id in line]
+    if not hits:
+        return "(not in Prosody's log: it never read it)"
+    lo, hi = max(0, hits[0] - around), min(len(lines), hits[-1] + around + 1)
+    return "\n".join(line[:200] for line in lines[lo:hi])
 
 
 class ProsodyRestartUnderLoad(NoOfflineStorage):
@@ -925,8 +948,8 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
     RATE = int(os.environ.get("GW_TEST_RATE", "1000"))  # MESSAGEs/s
     SECONDS = 14.0  # of load; Prosody down from 4 s to 9 s
     gateway_overrides = {"log__level": "info", "log__stanzas": "false"}
-    # each stanza Prosody routes, to tell its own drop at SIGTERM
-    # (cut_by_sigterm()) from a 2xx of ours for what it never routed
+    # each stanza Prosody takes and routes, to tell its own loss at
+    # shutdown (taken_at_stop()) from a 2xx of ours for what it never took
     prosody_log_level = "debug"
 
     def test_3_34_prosody_restart_under_load(self):
@@ -938,9 +961,10 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         (480: alice's session closed before the component's, or not back
         yet; 504 unconfirmed); none went unanswered. Before the fix 2-3
         per run were answered 200 and lost (written to the socket, never
-        read by Prosody). One exception, Prosody's own: the message it was
-        routing when its SIGTERM hook ran, dropped by it after it had
-        picked alice's session (cut_by_sigterm(); about 1 run in 10-20)"""
+        read by Prosody). One exception, Prosody's own: a message its log
+        shows it took from the component just before it went down and
+        lost in its shutdown (taken_at_stop(); at most 3, about 1 run in
+        10-20); any other loss fails, with Prosody's log around it"""
         env = self.env
         sip = SipClient(self.gw_target(), tag="r")
         alices = [gwtest.XmppClient(env, "alice", resource="load1").connect()]
@@ -991,22 +1015,28 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
                 if st is not None and 200 <= st < 300
                 and sip.body_of[c] not in received]
         # Prosody 0.12 (epoll backend) runs its SIGTERM handler from a Lua
-        # debug hook, at whatever instruction it is on: when that is the
-        # routing of one of our messages to alice, her session is closed
-        # under it and the message dropped (its send() replaced by a
-        # no-op), and the ping behind it is still answered. Such a message
-        # is Prosody's loss, not a 2xx of ours for what it did not route:
-        # it is the one message it was routing when the signal came and
-        # never sent to a session (its log shows both).
+        # debug hook, at whatever instruction it is on, and goes on
+        # reading the component while it waits for its c2s sessions to
+        # close: a message it took just then can be dropped (its routing
+        # cut, or written to alice's closing connection) while the ping
+        # behind it is still answered. Such a message is Prosody's loss,
+        # not a 2xx of ours for what it did not take: its log shows it
+        # took it (docs/protocols.md, "What a 2xx ... means").
         with open(self.env.prosody.log_path(), errors="replace") as f:
             prosody_log = f.read()
         lost_ids = stanza_ids(self.gw.log(), lost)
-        excused = cut_by_sigterm(prosody_log, lost_ids)
+        excused = taken_at_stop(prosody_log, lost_ids)
         if excused:
-            print(f"3.34: {len(excused)} message(s) dropped by Prosody at "
-                  f"SIGTERM (routed when its signal hook ran): {excused}")
-        lost = [sip.body_of[c] for c in lost
-                if lost_ids.get(c) not in excused]
+            print(f"3.34: {len(excused)} message(s) taken by Prosody just "
+                  f"before its shutdown and lost in it: {excused}")
+        unexcused = [c for c in lost if lost_ids.get(c) not in excused]
+        why = "".join(
+            f"\n-- {sip.body_of[c]} (stanza {lost_ids.get(c)}), Prosody's "
+            f"log:\n{prosody_lines_about(prosody_log, lost_ids[c])}"
+            if c in lost_ids else
+            f"\n-- {sip.body_of[c]}: no 'taken by the XMPP server' line"
+            for c in unexcused[:3])
+        lost = [sip.body_of[c] for c in unexcused]
         no_retry = [c for c, (st, _, ra) in finals.items()
                     if st == 503 and not ra]
         other = {c: f for c, f in finals.items()
@@ -1015,10 +1045,10 @@ class ProsodyRestartUnderLoad(NoOfflineStorage):
         summary = (f"{len(ids)} sent; statuses by phase {by_phase}; "
                    f"{len(received)} bodies at alice; times {when}")
         print("\n3.34: " + summary)
-        self.assertLessEqual(len(excused), 1, "more than the one message "
-                             "Prosody was routing when SIGTERM came")
+        self.assertLessEqual(len(excused), 3, "more messages lost in "
+                             "Prosody's shutdown than it had in hand")
         self.assertEqual(lost[:20], [], f"{len(lost)} answered 2xx and "
-                         "never delivered; " + summary)
+                         "never delivered; " + summary + why)
         self.assertEqual(no_retry, [], "503 without Retry-After")
         self.assertEqual(other, {}, summary)
         ok = sum(n for counts in by_phase.values()
