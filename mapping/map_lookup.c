@@ -537,6 +537,55 @@ make_result(const MapTable *t, Hit *h, char *sip_uri)
     return r;
 }
 
+/* ---- memo ------------------------------------------------------------ */
+
+/* A table never changes once built (a reload builds a new one), so an
+ * answer is a function of the input text alone: the answers given are
+ * kept, and the same text (a chatty JID with its resource, a phone's
+ * From) is answered from the memo, without parsing, rules, the round
+ * trip check or describe()'s text again: 3-5% of the gateway's CPU per
+ * message (perf, tests/bench/bench_messages.sh --only a). Only answers
+ * are kept (an error is made again, with its message). Bounded: at most
+ * MEMO_MAX texts per direction (~0.2-0.3 MiB), all dropped when full.
+ * The table is logically const; the memo is its one mutable part, and
+ * like the rest of the table it is used from one thread. */
+#define MEMO_MAX 1024
+
+static MapResult *
+result_copy(const MapResult *r)
+{
+    MapResult *c = g_new(MapResult, 1);
+
+    c->jid = g_strdup(r->jid);
+    c->sip_uri = g_strdup(r->sip_uri);
+    c->kind = r->kind;
+    c->rule = g_strdup(r->rule);
+    return c;
+}
+
+static MapResult *
+memo_get(GHashTable *memo, const char *input)
+{
+    const MapResult *r = memo != NULL ? g_hash_table_lookup(memo, input)
+                                      : NULL;
+
+    return r != NULL ? result_copy(r) : NULL;
+}
+
+static MapResult *
+memo_put(GHashTable **memo, const char *input, MapResult *r)
+{
+    if (r == NULL)
+        return NULL;
+    if (*memo == NULL)
+        *memo = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify)map_result_free);
+    else if (g_hash_table_size(*memo) >= MEMO_MAX)
+        g_hash_table_remove_all(*memo);
+    g_hash_table_insert(*memo, g_strdup(input), result_copy(r));
+    return r;
+}
+
 /* J -> S by a rule below the static entries: S must come back to J. */
 static gboolean
 verify_jid(const MapTable *t, const char *bare, const Hit *h, GError **error)
@@ -583,6 +632,8 @@ map_table_lookup_jid(const MapTable *t, const char *jid, GError **error)
     g_return_val_if_fail(t != NULL, NULL);
     g_return_val_if_fail(jid != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    if ((r = memo_get(t->memo_jid, jid)) != NULL)
+        return r;
     if (!map_jid_parse(jid, FALSE, &parsed, error))
         return NULL;
     if (raw_jid(t, parsed.bare, parsed.has_local, &h, error) &&
@@ -592,7 +643,7 @@ map_table_lookup_jid(const MapTable *t, const char *jid, GError **error)
     }
     hit_clear(&h);
     map_jid_clear(&parsed);
-    return r;
+    return memo_put(&((MapTable *)t)->memo_jid, jid, r);
 }
 
 /* S -> J by a rule below the static entries: J must map to a URI with the
@@ -649,6 +700,8 @@ map_table_lookup_sip(const MapTable *t, const char *uri, GError **error)
     g_return_val_if_fail(t != NULL, NULL);
     g_return_val_if_fail(uri != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    if ((r = memo_get(t->memo_sip, uri)) != NULL)
+        return r;
     if (!map_sip_parse(uri, &t->plan, MAP_SIP_NAME_ADDR, &sip, error))
         return NULL;
     if (sip.user == NULL) {
@@ -668,7 +721,7 @@ map_table_lookup_sip(const MapTable *t, const char *uri, GError **error)
     }
     hit_clear(&h);
     map_sip_clear(&sip);
-    return r;
+    return memo_put(&((MapTable *)t)->memo_sip, uri, r);
 }
 
 /* ---- operators ------------------------------------------------------- */

@@ -183,6 +183,10 @@ struct MapTable {
     GPtrArray *rules;          /* MapRule * (owned) */
     GHashTable *rule_by_xmpp;  /* xmpp domain -> MapRule * */
     GHashTable *rule_by_sip;   /* sip hostport -> MapRule * */
+    /* answers already given (map_lookup.c, "memo"): input text ->
+     * MapResult *; made on first use, never part of the table's meaning */
+    GHashTable *memo_jid;
+    GHashTable *memo_sip;
 };
 
 /* Is hostport on an allowed foreign domain? ("*", "host", "host:port";

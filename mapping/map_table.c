@@ -83,6 +83,8 @@ map_table_free(MapTable *t)
     g_clear_pointer(&t->rule_by_xmpp, g_hash_table_unref);
     g_clear_pointer(&t->rule_by_sip, g_hash_table_unref);
     g_clear_pointer(&t->rules, g_ptr_array_unref);
+    g_clear_pointer(&t->memo_jid, g_hash_table_unref);
+    g_clear_pointer(&t->memo_sip, g_hash_table_unref);
     if (t->strings != NULL)
         g_string_chunk_free(t->strings);
     g_free(t);

@@ -989,6 +989,47 @@ test_lookup_counts(void)
                     "sip.example.com");
 }
 
+/* The table's memo of answers (map_lookup.c) answers a text it has seen
+ * as the first lookup did, errors included, through more texts than it
+ * keeps (2,500 distinct JIDs and URIs between passes). */
+static void
+test_lookup_memo(void)
+{
+    for (guint pass = 0; pass < 3; pass++) {
+        for (gsize i = 0; i < G_N_ELEMENTS(lookup_jid_cases); i++) {
+            GError *error = NULL;
+            g_autoptr(MapResult) r = map_table_lookup_jid(
+                the_table, lookup_jid_cases[i].input, &error);
+
+            check_lookup(&lookup_jid_cases[i], r, error);
+            g_clear_error(&error);
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(lookup_sip_cases); i++) {
+            GError *error = NULL;
+            g_autoptr(MapResult) r = map_table_lookup_sip(
+                the_table, lookup_sip_cases[i].input, &error);
+
+            check_lookup(&lookup_sip_cases[i], r, error);
+            g_clear_error(&error);
+        }
+        for (guint n = 0; n < 2500; n++) {
+            g_autofree char *jid =
+                g_strdup_printf("u%u@example.org/r%u", n, pass);
+            g_autofree char *uri =
+                g_strdup_printf("sip:u%u@gw.example.org", n + pass);
+            g_autoptr(MapResult) a = map_table_lookup_jid(the_table, jid,
+                                                          NULL);
+            g_autoptr(MapResult) b = map_table_lookup_sip(the_table, uri,
+                                                          NULL);
+
+            g_assert_nonnull(a);
+            g_assert_nonnull(b);
+            g_assert_true(g_str_has_prefix(a->sip_uri, "sip:u"));
+            g_assert_true(g_str_has_suffix(b->jid, "@example.org"));
+        }
+    }
+}
+
 /* numbers_as = tel, and phone numbers toward SIP */
 static void
 test_lookup_numbers_as_tel(void)
@@ -1433,6 +1474,7 @@ main(int argc, char **argv)
     ADD_CASES("/map/lookup/sip/", lookup_sip_cases, test_lookup_sip);
     ADD_CASES("/map/lookup/any/", lookup_any_cases, test_lookup_any);
     g_test_add_func("/map/lookup/counts", test_lookup_counts);
+    g_test_add_func("/map/lookup/memo", test_lookup_memo);
     g_test_add_func("/map/lookup/numbers-as-tel", test_lookup_numbers_as_tel);
     g_test_add_func("/map/lookup/foreign-any", test_lookup_foreign_any);
     g_test_add_func("/map/lookup/foreign-none", test_lookup_foreign_none);
