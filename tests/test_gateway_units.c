@@ -2,6 +2,8 @@
  * helpers, the rate limiter; and the XMPP link's confirmations against a
  * scripted component server on loopback (in this process, on the same
  * main loop, so each step is deterministic). */
+#include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -747,6 +749,67 @@ test_link_recv_not_dumped(void)
     link_down(link, cfg, &f);
 }
 
+/* gateway/sip/sip_ntop.c's inet_ntop (the one linked here, and the one
+ * Sofia reaches) gives the C library's exact answer for IPv4: every octet
+ * value in every place, random addresses, and every buffer size (ENOSPC
+ * and nothing written when it does not fit); IPv6 is the library's. */
+typedef const char *(*NtopFunc)(int, const void *, char *, socklen_t);
+
+static void
+ntop_same(NtopFunc libc, int af, const void *addr)
+{
+    for (socklen_t size = 0; size <= 48; size++) {
+        char a[64], b[64];
+        const char *ra, *rb;
+        int ea, eb;
+
+        memset(a, 'x', sizeof a);
+        memset(b, 'x', sizeof b);
+        errno = 0;
+        ra = inet_ntop(af, addr, a, size);
+        ea = errno;
+        errno = 0;
+        rb = libc(af, addr, b, size);
+        eb = errno;
+        g_assert_true((ra == NULL) == (rb == NULL));
+        if (ra == NULL)
+            g_assert_cmpint(ea, ==, eb);
+        else
+            g_assert_true(ra == a);
+        g_assert_cmpmem(a, sizeof a, b, sizeof b);
+    }
+}
+
+static void
+test_sip_ntop(void)
+{
+    NtopFunc libc = (NtopFunc)dlsym(RTLD_NEXT, "inet_ntop");
+    GRand *rand = g_rand_new_with_seed(19);
+    unsigned char v4[4], v6[16];
+
+    g_assert_nonnull(libc);
+    g_assert_true(libc != inet_ntop);
+    for (guint place = 0; place < 4; place++) {
+        for (guint v = 0; v < 256; v++) {
+            memset(v4, place == 0 ? 7 : 255, sizeof v4);
+            v4[place] = (unsigned char)v;
+            ntop_same(libc, AF_INET, v4);
+        }
+    }
+    for (guint i = 0; i < 20000; i++) {
+        guint32 r = g_rand_int(rand);
+        memcpy(v4, &r, sizeof v4);
+        ntop_same(libc, AF_INET, v4);
+    }
+    memset(v6, 0, sizeof v6);
+    v6[10] = v6[11] = 0xff;
+    v6[12] = 192, v6[15] = 1; /* ::ffff:192.0.0.1 */
+    ntop_same(libc, AF_INET6, v6);
+    v6[0] = 0x20, v6[1] = 0x01, v6[2] = 0x0d, v6[3] = 0xb8;
+    ntop_same(libc, AF_INET6, v6);
+    g_rand_free(rand);
+}
+
 /* The one builder: attributes escaped, NULL ones left out, from/to
  * swapped for an iq result, receipts carry the id they acknowledge. */
 static void
@@ -881,5 +944,6 @@ main(int argc, char **argv)
     g_test_add_func("/xmpp-link/confirm-timeout", test_link_timeout);
     g_test_add_func("/xmpp-link/confirm-lost", test_link_lost);
     g_test_add_func("/xmpp-link/recv-not-dumped", test_link_recv_not_dumped);
+    g_test_add_func("/sip/ntop", test_sip_ntop);
     return g_test_run();
 }

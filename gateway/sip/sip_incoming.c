@@ -13,6 +13,7 @@
 
 #include "sip_private.h"
 
+#include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -42,14 +43,27 @@ source_of(GwSipUa *ua, msg_t *msg, char *host, gsize hostlen, guint *port,
     *transport = "udp";
     if (ai == NULL || ai->ai_addr == NULL)
         return;
-    if (getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, host,
-                    (socklen_t)hostlen, serv, sizeof serv,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-        g_strlcpy(host, "", hostlen);
-    /* "::ffff:192.0.2.1" is 192.0.2.1 for the trust check */
-    if (g_str_has_prefix(host, "::ffff:") && strchr(host + 7, '.') != NULL)
-        memmove(host, host + 7, strlen(host + 7) + 1);
-    *port = (guint)g_ascii_strtoull(serv, NULL, 10);
+    if (ai->ai_addr->sa_family == AF_INET &&
+        ai->ai_addrlen >= (socklen_t)sizeof(struct sockaddr_in)) {
+        /* the common case, without getnameinfo's cost (1.5% of a
+         * SIP->XMPP message's instructions) */
+        const struct sockaddr_in *sin = (const void *)ai->ai_addr;
+
+        if (inet_ntop(AF_INET, &sin->sin_addr, host, (socklen_t)hostlen) ==
+            NULL)
+            g_strlcpy(host, "", hostlen);
+        *port = ntohs(sin->sin_port);
+    } else {
+        if (getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, host,
+                        (socklen_t)hostlen, serv, sizeof serv,
+                        NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+            g_strlcpy(host, "", hostlen);
+        /* "::ffff:192.0.2.1" is 192.0.2.1 for the trust check */
+        if (g_str_has_prefix(host, "::ffff:") &&
+            strchr(host + 7, '.') != NULL)
+            memmove(host, host + 7, strlen(host + 7) + 1);
+        *port = (guint)g_ascii_strtoull(serv, NULL, 10);
+    }
     if (ai->ai_protocol == IPPROTO_TCP) {
         tport_t *tp = nta_incoming_transport(ua->agent, NULL, msg);
         const tp_name_t *name = tp ? tport_name(tp) : NULL;
