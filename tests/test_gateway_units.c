@@ -185,6 +185,12 @@ test_escape(void)
     gw_xml_append_attr(s, "to", "x'y");
     gw_xml_append_attr(s, "id", NULL);
     g_assert_cmpstr(s->str, ==, " to='x&apos;y'");
+    g_string_truncate(s, 0);
+    gw_xml_append_escaped(s, "");
+    gw_xml_append_escaped(s, "&&");
+    gw_xml_append_escaped(s, "plain ☎");
+    gw_xml_append_escaped(s, "\r");
+    g_assert_cmpstr(s->str, ==, "&amp;&amp;plain ☎&#13;");
 }
 
 static void
@@ -195,6 +201,14 @@ test_text_ok(void)
     g_assert_false(gw_xml_text_ok("nul\0x", 5));
     g_assert_false(gw_xml_text_ok("\xff\xfe", 2));
     g_assert_false(gw_xml_text_ok("\xef\xbf\xbf", 3)); /* U+FFFF */
+    g_assert_true(gw_xml_text_ok("", 0));
+    g_assert_true(gw_xml_text_ok("\r", 1));
+    g_assert_false(gw_xml_text_ok("\x1f", 1));
+    g_assert_false(gw_xml_text_ok("☎\x07", strlen("☎\x07")));
+    g_assert_false(gw_xml_text_ok("☎\0", strlen("☎") + 1));
+    g_assert_false(gw_xml_text_ok("ok \xed\xa0\x80", 6)); /* a surrogate */
+    g_assert_false(gw_xml_text_ok("ok \xc3", 4));       /* cut short */
+    g_assert_true(gw_xml_text_ok("\xf0\x9f\x98\x80", 4)); /* U+1F600 */
 }
 
 static void
@@ -855,6 +869,30 @@ test_builder(void)
     xmpp_ctx_free(ctx);
 }
 
+/* Stanza ids: one random prefix per process, then a counter in decimal. */
+static void
+test_new_id(void)
+{
+    g_autofree char *a = gw_stanza_new_id();
+    g_autofree char *b = gw_stanza_new_id();
+    const char *da = strrchr(a, '-'), *db = strrchr(b, '-');
+
+    g_assert_cmpuint(strlen(a), >, 37);
+    g_assert_true(da == a + 36 && db == b + 36);
+    g_assert_cmpmem(a, 36, b, 36);
+    g_assert_cmpuint(g_ascii_strtoull(db + 1, NULL, 10), ==,
+                     g_ascii_strtoull(da + 1, NULL, 10) + 1);
+    for (guint i = 0; i < 1000; i++)
+        g_free(gw_stanza_new_id());
+    {
+        g_autofree char *c = gw_stanza_new_id();
+        g_autofree char *want = g_strdup_printf(
+            "%.36s-%" G_GUINT64_FORMAT, a,
+            g_ascii_strtoull(da + 1, NULL, 10) + 1002);
+        g_assert_cmpstr(c, ==, want);
+    }
+}
+
 /* Issue 15: a call ends at once when she has no client online only while
  * the directory is current for her: her broadcast presence came since the
  * link last came up and no refresh waits. */
@@ -935,6 +973,7 @@ main(int argc, char **argv)
     g_test_add_func("/stanza/text-ok", test_text_ok);
     g_test_add_func("/stanza/error-reply", test_error_reply);
     g_test_add_func("/stanza/builder", test_builder);
+    g_test_add_func("/stanza/new-id", test_new_id);
     g_test_add_func("/ratelimit/buckets", test_rate_limiter);
     g_test_add_func("/pool/slots", test_pool);
     g_test_add_func("/directory/current", test_directory_current);

@@ -584,7 +584,7 @@ gw_msg_bridge_from_sip(GwMsgBridge *b, GwSipRequest *req,
     im->req = req;
     im->arrived_us = arrived_us;
     im->typing = content->text == NULL;
-    im->summary = g_strdup_printf("%s -> %s", in->from_uri, to->jid);
+    im->summary = g_strconcat(in->from_uri, " -> ", to->jid, NULL);
     im->call_id = g_strdup(in->call_id);
     if (!gw_xmpp_link_send_confirmed(b->env->xmpp, xml->str, xml->len, domain,
                                      on_outcome, im, &error)) {

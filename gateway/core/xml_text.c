@@ -6,11 +6,18 @@
 void
 gw_xml_append_escaped(GString *out, const char *text)
 {
-    const char *p = text, *run = text;
+    const char *p = text;
 
-    for (; *p != '\0'; p++) {
+    for (;;) {
+        /* the run without anything to escape, in one append */
+        size_t n = strcspn(p, "&<>\"'\r");
         const char *rep;
+
+        g_string_append_len(out, p, (gssize)n);
+        p += n;
         switch (*p) {
+        case '\0':
+            return;
         case '&':
             rep = "&amp;";
             break;
@@ -26,17 +33,13 @@ gw_xml_append_escaped(GString *out, const char *text)
         case '\'':
             rep = "&apos;";
             break;
-        case '\r':
+        default: /* '\r' */
             rep = "&#13;"; /* kept through XML end-of-line handling */
             break;
-        default:
-            continue;
         }
-        g_string_append_len(out, run, p - run);
         g_string_append(out, rep);
-        run = p + 1;
+        p++;
     }
-    g_string_append_len(out, run, p - run);
 }
 
 void
@@ -56,9 +59,17 @@ gw_xml_text_ok(const char *text, gsize len)
 {
     const char *end = text + len, *p;
 
-    if (!g_utf8_validate(text, (gssize)len, NULL))
+    /* ASCII, byte by byte (most text); from the first other byte on, as
+     * UTF-8 */
+    for (p = text; p < end && (guchar)*p < 0x80; p++) {
+        if ((guchar)*p < 0x20 && *p != 0x9 && *p != 0xA && *p != 0xD)
+            return FALSE; /* NUL and the other C0 controls */
+    }
+    if (p == end)
+        return TRUE;
+    if (!g_utf8_validate(p, (gssize)(end - p), NULL))
         return FALSE;
-    for (p = text; p < end; p = g_utf8_next_char(p)) {
+    for (; p < end; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
         /* XML 1.0 section 2.2 Char */
         if (!(c == 0x9 || c == 0xA || c == 0xD ||

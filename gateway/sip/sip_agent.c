@@ -84,7 +84,7 @@ sofia_logger(void *stream, char const *fmt, va_list ap)
 char *
 sip_name_addr(const char *uri)
 {
-    return g_strdup_printf("<%s>", uri);
+    return g_strconcat("<", uri, ">", NULL);
 }
 
 /* Call-IDs, tags, branch-free tokens and first CSeqs: RFC 3261 8.1.1.4

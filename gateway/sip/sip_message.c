@@ -83,12 +83,17 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
     sip_to_t *to = NULL;
     char ra[16], tag[24];
 
-    g_snprintf(ra, sizeof ra, "%u", retry_after);
+    if (retry_after > 0)
+        g_snprintf(ra, sizeof ra, "%u", retry_after);
     if (status > 100 && sip->sip_to != NULL && sip->sip_to->a_tag == NULL) {
-        /* the same tag for every answer to this request (8.2.6.2) */
-        g_snprintf(tag, sizeof tag, "%016" G_GINT64_MODIFIER "x",
-                   (key ^ ua->tag_salt) *
-                       G_GUINT64_CONSTANT(0x9e3779b97f4a7c15));
+        /* the same tag for every answer to this request (8.2.6.2): 16
+         * hex digits, written without printf (one per answer) */
+        guint64 t = (key ^ ua->tag_salt) *
+                    G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+
+        for (int i = 15; i >= 0; i--, t >>= 4)
+            tag[i] = "0123456789abcdef"[t & 0xf];
+        tag[16] = '\0';
         to = sip_to_dup(msg_home(msg), sip->sip_to);
         if (to != NULL)
             sip_to_tag(msg_home(msg), to, tag);
@@ -369,7 +374,7 @@ gw_sip_ua_send_message(GwSipUa *ua, const char *from_uri,
     o->data = user_data;
     o->call_id = g_strdup(call_id);
     /* name-addr form: URI parameters stay the URI's (RFC 3261 20.10) */
-    o->from = g_strdup_printf("<%s>;tag=%s", from_uri, tag);
+    o->from = g_strconcat("<", from_uri, ">;tag=", tag, NULL);
     o->to = sip_name_addr(to_uri);
     o->ruri = g_strdup(to_uri);
     o->content_type = g_strdup(content_type);

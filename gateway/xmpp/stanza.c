@@ -14,13 +14,21 @@ gw_stanza_new_id(void)
 {
     static char prefix[37];
     static guint64 counter;
+    char num[24], *p = num + sizeof num;
+    guint64 n = ++counter;
 
     if (prefix[0] == '\0') {
         uuid_t u;
         uuid_generate(u);
         uuid_unparse_lower(u, prefix);
     }
-    return g_strdup_printf("%s-%" G_GUINT64_FORMAT, prefix, ++counter);
+    /* one per message: its decimal without printf */
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    return g_strconcat(prefix, "-", p, NULL);
 }
 
 static GString *
