@@ -578,6 +578,15 @@ char *jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
                              JsdpRole author, guint64 version,
                              GError **error);
 
+/* SDP text (len -1: NUL-terminated) as its author puts the other side on
+ * hold (RFC 3264 8.4): every direction attribute keeps what it sends and
+ * stops receiving (sendrecv, sendonly -> a=sendonly; recvonly, inactive
+ * -> a=inactive), a media section without one (sendrecv) gets a=sendonly
+ * as jsdp_sdp_set_direction() adds one; every other line, the o= line
+ * included, byte for byte (the dialog moves its version on). Owned text,
+ * or NULL with JSDP_ERROR_MALFORMED when it is not SDP. jsdp_sdp_edit.c. */
+char *jsdp_sdp_hold(const char *sdp, gssize len, GError **error);
+
 /* RFC 3264 8 for a dialog's SDPs: `next` (the SDP about to be sent) with
  * its session o= line replaced by `prev`'s (the last SDP sent in the
  * dialog: the same username, sess-id and address throughout), whose

@@ -166,19 +166,29 @@ plan_additions(GArray *lines, gboolean *add)
     }
 }
 
-char *
-jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
-                       JsdpRole author, guint64 version, GError **error)
+/* The direction a section says on hold (RFC 3264 8.4): what it sent it
+ * still sends, it no longer receives. NULL: no attribute (sendrecv). */
+static const char *
+held(const char *dir)
+{
+    if (dir == NULL || strcmp(dir, "sendrecv") == 0 ||
+        strcmp(dir, "sendonly") == 0)
+        return "sendonly";
+    return "inactive";
+}
+
+/* sdp with every direction attribute replaced by `fixed` or, NULL, by
+ * held() of it; the session o= line's version set when version >= 0. */
+static char *
+edit_directions(const char *sdp, gssize len, const char *fixed,
+                gint64 version, GError **error)
 {
     g_autoptr(GArray) lines = NULL;
     g_autofree gboolean *add = NULL;
-    const char *dir = jsdp_senders_to_direction(senders, author);
     const char *eol;
     gboolean in_media = FALSE;
     JsdpBuf out;
 
-    g_return_val_if_fail(sdp != NULL, NULL);
-    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
     if (len < 0)
         len = (gssize)strlen(sdp);
     if (!jsdp_sdp_check(sdp, len, error))
@@ -198,26 +208,56 @@ jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
     jsdp_buf_init(&out, (gsize)len + 32);
     for (guint i = 0; i < lines->len; i++) {
         const Line *l = &g_array_index(lines, Line, i);
+        const char *dir = NULL;
 
         in_media = in_media || has_type(l, 'm');
         if (is_direction(l)) {
+            gsize n;
+            g_autofree char *was = g_strndup(trimmed(l, &n) + 2, 8);
+
+            dir = fixed != NULL ? fixed : held(was);
             jsdp_buf_append(&out, "a=");
             jsdp_buf_append(&out, dir);
             jsdp_buf_append_len(&out, l->start + l->len, l->end_len);
-        } else if (!in_media && has_type(l, 'o')) {
-            append_origin(&out, l, version);
+        } else if (!in_media && version >= 0 && has_type(l, 'o')) {
+            append_origin(&out, l, (guint64)version);
         } else {
             append_line(&out, l);
         }
         if (add[i]) {
+            /* a section without a direction in an SDP without one at
+             * session level: sendrecv (RFC 3264 5.1) */
+            dir = fixed != NULL ? fixed : held(NULL);
             if (l->end_len == 0)
                 jsdp_buf_append(&out, eol);
+            else if (l->end_len == 1 && l->start[l->len] == '\r')
+                jsdp_buf_append(&out, "\n"); /* a CR that ended the text */
             jsdp_buf_append(&out, "a=");
             jsdp_buf_append(&out, dir);
             jsdp_buf_append(&out, eol);
         }
     }
     return out.str;
+}
+
+char *
+jsdp_sdp_set_direction(const char *sdp, gssize len, JsdpSenders senders,
+                       JsdpRole author, guint64 version, GError **error)
+{
+    g_return_val_if_fail(sdp != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    g_return_val_if_fail(version <= G_MAXINT64, NULL);
+    return edit_directions(sdp, len,
+                           jsdp_senders_to_direction(senders, author),
+                           (gint64)version, error);
+}
+
+char *
+jsdp_sdp_hold(const char *sdp, gssize len, GError **error)
+{
+    g_return_val_if_fail(sdp != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+    return edit_directions(sdp, len, NULL, -1, error);
 }
 
 /* The session-level o= line of lines (before the first m=), or -1. */

@@ -64,6 +64,28 @@ check_jingle_roundtrip(const JsdpSession *s)
         fail("Jingle round trip differs:\n%s", xml);
 }
 
+/* The line edits (jsdp_sdp_edit.c) take what the line check takes, give
+ * text it takes again, and a hold held again is the same text. */
+static void
+check_edits(const char *sdp, gssize len)
+{
+    gboolean ok = jsdp_sdp_check(sdp, len, NULL);
+    g_autofree char *dir = jsdp_sdp_set_direction(
+        sdp, len, JSDP_SENDERS_INITIATOR, JSDP_ROLE_INITIATOR, 7, NULL);
+    g_autofree char *held = jsdp_sdp_hold(sdp, len, NULL);
+    g_autofree char *again = NULL;
+
+    if ((dir != NULL) != ok || (held != NULL) != ok)
+        fail("an edit disagrees with the line check (%d)", ok);
+    if (!ok)
+        return;
+    if (!jsdp_sdp_check(dir, -1, NULL) || !jsdp_sdp_check(held, -1, NULL))
+        fail("an edit gave text the line check refuses");
+    again = jsdp_sdp_hold(held, -1, NULL);
+    if (again == NULL || strcmp(again, held) != 0)
+        fail("hold is not idempotent:\n%s", held);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -90,5 +112,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_sdp_roundtrip(s, &modes[m]);
         check_jingle_roundtrip(s);
     }
+    check_edits((const char *)data, (gssize)size);
     return 0;
 }

@@ -1589,6 +1589,10 @@ static const DirectionCase direction_cases[] = {
      "v=0\no=- 7 8 IN IP4 192.0.2.5\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\nc=IN IP4 192.0.2.5\na=sendonly\n"},
     {"no-final-line-end", RTPE_HEAD RTPE_AUDIO "a=ptime:20", JSDP_SENDERS_INITIATOR, I, 9,
      RTPE_HEAD_V("9") RTPE_AUDIO "a=ptime:20\r\na=sendonly\r\n"},
+    /* a CR alone ends the text: completed to CRLF before the added line
+     * (found by the fuzzer: a CR inside a line otherwise) */
+    {"final-cr-alone", RTPE_HEAD RTPE_AUDIO "a=ptime:20\r", JSDP_SENDERS_INITIATOR, I, 9,
+     RTPE_HEAD_V("9") RTPE_AUDIO "a=ptime:20\r\na=sendonly\r\n"},
     /* blanks and runs of spaces are kept; only the version field changes */
     {"blanks-kept", "v=0\r\no=-  1545997027   7 IN IP4 192.0.2.5 \r\ns=a  b\r\nt=0 0\r\n"
                     RTPE_AUDIO " a=sendrecv \r\na=rtcp:30001 \r\n",
@@ -1633,6 +1637,49 @@ test_set_direction_len(void)
                                                   12, NULL);
 
     g_assert_cmpstr(got, ==, RTPE_HEAD_V("12") RTPE_AUDIO "a=sendonly\r\n");
+}
+
+/* jsdp_sdp_hold(): each section keeps what it sends and stops receiving
+ * (RFC 3264 8.4); the o= line is left to the dialog. */
+typedef struct {
+    const char *name;
+    const char *sdp;
+    const char *want; /* NULL: JSDP_ERROR_MALFORMED */
+} HoldCase;
+
+static const HoldCase hold_cases[] = {
+    {"sendrecv", RTPE_HEAD RTPE_AUDIO "a=sendrecv\r\na=rtcp:30001\r\n",
+     RTPE_HEAD RTPE_AUDIO "a=sendonly\r\na=rtcp:30001\r\n"},
+    /* video she only receives (her camera off): nothing flows on hold */
+    {"per-section", RTPE_HEAD RTPE_AUDIO "a=sendrecv\r\n" RTPE_VIDEO "a=recvonly\r\n",
+     RTPE_HEAD RTPE_AUDIO "a=sendonly\r\n" RTPE_VIDEO "a=inactive\r\n"},
+    {"kept", RTPE_HEAD RTPE_AUDIO "a=sendonly\r\n" RTPE_VIDEO "a=inactive\r\n",
+     RTPE_HEAD RTPE_AUDIO "a=sendonly\r\n" RTPE_VIDEO "a=inactive\r\n"},
+    /* none: sendrecv, so sendonly, added as set_direction adds it */
+    {"added", RTPE_HEAD RTPE_AUDIO RTPE_VIDEO "a=recvonly\r\n",
+     RTPE_HEAD RTPE_AUDIO "a=sendonly\r\n" RTPE_VIDEO "a=inactive\r\n"},
+    {"session-level", RTPE_HEAD "a=recvonly\r\n" RTPE_AUDIO,
+     RTPE_HEAD "a=inactive\r\n" RTPE_AUDIO},
+    {"lf", "v=0\no=- 7 7 IN IP4 192.0.2.5\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\n",
+     "v=0\no=- 7 7 IN IP4 192.0.2.5\ns=-\nt=0 0\nm=audio 4000 RTP/AVP 0\na=sendonly\n"},
+    {"not-sdp", "hello\r\n", NULL},
+};
+
+static void
+test_hold(gconstpointer data)
+{
+    const HoldCase *hc = data;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *got = jsdp_sdp_hold(hc->sdp, -1, &error);
+
+    if (hc->want == NULL) {
+        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+        g_assert_null(got);
+        return;
+    }
+    g_assert_no_error(error);
+    g_assert_cmpstr(got, ==, hc->want);
+    g_assert_true(jsdp_sdp_check(got, -1, NULL));
 }
 
 /* jsdp_sdp_follow_origin(): RFC 3264 8 across a dialog's SDPs. */
@@ -1930,6 +1977,11 @@ main(int argc, char **argv)
         g_test_add_data_func(path, &direction_cases[i], test_set_direction);
     }
     g_test_add_func("/jsdp/sdp-edit/set-direction-len", test_set_direction_len);
+    for (gsize i = 0; i < G_N_ELEMENTS(hold_cases); i++) {
+        g_autofree char *path =
+            g_strdup_printf("/jsdp/sdp-edit/hold/%s", hold_cases[i].name);
+        g_test_add_data_func(path, &hold_cases[i], test_hold);
+    }
     for (gsize i = 0; i < G_N_ELEMENTS(follow_cases); i++) {
         g_autofree char *path =
             g_strdup_printf("/jsdp/sdp-edit/follow-origin/%s", follow_cases[i].name);
