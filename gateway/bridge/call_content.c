@@ -274,13 +274,15 @@ static void
 on_add_offered(const char *sdp, const GError *error, gpointer data)
 {
     Call *c = gw_call_media_done(data);
+    g_autofree char *out = NULL;
 
     if (error != NULL) {
         add_fail(c, "media relay failed");
         return;
     }
     c->add_sip_sdp = g_strdup(sdp);
-    if (!gw_sip_call_reinvite(c->sip, sdp))
+    out = gw_call_sdp_toward_sip(c, sdp); /* on hold while she holds */
+    if (!gw_sip_call_reinvite(c->sip, out))
         add_fail(c, "another re-INVITE is under way");
 }
 

@@ -148,7 +148,6 @@ struct Call {
      * side): which streams she was given live (a port), so that only
      * those can be dropped by a content-remove (call_content.c) */
     char *x_relay_sdp;
-    guint sdp_version; /* o= version of our hold re-INVITEs, minus 1000 */
     gboolean held_by_sip;
     gboolean held_by_xmpp;
     guint media_req; /* the relay request in flight, 0: none */
@@ -392,6 +391,10 @@ void gw_call_content_sip_forget(Call *c);
 gboolean gw_call_content_offer(Call *c, const char *relay_offer);
 void gw_call_content_answer(GwCallBridge *b, xmpp_stanza_t *iq,
                             xmpp_stanza_t *jingle, Call *c, gboolean accept);
+/* call_session.c: an SDP of the call's (the relay's, her directions) as
+ * the SIP side gets it from us: on hold while she holds (RFC 3264 8.4).
+ * Owned; NULL for NULL. */
+char *gw_call_sdp_toward_sip(const Call *c, const char *sdp);
 /* call_session.c: the relay's answer to a SIP re-INVITE -> 200 or 488 */
 void gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
                                      gpointer data);

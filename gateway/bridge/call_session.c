@@ -30,6 +30,28 @@
 
 #include "error_map.h"
 
+/* ---- hold on her side, in every SDP the SIP side gets -----------------
+ *
+ * c->sip_sdp_out is the call's SDP toward the SIP side as the relay wrote
+ * it (her directions: a video she only receives is recvonly). While she
+ * holds, every SDP the SIP side gets from us is that SDP on hold (RFC
+ * 3264 8.4, jsdp_sdp_hold: sendrecv -> sendonly, recvonly -> inactive):
+ * the hold re-INVITE itself, our re-INVITEs for her content changes
+ * (content-add, -modify, -remove), and our answers to the SIP side's
+ * re-INVITEs (a session refresh does not take her hold away). Her
+ * <active/> offers the call's SDP again as it is (her directions, not
+ * sendrecv everywhere). */
+char *
+gw_call_sdp_toward_sip(const Call *c, const char *sdp)
+{
+    char *held;
+
+    if (sdp == NULL || !c->held_by_xmpp)
+        return g_strdup(sdp);
+    held = jsdp_sdp_hold(sdp, -1, NULL);
+    return held != NULL ? held : g_strdup(sdp);
+}
+
 /* ---- from the SIP side ------------------------------------------------- */
 
 void
@@ -97,9 +119,11 @@ gw_call_reinvite_relay_answered(const char *sdp, const GError *error,
         gw_sip_call_respond(c->sip, 488, "Not Acceptable Here", NULL);
         return;
     }
+    g_autofree char *out = gw_call_sdp_toward_sip(c, sdp);
+
     g_free(c->sip_sdp_out);
     c->sip_sdp_out = g_strdup(sdp);
-    gw_sip_call_respond(c->sip, 200, "OK", sdp);
+    gw_sip_call_respond(c->sip, 200, "OK", out);
 }
 
 static void
@@ -149,7 +173,9 @@ gw_call_sip_reinvite(gpointer data, const char *sdp)
     }
     if (sdp == NULL) {
         /* an offerless re-INVITE: offer what we had */
-        gw_sip_call_respond(c->sip, 200, "OK", c->sip_sdp_out);
+        g_autofree char *out = gw_call_sdp_toward_sip(c, c->sip_sdp_out);
+
+        gw_sip_call_respond(c->sip, 200, "OK", out);
         return;
     }
     if (!jsdp_sdp_check(sdp, -1, NULL)) {
@@ -171,8 +197,9 @@ gw_call_sip_reinvite(gpointer data, const char *sdp)
 /* ---- from the XMPP side ------------------------------------------------ */
 
 /* <hold/> or <active/> from the XMPP side: re-INVITE the SIP side with
- * the SDP it has from us, sendonly (RFC 3264 8.4) or sendrecv, every
- * other line as it was (it is the relay's SDP for a phone). */
+ * the SDP it has from us on hold (RFC 3264 8.4, per media section), or
+ * as it is, every other line as it was (it is the relay's SDP for a
+ * phone; the dialog moves the o= version on). */
 static void
 xmpp_hold(Call *c, gboolean hold)
 {
@@ -182,17 +209,13 @@ xmpp_hold(Call *c, gboolean hold)
     if (hold == c->held_by_xmpp || !gw_call_answered(c) || c->sip == NULL ||
         c->sip_sdp_out == NULL)
         return;
-    /* we offer it: the initiator of this exchange, who sends on hold */
-    sdp = jsdp_sdp_set_direction(
-        c->sip_sdp_out, -1,
-        hold ? JSDP_SENDERS_INITIATOR : JSDP_SENDERS_BOTH,
-        JSDP_ROLE_INITIATOR, c->sdp_version + 1 + 1000, &error);
+    sdp = hold ? jsdp_sdp_hold(c->sip_sdp_out, -1, &error)
+               : g_strdup(c->sip_sdp_out);
     if (sdp == NULL) {
         CALL_LOG(G_LOG_LEVEL_WARNING, c, "call %s: no re-INVITE for %s: %s",
                  c->sid, hold ? "hold" : "resume", error->message);
         return;
     }
-    c->sdp_version++;
     c->held_by_xmpp = hold;
     CALL_LOG(G_LOG_LEVEL_INFO, c, "call %s: the XMPP side %s", c->sid,
              hold ? "holds" : "resumes");

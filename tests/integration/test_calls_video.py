@@ -174,6 +174,15 @@ a=sendonly
 AUDIO_ONLY_PHONE_SDP = SDP_HEAD + AUDIO_M + """m=video 0 RTP/AVP 96
 a=rtpmap:96 VP8/90000
 """
+# the phone's answers while she holds (18.46): it only receives
+HELD_PHONE_SDP = (SDP_HEAD + AUDIO_M + """m=video 6002 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=recvonly
+""").replace("a=sendrecv", "a=recvonly")
+HELD_NO_VIDEO_PHONE_SDP = (SDP_HEAD + AUDIO_M + """m=video 6002 RTP/AVP 96
+a=rtpmap:96 VP8/90000
+a=inactive
+""").replace("a=sendrecv", "a=recvonly")
 
 
 def contents(stanza):
@@ -748,6 +757,56 @@ class VideoOutbound(HerClient, CallsBase):
         port, d = self.video_direction(re2)
         self.assertNotEqual(port, "0", re2)
         self.assertEqual(d, "sendrecv", re2)
+
+    @staticmethod
+    def directions(sdp):
+        """{media: direction attribute} of each m= section."""
+        out = {}
+        for sec in re.split(r"^(?=m=)", sdp, flags=re.M)[1:]:
+            d = re.findall(r"^a=(sendrecv|sendonly|recvonly|inactive)", sec,
+                           re.M)
+            out[m_lines(sec)[0][0]] = d[0] if d else "sendrecv"
+        return out
+
+    def session_info(self, gw_full, sid, what):
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='session-info' "
+                        f"sid='{sid}'><{what} xmlns='urn:xmpp:jingle:apps:rtp:info:1'/>"
+                        "</jingle>", f"{what}-{sid}")
+        time.sleep(1.0)  # its re-INVITE and answer
+
+    def test_18_46_content_modify_on_hold(self):
+        """18.46 an audio+video call; she holds (<hold/>: a re-INVITE with
+        audio and video a=sendonly), then takes video without her camera
+        (content-modify senders='responder') while holding: its re-INVITE
+        stays on hold (audio a=sendonly, video a=inactive: she neither
+        sends video nor receives anything), not sendrecv; her <active/>
+        gives the call back as she left it (audio a=sendrecv, video
+        a=recvonly), not sendrecv everywhere (RFC 3264 8.4)"""
+        sid = "call1846"
+        uas = self.uas(reinvited_uas(
+            VIDEO_PHONE_SDP, HELD_PHONE_SDP, HELD_NO_VIDEO_PHONE_SDP,
+            VIDEO_SENDONLY_PHONE_SDP))
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.session_info(gw_full, sid, "hold")
+        r = self.modify(gw_full, sid, "responder")
+        self.assertEqual(r.get("type"), "result",
+                         gwtest.ET.tostring(r, "unicode"))
+        time.sleep(1.0)  # its re-INVITE and answer
+        self.session_info(gw_full, sid, "active")
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        _, hold, modify, active = self.invites(uas, 4)
+        self.assertEqual(self.directions(hold),
+                         {"audio": "sendonly", "video": "sendonly"}, hold)
+        self.assertEqual(self.directions(modify),
+                         {"audio": "sendonly", "video": "inactive"}, modify)
+        self.assertNotEqual(self.video_direction(modify)[0], "0", modify)
+        self.assertEqual(self.directions(active),
+                         {"audio": "sendrecv", "video": "recvonly"}, active)
 
     def test_18_42_content_modify_unknown(self):
         """18.42 content-modify of a content the session lacks:
