@@ -995,22 +995,27 @@ test_lookup_counts(void)
 static void
 test_lookup_memo(void)
 {
+    static const struct {
+        const LookupCase *cases;
+        gsize n;
+        MapResult *(*lookup)(const MapTable *, const char *, GError **);
+    } tables[] = {
+        {lookup_jid_cases, G_N_ELEMENTS(lookup_jid_cases),
+         map_table_lookup_jid},
+        {lookup_sip_cases, G_N_ELEMENTS(lookup_sip_cases),
+         map_table_lookup_sip},
+    };
+
     for (guint pass = 0; pass < 3; pass++) {
-        for (gsize i = 0; i < G_N_ELEMENTS(lookup_jid_cases); i++) {
-            GError *error = NULL;
-            g_autoptr(MapResult) r = map_table_lookup_jid(
-                the_table, lookup_jid_cases[i].input, &error);
+        for (gsize t = 0; t < G_N_ELEMENTS(tables); t++) {
+            for (gsize i = 0; i < tables[t].n; i++) {
+                GError *error = NULL;
+                g_autoptr(MapResult) r = tables[t].lookup(
+                    the_table, tables[t].cases[i].input, &error);
 
-            check_lookup(&lookup_jid_cases[i], r, error);
-            g_clear_error(&error);
-        }
-        for (gsize i = 0; i < G_N_ELEMENTS(lookup_sip_cases); i++) {
-            GError *error = NULL;
-            g_autoptr(MapResult) r = map_table_lookup_sip(
-                the_table, lookup_sip_cases[i].input, &error);
-
-            check_lookup(&lookup_sip_cases[i], r, error);
-            g_clear_error(&error);
+                check_lookup(&tables[t].cases[i], r, error);
+                g_clear_error(&error);
+            }
         }
         for (guint n = 0; n < 2500; n++) {
             g_autofree char *jid =
