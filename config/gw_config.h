@@ -176,6 +176,8 @@ typedef struct {
         char *register_when; /* "online" or "always" */
         guint register_expires;
         double register_rate; /* REGISTERs started per second, at most */
+        guint offline_grace_s; /* register_when = online: the un-REGISTER
+                                  waits this long after she went offline */
         guint max_failures;  /* failed tries in a row before giving up */
         guint max_accounts;
     } accounts;

@@ -222,6 +222,8 @@ const KeyDef gw_config_keys[] = {
       "registration lifetime asked for, seconds; refreshed at 70-85 % of the granted time (jitter spreads refreshes)" },
     { "accounts", "register_rate", K_DOUBLE, "20", 0.1, 10000, FALSE, FALSE, FALSE, OFF(accounts.register_rate),
       "REGISTERs started per second at most when many are due at once (start-up, XMPP link up), so the registrar is not flooded" },
+    { "accounts", "offline_grace_s", K_UINT, "15", 0, 3600, FALSE, TRUE, FALSE, OFF(accounts.offline_grace_s),
+      "register_when = online: seconds her registration outlives her last resource, so that a client that reconnects (a network change) costs the PBX no un-REGISTER and REGISTER; 0: un-REGISTER at once" },
     { "accounts", "max_failures", K_UINT, "5", 1, 100, FALSE, FALSE, FALSE, OFF(accounts.max_failures),
       "tries in a row that fail without an answer or with a server error (backing off 30 s, 60 s ... 1 h) before the account stops registering and its user is told; refusals (401/403 with her credentials, 404) stop at once" },
     { "accounts", "max_accounts", K_UINT, "100000", 1, 10000000, FALSE, TRUE, FALSE, OFF(accounts.max_accounts),

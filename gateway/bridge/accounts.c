@@ -40,6 +40,7 @@ account_free(gpointer p)
 
     if (acc == NULL)
         return;
+    g_clear_handle_id(&acc->offline_id, g_source_remove);
     gw_sip_registration_free(acc->reg);
     if (acc->secret != NULL)
         memset(acc->secret, 0, acc->secret_len);
@@ -626,21 +627,54 @@ dequeue(GwAccounts *a, Account *acc)
     }
 }
 
+/* Her grace is over and she is still away: un-REGISTER. */
+static gboolean
+offline_over(gpointer data)
+{
+    Account *acc = data;
+    GwAccounts *a = acc->owner;
+
+    acc->offline_id = 0;
+    if (!a->stopping && !wanted(a, acc) && acc->reg != NULL &&
+        gw_sip_registration_is_active(acc->reg)) {
+        g_debug("account %s: offline for %u s: un-REGISTER", acc->jid,
+                a->env->config->accounts.offline_grace_s);
+        gw_sip_registration_stop(acc->reg);
+    }
+    return G_SOURCE_REMOVE;
+}
+
 /* Registers or un-REGISTERs as her account is wanted or not. While
- * stopping, the paced stop alone un-REGISTERs. */
+ * stopping, the paced stop alone un-REGISTERs. When she merely went
+ * offline (register_when = online), the un-REGISTER waits [accounts]
+ * offline_grace_s: a client that reconnects (a desktop client after a
+ * network change, a phone between networks) keeps her registration
+ * instead of an un-REGISTER and a REGISTER at the PBX each time. A
+ * removed, refused or blocked account goes at once. */
 void
 acc_reconsider(GwAccounts *a, Account *acc)
 {
+    guint grace = a->env->config->accounts.offline_grace_s;
+
     if (a->stopping)
         return;
     if (wanted(a, acc)) {
+        g_clear_handle_id(&acc->offline_id, g_source_remove);
         if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
             enqueue(a, acc);
         return;
     }
     dequeue(a, acc);
-    if (acc->reg != NULL && gw_sip_registration_is_active(acc->reg))
-        gw_sip_registration_stop(acc->reg);
+    if (acc->reg == NULL || !gw_sip_registration_is_active(acc->reg))
+        return;
+    if (grace > 0 && a->started && !acc->leaving && !acc->refused &&
+        !acc->blocked) {
+        if (acc->offline_id == 0)
+            acc->offline_id = g_timeout_add_seconds(grace, offline_over, acc);
+        return;
+    }
+    g_clear_handle_id(&acc->offline_id, g_source_remove);
+    gw_sip_registration_stop(acc->reg);
 }
 
 /* ---- a removed AOR's parting --------------------------------------- */

@@ -35,6 +35,8 @@ typedef struct {
     gsize secret_len;
     GwSipRegistration *reg; /* from the first time it is wanted */
     GHashTable *resources;  /* her full JIDs shown available to the domain */
+    guint offline_id;       /* her un-REGISTER waits [accounts]
+                               offline_grace_s: she may be back */
     guint8 kind;            /* GwSecretKind */
     gboolean always : 1;    /* register_when = always */
     gboolean own_when : 1;  /* she chose register_when (else the config's) */

@@ -29,7 +29,9 @@ is logged, so that REGISTERs can be counted.
 - 17.8 a restart of the gateway re-registers alice's account from the
   database (register_when = online: her presence, which she granted the
   component, is probed at link up).
-- 17.9 register_when = online: her last resource going offline
+- 17.9 register_when = online: a reconnect within [accounts]
+  offline_grace_s keeps her binding (no un-REGISTER); her last resource
+  gone for longer than that
   un-REGISTERs; coming back registers again.
 - 17.10 [accounts] realm set: only HA1 is stored (the database holds the
   HA1 and no password), and Kamailio accepts the digest made from it.
@@ -223,6 +225,7 @@ class AccountsWorld(unittest.TestCase):
 class Accounts(AccountsWorld):
     """One world for the cases, in order: Prosody, Kamailio, the gateway
     with [accounts] enabled, key_file sealing the passwords."""
+    GRACE_S = 4  # [accounts] offline_grace_s
 
     @classmethod
     def start_world(cls):
@@ -242,6 +245,7 @@ class Accounts(AccountsWorld):
             accounts__database=cls.db,
             accounts__allow=f"alice@{XMPP_DOMAIN};bob@{XMPP_DOMAIN}",
             accounts__register_expires=120,
+            accounts__offline_grace_s=cls.GRACE_S,
             accounts__max_failures=3)
         cls.gw = gwtest.Gateway(env, cls.cfg).start()
         cls.alice = gwtest.XmppClient(env, "alice").connect()
@@ -382,9 +386,27 @@ class Accounts(AccountsWorld):
 
     def test_17_9_online_follows_presence(self):
         wait_for(lambda: self.binding("2001"), 15, 0.2, "2001 bound")
+        # a client that reconnects within offline_grace_s: the binding
+        # stays, nothing is un-REGISTERed
+        contact = self.binding("2001")
+        unreg = r"registration of sip:2001@\S+: \S+ -> unregistering"
+        before = len(re.findall(unreg, self.gw.log()))
         self.alice.send_raw("<presence type='unavailable'/>")
-        wait_for(lambda: self.binding("2001") is None, 10, 0.2,
-                 "2001 unbound when she is offline")
+        time.sleep(1.0)
+        self.alice.send_raw("<presence/>")
+        end = time.monotonic() + self.GRACE_S + 2
+        while time.monotonic() < end:
+            self.assertEqual(self.binding("2001"), contact,
+                             "bound throughout a reconnect in the grace")
+            time.sleep(0.2)
+        self.assertEqual(len(re.findall(unreg, self.gw.log())), before,
+                         "no un-REGISTER for a reconnect in the grace")
+        # away for longer: still bound during the grace, then unbound
+        self.alice.send_raw("<presence type='unavailable'/>")
+        time.sleep(self.GRACE_S / 2)
+        self.assertIsNotNone(self.binding("2001"), "bound in the grace")
+        wait_for(lambda: self.binding("2001") is None, self.GRACE_S + 10,
+                 0.2, "2001 unbound when she stays offline")
         self.alice.send_raw("<presence/>")
         wait_for(lambda: self.binding("2001"), 10, 0.2,
                  "2001 bound again when she is back")
