@@ -602,6 +602,9 @@ char *jsdp_sdp_follow_origin(const char *prev, const char *next,
 /* ---- small helpers -------------------------------------------------- */
 
 const char *jsdp_senders_to_string(JsdpSenders senders); /* static string */
+/* "both", "initiator", "responder", "none" (XEP-0166 senders) into
+ * *senders; FALSE for anything else, NULL included. */
+gboolean jsdp_senders_from_string(const char *s, JsdpSenders *senders);
 const char *jsdp_setup_to_string(JsdpSetup setup); /* NULL for UNSET */
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(JsdpSession, jsdp_session_free)

@@ -56,7 +56,6 @@ gboolean jsdp_candidate_type_from_string(const char *s, JsdpCandidateType *t);
 const char *jsdp_tcptype_to_string(JsdpTcpType t);
 gboolean jsdp_tcptype_from_string(const char *s, JsdpTcpType *t);
 gboolean jsdp_setup_from_string(const char *s, JsdpSetup *setup);
-gboolean jsdp_senders_from_string(const char *s, JsdpSenders *senders);
 
 /* SDP direction <-> senders, for an SDP written by `author`. */
 JsdpSenders jsdp_senders_from_direction(const char *direction, JsdpRole author);

@@ -562,25 +562,6 @@ gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
  * the relay's answer to theirs; the ACK has timer H, the 2xx the call's
  * timer, so nothing waits without one. */
 
-static gboolean
-senders_parse(const char *s, JsdpSenders *out)
-{
-    static const JsdpSenders all[] = {
-        JSDP_SENDERS_BOTH,
-        JSDP_SENDERS_INITIATOR,
-        JSDP_SENDERS_RESPONDER,
-        JSDP_SENDERS_NONE,
-    };
-
-    for (guint i = 0; s != NULL && i < G_N_ELEMENTS(all); i++) {
-        if (strcmp(s, jsdp_senders_to_string(all[i])) == 0) {
-            *out = all[i];
-            return TRUE;
-        }
-    }
-    return FALSE;
-}
-
 /* Is her content `name` live (in her last SDP at a port, and in the
  * relay's last SDP toward her)? */
 static gboolean
@@ -684,7 +665,8 @@ gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
                              "no such live content in the session");
             return;
         }
-        if (!senders_parse(xmpp_stanza_get_attribute(e, "senders"), &to)) {
+        if (!jsdp_senders_from_string(xmpp_stanza_get_attribute(e, "senders"),
+                                      &to)) {
             gw_call_iq_error(b, iq, "bad-request", NULL,
                              "content-modify without valid senders");
             return;
