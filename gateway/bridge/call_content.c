@@ -562,12 +562,11 @@ gw_call_content_remove(GwCallBridge *b, xmpp_stanza_t *iq,
  * the relay's answer to theirs; the ACK has timer H, the 2xx the call's
  * timer, so nothing waits without one. */
 
-/* Is her content `name` live (in her last SDP at a port, and in the
- * relay's last SDP toward her)? */
+/* Is her content `name` live (in her last SDP `her` at a port, and in
+ * the relay's last SDP toward her, `relay`)? */
 static gboolean
-is_live(const Call *c, const JsdpSession *her, const char *name)
+is_live(const JsdpSession *her, const JsdpSession *relay, const char *name)
 {
-    g_autoptr(JsdpSession) relay = gw_call_x_relay_session(c);
     JsdpContent *ct = name != NULL ? jsdp_session_get_content(her, name) : NULL;
     guint at = 0;
 
@@ -637,6 +636,7 @@ gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
                        xmpp_stanza_t *jingle, Call *c)
 {
     g_autoptr(JsdpSession) her = NULL;
+    g_autoptr(JsdpSession) relay = NULL;
     g_autoptr(GHashTable) want =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     gboolean setup = !gw_call_answered(c) || c->sip == NULL ||
@@ -656,11 +656,12 @@ gw_call_content_modify(GwCallBridge *b, xmpp_stanza_t *iq,
         return;
     }
     her = gw_call_session_from_sdp(c->x_sdp, gw_call_her_role(c), NULL);
+    relay = gw_call_x_relay_session(c);
     for (xmpp_stanza_t *e = gw_stanza_child(jingle, "content", NULL);
          e != NULL && her != NULL; e = gw_stanza_next(e, "content", NULL)) {
         const char *name = xmpp_stanza_get_attribute(e, "name");
         JsdpSenders to;
-        if (!is_live(c, her, name)) {
+        if (!is_live(her, relay, name)) {
             gw_call_iq_error(b, iq, "item-not-found", NULL,
                              "no such live content in the session");
             return;
