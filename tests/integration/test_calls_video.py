@@ -1252,13 +1252,7 @@ class VideoInbound(HerClient, CallsBase):
     def test_18_14_sip_reinvite_adds_video_unanswered(self):
         """18.14 as 18.12, her client never answers the content-add: after
         20 s a content-remove retracts it and the 200 OK declines video"""
-        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
-                              remote=self.gw_target(), timeout=45)
-        sid, gw_full, si = self.offer_to_alice(media=("audio",))
-        self.accept(sid, gw_full, si)
-        add = self.alice.wait(is_jingle("content-add", sid),
-                              what="content-add")
-        self.ack(add)
+        uac, sid, gw_full, add = self.phone_adds_video(timeout=45)
         t0 = time.monotonic()
         rm = self.alice.wait(is_jingle("content-remove", sid), timeout=25,
                              what="content-remove")
@@ -1278,16 +1272,23 @@ class VideoInbound(HerClient, CallsBase):
         ms = m_lines(ok[ok.index("v=0"):])
         self.assertEqual([m[1] == "0" for m in ms], [False, True], ok)
 
-    def sip_adds_video(self, take):
-        """An audio call; the phone re-INVITEs adding video: her client
-        gets a content-add and takes it (content-accept) or not."""
+    def phone_adds_video(self, timeout=30):
+        """An audio call from the phone; its re-INVITE adds video: her
+        client's content-add, acked. Returns (the SIPp run, sid, our
+        full JID, the content-add)."""
         uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
-                              remote=self.gw_target(), timeout=30)
+                              remote=self.gw_target(), timeout=timeout)
         sid, gw_full, si = self.offer_to_alice(media=("audio",))
         self.accept(sid, gw_full, si)
         add = self.alice.wait(is_jingle("content-add", sid),
                               what="content-add")
         self.ack(add)
+        return uac, sid, gw_full, add
+
+    def sip_adds_video(self, take):
+        """An audio call; the phone re-INVITEs adding video: her client
+        gets a content-add and takes it (content-accept) or not."""
+        uac, sid, gw_full, add = self.phone_adds_video()
         cs = contents(add)
         self.assertEqual([media_of(c) for c in cs], ["video"])
         tr = cs[0].find(f"{{{NS_ICE}}}transport")
@@ -1367,13 +1368,7 @@ class VideoInbound(HerClient, CallsBase):
         content-accept saying the same: iq result for both, the 200 OK
         has live video a=recvonly (she only receives), no re-INVITE of
         ours"""
-        uac = self.sipp.start(reinviting_uac(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP),
-                              remote=self.gw_target(), timeout=30)
-        sid, gw_full, si = self.offer_to_alice(media=("audio",))
-        self.accept(sid, gw_full, si)
-        add = self.alice.wait(is_jingle("content-add", sid),
-                              what="content-add")
-        self.ack(add)
+        uac, sid, gw_full, add = self.phone_adds_video()
         name = contents(add)[0].get("name")
         self.set_jingle(gw_full, jingle("content-modify", sid,
                                         modify_stub(name, "initiator")),
