@@ -1262,15 +1262,21 @@ class VideoInbound(HerClient, CallsBase):
                           for c in contents(rm)],
                          [(c.get("name"), c.get("creator"))
                           for c in contents(add)])
+        msgs, ok = self.phone_hangs_up(uac, sid, timeout=45)
+        ms = m_lines(ok[ok.index("v=0"):])
+        self.assertEqual([m[1] == "0" for m in ms], [False, True], ok)
+
+    def phone_hangs_up(self, uac, sid, timeout=30):
+        """The phone (`uac`, a reinviting_uac()) hangs up: her
+        session-terminate acked, SIPp done. Returns (its trace, the body
+        of our 200 OK to its re-INVITE, CSeq 2)."""
         t = self.alice.wait(is_jingle("session-terminate", sid),
                             what="terminate")
         self.ack(t)
-        self.assertEqual(uac.wait(45), 0, uac.errors())
+        self.assertEqual(uac.wait(timeout), 0, uac.errors())
         msgs = uac.messages()
         second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
-        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
-        ms = m_lines(ok[ok.index("v=0"):])
-        self.assertEqual([m[1] == "0" for m in ms], [False, True], ok)
+        return msgs, sip_body(msgs[second:], "SIP/2.0 200 OK")
 
     def phone_adds_video(self, timeout=30):
         """An audio call from the phone; its re-INVITE adds video: her
@@ -1308,13 +1314,7 @@ class VideoInbound(HerClient, CallsBase):
             action = "content-reject"
         self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' action='{action}' "
                         f"sid='{sid}'>{body}</jingle>", "cr-" + sid)
-        t = self.alice.wait(is_jingle("session-terminate", sid),
-                            what="terminate")
-        self.ack(t)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
-        msgs = uac.messages()
-        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
-        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        msgs, ok = self.phone_hangs_up(uac, sid)
         ms = m_lines(ok[ok.index("v=0"):])
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
@@ -1377,13 +1377,7 @@ class VideoInbound(HerClient, CallsBase):
                                         video_taken("initiator", name,
                                                     "initiator")),
                         "cacc-" + sid)
-        t = self.alice.wait(is_jingle("session-terminate", sid),
-                            what="terminate")
-        self.ack(t)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
-        msgs = uac.messages()
-        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
-        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
+        msgs, ok = self.phone_hangs_up(uac, sid)
         video = ok[ok.index("m=video"):]
         self.assertNotEqual(m_lines(video)[0][1], "0", ok)
         self.assertIn("a=recvonly", video, ok)
@@ -1429,14 +1423,8 @@ class VideoInbound(HerClient, CallsBase):
                            media_of(c)) for c in contents(rm)],
                          [(video.get("name"), "initiator", "responder",
                            "video")])
-        t = self.alice.wait(is_jingle("session-terminate", sid),
-                            what="terminate")
-        self.ack(t)
-        self.assertEqual(uac.wait(30), 0, uac.errors())
-        msgs = uac.messages()
+        msgs, ok = self.phone_hangs_up(uac, sid)
         first = sip_body(msgs, "SIP/2.0 200 OK")
-        second = msgs.index("SIP/2.0 200 OK", msgs.index("CSeq: 2 INVITE") - 400)
-        ok = sip_body(msgs[second:], "SIP/2.0 200 OK")
         ms = m_lines(ok[ok.index("v=0"):])
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertEqual(ms[1][1], "0", ok)
