@@ -12,6 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+
 #include "error_map.h"
 #include "gw_config.h"
 #include "gw_error.h"
@@ -794,6 +797,42 @@ ntop_same(NtopFunc libc, int af, const void *addr)
     }
 }
 
+/* gateway/sip/sip_agent.c (sip_private.h is the SIP agent's own) */
+char *sip_url_text(const url_t *url);
+
+/* sip_url_text() writes what Sofia's url_as_string() writes, short or
+ * longer than its stack buffer */
+static void
+test_sip_url_text(void)
+{
+    g_autofree char *long_user = g_strnfill(300, 'u');
+    g_autofree char *long_url =
+        g_strdup_printf("sip:%s@example.com;transport=udp", long_user);
+    const char *urls[] = {
+        "sip:alice@example.com",
+        "sip:alice:pw@example.com:5070;transport=tcp;lr?subject=x&h=y",
+        "sips:[::1]:5061",
+        "sip:%61lice@host",
+        "tel:+15551234567;phone-context=example.com",
+        "sip:+1555@127.0.0.1;user=phone",
+        "sip:example.com",
+        "*",
+        long_url,
+    };
+
+    g_assert_null(sip_url_text(NULL));
+    for (gsize i = 0; i < G_N_ELEMENTS(urls); i++) {
+        su_home_t home[1] = {SU_HOME_INIT(home)};
+        url_t *u = url_make(home, urls[i]);
+        g_autofree char *ours = NULL;
+
+        g_assert_nonnull(u);
+        ours = sip_url_text(u);
+        g_assert_cmpstr(ours, ==, url_as_string(home, u));
+        su_home_deinit(home);
+    }
+}
+
 static void
 test_sip_ntop(void)
 {
@@ -984,5 +1023,6 @@ main(int argc, char **argv)
     g_test_add_func("/xmpp-link/confirm-lost", test_link_lost);
     g_test_add_func("/xmpp-link/recv-not-dumped", test_link_recv_not_dumped);
     g_test_add_func("/sip/ntop", test_sip_ntop);
+    g_test_add_func("/sip/url-text", test_sip_url_text);
     return g_test_run();
 }

@@ -134,11 +134,22 @@ sip_random_token(char out[17])
 char *
 sip_url_text(const url_t *url)
 {
-    su_home_t home[1] = { SU_HOME_INIT(home) };
-    char *s = url ? url_as_string(home, url) : NULL;
-    char *out = g_strdup(s);
+    /* url_e() into the stack, not url_as_string() on a home of its own:
+     * that home's setup and teardown cost as much as the text (four URLs
+     * a received MESSAGE: ~6% of its instructions) */
+    char buf[256], *out;
+    issize_t n;
 
-    su_home_deinit(home);
+    if (url == NULL)
+        return NULL;
+    n = url_e(buf, sizeof buf, url);
+    if (n < 0)
+        return NULL;
+    if ((gsize)n < sizeof buf)
+        return g_strndup(buf, (gsize)n);
+    out = g_malloc((gsize)n + 1);
+    url_e(out, n + 1, url);
+    out[n] = '\0';
     return out;
 }
 
