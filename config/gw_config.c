@@ -487,6 +487,16 @@ validate(Ctx *c, GwConfig *cfg)
     if (cfg->sip.listen_tls != NULL && cfg->sip.tls_dir == NULL)
         problem(c, gw_config_find_key("sip", "listen_tls"), "needs tls_dir");
     check_sip_url(c, "sip", "outbound_proxy", cfg->sip.outbound_proxy, "sip: or sips:");
+    if (cfg->sip.user_agent != NULL) {
+        /* it becomes a header line: no CR, LF or other control (a
+         * GKeyFile value may hold "\n") */
+        for (const char *p = cfg->sip.user_agent; *p; p++)
+            if (g_ascii_iscntrl(*p) && *p != '\t') {
+                problem(c, gw_config_find_key("sip", "user_agent"),
+                        "holds a control character");
+                break;
+            }
+    }
     if (cfg->sip.register_enabled && cfg->sip.registrar == NULL)
         problem(c, gw_config_find_key("sip", "registrar"),
                 "is required when register = true");

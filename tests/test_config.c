@@ -101,6 +101,7 @@ test_every_problem_reported(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(GwConfig) c = parse("[xmpp]\nport = 70000\nbogus = 1\n"
                                   "[sip]\ntransports = sctp\nregister = maybe\n"
+                                  "user_agent = SBC\\r\\nX-Evil: 1\n"
                                   "[nonsense]\nx = 1\n"
                                   "[security]\ntrusted_sip_sources = 300.1.1.1\n"
                                   "allow_messages = onlyone\n",
@@ -118,6 +119,9 @@ test_every_problem_reported(void)
     g_assert_nonnull(strstr(error->message, "[xmpp] secret: is required"));
     g_assert_nonnull(strstr(error->message, "[sip] transports: 'sctp'"));
     g_assert_nonnull(strstr(error->message, "[sip] register: 'maybe'"));
+    /* it becomes a header line: GKeyFile's \r\n escapes may not */
+    g_assert_nonnull(strstr(error->message,
+                            "[sip] user_agent: holds a control character"));
     g_assert_nonnull(strstr(error->message,
                             "[security] trusted_sip_sources: '300.1.1.1'"));
     g_assert_nonnull(strstr(error->message,

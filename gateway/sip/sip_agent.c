@@ -777,6 +777,7 @@ gw_sip_ua_new(const GwConfig *config, GwSipRequestFunc on_request,
     }
     make_contacts(self);
     raise_udp_rcvbuf(self, self->listen_port);
+    sip_udp_answer_init(self);
     sip_message_init(self);
 #ifdef GW_HAVE_MALLINFO2
     self->trim_id = g_timeout_add_seconds(HEAP_TRIM_PERIOD_S, heap_trim_tick,

@@ -256,6 +256,7 @@ sip_request_free(GwSipRequest *req)
     g_hash_table_remove(req->ua->requests, req);
     if (req->tport != NULL)
         tport_unref(req->tport);
+    sip_udp_answer_free(req->udp_answer);
     g_free(req);
 }
 
@@ -292,7 +293,7 @@ respond_full(GwSipRequest *req, int status, const char *phrase,
     g_return_if_fail(req != NULL);
     ua = req->ua;
     cfg = ua->config;
-    if (req->msg != NULL) {
+    if (req->msg != NULL || req->udp_answer != NULL) {
         sip_message_respond(req, status, phrase, retry_after, accept,
                             challenge);
         return;

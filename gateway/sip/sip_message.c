@@ -70,35 +70,86 @@ memo_key(sip_t const *sip)
     }
 }
 
-/* Answers a MESSAGE without a transaction; takes msg. tport (or NULL:
- * the one delivering it now) carries the answer. server: name the
- * software (a trusted source). */
+/* Our To tag for every answer to the request of memo key `key` (RFC 3261
+ * 8.2.6.2): 16 hex digits, written without printf (one per answer). */
+static void
+to_tag_of(GwSipUa *ua, guint64 key, char tag[17])
+{
+    guint64 t = (key ^ ua->tag_salt) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+
+    for (int i = 15; i >= 0; i--, t >>= 4)
+        tag[i] = "0123456789abcdef"[t & 0xf];
+    tag[16] = '\0';
+}
+
+/* The answer's own header lines for sip_udp_answer_send(), NULL when
+ * there are none. The values are ours ([sip] user_agent holds no control
+ * character: config/gw_config.c). */
+static GString *
+udp_extras(const GwConfig *cfg, int status, guint retry_after,
+           const char *accept, const char *challenge, gboolean server)
+{
+    const char *name = server ? cfg->sip.user_agent : NULL;
+    GString *out;
+
+    if (retry_after == 0 && accept == NULL && challenge == NULL &&
+        status != 405 && name == NULL)
+        return NULL;
+    out = g_string_sized_new(128);
+    if (retry_after > 0)
+        g_string_append_printf(out, "Retry-After: %u\r\n", retry_after);
+    if (accept != NULL)
+        g_string_append_printf(out, "Accept: %s\r\n", accept);
+    if (challenge != NULL)
+        g_string_append_printf(out, "WWW-Authenticate: %s\r\n", challenge);
+    if (status == 405)
+        g_string_append(out, "Allow: " SIP_ALLOW "\r\n");
+    if (name != NULL)
+        g_string_append_printf(out, "Server: %s\r\n", name);
+    return out;
+}
+
+/* Answers a MESSAGE without a transaction. Over UDP, from `udp` (the lines
+ * kept when it was taken), or from msg while nta delivers it
+ * (sip_udp_answer.c); else nta answers from msg, which tport (or NULL:
+ * the one delivering it now) carries. Takes msg (NULL with udp). server:
+ * name the software (a trusted source). */
 static void
 stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
-                guint64 key, int status, const char *phrase,
-                guint retry_after, const char *accept, const char *challenge,
-                gboolean server)
+                const SipUdpAnswer *udp, guint64 key, int status,
+                const char *phrase, guint retry_after, const char *accept,
+                const char *challenge, gboolean server)
 {
     const GwConfig *cfg = ua->config;
     sip_to_t *to = NULL;
-    char ra[16], tag[24];
+    SipUdpAnswer *own = NULL;
+    char ra[16], tag[17];
 
+    sip_count_answer(sip_method_message, status);
+    to_tag_of(ua, key, tag);
+    if (udp == NULL && msg != NULL)
+        udp = own = sip_udp_answer_new(ua, msg, sip, tag);
+    if (udp != NULL) {
+        GString *extra =
+            udp_extras(cfg, status, retry_after, accept, challenge, server);
+        const char *lines[] = {extra != NULL ? extra->str : NULL, NULL};
+
+        sip_udp_answer_send(udp, status, phrase, lines);
+        sip_udp_answer_free(own);
+        if (extra != NULL)
+            g_string_free(extra, TRUE);
+        if (msg != NULL)
+            msg_destroy(msg);
+        return;
+    }
+    g_return_if_fail(msg != NULL);
     if (retry_after > 0)
         g_snprintf(ra, sizeof ra, "%u", retry_after);
     if (status > 100 && sip->sip_to != NULL && sip->sip_to->a_tag == NULL) {
-        /* the same tag for every answer to this request (8.2.6.2): 16
-         * hex digits, written without printf (one per answer) */
-        guint64 t = (key ^ ua->tag_salt) *
-                    G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-
-        for (int i = 15; i >= 0; i--, t >>= 4)
-            tag[i] = "0123456789abcdef"[t & 0xf];
-        tag[16] = '\0';
         to = sip_to_dup(msg_home(msg), sip->sip_to);
         if (to != NULL)
             sip_to_tag(msg_home(msg), to, tag);
     }
-    sip_count_answer(sip_method_message, status);
     nta_msg_treply(
         ua->agent, msg, status, phrase, TAG_IF(to != NULL, SIPTAG_TO(to)),
         TAG_IF(tport != NULL, NTATAG_TPORT(tport)),
@@ -117,14 +168,15 @@ sip_message_respond(GwSipRequest *req, int status, const char *phrase,
                     const char *challenge)
 {
     GwSipUa *ua = req->ua;
-    sip_t const *sip = sip_object(req->msg);
+    sip_t const *sip = req->msg != NULL ? sip_object(req->msg) : NULL;
 
     if (status < 200) {
         /* nothing provisional without a transaction; the final follows */
         return;
     }
-    stateless_reply(ua, req->msg, sip, req->tport, req->memo_key, status,
-                    phrase, retry_after, accept, challenge, req->trusted);
+    stateless_reply(ua, req->msg, sip, req->tport, req->udp_answer,
+                    req->memo_key, status, phrase, retry_after, accept,
+                    challenge, req->trusted);
     req->msg = NULL;
     if (req->memo_reliable) {
         /* nothing was kept (nothing is retransmitted over TCP/TLS) */
@@ -181,7 +233,8 @@ answer_only_copy(GwSipUa *ua, sip_t const *sip)
 void
 sip_message_take(GwSipUa *ua, msg_t *msg, sip_t const *sip)
 {
-    msg_t *copy;
+    msg_t *copy = NULL;
+    gboolean keep;
     GwSipIncoming in = { 0 };
     GwIncomingText text;
     GwSipRequest *req;
@@ -196,7 +249,7 @@ sip_message_take(GwSipUa *ua, msg_t *msg, sip_t const *sip)
             /* Completed: the same answer; a 401 is never kept, so this
              * source was let in (or refused without naming us: 403) */
             int status = (int)MEMO_STATUS(v);
-            stateless_reply(ua, msg, sip, NULL, key, status,
+            stateless_reply(ua, msg, sip, NULL, NULL, key, status,
                             sip_status_phrase(status), MEMO_RETRY(v),
                             MEMO_ACCEPT(v) ? ua->memo_accept : NULL, NULL,
                             FALSE);
@@ -204,33 +257,44 @@ sip_message_take(GwSipUa *ua, msg_t *msg, sip_t const *sip)
         return;
     }
     if (ua->stopping) {
-        stateless_reply(ua, msg, sip, NULL, key, 503, "Gateway Shutting Down",
-                        5, NULL, NULL, FALSE);
+        stateless_reply(ua, msg, sip, NULL, NULL, key, 503,
+                        "Gateway Shutting Down", 5, NULL, NULL, FALSE);
         return;
     }
     if (sip->sip_to->a_tag != NULL) {
         /* not in a dialog we keep MESSAGEs for */
-        stateless_reply(ua, msg, sip, NULL, key, 481,
+        stateless_reply(ua, msg, sip, NULL, NULL, key, 481,
                         "Call/Transaction Does Not Exist", 0, NULL, NULL,
                         FALSE);
         return;
     }
     sip_incoming_fill(ua, &in, &text, sip, msg);
     req = sip_request_new(ua, &in, NULL);
-    copy = g_hash_table_size(ua->requests) >= COPY_ABOVE
-               ? answer_only_copy(ua, sip)
-               : NULL;
-    req->msg = copy != NULL ? copy : msg;
     req->method = sip_method_message;
-    req->tport = nta_incoming_transport(ua->agent, NULL, msg);
     req->memo_key = key;
     req->memo_reliable = strcmp(in.transport, "udp") != 0;
+    if (!req->memo_reliable) {
+        char tag[17];
+
+        to_tag_of(ua, key, tag);
+        req->udp_answer = sip_udp_answer_new(ua, msg, sip, tag);
+    }
+    if (req->udp_answer != NULL) {
+        keep = FALSE; /* its answer is in udp_answer */
+    } else {
+        copy = g_hash_table_size(ua->requests) >= COPY_ABOVE
+                   ? answer_only_copy(ua, sip)
+                   : NULL;
+        req->msg = copy != NULL ? copy : msg;
+        req->tport = nta_incoming_transport(ua->agent, NULL, msg);
+        keep = copy == NULL;
+    }
     if (!req->memo_reliable)
         gw_dedup_add(ua->memo, key, now);
     /* `in` borrows from the request: it lives until the router is done */
     sip_request_deliver(ua, req, &in); /* may answer (and free req) now */
     sip_incoming_text_clear(&text);
-    if (copy != NULL)
+    if (!keep)
         msg_destroy(msg);
 }
 

@@ -19,6 +19,8 @@
  *   sip_subscription.c  SUBSCRIBE/NOTIFY: served (SIP watchers) and ours
  *   sip_call.c          INVITE dialogs both ways
  *   sip_message.c       MESSAGE: stateless server (the memo) and client
+ *   sip_udp_answer.c    ... its answers over UDP, written without nta
+ *   sip_ntop.c          inet_ntop() for IPv4 without printf (for Sofia)
  *   sip_register.c      REGISTER: the gateway's address of record and
  *                       each XMPP user's account (one engine)
  *   sip_publish.c       PUBLISH of XMPP users' presence
@@ -55,6 +57,8 @@ G_BEGIN_DECLS
 /* sip_flags of a response nta made itself (503 for a transport error,
  * 408): NTA_INTERNAL_MSG of Sofia's nta_internal.h, not installed */
 #define SIP_NTA_MADE_IT (1 << 15)
+
+typedef struct SipUdpAnswer SipUdpAnswer;
 
 /* ---- the shared timer queue (sip_agent.c) ------------------------------
  * Refreshes of our subscriptions, registration and publications: one
@@ -163,6 +167,8 @@ struct GwSipUa {
     guint tls_port;       /* 0: no TLS */
     int udp_fds[4];       /* our UDP sockets (raise_udp_rcvbuf), -1: none */
     guint n_udp_fds;
+    tport_t *udp_tports[4]; /* ... the transport of each (NULL: unknown) */
+    int udp_families[4];    /* ... and its address family */
 
     GHashTable *requests; /* GwSipRequest* set: awaiting an answer */
     GHashTable *dialogs;  /* SipLeg.key -> SipLeg* */
@@ -193,7 +199,8 @@ struct GwSipUa {
 struct GwSipRequest {
     GwSipUa *ua;
     nta_incoming_t *irq;    /* a request in a transaction nta keeps; or */
-    msg_t *msg;             /* a MESSAGE taken without one */
+    msg_t *msg;             /* a MESSAGE taken without one; or */
+    SipUdpAnswer *udp_answer; /* ... the lines of its answer (over UDP) */
     tport_t *tport;         /* ... the transport it came on (a reference) */
     guint64 memo_key;       /* ... its key in the retransmission memo */
     gboolean memo_reliable; /* ... came over TCP/TLS: nothing in the memo */
@@ -202,6 +209,22 @@ struct GwSipRequest {
     GwSipDialog *dialog;    /* SUBSCRIBE */
     GwSipCall *call;        /* INVITE */
 };
+
+/* sip_udp_answer.c: a stateless answer over UDP without nta. */
+/* Learns the socket of each of our UDP transports (after
+ * raise_udp_rcvbuf). */
+void sip_udp_answer_init(GwSipUa *ua);
+/* The lines the answer to `sip` repeats from it, with to_tag added to a To
+ * without one, and where the answer goes; NULL where nta must answer (not
+ * UDP, maddr, a name for a host, ...). Call while nta delivers msg. */
+SipUdpAnswer *sip_udp_answer_new(GwSipUa *ua, msg_t *msg, sip_t const *sip,
+                                 const char *to_tag);
+/* Sends the answer: status line, the lines, `extra` (NULL-terminated
+ * complete header lines with CRLF, or NULL), Content-Length: 0. FALSE if
+ * it was not sent (it is lost as a datagram may be). */
+gboolean sip_udp_answer_send(const SipUdpAnswer *a, int status,
+                             const char *phrase, const char *const *extra);
+void sip_udp_answer_free(SipUdpAnswer *a);
 
 /* A URL as text (transfer full), NULL for NULL. */
 char *sip_url_text(const url_t *url);

@@ -474,6 +474,102 @@ class Messages(gwtest.GatewayTestCase):
         self.assertEqual(again, [])
         self.assertTrue(self.gw.proc.alive())
 
+    @staticmethod
+    def routed_message(top_via, call_id, body):
+        """A MESSAGE as a proxy passes it on: two Vias, two Record-Routes
+        on one line, a display name and parameters in From and To."""
+        data = body.encode()
+        return (f"MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
+                f"Via: {top_via}\r\n"
+                "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bKbelow;"
+                "received=192.0.2.8\r\n"
+                "Record-Route: <sip:proxy.example;lr>, <sip:192.0.2.9;lr>\r\n"
+                f"From: \"Bob B.\" <sip:1001@{PBX_DOMAIN}>;tag=m1;x=y\r\n"
+                f"To: Alice <sip:alice@{GW_SIP_DOMAIN}>;foo=bar\r\n"
+                f"Call-ID: {call_id}\r\nCSeq: 7 MESSAGE\r\n"
+                "Max-Forwards: 69\r\nContent-Type: text/plain\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    @staticmethod
+    def headers_of(answer):
+        """[(name, value)] of an answer, compact names made long."""
+        long = {"v": "via", "f": "from", "t": "to", "i": "call-id",
+                "l": "content-length"}
+        out = []
+        for line in answer.split("\r\n\r\n")[0].split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            out.append((long.get(name, name), value.strip()))
+        return out
+
+    def test_3_21_udp_answer_as_nta_writes_it(self):
+        """3.21 the answer to a MESSAGE over UDP, which the gateway writes
+        itself (sip_udp_answer.c), has what nta's answer over TCP has (RFC
+        3261 8.2.6.2): every Via in order, the top one with the rport nta
+        filled in, Record-Route, From as sent, To with a tag added, Call-ID,
+        CSeq, Server (a trusted source), Content-Length 0; and it goes where
+        18.2.2 and RFC 3581 say: with rport to the source port, without it
+        to the Via's port, to the source address for a Via naming a host"""
+        a, b = self.raw(), self.raw()
+        aport, bport = a.getsockname()[1], b.getsockname()[1]
+        tcp = self.raw(socket.SOCK_STREAM)
+        try:
+            a.sendto(self.routed_message(
+                f"SIP/2.0/UDP {HOST}:{aport};branch=z9hG4bKans1;rport",
+                f"ans1-{aport}", "answered by us"), (HOST, self.sip_port))
+            udp = a.recv(65536).decode()
+            tcp.sendall(self.routed_message(
+                f"SIP/2.0/TCP {HOST}:{aport};branch=z9hG4bKans2;rport",
+                f"ans2-{aport}", "answered by nta"))
+            over_tcp = tcp.recv(65536).decode()
+            self.assertEqual(self.bodies_for(1.5, "answered by us"), 1)
+            self.assertEqual(self.bodies_for(1.5, "answered by nta"), 1)
+            for ans in (udp, over_tcp):
+                self.assertTrue(ans.startswith("SIP/2.0 200 OK\r\n"), ans)
+            ours, nta = self.headers_of(udp), self.headers_of(over_tcp)
+            self.assertEqual(sorted(n for n, _ in ours),
+                             sorted(n for n, _ in nta), (udp, over_tcp))
+
+            def values(hs, name):
+                return [v for n, v in hs if n == name]
+
+            vias = values(ours, "via")
+            self.assertEqual(len(vias), 2, udp)
+            self.assertRegex(vias[0], r"^SIP/2.0/UDP %s:%d;branch=z9hG4bKans1"
+                             r";rport=%d$" % (re.escape(HOST), aport, aport))
+            self.assertEqual(vias[1], values(nta, "via")[1])
+            for name in ("record-route", "from", "server", "content-length"):
+                self.assertEqual(values(ours, name), values(nta, name), name)
+            self.assertEqual(values(ours, "content-length"), ["0"])
+            self.assertEqual(len(values(ours, "record-route")), 2, udp)
+            self.assertIn("x=y", values(ours, "from")[0])
+            self.assertEqual(values(ours, "call-id"), [f"ans1-{aport}"])
+            self.assertEqual(values(ours, "cseq"), ["7 MESSAGE"])
+            to = values(ours, "to")[0]
+            self.assertEqual(re.sub(r";tag=[0-9a-f]{16}$", "", to),
+                             re.sub(r";tag=[^;]+$", "",
+                                    values(nta, "to")[0]), (udp, over_tcp))
+            # without rport: to the port the Via names (b), not the source
+            a.sendto(self.routed_message(
+                f"SIP/2.0/UDP {HOST}:{bport};branch=z9hG4bKans3",
+                f"ans3-{aport}", "to the via port"), (HOST, self.sip_port))
+            self.assertTrue(b.recv(65536).decode().startswith("SIP/2.0 200"))
+            # a name in the Via: the source address (received), its port
+            a.sendto(self.routed_message(
+                f"SIP/2.0/UDP phone.invalid:{bport};branch=z9hG4bKans4",
+                f"ans4-{aport}", "to the source address"),
+                (HOST, self.sip_port))
+            named = b.recv(65536).decode()
+            self.assertTrue(named.startswith("SIP/2.0 200"), named)
+            self.assertIn(f"phone.invalid:{bport};branch=z9hG4bKans4;"
+                          f"received={HOST}", named)
+            a.settimeout(0.5)
+            with self.assertRaises(socket.timeout):
+                a.recv(65536)
+        finally:
+            for s in (a, b, tcp):
+                s.close()
+
 
 
 # ---- what a 2xx means: the XMPP server has taken the stanza --------------
