@@ -15,6 +15,9 @@
  *     afresh: nothing was delivered);
  *   over TCP/TLS nothing is retransmitted (17.1.2.2; timer J is 0):
  *     nothing is kept.
+ * Over UDP the answer is written and sent here (sip_udp_answer.c), and a
+ * waiting MESSAGE keeps only the lines of its answer; over TCP/TLS nta
+ * answers on the connection, from the request or its answer_only_copy().
  *
  * Sent: a transaction while the request is unanswered (nta retransmits,
  * times out, resolves), and nothing once it is (T4 is ~0, sip_agent.c).
@@ -195,7 +198,8 @@ sip_message_respond(GwSipRequest *req, int status, const char *phrase,
     sip_request_free(req);
 }
 
-/* What a MESSAGE waiting for the XMPP side keeps: only what its answer
+/* What a MESSAGE nta will answer (not over UDP: sip_udp_answer.c) keeps
+ * while it waits for the XMPP side: only what its answer
  * is made of (RFC 3261 8.2.6.2, and as nta's complete_response() copies
  * them: the request line, Via with the received/rport nta added, From,
  * To, Call-ID, CSeq, Record-Route) in a new message, instead of the whole
