@@ -228,11 +228,12 @@ def reinvited_uas(first_sdp, *re_sdps):
 """
 
 
-def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
+def uas_reinviting(first_sdp, *re_sdps, pause_ms=800, answered=()):
     """SIPp UAS, the phone her call reaches: INVITE -> 180 -> 200
-    (first_sdp); then each of re_sdps in a re-INVITE of the phone's own
-    (CSeq 10, 11 ...; o= version 2, 3 ...) -> 200 -> ACK, pause_ms
-    apart; then BYE."""
+    (first_sdp); then a re-INVITE from the gateway answered 200 with each
+    of `answered`; then each of re_sdps in a re-INVITE of the phone's own
+    (CSeq 10, 11 ...; o= versions after those of `answered`) -> 200 ->
+    ACK, pause_ms apart; then BYE."""
     def req(method, cseq, body=None, retrans=""):
         ctype = "      Content-Type: application/sdp\n" if body else ""
         contact = ("      Contact: <sip:[local_ip]:[local_port]>\n"
@@ -250,8 +251,15 @@ def uas_reinviting(first_sdp, *re_sdps, pause_ms=800):
 
 {body or ""}]]></send>"""
     steps = ""
-    for k, sdp in enumerate(re_sdps):
+    for k, sdp in enumerate(answered):
         body = sdp.replace("o=phone 1 1", f"o=phone 1 {k + 2}")
+        steps += ("""
+  <recv request="INVITE" timeout="20000"/>"""
+                  + gwtest.sipp_ok(sdp=body.replace("\n", "\r\n"))
+                  + """  <recv request="ACK"/>""")
+    for k, sdp in enumerate(re_sdps):
+        body = sdp.replace("o=phone 1 1",
+                           f"o=phone 1 {len(answered) + k + 2}")
         steps += f"""
   <pause milliseconds="{pause_ms}"/>""" + req(
             "INVITE", 10 + k, body.replace("\n", "\r\n"),
@@ -807,6 +815,35 @@ class VideoOutbound(HerClient, CallsBase):
         self.assertNotEqual(self.video_direction(modify)[0], "0", modify)
         self.assertEqual(self.directions(active),
                          {"audio": "sendrecv", "video": "recvonly"}, active)
+
+    def test_18_47_phone_refreshes_while_held(self):
+        """18.47 an audio+video call; she holds (a re-INVITE with audio and
+        video a=sendonly); the phone then refreshes the session with a
+        re-INVITE of its own offering sendrecv as before: our 200 answers
+        on hold (audio and video a=sendonly, RFC 3264 8.4 and 6.1), not
+        sendrecv; nothing ends for her"""
+        sid = "call1847"
+        uas = self.uas(uas_reinviting(VIDEO_PHONE_SDP, VIDEO_PHONE_SDP,
+                                      answered=(HELD_PHONE_SDP,)))
+        gw_full = self.place_av(sid)
+        acc = self.alice.wait(is_jingle("session-accept", sid),
+                              what="session-accept")
+        self.ack(acc)
+        self.session_info(gw_full, sid, "hold")
+        time.sleep(2.0)  # the phone's re-INVITE, 0.8 s after the hold's ACK
+        self.no_end_for_her()
+        self.hang_up(gw_full, sid)
+        self.assertEqual(uas.wait(20), 0, uas.errors())
+        msgs = uas.messages()
+        # ours, the hold, and the phone's own (the trace has both ways)
+        hold = self.invites(uas, 3)[1]
+        self.assertEqual(self.directions(hold),
+                         {"audio": "sendonly", "video": "sendonly"}, hold)
+        at = msgs.rindex("SIP/2.0 200 OK", 0, msgs.rindex("CSeq: 10 INVITE"))
+        answer = sip_body(msgs[at:], "SIP/2.0 200 OK")
+        self.assertIn("m=video", answer)
+        self.assertEqual(self.directions(answer),
+                         {"audio": "sendonly", "video": "sendonly"}, answer)
 
     def test_18_42_content_modify_unknown(self):
         """18.42 content-modify of a content the session lacks:
