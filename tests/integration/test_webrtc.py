@@ -919,6 +919,46 @@ class WebRtcCalls(unittest.TestCase):
         finally:
             self.browser.call("setOption", "transportInfoPwd", False)
 
+    def packets_in(self, seconds):
+        """Audio packets the browser received within `seconds` from now,
+        and the packets it sent meanwhile."""
+        st0 = self.browser.call("state")
+        time.sleep(seconds)
+        st1 = self.browser.call("state")
+        return (st1.get("packetsReceived", 0) - st0.get("packetsReceived", 0),
+                st1.get("packetsSent", 0) - st0.get("packetsSent", 0))
+
+    def test_7_06_hold_with_a_real_phone(self):
+        """7.6 the browser calls 1001 (baresip) and holds (session-info
+        <hold/>): the gateway's re-INVITE offers a=sendonly, baresip
+        answers it and stops sending to her while what she sends goes on;
+        <active/>: a=sendrecv again, baresip sends again; the call ends
+        cleanly"""
+        self.use_dtmf_mode("info")
+        b, phone = self.browser, self.phone
+        ev0 = len(phone.events)
+        sid = b.call("call", f"{PHONE}@{COMPONENT}", timeout=20)
+        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
+        b.wait_event(lambda e: e.get("type") == "accepted"
+                     and e.get("sid") == sid, 10, "session-accept")
+        self.wait_media("7.6 XMPP -> SIP")
+        got, sent = self.packets_in(1.0)
+        self.assertGreater(got, 25, "audio from baresip before the hold")
+        b.call("holdCall", True)
+        time.sleep(1.5)  # the re-INVITE, its answer, packets in flight
+        got, sent = self.packets_in(1.5)
+        log(f"7.6 on hold: the browser received {got} packets in 1.5 s, "
+            f"sent {sent}")
+        self.assertLess(got, 5, "baresip still sends while she holds")
+        self.assertGreater(sent, 40, "what she sends stops on her hold")
+        b.call("holdCall", False)
+        time.sleep(1.5)
+        got, sent = self.packets_in(1.5)
+        log(f"7.6 active again: the browser received {got} packets in "
+            f"1.5 s, sent {sent}")
+        self.assertGreater(got, 40, "baresip does not send after <active/>")
+        self.hang_up("7.6", sid, "browser", ev0)
+
     # -- [calls] dtmf = rfc4733, the default: rtpengine transcodes ------------
 
     def test_7_04_browser_calls_phone_rtpengine_dtmf(self):

@@ -445,6 +445,13 @@ const T = {
         return true;
     },
 
+    // XEP-0167 session-info <hold/> or <active/> (StanzaJS sends only that)
+    async holdCall(on) {
+        if (!this.session) throw new Error('no session');
+        if (on) await this.session.hold(); else await this.session.resume();
+        return true;
+    },
+
     hangup() {
         if (this.session) this.session.end('success');
         return true;
