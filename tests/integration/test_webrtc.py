@@ -36,6 +36,9 @@ With [calls] dtmf = info (SIP INFO for XEP-0181 digits):
     alone, which the gateway refuses, so in 7.1 rtpengine learns the
     browser's address from its connectivity checks only): here the
     gateway hands the trickled candidates to rtpengine.
+7.6 the browser calls 1001 and holds (session-info <hold/>: the re-INVITE
+    offers a=sendonly): baresip stops sending to her while she still
+    sends; <active/> (a=sendrecv): baresip sends again.
 With [calls] dtmf = rfc4733, the default (rtpengine injects the digits, so
 it transcodes PCMU -> PCMU):
 7.4 as 7.1, XEP-0181 "37" played by rtpengine as RFC 4733, "0*" from
