@@ -347,5 +347,69 @@ class WatcherRefresh(unittest.TestCase):
             env.close(keep=rc not in (None, 0))
 
 
+class Ipv6Listen(gwtest.GatewayTestCase):
+    """13.8 the gateway listening on [::1]: a MESSAGE over UDP/IPv6 is
+    delivered, and answered from [::1] to where RFC 3261 18.2.2 and RFC
+    3581 say (rport: the source port; without it: the Via's port), by the
+    answer the gateway writes itself (sip_udp_answer.c) on its IPv6
+    socket."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        if not socket.has_ipv6:
+            raise unittest.SkipTest("no IPv6")
+        cls.env = gwtest.Env(cls.__name__)
+        cls.env.prosody = gwtest.Prosody(cls.env).start()
+        cls.sip_port = free_port(udp_too=True)
+        cfg = gwtest.default_gateway_config(
+            cls.env, cls.env.prosody, cls.sip_port,
+            security__trusted_sip_sources="127.0.0.1;::1")
+        cfg["sip"]["listen"] = f"sip:[::1]:{cls.sip_port}"
+        cls.gw = gwtest.Gateway(cls.env, cfg).start()
+        cls.sipp = gwtest.Sipp(cls.env)
+        cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
+
+    @staticmethod
+    def v6_socket():
+        sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        sock.bind(("::1", 0))
+        sock.settimeout(5)
+        return sock
+
+    def test_13_8_message_over_ipv6(self):
+        a, b = self.v6_socket(), self.v6_socket()
+        aport, bport = a.getsockname()[1], b.getsockname()[1]
+        # (Via as sent, as answered, the socket the answer must reach)
+        cases = ((f"[::1]:{aport};branch=z9hG4bKv6a;rport",
+                  f"[::1]:{aport};branch=z9hG4bKv6a;rport={aport}", a),
+                 (f"[::1]:{bport};branch=z9hG4bKv6b",
+                  f"[::1]:{bport};branch=z9hG4bKv6b", b))
+        try:
+            for n, (via, answered, sock) in enumerate(cases):
+                body = f"over ipv6 {n}"
+                req = (f"MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
+                       f"Via: SIP/2.0/UDP {via}\r\n"
+                       f"From: <sip:1001@{gwtest.PBX_DOMAIN}>;tag=v6{n}\r\n"
+                       f"To: <sip:alice@{GW_SIP_DOMAIN}>\r\n"
+                       f"Call-ID: v6-{n}-{aport}\r\nCSeq: 1 MESSAGE\r\n"
+                       "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
+                       f"Content-Length: {len(body)}\r\n\r\n{body}")
+                a.sendto(req.encode(), ("::1", self.sip_port))
+                data, addr = sock.recvfrom(65536)
+                answer = data.decode()
+                self.assertEqual(status_of(answer), 200, answer)
+                self.assertEqual(addr[:2], ("::1", self.sip_port))
+                self.assertEqual(header(answer, "Via"),
+                                 f"SIP/2.0/UDP {answered}", answer)
+                m = self.alice.wait(lambda s: body_of(s) == body,
+                                    what="message")
+                self.assertEqual(m.get("from"), f"1001@{COMPONENT}")
+        finally:
+            a.close()
+            b.close()
+
+
 if __name__ == "__main__":
     gwtest.main()
