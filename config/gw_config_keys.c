@@ -233,7 +233,7 @@ const KeyDef gw_config_keys[] = {
     { "log", "level", K_SPECIAL, "message", 0, 0, FALSE, TRUE, FALSE, -1,
       "message, info (one line per bridged message) or debug" },
     { "log", "stanzas", K_BOOL, "false", 0, 0, FALSE, TRUE, FALSE, OFF(log.stanzas),
-      "log every stanza and SIP message at debug level (bodies included)" },
+      "log every XMPP stanza at debug level (bodies included); SIP: sofia_level" },
     { "log", "sofia_level", K_UINT, "0", 0, 9, FALSE, FALSE, FALSE, OFF(log.sofia_level),
       "Sofia-SIP's own log level (0-9), logged at debug" },
 };
