@@ -85,31 +85,46 @@ to_tag_of(GwSipUa *ua, guint64 key, char tag[17])
     tag[16] = '\0';
 }
 
-/* The answer's own header lines for sip_udp_answer_send(), NULL when
- * there are none. The values are ours ([sip] user_agent holds no control
- * character: config/gw_config.c). */
-static GString *
+/* The answer's own header lines for sip_udp_answer_send(), as pieces of
+ * text into `lines` (NULL-terminated, at most 16; `ra` holds the digits
+ * of Retry-After): no allocation and no printf, for the Server line goes
+ * into every answer to a trusted source. The values are ours ([sip]
+ * user_agent holds no control character: config/gw_config.c). */
+static void
 udp_extras(const GwConfig *cfg, int status, guint retry_after,
-           const char *accept, const char *challenge, gboolean server)
+           const char *accept, const char *challenge, gboolean server,
+           char ra[16], const char *lines[16])
 {
-    const char *name = server ? cfg->sip.user_agent : NULL;
-    GString *out;
+    guint n = 0;
 
-    if (retry_after == 0 && accept == NULL && challenge == NULL &&
-        status != 405 && name == NULL)
-        return NULL;
-    out = g_string_sized_new(128);
-    if (retry_after > 0)
-        g_string_append_printf(out, "Retry-After: %u\r\n", retry_after);
-    if (accept != NULL)
-        g_string_append_printf(out, "Accept: %s\r\n", accept);
-    if (challenge != NULL)
-        g_string_append_printf(out, "WWW-Authenticate: %s\r\n", challenge);
+    if (retry_after > 0) {
+        char *p = ra + 15;
+
+        *p = '\0';
+        for (guint v = retry_after; v > 0 || p == ra + 15; v /= 10)
+            *--p = (char)('0' + v % 10);
+        lines[n++] = "Retry-After: ";
+        lines[n++] = p;
+        lines[n++] = "\r\n";
+    }
+    if (accept != NULL) {
+        lines[n++] = "Accept: ";
+        lines[n++] = accept;
+        lines[n++] = "\r\n";
+    }
+    if (challenge != NULL) {
+        lines[n++] = "WWW-Authenticate: ";
+        lines[n++] = challenge;
+        lines[n++] = "\r\n";
+    }
     if (status == 405)
-        g_string_append(out, "Allow: " SIP_ALLOW "\r\n");
-    if (name != NULL)
-        g_string_append_printf(out, "Server: %s\r\n", name);
-    return out;
+        lines[n++] = "Allow: " SIP_ALLOW "\r\n";
+    if (server && cfg->sip.user_agent != NULL) {
+        lines[n++] = "Server: ";
+        lines[n++] = cfg->sip.user_agent;
+        lines[n++] = "\r\n";
+    }
+    lines[n] = NULL;
 }
 
 /* Answers a MESSAGE without a transaction. Over UDP, from `udp` (the lines
@@ -133,14 +148,12 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
     if (udp == NULL && msg != NULL)
         udp = own = sip_udp_answer_new(ua, msg, sip, tag);
     if (udp != NULL) {
-        GString *extra =
-            udp_extras(cfg, status, retry_after, accept, challenge, server);
-        const char *lines[] = {extra != NULL ? extra->str : NULL, NULL};
+        const char *lines[16];
 
+        udp_extras(cfg, status, retry_after, accept, challenge, server, ra,
+                   lines);
         sip_udp_answer_send(udp, status, phrase, lines);
         sip_udp_answer_free(own);
-        if (extra != NULL)
-            g_string_free(extra, TRUE);
         if (msg != NULL)
             msg_destroy(msg);
         return;

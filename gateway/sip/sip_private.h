@@ -220,8 +220,9 @@ void sip_udp_answer_init(GwSipUa *ua);
 SipUdpAnswer *sip_udp_answer_new(GwSipUa *ua, msg_t *msg, sip_t const *sip,
                                  const char *to_tag);
 /* Sends the answer: status line, the lines, `extra` (NULL-terminated
- * complete header lines with CRLF, or NULL), Content-Length: 0. FALSE if
- * it was not sent (it is lost as a datagram may be). */
+ * pieces of text written one after the other: header lines with their
+ * CRLF; or NULL), Content-Length: 0. FALSE if it was not sent (it is lost
+ * as a datagram may be). */
 gboolean sip_udp_answer_send(const SipUdpAnswer *a, int status,
                              const char *phrase, const char *const *extra);
 void sip_udp_answer_free(SipUdpAnswer *a);
