@@ -843,6 +843,10 @@ class GatewayTestCase(unittest.TestCase):
             raise unittest.SkipTest("gateway binary not built: "
                                     + gateway_binary())
         cls.env = Env(cls.__name__)
+        # what setUpClass started is stopped even when it fails (unittest
+        # runs class cleanups then, not tearDownClass); after tearDownClass
+        # this finds nothing running (keep: tearDownClass decides the dir)
+        cls.addClassCleanup(cls.env.close, keep=True)
         cls.env.prosody = Prosody(cls.env, modules=cls.prosody_modules,
                                   disabled=cls.prosody_disabled,
                                   log_level=cls.prosody_log_level).start()

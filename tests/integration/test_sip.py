@@ -361,6 +361,7 @@ class Ipv6Listen(gwtest.GatewayTestCase):
         if not socket.has_ipv6:
             raise unittest.SkipTest("no IPv6")
         cls.env = gwtest.Env(cls.__name__)
+        cls.addClassCleanup(cls.env.close, keep=True)  # as GatewayTestCase
         cls.env.prosody = gwtest.Prosody(cls.env).start()
         cls.sip_port = free_port(udp_too=True)
         cfg = gwtest.default_gateway_config(
