@@ -19,6 +19,7 @@
 #include "gw_config.h"
 #include "gw_error.h"
 #include "map.h"
+#include "num_text.h"
 #include "pool.h"
 #include "ratelimit.h"
 #include "stanza.h"
@@ -797,6 +798,43 @@ ntop_same(NtopFunc libc, int af, const void *addr)
     }
 }
 
+/* gw_num_decimal() and gw_num_hex16() write what printf writes */
+static void
+test_num_text(void)
+{
+    const guint64 edges[] = {0,
+                             1,
+                             9,
+                             10,
+                             99,
+                             100,
+                             199,
+                             699,
+                             1000,
+                             G_MAXUINT32,
+                             (guint64)G_MAXUINT32 + 1,
+                             G_MAXUINT64 / 10,
+                             G_MAXUINT64 - 1,
+                             G_MAXUINT64};
+    GRand *rand = g_rand_new_with_seed(23);
+
+    for (guint i = 0; i < G_N_ELEMENTS(edges) + 10000; i++) {
+        guint64 v = i < G_N_ELEMENTS(edges)
+                        ? edges[i]
+                        : (guint64)g_rand_int(rand) << (g_rand_int(rand) % 33) ^
+                              g_rand_int(rand);
+        char num[GW_NUM_TEXT_SIZE], hex[17];
+        g_autofree char *want = g_strdup_printf("%" G_GUINT64_FORMAT, v);
+        g_autofree char *want_hex =
+            g_strdup_printf("%016" G_GINT64_MODIFIER "x", v);
+
+        g_assert_cmpstr(gw_num_decimal(v, num), ==, want);
+        gw_num_hex16(v, hex);
+        g_assert_cmpstr(hex, ==, want_hex);
+    }
+    g_rand_free(rand);
+}
+
 /* gateway/sip/sip_agent.c (sip_private.h is the SIP agent's own) */
 char *sip_url_text(const url_t *url);
 
@@ -1024,5 +1062,6 @@ main(int argc, char **argv)
     g_test_add_func("/xmpp-link/recv-not-dumped", test_link_recv_not_dumped);
     g_test_add_func("/sip/ntop", test_sip_ntop);
     g_test_add_func("/sip/url-text", test_sip_url_text);
+    g_test_add_func("/num/text", test_num_text);
     return g_test_run();
 }

@@ -50,6 +50,7 @@
 
 #include "gw_error.h"
 #include "map.h"
+#include "num_text.h"
 #include "sip_auth.h"
 
 #define SIP_T4_MS 1
@@ -123,12 +124,7 @@ sip_random64(void)
 void
 sip_random_token(char out[17])
 {
-    static const char hex[] = "0123456789abcdef";
-    guint64 v = sip_random64();
-
-    for (int i = 15; i >= 0; i--, v >>= 4)
-        out[i] = hex[v & 15];
-    out[16] = '\0';
+    gw_num_hex16(sip_random64(), out);
 }
 
 char *

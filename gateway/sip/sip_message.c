@@ -29,6 +29,8 @@
 
 #include "sip_private.h"
 
+#include "num_text.h"
+
 #include <string.h>
 
 #include <sofia-sip/nta_stateless.h>
@@ -74,37 +76,29 @@ memo_key(sip_t const *sip)
 }
 
 /* Our To tag for every answer to the request of memo key `key` (RFC 3261
- * 8.2.6.2): 16 hex digits, written without printf (one per answer). */
+ * 8.2.6.2): 16 hex digits. */
 static void
 to_tag_of(GwSipUa *ua, guint64 key, char tag[17])
 {
-    guint64 t = (key ^ ua->tag_salt) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
-
-    for (int i = 15; i >= 0; i--, t >>= 4)
-        tag[i] = "0123456789abcdef"[t & 0xf];
-    tag[16] = '\0';
+    gw_num_hex16((key ^ ua->tag_salt) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15),
+                 tag);
 }
 
 /* The answer's own header lines for sip_udp_answer_send(), as pieces of
- * text into `lines` (NULL-terminated, at most 16; `ra` holds the digits
- * of Retry-After): no allocation and no printf, for the Server line goes
- * into every answer to a trusted source. The values are ours ([sip]
- * user_agent holds no control character: config/gw_config.c). */
+ * text into `lines` (NULL-terminated, at most 16): no allocation and no
+ * printf, for the Server line goes into every answer to a trusted source.
+ * The values are ours ([sip] user_agent holds no control character:
+ * config/gw_config.c). */
 static void
-udp_extras(const GwConfig *cfg, int status, guint retry_after,
+udp_extras(const GwConfig *cfg, int status, const char *retry_after,
            const char *accept, const char *challenge, gboolean server,
-           char ra[16], const char *lines[16])
+           const char *lines[16])
 {
     guint n = 0;
 
-    if (retry_after > 0) {
-        char *p = ra + 15;
-
-        *p = '\0';
-        for (guint v = retry_after; v > 0 || p == ra + 15; v /= 10)
-            *--p = (char)('0' + v % 10);
+    if (retry_after != NULL) {
         lines[n++] = "Retry-After: ";
-        lines[n++] = p;
+        lines[n++] = retry_after;
         lines[n++] = "\r\n";
     }
     if (accept != NULL) {
@@ -141,17 +135,20 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
     const GwConfig *cfg = ua->config;
     sip_to_t *to = NULL;
     SipUdpAnswer *own = NULL;
-    char ra[16], tag[17];
+    char num[GW_NUM_TEXT_SIZE], tag[17];
+    const char *ra = retry_after > 0 ? gw_num_decimal(retry_after, num) : NULL;
 
     sip_count_answer(sip_method_message, status);
-    to_tag_of(ua, key, tag);
-    if (udp == NULL && msg != NULL)
-        udp = own = sip_udp_answer_new(ua, msg, sip, tag);
+    if (udp == NULL) {
+        /* udp has the tag in its To line already */
+        to_tag_of(ua, key, tag);
+        if (msg != NULL)
+            udp = own = sip_udp_answer_new(ua, msg, sip, tag);
+    }
     if (udp != NULL) {
         const char *lines[16];
 
-        udp_extras(cfg, status, retry_after, accept, challenge, server, ra,
-                   lines);
+        udp_extras(cfg, status, ra, accept, challenge, server, lines);
         sip_udp_answer_send(udp, status, phrase, lines);
         sip_udp_answer_free(own);
         if (msg != NULL)
@@ -159,8 +156,6 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
         return;
     }
     g_return_if_fail(msg != NULL);
-    if (retry_after > 0)
-        g_snprintf(ra, sizeof ra, "%u", retry_after);
     if (status > 100 && sip->sip_to != NULL && sip->sip_to->a_tag == NULL) {
         to = sip_to_dup(msg_home(msg), sip->sip_to);
         if (to != NULL)
@@ -169,7 +164,7 @@ stateless_reply(GwSipUa *ua, msg_t *msg, sip_t const *sip, tport_t *tport,
     nta_msg_treply(
         ua->agent, msg, status, phrase, TAG_IF(to != NULL, SIPTAG_TO(to)),
         TAG_IF(tport != NULL, NTATAG_TPORT(tport)),
-        TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(ra)),
+        TAG_IF(ra != NULL, SIPTAG_RETRY_AFTER_STR(ra)),
         TAG_IF(accept != NULL, SIPTAG_ACCEPT_STR(accept)),
         TAG_IF(challenge != NULL, SIPTAG_WWW_AUTHENTICATE_STR(challenge)),
         TAG_IF(status == 405, SIPTAG_ALLOW_STR(SIP_ALLOW)),

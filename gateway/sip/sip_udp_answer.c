@@ -28,6 +28,8 @@
 
 #include "sip_private.h"
 
+#include "num_text.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
@@ -232,10 +234,9 @@ gboolean
 sip_udp_answer_send(const SipUdpAnswer *a, int status, const char *phrase,
                     const char *const *extra)
 {
-    char stack[HEAD_MAX + 1024], *buf = stack;
+    char stack[HEAD_MAX + 1024], *buf = stack, num[GW_NUM_TEXT_SIZE];
     gsize max = sizeof stack, used = 0, need;
-    char line[16], *p = line + sizeof line;
-    gboolean ok = TRUE;
+    gboolean ok;
     ssize_t sent;
 
     g_return_val_if_fail(status >= 100 && status <= 699, FALSE);
@@ -248,14 +249,10 @@ sip_udp_answer_send(const SipUdpAnswer *a, int status, const char *phrase,
         buf = g_malloc(need);
         max = need;
     }
-    *--p = ' ';
-    for (int s = status, d = 0; d < 3; d++, s /= 10)
-        *--p = (char)('0' + s % 10);
-    memcpy(buf, "SIP/2.0 ", 8);
-    used = 8;
-    memcpy(buf + used, p, 4);
-    used += 4;
-    ok = put_text(buf, &used, max, phrase) && put_text(buf, &used, max, "\r\n");
+    ok = put_text(buf, &used, max, "SIP/2.0 ") &&
+         put_text(buf, &used, max, gw_num_decimal((guint64)status, num)) &&
+         put_text(buf, &used, max, " ") && put_text(buf, &used, max, phrase) &&
+         put_text(buf, &used, max, "\r\n");
     if (ok && a->len < max - used) {
         memcpy(buf + used, a->head, a->len);
         used += a->len;

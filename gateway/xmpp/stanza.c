@@ -4,6 +4,8 @@
  * and the link writes text anyway. */
 #include "stanza.h"
 
+#include "num_text.h"
+
 #include <string.h>
 #include <uuid.h>
 
@@ -14,8 +16,7 @@ gw_stanza_new_id(void)
 {
     static char prefix[37];
     static guint64 counter;
-    char num[24], *p = num + sizeof num;
-    guint64 n = ++counter;
+    char num[GW_NUM_TEXT_SIZE];
 
     if (prefix[0] == '\0') {
         uuid_t u;
@@ -23,12 +24,7 @@ gw_stanza_new_id(void)
         uuid_unparse_lower(u, prefix);
     }
     /* one per message: its decimal without printf */
-    *--p = '\0';
-    do {
-        *--p = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    return g_strconcat(prefix, "-", p, NULL);
+    return g_strconcat(prefix, "-", gw_num_decimal(++counter, num), NULL);
 }
 
 static GString *
