@@ -101,16 +101,11 @@ dest_of(const char *host, const char *port, int family,
 {
     char h[64];
     gsize n = strlen(host);
-    guint64 p = 0;
+    guint64 p;
+    void *addr;
 
-    if (port == NULL || *port == '\0' || strlen(port) > 5)
-        return FALSE;
-    for (const char *c = port; *c; c++) {
-        if (!g_ascii_isdigit(*c))
-            return FALSE;
-        p = p * 10 + (guint64)(*c - '0');
-    }
-    if (p == 0 || p > 65535)
+    if (port == NULL ||
+        !g_ascii_string_to_unsigned(port, 10, 1, 65535, &p, NULL))
         return FALSE;
     if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
         host++;
@@ -124,24 +119,21 @@ dest_of(const char *host, const char *port, int family,
     if (family == AF_INET) {
         struct sockaddr_in *a = (struct sockaddr_in *)dest;
 
-        if (inet_pton(AF_INET, h, &a->sin_addr) != 1)
-            return FALSE;
         a->sin_family = AF_INET;
         a->sin_port = htons((guint16)p);
+        addr = &a->sin_addr;
         *len = sizeof *a;
-        return TRUE;
-    }
-    if (family == AF_INET6) {
+    } else if (family == AF_INET6) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)dest;
 
-        if (inet_pton(AF_INET6, h, &a->sin6_addr) != 1)
-            return FALSE;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((guint16)p);
+        addr = &a->sin6_addr;
         *len = sizeof *a;
-        return TRUE;
+    } else {
+        return FALSE;
     }
-    return FALSE;
+    return inet_pton(family, h, addr) == 1;
 }
 
 /* Appends header h (name, value, CRLF) to buf; FALSE if it does not fit. */
