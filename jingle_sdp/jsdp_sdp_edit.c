@@ -167,12 +167,13 @@ plan_additions(GArray *lines, gboolean *add)
 }
 
 /* The direction a section says on hold (RFC 3264 8.4): what it sent it
- * still sends, it no longer receives. NULL: no attribute (sendrecv). */
+ * still sends, it no longer receives. dir: the 8 letters of its direction
+ * attribute (is_direction()), not NUL-terminated; NULL: none (sendrecv). */
 static const char *
 held(const char *dir)
 {
-    if (dir == NULL || strcmp(dir, "sendrecv") == 0 ||
-        strcmp(dir, "sendonly") == 0)
+    if (dir == NULL || strncmp(dir, "sendrecv", 8) == 0 ||
+        strncmp(dir, "sendonly", 8) == 0)
         return "sendonly";
     return "inactive";
 }
@@ -213,9 +214,8 @@ edit_directions(const char *sdp, gssize len, const char *fixed,
         in_media = in_media || has_type(l, 'm');
         if (is_direction(l)) {
             gsize n;
-            g_autofree char *was = g_strndup(trimmed(l, &n) + 2, 8);
 
-            dir = fixed != NULL ? fixed : held(was);
+            dir = fixed != NULL ? fixed : held(trimmed(l, &n) + 2);
             jsdp_buf_append(&out, "a=");
             jsdp_buf_append(&out, dir);
             jsdp_buf_append_len(&out, l->start + l->len, l->end_len);
