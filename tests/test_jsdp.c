@@ -1608,6 +1608,21 @@ static const DirectionCase direction_cases[] = {
 #undef I
 #undef R
 
+/* What an SDP line edit gave: `want` (and still SDP the translation
+ * reads), or for want NULL no text and JSDP_ERROR_MALFORMED. */
+static void
+assert_edit(const char *got, const GError *error, const char *want)
+{
+    if (want == NULL) {
+        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
+        g_assert_null(got);
+        return;
+    }
+    g_assert_no_error(error);
+    g_assert_cmpstr(got, ==, want);
+    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+}
+
 static void
 test_set_direction(gconstpointer data)
 {
@@ -1616,15 +1631,7 @@ test_set_direction(gconstpointer data)
     g_autofree char *got =
         jsdp_sdp_set_direction(dc->sdp, -1, dc->senders, dc->author, dc->version, &error);
 
-    if (dc->want == NULL) {
-        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
-        g_assert_null(got);
-        return;
-    }
-    g_assert_no_error(error);
-    g_assert_cmpstr(got, ==, dc->want);
-    /* and it is still SDP the translation reads */
-    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+    assert_edit(got, error, dc->want);
 }
 
 /* The length argument bounds the text: what follows is not read. */
@@ -1672,14 +1679,7 @@ test_hold(gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_autofree char *got = jsdp_sdp_hold(hc->sdp, -1, &error);
 
-    if (hc->want == NULL) {
-        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
-        g_assert_null(got);
-        return;
-    }
-    g_assert_no_error(error);
-    g_assert_cmpstr(got, ==, hc->want);
-    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+    assert_edit(got, error, hc->want);
 }
 
 /* jsdp_sdp_follow_origin(): RFC 3264 8 across a dialog's SDPs. */
@@ -1726,14 +1726,7 @@ test_follow_origin(gconstpointer data)
     g_autoptr(GError) error = NULL;
     g_autofree char *got = jsdp_sdp_follow_origin(fc->prev, fc->next, &error);
 
-    if (fc->want == NULL) {
-        g_assert_error(error, JSDP_ERROR, JSDP_ERROR_MALFORMED);
-        g_assert_null(got);
-        return;
-    }
-    g_assert_no_error(error);
-    g_assert_cmpstr(got, ==, fc->want);
-    g_assert_true(jsdp_sdp_check(got, -1, NULL));
+    assert_edit(got, error, fc->want);
 }
 
 /* ---- registration ----------------------------------------------------- */
