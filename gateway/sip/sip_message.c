@@ -245,7 +245,6 @@ answer_only_copy(GwSipUa *ua, sip_t const *sip)
 void
 sip_message_take(GwSipUa *ua, msg_t *msg, sip_t const *sip)
 {
-    msg_t *copy = NULL;
     gboolean keep;
     GwSipIncoming in = { 0 };
     GwIncomingText text;
@@ -291,16 +290,15 @@ sip_message_take(GwSipUa *ua, msg_t *msg, sip_t const *sip)
         to_tag_of(ua, key, tag);
         req->udp_answer = sip_udp_answer_new(ua, msg, sip, tag);
     }
-    if (req->udp_answer != NULL) {
-        keep = FALSE; /* its answer is in udp_answer */
-    } else {
-        copy = g_hash_table_size(ua->requests) >= COPY_ABOVE
-                   ? answer_only_copy(ua, sip)
-                   : NULL;
+    if (req->udp_answer == NULL) {
+        msg_t *copy = g_hash_table_size(ua->requests) >= COPY_ABOVE
+                          ? answer_only_copy(ua, sip)
+                          : NULL;
         req->msg = copy != NULL ? copy : msg;
         req->tport = nta_incoming_transport(ua->agent, NULL, msg);
-        keep = copy == NULL;
     }
+    /* the request itself goes on only as the one nta answers from */
+    keep = req->msg == msg;
     if (!req->memo_reliable)
         gw_dedup_add(ua->memo, key, now);
     /* `in` borrows from the request: it lives until the router is done */
