@@ -833,6 +833,7 @@ class GatewayTestCase(unittest.TestCase):
     """Starts Prosody and a gateway once per class."""
 
     gateway_overrides = {}
+    sip_listen_host = HOST  # "[::1]": the gateway listens on IPv6
     prosody_modules = ()   # more Prosody modules (prosody_config())
     prosody_disabled = ()  # Prosody modules to disable
     prosody_log_level = "info"  # "debug" logs each stanza it routes
@@ -851,9 +852,11 @@ class GatewayTestCase(unittest.TestCase):
                                   disabled=cls.prosody_disabled,
                                   log_level=cls.prosody_log_level).start()
         cls.sip_port = free_port(udp_too=True)
-        cls.gw = Gateway(cls.env, default_gateway_config(
-            cls.env, cls.env.prosody, cls.sip_port,
-            **cls.gateway_overrides)).start()
+        cfg = default_gateway_config(cls.env, cls.env.prosody, cls.sip_port,
+                                     **cls.gateway_overrides)
+        if cls.sip_listen_host != HOST:
+            cfg["sip"]["listen"] = f"sip:{cls.sip_listen_host}:{cls.sip_port}"
+        cls.gw = Gateway(cls.env, cfg).start()
         cls.sipp = Sipp(cls.env)
 
     @classmethod
@@ -1155,8 +1158,9 @@ class ComponentRelay:
 
 def sip_request(method, ruri, lport, to=None, from_uri=None, body="",
                 content_type="text/plain", extra="", to_tag=None,
-                call_id=None, cseq=1, source=HOST, contact=True):
-    """A SIP request as bytes, exactly as given (no checks)."""
+                call_id=None, cseq=1, source=HOST, contact=True, via=None):
+    """A SIP request as bytes, exactly as given (no checks). via: the Via
+    after "SIP/2.0/UDP " (default: source:lport, a fresh branch, rport)."""
     data = body.encode()
     to = to or ruri
     from_uri = from_uri or f"sip:1001@{PBX_DOMAIN}"
@@ -1164,7 +1168,7 @@ def sip_request(method, ruri, lport, to=None, from_uri=None, body="",
     branch = "z9hG4bK" + uuid.uuid4().hex[:16]
     lines = [
         f"{method} {ruri} SIP/2.0",
-        f"Via: SIP/2.0/UDP {source}:{lport};branch={branch};rport",
+        f"Via: SIP/2.0/UDP {via or f'{source}:{lport};branch={branch};rport'}",
         f"From: <{from_uri}>;tag=t{uuid.uuid4().hex[:8]}",
         f"To: <{to}>" + (f";tag={to_tag}" if to_tag else ""),
         f"Call-ID: {call_id}",

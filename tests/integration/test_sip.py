@@ -354,22 +354,14 @@ class Ipv6Listen(gwtest.GatewayTestCase):
     answer the gateway writes itself (sip_udp_answer.c) on its IPv6
     socket."""
 
+    sip_listen_host = "[::1]"
+    gateway_overrides = {"security__trusted_sip_sources": "127.0.0.1;::1"}
+
     @classmethod
     def setUpClass(cls):
-        if not os.path.exists(gwtest.gateway_binary()):
-            raise unittest.SkipTest("gateway binary not built")
         if not socket.has_ipv6:
             raise unittest.SkipTest("no IPv6")
-        cls.env = gwtest.Env(cls.__name__)
-        cls.addClassCleanup(cls.env.close, keep=True)  # as GatewayTestCase
-        cls.env.prosody = gwtest.Prosody(cls.env).start()
-        cls.sip_port = free_port(udp_too=True)
-        cfg = gwtest.default_gateway_config(
-            cls.env, cls.env.prosody, cls.sip_port,
-            security__trusted_sip_sources="127.0.0.1;::1")
-        cfg["sip"]["listen"] = f"sip:[::1]:{cls.sip_port}"
-        cls.gw = gwtest.Gateway(cls.env, cfg).start()
-        cls.sipp = gwtest.Sipp(cls.env)
+        super().setUpClass()
         cls.alice = gwtest.XmppClient(cls.env, "alice").connect()
 
     @staticmethod
@@ -390,14 +382,10 @@ class Ipv6Listen(gwtest.GatewayTestCase):
         try:
             for n, (via, answered, sock) in enumerate(cases):
                 body = f"over ipv6 {n}"
-                req = (f"MESSAGE sip:alice@{GW_SIP_DOMAIN} SIP/2.0\r\n"
-                       f"Via: SIP/2.0/UDP {via}\r\n"
-                       f"From: <sip:1001@{gwtest.PBX_DOMAIN}>;tag=v6{n}\r\n"
-                       f"To: <sip:alice@{GW_SIP_DOMAIN}>\r\n"
-                       f"Call-ID: v6-{n}-{aport}\r\nCSeq: 1 MESSAGE\r\n"
-                       "Max-Forwards: 70\r\nContent-Type: text/plain\r\n"
-                       f"Content-Length: {len(body)}\r\n\r\n{body}")
-                a.sendto(req.encode(), ("::1", self.sip_port))
+                a.sendto(sip_request("MESSAGE", f"sip:alice@{GW_SIP_DOMAIN}",
+                                     aport, body=body, source="[::1]",
+                                     via=via),
+                         ("::1", self.sip_port))
                 data, addr = sock.recvfrom(65536)
                 answer = data.decode()
                 self.assertEqual(status_of(answer), 200, answer)
