@@ -744,6 +744,16 @@ class WebRtcCalls(unittest.TestCase):
         self.check_tone(f"{case} browser", got, PHONE_HZ, BROWSER_HZ)
         self.check_tone(f"{case} baresip", dec, BROWSER_HZ, PHONE_HZ)
 
+    def call_phone(self, case, ev0):
+        """The browser calls 1001 (JMI + Jingle), baresip answers, media
+        flows: (sid, the browser's state). ev0: baresip's events before."""
+        b = self.browser
+        sid = b.call("call", f"{PHONE}@{COMPONENT}", timeout=20)
+        self.phone.wait_event("CALL_ESTABLISHED", 10, ev0)
+        b.wait_event(lambda e: e.get("type") == "accepted"
+                     and e.get("sid") == sid, 10, "session-accept")
+        return sid, self.wait_media(f"{case} XMPP -> SIP")
+
     def browser_calls_phone(self, case, jingle_digits, inband_digits,
                             hangup_by):
         """The browser calls 1001 (JMI), sends DTMF, holds, hangs up."""
@@ -752,11 +762,7 @@ class WebRtcCalls(unittest.TestCase):
         ev0 = len(phone.events)
         bev0 = len(b.events)
         recs0 = phone.recordings()
-        sid = b.call("call", f"{PHONE}@{COMPONENT}", timeout=20)
-        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
-        b.wait_event(lambda e: e.get("type") == "accepted"
-                     and e.get("sid") == sid, 10, "session-accept")
-        st = self.wait_media(f"{case} XMPP -> SIP")
+        sid, st = self.call_phone(case, ev0)
         self.log_media(case, t0, st)
         # each check below is a subTest: a failure is reported and the
         # call goes on, so that one run shows everything that works
@@ -938,13 +944,9 @@ class WebRtcCalls(unittest.TestCase):
         <active/>: a=sendrecv again, baresip sends again; the call ends
         cleanly (in the [calls] dtmf mode the case before left: a restart
         here raced Prosody's switch of the component's session)"""
-        b, phone = self.browser, self.phone
-        ev0 = len(phone.events)
-        sid = b.call("call", f"{PHONE}@{COMPONENT}", timeout=20)
-        phone.wait_event("CALL_ESTABLISHED", 10, ev0)
-        b.wait_event(lambda e: e.get("type") == "accepted"
-                     and e.get("sid") == sid, 10, "session-accept")
-        self.wait_media("7.6 XMPP -> SIP")
+        b = self.browser
+        ev0 = len(self.phone.events)
+        sid, _ = self.call_phone("7.6", ev0)
         got, sent = self.packets_in(1.0)
         self.assertGreater(got, 25, "audio from baresip before the hold")
         b.call("holdCall", True)
