@@ -190,6 +190,19 @@ class PeerBench:
 
     # ---- one step ------------------------------------------------------
 
+    def prosody_quiet(self, limit=20.0, window=0.25, share=0.05):
+        """Waits until Prosody uses under `share` of a core over `window`
+        seconds, at most `limit` seconds; the seconds waited (None: it
+        never got quiet)."""
+        p = self.b.prosody
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < limit:
+            c0 = p.cpu_total()
+            time.sleep(window)
+            if p.cpu_total() - c0 < share * window:
+                return time.monotonic() - t0
+        return None
+
     def step(self, peer, direction, rate, secs):
         """One bounded step of `secs` seconds at `rate` msg/s on `peer`
         ("gateway" or "kamailio"); a dict of figures."""
@@ -244,14 +257,20 @@ class PeerBench:
             else:
                 # twice the count: it ends 2 s after the last arrival, so
                 # duplicates show as more than were sent
+                # --from-domain: a late message of the step before (the
+                # other peer's, still in Prosody) is stray, not this
+                # peer's delivery or duplicate
                 argv += ["--mode", "recv", "--count", str(2 * count),
-                         "--idle", "2"]
+                         "--idle", "2", "--from-domain", domain]
             load = b.start("c2sload", argv, stdout=subprocess.PIPE,
                            stdin=subprocess.PIPE)
             procs.append(load)
             if load.next_line("READY", 20) is None:
                 raise RuntimeError("c2sload not ready: " +
                                    load.log_text()[-1500:])
+            # the step before may have left Prosody a backlog (a peer that
+            # fell behind): this step starts once Prosody is quiet
+            res["settle"] = self.prosody_quiet()
             cpu0 = {"peer": cpu_of(), "prosody": b.prosody.cpu_total(),
                     "sys": sys_of()}
             busy0 = machine_busy()
@@ -322,6 +341,7 @@ class PeerBench:
             else:
                 done = r.get("received", 0)
                 res["bad"] = r.get("bad", 0)
+                res["stray"] = r.get("stray", 0)
                 res["sipp_failed"] = (st.get("FailedCall", 0) +
                                       uac_refused(sipp_proc.dir))
                 res["rate"] = r.get("rate", 0.0)
@@ -446,7 +466,13 @@ def describe(r):
                 "" if r["alive"] else "; the peer died (exit status %s, "
                 "negative: the signal)" % r.get("exit")) +
             ("; %d shared-memory errors" % r["shm_errors"]
-             if r.get("shm_errors") else ""))
+             if r.get("shm_errors") else "") +
+            ("; %d stray (the step before's, not counted)" % r["stray"]
+             if r.get("stray") else "") +
+            ("; Prosody was still busy 20 s after the step before"
+             if "settle" in r and r["settle"] is None else
+             "; Prosody quiet after %.1f s" % r["settle"]
+             if r.get("settle", 0) >= 1 else ""))
 
 
 def report(pb, args):
@@ -481,6 +507,9 @@ def report(pb, args):
         "delivered within %g s after the last send; RSS: gateway VmHWM, Kamailio largest "
         "VmHWM / summed Pss; SIPp retrans: the UAC's own (SIP->XMPP), the "
         "peer's MESSAGEs received again at the UAS (XMPP->SIP)" % args.drain)
+    add("each step starts once Prosody is quiet (under 5% of a core) after "
+        "the step before; a SIP->XMPP message from another domain than the "
+        "step's peer (the step before's, late) is stray: not counted")
     add("")
     add("kernel: of the CPU us/msg, the part in the kernel (stime: system "
         "calls and the loopback network work done in them); floor: the "

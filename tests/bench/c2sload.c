@@ -37,27 +37,31 @@ static char *opt_domain = NULL;
 static char *opt_resource = NULL;
 static char *opt_to = NULL;
 static gboolean opt_no_receipts = FALSE;
+static char *opt_from_domain = NULL;
 static LcRunOpts run;
 
 static GOptionEntry entries[] = {
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
-      "send (messages with receipt requests) or recv (count messages)",
-      "M" },
-    { "port", 0, 0, G_OPTION_ARG_INT, &opt_port,
-      "Prosody's c2s port on 127.0.0.1", "P" },
-    { "user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "user name", "U" },
-    { "password", 0, 0, G_OPTION_ARG_STRING, &opt_password, "password",
-      "PW" },
-    { "domain", 0, 0, G_OPTION_ARG_STRING, &opt_domain,
-      "XMPP domain (default localhost)", "D" },
-    { "resource", 0, 0, G_OPTION_ARG_STRING, &opt_resource,
-      "resource to bind (default bench)", "R" },
-    { "to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
-      "to= of sent messages (default 1001@sip.localhost)", "JID" },
-    { "no-receipts", 0, 0, G_OPTION_ARG_NONE, &opt_no_receipts,
-      "send mode: no receipt requests (as a client without XEP-0184); "
-      "only error bounces come back, count arrivals at the SIP side", NULL },
-    { NULL, 0, 0, 0, NULL, NULL, NULL },
+    {"mode", 0, 0, G_OPTION_ARG_STRING, &opt_mode,
+     "send (messages with receipt requests) or recv (count messages)", "M"},
+    {"port", 0, 0, G_OPTION_ARG_INT, &opt_port,
+     "Prosody's c2s port on 127.0.0.1", "P"},
+    {"user", 'u', 0, G_OPTION_ARG_STRING, &opt_user, "user name", "U"},
+    {"password", 0, 0, G_OPTION_ARG_STRING, &opt_password, "password", "PW"},
+    {"domain", 0, 0, G_OPTION_ARG_STRING, &opt_domain,
+     "XMPP domain (default localhost)", "D"},
+    {"resource", 0, 0, G_OPTION_ARG_STRING, &opt_resource,
+     "resource to bind (default bench)", "R"},
+    {"to", 0, 0, G_OPTION_ARG_STRING, &opt_to,
+     "to= of sent messages (default 1001@sip.localhost)", "JID"},
+    {"no-receipts", 0, 0, G_OPTION_ARG_NONE, &opt_no_receipts,
+     "send mode: no receipt requests (as a client without XEP-0184); "
+     "only error bounces come back, count arrivals at the SIP side",
+     NULL},
+    {"from-domain", 0, 0, G_OPTION_ARG_STRING, &opt_from_domain,
+     "recv mode: count only messages from this domain; the others are "
+     "stray (another peer's late ones, through the same server)",
+     "D"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
 static int
@@ -242,6 +246,7 @@ main(int argc, char **argv)
     cfg.from = NULL; /* the server stamps it */
     cfg.to = opt_to ? opt_to : "1001@sip.localhost";
     cfg.no_receipts = opt_no_receipts;
+    cfg.from_domain = opt_from_domain;
     if (send_mode)
         lc_run_send(&c, &cfg, &r);
     else

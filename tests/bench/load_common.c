@@ -415,6 +415,27 @@ lc_attr_is(const char *xml, size_t len, const char *name, const char *want)
            memcmp(v, want, vl) == 0;
 }
 
+/* Whether the stanza's from= is a JID of `domain` (local@domain[/res] or
+ * domain[/res]). */
+static bool
+from_domain_is(const char *xml, size_t len, const char *domain)
+{
+    const char *v, *at, *slash;
+    size_t vl, dl = strlen(domain);
+
+    if (!lc_attr(xml, len, "from", &v, &vl))
+        return false;
+    slash = memchr(v, '/', vl);
+    if (slash != NULL)
+        vl = (size_t)(slash - v);
+    at = memchr(v, '@', vl);
+    if (at != NULL) {
+        vl -= (size_t)(at + 1 - v);
+        v = at + 1;
+    }
+    return vl == dl && memcmp(v, domain, dl) == 0;
+}
+
 /* ---- load runs --------------------------------------------------------- */
 
 enum { ST_UNSENT, ST_SENT, ST_DONE };
@@ -823,6 +844,11 @@ lc_run_recv(LcConn *c, const LcRunCfg *cfg, LcResult *r)
             }
             if (ev != LC_EV_ELEMENT || !lc_is_elem(xml, len, "message"))
                 continue;
+            if (cfg->from_domain != NULL &&
+                !from_domain_is(xml, len, cfg->from_domain)) {
+                r->stray++; /* neither counted nor timed */
+                continue;
+            }
             if (lc_attr_is(xml, len, "type", "error") ||
                 lc_find(xml, len, "<body") == NULL) {
                 r->bad++;
@@ -914,9 +940,10 @@ lc_print_result(const char *prog, LcResult *r)
     printf("RESULT mode=%s sent=%" PRIu64 " ok=%" PRIu64 " failed=%" PRIu64
            " unexpected=%" PRIu64 " received=%" PRIu64 " bad=%" PRIu64
            " secs=%.6f rate=%.1f p50_us=%.0f p99_us=%.0f max_us=%.0f"
-           " cpu_us=%" PRIu64 " iqs=%" PRIu64 " timed_out=%d link_lost=%d\n",
+           " cpu_us=%" PRIu64 " iqs=%" PRIu64 " stray=%" PRIu64
+           " timed_out=%d link_lost=%d\n",
            r->mode, r->sent, r->ok, r->failed, r->unexpected, r->received,
-           r->bad, secs, rate, p50, p99, pmax, r->cpu_us, r->iqs,
+           r->bad, secs, rate, p50, p99, pmax, r->cpu_us, r->iqs, r->stray,
            r->timed_out, r->link_lost);
     fflush(stdout);
     free(r->lat_us);

@@ -114,12 +114,16 @@ typedef struct {
     bool no_receipts;    /* send mode: no receipt requests; only error
                             bounces come back (the driver counts the
                             messages where they arrive) */
+    const char *from_domain; /* receive mode: count only messages from
+                                this domain; others are stray (another
+                                peer's late ones), or NULL: all */
 } LcRunCfg;
 
 typedef struct {
     const char *mode;
     uint64_t sent, ok, failed, unexpected, received, bad;
     uint64_t iqs;                      /* receive mode: iq gets answered */
+    uint64_t stray;                    /* receive mode: not from_domain's */
     uint64_t t_begin, t_first, t_last; /* ns: go, first send/recv, last */
     uint64_t cpu_us;                   /* own CPU during the run */
     uint32_t *lat_us;                  /* per answered message */
