@@ -9,6 +9,7 @@ Run with Debian's /usr/bin/python3 (python3-slixmpp is installed there).
 """
 
 import asyncio
+import atexit
 import glob
 import hashlib
 import json
@@ -803,7 +804,10 @@ def error_condition(stanza):
 
 
 class Env:
-    """One test class's world: a temp dir and everything started in it."""
+    """One test class's world: a temp dir and everything started in it.
+    What an Env started is stopped when the test program ends even if
+    nothing closed it (a setUpClass that failed half-way in a class that
+    builds its own Env): no server outlives its test file."""
 
     def __init__(self, name):
         self.root = tempfile.mkdtemp(prefix=f"gwtest-{name}-")
@@ -811,6 +815,7 @@ class Env:
         self.sipps = []
         self.clients = []
         self.prosody = None
+        _envs.append(self)
 
     def subdir(self, name):
         d = os.path.join(self.root, name)
@@ -827,6 +832,21 @@ class Env:
                 p.stop()
         if not keep and not os.environ.get("GW_KEEP_TMP"):
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+_envs = []
+
+
+@atexit.register
+def _close_envs():
+    """Stops what every Env started (close() again finds nothing running
+    for the ones closed already); keeps their dirs: a class that ended
+    cleanly removed its own."""
+    for env in reversed(_envs):
+        try:
+            env.close(keep=True)
+        except Exception as e:  # noqa: BLE001 - the others still close
+            print(f"gwtest: closing {env.root}: {e}")
 
 
 class GatewayTestCase(unittest.TestCase):
