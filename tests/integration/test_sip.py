@@ -399,6 +399,36 @@ class Ipv6Listen(gwtest.GatewayTestCase):
             a.close()
             b.close()
 
+    def test_13_9_retransmission_over_ipv6(self):
+        """13.9 a MESSAGE sent three times over UDP/IPv6 (same branch:
+        lost 200s) reaches alice once, and every copy gets the same 200,
+        To tag included, back on [::1] (RFC 3261 17.2.2, 8.2.6.2): the
+        memo keys an IPv6 Via as it keys an IPv4 one"""
+        sock = self.v6_socket()
+        port = sock.getsockname()[1]
+        body = f"once over ipv6 {port}"
+        req = sip_request("MESSAGE", f"sip:alice@{GW_SIP_DOMAIN}", port,
+                          body=body, source="[::1]",
+                          via=f"[::1]:{port};branch=z9hG4bKv6retx;rport")
+        answers = []
+        try:
+            for _ in range(3):
+                sock.sendto(req, ("::1", self.sip_port))
+                data, addr = sock.recvfrom(65536)
+                self.assertEqual(addr[:2], ("::1", self.sip_port))
+                answers.append(data.decode())
+        finally:
+            sock.close()
+        for a in answers:
+            self.assertEqual(status_of(a), 200, a)
+        tags = {re.search(r"(?m)^To:.*;tag=([^;\r]+)", a).group(1)
+                for a in answers}
+        self.assertEqual(len(tags), 1, answers)
+        self.alice.wait(lambda s: body_of(s) == body, what="message")
+        with self.assertRaises(AssertionError):
+            self.alice.wait(lambda s: body_of(s) == body, timeout=1.5,
+                            what="a second delivery")
+
 
 if __name__ == "__main__":
     gwtest.main()
