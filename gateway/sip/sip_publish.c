@@ -10,9 +10,12 @@
  *   other failures: logged, tried again after 60 s
  *   remove: PUBLISH Expires: 0 with SIP-If-Match (RFC 3903 4.5), no body;
  *     a 401/407 answered once, then the handle goes with the answer (or
- *     nta's timeout); an initial PUBLISH in flight is waited for first,
- *     since its answer brings the entity tag to remove. At the agent's
- *     end: sent, not waited for.
+ *     nta's timeout); a PUBLISH in flight is waited for first, since its
+ *     answer brings the entity tag to remove: an initial one the first,
+ *     a refresh or a new document a new one (RFC 3903 4.1, 4.4), and a
+ *     removal with the tag before it would get 412 and leave the
+ *     publication at the server until it expires. At the agent's end:
+ *     sent, not waited for.
  */
 #define G_LOG_DOMAIN "gw-sip"
 
@@ -119,8 +122,9 @@ challenge_answer(GwSipPublication *p, sip_t const *sip, int status)
     return sip_digest_answer(p->ua, sip, status, "PUBLISH", p->aor);
 }
 
-/* An answer while removing: to the PUBLISH that was in flight (its entity
- * tag is the one to remove), or to the removal itself. */
+/* An answer while removing: to the PUBLISH that was in flight (a 2xx
+ * brings the entity tag to remove; else the one we had stays), or to the
+ * removal itself. */
 static void
 on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
                  const char *phrase)
@@ -128,14 +132,15 @@ on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
     g_autofree char *auth = NULL;
 
     if (!p->remove_sent) {
-        if (status < 300 && sip->sip_etag != NULL &&
+        if (status < 300 && sip != NULL && sip->sip_etag != NULL &&
             sip->sip_etag->g_value != NULL) {
             g_free(p->etag);
             p->etag = g_strdup(sip->sip_etag->g_value);
-            send_remove(p, NULL, FALSE);
-        } else {
-            pub_free(p);
         }
+        if (p->etag != NULL)
+            send_remove(p, NULL, FALSE);
+        else
+            pub_free(p); /* never published: nothing to remove */
         return;
     }
     auth = challenge_answer(p, sip, status);
@@ -280,12 +285,8 @@ gw_sip_publication_remove(GwSipPublication *p)
     p->removing = TRUE;
     p->auth_tried = FALSE;
     sip_timer_disarm(&p->timer);
-    if (p->orq != NULL && p->etag == NULL)
+    if (p->orq != NULL)
         return; /* its answer brings the entity tag (on_remove_answer) */
-    if (p->orq != NULL) {
-        nta_outgoing_destroy(p->orq);
-        p->orq = NULL;
-    }
     if (p->etag != NULL)
         send_remove(p, NULL, FALSE);
     else
@@ -304,7 +305,9 @@ sip_publish_remove_all(GwSipUa *ua)
             nta_outgoing_destroy(p->orq);
             p->orq = NULL;
         }
-        if (!p->removing && p->etag != NULL)
+        /* not sent yet: also one waiting for the answer to a PUBLISH in
+         * flight, which will not come now */
+        if (!p->remove_sent && p->etag != NULL)
             send_publish(p, 0, NULL, NULL, FALSE, FALSE);
         pub_free(p);
     }
