@@ -137,10 +137,7 @@ on_remove_answer(GwSipPublication *p, sip_t const *sip, int status,
             g_free(p->etag);
             p->etag = g_strdup(sip->sip_etag->g_value);
         }
-        if (p->etag != NULL)
-            send_remove(p, NULL, FALSE);
-        else
-            pub_free(p); /* never published: nothing to remove */
+        send_remove(p, NULL, FALSE);
         return;
     }
     auth = challenge_answer(p, sip, status);
@@ -267,10 +264,15 @@ pub_free(GwSipPublication *p)
 }
 
 /* PUBLISH Expires: 0 with SIP-If-Match and no body (RFC 3903 4.5);
- * freed when answered, or now when it cannot be sent. */
+ * freed when answered, or now when it cannot be sent or there is nothing
+ * to remove (no entity tag: never published). */
 static void
 send_remove(GwSipPublication *p, const char *auth, gboolean proxy_auth)
 {
+    if (p->etag == NULL) {
+        pub_free(p);
+        return;
+    }
     p->remove_sent = TRUE;
     send_publish(p, 0, NULL, auth, proxy_auth, TRUE);
     if (p->orq == NULL)
@@ -287,10 +289,7 @@ gw_sip_publication_remove(GwSipPublication *p)
     sip_timer_disarm(&p->timer);
     if (p->orq != NULL)
         return; /* its answer brings the entity tag (on_remove_answer) */
-    if (p->etag != NULL)
-        send_remove(p, NULL, FALSE);
-    else
-        pub_free(p);
+    send_remove(p, NULL, FALSE);
 }
 
 /* The agent goes: removals are sent, no answer is waited for. */
