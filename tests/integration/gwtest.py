@@ -1244,3 +1244,9 @@ def status_of(answer):
 def header(answer, name):
     m = re.search(r"(?mi)^%s:\s*(.*?)\r?$" % re.escape(name), answer)
     return m.group(1) if m else None
+
+
+def to_tag(answer):
+    """The tag of a SIP message's To header, or None."""
+    m = re.search(r"(?m)^To:.*;tag=([^;\r]+)", answer)
+    return m.group(1) if m else None

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST, PBX_DOMAIN,  # noqa: E402
                     XMPP_DOMAIN, NS_CHATSTATES, NS_RECEIPTS, body_of,
-                    error_condition, free_port, q)
+                    error_condition, free_port, q, to_tag)
 
 UAS_PORT = free_port(udp_too=True)
 
@@ -357,11 +357,6 @@ class Messages(gwtest.GatewayTestCase):
             answers.append(sock.recv(65536).decode())
         return answers
 
-    @staticmethod
-    def to_tag(answer):
-        m = re.search(r"(?m)^To:.*;tag=([^;\r]+)", answer)
-        return m.group(1) if m else None
-
     def bodies_for(self, seconds, text):
         """How many messages with this body alice got within `seconds`."""
         n = 0
@@ -388,7 +383,7 @@ class Messages(gwtest.GatewayTestCase):
             answers = self.send_times(sock, req, 3)
             for a in answers:
                 self.assertTrue(a.startswith("SIP/2.0 200"), a)
-            tags = {self.to_tag(a) for a in answers}
+            tags = {to_tag(a) for a in answers}
             self.assertEqual(len(tags), 1, answers)
             self.assertIsNotNone(tags.pop())
             self.assertEqual(self.bodies_for(1.5, "only once"), 1)
@@ -414,7 +409,7 @@ class Messages(gwtest.GatewayTestCase):
             for a in first:
                 self.assertTrue(a.startswith("SIP/2.0 415"), a)
                 self.assertRegex(a, r"(?mi)^Accept: .*text/plain")
-            self.assertEqual(self.to_tag(first[0]), self.to_tag(first[1]))
+            self.assertEqual(to_tag(first[0]), to_tag(first[1]))
             for a in self.send_times(sock, old, 2):
                 self.assertTrue(a.startswith("SIP/2.0 200"), a)
             self.assertEqual(self.bodies_for(1.5, "from 2543"), 1)

@@ -441,7 +441,8 @@ class NotifierRules(gwtest.GatewayTestCase):
             sock.sendto(request(5).encode(), dest)
             first = answer_of("b1")
             self.assertTrue(first.startswith("SIP/2.0 202"), first)
-            tag = re.search(r"(?m)^To:.*;tag=([^;\r]+)", first).group(1)
+            tag = gwtest.to_tag(first)
+            self.assertIsNotNone(tag, first)
             for cseq, branch, want in ((5, "b2", "500"), (4, "b3", "500"),
                                        (6, "b4", "200")):
                 sock.sendto(request(cseq, ";tag=" + tag, branch).encode(),

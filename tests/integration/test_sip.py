@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import gwtest  # noqa: E402
 from gwtest import (COMPONENT, GW_SIP_DOMAIN, HOST,  # noqa: E402
                     RawSip, body_of, free_port, header, sip_request,
-                    status_of, wait_for)
+                    status_of, to_tag, wait_for)
 
 
 class Addresses(gwtest.GatewayTestCase):
@@ -421,9 +421,9 @@ class Ipv6Listen(gwtest.GatewayTestCase):
             sock.close()
         for a in answers:
             self.assertEqual(status_of(a), 200, a)
-        tags = {re.search(r"(?m)^To:.*;tag=([^;\r]+)", a).group(1)
-                for a in answers}
+        tags = {to_tag(a) for a in answers}
         self.assertEqual(len(tags), 1, answers)
+        self.assertIsNotNone(tags.pop())
         self.alice.wait(lambda s: body_of(s) == body, what="message")
         with self.assertRaises(AssertionError):
             self.alice.wait(lambda s: body_of(s) == body, timeout=1.5,
