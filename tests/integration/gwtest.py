@@ -244,15 +244,22 @@ class Kamailio:
 
     def __init__(self, env, gw_sip_port=None, password="gwpass",
                  presence=False, record_route=False, name="kamailio",
-                 host=HOST):
+                 host=HOST, hold_subscribe_2xx=0.0):
         self.env = env
         # another loopback address (127.0.0.2 ...) for a second PBX that
         # must be told apart from the first by its source address
         self.host = host
         self.presence = presence
         # stay in the path of dialogs (Record-Route): in-dialog requests
-        # both ways then come through Kamailio too
+        # both ways then come through Kamailio too; an in-dialog NOTIFY is
+        # record-routed as well (RFC 6665 4.1.2.4: a NOTIFY that reaches
+        # the subscriber before the SUBSCRIBE's 2xx creates the dialog, with
+        # its route set; Kamailio's default kamailio.cfg does the same)
         self.record_route = record_route
+        # seconds a worker holds a 2xx to SUBSCRIBE before relaying it: the
+        # first NOTIFY, relayed by the other worker, then reaches the
+        # subscriber first (what two workers do now and then under load)
+        self.hold_subscribe_2xx = hold_subscribe_2xx
         self.dir = env.subdir(name)
         self.port = free_port(udp_too=True)
         self.password = password
@@ -279,6 +286,11 @@ modparam("presence_xml", "integrated_xcap_server", 1)"""
         exit;
     }"""
             pres_indialog = """if (is_method("SUBSCRIBE")) { if (!t_newtran()) { sl_reply_error(); exit; } handle_subscribe(); t_release(); exit; }"""
+        hold = ""
+        if self.hold_subscribe_2xx:
+            hold = ("onreply_route {\n    if ($rm == \"SUBSCRIBE\" && "
+                    "$rs =~ \"^2\") usleep(%d);\n}\n"
+                    % int(self.hold_subscribe_2xx * 1e6))
         with open(self.cfg, "w") as f:
             f.write(f"""#!KAMAILIO
 debug=2
@@ -300,6 +312,7 @@ loadmodule "textops.so"
 loadmodule "siputils.so"
 loadmodule "xlog.so"
 loadmodule "auth.so"
+loadmodule "cfgutils.so"
 {pres_mods}
 modparam("usrloc", "db_mode", 0)
 request_route {{
@@ -309,7 +322,7 @@ request_route {{
     if (!has_totag()) remove_hf("Route");
     if (has_totag()) {{
         if (is_method("SUBSCRIBE|NOTIFY") && uri==myself) {{ {pres_indialog} }}
-        loose_route();
+        if (loose_route() && is_method("NOTIFY")) {{ {"record_route();" if self.record_route else ""} }}
         t_relay();
         exit;
     }}
@@ -332,7 +345,7 @@ request_route {{
     {"record_route();" if self.record_route else ""}
     if (!t_relay()) sl_reply_error();
 }}
-""")
+{hold}""")
 
     def start(self):
         self.write_config()
@@ -918,9 +931,11 @@ class Baresip:
     JSON: commands, answers and UA events)."""
 
     def __init__(self, env, user, registrar_port, wav, password="gwpass",
-                 video=False):
+                 video=False, trace=False):
         """video: VP8 both ways, fakevideo as camera (a test picture) and
-        as display (counts the decoded frames: video_debug)."""
+        as display (counts the decoded frames: video_debug). trace: every
+        SIP message baresip sends and receives goes to its log (-s)."""
+        self.trace = trace
         self.env = env
         self.dir = env.subdir("baresip" + ("-video" if video else ""))
         self.rec_dir = os.path.join(self.dir, "rec")
@@ -979,8 +994,8 @@ video_fps 15
         self.token = 0
 
     def start(self):
-        self.proc = Proc("baresip", ["baresip", "-f", self.dir],
-                                self.dir)
+        self.proc = Proc("baresip", ["baresip", "-f", self.dir]
+                         + (["-s"] if self.trace else []), self.dir)
         self.env.procs.append(self.proc)
         wait_tcp(self.ctrl_port, 10)
         self.sock = socket.create_connection((HOST, self.ctrl_port), 5)

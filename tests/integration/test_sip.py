@@ -276,7 +276,13 @@ class WatcherRefresh(unittest.TestCase):
     subscribes to alice@gw.localhost, which Kamailio routes to the
     gateway's registration; the gateway grants 10 s, baresip refreshes
     in-dialog at ~9 s; after two refreshes alice's changes still reach it
-    (the old [sip] listen path ended the subscription at the first)."""
+    (the old [sip] listen path ended the subscription at the first).
+    Kamailio holds the 202 back 0.3 s, so that the first NOTIFY reaches
+    baresip before it and creates the dialog (RFC 6665 4.1.2.4), as one of
+    its two workers did now and then under load: then the refreshes follow
+    the NOTIFY's route set, which Kamailio record-routes as its default
+    kamailio.cfg does (without that, baresip refreshed straight to the
+    gateway and this test failed in CI runs)."""
 
     def test_13_1_refresh_through_kamailio(self):
         if not os.path.exists(gwtest.gateway_binary()):
@@ -289,7 +295,8 @@ class WatcherRefresh(unittest.TestCase):
         rc = None
         try:
             env.prosody = gwtest.Prosody(env).start()
-            kam = gwtest.Kamailio(env, record_route=True).start()
+            kam = gwtest.Kamailio(env, record_route=True,
+                                  hold_subscribe_2xx=0.3).start()
             port = free_port(udp_too=True)
             cfg = gwtest.default_gateway_config(
                 env, env.prosody, port,
@@ -302,7 +309,7 @@ class WatcherRefresh(unittest.TestCase):
             alice = gwtest.XmppClient(env, "alice").connect()
             uri = f"sip:alice@{GW_SIP_DOMAIN}"
             phone = gwtest.Baresip(env, "1013", kam.port, "/dev/null",
-                                   password=kam.password)
+                                   password=kam.password, trace=True)
             with open(os.path.join(phone.dir, "config"), "a") as f:
                 f.write("module_app contact.so\nmodule_app presence.so\n")
             with open(os.path.join(phone.dir, "contacts"), "w") as f:
@@ -328,12 +335,21 @@ class WatcherRefresh(unittest.TestCase):
                 # gateway's side of it (a CI failure under load, stop 22)
                 seen = [l for l in kam.proc.log().splitlines()
                         if "SUBSCRIBE" in l or "NOTIFY" in l]
+                # baresip's own SIP trace (-s), one line per message
+                trace = [l.strip() for l in phone.proc.log().splitlines()
+                         if re.match(r"(UDP \S+ -> |SUBSCRIBE |NOTIFY |"
+                                     r"SIP/2\.0 |CSeq:|Expires:|"
+                                     r"Subscription-State:)", l)]
                 raise AssertionError(
-                    "%s\nKamailio:\n%s\ngateway:\n%s" % (
-                        e, "\n".join(seen[-20:]),
+                    "%s\nbaresip:\n%s\nKamailio:\n%s\ngateway:\n%s" % (
+                        e, "\n".join(trace[-80:]), "\n".join(seen[-20:]),
                         "\n".join(l for l in gw.log().splitlines()
                                   if "1013" in l or "SUBSCRIBE" in l
                                   or "subscri" in l)[-4000:])) from e
+            # the order this test is about: a NOTIFY before the 202
+            first = [l for l in phone.proc.log().splitlines()
+                     if l.startswith(("NOTIFY ", "SIP/2.0 202"))]
+            self.assertTrue(first and first[0].startswith("NOTIFY "), first)
             alice.send_raw("<presence><show>dnd</show></presence>")
             wait_for(lambda: "Busy" in shown(), 15, what="Busy after refresh")
             alice.send_raw("<presence/>")
