@@ -567,6 +567,8 @@ gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
         TAG_IF(cfg->sip.user_agent != NULL,
                SIPTAG_SERVER_STR(cfg->sip.user_agent)),
         TAG_END());
+    if (c->reinvite_in && status >= 200)
+        g_debug("call %s: re-INVITE answered %d", c->leg.call_id, status);
     if (status < 200) {
         enter(c, CALL_EARLY, "provisional answer sent");
         return;
@@ -588,6 +590,22 @@ gw_sip_call_respond(GwSipCall *c, int status, const char *phrase,
     maybe_release(c);
 }
 
+/* Their INVITE or re-INVITE still without a final answer gets 487 as the
+ * call ends (RFC 3261 15.1.2), before our BYE or after theirs, not nta's
+ * 500 when the call is freed; one answered 2xx keeps its transaction until
+ * the ACK (or timer H). */
+static void
+terminate_pending_invite(GwSipCall *c)
+{
+    if (c->irq == NULL || nta_incoming_status(c->irq) >= 200)
+        return;
+    sip_count_answer(sip_method_invite, 487);
+    nta_incoming_treply(c->irq, SIP_487_REQUEST_TERMINATED, TAG_END());
+    nta_incoming_destroy(c->irq);
+    c->irq = NULL;
+    c->reinvite_in = FALSE;
+}
+
 /* nta's callback of our server transaction: the ACK to our 2xx, a CANCEL,
  * or (sip NULL) no ACK within 64*T1 (timer H). */
 static int
@@ -607,6 +625,7 @@ on_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
         c->irq = NULL;
         if (reinvite) {
             c->reinvite_in = FALSE;
+            maybe_release(c); /* the call may have ended meanwhile */
             return 0;
         }
         g_info("call %s: CANCELled by the caller", c->leg.call_id);
@@ -617,17 +636,17 @@ on_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
     nta_incoming_destroy(irq);
     c->irq = NULL;
     c->reinvite_in = FALSE;
+    if (reinvite) {
+        maybe_release(c); /* the call may have ended meanwhile */
+        return 0;
+    }
     if (sip == NULL) {
-        if (reinvite)
-            return 0;
         /* RFC 3261 13.3.1.4: no ACK: confirmed, but ended with a BYE */
         g_info("call %s: no ACK for our 2xx: hanging up", c->leg.call_id);
         send_bye(c);
         report_end(c, 408, "no ACK");
         return 0;
     }
-    if (reinvite)
-        return 0;
     enter(c, CALL_CONFIRMED, "ACK");
     if (c->bye_due || c->closed) {
         send_bye(c);
@@ -658,15 +677,7 @@ sip_call_request(GwSipCall *c, nta_incoming_t *irq, sip_t const *sip)
     switch (method) {
     case sip_method_bye:
         sip_reply_now(ua, irq, SIP_200_OK, NULL);
-        if (c->irq != NULL) {
-            /* an INVITE or re-INVITE of theirs still unanswered */
-            sip_count_answer(sip_method_invite, 487);
-            nta_incoming_treply(c->irq, SIP_487_REQUEST_CANCELLED,
-                                TAG_END());
-            nta_incoming_destroy(c->irq);
-            c->irq = NULL;
-            c->reinvite_in = FALSE;
-        }
+        terminate_pending_invite(c);
         g_info("call %s: BYE from the far side", c->leg.call_id);
         report_end(c, 0, "hung up");
         maybe_release(c);
@@ -866,6 +877,7 @@ gw_sip_call_close(GwSipCall *c)
         c->bye_due = TRUE; /* after the ACK (RFC 3261 15) */
         break;
     case CALL_CONFIRMED:
+        terminate_pending_invite(c); /* a re-INVITE of theirs */
         send_bye(c);
         break;
     default:

@@ -81,6 +81,9 @@ SIP calls XMPP:
         re-INVITE with m=video a=recvonly
   18.45 her content-modify of our pending content-add (Dino taking video
         without her camera), then content-accept: 200 OK a=recvonly
+  18.48 the phone re-INVITEs adding video; she hangs up instead of
+        answering the content-add: the re-INVITE gets 487 (RFC 3261
+        15.1.2), then our BYE
 [calls] video_fast_update (off in the classes above):
   18.30 audio+video to a video phone: two INFO picture_fast_update
         (RFC 5168) at 0.5 s and 2 s
@@ -971,12 +974,17 @@ class VideoOutbound(HerClient, CallsBase):
         uas = self.uas(uas_reinviting(AUDIO_ONLY_SDP, VIDEO_PHONE_SDP,
                                       AUDIO_ONLY_PHONE_SDP))
         sid = "call1826"
+        answered = len(re.findall("re-INVITE answered", self.gw.log()))
         gw_full = self.place_av(sid, video=False)
         acc = self.alice.wait(is_jingle("session-accept", sid),
                               what="session-accept")
         self.ack(acc)
         sets = self.her_side(sid, on_add="accept",
                              until=lambda sets: self.modifies(sets))
+        # the phone's second re-INVITE is answered once rtpengine has
+        # answered, which can be after her content-modify; hung up before,
+        # it gets 487 (18.48), not what this phone expects
+        self.gw.proc.wait_log("re-INVITE answered", 10, count=answered + 2)
         self.hang_up(gw_full, sid)
         self.assertEqual(uas.wait(20), 0, uas.errors())
         adds = self.actions(sets, "content-add")
@@ -1217,6 +1225,31 @@ def reinviting_uac(first_sdp, *re_sdps, pause_ms=500):
     return f'<?xml version="1.0" encoding="UTF-8" ?>\n<scenario name="uac re-INVITE">{steps}</scenario>\n'
 
 
+def reinvite_terminated_uac(first_sdp, re_sdp):
+    """SIPp UAC: INVITE (first_sdp) -> 200 -> ACK; a re-INVITE (re_sdp)
+    answered 487 -> ACK (the transaction's, RFC 3261 17.1.1.3); then the
+    gateway's BYE -> 200."""
+    uac = reinviting_uac(first_sdp, re_sdp)
+    # the re-INVITE's 200 and ACK, and our BYE, become 487, its ACK and
+    # the gateway's BYE
+    head = uac[:uac.index('<recv response="200" timeout="30000"/>')]
+    return head + """<recv response="487" timeout="30000"/>
+  <send><![CDATA[
+      ACK [next_url] SIP/2.0
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      CSeq: 2 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+]]></send>
+  <recv request="BYE" timeout="10000"/>""" + gwtest.sipp_ok() + """
+</scenario>
+"""
+
+
 class VideoInbound(HerClient, CallsBase):
     """SIP -> XMPP with video; SIPp calls the gateway directly."""
     relay = "rtpengine"
@@ -1224,8 +1257,12 @@ class VideoInbound(HerClient, CallsBase):
 
     @classmethod
     def extra_config(cls):
-        # no RFC 5168 INFO in these scenarios (VideoFastUpdate)
-        return {"calls__video_fast_update": False}
+        # no RFC 5168 INFO in these scenarios (VideoFastUpdate); /metrics
+        # for the dialogs left (18.48)
+        cls.http_port = gwtest.free_port()
+        return {"calls__video_fast_update": False,
+                "admin__http_listen": f"{gwtest.HOST}:{cls.http_port}",
+                "admin__http_allow": "127.0.0.1"}
 
     def offer_to_alice(self, media=("audio", "video")):
         a = self.alice
@@ -1356,6 +1393,32 @@ class VideoInbound(HerClient, CallsBase):
         self.assertEqual([m[0] for m in ms], ["audio", "video"], ok)
         self.assertNotEqual(ms[0][1], "0", ok)
         return ms, ok
+
+    def test_18_48_hang_up_during_reinvite(self):
+        """18.48 an audio call; the phone re-INVITEs adding video; she
+        hangs up instead of answering the content-add: the re-INVITE gets
+        487 (RFC 3261 15.1.2), then our BYE; the call is freed (its
+        dialog answers 481 after), not kept for the re-INVITE's sake"""
+        uac = self.sipp.start(reinvite_terminated_uac(AUDIO_ONLY_SDP,
+                                                      VIDEO_PHONE_SDP),
+                              remote=self.gw_target(), timeout=30)
+        sid, gw_full, si = self.offer_to_alice(media=("audio",))
+        self.accept(sid, gw_full, si)
+        add = self.alice.wait(is_jingle("content-add", sid),
+                              what="content-add")
+        self.ack(add)
+        self.set_jingle(gw_full, f"<jingle xmlns='{NS_J}' "
+                        f"action='session-terminate' sid='{sid}'><reason>"
+                        "<success/></reason></jingle>", "st-" + sid)
+        self.assertEqual(uac.wait(20), 0, uac.errors())
+        msgs = uac.messages()
+        self.assertLess(msgs.index("SIP/2.0 487"), msgs.index("BYE sip:"),
+                        msgs)
+        # no dialog left (a call kept for its unanswered re-INVITE was
+        # never freed)
+        wait_for(lambda: test_calls_ring.metric(
+            test_calls_ring.http_get(self.http_port, "/metrics")[2],
+            "gw_sip_dialogs") == 0, 5, what="gw_sip_dialogs 0")
 
     def test_18_44_content_modify_during_setup(self):
         """18.44 the phone calls her with audio+video; her client accepts
