@@ -322,7 +322,7 @@ request_route {{
     if (!has_totag()) remove_hf("Route");
     if (has_totag()) {{
         if (is_method("SUBSCRIBE|NOTIFY") && uri==myself) {{ {pres_indialog} }}
-        if (loose_route() && is_method("NOTIFY")) {{ {"record_route();" if self.record_route else ""} }}
+        {'if (loose_route() && is_method("NOTIFY")) record_route();' if self.record_route else "loose_route();"}
         t_relay();
         exit;
     }}
