@@ -80,6 +80,11 @@ and has no account when the world starts; [presence] publish is on.
 - 17.54 bob (no account) watches 1002 too: her registering leaves the
   shared dialog to him (not un-SUBSCRIBEd), her removal rejoins it (no
   new SUBSCRIBE); each of 1002's changes reaches each of them once.
+- 17.55 she removes the account while the PUBLISH of her new state as
+  2001 is in flight (Kamailio holds it 1.5 s): the removal waits for its
+  answer and carries the entity tag that answer brings (RFC 3903 4.1,
+  4.4: every modification gets a new one), not the one from before,
+  which Kamailio would answer 412, keeping the publication.
 """
 
 import os
@@ -539,7 +544,9 @@ modparam("presence", "subs_db_mode", 0)
 modparam("presence", "publ_cache", 2)
 modparam("presence", "server_address", "sip:{HOST}:{self.port}")
 modparam("presence_xml", "force_active", 1)
-modparam("presence_xml", "integrated_xcap_server", 1)''')
+modparam("presence_xml", "integrated_xcap_server", 1)
+loadmodule "cfgutils.so"
+modparam("pv", "shvset", "hold_publish=i:0")''')
         text = text.replace(f'alias="{self.domain}"',
                             f'alias="{self.domain}"\nalias="{GW_SIP_DOMAIN}"')
         route = """if (is_method("SUBSCRIBE|PUBLISH")) {
@@ -553,6 +560,9 @@ modparam("presence_xml", "integrated_xcap_server", 1)''')
         xlog("L_NOTICE", "PRES $rm from=$fU to=$tU totag=$tt expires=$hdr(Expires) ifmatch=$hdr(SIP-If-Match) au=$au\\n");
         consume_credentials();
         if (!t_newtran()) { sl_reply_error(); exit; }
+        # hold_publish() below: a modification of 2001's waits here (its
+        # transaction made: the retransmissions meanwhile are absorbed)
+        if (is_method("PUBLISH") && $fU == "2001" && $shv(hold_publish) > 0 && $hdr(SIP-If-Match) != $null && $hdr(Expires) != "0") usleep("$shv(hold_publish)");
         if (is_method("PUBLISH")) handle_publish(); else handle_subscribe();
         t_release();
         exit;
@@ -584,6 +594,14 @@ modparam("presence_xml", "integrated_xcap_server", 1)''')
                 continue
             out.append(d)
         return out
+
+    def hold_publish(self, seconds):
+        """Kamailio (one worker) holds each PUBLISH From 2001 that modifies
+        or refreshes a publication (SIP-If-Match, Expires not 0) that
+        long before it handles it, and so whatever comes after it."""
+        subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}", "pv.shvSet",
+                        "hold_publish", "int", str(int(seconds * 1e6))],
+                       capture_output=True, check=True, timeout=5)
 
     def presentities(self):
         r = subprocess.run(["kamcmd", "-s", f"unix:{self.ctl}",
@@ -841,6 +859,34 @@ class AccountsPresenceSwitch(test_accounts.AccountsWorld):
             bob.send_raw(f"<presence to='{self.CONTACT}' type='unsubscribe'/>")
         finally:
             bob.close()
+
+
+    def test_17_55_removal_while_publish_in_flight(self):
+        self.switch_to_account(first=False)
+        pubs = len(self.publishes("2001", dialog=False))
+        self.kam.hold_publish(1.5)
+        try:
+            # her new state: a PUBLISH modifying 2001's publication, held
+            self.alice.send_raw("<presence><show>away</show>"
+                                "<status>in a meeting</status></presence>")
+            wait_for(lambda: any(p["ifmatch"] and p["expires"] != "0"
+                                 for p in self.publishes(
+                                     "2001", dialog=False)[pubs:]),
+                     10, 0.05, "the PUBLISH of her new state")
+            # removed meanwhile (switch_back waits 0.5 s first): the
+            # removal waits for that answer's tag
+            self.switch_back(lambda: self.assertEqual(
+                register_remove(self.alice).get("type"), "result"))
+        finally:
+            self.kam.hold_publish(0)
+            self.alice.send_raw("<presence/>")
+        removals = [p for p in self.publishes("2001", expires="0")
+                    if p["au"] == "2001"]
+        modified = [p for p in self.publishes("2001", dialog=False)[pubs:]
+                    if p["ifmatch"] and p["expires"] != "0"][-1]
+        # (switch_back saw 2001 gone from the presentity table)
+        self.assertNotEqual(removals[-1]["ifmatch"], modified["ifmatch"],
+                            "the removal carried the tag from before")
 
 
 def register_remove(client):
