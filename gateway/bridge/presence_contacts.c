@@ -15,7 +15,12 @@
  *   reverse, carrying over what she was told; her publication moves to
  *   her new address (the old one removed).
  *   Each NOTIFY's PIDF -> <presence from=1001@comp> to every online
- *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff. Last
+ *   watcher. Dialog ends -> unavailable, re-SUBSCRIBE with backoff; but
+ *   one the notifier ends for a new one at once (RFC 6665 4.1.3
+ *   deactivated or timeout, or a refresh answered 481: it lost the
+ *   dialog, as a restarted presence server does) is renewed at once, and
+ *   what the watchers were told stands until the new dialog's first
+ *   NOTIFY says otherwise, STALE_GRACE_S at most (no flap). Last
  *   watcher offline -> un-SUBSCRIBE. Probes are answered from the last
  *   known state, and never make us ask her again once she answered.
  *   Watchers are kept in [presence] state_file across restarts
@@ -32,6 +37,12 @@
 #include "pool.h"
 
 #define MAX_PIDF_BYTES 65536
+
+/* How long what the watchers were told of a contact stands after its
+ * subscription was renewed at once (renew_at_once()) while no NOTIFY of
+ * the new one has said anything: then it is unavailable. Covers the 1 s
+ * wait, a SUBSCRIBE retransmitted a few times and the first NOTIFY. */
+#define STALE_GRACE_S 10
 
 static const GwSipDialogFuncs contact_funcs;
 
@@ -51,6 +62,7 @@ typedef struct {
     GwSipDialog *dlg;
     GwPresence *last; /* NULL: unknown */
     guint retry_id;
+    guint stale_id; /* renewed at once: last stands until a NOTIFY */
     guint failures;
 } OwnSub;
 
@@ -60,6 +72,7 @@ own_free(gpointer p)
     OwnSub *o = p;
 
     g_clear_handle_id(&o->retry_id, g_source_remove);
+    g_clear_handle_id(&o->stale_id, g_source_remove);
     if (o->dlg != NULL)
         gw_sip_dialog_close(o->dlg);
     g_clear_pointer(&o->last, gw_presence_free);
@@ -168,6 +181,7 @@ gw_pres_contact_free(gpointer p)
     gpointer k;
 
     g_clear_handle_id(&c->retry_id, g_source_remove);
+    g_clear_handle_id(&c->stale_id, g_source_remove);
     if (c->dlg != NULL)
         gw_sip_dialog_close(c->dlg);
     if (c->own != NULL)
@@ -225,6 +239,8 @@ read_notify(const GwPresContact *c, GwSubState state,
 
     if (state == GW_SUB_PENDING)
         return NULL; /* no state yet */
+    if (state == GW_SUB_TERMINATED && (body == NULL || len == 0))
+        return NULL; /* the end of the dialog, not of her: ended says */
     if (body == NULL || len == 0)
         /* e.g. Kamailio for an address that never published */
         return gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
@@ -259,7 +275,50 @@ retry_delay(int status, const char *reason, guint retry_after,
     return MIN(300u, 5u << MIN(failures, 6u));
 }
 
+/* An end the notifier means to be followed by a new subscription at once,
+ * the state it told still standing: RFC 6665 4.1.3 "deactivated" (retry
+ * immediately) and "timeout" (may re-subscribe immediately), and a
+ * refresh answered 481 (4.1.2.2: the notifier lost the dialog, as after
+ * its restart). Only the first in a row: a notifier that ends every new
+ * subscription so gets the back-off, and the watchers "unavailable". */
+static gboolean
+renew_at_once(int status, const char *reason, guint failures)
+{
+    if (failures > 0)
+        return FALSE;
+    if (status == 481)
+        return TRUE;
+    return status == 0 && reason != NULL &&
+           (strcmp(reason, "deactivated") == 0 ||
+            strcmp(reason, "timeout") == 0);
+}
+
 /* ---- the shared SIP subscription --------------------------------------- */
+
+/* Unavailable to its watchers (the shared dialog's), once. */
+static void
+contact_offline(GwPresContact *c)
+{
+    g_clear_handle_id(&c->stale_id, g_source_remove);
+    if (c->last == NULL || c->last->show != GW_SHOW_OFFLINE) {
+        g_clear_pointer(&c->last, gw_presence_free);
+        c->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        contact_broadcast(c, NULL);
+    }
+}
+
+static gboolean
+contact_stale(gpointer data)
+{
+    GwPresContact *c = data;
+
+    c->stale_id = 0;
+    g_info("no NOTIFY of the renewed subscription to %s in %d s: "
+           "unavailable",
+           c->sip_uri, STALE_GRACE_S);
+    contact_offline(c);
+    return G_SOURCE_REMOVE;
+}
 
 static void
 on_contact_notify(gpointer data, GwSubState state, const char *content_type,
@@ -271,6 +330,7 @@ on_contact_notify(gpointer data, GwSubState state, const char *content_type,
     c->failures = 0;
     if ((p = read_notify(c, state, content_type, body, len)) == NULL)
         return;
+    g_clear_handle_id(&c->stale_id, g_source_remove);
     if (c->last != NULL && gw_presence_equal(c->last, p)) {
         gw_presence_free(p);
         return;
@@ -302,11 +362,21 @@ on_contact_ended(gpointer data, int status, const char *reason,
     c->dlg = NULL;
     g_info("SIP subscription to %s ended (%d %s)", c->sip_uri, status,
            reason ? reason : "");
-    if (c->last == NULL || c->last->show != GW_SHOW_OFFLINE) {
-        g_clear_pointer(&c->last, gw_presence_free);
-        c->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
-        contact_broadcast(c, NULL);
+    if (!c->b->stopping && contact_online_watchers(c) > 0 &&
+        renew_at_once(status, reason, c->failures)) {
+        g_info("renewing the subscription to %s at once; its last state "
+               "stands for %d s",
+               c->sip_uri, STALE_GRACE_S);
+        c->failures++;
+        g_clear_handle_id(&c->retry_id, g_source_remove);
+        c->retry_id =
+            g_timeout_add_seconds(status == 481 ? 0 : 1, contact_retry, c);
+        if (c->stale_id == 0)
+            c->stale_id =
+                g_timeout_add_seconds(STALE_GRACE_S, contact_stale, c);
+        return;
     }
+    contact_offline(c);
     if (c->b->stopping || contact_online_watchers(c) == 0)
         return;
     delay = retry_delay(status, reason, retry_after, c->failures);
@@ -330,6 +400,7 @@ on_own_notify(gpointer data, GwSubState state, const char *content_type,
     o->failures = 0;
     if ((p = read_notify(o->c, state, content_type, body, len)) == NULL)
         return;
+    g_clear_handle_id(&o->stale_id, g_source_remove);
     if (o->last != NULL && gw_presence_equal(o->last, p)) {
         gw_presence_free(p);
         return;
@@ -352,6 +423,33 @@ own_retry(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Unavailable to her, once. */
+static void
+own_offline(OwnSub *o)
+{
+    g_clear_handle_id(&o->stale_id, g_source_remove);
+    if (o->last == NULL || o->last->show != GW_SHOW_OFFLINE) {
+        g_clear_pointer(&o->last, gw_presence_free);
+        o->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+        if (watcher_online(o->c->b, o->watcher))
+            gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL,
+                                  o->last);
+    }
+}
+
+static gboolean
+own_stale(gpointer data)
+{
+    OwnSub *o = data;
+
+    o->stale_id = 0;
+    g_info("no NOTIFY of %s's renewed subscription to %s in %d s: "
+           "unavailable",
+           o->watcher, o->c->sip_uri, STALE_GRACE_S);
+    own_offline(o);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
 {
@@ -360,13 +458,20 @@ on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
     o->dlg = NULL;
     g_info("SIP subscription of %s to %s ended (%d %s)", o->watcher,
            o->c->sip_uri, status, reason ? reason : "");
-    if (o->last == NULL || o->last->show != GW_SHOW_OFFLINE) {
-        g_clear_pointer(&o->last, gw_presence_free);
-        o->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
-        if (watcher_online(o->c->b, o->watcher))
-            gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL,
-                                  o->last);
+    if (!o->c->b->stopping && watcher_online(o->c->b, o->watcher) &&
+        renew_at_once(status, reason, o->failures)) {
+        g_info("renewing %s's subscription to %s at once; her last state "
+               "of it stands for %d s",
+               o->watcher, o->c->sip_uri, STALE_GRACE_S);
+        o->failures++;
+        g_clear_handle_id(&o->retry_id, g_source_remove);
+        o->retry_id =
+            g_timeout_add_seconds(status == 481 ? 0 : 1, own_retry, o);
+        if (o->stale_id == 0)
+            o->stale_id = g_timeout_add_seconds(STALE_GRACE_S, own_stale, o);
+        return;
     }
+    own_offline(o);
     if (o->c->b->stopping)
         return;
     o->retry_id = g_timeout_add_seconds(
@@ -458,9 +563,14 @@ contact_ensure(GwPresContact *c)
         g_info("no XMPP watcher of %s online: unsubscribing", c->sip_uri);
         gw_sip_dialog_close(c->dlg);
         c->dlg = NULL;
+        g_clear_handle_id(&c->stale_id, g_source_remove);
         g_clear_pointer(&c->last, gw_presence_free);
     } else if (online == 0) {
         g_clear_handle_id(&c->retry_id, g_source_remove);
+        if (c->stale_id != 0) { /* what stood is unknown now */
+            g_clear_handle_id(&c->stale_id, g_source_remove);
+            g_clear_pointer(&c->last, gw_presence_free);
+        }
     }
 }
 
@@ -668,6 +778,7 @@ gw_pres_contacts_shutdown(GwPresBridge *b)
     while (g_hash_table_iter_next(&it, NULL, &v)) {
         GwPresContact *c = v;
         g_clear_handle_id(&c->retry_id, g_source_remove);
+        g_clear_handle_id(&c->stale_id, g_source_remove);
         if (c->dlg != NULL) {
             gw_sip_dialog_close(c->dlg);
             c->dlg = NULL;

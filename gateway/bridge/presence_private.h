@@ -65,6 +65,7 @@ struct GwPresContact {
     GwSipDialog *dlg;     /* shared by the watchers without an account */
     GwPresence *last;     /* NULL: unknown */
     guint retry_id;
+    guint stale_id; /* renewed at once: last stands until a NOTIFY */
     guint failures;
     GHashTable *own;      /* watcher with a SIP account (issue 17) -> her
                              own subscription (presence_contacts.c), or

@@ -1287,5 +1287,96 @@ class NoRepeatedSubscribe(unittest.TestCase):
             env.close(keep=rc not in (None, 0))
 
 
+class ShortGrantKamailio(gwtest.Kamailio):
+    """Kamailio's presence server granting subscriptions 10 s at most
+    (the gateway asks 60 s at least), so that the gateway refreshes within
+    the test."""
+
+    def write_config(self):
+        super().write_config()
+        with open(self.cfg) as f:
+            text = f.read()
+        text = text.replace('modparam("presence", "subs_db_mode", 0)',
+                            'modparam("presence", "subs_db_mode", 0)\n'
+                            'modparam("presence", "max_expires", 10)', 1)
+        with open(self.cfg, "w") as f:
+            f.write(text)
+
+
+class PresenceServerRestart(unittest.TestCase):
+    """5.24 alice watches 2001 through Kamailio's presence server, which
+    grants 10 s; Kamailio restarts (its subscriptions and publications
+    were in memory: gone) and 2001's phone PUBLISHes again, as phones do;
+    the gateway's next refresh gets 481 (RFC 6665 4.1.2.2: the notifier
+    lost the dialog) and it subscribes anew at once: the new dialog's
+    NOTIFY says what alice was told, and she sees no flap (no
+    unavailable between); 2001's next change reaches her through the new
+    dialog."""
+
+    def test_5_24_no_flap_on_presence_server_restart(self):
+        if not os.path.exists(gwtest.gateway_binary()):
+            raise unittest.SkipTest("gateway binary not built")
+        env = gwtest.Env("PresServerRestart")
+        rc = None
+        try:
+            env.prosody = gwtest.Prosody(env).start()
+            kam = ShortGrantKamailio(env, presence=True).start()
+            cfg = gwtest.default_gateway_config(
+                env, env.prosody, free_port(udp_too=True),
+                presence__server=f"sip:{HOST}:{kam.port}",
+                presence__allow_watchers="alice@localhost",
+                sip__outbound_proxy=f"sip:{HOST}:{kam.port}")
+            gw = gwtest.Gateway(env, cfg).start()
+            sipp = gwtest.Sipp(env)
+            etag = {}
+
+            def publish(note):
+                run = sipp.start(publish_scenario("2001", "open", note,
+                                                  etag=etag.get("2001")),
+                                 remote=f"{HOST}:{kam.port}", timeout=10)
+                self.assertEqual(run.wait(), 0, run.errors())
+                m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
+                if m:
+                    etag["2001"] = m[-1]
+
+            a = gwtest.XmppClient(env, "alice").connect()
+            contact = f"2001@{COMPONENT}"
+            publish("at my desk")
+            a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+            a.wait(lambda s: s.get("type") == "subscribe" and
+                   s.get("from") == contact, what="subscribe back")
+            a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+            a.wait(lambda s: s.tag == "presence" and
+                   s.get("from") == contact and s.get("type") is None and
+                   (s.findtext("status") or "") == "at my desk",
+                   timeout=15, what="2001 available")
+            subscribed = len(re.findall(r"subscribing to sip:2001@",
+                                        gw.log()))
+            # the presence server restarts; the phone publishes again
+            kam.proc.stop()
+            kam.start()
+            etag.clear()
+            publish("at my desk")
+            a.drain()
+            gw.proc.wait_log(r"SUBSCRIBE to \S+ answered 481", 15)
+            gw.proc.wait_log(r"subscribing to sip:2001@", 10,
+                             count=subscribed + 1)
+            time.sleep(2)  # the new dialog's NOTIFY
+            seen = [gwtest.ET.tostring(s, "unicode") for s in a.drain()
+                    if s.tag == "presence" and s.get("from") == contact]
+            self.assertEqual(seen, [], "2001 flapped for alice")
+            # at once, not after the back-off
+            self.assertRegex(gw.log(), r"renewing the subscription to "
+                             r"sip:2001@\S+ at once")
+            publish("on a call")
+            a.wait(lambda s: s.get("from") == contact and
+                   (s.findtext("status") or "") == "on a call",
+                   timeout=15, what="2001's change through the new dialog")
+            rc = gw.stop()
+            self.assertEqual(rc, 0)
+        finally:
+            env.close(keep=rc not in (None, 0))
+
+
 if __name__ == "__main__":
     gwtest.main()
