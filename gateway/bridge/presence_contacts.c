@@ -293,18 +293,39 @@ renew_at_once(int status, const char *reason, guint failures)
             strcmp(reason, "timeout") == 0);
 }
 
+/* A subscription renewed at once: the new one after `status` (0 s after
+ * a 481, else 1 s), and the stale timer if not running. */
+static void
+renew_soon(int status, guint *retry_id, GSourceFunc retry, guint *stale_id,
+           GSourceFunc stale, gpointer data)
+{
+    g_clear_handle_id(retry_id, g_source_remove);
+    *retry_id = g_timeout_add_seconds(status == 481 ? 0 : 1, retry, data);
+    if (*stale_id == 0)
+        *stale_id = g_timeout_add_seconds(STALE_GRACE_S, stale, data);
+}
+
+/* *last made unavailable, the stale timer stopped; TRUE if that is news
+ * to tell. */
+static gboolean
+set_offline(GwPresence **last, guint *stale_id)
+{
+    g_clear_handle_id(stale_id, g_source_remove);
+    if (*last != NULL && (*last)->show == GW_SHOW_OFFLINE)
+        return FALSE;
+    g_clear_pointer(last, gw_presence_free);
+    *last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+    return TRUE;
+}
+
 /* ---- the shared SIP subscription --------------------------------------- */
 
 /* Unavailable to its watchers (the shared dialog's), once. */
 static void
 contact_offline(GwPresContact *c)
 {
-    g_clear_handle_id(&c->stale_id, g_source_remove);
-    if (c->last == NULL || c->last->show != GW_SHOW_OFFLINE) {
-        g_clear_pointer(&c->last, gw_presence_free);
-        c->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
+    if (set_offline(&c->last, &c->stale_id))
         contact_broadcast(c, NULL);
-    }
 }
 
 static gboolean
@@ -368,12 +389,8 @@ on_contact_ended(gpointer data, int status, const char *reason,
                "stands for %d s",
                c->sip_uri, STALE_GRACE_S);
         c->failures++;
-        g_clear_handle_id(&c->retry_id, g_source_remove);
-        c->retry_id =
-            g_timeout_add_seconds(status == 481 ? 0 : 1, contact_retry, c);
-        if (c->stale_id == 0)
-            c->stale_id =
-                g_timeout_add_seconds(STALE_GRACE_S, contact_stale, c);
+        renew_soon(status, &c->retry_id, contact_retry, &c->stale_id,
+                   contact_stale, c);
         return;
     }
     contact_offline(c);
@@ -427,14 +444,9 @@ own_retry(gpointer data)
 static void
 own_offline(OwnSub *o)
 {
-    g_clear_handle_id(&o->stale_id, g_source_remove);
-    if (o->last == NULL || o->last->show != GW_SHOW_OFFLINE) {
-        g_clear_pointer(&o->last, gw_presence_free);
-        o->last = gw_presence_new(GW_SHOW_OFFLINE, NULL, NULL);
-        if (watcher_online(o->c->b, o->watcher))
-            gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL,
-                                  o->last);
-    }
+    if (set_offline(&o->last, &o->stale_id) &&
+        watcher_online(o->c->b, o->watcher))
+        gw_pres_send_presence(o->c->b, o->c->jid, o->watcher, NULL, o->last);
 }
 
 static gboolean
@@ -464,11 +476,7 @@ on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
                "of it stands for %d s",
                o->watcher, o->c->sip_uri, STALE_GRACE_S);
         o->failures++;
-        g_clear_handle_id(&o->retry_id, g_source_remove);
-        o->retry_id =
-            g_timeout_add_seconds(status == 481 ? 0 : 1, own_retry, o);
-        if (o->stale_id == 0)
-            o->stale_id = g_timeout_add_seconds(STALE_GRACE_S, own_stale, o);
+        renew_soon(status, &o->retry_id, own_retry, &o->stale_id, own_stale, o);
         return;
     }
     own_offline(o);
