@@ -1287,6 +1287,87 @@ class NoRepeatedSubscribe(unittest.TestCase):
             env.close(keep=rc not in (None, 0))
 
 
+class NotifierDeactivates(gwtest.GatewayTestCase):
+    """5.25 the presence server (SIPp) ends alice's subscription to 4002
+    with terminated;reason=deactivated (RFC 6665 4.1.3: retry at once,
+    e.g. its moving the subscription to another node); the gateway
+    subscribes anew after 1 s and alice keeps 4002's state; the new
+    dialog gets its 202 but never a NOTIFY: 10 s after the end (the stale
+    bound) 4002 is unavailable to her, not before."""
+
+    NOTIFIER = free_port(udp_too=True)
+    gateway_overrides = {
+        "presence__server": f"sip:{HOST}:{NOTIFIER}",
+        "presence__allow_watchers": "localhost",
+    }
+
+    def test_5_25_deactivated_renewed_then_stale(self):
+        open_pidf = ('<presence xmlns="urn:ietf:params:xml:ns:pidf" '
+                     'entity="sip:4002@pbx.localhost"><tuple id="x"><status>'
+                     '<basic>open</basic></status><note>steady</note>'
+                     '</tuple></presence>')
+        deactivated = notifier_notify(2, "notifier", "").replace(
+            "Subscription-State: active;expires=600",
+            "Subscription-State: terminated;reason=deactivated").replace(
+            "      Content-Type: application/pidf+xml\n", "")
+        # the first SIPp call (the first dialog) NOTIFYs open, then ends it
+        # deactivated; the second (the gateway's new SUBSCRIBE, a new
+        # Call-ID) is answered 202 and then hears nothing until alice goes
+        # and the gateway un-SUBSCRIBEs
+        notifier = f"""<?xml version="1.0" encoding="UTF-8" ?>
+<scenario name="notifier deactivates">
+  <recv request="SUBSCRIBE" rrs="true"><action>
+    <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from_hdr"/>
+    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to_hdr"/>
+    <assignstr assign_to="n" value="[call_number]"/>
+    <todouble assign_to="nd" variable="n"/>
+    <test assign_to="later" variable="nd" compare="not_equal" value="1"/>
+  </action></recv>
+  {gwtest.sipp_ok(status="202 Accepted", to_tag="notifier", headers=(
+      "Contact: <sip:notifier@[local_ip]:[local_port]>", "Expires: 600"))}
+  <nop next="quiet" test="later"/>
+  {notifier_notify(1, "notifier", open_pidf)}
+  <recv response="200"/>
+  <pause milliseconds="1000"/>
+  {deactivated}
+  <recv response="200" next="done"/>
+  <label id="quiet"/>
+  <recv request="SUBSCRIBE" timeout="40000"/>
+  {gwtest.sipp_ok(headers=("Expires: 0",))}
+  <label id="done"/>
+</scenario>
+"""
+        run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=60,
+                              calls=2)
+        time.sleep(0.3)
+        alice = gwtest.XmppClient(self.env, "alice").connect()
+        contact = f"4002@{COMPONENT}"
+        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+        alice.wait(lambda s: s.get("type") == "subscribe" and
+                   s.get("from") == contact, what="subscribe back")
+        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+        alice.wait(lambda s: s.get("from") == contact and
+                   (s.findtext("status") or "") == "steady",
+                   timeout=15, what="4002 available")
+        alice.drain()  # the answer to the gateway's probe before it
+        self.gw.proc.wait_log(r"renewing the subscription to sip:4002@", 5)
+        t0 = time.monotonic()
+        self.gw.proc.wait_log(r"subscribing to sip:4002@", 5, count=2)
+        p = alice.wait(lambda s: s.tag == "presence" and
+                       s.get("from") == contact and
+                       s.get("type") in (None, "unavailable"), timeout=15,
+                       what="4002 unavailable once the bound is past")
+        waited = time.monotonic() - t0
+        self.assertEqual(p.get("type"), "unavailable",
+                         gwtest.ET.tostring(p, "unicode"))
+        self.assertGreater(waited, 8, "4002 went unavailable before the "
+                           "renewed dialog's bound")
+        self.gw.proc.wait_log(r"no NOTIFY of the renewed subscription to "
+                              r"sip:4002@", 2)
+        alice.send_raw("<presence type='unavailable'/>")
+        self.assertEqual(run.wait(30), 0, run.errors())
+
+
 class ShortGrantKamailio(gwtest.Kamailio):
     """Kamailio's presence server granting subscriptions 10 s at most
     (the gateway asks 60 s at least), so that the gateway refreshes within
