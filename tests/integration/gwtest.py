@@ -933,7 +933,12 @@ class Baresip:
     def __init__(self, env, user, registrar_port, wav, password="gwpass",
                  video=False, trace=False):
         """video: VP8 both ways, fakevideo as camera (a test picture) and
-        as display (counts the decoded frames: video_debug). trace: every
+        as display (counts the decoded frames: video_debug); its jitter
+        buffer (audio and video alike in baresip 1.0) holds 4 packets
+        before it plays: with 1, a packet of the browser's first keyframe
+        that came after its successor (reordered through rtpengine under
+        load) was dropped as late and, with no keyframe request reaching
+        the browser, nothing was ever shown (18.20, once). trace: every
         SIP message baresip sends and receives goes to its log (-s)."""
         self.trace = trace
         self.env = env
@@ -956,7 +961,7 @@ audio_source aufile,{wav}
 audio_buffer 20-160
 rtp_ports {rtp}-{rtp + 40}
 rtcp_mux no
-jitter_buffer_delay 1-10
+jitter_buffer_delay {"4-20" if video else "1-10"}
 module_path /usr/lib/baresip/modules
 module g711.so
 module aufile.so
