@@ -161,6 +161,21 @@ def notify_bodies(run):
     return out
 
 
+def watch_contact(env, contact, status, what):
+    """alice connects and watches `contact` (approving the gateway's
+    request back); returns her client and the first presence of it whose
+    <status/> is `status`."""
+    alice = gwtest.XmppClient(env, "alice").connect()
+    alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
+    alice.wait(lambda s: s.get("type") == "subscribe" and
+               s.get("from") == contact, what="subscribe back")
+    alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
+    p = alice.wait(lambda s: s.get("from") == contact and
+                   (s.findtext("status") or "") == status,
+                   timeout=15, what=what)
+    return alice, p
+
+
 class SipWatchers(gwtest.GatewayTestCase):
     """A: SIP watchers of XMPP users."""
 
@@ -809,15 +824,8 @@ class BadNotify(gwtest.GatewayTestCase):
             'assign_to="to_hdr"/></action></recv>', 1)
         run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=30)
         time.sleep(0.3)
-        alice = gwtest.XmppClient(self.env, "alice").connect()
-        contact = f"4001@{COMPONENT}"
-        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
-        alice.wait(lambda s: s.get("type") == "subscribe" and
-                   s.get("from") == contact, what="subscribe back")
-        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
-        p = alice.wait(lambda s: s.get("from") == contact and
-                       (s.findtext("status") or "") == "fine again",
-                       timeout=15, what="good presence")
+        alice, p = watch_contact(self.env, f"4001@{COMPONENT}",
+                                 "fine again", "good presence")
         self.assertIsNone(p.get("type"))
         self.gw.proc.wait_log(r"bad PIDF", 5)
         # alice leaves: the gateway un-SUBSCRIBEs
@@ -872,15 +880,9 @@ class ClientAuth(gwtest.GatewayTestCase):
 """
         run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=30)
         time.sleep(0.3)
-        alice = gwtest.XmppClient(self.env, "alice").connect()
-        contact = f"4018@{COMPONENT}"
-        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
-        alice.wait(lambda s: s.get("type") == "subscribe" and
-                   s.get("from") == contact, what="subscribe back")
-        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
-        alice.wait(lambda s: s.get("from") == contact and
-                   (s.findtext("status") or "") == "authenticated",
-                   timeout=15, what="presence after the challenge")
+        alice, _ = watch_contact(self.env, f"4018@{COMPONENT}",
+                                 "authenticated",
+                                 "presence after the challenge")
         alice.send_raw("<presence type='unavailable'/>")
         self.assertEqual(run.wait(30), 0, run.errors())
         gwtest.assert_digest(self, run.messages(), "SUBSCRIBE", "5f1e2d3c4b5a")
@@ -1340,15 +1342,9 @@ class NotifierDeactivates(gwtest.GatewayTestCase):
         run = self.sipp.start(notifier, port=self.NOTIFIER, timeout=60,
                               calls=2)
         time.sleep(0.3)
-        alice = gwtest.XmppClient(self.env, "alice").connect()
         contact = f"4002@{COMPONENT}"
-        alice.send_raw(f"<presence to='{contact}' type='subscribe'/>")
-        alice.wait(lambda s: s.get("type") == "subscribe" and
-                   s.get("from") == contact, what="subscribe back")
-        alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
-        alice.wait(lambda s: s.get("from") == contact and
-                   (s.findtext("status") or "") == "steady",
-                   timeout=15, what="4002 available")
+        alice, _ = watch_contact(self.env, contact, "steady",
+                                 "4002 available")
         alice.drain()  # the answer to the gateway's probe before it
         self.gw.proc.wait_log(r"renewing the subscription to sip:4002@", 5)
         t0 = time.monotonic()
