@@ -293,16 +293,18 @@ renew_at_once(int status, const char *reason, guint failures)
             strcmp(reason, "timeout") == 0);
 }
 
-/* A subscription renewed at once: the new one after `status` (0 s after
- * a 481, else 1 s), and the stale timer if not running. */
-static void
-renew_soon(int status, guint *retry_id, GSourceFunc retry, guint *stale_id,
-           GSourceFunc stale, gpointer data)
+/* Seconds until a subscription ended so is made again: at once (0 s)
+ * after a 481, 1 s after a renewal the notifier asked for, else the
+ * back-off; counts the failure. */
+static guint
+next_try(int status, const char *reason, guint retry_after, gboolean renew,
+         guint *failures)
 {
-    g_clear_handle_id(retry_id, g_source_remove);
-    *retry_id = g_timeout_add_seconds(status == 481 ? 0 : 1, retry, data);
-    if (*stale_id == 0)
-        *stale_id = g_timeout_add_seconds(STALE_GRACE_S, stale, data);
+    guint delay = renew ? (status == 481 ? 0 : 1)
+                        : retry_delay(status, reason, retry_after, *failures);
+
+    (*failures)++;
+    return delay;
 }
 
 /* *last made unavailable, the stale timer stopped; TRUE if that is news
@@ -378,28 +380,28 @@ on_contact_ended(gpointer data, int status, const char *reason,
                  guint retry_after)
 {
     GwPresContact *c = data;
-    guint delay;
+    gboolean wanted = !c->b->stopping && contact_online_watchers(c) > 0;
+    gboolean renew = wanted && renew_at_once(status, reason, c->failures);
 
     c->dlg = NULL;
     g_info("SIP subscription to %s ended (%d %s)", c->sip_uri, status,
            reason ? reason : "");
-    if (!c->b->stopping && contact_online_watchers(c) > 0 &&
-        renew_at_once(status, reason, c->failures)) {
+    if (renew) {
         g_info("renewing the subscription to %s at once; its last state "
                "stands for %d s",
                c->sip_uri, STALE_GRACE_S);
-        c->failures++;
-        renew_soon(status, &c->retry_id, contact_retry, &c->stale_id,
-                   contact_stale, c);
-        return;
+        if (c->stale_id == 0)
+            c->stale_id =
+                g_timeout_add_seconds(STALE_GRACE_S, contact_stale, c);
+    } else {
+        contact_offline(c);
+        if (!wanted)
+            return;
     }
-    contact_offline(c);
-    if (c->b->stopping || contact_online_watchers(c) == 0)
-        return;
-    delay = retry_delay(status, reason, retry_after, c->failures);
-    c->failures++;
     g_clear_handle_id(&c->retry_id, g_source_remove);
-    c->retry_id = g_timeout_add_seconds(delay, contact_retry, c);
+    c->retry_id = g_timeout_add_seconds(
+        next_try(status, reason, retry_after, renew, &c->failures),
+        contact_retry, c);
 }
 
 static const GwSipDialogFuncs contact_funcs = { on_contact_notify,
@@ -466,25 +468,28 @@ static void
 on_own_ended(gpointer data, int status, const char *reason, guint retry_after)
 {
     OwnSub *o = data;
+    gboolean renew = !o->c->b->stopping &&
+                     watcher_online(o->c->b, o->watcher) &&
+                     renew_at_once(status, reason, o->failures);
 
     o->dlg = NULL;
     g_info("SIP subscription of %s to %s ended (%d %s)", o->watcher,
            o->c->sip_uri, status, reason ? reason : "");
-    if (!o->c->b->stopping && watcher_online(o->c->b, o->watcher) &&
-        renew_at_once(status, reason, o->failures)) {
+    if (renew) {
         g_info("renewing %s's subscription to %s at once; her last state "
                "of it stands for %d s",
                o->watcher, o->c->sip_uri, STALE_GRACE_S);
-        o->failures++;
-        renew_soon(status, &o->retry_id, own_retry, &o->stale_id, own_stale, o);
-        return;
+        if (o->stale_id == 0)
+            o->stale_id = g_timeout_add_seconds(STALE_GRACE_S, own_stale, o);
+    } else {
+        own_offline(o);
+        if (o->c->b->stopping)
+            return;
     }
-    own_offline(o);
-    if (o->c->b->stopping)
-        return;
+    g_clear_handle_id(&o->retry_id, g_source_remove);
     o->retry_id = g_timeout_add_seconds(
-        retry_delay(status, reason, retry_after, o->failures), own_retry, o);
-    o->failures++;
+        next_try(status, reason, retry_after, renew, &o->failures), own_retry,
+        o);
 }
 
 static const GwSipDialogFuncs own_funcs = { on_own_notify, on_own_ended };
