@@ -618,13 +618,10 @@ on_ack_cancel(nta_incoming_magic_t *magic, nta_incoming_t *irq,
 
     if (sip != NULL && sip->sip_request != NULL &&
         sip->sip_request->rq_method == sip_method_cancel) {
-        /* nta answered the CANCEL 200; the INVITE gets its 487 here */
-        sip_count_answer(sip_method_invite, 487);
-        nta_incoming_treply(irq, SIP_487_REQUEST_CANCELLED, TAG_END());
-        nta_incoming_destroy(irq);
-        c->irq = NULL;
+        /* nta answered the CANCEL 200 and calls here only while the
+         * INVITE (c->irq) is unanswered: it gets its 487 here */
+        terminate_pending_invite(c);
         if (reinvite) {
-            c->reinvite_in = FALSE;
             maybe_release(c); /* the call may have ended meanwhile */
             return 0;
         }
