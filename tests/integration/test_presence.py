@@ -161,6 +161,19 @@ def notify_bodies(run):
     return out
 
 
+def publish_at(test, sipp, kam, etags, user, basic, note, activity=""):
+    """`user`'s phone PUBLISHes at Kamailio; later ones modify the same
+    publication (RFC 3903 SIP-If-Match, its tag kept in `etags`), as a
+    phone does."""
+    run = sipp.start(publish_scenario(user, basic, note, activity=activity,
+                                      etag=etags.get(user)),
+                     remote=f"{HOST}:{kam.port}", timeout=10)
+    test.assertEqual(run.wait(), 0, run.errors())
+    m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
+    if m:
+        etags[user] = m[-1]
+
+
 def watch_contact(env, contact, status, what):
     """alice connects and watches `contact` (approving the gateway's
     request back); returns her client and the first presence of it whose
@@ -170,7 +183,8 @@ def watch_contact(env, contact, status, what):
     alice.wait(lambda s: s.get("type") == "subscribe" and
                s.get("from") == contact, what="subscribe back")
     alice.send_raw(f"<presence to='{contact}' type='subscribed'/>")
-    p = alice.wait(lambda s: s.get("from") == contact and
+    p = alice.wait(lambda s: s.tag == "presence" and
+                   s.get("from") == contact and
                    (s.findtext("status") or "") == status,
                    timeout=15, what=what)
     return alice, p
@@ -719,16 +733,8 @@ class XmppWatchers(unittest.TestCase):
     etags = {}
 
     def publish(self, user, basic, note, activity=""):
-        """PUBLISH at Kamailio; later ones modify the same publication
-        (RFC 3903 SIP-If-Match), as a phone does."""
-        run = self.sipp.start(publish_scenario(user, basic, note,
-                                               activity=activity,
-                                               etag=self.etags.get(user)),
-                              remote=f"{HOST}:{self.kam.port}", timeout=10)
-        self.assertEqual(run.wait(), 0, run.errors())
-        m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
-        if m:
-            self.etags[user] = m[-1]
+        publish_at(self, self.sipp, self.kam, self.etags, user, basic, note,
+                   activity)
 
     def test_5_10_watch_sip_contact(self):
         """5.10 alice subscribes to 2001: subscribed; PUBLISHed presence at
@@ -1408,25 +1414,13 @@ class PresenceServerRestart(unittest.TestCase):
             etag = {}
 
             def publish(note):
-                run = sipp.start(publish_scenario("2001", "open", note,
-                                                  etag=etag.get("2001")),
-                                 remote=f"{HOST}:{kam.port}", timeout=10)
-                self.assertEqual(run.wait(), 0, run.errors())
-                m = re.findall(r"(?im)^SIP-ETag:\s*(\S+)", run.messages())
-                if m:
-                    etag["2001"] = m[-1]
+                publish_at(self, sipp, kam, etag, "2001", "open", note)
 
-            a = gwtest.XmppClient(env, "alice").connect()
             contact = f"2001@{COMPONENT}"
             publish("at my desk")
-            a.send_raw(f"<presence to='{contact}' type='subscribe'/>")
-            a.wait(lambda s: s.get("type") == "subscribe" and
-                   s.get("from") == contact, what="subscribe back")
-            a.send_raw(f"<presence to='{contact}' type='subscribed'/>")
-            a.wait(lambda s: s.tag == "presence" and
-                   s.get("from") == contact and s.get("type") is None and
-                   (s.findtext("status") or "") == "at my desk",
-                   timeout=15, what="2001 available")
+            a, p = watch_contact(env, contact, "at my desk",
+                                 "2001 available")
+            self.assertIsNone(p.get("type"))
             subscribed = len(re.findall(r"subscribing to sip:2001@",
                                         gw.log()))
             # the presence server restarts; the phone publishes again
